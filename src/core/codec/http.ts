@@ -1,0 +1,132 @@
+// The CloudEvents HTTP binding (http-protocol-binding.md v1.0.2) as sdk-go v2.16.1 reads it: mode by exact
+// media type, binary only with ce-specversion, header values taken literally (no percent-decoding).
+import {SPEC_VERSIONS, type CloudEvent, type SpecVersion} from '../cloudevent.js'
+import {decodeStructuredBody, encodeJsonEvent, type DecodeResult} from './json.js'
+import {extensionProblem, validateEvent} from './validate.js'
+
+/** Lower-cased header names, as node:http and undici present them. */
+export type HeaderMap = Record<string, string | string[] | undefined>
+
+export type ContentMode = 'binary' | 'structured' | 'batch'
+
+export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json'
+export const BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json'
+
+export function headerValue(headers: HeaderMap, name: string): string | undefined {
+  const value = headers[name]
+  return Array.isArray(value) ? value.join(',') : value
+}
+
+/** The media type of a Content-Type value, lower-cased and without parameters. */
+export function mediaType(contentType: string | undefined): string | undefined {
+  return contentType === undefined ? undefined : contentType.split(';')[0]!.trim().toLowerCase()
+}
+
+/** Which content mode a message uses; undefined when it is not a CloudEvent at all. */
+export function detectContentMode(headers: HeaderMap): ContentMode | undefined {
+  const media = mediaType(headerValue(headers, 'content-type'))
+  if (media === STRUCTURED_CONTENT_TYPE) return 'structured'
+  if (media === BATCH_CONTENT_TYPE) return 'batch'
+  const specversion = headerValue(headers, 'ce-specversion')
+  // sdk-go gives a message with an unknown binary specversion no encoding at all
+  if (specversion !== undefined && SPEC_VERSIONS.includes(specversion)) return 'binary'
+  return undefined
+}
+
+export type HttpDecodeResult = (DecodeResult & {mode?: ContentMode}) | {ok: false; error: string; notCloudEvent: true}
+
+/** Decodes an HTTP request or response into a CloudEvent, or says why it cannot. */
+export function decodeHttpMessage(headers: HeaderMap, body: Uint8Array): HttpDecodeResult {
+  const mode = detectContentMode(headers)
+  if (mode === 'structured') return {...decodeStructuredBody(body), mode}
+  if (mode === 'batch') return {ok: false, error: 'batched content mode (application/cloudevents-batch+json) is not supported by the broker', mode}
+  if (mode === 'binary') return {...decodeBinary(headers, body), mode}
+  const specversion = headerValue(headers, 'ce-specversion')
+  if (specversion !== undefined) {
+    return {ok: false, error: `ce-specversion: unrecognized event version ${JSON.stringify(specversion)} (kne accepts "1.0" and "0.3")`}
+  }
+  return {
+    ok: false,
+    notCloudEvent: true,
+    error: 'not a CloudEvent: binary mode needs a ce-specversion header, structured mode a Content-Type of application/cloudevents+json',
+  }
+}
+
+function decodeBinary(headers: HeaderMap, body: Uint8Array): DecodeResult {
+  const event: CloudEvent = {specversion: headerValue(headers, 'ce-specversion') as SpecVersion, id: '', source: '', type: '', extensions: {}}
+  let seenId = false
+  let seenSource = false
+  let seenType = false
+  for (const [header, raw] of Object.entries(headers)) {
+    if (!header.startsWith('ce-') || raw === undefined) continue
+    const name = header.slice(3)
+    const value = fromHeaderText(Array.isArray(raw) ? raw.join(',') : raw)
+    switch (name) {
+      case 'specversion': break
+      case 'id': event.id = value; seenId = true; break
+      case 'source': event.source = value; seenSource = true; break
+      case 'type': event.type = value; seenType = true; break
+      case 'subject': if (value.trim() !== '') event.subject = value; break // sdk-go drops an empty subject
+      case 'time': event.time = value; break
+      case 'dataschema': if (event.specversion === '1.0') event.dataschema = value; else event.extensions[name] = value; break
+      case 'schemaurl': if (event.specversion === '0.3') event.dataschema = value; else event.extensions[name] = value; break
+      case 'datacontentencoding': if (event.specversion === '0.3') event.datacontentencoding = value; else event.extensions[name] = value; break
+      case 'datacontenttype': return {ok: false, error: 'ce-datacontenttype must not be used in binary mode: the Content-Type header carries datacontenttype'}
+      default: {
+        const problem = extensionProblem(name, value)
+        if (problem) return {ok: false, error: problem}
+        event.extensions[name] = value
+      }
+    }
+  }
+  if (!seenId) return {ok: false, error: 'id: REQUIRED but missing (header ce-id)'}
+  if (!seenSource) return {ok: false, error: 'source: REQUIRED but missing (header ce-source)'}
+  if (!seenType) return {ok: false, error: 'type: REQUIRED but missing (header ce-type)'}
+  const contentType = headerValue(headers, 'content-type')
+  if (contentType !== undefined) event.datacontenttype = contentType
+  if (body.length > 0) event.data = body
+  const invalid = validateEvent(event)
+  return invalid ? {ok: false, error: invalid} : {ok: true, event}
+}
+
+export interface EncodedMessage {
+  headers: Record<string, string>
+  body: Uint8Array | string | undefined
+}
+
+/** Binary mode: attributes in ce- headers, data as the body. */
+export function encodeBinary(event: CloudEvent): EncodedMessage {
+  const headers: Record<string, string> = {
+    'ce-specversion': event.specversion,
+    'ce-id': toHeaderText(event.id),
+    'ce-source': toHeaderText(event.source),
+    'ce-type': toHeaderText(event.type),
+  }
+  if (event.subject !== undefined) headers['ce-subject'] = toHeaderText(event.subject)
+  if (event.time !== undefined) headers['ce-time'] = toHeaderText(event.time)
+  if (event.dataschema !== undefined) headers[event.specversion === '0.3' ? 'ce-schemaurl' : 'ce-dataschema'] = toHeaderText(event.dataschema)
+  if (event.datacontentencoding !== undefined) headers['ce-datacontentencoding'] = toHeaderText(event.datacontentencoding)
+  for (const [name, value] of Object.entries(event.extensions)) headers[`ce-${name}`] = toHeaderText(String(value))
+  if (event.datacontenttype !== undefined) headers['content-type'] = toHeaderText(event.datacontenttype)
+  return {headers, body: event.data}
+}
+
+/** Structured mode: the whole event as an application/cloudevents+json body. */
+export function encodeStructured(event: CloudEvent): EncodedMessage {
+  return {headers: {'content-type': `${STRUCTURED_CONTENT_TYPE}; charset=utf-8`}, body: encodeJsonEvent(event)}
+}
+
+// Node decodes header bytes as latin1; UTF-8 header values are recovered here and re-encoded on the way
+// out, so non-ASCII attribute values pass through byte for byte and compare correctly with filters.
+function fromHeaderText(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\u0000-\u007f]/.test(value)) return value
+  const bytes = Buffer.from(value, 'latin1')
+  const text = bytes.toString('utf8')
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : value
+}
+
+function toHeaderText(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value
+}

@@ -1,0 +1,3 @@
+export * from './http.js'
+export * from './json.js'
+export * from './validate.js'
