@@ -1,0 +1,89 @@
+// Talks to a running mesh over HTTP: posts events to broker ingress, reads status, follows activity.
+import {request} from 'undici'
+import type {ActivityJson} from '../core/activity.js'
+import type {CloudEvent} from '../core/cloudevent.js'
+import {encodeBinary, encodeStructured} from '../core/codec/http.js'
+import {EXIT, KneError} from '../core/errors.js'
+import type {MeshStatus} from '../mesh/status.js'
+
+export interface SendResult {
+  url: string
+  status: number
+  /** The ingress's explanation (JSON body) for a non-2xx answer, or the raw body. */
+  body?: unknown
+}
+
+function unreachable(url: string, error: unknown): KneError {
+  const err = error as {code?: string; cause?: {code?: string}; message?: string}
+  const code = err.cause?.code ?? err.code ?? err.message
+  return new KneError(`cannot reach ${url}: ${code}`, 'MESH_UNREACHABLE', EXIT.unreachable,
+    ['is `kne dev` running? start it, or check KNE_URL'])
+}
+
+export async function postEvent(url: string, event: CloudEvent, mode: 'binary' | 'structured'): Promise<SendResult> {
+  const message = mode === 'structured' ? encodeStructured(event) : encodeBinary(event)
+  let response
+  try {
+    response = await request(url, {method: 'POST', headers: message.headers,
+      body: message.body === undefined ? undefined : typeof message.body === 'string' ? message.body : Buffer.from(message.body)})
+  } catch (error) {
+    throw unreachable(url, error)
+  }
+  const text = await response.body.text()
+  let body: unknown = text === '' ? undefined : text
+  try {
+    if (text !== '') body = JSON.parse(text)
+  } catch {
+    // not JSON: keep the text
+  }
+  return {url, status: response.statusCode, body}
+}
+
+export async function getStatus(baseUrl: string): Promise<MeshStatus> {
+  try {
+    const response = await request(`${baseUrl}/_kne/v1/status`)
+    if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`)
+    return (await response.body.json()) as MeshStatus
+  } catch (error) {
+    if (error instanceof KneError) throw error
+    throw unreachable(baseUrl, error)
+  }
+}
+
+export interface FollowOptions {
+  /** Also replay the records the mesh still holds. */
+  history?: boolean
+  signal?: AbortSignal
+  /** Called once the subscription is live: nothing published after this is missed. */
+  onSubscribed?: () => void
+}
+
+/** Streams activity records until the signal aborts or the mesh closes the stream. */
+export async function followActivity(baseUrl: string, onRecord: (record: ActivityJson) => void, options: FollowOptions = {}): Promise<void> {
+  let response
+  try {
+    response = await request(`${baseUrl}/_kne/v1/activity?follow=true${options.history ? '&since=1' : ''}`, {signal: options.signal})
+  } catch (error) {
+    if (options.signal?.aborted) return
+    throw unreachable(baseUrl, error)
+  }
+  let buffered = ''
+  try {
+    for await (const chunk of response.body) {
+      buffered += chunk.toString()
+      let newline: number
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline)
+        buffered = buffered.slice(newline + 1)
+        if (line === '') continue
+        const record = JSON.parse(line) as ActivityJson | {kind: 'subscribed' | 'overflow'; error?: string}
+        if (record.kind === 'subscribed') options.onSubscribed?.()
+        else if (record.kind === 'overflow') throw new KneError(`the mesh cut the stream: ${record.error}`, 'STREAM_OVERFLOW', EXIT.internal)
+        else onRecord(record as ActivityJson)
+      }
+    }
+  } catch (error) {
+    if (options.signal?.aborted) return
+    throw error
+  }
+}

@@ -1,0 +1,42 @@
+// `kne tail`: follows the mesh's activity, keeps what the selector picks, and stops after N settled
+// events or when the time runs out.
+import {selectsActivity, type ActivityJson, type ActivitySelector} from '../core/activity.js'
+import {followActivity} from './mesh-client.js'
+
+export interface TailOptions {
+  selector: ActivitySelector
+  /** Stop after this many picked events have settled (every matching trigger reached its outcome). */
+  count?: number
+  timeoutMs?: number
+  history?: boolean
+  onSubscribed?: () => void
+  /** Stops the tail early (Ctrl-C). */
+  signal?: AbortSignal
+}
+
+export interface TailResult {
+  /** Picked events that settled while tailing. */
+  settled: number
+  timedOut: boolean
+}
+
+export async function tail(baseUrl: string, options: TailOptions, print: (record: ActivityJson) => void): Promise<TailResult> {
+  const controller = new AbortController()
+  options.signal?.addEventListener('abort', () => controller.abort(), {once: true})
+  let settled = 0
+  let timedOut = false
+  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, options.timeoutMs)
+  try {
+    await followActivity(baseUrl, (record) => {
+      if (controller.signal.aborted || !selectsActivity(options.selector, record)) return
+      print(record)
+      if (record.kind === 'settled' && ++settled === options.count) controller.abort()
+    }, {history: options.history, signal: controller.signal, onSubscribed: options.onSubscribed})
+  } finally {
+    clearTimeout(timer)
+  }
+  return {settled, timedOut}
+}

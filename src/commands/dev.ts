@@ -1,0 +1,81 @@
+import {Flags} from '@oclif/core'
+import {KneCommand} from '../base-command.js'
+import {removeLocator, writeLocator} from '../client/locator.js'
+import {colors, renderActivity} from '../client/render.js'
+import {activityToJson} from '../core/activity.js'
+import {parseHumanDuration} from '../core/delivery/duration.js'
+import {EXIT, KneError} from '../core/errors.js'
+import {formatManifestError} from '../core/resources/types.js'
+import {startDev} from '../mesh/dev.js'
+import {renderTopology} from '../client/render-status.js'
+
+export default class Dev extends KneCommand<typeof Dev> {
+  static override summary = 'Run the in-memory event mesh: brokers and triggers from your Knative manifests, on your laptop.'
+  static override description = `Loads Knative manifests (Broker, Trigger) from files or folders and serves each broker's ingress at
+http://<host>:<port>/<namespace>/<broker>, the path Knative's broker-ingress uses, so an app whose K_SINK points
+there works unchanged. Without -f it loads the manifests folder named in kne.yaml, or serves one broker
+"default" in namespace "default". Every event's path is printed as it happens (use --quiet to silence it).
+Other kne commands find this mesh through a locator file; KNE_URL overrides it. Ctrl-C stops accepting events,
+lets deliveries under way finish (up to --drain-timeout) and reports any that did not.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> -f knative/ --port 8080',
+    '<%= config.bin %> <%= command.id %> -f broker.yaml -f triggers/ --service order-processor=http://127.0.0.1:3000',
+    '<%= config.bin %> <%= command.id %> --port 0   # any free port; the URL is printed',
+  ]
+  static override flags = {
+    filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable)'}),
+    port: Flags.integer({char: 'p', min: 0, max: 65_535, description: 'port to listen on (0 picks a free one) [default: kne.yaml port, else 8080]', env: 'KNE_PORT'}),
+    host: Flags.string({default: '127.0.0.1', description: 'interface to bind (loopback by default)'}),
+    service: Flags.string({multiple: true, description: 'local URL of a Service that subscribers refer to: NAME=URL or NAMESPACE/NAME=URL (repeatable)'}),
+    config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
+    'drain-timeout': Flags.string({default: '10s', description: 'on Ctrl-C, how long deliveries under way may take to finish'}),
+    history: Flags.integer({default: 5000, min: 1, description: 'activity records kept for kne tail --history'}),
+    quiet: Flags.boolean({char: 'q', description: 'do not print activity, only start-up and shutdown'}),
+  }
+
+  async run(): Promise<void> {
+    const drainMs = parseHumanDuration(this.flags['drain-timeout'])
+    if (drainMs === undefined) this.fail(new KneError(`--drain-timeout ${this.flags['drain-timeout']}: expected a duration such as 10s or 500ms`, 'INVALID_FLAG', EXIT.usage))
+    const json = this.jsonEnabled()
+    const c = colors()
+    const out = (line: string): void => {
+      process.stdout.write(`${line}\n`)
+    }
+    const session = await startDev({
+      files: this.flags.filename ?? [], config: this.flags.config, port: this.flags.port, host: this.flags.host,
+      services: this.flags.service, historyLimit: this.flags.history, log: (line) => process.stderr.write(`${line}\n`),
+    })
+    const {mesh} = session
+    for (const w of session.manifests.warnings) process.stderr.write(`warning: ${formatManifestError(w)}\n`)
+    writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
+    if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status()}))
+    else {
+      for (const line of renderTopology(mesh.status(), session.paths, c)) out(line)
+      out(c.green(`Ready on ${mesh.url}`))
+    }
+    if (!this.flags.quiet) {
+      mesh.journal.subscribe((record) => out(json ? JSON.stringify(activityToJson(record)) : renderActivity(activityToJson(record), c)))
+    }
+    await new Promise<void>((resolve) => {
+      const stop = (signal: NodeJS.Signals): void => {
+        process.once(signal, () => process.exit(130)) // a second Ctrl-C gives up at once
+        if (!json) process.stderr.write(`\n${signal}: stopping; waiting up to ${this.flags['drain-timeout']} for ${mesh.runtime.inFlight.size} deliveries under way\n`)
+        mesh.close({drainTimeoutMs: drainMs}).then((report) => {
+          removeLocator(this.config.dataDir)
+          for (const u of report.unfinished) {
+            process.stderr.write(`not finished: event ${u.id} (arrival ${u.arrival}) on ${u.broker} for trigger ${u.trigger}: marked failed\n`)
+          }
+          if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished}))
+          else process.stderr.write(`kne dev stopped (${report.unfinished.length} unfinished deliveries)\n`)
+          resolve()
+        }, (error: unknown) => {
+          process.stderr.write(`error while stopping: ${(error as Error).message}\n`)
+          resolve()
+        })
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+  }
+}

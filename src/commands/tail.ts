@@ -1,0 +1,57 @@
+import {Flags} from '@oclif/core'
+import {KneCommand} from '../base-command.js'
+import {findMesh} from '../client/locator.js'
+import {colors, renderActivity} from '../client/render.js'
+import {tail} from '../client/tail.js'
+import {parseHumanDuration} from '../core/delivery/duration.js'
+import {EXIT, KneError} from '../core/errors.js'
+
+export default class Tail extends KneCommand<typeof Tail> {
+  static override summary = 'Stream the mesh\'s activity: events in, trigger matches, delivery attempts, replies and outcomes.'
+  static override description = `Follows the running mesh (kne dev) and prints one line per event, per delivery attempt and per
+outcome; --json prints one JSON object per line instead. Nothing published after tail has connected is
+missed ("connected" is written to stderr at that moment). With --count N it exits 0 once N picked events
+have settled (every matching trigger reached its outcome); with --timeout it exits 6 if they did not
+come in time. --history first replays what the mesh still holds, so a script can send and then tail.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --type com.example.order.created --count 1 --timeout 15s --json',
+    '<%= config.bin %> <%= command.id %> --broker orders -n shop',
+    '<%= config.bin %> send --type com.example.ping && <%= config.bin %> <%= command.id %> --history --count 1',
+  ]
+  static override flags = {
+    broker: Flags.string({char: 'b', description: 'only this broker (NAME, in --namespace)'}),
+    namespace: Flags.string({char: 'n', default: 'default', description: 'namespace of --broker', env: 'KNE_NAMESPACE'}),
+    type: Flags.string({char: 't', description: 'only events of this type'}),
+    source: Flags.string({char: 's', description: 'only events from this source'}),
+    count: Flags.integer({char: 'c', min: 1, description: 'exit after this many events have settled'}),
+    timeout: Flags.string({description: 'give up after this long (15s, 500ms, 2m, or seconds): exit 6 if --count was not reached'}),
+    history: Flags.boolean({description: 'first replay the activity the mesh still holds'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = this
+    const timeoutMs = flags.timeout === undefined ? undefined : parseHumanDuration(flags.timeout)
+    if (flags.timeout !== undefined && timeoutMs === undefined) {
+      this.fail(new KneError(`--timeout ${flags.timeout}: expected a duration such as 15s, 500ms or 2m`, 'INVALID_FLAG', EXIT.usage))
+    }
+    const {url} = findMesh(this.config.dataDir)
+    const json = this.jsonEnabled()
+    const c = colors()
+    const interrupt = new AbortController()
+    const onSigint = (): void => interrupt.abort()
+    process.once('SIGINT', onSigint)
+    try {
+      const result = await tail(url, {
+        selector: {broker: flags.broker === undefined ? undefined : `${flags.namespace}/${flags.broker}`, type: flags.type, source: flags.source},
+        count: flags.count, timeoutMs, history: flags.history, signal: interrupt.signal,
+        onSubscribed: () => process.stderr.write(json ? '' : c.dim(`connected to ${url}\n`)),
+      }, (record) => process.stdout.write(`${json ? JSON.stringify(record) : renderActivity(record, c)}\n`))
+      if (flags.count !== undefined && result.settled < flags.count && result.timedOut) {
+        throw new KneError(`timed out after ${flags.timeout}: ${result.settled} of ${flags.count} events settled`, 'TAIL_TIMEOUT', EXIT.timeout)
+      }
+    } finally {
+      process.off('SIGINT', onSigint)
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// Admission checks for the duck types shared by many kinds: Destination (knative.dev/pkg apis/duck/v1)
+// and DeliverySpec (eventing pkg/apis/duck/v1).
+import {parseIsoDuration} from '../delivery/duration.js'
+import type {DeliverySpec, Destination} from './types.js'
+
+export type FieldErrors = {field: string; message: string}[]
+
+export function validateDestination(destination: Destination, field: string): FieldErrors {
+  const errors: FieldErrors = []
+  const {ref, uri} = destination
+  if (ref === undefined && (uri === undefined || uri === '')) {
+    errors.push({field, message: 'expected exactly one, got neither: ref or uri is required'})
+    return errors
+  }
+  if (ref !== undefined) {
+    if (typeof ref !== 'object' || ref === null) {
+      errors.push({field: `${field}.ref`, message: 'must be an object with apiVersion, kind and name'})
+      return errors
+    }
+    for (const key of ['apiVersion', 'kind', 'name'] as const) {
+      if (typeof ref[key] !== 'string' || ref[key] === '') errors.push({field: `${field}.ref.${key}`, message: 'missing field(s)'})
+    }
+  }
+  if (uri !== undefined && uri !== '') {
+    if (typeof uri !== 'string') {
+      errors.push({field: `${field}.uri`, message: 'must be a string'})
+    } else if (ref !== undefined && isAbsoluteUrl(uri)) {
+      errors.push({field: `${field}.uri`, message: `Absolute URI is not allowed when Ref or [apiVersion, kind, name] is present: ${uri}`})
+    } else if (ref === undefined && !isAbsoluteUrl(uri)) {
+      errors.push({field: `${field}.uri`, message: `Relative URI is not allowed when Ref and [apiVersion, kind, name] is absent: ${uri}`})
+    }
+  }
+  return errors
+}
+
+export function validateDeliverySpec(delivery: DeliverySpec, field: string, allowFormat: boolean): FieldErrors {
+  const errors: FieldErrors = []
+  if (delivery.deadLetterSink !== undefined) errors.push(...validateDestination(delivery.deadLetterSink, `${field}.deadLetterSink`))
+  if (delivery.retry !== undefined && (!Number.isInteger(delivery.retry) || delivery.retry < 0)) {
+    errors.push({field: `${field}.retry`, message: `invalid value: ${delivery.retry} (must be a whole number >= 0)`})
+  }
+  if (delivery.backoffPolicy !== undefined && delivery.backoffPolicy !== 'linear' && delivery.backoffPolicy !== 'exponential') {
+    errors.push({field: `${field}.backoffPolicy`, message: `invalid value: ${String(delivery.backoffPolicy)} (linear or exponential)`})
+  }
+  for (const key of ['backoffDelay', 'timeout', 'retryAfterMax'] as const) {
+    const value = delivery[key]
+    if (value === undefined) continue
+    const ms = typeof value === 'string' ? parseIsoDuration(value) : undefined
+    if (ms === undefined || ms < 0) errors.push({field: `${field}.${key}`, message: `invalid value: ${String(value)} (an ISO-8601 duration such as PT0.2S)`})
+    else if (key === 'timeout' && ms === 0) errors.push({field: `${field}.timeout`, message: 'invalid value: the timeout must be greater than zero'})
+  }
+  if (delivery.format !== undefined) {
+    if (!allowFormat) errors.push({field: `${field}.format`, message: 'format is only supported on a Trigger'})
+    else if (delivery.format !== 'json' && delivery.format !== 'binary') {
+      errors.push({field: `${field}.format`, message: `invalid value: ${String(delivery.format)} (json or binary)`})
+    }
+  }
+  return errors
+}
+
+export function isAbsoluteUrl(uri: string): boolean {
+  try {
+    const url = new URL(uri)
+    return url.protocol !== '' && url.host !== ''
+  } catch {
+    return false
+  }
+}

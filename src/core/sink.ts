@@ -1,0 +1,34 @@
+// kn's sink grammar (knative/client pkg/flags/sink): `broker:NAME`, `channel:NAME`, `ksvc:NAME`, `svc:NAME`,
+// each with an optional `:NAMESPACE`, a bare NAME meaning a Knative Service, or an http(s) URL.
+import type {Destination, KReference} from './resources/types.js'
+
+const PREFIXES: Record<string, {apiVersion: string; kind: string}> = {
+  broker: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker'},
+  channel: {apiVersion: 'messaging.knative.dev/v1', kind: 'Channel'},
+  ksvc: {apiVersion: 'serving.knative.dev/v1', kind: 'Service'},
+  kservice: {apiVersion: 'serving.knative.dev/v1', kind: 'Service'},
+  svc: {apiVersion: 'v1', kind: 'Service'},
+  service: {apiVersion: 'v1', kind: 'Service'},
+}
+
+export type SinkParse = {ok: true; destination: Destination} | {ok: false; error: string}
+
+export function parseSink(text: string, namespace?: string): SinkParse {
+  const parts = text.split(':')
+  if (parts[0] === 'http' || parts[0] === 'https') {
+    try {
+      new URL(text)
+      return {ok: true, destination: {uri: text}}
+    } catch {
+      return {ok: false, error: `sink ${JSON.stringify(text)} is not a valid URL`}
+    }
+  }
+  if (parts.length > 3 || parts.some((p) => p === '')) return {ok: false, error: `sink ${JSON.stringify(text)}: expected PREFIX:NAME[:NAMESPACE] or an http(s) URL`}
+  const [prefix, name, ns] = parts.length === 1 ? ['ksvc', parts[0]!, undefined] : [parts[0]!, parts[1]!, parts[2]]
+  const target = PREFIXES[prefix]
+  if (!target) return {ok: false, error: `sink ${JSON.stringify(text)}: unknown prefix ${JSON.stringify(prefix)} (use broker, channel, ksvc, svc, or an http(s) URL)`}
+  const ref: KReference = {...target, name}
+  const refNamespace = ns ?? namespace
+  if (refNamespace) ref.namespace = refNamespace
+  return {ok: true, destination: {ref}}
+}

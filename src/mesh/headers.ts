@@ -1,0 +1,16 @@
+// Knative forwards only a few headers from hop to hop (eventing pkg/utils/headers.go PassThroughHeaders):
+// x-request-id, retry-after, and anything starting with knative- or x-b3-.
+import type {HeaderMap} from '../core/codec/http.js'
+
+export function isPassThroughHeader(name: string): boolean {
+  return name === 'x-request-id' || name === 'retry-after' || name.startsWith('knative-') || name.startsWith('x-b3-')
+}
+
+export function passThroughHeaders(headers: HeaderMap): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase()
+    if (value !== undefined && isPassThroughHeader(lower)) out[lower] = Array.isArray(value) ? value.join(',') : value
+  }
+  return out
+}

@@ -1,0 +1,132 @@
+// The in-memory event mesh as a library: start it on a port, apply a set of Knative resources (again on
+// every reload), read its status and activity, and close it with a drain that accounts for every delivery.
+import {createServer, type Server, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import type {DeliverySpec} from '../core/resources/types.js'
+import type {KneResource} from '../core/resources/types.js'
+import type {ServiceMap} from '../core/resources/destination.js'
+import {compileTopology, type Topology} from '../core/topology.js'
+import {BrokerRuntime, type InFlightDelivery} from './broker.js'
+import {realClock, type Clock} from './clock.js'
+import {HttpSender} from './http-client.js'
+import {DEFAULT_HISTORY_LIMIT, Journal} from './journal.js'
+import {createRequestHandler} from './server.js'
+import {meshStatus, type MeshStatus} from './status.js'
+
+export interface MeshOptions {
+  /** Interface to bind; loopback unless told otherwise. */
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  resources?: readonly KneResource[]
+  services?: ServiceMap
+  /** Delivery for Brokers without spec.delivery (Knative's config-br-defaults). */
+  brokerDelivery?: DeliverySpec
+  clock?: Clock
+  historyLimit?: number
+  /** Events an asynchronous broker may hold before ingress answers 429. */
+  maxPendingEvents?: number
+  /** Where the mesh reports problems it cannot answer to a client (defaults to stderr). */
+  log?: (line: string) => void
+}
+
+export interface CloseReport {
+  /** Deliveries that had not finished when the drain timeout ran out; each was failed and recorded. */
+  unfinished: InFlightDelivery[]
+}
+
+export class Mesh {
+  readonly journal: Journal
+  readonly runtime: BrokerRuntime
+  readonly streams = new Set<ServerResponse>()
+  readonly startedAt = new Date()
+  topology: Topology
+  draining = false
+  private resources: readonly KneResource[]
+  private readonly server: Server
+  private readonly sender = new HttpSender()
+  private readonly abort = new AbortController()
+  private baseUrl = ''
+
+  private constructor(private readonly options: MeshOptions) {
+    const clock = options.clock ?? realClock
+    this.journal = new Journal(clock, options.historyLimit ?? DEFAULT_HISTORY_LIMIT)
+    this.runtime = new BrokerRuntime({
+      journal: this.journal,
+      dispatch: {clock, journal: this.journal, sender: this.sender, signal: this.abort.signal},
+      maxPendingEvents: options.maxPendingEvents ?? 10_000,
+      now: () => clock.now(),
+    })
+    this.resources = options.resources ?? []
+    this.topology = compileTopology([], {meshUrl: ''})
+    this.server = createServer({keepAliveTimeout: 65_000, requestTimeout: 0}, createRequestHandler(this))
+  }
+
+  /** Starts a mesh and resolves once it is listening. */
+  static async start(options: MeshOptions = {}): Promise<Mesh> {
+    const mesh = new Mesh(options)
+    await new Promise<void>((resolve, reject) => {
+      mesh.server.once('error', reject)
+      mesh.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        mesh.server.off('error', reject)
+        resolve()
+      })
+    })
+    const address = mesh.server.address() as AddressInfo
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    mesh.baseUrl = `http://${host}:${address.port}`
+    mesh.apply(mesh.resources)
+    return mesh
+  }
+
+  get url(): string {
+    return this.baseUrl
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port
+  }
+
+  /** Replaces the whole configuration; deliveries already under way finish with the routes they started with. */
+  apply(resources: readonly KneResource[], services: ServiceMap | undefined = this.options.services): Topology {
+    this.resources = resources
+    this.options.services = services
+    this.topology = compileTopology(resources, {meshUrl: this.baseUrl, services, brokerDelivery: this.options.brokerDelivery})
+    return this.topology
+  }
+
+  status(): MeshStatus {
+    return meshStatus(this)
+  }
+
+  log(line: string): void {
+    ;(this.options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line)
+  }
+
+  /**
+   * Stops accepting events (503), waits up to `drainTimeoutMs` for deliveries under way, then gives up on
+   * the rest — each recorded as failed — and closes every connection.
+   */
+  async close({drainTimeoutMs = 0}: {drainTimeoutMs?: number} = {}): Promise<CloseReport> {
+    this.draining = true
+    const drained = await Promise.race([
+      this.runtime.idle().then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), drainTimeoutMs).unref()),
+    ])
+    const unfinished = drained ? [] : [...this.runtime.inFlight]
+    this.abort.abort(new Error('kne mesh stopped'))
+    if (!drained) await Promise.race([this.runtime.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
+    for (const stream of this.streams) stream.end()
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+    await this.sender.close()
+    return {unfinished}
+  }
+}
+
+/** Starts a mesh (the library entry point): `const mesh = await createMesh({resources}); … await mesh.close()`. */
+export function createMesh(options: MeshOptions = {}): Promise<Mesh> {
+  return Mesh.start(options)
+}
