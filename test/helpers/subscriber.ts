@@ -1,0 +1,76 @@
+// A real subscriber: an HTTP server on 127.0.0.1 that records what it receives and answers as told.
+import {createServer, type IncomingHttpHeaders, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+export interface Received {
+  method: string
+  url: string
+  headers: IncomingHttpHeaders
+  body: Buffer
+}
+
+export type Responder = (req: Received, res: ServerResponse, index: number) => void | Promise<void>
+
+export interface Subscriber {
+  url: string
+  received: Received[]
+  /** Resolves when `n` requests have arrived. */
+  waitFor(n: number, timeoutMs?: number): Promise<Received[]>
+  respond(responder: Responder): void
+  close(): Promise<void>
+}
+
+export const acceptEmpty: Responder = (_req, res) => {
+  res.writeHead(200).end()
+}
+
+export async function startSubscriber(responder: Responder = acceptEmpty): Promise<Subscriber> {
+  const received: Received[] = []
+  const waiters: {n: number; resolve: () => void}[] = []
+  let current = responder
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const entry: Received = {method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks)}
+      received.push(entry)
+      for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve()
+      Promise.resolve(current(entry, res, received.length - 1)).catch(() => res.destroy())
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    waitFor(n, timeoutMs = 5000) {
+      if (received.length >= n) return Promise.resolve(received.slice(0, n))
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`subscriber got ${received.length} of ${n} requests in ${timeoutMs} ms`)), timeoutMs)
+        waiters.push({n, resolve: () => {
+          clearTimeout(timer)
+          resolve(received.slice(0, n))
+        }})
+      })
+    },
+    respond(next) {
+      current = next
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    },
+  }
+}
+
+/** Posts raw HTTP to the mesh, as a producer would. */
+export async function post(url: string, headers: Record<string, string>, body?: string | Buffer, method = 'POST'): Promise<{status: number; headers: Headers; text: string}> {
+  const response = await fetch(url, {method, headers, body})
+  return {status: response.status, headers: response.headers, text: await response.text()}
+}
+
+export function binaryHeaders(type: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {'ce-specversion': '1.0', 'ce-id': `id-${Math.random().toString(36).slice(2)}`, 'ce-source': '/test', 'ce-type': type, ...extra}
+}

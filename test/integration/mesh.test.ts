@@ -1,0 +1,290 @@
+import {afterEach, describe, expect, it} from 'vitest'
+import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
+import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+
+const cleanups: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!()
+})
+
+async function subscriber(...args: Parameters<typeof startSubscriber>): Promise<Subscriber> {
+  const s = await startSubscriber(...args)
+  cleanups.push(() => s.close())
+  return s
+}
+
+async function meshFrom(yaml: string, options: Parameters<typeof createMesh>[0] = {}): Promise<Mesh> {
+  const parsed = parseManifests(yaml, 'test.yaml')
+  expect(parsed.errors).toEqual([])
+  const mesh = await createMesh({...options, resources: parsed.resources})
+  cleanups.push(() => mesh.close())
+  return mesh
+}
+
+function broker(name = 'default', extra = ''): string {
+  return `apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: ${name}\n${extra}---\n`
+}
+
+function trigger(name: string, subscriberUrl: string, type?: string, extra = ''): string {
+  const filter = type ? `  filter:\n    attributes:\n      type: ${type}\n` : ''
+  return `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n  broker: default\n${filter}  subscriber:\n    uri: ${subscriberUrl}\n${extra}---\n`
+}
+
+describe('broker routing and delivery', () => {
+  it('delivers a matching event unchanged, with Knative headers, only to triggers whose filter matches', async () => {
+    const orders = await subscriber()
+    const other = await subscriber()
+    const mesh = await meshFrom(broker() + trigger('orders', orders.url, 'com.example.order') + trigger('other', other.url, 'com.example.other'))
+    const data = Buffer.from([0x7b, 0xff, 0x00, 0x7d]) // not UTF-8: bytes must survive untouched
+    const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.order', {
+      'content-type': 'application/octet-stream', 'ce-subject': 'order-1', 'ce-tenant': 'acme',
+      'x-request-id': 'req-1', 'knative-trace': 'k1', 'x-custom': 'dropped', 'authorization': 'Bearer secret',
+    }), data)
+    expect(answer.status).toBe(202)
+    const [got] = await orders.waitFor(1)
+    expect(got!.body.equals(data)).toBe(true)
+    expect(got!.headers['ce-type']).toBe('com.example.order')
+    expect(got!.headers['ce-subject']).toBe('order-1')
+    expect(got!.headers['ce-tenant']).toBe('acme')
+    expect(got!.headers['ce-specversion']).toBe('1.0')
+    expect(got!.headers['content-type']).toBe('application/octet-stream')
+    expect(got!.headers.prefer).toBe('reply')
+    expect(got!.headers['kn-namespace']).toBe('default')
+    expect(Date.parse(got!.headers['ce-knativearrivaltime'] as string)).toBeGreaterThan(Date.now() - 60_000)
+    expect(got!.headers['ce-knativebrokerttl']).toBeUndefined()
+    expect(got!.headers['x-request-id']).toBe('req-1')
+    expect(got!.headers['knative-trace']).toBe('k1')
+    expect(got!.headers['x-custom']).toBeUndefined()
+    expect(got!.headers.authorization).toBeUndefined()
+    expect(other.received).toHaveLength(0)
+  })
+
+  it('answers 202 when no trigger matches, and records why', async () => {
+    const other = await subscriber()
+    const mesh = await meshFrom(broker() + trigger('other', other.url, 'com.example.other'))
+    const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.nobody'))
+    expect(answer.status).toBe(202)
+    const routed = mesh.journal.since().find((r) => r.kind === 'routed')
+    expect(routed).toMatchObject({matched: []})
+    expect(other.received).toHaveLength(0)
+  })
+
+  it('delivers to every matching trigger separately, even when they share a subscriber', async () => {
+    const shared = await subscriber()
+    const mesh = await meshFrom(broker() + trigger('a', shared.url) + trigger('b', shared.url, 'com.example.x'))
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(202)
+    expect(await shared.waitFor(2)).toHaveLength(2)
+  })
+
+  it('sends structured mode when the trigger asks for delivery.format: json', async () => {
+    const sink = await subscriber()
+    const mesh = await meshFrom(broker() + trigger('json', sink.url, undefined, '  delivery:\n    format: json\n'))
+    await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'content-type': 'application/json'}), '{"n": 1}')
+    const [got] = await sink.waitFor(1)
+    expect(got!.headers['content-type']).toMatch(/^application\/cloudevents\+json/)
+    const body = JSON.parse(got!.body.toString())
+    expect(body).toMatchObject({specversion: '1.0', type: 'com.example.x', data: {n: 1}})
+    expect(body.knativebrokerttl).toBeUndefined()
+  })
+
+  it('keeps a CloudEvents 0.3 event at 0.3 (no specversion upgrade)', async () => {
+    const sink = await subscriber()
+    const mesh = await meshFrom(broker() + trigger('all', sink.url))
+    await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.x'), 'ce-specversion': '0.3', 'ce-schemaurl': 'http://example.com/s'})
+    const [got] = await sink.waitFor(1)
+    expect(got!.headers['ce-specversion']).toBe('0.3')
+    expect(got!.headers['ce-schemaurl']).toBe('http://example.com/s')
+  })
+})
+
+describe('subscriber responses and replies', () => {
+  it('publishes a CloudEvent reply back into the broker, where every trigger sees it', async () => {
+    const replier = await subscriber((_req, res) => {
+      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': 'reply-1', 'ce-source': '/replier', 'ce-type': 'com.example.reply', 'content-type': 'text/plain'}).end('done')
+    })
+    const audit = await subscriber()
+    const mesh = await meshFrom(broker() + trigger('work', replier.url, 'com.example.request') + trigger('audit', audit.url, 'com.example.reply'))
+    const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.request'))
+    expect(answer.status).toBe(202)
+    const [reply] = await audit.waitFor(1)
+    expect(reply!.headers['ce-id']).toBe('reply-1')
+    expect(reply!.body.toString()).toBe('done')
+    const outcomes = mesh.journal.since().filter((r) => r.kind === 'outcome').map((r) => r.kind === 'outcome' && [r.trigger, r.outcome])
+    expect(outcomes).toEqual(expect.arrayContaining([['default/work', 'replied'], ['default/audit', 'delivered']]))
+  })
+
+  it('stops a reply loop after 255 hops with the TTL, as Knative does', async () => {
+    const echo = await subscriber((req, res) => {
+      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': `r${Math.random()}`, 'ce-source': '/echo', 'ce-type': 'com.example.loop'}).end()
+    })
+    const mesh = await meshFrom(broker() + trigger('loop', echo.url, 'com.example.loop', '  delivery:\n    retry: 0\n'))
+    const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.loop'))
+    expect(answer.status).toBe(500) // the innermost reply was refused, and every delivery above it failed in turn
+    expect(echo.received).toHaveLength(255)
+    const rejected = mesh.journal.since().filter((r) => r.kind === 'rejected')
+    expect(rejected).toHaveLength(1)
+    expect(rejected[0]).toMatchObject({status: 400, via: 'reply'})
+  })
+
+  it('treats a non-empty 2xx that is not a CloudEvent as a failed delivery (502)', async () => {
+    const chatty = await subscriber((_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'}).end('{"ok":true}')
+    })
+    const mesh = await meshFrom(broker() + trigger('chatty', chatty.url, undefined, '  delivery:\n    retry: 0\n'))
+    const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))
+    expect(answer.status).toBe(500)
+    expect(JSON.parse(answer.text).failed).toEqual([expect.objectContaining({trigger: 'default/chatty', status: 502})])
+    expect(mesh.status().triggers[0]!.counters).toMatchObject({failed: 1, delivered: 0})
+  })
+
+  it('ends the delivery on 202 or an empty 2xx', async () => {
+    const quiet = await subscriber((_req, res) => {
+      res.writeHead(202).end()
+    })
+    const mesh = await meshFrom(broker() + trigger('quiet', quiet.url))
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(202)
+    expect(mesh.status().triggers[0]!.counters).toMatchObject({delivered: 1, failed: 0})
+  })
+})
+
+describe('synchronous and asynchronous brokers', () => {
+  function heldSubscriber(): {release: () => void; responder: Parameters<typeof startSubscriber>[0]} {
+    let release!: () => void
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    return {release, responder: async (_req, res) => {
+      await released
+      res.writeHead(200).end()
+    }}
+  }
+
+  it('a default broker answers only after every delivery has finished', async () => {
+    const held = heldSubscriber()
+    const slow = await subscriber(held.responder)
+    const mesh = await meshFrom(broker() + trigger('slow', slow.url))
+    let answered = false
+    const answer = post(`${mesh.url}/default/default`, binaryHeaders('com.example.x')).then((a) => {
+      answered = true
+      return a
+    })
+    await slow.waitFor(1)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(answered).toBe(false)
+    held.release()
+    expect((await answer).status).toBe(202)
+  })
+
+  it('a broker with the async-handler annotation answers 202 before delivering', async () => {
+    const held = heldSubscriber()
+    const slow = await subscriber(held.responder)
+    const mesh = await meshFrom(broker('default', '  annotations:\n    messaging.knative.dev/async-handler: "true"\n') + trigger('slow', slow.url))
+    const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))
+    expect(answer.status).toBe(202)
+    await slow.waitFor(1)
+    expect(mesh.status().triggers[0]!.counters.inFlight).toBe(1)
+    held.release()
+  })
+
+  it('a synchronous broker answers 500 when a delivery fails', async () => {
+    const failing = await subscriber((_req, res) => {
+      res.writeHead(400).end('bad')
+    })
+    const mesh = await meshFrom(broker() + trigger('failing', failing.url))
+    const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))
+    expect(answer.status).toBe(500)
+    expect(answer.text).toContain('default/failing')
+  })
+})
+
+describe('subscriber resolution', () => {
+  it('resolves a Knative Service ref through the service map and a Broker ref with a relative uri', async () => {
+    const svc = await subscriber()
+    const yaml = broker() + broker('audit') + `apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata:
+  name: to-service
+spec:
+  broker: default
+  filter: {attributes: {type: com.example.svc}}
+  subscriber:
+    ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: order-processor}
+    uri: /hooks/orders
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata:
+  name: forward
+spec:
+  broker: default
+  filter: {attributes: {type: com.example.fwd}}
+  subscriber:
+    ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: audit}
+`
+    const mesh = await meshFrom(yaml, {services: {'order-processor': svc.url}})
+    const status = mesh.status()
+    expect(status.triggers.find((t) => t.name === 'to-service')).toMatchObject({ready: true, subscriberUri: `${svc.url}/hooks/orders`})
+    expect(status.triggers.find((t) => t.name === 'forward')).toMatchObject({ready: true, subscriberUri: `${mesh.url}/default/audit`})
+    await post(`${mesh.url}/default/default`, binaryHeaders('com.example.svc'))
+    const [got] = await svc.waitFor(1)
+    expect(got!.url).toBe('/hooks/orders')
+    await post(`${mesh.url}/default/default`, binaryHeaders('com.example.fwd'))
+    expect(mesh.status().brokers.find((b) => b.name === 'audit')!.counters.accepted).toBe(1)
+  })
+
+  it('marks a trigger whose subscriber does not resolve not Ready, fails its deliveries visibly, and keeps serving', async () => {
+    const yaml = broker() + `apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata:
+  name: unmapped
+spec:
+  broker: default
+  subscriber:
+    ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: nowhere}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata:
+  name: orphan
+spec:
+  broker: missing
+  subscriber: {uri: "http://127.0.0.1:9/"}
+`
+    const mesh = await meshFrom(yaml)
+    const [unmapped, orphan] = mesh.status().triggers
+    expect(unmapped).toMatchObject({ready: false, reason: 'SubscriberResolveFailed'})
+    expect(unmapped!.message).toContain('nowhere')
+    expect(orphan).toMatchObject({ready: false, reason: 'BrokerDoesNotExist'})
+    const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))
+    expect(answer.status).toBe(500)
+    expect(mesh.status().triggers[0]!.counters.failed).toBe(1)
+  })
+})
+
+describe('ingress contract', () => {
+  it('rejects unknown brokers with 404, bad paths with 400, and checks the event before the broker', async () => {
+    const mesh = await meshFrom(broker())
+    expect((await post(`${mesh.url}/default/nope`, binaryHeaders('t'))).status).toBe(404)
+    expect((await post(`${mesh.url}/`, binaryHeaders('t'))).status).toBe(404)
+    expect((await post(`${mesh.url}/a/b/c`, binaryHeaders('t'))).status).toBe(400)
+    expect((await post(`${mesh.url}/default/default/`, binaryHeaders('t'))).status).toBe(202) // trailing slash allowed
+    const malformed = await post(`${mesh.url}/default/nope`, {'content-type': 'application/json'}, '{}')
+    expect(malformed.status).toBe(400)
+    expect(JSON.parse(malformed.text).error).toMatch(/ce-specversion/)
+  })
+
+  it('forwards an incoming knativebrokerttl minus one and drops an event whose TTL runs out', async () => {
+    const sink = await subscriber((_req, res) => {
+      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': 'r', 'ce-source': '/s', 'ce-type': 'com.example.reply'}).end()
+    })
+    const replies = await subscriber()
+    const mesh = await meshFrom(broker() + trigger('first', sink.url, 'com.example.x') + trigger('replies', replies.url, 'com.example.reply'))
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-knativebrokerttl': '1'}))).status).toBe(400)
+    expect(sink.received).toHaveLength(0)
+    // TTL 3 → 2 at ingress; the reply carries 2 → 1 at ingress, still accepted
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-knativebrokerttl': '3'}))).status).toBe(202)
+    await replies.waitFor(1)
+    const accepted = mesh.journal.since().filter((r) => r.kind === 'event')
+    expect(accepted.map((r) => r.kind === 'event' && r.event.extensions.knativebrokerttl)).toEqual([2, 1])
+  })
+})
