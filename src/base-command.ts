@@ -1,6 +1,6 @@
 // The base of every kne command: parses in init(), makes --json available, and turns KneErrors into
 // the documented exit codes (also under --json, where oclif 4.14 would otherwise exit 1).
-import {Command, type Interfaces} from '@oclif/core'
+import {Command, Errors, type Interfaces} from '@oclif/core'
 import {EXIT_CODES_HELP, KneError} from './core/errors.js'
 
 export type KneFlags<T extends typeof Command> = Interfaces.InferredFlags<T['flags'] & T['baseFlags']>
@@ -26,9 +26,12 @@ export abstract class KneCommand<T extends typeof Command> extends Command {
     this.args = args as KneArgs<T>
   }
 
-  /** Fails the command with a KneError's message, code, suggestions and exit code. */
+  /** Fails the command with a KneError's message, code, suggestions and exit code (details go to stderr unwrapped). */
   protected fail(error: KneError): never {
-    this.error(error.message, {code: error.code, exit: error.exitCode, suggestions: error.suggestions})
+    if (error.details && !this.jsonEnabled()) process.stderr.write(error.details.map((d) => `  ${d}\n`).join(''))
+    const cliError = new Errors.CLIError(error.message, {code: error.code, exit: error.exitCode, suggestions: error.suggestions})
+    if (error.details) Object.assign(cliError, {details: error.details})
+    throw cliError
   }
 
   protected override async catch(err: Interfaces.CommandError & Partial<Interfaces.OclifError>): Promise<unknown> {

@@ -45,7 +45,7 @@ come in time. --history first replays what the mesh still holds, so a script can
       const result = await tail(url, {
         selector: {broker: flags.broker === undefined ? undefined : `${flags.namespace}/${flags.broker}`, type: flags.type, source: flags.source},
         count: flags.count, timeoutMs, history: flags.history, signal: interrupt.signal,
-        onSubscribed: () => process.stderr.write(json ? '' : c.dim(`connected to ${url}\n`)),
+        onSubscribed: () => process.stderr.write(c.dim(`connected to ${url}\n`)),
       }, (record) => process.stdout.write(`${json ? JSON.stringify(record) : renderActivity(record, c)}\n`))
       if (flags.count !== undefined && result.settled < flags.count && result.timedOut) {
         throw new KneError(`timed out after ${flags.timeout}: ${result.settled} of ${flags.count} events settled`, 'TAIL_TIMEOUT', EXIT.timeout)

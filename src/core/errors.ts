@@ -17,9 +17,17 @@ export const EXIT = {
 } as const
 
 export class KneError extends Error {
+  /** One line per problem (e.g. every manifest error), printed unwrapped and included under --json. */
+  details?: string[]
+
   constructor(message: string, readonly code: string, readonly exitCode: number = EXIT.internal, readonly suggestions: string[] = []) {
     super(message)
     this.name = 'KneError'
+  }
+
+  withDetails(details: string[]): this {
+    this.details = details
+    return this
   }
 }
 

@@ -52,7 +52,8 @@ export function loadDevConfiguration(options: DevOptions): Omit<DevSession, 'mes
     : {resources: [defaultBroker(project.config.namespace)], others: [], errors: [], warnings: []}
   const errors = [...project.errors, ...manifests.errors]
   if (errors.length > 0) {
-    throw new KneError(`invalid configuration:\n${errors.map((e) => `  ${formatManifestError(e)}`).join('\n')}`, 'INVALID_MANIFEST', EXIT.invalid)
+    throw new KneError(`${errors.length} problem(s) in the manifests; nothing was started`, 'INVALID_MANIFEST', EXIT.invalid)
+      .withDetails(errors.map(formatManifestError))
   }
   return {project, paths, manifests}
 }

@@ -129,7 +129,7 @@ function readTrigger(apiVersion: string, metadata: ObjectMeta, spec: Record<stri
     if (!Array.isArray(spec.filters)) errors.push({field: 'spec.filters', message: 'filters must be a list of filter objects'})
     else filterSpec.filters = spec.filters as TriggerFilterSpec['filters']
   }
-  if (errors.length === 0) {
+  if (!errors.some((e) => e.field.startsWith('spec.filter'))) {
     for (const e of validateTriggerFilter(filterSpec)) errors.push({field: e.path, message: e.message})
   }
   const trigger: Trigger = {apiVersion, kind: 'Trigger', metadata, origin, spec: {broker, subscriber: subscriber ?? {}, ...filterSpec}}

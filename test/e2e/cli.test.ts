@@ -1,0 +1,137 @@
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {spawn} from 'node:child_process'
+import {isolatedEnv, LongRunning, repoRoot, runCli, runJs} from '../helpers/cli.js'
+import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+
+const fixtures = join(repoRoot, 'test', 'fixtures')
+
+describe('kne dev + kne send + kne tail, as a user runs them', () => {
+  let env: NodeJS.ProcessEnv
+  let dev: LongRunning
+  let orders: Subscriber
+  let audit: Subscriber
+  let url: string
+
+  beforeAll(async () => {
+    orders = await startSubscriber()
+    audit = await startSubscriber()
+    env = isolatedEnv()
+    dev = new LongRunning(['dev', '--port', '0', '-f', join(fixtures, 'shop'),
+      '--service', `order-processor=${orders.url}`, '--service', `shop/audit=${audit.url}`], env)
+    url = (await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
+  })
+
+  afterAll(async () => {
+    dev.kill()
+    await orders.close()
+    await audit.close()
+  })
+
+  it('prints every broker URL and trigger at start-up', () => {
+    expect(dev.stdout).toContain(`Broker  shop/default  ${url}/shop/default`)
+    expect(dev.stdout).toMatch(/Trigger shop\/order-created\s+→ http:\/\/127\.0\.0\.1:\d+\s+Ready/)
+  })
+
+  it('sends an event that tail sees delivered, and tail --count exits 0', async () => {
+    const tail = new LongRunning(['tail', '--count', '1', '--timeout', '20s', '--json', '--type', 'com.example.order.created'], env)
+    await tail.waitFor(/connected to/)
+    const sent = await runCli(['send', '--type', 'com.example.order.created', '--to', 'broker:default:shop', '--data', '{"id":42}', '--json'], env)
+    expect(sent.code, sent.stderr).toBe(0)
+    const report = JSON.parse(sent.stdout)
+    expect(report.response.status).toBe(202)
+    expect(report.event).toMatchObject({type: 'com.example.order.created', source: 'kne', data: {id: 42}})
+    expect(await tail.exited).toBe(0)
+    const records = tail.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(records.map((r) => r.kind)).toEqual(expect.arrayContaining(['event', 'routed', 'attempt', 'outcome', 'settled']))
+    expect(records.find((r) => r.kind === 'routed').matched.sort()).toEqual(['shop/everything-audited', 'shop/order-created'])
+    const [got] = await orders.waitFor(1)
+    expect(JSON.parse(got!.body.toString())).toEqual({id: 42})
+    expect((await audit.waitFor(1))).toHaveLength(1)
+  })
+
+  it('tail --history replays what happened before it connected', async () => {
+    await runCli(['send', '--type', 'com.example.history', '-n', 'shop'], env)
+    const tail = await runCli(['tail', '--history', '--count', '1', '--type', 'com.example.history', '--timeout', '10s'], env)
+    expect(tail.code, tail.stderr).toBe(0)
+    expect(tail.stdout).toContain('com.example.history')
+  })
+
+  it('reads event data from stdin and sends structured mode', async () => {
+    const sent = await runCli(['send', '--type', 'com.example.order.created', '-n', 'shop', '--mode', 'structured', '--data-file', '-', '--json'], env, '{"from":"stdin"}')
+    expect(sent.code, sent.stderr).toBe(0)
+    const received = await orders.waitFor(2)
+    expect(JSON.parse(received[1]!.body.toString())).toEqual({from: 'stdin'})
+  })
+
+  it('exits 5 with the broker\'s explanation when the event is rejected', async () => {
+    const sent = await runCli(['send', '--type', 'com.example.x', '--to', 'broker:nope:shop'], env)
+    expect(sent.code).toBe(5)
+    expect(sent.stderr.replace(/\s+›?\s*/g, ' ')).toContain('answered 404: broker shop/nope not found')
+  })
+
+  it('tail --timeout exits 6 when the events do not come', async () => {
+    const tail = await runCli(['tail', '--count', '1', '--timeout', '300ms', '--type', 'com.example.never'], env)
+    expect(tail.code).toBe(6)
+    expect(tail.stderr).toContain('timed out')
+  })
+
+  it('stops cleanly on SIGTERM and removes its locator', async () => {
+    const own = isolatedEnv()
+    const proc = new LongRunning(['dev', '--port', '0'], own)
+    await proc.waitFor(/Ready on/)
+    const locator = join(own.KNE_DATA_DIR!, 'mesh.json')
+    expect(existsSync(locator)).toBe(true)
+    proc.signal('SIGTERM')
+    expect(await proc.exited).toBe(0)
+    expect(proc.stderr).toContain('kne dev stopped')
+    expect(existsSync(locator)).toBe(false)
+  })
+})
+
+describe('kne errors a user can act on', () => {
+  it('send without a running mesh exits 4 and says how to start one', async () => {
+    const result = await runCli(['send', '--type', 'com.example.x'], isolatedEnv())
+    expect(result.code).toBe(4)
+    expect(result.stderr).toContain('no kne mesh is running')
+    expect(result.stderr).toContain('kne dev')
+  })
+
+  it('sends data piped from a shell straight to a URL', async () => {
+    const sink = await startSubscriber()
+    const result = await new Promise<number | null>((resolve) => {
+      const child = spawn('sh', ['-c', `printf '%s' '{"piped":true}' | "${process.execPath}" "${runJs}" send --type com.example.piped --to ${sink.url}`], {env: isolatedEnv()})
+      child.on('close', resolve)
+    })
+    const [got] = await sink.waitFor(1)
+    await sink.close()
+    expect(result).toBe(0)
+    expect(got!.headers['ce-type']).toBe('com.example.piped')
+    expect(got!.headers['content-type']).toBe('application/json')
+    expect(JSON.parse(got!.body.toString())).toEqual({piped: true})
+  })
+
+  it('send --json keeps the exit code and reports the error as JSON', async () => {
+    const result = await runCli(['send', '--type', 'com.example.x', '--json'], isolatedEnv())
+    expect(result.code).toBe(4)
+    expect(JSON.parse(result.stdout).error.code).toBe('MESH_NOT_RUNNING')
+  })
+
+  it('dev with a broken manifest exits 3 naming the file, the resource and the field', async () => {
+    const result = await runCli(['dev', '--port', '0', '-f', join(fixtures, 'broken')], isolatedEnv())
+    expect(result.code).toBe(3)
+    expect(result.stderr).toMatch(/trigger\.yaml \(document 2\): Trigger default\/bad-filter: spec\.filter\.attributes\.Event_Type: /)
+    expect(result.stderr).toMatch(/trigger\.yaml \(document 2\): Trigger default\/bad-filter: spec\.subscriber\.uri: Relative URI is not allowed/)
+    expect(result.stderr).toContain('2 problem(s) in the manifests')
+  })
+
+  it('dev on a port in use exits 2 and suggests --port 0', async () => {
+    const sink = await startSubscriber()
+    const port = new URL(sink.url).port
+    const result = await runCli(['dev', '--port', port], isolatedEnv())
+    await sink.close()
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('--port 0')
+  })
+})
