@@ -27,8 +27,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): 
     const child = spawn(process.execPath, [runJs, ...args], {env, cwd: repoRoot, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
     if (input !== undefined) child.stdin!.end(input)
     child.on('error', reject)
     child.on('close', (code) => resolvePromise({code, stdout, stderr}))

@@ -55,7 +55,7 @@ spec:
     } else {
       expect(response.status).toBe(Number(want.slice(0, 3)))
     }
-    if (response.status === 400) expect((await response.json()).error).toEqual(expect.any(String))
+    if (response.status === 400) expect(((await response.json()) as {error: unknown}).error).toEqual(expect.any(String))
     if (want.includes('Allow: POST, OPTIONS')) expect(response.headers.get('allow')).toBe('POST, OPTIONS')
     if (want.includes('WebHook-Allowed-Origin')) {
       expect(response.headers.get('webhook-allowed-origin')).toBe('*')

@@ -63,6 +63,11 @@ describe('CESQL parse errors', () => {
     expect(parseErrorOf('_private = 1').offset).toBe(0)
   })
 
+  it('refuse absurd nesting instead of overflowing the stack', () => {
+    expect(parseErrorOf(`${'('.repeat(100_000)}1${')'.repeat(100_000)}`).message).toContain('nested more than')
+    expect(evaluateCesql(`${'('.repeat(400)}1${')'.repeat(400)}`, event()).value).toBe(1)
+  })
+
   it('come back as a parse error from evaluateCesql instead of throwing', () => {
     const result = evaluateCesql('ABC(', event())
     expect(result.value).toBe(false)
@@ -140,9 +145,13 @@ describe('CESQL values the filter sees', () => {
     expect(evaluateCesql('-7 % 2', event()).value).toBe(-1)
   })
 
-  it("keeps sdk-go's LIKE matcher, where a literal '%' in the value is matched before the wildcard", () => {
-    expect(evaluateCesql("'a%xc' LIKE 'a%c'", event()).value).toBe(false)
+  it("matches LIKE as the spec intends, also where sdk-go's matcher lets a literal '%' in the value swallow the wildcard", () => {
+    expect(evaluateCesql("'a%xc' LIKE 'a%c'", event()).value).toBe(true)
     expect(evaluateCesql("'abxc' LIKE 'a%c'", event()).value).toBe(true)
+    expect(evaluateCesql("'a%c' LIKE 'a\\%c'", event()).value).toBe(true)
+    expect(evaluateCesql("'abc' LIKE 'a\\%c'", event()).value).toBe(false)
+    expect(evaluateCesql("'a.c' LIKE 'a_c'", event()).value).toBe(true)
+    expect(evaluateCesql("'a(c' LIKE 'a(%'", event()).value).toBe(true)
   })
 
   it('counts characters, not bytes', () => {
