@@ -45,7 +45,7 @@ export function namespaceProblem(namespace: string): string | undefined {
 /** Parses the text of one manifest file. `defaultNamespace` applies to resources without metadata.namespace. */
 export function parseManifests(text: string, file: string, defaultNamespace = 'default'): ParsedManifests {
   const out: ParsedManifests = {resources: [], others: [], errors: [], warnings: []}
-  const documents = parseAllDocuments(text, {prettyErrors: false})
+  const documents = parseAllDocuments(text, {prettyErrors: true})
   const list = Array.isArray(documents) ? documents : [documents]
   list.forEach((doc, index) => {
     if (doc.errors.length > 0) {
