@@ -110,10 +110,10 @@ describe('TriggerIndex', () => {
   })
 
   it.runIf(hasConformance)('gives the same matches as a full scan on the conformance cases', () => {
-    interface Case {name: string; filter?: TriggerFilterSpec['filter']; filters?: TriggerFilterSpec['filters']; event: Record<string, unknown>}
+    interface Case {filter?: TriggerFilterSpec['filter']; filters?: TriggerFilterSpec['filters']; event: Record<string, unknown>}
     const doc = readConformanceYaml<{groups: {cases: Case[]}[]}>('knative-filters.yaml')
     const cases = doc.groups.flatMap((g) => g.cases)
-    const entries = cases.map((c) => ({filter: compileTriggerFilter({filter: c.filter, filters: c.filters}), value: c.name}))
+    const entries = cases.map((c, i) => ({filter: compileTriggerFilter({filter: c.filter, filters: c.filters}), value: i}))
     const index = new TriggerIndex(entries)
     const events = cases.map((c) => decodeJsonEvent(c.event)).flatMap((d) => (d.ok ? [d.event] : []))
     expect(events.length).toBeGreaterThan(cases.length - 2)
