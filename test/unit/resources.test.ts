@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {buildEvent} from '../../src/core/event-builder.js'
 import {parseSink} from '../../src/core/sink.js'
 import {parseHumanDuration, parseIsoDuration} from '../../src/core/delivery/duration.js'
@@ -23,7 +24,7 @@ describe('ISO-8601 delivery durations', () => {
 })
 
 describe('broker TTL (knativebrokerttl)', () => {
-  const event = (ttl?: string | number) => ({specversion: '1.0' as const, id: '1', source: 's', type: 't', extensions: ttl === undefined ? {} : {knativebrokerttl: ttl}})
+  const event = (ttl?: string | number): CloudEvent => ({specversion: '1.0', id: '1', source: 's', type: 't', extensions: ttl === undefined ? {} : {knativebrokerttl: ttl}})
   it('defaults to 255 when absent or unreadable and otherwise spends one hop', () => {
     expect(nextTtl(event())).toBe(255)
     expect(nextTtl(event('abc'))).toBe(255)
