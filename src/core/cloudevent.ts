@@ -69,3 +69,18 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
   const media = contentType.split(';')[0]!.trim().toLowerCase()
   return media === 'application/json' || media === 'text/json' || media.endsWith('+json')
 }
+
+/**
+ * The event as it looks after a binary-mode HTTP hop: every extension value a string. Knative's ingress
+ * hands events to the channel, and the channel to broker-filter, in binary mode, so filters, subscribers
+ * and replies only ever see string extensions (an integer 20 sent in JSON is "20" there).
+ */
+export function afterBinaryHop(event: CloudEvent): CloudEvent {
+  let changed = false
+  const extensions: Record<string, ExtensionValue> = {}
+  for (const [name, value] of Object.entries(event.extensions)) {
+    if (typeof value !== 'string') changed = true
+    extensions[name] = typeof value === 'string' ? value : String(value)
+  }
+  return changed ? {...event, extensions} : event
+}

@@ -2,7 +2,7 @@
 // through its triggers' filters, and fan-out to every match — answering after all deliveries finish
 // (Knative's default synchronous channel) or at once (the opt-in async handler).
 import type {EventRef, Outcome} from '../core/activity.js'
-import {attributeValue, withExtension, type CloudEvent} from '../core/cloudevent.js'
+import {afterBinaryHop, attributeValue, withExtension, type CloudEvent} from '../core/cloudevent.js'
 import {filterDelivers} from '../core/filters/index.js'
 import type {BrokerRoute, TriggerRoute} from '../core/topology.js'
 import {deliver, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
@@ -81,7 +81,7 @@ export class BrokerRuntime {
       return {status: 429, error}
     }
     counters.accepted++
-    let event = withExtension(incoming, TTL_EXTENSION, ttl)
+    let event = withExtension(afterBinaryHop(incoming), TTL_EXTENSION, ttl)
     event = withExtension(event, ARRIVAL_TIME_EXTENSION, new Date(this.options.now()).toISOString())
     const ref: EventRef = {broker: broker.key, arrival: ++this.arrivals, id: event.id, type: event.type, source: event.source}
     this.options.journal.append({kind: 'event', ...ref, via, replyTo, event})

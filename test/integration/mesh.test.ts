@@ -87,6 +87,23 @@ describe('broker routing and delivery', () => {
     expect(body.knativebrokerttl).toBeUndefined()
   })
 
+  it('routes typed JSON extensions as the strings a binary hop makes of them, as a cluster does', async () => {
+    const sink = await subscriber()
+    const mesh = await meshFrom(broker() + `apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: {name: priority}
+spec:
+  broker: default
+  filter: {attributes: {priority: "3"}}
+  subscriber: {uri: "${sink.url}"}
+  delivery: {format: json}
+`)
+    const structured = JSON.stringify({specversion: '1.0', id: 'p', source: '/s', type: 't', priority: 3, urgent: true})
+    expect((await post(`${mesh.url}/default/default`, {'content-type': 'application/cloudevents+json'}, structured)).status).toBe(202)
+    const [got] = await sink.waitFor(1)
+    expect(JSON.parse(got!.body.toString())).toMatchObject({priority: '3', urgent: 'true'})
+  })
+
   it('keeps a CloudEvents 0.3 event at 0.3 (no specversion upgrade)', async () => {
     const sink = await subscriber()
     const mesh = await meshFrom(broker() + trigger('all', sink.url))
