@@ -4,6 +4,7 @@ import type {ActivityJson} from '../core/activity.js'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {encodeBinary, encodeStructured} from '../core/codec/http.js'
 import {EXIT, KneError} from '../core/errors.js'
+import type {ArrivalExplanation} from '../mesh/explain.js'
 import type {MeshStatus} from '../mesh/status.js'
 
 export interface SendResult {
@@ -46,6 +47,20 @@ export async function getStatus(baseUrl: string): Promise<MeshStatus> {
     return (await response.body.json()) as MeshStatus
   } catch (error) {
     if (error instanceof KneError) throw error
+    throw unreachable(baseUrl, error)
+  }
+}
+
+/** Why a retained event did or did not reach each trigger of its broker. */
+export async function getExplanation(baseUrl: string, arrival: number): Promise<ArrivalExplanation | undefined> {
+  try {
+    const response = await request(`${baseUrl}/_kne/v1/explain?arrival=${arrival}`)
+    if (response.statusCode === 404) {
+      await response.body.dump()
+      return undefined
+    }
+    return (await response.body.json()) as ArrivalExplanation
+  } catch (error) {
     throw unreachable(baseUrl, error)
   }
 }

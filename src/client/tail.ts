@@ -20,7 +20,8 @@ export interface TailResult {
   timedOut: boolean
 }
 
-export async function tail(baseUrl: string, options: TailOptions, print: (record: ActivityJson) => void): Promise<TailResult> {
+/** `print` may be asynchronous (e.g. fetching an explanation); records are still printed in order. */
+export async function tail(baseUrl: string, options: TailOptions, print: (record: ActivityJson) => void | Promise<void>): Promise<TailResult> {
   const controller = new AbortController()
   options.signal?.addEventListener('abort', () => controller.abort(), {once: true})
   let settled = 0
@@ -29,14 +30,16 @@ export async function tail(baseUrl: string, options: TailOptions, print: (record
     timedOut = true
     controller.abort()
   }, options.timeoutMs)
+  let printing: Promise<void> = Promise.resolve()
   try {
     await followActivity(baseUrl, (record) => {
       if (controller.signal.aborted || !selectsActivity(options.selector, record)) return
-      print(record)
+      printing = printing.then(() => print(record))
       if (record.kind === 'settled' && ++settled === options.count) controller.abort()
     }, {history: options.history, signal: controller.signal, onSubscribed: options.onSubscribed})
   } finally {
     clearTimeout(timer)
+    await printing
   }
   return {settled, timedOut}
 }

@@ -1,7 +1,9 @@
 import {Flags} from '@oclif/core'
 import {KneCommand} from '../base-command.js'
 import {findMesh} from '../client/locator.js'
+import {getExplanation} from '../client/mesh-client.js'
 import {colors, renderActivity} from '../client/render.js'
+import {renderArrivalExplanation} from '../client/render-explain.js'
 import {tail} from '../client/tail.js'
 import {parseHumanDuration} from '../core/delivery/duration.js'
 import {EXIT, KneError} from '../core/errors.js'
@@ -18,6 +20,7 @@ come in time. --history first replays what the mesh still holds, so a script can
     '<%= config.bin %> <%= command.id %> --type com.example.order.created --count 1 --timeout 15s --json',
     '<%= config.bin %> <%= command.id %> --broker orders -n shop',
     '<%= config.bin %> send --type com.example.ping && <%= config.bin %> <%= command.id %> --history --count 1',
+    '<%= config.bin %> <%= command.id %> --explain   # why did (or didn\'t) my event reach each trigger?',
   ]
   static override flags = {
     broker: Flags.string({char: 'b', description: 'only this broker (NAME, in --namespace)'}),
@@ -27,6 +30,7 @@ come in time. --history first replays what the mesh still holds, so a script can
     count: Flags.integer({char: 'c', min: 1, description: 'exit after this many events have settled'}),
     timeout: Flags.string({description: 'give up after this long (15s, 500ms, 2m, or seconds): exit 6 if --count was not reached'}),
     history: Flags.boolean({description: 'first replay the activity the mesh still holds'}),
+    explain: Flags.boolean({char: 'x', description: 'after each event, explain why each trigger of its broker matched or not'}),
   }
 
   async run(): Promise<void> {
@@ -46,7 +50,13 @@ come in time. --history first replays what the mesh still holds, so a script can
         selector: {broker: flags.broker === undefined ? undefined : `${flags.namespace}/${flags.broker}`, type: flags.type, source: flags.source},
         count: flags.count, timeoutMs, history: flags.history, signal: interrupt.signal,
         onSubscribed: () => process.stderr.write(c.dim(`connected to ${url}\n`)),
-      }, (record) => process.stdout.write(`${json ? JSON.stringify(record) : renderActivity(record, c)}\n`))
+      }, async (record) => {
+        process.stdout.write(`${json ? JSON.stringify(record) : renderActivity(record, c)}\n`)
+        if (!flags.explain || record.kind !== 'event') return
+        const explanation = await getExplanation(url, record.arrival)
+        if (json) process.stdout.write(`${JSON.stringify({kind: 'explanation', ...explanation})}\n`)
+        else process.stdout.write(`${renderArrivalExplanation(explanation, c).join('\n')}\n`)
+      })
       if (flags.count !== undefined && result.settled < flags.count && result.timedOut) {
         throw new KneError(`timed out after ${flags.timeout}: ${result.settled} of ${flags.count} events settled`, 'TAIL_TIMEOUT', EXIT.timeout)
       }

@@ -3,6 +3,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {activityToJson, type Activity} from '../core/activity.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
+import {explainArrival} from './explain.js'
 import {passThroughHeaders} from './headers.js'
 import type {Mesh} from './mesh.js'
 
@@ -70,6 +71,10 @@ async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerRespon
       return sendJson(res, 200, mesh.status())
     case '/_kne/v1/activity':
       return streamActivity(mesh, req, res, searchParams)
+    case '/_kne/v1/explain': {
+      const explanation = explainArrival(mesh, Number(searchParams.get('arrival')))
+      return explanation ? sendJson(res, 200, explanation) : sendJson(res, 404, {error: `arrival ${searchParams.get('arrival')} is not in the history any more`})
+    }
     default:
       return sendJson(res, 404, {error: `unknown control endpoint ${pathname}`})
   }

@@ -1,0 +1,108 @@
+// `kne filter test`: explains a filter's decision for one event — a trigger's from the manifests, or
+// one given on the command line — exactly as the broker would decide it.
+import {readFileSync} from 'node:fs'
+import {parse as parseYaml} from 'yaml'
+import {afterBinaryHop} from '../core/cloudevent.js'
+import {decodeJsonEvent, eventToJsonObject} from '../core/codec/json.js'
+import {EXIT, KneError} from '../core/errors.js'
+import {explainTriggerFilter, validateTriggerFilter, type FilterExplanation, type TriggerFilterSpec} from '../core/filters/index.js'
+import {formatManifestError, type Trigger} from '../core/resources/types.js'
+import {loadManifests, loadProjectConfig} from '../mesh/manifests.js'
+import {dirname, join} from 'node:path'
+
+export interface FilterTestOptions {
+  /** Path of a CloudEvents JSON-format file, or - for stdin. */
+  event: string
+  trigger?: string
+  files?: string[]
+  namespace: string
+  filter?: string[]
+  filtersFile?: string
+  cesql?: string
+  cwd?: string
+}
+
+export interface FilterTestReport {
+  /** What was evaluated: `trigger default/x`, `--filter`, `--filters FILE` or `--cesql`. */
+  subject: string
+  spec: TriggerFilterSpec
+  event: Record<string, unknown>
+  explanation: FilterExplanation
+}
+
+const usage = (message: string): KneError => new KneError(message, 'INVALID_INPUT', EXIT.usage)
+
+export function filterTest(options: FilterTestOptions): FilterTestReport {
+  const given = [options.trigger, options.filter?.length ? options.filter : undefined, options.filtersFile, options.cesql].filter((g) => g !== undefined)
+  if (given.length !== 1) throw usage('give exactly one of --trigger, --filter, --filters or --cesql')
+  const {subject, spec} = filterSpec(options)
+  const problems = validateTriggerFilter(spec)
+  if (problems.length > 0) {
+    throw usage(`the filter is not valid (Knative would reject it)`).withDetails(problems.map((p) => `${p.path}: ${p.message}`))
+  }
+  const event = afterBinaryHop(readEvent(options.event))
+  return {subject, spec, event: eventToJsonObject(event), explanation: explainTriggerFilter(spec, event)}
+}
+
+function readEvent(path: string) {
+  let text: string
+  try {
+    text = readFileSync(path === '-' ? 0 : path, 'utf8')
+  } catch (error) {
+    throw usage(`--event ${path}: ${(error as Error).message}`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw usage(`--event ${path}: not JSON (${(error as Error).message}); give a CloudEvent in the JSON format`)
+  }
+  const decoded = decodeJsonEvent(json)
+  if (!decoded.ok) throw usage(`--event ${path}: not a valid CloudEvent: ${decoded.error}`)
+  return decoded.event
+}
+
+function filterSpec(options: FilterTestOptions): {subject: string; spec: TriggerFilterSpec} {
+  if (options.cesql !== undefined) return {subject: '--cesql', spec: {filters: [{cesql: options.cesql}]}}
+  if (options.filter?.length) {
+    const attributes: Record<string, string> = {}
+    for (const pair of options.filter) {
+      const eq = pair.indexOf('=')
+      if (eq <= 0) throw usage(`--filter ${pair}: expected NAME=VALUE`)
+      attributes[pair.slice(0, eq)] = pair.slice(eq + 1)
+    }
+    return {subject: '--filter', spec: {filter: {attributes}}}
+  }
+  if (options.filtersFile !== undefined) {
+    let doc: unknown
+    try {
+      doc = parseYaml(readFileSync(options.filtersFile, 'utf8'))
+    } catch (error) {
+      throw usage(`--filters ${options.filtersFile}: ${(error as Error).message.split('\n')[0]}`)
+    }
+    // a bare list is spec.filters; a mapping may carry filters and/or filter, like a Trigger's spec
+    const spec: TriggerFilterSpec | null = Array.isArray(doc) ? {filters: doc} : (doc as TriggerFilterSpec | null)
+    if (spec === null || typeof spec !== 'object') throw usage(`--filters ${options.filtersFile}: expected a list of filters or a mapping with filters/filter`)
+    return {subject: `--filters ${options.filtersFile}`, spec: {filter: spec.filter, filters: spec.filters}}
+  }
+  return triggerSpec(options.trigger!, options)
+}
+
+function triggerSpec(name: string, options: FilterTestOptions): {subject: string; spec: TriggerFilterSpec} {
+  const cwd = options.cwd ?? process.cwd()
+  let files = options.files ?? []
+  if (files.length === 0) {
+    const project = loadProjectConfig(undefined, [], cwd)
+    files = [project.file ? join(dirname(project.file), project.config.manifests) : join(cwd, 'knative')]
+  }
+  const loaded = loadManifests(files.map((f) => join(f.startsWith('/') ? '' : cwd, f)))
+  const triggers = loaded.resources.filter((r): r is Trigger => r.kind === 'Trigger')
+  const trigger = triggers.find((t) => t.metadata.name === name && t.metadata.namespace === options.namespace)
+  if (!trigger) {
+    const invalid = loaded.errors.filter((e) => e.resource === `Trigger ${options.namespace}/${name}`)
+    if (invalid.length > 0) throw usage(`trigger ${options.namespace}/${name} is not valid`).withDetails(invalid.map(formatManifestError))
+    const known = triggers.map((t) => `${t.metadata.namespace}/${t.metadata.name}`)
+    throw usage(`trigger ${options.namespace}/${name} not found in ${files.join(', ')}${known.length ? ` (found: ${known.join(', ')})` : ''}`)
+  }
+  return {subject: `trigger ${options.namespace}/${name}`, spec: {filter: trigger.spec.filter, filters: trigger.spec.filters}}
+}

@@ -1,0 +1,26 @@
+// Why an event did (or did not) reach each trigger of its broker: the explanation of every trigger's
+// filter for a retained event, computed on request so the delivery path never pays for it.
+import {explainTriggerFilter, type FilterExplanation} from '../core/filters/index.js'
+import type {Mesh} from './mesh.js'
+
+export interface ArrivalExplanation {
+  arrival: number
+  broker: string
+  id: string
+  type: string
+  triggers: {trigger: string; ready: boolean; subscriberUri?: string; explanation: FilterExplanation}[]
+}
+
+/** Explains a retained arrival against the broker's current triggers; undefined when it is no longer retained. */
+export function explainArrival(mesh: Mesh, arrival: number): ArrivalExplanation | undefined {
+  const record = mesh.journal.since().find((r) => r.kind === 'event' && r.arrival === arrival)
+  if (record?.kind !== 'event') return undefined
+  const broker = mesh.topology.brokers.get(record.broker)
+  return {
+    arrival, broker: record.broker, id: record.id, type: record.type,
+    triggers: (broker?.triggers ?? []).map((t) => ({
+      trigger: t.key, ready: t.status.ready, subscriberUri: t.subscriberUri,
+      explanation: explainTriggerFilter(t.trigger.spec, record.event),
+    })),
+  }
+}
