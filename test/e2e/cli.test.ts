@@ -51,6 +51,12 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
     expect((await audit.waitFor(1))).toHaveLength(1)
   })
 
+  it('finds the mesh through KNE_URL without a locator', async () => {
+    const sent = await runCli(['send', '--type', 'com.example.via.env', '-n', 'shop'], isolatedEnv({KNE_URL: url}))
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(sent.stdout).toContain(`accepted by ${url}/shop/default`)
+  })
+
   it('tail --history replays what happened before it connected', async () => {
     await runCli(['send', '--type', 'com.example.history', '-n', 'shop'], env)
     const tail = await runCli(['tail', '--history', '--count', '1', '--type', 'com.example.history', '--timeout', '10s'], env)

@@ -9,10 +9,10 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
 export const runJs = join(repoRoot, 'bin', 'run.js')
 
 export function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {...process.env, KNE_DATA_DIR: mkdtempSync(join(tmpdir(), 'kne-e2e-')), NO_COLOR: '1', ...extra}
+  const env: NodeJS.ProcessEnv = {...process.env, KNE_DATA_DIR: mkdtempSync(join(tmpdir(), 'kne-e2e-')), NO_COLOR: '1'}
   delete env.KNE_URL
   delete env.NODE_ENV // vitest sets NODE_ENV=test, which would make oclif load src/ instead of dist/
-  return env
+  return {...env, ...extra}
 }
 
 export interface CliResult {
