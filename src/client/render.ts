@@ -2,6 +2,8 @@
 // Colour only on a TTY, never when NO_COLOR is set.
 import {Chalk, type ChalkInstance} from 'chalk'
 import type {ActivityJson} from '../core/activity.js'
+import {eventToJsonObject} from '../core/codec/json.js'
+import type {SinkRequest} from '../mesh/sink.js'
 
 export function colors(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): ChalkInstance {
   const enabled = stream.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === '')
@@ -10,6 +12,15 @@ export function colors(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.
 
 function clock(at: string): string {
   return at.slice(11, 23)
+}
+
+/** A wait or duration for people: `0 ms`, `200 ms`, `1.6 s`, `1 m 42.4 s`. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  const seconds = Math.round(ms / 100) / 10
+  if (seconds < 60) return `${seconds} s`
+  const minutes = Math.floor(seconds / 60)
+  return `${minutes} m ${Math.round((seconds - minutes * 60) * 10) / 10} s`
 }
 
 export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
@@ -29,16 +40,56 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
       const ok = record.status !== undefined && record.status >= 200 && record.status < 300
       const result = record.status !== undefined ? `HTTP ${record.status}` : record.error ?? 'no response'
       const target = record.target === 'subscriber' ? '' : ` ${record.target}`
-      const next = record.nextDelayMs !== undefined ? c.yellow(`, retry in ${record.nextDelayMs} ms`) : ''
+      const next = record.nextDelayMs !== undefined ? c.yellow(`, retry in ${formatMs(record.nextDelayMs)}`) : ''
       const detail = record.error && record.status !== undefined ? c.dim(` (${record.error})`) : ''
       return `${t}   ${ok ? c.green('→') : c.red('→')} ${record.trigger}${target} attempt ${record.attempt}: ${ok ? c.green(result) : c.red(result)}${detail} in ${record.durationMs} ms${next}`
     }
     case 'outcome': {
       const color = record.outcome === 'failed' ? c.red : record.outcome === 'dead-lettered' ? c.yellow : c.green
+      // the error names the final status already; without one (a failure with no detail) the status says it
+      const status = record.status !== undefined && !record.error && record.outcome !== 'delivered' && record.outcome !== 'replied' ? ` HTTP ${record.status}` : ''
       const detail = record.error ? c.dim(` (${record.error})`) : ''
-      return `${t}   ${color(record.outcome)} ${record.trigger}${detail}`
+      return `${t}   ${color(record.outcome)} ${record.trigger} id=${record.id}${status}${detail}`
     }
     case 'settled':
       return `${t}   ${c.dim(`settled ${record.type} id=${record.id}`)}`
   }
+}
+
+/** What `kne sink --json` prints for a request: the answer and the event in the CloudEvents JSON format. */
+export function sinkRequestToJson(request: SinkRequest): Record<string, unknown> {
+  const {event, answer, ...rest} = request
+  const {reply, ...answered} = answer
+  return {kind: 'received', ...rest, ...(event ? {event: eventToJsonObject(event)} : {}),
+    answer: {...answered, ...(reply ? {reply: eventToJsonObject(reply)} : {})}}
+}
+
+const DATA_PREVIEW_BYTES = 4096
+
+/** A received request for people: a header line with the answer, the other attributes, then the data. */
+export function renderSinkRequest(request: SinkRequest, c: ChalkInstance): string[] {
+  const {answer, event} = request
+  const ok = answer.status >= 200 && answer.status < 300
+  const retryAfter = answer.retryAfter === undefined ? '' : ` Retry-After ${answer.retryAfter}`
+  const answered = (ok ? c.green : c.red)(`→ ${answer.status}${retryAfter}`)
+  const t = c.dim(clock(request.at))
+  if (!event) return [`${t} #${request.n} ${c.red('not a CloudEvent')} ${answered} ${c.dim(request.error ?? '')}`]
+  const lines = [`${t} #${request.n} ${c.cyan('←')} ${c.bold(event.type)} id=${event.id} source=${event.source} ${c.dim(`(${request.mode})`)} ${answered} ${c.dim(answer.reason)}`]
+  const attributes: string[] = []
+  if (event.subject !== undefined) attributes.push(`subject=${event.subject}`)
+  if (event.time !== undefined) attributes.push(`time=${event.time}`)
+  if (event.datacontenttype !== undefined) attributes.push(`datacontenttype=${event.datacontenttype}`)
+  if (event.dataschema !== undefined) attributes.push(`dataschema=${event.dataschema}`)
+  for (const [name, value] of Object.entries(event.extensions)) attributes.push(`${name}=${String(value)}`)
+  for (const [name, value] of Object.entries(request.headers)) attributes.push(c.dim(`${name}: ${value}`))
+  if (attributes.length > 0) lines.push(`    ${attributes.join('  ')}`)
+  if (event.data !== undefined && event.data.length > 0) {
+    const bytes = Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength)
+    const text = bytes.subarray(0, DATA_PREVIEW_BYTES).toString('utf8')
+    const printable = !text.includes('\uFFFD') && !/[\u0000-\u0008\u000e-\u001f]/.test(text)
+    const more = bytes.length > DATA_PREVIEW_BYTES ? c.dim(` … (${bytes.length} bytes)`) : ''
+    lines.push(printable ? `    ${text.replace(/\n/g, '\n    ')}${more}` : c.dim(`    <${bytes.length} bytes of binary data>`))
+  }
+  if (answer.reply) lines.push(`    ${c.magenta('reply')} ${answer.reply.type} id=${answer.reply.id}`)
+  return lines
 }

@@ -31,6 +31,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
     'drain-timeout': Flags.string({default: '10s', description: 'on Ctrl-C, how long deliveries under way may take to finish'}),
     history: Flags.integer({default: 5000, min: 1, description: 'activity records kept for kne tail --history'}),
+    'max-pending': Flags.integer({default: 10_000, min: 1, description: 'events an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING'}),
     quiet: Flags.boolean({char: 'q', description: 'do not print activity, only start-up and shutdown'}),
   }
 
@@ -44,7 +45,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     }
     const session = await startDev({
       files: this.flags.filename ?? [], config: this.flags.config, port: this.flags.port, host: this.flags.host,
-      services: this.flags.service, historyLimit: this.flags.history, log: (line) => process.stderr.write(`${line}\n`),
+      services: this.flags.service, historyLimit: this.flags.history, maxPendingEvents: this.flags['max-pending'], log: (line) => process.stderr.write(`${line}\n`),
     })
     const {mesh} = session
     for (const w of session.manifests.warnings) process.stderr.write(`warning: ${formatManifestError(w)}\n`)

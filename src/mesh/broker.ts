@@ -4,6 +4,7 @@
 import type {EventRef, Outcome} from '../core/activity.js'
 import {afterBinaryHop, attributeValue, withExtension, type CloudEvent} from '../core/cloudevent.js'
 import {filterDelivers} from '../core/filters/index.js'
+import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
 import type {BrokerRoute, TriggerRoute} from '../core/topology.js'
 import {deliver, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
 import type {Journal} from './journal.js'
@@ -33,6 +34,8 @@ export interface TriggerCounters {
 export interface BrokerCounters {
   accepted: number
   rejected: number
+  /** Accepted events whose fan-out has not settled yet (what an asynchronous broker's bound applies to). */
+  pending: number
 }
 
 export interface InFlightDelivery {
@@ -42,26 +45,46 @@ export interface InFlightDelivery {
   trigger: string
 }
 
+/** A delivery that ended `failed`: kept (the most recent ones) so status can name what was lost. */
+export interface FailedDelivery extends InFlightDelivery {
+  type: string
+  status?: number
+  error?: string
+  at: string
+}
+
+export const FAILED_HISTORY_LIMIT = 100
+
 export interface BrokerRuntimeOptions {
   journal: Journal
-  dispatch: Omit<DispatchContext, 'publishReply'>
+  /** Dispatch context shared by every delivery; each delivery gets its own signal. */
+  dispatch: Omit<DispatchContext, 'publishReply' | 'signal'>
   /** Upper bound on events an asynchronous broker holds before answering 429. */
   maxPendingEvents: number
   now(): number
 }
 
+/** Seconds a producer refused with 429 is asked to wait. */
+export const OVERLOAD_RETRY_AFTER = '1'
+
+interface Running {
+  controller: AbortController
+  deadline: number
+}
+
 export class BrokerRuntime {
   private arrivals = 0
-  private pendingAsync = 0
   readonly triggerCounters = new Map<string, TriggerCounters>()
   readonly brokerCounters = new Map<string, BrokerCounters>()
   readonly inFlight = new Set<InFlightDelivery>()
+  /** The most recent failed deliveries, oldest first. */
+  readonly failures: FailedDelivery[] = []
+  private readonly running = new Map<InFlightDelivery, Running>()
   private readonly settling = new Set<Promise<unknown>>()
-  private readonly dispatch: DispatchContext
+  private stopReason: Error | undefined
+  private sweeper: NodeJS.Timeout | undefined
 
-  constructor(private readonly options: BrokerRuntimeOptions) {
-    this.dispatch = {...options.dispatch, publishReply: (broker, reply, headers, replyTo) => this.publish(broker, reply, headers, 'reply', replyTo)}
-  }
+  constructor(private readonly options: BrokerRuntimeOptions) {}
 
   /** Accepts an already decoded and validated event into a broker; resolves with what ingress answers. */
   async publish(broker: BrokerRoute, incoming: CloudEvent, headers: Record<string, string>, via: 'ingress' | 'reply',
@@ -74,30 +97,30 @@ export class BrokerRuntime {
       this.options.journal.append({kind: 'rejected', broker: broker.key, status: 400, error, via})
       return {status: 400, error}
     }
-    if (broker.async && this.pendingAsync >= this.options.maxPendingEvents) {
+    // an asynchronous broker answers before delivering, so its backlog is bounded: past the bound it refuses (429)
+    if (broker.async && counters.pending >= this.options.maxPendingEvents) {
       counters.rejected++
       const error = `broker ${broker.key} is at capacity (${this.options.maxPendingEvents} events waiting for delivery); retry later`
       this.options.journal.append({kind: 'rejected', broker: broker.key, status: 429, error, via})
-      return {status: 429, error}
+      return {status: 429, error, retryAfter: OVERLOAD_RETRY_AFTER}
     }
     counters.accepted++
+    counters.pending++
     let event = withExtension(afterBinaryHop(incoming), TTL_EXTENSION, ttl)
     event = withExtension(event, ARRIVAL_TIME_EXTENSION, new Date(this.options.now()).toISOString())
     const ref: EventRef = {broker: broker.key, arrival: ++this.arrivals, id: event.id, type: event.type, source: event.source}
     this.options.journal.append({kind: 'event', ...ref, via, replyTo, event})
     const tracked = this.fanOut(broker, ref, event, ttl, headers).finally(() => {
       this.settling.delete(tracked)
-      if (broker.async) this.pendingAsync--
+      counters.pending--
     })
     this.settling.add(tracked)
-    if (broker.async) {
-      this.pendingAsync++
-      return {status: 202, arrival: ref.arrival}
-    }
+    if (broker.async) return {status: 202, arrival: ref.arrival}
     const results = await tracked
     const failed = results.filter(({result}) => result.outcome === 'failed')
       .map(({trigger, result}) => ({trigger, status: result.status, error: result.error}))
     if (failed.length > 0) {
+      // the synchronous channel answers 500 when any subscription finally failed (semantics §0)
       return {status: 500, arrival: ref.arrival, error: `delivery failed for ${failed.map((f) => `trigger ${f.trigger}`).join(', ')}`, failed}
     }
     return {status: 202, arrival: ref.arrival}
@@ -113,19 +136,29 @@ export class BrokerRuntime {
       else notMatched.push(trigger.key)
     }
     this.options.journal.append({kind: 'routed', ...ref, matched: matched.map((t) => t.key), notMatched})
+    const deadline = this.options.now() + FANOUT_TIMEOUT_MS
     const results = await Promise.all(matched.map(async (trigger) => {
       const counters = this.triggerCountersFor(trigger.key)
       counters.matched++
       counters.inFlight++
       const flight: InFlightDelivery = {arrival: ref.arrival, id: ref.id, broker: broker.key, trigger: trigger.key}
+      const controller = new AbortController()
+      if (this.stopReason) controller.abort(this.stopReason)
       this.inFlight.add(flight)
+      this.running.set(flight, {controller, deadline})
+      this.startSweeper()
       try {
-        const result = await deliver({ref, broker, trigger, event: delivered, ttl, headers}, this.dispatch)
+        const result = await deliver({ref, broker, trigger, event: delivered, ttl, headers, deadline}, {
+          ...this.options.dispatch, signal: controller.signal,
+          publishReply: (to, reply, replyHeaders, replyTo) => this.publish(to, reply, replyHeaders, 'reply', replyTo),
+        })
         countOutcome(counters, result.outcome)
+        if (result.outcome === 'failed') this.recordFailure(flight, ref, result)
         return {trigger: trigger.key, result}
       } finally {
         counters.inFlight--
         this.inFlight.delete(flight)
+        this.running.delete(flight)
       }
     }))
     const outcomes: Record<string, Outcome> = {}
@@ -137,6 +170,12 @@ export class BrokerRuntime {
   /** Resolves when every fan-out in progress has settled (callers race it with a drain timeout). */
   async idle(): Promise<void> {
     while (this.settling.size > 0) await Promise.allSettled([...this.settling])
+  }
+
+  /** Gives up on every delivery under way and any started later: each ends `failed` with this reason. */
+  stop(reason: Error): void {
+    this.stopReason = reason
+    for (const {controller} of this.running.values()) controller.abort(reason)
   }
 
   recordRejection(brokerKey: string | undefined): void {
@@ -151,8 +190,32 @@ export class BrokerRuntime {
 
   brokerCountersFor(key: string): BrokerCounters {
     let c = this.brokerCounters.get(key)
-    if (!c) this.brokerCounters.set(key, c = {accepted: 0, rejected: 0})
+    if (!c) this.brokerCounters.set(key, c = {accepted: 0, rejected: 0, pending: 0})
     return c
+  }
+
+  private recordFailure(flight: InFlightDelivery, ref: EventRef, result: DeliveryResult): void {
+    this.failures.push({...flight, type: ref.type, status: result.status, error: result.error, at: new Date(this.options.now()).toISOString()})
+    if (this.failures.length > FAILED_HISTORY_LIMIT) this.failures.shift()
+  }
+
+  /**
+   * Knative cancels a fan-out still running after 15 minutes. Waits end at the deadline by themselves; a
+   * request still open then is cut by this once-a-second check (on the mesh's clock, virtual or not).
+   */
+  private startSweeper(): void {
+    if (this.sweeper) return
+    this.sweeper = setInterval(() => {
+      const now = this.options.now()
+      for (const {controller, deadline} of this.running.values()) {
+        if (now >= deadline && !controller.signal.aborted) controller.abort(new Error(FANOUT_TIMEOUT_MESSAGE))
+      }
+      if (this.running.size === 0) {
+        clearInterval(this.sweeper)
+        this.sweeper = undefined
+      }
+    }, 1000)
+    this.sweeper.unref()
   }
 }
 

@@ -32,11 +32,22 @@ interface Sleeper {
   resolve: () => void
 }
 
-/** A clock that only moves when told to: `advance(ms)` wakes every sleeper due by then, in order. */
+/**
+ * A clock that only moves when told to. A test runs the mesh on it and moves time itself, so that a
+ * ten-retry exponential schedule (about 205 s of waits) runs in milliseconds with every wait exact:
+ *
+ *   const clock = new VirtualClock()
+ *   const mesh = await createMesh({resources, clock})
+ *   const answer = await clock.runUntil(fetch(`${mesh.url}/default/default`, {method: 'POST', headers}))
+ *   expect(clock.requestedSleeps).toEqual([200, 400, 800, …])
+ */
 export class VirtualClock implements Clock {
+  /** Every wait asked of this clock, in ms, in the order asked. */
+  readonly requestedSleeps: number[] = []
   private current: number
   private sleepers: Sleeper[] = []
   private order = 0
+  private readonly watchers = new Set<{count: number; resolve: () => void}>()
 
   constructor(start = Date.parse('2024-01-01T00:00:00Z')) {
     this.current = start
@@ -49,18 +60,59 @@ export class VirtualClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason)
-      const sleeper: Sleeper = {at: this.current + Math.max(0, ms), order: this.order++, resolve}
-      this.sleepers.push(sleeper)
-      signal?.addEventListener('abort', () => {
+      this.requestedSleeps.push(ms)
+      const onAbort = (): void => {
         this.sleepers = this.sleepers.filter((s) => s !== sleeper)
-        reject(signal.reason)
-      }, {once: true})
+        reject(signal!.reason)
+      }
+      const sleeper: Sleeper = {at: this.current + Math.max(0, ms), order: this.order++, resolve: () => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }}
+      this.sleepers.push(sleeper)
+      signal?.addEventListener('abort', onAbort, {once: true})
+      for (const watcher of this.watchers) {
+        if (this.sleepers.length >= watcher.count) {
+          this.watchers.delete(watcher)
+          watcher.resolve()
+        }
+      }
     })
   }
 
-  /** Number of pending sleeps (what a test waits for before advancing). */
+  /** Number of pending sleeps. */
   get pending(): number {
     return this.sleepers.length
+  }
+
+  /** Ms from now until the earliest pending sleep is due, or undefined when nothing sleeps. */
+  get nextWakeIn(): number | undefined {
+    if (this.sleepers.length === 0) return undefined
+    return Math.max(0, Math.min(...this.sleepers.map((s) => s.at)) - this.current)
+  }
+
+  /** Resolves once at least `count` sleeps are pending (the mesh has reached its next wait); rejects after `timeoutMs` of real time. */
+  whenSleeping(count = 1, timeoutMs = 10_000): Promise<void> {
+    const {promise, cancel} = this.watch(count)
+    if (!Number.isFinite(timeoutMs)) return promise
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        cancel()
+        reject(new Error(`virtual clock: ${this.sleepers.length} of ${count} sleeps pending after ${timeoutMs} ms of real time`))
+      }, timeoutMs)
+    })
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+  }
+
+  private watch(count: number): {promise: Promise<void>; cancel: () => void} {
+    if (this.sleepers.length >= count) return {promise: Promise.resolve(), cancel: () => undefined}
+    let watcher!: {count: number; resolve: () => void}
+    const promise = new Promise<void>((resolve) => {
+      watcher = {count, resolve}
+    })
+    this.watchers.add(watcher)
+    return {promise, cancel: () => this.watchers.delete(watcher)}
   }
 
   /** Moves time forward, waking sleepers due by the new time one at a time so that each can schedule more. */
@@ -75,5 +127,34 @@ export class VirtualClock implements Clock {
       due.resolve()
     }
     this.current = target
+  }
+
+  /** Jumps to the earliest pending sleep and wakes it (and any due at the same time); returns the ms moved (0 when nothing sleeps). */
+  async advanceToNext(): Promise<number> {
+    const next = this.nextWakeIn
+    if (next === undefined) return 0
+    await this.advance(next)
+    return next
+  }
+
+  /**
+   * Moves time from wait to wait until `work` settles, then returns its result: how a test drives a
+   * synchronous broker, whose answer comes only after every retry.
+   */
+  async runUntil<T>(work: Promise<T>, maxAdvances = 10_000): Promise<T> {
+    let settled = false
+    const done = work.then(() => {
+      settled = true
+    }, () => {
+      settled = true
+    })
+    for (let i = 0; i < maxAdvances; i++) {
+      const sleeping = this.watch(1)
+      await Promise.race([done, sleeping.promise])
+      sleeping.cancel()
+      if (settled) return work
+      await this.advanceToNext()
+    }
+    throw new Error(`virtual clock: the work did not settle after ${maxAdvances} advances`)
   }
 }

@@ -18,6 +18,8 @@ export interface DevOptions {
   /** `name=URL` service mappings from --service. */
   services?: readonly string[]
   historyLimit?: number
+  /** Events an asynchronous broker may hold before ingress answers 429. */
+  maxPendingEvents?: number
   log?: MeshOptions['log']
   cwd?: string
 }
@@ -65,7 +67,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   try {
     mesh = await createMesh({
       host: options.host, port, resources: loaded.manifests.resources, services: loaded.project.config.services,
-      brokerDelivery: loaded.project.config.brokerDelivery, historyLimit: options.historyLimit, log: options.log,
+      brokerDelivery: loaded.project.config.brokerDelivery, historyLimit: options.historyLimit, maxPendingEvents: options.maxPendingEvents, log: options.log,
     })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code

@@ -24,7 +24,7 @@ export interface MeshOptions {
   brokerDelivery?: DeliverySpec
   clock?: Clock
   historyLimit?: number
-  /** Events an asynchronous broker may hold before ingress answers 429. */
+  /** Events each asynchronous broker may hold before ingress answers 429 (default 10,000). */
   maxPendingEvents?: number
   /** Where the mesh reports problems it cannot answer to a client (defaults to stderr). */
   log?: (line: string) => void
@@ -35,6 +35,8 @@ export interface CloseReport {
   unfinished: InFlightDelivery[]
 }
 
+export const DEFAULT_MAX_PENDING_EVENTS = 10_000
+
 export class Mesh {
   readonly journal: Journal
   readonly runtime: BrokerRuntime
@@ -44,17 +46,18 @@ export class Mesh {
   draining = false
   private resources: readonly KneResource[]
   private readonly server: Server
+  /** The clock retry waits run on: a VirtualClock when the caller passed one. */
+  readonly clock: Clock
   private readonly sender = new HttpSender()
-  private readonly abort = new AbortController()
   private baseUrl = ''
 
   private constructor(private readonly options: MeshOptions) {
-    const clock = options.clock ?? realClock
+    const clock = this.clock = options.clock ?? realClock
     this.journal = new Journal(clock, options.historyLimit ?? DEFAULT_HISTORY_LIMIT)
     this.runtime = new BrokerRuntime({
       journal: this.journal,
-      dispatch: {clock, journal: this.journal, sender: this.sender, signal: this.abort.signal},
-      maxPendingEvents: options.maxPendingEvents ?? 10_000,
+      dispatch: {clock, journal: this.journal, sender: this.sender},
+      maxPendingEvents: options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS,
       now: () => clock.now(),
     })
     this.resources = options.resources ?? []
@@ -99,6 +102,11 @@ export class Mesh {
     return meshStatus(this)
   }
 
+  /** Resolves once every event accepted so far has reached its outcome on every matched trigger. */
+  idle(): Promise<void> {
+    return this.runtime.idle()
+  }
+
   log(line: string): void {
     ;(this.options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line)
   }
@@ -113,8 +121,8 @@ export class Mesh {
       this.runtime.idle().then(() => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), drainTimeoutMs).unref()),
     ])
-    const unfinished = drained ? [] : [...this.runtime.inFlight]
-    this.abort.abort(new Error('kne mesh stopped'))
+    const unfinished = drained ? [] : [...this.runtime.inFlight].map((d) => ({...d}))
+    this.runtime.stop(new Error('kne stopped before the delivery finished (drain timeout)'))
     if (!drained) await Promise.race([this.runtime.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
     for (const stream of this.streams) stream.end()
     await new Promise<void>((resolve) => {

@@ -58,7 +58,7 @@ async function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerRespon
     return
   }
   sendJson(res, answer.status, {error: answer.error, ...(answer.failed ? {failed: answer.failed} : {})},
-    answer.status === 429 ? {'Retry-After': '1'} : {})
+    answer.retryAfter === undefined ? {} : {'Retry-After': answer.retryAfter})
 }
 
 async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {

@@ -1,7 +1,8 @@
 // The live status of every broker and trigger, in the terms `kubectl get` and `kn describe` use
 // (Ready, reason, URL, subscriber URI, dead-letter sink URI), plus kne's delivery counters.
+import type {DeliverySpec} from '../core/resources/types.js'
 import type {TriggerRoute} from '../core/topology.js'
-import type {BrokerCounters, TriggerCounters} from './broker.js'
+import type {BrokerCounters, FailedDelivery, InFlightDelivery, TriggerCounters} from './broker.js'
 import type {Mesh} from './mesh.js'
 
 export interface BrokerStatus {
@@ -14,6 +15,8 @@ export interface BrokerStatus {
   reason?: string
   message?: string
   deadLetterSinkUri?: string
+  /** The broker's delivery spec after defaulting (kne.yaml brokerDefaults, else 10 retries exponential PT0.2S). */
+  delivery?: DeliverySpec
   counters: BrokerCounters
 }
 
@@ -27,6 +30,8 @@ export interface TriggerStatus {
   reason?: string
   message?: string
   filter: 'filters' | 'filter' | 'none'
+  /** The delivery spec that applies: the trigger's own, else its broker's (replaced whole, never merged). */
+  delivery?: DeliverySpec
   counters: TriggerCounters
 }
 
@@ -37,7 +42,10 @@ export interface MeshStatus {
   draining: boolean
   brokers: BrokerStatus[]
   triggers: TriggerStatus[]
-  inFlight: {arrival: number; id: string; broker: string; trigger: string}[]
+  /** Deliveries under way, by event. */
+  inFlight: InFlightDelivery[]
+  /** The most recent deliveries that ended failed (no dead-letter sink, or it failed too), oldest first. */
+  failed: FailedDelivery[]
 }
 
 export function meshStatus(mesh: Mesh): MeshStatus {
@@ -52,6 +60,7 @@ export function meshStatus(mesh: Mesh): MeshStatus {
     reason: b.status.reason,
     message: b.status.message,
     deadLetterSinkUri: b.deadLetterSinkUri,
+    delivery: b.delivery,
     counters: {...runtime.brokerCountersFor(b.key)},
   }))
   const triggerRoutes: TriggerRoute[] = [...[...topology.brokers.values()].flatMap((b) => b.triggers), ...topology.orphanTriggers]
@@ -65,6 +74,7 @@ export function meshStatus(mesh: Mesh): MeshStatus {
     reason: t.status.reason,
     message: t.status.message,
     filter: t.filter.applied,
+    delivery: t.delivery,
     counters: {...runtime.triggerCountersFor(t.key)},
   }))
   return {
@@ -75,5 +85,6 @@ export function meshStatus(mesh: Mesh): MeshStatus {
     brokers,
     triggers,
     inFlight: [...runtime.inFlight],
+    failed: [...runtime.failures],
   }
 }
