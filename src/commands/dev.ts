@@ -5,16 +5,20 @@ import {colors, renderActivity} from '../client/render.js'
 import {activityToJson} from '../core/activity.js'
 import {parseHumanDuration} from '../core/delivery/duration.js'
 import {EXIT, KneError} from '../core/errors.js'
-import {formatManifestError} from '../core/resources/types.js'
-import {startDev} from '../mesh/dev.js'
+import {describeResource, manifestErrorFormatter} from '../core/resources/types.js'
+import {startDev, watchDev} from '../mesh/dev.js'
+import {describeReload} from '../mesh/watch.js'
 import {renderTopology} from '../client/render-status.js'
 
 export default class Dev extends KneCommand<typeof Dev> {
   static override summary = 'Run the in-memory event mesh: brokers and triggers from your Knative manifests, on your laptop.'
-  static override description = `Loads Knative manifests (Broker, Trigger) from files or folders and serves each broker's ingress at
+  static override description = `Loads Knative manifests from files or folders and serves each broker's ingress at
 http://<host>:<port>/<namespace>/<broker>, the path Knative's broker-ingress uses, so an app whose K_SINK points
 there works unchanged. Without -f it loads the manifests folder named in kne.yaml, or serves one broker
 "default" in namespace "default". Every event's path is printed as it happens (use --quiet to silence it).
+It runs Brokers and Triggers; other Knative kinds load and are checked but have no effect yet (each is
+reported). Edits to the manifests and kne.yaml are picked up as they are saved: a file that does not
+validate is reported and its last good version stays in force (--no-watch turns this off).
 Other kne commands find this mesh through a locator file; KNE_URL overrides it. Ctrl-C stops accepting events,
 lets deliveries under way finish (up to --drain-timeout) and reports any that did not.`
   static override examples = [
@@ -22,6 +26,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     '<%= config.bin %> <%= command.id %> -f knative/ --port 8080',
     '<%= config.bin %> <%= command.id %> -f broker.yaml -f triggers/ --service order-processor=http://127.0.0.1:3000',
     '<%= config.bin %> <%= command.id %> --port 0   # any free port; the URL is printed',
+    '<%= config.bin %> <%= command.id %> -f knative/ --no-watch   # load once, ignore later edits',
   ]
   static override flags = {
     filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable)'}),
@@ -33,6 +38,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     history: Flags.integer({default: 5000, min: 1, description: 'activity records kept for kne tail --history'}),
     'max-pending': Flags.integer({default: 10_000, min: 1, description: 'events an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING'}),
     quiet: Flags.boolean({char: 'q', description: 'do not print activity, only start-up and shutdown'}),
+    watch: Flags.boolean({default: true, allowNo: true, description: 'reload the manifests and kne.yaml when they change (--no-watch: load once)'}),
   }
 
   async run(): Promise<void> {
@@ -48,13 +54,20 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
       services: this.flags.service, historyLimit: this.flags.history, maxPendingEvents: this.flags['max-pending'], log: (line) => process.stderr.write(`${line}\n`),
     })
     const {mesh} = session
-    for (const w of session.manifests.warnings) process.stderr.write(`warning: ${formatManifestError(w)}\n`)
+    for (const w of session.manifests.warnings) process.stderr.write(`warning: ${manifestErrorFormatter(process.cwd())(w)}\n`)
     writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
-    if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status()}))
+    if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status(), notEmulated: session.notEmulated.map(describeResource)}))
     else {
       for (const line of renderTopology(mesh.status(), session.paths, c)) out(line)
       out(c.green(`Ready on ${mesh.url}`))
     }
+    const watcher = this.flags.watch ? await watchDev(session, (event) => {
+      if (json) return out(JSON.stringify(event))
+      const lines = describeReload(event)
+      out(event.problems.length > 0 ? c.yellow(lines.summary) : lines.summary)
+      for (const line of [...lines.problems, ...lines.notes]) process.stderr.write(`  ${line}\n`)
+    }) : undefined
+    if (watcher && !json) out(c.dim('Watching the manifests for changes (--no-watch to turn off)'))
     if (!this.flags.quiet) {
       mesh.journal.subscribe((record) => out(json ? JSON.stringify(activityToJson(record)) : renderActivity(activityToJson(record), c)))
     }
@@ -62,7 +75,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
       const stop = (signal: NodeJS.Signals): void => {
         process.once(signal, () => process.exit(130)) // a second Ctrl-C gives up at once
         if (!json) process.stderr.write(`\n${signal}: stopping; waiting up to ${this.flags['drain-timeout']} for ${mesh.runtime.inFlight.size} deliveries under way\n`)
-        mesh.close({drainTimeoutMs: drainMs}).then((report) => {
+        ;(watcher ? watcher.close() : Promise.resolve()).then(() => mesh.close({drainTimeoutMs: drainMs})).then((report) => {
           removeLocator(this.config.dataDir)
           for (const u of report.unfinished) {
             process.stderr.write(`not finished: event ${u.id} (arrival ${u.arrival}) on ${u.broker} for trigger ${u.trigger}: marked failed\n`)

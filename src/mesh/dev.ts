@@ -1,13 +1,13 @@
 // What `kne dev` starts: kne.yaml and the manifests it names (or the ones given), validated, then a
 // mesh serving them. A project without manifests gets Knative's usual `default` broker.
-import {existsSync} from 'node:fs'
-import {dirname, join} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {parseServiceFlags} from '../core/project.js'
-import type {ParsedManifests} from '../core/resources/parse.js'
-import {formatManifestError, type Broker} from '../core/resources/types.js'
-import {loadManifests, loadProjectConfig, type LoadedProject} from './manifests.js'
+import type {ServiceMap} from '../core/resources/destination.js'
+import {emptyManifests} from '../core/resources/parse.js'
+import {manifestErrorFormatter, type Broker, type ManifestResource} from '../core/resources/types.js'
+import {loadProjectManifests, notEmulated, notEmulatedWarnings, type LoadedManifests, type LoadedProject} from './manifests.js'
 import {createMesh, type Mesh, type MeshOptions} from './mesh.js'
+import {watchManifests, type ManifestWatcher, type ReloadEvent} from './watch.js'
 
 export interface DevOptions {
   /** Files or folders given with -f. */
@@ -27,37 +27,39 @@ export interface DevOptions {
 export interface DevSession {
   mesh: Mesh
   project: LoadedProject
-  /** The manifest paths loaded (empty when the built-in default broker is served). */
+  /** The manifest paths loaded, as given (empty when the built-in default broker is served). */
   paths: string[]
-  manifests: ParsedManifests
+  /** The same paths, absolute: what hot reload watches. */
+  watchPaths: string[]
+  manifests: LoadedManifests
+  /** --service mappings (they win over kne.yaml's services, also after a reload). */
+  flagServices: ServiceMap
+  /** Resources that loaded but that the mesh does not run (kinds it does not emulate yet). */
+  notEmulated: ManifestResource[]
 }
 
 export function defaultBroker(namespace = 'default'): Broker {
   return {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: {name: 'default', namespace, labels: {}, annotations: {}},
-    spec: {}, origin: {file: '<built-in>', document: 0}}
+    spec: {}, origin: {file: '<built-in>', document: 0},
+    manifest: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: {name: 'default', namespace}}}
 }
 
 /** Loads configuration and manifests; throws a KneError (exit 3) listing every problem. */
 export function loadDevConfiguration(options: DevOptions): Omit<DevSession, 'mesh'> {
-  const cwd = options.cwd ?? process.cwd()
-  const project = loadProjectConfig(options.config, options.files, cwd)
   const flagServices = parseServiceFlags(options.services ?? [])
   if (flagServices.error) throw new KneError(flagServices.error, 'INVALID_FLAG', EXIT.usage)
+  const {project, paths, namespace, manifests} = loadProjectManifests({files: options.files, config: options.config, cwd: options.cwd})
   project.config.services = {...project.config.services, ...flagServices.services}
-  let paths = [...options.files]
-  if (paths.length === 0 && project.file) {
-    const folder = join(dirname(project.file), project.config.manifests)
-    if (existsSync(folder)) paths = [folder]
+  if (manifests.errors.length > 0) {
+    throw new KneError(`${manifests.errors.length} problem(s) in the manifests; nothing was started`, 'INVALID_MANIFEST', EXIT.invalid)
+      .withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
   }
-  const manifests: ParsedManifests = paths.length > 0
-    ? loadManifests(paths.map((p) => join(p.startsWith('/') ? '' : cwd, p)), project.config.namespace)
-    : {resources: [defaultBroker(project.config.namespace)], others: [], errors: [], warnings: []}
-  const errors = [...project.errors, ...manifests.errors]
-  if (errors.length > 0) {
-    throw new KneError(`${errors.length} problem(s) in the manifests; nothing was started`, 'INVALID_MANIFEST', EXIT.invalid)
-      .withDetails(errors.map(formatManifestError))
+  const served = paths.length > 0 ? manifests : {...emptyManifests(), resources: [defaultBroker(namespace)], files: []}
+  served.warnings.push(...notEmulatedWarnings(served))
+  return {
+    project, paths: options.files.length > 0 ? [...options.files] : paths, watchPaths: paths, manifests: served,
+    flagServices: flagServices.services, notEmulated: notEmulated(served),
   }
-  return {project, paths, manifests}
 }
 
 export async function startDev(options: DevOptions): Promise<DevSession> {
@@ -77,4 +79,16 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     throw error
   }
   return {...loaded, mesh}
+}
+
+/**
+ * Hot reload for a running session: watches its manifest paths and kne.yaml. Undefined when there is
+ * nothing to watch (the built-in default broker without a kne.yaml).
+ */
+export async function watchDev(session: DevSession, onReload: (event: ReloadEvent) => void): Promise<ManifestWatcher | undefined> {
+  if (session.watchPaths.length === 0 && !session.project.file) return undefined
+  return watchManifests({
+    mesh: session.mesh, paths: session.watchPaths, projectFile: session.project.file, config: session.project.config,
+    initial: {files: session.manifests.files, manifests: session.manifests}, flagServices: session.flagServices, onReload,
+  })
 }

@@ -1,10 +1,47 @@
 // Reads manifests and kne.yaml from disk: files and folders (recursively, *.yaml and *.yml) into one
-// validated set of resources, every problem located by file, resource and field.
+// validated set of resources, every problem located by file, resource and field. Also what `kne validate`
+// and `kne export` report about such a set.
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
-import {dirname, join, resolve} from 'node:path'
+import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
+import {EXIT, KneError} from '../core/errors.js'
+import {triggerFilterWarnings} from '../core/filters/index.js'
 import {parseProjectConfig, PROJECT_FILE, type ProjectConfig} from '../core/project.js'
-import {findDuplicates, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
-import type {ManifestError} from '../core/resources/types.js'
+import {checkReferences} from '../core/references.js'
+import {exportManifests} from '../core/resources/export.js'
+import {emptyManifests, findDuplicates, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
+import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
+
+/** The kinds `kne dev` runs today; the others load, validate and export, and are reported as not emulated. */
+export const EMULATED_KINDS: ReadonlySet<string> = new Set(['Broker', 'Trigger'])
+
+export function isEmulated(resource: ManifestResource): boolean {
+  return !('supported' in resource) && EMULATED_KINDS.has(resource.kind)
+}
+
+/** Resources that load but that the mesh does not run. */
+export function notEmulated(manifests: ParsedManifests): ManifestResource[] {
+  return [...manifests.resources, ...manifests.others].filter((r) => !isEmulated(r))
+}
+
+/** A warning per typed resource the mesh does not run (other Knative kinds were warned about when they loaded). */
+export function notEmulatedWarnings(manifests: ParsedManifests): ManifestError[] {
+  return manifests.resources.filter((r) => !isEmulated(r)).map((r) => ({
+    file: r.origin.file, document: r.origin.document, resource: describeResource(r),
+    message: `not emulated: kne dev runs ${[...EMULATED_KINDS].join(' and ')} for now; this ${r.kind} is checked and exported but has no effect`,
+  }))
+}
+
+/** A path as a user would type it: relative to `cwd` when it is below it. */
+export function displayPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path)
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
+}
+
+/** True for a file name kne reads as a manifest: *.yaml or *.yml, not hidden, not kne.yaml. */
+export function isManifestFile(path: string): boolean {
+  const name = basename(path)
+  return /\.ya?ml$/i.test(name) && !name.startsWith('.') && name !== PROJECT_FILE
+}
 
 /** Every manifest file below the given paths, in a stable order. */
 export function manifestFiles(paths: readonly string[]): {files: string[]; errors: ManifestError[]} {
@@ -28,30 +65,39 @@ function walk(dir: string): string[] {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
     const full = join(dir, entry.name)
     if (entry.isDirectory()) out.push(...walk(full))
-    else if (/\.ya?ml$/i.test(entry.name) && entry.name !== PROJECT_FILE) out.push(full)
+    else if (isManifestFile(entry.name)) out.push(full)
   }
   return out
 }
 
+/** Reads and parses one manifest file (a file that cannot be read is one problem). */
+export function readManifestFile(file: string, defaultNamespace = 'default'): ParsedManifests {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    return {...emptyManifests(), errors: [{file, message: `cannot read: ${(error as Error).message}`}]}
+  }
+  return parseManifests(text, file, defaultNamespace)
+}
+
+export interface LoadedManifests extends ParsedManifests {
+  /** The files read, in the order they were read. */
+  files: string[]
+}
+
 /** Loads and validates every manifest below `paths`. */
-export function loadManifests(paths: readonly string[], defaultNamespace = 'default'): ParsedManifests {
+export function loadManifests(paths: readonly string[], defaultNamespace = 'default'): LoadedManifests {
   const {files, errors} = manifestFiles(paths)
-  const result: ParsedManifests = {resources: [], others: [], errors, warnings: []}
+  const result: LoadedManifests = {...emptyManifests(), errors, files}
   for (const file of files) {
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch (error) {
-      result.errors.push({file, message: `cannot read: ${(error as Error).message}`})
-      continue
-    }
-    const parsed = parseManifests(text, file, defaultNamespace)
+    const parsed = readManifestFile(file, defaultNamespace)
     result.resources.push(...parsed.resources)
     result.others.push(...parsed.others)
     result.errors.push(...parsed.errors)
     result.warnings.push(...parsed.warnings)
   }
-  result.errors.push(...findDuplicates(result.resources))
+  result.errors.push(...findDuplicates([...result.resources, ...result.others]))
   return result
 }
 
@@ -79,4 +125,119 @@ export function loadProjectConfig(explicit: string | undefined, manifestPaths: r
   }
   const {config, errors} = parseProjectConfig(readFileSync(file, 'utf8'), file)
   return {file, config, errors}
+}
+
+export interface ProjectManifestOptions {
+  /** Files or folders given with -f; without any, the manifests folder named in kne.yaml. */
+  files: readonly string[]
+  /** Explicit kne.yaml path. */
+  config?: string
+  /** Namespace for resources that set none; overrides kne.yaml's. */
+  namespace?: string
+  cwd?: string
+}
+
+export interface ProjectManifests {
+  project: LoadedProject
+  /** Absolute manifest paths (empty when neither -f nor a manifests folder gives any). */
+  paths: string[]
+  namespace: string
+  manifests: LoadedManifests
+}
+
+/** The manifest paths to load: -f's, else kne.yaml's manifests folder when it exists. */
+export function manifestPaths(files: readonly string[], project: LoadedProject, cwd: string): string[] {
+  if (files.length > 0) return files.map((p) => (isAbsolute(p) ? p : join(cwd, p)))
+  if (project.file) {
+    const folder = join(dirname(project.file), project.config.manifests)
+    if (existsSync(folder)) return [folder]
+  }
+  return []
+}
+
+/** kne.yaml and the manifests it names (or the ones given), loaded and checked, nothing started. */
+export function loadProjectManifests(options: ProjectManifestOptions): ProjectManifests {
+  const cwd = options.cwd ?? process.cwd()
+  const project = loadProjectConfig(options.config, options.files, cwd)
+  const namespace = options.namespace ?? project.config.namespace
+  const paths = manifestPaths(options.files, project, cwd)
+  const manifests = paths.length > 0 ? loadManifests(paths, namespace) : {...emptyManifests(), files: []}
+  manifests.errors.unshift(...project.errors)
+  return {project, paths, namespace, manifests}
+}
+
+export interface ValidatedResource {
+  apiVersion: string
+  kind: string
+  namespace: string
+  name: string
+  file: string
+  document: number
+  /** Whether `kne dev` runs it (the others are checked and exported, not emulated). */
+  emulated: boolean
+}
+
+export interface ValidationReport {
+  valid: boolean
+  paths: string[]
+  resources: ValidatedResource[]
+  errors: ManifestError[]
+  warnings: ManifestError[]
+}
+
+/**
+ * Everything `kne validate` checks: YAML, Knative's admission rules, duplicates, references that do not
+ * resolve (errors) and Services missing from the service map or filters that match everything (warnings).
+ */
+export function validateProject(options: ProjectManifestOptions): ValidationReport {
+  const loaded = requireManifests(options)
+  const {manifests} = loaded
+  const all = [...manifests.resources, ...manifests.others]
+  const references = checkReferences(all, {services: loaded.project.config.services})
+  const filterWarnings: ManifestError[] = manifests.resources.flatMap((r) => r.kind !== 'Trigger' ? [] : triggerFilterWarnings(r.spec)
+    .map((w) => ({file: r.origin.file, document: r.origin.document, resource: describeResource(r), field: w.path, message: w.message})))
+  const errors = [...manifests.errors, ...references.errors]
+  return {
+    valid: errors.length === 0,
+    paths: loaded.paths,
+    resources: inFileOrder(all, manifests.files).map((r) => ({
+      apiVersion: r.apiVersion, kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name,
+      file: r.origin.file, document: r.origin.document, emulated: isEmulated(r),
+    })),
+    errors,
+    warnings: [...manifests.warnings, ...references.warnings, ...filterWarnings],
+  }
+}
+
+export interface ExportResult {
+  /** Multi-document YAML for `kubectl apply -f -`. */
+  yaml: string
+  resources: ManifestResource[]
+  warnings: ManifestError[]
+}
+
+/** What `kne export` prints; refuses (exit 3) manifests a cluster would refuse. */
+export function exportProject(options: ProjectManifestOptions): ExportResult {
+  const {manifests} = requireManifests(options)
+  if (manifests.errors.length > 0) {
+    throw new KneError(`${manifests.errors.length} problem(s) in the manifests; nothing was exported`, 'INVALID_MANIFEST', EXIT.invalid)
+      .withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
+  }
+  const resources = inFileOrder([...manifests.resources, ...manifests.others], manifests.files)
+  return {yaml: exportManifests(resources), resources, warnings: manifests.warnings}
+}
+
+function requireManifests(options: ProjectManifestOptions): ProjectManifests {
+  const loaded = loadProjectManifests(options)
+  if (loaded.paths.length === 0) {
+    throw new KneError('no manifests to read: pass -f FILE|FOLDER, or run it in a project whose kne.yaml names a manifests folder', 'NO_MANIFESTS', EXIT.usage,
+      ['kne init creates a project with a knative/ folder'])
+  }
+  return loaded
+}
+
+/** Resources in the order they are written: files as read, documents as they appear. */
+function inFileOrder(resources: ManifestResource[], files: readonly string[]): ManifestResource[] {
+  const rank = new Map(files.map((f, i) => [f, i]))
+  return [...resources].sort((a, b) => (rank.get(a.origin.file) ?? 0) - (rank.get(b.origin.file) ?? 0) || a.origin.document - b.origin.document)
 }

@@ -1,57 +1,42 @@
-// Reads multi-document Knative YAML into typed resources, with the admission checks Knative's webhooks
-// make for the fields kne acts on. Every problem names the file, the resource and the field.
+// Reads multi-document Knative YAML into typed resources, with the checks the API server and Knative's
+// webhooks make for the fields kne acts on. Every problem names the file, the resource and the field.
 import {parseAllDocuments} from 'yaml'
-import {validateTriggerFilter} from '../filters/index.js'
-import type {TriggerFilterSpec} from '../filters/index.js'
-import {validateDeliverySpec, validateDestination, type FieldErrors} from './validate.js'
+import {classifyKind} from './kinds.js'
+import {kubernetesNameProblem, namespaceProblem} from './names.js'
+import {isAbsent, isObject, keySegment, rejectUnknownFields, type KindContext} from './read.js'
 import {
   describeResource,
-  type Broker, type DeliverySpec, type Destination, type KReference, type KneResource, type ManifestError,
-  type ObjectMeta, type OtherResource, type ResourceOrigin, type Trigger,
+  type KneResource, type ManifestError, type ManifestResource, type ObjectMeta, type OtherResource, type ResourceOrigin,
 } from './types.js'
+import type {FieldErrors} from './validate.js'
+
+export {kubernetesNameProblem, namespaceProblem} from './names.js'
 
 export interface ParsedManifests {
+  /** Every resource of a kind kne models (the mesh acts on the kinds it runs and reports the rest). */
   resources: KneResource[]
-  /** Knative kinds kne recognises but does not run yet. */
+  /** Knative kinds kne recognises but does not model (KafkaSource, GitHubSource, …): kept as written. */
   others: OtherResource[]
   errors: ManifestError[]
   warnings: ManifestError[]
 }
 
-/** Knative API groups kne knows; a kind from one of them that kne does not run is kept and reported as such. */
-const KNATIVE_GROUPS = ['eventing.knative.dev', 'messaging.knative.dev', 'flows.knative.dev', 'sources.knative.dev', 'sinks.knative.dev']
-
-// RFC 1123 subdomain: what Kubernetes requires of most object names.
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
-
-/** Checks a Kubernetes object name; returns the problem or undefined. */
-export function kubernetesNameProblem(name: string, what = 'name'): string | undefined {
-  if (name.length === 0) return `${what} is required`
-  if (name.length > 253) return `${what} must be no more than 253 characters`
-  if (!DNS1123_SUBDOMAIN.test(name)) {
-    return `${what} ${JSON.stringify(name)} is not a valid Kubernetes name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`
-  }
-  return undefined
-}
-
-export function namespaceProblem(namespace: string): string | undefined {
-  if (namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
-    return `namespace ${JSON.stringify(namespace)} is not a valid Kubernetes namespace (lower-case letters, digits and '-', at most 63 characters)`
-  }
-  return undefined
+export function emptyManifests(): ParsedManifests {
+  return {resources: [], others: [], errors: [], warnings: []}
 }
 
 /** Parses the text of one manifest file. `defaultNamespace` applies to resources without metadata.namespace. */
 export function parseManifests(text: string, file: string, defaultNamespace = 'default'): ParsedManifests {
-  const out: ParsedManifests = {resources: [], others: [], errors: [], warnings: []}
+  const out = emptyManifests()
   const documents = parseAllDocuments(text, {prettyErrors: true})
   const list = Array.isArray(documents) ? documents : [documents]
   list.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!
       const line = e.linePos?.[0]
-      out.errors.push({file, document: index, message: `invalid YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${e.message.split('\n')[0]}`})
+      // the parser's message repeats the position it also gives as data
+      const reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+      out.errors.push({file, document: index, message: `invalid YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${reason}`})
       return
     }
     const value: unknown = doc.toJS()
@@ -61,9 +46,19 @@ export function parseManifests(text: string, file: string, defaultNamespace = 'd
   return out
 }
 
+/** Reads one document given as data (e.g. a manifest kne is about to write), exactly as parseManifests would. */
+export function readManifest(document: unknown, origin: ResourceOrigin, defaultNamespace = 'default'): ParsedManifests {
+  const out = emptyManifests()
+  collect(document, origin, defaultNamespace, out)
+  return out
+}
+
+const TOP_LEVEL_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status']
+
 function collect(value: unknown, origin: ResourceOrigin, defaultNamespace: string, out: ParsedManifests): void {
+  const at = {file: origin.file, document: origin.document}
   if (!isObject(value)) {
-    out.errors.push({file: origin.file, document: origin.document, message: 'a manifest document must be a mapping with apiVersion, kind and metadata'})
+    out.errors.push({...at, message: 'a manifest document must be a mapping with apiVersion, kind and metadata'})
     return
   }
   if (value.kind === 'List' && Array.isArray(value.items)) {
@@ -73,130 +68,98 @@ function collect(value: unknown, origin: ResourceOrigin, defaultNamespace: strin
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : ''
   const kind = typeof value.kind === 'string' ? value.kind : ''
   if (!apiVersion || !kind) {
-    out.errors.push({file: origin.file, document: origin.document, field: apiVersion ? 'kind' : 'apiVersion', message: 'apiVersion and kind are required'})
+    out.errors.push({...at, field: apiVersion ? 'kind' : 'apiVersion', message: 'apiVersion and kind are required'})
+    return
+  }
+  const verdict = classifyKind(apiVersion, kind)
+  const label = (meta: ObjectMeta): string => `${kind} ${meta.namespace}/${meta.name || '<unnamed>'}`
+  if (!verdict.known && !verdict.knative && !verdict.served) {
+    const name = isObject(value.metadata) && typeof value.metadata.name === 'string' ? value.metadata.name : '<unnamed>'
+    out.warnings.push({...at, resource: `${kind} ${name}`, message: `ignored: ${apiVersion} ${kind} is not a Knative Eventing kind`})
     return
   }
   const errors: FieldErrors = []
+  const warnings: FieldErrors = []
   const metadata = readMetadata(value.metadata, defaultNamespace, errors)
-  const resource = `${kind} ${metadata.namespace}/${metadata.name || '<unnamed>'}`
-  const spec = isObject(value.spec) ? value.spec : {}
-  const parsed = buildResource(apiVersion, kind, metadata, spec, origin, errors)
-  for (const e of errors) out.errors.push({file: origin.file, document: origin.document, resource, field: e.field, message: e.message})
-  if (errors.length > 0) return
-  if (parsed === undefined) {
-    const group = apiVersion.split('/')[0]!
-    if (KNATIVE_GROUPS.includes(group)) {
-      out.others.push({apiVersion, kind, metadata, spec, origin, supported: false})
-      out.warnings.push({file: origin.file, document: origin.document, resource, message: `kne does not run ${kind} yet; it is kept but has no effect`})
-    } else {
-      out.warnings.push({file: origin.file, document: origin.document, resource, message: `ignored: ${apiVersion} ${kind} is not a Knative Eventing kind`})
-    }
+  const report = (list: ManifestError[], problems: FieldErrors): void => {
+    for (const e of problems) list.push({...at, resource: label(metadata), ...(e.field ? {field: e.field} : {}), message: e.message})
+  }
+  if (!verdict.known && verdict.served && !verdict.deprecated) {
+    report(out.errors, [{field: 'apiVersion', message: `${kind} is served as ${verdict.served.join(' or ')}, not ${apiVersion}`}])
     return
   }
-  out.resources.push(parsed)
-}
-
-function buildResource(apiVersion: string, kind: string, metadata: ObjectMeta, spec: Record<string, unknown>,
-  origin: ResourceOrigin, errors: FieldErrors): KneResource | undefined {
-  if (apiVersion === 'eventing.knative.dev/v1' && kind === 'Broker') {
-    const broker: Broker = {apiVersion, kind, metadata, origin, spec: {}}
-    if (spec.config !== undefined) broker.spec.config = spec.config as KReference
-    if (spec.delivery !== undefined) broker.spec.delivery = readDelivery(spec.delivery, 'spec.delivery', errors, false)
-    return broker
-  }
-  if (apiVersion === 'eventing.knative.dev/v1' && kind === 'Trigger') return readTrigger(apiVersion, metadata, spec, origin, errors)
-  if ((kind === 'Broker' || kind === 'Trigger') && apiVersion.startsWith('eventing.knative.dev/')) {
-    errors.push({field: 'apiVersion', message: `${kind} is served as eventing.knative.dev/v1, not ${apiVersion}`})
-  }
-  return undefined
-}
-
-function readTrigger(apiVersion: string, metadata: ObjectMeta, spec: Record<string, unknown>, origin: ResourceOrigin, errors: FieldErrors): Trigger {
-  let broker = typeof spec.broker === 'string' ? spec.broker : ''
-  if (spec.brokerRef !== undefined) {
-    const ref = isObject(spec.brokerRef) ? spec.brokerRef : {}
-    if (broker) errors.push({field: 'spec.brokerRef', message: 'only one of spec.broker and spec.brokerRef may be set'})
-    if (typeof ref.namespace === 'string' && ref.namespace !== metadata.namespace) {
-      errors.push({field: 'spec.brokerRef.namespace', message: 'a broker in another namespace needs the cross-namespace-event-links feature, which is off'})
+  const manifest = structuredClone(value)
+  if (!isAbsent(value.spec) && !isObject(value.spec)) errors.push({field: 'spec', message: 'must be a mapping'})
+  const spec = isObject(value.spec) ? structuredClone(value.spec) : {}
+  if (!verdict.known) {
+    if (errors.length === 0) {
+      out.others.push({apiVersion, kind, metadata, spec, origin, manifest, supported: false})
+      warnings.push(verdict.deprecated
+        ? {field: 'apiVersion', message: `${apiVersion} is deprecated: kne reads ${kind} as ${verdict.served!.join(' or ')}, so this one is kept as written but not checked, and has no effect`}
+        : {field: '', message: `kne does not run ${kind} yet; it is kept (and exported) but has no effect`})
     }
-    broker = typeof ref.name === 'string' ? ref.name : ''
+    report(out.errors, errors)
+    report(out.warnings, warnings)
+    return
   }
-  if (!broker) errors.push({field: 'spec.broker', message: 'missing field(s): the broker name is required'})
-  const subscriber = readDestination(spec.subscriber, 'spec.subscriber', metadata.namespace, errors, true)
-  const filterSpec: TriggerFilterSpec = {}
-  if (spec.filter !== undefined && spec.filter !== null) filterSpec.filter = spec.filter as TriggerFilterSpec['filter']
-  if (spec.filters !== undefined && spec.filters !== null) {
-    if (!Array.isArray(spec.filters)) errors.push({field: 'spec.filters', message: 'filters must be a list of filter objects'})
-    else filterSpec.filters = spec.filters as TriggerFilterSpec['filters']
-  }
-  if (!errors.some((e) => e.field.startsWith('spec.filter'))) {
-    for (const e of validateTriggerFilter(filterSpec)) errors.push({field: e.path, message: e.message})
-  }
-  const trigger: Trigger = {apiVersion, kind: 'Trigger', metadata, origin, spec: {broker, subscriber: subscriber ?? {}, ...filterSpec}}
-  if (spec.delivery !== undefined) trigger.spec.delivery = readDelivery(spec.delivery, 'spec.delivery', errors, true)
-  trigger.metadata.labels['eventing.knative.dev/broker'] ??= broker // webhook default
-  return trigger
+  const {definition} = verdict
+  rejectUnknownFields(value, TOP_LEVEL_FIELDS, '', errors)
+  if (definition.specFields) rejectUnknownFields(spec, definition.specFields, 'spec', errors)
+  const ctx: KindContext = {apiVersion, kind, metadata, spec, errors, warnings}
+  const typedSpec = definition.read(ctx)
+  report(out.errors, errors)
+  report(out.warnings, warnings)
+  if (errors.length === 0) out.resources.push({apiVersion, kind, metadata, spec: typedSpec, origin, manifest} as KneResource)
 }
 
 function readMetadata(value: unknown, defaultNamespace: string, errors: FieldErrors): ObjectMeta {
-  const meta = isObject(value) ? value : {}
-  const name = typeof meta.name === 'string' ? meta.name : ''
-  const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : defaultNamespace
+  if (!isObject(value)) {
+    errors.push({field: 'metadata', message: isAbsent(value) ? 'missing field(s): metadata.name is required' : 'must be a mapping with name (and namespace)'})
+    return {name: '', namespace: defaultNamespace, labels: {}, annotations: {}}
+  }
+  const name = typeof value.name === 'string' ? value.name : ''
+  const namespace = typeof value.namespace === 'string' && value.namespace !== '' ? value.namespace : defaultNamespace
   const nameProblem = kubernetesNameProblem(name, 'metadata.name')
   if (nameProblem) errors.push({field: 'metadata.name', message: nameProblem})
   const nsProblem = namespaceProblem(namespace)
   if (nsProblem) errors.push({field: 'metadata.namespace', message: nsProblem})
-  return {name, namespace, labels: stringMap(meta.labels), annotations: stringMap(meta.annotations)}
+  return {name, namespace, labels: stringMap(value.labels, 'metadata.labels', errors), annotations: stringMap(value.annotations, 'metadata.annotations', errors)}
 }
 
-function readDestination(value: unknown, field: string, namespace: string, errors: FieldErrors, required: boolean): Destination | undefined {
-  if (value === undefined || value === null) {
-    if (required) errors.push({field, message: 'missing field(s): expected at least one, got neither ref nor uri'})
-    return undefined
-  }
+/** Labels and annotations: strings only (the API server refuses `enabled: true` unquoted). */
+function stringMap(value: unknown, field: string, errors: FieldErrors): Record<string, string> {
+  if (isAbsent(value)) return {}
   if (!isObject(value)) {
-    errors.push({field, message: 'must be an object with ref and/or uri'})
-    return undefined
+    errors.push({field, message: 'must be a mapping of strings'})
+    return {}
   }
-  const destination = value as unknown as Destination
-  const problems = validateDestination(destination, field)
-  errors.push(...problems)
-  if (destination.ref && !destination.ref.namespace) destination.ref = {...destination.ref, namespace} // webhook default
-  return destination
-}
-
-function readDelivery(value: unknown, field: string, errors: FieldErrors, allowFormat: boolean): DeliverySpec | undefined {
-  if (!isObject(value)) {
-    errors.push({field, message: 'must be an object'})
-    return undefined
+  const out: Record<string, string> = {}
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item === 'string') out[key] = item
+    else errors.push({field: `${field}${keySegment(key)}`, message: `must be a string, got ${JSON.stringify(item)}: quote it in YAML`})
   }
-  const delivery = value as unknown as DeliverySpec
-  errors.push(...validateDeliverySpec(delivery, field, allowFormat))
-  return delivery
+  return out
 }
 
-function stringMap(value: unknown): Record<string, string> {
-  if (!isObject(value)) return {}
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]))
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-/** Reports resources defined twice (same kind, namespace and name) across the given set. */
-export function findDuplicates(resources: readonly KneResource[]): ManifestError[] {
-  const seen = new Map<string, KneResource>()
+/** Reports resources defined twice (same group, kind, namespace and name) across the given set. */
+export function findDuplicates(resources: readonly ManifestResource[]): ManifestError[] {
+  const seen = new Map<string, ManifestResource>()
   const errors: ManifestError[] = []
   for (const r of resources) {
-    const key = `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`
+    const key = identity(r)
     const first = seen.get(key)
     if (first) {
       errors.push({file: r.origin.file, document: r.origin.document, resource: describeResource(r), field: 'metadata.name',
-        message: `defined twice: also in ${first.origin.file}`})
+        message: `defined twice: also in ${first.origin.file}${first.origin.file === r.origin.file ? ` (document ${first.origin.document + 1})` : ''}`})
     } else {
       seen.set(key, r)
     }
   }
   return errors
+}
+
+/** What makes two manifests the same Kubernetes object: API group, kind, namespace and name (not the version). */
+export function identity(r: {apiVersion: string; kind: string; metadata: {namespace: string; name: string}}): string {
+  const group = r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''
+  return `${group}/${r.kind}/${r.metadata.namespace}/${r.metadata.name}`
 }

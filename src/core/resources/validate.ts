@@ -9,7 +9,7 @@ export function validateDestination(destination: Destination, field: string): Fi
   const errors: FieldErrors = []
   const {ref, uri} = destination
   if (ref === undefined && (uri === undefined || uri === '')) {
-    errors.push({field, message: 'expected exactly one, got neither: ref or uri is required'})
+    errors.push({field, message: 'expected at least one, got none: set ref or uri'})
     return errors
   }
   if (ref !== undefined) {
@@ -36,8 +36,16 @@ export function validateDestination(destination: Destination, field: string): Fi
 export function validateDeliverySpec(delivery: DeliverySpec, field: string, allowFormat: boolean): FieldErrors {
   const errors: FieldErrors = []
   if (delivery.deadLetterSink !== undefined) errors.push(...validateDestination(delivery.deadLetterSink, `${field}.deadLetterSink`))
-  if (delivery.retry !== undefined && (!Number.isInteger(delivery.retry) || delivery.retry < 0)) {
-    errors.push({field: `${field}.retry`, message: `invalid value: ${delivery.retry} (must be a whole number >= 0)`})
+  errors.push(...validateDeliveryFields(delivery, field, allowFormat))
+  return errors
+}
+
+/** The DeliverySpec rules other than the dead-letter sink's (a Destination, checked on its own). */
+export function validateDeliveryFields(delivery: DeliverySpec, field: string, allowFormat: boolean): FieldErrors {
+  const errors: FieldErrors = []
+  // retry is an int32 in the CRD schema
+  if (delivery.retry !== undefined && (!Number.isInteger(delivery.retry) || delivery.retry < 0 || delivery.retry > 2 ** 31 - 1)) {
+    errors.push({field: `${field}.retry`, message: `invalid value: ${JSON.stringify(delivery.retry)} (must be a whole number >= 0)`})
   }
   if (delivery.backoffPolicy !== undefined && delivery.backoffPolicy !== 'linear' && delivery.backoffPolicy !== 'exponential') {
     errors.push({field: `${field}.backoffPolicy`, message: `invalid value: ${String(delivery.backoffPolicy)} (linear or exponential)`})

@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+import {KneCommand} from '../base-command.js'
+import {exportManifest} from '../core/resources/export.js'
+import {manifestErrorFormatter} from '../core/resources/types.js'
+import {exportProject} from '../mesh/manifests.js'
+
+export default class Export extends KneCommand<typeof Export> {
+  static override summary = 'Print the manifests as kubectl-ready YAML for a real Knative cluster.'
+  static override description = `Reads the manifests (files or folders; without -f the manifests folder named in kne.yaml), checks them as
+kne validate does, and prints every Knative resource as multi-document YAML for kubectl apply -f -: each
+resource as written, with metadata.namespace filled in where it was left out, without status or fields the
+API server sets, keys in a stable order. Knative's defaults are not added (the cluster applies its own), refs
+stay refs (a Service in kne.yaml's service map stays a Service ref), and nothing kne-specific is added.
+Documents that are not Knative Eventing kinds (Deployments, Services, ConfigMaps) are skipped with a warning.
+Manifests a cluster would refuse are not exported: the problems are listed and the exit code is 3.
+--json prints a kubectl List instead.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> | kubectl apply -f -',
+    '<%= config.bin %> <%= command.id %> -f knative/ --namespace staging > knative-staging.yaml',
+    '<%= config.bin %> <%= command.id %> --json | jq \'.items[].kind\'',
+  ]
+  static override flags = {
+    filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable) [default: the manifests folder in kne.yaml]'}),
+    config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
+    namespace: Flags.string({char: 'n', description: 'namespace for resources that set none [default: kne.yaml namespace, else default]', env: 'KNE_NAMESPACE'}),
+  }
+
+  async run(): Promise<{apiVersion: 'v1'; kind: 'List'; items: Record<string, unknown>[]}> {
+    const result = exportProject({files: this.flags.filename ?? [], config: this.flags.config, namespace: this.flags.namespace})
+    for (const w of result.warnings) this.note(`warning: ${manifestErrorFormatter(process.cwd())(w)}`)
+    if (!this.jsonEnabled()) process.stdout.write(result.yaml)
+    return {apiVersion: 'v1', kind: 'List', items: result.resources.map(exportManifest)}
+  }
+}

@@ -1,0 +1,14 @@
+import {Args} from '@oclif/core'
+import {ScaffoldCommand, describeFlags, sourceKindFlag, sourceMatch} from '../../scaffold/cli.js'
+import type {DescribeResult} from '../../scaffold/inspect.js'
+
+export default class SourceDescribe extends ScaffoldCommand<typeof SourceDescribe> {
+  static override summary = 'Show an event source: its spec, sink and live status.'
+  static override examples = ['<%= config.bin %> <%= command.id %> heartbeat', '<%= config.bin %> <%= command.id %> heartbeat --kind ping -o yaml']
+  static override args = {name: Args.string({required: true, description: 'source name'})}
+  static override flags = {...describeFlags, kind: sourceKindFlag}
+
+  async run(): Promise<DescribeResult> {
+    return this.runDescribe(this.args.name, sourceMatch(this.flags.kind))
+  }
+}

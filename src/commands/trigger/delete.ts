@@ -1,0 +1,18 @@
+import {Args} from '@oclif/core'
+import {ScaffoldCommand, projectFlags} from '../../scaffold/cli.js'
+import {deleteResource, type DeleteResult} from '../../scaffold/index.js'
+import {kindIs} from '../../scaffold/workspace.js'
+
+export default class TriggerDelete extends ScaffoldCommand<typeof TriggerDelete> {
+  static override summary = 'Delete a trigger: removes its file (or its document from a file holding others).'
+  static override examples = ['<%= config.bin %> <%= command.id %> orders', '<%= config.bin %> <%= command.id %> orders -n shop --json']
+  static override args = {name: Args.string({required: true, description: 'trigger name'})}
+  static override flags = projectFlags
+
+  async run(): Promise<DeleteResult> {
+    const result = deleteResource(this.project(), this.args.name, kindIs('Trigger'))
+    this.log(result.message)
+    this.note(result.removed === 'file' ? `Removed ${result.file}` : `Removed its document from ${result.file}`)
+    return result
+  }
+}

@@ -1,0 +1,20 @@
+import {ScaffoldCommand, listFlags, prose} from '../../scaffold/cli.js'
+import {triggerTable, type ListResult} from '../../scaffold/inspect.js'
+import {kindIs} from '../../scaffold/workspace.js'
+
+export default class TriggerList extends ScaffoldCommand<typeof TriggerList> {
+  static override summary = 'List the triggers in the manifests folder, with their live status when kne dev runs.'
+  static override description = prose`Columns as kn prints them: NAME BROKER SINK AGE CONDITIONS READY REASON (NAMESPACE first with -A). SINK is in
+kn's sink grammar; CONDITIONS, READY and REASON come from the running mesh and are <unknown> without one. --json
+(and describe) also give the resolved subscriber URI and delivery counters.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> -n shop --no-headers',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
+  static override flags = listFlags
+
+  async run(): Promise<ListResult> {
+    return this.runList(kindIs('Trigger'), triggerTable)
+  }
+}

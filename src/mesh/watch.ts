@@ -1,0 +1,249 @@
+// Hot reload for kne dev: chokidar watches the manifest paths and kne.yaml; every added, changed or removed
+// file is read again and the whole routing table is replaced in one mesh.apply() (deliveries under way keep
+// the routes they started with). A file that does not parse or validate is reported and its last good
+// version stays in force: an edit never stops the mesh.
+import {existsSync, readFileSync} from 'node:fs'
+import {resolve, sep} from 'node:path'
+import {watch, type FSWatcher} from 'chokidar'
+import type {ServiceMap} from '../core/resources/destination.js'
+import {identity} from '../core/resources/parse.js'
+import {parseProjectConfig, type ProjectConfig} from '../core/project.js'
+import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
+import {LastGoodManifests, type FileUpdate} from './last-good.js'
+import {displayPath, isEmulated, isManifestFile, readManifestFile} from './manifests.js'
+import type {Mesh} from './mesh.js'
+
+export type FileChange = 'added' | 'changed' | 'removed'
+
+/** One reload: what changed on disk, what changed in the mesh, and what was refused. */
+export interface ReloadEvent {
+  kind: 'reload'
+  at: string
+  /** Each file of the batch: taken, or refused (keeping its last good version when it had one). */
+  files: {file: string; change: FileChange; taken: boolean; keptLastGood: boolean}[]
+  /** `Kind namespace/name` of resources that appeared, changed or went away. */
+  added: string[]
+  changed: string[]
+  removed: string[]
+  /** What the mesh serves after the reload. */
+  brokers: number
+  triggers: number
+  /** Resources loaded but not run by the mesh (kinds it does not emulate yet). */
+  notEmulated: string[]
+  /** Problems of the new versions; each file's last good version stays in force. */
+  problems: ManifestError[]
+  warnings: ManifestError[]
+  /** Settings in kne.yaml that take effect only when kne dev restarts. */
+  notes: string[]
+}
+
+export interface WatchOptions {
+  mesh: Mesh
+  /** Manifest files and folders (absolute), as kne dev loaded them. */
+  paths: readonly string[]
+  /** The files kne dev loaded at start-up and the resources they gave (all valid). */
+  initial: {files: readonly string[]; manifests: Parameters<typeof LastGoodManifests.from>[0]}
+  /** kne.yaml, watched too when there is one. */
+  projectFile?: string
+  config: ProjectConfig
+  /** --service mappings: they win over kne.yaml's services. */
+  flagServices?: ServiceMap
+  /** --namespace given on the command line (wins over kne.yaml's namespace). */
+  namespaceOverride?: string
+  onReload(event: ReloadEvent): void
+  /** Quiet period that gathers an editor's several writes into one reload. */
+  debounceMs?: number
+}
+
+export interface ManifestWatcher {
+  /** Stops watching (chokidar keeps Node alive until closed). */
+  close(): Promise<void>
+}
+
+/** Starts watching; resolves once chokidar has scanned the paths, so no later edit is missed. */
+export async function watchManifests(options: WatchOptions): Promise<ManifestWatcher> {
+  const reloader = new Reloader(options)
+  const projectFile = options.projectFile ? resolve(options.projectFile) : undefined
+  const explicit = new Set([...options.paths.map((p) => resolve(p)), ...(projectFile ? [projectFile] : [])])
+  const watcher: FSWatcher = watch([...explicit], {
+    ignoreInitial: true,
+    // an editor's save is often several writes: wait until the size settles
+    awaitWriteFinish: {stabilityThreshold: 60, pollInterval: 20},
+    ignored: (path, stats) => {
+      if (explicit.has(path)) return false
+      const name = path.split(sep).pop() ?? ''
+      if (name.startsWith('.') || name === 'node_modules') return true
+      return stats?.isFile() === true && !isManifestFile(path)
+    },
+  })
+  watcher.on('add', (path) => reloader.queue(path, 'added'))
+  watcher.on('change', (path) => reloader.queue(path, 'changed'))
+  watcher.on('unlink', (path) => reloader.queue(path, 'removed'))
+  watcher.on('unlinkDir', (path) => reloader.queueFolder(path))
+  watcher.on('error', (error) => options.mesh.log(`kne dev: watching the manifests failed: ${(error as Error).message}`))
+  await new Promise<void>((resolvePromise) => watcher.once('ready', () => resolvePromise()))
+  return {
+    async close() {
+      reloader.stop()
+      await watcher.close()
+    },
+  }
+}
+
+class Reloader {
+  private readonly cache: LastGoodManifests
+  private readonly pending = new Map<string, FileChange>()
+  private timer: NodeJS.Timeout | undefined
+  private config: ProjectConfig
+  private namespace: string
+  private applied: Map<string, {label: string; fingerprint: string}>
+  /** Every manifest file seen, valid or not (to re-read them all when the default namespace changes). */
+  private readonly known: Set<string>
+  private stopped = false
+
+  constructor(private readonly options: WatchOptions) {
+    this.cache = LastGoodManifests.from(options.initial.manifests)
+    this.config = options.config
+    this.namespace = options.namespaceOverride ?? options.config.namespace
+    this.applied = snapshot(this.cache)
+    this.known = new Set(options.initial.files.map((f) => resolve(f)))
+  }
+
+  queue(path: string, change: FileChange): void {
+    if (this.stopped) return
+    const previous = this.pending.get(path)
+    // removed then added again within one quiet period is a change (editors save by renaming)
+    this.pending.set(path, previous === 'removed' && change === 'added' ? 'changed' : previous === 'added' && change === 'changed' ? 'added' : change)
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => this.flush(), this.options.debounceMs ?? 100)
+  }
+
+  queueFolder(folder: string): void {
+    for (const file of this.known) if (file.startsWith(folder + sep)) this.queue(file, 'removed')
+  }
+
+  stop(): void {
+    this.stopped = true
+    clearTimeout(this.timer)
+  }
+
+  private flush(): void {
+    if (this.stopped) return
+    const batch = [...this.pending.entries()]
+    this.pending.clear()
+    const notes: string[] = []
+    const updates: {file: string; change: FileChange; update: FileUpdate}[] = []
+    const projectFile = this.options.projectFile ? resolve(this.options.projectFile) : undefined
+    let rereadAll = false
+    const problems: ManifestError[] = []
+    for (const [file, change] of batch) {
+      if (file === projectFile) {
+        const outcome = this.reloadConfig(file, change)
+        problems.push(...outcome.problems)
+        notes.push(...outcome.notes)
+        rereadAll ||= outcome.namespaceChanged
+        continue
+      }
+      if (change === 'removed') this.known.delete(file)
+      else this.known.add(file)
+      const parsed = change === 'removed' || !existsSync(file) ? undefined : readManifestFile(file, this.namespace)
+      updates.push({file, change, update: this.cache.update(file, parsed)})
+    }
+    if (rereadAll) {
+      for (const file of this.known) {
+        if (updates.some((u) => u.file === file)) continue
+        updates.push({file, change: 'changed', update: this.cache.update(file, readManifestFile(file, this.namespace))})
+      }
+    }
+    problems.push(...updates.flatMap((u) => u.update.problems))
+    const before = this.applied
+    this.applied = snapshot(this.cache)
+    const diff = compare(before, this.applied)
+    const services = {...this.config.services, ...this.options.flagServices}
+    if (diff.added.length + diff.changed.length + diff.removed.length > 0 || batch.some(([f]) => f === projectFile)) {
+      this.options.mesh.apply(this.cache.resources, services)
+    }
+    const status = this.options.mesh.status()
+    this.options.onReload({
+      kind: 'reload',
+      at: new Date().toISOString(),
+      files: [
+        ...batch.filter(([f]) => f === projectFile).map(([file, change]) => {
+          const taken = problems.every((p) => p.file !== file)
+          return {file, change, taken, keptLastGood: !taken}
+        }),
+        ...updates.map((u) => ({file: u.file, change: u.change, taken: u.update.taken, keptLastGood: u.update.keptLastGood})),
+      ],
+      ...diff,
+      brokers: status.brokers.length,
+      triggers: status.triggers.length,
+      notEmulated: [...this.cache.resources, ...this.cache.others].filter((r) => !isEmulated(r)).map(describeResource),
+      problems,
+      warnings: updates.flatMap((u) => u.update.warnings),
+      notes,
+    })
+  }
+
+  private reloadConfig(file: string, change: FileChange): {problems: ManifestError[]; notes: string[]; namespaceChanged: boolean} {
+    if (change === 'removed' || !existsSync(file)) {
+      return {problems: [], notes: ['kne.yaml was removed: its last settings stay in force until kne dev restarts'], namespaceChanged: false}
+    }
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (error) {
+      return {problems: [{file, message: `cannot read: ${(error as Error).message}`}], notes: [], namespaceChanged: false}
+    }
+    const {config, errors} = parseProjectConfig(text, file)
+    if (errors.length > 0) return {problems: errors, notes: [], namespaceChanged: false}
+    const notes: string[] = []
+    for (const key of ['port', 'manifests', 'brokerDelivery'] as const) {
+      if (JSON.stringify(config[key]) !== JSON.stringify(this.config[key])) {
+        notes.push(`kne.yaml: ${key === 'brokerDelivery' ? 'brokerDefaults' : key} changed; it takes effect when kne dev restarts`)
+      }
+    }
+    const namespace = this.options.namespaceOverride ?? config.namespace
+    const namespaceChanged = namespace !== this.namespace
+    this.config = config
+    this.namespace = namespace
+    return {problems: [], notes, namespaceChanged}
+  }
+}
+
+function snapshot(cache: LastGoodManifests): Map<string, {label: string; fingerprint: string}> {
+  const out = new Map<string, {label: string; fingerprint: string}>()
+  for (const r of [...cache.resources, ...cache.others] as ManifestResource[]) {
+    out.set(identity(r), {label: describeResource(r), fingerprint: JSON.stringify([r.apiVersion, r.metadata.namespace, r.manifest])})
+  }
+  return out
+}
+
+function compare(before: Map<string, {label: string; fingerprint: string}>, after: Map<string, {label: string; fingerprint: string}>): Pick<ReloadEvent, 'added' | 'changed' | 'removed'> {
+  const added: string[] = []
+  const changed: string[] = []
+  const removed: string[] = []
+  for (const [key, now] of after) {
+    const then = before.get(key)
+    if (!then) added.push(now.label)
+    else if (then.fingerprint !== now.fingerprint) changed.push(now.label)
+  }
+  for (const [key, then] of before) if (!after.has(key)) removed.push(then.label)
+  return {added, changed, removed}
+}
+
+/** A reload as lines for a terminal: one summary line, then one line per problem, warning or note. */
+export function describeReload(event: ReloadEvent, cwd = process.cwd()): {summary: string; problems: string[]; notes: string[]} {
+  const show = (file: string): string => displayPath(file, cwd)
+  const files = event.files.map((f) => `${show(f.file)} ${f.change}${f.taken ? '' : f.keptLastGood ? ' (refused: its last good version stays in force)' : ' (refused: not loaded)'}`).join(', ')
+  const changes = [...event.added.map((r) => `+${r}`), ...event.changed.map((r) => `~${r}`), ...event.removed.map((r) => `-${r}`)]
+  const served = `${event.brokers} broker(s), ${event.triggers} trigger(s)`
+  const summary = event.problems.length > 0
+    ? `reload: ${files}: ${event.problems.length} problem(s) → ${served}${changes.length ? ` [${changes.join(', ')}]` : ''}`
+    : `reload: ${files} → ${served}${changes.length ? ` [${changes.join(', ')}]` : ' (nothing changed)'}`
+  const relativise = manifestErrorFormatter(cwd)
+  return {
+    summary,
+    problems: event.problems.map(relativise),
+    notes: [...event.warnings.map((w) => `warning: ${relativise(w)}`), ...event.notes],
+  }
+}
