@@ -1,0 +1,237 @@
+// The event registry as the commands see it: the project's manifests (EventTypes, sources, triggers) merged
+// with what a running mesh observed, when one runs. list, describe, export and lint are built on it.
+import {request} from 'undici'
+import {EXIT, KneError} from '../core/errors.js'
+import {
+  buildRegistry, exportEventTypes, lintRegistry, nearestNames, sendLine, triggerCreateLine,
+  type EventTypeVersion, type ExportedEventType, type LintReport, type ObservedRegistry, type Registry, type RegistryEntry, type RegistryReference,
+} from '../core/registry/index.js'
+import type {ManifestError, ManifestResource} from '../core/resources/types.js'
+import {loadProjectManifests, type LoadedProject} from '../mesh/manifests.js'
+import {writeEventTypes, type WrittenEventType} from '../scaffold/eventtype.js'
+import {EXAMPLE_SINK_URL} from '../scaffold/init.js'
+import {openProject} from '../scaffold/project.js'
+import {findMesh} from './locator.js'
+
+export interface RegistryOptions {
+  /** Manifest files or folders (-f); default: kne.yaml's manifests folder. */
+  files?: readonly string[]
+  /** Path to kne.yaml. */
+  config?: string
+  cwd?: string
+  /** Where kne dev's locator lives (oclif's dataDir). */
+  dataDir: string
+  /** Merge a running mesh's observations (default true). */
+  live?: boolean
+  env?: NodeJS.ProcessEnv
+}
+
+export interface LoadedRegistry {
+  registry: Registry
+  resources: ManifestResource[]
+  project: LoadedProject
+  /** The project's namespace (kne.yaml, else default). */
+  namespace: string
+  /** Manifest paths read (absolute). */
+  paths: string[]
+  manifestErrors: ManifestError[]
+  /** The mesh the observations came from, or null. */
+  mesh: {url: string; dropped: number} | null
+  /** Why there are no observations, when there are none. */
+  meshProblem?: string
+}
+
+/** Reads what a running mesh observed; undefined (with the reason) when none runs or it cannot be read. */
+export async function fetchObservations(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<{url?: string; observed?: ObservedRegistry; problem?: string}> {
+  let url: string
+  try {
+    url = findMesh(dataDir, env).url
+  } catch {
+    return {problem: 'no kne mesh is running: showing what the manifests declare'}
+  }
+  try {
+    const response = await request(`${url}/_kne/v1/registry`, {headersTimeout: 5000, bodyTimeout: 5000})
+    if (response.statusCode !== 200) {
+      const text = await response.body.text()
+      return {url, problem: `${url} does not report observed event types (HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''})`}
+    }
+    return {url, observed: (await response.body.json()) as ObservedRegistry}
+  } catch (error) {
+    const err = error as {code?: string; cause?: {code?: string}; message?: string}
+    return {url, problem: `cannot reach ${url}: ${err.cause?.code ?? err.code ?? err.message}`}
+  }
+}
+
+export async function loadRegistry(options: RegistryOptions): Promise<LoadedRegistry> {
+  const {project, paths, namespace, manifests} = loadProjectManifests({files: options.files ?? [], config: options.config, cwd: options.cwd})
+  const resources = [...manifests.resources, ...manifests.others]
+  const live = options.live === false ? {problem: 'observations not requested'} : await fetchObservations(options.dataDir, options.env)
+  const registry = buildRegistry({resources, observed: live.observed?.types})
+  return {
+    registry, resources, project, namespace, paths, manifestErrors: manifests.errors,
+    mesh: live.observed && live.url ? {url: live.url, dropped: live.observed.dropped} : null,
+    ...(live.problem ? {meshProblem: live.problem} : {}),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// list
+
+export interface RegistryRow {
+  type: string
+  namespace: string
+  /** The source, or the pattern sources share; undefined when unknown. */
+  source?: string
+  reference?: RegistryReference
+  broker?: string
+  origins: string[]
+  producers: number
+  consumers: number
+  /** Consumers whose filters only may match. */
+  mayConsume: number
+  /** Events seen by the running mesh. */
+  count?: number
+  lastSeen?: string
+}
+
+export interface RegistryListResult {
+  types: RegistryRow[]
+  mesh: {url: string} | null
+  meshProblem?: string
+  /** Problems in the manifests (the registry shows what did load). */
+  manifestErrors: number
+  /** EventTypes that could not be used. */
+  problems: string[]
+}
+
+export interface ListOptions extends RegistryOptions {
+  namespace?: string
+  /** Only types whose events flow into this broker (in `namespace`, else the project's). */
+  broker?: string
+}
+
+export async function listRegistry(options: ListOptions): Promise<RegistryListResult> {
+  const loaded = await loadRegistry(options)
+  const brokerKey = options.broker === undefined ? undefined : `${options.namespace ?? loaded.namespace}/${options.broker}`
+  const types = loaded.registry.entries
+    .filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+    .filter((e) => brokerKey === undefined || e.broker === brokerKey)
+    .map(toRow)
+  return {types, mesh: loaded.mesh ? {url: loaded.mesh.url} : null, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+    manifestErrors: loaded.manifestErrors.length, problems: loaded.registry.problems}
+}
+
+function toRow(e: RegistryEntry): RegistryRow {
+  const row: RegistryRow = {
+    type: e.type, namespace: e.namespace, origins: e.origins, producers: e.producers.length,
+    consumers: e.consumers.filter((c) => c.verdict === 'matches').length, mayConsume: e.consumers.filter((c) => c.verdict === 'may-match').length,
+  }
+  const source = e.source ?? e.sourcePattern
+  if (source) row.source = source
+  if (e.reference) row.reference = e.reference
+  if (e.broker) row.broker = e.broker
+  if (e.observed) {
+    row.count = e.observed.count
+    row.lastSeen = e.observed.lastSeen
+  }
+  return row
+}
+
+// ---------------------------------------------------------------------------------------------------
+// describe
+
+export interface DescribedEntry extends RegistryEntry {
+  /** Ready-to-paste command lines. */
+  commands: {triggerCreate: string; send: string}
+}
+
+export interface RegistryDescribeResult {
+  type: string
+  /** One entry per reference the type comes through. */
+  entries: DescribedEntry[]
+  mesh: {url: string} | null
+  meshProblem?: string
+}
+
+export interface DescribeOptions extends RegistryOptions {
+  namespace?: string
+}
+
+/** Everything about one type; exit 2 with the nearest known names when the registry does not know it. */
+export async function describeRegistryType(type: string, options: DescribeOptions): Promise<RegistryDescribeResult> {
+  const loaded = await loadRegistry(options)
+  const inScope = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const entries = inScope.filter((e) => e.type === type)
+  if (entries.length === 0) throw unknownType(type, inScope.map((e) => e.type), loaded)
+  return {
+    type,
+    entries: entries.map((e) => ({...e, commands: commandsFor(e, loaded.namespace)})),
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+  }
+}
+
+export function commandsFor(entry: RegistryEntry, namespace: string): {triggerCreate: string; send: string} {
+  return {triggerCreate: triggerCreateLine(entry, {sink: EXAMPLE_SINK_URL, namespace}), send: sendLine(entry)}
+}
+
+function unknownType(type: string, known: string[], loaded: LoadedRegistry): KneError {
+  const nearest = nearestNames(type, known)
+  const suggestions = nearest.length > 0
+    ? [`did you mean ${nearest.map((n) => JSON.stringify(n)).join(', ')}?`]
+    : [known.length > 0 ? 'kne registry list shows the known types' : 'declare it with kne eventtype create, or send one through kne dev']
+  if (!loaded.mesh) suggestions.push(`${loaded.meshProblem ?? 'no observations'}; types seen by kne dev appear while it runs`)
+  return new KneError(`unknown event type ${JSON.stringify(type)}: the registry knows ${known.length === 0 ? 'no types' : `${new Set(known).size} type(s)`}`, 'UNKNOWN_TYPE', EXIT.usage, suggestions)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// export and lint
+
+export interface RegistryExportOptions extends RegistryOptions {
+  version?: EventTypeVersion
+  namespace?: string
+  /** Write the types no EventType declares yet to the manifests folder (`dir`, else kne.yaml's). */
+  write?: {force?: boolean; dir?: string}
+}
+
+/** An exported EventType and where its facts came from. */
+export type ExportItem = Omit<ExportedEventType, 'entry'> & {origins: string[]}
+
+export interface RegistryExportResult {
+  version: EventTypeVersion
+  items: ExportItem[]
+  /** The project's namespace: manifests in it leave metadata.namespace out. */
+  namespace: string
+  /** With `write`: what happened to each type. */
+  written?: WrittenEventType[]
+  mesh: {url: string} | null
+  meshProblem?: string
+}
+
+export async function exportRegistry(options: RegistryExportOptions): Promise<RegistryExportResult> {
+  const loaded = await loadRegistry(options)
+  const entries = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const version = options.version ?? 'v1beta2'
+  const items = exportEventTypes(entries, {version, defaultNamespace: loaded.namespace})
+  const written = options.write
+    ? writeEventTypes(openProject({config: options.config, dir: options.write.dir, cwd: options.cwd}), items, {force: options.write.force})
+    : undefined
+  return {
+    version, namespace: loaded.namespace, items: items.map(({entry, ...item}) => ({...item, origins: entry.origins})), ...(written ? {written} : {}),
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+  }
+}
+
+export interface RegistryLintResult extends LintReport {
+  mesh: {url: string} | null
+  meshProblem?: string
+}
+
+export async function lintProject(options: RegistryOptions): Promise<RegistryLintResult> {
+  const loaded = await loadRegistry(options)
+  const report = lintRegistry({
+    resources: loaded.resources, registry: loaded.registry, services: loaded.project.config.services,
+    brokerDelivery: loaded.project.config.brokerDelivery, manifestErrors: loaded.manifestErrors,
+  })
+  return {...report, mesh: loaded.mesh ? {url: loaded.mesh.url} : null, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {})}
+}

@@ -1,0 +1,26 @@
+import {listFlags, ScaffoldCommand} from '../../scaffold/cli.js'
+import {eventTypeTable, listEventTypes, type EventTypeListResult} from '../../scaffold/eventtype.js'
+import {renderTable} from '../../scaffold/inspect.js'
+
+export default class EventtypeList extends ScaffoldCommand<typeof EventtypeList> {
+  static override summary = 'List the eventtypes (EventType manifests) in the manifests folder.'
+  static override description = `Columns as kn prints them: NAME TYPE SOURCE REFERENCE AGE READY (NAMESPACE first with -A). READY follows
+ReferenceExists: False when the reference names a resource the manifests do not define. AGE is the age of the
+manifest file. kne registry list shows every known event type, also those sources emit and kne dev observed.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> -A --no-headers',
+    '<%= config.bin %> <%= command.id %> -o yaml',
+  ]
+  static override flags = listFlags
+
+  async run(): Promise<EventTypeListResult> {
+    const {flags} = this
+    const project = this.project()
+    const result = listEventTypes(project, {allNamespaces: flags['all-namespaces']})
+    if (flags.output) this.print({apiVersion: 'v1', kind: 'List', items: result.items.map((i) => i.manifest)}, flags.output)
+    else if (result.items.length === 0) this.log(`No eventtypes found${flags['all-namespaces'] ? '' : ` in namespace '${project.namespace}'`}.`)
+    else for (const line of renderTable(eventTypeTable(result.items, flags['all-namespaces']), flags['no-headers'])) this.log(line)
+    return result
+  }
+}
