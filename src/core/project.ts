@@ -1,7 +1,9 @@
-// kne.yaml: the project file. It names the default namespace, the manifests folder, the port, the local
-// URLs of Services that subscribers refer to, and the delivery Brokers get when they set none.
+// kne.yaml: the project file. It names the default namespace, the manifests folder, the port, the
+// Services that subscribers refer to (a local URL, or a command kne dev runs), the commands that stand in
+// for ContainerSource images, and the delivery Brokers get when they set none.
 import {parse} from 'yaml'
 import type {ServiceMap} from './resources/destination.js'
+import type {LocalCommand} from './sources/container.js'
 import type {DeliverySpec, ManifestError} from './resources/types.js'
 import {isAbsoluteUrl, validateDeliverySpec} from './resources/validate.js'
 
@@ -12,15 +14,43 @@ export interface ProjectConfig {
   /** Folder of manifests, relative to kne.yaml. */
   manifests: string
   port: number
+  /** Local URLs of Services, by `name` or `namespace/name`; a service kne runs on a fixed port is here too. */
   services: ServiceMap
+  /** Services kne dev runs itself (with PORT, and K_SINK when a SinkBinding binds them), by the same keys. */
+  localServices: Record<string, LocalService>
+  /** Commands that stand in for a ContainerSource's image, by `name` or `namespace/name`. */
+  containerSources: Record<string, LocalCommand>
   /** Like Knative's config-br-defaults: what a Broker without spec.delivery gets. */
   brokerDelivery?: DeliverySpec
+}
+
+/** A `services` entry with a command: kne dev starts it, restarts it when it dies, and routes to its port. */
+export interface LocalService extends LocalCommand {
+  /** Fixed port; without one kne dev picks a free port and passes it in PORT. */
+  port?: number
+  /** Labels a SinkBinding's subject selector is matched against. */
+  labels: Record<string, string>
 }
 
 export const DEFAULT_PORT = 8080
 
 export function defaultProjectConfig(): ProjectConfig {
-  return {namespace: 'default', manifests: 'knative', port: DEFAULT_PORT, services: {}}
+  return {namespace: 'default', manifests: 'knative', port: DEFAULT_PORT, services: {}, localServices: {}, containerSources: {}}
+}
+
+/** The URL a local service answers on: loopback, on its port. */
+export function localServiceUrl(port: number): string {
+  return `http://127.0.0.1:${port}`
+}
+
+/**
+ * Every service a reference may name, for checks that resolve nothing for real (kne validate): a local
+ * service whose port kne dev has yet to pick maps to port 0.
+ */
+export function referenceableServices(config: Pick<ProjectConfig, 'services' | 'localServices'>): ServiceMap {
+  const services: ServiceMap = {}
+  for (const [key, service] of Object.entries(config.localServices)) services[key] = localServiceUrl(service.port ?? 0)
+  return {...services, ...config.services}
 }
 
 export function parseProjectConfig(text: string, file: string): {config: ProjectConfig; errors: ManifestError[]} {
@@ -51,12 +81,38 @@ export function parseProjectConfig(text: string, file: string): {config: Project
     else fail('port', 'must be a port number (0-65535)')
   }
   if (doc.services !== undefined) {
-    if (typeof doc.services !== 'object' || doc.services === null || Array.isArray(doc.services)) {
-      fail('services', 'must map service names to URLs')
+    if (!isMapping(doc.services)) {
+      fail('services', 'must map service names to URLs or to {command, port, cwd, env, labels}')
     } else {
-      for (const [name, url] of Object.entries(doc.services)) {
-        if (typeof url === 'string' && isAbsoluteUrl(url)) config.services[name] = url
-        else fail(`services.${name}`, `must be an absolute URL such as http://127.0.0.1:3000, got ${JSON.stringify(url)}`)
+      for (const [name, entry] of Object.entries(doc.services)) {
+        const field = `services.${name}`
+        if (typeof entry === 'string') {
+          if (isAbsoluteUrl(entry)) config.services[name] = entry
+          else fail(field, `must be an absolute URL such as http://127.0.0.1:3000, got ${JSON.stringify(entry)}`)
+          continue
+        }
+        if (!isMapping(entry)) {
+          fail(field, `must be a URL (http://127.0.0.1:3000) or a command to run ({command: "node server.js", port: 3000}), got ${JSON.stringify(entry)}`)
+          continue
+        }
+        const service = readLocalService(entry, field, fail)
+        if (!service) continue
+        config.localServices[name] = service
+        if (service.port !== undefined) config.services[name] = localServiceUrl(service.port)
+      }
+    }
+  }
+  if (doc.containerSources !== undefined) {
+    if (!isMapping(doc.containerSources)) {
+      fail('containerSources', 'must map ContainerSource names to {command, cwd, env}')
+    } else {
+      for (const [name, entry] of Object.entries(doc.containerSources)) {
+        const field = `containerSources.${name}`
+        if (!isMapping(entry)) fail(field, `must be {command, cwd, env}, got ${JSON.stringify(entry)}`)
+        else {
+          const command = readLocalCommand(entry, field, ['command', 'cwd', 'env'], fail)
+          if (command) config.containerSources[name] = command
+        }
       }
     }
   }
@@ -72,6 +128,60 @@ export function parseProjectConfig(text: string, file: string): {config: Project
     }
   }
   return {config, errors}
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+type Fail = (field: string, message: string) => void
+
+/** `{command, cwd, env}`: a command line (run by the shell) or an argv list, a folder, string variables. */
+function readLocalCommand(entry: Record<string, unknown>, field: string, known: readonly string[], fail: Fail): LocalCommand | undefined {
+  let ok = true
+  const problem = (at: string, message: string): void => {
+    ok = false
+    fail(`${field}.${at}`, message)
+  }
+  for (const key of Object.keys(entry)) if (!known.includes(key)) problem(key, `unknown field (expected ${known.join(', ')})`)
+  const {command, cwd, env} = entry
+  const isArgv = Array.isArray(command) && command.length > 0 && command.every((a) => typeof a === 'string' || typeof a === 'number')
+  if (!(typeof command === 'string' && command.trim() !== '') && !isArgv) {
+    problem('command', `must be a command line ("node server.js") or a list of arguments ([node, server.js]), got ${JSON.stringify(command)}`)
+  }
+  if (cwd !== undefined && (typeof cwd !== 'string' || cwd === '')) problem('cwd', 'must be a folder (relative to kne.yaml)')
+  const variables: Record<string, string> = {}
+  if (env !== undefined) {
+    if (!isMapping(env)) problem('env', 'must map variable names to values')
+    else {
+      for (const [name, value] of Object.entries(env)) {
+        // YAML reads PORT: 3000 as a number: a variable is its text either way
+        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') variables[name] = String(value)
+        else problem(`env.${name}`, `must be a string, got ${JSON.stringify(value)}`)
+      }
+    }
+  }
+  if (!ok) return undefined
+  return {command: Array.isArray(command) ? command.map(String) : (command as string), ...(cwd ? {cwd: cwd as string} : {}), env: variables}
+}
+
+function readLocalService(entry: Record<string, unknown>, field: string, fail: Fail): LocalService | undefined {
+  const command = readLocalCommand(entry, field, ['command', 'port', 'cwd', 'env', 'labels'], fail)
+  const {port, labels} = entry
+  let ok = command !== undefined
+  if (port !== undefined && !(Number.isInteger(port) && (port as number) > 0 && (port as number) < 65536)) {
+    ok = false
+    fail(`${field}.port`, 'must be a port number (1-65535); leave it out and kne dev picks a free one')
+  }
+  const labelMap: Record<string, string> = {}
+  if (labels !== undefined) {
+    if (!isMapping(labels) || Object.values(labels).some((v) => typeof v !== 'string')) {
+      ok = false
+      fail(`${field}.labels`, 'must map label keys to string values')
+    } else Object.assign(labelMap, labels)
+  }
+  if (!ok) return undefined
+  return {...command!, ...(port !== undefined ? {port: port as number} : {}), labels: labelMap}
 }
 
 /** Parses `name=URL` service flags into a service map, or returns the problem. */
