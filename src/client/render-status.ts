@@ -1,18 +1,41 @@
-// Start-up summary of what the mesh serves: each broker's URL and each trigger's subscriber and readiness.
+// Start-up summary of what the mesh serves: each broker's, channel's, sequence's and parallel's URL, and
+// each trigger's and subscription's subscriber and readiness (a flow's own channels and subscriptions are
+// summed up by the flow's line).
 import type {ChalkInstance} from 'chalk'
 import type {MeshStatus} from '../mesh/status.js'
 
 export function renderTopology(status: MeshStatus, paths: readonly string[], c: ChalkInstance): string[] {
   const source = paths.length > 0 ? paths.join(', ') : 'built-in default broker'
-  const lines = [`kne dev: ${status.brokers.length} broker(s), ${status.triggers.length} trigger(s) from ${source}`]
+  const channels = status.channels.filter((ch) => ch.owner === undefined)
+  const subscriptions = status.subscriptions.filter((s) => s.owner === undefined)
+  const counts = [`${status.brokers.length} broker(s)`, `${status.triggers.length} trigger(s)`,
+    ...[[channels.length, 'channel(s)'], [subscriptions.length, 'subscription(s)'], [status.sequences.length, 'sequence(s)'], [status.parallels.length, 'parallel(s)']]
+      .filter(([n]) => n !== 0).map(([n, what]) => `${n} ${what}`)]
+  const lines = [`kne dev: ${counts.join(', ')} from ${source}`]
+  type Readiness = {ready: boolean; reason?: string; message?: string}
+  const state = (r: Readiness): string => (r.ready ? c.green('Ready') : c.red(`not Ready: ${r.reason}: ${r.message}`))
+  // an address is Ready unless said otherwise
+  const notReady = (r: Readiness): string => (r.ready ? '' : `  ${state(r)}`)
   for (const b of status.brokers) {
     const mode = b.async ? c.dim(' (async)') : ''
-    const ready = b.ready ? '' : c.red(`  not Ready: ${b.reason}: ${b.message}`)
-    lines.push(`  Broker  ${b.namespace}/${b.name}  ${c.cyan(b.url)}${mode}${ready}`)
+    lines.push(`  Broker  ${b.namespace}/${b.name}  ${c.cyan(b.url)}${mode}${notReady(b)}`)
   }
   for (const t of status.triggers) {
-    const state = t.ready ? c.green('Ready') : c.red(`not Ready: ${t.reason}: ${t.message}`)
-    lines.push(`  Trigger ${t.namespace}/${t.name}  → ${t.subscriberUri ?? '?'}  ${state}`)
+    lines.push(`  Trigger ${t.namespace}/${t.name}  → ${t.subscriberUri ?? '?'}  ${state(t)}`)
+  }
+  for (const ch of channels) {
+    const mode = ch.async ? c.dim(' (async)') : ''
+    lines.push(`  ${ch.kind} ${ch.namespace}/${ch.name}  ${c.cyan(ch.url)}${mode}${notReady(ch)}`)
+  }
+  for (const s of subscriptions) {
+    const reply = s.replyUri ? `, reply → ${s.replyUri}` : ''
+    lines.push(`  Subscription ${s.namespace}/${s.name}  ${s.channel} → ${s.subscriberUri ?? '?'}${reply}  ${state(s)}`)
+  }
+  for (const s of status.sequences) {
+    lines.push(`  Sequence ${s.namespace}/${s.name}  ${c.cyan(s.url)}  ${s.steps} step(s)  ${state(s)}`)
+  }
+  for (const p of status.parallels) {
+    lines.push(`  Parallel ${p.namespace}/${p.name}  ${c.cyan(p.url)}  ${p.branches.length} branch(es)  ${state(p)}`)
   }
   return lines
 }

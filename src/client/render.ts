@@ -1,7 +1,8 @@
 // Human-readable lines for activity records: one line per event, per delivery attempt and per outcome.
+// An event's hops through channels (a Sequence's steps, a Parallel's branches) show where each came from.
 // Colour only on a TTY, never when NO_COLOR is set.
 import {Chalk, type ChalkInstance} from 'chalk'
-import type {ActivityJson} from '../core/activity.js'
+import type {ActivityJson, Subscriber} from '../core/activity.js'
 import {eventToJsonObject} from '../core/codec/json.js'
 import type {SinkRequest} from '../mesh/sink.js'
 
@@ -23,15 +24,32 @@ export function formatMs(ms: number): string {
   return `${minutes} m ${Math.round((seconds - minutes * 60) * 10) / 10} s`
 }
 
+/** Where an event arrived: a broker as `namespace/name`, a channel as `channel namespace/name`. */
+function arrivedAt(record: {broker?: string; channel?: string}): string | undefined {
+  return record.channel !== undefined ? `channel ${record.channel}` : record.broker
+}
+
+/** A trigger or a subscription, by its `namespace/name`. */
+function subscriberName(who: Subscriber | undefined): string {
+  return who?.trigger ?? who?.subscription ?? '?'
+}
+
+/** A delivery in flight or lost, for people: `event ID (arrival N) on WHERE for trigger|subscription NAME`. */
+export function describeDelivery(d: Subscriber & {arrival: number; id: string; broker?: string; channel?: string}): string {
+  const who = d.trigger !== undefined ? `trigger ${d.trigger}` : `subscription ${d.subscription}`
+  return `event ${d.id} (arrival ${d.arrival}) on ${arrivedAt(d)} for ${who}`
+}
+
 export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
   const t = c.dim(clock(record.at))
   switch (record.kind) {
     case 'event': {
-      const via = record.via === 'reply' ? c.magenta(` reply from ${record.replyTo?.trigger}`) : ''
-      return `${t} ${c.bold(record.broker)} ${c.cyan('←')} ${c.bold(record.type)} id=${record.id} source=${record.source}${via}`
+      const via = record.via === 'reply' ? c.magenta(` reply from ${subscriberName(record.replyTo)}`)
+        : record.from ? c.magenta(` ${record.from.target === 'dead-letter-sink' ? 'dead-lettered by' : 'from'} ${subscriberName(record.from)}`) : ''
+      return `${t} ${c.bold(arrivedAt(record))} ${c.cyan('←')} ${c.bold(record.type)} id=${record.id} source=${record.source}${via}`
     }
     case 'rejected':
-      return `${t} ${c.bold(record.broker ?? '-')} ${c.red(`✗ rejected ${record.status}`)}: ${record.error}`
+      return `${t} ${c.bold(arrivedAt(record) ?? '-')} ${c.red(`✗ rejected ${record.status}`)}: ${record.error}`
     case 'routed': {
       if (record.matched.length === 0) return `${t}   ${c.yellow('no trigger matched')}${record.notMatched.length ? c.dim(` (filtered out by ${record.notMatched.join(', ')})`) : ''}`
       return `${t}   matched ${record.matched.join(', ')}${record.notMatched.length ? c.dim(` (not: ${record.notMatched.join(', ')})`) : ''}`
@@ -42,14 +60,14 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
       const target = record.target === 'subscriber' ? '' : ` ${record.target}`
       const next = record.nextDelayMs !== undefined ? c.yellow(`, retry in ${formatMs(record.nextDelayMs)}`) : ''
       const detail = record.error && record.status !== undefined ? c.dim(` (${record.error})`) : ''
-      return `${t}   ${ok ? c.green('→') : c.red('→')} ${record.trigger}${target} attempt ${record.attempt}: ${ok ? c.green(result) : c.red(result)}${detail} in ${record.durationMs} ms${next}`
+      return `${t}   ${ok ? c.green('→') : c.red('→')} ${subscriberName(record)}${target} attempt ${record.attempt}: ${ok ? c.green(result) : c.red(result)}${detail} in ${record.durationMs} ms${next}`
     }
     case 'outcome': {
       const color = record.outcome === 'failed' ? c.red : record.outcome === 'dead-lettered' ? c.yellow : c.green
       // the error names the final status already; without one (a failure with no detail) the status says it
       const status = record.status !== undefined && !record.error && record.outcome !== 'delivered' && record.outcome !== 'replied' ? ` HTTP ${record.status}` : ''
-      const detail = record.error ? c.dim(` (${record.error})`) : ''
-      return `${t}   ${color(record.outcome)} ${record.trigger} id=${record.id}${status}${detail}`
+      const detail = record.error ? c.dim(` (${record.error})`) : record.replyDropped ? c.dim(' (reply dropped: the subscription has no reply)') : ''
+      return `${t}   ${color(record.outcome)} ${subscriberName(record)} id=${record.id}${status}${detail}`
     }
     case 'settled':
       return `${t}   ${c.dim(`settled ${record.type} id=${record.id}`)}`

@@ -4,6 +4,7 @@ import {fstatSync, readFileSync} from 'node:fs'
 import {buildEvent, type EventInput} from '../core/event-builder.js'
 import {eventToJsonObject} from '../core/codec/json.js'
 import {EXIT, KneError} from '../core/errors.js'
+import {addressOf} from '../core/resources/destination.js'
 import {parseSink} from '../core/sink.js'
 import {findMesh} from './locator.js'
 import {postEvent, type SendResult} from './mesh-client.js'
@@ -43,11 +44,13 @@ export function resolveTarget(to: string, namespace: string, dataDir: string): s
   if (!sink.ok) throw new KneError(`--to ${sink.error}`, 'INVALID_FLAG', EXIT.usage)
   const {destination} = sink
   if (destination.uri) return destination.uri
-  if (destination.ref?.kind !== 'Broker') {
-    throw new KneError(`--to ${to}: kne send posts to a broker (broker:NAME[:NAMESPACE]) or a URL`, 'INVALID_FLAG', EXIT.usage)
+  const {ref} = destination
+  if (ref?.kind !== 'Broker' && ref?.kind !== 'Channel') {
+    throw new KneError(`--to ${to}: kne send posts to a broker (broker:NAME[:NAMESPACE]), a channel (channel:NAME[:NAMESPACE]) or a URL`, 'INVALID_FLAG', EXIT.usage)
   }
   const {url} = findMesh(dataDir)
-  return `${url}/${destination.ref.namespace ?? namespace}/${destination.ref.name}`
+  const refNamespace = ref.namespace ?? namespace
+  return ref.kind === 'Channel' ? addressOf('Channel', url, refNamespace, ref.name) : `${url}/${refNamespace}/${ref.name}`
 }
 
 export async function send(options: SendOptions): Promise<SendReport> {

@@ -4,14 +4,15 @@ import {send, type SendReport} from '../client/send.js'
 import {EXIT, KneError} from '../core/errors.js'
 
 export default class Send extends KneCommand<typeof Send> {
-  static override summary = 'Build a CloudEvent and send it to a broker (or any URL).'
-  static override description = `Posts one CloudEvent to a broker of the running mesh (found through kne dev's locator or KNE_URL)
-or to a URL. Data comes from --data, --data-file (- for stdin) or piped stdin; its content type is guessed
+  static override summary = 'Build a CloudEvent and send it to a broker, a channel or any URL.'
+  static override description = `Posts one CloudEvent to a broker or a channel of the running mesh (found through kne dev's locator or
+KNE_URL), or to a URL. Data comes from --data, --data-file (- for stdin) or piped stdin; its content type is guessed
 (application/json for JSON, text/plain otherwise) unless --content-type is given. Exits 0 only when the
 receiver answers 2xx; otherwise prints the status and the broker's explanation and exits 5.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --type com.example.order.created --data \'{"id": 42}\'',
     '<%= config.bin %> <%= command.id %> --type com.example.ping --to broker:orders:shop --extension tenant=acme',
+    '<%= config.bin %> <%= command.id %> --type com.example.review --to channel:reviews --data \'{"text": "great"}\'',
     'echo \'{"id": 42}\' | <%= config.bin %> <%= command.id %> --type com.example.order.created --mode structured',
     '<%= config.bin %> <%= command.id %> --type com.example.test --to http://127.0.0.1:3000 --json',
   ]
@@ -25,7 +26,7 @@ receiver answers 2xx; otherwise prints the status and the broker's explanation a
     'content-type': Flags.string({description: 'datacontenttype [default: guessed from the data]'}),
     extension: Flags.string({char: 'e', multiple: true, description: 'extension attribute NAME=VALUE (repeatable)'}),
     mode: Flags.string({options: ['binary', 'structured'], default: 'binary', description: 'HTTP content mode'}),
-    to: Flags.string({default: 'broker:default', description: 'broker:NAME[:NAMESPACE] or an http(s) URL'}),
+    to: Flags.string({default: 'broker:default', description: 'broker:NAME[:NAMESPACE], channel:NAME[:NAMESPACE] or an http(s) URL'}),
     namespace: Flags.string({char: 'n', default: 'default', description: 'namespace of the broker', env: 'KNE_NAMESPACE'}),
   }
 

@@ -52,7 +52,8 @@ come in time. --history first replays what the mesh still holds, so a script can
         onSubscribed: () => process.stderr.write(c.dim(`connected to ${url}\n`)),
       }, async (record) => {
         process.stdout.write(`${json ? JSON.stringify(record) : renderActivity(record, c)}\n`)
-        if (!flags.explain || record.kind !== 'event') return
+        // a channel's arrivals pass no filters: only a broker's have an explanation
+        if (!flags.explain || record.kind !== 'event' || record.broker === undefined) return
         const explanation = await getExplanation(url, record.arrival)
         if (json) process.stdout.write(`${JSON.stringify({kind: 'explanation', ...explanation})}\n`)
         else process.stdout.write(`${renderArrivalExplanation(explanation, c).join('\n')}\n`)

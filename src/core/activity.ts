@@ -1,12 +1,16 @@
-// What the mesh records about every event's path: accepted (or rejected) at ingress, routed to the
-// triggers that matched, each delivery attempt, and one terminal outcome per matched trigger.
+// What the mesh records about every event's path: accepted (or rejected) by a broker or a channel, routed
+// to the triggers that matched, each delivery attempt, and one terminal outcome per trigger or subscription.
+// Hops that stay inside the mesh (a reply, a trigger whose subscriber is a channel, a Sequence's steps)
+// name the delivery they came from, so the records of one event's journey can be followed.
 import type {CloudEvent} from './cloudevent.js'
-import {eventToJsonObject} from './codec/json.js'
+import {encodeJsonEvent, eventToJsonObject} from './codec/json.js'
 
 /** Fields every record about an accepted event carries, so streams can be filtered without lookups. */
 export interface EventRef {
-  /** `namespace/name` of the broker. */
-  broker: string
+  /** `namespace/name` of the broker the event arrived at (records about a channel carry `channel` instead). */
+  broker?: string
+  /** `namespace/name` of the channel: a Channel, an InMemoryChannel, or a channel a Sequence or Parallel runs on. */
+  channel?: string
   /** Mesh-wide number of this arrival (event ids may repeat; arrivals do not). */
   arrival: number
   id: string
@@ -14,15 +18,28 @@ export interface EventRef {
   source: string
 }
 
+/** Who a delivery is for: a trigger of a broker, or a subscription to a channel (`namespace/name`). */
+export type Subscriber = {trigger: string; subscription?: undefined} | {subscription: string; trigger?: undefined}
+
+/** The delivery an event came from when it arrived in memory: the arrival it was delivered for, and to whom. */
+export type Sender = Subscriber & {arrival: number}
+
 export type Outcome = 'delivered' | 'replied' | 'dead-lettered' | 'failed'
 
+export type DeliveryTarget = 'subscriber' | 'reply' | 'dead-letter-sink'
+
 export type ActivityBody =
-  | (EventRef & {kind: 'event'; via: 'ingress' | 'reply'; replyTo?: {arrival: number; trigger: string}; event: CloudEvent})
-  | {kind: 'rejected'; broker?: string; status: number; error: string; via: 'ingress' | 'reply'}
+  | (EventRef & {kind: 'event'; via: 'ingress' | 'reply'; replyTo?: Sender
+      /** Sent here in memory as the subscriber or dead-letter sink of another delivery (not as a reply). */
+      from?: Sender & {target: Exclude<DeliveryTarget, 'reply'>}
+      event: CloudEvent})
+  | {kind: 'rejected'; broker?: string; channel?: string; status: number; error: string; via: 'ingress' | 'reply'}
   | (EventRef & {kind: 'routed'; matched: string[]; notMatched: string[]})
-  | (EventRef & {kind: 'attempt'; trigger: string; target: 'subscriber' | 'reply' | 'dead-letter-sink'; url: string; attempt: number;
+  | (EventRef & Subscriber & {kind: 'attempt'; target: DeliveryTarget; url: string; attempt: number;
       status?: number; error?: string; durationMs: number; nextDelayMs?: number})
-  | (EventRef & {kind: 'outcome'; trigger: string; outcome: Outcome; status?: number; error?: string; replyArrival?: number})
+  | (EventRef & Subscriber & {kind: 'outcome'; outcome: Outcome; status?: number; error?: string; replyArrival?: number
+      /** The subscriber replied, and the subscription has no reply destination: Knative drops such replies. */
+      replyDropped?: true})
   | (EventRef & {kind: 'settled'; outcomes: Record<string, Outcome>})
 
 export type Activity = ActivityBody & {seq: number; at: string}
@@ -33,6 +50,19 @@ export type ActivityJson = Exclude<Activity, {kind: 'event'}> | (Omit<Extract<Ac
 // Records keep the CloudEvent itself; it is rendered to JSON only when someone reads it.
 export function activityToJson(record: Activity): ActivityJson {
   return record.kind === 'event' ? {...record, event: eventToJsonObject(record.event)} : record
+}
+
+/**
+ * A record as one NDJSON line: the same JSON as activityToJson gives, but the event's JSON-format text is
+ * spliced in rather than parsed into an object and stringified again (most of a stream's cost per event).
+ */
+export function activityJsonLine(record: Activity): string {
+  if (record.kind !== 'event') return `${JSON.stringify(record)}\n`
+  const {event, ...rest} = record
+  const eventText = encodeJsonEvent(event)
+  // JSON data is embedded as sent; a line break in it would split the line, so such events take the long way
+  if (eventText.includes('\n') || eventText.includes('\r')) return `${JSON.stringify(activityToJson(record))}\n`
+  return `${JSON.stringify(rest).slice(0, -1)},"event":${eventText}}\n`
 }
 
 export interface ActivitySelector {

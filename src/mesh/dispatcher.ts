@@ -1,55 +1,79 @@
-// Delivers one event to one trigger's subscriber the way Knative's channel dispatcher and broker-filter
-// do together: attempts with retries and backoff, the reply published back to the broker, the original
-// event dead-lettered when all else fails. Every attempt and the one terminal outcome are recorded.
-import type {EventRef, Outcome} from '../core/activity.js'
+// Delivers one event to one subscriber the way Knative's channel dispatcher does: attempts with retries and
+// backoff, the reply sent on, the original event dead-lettered when all else fails. A trigger's subscriber
+// is read with broker-filter's rules and its reply goes back into the broker; a subscription's answer is
+// read with the channel's own rules and its reply goes to the subscription's reply (semantics §2.6, §4.2).
+// Sends to an address the mesh serves stay in memory. Every attempt and the one terminal outcome are recorded.
+import type {DeliveryTarget, EventRef, Outcome, Sender, Subscriber} from '../core/activity.js'
 import {withExtension, type CloudEvent} from '../core/cloudevent.js'
-import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type EncodedMessage} from '../core/codec/http.js'
+import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type ContentMode} from '../core/codec/http.js'
 import {deadLetterExtensions, FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS, isRetryable, isSuccess, retryPolicy, type FailedResponse, type RetryPolicy} from '../core/delivery/policy.js'
-import type {BrokerRoute, TriggerRoute} from '../core/topology.js'
+import type {AddressMap, BrokerRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import type {Clock} from './clock.js'
 import {passThroughHeaders} from './headers.js'
 import type {HttpSender, PostResult} from './http-client.js'
 import type {Journal} from './journal.js'
 
-/** What publishing to a broker answered (used for replies, which re-enter the broker like any event). */
+/** What a broker's or channel's ingress answered (for hops that stay in the mesh: replies, deliveries to its addresses). */
 export interface PublishAnswer {
   status: number
   error?: string
-  /** The arrival number the broker gave the event, when it accepted it. */
+  /** The arrival number the broker or channel gave the event, when it accepted it. */
   arrival?: number
-  /** Retry-After the broker sends with the answer (a 429 from a full asynchronous broker). */
+  /** Retry-After sent with the answer (a 429 from a full asynchronous broker or channel). */
   retryAfter?: string
+}
+
+/** How an event arrived in memory: as whose reply, or from whose delivery, and how many such hops it has taken. */
+export interface ArrivalOrigin {
+  replyTo?: Sender
+  from?: Sender & {target: Exclude<DeliveryTarget, 'reply'>}
+  /** Hops inside the mesh before this one (0 for an event that came over HTTP). */
+  hops?: number
 }
 
 export interface DispatchContext {
   clock: Clock
   journal: Journal
   sender: HttpSender
-  /** Publishes a reply into the trigger's broker, as Knative's Subscription reply does. */
-  publishReply(broker: BrokerRoute, reply: CloudEvent, headers: Record<string, string>, replyTo: {arrival: number; trigger: string}): Promise<PublishAnswer>
+  /** Accepts an event into one of the mesh's brokers or channels, as its ingress would over HTTP. */
+  publish(target: MeshAddressable, event: CloudEvent, headers: Record<string, string>, via: 'ingress' | 'reply', origin: ArrivalOrigin): Promise<PublishAnswer>
   /** This delivery's signal: aborted when the mesh gives up on it (drain timeout) or its fan-out runs out of time. */
   signal: AbortSignal
 }
 
-export interface DeliveryRequest {
+interface RequestBase {
   ref: EventRef
-  broker: BrokerRoute
-  trigger: TriggerRoute
-  /** The event as the subscriber gets it (knativebrokerttl already removed). */
+  /** The event as the subscriber gets it (knativebrokerttl already removed for a trigger). */
   event: CloudEvent
-  /** The TTL the event carried at ingress; a reply inherits it. */
-  ttl: number
   /** Pass-through headers from the producer's request. */
   headers: Record<string, string>
   /** Clock time by which the event's whole fan-out must be done (Knative's 15-minute fan-out timeout). */
   deadline?: number
+  /** The addresses of the topology the fan-out started on: where sends to the mesh's own URLs go. */
+  addresses: AddressMap
+  /** Hops inside the mesh the event took to get here. */
+  hops: number
 }
+
+/** A trigger's delivery: its reply goes back into its broker, inheriting the TTL the event carried at ingress. */
+export interface TriggerDelivery extends RequestBase {
+  route: TriggerRoute
+  broker: BrokerRoute
+  ttl: number
+}
+
+export interface SubscriptionDelivery extends RequestBase {
+  route: SubscriptionRoute
+}
+
+export type DeliveryRequest = TriggerDelivery | SubscriptionDelivery
 
 export interface DeliveryResult {
   outcome: Outcome
   status?: number
   error?: string
   replyArrival?: number
+  replyDropped?: true
 }
 
 /** Why a delivery (to the subscriber, of the reply, or to the dead-letter sink) did not succeed. */
@@ -61,27 +85,37 @@ interface Failure {
   final?: boolean
 }
 
-type Target = 'subscriber' | 'reply' | 'dead-letter-sink'
+type SendResult = PostResult & {retryAfter?: string; arrival?: number}
+
+const subscribers = new WeakMap<TriggerRoute | SubscriptionRoute, Subscriber>()
+
+/** Who a delivery is for, as activity records name it (one object per route: every record of every delivery spreads it). */
+export function subscriberOf(route: TriggerRoute | SubscriptionRoute): Subscriber {
+  let who = subscribers.get(route)
+  if (who === undefined) subscribers.set(route, who = route.kind === 'trigger' ? {trigger: route.key} : {subscription: route.key})
+  return who
+}
 
 export async function deliver(req: DeliveryRequest, ctx: DispatchContext): Promise<DeliveryResult> {
-  const {trigger} = req
-  const policy = retryPolicy(trigger.delivery)
+  const {route} = req
+  const policy = retryPolicy(route.delivery)
   const deadline = req.deadline ?? ctx.clock.now() + FANOUT_TIMEOUT_MS
-  const namespace = trigger.trigger.metadata.namespace
   // Kn-Namespace goes on subscriber, reply and dead-letter requests; Prefer: reply only to the subscriber (semantics §1.4)
-  const baseHeaders = {...req.headers, 'kn-namespace': namespace}
+  const baseHeaders = {...req.headers, 'kn-namespace': route.namespace}
   let failure: Failure
-  if (trigger.subscriberUri === undefined) {
-    // Knative's broker-filter has no subscriber URI to call; kne fails the delivery at once instead of retrying a sure failure.
-    const error = `trigger is not Ready: ${trigger.status.message ?? 'subscriber not resolved'}`
+  if (route.subscriberUri === undefined) {
+    // Knative would not call a subscriber it cannot resolve; kne fails the delivery at once, with the reason.
+    const error = `${route.kind} is not Ready: ${route.status.message ?? 'subscriber not resolved'}`
     failure = {url: '', last: {status: 404, body: error}, error}
     recordAttempt(ctx, req, 'subscriber', '', 1, {headers: {}, body: Buffer.alloc(0), status: 404, error, durationMs: 0})
   } else {
-    const message = encodeFor(trigger, req.event)
-    const sent = await attempt(ctx, req, policy, deadline, 'subscriber', trigger.subscriberUri, () => ctx.sender.post(
-      trigger.subscriberUri!, message, {...baseHeaders, prefer: 'reply'}, {timeoutMs: policy.timeoutMs, signal: ctx.signal}))
+    const url = route.subscriberUri
+    const sent = await attempt(ctx, req, policy, deadline, 'subscriber', url,
+      () => send(ctx, req, policy, url, req.addresses.get(url), req.event, {...baseHeaders, prefer: 'reply'}, 'subscriber', encodingFor(route)))
     if ('response' in sent) {
-      const result = await handleResponse(req, ctx, policy, deadline, sent.response, baseHeaders)
+      const result = 'broker' in req
+        ? await readFilterAnswer(req, ctx, policy, deadline, sent.response, baseHeaders)
+        : await readChannelAnswer(req, ctx, policy, deadline, sent.response, baseHeaders)
       if ('outcome' in result) return finish(ctx, req, result)
       failure = result
     } else {
@@ -95,12 +129,12 @@ export async function deliver(req: DeliveryRequest, ctx: DispatchContext): Promi
  * Sends with retries (Knative's DoWithRetries): retryable failures wait and try again until the attempts
  * run out. Returns the successful (2xx) response or the last failure.
  */
-async function attempt(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, deadline: number, target: Target,
-  url: string, send: () => Promise<PostResult & {retryAfter?: string}>): Promise<{response: PostResult} | {failure: Failure}> {
+async function attempt(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, deadline: number, target: DeliveryTarget,
+  url: string, sendOnce: () => Promise<SendResult>): Promise<{response: SendResult} | {failure: Failure}> {
   for (let n = 1; ; n++) {
     const stopped = stopReason(ctx, deadline)
     if (stopped) return {failure: {url, last: {error: stopped}, error: stopped, final: true}}
-    const response = await send()
+    const response = await sendOnce()
     const ok = isSuccess(response.status)
     const cut = ok ? undefined : stopReason(ctx, deadline)
     const retry = !ok && !cut && n < policy.maxAttempts && isRetryable(response.status)
@@ -127,10 +161,52 @@ function stopReason(ctx: DispatchContext, deadline: number): string | undefined 
   return undefined
 }
 
+/** One POST: into the mesh in memory when one of its brokers or channels serves the URL, else over HTTP. */
+function send(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, url: string, local: MeshAddressable | undefined,
+  event: CloudEvent, headers: Record<string, string>, target: DeliveryTarget, mode: Exclude<ContentMode, 'batch'>): Promise<SendResult> {
+  if (local === undefined) {
+    return ctx.sender.post(url, mode === 'structured' ? encodeStructured(event) : encodeBinary(event), headers, {timeoutMs: policy.timeoutMs, signal: ctx.signal})
+  }
+  const sender: Sender = {arrival: req.ref.arrival, ...subscriberOf(req.route)}
+  const hops = req.hops + 1
+  const origin: ArrivalOrigin = target === 'reply' ? {replyTo: sender, hops} : {from: {...sender, target}, hops}
+  const started = performance.now()
+  // an ingress keeps only the pass-through headers (semantics §1.4); a rejection is answered, never thrown
+  const accepted = ctx.publish(local, event, passThroughHeaders(headers), target === 'reply' ? 'reply' : 'ingress', origin)
+    .catch((error: unknown): PublishAnswer => ({status: 500, error: `internal error: ${(error as Error).message}`}))
+  return waitForAnswer(accepted, policy.timeoutMs, ctx.signal).then((answer): SendResult => {
+    const durationMs = performance.now() - started
+    if ('stopped' in answer) return {headers: {}, body: Buffer.alloc(0), error: answer.stopped, durationMs}
+    // the body the mesh's ingress would have answered over HTTP
+    const body = answer.error === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify({error: answer.error}))
+    return {status: answer.status, headers: {}, body, error: isSuccess(answer.status) ? undefined : answer.error, durationMs,
+      retryAfter: answer.retryAfter, arrival: answer.arrival}
+  })
+}
+
+/**
+ * The answer of an in-memory hop, or why the sender stopped waiting: the attempt's timeout or the delivery's
+ * signal came first (as with an HTTP request; the hop itself carries on, like a request its sender gave up on).
+ */
+function waitForAnswer(answer: Promise<PublishAnswer>, timeoutMs: number | undefined, signal: AbortSignal): Promise<PublishAnswer | {stopped: string}> {
+  if (signal.aborted) return Promise.resolve({stopped: 'aborted'})
+  return new Promise((resolve) => {
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done({stopped: `timed out after ${timeoutMs} ms`}), timeoutMs)
+    const onAbort = (): void => done({stopped: 'aborted'})
+    function done(result: PublishAnswer | {stopped: string}): void {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
+      resolve(result)
+    }
+    signal.addEventListener('abort', onAbort, {once: true})
+    void answer.then(done)
+  })
+}
+
 /** broker-filter's reading of a 2xx: empty body ends the delivery, a CloudEvent is a reply, anything else is a 502. */
-async function handleResponse(req: DeliveryRequest, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: PostResult,
+async function readFilterAnswer(req: TriggerDelivery, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: SendResult,
   baseHeaders: Record<string, string>): Promise<DeliveryResult | Failure> {
-  const url = req.trigger.subscriberUri!
+  const url = req.route.subscriberUri!
   const decoded = decodeHttpMessage(response.headers, response.body)
   if (!decoded.ok) {
     if (response.body.length === 0) return {outcome: 'delivered', status: response.status}
@@ -142,43 +218,59 @@ async function handleResponse(req: DeliveryRequest, ctx: DispatchContext, policy
   }
   // broker-filter copies the incoming TTL onto the reply; ingress then spends one hop of it
   const reply = withExtension(decoded.event, 'knativebrokerttl', req.ttl)
+  const broker: MeshAddressable = {kind: 'broker', route: req.broker}
+  return forwardReply(req, ctx, policy, deadline, response, reply, req.broker.address, broker, 'the broker', baseHeaders, 'binary')
+}
+
+/**
+ * The channel dispatcher's reading of a 2xx: an answer that is not a CloudEvent is ignored (not a failure,
+ * unlike broker-filter); an event goes to the subscription's reply, and is dropped without one (semantics §4.2).
+ */
+async function readChannelAnswer(req: SubscriptionDelivery, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: SendResult,
+  baseHeaders: Record<string, string>): Promise<DeliveryResult | Failure> {
+  const decoded = decodeHttpMessage(response.headers, response.body)
+  // sdk-go reads no encoding at all here (no structured Content-Type, no known ce-specversion)
+  if (!decoded.ok && ('notCloudEvent' in decoded || decoded.mode === undefined)) return {outcome: 'delivered', status: response.status}
+  const url = req.route.replyUri
+  if (url === undefined) return decoded.ok ? {outcome: 'delivered', status: response.status, replyDropped: true} : {outcome: 'delivered', status: response.status}
+  if (!decoded.ok) {
+    // Knative forwards the message as it came and the reply's receiver refuses it (400, not retried)
+    const error = `the subscriber's reply is not a valid CloudEvent: ${decoded.error}`
+    return {url, last: {status: 400, body: JSON.stringify({error})}, error}
+  }
+  return forwardReply(req, ctx, policy, deadline, response, decoded.event, url, req.addresses.get(url), url, baseHeaders, decoded.mode === 'structured' ? 'structured' : 'binary')
+}
+
+/** Sends a reply on; only the reply POST is retried, with the same policy, then the original is dead-lettered (semantics §2.6, §10.11). */
+async function forwardReply(req: DeliveryRequest, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: SendResult,
+  reply: CloudEvent, url: string, local: MeshAddressable | undefined, where: string, baseHeaders: Record<string, string>,
+  mode: Exclude<ContentMode, 'batch'>): Promise<DeliveryResult | Failure> {
   const replyHeaders = {...passThroughHeaders(response.headers), 'kn-namespace': baseHeaders['kn-namespace']!}
-  const replyTo = {arrival: req.ref.arrival, trigger: req.trigger.key}
-  // only the reply POST is retried, with the same policy; then the original event is dead-lettered (semantics §2.6, §10.11)
-  let arrival: number | undefined
-  const sent = await attempt(ctx, req, policy, deadline, 'reply', req.broker.address, async () => {
-    const started = performance.now()
-    const answer = await ctx.publishReply(req.broker, reply, replyHeaders, replyTo)
-    arrival = answer.arrival
-    // the body kne's ingress would have answered over HTTP
-    const body = answer.error === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify({error: answer.error}))
-    return {status: answer.status, headers: {}, body, error: isSuccess(answer.status) ? undefined : answer.error,
-      durationMs: performance.now() - started, retryAfter: answer.retryAfter}
-  })
-  if ('response' in sent) return {outcome: 'replied', status: response.status, replyArrival: arrival}
+  const sent = await attempt(ctx, req, policy, deadline, 'reply', url, () => send(ctx, req, policy, url, local, reply, replyHeaders, 'reply', mode))
+  if ('response' in sent) return {outcome: 'replied', status: response.status, replyArrival: sent.response.arrival}
   const {failure} = sent
-  return {...failure, error: failure.final ? failure.error : `the reply was refused by the broker: ${failure.error}`}
+  return {...failure, error: failure.final ? failure.error : `the reply was refused by ${where}: ${failure.error}`}
 }
 
 /** Sends the original event, with Knative's error extensions, to the dead-letter sink; without one the delivery fails. */
 async function deadLetter(req: DeliveryRequest, ctx: DispatchContext, policy: RetryPolicy, deadline: number, failure: Failure,
   baseHeaders: Record<string, string>): Promise<DeliveryResult> {
-  const dls = req.trigger.deadLetterSinkUri
+  const dls = req.route.deadLetterSinkUri
   const status = failure.last.status
   const where = failure.url || 'the subscriber'
   if (failure.final) return {outcome: 'failed', status, error: failure.error}
   if (dls === undefined) return {outcome: 'failed', status, error: `unable to complete request to ${where}: ${failure.error}`}
   let event = req.event
   for (const [name, value] of Object.entries(deadLetterExtensions(failure.url, failure.last))) event = withExtension(event, name, value)
-  const message = encodeFor(req.trigger, event)
   const sent = await attempt(ctx, req, policy, deadline, 'dead-letter-sink', dls,
-    () => ctx.sender.post(dls, message, baseHeaders, {timeoutMs: policy.timeoutMs, signal: ctx.signal}))
+    () => send(ctx, req, policy, dls, req.addresses.get(dls), event, baseHeaders, 'dead-letter-sink', encodingFor(req.route)))
   if ('response' in sent) return {outcome: 'dead-lettered', status, error: `${failure.error}; sent to the dead-letter sink ${dls}`}
   return {outcome: 'failed', status, error: `unable to complete request to either ${where} (${failure.error}) or ${dls} (${sent.failure.error})`}
 }
 
-function encodeFor(trigger: TriggerRoute, event: CloudEvent): EncodedMessage {
-  return trigger.delivery?.format === 'json' ? encodeStructured(event) : encodeBinary(event)
+/** Binary unless a trigger's delivery.format asks for JSON (only triggers have it). */
+function encodingFor(route: TriggerRoute | SubscriptionRoute): 'binary' | 'structured' {
+  return route.delivery?.format === 'json' ? 'structured' : 'binary'
 }
 
 async function sleep(ctx: DispatchContext, ms: number): Promise<boolean> {
@@ -190,15 +282,15 @@ async function sleep(ctx: DispatchContext, ms: number): Promise<boolean> {
   }
 }
 
-function recordAttempt(ctx: DispatchContext, req: DeliveryRequest, target: Target, url: string,
+function recordAttempt(ctx: DispatchContext, req: DeliveryRequest, target: DeliveryTarget, url: string,
   n: number, response: PostResult, nextDelayMs?: number): void {
   ctx.journal.append({
-    kind: 'attempt', ...req.ref, trigger: req.trigger.key, target, url, attempt: n,
+    kind: 'attempt', ...req.ref, ...subscriberOf(req.route), target, url, attempt: n,
     status: response.status, error: response.error, durationMs: Math.round(response.durationMs * 100) / 100, nextDelayMs,
   })
 }
 
 function finish(ctx: DispatchContext, req: DeliveryRequest, result: DeliveryResult): DeliveryResult {
-  ctx.journal.append({kind: 'outcome', ...req.ref, trigger: req.trigger.key, ...result})
+  ctx.journal.append({kind: 'outcome', ...req.ref, ...subscriberOf(req.route), ...result})
   return result
 }

@@ -14,7 +14,8 @@ export interface ArrivalExplanation {
 /** Explains a retained arrival against the broker's current triggers; undefined when it is no longer retained. */
 export function explainArrival(mesh: Mesh, arrival: number): ArrivalExplanation | undefined {
   const record = mesh.journal.since().find((r) => r.kind === 'event' && r.arrival === arrival)
-  if (record?.kind !== 'event') return undefined
+  // a channel's arrivals pass no filters: there is nothing to explain
+  if (record?.kind !== 'event' || record.broker === undefined) return undefined
   const broker = mesh.topology.brokers.get(record.broker)
   return {
     arrival, broker: record.broker, id: record.id, type: record.type,

@@ -1,9 +1,11 @@
-// The live status of every broker and trigger, in the terms `kubectl get` and `kn describe` use
-// (Ready, reason, URL, subscriber URI, dead-letter sink URI), plus kne's delivery counters.
+// The live status of every broker, trigger, channel, subscription, sequence and parallel, in the terms
+// `kubectl get` and `kn describe` use (Ready, reason, URL, subscriber URI, dead-letter sink URI), plus
+// kne's delivery counters.
 import type {DeliverySpec} from '../core/resources/types.js'
-import type {TriggerRoute} from '../core/topology.js'
-import type {BrokerCounters, FailedDelivery, InFlightDelivery, TriggerCounters} from './broker.js'
+import type {ChannelRoute, ReadyStatus, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import type {Mesh} from './mesh.js'
+import type {BrokerCounters, ChannelCounters, FailedDelivery, InFlightDelivery, SubscriptionCounters, TriggerCounters} from './runtime.js'
+import type {SourceStatus} from './sources/runtime.js'
 
 export interface BrokerStatus {
   namespace: string
@@ -35,6 +37,58 @@ export interface TriggerStatus {
   counters: TriggerCounters
 }
 
+export interface ChannelStatus extends ReadyStatus {
+  namespace: string
+  name: string
+  kind: 'Channel' | 'InMemoryChannel'
+  /** status.address.url: where the mesh serves it. */
+  url: string
+  async: boolean
+  /** `Sequence namespace/name` or `Parallel namespace/name` for the channels a flow makes. */
+  owner?: string
+  deadLetterSinkUri?: string
+  delivery?: DeliverySpec
+  /** `namespace/name` of its subscriptions. */
+  subscriptions: string[]
+  counters: ChannelCounters
+}
+
+export interface SubscriptionStatus extends ReadyStatus {
+  namespace: string
+  name: string
+  /** `namespace/name` of its channel. */
+  channel: string
+  owner?: string
+  /** status.physicalSubscription. */
+  subscriberUri?: string
+  replyUri?: string
+  deadLetterSinkUri?: string
+  /** The delivery spec that applies: the subscription's own, else its channel's (replaced whole, never merged). */
+  delivery?: DeliverySpec
+  counters: SubscriptionCounters
+}
+
+export interface SequenceStatus extends ReadyStatus {
+  namespace: string
+  name: string
+  /** Served by its first channel. */
+  url: string
+  steps: number
+  /** `namespace/name` of its channels and subscriptions (status.channelStatuses, status.subscriptionStatuses). */
+  channels: string[]
+  subscriptions: string[]
+}
+
+export interface ParallelStatus extends ReadyStatus {
+  namespace: string
+  name: string
+  /** Served by its ingress channel. */
+  url: string
+  ingressChannel: string
+  /** Per branch: status.branchStatuses (filter subscription, branch channel, subscriber subscription). */
+  branches: {filterSubscription: string; channel: string; subscription: string}[]
+}
+
 export interface MeshStatus {
   url: string
   startedAt: string
@@ -42,6 +96,13 @@ export interface MeshStatus {
   draining: boolean
   brokers: BrokerStatus[]
   triggers: TriggerStatus[]
+  /** Channels and InMemoryChannels, written or made by a Sequence or Parallel. */
+  channels: ChannelStatus[]
+  subscriptions: SubscriptionStatus[]
+  sequences: SequenceStatus[]
+  parallels: ParallelStatus[]
+  /** PingSources, ContainerSources, SinkBindings and ApiServerSources, with their sink URI and counters. */
+  sources: SourceStatus[]
   /** Deliveries under way, by event. */
   inFlight: InFlightDelivery[]
   /** The most recent deliveries that ended failed (no dead-letter sink, or it failed too), oldest first. */
@@ -77,6 +138,26 @@ export function meshStatus(mesh: Mesh): MeshStatus {
     delivery: t.delivery,
     counters: {...runtime.triggerCountersFor(t.key)},
   }))
+  const channelRoutes: ChannelRoute[] = [...topology.channels.values(), ...topology.conflictingChannels]
+  const channels: ChannelStatus[] = channelRoutes.map((c) => ({
+    namespace: c.namespace, name: c.name, kind: c.kind, url: c.address, async: c.async, ...c.status, owner: c.owner,
+    deadLetterSinkUri: c.deadLetterSinkUri, delivery: c.delivery, subscriptions: c.subscriptions.map((s) => s.key),
+    counters: {...runtime.channelCountersFor(c.key)},
+  }))
+  const subscriptionRoutes: SubscriptionRoute[] = [...channelRoutes.flatMap((c) => c.subscriptions), ...topology.orphanSubscriptions]
+  const subscriptions: SubscriptionStatus[] = subscriptionRoutes.map((s) => ({
+    namespace: s.namespace, name: s.name, channel: s.channel, ...s.status, owner: s.owner,
+    subscriberUri: s.subscriberUri, replyUri: s.replyUri, deadLetterSinkUri: s.deadLetterSinkUri, delivery: s.delivery,
+    counters: {...runtime.subscriptionCountersFor(s.key)},
+  }))
+  const sequences: SequenceStatus[] = [...topology.sequences.values()].map((s) => ({
+    namespace: s.sequence.metadata.namespace, name: s.sequence.metadata.name, url: s.address, ...s.status,
+    steps: s.sequence.spec.steps.length, channels: s.channels, subscriptions: s.subscriptions,
+  }))
+  const parallels: ParallelStatus[] = [...topology.parallels.values()].map((p) => ({
+    namespace: p.parallel.metadata.namespace, name: p.parallel.metadata.name, url: p.address, ...p.status,
+    ingressChannel: p.ingressChannel, branches: p.branches,
+  }))
   return {
     url: mesh.url,
     startedAt: mesh.startedAt.toISOString(),
@@ -84,6 +165,11 @@ export function meshStatus(mesh: Mesh): MeshStatus {
     draining: mesh.draining,
     brokers,
     triggers,
+    channels,
+    subscriptions,
+    sequences,
+    parallels,
+    sources: mesh.sources.status(),
     inFlight: [...runtime.inFlight],
     failed: [...runtime.failures],
   }

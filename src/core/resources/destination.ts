@@ -1,5 +1,7 @@
 // Resolves a duck/v1 Destination to a URL the way Knative's addressable resolver does, with kne's local
-// twist: Knative and Kubernetes Services are looked up in the service map instead of cluster DNS.
+// twist: Knative and Kubernetes Services are looked up in the service map instead of cluster DNS (refs, and
+// URIs naming a Service's cluster DNS name), and brokers, channels, sequences and parallels resolve to the
+// paths the mesh serves them at.
 import type {Destination, KReference} from './types.js'
 import {resourceKey} from './types.js'
 
@@ -11,6 +13,8 @@ export interface ResolveContext {
   meshUrl: string
   /** `namespace/name` of every broker the mesh serves. */
   brokers: ReadonlySet<string>
+  /** `Kind namespace/name` of every Channel, InMemoryChannel, Sequence and Parallel the mesh serves (see addressableKey). */
+  addressables?: ReadonlySet<string>
   services: ServiceMap
 }
 
@@ -18,19 +22,59 @@ export type Resolution = {ok: true; uri: string} | {ok: false; reason: string; m
 
 const SERVICE_API_VERSIONS = new Set(['serving.knative.dev/v1', 'v1'])
 
+/**
+ * The kinds kne serves besides brokers, with their API group and the first segment of their path. Broker
+ * paths have exactly two segments (`/<namespace>/<name>`, Knative's broker-ingress answers 400 to any other
+ * shape), so these three-segment paths can never be taken for a broker's.
+ */
+export const ADDRESSABLE_KINDS = {
+  Channel: {group: 'messaging.knative.dev', plural: 'channels', path: 'channels'},
+  InMemoryChannel: {group: 'messaging.knative.dev', plural: 'inmemorychannels', path: 'channels'},
+  Sequence: {group: 'flows.knative.dev', plural: 'sequences', path: 'sequences'},
+  Parallel: {group: 'flows.knative.dev', plural: 'parallels', path: 'parallels'},
+} as const
+
+export type AddressableKind = keyof typeof ADDRESSABLE_KINDS
+
 export function brokerAddress(meshUrl: string, namespace: string, name: string): string {
   return `${meshUrl}/${namespace}/${name}`
+}
+
+/** Where the mesh serves a channel (Channel and InMemoryChannel alike), a Sequence or a Parallel. */
+export function addressOf(kind: AddressableKind, meshUrl: string, namespace: string, name: string): string {
+  return `${meshUrl}/${ADDRESSABLE_KINDS[kind].path}/${namespace}/${name}`
+}
+
+export function addressableKey(kind: AddressableKind, namespace: string, name: string): string {
+  return `${kind} ${resourceKey(namespace, name)}`
 }
 
 /** Resolves a destination; `namespace` is the namespace of the resource that holds it. */
 export function resolveDestination(destination: Destination, namespace: string, ctx: ResolveContext): Resolution {
   if (destination.ref === undefined) {
-    return destination.uri ? {ok: true, uri: destination.uri} : {ok: false, reason: 'DestinationMissing', message: 'neither ref nor uri is set'}
+    if (!destination.uri) return {ok: false, reason: 'DestinationMissing', message: 'neither ref nor uri is set'}
+    return {ok: true, uri: mappedServiceUri(destination.uri, ctx.services) ?? destination.uri}
   }
   const base = resolveRef(destination.ref, namespace, ctx)
   if (!base.ok || !destination.uri) return base
   // RFC 3986 reference resolution, as Go's URL.ResolveReference does: `x` replaces the last segment, `/x` the path.
   return {ok: true, uri: new URL(destination.uri, base.uri).toString()}
+}
+
+/** A Kubernetes Service's cluster DNS name: `NAME.NAMESPACE.svc`, optionally followed by `.cluster.local`. */
+const SERVICE_HOST = /^([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?$/
+
+/**
+ * A URI whose host is a mapped Service's cluster DNS name, on the Service's local URL (path and query kept):
+ * `http://display.default.svc.cluster.local/x` → `http://127.0.0.1:3000/x`. Undefined when it is not one.
+ */
+function mappedServiceUri(uri: string, services: ServiceMap): string | undefined {
+  const url = URL.parse(uri)
+  const host = url === null ? null : SERVICE_HOST.exec(url.hostname)
+  if (url === null || host === null) return undefined
+  const base = services[resourceKey(host[2]!, host[1]!)] ?? services[host[1]!]
+  if (base === undefined) return undefined
+  return `${base.replace(/\/+$/, '')}${url.pathname === '/' ? '' : url.pathname}${url.search}`
 }
 
 function resolveRef(ref: KReference, defaultNamespace: string, ctx: ResolveContext): Resolution {
@@ -41,6 +85,14 @@ function resolveRef(ref: KReference, defaultNamespace: string, ctx: ResolveConte
       return {ok: false, reason: 'BrokerNotFound', message: `brokers.eventing.knative.dev "${ref.name}" not found in namespace "${namespace}"`}
     }
     return {ok: true, uri: brokerAddress(ctx.meshUrl, namespace, ref.name)}
+  }
+  const addressable = Object.hasOwn(ADDRESSABLE_KINDS, ref.kind) ? ADDRESSABLE_KINDS[ref.kind as AddressableKind] : undefined
+  if (addressable !== undefined && addressable.group === group) {
+    const kind = ref.kind as AddressableKind
+    if (!ctx.addressables?.has(addressableKey(kind, namespace, ref.name))) {
+      return {ok: false, reason: 'NotFound', message: `${addressable.plural}.${group} "${ref.name}" not found in namespace "${namespace}"`}
+    }
+    return {ok: true, uri: addressOf(kind, ctx.meshUrl, namespace, ref.name)}
   }
   if (ref.kind === 'Service' && SERVICE_API_VERSIONS.has(ref.apiVersion ?? '')) {
     const url = ctx.services[resourceKey(namespace, ref.name)] ?? ctx.services[ref.name]

@@ -1,0 +1,299 @@
+// What the mesh does with an accepted event, in a broker or a channel alike: fan-out to every subscriber
+// that gets it (a broker's matching triggers, all of a channel's subscriptions), answering after every
+// delivery finished (Knative's default synchronous in-memory channel) or at once (the opt-in async
+// handler), with counters, deliveries in flight, the 15-minute fan-out limit and a drain.
+import type {EventRef, Outcome, Subscriber} from '../core/activity.js'
+import {afterBinaryHop, type CloudEvent} from '../core/cloudevent.js'
+import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
+import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
+import {asDelivered, brokerIngress, matchTriggers} from './broker.js'
+import {deliver, subscriberOf, type ArrivalOrigin, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
+import type {Journal} from './journal.js'
+
+/** A trigger's or a subscription's deliveries (`matched`: events its broker or channel handed to it). */
+export interface DeliveryCounters {
+  matched: number
+  delivered: number
+  replied: number
+  deadLettered: number
+  failed: number
+  inFlight: number
+}
+
+export type TriggerCounters = DeliveryCounters
+export type SubscriptionCounters = DeliveryCounters
+
+/** What a broker's or a channel's ingress accepted and refused. */
+export interface IngressCounters {
+  accepted: number
+  rejected: number
+  /** Accepted events whose fan-out has not settled yet (what an asynchronous broker's or channel's bound applies to). */
+  pending: number
+}
+
+export type BrokerCounters = IngressCounters
+export type ChannelCounters = IngressCounters
+
+/** A delivery under way: the arrival (at a broker or a channel) and whom it is for (a trigger or a subscription). */
+export type InFlightDelivery = {arrival: number; id: string; broker?: string; channel?: string} & Subscriber
+
+/** A delivery that ended `failed`: kept (the most recent ones) so status can name what was lost. */
+export type FailedDelivery = InFlightDelivery & {
+  type: string
+  status?: number
+  error?: string
+  at: string
+}
+
+export const FAILED_HISTORY_LIMIT = 100
+
+/**
+ * Hops one event may take inside the mesh (replies, deliveries to the mesh's own addresses). A channel has
+ * no TTL, so a loop through channels would never end; this bounds it far above any real flow.
+ */
+export const MAX_MESH_HOPS = 1000
+
+export interface MeshRuntimeOptions {
+  journal: Journal
+  /** Dispatch context shared by every delivery; each delivery gets its own signal. */
+  dispatch: Omit<DispatchContext, 'publish' | 'signal'>
+  /** Upper bound on events an asynchronous broker or channel holds before answering 429. */
+  maxPendingEvents: number
+  now(): number
+}
+
+/** Seconds a producer refused with 429 is asked to wait. */
+export const OVERLOAD_RETRY_AFTER = '1'
+
+/** What ingress answers; a synchronous 500 names the deliveries that failed. */
+export type IngressAnswer = PublishAnswer & {failed?: (Subscriber & {status?: number; error?: string})[]}
+
+interface Running {
+  controller: AbortController
+  deadline: number
+}
+
+type Via = 'ingress' | 'reply'
+
+export class MeshRuntime {
+  private arrivals = 0
+  readonly triggerCounters = new Map<string, TriggerCounters>()
+  readonly subscriptionCounters = new Map<string, SubscriptionCounters>()
+  readonly brokerCounters = new Map<string, BrokerCounters>()
+  readonly channelCounters = new Map<string, ChannelCounters>()
+  readonly inFlight = new Set<InFlightDelivery>()
+  /** The most recent failed deliveries, oldest first. */
+  readonly failures: FailedDelivery[] = []
+  private readonly running = new Map<InFlightDelivery, Running>()
+  private readonly settling = new Set<Promise<unknown>>()
+  private stopReason: Error | undefined
+  private sweeper: NodeJS.Timeout | undefined
+  /** How a delivery sends to one of the mesh's own addresses. */
+  private readonly publishInMesh: DispatchContext['publish'] = (target, event, headers, via, origin) => this.accept(target, event, headers, via, origin)
+
+  constructor(private readonly options: MeshRuntimeOptions) {}
+
+  /** Accepts an event into a broker or a channel the mesh serves. */
+  accept(target: MeshAddressable, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = {}): Promise<IngressAnswer> {
+    return target.kind === 'broker'
+      ? this.publish(target.route, incoming, headers, via, origin)
+      : this.publishToChannel(target.route, incoming, headers, via, origin)
+  }
+
+  /** Accepts an already decoded and validated event into a broker; resolves with what ingress answers. */
+  async publish(broker: BrokerRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = {}): Promise<IngressAnswer> {
+    const counters = this.brokerCountersFor(broker.key)
+    const ingress = brokerIngress(incoming, this.options.now())
+    if ('error' in ingress) return this.reject(counters, {broker: broker.key}, via, ingress.status, ingress.error)
+    const refused = this.refuse(counters, {broker: broker.key}, broker.async, via, origin)
+    if (refused) return refused
+    const ref = this.arrive('broker', broker.key, ingress.event, via, origin)
+    const delivered = asDelivered(ingress.event)
+    const {matched, notMatched} = matchTriggers(broker, delivered)
+    this.options.journal.append({kind: 'routed', ...ref, matched: matched.map((t) => t.key), notMatched})
+    const hops = origin.hops ?? 0
+    return this.settle(counters, broker.async, ref, () => this.fanOut(ref, matched, (trigger, ctx, deadline) =>
+      deliver({ref, route: trigger, broker, ttl: ingress.ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops}, ctx)))
+  }
+
+  /**
+   * Accepts an event into a channel: every subscription gets it, unchanged (a channel adds no TTL and no
+   * arrival time, semantics §4.1).
+   */
+  async publishToChannel(channel: ChannelRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = {}): Promise<IngressAnswer> {
+    const counters = this.channelCountersFor(channel.key)
+    const refused = this.refuse(counters, {channel: channel.key}, channel.async, via, origin)
+    if (refused) return refused
+    // the channel dispatcher sends binary mode, so subscribers see every extension as a string
+    const event = afterBinaryHop(incoming)
+    const ref = this.arrive('channel', channel.key, event, via, origin)
+    const hops = origin.hops ?? 0
+    return this.settle(counters, channel.async, ref, () => this.fanOut(ref, channel.subscriptions, (subscription, ctx, deadline) =>
+      deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops}, ctx)))
+  }
+
+  /** Refusals every ingress shares: a chain of in-mesh hops too long, or an asynchronous backlog at its bound. */
+  private refuse(counters: IngressCounters, where: {broker: string} | {channel: string}, async: boolean, via: Via, origin: ArrivalOrigin): IngressAnswer | undefined {
+    if ((origin.hops ?? 0) >= MAX_MESH_HOPS) {
+      return this.reject(counters, where, via, 400, `the event has taken ${MAX_MESH_HOPS} hops inside the mesh (a reply loop through a channel?) and is dropped`)
+    }
+    // an asynchronous ingress answers before delivering, so its backlog is bounded: past the bound it refuses (429)
+    if (async && counters.pending >= this.options.maxPendingEvents) {
+      const name = 'broker' in where ? `broker ${where.broker}` : `channel ${where.channel}`
+      const answer = this.reject(counters, where, via, 429, `${name} is at capacity (${this.options.maxPendingEvents} events waiting for delivery); retry later`)
+      return {...answer, retryAfter: OVERLOAD_RETRY_AFTER}
+    }
+    return undefined
+  }
+
+  private reject(counters: IngressCounters, where: {broker: string} | {channel: string}, via: Via, status: number, error: string): IngressAnswer {
+    counters.rejected++
+    this.options.journal.append({kind: 'rejected', ...where, status, error, via})
+    return {status, error}
+  }
+
+  private arrive(kind: 'broker' | 'channel', key: string, event: CloudEvent, via: Via, origin: ArrivalOrigin): EventRef {
+    const arrival = ++this.arrivals
+    // literals rather than a spread: this runs for every event
+    const ref: EventRef = kind === 'broker'
+      ? {broker: key, arrival, id: event.id, type: event.type, source: event.source}
+      : {channel: key, arrival, id: event.id, type: event.type, source: event.source}
+    this.options.journal.append({kind: 'event', ...ref, via, replyTo: origin.replyTo, from: origin.from, event})
+    return ref
+  }
+
+  /** Tracks a fan-out until it settles; answers at once when asynchronous, else after it with 202, or 500 when a delivery failed. */
+  private async settle(counters: IngressCounters, async: boolean, ref: EventRef,
+    fanOut: () => Promise<{route: TriggerRoute | SubscriptionRoute; result: DeliveryResult}[]>): Promise<IngressAnswer> {
+    counters.accepted++
+    counters.pending++
+    const tracked = fanOut().finally(() => {
+      this.settling.delete(tracked)
+      counters.pending--
+    })
+    this.settling.add(tracked)
+    if (async) return {status: 202, arrival: ref.arrival}
+    const results = await tracked
+    const failed = results.filter(({result}) => result.outcome === 'failed')
+      .map(({route, result}) => ({...subscriberOf(route), status: result.status, error: result.error}))
+    if (failed.length > 0) {
+      // the synchronous channel answers 500 when any subscription finally failed (semantics §0)
+      const names = failed.map((f) => (f.trigger !== undefined ? `trigger ${f.trigger}` : `subscription ${f.subscription}`))
+      return {status: 500, arrival: ref.arrival, error: `delivery failed for ${names.join(', ')}`, failed}
+    }
+    return {status: 202, arrival: ref.arrival}
+  }
+
+  /** Delivers to every route in parallel, each with its own signal, all within one 15-minute window. */
+  private async fanOut<R extends TriggerRoute | SubscriptionRoute>(ref: EventRef, routes: readonly R[],
+    deliverOne: (route: R, ctx: DispatchContext, deadline: number) => Promise<DeliveryResult>): Promise<{route: R; result: DeliveryResult}[]> {
+    const deadline = this.options.now() + FANOUT_TIMEOUT_MS
+    const results = await Promise.all(routes.map(async (route) => {
+      const counters = route.kind === 'trigger' ? this.triggerCountersFor(route.key) : this.subscriptionCountersFor(route.key)
+      counters.matched++
+      counters.inFlight++
+      const flight: InFlightDelivery = {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, ...subscriberOf(route)}
+      const controller = new AbortController()
+      if (this.stopReason) controller.abort(this.stopReason)
+      this.inFlight.add(flight)
+      this.running.set(flight, {controller, deadline})
+      this.startSweeper()
+      try {
+        const result = await deliverOne(route, {...this.options.dispatch, signal: controller.signal, publish: this.publishInMesh}, deadline)
+        countOutcome(counters, result.outcome)
+        if (result.outcome === 'failed') this.recordFailure(flight, ref, result)
+        return {route, result}
+      } finally {
+        counters.inFlight--
+        this.inFlight.delete(flight)
+        this.running.delete(flight)
+      }
+    }))
+    const outcomes: Record<string, Outcome> = {}
+    for (const {route, result} of results) outcomes[route.key] = result.outcome
+    this.options.journal.append({kind: 'settled', ...ref, outcomes})
+    return results
+  }
+
+  /** Resolves when every fan-out in progress has settled (callers race it with a drain timeout). */
+  async idle(): Promise<void> {
+    while (this.settling.size > 0) await Promise.allSettled([...this.settling])
+  }
+
+  /** Gives up on every delivery under way and any started later: each ends `failed` with this reason. */
+  stop(reason: Error): void {
+    this.stopReason = reason
+    for (const {controller} of this.running.values()) controller.abort(reason)
+  }
+
+  /** Counts an event a broker's ingress refused before accepting it (e.g. not a valid CloudEvent). */
+  recordRejection(brokerKey: string | undefined): void {
+    if (brokerKey) this.brokerCountersFor(brokerKey).rejected++
+  }
+
+  /** Counts an event a channel's ingress refused before accepting it. */
+  recordChannelRejection(channelKey: string): void {
+    this.channelCountersFor(channelKey).rejected++
+  }
+
+  triggerCountersFor(key: string): TriggerCounters {
+    return countersIn(this.triggerCounters, key, newDeliveryCounters)
+  }
+
+  subscriptionCountersFor(key: string): SubscriptionCounters {
+    return countersIn(this.subscriptionCounters, key, newDeliveryCounters)
+  }
+
+  brokerCountersFor(key: string): BrokerCounters {
+    return countersIn(this.brokerCounters, key, newIngressCounters)
+  }
+
+  channelCountersFor(key: string): ChannelCounters {
+    return countersIn(this.channelCounters, key, newIngressCounters)
+  }
+
+  private recordFailure(flight: InFlightDelivery, ref: EventRef, result: DeliveryResult): void {
+    this.failures.push({...flight, type: ref.type, status: result.status, error: result.error, at: new Date(this.options.now()).toISOString()})
+    if (this.failures.length > FAILED_HISTORY_LIMIT) this.failures.shift()
+  }
+
+  /**
+   * Knative cancels a fan-out still running after 15 minutes. Waits end at the deadline by themselves; a
+   * request still open then is cut by this once-a-second check (on the mesh's clock, virtual or not).
+   */
+  private startSweeper(): void {
+    if (this.sweeper) return
+    this.sweeper = setInterval(() => {
+      const now = this.options.now()
+      for (const {controller, deadline} of this.running.values()) {
+        if (now >= deadline && !controller.signal.aborted) controller.abort(new Error(FANOUT_TIMEOUT_MESSAGE))
+      }
+      if (this.running.size === 0) {
+        clearInterval(this.sweeper)
+        this.sweeper = undefined
+      }
+    }, 1000)
+    this.sweeper.unref()
+  }
+}
+
+function newDeliveryCounters(): DeliveryCounters {
+  return {matched: 0, delivered: 0, replied: 0, deadLettered: 0, failed: 0, inFlight: 0}
+}
+
+function newIngressCounters(): IngressCounters {
+  return {accepted: 0, rejected: 0, pending: 0}
+}
+
+function countersIn<C>(map: Map<string, C>, key: string, create: () => C): C {
+  let c = map.get(key)
+  if (!c) map.set(key, c = create())
+  return c
+}
+
+function countOutcome(counters: DeliveryCounters, outcome: Outcome): void {
+  if (outcome === 'delivered') counters.delivered++
+  else if (outcome === 'replied') counters.replied++
+  else if (outcome === 'dead-lettered') counters.deadLettered++
+  else counters.failed++
+}

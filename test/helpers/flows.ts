@@ -1,0 +1,79 @@
+// Shared pieces of the channel, sequence and parallel tests: a mesh from YAML and real subscribers, both
+// closed after each test, and subscribers that answer with a CloudEvent the way a step or a filter does.
+import type {ServerResponse} from 'node:http'
+import {afterEach, expect} from 'vitest'
+import {createMesh, parseManifests, type ActivityJson, type Mesh} from '../../src/index.js'
+import {startSubscriber, type Received, type Responder, type Subscriber} from './subscriber.js'
+
+export interface Harness {
+  mesh(yaml: string, options?: Parameters<typeof createMesh>[0]): Promise<Mesh>
+  subscriber(responder?: Responder): Promise<Subscriber>
+  /** Runs `cleanup` after the current test (the last registered first). */
+  defer(cleanup: () => unknown): void
+}
+
+/** Meshes and subscribers that the calling test file closes after each test. */
+export function harness(): Harness {
+  const cleanups: (() => unknown)[] = []
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!()
+  })
+  return {
+    defer(cleanup) {
+      cleanups.push(cleanup)
+    },
+    async mesh(yaml, options = {}) {
+      const parsed = parseManifests(yaml, 'test.yaml')
+      expect(parsed.errors).toEqual([])
+      const mesh = await createMesh({...options, resources: parsed.resources})
+      cleanups.push(() => mesh.close())
+      return mesh
+    },
+    async subscriber(responder) {
+      const s = await startSubscriber(responder)
+      cleanups.push(() => s.close())
+      return s
+    },
+  }
+}
+
+/** Answers with a binary-mode CloudEvent. */
+export function answerEvent(res: ServerResponse, type: string, data: unknown, extra: Record<string, string> = {}): void {
+  res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': `r-${Math.random().toString(36).slice(2)}`, 'ce-source': '/test/step', 'ce-type': type,
+    'content-type': 'application/json', ...extra}).end(JSON.stringify(data))
+}
+
+/** A step that appends `label` to the `path` array of the JSON data it gets and replies with it (as `type`, else the same type). */
+export function appender(label: string, type?: string): Responder {
+  return (req, res) => {
+    const data = JSON.parse(req.body.toString() || '{}') as {path?: string[]}
+    answerEvent(res, type ?? String(req.headers['ce-type']), {...data, path: [...(data.path ?? []), label]})
+  }
+}
+
+export function jsonBody(got: Received | undefined): unknown {
+  return JSON.parse(got!.body.toString())
+}
+
+export function records<K extends ActivityJson['kind']>(mesh: Mesh, kind: K): Extract<ActivityJson, {kind: K}>[] {
+  return (mesh.journal.since() as ActivityJson[]).filter((r): r is Extract<ActivityJson, {kind: K}> => r.kind === kind)
+}
+
+export const BROKER = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n'
+
+export function channel(name: string, extra = '', kind = 'InMemoryChannel'): string {
+  return `apiVersion: messaging.knative.dev/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\n${extra}---\n`
+}
+
+/** A Subscription; `fields` are extra spec lines (reply, delivery), indented two spaces. */
+export function subscription(name: string, channelName: string, subscriber: string, fields = '', channelKind = 'InMemoryChannel'): string {
+  return `apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: ${name}\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: ${channelKind}\n    name: ${channelName}\n  subscriber:\n    uri: ${subscriber}\n${fields}---\n`
+}
+
+/** A Trigger of broker `default` whose subscriber is a URI or a ref. */
+export function trigger(name: string, subscriber: string | {kind: string; apiVersion: string; name: string}, type?: string): string {
+  const filter = type ? `  filter:\n    attributes:\n      type: ${type}\n` : ''
+  const destination = typeof subscriber === 'string' ? `    uri: ${subscriber}\n`
+    : `    ref:\n      apiVersion: ${subscriber.apiVersion}\n      kind: ${subscriber.kind}\n      name: ${subscriber.name}\n`
+  return `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n  broker: default\n${filter}  subscriber:\n${destination}---\n`
+}
