@@ -11,6 +11,8 @@ export class Journal {
   private readonly records: (Activity | undefined)[]
   private nextSeq = 1
   private readonly listeners = new Set<ActivityListener>()
+  private stampedAt = Number.NaN
+  private stamp = ''
 
   constructor(private readonly clock: Clock, readonly limit = DEFAULT_HISTORY_LIMIT) {
     this.records = new Array<Activity | undefined>(Math.max(1, limit))
@@ -21,11 +23,27 @@ export class Journal {
     return this.nextSeq
   }
 
+  /**
+   * Records an activity. The body itself becomes the record (numbered and timestamped in place, not
+   * copied), so pass a fresh object and do not reuse it: five records per event made the copy a hot spot.
+   */
   append(body: ActivityBody): Activity {
-    const record = {...body, seq: this.nextSeq++, at: new Date(this.clock.now()).toISOString()} as Activity
+    const record = body as Activity
+    record.seq = this.nextSeq++
+    record.at = this.timestamp()
     this.records[record.seq % this.records.length] = record
     for (const listener of this.listeners) listener(record)
     return record
+  }
+
+  /** ISO time of now; records of the same millisecond share one string (formatting cost more than the rest of an append). */
+  private timestamp(): string {
+    const now = this.clock.now()
+    if (now !== this.stampedAt) {
+      this.stampedAt = now
+      this.stamp = new Date(now).toISOString()
+    }
+    return this.stamp
   }
 
   /** Retained records with seq >= since, oldest first. */

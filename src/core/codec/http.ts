@@ -1,6 +1,7 @@
 // The CloudEvents HTTP binding (http-protocol-binding.md v1.0.2) as sdk-go v2.16.1 reads it: mode by exact
 // media type, binary only with ce-specversion, header values taken literally (no percent-decoding).
 import {SPEC_VERSIONS, type CloudEvent, type SpecVersion} from '../cloudevent.js'
+import {intern} from './intern.js'
 import {decodeStructuredBody, encodeJsonEvent, type DecodeResult} from './json.js'
 import {extensionProblem, validateEvent} from './validate.js'
 
@@ -40,7 +41,7 @@ export function decodeHttpMessage(headers: HeaderMap, body: Uint8Array): HttpDec
   const mode = detectContentMode(headers)
   if (mode === 'structured') return {...decodeStructuredBody(body), mode}
   if (mode === 'batch') return {ok: false, error: 'batched content mode (application/cloudevents-batch+json) is not supported by the broker', mode}
-  if (mode === 'binary') return {...decodeBinary(headers, body), mode}
+  if (mode === 'binary') return decodeBinary(headers, body)
   const specversion = headerValue(headers, 'ce-specversion')
   if (specversion !== undefined) {
     return {ok: false, error: `ce-specversion: unrecognized event version ${JSON.stringify(specversion)} (kne accepts "1.0" and "0.3")`}
@@ -52,8 +53,10 @@ export function decodeHttpMessage(headers: HeaderMap, body: Uint8Array): HttpDec
   }
 }
 
-function decodeBinary(headers: HeaderMap, body: Uint8Array): DecodeResult {
-  const event: CloudEvent = {specversion: headerValue(headers, 'ce-specversion') as SpecVersion, id: '', source: '', type: '', extensions: {}}
+function decodeBinary(headers: HeaderMap, body: Uint8Array): HttpDecodeResult {
+  // detectContentMode has checked the value: keep the shared constant, not this request's copy
+  const specversion = SPEC_VERSIONS[SPEC_VERSIONS.indexOf(headerValue(headers, 'ce-specversion')!)] as SpecVersion
+  const event: CloudEvent = {specversion, id: '', source: '', type: '', extensions: {}}
   let seenId = false
   let seenSource = false
   let seenType = false
@@ -64,29 +67,29 @@ function decodeBinary(headers: HeaderMap, body: Uint8Array): DecodeResult {
     switch (name) {
       case 'specversion': break
       case 'id': event.id = value; seenId = true; break
-      case 'source': event.source = value; seenSource = true; break
-      case 'type': event.type = value; seenType = true; break
+      case 'source': event.source = intern(value); seenSource = true; break
+      case 'type': event.type = intern(value); seenType = true; break
       case 'subject': if (value.trim() !== '') event.subject = value; break // sdk-go drops an empty subject
       case 'time': event.time = value; break
       case 'dataschema': if (event.specversion === '1.0') event.dataschema = value; else event.extensions[name] = value; break
       case 'schemaurl': if (event.specversion === '0.3') event.dataschema = value; else event.extensions[name] = value; break
       case 'datacontentencoding': if (event.specversion === '0.3') event.datacontentencoding = value; else event.extensions[name] = value; break
-      case 'datacontenttype': return {ok: false, error: 'ce-datacontenttype must not be used in binary mode: the Content-Type header carries datacontenttype'}
+      case 'datacontenttype': return {ok: false, error: 'ce-datacontenttype must not be used in binary mode: the Content-Type header carries datacontenttype', mode: 'binary'}
       default: {
         const problem = extensionProblem(name, value)
-        if (problem) return {ok: false, error: problem}
+        if (problem) return {ok: false, error: problem, mode: 'binary'}
         event.extensions[name] = value
       }
     }
   }
-  if (!seenId) return {ok: false, error: 'id: REQUIRED but missing (header ce-id)'}
-  if (!seenSource) return {ok: false, error: 'source: REQUIRED but missing (header ce-source)'}
-  if (!seenType) return {ok: false, error: 'type: REQUIRED but missing (header ce-type)'}
+  if (!seenId) return {ok: false, error: 'id: REQUIRED but missing (header ce-id)', mode: 'binary'}
+  if (!seenSource) return {ok: false, error: 'source: REQUIRED but missing (header ce-source)', mode: 'binary'}
+  if (!seenType) return {ok: false, error: 'type: REQUIRED but missing (header ce-type)', mode: 'binary'}
   const contentType = headerValue(headers, 'content-type')
-  if (contentType !== undefined) event.datacontenttype = contentType
+  if (contentType !== undefined) event.datacontenttype = intern(contentType)
   if (body.length > 0) event.data = body
   const invalid = validateEvent(event)
-  return invalid ? {ok: false, error: invalid} : {ok: true, event}
+  return invalid ? {ok: false, error: invalid, mode: 'binary'} : {ok: true, event, mode: 'binary'}
 }
 
 export interface EncodedMessage {
