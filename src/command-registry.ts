@@ -11,13 +11,24 @@ import SourceDelete from './commands/source/delete.js'
 import SourceDescribe from './commands/source/describe.js'
 import SourceList from './commands/source/list.js'
 import SourcePingCreate from './commands/source/ping/create.js'
+import SourcePingFire from './commands/source/ping/fire.js'
 import TriggerCreate from './commands/trigger/create.js'
 import TriggerDelete from './commands/trigger/delete.js'
 import TriggerDescribe from './commands/trigger/describe.js'
 import TriggerList from './commands/trigger/list.js'
 import Dev from './commands/dev.js'
+import EventtypeCreate from './commands/eventtype/create.js'
+import EventtypeDelete from './commands/eventtype/delete.js'
+import EventtypeDescribe from './commands/eventtype/describe.js'
+import EventtypeList from './commands/eventtype/list.js'
+import RegistryBrowse from './commands/registry/browse.js'
+import RegistryDescribe from './commands/registry/describe.js'
+import RegistryExport from './commands/registry/export.js'
+import RegistryLint from './commands/registry/lint.js'
+import RegistryList from './commands/registry/list.js'
 import Export from './commands/export.js'
 import FilterTest from './commands/filter/test.js'
+import Run from './commands/run.js'
 import Send from './commands/send.js'
 import Sink from './commands/sink.js'
 import Tail from './commands/tail.js'
@@ -36,13 +47,24 @@ export const COMMANDS = {
   'source:describe': SourceDescribe,
   'source:list': SourceList,
   'source:ping:create': SourcePingCreate,
+  'source:ping:fire': SourcePingFire,
   'trigger:create': TriggerCreate,
   'trigger:delete': TriggerDelete,
   'trigger:describe': TriggerDescribe,
   'trigger:list': TriggerList,
   dev: Dev,
+  'eventtype:create': EventtypeCreate,
+  'eventtype:delete': EventtypeDelete,
+  'eventtype:describe': EventtypeDescribe,
+  'eventtype:list': EventtypeList,
+  'registry:browse': RegistryBrowse,
+  'registry:describe': RegistryDescribe,
+  'registry:export': RegistryExport,
+  'registry:lint': RegistryLint,
+  'registry:list': RegistryList,
   export: Export,
   'filter:test': FilterTest,
+  run: Run,
   send: Send,
   sink: Sink,
   tail: Tail,

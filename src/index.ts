@@ -1,18 +1,18 @@
-// The kne library: everything a Node test suite needs to run Knative brokers and triggers in-process.
+// The kne library: everything a Node test suite needs to run Knative brokers, triggers, channels and flows in-process.
 //
 //   const {resources} = loadManifests(['knative/'])
 //   const mesh = await createMesh({resources})
 //   … POST CloudEvents to `${mesh.url}/default/default` …
 //   await mesh.close()
-export {createMesh, Mesh, type CloseReport, type MeshOptions} from './mesh/mesh.js'
+export {createMesh, Mesh, type ApplyOptions, type CloseReport, type MeshOptions} from './mesh/mesh.js'
 export {loadManifests, loadProjectConfig} from './mesh/manifests.js'
 export {realClock, VirtualClock, type Clock} from './mesh/clock.js'
 export {startSink, Sink, type SinkOptions, type SinkBehaviour, type SinkRequest, type SinkAnswer} from './mesh/sink.js'
 export {retryPolicy, plannedWaits, isRetryable, deadLetterExtensions, parseRetryAfter, FANOUT_TIMEOUT_MS, type RetryPolicy} from './core/delivery/policy.js'
-export type {InFlightDelivery, FailedDelivery, BrokerCounters, TriggerCounters} from './mesh/broker.js'
-export type {MeshStatus, BrokerStatus, TriggerStatus} from './mesh/status.js'
+export type {InFlightDelivery, FailedDelivery, BrokerCounters, TriggerCounters, ChannelCounters, SubscriptionCounters} from './mesh/runtime.js'
+export type {MeshStatus, BrokerStatus, TriggerStatus, ChannelStatus, SubscriptionStatus, SequenceStatus, ParallelStatus} from './mesh/status.js'
 export {parseManifests} from './core/resources/parse.js'
-export type {Broker, Trigger, KneResource, ManifestError, Destination, DeliverySpec} from './core/resources/types.js'
+export type {Broker, Trigger, Channel, InMemoryChannel, Subscription, Sequence, Parallel, KneResource, ManifestError, Destination, DeliverySpec} from './core/resources/types.js'
 export {formatManifestError} from './core/resources/types.js'
 export {compileTopology} from './core/topology.js'
 export type {CloudEvent, ExtensionValue} from './core/cloudevent.js'
@@ -22,3 +22,10 @@ export {buildEvent} from './core/event-builder.js'
 export {compileTriggerFilter, explainTriggerFilter, validateTriggerFilter} from './core/filters/index.js'
 export {compileCesql, evaluateCesql} from './core/cesql/index.js'
 export type {Activity, ActivityJson} from './core/activity.js'
+export {buildRegistry, exportEventTypes, inferSchema, lintRegistry, matchTrigger, ObservedTypes, SchemaInference} from './core/registry/index.js'
+export type {ObservedRegistry, ObservedType, Registry, RegistryEntry, LintReport, JsonSchema} from './core/registry/index.js'
+export {EventTypeObserver} from './mesh/registry.js'
+export type {SourceStatus, SourceOptions, LocalServiceStatus, FireResult} from './mesh/sources/runtime.js'
+export {bindingEnvironment, formatCeOverrides} from './core/sources/binding.js'
+export {pingEvent} from './core/sources/ping.js'
+export {compileSchedule, type PingSchedule} from './core/sources/cron.js'

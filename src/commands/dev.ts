@@ -1,23 +1,27 @@
 import {Flags} from '@oclif/core'
 import {KneCommand} from '../base-command.js'
 import {removeLocator, writeLocator} from '../client/locator.js'
-import {colors, renderActivity} from '../client/render.js'
+import {colors, describeDelivery, renderActivity} from '../client/render.js'
 import {activityToJson} from '../core/activity.js'
 import {parseHumanDuration} from '../core/delivery/duration.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {describeResource, manifestErrorFormatter} from '../core/resources/types.js'
 import {startDev, watchDev} from '../mesh/dev.js'
+import {describeSources} from '../mesh/sources/report.js'
 import {describeReload} from '../mesh/watch.js'
 import {renderTopology} from '../client/render-status.js'
 
 export default class Dev extends KneCommand<typeof Dev> {
-  static override summary = 'Run the in-memory event mesh: brokers and triggers from your Knative manifests, on your laptop.'
+  static override summary = 'Run the in-memory event mesh: brokers, triggers and sources from your Knative manifests, on your laptop.'
   static override description = `Loads Knative manifests from files or folders and serves each broker's ingress at
 http://<host>:<port>/<namespace>/<broker>, the path Knative's broker-ingress uses, so an app whose K_SINK points
 there works unchanged. Without -f it loads the manifests folder named in kne.yaml, or serves one broker
 "default" in namespace "default". Every event's path is printed as it happens (use --quiet to silence it).
-It runs Brokers and Triggers; other Knative kinds load and are checked but have no effect yet (each is
-reported). Edits to the manifests and kne.yaml are picked up as they are saved: a file that does not
+It runs Brokers and Triggers, Channels and InMemoryChannels (at /channels/<namespace>/<name>) with their
+Subscriptions, Sequences and Parallels (at /sequences/… and /parallels/…), PingSources (on their schedules), ContainerSources (as local commands),
+SinkBindings and ApiServerSources (fed by your manifest edits), and starts the services kne.yaml gives a
+command for, restarting them when they exit; their output is printed with their name. Other Knative kinds
+load and are checked but have no effect yet (each is reported). Edits to the manifests and kne.yaml are picked up as they are saved: a file that does not
 validate is reported and its last good version stays in force (--no-watch turns this off).
 Other kne commands find this mesh through a locator file; KNE_URL overrides it. Ctrl-C stops accepting events,
 lets deliveries under way finish (up to --drain-timeout) and reports any that did not.`
@@ -52,13 +56,15 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     const session = await startDev({
       files: this.flags.filename ?? [], config: this.flags.config, port: this.flags.port, host: this.flags.host,
       services: this.flags.service, historyLimit: this.flags.history, maxPendingEvents: this.flags['max-pending'], log: (line) => process.stderr.write(`${line}\n`),
+      output: json ? (record) => out(JSON.stringify({kind: 'output', ...record})) : undefined,
     })
     const {mesh} = session
     for (const w of session.manifests.warnings) process.stderr.write(`warning: ${manifestErrorFormatter(process.cwd())(w)}\n`)
     writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
-    if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status(), notEmulated: session.notEmulated.map(describeResource)}))
+    if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status(), services: mesh.sources.localServiceStatus(), notEmulated: session.notEmulated.map(describeResource)}))
     else {
       for (const line of renderTopology(mesh.status(), session.paths, c)) out(line)
+      for (const line of describeSources(mesh.sources.status(), mesh.sources.localServiceStatus())) out(line)
       out(c.green(`Ready on ${mesh.url}`))
     }
     const watcher = this.flags.watch ? await watchDev(session, (event) => {
@@ -78,7 +84,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
         ;(watcher ? watcher.close() : Promise.resolve()).then(() => mesh.close({drainTimeoutMs: drainMs})).then((report) => {
           removeLocator(this.config.dataDir)
           for (const u of report.unfinished) {
-            process.stderr.write(`not finished: event ${u.id} (arrival ${u.arrival}) on ${u.broker} for trigger ${u.trigger}: marked failed\n`)
+            process.stderr.write(`not finished: ${describeDelivery(u)}: marked failed\n`)
           }
           if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished}))
           else process.stderr.write(`kne dev stopped (${report.unfinished.length} unfinished deliveries)\n`)

@@ -2,7 +2,7 @@
 // subscriber, reply, dead-letter sink, step, branch) and Subscription channel that names a Broker,
 // Channel, InMemoryChannel, Sequence or Parallel. A Knative cluster admits such dangling references and
 // reports them in status; `kne validate` reports them up front. Services resolve through the service map.
-import {resolveDestination, type ServiceMap} from './resources/destination.js'
+import {ADDRESSABLE_KINDS, resolveDestination, type ServiceMap} from './resources/destination.js'
 import {identity} from './resources/parse.js'
 import {
   describeResource, resourceKey,
@@ -19,10 +19,7 @@ export interface ReferenceReport {
 /** Kinds whose existence kne checks by name: `group/Kind` → the resource name kubectl uses. */
 const CHECKED_KINDS: Record<string, string> = {
   'eventing.knative.dev/Broker': 'brokers',
-  'messaging.knative.dev/Channel': 'channels',
-  'messaging.knative.dev/InMemoryChannel': 'inmemorychannels',
-  'flows.knative.dev/Sequence': 'sequences',
-  'flows.knative.dev/Parallel': 'parallels',
+  ...Object.fromEntries(Object.entries(ADDRESSABLE_KINDS).map(([kind, {group, plural}]) => [`${group}/${kind}`, plural])),
 }
 
 interface Reference {

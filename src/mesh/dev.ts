@@ -1,5 +1,7 @@
 // What `kne dev` starts: kne.yaml and the manifests it names (or the ones given), validated, then a
-// mesh serving them. A project without manifests gets Knative's usual `default` broker.
+// mesh serving them, with the services and sources kne.yaml and the manifests ask it to run. A project
+// without manifests gets Knative's usual `default` broker.
+import {dirname} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {parseServiceFlags} from '../core/project.js'
 import type {ServiceMap} from '../core/resources/destination.js'
@@ -7,6 +9,7 @@ import {emptyManifests} from '../core/resources/parse.js'
 import {manifestErrorFormatter, type Broker, type ManifestResource} from '../core/resources/types.js'
 import {loadProjectManifests, notEmulated, notEmulatedWarnings, type LoadedManifests, type LoadedProject} from './manifests.js'
 import {createMesh, type Mesh, type MeshOptions} from './mesh.js'
+import type {SourceOptions} from './sources/runtime.js'
 import {watchManifests, type ManifestWatcher, type ReloadEvent} from './watch.js'
 
 export interface DevOptions {
@@ -21,6 +24,8 @@ export interface DevOptions {
   /** Events an asynchronous broker may hold before ingress answers 429. */
   maxPendingEvents?: number
   log?: MeshOptions['log']
+  /** Where the output of the processes kne runs goes (services, ContainerSources). */
+  output?: SourceOptions['output']
   cwd?: string
 }
 
@@ -65,11 +70,15 @@ export function loadDevConfiguration(options: DevOptions): Omit<DevSession, 'mes
 export async function startDev(options: DevOptions): Promise<DevSession> {
   const loaded = loadDevConfiguration(options)
   const port = options.port ?? loaded.project.config.port
+  const {config, file} = loaded.project
+  // a --service URL replaces the command kne.yaml gives the same service
+  const localServices = Object.fromEntries(Object.entries(config.localServices).filter(([key]) => !Object.hasOwn(loaded.flagServices, key)))
   let mesh: Mesh
   try {
     mesh = await createMesh({
-      host: options.host, port, resources: loaded.manifests.resources, services: loaded.project.config.services,
-      brokerDelivery: loaded.project.config.brokerDelivery, historyLimit: options.historyLimit, maxPendingEvents: options.maxPendingEvents, log: options.log,
+      host: options.host, port, resources: loaded.manifests.resources, services: config.services,
+      brokerDelivery: config.brokerDelivery, historyLimit: options.historyLimit, maxPendingEvents: options.maxPendingEvents, log: options.log,
+      sources: {localServices, containerSources: config.containerSources, projectDir: file ? dirname(file) : options.cwd ?? process.cwd(), output: options.output},
     })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
@@ -90,5 +99,7 @@ export async function watchDev(session: DevSession, onReload: (event: ReloadEven
   return watchManifests({
     mesh: session.mesh, paths: session.watchPaths, projectFile: session.project.file, config: session.project.config,
     initial: {files: session.manifests.files, manifests: session.manifests}, flagServices: session.flagServices, onReload,
+    // ApiServerSources see the resources kne runs change as the manifests are edited
+    onResourceChanges: (changes) => session.mesh.sources.observeChanges(changes),
   })
 }

@@ -5,14 +5,15 @@ import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {triggerFilterWarnings} from '../core/filters/index.js'
-import {parseProjectConfig, PROJECT_FILE, type ProjectConfig} from '../core/project.js'
+import {parseProjectConfig, PROJECT_FILE, referenceableServices, type ProjectConfig} from '../core/project.js'
 import {checkReferences} from '../core/references.js'
 import {exportManifests} from '../core/resources/export.js'
 import {emptyManifests, findDuplicates, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
 import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
 
 /** The kinds `kne dev` runs today; the others load, validate and export, and are reported as not emulated. */
-export const EMULATED_KINDS: ReadonlySet<string> = new Set(['Broker', 'Trigger'])
+export const EMULATED_KINDS: ReadonlySet<string> = new Set(['Broker', 'Trigger', 'PingSource', 'ContainerSource', 'SinkBinding', 'ApiServerSource',
+  'Channel', 'InMemoryChannel', 'Subscription', 'Sequence', 'Parallel'])
 
 export function isEmulated(resource: ManifestResource): boolean {
   return !('supported' in resource) && EMULATED_KINDS.has(resource.kind)
@@ -27,7 +28,7 @@ export function notEmulated(manifests: ParsedManifests): ManifestResource[] {
 export function notEmulatedWarnings(manifests: ParsedManifests): ManifestError[] {
   return manifests.resources.filter((r) => !isEmulated(r)).map((r) => ({
     file: r.origin.file, document: r.origin.document, resource: describeResource(r),
-    message: `not emulated: kne dev runs ${[...EMULATED_KINDS].join(' and ')} for now; this ${r.kind} is checked and exported but has no effect`,
+    message: `not emulated: kne dev runs ${[...EMULATED_KINDS].join(', ')} for now; this ${r.kind} is checked and exported but has no effect`,
   }))
 }
 
@@ -193,7 +194,7 @@ export function validateProject(options: ProjectManifestOptions): ValidationRepo
   const loaded = requireManifests(options)
   const {manifests} = loaded
   const all = [...manifests.resources, ...manifests.others]
-  const references = checkReferences(all, {services: loaded.project.config.services})
+  const references = checkReferences(all, {services: referenceableServices(loaded.project.config)})
   const filterWarnings: ManifestError[] = manifests.resources.flatMap((r) => r.kind !== 'Trigger' ? [] : triggerFilterWarnings(r.spec)
     .map((w) => ({file: r.origin.file, document: r.origin.document, resource: describeResource(r), field: w.path, message: w.message})))
   const errors = [...manifests.errors, ...references.errors]

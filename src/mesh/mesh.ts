@@ -6,11 +6,13 @@ import type {DeliverySpec} from '../core/resources/types.js'
 import type {KneResource} from '../core/resources/types.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {compileTopology, type Topology} from '../core/topology.js'
-import {BrokerRuntime, type InFlightDelivery} from './broker.js'
 import {realClock, type Clock} from './clock.js'
 import {HttpSender} from './http-client.js'
 import {DEFAULT_HISTORY_LIMIT, Journal} from './journal.js'
+import {EventTypeObserver} from './registry.js'
+import {MeshRuntime, type InFlightDelivery} from './runtime.js'
 import {createRequestHandler} from './server.js'
+import {SourceRuntime, type SourceOptions} from './sources/runtime.js'
 import {meshStatus, type MeshStatus} from './status.js'
 
 export interface MeshOptions {
@@ -28,6 +30,10 @@ export interface MeshOptions {
   maxPendingEvents?: number
   /** Where the mesh reports problems it cannot answer to a client (defaults to stderr). */
   log?: (line: string) => void
+  /** Record the event types that pass through (kne's eventtype-auto-create); on unless false. */
+  observeEventTypes?: boolean
+  /** Local services and ContainerSource commands to run, and where their output goes. */
+  sources?: SourceOptions
 }
 
 export interface CloseReport {
@@ -37,9 +43,21 @@ export interface CloseReport {
 
 export const DEFAULT_MAX_PENDING_EVENTS = 10_000
 
+/** What a reload may change besides the resources; a setting left out keeps its value. */
+export interface ApplyOptions {
+  services?: ServiceMap
+  /** Delivery for Brokers without spec.delivery (kne.yaml brokerDefaults); undefined for Knative's stock default. */
+  brokerDelivery?: DeliverySpec
+}
+
 export class Mesh {
   readonly journal: Journal
-  readonly runtime: BrokerRuntime
+  /** Every event accepted into a broker or a channel, and its deliveries. */
+  readonly runtime: MeshRuntime
+  /** The event types seen so far (GET /_kne/v1/registry); undefined when observation is off. */
+  readonly eventTypes: EventTypeObserver | undefined
+  /** PingSources, ContainerSources, SinkBindings, ApiServerSources and the local services kne runs. */
+  readonly sources: SourceRuntime
   readonly streams = new Set<ServerResponse>()
   readonly startedAt = new Date()
   topology: Topology
@@ -54,12 +72,14 @@ export class Mesh {
   private constructor(private readonly options: MeshOptions) {
     const clock = this.clock = options.clock ?? realClock
     this.journal = new Journal(clock, options.historyLimit ?? DEFAULT_HISTORY_LIMIT)
-    this.runtime = new BrokerRuntime({
+    this.runtime = new MeshRuntime({
       journal: this.journal,
       dispatch: {clock, journal: this.journal, sender: this.sender},
       maxPendingEvents: options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS,
       now: () => clock.now(),
     })
+    this.eventTypes = options.observeEventTypes === false ? undefined : new EventTypeObserver(this.journal, {log: (line) => this.log(line)})
+    this.sources = new SourceRuntime({...options.sources, clock, log: (line) => this.log(line)})
     this.resources = options.resources ?? []
     this.topology = compileTopology([], {meshUrl: ''})
     this.server = createServer({keepAliveTimeout: 65_000, requestTimeout: 0}, createRequestHandler(this))
@@ -78,6 +98,7 @@ export class Mesh {
     const address = mesh.server.address() as AddressInfo
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
     mesh.baseUrl = `http://${host}:${address.port}`
+    await mesh.sources.prepare()
     mesh.apply(mesh.resources)
     return mesh
   }
@@ -91,10 +112,13 @@ export class Mesh {
   }
 
   /** Replaces the whole configuration; deliveries already under way finish with the routes they started with. */
-  apply(resources: readonly KneResource[], services: ServiceMap | undefined = this.options.services): Topology {
+  apply(resources: readonly KneResource[], options: ApplyOptions = {}): Topology {
     this.resources = resources
-    this.options.services = services
-    this.topology = compileTopology(resources, {meshUrl: this.baseUrl, services, brokerDelivery: this.options.brokerDelivery})
+    if ('services' in options) this.options.services = options.services
+    if ('brokerDelivery' in options) this.options.brokerDelivery = options.brokerDelivery
+    const {services, brokerDelivery} = this.options
+    this.topology = compileTopology(resources, {meshUrl: this.baseUrl, services: {...this.sources.serviceUrls(), ...services}, brokerDelivery})
+    this.sources.apply(resources, this.topology.context)
     return this.topology
   }
 
@@ -117,6 +141,8 @@ export class Mesh {
    */
   async close({drainTimeoutMs = 0}: {drainTimeoutMs?: number} = {}): Promise<CloseReport> {
     this.draining = true
+    // no new events from sources; local services stay up until the drain is over, as they may be subscribers
+    await this.sources.stopProducers()
     const drained = await Promise.race([
       this.runtime.idle().then(() => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), drainTimeoutMs).unref()),
@@ -124,6 +150,7 @@ export class Mesh {
     const unfinished = drained ? [] : [...this.runtime.inFlight].map((d) => ({...d}))
     this.runtime.stop(new Error('kne stopped before the delivery finished (drain timeout)'))
     if (!drained) await Promise.race([this.runtime.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
+    await this.sources.close()
     for (const stream of this.streams) stream.end()
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve())

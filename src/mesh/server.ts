@@ -1,68 +1,124 @@
 // The mesh's HTTP surface: broker ingress at /<namespace>/<broker> with the checks of Knative's
-// broker-ingress in its order (semantics §1.2), and kne's control API under /_kne/.
+// broker-ingress in its order (semantics §1.2); channel ingress at /channels/<namespace>/<name> (also
+// /sequences/… and /parallels/…, served by a flow's first channel) with the channel receiver's (§4.1); and
+// kne's control API under /_kne/.
 import type {IncomingMessage, ServerResponse} from 'node:http'
-import {activityToJson, type Activity} from '../core/activity.js'
+import {activityJsonLine, type Activity} from '../core/activity.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
 import {explainArrival} from './explain.js'
 import {passThroughHeaders} from './headers.js'
 import type {Mesh} from './mesh.js'
+import type {IngressAnswer} from './runtime.js'
+import {sourceControl} from './sources/control.js'
 
 export const CONTROL_PREFIX = '/_kne/'
 /** Knative sets no body limit; kne stops at 64 MiB so that one request cannot exhaust memory. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024
+/** Broker ingress sends Allow on every response (semantics §1.2). */
+const ALLOW = {Allow: 'POST, OPTIONS'}
+// The common answer as a header list: no per-request setHeader, and a Content-Length so that no chunked
+// terminator follows (Knative's Go ingress answers with Content-Length: 0 too).
+const ACCEPTED_HEADERS = ['Allow', 'POST, OPTIONS', 'Content-Length', '0']
 
 export function createRequestHandler(mesh: Mesh): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = req.url ?? '/'
-    const work = url.startsWith(CONTROL_PREFIX) ? handleControl(mesh, req, res, url) : handleIngress(mesh, req, res, url)
+    const work = url.startsWith(CONTROL_PREFIX) ? handleControl(mesh, req, res, url)
+      : isChannelPath(url) ? handleChannelIngress(mesh, req, res, url) : handleIngress(mesh, req, res, url)
     work.catch((error: unknown) => {
       // a bug must not take the mesh down: answer 500 and keep serving
       mesh.log(`internal error handling ${req.method} ${url}: ${(error as Error).stack ?? String(error)}`)
-      if (!res.headersSent) sendJson(res, 500, {error: `internal error: ${(error as Error).message}`})
+      if (!res.headersSent) sendJson(res, 500, {error: `internal error: ${(error as Error).message}`}, url.startsWith(CONTROL_PREFIX) ? {} : ALLOW)
       else res.destroy()
     })
   }
 }
 
+/** The answers every ingress gives before it reads a body: the OPTIONS probe, 405, and 503 while draining; true when it answered. */
+function answeredWithoutEvent(mesh: Mesh, req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === 'OPTIONS') res.writeHead(200, {...ALLOW, 'WebHook-Allowed-Origin': '*', 'WebHook-Allowed-Rate': '*'}).end()
+  else if (req.method !== 'POST') ingressJson(res, 405, {error: `method ${req.method} is not allowed: send events with POST`})
+  else if (mesh.draining) ingressJson(res, 503, {error: 'kne is shutting down and no longer accepts events'})
+  else return false
+  return true
+}
+
 async function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
-  res.setHeader('Allow', 'POST, OPTIONS')
-  if (req.method === 'OPTIONS') {
-    res.writeHead(200, {'WebHook-Allowed-Origin': '*', 'WebHook-Allowed-Rate': '*'}).end()
-    return
-  }
-  if (req.method !== 'POST') return sendJson(res, 405, {error: `method ${req.method} is not allowed: send events with POST`})
-  if (mesh.draining) return sendJson(res, 503, {error: 'kne is shutting down and no longer accepts events'})
-  if (url === '/') return sendJson(res, 404, {error: 'no broker at /: post to /<namespace>/<broker>'})
+  if (answeredWithoutEvent(mesh, req, res)) return
+  if (url === '/') return ingressJson(res, 404, {error: 'no broker at /: post to /<namespace>/<broker>'})
   // Knative splits the raw request URI, so a query string stays part of the broker name
   const parts = (url.endsWith('/') ? url.slice(0, -1) : url).split('/')
   if (parts.length !== 3 || parts[0] !== '') {
-    return sendJson(res, 400, {error: `malformed broker path ${JSON.stringify(url)}: expected /<namespace>/<broker>`})
+    return ingressJson(res, 400, {error: `malformed broker path ${JSON.stringify(url)}: expected /<namespace>/<broker>`})
   }
   const body = await readBody(req)
-  if (body === undefined) return sendJson(res, 413, {error: `request body exceeds ${MAX_BODY_BYTES} bytes`})
+  if (body === undefined) return ingressJson(res, 413, {error: `request body exceeds ${MAX_BODY_BYTES} bytes`})
   const decoded = decodeHttpMessage(req.headers, body)
   const brokerKey = `${decodeURIComponentSafe(parts[1]!)}/${decodeURIComponentSafe(parts[2]!)}`
   const broker = mesh.topology.brokers.get(brokerKey)
   if (!decoded.ok) {
     mesh.runtime.recordRejection(broker?.key)
     mesh.journal.append({kind: 'rejected', broker: broker?.key, status: 400, error: decoded.error, via: 'ingress'})
-    return sendJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
+    return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
   }
   if (!broker) {
     const known = [...mesh.topology.brokers.keys()]
-    return sendJson(res, 404, {error: `broker ${brokerKey} not found${known.length ? `; this mesh serves ${known.join(', ')}` : ''}`})
+    return ingressJson(res, 404, {error: `broker ${brokerKey} not found${known.length ? `; this mesh serves ${known.join(', ')}` : ''}`})
   }
-  const answer = await mesh.runtime.publish(broker, decoded.event, passThroughHeaders(req.headers), 'ingress')
+  answerIngress(res, await mesh.runtime.publish(broker, decoded.event, passThroughHeaders(req.headers), 'ingress'))
+}
+
+function answerIngress(res: ServerResponse, answer: IngressAnswer): void {
   if (answer.status >= 200 && answer.status < 300) {
-    res.writeHead(answer.status).end()
+    res.writeHead(answer.status, ACCEPTED_HEADERS).end()
     return
   }
-  sendJson(res, answer.status, {error: answer.error, ...(answer.failed ? {failed: answer.failed} : {})},
+  ingressJson(res, answer.status, {error: answer.error, ...(answer.failed ? {failed: answer.failed} : {})},
     answer.retryAfter === undefined ? {} : {'Retry-After': answer.retryAfter})
+}
+
+/** Three-segment paths: never a broker's, whose path has exactly two (kne's choice of channel addresses). */
+const CHANNEL_PATH_KINDS: Record<string, string> = {channels: 'channel', sequences: 'sequence', parallels: 'parallel'}
+
+function isChannelPath(url: string): boolean {
+  return url.startsWith('/channels/') || url.startsWith('/sequences/') || url.startsWith('/parallels/')
+}
+
+/**
+ * A channel's receiver. The channel is looked up first, as Knative's multi-channel dispatcher routes by
+ * channel before the receiver runs; an unknown one gets 404 (conformance's answer; Knative's dispatcher
+ * gives 500). Then: OPTIONS 200, other methods 405, an invalid CloudEvent 400, accepted 202 (semantics §4.1).
+ */
+async function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+  const path = url.endsWith('/') ? url.slice(0, -1) : url
+  const parts = path.split('/')
+  const target = parts.length === 4 ? mesh.topology.addresses.get(`${mesh.url}${path}`) : undefined
+  if (target?.kind !== 'channel') {
+    const kind = CHANNEL_PATH_KINDS[parts[1]!]!
+    const what = parts.length === 4 ? `${kind} ${decodeURIComponentSafe(parts[2]!)}/${decodeURIComponentSafe(parts[3]!)}` : `${kind} path ${JSON.stringify(url)} (expected /${parts[1]}/<namespace>/<name>)`
+    const {channels, sequences, parallels} = mesh.topology
+    const known = kind === 'channel' ? [...channels.values()].filter((c) => c.owner === undefined).map((c) => c.key)
+      : [...(kind === 'sequence' ? sequences : parallels).keys()]
+    return ingressJson(res, 404, {error: `${what} not found${known.length ? `; this mesh serves ${known.join(', ')}` : ''}`})
+  }
+  const channel = target.route
+  if (answeredWithoutEvent(mesh, req, res)) return
+  const body = await readBody(req)
+  if (body === undefined) return ingressJson(res, 413, {error: `request body exceeds ${MAX_BODY_BYTES} bytes`})
+  const decoded = decodeHttpMessage(req.headers, body)
+  if (!decoded.ok) {
+    mesh.runtime.recordChannelRejection(channel.key)
+    mesh.journal.append({kind: 'rejected', channel: channel.key, status: 400, error: decoded.error, via: 'ingress'})
+    return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
+  }
+  answerIngress(res, await mesh.runtime.publishToChannel(channel, decoded.event, passThroughHeaders(req.headers), 'ingress'))
 }
 
 async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
   const {pathname, searchParams} = new URL(url, 'http://kne.local')
+  // firing a PingSource is the one POST; the rest of the control API is read-only
+  const sources = await sourceControl(mesh, req, pathname, searchParams)
+  if (sources) return sendJson(res, sources.status, sources.body)
   if (req.method !== 'GET') return sendJson(res, 405, {error: 'the control API is read-only: use GET'})
   switch (pathname) {
     case '/_kne/v1/health':
@@ -71,6 +127,8 @@ async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerRespon
       return sendJson(res, 200, mesh.status())
     case '/_kne/v1/activity':
       return streamActivity(mesh, req, res, searchParams)
+    case '/_kne/v1/registry':
+      return mesh.eventTypes ? sendJson(res, 200, mesh.eventTypes.snapshot()) : sendJson(res, 404, {error: 'this mesh does not observe event types (observeEventTypes: false)'})
     case '/_kne/v1/explain': {
       const explanation = explainArrival(mesh, Number(searchParams.get('arrival')))
       return explanation ? sendJson(res, 200, explanation) : sendJson(res, 404, {error: `arrival ${searchParams.get('arrival')} is not in the history any more`})
@@ -88,8 +146,19 @@ function streamActivity(mesh: Mesh, req: IncomingMessage, res: ServerResponse, p
   const since = Number(params.get('since') ?? '0') || 0
   const follow = params.get('follow') === 'true'
   res.writeHead(200, {'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store'})
+  // records written in one tick leave in one write (a busy mesh appends several per tick, per stream)
+  let corked = false
+  const uncork = (): void => {
+    corked = false
+    res.uncork()
+  }
   const write = (record: Activity): void => {
-    res.write(`${JSON.stringify(activityToJson(record))}\n`)
+    if (!corked) {
+      corked = true
+      res.cork()
+      process.nextTick(uncork)
+    }
+    res.write(sharedLine(record))
   }
   if (!follow) {
     for (const record of mesh.journal.since(since)) write(record)
@@ -116,6 +185,17 @@ function streamActivity(mesh: Mesh, req: IncomingMessage, res: ServerResponse, p
   res.on('close', close)
 }
 
+// Every attached stream writes the same record in turn: serialize it once for all of them.
+let lastRecord: Activity | undefined
+let lastLine = ''
+function sharedLine(record: Activity): string {
+  if (record !== lastRecord) {
+    lastLine = activityJsonLine(record)
+    lastRecord = record
+  }
+  return lastLine
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
@@ -127,6 +207,10 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
     req.on('error', reject)
   })
+}
+
+function ingressJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendJson(res, status, body, {...ALLOW, ...headers})
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -51,8 +51,16 @@ export interface WatchOptions {
   /** --namespace given on the command line (wins over kne.yaml's namespace). */
   namespaceOverride?: string
   onReload(event: ReloadEvent): void
+  /** Every resource a reload added, changed or removed, as it was and as it is (after the mesh applied it). */
+  onResourceChanges?(changes: ResourceChange[]): void
   /** Quiet period that gathers an editor's several writes into one reload. */
   debounceMs?: number
+}
+
+/** One resource a reload changed: added (no before), removed (no after), or changed. */
+export interface ResourceChange {
+  before?: ManifestResource
+  after?: ManifestResource
 }
 
 export interface ManifestWatcher {
@@ -96,7 +104,7 @@ class Reloader {
   private timer: NodeJS.Timeout | undefined
   private config: ProjectConfig
   private namespace: string
-  private applied: Map<string, {label: string; fingerprint: string}>
+  private applied: Snapshot
   /** Every manifest file seen, valid or not (to re-read them all when the default namespace changes). */
   private readonly known: Set<string>
   private stopped = false
@@ -158,11 +166,13 @@ class Reloader {
     problems.push(...updates.flatMap((u) => u.update.problems))
     const before = this.applied
     this.applied = snapshot(this.cache)
-    const diff = compare(before, this.applied)
+    const changes = resourceChanges(before, this.applied)
+    const diff = changeLabels(changes)
     const services = {...this.config.services, ...this.options.flagServices}
     if (diff.added.length + diff.changed.length + diff.removed.length > 0 || batch.some(([f]) => f === projectFile)) {
-      this.options.mesh.apply(this.cache.resources, services)
+      this.options.mesh.apply(this.cache.resources, {services, brokerDelivery: this.config.brokerDelivery})
     }
+    if (changes.length > 0) this.options.onResourceChanges?.(changes)
     const status = this.options.mesh.status()
     this.options.onReload({
       kind: 'reload',
@@ -197,10 +207,15 @@ class Reloader {
     const {config, errors} = parseProjectConfig(text, file)
     if (errors.length > 0) return {problems: errors, notes: [], namespaceChanged: false}
     const notes: string[] = []
-    for (const key of ['port', 'manifests', 'brokerDelivery'] as const) {
+    // services, namespace and brokerDefaults apply with the reload; these two shape the process itself
+    for (const key of ['port', 'manifests'] as const) {
       if (JSON.stringify(config[key]) !== JSON.stringify(this.config[key])) {
-        notes.push(`kne.yaml: ${key === 'brokerDelivery' ? 'brokerDefaults' : key} changed; it takes effect when kne dev restarts`)
+        notes.push(`kne.yaml: ${key} changed; it takes effect when kne dev restarts`)
       }
+    }
+    // the processes kne dev runs are started with it
+    if (JSON.stringify([config.localServices, config.containerSources]) !== JSON.stringify([this.config.localServices, this.config.containerSources])) {
+      notes.push('kne.yaml: a service command or a containerSources entry changed; it takes effect when kne dev restarts')
     }
     const namespace = this.options.namespaceOverride ?? config.namespace
     const namespaceChanged = namespace !== this.namespace
@@ -210,25 +225,33 @@ class Reloader {
   }
 }
 
-function snapshot(cache: LastGoodManifests): Map<string, {label: string; fingerprint: string}> {
-  const out = new Map<string, {label: string; fingerprint: string}>()
+type Snapshot = Map<string, {label: string; fingerprint: string; resource: ManifestResource}>
+
+function snapshot(cache: LastGoodManifests): Snapshot {
+  const out: Snapshot = new Map()
   for (const r of [...cache.resources, ...cache.others] as ManifestResource[]) {
-    out.set(identity(r), {label: describeResource(r), fingerprint: JSON.stringify([r.apiVersion, r.metadata.namespace, r.manifest])})
+    out.set(identity(r), {label: describeResource(r), fingerprint: JSON.stringify([r.apiVersion, r.metadata.namespace, r.manifest]), resource: r})
   }
   return out
 }
 
-function compare(before: Map<string, {label: string; fingerprint: string}>, after: Map<string, {label: string; fingerprint: string}>): Pick<ReloadEvent, 'added' | 'changed' | 'removed'> {
-  const added: string[] = []
-  const changed: string[] = []
-  const removed: string[] = []
+function resourceChanges(before: Snapshot, after: Snapshot): ResourceChange[] {
+  const changes: ResourceChange[] = []
   for (const [key, now] of after) {
     const then = before.get(key)
-    if (!then) added.push(now.label)
-    else if (then.fingerprint !== now.fingerprint) changed.push(now.label)
+    if (!then) changes.push({after: now.resource})
+    else if (then.fingerprint !== now.fingerprint) changes.push({before: then.resource, after: now.resource})
   }
-  for (const [key, then] of before) if (!after.has(key)) removed.push(then.label)
-  return {added, changed, removed}
+  for (const [key, then] of before) if (!after.has(key)) changes.push({before: then.resource})
+  return changes
+}
+
+function changeLabels(changes: readonly ResourceChange[]): Pick<ReloadEvent, 'added' | 'changed' | 'removed'> {
+  return {
+    added: changes.filter((c) => !c.before).map((c) => describeResource(c.after!)),
+    changed: changes.filter((c) => c.before && c.after).map((c) => describeResource(c.after!)),
+    removed: changes.filter((c) => !c.after).map((c) => describeResource(c.before!)),
+  }
 }
 
 /** A reload as lines for a terminal: one summary line, then one line per problem, warning or note. */

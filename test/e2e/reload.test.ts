@@ -73,11 +73,11 @@ describe('kne dev hot reload', () => {
     expect(await reloads(3)).toMatch(/trigger\.yaml changed → 1 broker\(s\), 1 trigger\(s\)/)
     await send('com.example.c')
     await first.waitFor(2)
-    writeFileSync(join(dir, 'ping.yaml'), 'apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: beat\nspec:\n  sink:\n    uri: http://127.0.0.1:1\n')
-    expect(await reloads(4)).toMatch(/ping\.yaml added → 1 broker\(s\), 1 trigger\(s\) \[\+PingSource default\/beat\]/)
-    await dev.waitFor(/PingSource default\/beat: not emulated/)
-    rmSync(join(dir, 'ping.yaml'))
-    expect(await reloads(5)).toMatch(/ping\.yaml removed → 1 broker\(s\), 1 trigger\(s\) \[-PingSource default\/beat\]/)
+    writeFileSync(join(dir, 'kafka.yaml'), 'apiVersion: sources.knative.dev/v1beta1\nkind: KafkaSource\nmetadata:\n  name: beat\nspec:\n  sink:\n    uri: http://127.0.0.1:1\n')
+    expect(await reloads(4)).toMatch(/kafka\.yaml added → 1 broker\(s\), 1 trigger\(s\) \[\+KafkaSource default\/beat\]/)
+    await dev.waitFor(/KafkaSource default\/beat: kne does not run KafkaSource yet/)
+    rmSync(join(dir, 'kafka.yaml'))
+    expect(await reloads(5)).toMatch(/kafka\.yaml removed → 1 broker\(s\), 1 trigger\(s\) \[-KafkaSource default\/beat\]/)
   })
 
   it('stops promptly on SIGTERM with the watcher running', async () => {

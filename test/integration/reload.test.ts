@@ -129,10 +129,10 @@ describe('hot reload of the manifests', () => {
     expect(a.received).toHaveLength(1)
 
     reload = p.nextReload()
-    p.write('ping.yaml', 'apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: beat\nspec:\n  sink:\n    uri: http://127.0.0.1:1\n')
-    const ping = await reload
-    expect(ping).toMatchObject({added: ['PingSource default/beat'], notEmulated: ['PingSource default/beat']})
-    expect(ping.warnings[0]!.message).toMatch(/not emulated/)
+    p.write('kafka.yaml', 'apiVersion: sources.knative.dev/v1beta1\nkind: KafkaSource\nmetadata:\n  name: beat\nspec:\n  sink:\n    uri: http://127.0.0.1:1\n')
+    const kafka = await reload
+    expect(kafka).toMatchObject({added: ['KafkaSource default/beat'], notEmulated: ['KafkaSource default/beat']})
+    expect(kafka.warnings[0]!.message).toMatch(/kne does not run KafkaSource yet/)
   })
 
   it('lets a delivery under way finish on its old route while the reload removes it', async () => {

@@ -51,7 +51,7 @@ describe('kne init', () => {
     expect(result.created.sort()).toEqual(['README.md', 'knative/broker-default.yaml', 'knative/trigger-event-display.yaml', 'kne.yaml'])
     const {config, errors} = parseProjectConfig(readFileSync(join(dir, 'kne.yaml'), 'utf8'), 'kne.yaml')
     expect(errors).toEqual([])
-    expect(config).toEqual({namespace: 'shop', manifests: 'knative', port: 9000, services: {'event-display': 'http://127.0.0.1:8081'}})
+    expect(config).toEqual({namespace: 'shop', manifests: 'knative', port: 9000, services: {'event-display': 'http://127.0.0.1:8081'}, localServices: {}, containerSources: {}})
     const workspace = readWorkspace(openProject({cwd: dir}))
     expect(workspace.manifests.errors).toEqual([])
     expect(workspace.entries.map((e) => `${e.kind} ${e.namespace}/${e.name}`).sort()).toEqual(['Broker shop/default', 'Trigger shop/event-display'])
