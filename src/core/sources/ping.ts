@@ -2,7 +2,7 @@
 // pkg/adapter/mtping/runner.go makeEvent): fixed type and source, a fresh id, the send time, the bytes
 // of data (or the decoded dataBase64) with contentType as datacontenttype, and the ceOverrides.
 import type {CloudEvent} from '../cloudevent.js'
-import {PING_SOURCE_TYPE, pingSourceSource} from '../registry/contributions.js'
+import {PING_SOURCE_TYPE, pingSourceSource} from '../registry/source-types.js'
 import type {PingSource} from '../resources/types.js'
 import {applyCeOverrides, cloudEventTime} from './events.js'
 
