@@ -12,8 +12,9 @@ import {emptyManifests, findDuplicates, parseManifests, type ParsedManifests} fr
 import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
 
 /** The kinds `kne dev` runs today; the others load, validate and export, and are reported as not emulated. */
+// EventType counts as in effect: it feeds the event registry (kne registry, GET /_kne/v1/registry).
 export const EMULATED_KINDS: ReadonlySet<string> = new Set(['Broker', 'Trigger', 'PingSource', 'ContainerSource', 'SinkBinding', 'ApiServerSource',
-  'Channel', 'InMemoryChannel', 'Subscription', 'Sequence', 'Parallel'])
+  'Channel', 'InMemoryChannel', 'Subscription', 'Sequence', 'Parallel', 'EventType'])
 
 export function isEmulated(resource: ManifestResource): boolean {
   return !('supported' in resource) && EMULATED_KINDS.has(resource.kind)
