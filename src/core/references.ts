@@ -3,6 +3,7 @@
 // Channel, InMemoryChannel, Sequence or Parallel. A Knative cluster admits such dangling references and
 // reports them in status; `kne validate` reports them up front. Services resolve through the service map.
 import {ADDRESSABLE_KINDS, resolveDestination, type ServiceMap} from './resources/destination.js'
+import {parallelWiring, sequenceWiring} from './flows.js'
 import {identity} from './resources/parse.js'
 import {
   describeResource, resourceKey,
@@ -32,7 +33,7 @@ interface Reference {
 
 /** Checks every reference of `resources` against the resources themselves and the service map. */
 export function checkReferences(resources: readonly ManifestResource[], options: {services?: ServiceMap} = {}): ReferenceReport {
-  const defined = new Set(resources.map(identity))
+  const defined = new Set([...resources.map(identity), ...impliedChannels(resources)])
   const brokers = new Set(resources.filter((r) => r.kind === 'Broker' && groupOf(r.apiVersion) === 'eventing.knative.dev')
     .map((r) => resourceKey(r.metadata.namespace, r.metadata.name)))
   const ctx = {meshUrl: 'http://kne.invalid', brokers, services: options.services ?? {}}
@@ -62,6 +63,25 @@ export function checkReferences(resources: readonly ManifestResource[], options:
     }
   }
   return report
+}
+
+/**
+ * Identities of the channels that exist without a manifest of their own, as Knative's reconcilers create
+ * them: a Channel's backing InMemoryChannel of the same name, and the channels of every Sequence and Parallel.
+ */
+function impliedChannels(resources: readonly ManifestResource[]): string[] {
+  const imc = (namespace: string, name: string): string =>
+    identity({apiVersion: 'messaging.knative.dev/v1', kind: 'InMemoryChannel', metadata: {namespace, name}})
+  return resources.flatMap((r) => {
+    if ('supported' in r) return []
+    if (r.kind === 'Channel') return [imc(r.metadata.namespace, r.metadata.name)]
+    if (r.kind === 'Sequence') return sequenceWiring(r).channels.map((c) => imc(c.namespace, c.name))
+    if (r.kind === 'Parallel') {
+      const wiring = parallelWiring(r)
+      return [wiring.ingress, ...wiring.branches.map((b) => b.channel)].map((c) => imc(c.namespace, c.name))
+    }
+    return []
+  })
 }
 
 /** Every reference a resource makes, with the field that makes it. */

@@ -78,3 +78,36 @@ describe('checkReferences', () => {
     expect(report.warnings[0]!.message).toMatch(/kne cannot resolve a reference to messaging.knative.dev\/v1beta1 KafkaChannel "k"/)
   })
 })
+
+describe('references to channels Knative creates', () => {
+  it('accepts refs to a Channel\'s backing InMemoryChannel and to a flow\'s channels', () => {
+    const yaml = `apiVersion: messaging.knative.dev/v1
+kind: Channel
+metadata: {name: orders}
+---
+apiVersion: flows.knative.dev/v1
+kind: Sequence
+metadata: {name: seq}
+spec:
+  steps: [{uri: "http://127.0.0.1:9/a"}, {uri: "http://127.0.0.1:9/b"}]
+---
+apiVersion: messaging.knative.dev/v1
+kind: Subscription
+metadata: {name: tap}
+spec:
+  channel: {apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: seq-kn-sequence-1}
+  subscriber: {ref: {apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: orders}}
+---
+apiVersion: messaging.knative.dev/v1
+kind: Subscription
+metadata: {name: lost}
+spec:
+  channel: {apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: seq-kn-sequence-2}
+  subscriber: {uri: "http://127.0.0.1:9/c"}
+`
+    const parsed = parseManifests(yaml, 'flows.yaml')
+    expect(parsed.errors).toEqual([])
+    const report = checkReferences(parsed.resources)
+    expect(report.errors.map((e) => `${e.resource} ${e.field}`)).toEqual(['Subscription default/lost spec.channel'])
+  })
+})
