@@ -10,10 +10,11 @@ import {startDev, watchDev} from '../mesh/dev.js'
 import {describeSources} from '../mesh/sources/report.js'
 import {describeReload} from '../mesh/watch.js'
 import {renderTopology} from '../client/render-status.js'
+import {prose} from '../help-text.js'
 
 export default class Dev extends KneCommand<typeof Dev> {
   static override summary = 'Run the in-memory event mesh: brokers, triggers and sources from your Knative manifests, on your laptop.'
-  static override description = `Loads Knative manifests from files or folders and serves each broker's ingress at
+  static override description = prose`Loads Knative manifests from files or folders and serves each broker's ingress at
 http://<host>:<port>/<namespace>/<broker>, the path Knative's broker-ingress uses, so an app whose K_SINK points
 there works unchanged. Without -f it loads the manifests folder named in kne.yaml, or serves one broker
 "default" in namespace "default". Every event's path is printed as it happens (use --quiet to silence it).

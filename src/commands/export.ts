@@ -3,10 +3,11 @@ import {KneCommand} from '../base-command.js'
 import {exportManifest} from '../core/resources/export.js'
 import {manifestErrorFormatter} from '../core/resources/types.js'
 import {exportProject} from '../mesh/manifests.js'
+import {prose} from '../help-text.js'
 
 export default class Export extends KneCommand<typeof Export> {
   static override summary = 'Print the manifests as kubectl-ready YAML for a real Knative cluster.'
-  static override description = `Reads the manifests (files or folders; without -f the manifests folder named in kne.yaml), checks them as
+  static override description = prose`Reads the manifests (files or folders; without -f the manifests folder named in kne.yaml), checks them as
 kne validate does, and prints every Knative resource as multi-document YAML for kubectl apply -f -: each
 resource as written, with metadata.namespace filled in where it was left out, without status or fields the
 API server sets, keys in a stable order. Knative's defaults are not added (the cluster applies its own), refs

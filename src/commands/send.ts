@@ -2,10 +2,11 @@ import {Flags} from '@oclif/core'
 import {KneCommand} from '../base-command.js'
 import {send, type SendReport} from '../client/send.js'
 import {EXIT, KneError} from '../core/errors.js'
+import {prose} from '../help-text.js'
 
 export default class Send extends KneCommand<typeof Send> {
   static override summary = 'Build a CloudEvent and send it to a broker, a channel or any URL.'
-  static override description = `Posts one CloudEvent to a broker or a channel of the running mesh (found through kne dev's locator or
+  static override description = prose`Posts one CloudEvent to a broker or a channel of the running mesh (found through kne dev's locator or
 KNE_URL), or to a URL. Data comes from --data, --data-file (- for stdin) or piped stdin; its content type is guessed
 (application/json for JSON, text/plain otherwise) unless --content-type is given. Exits 0 only when the
 receiver answers 2xx; otherwise prints the status and the broker's explanation and exits 5.`

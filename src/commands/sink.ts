@@ -6,10 +6,11 @@ import {parseHumanDuration} from '../core/delivery/duration.js'
 import {parseHttpDate} from '../core/delivery/policy.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {checkSinkBehaviour, startSink, type Sink, type SinkOptions} from '../mesh/sink.js'
+import {prose} from '../help-text.js'
 
 export default class SinkCommand extends KneCommand<typeof SinkCommand> {
   static override summary = 'Run a local subscriber that prints every event it receives and answers as told.'
-  static override description = `Listens on http://<host>:<port>/ and prints each CloudEvent delivered to it (--json: one JSON object per
+  static override description = prose`Listens on http://<host>:<port>/ and prints each CloudEvent delivered to it (--json: one JSON object per
 line). By default it accepts everything (202). Told to fail, it shows retries, backoff and dead-letter sinks at
 work: --status 503 answers every event with 503; --fail-first 2 fails the first two requests; --fail-rate 0.3
 fails three in ten (the same ones again with the same --seed); --retry-after adds a Retry-After header to

@@ -7,10 +7,11 @@ import {renderArrivalExplanation} from '../client/render-explain.js'
 import {tail} from '../client/tail.js'
 import {parseHumanDuration} from '../core/delivery/duration.js'
 import {EXIT, KneError} from '../core/errors.js'
+import {prose} from '../help-text.js'
 
 export default class Tail extends KneCommand<typeof Tail> {
   static override summary = 'Stream the mesh\'s activity: events in, trigger matches, delivery attempts, replies and outcomes.'
-  static override description = `Follows the running mesh (kne dev) and prints one line per event, per delivery attempt and per
+  static override description = prose`Follows the running mesh (kne dev) and prints one line per event, per delivery attempt and per
 outcome; --json prints one JSON object per line instead. Nothing published after tail has connected is
 missed ("connected" is written to stderr at that moment). With --count N it exits 0 once N picked events
 have settled (every matching trigger reached its outcome); with --timeout it exits 6 if they did not

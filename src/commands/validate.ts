@@ -3,10 +3,11 @@ import {KneCommand} from '../base-command.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {manifestErrorFormatter} from '../core/resources/types.js'
 import {displayPath, validateProject, type ValidationReport} from '../mesh/manifests.js'
+import {prose} from '../help-text.js'
 
 export default class Validate extends KneCommand<typeof Validate> {
   static override summary = 'Check Knative manifests the way a cluster would, plus the references between them.'
-  static override description = `Reads every manifest (files or folders; without -f the manifests folder named in kne.yaml) and checks
+  static override description = prose`Reads every manifest (files or folders; without -f the manifests folder named in kne.yaml) and checks
 YAML syntax, the CRD schema's field types and names, Knative's admission rules (required fields, names,
 Destinations, delivery specs, trigger filters, PingSource schedules and data, ...) and the references between
 resources: a Trigger whose Broker, or a sink, subscriber or reply whose Broker, Channel, Sequence or Parallel,

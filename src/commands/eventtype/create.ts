@@ -2,10 +2,11 @@ import {Args, Flags} from '@oclif/core'
 import {createFlags, ScaffoldCommand} from '../../scaffold/cli.js'
 import {createEventType} from '../../scaffold/eventtype.js'
 import type {Manifest} from '../../scaffold/index.js'
+import {prose} from '../../help-text.js'
 
 export default class EventtypeCreate extends ScaffoldCommand<typeof EventtypeCreate> {
   static override summary = 'Create an eventtype: declare an event type in the registry (an eventing.knative.dev/v1beta2 EventType).'
-  static override description = `Writes an EventType to <manifests>/eventtype-NAME.yaml, with kn's flags: -t/--type, --source, and where its
+  static override description = prose`Writes an EventType to <manifests>/eventtype-NAME.yaml, with kn's flags: -t/--type, --source, and where its
 events come through, -b/--broker or -r/--reference (broker:NAME or channel:NAME; not both). --schema-data can
 hold the JSON Schema of the data, which kne registry describe shows.`
   static override examples = [

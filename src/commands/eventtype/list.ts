@@ -1,10 +1,11 @@
 import {listFlags, ScaffoldCommand} from '../../scaffold/cli.js'
 import {eventTypeTable, listEventTypes, type EventTypeListResult} from '../../scaffold/eventtype.js'
 import {renderTable} from '../../scaffold/inspect.js'
+import {prose} from '../../help-text.js'
 
 export default class EventtypeList extends ScaffoldCommand<typeof EventtypeList> {
   static override summary = 'List the eventtypes (EventType manifests) in the manifests folder.'
-  static override description = `Columns as kn prints them: NAME TYPE SOURCE REFERENCE AGE READY (NAMESPACE first with -A). READY follows
+  static override description = prose`Columns as kn prints them: NAME TYPE SOURCE REFERENCE AGE READY (NAMESPACE first with -A). READY follows
 ReferenceExists: False when the reference names a resource the manifests do not define. AGE is the age of the
 manifest file. kne registry list shows every known event type, also those sources emit and kne dev observed.`
   static override examples = [

@@ -3,10 +3,11 @@ import {KneCommand} from '../../base-command.js'
 import {filterTest, type FilterTestReport} from '../../client/filter-test.js'
 import {colors} from '../../client/render.js'
 import {renderExplanation} from '../../client/render-explain.js'
+import {prose} from '../../help-text.js'
 
 export default class FilterTest extends KneCommand<typeof FilterTest> {
   static override summary = 'Evaluate a trigger filter against an event and explain the decision.'
-  static override description = `Decides as the broker would: which of spec.filters / spec.filter applies, every sub-filter's
+  static override description = prose`Decides as the broker would: which of spec.filters / spec.filter applies, every sub-filter's
 result, the attribute values it saw (after Knative's lookup rules), and CESQL values and errors. The event is
 a CloudEvent in the JSON format (a file, or - for stdin). Exits 0 when the event would be delivered, 1 when
 the filter drops it, 2 when the input (event, filter or trigger) is not valid.`

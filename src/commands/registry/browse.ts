@@ -2,10 +2,11 @@ import {KneCommand} from '../../base-command.js'
 import {browseRegistry} from '../../client/registry-browse.js'
 import {EXIT, KneError} from '../../core/errors.js'
 import {registryFlags, registryOptions} from './flags.js'
+import {prose} from '../../help-text.js'
 
 export default class RegistryBrowse extends KneCommand<typeof RegistryBrowse> {
   static override summary = 'Browse the event registry interactively: search types, read one, create a trigger for it or send an example.'
-  static override description = `A terminal browser over kne registry list and describe: type to search, pick a type to read its attributes,
+  static override description = prose`A terminal browser over kne registry list and describe: type to search, pick a type to read its attributes,
 schema, example, producers and consumers, then create a trigger for it (written to the manifests folder) or
 send its example event to its broker in the running kne dev, without leaving the prompt. It needs a terminal:
 without one it exits 2 (use kne registry list and describe, with --json, in scripts).`

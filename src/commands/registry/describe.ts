@@ -4,10 +4,11 @@ import {colors} from '../../client/render.js'
 import {describeRegistryType, type RegistryDescribeResult} from '../../client/registry.js'
 import {describeEntryText} from '../../client/registry-render.js'
 import {registryFlags, registryOptions} from './flags.js'
+import {prose} from '../../help-text.js'
 
 export default class RegistryDescribe extends KneCommand<typeof RegistryDescribe> {
   static override summary = 'Everything about one event type: attributes, schema, an example, producers, consumers, and commands to use it.'
-  static override description = `Shows the type's attributes (required or optional, fixed values and examples), description, data schema
+  static override description = prose`Shows the type's attributes (required or optional, fixed values and examples), description, data schema
 (declared in an EventType, provided by a source, or inferred from the events kne dev saw), one example event,
 who produces it and which triggers consume it: every trigger whose filter can match the type, whatever
 dialect it uses ("may match" when the filter depends on attributes the registry does not know). It ends with

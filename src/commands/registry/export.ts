@@ -4,10 +4,11 @@ import {exportRegistry, type RegistryExportResult} from '../../client/registry.j
 import {EVENT_TYPE_VERSIONS, type EventTypeVersion} from '../../core/registry/index.js'
 import {toYaml} from '../../scaffold/templates.js'
 import {registryFlags, registryOptions} from './flags.js'
+import {prose} from '../../help-text.js'
 
 export default class RegistryExport extends KneCommand<typeof RegistryExport> {
   static override summary = 'Print EventType manifests for every known event type, or write the missing ones to the manifests folder.'
-  static override description = `Each type the registry knows becomes an eventing.knative.dev EventType a Knative cluster accepts. v1beta2 (the
+  static override description = prose`Each type the registry knows becomes an eventing.knative.dev EventType a Knative cluster accepts. v1beta2 (the
 default, Knative's storage version) carries type, source, the schema URI, schemaData (the declared or inferred
 JSON Schema of the data) and the reference; v1beta3 lists the attributes (type, source, specversion, id and the
 others known) and has no field for a data schema. With --write, every type that no EventType declares yet is

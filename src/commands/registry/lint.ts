@@ -5,10 +5,11 @@ import {lintProject, type RegistryLintResult} from '../../client/registry.js'
 import {lintText} from '../../client/registry-render.js'
 import {EXIT} from '../../core/errors.js'
 import {registryFlags, registryOptions} from './flags.js'
+import {prose} from '../../help-text.js'
 
 export default class RegistryLint extends KneCommand<typeof RegistryLint> {
   static override summary = 'Check the event flow: sinks that do not resolve, missing dead-letter sinks, filters no type satisfies, unconsumed types, reply loops.'
-  static override description = `Errors: manifests that do not load, references that do not resolve (a trigger's broker, a sink), reply loops
+  static override description = prose`Errors: manifests that do not load, references that do not resolve (a trigger's broker, a sink), reply loops
 (a subscriber replies with a type its own trigger accepts, or triggers reply to each other in a cycle). Warnings:
 brokers and triggers without a dead-letter sink, trigger filters no known event type satisfies, event types no
 trigger consumes, observed events that contradict their EventType, references kne cannot check. Everything is

@@ -4,10 +4,11 @@ import {colors} from '../../client/render.js'
 import {listRegistry, type RegistryListResult} from '../../client/registry.js'
 import {registryTable} from '../../client/registry-render.js'
 import {registryFlags, registryOptions} from './flags.js'
+import {prose} from '../../help-text.js'
 
 export default class RegistryList extends KneCommand<typeof RegistryList> {
   static override summary = 'List the event types the project knows: declared, emitted by sources, and observed by kne dev.'
-  static override description = `One row per event type and the addressable its events come through: TYPE, SOURCE (or the pattern several
+  static override description = prose`One row per event type and the addressable its events come through: TYPE, SOURCE (or the pattern several
 sources share), REFERENCE, ORIGIN (declared by an EventType manifest, provided by a source such as a PingSource,
 observed by a running kne dev), and how many PRODUCERS and CONSUMERS it has. A consumer is a trigger whose filter
 can match the type, in any dialect; "(+N may)" counts triggers whose filters depend on attributes the registry
