@@ -101,7 +101,7 @@ function resolveRef(ref: KReference, defaultNamespace: string, ctx: ResolveConte
       return {
         ok: false,
         reason: 'ServiceNotMapped',
-        message: `${what} "${ref.name}" in namespace "${namespace}" has no local URL: map it in kne.yaml (services: {${ref.name}: http://127.0.0.1:PORT}) or pass --service ${ref.name}=URL`,
+        message: `${what} "${ref.name}" in namespace "${namespace}" has no local URL: map it in kne.yaml (services: {${ref.name}: http://127.0.0.1:PORT}, or {${ref.name}: {command: ...}} for kne to start it) or pass kne dev --service ${ref.name}=URL`,
       }
     }
     return {ok: true, uri: url}
