@@ -25,7 +25,8 @@ come in time. --history first replays what the mesh still holds, so a script can
   ]
   static override flags = {
     broker: Flags.string({char: 'b', description: 'only this broker (NAME, in --namespace)'}),
-    namespace: Flags.string({char: 'n', default: 'default', description: 'namespace of --broker', env: 'KNE_NAMESPACE'}),
+    channel: Flags.string({description: 'only this channel (NAME, in --namespace)', exclusive: ['broker']}),
+    namespace: Flags.string({char: 'n', default: 'default', description: 'namespace of --broker or --channel', env: 'KNE_NAMESPACE'}),
     type: Flags.string({char: 't', description: 'only events of this type'}),
     source: Flags.string({char: 's', description: 'only events from this source'}),
     count: Flags.integer({char: 'c', min: 1, description: 'exit after this many events have settled'}),
@@ -48,7 +49,11 @@ come in time. --history first replays what the mesh still holds, so a script can
     process.once('SIGINT', onSigint)
     try {
       const result = await tail(url, {
-        selector: {broker: flags.broker === undefined ? undefined : `${flags.namespace}/${flags.broker}`, type: flags.type, source: flags.source},
+        selector: {
+          broker: flags.broker === undefined ? undefined : `${flags.namespace}/${flags.broker}`,
+          channel: flags.channel === undefined ? undefined : `${flags.namespace}/${flags.channel}`,
+          type: flags.type, source: flags.source,
+        },
         count: flags.count, timeoutMs, history: flags.history, signal: interrupt.signal,
         onSubscribed: () => process.stderr.write(c.dim(`connected to ${url}\n`)),
       }, async (record) => {

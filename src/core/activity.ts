@@ -68,6 +68,8 @@ export function activityJsonLine(record: Activity): string {
 export interface ActivitySelector {
   /** `namespace/name`. */
   broker?: string
+  /** `namespace/name` of a channel (a flow's channels are named `<flow>-kn-sequence-<i>`, `<flow>-kn-parallel…`). */
+  channel?: string
   type?: string
   source?: string
 }
@@ -75,6 +77,7 @@ export interface ActivitySelector {
 /** Whether a record is about an event the selector picks (records not about one event match on broker alone). */
 export function selectsActivity(selector: ActivitySelector, record: ActivityBody | ActivityJson): boolean {
   if (selector.broker !== undefined && record.broker !== selector.broker) return false
+  if (selector.channel !== undefined && record.channel !== selector.channel) return false
   if (record.kind === 'rejected') return selector.type === undefined && selector.source === undefined
   if (selector.type !== undefined && record.type !== selector.type) return false
   if (selector.source !== undefined && record.source !== selector.source) return false
