@@ -1,0 +1,57 @@
+// A/B of kne builds: the sync broker (1 trigger, closed loop) in each build, alternated, keeping only windows
+// the machine left clean (background ≤ --max-background % of a core), until each build has --samples of them.
+// Reports requests/s and CPU µs per request of each build. Use it to measure a change to a hot path:
+//   npx tsc -p tsconfig.build.json --outDir bench/results/kne-a      # before (inside the repo: imports need node_modules/)
+//   npx tsc -p tsconfig.build.json --outDir bench/results/kne-b      # after
+//   node bench/compare.js bench/results/kne-a bench/results/kne-b [--triggers N] [--tail STREAMS] [--samples 3] [--max-background 12]
+import {resolve} from 'node:path'
+import {parseArgs} from 'node:util'
+import {detectPlacement} from './lib/procs.js'
+import {median} from './lib/stats.js'
+import {startDriver, startSystem, startTailReaders} from './lib/systems.js'
+
+const {values, positionals} = parseArgs({
+  allowPositionals: true,
+  options: {
+    samples: {type: 'string', default: '3'},
+    'max-background': {type: 'string', default: '12'},
+    'max-attempts': {type: 'string', default: '20'},
+    triggers: {type: 'string', default: '1'},
+    tail: {type: 'string', default: '0'},
+  },
+})
+if (positionals.length < 2) {
+  process.stderr.write('usage: node bench/compare.js <dist A> <dist B> [...] [--samples N] [--max-background PCT] [--triggers N] [--tail STREAMS]\n')
+  process.exit(2)
+}
+const builds = positionals.map((p) => resolve(p))
+const wanted = Number(values.samples)
+const maxBackground = Number(values['max-background'])
+const placement = detectPlacement({pin: true})
+const samples = new Map(builds.map((b) => [b, []]))
+
+for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.values()].some((s) => s.length < wanted); attempt++) {
+  for (const dist of builds) {
+    if (samples.get(dist).length >= wanted) continue
+    const driver = await startDriver(placement)
+    const sut = await startSystem(placement, {kind: 'kne', async: false, triggers: Number(values.triggers), dist}, driver.sinkUrl)
+    const readers = Number(values.tail) > 0 ? await startTailReaders(placement, sut.url, Number(values.tail)) : undefined
+    try {
+      const pids = [sut.pid, ...(readers ? [readers.pid] : [])]
+      const r = await driver.run({target: sut.target, mode: 'closed', conns: 16, warmupMs: 3000, measureMs: 3000, drainMs: 2000, pids})
+      const clean = r.cpu && r.cpu.backgroundPct <= maxBackground && r.cpu.driverPct <= 85
+      const usPerRequest = r.cpu ? (r.cpu.processesPct[0] * 10_000) / r.ackRate : undefined
+      process.stderr.write(`${dist}: ${r.ackRate} req/s, ${usPerRequest?.toFixed(0)} µs/req, background ${r.cpu?.backgroundPct} %${clean ? '' : ' (rejected)'}\n`)
+      if (clean) samples.get(dist).push({rps: r.ackRate, usPerRequest})
+    } finally {
+      await readers?.stop()
+      await sut.stop()
+      await driver.stop()
+    }
+  }
+}
+for (const [dist, list] of samples) {
+  const rps = median(list.map((s) => s.rps))
+  const us = median(list.map((s) => s.usPerRequest))
+  process.stdout.write(`${dist}: ${list.length} clean window(s); median ${rps ?? '–'} req/s, ${us?.toFixed(1) ?? '–'} CPU µs/request\n`)
+}

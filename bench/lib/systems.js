@@ -1,0 +1,113 @@
+// The processes of a benchmark run: the driver (sender + subscriber sink), the system under test (the relay
+// baseline or kne) and helper clients (tail streams).
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+import {fileURLToPath} from 'node:url'
+import {benchManifests} from './manifests.js'
+import {nextMessage, startNode, stopChild} from './procs.js'
+
+const BENCH = fileURLToPath(new URL('..', import.meta.url))
+const REPO = fileURLToPath(new URL('../..', import.meta.url))
+
+export async function startDriver(placement) {
+  const child = startNode(placement, 'driver', join(BENCH, 'driver.js'))
+  const {sinkPort} = await nextMessage(child, 'ready')
+  return {
+    pid: child.pid,
+    sinkUrl: `http://127.0.0.1:${sinkPort}`,
+    async run(params) {
+      child.send({kind: 'run', params})
+      const timeout = (params.warmupMs ?? 0) + (params.measureMs ?? 0) + (params.drainMs ?? 0) + 120_000
+      return (await nextMessage(child, 'result', timeout)).result
+    },
+    stop: () => stopChild(child, {kind: 'exit'}),
+  }
+}
+
+/**
+ * A system under test. spec.kind 'relay': {mode, triggers, match}; 'kne': {async, triggers, match, filter,
+ * delivery, historyLimit}. `options.sut` picks how kne runs: 'lib' (library API) or 'dev' (the built `kne dev`).
+ */
+export async function startSystem(placement, spec, sinkUrl, options = {}) {
+  const nodeFlags = [...(spec.nodeFlags ?? [])]
+  if (options.profileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`)
+  if (spec.kind === 'relay') {
+    const child = startNode(placement, 'sut', join(BENCH, 'relay.js'), [], {
+      nodeFlags, env: {MODE: spec.mode, SINK: sinkUrl, TRIGGERS: String(spec.triggers ?? 1), MATCH: String(spec.match ?? 1)},
+    })
+    const {port} = await nextMessage(child, 'ready')
+    return system(child, `http://127.0.0.1:${port}`)
+  }
+  if ((options.sut ?? 'lib') === 'dev') return startKneDev(placement, spec, sinkUrl, nodeFlags)
+  const child = startNode(placement, 'sut', join(BENCH, 'kne-sut.js'), [JSON.stringify({...spec, sinkUrl})], {nodeFlags})
+  const {port} = await nextMessage(child, 'ready')
+  return system(child, `http://127.0.0.1:${port}`)
+}
+
+async function startKneDev(placement, spec, sinkUrl, nodeFlags) {
+  const dir = mkdtempSync(join(tmpdir(), 'kne-bench-'))
+  const file = join(dir, 'bench.yaml')
+  writeFileSync(file, benchManifests({...spec, sinkUrl}))
+  const args = ['dev', '--quiet', '--json', '-f', file, '--port', '0']
+  if (spec.historyLimit !== undefined) args.push('--history', String(spec.historyLimit))
+  const child = startNode(placement, 'sut', join(REPO, 'bin', 'run.js'), args, {
+    nodeFlags, stdout: 'pipe', stderr: 'pipe', ipc: false, env: {XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, XDG_CACHE_HOME: dir},
+  })
+  // what kne dev reports about problems goes to stderr: keep the first lines, not a flood
+  const errors = []
+  createInterface({input: child.stderr}).on('line', (line) => {
+    if (errors.length < 5) errors.push(line)
+  })
+  const url = await new Promise((resolve, reject) => {
+    const lines = createInterface({input: child.stdout})
+    lines.on('line', (line) => {
+      try {
+        const record = JSON.parse(line)
+        if (record.kind === 'ready') resolve(record.url)
+      } catch {
+        // not the ready line
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`kne dev exited (${code}) before it was ready`)))
+  })
+  const sut = system(child, url)
+  sut.errors = errors
+  const stop = sut.stop
+  sut.stop = async () => {
+    // kne dev stops on SIGTERM (drain, then exit)
+    child.kill('SIGTERM')
+    const exited = await Promise.race([child.exitedPromise.then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))])
+    if (!exited) await stop()
+    rmSync(dir, {recursive: true, force: true})
+  }
+  return sut
+}
+
+function system(child, url) {
+  return {
+    pid: child.pid,
+    url,
+    target: `${url}/default/default`,
+    async memory() {
+      if (!child.send) throw new Error('memory figures need the library host (--sut lib)')
+      child.send({kind: 'memory'})
+      return nextMessage(child, 'memory')
+    },
+    stop: () => stopChild(child),
+  }
+}
+
+export async function startTailReaders(placement, url, streams) {
+  const child = startNode(placement, 'driver', join(BENCH, 'tail-reader.js'), [url, String(streams)])
+  await nextMessage(child, 'ready')
+  return {
+    pid: child.pid,
+    async report() {
+      child.send({kind: 'report'})
+      return nextMessage(child, 'report')
+    },
+    stop: () => stopChild(child),
+  }
+}

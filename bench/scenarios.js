@@ -1,0 +1,430 @@
+// The benchmark scenarios. Each `run(ctx)` measures kne and the baseline it is compared with, back to back
+// in the same run, and returns the run's figures (`metrics`) plus the raw driver results (`details`).
+// `rows` say which figures the report shows, how the ratio is formed and the issue's target for it.
+import {spawnSync} from 'node:child_process'
+import {copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {wrap} from './lib/procs.js'
+import {median, round2} from './lib/stats.js'
+import {machineCpu, peakRss, processCpu} from './lib/sys.js'
+import {startSystem, startTailReaders} from './lib/systems.js'
+
+const REPO = fileURLToPath(new URL('..', import.meta.url))
+const MiB = 1024 * 1024
+
+// ---- measuring helpers ----
+
+/** One closed-loop window against a freshly started system; `setup` may attach helpers (tail streams). */
+async function closedLoop(ctx, label, spec, {conns = ctx.profile.closedConns, perEvent = 1, setup} = {}) {
+  const sut = await startSystem(ctx.placement, spec, ctx.driver.sinkUrl, ctx.sutOptions(label))
+  const helpers = setup ? await setup(sut) : undefined
+  try {
+    const result = await ctx.driver.run({
+      target: sut.target, mode: 'closed', conns, perEvent, ...ctx.profile.closed,
+      pids: [sut.pid, ...(helpers?.pid ? [helpers.pid] : [])],
+    })
+    ctx.record(label, result)
+    ctx.expectDelivered(label, result)
+    for (const line of sut.errors ?? []) ctx.problem(`${label}: kne dev said: ${line}`)
+    return {result, helpers}
+  } finally {
+    await helpers?.stop()
+    await sut.stop()
+  }
+}
+
+/** Knative's default broker and the sync relay answer once every delivery is done: requests/s at saturation. */
+async function closedRps(ctx, label, spec, options) {
+  return (await closedLoop(ctx, label, spec, options)).result
+}
+
+/** Whether an open-loop step kept up: everything delivered, nothing refused or skipped, p99 within 100 ms. */
+function stepVerdict(result) {
+  const refused = Object.entries(result.statuses).filter(([k]) => k !== '2xx').reduce((n, [, v]) => n + v, 0)
+  if (result.sendRate < result.rate * 0.95) return `the driver sent only ${result.sendRate}/s`
+  if (result.skipped > 0) return `${result.skipped} sends skipped at the in-flight cap`
+  if (refused > 0) return `${refused} requests refused (${JSON.stringify(result.statuses)})`
+  if (result.deliveredRatio < 0.99) return `delivered ${result.deliveredRatio} of offered`
+  if ((result.e2eMs?.p99 ?? Infinity) > 100) return `e2e p99 ${result.e2eMs?.p99} ms > 100 ms`
+  return undefined
+}
+
+/**
+ * The knee: the highest offered rate (events/s) a system sustains open-loop. Steps up from 1,000 ev/s by
+ * `rampFactor` until a step fails, then bisects between the last pass and the first failure. A fresh
+ * system is started after a failure, so a backlog never spills into the next step.
+ */
+async function findKnee(ctx, label, spec, {overload = false} = {}) {
+  const {step, rampFactor, bisect, maxRate} = ctx.profile
+  const steps = []
+  let sut
+  let warm = false
+  const start = async () => {
+    sut = await startSystem(ctx.placement, spec, ctx.driver.sinkUrl, ctx.sutOptions(label))
+    warm = false
+  }
+  const runStep = async (rate) => {
+    const result = await ctx.driver.run({
+      target: sut.target, mode: 'open', rate, conns: 32, ...step, warmupMs: warm ? step.warmupMs : step.firstWarmupMs, pids: [sut.pid],
+    })
+    warm = true
+    const failure = stepVerdict(result)
+    ctx.record(`${label} @${rate}/s`, result, {step: true})
+    steps.push({rate, pass: failure === undefined, failure, result})
+    return failure === undefined
+  }
+  let peak
+  try {
+    await start()
+    let pass = 0
+    let fail
+    for (let rate = 1000; rate <= maxRate; rate = Math.round(rate * rampFactor)) {
+      if (await runStep(rate)) pass = rate
+      else {
+        fail = rate
+        break
+      }
+    }
+    for (let i = 0; i < bisect && fail !== undefined; i++) {
+      const rate = Math.round((pass + fail) / 2 / 50) * 50
+      if (rate <= pass || rate >= fail) break
+      if (!steps.at(-1).pass) {
+        await sut.stop()
+        await start()
+      }
+      if (await runStep(rate)) pass = rate
+      else fail = rate
+    }
+    if (overload) {
+      // far beyond the knee: ingress must push back (429) instead of growing memory
+      const rate = Math.min(maxRate, Math.max(2000, (fail ?? pass) * 3))
+      const result = await ctx.driver.run({target: sut.target, mode: 'open', rate, conns: 32, ...step, warmupMs: step.warmupMs, pids: [sut.pid]})
+      ctx.record(`${label} overload @${rate}/s`, result, {step: true})
+      steps.push({rate, pass: undefined, failure: 'overload probe', result})
+    }
+    peak = peakRss(sut.pid)
+    return {knee: pass, steps, peakRss: peak}
+  } finally {
+    await sut?.stop()
+  }
+}
+
+const at = (knee, rate) => knee.steps.find((s) => s.rate === rate)?.result
+
+// ---- scenarios ----
+
+export const SCENARIOS = [
+  {
+    id: 'sync',
+    title: 'Synchronous broker, 1 trigger (closed loop)',
+    what: 'Requests/s at saturation through Knative\'s default broker, which answers after the delivery; baseline: the sync relay.',
+    async run(ctx) {
+      const relay = await closedRps(ctx, 'relay sync', {kind: 'relay', mode: 'sync'})
+      const kne = await closedRps(ctx, 'kne sync', {kind: 'kne', async: false})
+      return {
+        metrics: {
+          relayRps: relay.ackRate, kneRps: kne.ackRate, ratio: kne.ackRate / relay.ackRate,
+          relayAckP99: relay.ackMs?.p99, kneAckP99: kne.ackMs?.p99, relayAckP50: relay.ackMs?.p50, kneAckP50: kne.ackMs?.p50,
+          relayCpu: relay.cpu?.processesPct[0], kneCpu: kne.cpu?.processesPct[0],
+        },
+        details: {relay, kne},
+      }
+    },
+    rows: [
+      {figure: 'requests/s', unit: 'req/s', baseline: 'relayRps', kne: 'kneRps', ratio: 'ratio', target: {op: '>=', value: 0.7}},
+      {figure: 'ack p99 (request → answer after delivery)', unit: 'ms', baseline: 'relayAckP99', kne: 'kneAckP99'},
+    ],
+  },
+  {
+    id: 'async',
+    title: 'Asynchronous broker, 1 trigger (open loop, knee search)',
+    what: 'Highest offered rate delivered in full with e2e p99 ≤ 100 ms, and the latency at 1,000 ev/s; baseline: the async relay. '
+      + 'kne then gets an overload probe at 3× its knee, where ingress must push back (429) instead of growing memory.',
+    async run(ctx) {
+      const relay = await findKnee(ctx, 'relay async', {kind: 'relay', mode: 'async'})
+      const kne = await findKnee(ctx, 'kne async', {kind: 'kne', async: true}, {overload: true})
+      const relay1k = at(relay, 1000)
+      const kne1k = at(kne, 1000)
+      return {
+        metrics: {
+          relayKnee: relay.knee, kneKnee: kne.knee, ratio: relay.knee > 0 ? kne.knee / relay.knee : undefined,
+          relayP99At1k: relay1k?.e2eMs?.p99, kneP99At1k: kne1k?.e2eMs?.p99, relayP50At1k: relay1k?.e2eMs?.p50, kneP50At1k: kne1k?.e2eMs?.p50,
+          p99RatioAt1k: relay1k?.e2eMs && kne1k?.e2eMs ? kne1k.e2eMs.p99 / relay1k.e2eMs.p99 : undefined,
+          knePeakRssMiB: kne.peakRss === undefined ? undefined : kne.peakRss / MiB,
+        },
+        details: {relay: summarizeSteps(relay), kne: summarizeSteps(kne)},
+      }
+    },
+    rows: [
+      {figure: 'knee (sustained events/s)', unit: 'ev/s', baseline: 'relayKnee', kne: 'kneKnee', ratio: 'ratio', target: {op: '>=', value: 0.7}},
+      {figure: 'e2e p99 at 1,000 ev/s', unit: 'ms', baseline: 'relayP99At1k', kne: 'kneP99At1k', ratio: 'p99RatioAt1k', target: {op: '<', value: 10, on: 'kne', label: '< 10 ms'}},
+      {figure: 'e2e p50 at 1,000 ev/s', unit: 'ms', baseline: 'relayP50At1k', kne: 'kneP50At1k'},
+      {figure: 'peak RSS, ramp + overload probe', unit: 'MiB', kne: 'knePeakRssMiB', target: {op: '<', value: 512, on: 'kne', label: '< 512 MiB'}},
+    ],
+  },
+  {
+    id: 'routing',
+    title: 'Trigger count and filter kind (sync broker, closed loop, 1 matching trigger)',
+    what: '10/100/1000 triggers with exact `type` filters, one matching, against kne with 1 trigger; 100 CESQL triggers (not indexable) against 100 exact ones.',
+    async run(ctx) {
+      const relay = await closedRps(ctx, 'relay sync 1000 triggers', {kind: 'relay', mode: 'sync', triggers: 1000, match: 1})
+      const kne = {}
+      for (const n of [1, ...ctx.profile.triggerCounts]) {
+        kne[n] = await closedRps(ctx, `kne sync ${n} triggers`, {kind: 'kne', async: false, triggers: n, match: 1})
+      }
+      const cesql = await closedRps(ctx, 'kne sync 100 CESQL triggers', {kind: 'kne', async: false, triggers: 100, match: 1, filter: 'cesql'})
+      const metrics = {relay1000Rps: relay.ackRate, cesql100Rps: cesql.ackRate}
+      for (const [n, r] of Object.entries(kne)) {
+        metrics[`kne${n}Rps`] = r.ackRate
+        metrics[`ratio${n}`] = r.ackRate / kne[1].ackRate
+      }
+      metrics.kne1000VsRelay = kne[1000] ? kne[1000].ackRate / relay.ackRate : undefined
+      metrics.cesqlVsExact = kne[100] ? cesql.ackRate / kne[100].ackRate : undefined
+      metrics.cesqlVsOne = cesql.ackRate / kne[1].ackRate
+      return {metrics, details: {relay, kne, cesql}}
+    },
+    rows: [
+      {figure: '10 exact triggers vs 1', unit: 'req/s', baseline: 'kne1Rps', kne: 'kne10Rps', ratio: 'ratio10'},
+      {figure: '100 exact triggers vs 1', unit: 'req/s', baseline: 'kne1Rps', kne: 'kne100Rps', ratio: 'ratio100'},
+      {figure: '1000 exact triggers vs 1', unit: 'req/s', baseline: 'kne1Rps', kne: 'kne1000Rps', ratio: 'ratio1000', target: {op: '>=', value: 0.8}},
+      {figure: '1000 exact triggers vs the relay (1000, Map index)', unit: 'req/s', baseline: 'relay1000Rps', kne: 'kne1000Rps', ratio: 'kne1000VsRelay'},
+      {figure: '100 CESQL triggers vs 100 exact', unit: 'req/s', baseline: 'kne100Rps', kne: 'cesql100Rps', ratio: 'cesqlVsExact'},
+      {figure: '100 CESQL triggers vs 1 exact', unit: 'req/s', baseline: 'kne1Rps', kne: 'cesql100Rps', ratio: 'cesqlVsOne'},
+    ],
+  },
+  {
+    id: 'fanout',
+    title: 'Fan-out to 10 triggers (sync broker, closed loop)',
+    what: 'Deliveries/s when every event matches 10 triggers; baseline: the sync relay with 10 matching routes.',
+    async run(ctx) {
+      const spec = {triggers: 10, match: 10}
+      const relay = await closedRps(ctx, 'relay sync fan-out 10', {kind: 'relay', mode: 'sync', ...spec}, {perEvent: 10})
+      const kne = await closedRps(ctx, 'kne sync fan-out 10', {kind: 'kne', async: false, ...spec}, {perEvent: 10})
+      return {
+        metrics: {relayDeliveries: relay.deliveryRate, kneDeliveries: kne.deliveryRate, ratio: kne.deliveryRate / relay.deliveryRate},
+        details: {relay, kne},
+      }
+    },
+    rows: [{figure: 'deliveries/s', unit: 'del/s', baseline: 'relayDeliveries', kne: 'kneDeliveries', ratio: 'ratio', target: {op: '>=', value: 0.8}}],
+  },
+  {
+    id: 'retry',
+    title: '10 % failing subscriber with retries (async broker, open loop)',
+    what: 'The subscriber answers 503 to the first attempt of every 10th event; delivery: retry 3, exponential, PT0.01S. Baseline: the same kne without failures at the same rate.',
+    async run(ctx) {
+      const delivery = {retry: 3, backoffPolicy: 'exponential', backoffDelay: 'PT0.01S'}
+      const rate = ctx.profile.retryRate
+      const params = {mode: 'open', rate, conns: 32, ...ctx.profile.step, warmupMs: ctx.profile.step.firstWarmupMs}
+      const runOne = async (label, failEvery) => {
+        const sut = await startSystem(ctx.placement, {kind: 'kne', async: true, delivery}, ctx.driver.sinkUrl, ctx.sutOptions(label))
+        try {
+          const result = await ctx.driver.run({...params, target: sut.target, failEvery, pids: [sut.pid]})
+          ctx.record(label, result)
+          return result
+        } finally {
+          await sut.stop()
+        }
+      }
+      const clean = await runOne(`kne async @${rate}/s, no failures`, 0)
+      const failing = await runOne(`kne async @${rate}/s, 10 % failing`, 10)
+      return {
+        metrics: {
+          rate, cleanDelivered: clean.deliveredRatio, failingDelivered: failing.deliveredRatio,
+          duplicates: failing.duplicates, injected: failing.injectedFailures,
+          cleanP99: clean.e2eMs?.p99, failingP99: failing.e2eMs?.p99, retriedP50: failing.e2eRetriedMs?.p50, retriedP99: failing.e2eRetriedMs?.p99,
+          p99Ratio: clean.e2eMs && failing.e2eMs ? failing.e2eMs.p99 / clean.e2eMs.p99 : undefined,
+          cleanCpu: clean.cpu?.processesPct[0], failingCpu: failing.cpu?.processesPct[0],
+        },
+        details: {clean, failing},
+      }
+    },
+    rows: [
+      {figure: 'delivered / offered', unit: '', baseline: 'cleanDelivered', kne: 'failingDelivered', target: {op: '>=', value: 0.999, on: 'kne', label: 'all delivered'}},
+      {figure: 'e2e p99 of events not failed', unit: 'ms', baseline: 'cleanP99', kne: 'failingP99', ratio: 'p99Ratio'},
+      {figure: 'e2e p99 of retried events (first retry after 10 ms)', unit: 'ms', kne: 'retriedP99'},
+      {figure: 'duplicate deliveries', unit: '', kne: 'duplicates', target: {op: '<=', value: 0, on: 'kne', label: 'none'}},
+    ],
+  },
+  {
+    id: 'tail',
+    title: 'Attached `kne tail` streams (sync broker, closed loop)',
+    what: 'Requests/s with 0, 1 and 5 clients following GET /_kne/v1/activity?follow=true (what `kne tail` reads); the clients count lines without parsing them.',
+    async run(ctx) {
+      const rps = {}
+      const lines = {}
+      for (const streams of [0, ...ctx.profile.tailStreams]) {
+        const label = `kne sync, ${streams} tail streams`
+        const setup = async (sut) => {
+          const readers = await startTailReaders(ctx.placement, sut.url, streams)
+          return {
+            pid: readers.pid,
+            async stop() {
+              lines[streams] = await readers.report()
+              if (lines[streams].endedEarly > 0) ctx.problem(`${label}: ${lines[streams].endedEarly} streams were cut off (fell 16 MiB behind)`)
+              await readers.stop()
+            },
+          }
+        }
+        const {result} = await closedLoop(ctx, label, {kind: 'kne', async: false}, {setup: streams === 0 ? undefined : setup})
+        rps[streams] = result.ackRate
+      }
+      return {
+        metrics: {rps0: rps[0], rps1: rps[1], rps5: rps[5], ratio1: rps[1] && rps[1] / rps[0], ratio5: rps[5] && rps[5] / rps[0]},
+        details: {rps, readers: lines},
+      }
+    },
+    rows: [
+      {figure: '1 tail stream vs none', unit: 'req/s', baseline: 'rps0', kne: 'rps1', ratio: 'ratio1'},
+      {figure: '5 tail streams vs none', unit: 'req/s', baseline: 'rps0', kne: 'rps5', ratio: 'ratio5'},
+    ],
+  },
+  {
+id: 'memory',
+    title: 'Memory per retained event (history)',
+    what: 'The same events (1 KiB data) sent to kne three times: with a history of 1 record, with a history large enough to keep '
+      + 'every event, and with the default bound (5,000 records). Bytes per retained event = the difference in heap + external '
+      + 'memory between the first two after two full GCs, divided by the events retained (measured over all events sent, so the '
+      + 'figure is not lost in heap noise; it does not depend on the bound). RSS is read with the default bound full.',
+    timing: false,
+    async run(ctx) {
+      const events = ctx.profile.memoryEvents
+      const measure = async (label, historyLimit) => {
+        // the figures are read from inside the process, so always through the library host
+        const options = {...ctx.sutOptions(label), sut: 'lib'}
+        const sut = await startSystem(ctx.placement, {kind: 'kne', async: false, historyLimit, nodeFlags: ['--expose-gc']}, ctx.driver.sinkUrl, options)
+        try {
+          const fill = await ctx.driver.run({target: sut.target, mode: 'closed', conns: 16, count: events, drainMs: 10_000, pids: [sut.pid]})
+          if (fill.delivered < events) ctx.problem(`${label}: only ${fill.delivered} of ${events} events delivered`)
+          return await sut.memory()
+        } finally {
+          await sut.stop()
+        }
+      }
+      const bounded = await measure('kne, history of 1 record', 1)
+      // 5 records per event with one trigger (event, routed, attempt, outcome, settled), and room to spare
+      const everything = await measure('kne, history keeping every event', events * 6)
+      const standard = await measure('kne, default history bound', undefined)
+      if (!everything.gcExposed) ctx.problem('global.gc was not exposed: memory figures include garbage')
+      const used = (m) => m.usage.heapUsed + m.usage.external
+      const retained = everything.events - bounded.events
+      const perEvent = retained > 0 ? (used(everything) - used(bounded)) / retained : undefined
+      return {
+        metrics: {
+          bytesPerEvent: perEvent, ratioToPayload: perEvent === undefined ? undefined : perEvent / 1024,
+          heapPerEvent: retained > 0 ? (everything.usage.heapUsed - bounded.usage.heapUsed) / retained : undefined,
+          externalPerEvent: retained > 0 ? (everything.usage.external - bounded.usage.external) / retained : undefined,
+          retainedEvents: standard.events, retainedRecords: standard.records,
+          rssMiB: standard.usage.rss / MiB, peakRssMiB: standard.peakRss / MiB,
+        },
+        details: {bounded, everything, standard},
+      }
+    },
+    rows: [
+      {figure: 'bytes per retained 1 KiB event (heap + external)', unit: 'B', kne: 'bytesPerEvent', ratio: 'ratioToPayload', ratioLabel: '× payload', target: {op: '<=', value: 2, label: '≤ 2 × 1 KiB'}},
+      {figure: 'of which V8 heap (records, event objects, strings)', unit: 'B', kne: 'heapPerEvent'},
+      {figure: 'RSS with the default history bound full', unit: 'MiB', kne: 'rssMiB', target: {op: '<', value: 512, on: 'kne', label: '< 512 MiB'}},
+      {figure: 'events / records retained by the default bound', unit: '', kne: 'retainedEvents', extra: 'retainedRecords'},
+    ],
+  },
+  {
+    id: 'cli',
+    title: 'CLI start-up',
+    what: '`kne --version` and `kne send` (end to end against a running mesh, sync broker with one trigger) against bare `node -e 0`; '
+      + 'medians of interleaved runs. To see where start-up goes: `--version` again from a copy of the package with a generated '
+      + 'oclif.manifest.json, and the import time of @oclif/core, of dist/command-registry.js (what oclif imports without a manifest, '
+      + 'and to run any command) and of the send command alone.',
+    async run(ctx) {
+      const sut = await startSystem(ctx.placement, {kind: 'kne', async: false}, ctx.driver.sinkUrl, ctx.sutOptions('cli mesh'))
+      const home = mkdtempSync(join(tmpdir(), 'kne-bench-cli-'))
+      const withManifest = manifestCopy(home)
+      if (withManifest.error) ctx.problem(`could not generate oclif.manifest.json in a copy: ${withManifest.error}`)
+      const env = {...process.env, KNE_URL: sut.url, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home}
+      const node = process.execPath
+      const commands = {
+        bare: [node, '-e', '0'],
+        version: [node, 'bin/run.js', '--version'],
+        ...(withManifest.bin ? {versionManifest: [node, withManifest.bin, '--version']} : {}),
+        send: [node, 'bin/run.js', 'send', '--type', 'dev.kne.bench.match', '--source', '/bench/cli', '--data', '{"n":1}'],
+        importOclif: [node, '--input-type=module', '-e', 'await import("@oclif/core")'],
+        importRegistry: [node, '--input-type=module', '-e', 'await import("./dist/command-registry.js")'],
+        importSend: [node, '--input-type=module', '-e', 'await import("./dist/commands/send.js")'],
+      }
+      const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]))
+      const machine0 = machineCpu()
+      const ours0 = processCpu('self', {children: true}) + processCpu(sut.pid) + processCpu(ctx.driver.pid)
+      const started = performance.now()
+      try {
+        for (let i = 0; i < ctx.profile.cliRepeats; i++) {
+          for (const [name, argv] of Object.entries(commands)) {
+            const [command, ...args] = wrap(ctx.placement, 'sut', argv)
+            const t0 = performance.now()
+            const result = spawnSync(command, args, {cwd: REPO, env, encoding: 'utf8'})
+            times[name].push(performance.now() - t0)
+            if (result.status !== 0) ctx.problem(`${name} exited ${result.status}: ${(result.stderr || result.stdout).trim().split('\n')[0]}`)
+          }
+        }
+      } finally {
+        const seconds = (performance.now() - started) / 1000
+        const machine1 = machineCpu()
+        const ours1 = processCpu('self', {children: true}) + processCpu(sut.pid) + processCpu(ctx.driver.pid)
+        if (machine0 && machine1) {
+          const bg = Math.max(0, machine1.busy - machine0.busy - (ours1 - ours0))
+          ctx.record('cli start-up batch', {cpu: {driverPct: undefined, processesPct: [], backgroundPct: round2((bg / seconds) * 100), totalPct: round2(((machine1.busy - machine0.busy) / seconds) * 100)}})
+        }
+        await sut.stop()
+        rmSync(home, {recursive: true, force: true})
+      }
+      const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]))
+      return {
+        metrics: {
+          bareMs: m.bare, versionMs: m.version, sendMs: m.send, importOclifMs: m.importOclif, importRegistryMs: m.importRegistry,
+          importSendMs: m.importSend, versionManifestMs: m.versionManifest,
+          versionRatio: m.version / m.bare, sendRatio: m.send / m.bare,
+          versionManifestRatio: m.versionManifest === undefined ? undefined : m.versionManifest / m.bare,
+        },
+        details: {times},
+      }
+    },
+    rows: [
+      {figure: '`kne --version`', unit: 'ms', baseline: 'bareMs', kne: 'versionMs', ratio: 'versionRatio', target: {op: '<=', value: 6}},
+      {figure: '`kne send` end to end', unit: 'ms', baseline: 'bareMs', kne: 'sendMs', ratio: 'sendRatio'},
+      {figure: '`kne --version` with an oclif.manifest.json (copy of the package)', unit: 'ms', baseline: 'bareMs', kne: 'versionManifestMs', ratio: 'versionManifestRatio'},
+      {figure: 'import @oclif/core alone', unit: 'ms', kne: 'importOclifMs'},
+      {figure: 'import dist/command-registry.js (every command module)', unit: 'ms', kne: 'importRegistryMs'},
+      {figure: 'import dist/commands/send.js alone', unit: 'ms', kne: 'importSendMs'},
+    ],
+  },
+]
+
+/**
+ * A copy of the package (package.json and bin/ copied, dist/ and node_modules/ linked) with an
+ * oclif.manifest.json generated in it, so start-up with a manifest is measured without touching the repo.
+ */
+function manifestCopy(home) {
+  const root = join(home, 'kne-with-manifest')
+  try {
+    mkdirSync(root)
+    copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'))
+    cpSync(join(REPO, 'bin'), join(root, 'bin'), {recursive: true})
+    symlinkSync(join(REPO, 'dist'), join(root, 'dist'))
+    symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'))
+    const generated = spawnSync(process.execPath, [join(REPO, 'node_modules', 'oclif', 'bin', 'run.js'), 'manifest'], {cwd: root, encoding: 'utf8'})
+    if (generated.status !== 0) return {error: (generated.stderr || generated.stdout).trim().split('\n')[0]}
+    return {bin: join(root, 'bin', 'run.js')}
+  } catch (error) {
+    return {error: error.message}
+  }
+}
+
+function summarizeSteps(knee) {
+  return {
+    knee: knee.knee,
+    peakRss: knee.peakRss,
+    steps: knee.steps.map(({rate, pass, failure, result}) => ({
+      rate, pass, failure, sendRate: result.sendRate, deliveredRatio: result.deliveredRatio, statuses: result.statuses,
+      e2eMs: result.e2eMs, ackMs: result.ackMs, cpu: result.cpu,
+    })),
+  }
+}

@@ -1,0 +1,32 @@
+import {describe, expect, it} from 'vitest'
+import {activityJsonLine, activityToJson, type Activity} from '../../src/core/activity.js'
+import type {CloudEvent} from '../../src/core/cloudevent.js'
+
+const ref = {broker: 'shop/default', arrival: 7, id: 'e7', type: 'com.example.order', source: '/shop'}
+
+function eventRecord(event: Partial<CloudEvent>): Activity {
+  return {
+    kind: 'event', ...ref, via: 'ingress', seq: 3, at: '2024-01-02T15:04:05.000Z',
+    event: {specversion: '1.0', id: 'e7', source: '/shop', type: 'com.example.order', extensions: {knativearrivaltime: '2024-01-02T15:04:05Z'}, ...event},
+  }
+}
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
+
+describe('activity stream lines (GET /_kne/v1/activity, what kne tail reads)', () => {
+  const cases: [string, Activity][] = [
+    ['JSON data', eventRecord({datacontenttype: 'application/json', data: bytes('{"order": 42, "items": ["a", "b"]}')})],
+    ['pretty-printed JSON data', eventRecord({datacontenttype: 'application/json', data: bytes('{\n  "order": 42\n}\n')})],
+    ['text data', eventRecord({datacontenttype: 'text/plain', data: bytes('line one\nline two')})],
+    ['binary data', eventRecord({datacontenttype: 'application/octet-stream', data: new Uint8Array([0, 255, 10, 13])})],
+    ['no data', eventRecord({})],
+    ['a routed record', {kind: 'routed', ...ref, matched: ['shop/t1'], notMatched: [], seq: 4, at: '2024-01-02T15:04:05.001Z'}],
+  ]
+
+  it.each(cases)('%s: one line holding exactly what activityToJson gives', (_, record) => {
+    const line = activityJsonLine(record)
+    expect(line.endsWith('\n')).toBe(true)
+    expect(line.slice(0, -1)).not.toMatch(/[\r\n]/)
+    expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(activityToJson(record))))
+  })
+})
