@@ -8,6 +8,7 @@ import {withExtension, type CloudEvent} from '../core/cloudevent.js'
 import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type ContentMode} from '../core/codec/http.js'
 import {deadLetterExtensions, FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS, isRetryable, isSuccess, retryPolicy, type FailedResponse, type RetryPolicy} from '../core/delivery/policy.js'
 import type {AddressMap, BrokerRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
+import type {DeliverySpec} from '../core/resources/types.js'
 import type {Clock} from './clock.js'
 import {passThroughHeaders} from './headers.js'
 import type {HttpSender, PostResult} from './http-client.js'
@@ -96,9 +97,20 @@ export function subscriberOf(route: TriggerRoute | SubscriptionRoute): Subscribe
   return who
 }
 
+const policies = new WeakMap<DeliverySpec, RetryPolicy>()
+const SINGLE_ATTEMPT = retryPolicy(undefined)
+
+/** A route's retry policy, compiled once per delivery spec rather than on every delivery. */
+function policyFor(delivery: DeliverySpec | undefined): RetryPolicy {
+  if (delivery === undefined) return SINGLE_ATTEMPT
+  let policy = policies.get(delivery)
+  if (policy === undefined) policies.set(delivery, policy = retryPolicy(delivery))
+  return policy
+}
+
 export async function deliver(req: DeliveryRequest, ctx: DispatchContext): Promise<DeliveryResult> {
   const {route} = req
-  const policy = retryPolicy(route.delivery)
+  const policy = policyFor(route.delivery)
   const deadline = req.deadline ?? ctx.clock.now() + FANOUT_TIMEOUT_MS
   // Kn-Namespace goes on subscriber, reply and dead-letter requests; Prefer: reply only to the subscriber (semantics §1.4)
   const baseHeaders = {...req.headers, 'kn-namespace': route.namespace}
