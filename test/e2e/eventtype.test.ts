@@ -1,25 +1,14 @@
 // kne eventtype create|list|describe|delete from the built CLI, as kn spells them: kn's messages, files in the
 // manifests folder, JSON output and exit codes, and EventTypes Knative's CRD accepts.
-import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
-import {isolatedEnv, runJs, type CliResult} from '../helpers/cli.js'
+import {isolatedEnv, runCliIn, type CliResult} from '../helpers/cli.js'
 import {crdValidator, hasCrds} from '../helpers/crds.js'
 
-function kne(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runJs, ...args], {cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({code, stdout, stderr}))
-  })
-}
+const kne = runCliIn
 
 const json = (r: CliResult): any => JSON.parse(r.stdout) // eslint-disable-line @typescript-eslint/no-explicit-any
 

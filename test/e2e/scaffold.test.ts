@@ -7,21 +7,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
-import {isolatedEnv, LongRunning, runJs, type CliResult} from '../helpers/cli.js'
+import {isolatedEnv, LongRunning, runCliIn, runJs, type CliResult} from '../helpers/cli.js'
 import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 
-/** Runs `kne ARGS` in `cwd` (the project folder), stdin not a TTY. */
-function kne(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runJs, ...args], {cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({code, stdout, stderr}))
-  })
-}
+const kne = runCliIn
 
 const json = (r: CliResult): any => JSON.parse(r.stdout) // eslint-disable-line @typescript-eslint/no-explicit-any
 const flat = (text: string): string => text.replace(/\s+›?\s*/g, ' ')

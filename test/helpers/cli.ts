@@ -21,10 +21,15 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs `kne ARGS` to completion. */
+/** Runs `kne ARGS` to completion in the repository folder. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
+  return runCliIn(repoRoot, args, env, input)
+}
+
+/** Runs `kne ARGS` to completion in `cwd` (e.g. a project folder); stdin is not a TTY. */
+export function runCliIn(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [runJs, ...args], {env, cwd: repoRoot, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [runJs, ...args], {env, cwd, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
