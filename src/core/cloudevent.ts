@@ -57,9 +57,10 @@ export function attributeValue(event: CloudEvent, name: string): ExtensionValue 
 
 /** Returns a copy with the extension set (or removed when value is undefined). */
 export function withExtension(event: CloudEvent, name: string, value: ExtensionValue | undefined): CloudEvent {
-  const extensions = {...event.extensions}
-  if (value === undefined) delete extensions[name]
-  else extensions[name] = value
+  if (value !== undefined) return {...event, extensions: {...event.extensions, [name]: value}}
+  // copied without the key rather than with `delete`, which would leave a slow dictionary-mode object
+  const extensions: Record<string, ExtensionValue> = {}
+  for (const key in event.extensions) if (key !== name) extensions[key] = event.extensions[key]!
   return {...event, extensions}
 }
 

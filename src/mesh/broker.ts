@@ -1,6 +1,6 @@
 // What a broker adds to the mesh's fan-out: Knative's ingress defaults (TTL, arrival time) and routing
 // through its triggers' filters (semantics §1.2, §2.5, §2.7).
-import {afterBinaryHop, attributeValue, type CloudEvent} from '../core/cloudevent.js'
+import {afterBinaryHop, attributeValue, withExtension, type CloudEvent} from '../core/cloudevent.js'
 import {filterDelivers} from '../core/filters/index.js'
 import type {BrokerRoute, TriggerRoute} from '../core/topology.js'
 
@@ -31,10 +31,7 @@ export function brokerIngress(incoming: CloudEvent, now: number): {event: CloudE
 
 /** broker-filter removes the TTL before filtering and before the subscriber sees the event. */
 export function asDelivered(event: CloudEvent): CloudEvent {
-  // copied without the key rather than with `delete`, which would leave a slow dictionary-mode object
-  const extensions: CloudEvent['extensions'] = {}
-  for (const name in event.extensions) if (name !== TTL_EXTENSION) extensions[name] = event.extensions[name]!
-  return {...event, extensions}
+  return withExtension(event, TTL_EXTENSION, undefined)
 }
 
 /** The triggers whose filters pass the event, and the keys of those whose filters do not. */
