@@ -6,6 +6,7 @@ import {getStatus} from '../client/mesh-client.js'
 import {formatSink, humanAge, isSourceKind} from '../core/manifests/index.js'
 import type {Destination} from '../core/resources/types.js'
 import {manifestErrorFormatter, resourceKey} from '../core/resources/types.js'
+import type {SourceStatus} from '../mesh/sources/runtime.js'
 import type {BrokerStatus, MeshStatus, TriggerStatus} from '../mesh/status.js'
 import {displayPath} from './project.js'
 import {findOne, rawResource, type KindMatch, type Workspace, type WorkspaceEntry} from './workspace.js'
@@ -57,18 +58,6 @@ export interface Mesh {
   status: MeshStatus
 }
 
-/** Sources as a mesh that runs them may report them (kne's mesh status has no `sources` yet). */
-interface SourceStatusLike {
-  kind: string
-  namespace: string
-  name: string
-  sinkUri?: string
-  ready: boolean
-  reason?: string
-  message?: string
-  counters?: Record<string, number>
-}
-
 /** The running mesh and its status, or why there is none; never throws. */
 export async function readMesh(dataDir: string): Promise<{mesh?: Mesh; problem?: string}> {
   let url: string
@@ -113,7 +102,7 @@ function liveState(entry: WorkspaceEntry, status: MeshStatus): LiveState {
     const trigger = status.triggers.find(same)
     if (trigger) return triggerState(trigger)
   } else {
-    const source = ((status as unknown as {sources?: SourceStatusLike[]}).sources ?? []).find((s) => s.kind === entry.kind && same(s))
+    const source = status.sources.find((s) => s.kind === entry.kind && same(s))
     if (source) return sourceState(source)
   }
   const invalid = entry.errors[0]
@@ -153,7 +142,7 @@ function triggerState(t: TriggerStatus): LiveState {
   }
 }
 
-function sourceState(s: SourceStatusLike): LiveState {
+function sourceState(s: SourceStatus): LiveState {
   return {
     loaded: true, ready: s.ready ? 'True' : 'False', reason: s.reason, message: s.message,
     conditions: [readyCondition(s), condition('SinkProvided', s.sinkUri !== undefined, 'NotFound', 'the sink does not resolve')],
