@@ -145,6 +145,10 @@ describe('kne dev runs sources and services', () => {
       'bind-display': ['SinkBinding', true], 'every-second': ['PingSource', true], heartbeats: ['ContainerSource', true],
       nightly: ['PingSource', true], 'watch-triggers': ['ApiServerSource', true],
     })
+    // the live columns come from the running mesh's status.sources
+    const everySecond = items.find((i) => i.name === 'every-second') as unknown as {live: {ready: string; sinkUri?: string}}
+    expect(everySecond.live.ready).toBe('True')
+    expect(everySecond.live.sinkUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/default\/default$/)
   })
 
   it('delivers a PingSource firing every second through the broker to the service kne started', async () => {
