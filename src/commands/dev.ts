@@ -81,7 +81,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals): void => {
         process.once(signal, () => process.exit(130)) // a second Ctrl-C gives up at once
-        if (!json) process.stderr.write(`\n${signal}: stopping; waiting up to ${this.flags['drain-timeout']} for ${mesh.runtime.inFlight.size} deliveries under way\n`)
+        if (!json) process.stderr.write(`\n${signal}: stopping; waiting up to ${this.flags['drain-timeout']} for ${mesh.runtime.inFlightCount} deliveries under way\n`)
         ;(watcher ? watcher.close() : Promise.resolve()).then(() => mesh.close({drainTimeoutMs: drainMs})).then((report) => {
           removeLocator(this.config.dataDir)
           for (const u of report.unfinished) {

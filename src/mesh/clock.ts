@@ -1,10 +1,11 @@
 // Time as the mesh sees it. Retry waits (and later PingSource schedules) go through a Clock so tests can
 // run a ten-retry exponential schedule in milliseconds on a virtual one.
+import type {AbortLike} from './cancellation.js'
 
 export interface Clock {
   now(): number
   /** Resolves after `ms` of this clock's time; rejects with the signal's reason when aborted. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>
+  sleep(ms: number, signal?: AbortLike): Promise<void>
 }
 
 export const realClock: Clock = {
@@ -57,7 +58,7 @@ export class VirtualClock implements Clock {
     return this.current
   }
 
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  sleep(ms: number, signal?: AbortLike): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason)
       this.requestedSleeps.push(ms)

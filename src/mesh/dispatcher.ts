@@ -5,10 +5,11 @@
 // Sends to an address the mesh serves stay in memory. Every attempt and the one terminal outcome are recorded.
 import type {DeliveryTarget, EventRef, Outcome, Sender, Subscriber} from '../core/activity.js'
 import {withExtension, type CloudEvent} from '../core/cloudevent.js'
-import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type ContentMode} from '../core/codec/http.js'
+import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type ContentMode, type EncodedMessage} from '../core/codec/http.js'
 import {deadLetterExtensions, FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS, isRetryable, isSuccess, retryPolicy, type FailedResponse, type RetryPolicy} from '../core/delivery/policy.js'
 import type {AddressMap, BrokerRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import type {DeliverySpec} from '../core/resources/types.js'
+import type {AbortLike} from './cancellation.js'
 import type {Clock} from './clock.js'
 import {passThroughHeaders} from './headers.js'
 import type {HttpSender, PostResult} from './http-client.js'
@@ -38,8 +39,6 @@ export interface DispatchContext {
   sender: HttpSender
   /** Accepts an event into one of the mesh's brokers or channels, as its ingress would over HTTP. */
   publish(target: MeshAddressable, event: CloudEvent, headers: Record<string, string>, via: 'ingress' | 'reply', origin: ArrivalOrigin): Promise<PublishAnswer>
-  /** This delivery's signal: aborted when the mesh gives up on it (drain timeout) or its fan-out runs out of time. */
-  signal: AbortSignal
 }
 
 interface RequestBase {
@@ -54,6 +53,8 @@ interface RequestBase {
   addresses: AddressMap
   /** Hops inside the mesh the event took to get here. */
   hops: number
+  /** Aborted when the mesh gives up on this delivery (drain timeout) or its fan-out runs out of time. */
+  signal: AbortLike
 }
 
 /** A trigger's delivery: its reply goes back into its broker, inheriting the TTL the event carried at ingress. */
@@ -144,11 +145,11 @@ export async function deliver(req: DeliveryRequest, ctx: DispatchContext): Promi
 async function attempt(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, deadline: number, target: DeliveryTarget,
   url: string, sendOnce: () => Promise<SendResult>): Promise<{response: SendResult} | {failure: Failure}> {
   for (let n = 1; ; n++) {
-    const stopped = stopReason(ctx, deadline)
+    const stopped = stopReason(ctx, req, deadline)
     if (stopped) return {failure: {url, last: {error: stopped}, error: stopped, final: true}}
     const response = await sendOnce()
     const ok = isSuccess(response.status)
-    const cut = ok ? undefined : stopReason(ctx, deadline)
+    const cut = ok ? undefined : stopReason(ctx, req, deadline)
     const retry = !ok && !cut && n < policy.maxAttempts && isRetryable(response.status)
     const retryAfter = response.retryAfter ?? headerValue(response.headers, 'retry-after')
     const wait = retry ? policy.delayBeforeRetry(n, response.status, retryAfter, ctx.clock.now()) : undefined
@@ -158,17 +159,17 @@ async function attempt(ctx: DispatchContext, req: DeliveryRequest, policy: Retry
     const failure: Failure = {url, last: {status: response.status, body: response.body, error: response.error}, error, final: cut !== undefined}
     if (wait === undefined) return {failure}
     // a wait that would outlast the fan-out ends with it, as Knative's cancelled context ends retryablehttp's timer
-    const slept = await sleep(ctx, Math.min(wait, Math.max(0, deadline - ctx.clock.now())))
+    const slept = await sleep(ctx, req, Math.min(wait, Math.max(0, deadline - ctx.clock.now())))
     if (!slept || ctx.clock.now() >= deadline) {
-      const reason = stopReason(ctx, deadline) ?? 'the mesh stopped before the next attempt'
+      const reason = stopReason(ctx, req, deadline) ?? 'the mesh stopped before the next attempt'
       return {failure: {...failure, error: reason, final: true}}
     }
   }
 }
 
 /** Why nothing more may be sent for this delivery, if that is so. */
-function stopReason(ctx: DispatchContext, deadline: number): string | undefined {
-  if (ctx.signal.aborted) return (ctx.signal.reason as Error | undefined)?.message ?? 'aborted'
+function stopReason(ctx: DispatchContext, req: DeliveryRequest, deadline: number): string | undefined {
+  if (req.signal.aborted) return (req.signal.reason as Error | undefined)?.message ?? 'aborted'
   if (ctx.clock.now() >= deadline) return FANOUT_TIMEOUT_MESSAGE
   return undefined
 }
@@ -177,7 +178,7 @@ function stopReason(ctx: DispatchContext, deadline: number): string | undefined 
 function send(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, url: string, local: MeshAddressable | undefined,
   event: CloudEvent, headers: Record<string, string>, target: DeliveryTarget, mode: Exclude<ContentMode, 'batch'>): Promise<SendResult> {
   if (local === undefined) {
-    return ctx.sender.post(url, mode === 'structured' ? encodeStructured(event) : encodeBinary(event), headers, {timeoutMs: policy.timeoutMs, signal: ctx.signal})
+    return ctx.sender.post(url, encoded(event, mode), headers, {timeoutMs: policy.timeoutMs, signal: req.signal})
   }
   const sender: Sender = {arrival: req.ref.arrival, ...subscriberOf(req.route)}
   const hops = req.hops + 1
@@ -186,7 +187,7 @@ function send(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, u
   // an ingress keeps only the pass-through headers (semantics §1.4); a rejection is answered, never thrown
   const accepted = ctx.publish(local, event, passThroughHeaders(headers), target === 'reply' ? 'reply' : 'ingress', origin)
     .catch((error: unknown): PublishAnswer => ({status: 500, error: `internal error: ${(error as Error).message}`}))
-  return waitForAnswer(accepted, policy.timeoutMs, ctx.signal).then((answer): SendResult => {
+  return waitForAnswer(accepted, policy.timeoutMs, req.signal).then((answer): SendResult => {
     const durationMs = performance.now() - started
     if ('stopped' in answer) return {headers: {}, body: Buffer.alloc(0), error: answer.stopped, durationMs}
     // the body the mesh's ingress would have answered over HTTP
@@ -196,11 +197,25 @@ function send(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, u
   })
 }
 
+// A fan-out sends one event to every matched subscriber in the same tick: encode it once for all of them.
+let lastEncodedEvent: CloudEvent | undefined
+let lastEncodedMode: Exclude<ContentMode, 'batch'> | undefined
+let lastEncoded: EncodedMessage | undefined
+
+function encoded(event: CloudEvent, mode: Exclude<ContentMode, 'batch'>): EncodedMessage {
+  if (event !== lastEncodedEvent || mode !== lastEncodedMode) {
+    lastEncoded = mode === 'structured' ? encodeStructured(event) : encodeBinary(event)
+    lastEncodedEvent = event
+    lastEncodedMode = mode
+  }
+  return lastEncoded!
+}
+
 /**
  * The answer of an in-memory hop, or why the sender stopped waiting: the attempt's timeout or the delivery's
  * signal came first (as with an HTTP request; the hop itself carries on, like a request its sender gave up on).
  */
-function waitForAnswer(answer: Promise<PublishAnswer>, timeoutMs: number | undefined, signal: AbortSignal): Promise<PublishAnswer | {stopped: string}> {
+function waitForAnswer(answer: Promise<PublishAnswer>, timeoutMs: number | undefined, signal: AbortLike): Promise<PublishAnswer | {stopped: string}> {
   if (signal.aborted) return Promise.resolve({stopped: 'aborted'})
   return new Promise((resolve) => {
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => done({stopped: `timed out after ${timeoutMs} ms`}), timeoutMs)
@@ -219,6 +234,8 @@ function waitForAnswer(answer: Promise<PublishAnswer>, timeoutMs: number | undef
 async function readFilterAnswer(req: TriggerDelivery, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: SendResult,
   baseHeaders: Record<string, string>): Promise<DeliveryResult | Failure> {
   const url = req.route.subscriberUri!
+  // the usual answer: no body and no event in the headers
+  if (response.body.length === 0 && response.headers['ce-specversion'] === undefined) return {outcome: 'delivered', status: response.status}
   const decoded = decodeHttpMessage(response.headers, response.body)
   if (!decoded.ok) {
     if (response.body.length === 0) return {outcome: 'delivered', status: response.status}
@@ -285,9 +302,9 @@ function encodingFor(route: TriggerRoute | SubscriptionRoute): 'binary' | 'struc
   return route.delivery?.format === 'json' ? 'structured' : 'binary'
 }
 
-async function sleep(ctx: DispatchContext, ms: number): Promise<boolean> {
+async function sleep(ctx: DispatchContext, req: DeliveryRequest, ms: number): Promise<boolean> {
   try {
-    await ctx.clock.sleep(ms, ctx.signal)
+    await ctx.clock.sleep(ms, req.signal)
     return true
   } catch {
     return false

@@ -1,7 +1,10 @@
 // Outgoing HTTP for every delivery: one undici Pool of keep-alive connections per origin, with each
-// target URL parsed once, since a mesh posts to the same few subscribers over and over.
-import {Pool} from 'undici'
+// target URL parsed once, since a mesh posts to the same few subscribers over and over. Requests go through
+// undici's dispatch API with a handler of kne's own: request() would add a body stream, a promise chain and
+// an abort-signal listener per delivery, which cost more than everything kne does with the event.
+import {Pool, util, type Dispatcher} from 'undici'
 import type {EncodedMessage} from '../core/codec/http.js'
+import type {AbortLike} from './cancellation.js'
 
 export interface PostResult {
   status?: number
@@ -13,6 +16,10 @@ export interface PostResult {
 }
 
 const EMPTY = Buffer.alloc(0)
+const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({}) as Record<string, string | string[] | undefined>
+
+/** Knative sets no limit on a subscriber's answer; kne stops reading at 64 MiB so that one answer cannot exhaust memory. */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 interface Target {
   pool: Pool
@@ -21,6 +28,13 @@ interface Target {
 
 /** Targets kept at most; past that the cache is cleared (URLs come from configuration, so this is rare). */
 const MAX_TARGETS = 10_000
+
+export interface PostOptions {
+  /** Gives up on the request after this many ms (the delivery's `timeout`). */
+  timeoutMs?: number
+  /** Gives up on the request when aborted. */
+  signal?: AbortLike
+}
 
 export class HttpSender {
   private readonly pools = new Map<string, Pool>()
@@ -41,29 +55,26 @@ export class HttpSender {
     return target
   }
 
-  async post(url: string, message: EncodedMessage, extraHeaders: Record<string, string>, options: {timeoutMs?: number; signal?: AbortSignal} = {}): Promise<PostResult> {
-    const started = performance.now()
-    const signals = [options.signal, options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)]
-      .filter((s): s is AbortSignal => s !== undefined)
-    try {
-      const {pool, path} = this.target(url)
-      const response = await pool.request({
-        path,
-        method: 'POST',
-        headers: {...extraHeaders, ...message.headers},
-        body: message.body === undefined ? undefined : typeof message.body === 'string' ? message.body : Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength),
-        signal: signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals),
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      })
-      // most subscribers answer with no body: skip buffering it
-      let body = EMPTY
-      if (response.headers['content-length'] === '0') await response.body.dump()
-      else body = Buffer.from(await response.body.arrayBuffer())
-      return {status: response.statusCode, headers: response.headers, body, durationMs: performance.now() - started}
-    } catch (error) {
-      return {headers: {}, body: Buffer.alloc(0), error: describeTransportError(error, options.timeoutMs), durationMs: performance.now() - started}
-    }
+  /** POSTs a message; never rejects: a transport failure is the result's `error`. */
+  post(url: string, message: EncodedMessage, extraHeaders: Record<string, string>, options: PostOptions = {}): Promise<PostResult> {
+    return new Promise((resolve) => {
+      const exchange = new Exchange(resolve, options.timeoutMs, options.signal)
+      if (exchange.done) return
+      let target: Target
+      try {
+        target = this.target(url)
+      } catch (error) {
+        exchange.onError(error as Error)
+        return
+      }
+      // one flat header list: no merged object per request
+      const headers: string[] = []
+      for (const name in extraHeaders) headers.push(name, extraHeaders[name]!)
+      for (const name in message.headers) headers.push(name, message.headers[name]!)
+      const body = message.body === undefined || typeof message.body === 'string' ? message.body
+        : Buffer.isBuffer(message.body) ? message.body : Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength)
+      target.pool.dispatch({path: target.path, method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0}, exchange)
+    })
   }
 
   async close(): Promise<void> {
@@ -73,11 +84,82 @@ export class HttpSender {
   }
 }
 
-function describeTransportError(error: unknown, timeoutMs: number | undefined): string {
-  const err = error as {name?: string; code?: string; message?: string; cause?: {code?: string; message?: string}}
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-    return timeoutMs !== undefined && err.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'aborted'
+/** One request and its answer, as undici's (classic) dispatch handler: settles its promise exactly once. */
+class Exchange implements Dispatcher.DispatchHandler {
+  done = false
+  private readonly started = performance.now()
+  private abortRequest: ((reason?: Error) => void) | undefined = undefined
+  private status: number | undefined = undefined
+  private headers = NO_HEADERS
+  private chunks: Buffer[] | undefined = undefined
+  private size = 0
+  private timer: NodeJS.Timeout | undefined = undefined
+  private readonly onAbort: (() => void) | undefined = undefined
+
+  constructor(private readonly resolve: (result: PostResult) => void, private readonly timeoutMs: number | undefined, private readonly signal: AbortLike | undefined) {
+    if (signal?.aborted) {
+      this.fail('aborted')
+      return
+    }
+    if (signal) signal.addEventListener('abort', this.onAbort = () => this.stop('aborted'), {once: true})
+    if (timeoutMs !== undefined) this.timer = setTimeout(() => this.stop(`timed out after ${timeoutMs} ms`), timeoutMs)
   }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    // given up on while it waited for a connection: undici drops it now
+    if (this.done) abort(new Error('aborted'))
+    else this.abortRequest = abort
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
+    this.status = statusCode
+    if (rawHeaders !== null && rawHeaders.length > 0) this.headers = util.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.size += chunk.length
+    if (this.size > MAX_RESPONSE_BYTES) {
+      this.stop(`the answer exceeds ${MAX_RESPONSE_BYTES} bytes`)
+      return false
+    }
+    if (this.chunks === undefined) this.chunks = [chunk]
+    else this.chunks.push(chunk)
+    return true
+  }
+
+  onComplete(): void {
+    if (this.done) return
+    const {chunks} = this
+    const body = chunks === undefined ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+    this.settle({status: this.status, headers: this.headers, body, durationMs: performance.now() - this.started})
+  }
+
+  onError(error: Error): void {
+    if (!this.done) this.fail(describeTransportError(error))
+  }
+
+  /** Gives up on the request (timeout, cancellation, an answer too large) and settles with why. */
+  private stop(reason: string): void {
+    if (this.done) return
+    this.fail(reason)
+    this.abortRequest?.(new Error(reason))
+  }
+
+  private fail(error: string): void {
+    this.settle({headers: {}, body: EMPTY, error, durationMs: performance.now() - this.started})
+  }
+
+  private settle(result: PostResult): void {
+    this.done = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort)
+    this.resolve(result)
+  }
+}
+
+function describeTransportError(error: unknown): string {
+  const err = error as {code?: string; message?: string; cause?: {code?: string; message?: string}}
   const code = err.cause?.code ?? err.code
   const message = err.cause?.message ?? err.message ?? String(error)
   return code && !message.includes(code) ? `${code}: ${message}` : message

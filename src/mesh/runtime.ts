@@ -7,6 +7,7 @@ import {afterBinaryHop, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
 import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import {asDelivered, brokerIngress, matchTriggers} from './broker.js'
+import {Cancellation} from './cancellation.js'
 import {deliver, subscriberOf, type ArrivalOrigin, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
 import type {Journal} from './journal.js'
 
@@ -55,8 +56,8 @@ export const MAX_MESH_HOPS = 1000
 
 export interface MeshRuntimeOptions {
   journal: Journal
-  /** Dispatch context shared by every delivery; each delivery gets its own signal. */
-  dispatch: Omit<DispatchContext, 'publish' | 'signal'>
+  /** Dispatch context shared by every delivery; each delivery gets its own cancellation. */
+  dispatch: Omit<DispatchContext, 'publish'>
   /** Upper bound on events an asynchronous broker or channel holds before answering 429. */
   maxPendingEvents: number
   now(): number
@@ -68,11 +69,6 @@ export const OVERLOAD_RETRY_AFTER = '1'
 /** What ingress answers; a synchronous 500 names the deliveries that failed. */
 export type IngressAnswer = PublishAnswer & {failed?: (Subscriber & {status?: number; error?: string})[]}
 
-interface Running {
-  controller: AbortController
-  deadline: number
-}
-
 type Via = 'ingress' | 'reply'
 
 export class MeshRuntime {
@@ -81,17 +77,28 @@ export class MeshRuntime {
   readonly subscriptionCounters = new Map<string, SubscriptionCounters>()
   readonly brokerCounters = new Map<string, BrokerCounters>()
   readonly channelCounters = new Map<string, ChannelCounters>()
-  readonly inFlight = new Set<InFlightDelivery>()
   /** The most recent failed deliveries, oldest first. */
   readonly failures: FailedDelivery[] = []
-  private readonly running = new Map<InFlightDelivery, Running>()
+  /** Deliveries under way, with what cancels each. */
+  private readonly running = new Map<InFlightDelivery, Cancellation>()
   private readonly settling = new Set<Promise<unknown>>()
   private stopReason: Error | undefined
   private sweeper: NodeJS.Timeout | undefined
-  /** How a delivery sends to one of the mesh's own addresses. */
-  private readonly publishInMesh: DispatchContext['publish'] = (target, event, headers, via, origin) => this.accept(target, event, headers, via, origin)
+  /** What every delivery shares; a delivery sends to one of the mesh's own addresses through `publish`. */
+  private readonly dispatch: DispatchContext
 
-  constructor(private readonly options: MeshRuntimeOptions) {}
+  constructor(private readonly options: MeshRuntimeOptions) {
+    this.dispatch = {...options.dispatch, publish: (target, event, headers, via, origin) => this.accept(target, event, headers, via, origin)}
+  }
+
+  /** Deliveries under way. */
+  get inFlight(): IterableIterator<InFlightDelivery> {
+    return this.running.keys()
+  }
+
+  get inFlightCount(): number {
+    return this.running.size
+  }
 
   /** Accepts an event into a broker or a channel the mesh serves. */
   accept(target: MeshAddressable, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = {}): Promise<IngressAnswer> {
@@ -112,8 +119,8 @@ export class MeshRuntime {
     const {matched, notMatched} = matchTriggers(broker, delivered)
     this.options.journal.append({kind: 'routed', ...ref, matched: matched.map((t) => t.key), notMatched})
     const hops = origin.hops ?? 0
-    return this.settle(counters, broker.async, ref, () => this.fanOut(ref, matched, (trigger, ctx, deadline) =>
-      deliver({ref, route: trigger, broker, ttl: ingress.ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops}, ctx)))
+    return this.settle(counters, broker.async, ref, () => this.fanOut(ref, matched, (trigger, signal, deadline) =>
+      deliver({ref, route: trigger, broker, ttl: ingress.ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal}, this.dispatch)))
   }
 
   /**
@@ -128,8 +135,8 @@ export class MeshRuntime {
     const event = afterBinaryHop(incoming)
     const ref = this.arrive('channel', channel.key, event, via, origin)
     const hops = origin.hops ?? 0
-    return this.settle(counters, channel.async, ref, () => this.fanOut(ref, channel.subscriptions, (subscription, ctx, deadline) =>
-      deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops}, ctx)))
+    return this.settle(counters, channel.async, ref, () => this.fanOut(ref, channel.subscriptions, (subscription, signal, deadline) =>
+      deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch)))
   }
 
   /** Refusals every ingress shares: a chain of in-mesh hops too long, or an asynchronous backlog at its bound. */
@@ -184,35 +191,37 @@ export class MeshRuntime {
     return {status: 202, arrival: ref.arrival}
   }
 
-  /** Delivers to every route in parallel, each with its own signal, all within one 15-minute window. */
+  /** Delivers to every route in parallel, each with its own cancellation, all within one 15-minute window. */
   private async fanOut<R extends TriggerRoute | SubscriptionRoute>(ref: EventRef, routes: readonly R[],
-    deliverOne: (route: R, ctx: DispatchContext, deadline: number) => Promise<DeliveryResult>): Promise<{route: R; result: DeliveryResult}[]> {
+    deliverOne: (route: R, signal: Cancellation, deadline: number) => Promise<DeliveryResult>): Promise<{route: R; result: DeliveryResult}[]> {
     const deadline = this.options.now() + FANOUT_TIMEOUT_MS
-    const results = await Promise.all(routes.map(async (route) => {
-      const counters = route.kind === 'trigger' ? this.triggerCountersFor(route.key) : this.subscriptionCountersFor(route.key)
-      counters.matched++
-      counters.inFlight++
-      const flight: InFlightDelivery = {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, ...subscriberOf(route)}
-      const controller = new AbortController()
-      if (this.stopReason) controller.abort(this.stopReason)
-      this.inFlight.add(flight)
-      this.running.set(flight, {controller, deadline})
-      this.startSweeper()
-      try {
-        const result = await deliverOne(route, {...this.options.dispatch, signal: controller.signal, publish: this.publishInMesh}, deadline)
-        countOutcome(counters, result.outcome)
-        if (result.outcome === 'failed') this.recordFailure(flight, ref, result)
-        return {route, result}
-      } finally {
-        counters.inFlight--
-        this.inFlight.delete(flight)
-        this.running.delete(flight)
-      }
-    }))
+    const results = await Promise.all(routes.map((route) => this.deliverCounted(ref, route, deadline, deliverOne)))
     const outcomes: Record<string, Outcome> = {}
     for (const {route, result} of results) outcomes[route.key] = result.outcome
     this.options.journal.append({kind: 'settled', ...ref, outcomes})
     return results
+  }
+
+  /** One delivery of a fan-out, counted and tracked while it runs. */
+  private async deliverCounted<R extends TriggerRoute | SubscriptionRoute>(ref: EventRef, route: R, deadline: number,
+    deliverOne: (route: R, signal: Cancellation, deadline: number) => Promise<DeliveryResult>): Promise<{route: R; result: DeliveryResult}> {
+    const counters = route.kind === 'trigger' ? this.triggerCountersFor(route.key) : this.subscriptionCountersFor(route.key)
+    counters.matched++
+    counters.inFlight++
+    const flight: InFlightDelivery = {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, ...subscriberOf(route)}
+    const cancellation = new Cancellation(deadline)
+    if (this.stopReason) cancellation.abort(this.stopReason)
+    this.running.set(flight, cancellation)
+    this.startSweeper()
+    try {
+      const result = await deliverOne(route, cancellation, deadline)
+      countOutcome(counters, result.outcome)
+      if (result.outcome === 'failed') this.recordFailure(flight, ref, result)
+      return {route, result}
+    } finally {
+      counters.inFlight--
+      this.running.delete(flight)
+    }
   }
 
   /** Resolves when every fan-out in progress has settled (callers race it with a drain timeout). */
@@ -223,7 +232,7 @@ export class MeshRuntime {
   /** Gives up on every delivery under way and any started later: each ends `failed` with this reason. */
   stop(reason: Error): void {
     this.stopReason = reason
-    for (const {controller} of this.running.values()) controller.abort(reason)
+    for (const cancellation of this.running.values()) cancellation.abort(reason)
   }
 
   /** Counts an event a broker's ingress refused before accepting it (e.g. not a valid CloudEvent). */
@@ -265,8 +274,8 @@ export class MeshRuntime {
     if (this.sweeper) return
     this.sweeper = setInterval(() => {
       const now = this.options.now()
-      for (const {controller, deadline} of this.running.values()) {
-        if (now >= deadline && !controller.signal.aborted) controller.abort(new Error(FANOUT_TIMEOUT_MESSAGE))
+      for (const cancellation of this.running.values()) {
+        if (now >= cancellation.deadline && !cancellation.aborted) cancellation.abort(new Error(FANOUT_TIMEOUT_MESSAGE))
       }
       if (this.running.size === 0) {
         clearInterval(this.sweeper)

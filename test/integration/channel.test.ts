@@ -202,6 +202,6 @@ describe('references to a channel', () => {
     expect(sent.status).toBe(500)
     expect(records(mesh, 'rejected')).toEqual([expect.objectContaining({channel: 'default/loop', status: 400, error: expect.stringMatching(/1000 hops inside the mesh/)})])
     expect(echo.received).toHaveLength(1000)
-    expect(mesh.runtime.inFlight.size).toBe(0)
+    expect(mesh.runtime.inFlightCount).toBe(0)
   })
 })

@@ -146,10 +146,10 @@ describe('hot reload of the manifests', () => {
     const reload = p.nextReload()
     p.remove('trigger.yaml')
     expect(await reload).toMatchObject({removed: ['Trigger default/slow'], triggers: 0})
-    expect(p.mesh.runtime.inFlight.size).toBe(1)
+    expect(p.mesh.runtime.inFlightCount).toBe(1)
     release()
     expect((await answer).status).toBe(202)
-    expect(p.mesh.runtime.inFlight.size).toBe(0)
+    expect(p.mesh.runtime.inFlightCount).toBe(0)
     expect(p.mesh.journal.since().some((r) => r.kind === 'outcome' && r.outcome === 'delivered')).toBe(true)
   })
 
