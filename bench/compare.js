@@ -3,8 +3,9 @@
 // Reports requests/s and CPU µs per request of each build. Use it to measure a change to a hot path:
 //   npx tsc -p tsconfig.build.json --outDir bench/results/kne-a      # before (inside the repo: imports need node_modules/)
 //   npx tsc -p tsconfig.build.json --outDir bench/results/kne-b      # after
-//   node bench/compare.js bench/results/kne-a bench/results/kne-b [--triggers N] [--tail STREAMS] [--samples 3] [--max-background 12]
-import {resolve} from 'node:path'
+//   node bench/compare.js bench/results/kne-a bench/results/kne-b [--triggers N] [--match K] [--tail STREAMS] [--samples 3] [--max-background 12]
+// --match K: K of the N triggers match (fan-out to K); --profile DIR: a CPU profile of every kne process into DIR/<build>/.
+import {basename, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 import {detectPlacement} from './lib/procs.js'
 import {median} from './lib/stats.js'
@@ -17,11 +18,13 @@ const {values, positionals} = parseArgs({
     'max-background': {type: 'string', default: '12'},
     'max-attempts': {type: 'string', default: '20'},
     triggers: {type: 'string', default: '1'},
+    match: {type: 'string'},
+    profile: {type: 'string'},
     tail: {type: 'string', default: '0'},
   },
 })
-if (positionals.length < 2) {
-  process.stderr.write('usage: node bench/compare.js <dist A> <dist B> [...] [--samples N] [--max-background PCT] [--triggers N] [--tail STREAMS]\n')
+if (positionals.length < 1) {
+  process.stderr.write('usage: node bench/compare.js <dist A> [<dist B> ...] [--samples N] [--max-background PCT] [--triggers N] [--tail STREAMS]\n')
   process.exit(2)
 }
 const builds = positionals.map((p) => resolve(p))
@@ -34,14 +37,16 @@ for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.va
   for (const dist of builds) {
     if (samples.get(dist).length >= wanted) continue
     const driver = await startDriver(placement)
-    const sut = await startSystem(placement, {kind: 'kne', async: false, triggers: Number(values.triggers), dist}, driver.sinkUrl)
+    const profileDir = values.profile === undefined ? undefined : resolve(values.profile, basename(dist))
+    const spec = {kind: 'kne', async: false, triggers: Number(values.triggers), match: Number(values.match ?? 1), dist}
+    const sut = await startSystem(placement, spec, driver.sinkUrl, {profileDir})
     const readers = Number(values.tail) > 0 ? await startTailReaders(placement, sut.url, Number(values.tail)) : undefined
     try {
       const pids = [sut.pid, ...(readers ? [readers.pid] : [])]
       const r = await driver.run({target: sut.target, mode: 'closed', conns: 16, warmupMs: 3000, measureMs: 3000, drainMs: 2000, pids})
       const clean = r.cpu && r.cpu.backgroundPct <= maxBackground && r.cpu.driverPct <= 85
       const usPerRequest = r.cpu ? (r.cpu.processesPct[0] * 10_000) / r.ackRate : undefined
-      process.stderr.write(`${dist}: ${r.ackRate} req/s, ${usPerRequest?.toFixed(0)} µs/req, background ${r.cpu?.backgroundPct} %${clean ? '' : ' (rejected)'}\n`)
+      process.stderr.write(`${dist}: ${r.ackRate} req/s (${r.deliveryRate} deliveries/s), ${usPerRequest?.toFixed(0)} µs/req, background ${r.cpu?.backgroundPct} %${clean ? '' : ' (rejected)'}\n`)
       if (clean) samples.get(dist).push({rps: r.ackRate, usPerRequest})
     } finally {
       await readers?.stop()

@@ -78,10 +78,9 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
  */
 export function afterBinaryHop(event: CloudEvent): CloudEvent {
   let changed = false
+  for (const name in event.extensions) if (typeof event.extensions[name] !== 'string') changed = true
+  if (!changed) return event
   const extensions: Record<string, ExtensionValue> = {}
-  for (const [name, value] of Object.entries(event.extensions)) {
-    if (typeof value !== 'string') changed = true
-    extensions[name] = typeof value === 'string' ? value : String(value)
-  }
-  return changed ? {...event, extensions} : event
+  for (const name in event.extensions) extensions[name] = String(event.extensions[name])
+  return {...event, extensions}
 }

@@ -1,6 +1,6 @@
 // What a broker adds to the mesh's fan-out: Knative's ingress defaults (TTL, arrival time) and routing
 // through its triggers' filters (semantics §1.2, §2.5, §2.7).
-import {afterBinaryHop, attributeValue, withExtension, type CloudEvent} from '../core/cloudevent.js'
+import {attributeValue, type CloudEvent, type ExtensionValue} from '../core/cloudevent.js'
 import {filterDelivers} from '../core/filters/index.js'
 import type {BrokerRoute, TriggerRoute} from '../core/topology.js'
 
@@ -12,26 +12,55 @@ export const ARRIVAL_TIME_EXTENSION = 'knativearrivaltime'
 /** Ingress's TTL defaulter: absent or unreadable → 255, otherwise one less (never below 0). */
 export function nextTtl(event: CloudEvent): number {
   const value = attributeValue(event, TTL_EXTENSION)
-  const text = typeof value === 'boolean' ? '' : String(value ?? '')
-  if (value === undefined || !/^[+-]?\d+$/.test(text.trim())) return MAX_TTL
+  if (value === undefined || typeof value === 'boolean') return MAX_TTL
+  const text = String(value)
+  if (!/^[+-]?\d+$/.test(text.trim())) return MAX_TTL
   return Math.max(0, Number(text) - 1)
 }
 
-/** The event as broker ingress hands it on (the TTL spent, the arrival time set), or why ingress refuses it. */
-export function brokerIngress(incoming: CloudEvent, now: number): {event: CloudEvent; ttl: number} | {status: 400; error: string} {
+// events of the same millisecond share one arrival-time string (formatting it cost more than the rest of ingress)
+let arrivalStampedAt = Number.NaN
+let arrivalStamp = ''
+
+function arrivalTime(now: number): string {
+  if (now !== arrivalStampedAt) {
+    arrivalStampedAt = now
+    arrivalStamp = new Date(now).toISOString()
+  }
+  return arrivalStamp
+}
+
+/**
+ * The event as broker ingress hands it on (every extension a string after the binary hop, the TTL spent,
+ * the arrival time set), the same event as triggers' filters and subscribers see it (broker-filter removes
+ * the TTL), or why ingress refuses it.
+ */
+export function brokerIngress(incoming: CloudEvent, now: number): {event: CloudEvent; delivered: CloudEvent; ttl: number} | {status: 400; error: string} {
   const ttl = nextTtl(incoming)
   if (ttl <= 0) {
     return {status: 400, error: `${TTL_EXTENSION} is exhausted: the event has passed through the broker ${MAX_TTL} times (a reply loop?) and is dropped`}
   }
-  const hopped = afterBinaryHop(incoming)
-  // one copy of the extensions for both ingress defaults (this runs for every event)
-  const event = {...hopped, extensions: {...hopped.extensions, [TTL_EXTENSION]: ttl, [ARRIVAL_TIME_EXTENSION]: new Date(now).toISOString()}}
-  return {event, ttl}
-}
-
-/** broker-filter removes the TTL before filtering and before the subscriber sees the event. */
-export function asDelivered(event: CloudEvent): CloudEvent {
-  return withExtension(event, TTL_EXTENSION, undefined)
+  const arrival = arrivalTime(now)
+  // both extension sets in one pass, in the incoming order (this runs for every event)
+  const extensions: Record<string, ExtensionValue> = {}
+  const deliveredExtensions: Record<string, ExtensionValue> = {}
+  let hasTtl = false
+  let hasArrival = false
+  for (const name in incoming.extensions) {
+    if (name === TTL_EXTENSION) {
+      extensions[name] = ttl
+      hasTtl = true
+    } else if (name === ARRIVAL_TIME_EXTENSION) {
+      extensions[name] = deliveredExtensions[name] = arrival
+      hasArrival = true
+    } else {
+      const value = incoming.extensions[name]!
+      extensions[name] = deliveredExtensions[name] = typeof value === 'string' ? value : String(value)
+    }
+  }
+  if (!hasTtl) extensions[TTL_EXTENSION] = ttl
+  if (!hasArrival) extensions[ARRIVAL_TIME_EXTENSION] = deliveredExtensions[ARRIVAL_TIME_EXTENSION] = arrival
+  return {event: {...incoming, extensions}, delivered: {...incoming, extensions: deliveredExtensions}, ttl}
 }
 
 /** The triggers whose filters pass the event, and the keys of those whose filters do not. */

@@ -3,7 +3,7 @@
 // is read with broker-filter's rules and its reply goes back into the broker; a subscription's answer is
 // read with the channel's own rules and its reply goes to the subscription's reply (semantics §2.6, §4.2).
 // Sends to an address the mesh serves stay in memory. Every attempt and the one terminal outcome are recorded.
-import type {DeliveryTarget, EventRef, Outcome, Sender, Subscriber} from '../core/activity.js'
+import {attemptRecord, outcomeRecord, type DeliveryTarget, type EventRef, type Outcome, type Sender, type Subscriber} from '../core/activity.js'
 import {withExtension, type CloudEvent} from '../core/cloudevent.js'
 import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type ContentMode, type EncodedMessage} from '../core/codec/http.js'
 import {deadLetterExtensions, FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS, isRetryable, isSuccess, retryPolicy, type FailedResponse, type RetryPolicy} from '../core/delivery/policy.js'
@@ -313,13 +313,11 @@ async function sleep(ctx: DispatchContext, req: DeliveryRequest, ms: number): Pr
 
 function recordAttempt(ctx: DispatchContext, req: DeliveryRequest, target: DeliveryTarget, url: string,
   n: number, response: PostResult, nextDelayMs?: number): void {
-  ctx.journal.append({
-    kind: 'attempt', ...req.ref, ...subscriberOf(req.route), target, url, attempt: n,
-    status: response.status, error: response.error, durationMs: Math.round(response.durationMs * 100) / 100, nextDelayMs,
-  })
+  ctx.journal.append(attemptRecord(req.ref, subscriberOf(req.route), target, url, n, response.status, response.error,
+    Math.round(response.durationMs * 100) / 100, nextDelayMs))
 }
 
 function finish(ctx: DispatchContext, req: DeliveryRequest, result: DeliveryResult): DeliveryResult {
-  ctx.journal.append({kind: 'outcome', ...req.ref, ...subscriberOf(req.route), ...result})
+  ctx.journal.append(outcomeRecord(req.ref, subscriberOf(req.route), result))
   return result
 }

@@ -8,7 +8,8 @@ export function isPassThroughHeader(name: string): boolean {
 
 export function passThroughHeaders(headers: HeaderMap): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name]
     const lower = name.toLowerCase()
     if (value !== undefined && isPassThroughHeader(lower)) out[lower] = Array.isArray(value) ? value.join(',') : value
   }

@@ -1,6 +1,6 @@
 // A bounded in-memory history of activity records with live subscribers. Records are numbered so that a
 // stream can resume from a sequence number and a subscriber can tell it missed nothing.
-import type {Activity, ActivityBody} from '../core/activity.js'
+import type {Activity} from '../core/activity.js'
 import type {Clock} from './clock.js'
 
 export type ActivityListener = (record: Activity) => void
@@ -24,11 +24,10 @@ export class Journal {
   }
 
   /**
-   * Records an activity. The body itself becomes the record (numbered and timestamped in place, not
-   * copied), so pass a fresh object and do not reuse it: five records per event made the copy a hot spot.
+   * Records an activity, built by one of core/activity.ts's record builders: it is numbered and timestamped
+   * in place (not copied), so pass a fresh record and do not reuse it.
    */
-  append(body: ActivityBody): Activity {
-    const record = body as Activity
+  append(record: Activity): Activity {
     record.seq = this.nextSeq++
     record.at = this.timestamp()
     this.records[record.seq % this.records.length] = record

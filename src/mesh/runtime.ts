@@ -2,11 +2,11 @@
 // that gets it (a broker's matching triggers, all of a channel's subscriptions), answering after every
 // delivery finished (Knative's default synchronous in-memory channel) or at once (the opt-in async
 // handler), with counters, deliveries in flight, the 15-minute fan-out limit and a drain.
-import type {EventRef, Outcome, Subscriber} from '../core/activity.js'
+import {eventRecord, rejectedRecord, routedRecord, settledRecord, type EventRef, type Outcome, type Subscriber} from '../core/activity.js'
 import {afterBinaryHop, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
 import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
-import {asDelivered, brokerIngress, matchTriggers} from './broker.js'
+import {brokerIngress, matchTriggers} from './broker.js'
 import {Cancellation} from './cancellation.js'
 import {deliver, subscriberOf, type ArrivalOrigin, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
 import type {Journal} from './journal.js'
@@ -115,9 +115,9 @@ export class MeshRuntime {
     const refused = this.refuse(counters, {broker: broker.key}, broker.async, via, origin)
     if (refused) return refused
     const ref = this.arrive('broker', broker.key, ingress.event, via, origin)
-    const delivered = asDelivered(ingress.event)
+    const {delivered} = ingress
     const {matched, notMatched} = matchTriggers(broker, delivered)
-    this.options.journal.append({kind: 'routed', ...ref, matched: matched.map((t) => t.key), notMatched})
+    this.options.journal.append(routedRecord(ref, matched.map((t) => t.key), notMatched))
     const hops = origin.hops ?? 0
     return this.settle(counters, broker.async, ref, () => this.fanOut(ref, matched, (trigger, signal, deadline) =>
       deliver({ref, route: trigger, broker, ttl: ingress.ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal}, this.dispatch)))
@@ -155,7 +155,7 @@ export class MeshRuntime {
 
   private reject(counters: IngressCounters, where: {broker: string} | {channel: string}, via: Via, status: number, error: string): IngressAnswer {
     counters.rejected++
-    this.options.journal.append({kind: 'rejected', ...where, status, error, via})
+    this.options.journal.append(rejectedRecord(where, status, error, via))
     return {status, error}
   }
 
@@ -165,7 +165,7 @@ export class MeshRuntime {
     const ref: EventRef = kind === 'broker'
       ? {broker: key, arrival, id: event.id, type: event.type, source: event.source}
       : {channel: key, arrival, id: event.id, type: event.type, source: event.source}
-    this.options.journal.append({kind: 'event', ...ref, via, replyTo: origin.replyTo, from: origin.from, event})
+    this.options.journal.append(eventRecord(ref, via, origin.replyTo, origin.from, event))
     return ref
   }
 
@@ -198,7 +198,7 @@ export class MeshRuntime {
     const results = await Promise.all(routes.map((route) => this.deliverCounted(ref, route, deadline, deliverOne)))
     const outcomes: Record<string, Outcome> = {}
     for (const {route, result} of results) outcomes[route.key] = result.outcome
-    this.options.journal.append({kind: 'settled', ...ref, outcomes})
+    this.options.journal.append(settledRecord(ref, outcomes))
     return results
   }
 

@@ -3,7 +3,7 @@
 // /sequences/… and /parallels/…, served by a flow's first channel) with the channel receiver's (§4.1); and
 // kne's control API under /_kne/.
 import type {IncomingMessage, ServerResponse} from 'node:http'
-import {activityJsonLine, type Activity} from '../core/activity.js'
+import {activityJsonLine, rejectedRecord, type Activity} from '../core/activity.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
 import {explainArrival} from './explain.js'
 import {passThroughHeaders} from './headers.js'
@@ -58,7 +58,7 @@ async function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerRespon
   const broker = mesh.topology.brokers.get(brokerKey)
   if (!decoded.ok) {
     mesh.runtime.recordRejection(broker?.key)
-    mesh.journal.append({kind: 'rejected', broker: broker?.key, status: 400, error: decoded.error, via: 'ingress'})
+    mesh.journal.append(rejectedRecord({broker: broker?.key}, 400, decoded.error, 'ingress'))
     return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
   }
   if (!broker) {
@@ -108,7 +108,7 @@ async function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: Serve
   const decoded = decodeHttpMessage(req.headers, body)
   if (!decoded.ok) {
     mesh.runtime.recordChannelRejection(channel.key)
-    mesh.journal.append({kind: 'rejected', channel: channel.key, status: 400, error: decoded.error, via: 'ingress'})
+    mesh.journal.append(rejectedRecord({channel: channel.key}, 400, decoded.error, 'ingress'))
     return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
   }
   answerIngress(res, await mesh.runtime.publishToChannel(channel, decoded.event, passThroughHeaders(req.headers), 'ingress'))

@@ -60,7 +60,8 @@ function decodeBinary(headers: HeaderMap, body: Uint8Array): HttpDecodeResult {
   let seenId = false
   let seenSource = false
   let seenType = false
-  for (const [header, raw] of Object.entries(headers)) {
+  for (const header in headers) {
+    const raw = headers[header]
     if (!header.startsWith('ce-') || raw === undefined) continue
     const name = header.slice(3)
     const value = fromHeaderText(Array.isArray(raw) ? raw.join(',') : raw)

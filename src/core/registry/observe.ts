@@ -95,8 +95,13 @@ function splitKey(key: string): [string, string] {
   return slash < 0 ? ['default', key] : [key.slice(0, slash), key.slice(slash + 1)]
 }
 
+type OwnerKind = 'broker' | 'channel' | 'trigger'
+
 export class ObservedTypes {
-  private readonly tracked = new Map<string, Tracked>()
+  /** Every tracked type + reference pair, oldest first. */
+  private readonly tracked: Tracked[] = []
+  /** The same entries by the owner's kind, then its key, then the type: no key string built per event. */
+  private readonly index: Record<OwnerKind, Map<string, Map<string, Tracked>>> = {broker: new Map(), channel: new Map(), trigger: new Map()}
   /** Events of types that did not fit. */
   dropped = 0
 
@@ -110,23 +115,36 @@ export class ObservedTypes {
   /** Records one event as it entered a broker or a channel. */
   record(event: CloudEvent, context: ObservationContext): void {
     // Knative's auto-create registers a reply with the trigger as its reference (semantics §6.3)
-    const reference = context.via === 'reply' && context.replyTrigger ? triggerReference(context.replyTrigger)
-      : context.broker !== undefined ? brokerReference(context.broker)
-        : context.channel !== undefined ? this.channelRef(context.channel) : undefined
-    if (reference === undefined) return
-    const key = `${event.type}\u0000${reference.kind}\u0000${reference.namespace}/${reference.name}`
-    let entry = this.tracked.get(key)
+    let kind: OwnerKind
+    let owner: string
+    if (context.via === 'reply' && context.replyTrigger) {
+      kind = 'trigger'
+      owner = context.replyTrigger
+    } else if (context.broker !== undefined) {
+      kind = 'broker'
+      owner = context.broker
+    } else if (context.channel !== undefined) {
+      kind = 'channel'
+      owner = context.channel
+    } else {
+      return
+    }
+    let byType = this.index[kind].get(owner)
+    let entry = byType?.get(event.type)
     if (entry === undefined) {
-      if (this.tracked.size >= this.limits.maxTypes) {
+      if (this.tracked.length >= this.limits.maxTypes) {
         this.dropped++
         return
       }
+      const reference = kind === 'trigger' ? triggerReference(owner) : kind === 'broker' ? brokerReference(owner) : this.channelRef(owner)
       entry = {
         type: event.type, reference, ...(context.broker !== undefined ? {broker: context.broker} : {}), count: 0, firstSeen: context.at, lastSeen: context.at,
         via: {ingress: 0, reply: 0}, sources: new Map(), moreSources: false, attributes: new Map(),
         data: {json: 0, text: 0, binary: 0, none: 0, invalid: 0, skipped: 0}, inference: new SchemaInference(this.limits.schema),
       }
-      this.tracked.set(key, entry)
+      if (byType === undefined) this.index[kind].set(owner, byType = new Map())
+      byType.set(event.type, entry)
+      this.tracked.push(entry)
     }
     entry.count++
     entry.lastSeen = context.at
@@ -139,12 +157,12 @@ export class ObservedTypes {
   }
 
   get size(): number {
-    return this.tracked.size
+    return this.tracked.length
   }
 
   /** Every tracked type, oldest first, as plain data. */
   list(): ObservedType[] {
-    return [...this.tracked.values()].map((t) => {
+    return this.tracked.map((t) => {
       const schema = t.inference.schema()
       const observed: ObservedType = {
         type: t.type, reference: t.reference, ...(t.broker !== undefined ? {broker: t.broker} : {}), count: t.count, firstSeen: t.firstSeen, lastSeen: t.lastSeen,
@@ -173,28 +191,30 @@ export class ObservedTypes {
   }
 
   private recordAttributes(entry: Tracked, event: CloudEvent): void {
-    const seen = (name: string, value: string | number | boolean | undefined): void => {
-      if (value === undefined) return
-      let stats = entry.attributes.get(name)
-      if (stats === undefined) {
-        if (entry.attributes.size >= this.limits.maxAttributesPerType) return
-        stats = {present: 0, values: new Set(), moreValues: false}
-        entry.attributes.set(name, stats)
-      }
-      stats.present++
-      if (PER_EVENT_VALUES.has(name)) return
-      const text = String(value)
-      if (stats.values.has(text)) return
-      if (stats.values.size < this.limits.maxValuesPerAttribute && text.length <= 256) stats.values.add(text)
-      else stats.moreValues = true
+    this.recordAttribute(entry, 'specversion', event.specversion)
+    this.recordAttribute(entry, 'id', event.id)
+    this.recordAttribute(entry, 'time', event.time)
+    this.recordAttribute(entry, 'subject', event.subject)
+    this.recordAttribute(entry, 'datacontenttype', event.datacontenttype)
+    this.recordAttribute(entry, 'dataschema', event.dataschema)
+    const {extensions} = event
+    for (const name in extensions) if (!BROKER_EXTENSIONS.has(name)) this.recordAttribute(entry, name, extensions[name])
+  }
+
+  private recordAttribute(entry: Tracked, name: string, value: string | number | boolean | undefined): void {
+    if (value === undefined) return
+    let stats = entry.attributes.get(name)
+    if (stats === undefined) {
+      if (entry.attributes.size >= this.limits.maxAttributesPerType) return
+      stats = {present: 0, values: new Set(), moreValues: false}
+      entry.attributes.set(name, stats)
     }
-    seen('specversion', event.specversion)
-    seen('id', event.id)
-    seen('time', event.time)
-    seen('subject', event.subject)
-    seen('datacontenttype', event.datacontenttype)
-    seen('dataschema', event.dataschema)
-    for (const [name, value] of Object.entries(event.extensions)) if (!BROKER_EXTENSIONS.has(name)) seen(name, value)
+    stats.present++
+    if (PER_EVENT_VALUES.has(name)) return
+    const text = String(value)
+    if (stats.values.has(text)) return
+    if (stats.values.size < this.limits.maxValuesPerAttribute && text.length <= 256) stats.values.add(text)
+    else stats.moreValues = true
   }
 
   private recordData(entry: Tracked, event: CloudEvent): void {
