@@ -43,7 +43,7 @@ for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.va
     const readers = Number(values.tail) > 0 ? await startTailReaders(placement, sut.url, Number(values.tail)) : undefined
     try {
       const pids = [sut.pid, ...(readers ? [readers.pid] : [])]
-      const r = await driver.run({target: sut.target, mode: 'closed', conns: 16, warmupMs: 3000, measureMs: 3000, drainMs: 2000, pids})
+      const r = await driver.run({target: sut.target, mode: 'closed', conns: 16, perEvent: Number(values.match ?? 1), warmupMs: 3000, measureMs: 3000, drainMs: 2000, pids})
       const clean = r.cpu && r.cpu.backgroundPct <= maxBackground && r.cpu.driverPct <= 85
       const usPerRequest = r.cpu ? (r.cpu.processesPct[0] * 10_000) / r.ackRate : undefined
       process.stderr.write(`${dist}: ${r.ackRate} req/s (${r.deliveryRate} deliveries/s), ${usPerRequest?.toFixed(0)} µs/req, background ${r.cpu?.backgroundPct} %${clean ? '' : ' (rejected)'}\n`)
