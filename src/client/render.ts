@@ -46,14 +46,14 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
     case 'event': {
       const via = record.via === 'reply' ? c.magenta(` reply from ${subscriberName(record.replyTo)}`)
         : record.from ? c.magenta(` ${record.from.target === 'dead-letter-sink' ? 'dead-lettered by' : 'from'} ${subscriberName(record.from)}`) : ''
-      return `${t} ${c.bold(arrivedAt(record))} ${c.cyan('←')} ${c.bold(record.type)} id=${record.id} source=${record.source}${via}`
+      const arrived = `${t} ${c.bold(arrivedAt(record))} ${c.cyan('←')} ${c.bold(record.type)} id=${record.id} source=${record.source}${via}`
+      if (record.matched === undefined) return arrived
+      const notMatched = record.notMatched ?? []
+      if (record.matched.length === 0) return `${arrived}\n${t}   ${c.yellow('no trigger matched')}${notMatched.length ? c.dim(` (filtered out by ${notMatched.join(', ')})`) : ''}`
+      return `${arrived}\n${t}   matched ${record.matched.join(', ')}${notMatched.length ? c.dim(` (not: ${notMatched.join(', ')})`) : ''}`
     }
     case 'rejected':
       return `${t} ${c.bold(arrivedAt(record) ?? '-')} ${c.red(`✗ rejected ${record.status}`)}: ${record.error}`
-    case 'routed': {
-      if (record.matched.length === 0) return `${t}   ${c.yellow('no trigger matched')}${record.notMatched.length ? c.dim(` (filtered out by ${record.notMatched.join(', ')})`) : ''}`
-      return `${t}   matched ${record.matched.join(', ')}${record.notMatched.length ? c.dim(` (not: ${record.notMatched.join(', ')})`) : ''}`
-    }
     case 'attempt': {
       const ok = record.status !== undefined && record.status >= 200 && record.status < 300
       const result = record.status !== undefined ? `HTTP ${record.status}` : record.error ?? 'no response'

@@ -1,5 +1,6 @@
-// What the mesh records about every event's path: accepted (or rejected) by a broker or a channel, routed
-// to the triggers that matched, each delivery attempt, and one terminal outcome per trigger or subscription.
+// What the mesh records about every event's path: accepted (or rejected) by a broker or a channel (for a
+// broker, with the triggers that matched), each delivery attempt, and one terminal outcome per trigger or
+// subscription, then one record when all of them are done.
 // Hops that stay inside the mesh (a reply, a trigger whose subscriber is a channel, a Sequence's steps)
 // name the delivery they came from, so the records of one event's journey can be followed.
 import type {CloudEvent} from './cloudevent.js'
@@ -32,9 +33,11 @@ export type ActivityBody =
   | (EventRef & {kind: 'event'; via: 'ingress' | 'reply'; replyTo?: Sender
       /** Sent here in memory as the subscriber or dead-letter sink of another delivery (not as a reply). */
       from?: Sender & {target: Exclude<DeliveryTarget, 'reply'>}
+      /** At a broker: the triggers whose filters pass the event, and those whose filters do not (a channel has no filters). */
+      matched?: string[]
+      notMatched?: string[]
       event: CloudEvent})
   | {kind: 'rejected'; broker?: string; channel?: string; status: number; error: string; via: 'ingress' | 'reply'}
-  | (EventRef & {kind: 'routed'; matched: string[]; notMatched: string[]})
   | (EventRef & Subscriber & {kind: 'attempt'; target: DeliveryTarget; url: string; attempt: number;
       status?: number; error?: string; durationMs: number; nextDelayMs?: number})
   | (EventRef & Subscriber & {kind: 'outcome'; outcome: Outcome; status?: number; error?: string; replyArrival?: number
@@ -48,21 +51,27 @@ export type Activity = ActivityBody & {seq: number; at: string}
 // stamps them): V8 then keeps all of them inside the object, where fields added later would go to a side
 // store. Five records per event made that the larger part of a retained event's memory. Absent fields are
 // undefined, which JSON leaves out.
-const NO_TRIGGERS: string[] = []
+const NO_TRIGGERS: string[] = Object.freeze([]) as unknown as string[]
 
 export function eventRecord(ref: EventRef, via: 'ingress' | 'reply', replyTo: Sender | undefined,
-  from: (Sender & {target: Exclude<DeliveryTarget, 'reply'>}) | undefined, event: CloudEvent): Activity {
+  from: (Sender & {target: Exclude<DeliveryTarget, 'reply'>}) | undefined, routing: Routing | undefined, event: CloudEvent): Activity {
   return {kind: 'event', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-    via, replyTo, from, event, seq: 0, at: ''}
+    via, replyTo, from, matched: routing?.matched, notMatched: routing?.notMatched, event, seq: 0, at: ''}
+}
+
+/** Trigger keys of a broker's routing decision, as records carry them. */
+export interface Routing {
+  matched: string[]
+  notMatched: string[]
+}
+
+/** A routing's key lists for records: the empty list shared, so that a record does not own one. */
+export function routing(matched: string[], notMatched: string[]): Routing {
+  return {matched: matched.length === 0 ? NO_TRIGGERS : matched, notMatched: notMatched.length === 0 ? NO_TRIGGERS : notMatched}
 }
 
 export function rejectedRecord(where: {broker?: string; channel?: string}, status: number, error: string, via: 'ingress' | 'reply'): Activity {
   return {kind: 'rejected', broker: where.broker, channel: where.channel, status, error, via, seq: 0, at: ''}
-}
-
-export function routedRecord(ref: EventRef, matched: string[], notMatched: string[]): Activity {
-  return {kind: 'routed', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-    matched, notMatched: notMatched.length === 0 ? NO_TRIGGERS : notMatched, seq: 0, at: ''}
 }
 
 export function attemptRecord(ref: EventRef, who: Subscriber, target: DeliveryTarget, url: string, attempt: number,

@@ -2,7 +2,7 @@
 // that gets it (a broker's matching triggers, all of a channel's subscriptions), answering after every
 // delivery finished (Knative's default synchronous in-memory channel) or at once (the opt-in async
 // handler), with counters, deliveries in flight, the 15-minute fan-out limit and a drain.
-import {eventRecord, rejectedRecord, routedRecord, settledRecord, type EventRef, type Outcome, type Subscriber} from '../core/activity.js'
+import {eventRecord, rejectedRecord, routing, settledRecord, type EventRef, type Outcome, type Routing, type Subscriber} from '../core/activity.js'
 import {afterBinaryHop, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
 import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
@@ -114,10 +114,9 @@ export class MeshRuntime {
     if ('error' in ingress) return this.reject(counters, {broker: broker.key}, via, ingress.status, ingress.error)
     const refused = this.refuse(counters, {broker: broker.key}, broker.async, via, origin)
     if (refused) return refused
-    const ref = this.arrive('broker', broker.key, ingress.event, via, origin)
     const {delivered} = ingress
     const {matched, notMatched} = matchTriggers(broker, delivered)
-    this.options.journal.append(routedRecord(ref, matched.map((t) => t.key), notMatched))
+    const ref = this.arrive('broker', broker.key, ingress.event, via, origin, routing(matchedKeys(matched), notMatched))
     const hops = origin.hops ?? 0
     return this.settle(counters, broker.async, ref, () => this.fanOut(ref, matched, (trigger, signal, deadline) =>
       deliver({ref, route: trigger, broker, ttl: ingress.ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal}, this.dispatch)))
@@ -133,7 +132,7 @@ export class MeshRuntime {
     if (refused) return refused
     // the channel dispatcher sends binary mode, so subscribers see every extension as a string
     const event = afterBinaryHop(incoming)
-    const ref = this.arrive('channel', channel.key, event, via, origin)
+    const ref = this.arrive('channel', channel.key, event, via, origin, undefined)
     const hops = origin.hops ?? 0
     return this.settle(counters, channel.async, ref, () => this.fanOut(ref, channel.subscriptions, (subscription, signal, deadline) =>
       deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch)))
@@ -159,13 +158,13 @@ export class MeshRuntime {
     return {status, error}
   }
 
-  private arrive(kind: 'broker' | 'channel', key: string, event: CloudEvent, via: Via, origin: ArrivalOrigin): EventRef {
+  private arrive(kind: 'broker' | 'channel', key: string, event: CloudEvent, via: Via, origin: ArrivalOrigin, routed: Routing | undefined): EventRef {
     const arrival = ++this.arrivals
     // literals rather than a spread: this runs for every event
     const ref: EventRef = kind === 'broker'
       ? {broker: key, arrival, id: event.id, type: event.type, source: event.source}
       : {channel: key, arrival, id: event.id, type: event.type, source: event.source}
-    this.options.journal.append(eventRecord(ref, via, origin.replyTo, origin.from, event))
+    this.options.journal.append(eventRecord(ref, via, origin.replyTo, origin.from, routed, event))
     return ref
   }
 
@@ -181,14 +180,12 @@ export class MeshRuntime {
     this.settling.add(tracked)
     if (async) return {status: 202, arrival: ref.arrival}
     const results = await tracked
+    if (results.every(({result}) => result.outcome !== 'failed')) return {status: 202, arrival: ref.arrival}
     const failed = results.filter(({result}) => result.outcome === 'failed')
       .map(({route, result}) => ({...subscriberOf(route), status: result.status, error: result.error}))
-    if (failed.length > 0) {
-      // the synchronous channel answers 500 when any subscription finally failed (semantics §0)
-      const names = failed.map((f) => (f.trigger !== undefined ? `trigger ${f.trigger}` : `subscription ${f.subscription}`))
-      return {status: 500, arrival: ref.arrival, error: `delivery failed for ${names.join(', ')}`, failed}
-    }
-    return {status: 202, arrival: ref.arrival}
+    // the synchronous channel answers 500 when any subscription finally failed (semantics §0)
+    const names = failed.map((f) => (f.trigger !== undefined ? `trigger ${f.trigger}` : `subscription ${f.subscription}`))
+    return {status: 500, arrival: ref.arrival, error: `delivery failed for ${names.join(', ')}`, failed}
   }
 
   /** Delivers to every route in parallel, each with its own cancellation, all within one 15-minute window. */
@@ -196,9 +193,7 @@ export class MeshRuntime {
     deliverOne: (route: R, signal: Cancellation, deadline: number) => Promise<DeliveryResult>): Promise<{route: R; result: DeliveryResult}[]> {
     const deadline = this.options.now() + FANOUT_TIMEOUT_MS
     const results = await Promise.all(routes.map((route) => this.deliverCounted(ref, route, deadline, deliverOne)))
-    const outcomes: Record<string, Outcome> = {}
-    for (const {route, result} of results) outcomes[route.key] = result.outcome
-    this.options.journal.append(settledRecord(ref, outcomes))
+    this.options.journal.append(settledRecord(ref, outcomesOf(results)))
     return results
   }
 
@@ -284,6 +279,32 @@ export class MeshRuntime {
     }, 1000)
     this.sweeper.unref()
   }
+}
+
+const singleKeys = new WeakMap<TriggerRoute, string[]>()
+
+/** Matched triggers' keys; the usual single match reuses one list per trigger instead of a new one per event. */
+function matchedKeys(matched: TriggerRoute[]): string[] {
+  if (matched.length !== 1) return matched.map((t) => t.key)
+  const trigger = matched[0]!
+  let keys = singleKeys.get(trigger)
+  if (keys === undefined) singleKeys.set(trigger, keys = Object.freeze([trigger.key]) as unknown as string[])
+  return keys
+}
+
+const singleOutcomes = new WeakMap<TriggerRoute | SubscriptionRoute, Partial<Record<Outcome, Record<string, Outcome>>>>()
+
+/** Each route's outcome, by its key; a single delivery's reuses one object per route and outcome. */
+function outcomesOf(results: {route: TriggerRoute | SubscriptionRoute; result: DeliveryResult}[]): Record<string, Outcome> {
+  if (results.length === 1) {
+    const {route, result: {outcome}} = results[0]!
+    let byOutcome = singleOutcomes.get(route)
+    if (byOutcome === undefined) singleOutcomes.set(route, byOutcome = {})
+    return byOutcome[outcome] ??= Object.freeze({[route.key]: outcome})
+  }
+  const outcomes: Record<string, Outcome> = {}
+  for (const {route, result} of results) outcomes[route.key] = result.outcome
+  return outcomes
 }
 
 function newDeliveryCounters(): DeliveryCounters {

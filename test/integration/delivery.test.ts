@@ -340,7 +340,7 @@ describe('nothing lost', () => {
     const outcomes = records(mesh, 'outcome')
     const keys = outcomes.map((o) => o.kind === 'outcome' && `${o.arrival}/${o.trigger}`)
     expect(new Set(keys).size).toBe(keys.length)
-    const matched = records(mesh, 'routed').reduce((n, r) => n + (r.kind === 'routed' ? r.matched.length : 0), 0)
+    const matched = records(mesh, 'event').reduce((n, r) => n + (r.kind === 'event' ? r.matched?.length ?? 0 : 0), 0)
     expect(outcomes).toHaveLength(matched)
     expect(matched).toBe(events * 2 + (events / 2) * 2)
     expect(records(mesh, 'settled')).toHaveLength(events)

@@ -64,8 +64,8 @@ describe('broker routing and delivery', () => {
     const mesh = await meshFrom(broker() + trigger('other', other.url, 'com.example.other'))
     const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.nobody'))
     expect(answer.status).toBe(202)
-    const routed = mesh.journal.since().find((r) => r.kind === 'routed')
-    expect(routed).toMatchObject({matched: []})
+    const arrived = mesh.journal.since().find((r) => r.kind === 'event')
+    expect(arrived).toMatchObject({matched: []})
     expect(other.received).toHaveLength(0)
   })
 

@@ -4,9 +4,9 @@ import type {CloudEvent} from '../../src/core/cloudevent.js'
 
 const ref = {broker: 'shop/default', arrival: 7, id: 'e7', type: 'com.example.order', source: '/shop'}
 
-function eventRecord(event: Partial<CloudEvent>): Activity {
+function eventRecord(event: Partial<CloudEvent>, routing: {matched?: string[]; notMatched?: string[]} = {}): Activity {
   return {
-    kind: 'event', ...ref, via: 'ingress', seq: 3, at: '2024-01-02T15:04:05.000Z',
+    kind: 'event', ...ref, via: 'ingress', ...routing, seq: 3, at: '2024-01-02T15:04:05.000Z',
     event: {specversion: '1.0', id: 'e7', source: '/shop', type: 'com.example.order', extensions: {knativearrivaltime: '2024-01-02T15:04:05Z'}, ...event},
   }
 }
@@ -20,7 +20,8 @@ describe('activity stream lines (GET /_kne/v1/activity, what kne tail reads)', (
     ['text data', eventRecord({datacontenttype: 'text/plain', data: bytes('line one\nline two')})],
     ['binary data', eventRecord({datacontenttype: 'application/octet-stream', data: new Uint8Array([0, 255, 10, 13])})],
     ['no data', eventRecord({})],
-    ['a routed record', {kind: 'routed', ...ref, matched: ['shop/t1'], notMatched: [], seq: 4, at: '2024-01-02T15:04:05.001Z'}],
+    ['an event routed to a trigger', eventRecord({}, {matched: ['shop/t1'], notMatched: []})],
+    ['a settled record', {kind: 'settled', ...ref, outcomes: {'shop/t1': 'delivered'}, seq: 4, at: '2024-01-02T15:04:05.001Z'}],
   ]
 
   it.each(cases)('%s: one line holding exactly what activityToJson gives', (_, record) => {

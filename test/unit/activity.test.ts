@@ -2,8 +2,8 @@ import {describe, expect, it} from 'vitest'
 import {selectsActivity, type ActivityBody} from '../../src/core/activity.js'
 
 const ref = {arrival: 1, id: 'e1', type: 'com.example.order', source: '/shop'}
-const onBroker = {kind: 'routed', broker: 'shop/default', ...ref, matched: [], notMatched: []} as unknown as ActivityBody
-const onChannel = {kind: 'routed', channel: 'shop/orders', ...ref, matched: [], notMatched: []} as unknown as ActivityBody
+const onBroker = {kind: 'settled', broker: 'shop/default', ...ref, outcomes: {}} as unknown as ActivityBody
+const onChannel = {kind: 'settled', channel: 'shop/orders', ...ref, outcomes: {}} as unknown as ActivityBody
 const rejected = {kind: 'rejected', broker: 'shop/default', status: 400, error: 'bad', via: 'ingress'} as ActivityBody
 
 describe('kne tail selection', () => {
