@@ -5,6 +5,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {activityJsonLine, rejectedRecord, type Activity} from '../core/activity.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
+import {retainedBody} from './body-slab.js'
 import {explainArrival} from './explain.js'
 import {passThroughHeaders} from './headers.js'
 import type {Mesh} from './mesh.js'
@@ -204,7 +205,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
       size += chunk.length
       if (size <= MAX_BODY_BYTES) chunks.push(chunk)
     })
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : retainedBody(chunks, size)))
     req.on('error', reject)
   })
 }
