@@ -109,12 +109,34 @@ function policyFor(delivery: DeliverySpec | undefined): RetryPolicy {
   return policy
 }
 
-export async function deliver(req: DeliveryRequest, ctx: DispatchContext): Promise<DeliveryResult> {
+/**
+ * Delivers an event to a trigger's or a subscription's subscriber. The usual case, an HTTP subscriber that
+ * answers the first attempt with an empty 2xx, takes a short path: one request and its two records, without
+ * the promises of the retry, reply and dead-letter machinery, which everything else goes through.
+ */
+export function deliver(req: DeliveryRequest, ctx: DispatchContext): Promise<DeliveryResult> {
+  const {route} = req
+  const url = route.subscriberUri
+  if (url === undefined || req.addresses.has(url)) return deliverInFull(req, ctx, undefined)
+  const policy = policyFor(route.delivery)
+  if (stopReason(ctx, req, req.deadline ?? Number.POSITIVE_INFINITY) !== undefined) return deliverInFull(req, ctx, undefined)
+  const {subscriber} = requestHeaders(req.headers, route.namespace)
+  return ctx.sender.post(url, encoded(req.event, encodingFor(route)), subscriber, policy.timeoutMs, req.signal).then((first) => {
+    if (isSuccess(first.status) && first.body.length === 0 && first.headers['ce-specversion'] === undefined) {
+      recordAttempt(ctx, req, 'subscriber', url, 1, first)
+      return finish(ctx, req, {outcome: 'delivered', status: first.status})
+    }
+    return deliverInFull(req, ctx, first)
+  })
+}
+
+/** Every other delivery; `first` is the first attempt's answer when the short path already sent it. */
+async function deliverInFull(req: DeliveryRequest, ctx: DispatchContext, first: SendResult | undefined): Promise<DeliveryResult> {
   const {route} = req
   const policy = policyFor(route.delivery)
   const deadline = req.deadline ?? ctx.clock.now() + FANOUT_TIMEOUT_MS
   // Kn-Namespace goes on subscriber, reply and dead-letter requests; Prefer: reply only to the subscriber (semantics §1.4)
-  const baseHeaders = {...req.headers, 'kn-namespace': route.namespace}
+  const {base: baseHeaders, subscriber: subscriberHeaders} = requestHeaders(req.headers, route.namespace)
   let failure: Failure
   if (route.subscriberUri === undefined) {
     // Knative would not call a subscriber it cannot resolve; kne fails the delivery at once, with the reason.
@@ -124,7 +146,7 @@ export async function deliver(req: DeliveryRequest, ctx: DispatchContext): Promi
   } else {
     const url = route.subscriberUri
     const sent = await attempt(ctx, req, policy, deadline, 'subscriber', url,
-      () => send(ctx, req, policy, url, req.addresses.get(url), req.event, {...baseHeaders, prefer: 'reply'}, 'subscriber', encodingFor(route)))
+      () => send(ctx, req, policy, url, req.addresses.get(url), req.event, subscriberHeaders, 'subscriber', encodingFor(route)), first)
     if ('response' in sent) {
       const result = 'broker' in req
         ? await readFilterAnswer(req, ctx, policy, deadline, sent.response, baseHeaders)
@@ -138,21 +160,41 @@ export async function deliver(req: DeliveryRequest, ctx: DispatchContext): Promi
   return finish(ctx, req, await deadLetter(req, ctx, policy, deadline, failure, baseHeaders))
 }
 
+// Every delivery of a fan-out carries the same pass-through headers to the same namespace: build them once.
+let headersFrom: Record<string, string> | undefined
+let headersNamespace: string | undefined
+let lastHeaders: {base: Record<string, string>; subscriber: Record<string, string>} | undefined
+
+/** Headers of the delivery's requests (shared, never changed): Kn-Namespace on all, Prefer: reply only to the subscriber (semantics §1.4). */
+function requestHeaders(passThrough: Record<string, string>, namespace: string): {base: Record<string, string>; subscriber: Record<string, string>} {
+  if (passThrough !== headersFrom || namespace !== headersNamespace || lastHeaders === undefined) {
+    const base = {...passThrough, 'kn-namespace': namespace}
+    lastHeaders = {base, subscriber: {...base, prefer: 'reply'}}
+    headersFrom = passThrough
+    headersNamespace = namespace
+  }
+  return lastHeaders
+}
+
 /**
  * Sends with retries (Knative's DoWithRetries): retryable failures wait and try again until the attempts
  * run out. Returns the successful (2xx) response or the last failure.
  */
 async function attempt(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, deadline: number, target: DeliveryTarget,
-  url: string, sendOnce: () => Promise<SendResult>): Promise<{response: SendResult} | {failure: Failure}> {
+  url: string, sendOnce: () => Promise<SendResult>, first?: SendResult): Promise<{response: SendResult} | {failure: Failure}> {
   for (let n = 1; ; n++) {
-    const stopped = stopReason(ctx, req, deadline)
-    if (stopped) return {failure: {url, last: {error: stopped}, error: stopped, final: true}}
-    const response = await sendOnce()
+    let response: SendResult
+    if (n === 1 && first !== undefined) {
+      response = first
+    } else {
+      const stopped = stopReason(ctx, req, deadline)
+      if (stopped) return {failure: {url, last: {error: stopped}, error: stopped, final: true}}
+      response = await sendOnce()
+    }
     const ok = isSuccess(response.status)
     const cut = ok ? undefined : stopReason(ctx, req, deadline)
     const retry = !ok && !cut && n < policy.maxAttempts && isRetryable(response.status)
-    const retryAfter = response.retryAfter ?? headerValue(response.headers, 'retry-after')
-    const wait = retry ? policy.delayBeforeRetry(n, response.status, retryAfter, ctx.clock.now()) : undefined
+    const wait = retry ? policy.delayBeforeRetry(n, response.status, response.retryAfter ?? headerValue(response.headers, 'retry-after'), ctx.clock.now()) : undefined
     recordAttempt(ctx, req, target, url, n, cut ? {...response, error: cut} : response, wait)
     if (ok) return {response}
     const error = cut ?? response.error ?? `HTTP ${response.status}`
@@ -178,7 +220,7 @@ function stopReason(ctx: DispatchContext, req: DeliveryRequest, deadline: number
 function send(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, url: string, local: MeshAddressable | undefined,
   event: CloudEvent, headers: Record<string, string>, target: DeliveryTarget, mode: Exclude<ContentMode, 'batch'>): Promise<SendResult> {
   if (local === undefined) {
-    return ctx.sender.post(url, encoded(event, mode), headers, {timeoutMs: policy.timeoutMs, signal: req.signal})
+    return ctx.sender.post(url, encoded(event, mode), headers, policy.timeoutMs, req.signal)
   }
   const sender: Sender = {arrival: req.ref.arrival, ...subscriberOf(req.route)}
   const hops = req.hops + 1

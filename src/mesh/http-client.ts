@@ -29,13 +29,6 @@ interface Target {
 /** Targets kept at most; past that the cache is cleared (URLs come from configuration, so this is rare). */
 const MAX_TARGETS = 10_000
 
-export interface PostOptions {
-  /** Gives up on the request after this many ms (the delivery's `timeout`). */
-  timeoutMs?: number
-  /** Gives up on the request when aborted. */
-  signal?: AbortLike
-}
-
 export class HttpSender {
   private readonly pools = new Map<string, Pool>()
   private readonly targets = new Map<string, Target>()
@@ -55,10 +48,13 @@ export class HttpSender {
     return target
   }
 
-  /** POSTs a message; never rejects: a transport failure is the result's `error`. */
-  post(url: string, message: EncodedMessage, extraHeaders: Record<string, string>, options: PostOptions = {}): Promise<PostResult> {
+  /**
+   * POSTs a message; never rejects: a transport failure is the result's `error`. Gives up after `timeoutMs`
+   * (the delivery's `timeout`) or when `signal` is aborted.
+   */
+  post(url: string, message: EncodedMessage, extraHeaders: Record<string, string>, timeoutMs?: number, signal?: AbortLike): Promise<PostResult> {
     return new Promise((resolve) => {
-      const exchange = new Exchange(resolve, options.timeoutMs, options.signal)
+      const exchange = new Exchange(resolve, timeoutMs, signal)
       if (exchange.done) return
       let target: Target
       try {

@@ -3,6 +3,7 @@
 import type {CloudEvent} from '../../core/cloudevent.js'
 import {encodeBinary} from '../../core/codec/http.js'
 import {isAck, isSenderRetriable, senderBackoffMs, type SenderRetry} from '../../core/sources/sender.js'
+import type {AbortLike} from '../cancellation.js'
 import type {Clock} from '../clock.js'
 import type {HttpSender} from '../http-client.js'
 
@@ -15,11 +16,11 @@ export interface SendOutcome {
   attempts: number
 }
 
-export async function sendEvent(deps: {sender: HttpSender; clock: Clock; signal: AbortSignal}, url: string, event: CloudEvent,
+export async function sendEvent(deps: {sender: HttpSender; clock: Clock; signal: AbortLike}, url: string, event: CloudEvent,
   policy: SenderRetry): Promise<SendOutcome> {
   const message = encodeBinary(event)
   for (let attempt = 1; ; attempt++) {
-    const result = await deps.sender.post(url, message, {}, {signal: deps.signal})
+    const result = await deps.sender.post(url, message, {}, undefined, deps.signal)
     if (isAck(result.status)) return {ok: true, status: result.status, attempts: attempt}
     const error = result.error ?? `HTTP ${result.status}${result.body.length > 0 ? `: ${result.body.toString('utf8', 0, 200)}` : ''}`
     if (deps.signal.aborted || attempt > policy.retries || !isSenderRetriable(result.status)) {
