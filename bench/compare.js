@@ -4,7 +4,8 @@
 //   npx tsc -p tsconfig.build.json --outDir bench/results/kne-a      # before (inside the repo: imports need node_modules/)
 //   npx tsc -p tsconfig.build.json --outDir bench/results/kne-b      # after
 //   node bench/compare.js bench/results/kne-a bench/results/kne-b [--triggers N] [--match K] [--tail STREAMS] [--samples 3] [--max-background 12]
-// --match K: K of the N triggers match (fan-out to K); --profile DIR: a CPU profile of every kne process into DIR/<build>/.
+// --match K: K of the N triggers match (fan-out to K); --rate R: an async broker offered R events/s (open loop);
+// --profile DIR: a CPU profile of every kne process into DIR/<build>/.
 import {basename, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 import {detectPlacement} from './lib/procs.js'
@@ -20,6 +21,7 @@ const {values, positionals} = parseArgs({
     triggers: {type: 'string', default: '1'},
     match: {type: 'string'},
     profile: {type: 'string'},
+    rate: {type: 'string'},
     tail: {type: 'string', default: '0'},
   },
 })
@@ -38,12 +40,15 @@ for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.va
     if (samples.get(dist).length >= wanted) continue
     const driver = await startDriver(placement)
     const profileDir = values.profile === undefined ? undefined : resolve(values.profile, basename(dist))
-    const spec = {kind: 'kne', async: false, triggers: Number(values.triggers), match: Number(values.match ?? 1), dist}
+    // --rate R: an asynchronous broker at a fixed offered rate (open loop) instead of a sync one at saturation
+    const rate = values.rate === undefined ? undefined : Number(values.rate)
+    const spec = {kind: 'kne', async: rate !== undefined, triggers: Number(values.triggers), match: Number(values.match ?? 1), dist}
     const sut = await startSystem(placement, spec, driver.sinkUrl, {profileDir})
     const readers = Number(values.tail) > 0 ? await startTailReaders(placement, sut.url, Number(values.tail)) : undefined
     try {
       const pids = [sut.pid, ...(readers ? [readers.pid] : [])]
-      const r = await driver.run({target: sut.target, mode: 'closed', conns: 16, perEvent: Number(values.match ?? 1), warmupMs: 3000, measureMs: 3000, drainMs: 2000, pids})
+      const load = rate === undefined ? {mode: 'closed', conns: 16} : {mode: 'open', rate, conns: 32}
+      const r = await driver.run({target: sut.target, ...load, perEvent: Number(values.match ?? 1), warmupMs: 3000, measureMs: 3000, drainMs: 2000, pids})
       const clean = r.cpu && r.cpu.backgroundPct <= maxBackground && r.cpu.driverPct <= 85
       const usPerRequest = r.cpu ? (r.cpu.processesPct[0] * 10_000) / r.ackRate : undefined
       process.stderr.write(`${dist}: ${r.ackRate} req/s (${r.deliveryRate} deliveries/s), ${usPerRequest?.toFixed(0)} µs/req, background ${r.cpu?.backgroundPct} %${clean ? '' : ' (rejected)'}\n`)
