@@ -49,12 +49,17 @@ export type Activity = ActivityBody & {seq: number; at: string}
 
 // Record builders. Each writes every field of its kind in one literal, seq and at included (the journal
 // stamps them): V8 then keeps all of them inside the object, where fields added later would go to a side
-// store. Five records per event made that the larger part of a retained event's memory. Absent fields are
-// undefined, which JSON leaves out.
+// store. The records of an event are most of what a retained event costs, so the usual case (a broker's
+// event from a producer, its trigger's first attempt answered) has a literal of its own without the
+// fields it leaves empty. Elsewhere absent fields are undefined, which JSON leaves out.
 const NO_TRIGGERS: string[] = Object.freeze([]) as unknown as string[]
 
 export function eventRecord(ref: EventRef, via: 'ingress' | 'reply', replyTo: Sender | undefined,
   from: (Sender & {target: Exclude<DeliveryTarget, 'reply'>}) | undefined, routing: Routing | undefined, event: CloudEvent): Activity {
+  if (ref.channel === undefined && replyTo === undefined && from === undefined && routing !== undefined) {
+    return {kind: 'event', broker: ref.broker, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
+      via, matched: routing.matched, notMatched: routing.notMatched, event, seq: 0, at: ''}
+  }
   return {kind: 'event', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
     via, replyTo, from, matched: routing?.matched, notMatched: routing?.notMatched, event, seq: 0, at: ''}
 }
@@ -76,17 +81,28 @@ export function rejectedRecord(where: {broker?: string; channel?: string}, statu
 
 export function attemptRecord(ref: EventRef, who: Subscriber, target: DeliveryTarget, url: string, attempt: number,
   status: number | undefined, error: string | undefined, durationMs: number, nextDelayMs: number | undefined): Activity {
+  if (ref.channel === undefined && who.trigger !== undefined && error === undefined && nextDelayMs === undefined) {
+    return {kind: 'attempt', broker: ref.broker, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
+      trigger: who.trigger, target, url, attempt, status, durationMs, seq: 0, at: ''}
+  }
   return {kind: 'attempt', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
     trigger: who.trigger, subscription: who.subscription, target, url, attempt, status, error, durationMs, nextDelayMs, seq: 0, at: ''} as Activity
 }
 
 export function outcomeRecord(ref: EventRef, who: Subscriber, result: {outcome: Outcome; status?: number; error?: string; replyArrival?: number; replyDropped?: true}): Activity {
+  if (ref.channel === undefined && who.trigger !== undefined && result.error === undefined && result.replyArrival === undefined && result.replyDropped === undefined) {
+    return {kind: 'outcome', broker: ref.broker, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
+      trigger: who.trigger, outcome: result.outcome, status: result.status, seq: 0, at: ''}
+  }
   return {kind: 'outcome', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
     trigger: who.trigger, subscription: who.subscription, outcome: result.outcome, status: result.status, error: result.error,
     replyArrival: result.replyArrival, replyDropped: result.replyDropped, seq: 0, at: ''} as Activity
 }
 
 export function settledRecord(ref: EventRef, outcomes: Record<string, Outcome>): Activity {
+  if (ref.channel === undefined) {
+    return {kind: 'settled', broker: ref.broker, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source, outcomes, seq: 0, at: ''}
+  }
   return {kind: 'settled', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
     outcomes, seq: 0, at: ''}
 }
