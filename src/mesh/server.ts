@@ -55,7 +55,7 @@ async function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerRespon
   const body = await readBody(req)
   if (body === undefined) return ingressJson(res, 413, {error: `request body exceeds ${MAX_BODY_BYTES} bytes`})
   const decoded = decodeHttpMessage(req.headers, body)
-  const brokerKey = `${decodeURIComponentSafe(parts[1]!)}/${decodeURIComponentSafe(parts[2]!)}`
+  const brokerKey = brokerKeyOf(url, parts)
   const broker = mesh.topology.brokers.get(brokerKey)
   if (!decoded.ok) {
     mesh.runtime.recordRejection(broker?.key)
@@ -217,6 +217,18 @@ function ingressJson(res: ServerResponse, status: number, body: unknown, headers
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
   res.writeHead(status, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers}).end(text)
+}
+
+// Producers post to the same few broker paths over and over: decode each path once.
+const brokerKeys = new Map<string, string>()
+
+function brokerKeyOf(url: string, parts: string[]): string {
+  let key = brokerKeys.get(url)
+  if (key === undefined) {
+    if (brokerKeys.size >= 1000) brokerKeys.clear()
+    brokerKeys.set(url, key = `${decodeURIComponentSafe(parts[1]!)}/${decodeURIComponentSafe(parts[2]!)}`)
+  }
+  return key
 }
 
 function decodeURIComponentSafe(text: string): string {
