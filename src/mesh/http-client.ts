@@ -39,7 +39,9 @@ export class HttpSender {
     const parsed = new URL(url)
     let pool = this.pools.get(parsed.origin)
     if (!pool) {
-      pool = new Pool(parsed.origin, {keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256})
+      // at most 100 connections per subscriber origin, as Knative's broker-filter keeps (MaxIdleConnsPerHost,
+      // pkg/broker/filter/filter_handler.go); further requests wait for one instead of opening more sockets
+      pool = new Pool(parsed.origin, {keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 100})
       this.pools.set(parsed.origin, pool)
     }
     if (this.targets.size >= MAX_TARGETS) this.targets.clear()
@@ -63,14 +65,28 @@ export class HttpSender {
         exchange.onError(error as Error)
         return
       }
-      // one flat header list: no merged object per request
-      const headers: string[] = []
-      for (const name in extraHeaders) headers.push(name, extraHeaders[name]!)
-      for (const name in message.headers) headers.push(name, message.headers[name]!)
+      const headers = this.headerList(extraHeaders, message)
       const body = message.body === undefined || typeof message.body === 'string' ? message.body
         : Buffer.isBuffer(message.body) ? message.body : Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength)
       target.pool.dispatch({path: target.path, method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0}, exchange)
     })
+  }
+
+  // one flat header list per request instead of a merged object; a fan-out's requests share one
+  private listFrom: Record<string, string> | undefined
+  private listFor: EncodedMessage | undefined
+  private list: string[] = []
+
+  private headerList(extraHeaders: Record<string, string>, message: EncodedMessage): string[] {
+    if (extraHeaders !== this.listFrom || message !== this.listFor) {
+      const list: string[] = []
+      for (const name in extraHeaders) list.push(name, extraHeaders[name]!)
+      for (const name in message.headers) list.push(name, message.headers[name]!)
+      this.list = list
+      this.listFrom = extraHeaders
+      this.listFor = message
+    }
+    return this.list
   }
 
   async close(): Promise<void> {

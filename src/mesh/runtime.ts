@@ -203,7 +203,9 @@ export class MeshRuntime {
     const counters = route.kind === 'trigger' ? this.triggerCountersFor(route.key) : this.subscriptionCountersFor(route.key)
     counters.matched++
     counters.inFlight++
-    const flight: InFlightDelivery = {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, ...subscriberOf(route)}
+    const flight: InFlightDelivery = route.kind === 'trigger'
+      ? {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, trigger: route.key}
+      : {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, subscription: route.key}
     const cancellation = new Cancellation(deadline)
     if (this.stopReason) cancellation.abort(this.stopReason)
     this.running.set(flight, cancellation)
