@@ -165,6 +165,19 @@ describe('failures without a response', () => {
     expect(data).toMatch(/^dispatch error: .*ECONNREFUSED/)
   })
 
+  it('stops reading an answer past 64 MiB and retries it like a failed request', async () => {
+    const huge = Buffer.alloc(65 * 1024 * 1024, 0x61)
+    const flood = await subscriber((_req, res) => {
+      res.writeHead(200, {'content-type': 'text/plain'}).end(huge)
+    })
+    const mesh = await meshFrom(broker() + trigger('flood', flood.url, {delivery: delivery({retry: 1, backoffDelay: 'PT0.01S'})}))
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(500)
+    const attempts = records(mesh, 'attempt').filter((a) => a.kind === 'attempt' && a.target === 'subscriber')
+    expect(attempts.map((a) => a.kind === 'attempt' && [a.status, a.error])).toEqual([
+      [undefined, 'the answer exceeds 67108864 bytes'], [undefined, 'the answer exceeds 67108864 bytes']])
+    expect(mesh.status().triggers[0]!.counters.failed).toBe(1)
+  })
+
   it('delivers to a flapping subscriber once it recovers, with nothing dead-lettered', async () => {
     const flapping = await subscriber((_req, res, i) => {
       res.writeHead([503, 500, 404, 200][i] ?? 200).end()
