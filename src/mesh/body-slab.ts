@@ -20,7 +20,10 @@ export function retainedBody(chunks: Buffer[], size: number): Buffer {
     slabUsed = 0
   }
   const start = slabUsed
-  for (const chunk of chunks) slabUsed += chunk.copy(slab, slabUsed)
+  for (const chunk of chunks) {
+    slab.set(chunk, slabUsed)
+    slabUsed += chunk.length
+  }
   // 8-byte aligned starts, as Node's own buffer pool keeps them
   slabUsed = (slabUsed + 7) & ~7
   return slab.subarray(start, start + size)

@@ -66,10 +66,12 @@ export function brokerIngress(incoming: CloudEvent, now: number): {event: CloudE
 /** The triggers whose filters pass the event, and the keys of those whose filters do not. */
 export function matchTriggers(broker: BrokerRoute, delivered: CloudEvent): {matched: TriggerRoute[]; notMatched: string[]} {
   const matched: TriggerRoute[] = []
-  const notMatched: string[] = []
-  for (const trigger of broker.index.candidates(delivered)) {
+  let notMatched: string[] | undefined
+  for (const {value: trigger} of broker.index.candidateEntries(delivered)) {
     if (filterDelivers(trigger.filter.evaluate(delivered))) matched.push(trigger)
-    else notMatched.push(trigger.key)
+    else (notMatched ??= []).push(trigger.key)
   }
-  return {matched, notMatched}
+  return {matched, notMatched: notMatched ?? NONE}
 }
+
+const NONE: string[] = Object.freeze([]) as unknown as string[]

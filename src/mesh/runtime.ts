@@ -81,7 +81,9 @@ export class MeshRuntime {
   readonly failures: FailedDelivery[] = []
   /** Deliveries under way, with what cancels each. */
   private readonly running = new Map<InFlightDelivery, Cancellation>()
-  private readonly settling = new Set<Promise<unknown>>()
+  /** Fan-outs under way, and who waits for there to be none (idle). */
+  private settling = 0
+  private idleWaiters: (() => void)[] = []
   private stopReason: Error | undefined
   private sweeper: NodeJS.Timeout | undefined
   /** What every delivery shares; a delivery sends to one of the mesh's own addresses through `publish`. */
@@ -173,11 +175,10 @@ export class MeshRuntime {
     fanOut: () => Promise<{route: TriggerRoute | SubscriptionRoute; result: DeliveryResult}[]>): Promise<IngressAnswer> {
     counters.accepted++
     counters.pending++
-    const tracked = fanOut().finally(() => {
-      this.settling.delete(tracked)
-      counters.pending--
-    })
-    this.settling.add(tracked)
+    this.settling++
+    const tracked = fanOut()
+    // both outcomes end the fan-out; a rejection (a bug) is still the caller's to see when synchronous
+    tracked.then(() => this.settled(counters), () => this.settled(counters))
     if (async) return {status: 202, arrival: ref.arrival}
     const results = await tracked
     if (results.every(({result}) => result.outcome !== 'failed')) return {status: 202, arrival: ref.arrival}
@@ -188,11 +189,20 @@ export class MeshRuntime {
     return {status: 500, arrival: ref.arrival, error: `delivery failed for ${names.join(', ')}`, failed}
   }
 
+  private settled(counters: IngressCounters): void {
+    counters.pending--
+    if (--this.settling > 0) return
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
   /** Delivers to every route in parallel, each with its own cancellation, all within one 15-minute window. */
   private async fanOut<R extends TriggerRoute | SubscriptionRoute>(ref: EventRef, routes: readonly R[],
     deliverOne: (route: R, signal: Cancellation, deadline: number) => Promise<DeliveryResult>): Promise<{route: R; result: DeliveryResult}[]> {
     const deadline = this.options.now() + FANOUT_TIMEOUT_MS
-    const results = await Promise.all(routes.map((route) => this.deliverCounted(ref, route, deadline, deliverOne)))
+    const results = routes.length === 1 ? [await this.deliverCounted(ref, routes[0]!, deadline, deliverOne)]
+      : await Promise.all(routes.map((route) => this.deliverCounted(ref, route, deadline, deliverOne)))
     this.options.journal.append(settledRecord(ref, outcomesOf(results)))
     return results
   }
@@ -222,8 +232,9 @@ export class MeshRuntime {
   }
 
   /** Resolves when every fan-out in progress has settled (callers race it with a drain timeout). */
-  async idle(): Promise<void> {
-    while (this.settling.size > 0) await Promise.allSettled([...this.settling])
+  idle(): Promise<void> {
+    if (this.settling === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
   /** Gives up on every delivery under way and any started later: each ends `failed` with this reason. */
