@@ -5,7 +5,7 @@
 //   npx tsc -p tsconfig.build.json --outDir bench/results/kne-b      # after
 //   node bench/compare.js bench/results/kne-a bench/results/kne-b [--triggers N] [--match K] [--tail STREAMS] [--samples 3] [--max-background 12]
 // --match K: K of the N triggers match (fan-out to K); --rate R: an async broker offered R events/s (open loop);
-// --profile DIR: a CPU profile of every kne process into DIR/<build>/.
+// --history N: the history bound (records); --node-flag F (repeatable): a node flag for the kne process; --profile DIR: a CPU profile of every kne process into DIR/<build>/.
 import {basename, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 import {detectPlacement} from './lib/procs.js'
@@ -22,6 +22,8 @@ const {values, positionals} = parseArgs({
     match: {type: 'string'},
     profile: {type: 'string'},
     rate: {type: 'string'},
+    history: {type: 'string'},
+    'node-flag': {type: 'string', multiple: true},
     tail: {type: 'string', default: '0'},
   },
 })
@@ -42,7 +44,8 @@ for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.va
     const profileDir = values.profile === undefined ? undefined : resolve(values.profile, basename(dist))
     // --rate R: an asynchronous broker at a fixed offered rate (open loop) instead of a sync one at saturation
     const rate = values.rate === undefined ? undefined : Number(values.rate)
-    const spec = {kind: 'kne', async: rate !== undefined, triggers: Number(values.triggers), match: Number(values.match ?? 1), dist}
+    const spec = {kind: 'kne', async: rate !== undefined, triggers: Number(values.triggers), match: Number(values.match ?? 1), dist,
+      historyLimit: values.history === undefined ? undefined : Number(values.history), nodeFlags: values['node-flag'] ?? []}
     const sut = await startSystem(placement, spec, driver.sinkUrl, {profileDir})
     const readers = Number(values.tail) > 0 ? await startTailReaders(placement, sut.url, Number(values.tail)) : undefined
     try {

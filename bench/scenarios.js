@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url'
 import {wrap} from './lib/procs.js'
 import {median, round2} from './lib/stats.js'
 import {machineCpu, peakRss, processCpu} from './lib/sys.js'
-import {startSystem, startTailReaders} from './lib/systems.js'
+import {KNE_NODE_FLAGS, startSystem, startTailReaders} from './lib/systems.js'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const MiB = 1024 * 1024
@@ -344,9 +344,10 @@ id: 'memory',
       const node = process.execPath
       const commands = {
         bare: [node, '-e', '0'],
-        version: [node, 'bin/run.js', '--version'],
-        ...(withManifest.bin ? {versionManifest: [node, withManifest.bin, '--version']} : {}),
-        send: [node, 'bin/run.js', 'send', '--type', 'dev.kne.bench.match', '--source', '/bench/cli', '--data', '{"n":1}'],
+        // as installed: with the flags of bin/run.js's shebang
+        version: [node, ...KNE_NODE_FLAGS, 'bin/run.js', '--version'],
+        ...(withManifest.bin ? {versionManifest: [node, ...KNE_NODE_FLAGS, withManifest.bin, '--version']} : {}),
+        send: [node, ...KNE_NODE_FLAGS, 'bin/run.js', 'send', '--type', 'dev.kne.bench.match', '--source', '/bench/cli', '--data', '{"n":1}'],
         importOclif: [node, '--input-type=module', '-e', 'await import("@oclif/core")'],
         importRegistry: [node, '--input-type=module', '-e', 'await import("./dist/command-registry.js")'],
         importSend: [node, '--input-type=module', '-e', 'await import("./dist/commands/send.js")'],

@@ -1,6 +1,6 @@
 // The processes of a benchmark run: the driver (sender + subscriber sink), the system under test (the relay
 // baseline or kne) and helper clients (tail streams).
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -10,6 +10,12 @@ import {nextMessage, startNode, stopChild} from './procs.js'
 
 const BENCH = fileURLToPath(new URL('..', import.meta.url))
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
+
+/**
+ * The node flags kne runs with: those of bin/run.js's shebang (`kne dev` as installed). The relay gets none;
+ * it measured the same with them (bench/notes.md), since nothing it allocates outlives a request.
+ */
+export const KNE_NODE_FLAGS = readFileSync(join(REPO, 'bin', 'run.js'), 'utf8').split('\n', 1)[0].split(/\s+/).filter((word) => word.startsWith('--'))
 
 export async function startDriver(placement) {
   const child = startNode(placement, 'driver', join(BENCH, 'driver.js'))
@@ -31,7 +37,7 @@ export async function startDriver(placement) {
  * delivery, historyLimit}. `options.sut` picks how kne runs: 'lib' (library API) or 'dev' (the built `kne dev`).
  */
 export async function startSystem(placement, spec, sinkUrl, options = {}) {
-  const nodeFlags = [...(spec.nodeFlags ?? [])]
+  const nodeFlags = [...(spec.kind === 'kne' ? KNE_NODE_FLAGS : []), ...(spec.nodeFlags ?? [])]
   if (options.profileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`)
   if (spec.kind === 'relay') {
     const child = startNode(placement, 'sut', join(BENCH, 'relay.js'), [], {
