@@ -54,7 +54,9 @@ function stepVerdict(result) {
 /**
  * The knee: the highest offered rate (events/s) a system sustains open-loop. Steps up from 1,000 ev/s by
  * `rampFactor` until a step fails, then bisects between the last pass and the first failure. A fresh
- * system is started after a failure, so a backlog never spills into the next step.
+ * system is started after a failure, so a backlog never spills into the next step; it is first warmed up
+ * at the last rate that passed (not measured), as the steps before had warmed the first one: started cold
+ * at a rate near its limit, a system builds a backlog while its JIT warms up and fails on that instead.
  */
 async function findKnee(ctx, label, spec, {overload = false} = {}) {
   const {step, rampFactor, bisect, maxRate} = ctx.profile
@@ -93,6 +95,10 @@ async function findKnee(ctx, label, spec, {overload = false} = {}) {
       if (!steps.at(-1).pass) {
         await sut.stop()
         await start()
+        if (pass > 0) {
+          await ctx.driver.run({target: sut.target, mode: 'open', rate: pass, conns: 32, ...step, warmupMs: step.firstWarmupMs, measureMs: 1000, pids: [sut.pid]})
+          warm = true
+        }
       }
       if (await runStep(rate)) pass = rate
       else fail = rate
