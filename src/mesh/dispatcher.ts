@@ -122,7 +122,10 @@ export function deliver(req: DeliveryRequest, ctx: DispatchContext): Promise<Del
   if (stopReason(ctx, req, req.deadline ?? Number.POSITIVE_INFINITY) !== undefined) return deliverInFull(req, ctx, undefined)
   const {subscriber} = requestHeaders(req.headers, route.namespace)
   return ctx.sender.post(url, encoded(req.event, encodingFor(route)), subscriber, policy.timeoutMs, req.signal).then((first) => {
-    if (isSuccess(first.status) && first.body.length === 0 && first.headers['ce-specversion'] === undefined) {
+    // an empty answer without ce-specversion is no event for broker-filter; a channel reads a structured
+    // Content-Type as an event even then (an invalid one), so its answer must have none
+    if (isSuccess(first.status) && first.body.length === 0 && first.headers['ce-specversion'] === undefined
+      && ('broker' in req || first.headers['content-type'] === undefined)) {
       recordAttempt(ctx, req, 'subscriber', url, 1, first)
       return finish(ctx, req, {outcome: 'delivered', status: first.status})
     }

@@ -113,6 +113,20 @@ describe('what a subscriber answers', () => {
     expect(records(mesh, 'outcome')).toEqual([expect.objectContaining({subscription: 'default/chatty', outcome: 'delivered', status: 200})])
   })
 
+  it('treats an empty structured-mode answer as an invalid reply (400, dead-lettered), not as no reply', async () => {
+    const dls = await subscriber()
+    const replies = await subscriber()
+    const empty = await subscriber(answer(200, '', {'content-type': 'application/cloudevents+json'}))
+    const mesh = await meshFrom(channel('pipe')
+      + subscription('s', 'pipe', empty.url, `  reply:\n    uri: ${replies.url}\n  delivery:\n    deadLetterSink:\n      uri: ${dls.url}\n`))
+    expect((await post(`${mesh.url}/channels/default/pipe`, binaryHeaders('com.example.a'))).status).toBe(202)
+    await mesh.idle()
+    expect(replies.received).toHaveLength(0)
+    expect(dls.received).toHaveLength(1)
+    expect(dls.received[0]!.headers['ce-knativeerrorcode']).toBe('400')
+    expect(records(mesh, 'outcome')).toEqual([expect.objectContaining({subscription: 'default/s', outcome: 'dead-lettered'})])
+  })
+
   it('dead-letters the original event when the reply is refused, with the reply\'s URL as knativeerrordest', async () => {
     const dls = await subscriber()
     const refusing = await subscriber(answer(400, 'no'))
