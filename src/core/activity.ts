@@ -56,23 +56,21 @@ const NO_TRIGGERS: string[] = Object.freeze([]) as unknown as string[]
 
 export function eventRecord(ref: EventRef, via: 'ingress' | 'reply', replyTo: Sender | undefined,
   from: (Sender & {target: Exclude<DeliveryTarget, 'reply'>}) | undefined, routing: Routing | undefined, event: CloudEvent): Activity {
+  // the empty list is shared, so that a record does not own one
+  const matched = routing === undefined ? undefined : routing.matched.length === 0 ? NO_TRIGGERS : routing.matched
+  const notMatched = routing === undefined ? undefined : routing.notMatched.length === 0 ? NO_TRIGGERS : routing.notMatched
   if (ref.channel === undefined && replyTo === undefined && from === undefined && routing !== undefined) {
     return {kind: 'event', broker: ref.broker, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-      via, matched: routing.matched, notMatched: routing.notMatched, event, seq: 0, at: ''}
+      via, matched, notMatched, event, seq: 0, at: ''}
   }
   return {kind: 'event', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-    via, replyTo, from, matched: routing?.matched, notMatched: routing?.notMatched, event, seq: 0, at: ''}
+    via, replyTo, from, matched, notMatched, event, seq: 0, at: ''}
 }
 
 /** Trigger keys of a broker's routing decision, as records carry them. */
 export interface Routing {
   matched: string[]
   notMatched: string[]
-}
-
-/** A routing's key lists for records: the empty list shared, so that a record does not own one. */
-export function routing(matched: string[], notMatched: string[]): Routing {
-  return {matched: matched.length === 0 ? NO_TRIGGERS : matched, notMatched: notMatched.length === 0 ? NO_TRIGGERS : notMatched}
 }
 
 export function rejectedRecord(where: {broker?: string; channel?: string}, status: number, error: string, via: 'ingress' | 'reply'): Activity {

@@ -103,6 +103,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private abortRequest: ((reason?: Error) => void) | undefined = undefined
   private status: number | undefined = undefined
   private headers = NO_HEADERS
+  private rawHeaders: Buffer[] | string[] | undefined = undefined
   private chunks: Buffer[] | undefined = undefined
   private size = 0
   private timer: NodeJS.Timeout | undefined = undefined
@@ -125,7 +126,12 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
     this.status = statusCode
-    if (rawHeaders !== null && rawHeaders.length > 0) this.headers = util.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>
+    // The usual answer (2xx, no body, no ce- headers) is read by its status alone: its headers are parsed
+    // only when a reader could need them (an event in the answer, Retry-After, pass-through headers of a reply).
+    if (rawHeaders !== null && rawHeaders.length > 0) {
+      if (statusCode < 200 || statusCode >= 300 || hasEventHeader(rawHeaders)) this.headers = util.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>
+      else this.rawHeaders = rawHeaders
+    }
     return true
   }
 
@@ -143,6 +149,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onComplete(): void {
     if (this.done) return
     const {chunks} = this
+    if (chunks !== undefined && this.rawHeaders !== undefined) this.headers = util.parseHeaders(this.rawHeaders) as Record<string, string | string[] | undefined>
     const body = chunks === undefined ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     this.settle({status: this.status, headers: this.headers, body, durationMs: performance.now() - this.started})
   }
@@ -168,6 +175,21 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort)
     this.resolve(result)
   }
+}
+
+/**
+ * Whether an answer's headers may say it carries an event: a `ce-` header or a Content-Type (any case;
+ * a structured-mode Content-Type with an empty body is an invalid reply, not no reply).
+ */
+function hasEventHeader(rawHeaders: Buffer[] | string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const raw = rawHeaders[i]!
+    const name = typeof raw === 'string' ? raw : raw.length === 12 || (raw.length > 3 && raw[2] === 0x2d) ? raw.toString('latin1') : undefined
+    if (name === undefined) continue
+    const lower = name.toLowerCase()
+    if (lower.startsWith('ce-') || lower === 'content-type') return true
+  }
+  return false
 }
 
 function describeTransportError(error: unknown): string {

@@ -2,7 +2,7 @@
 // that gets it (a broker's matching triggers, all of a channel's subscriptions), answering after every
 // delivery finished (Knative's default synchronous in-memory channel) or at once (the opt-in async
 // handler), with counters, deliveries in flight, the 15-minute fan-out limit and a drain.
-import {eventRecord, rejectedRecord, routing, settledRecord, type EventRef, type Outcome, type Routing, type Subscriber} from '../core/activity.js'
+import {eventRecord, rejectedRecord, settledRecord, type EventRef, type Outcome, type Routing, type Subscriber} from '../core/activity.js'
 import {afterBinaryHop, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
 import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
@@ -118,7 +118,7 @@ export class MeshRuntime {
     if (refused) return refused
     const {delivered} = ingress
     const {matched, notMatched} = matchTriggers(broker, delivered)
-    const ref = this.arrive('broker', broker.key, ingress.event, via, origin, routing(matchedKeys(matched), notMatched))
+    const ref = this.arrive('broker', broker.key, ingress.event, via, origin, {matched: matchedKeys(matched), notMatched})
     const hops = origin.hops ?? 0
     return this.settle(counters, broker.async, ref, () => this.fanOut(ref, matched, (trigger, signal, deadline) =>
       deliver({ref, route: trigger, broker, ttl: ingress.ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal}, this.dispatch)))
