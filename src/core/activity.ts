@@ -52,7 +52,8 @@ export type Activity = ActivityBody & {seq: number; at: string}
 // store. The records of an event are most of what a retained event costs, so the usual case (a broker's
 // event from a producer, its trigger's first attempt answered) has a literal of its own without the
 // fields it leaves empty. Elsewhere absent fields are undefined, which JSON leaves out.
-const NO_TRIGGERS: string[] = Object.freeze([]) as unknown as string[]
+/** The empty list of trigger keys, shared (frozen) so that records and routings do not each own one. */
+export const NO_TRIGGERS: string[] = Object.freeze([]) as unknown as string[]
 
 export function eventRecord(ref: EventRef, via: 'ingress' | 'reply', replyTo: Sender | undefined,
   from: (Sender & {target: Exclude<DeliveryTarget, 'reply'>}) | undefined, routing: Routing | undefined, event: CloudEvent): Activity {

@@ -1,6 +1,8 @@
 // What a broker adds to the mesh's fan-out: Knative's ingress defaults (TTL, arrival time) and routing
 // through its triggers' filters (semantics §1.2, §2.5, §2.7).
+import {NO_TRIGGERS} from '../core/activity.js'
 import {attributeValue, type CloudEvent, type ExtensionValue} from '../core/cloudevent.js'
+import {isoTime} from '../core/memo.js'
 import {filterDelivers} from '../core/filters/index.js'
 import type {BrokerRoute, TriggerRoute} from '../core/topology.js'
 
@@ -18,18 +20,6 @@ export function nextTtl(event: CloudEvent): number {
   return Math.max(0, Number(text) - 1)
 }
 
-// events of the same millisecond share one arrival-time string (formatting it cost more than the rest of ingress)
-let arrivalStampedAt = Number.NaN
-let arrivalStamp = ''
-
-function arrivalTime(now: number): string {
-  if (now !== arrivalStampedAt) {
-    arrivalStampedAt = now
-    arrivalStamp = new Date(now).toISOString()
-  }
-  return arrivalStamp
-}
-
 /**
  * The event as broker ingress hands it on (every extension a string after the binary hop, the TTL spent,
  * the arrival time set), the same event as triggers' filters and subscribers see it (broker-filter removes
@@ -40,7 +30,7 @@ export function brokerIngress(incoming: CloudEvent, now: number): {event: CloudE
   if (ttl <= 0) {
     return {status: 400, error: `${TTL_EXTENSION} is exhausted: the event has passed through the broker ${MAX_TTL} times (a reply loop?) and is dropped`}
   }
-  const arrival = arrivalTime(now)
+  const arrival = isoTime(now)
   // both extension sets in one pass, in the incoming order (this runs for every event)
   const extensions: Record<string, ExtensionValue> = {}
   const deliveredExtensions: Record<string, ExtensionValue> = {}
@@ -71,7 +61,5 @@ export function matchTriggers(broker: BrokerRoute, delivered: CloudEvent): {matc
     if (filterDelivers(trigger.filter.evaluate(delivered))) matched.push(trigger)
     else (notMatched ??= []).push(trigger.key)
   }
-  return {matched, notMatched: notMatched ?? NONE}
+  return {matched, notMatched: notMatched ?? NO_TRIGGERS}
 }
-
-const NONE: string[] = Object.freeze([]) as unknown as string[]

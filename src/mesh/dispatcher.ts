@@ -9,6 +9,7 @@ import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type Con
 import {deadLetterExtensions, FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS, isRetryable, isSuccess, retryPolicy, type FailedResponse, type RetryPolicy} from '../core/delivery/policy.js'
 import type {AddressMap, BrokerRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import type {DeliverySpec} from '../core/resources/types.js'
+import {rememberLast} from '../core/memo.js'
 import type {AbortLike} from './cancellation.js'
 import type {Clock} from './clock.js'
 import {passThroughHeaders} from './headers.js'
@@ -122,10 +123,7 @@ export function deliver(req: DeliveryRequest, ctx: DispatchContext): Promise<Del
   if (stopReason(ctx, req, req.deadline ?? Number.POSITIVE_INFINITY) !== undefined) return deliverInFull(req, ctx, undefined)
   const {subscriber} = requestHeaders(req.headers, route.namespace)
   return ctx.sender.post(url, encoded(req.event, encodingFor(route)), subscriber, policy.timeoutMs, req.signal).then((first) => {
-    // an empty answer without ce-specversion is no event for broker-filter; a channel reads a structured
-    // Content-Type as an event even then (an invalid one), so its answer must have none
-    if (isSuccess(first.status) && first.body.length === 0 && first.headers['ce-specversion'] === undefined
-      && ('broker' in req || first.headers['content-type'] === undefined)) {
+    if (isSuccess(first.status) && carriesNoEvent(first)) {
       recordAttempt(ctx, req, 'subscriber', url, 1, first)
       return finish(ctx, req, {outcome: 'delivered', status: first.status})
     }
@@ -163,21 +161,12 @@ async function deliverInFull(req: DeliveryRequest, ctx: DispatchContext, first: 
   return finish(ctx, req, await deadLetter(req, ctx, policy, deadline, failure, baseHeaders))
 }
 
-// Every delivery of a fan-out carries the same pass-through headers to the same namespace: build them once.
-let headersFrom: Record<string, string> | undefined
-let headersNamespace: string | undefined
-let lastHeaders: {base: Record<string, string>; subscriber: Record<string, string>} | undefined
-
-/** Headers of the delivery's requests (shared, never changed): Kn-Namespace on all, Prefer: reply only to the subscriber (semantics §1.4). */
-function requestHeaders(passThrough: Record<string, string>, namespace: string): {base: Record<string, string>; subscriber: Record<string, string>} {
-  if (passThrough !== headersFrom || namespace !== headersNamespace || lastHeaders === undefined) {
-    const base = {...passThrough, 'kn-namespace': namespace}
-    lastHeaders = {base, subscriber: {...base, prefer: 'reply'}}
-    headersFrom = passThrough
-    headersNamespace = namespace
-  }
-  return lastHeaders
-}
+/** Headers of a delivery's requests (shared, never changed): Kn-Namespace on all, Prefer: reply only to the subscriber (semantics §1.4). */
+// every delivery of a fan-out carries the same pass-through headers to the same namespace: built once
+const requestHeaders = rememberLast((passThrough: Record<string, string>, namespace: string) => {
+  const base = {...passThrough, 'kn-namespace': namespace}
+  return {base, subscriber: {...base, prefer: 'reply'}}
+})
 
 /**
  * Sends with retries (Knative's DoWithRetries): retryable failures wait and try again until the attempts
@@ -242,19 +231,9 @@ function send(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, u
   })
 }
 
-// A fan-out sends one event to every matched subscriber in the same tick: encode it once for all of them.
-let lastEncodedEvent: CloudEvent | undefined
-let lastEncodedMode: Exclude<ContentMode, 'batch'> | undefined
-let lastEncoded: EncodedMessage | undefined
-
-function encoded(event: CloudEvent, mode: Exclude<ContentMode, 'batch'>): EncodedMessage {
-  if (event !== lastEncodedEvent || mode !== lastEncodedMode) {
-    lastEncoded = mode === 'structured' ? encodeStructured(event) : encodeBinary(event)
-    lastEncodedEvent = event
-    lastEncodedMode = mode
-  }
-  return lastEncoded!
-}
+// a fan-out sends one event to every matched subscriber in the same tick: encoded once for all of them
+const encoded = rememberLast((event: CloudEvent, mode: Exclude<ContentMode, 'batch'>): EncodedMessage =>
+  mode === 'structured' ? encodeStructured(event) : encodeBinary(event))
 
 /**
  * The answer of an in-memory hop, or why the sender stopped waiting: the attempt's timeout or the delivery's
@@ -275,12 +254,18 @@ function waitForAnswer(answer: Promise<PublishAnswer>, timeoutMs: number | undef
   })
 }
 
+/**
+ * An answer nothing can be read from: no body, no ce-specversion, no Content-Type. Both readers below take
+ * it as delivered (a channel reads a structured Content-Type as an event even with an empty body).
+ */
+function carriesNoEvent(response: SendResult): boolean {
+  return response.body.length === 0 && response.headers['ce-specversion'] === undefined && response.headers['content-type'] === undefined
+}
+
 /** broker-filter's reading of a 2xx: empty body ends the delivery, a CloudEvent is a reply, anything else is a 502. */
 async function readFilterAnswer(req: TriggerDelivery, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: SendResult,
   baseHeaders: Record<string, string>): Promise<DeliveryResult | Failure> {
   const url = req.route.subscriberUri!
-  // the usual answer: no body and no event in the headers
-  if (response.body.length === 0 && response.headers['ce-specversion'] === undefined) return {outcome: 'delivered', status: response.status}
   const decoded = decodeHttpMessage(response.headers, response.body)
   if (!decoded.ok) {
     if (response.body.length === 0) return {outcome: 'delivered', status: response.status}

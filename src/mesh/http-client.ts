@@ -4,6 +4,8 @@
 // an abort-signal listener per delivery, which cost more than everything kne does with the event.
 import {Pool, util, type Dispatcher} from 'undici'
 import type {EncodedMessage} from '../core/codec/http.js'
+import {rememberLast} from '../core/memo.js'
+import {MAX_BODY_BYTES} from './bodies.js'
 import type {AbortLike} from './cancellation.js'
 
 export interface PostResult {
@@ -18,8 +20,6 @@ export interface PostResult {
 const EMPTY = Buffer.alloc(0)
 const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({}) as Record<string, string | string[] | undefined>
 
-/** Knative sets no limit on a subscriber's answer; kne stops reading at 64 MiB so that one answer cannot exhaust memory. */
-export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 interface Target {
   pool: Pool
@@ -73,21 +73,12 @@ export class HttpSender {
   }
 
   // one flat header list per request instead of a merged object; a fan-out's requests share one
-  private listFrom: Record<string, string> | undefined
-  private listFor: EncodedMessage | undefined
-  private list: string[] = []
-
-  private headerList(extraHeaders: Record<string, string>, message: EncodedMessage): string[] {
-    if (extraHeaders !== this.listFrom || message !== this.listFor) {
-      const list: string[] = []
-      for (const name in extraHeaders) list.push(name, extraHeaders[name]!)
-      for (const name in message.headers) list.push(name, message.headers[name]!)
-      this.list = list
-      this.listFrom = extraHeaders
-      this.listFor = message
-    }
-    return this.list
-  }
+  private readonly headerList = rememberLast((extraHeaders: Record<string, string>, message: EncodedMessage): string[] => {
+    const list: string[] = []
+    for (const name in extraHeaders) list.push(name, extraHeaders[name]!)
+    for (const name in message.headers) list.push(name, message.headers[name]!)
+    return list
+  })
 
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.destroy()))
@@ -137,8 +128,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     this.size += chunk.length
-    if (this.size > MAX_RESPONSE_BYTES) {
-      this.stop(`the answer exceeds ${MAX_RESPONSE_BYTES} bytes`)
+    if (this.size > MAX_BODY_BYTES) {
+      this.stop(`the answer exceeds ${MAX_BODY_BYTES} bytes`)
       return false
     }
     if (this.chunks === undefined) this.chunks = [chunk]

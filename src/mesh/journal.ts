@@ -1,6 +1,7 @@
 // A bounded in-memory history of activity records with live subscribers. Records are numbered so that a
 // stream can resume from a sequence number and a subscriber can tell it missed nothing.
 import type {Activity} from '../core/activity.js'
+import {isoTime} from '../core/memo.js'
 import type {Clock} from './clock.js'
 
 export type ActivityListener = (record: Activity) => void
@@ -11,8 +12,6 @@ export class Journal {
   private readonly records: (Activity | undefined)[]
   private nextSeq = 1
   private readonly listeners = new Set<ActivityListener>()
-  private stampedAt = Number.NaN
-  private stamp = ''
 
   constructor(private readonly clock: Clock, readonly limit = DEFAULT_HISTORY_LIMIT) {
     this.records = new Array<Activity | undefined>(Math.max(1, limit))
@@ -29,20 +28,10 @@ export class Journal {
    */
   append(record: Activity): Activity {
     record.seq = this.nextSeq++
-    record.at = this.timestamp()
+    record.at = isoTime(this.clock.now())
     this.records[record.seq % this.records.length] = record
     for (const listener of this.listeners) listener(record)
     return record
-  }
-
-  /** ISO time of now; records of the same millisecond share one string (formatting cost more than the rest of an append). */
-  private timestamp(): string {
-    const now = this.clock.now()
-    if (now !== this.stampedAt) {
-      this.stampedAt = now
-      this.stamp = new Date(now).toISOString()
-    }
-    return this.stamp
   }
 
   /** Retained records with seq >= since, oldest first. */

@@ -5,7 +5,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {activityJsonLine, rejectedRecord, type Activity} from '../core/activity.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
-import {retainedBody} from './body-slab.js'
+import {MAX_BODY_BYTES, retainedBody} from './bodies.js'
 import {explainArrival} from './explain.js'
 import {passThroughHeaders} from './headers.js'
 import type {Mesh} from './mesh.js'
@@ -13,8 +13,6 @@ import type {IngressAnswer} from './runtime.js'
 import {sourceControl} from './sources/control.js'
 
 export const CONTROL_PREFIX = '/_kne/'
-/** Knative sets no body limit; kne stops at 64 MiB so that one request cannot exhaust memory. */
-export const MAX_BODY_BYTES = 64 * 1024 * 1024
 /** Broker ingress sends Allow on every response (semantics §1.2). */
 const ALLOW = {Allow: 'POST, OPTIONS'}
 // The common answer as a header list: no per-request setHeader, and a Content-Length so that no chunked
