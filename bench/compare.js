@@ -3,7 +3,7 @@
 // Reports requests/s and CPU µs per request of each build. Use it to measure a change to a hot path:
 //   npx tsc -p tsconfig.build.json --outDir bench/results/kne-a      # before (inside the repo: imports need node_modules/)
 //   npx tsc -p tsconfig.build.json --outDir bench/results/kne-b      # after
-//   node bench/compare.js bench/results/kne-a bench/results/kne-b [--triggers N] [--match K] [--tail STREAMS] [--samples 3] [--max-background 12]
+//   node bench/compare.js bench/results/kne-a bench/results/kne-b [relay] [--triggers N] [--match K] [--tail STREAMS] [--samples 3] [--max-background 12]
 // --match K: K of the N triggers match (fan-out to K); --rate R: an async broker offered R events/s (open loop);
 // --history N: the history bound (records); --node-flag F (repeatable): a node flag for the kne process; --profile DIR: a CPU profile of every kne process into DIR/<build>/.
 import {basename, resolve} from 'node:path'
@@ -44,8 +44,11 @@ for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.va
     const profileDir = values.profile === undefined ? undefined : resolve(values.profile, basename(dist))
     // --rate R: an asynchronous broker at a fixed offered rate (open loop) instead of a sync one at saturation
     const rate = values.rate === undefined ? undefined : Number(values.rate)
-    const spec = {kind: 'kne', async: rate !== undefined, triggers: Number(values.triggers), match: Number(values.match ?? 1), dist,
-      historyLimit: values.history === undefined ? undefined : Number(values.history), nodeFlags: values['node-flag'] ?? []}
+    // the positional `relay` runs the baseline relay in the same mode, for a profile or a GC trace beside kne's
+    const spec = basename(dist) === 'relay'
+      ? {kind: 'relay', mode: rate === undefined ? 'sync' : 'async', triggers: Number(values.triggers), match: Number(values.match ?? 1), nodeFlags: values['node-flag'] ?? []}
+      : {kind: 'kne', async: rate !== undefined, triggers: Number(values.triggers), match: Number(values.match ?? 1), dist,
+          historyLimit: values.history === undefined ? undefined : Number(values.history), nodeFlags: values['node-flag'] ?? []}
     const sut = await startSystem(placement, spec, driver.sinkUrl, {profileDir})
     const readers = Number(values.tail) > 0 ? await startTailReaders(placement, sut.url, Number(values.tail)) : undefined
     try {
@@ -54,7 +57,7 @@ for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.va
       const r = await driver.run({target: sut.target, ...load, perEvent: Number(values.match ?? 1), warmupMs: 3000, measureMs: 3000, drainMs: 2000, pids})
       const clean = r.cpu && r.cpu.backgroundPct <= maxBackground && r.cpu.driverPct <= 85
       const usPerRequest = r.cpu ? (r.cpu.processesPct[0] * 10_000) / r.ackRate : undefined
-      process.stderr.write(`${dist}: ${r.ackRate} req/s (${r.deliveryRate} deliveries/s), ${usPerRequest?.toFixed(0)} µs/req, background ${r.cpu?.backgroundPct} %${clean ? '' : ' (rejected)'}\n`)
+      process.stderr.write(`${dist}: ${r.ackRate} req/s (${r.deliveryRate} deliveries/s), ${usPerRequest?.toFixed(0)} µs/req, e2e p50/p99 ${r.e2eMs?.p50}/${r.e2eMs?.p99} ms, background ${r.cpu?.backgroundPct} %${clean ? '' : ' (rejected)'}\n`)
       if (clean) samples.get(dist).push({rps: r.ackRate, usPerRequest})
     } finally {
       await readers?.stop()
