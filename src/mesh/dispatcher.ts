@@ -79,6 +79,9 @@ export interface DeliveryResult {
   replyDropped?: true
 }
 
+/** How a delivery reports its end, once: its result, or an error (a bug). */
+export type DeliveryCallback = (error: Error | undefined, result?: DeliveryResult) => void
+
 /** Why a delivery (to the subscriber, of the reply, or to the dead-letter sink) did not succeed. */
 interface Failure {
   url: string
@@ -113,22 +116,32 @@ function policyFor(delivery: DeliverySpec | undefined): RetryPolicy {
 /**
  * Delivers an event to a trigger's or a subscription's subscriber. The usual case, an HTTP subscriber that
  * answers the first attempt with an empty 2xx, takes a short path: one request and its two records, without
- * the promises of the retry, reply and dead-letter machinery, which everything else goes through.
+ * the promises of the retry, reply and dead-letter machinery, which everything else goes through. Reports its
+ * end through `done`, once.
  */
-export function deliver(req: DeliveryRequest, ctx: DispatchContext): Promise<DeliveryResult> {
+export function deliver(req: DeliveryRequest, ctx: DispatchContext, done: DeliveryCallback): void {
   const {route} = req
   const url = route.subscriberUri
-  if (url === undefined || req.addresses.has(url)) return deliverInFull(req, ctx, undefined)
+  if (url === undefined || req.addresses.has(url) || stopReason(ctx, req, req.deadline ?? Number.POSITIVE_INFINITY) !== undefined) {
+    return inFull(req, ctx, undefined, done)
+  }
   const policy = policyFor(route.delivery)
-  if (stopReason(ctx, req, req.deadline ?? Number.POSITIVE_INFINITY) !== undefined) return deliverInFull(req, ctx, undefined)
   const {subscriber} = requestHeaders(req.headers, route.namespace)
-  return ctx.sender.post(url, encoded(req.event, encodingFor(route)), subscriber, policy.timeoutMs, req.signal).then((first) => {
-    if (isSuccess(first.status) && carriesNoEvent(first)) {
+  ctx.sender.send(url, encoded(req.event, encodingFor(route)), subscriber, policy.timeoutMs, req.signal, (first) => {
+    if (!isSuccess(first.status) || !carriesNoEvent(first)) return inFull(req, ctx, first, done)
+    let result: DeliveryResult
+    try {
       recordAttempt(ctx, req, 'subscriber', url, 1, first)
-      return finish(ctx, req, {outcome: 'delivered', status: first.status})
+      result = finish(ctx, req, {outcome: 'delivered', status: first.status})
+    } catch (error) {
+      return done(error as Error)
     }
-    return deliverInFull(req, ctx, first)
+    done(undefined, result)
   })
+}
+
+function inFull(req: DeliveryRequest, ctx: DispatchContext, first: SendResult | undefined, done: DeliveryCallback): void {
+  deliverInFull(req, ctx, first).then((result) => done(undefined, result), done)
 }
 
 /** Every other delivery; `first` is the first attempt's answer when the short path already sent it. */

@@ -55,21 +55,25 @@ export class HttpSender {
    * (the delivery's `timeout`) or when `signal` is aborted.
    */
   post(url: string, message: EncodedMessage, extraHeaders: Record<string, string>, timeoutMs?: number, signal?: AbortLike): Promise<PostResult> {
-    return new Promise((resolve) => {
-      const exchange = new Exchange(resolve, timeoutMs, signal)
-      if (exchange.done) return
-      let target: Target
-      try {
-        target = this.target(url)
-      } catch (error) {
-        exchange.onError(error as Error)
-        return
-      }
-      const headers = this.headerList(extraHeaders, message)
-      const body = message.body === undefined || typeof message.body === 'string' ? message.body
-        : Buffer.isBuffer(message.body) ? message.body : Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength)
-      target.pool.dispatch({path: target.path, method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0}, exchange)
-    })
+    return new Promise((resolve) => this.send(url, message, extraHeaders, timeoutMs, signal, resolve))
+  }
+
+  /** `post` for the delivery hot path: `done` is called exactly once with the result, and must not throw. */
+  send(url: string, message: EncodedMessage, extraHeaders: Record<string, string>, timeoutMs: number | undefined, signal: AbortLike | undefined,
+    done: (result: PostResult) => void): void {
+    const exchange = new Exchange(done, timeoutMs, signal)
+    if (exchange.finished) return
+    let target: Target
+    try {
+      target = this.target(url)
+    } catch (error) {
+      exchange.onError(error as Error)
+      return
+    }
+    const headers = this.headerList(extraHeaders, message)
+    const body = message.body === undefined || typeof message.body === 'string' ? message.body
+      : Buffer.isBuffer(message.body) ? message.body : Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength)
+    target.pool.dispatch({path: target.path, method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0}, exchange)
   }
 
   // one flat header list per request instead of a merged object; a fan-out's requests share one
@@ -87,9 +91,9 @@ export class HttpSender {
   }
 }
 
-/** One request and its answer, as undici's (classic) dispatch handler: settles its promise exactly once. */
+/** One request and its answer, as undici's (classic) dispatch handler: reports its result exactly once. */
 class Exchange implements Dispatcher.DispatchHandler {
-  done = false
+  finished = false
   private readonly started = performance.now()
   private abortRequest: ((reason?: Error) => void) | undefined = undefined
   private status: number | undefined = undefined
@@ -100,7 +104,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private timer: NodeJS.Timeout | undefined = undefined
   private readonly onAbort: (() => void) | undefined = undefined
 
-  constructor(private readonly resolve: (result: PostResult) => void, private readonly timeoutMs: number | undefined, private readonly signal: AbortLike | undefined) {
+  constructor(private readonly report: (result: PostResult) => void, private readonly timeoutMs: number | undefined, private readonly signal: AbortLike | undefined) {
     if (signal?.aborted) {
       this.fail('aborted')
       return
@@ -111,7 +115,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (reason?: Error) => void): void {
     // given up on while it waited for a connection: undici drops it now
-    if (this.done) abort(new Error('aborted'))
+    if (this.finished) abort(new Error('aborted'))
     else this.abortRequest = abort
   }
 
@@ -138,7 +142,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (this.done) return
+    if (this.finished) return
     const {chunks} = this
     if (chunks !== undefined && this.rawHeaders !== undefined) this.headers = util.parseHeaders(this.rawHeaders) as Record<string, string | string[] | undefined>
     const body = chunks === undefined ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
@@ -146,12 +150,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onError(error: Error): void {
-    if (!this.done) this.fail(describeTransportError(error))
+    if (!this.finished) this.fail(describeTransportError(error))
   }
 
   /** Gives up on the request (timeout, cancellation, an answer too large) and settles with why. */
   private stop(reason: string): void {
-    if (this.done) return
+    if (this.finished) return
     this.fail(reason)
     this.abortRequest?.(new Error(reason))
   }
@@ -161,10 +165,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private settle(result: PostResult): void {
-    this.done = true
+    this.finished = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort)
-    this.resolve(result)
+    this.report(result)
   }
 }
 

@@ -8,7 +8,7 @@ import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy
 import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import {brokerIngress, matchTriggers} from './broker.js'
 import {Cancellation} from './cancellation.js'
-import {deliver, subscriberOf, type ArrivalOrigin, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
+import {deliver, subscriberOf, type ArrivalOrigin, type DeliveryCallback, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
 import type {Journal} from './journal.js'
 
 /** A trigger's or a subscription's deliveries (`matched`: events its broker or channel handed to it). */
@@ -70,6 +70,13 @@ export const OVERLOAD_RETRY_AFTER = '1'
 export type IngressAnswer = PublishAnswer & {failed?: (Subscriber & {status?: number; error?: string})[]}
 
 type Via = 'ingress' | 'reply'
+type Route = TriggerRoute | SubscriptionRoute
+type Delivered<R extends Route> = {route: R; result: DeliveryResult}
+/** Starts one delivery of a fan-out; it reports its end through `done`, once. */
+type DeliverOne<R extends Route> = (route: R, signal: Cancellation, deadline: number, done: DeliveryCallback) => void
+
+/** The origin of an event that came over HTTP (shared: most events). */
+const FROM_OUTSIDE: ArrivalOrigin = Object.freeze({})
 
 export class MeshRuntime {
   private arrivals = 0
@@ -102,33 +109,36 @@ export class MeshRuntime {
     return this.running.size
   }
 
-  /** Accepts an event into a broker or a channel the mesh serves. */
-  accept(target: MeshAddressable, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = {}): Promise<IngressAnswer> {
+  /** Accepts an event into a broker or a channel the mesh serves (an in-memory hop: always answers through a promise). */
+  async accept(target: MeshAddressable, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): Promise<IngressAnswer> {
     return target.kind === 'broker'
       ? this.publish(target.route, incoming, headers, via, origin)
       : this.publishToChannel(target.route, incoming, headers, via, origin)
   }
 
-  /** Accepts an already decoded and validated event into a broker; resolves with what ingress answers. */
-  async publish(broker: BrokerRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = {}): Promise<IngressAnswer> {
+  /**
+   * Accepts an already decoded and validated event into a broker: what ingress answers, at once when it is
+   * known (a refusal, an asynchronous broker), else once every delivery has ended.
+   */
+  publish(broker: BrokerRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): IngressAnswer | Promise<IngressAnswer> {
     const counters = this.brokerCountersFor(broker.key)
     const ingress = brokerIngress(incoming, this.options.now())
     if ('error' in ingress) return this.reject(counters, {broker: broker.key}, via, ingress.status, ingress.error)
     const refused = this.refuse(counters, {broker: broker.key}, broker.async, via, origin)
     if (refused) return refused
-    const {delivered} = ingress
+    const {delivered, ttl} = ingress
     const {matched, notMatched} = matchTriggers(broker, delivered)
     const ref = this.arrive('broker', broker.key, ingress.event, via, origin, {matched: matchedKeys(matched), notMatched})
     const hops = origin.hops ?? 0
-    return this.settle(counters, broker.async, ref, () => this.fanOut(ref, matched, (trigger, signal, deadline) =>
-      deliver({ref, route: trigger, broker, ttl: ingress.ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal}, this.dispatch)))
+    return this.settle(counters, broker.async, ref, matched, (trigger, signal, deadline, done) =>
+      deliver({ref, route: trigger, broker, ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal}, this.dispatch, done))
   }
 
   /**
    * Accepts an event into a channel: every subscription gets it, unchanged (a channel adds no TTL and no
-   * arrival time, semantics §4.1).
+   * arrival time, semantics §4.1). Answers as `publish` does.
    */
-  async publishToChannel(channel: ChannelRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = {}): Promise<IngressAnswer> {
+  publishToChannel(channel: ChannelRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): IngressAnswer | Promise<IngressAnswer> {
     const counters = this.channelCountersFor(channel.key)
     const refused = this.refuse(counters, {channel: channel.key}, channel.async, via, origin)
     if (refused) return refused
@@ -136,8 +146,8 @@ export class MeshRuntime {
     const event = afterBinaryHop(incoming)
     const ref = this.arrive('channel', channel.key, event, via, origin, undefined)
     const hops = origin.hops ?? 0
-    return this.settle(counters, channel.async, ref, () => this.fanOut(ref, channel.subscriptions, (subscription, signal, deadline) =>
-      deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch)))
+    return this.settle(counters, channel.async, ref, channel.subscriptions, (subscription, signal, deadline, done) =>
+      deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch, done))
   }
 
   /** Refusals every ingress shares: a chain of in-mesh hops too long, or an asynchronous backlog at its bound. */
@@ -170,23 +180,24 @@ export class MeshRuntime {
     return ref
   }
 
-  /** Tracks a fan-out until it settles; answers at once when asynchronous, else after it with 202, or 500 when a delivery failed. */
-  private async settle(counters: IngressCounters, async: boolean, ref: EventRef,
-    fanOut: () => Promise<{route: TriggerRoute | SubscriptionRoute; result: DeliveryResult}[]>): Promise<IngressAnswer> {
+  /**
+   * Tracks a fan-out until it settles. An asynchronous ingress answers 202 at once (no promise on this, the
+   * usual path); a synchronous one after the fan-out, with 202, or 500 when a delivery failed.
+   */
+  private settle<R extends Route>(counters: IngressCounters, async: boolean, ref: EventRef, routes: readonly R[], deliverOne: DeliverOne<R>): IngressAnswer | Promise<IngressAnswer> {
     counters.accepted++
     counters.pending++
     this.settling++
-    const tracked = fanOut()
-    // both outcomes end the fan-out; a rejection (a bug) is still the caller's to see when synchronous
-    tracked.then(() => this.settled(counters), () => this.settled(counters))
-    if (async) return {status: 202, arrival: ref.arrival}
-    const results = await tracked
-    if (results.every(({result}) => result.outcome !== 'failed')) return {status: 202, arrival: ref.arrival}
-    const failed = results.filter(({result}) => result.outcome === 'failed')
-      .map(({route, result}) => ({...subscriberOf(route), status: result.status, error: result.error}))
-    // the synchronous channel answers 500 when any subscription finally failed (semantics §0)
-    const names = failed.map((f) => (f.trigger !== undefined ? `trigger ${f.trigger}` : `subscription ${f.subscription}`))
-    return {status: 500, arrival: ref.arrival, error: `delivery failed for ${names.join(', ')}`, failed}
+    // an error here is a bug: it still ends the fan-out, and a synchronous ingress's caller sees it
+    if (async) {
+      this.fanOut(ref, routes, deliverOne, () => this.settled(counters))
+      return {status: 202, arrival: ref.arrival}
+    }
+    return new Promise((resolve, reject) => this.fanOut(ref, routes, deliverOne, (error, results) => {
+      this.settled(counters)
+      if (error !== undefined) reject(error)
+      else resolve(answerAfterDeliveries(ref, results!))
+    }))
   }
 
   private settled(counters: IngressCounters): void {
@@ -197,19 +208,39 @@ export class MeshRuntime {
     for (const resolve of waiters) resolve()
   }
 
-  /** Delivers to every route in parallel, each with its own cancellation, all within one 15-minute window. */
-  private async fanOut<R extends TriggerRoute | SubscriptionRoute>(ref: EventRef, routes: readonly R[],
-    deliverOne: (route: R, signal: Cancellation, deadline: number) => Promise<DeliveryResult>): Promise<{route: R; result: DeliveryResult}[]> {
+  /**
+   * Delivers to every route in parallel, each with its own cancellation, all within one 15-minute window;
+   * reports once: when every delivery ended, or at the first error.
+   */
+  private fanOut<R extends Route>(ref: EventRef, routes: readonly R[], deliverOne: DeliverOne<R>, done: (error: Error | undefined, results?: Delivered<R>[]) => void): void {
     const deadline = this.options.now() + FANOUT_TIMEOUT_MS
-    const results = routes.length === 1 ? [await this.deliverCounted(ref, routes[0]!, deadline, deliverOne)]
-      : await Promise.all(routes.map((route) => this.deliverCounted(ref, route, deadline, deliverOne)))
-    this.options.journal.append(settledRecord(ref, outcomesOf(results)))
-    return results
+    const results: Delivered<R>[] = []
+    let waiting = routes.length
+    const allDone = (): void => {
+      try {
+        this.options.journal.append(settledRecord(ref, outcomesOf(results)))
+      } catch (error) {
+        return done(error as Error)
+      }
+      done(undefined, results)
+    }
+    if (waiting === 0) return allDone()
+    for (let i = 0; i < routes.length; i++) {
+      this.deliverCounted(ref, routes[i]!, deadline, deliverOne, (error, delivered) => {
+        if (waiting === 0) return // the fan-out already ended with an error
+        if (error !== undefined) {
+          waiting = 0
+          return done(error)
+        }
+        results[i] = delivered!
+        if (--waiting === 0) allDone()
+      })
+    }
   }
 
-  /** One delivery of a fan-out, counted and tracked while it runs. */
-  private async deliverCounted<R extends TriggerRoute | SubscriptionRoute>(ref: EventRef, route: R, deadline: number,
-    deliverOne: (route: R, signal: Cancellation, deadline: number) => Promise<DeliveryResult>): Promise<{route: R; result: DeliveryResult}> {
+  /** One delivery of a fan-out, counted and tracked while it runs; reports its end once. */
+  private deliverCounted<R extends Route>(ref: EventRef, route: R, deadline: number, deliverOne: DeliverOne<R>,
+    done: (error: Error | undefined, delivered?: Delivered<R>) => void): void {
     const counters = route.kind === 'trigger' ? this.triggerCountersFor(route.key) : this.subscriptionCountersFor(route.key)
     counters.matched++
     counters.inFlight++
@@ -220,14 +251,18 @@ export class MeshRuntime {
     if (this.stopReason) cancellation.abort(this.stopReason)
     this.running.set(flight, cancellation)
     this.startSweeper()
-    try {
-      const result = await deliverOne(route, cancellation, deadline)
-      countOutcome(counters, result.outcome)
-      if (result.outcome === 'failed') this.recordFailure(flight, ref, result)
-      return {route, result}
-    } finally {
+    const ended: DeliveryCallback = (error, result) => {
+      if (!this.running.delete(flight)) return // reported already
       counters.inFlight--
-      this.running.delete(flight)
+      if (error !== undefined) return done(error)
+      countOutcome(counters, result!.outcome)
+      if (result!.outcome === 'failed') this.recordFailure(flight, ref, result!)
+      done(undefined, {route, result: result!})
+    }
+    try {
+      deliverOne(route, cancellation, deadline, ended)
+    } catch (error) {
+      ended(error as Error)
     }
   }
 
@@ -292,6 +327,15 @@ export class MeshRuntime {
     }, 1000)
     this.sweeper.unref()
   }
+}
+
+/** A synchronous ingress's answer once its fan-out ended: 202, or 500 naming the deliveries that failed (semantics §0). */
+function answerAfterDeliveries(ref: EventRef, results: Delivered<Route>[]): IngressAnswer {
+  if (results.every(({result}) => result.outcome !== 'failed')) return {status: 202, arrival: ref.arrival}
+  const failed = results.filter(({result}) => result.outcome === 'failed')
+    .map(({route, result}) => ({...subscriberOf(route), status: result.status, error: result.error}))
+  const names = failed.map((f) => (f.trigger !== undefined ? `trigger ${f.trigger}` : `subscription ${f.subscription}`))
+  return {status: 500, arrival: ref.arrival, error: `delivery failed for ${names.join(', ')}`, failed}
 }
 
 const singleKeys = new WeakMap<TriggerRoute, string[]>()

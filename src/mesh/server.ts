@@ -22,15 +22,21 @@ const ACCEPTED_HEADERS = ['Allow', 'POST, OPTIONS', 'Content-Length', '0']
 export function createRequestHandler(mesh: Mesh): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = req.url ?? '/'
-    const work = url.startsWith(CONTROL_PREFIX) ? handleControl(mesh, req, res, url)
-      : isChannelPath(url) ? handleChannelIngress(mesh, req, res, url) : handleIngress(mesh, req, res, url)
-    work.catch((error: unknown) => {
-      // a bug must not take the mesh down: answer 500 and keep serving
-      mesh.log(`internal error handling ${req.method} ${url}: ${(error as Error).stack ?? String(error)}`)
-      if (!res.headersSent) sendJson(res, 500, {error: `internal error: ${(error as Error).message}`}, url.startsWith(CONTROL_PREFIX) ? {} : ALLOW)
-      else res.destroy()
-    })
+    try {
+      if (url.startsWith(CONTROL_PREFIX)) handleControl(mesh, req, res, url).catch((error: unknown) => internalError(mesh, req, res, url, error))
+      else if (isChannelPath(url)) handleChannelIngress(mesh, req, res, url)
+      else handleIngress(mesh, req, res, url)
+    } catch (error) {
+      internalError(mesh, req, res, url, error)
+    }
   }
+}
+
+/** A bug must not take the mesh down: it answers 500 and keeps serving. */
+function internalError(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string, error: unknown): void {
+  mesh.log(`internal error handling ${req.method} ${url}: ${(error as Error).stack ?? String(error)}`)
+  if (!res.headersSent) sendJson(res, 500, {error: `internal error: ${(error as Error).message}`}, url.startsWith(CONTROL_PREFIX) ? {} : ALLOW)
+  else res.destroy()
 }
 
 /** The answers every ingress gives before it reads a body: the OPTIONS probe, 405, and 503 while draining; true when it answered. */
@@ -42,7 +48,9 @@ function answeredWithoutEvent(mesh: Mesh, req: IncomingMessage, res: ServerRespo
   return true
 }
 
-async function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+// Ingress is written with callbacks, not async functions: it runs for every event, and an asynchronous
+// broker answers without a single promise.
+function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): void {
   if (answeredWithoutEvent(mesh, req, res)) return
   if (url === '/') return ingressJson(res, 404, {error: 'no broker at /: post to /<namespace>/<broker>'})
   // Knative splits the raw request URI, so a query string stays part of the broker name
@@ -50,24 +58,33 @@ async function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerRespon
   if (parts.length !== 3 || parts[0] !== '') {
     return ingressJson(res, 400, {error: `malformed broker path ${JSON.stringify(url)}: expected /<namespace>/<broker>`})
   }
-  const body = await readBody(req)
-  if (body === undefined) return ingressJson(res, 413, {error: `request body exceeds ${MAX_BODY_BYTES} bytes`})
-  const decoded = decodeHttpMessage(req.headers, body)
-  const brokerKey = brokerKeyOf(url, parts)
-  const broker = mesh.topology.brokers.get(brokerKey)
-  if (!decoded.ok) {
-    mesh.runtime.recordRejection(broker?.key)
-    mesh.journal.append(rejectedRecord({broker: broker?.key}, 400, decoded.error, 'ingress'))
-    return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
-  }
-  if (!broker) {
-    const known = [...mesh.topology.brokers.keys()]
-    return ingressJson(res, 404, {error: `broker ${brokerKey} not found${known.length ? `; this mesh serves ${known.join(', ')}` : ''}`})
-  }
-  answerIngress(res, await mesh.runtime.publish(broker, decoded.event, passThroughHeaders(req.headers), 'ingress'))
+  readBody(mesh, req, res, url, (body) => {
+    const decoded = decodeHttpMessage(req.headers, body)
+    const brokerKey = brokerKeyOf(url, parts)
+    const broker = mesh.topology.brokers.get(brokerKey)
+    if (!decoded.ok) {
+      mesh.runtime.recordRejection(broker?.key)
+      mesh.journal.append(rejectedRecord({broker: broker?.key}, 400, decoded.error, 'ingress'))
+      return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
+    }
+    if (!broker) {
+      const known = [...mesh.topology.brokers.keys()]
+      return ingressJson(res, 404, {error: `broker ${brokerKey} not found${known.length ? `; this mesh serves ${known.join(', ')}` : ''}`})
+    }
+    answerIngress(mesh, req, res, url, mesh.runtime.publish(broker, decoded.event, passThroughHeaders(req.headers), 'ingress'))
+  })
 }
 
-function answerIngress(res: ServerResponse, answer: IngressAnswer): void {
+/** Answers with what ingress decided, now or once a synchronous fan-out ended. */
+function answerIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string, answer: IngressAnswer | Promise<IngressAnswer>): void {
+  if (answer instanceof Promise) {
+    answer.then((settled) => writeIngressAnswer(res, settled), (error: unknown) => internalError(mesh, req, res, url, error))
+    return
+  }
+  writeIngressAnswer(res, answer)
+}
+
+function writeIngressAnswer(res: ServerResponse, answer: IngressAnswer): void {
   if (answer.status >= 200 && answer.status < 300) {
     res.writeHead(answer.status, ACCEPTED_HEADERS).end()
     return
@@ -88,7 +105,7 @@ function isChannelPath(url: string): boolean {
  * channel before the receiver runs; an unknown one gets 404 (conformance's answer; Knative's dispatcher
  * gives 500). Then: OPTIONS 200, other methods 405, an invalid CloudEvent 400, accepted 202 (semantics §4.1).
  */
-async function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): void {
   const path = url.endsWith('/') ? url.slice(0, -1) : url
   const parts = path.split('/')
   const target = parts.length === 4 ? mesh.topology.addresses.get(`${mesh.url}${path}`) : undefined
@@ -102,15 +119,15 @@ async function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: Serve
   }
   const channel = target.route
   if (answeredWithoutEvent(mesh, req, res)) return
-  const body = await readBody(req)
-  if (body === undefined) return ingressJson(res, 413, {error: `request body exceeds ${MAX_BODY_BYTES} bytes`})
-  const decoded = decodeHttpMessage(req.headers, body)
-  if (!decoded.ok) {
-    mesh.runtime.recordChannelRejection(channel.key)
-    mesh.journal.append(rejectedRecord({channel: channel.key}, 400, decoded.error, 'ingress'))
-    return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
-  }
-  answerIngress(res, await mesh.runtime.publishToChannel(channel, decoded.event, passThroughHeaders(req.headers), 'ingress'))
+  readBody(mesh, req, res, url, (body) => {
+    const decoded = decodeHttpMessage(req.headers, body)
+    if (!decoded.ok) {
+      mesh.runtime.recordChannelRejection(channel.key)
+      mesh.journal.append(rejectedRecord({channel: channel.key}, 400, decoded.error, 'ingress'))
+      return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
+    }
+    answerIngress(mesh, req, res, url, mesh.runtime.publishToChannel(channel, decoded.event, passThroughHeaders(req.headers), 'ingress'))
+  })
 }
 
 async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
@@ -195,17 +212,26 @@ function sharedLine(record: Activity): string {
   return lastLine
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
-    })
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : retainedBody(chunks, size)))
-    req.on('error', reject)
+/**
+ * Reads a request's body and hands it to `use`; a body over the limit is answered 413, and whatever `use`
+ * throws (a bug) is answered 500.
+ */
+function readBody(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string, use: (body: Buffer) => void): void {
+  const chunks: Buffer[] = []
+  let size = 0
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk)
   })
+  req.on('end', () => {
+    if (size > MAX_BODY_BYTES) return ingressJson(res, 413, {error: `request body exceeds ${MAX_BODY_BYTES} bytes`})
+    try {
+      use(retainedBody(chunks, size))
+    } catch (error) {
+      internalError(mesh, req, res, url, error)
+    }
+  })
+  req.on('error', (error) => internalError(mesh, req, res, url, error))
 }
 
 function ingressJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
