@@ -124,7 +124,7 @@ export class MeshRuntime {
     const counters = this.brokerCountersFor(broker.key)
     const ingress = brokerIngress(incoming, this.options.now())
     if ('error' in ingress) return this.reject(counters, {broker: broker.key}, via, ingress.status, ingress.error)
-    const refused = this.refuse(counters, {broker: broker.key}, broker.async, via, origin)
+    const refused = this.refuse(counters, 'broker', broker.key, broker.async, via, origin)
     if (refused) return refused
     const {delivered, ttl} = ingress
     const {matched, notMatched} = matchTriggers(broker, delivered)
@@ -140,7 +140,7 @@ export class MeshRuntime {
    */
   publishToChannel(channel: ChannelRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): IngressAnswer | Promise<IngressAnswer> {
     const counters = this.channelCountersFor(channel.key)
-    const refused = this.refuse(counters, {channel: channel.key}, channel.async, via, origin)
+    const refused = this.refuse(counters, 'channel', channel.key, channel.async, via, origin)
     if (refused) return refused
     // the channel dispatcher sends binary mode, so subscribers see every extension as a string
     const event = afterBinaryHop(incoming)
@@ -151,14 +151,13 @@ export class MeshRuntime {
   }
 
   /** Refusals every ingress shares: a chain of in-mesh hops too long, or an asynchronous backlog at its bound. */
-  private refuse(counters: IngressCounters, where: {broker: string} | {channel: string}, async: boolean, via: Via, origin: ArrivalOrigin): IngressAnswer | undefined {
+  private refuse(counters: IngressCounters, kind: 'broker' | 'channel', key: string, async: boolean, via: Via, origin: ArrivalOrigin): IngressAnswer | undefined {
     if ((origin.hops ?? 0) >= MAX_MESH_HOPS) {
-      return this.reject(counters, where, via, 400, `the event has taken ${MAX_MESH_HOPS} hops inside the mesh (a reply loop through a channel?) and is dropped`)
+      return this.reject(counters, where(kind, key), via, 400, `the event has taken ${MAX_MESH_HOPS} hops inside the mesh (a reply loop through a channel?) and is dropped`)
     }
     // an asynchronous ingress answers before delivering, so its backlog is bounded: past the bound it refuses (429)
     if (async && counters.pending >= this.options.maxPendingEvents) {
-      const name = 'broker' in where ? `broker ${where.broker}` : `channel ${where.channel}`
-      const answer = this.reject(counters, where, via, 429, `${name} is at capacity (${this.options.maxPendingEvents} events waiting for delivery); retry later`)
+      const answer = this.reject(counters, where(kind, key), via, 429, `${kind} ${key} is at capacity (${this.options.maxPendingEvents} events waiting for delivery); retry later`)
       return {...answer, retryAfter: OVERLOAD_RETRY_AFTER}
     }
     return undefined
@@ -327,6 +326,10 @@ export class MeshRuntime {
     }, 1000)
     this.sweeper.unref()
   }
+}
+
+function where(kind: 'broker' | 'channel', key: string): {broker: string} | {channel: string} {
+  return kind === 'broker' ? {broker: key} : {channel: key}
 }
 
 /** A synchronous ingress's answer once its fan-out ended: 202, or 500 naming the deliveries that failed (semantics §0). */

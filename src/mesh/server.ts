@@ -53,14 +53,12 @@ function answeredWithoutEvent(mesh: Mesh, req: IncomingMessage, res: ServerRespo
 function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): void {
   if (answeredWithoutEvent(mesh, req, res)) return
   if (url === '/') return ingressJson(res, 404, {error: 'no broker at /: post to /<namespace>/<broker>'})
-  // Knative splits the raw request URI, so a query string stays part of the broker name
-  const parts = (url.endsWith('/') ? url.slice(0, -1) : url).split('/')
-  if (parts.length !== 3 || parts[0] !== '') {
+  const brokerKey = brokerKeyOf(url)
+  if (brokerKey === undefined) {
     return ingressJson(res, 400, {error: `malformed broker path ${JSON.stringify(url)}: expected /<namespace>/<broker>`})
   }
   readBody(mesh, req, res, url, (body) => {
     const decoded = decodeHttpMessage(req.headers, body)
-    const brokerKey = brokerKeyOf(url, parts)
     const broker = mesh.topology.brokers.get(brokerKey)
     if (!decoded.ok) {
       mesh.runtime.recordRejection(broker?.key)
@@ -243,14 +241,18 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.writeHead(status, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers}).end(text)
 }
 
-// Producers post to the same few broker paths over and over: decode each path once.
-const brokerKeys = new Map<string, string>()
+// Producers post to the same few broker paths over and over: parse each path once.
+const brokerKeys = new Map<string, string | undefined>()
 
-function brokerKeyOf(url: string, parts: string[]): string {
+/** `namespace/name` of the broker a path addresses, or undefined when it is not /<namespace>/<broker>. */
+function brokerKeyOf(url: string): string | undefined {
   let key = brokerKeys.get(url)
-  if (key === undefined) {
+  if (key === undefined && !brokerKeys.has(url)) {
+    // Knative splits the raw request URI, so a query string stays part of the broker name
+    const parts = (url.endsWith('/') ? url.slice(0, -1) : url).split('/')
+    key = parts.length === 3 && parts[0] === '' ? `${decodeURIComponentSafe(parts[1]!)}/${decodeURIComponentSafe(parts[2]!)}` : undefined
     if (brokerKeys.size >= 1000) brokerKeys.clear()
-    brokerKeys.set(url, key = `${decodeURIComponentSafe(parts[1]!)}/${decodeURIComponentSafe(parts[2]!)}`)
+    brokerKeys.set(url, key)
   }
   return key
 }

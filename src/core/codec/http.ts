@@ -63,20 +63,21 @@ function decodeBinary(headers: HeaderMap, body: Uint8Array): HttpDecodeResult {
   for (const header in headers) {
     const raw = headers[header]
     if (!header.startsWith('ce-') || raw === undefined) continue
-    const name = header.slice(3)
     const value = fromHeaderText(Array.isArray(raw) ? raw.join(',') : raw)
-    switch (name) {
-      case 'specversion': break
-      case 'id': event.id = value; seenId = true; break
-      case 'source': event.source = intern(value); seenSource = true; break
-      case 'type': event.type = intern(value); seenType = true; break
-      case 'subject': if (value.trim() !== '') event.subject = value; break // sdk-go drops an empty subject
-      case 'time': event.time = value; break
-      case 'dataschema': if (event.specversion === '1.0') event.dataschema = value; else event.extensions[name] = value; break
-      case 'schemaurl': if (event.specversion === '0.3') event.dataschema = value; else event.extensions[name] = value; break
-      case 'datacontentencoding': if (event.specversion === '0.3') event.datacontentencoding = value; else event.extensions[name] = value; break
-      case 'datacontenttype': return {ok: false, error: 'ce-datacontenttype must not be used in binary mode: the Content-Type header carries datacontenttype', mode: 'binary'}
+    // by the whole header name: the attribute name is cut out only for an extension
+    switch (header) {
+      case 'ce-specversion': break
+      case 'ce-id': event.id = value; seenId = true; break
+      case 'ce-source': event.source = intern(value); seenSource = true; break
+      case 'ce-type': event.type = intern(value); seenType = true; break
+      case 'ce-subject': if (value.trim() !== '') event.subject = value; break // sdk-go drops an empty subject
+      case 'ce-time': event.time = value; break
+      case 'ce-dataschema': if (event.specversion === '1.0') event.dataschema = value; else event.extensions.dataschema = value; break
+      case 'ce-schemaurl': if (event.specversion === '0.3') event.dataschema = value; else event.extensions.schemaurl = value; break
+      case 'ce-datacontentencoding': if (event.specversion === '0.3') event.datacontentencoding = value; else event.extensions.datacontentencoding = value; break
+      case 'ce-datacontenttype': return {ok: false, error: 'ce-datacontenttype must not be used in binary mode: the Content-Type header carries datacontenttype', mode: 'binary'}
       default: {
+        const name = header.slice(3)
         const problem = extensionProblem(name, value)
         if (problem) return {ok: false, error: problem, mode: 'binary'}
         event.extensions[name] = value
@@ -110,9 +111,22 @@ export function encodeBinary(event: CloudEvent): EncodedMessage {
   if (event.time !== undefined) headers['ce-time'] = toHeaderText(event.time)
   if (event.dataschema !== undefined) headers[event.specversion === '0.3' ? 'ce-schemaurl' : 'ce-dataschema'] = toHeaderText(event.dataschema)
   if (event.datacontentencoding !== undefined) headers['ce-datacontentencoding'] = toHeaderText(event.datacontentencoding)
-  for (const [name, value] of Object.entries(event.extensions)) headers[`ce-${name}`] = toHeaderText(String(value))
+  const {extensions} = event
+  for (const name in extensions) headers[ceHeaderName(name)] = toHeaderText(String(extensions[name]))
   if (event.datacontenttype !== undefined) headers['content-type'] = toHeaderText(event.datacontenttype)
   return {headers, body: event.data}
+}
+
+const ceHeaderNames = new Map<string, string>()
+
+/** `ce-<name>`, built once per extension name (the same few names go out on every event). */
+function ceHeaderName(name: string): string {
+  let header = ceHeaderNames.get(name)
+  if (header === undefined) {
+    if (ceHeaderNames.size >= 10_000) ceHeaderNames.clear()
+    ceHeaderNames.set(name, header = `ce-${name}`)
+  }
+  return header
 }
 
 /** Structured mode: the whole event as an application/cloudevents+json body. */
