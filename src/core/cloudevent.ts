@@ -1,5 +1,6 @@
 // The CloudEvent as kne carries it: attributes as received (strings kept verbatim, no re-serialised
 // times or sources) and data as the exact bytes a binary-mode body would carry.
+import {memoize} from './memo.js'
 
 export type SpecVersion = '1.0' | '0.3'
 export const SPEC_VERSIONS: readonly string[] = ['1.0', '0.3']
@@ -67,9 +68,12 @@ export function withExtension(event: CloudEvent, name: string, value: ExtensionV
 /** True for `application/json`, `text/json` and any `+json` suffix: the media types whose data the JSON format embeds as JSON. */
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (contentType === undefined) return true // the JSON format implies application/json
-  const media = contentType.split(';')[0]!.trim().toLowerCase()
+  const media = mediaTypeOf(contentType)
   return media === 'application/json' || media === 'text/json' || media.endsWith('+json')
 }
+
+/** The media type of a Content-Type value, lower-cased and without parameters (the same few values on every event). */
+export const mediaTypeOf = memoize((contentType: string): string => contentType.split(';')[0]!.trim().toLowerCase())
 
 /**
  * The event as it looks after a binary-mode HTTP hop: every extension value a string. Knative's ingress

@@ -1,5 +1,7 @@
-// One-entry caches for values asked for again and again in a row with the same arguments: the encoded
-// event and the request headers of a fan-out's deliveries, the ISO time of a millisecond's records.
+// Caches for values asked for again and again: one-entry caches for the same arguments in a row (the
+// encoded event and the request headers of a fan-out's deliveries, the ISO time of a millisecond's
+// records), and bounded caches of a pure function of a string that comes back on every event (a broker
+// path, a media type, a header name).
 
 /** `compute`, remembering its last arguments (compared with ===) and what it returned for them. */
 export function rememberLast<A, B = undefined, R = unknown>(compute: (a: A, b: B) => R): (a: A, b: B) => R {
@@ -23,4 +25,20 @@ const isoTimeOf = rememberLast((ms: number, _unused: undefined) => new Date(ms).
 /** ISO 8601 text of a clock time; the records and events of one millisecond share one string (formatting is not cheap). */
 export function isoTime(ms: number): string {
   return isoTimeOf(ms, undefined)
+}
+
+/**
+ * `compute` of a string, remembered for every string seen (undefined results too); past `max` entries the
+ * cache starts over, so endless distinct inputs cost a bounded amount of memory.
+ */
+export function memoize<R>(compute: (key: string) => R, max = 1000): (key: string) => R {
+  const cache = new Map<string, R>()
+  return (key) => {
+    const known = cache.get(key)
+    if (known !== undefined || cache.has(key)) return known as R
+    const value = compute(key)
+    if (cache.size >= max) cache.clear()
+    cache.set(key, value)
+    return value
+  }
 }

@@ -5,6 +5,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {activityJsonLine, rejectedRecord, type Activity} from '../core/activity.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
+import {memoize} from '../core/memo.js'
 import {MAX_BODY_BYTES, retainedBody} from './bodies.js'
 import {explainArrival} from './explain.js'
 import {passThroughHeaders} from './headers.js'
@@ -241,21 +242,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.writeHead(status, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers}).end(text)
 }
 
-// Producers post to the same few broker paths over and over: parse each path once.
-const brokerKeys = new Map<string, string | undefined>()
-
-/** `namespace/name` of the broker a path addresses, or undefined when it is not /<namespace>/<broker>. */
-function brokerKeyOf(url: string): string | undefined {
-  let key = brokerKeys.get(url)
-  if (key === undefined && !brokerKeys.has(url)) {
-    // Knative splits the raw request URI, so a query string stays part of the broker name
-    const parts = (url.endsWith('/') ? url.slice(0, -1) : url).split('/')
-    key = parts.length === 3 && parts[0] === '' ? `${decodeURIComponentSafe(parts[1]!)}/${decodeURIComponentSafe(parts[2]!)}` : undefined
-    if (brokerKeys.size >= 1000) brokerKeys.clear()
-    brokerKeys.set(url, key)
-  }
-  return key
-}
+/**
+ * `namespace/name` of the broker a path addresses, or undefined when it is not /<namespace>/<broker>;
+ * producers post to the same few paths over and over, so each is parsed once.
+ */
+const brokerKeyOf = memoize((url: string): string | undefined => {
+  // Knative splits the raw request URI, so a query string stays part of the broker name
+  const parts = (url.endsWith('/') ? url.slice(0, -1) : url).split('/')
+  return parts.length === 3 && parts[0] === '' ? `${decodeURIComponentSafe(parts[1]!)}/${decodeURIComponentSafe(parts[2]!)}` : undefined
+})
 
 function decodeURIComponentSafe(text: string): string {
   try {

@@ -1,6 +1,7 @@
 // The CloudEvents HTTP binding (http-protocol-binding.md v1.0.2) as sdk-go v2.16.1 reads it: mode by exact
 // media type, binary only with ce-specversion, header values taken literally (no percent-decoding).
-import {SPEC_VERSIONS, type CloudEvent, type SpecVersion} from '../cloudevent.js'
+import {mediaTypeOf, SPEC_VERSIONS, type CloudEvent, type SpecVersion} from '../cloudevent.js'
+import {memoize} from '../memo.js'
 import {intern} from './intern.js'
 import {decodeStructuredBody, encodeJsonEvent, type DecodeResult} from './json.js'
 import {extensionProblem, validateEvent} from './validate.js'
@@ -20,7 +21,7 @@ export function headerValue(headers: HeaderMap, name: string): string | undefine
 
 /** The media type of a Content-Type value, lower-cased and without parameters. */
 export function mediaType(contentType: string | undefined): string | undefined {
-  return contentType === undefined ? undefined : contentType.split(';')[0]!.trim().toLowerCase()
+  return contentType === undefined ? undefined : mediaTypeOf(contentType)
 }
 
 /** Which content mode a message uses; undefined when it is not a CloudEvent at all. */
@@ -117,17 +118,8 @@ export function encodeBinary(event: CloudEvent): EncodedMessage {
   return {headers, body: event.data}
 }
 
-const ceHeaderNames = new Map<string, string>()
-
 /** `ce-<name>`, built once per extension name (the same few names go out on every event). */
-function ceHeaderName(name: string): string {
-  let header = ceHeaderNames.get(name)
-  if (header === undefined) {
-    if (ceHeaderNames.size >= 10_000) ceHeaderNames.clear()
-    ceHeaderNames.set(name, header = `ce-${name}`)
-  }
-  return header
-}
+const ceHeaderName = memoize((name: string) => `ce-${name}`, 10_000)
 
 /** Structured mode: the whole event as an application/cloudevents+json body. */
 export function encodeStructured(event: CloudEvent): EncodedMessage {

@@ -2,6 +2,7 @@
 // ingress runs) enforces them: required id/source/type, media type, absolute dataschema, RFC 3339 time,
 // alphanumeric extension names, int32 integers.
 import type {CloudEvent} from '../cloudevent.js'
+import {memoize} from '../memo.js'
 
 const EXTENSION_NAME = /^[a-z0-9]+$/
 // RFC 3339 with a mandatory offset and upper-case T/Z, as Go's time.RFC3339Nano parser requires.
@@ -35,8 +36,9 @@ export function validateEvent(event: CloudEvent): string | undefined {
   if (event.time !== undefined && !isRfc3339(event.time)) {
     return `time: ${JSON.stringify(event.time)} is not an RFC 3339 timestamp (e.g. 2024-01-02T15:04:05Z)`
   }
-  for (const [name, value] of Object.entries(event.extensions)) {
-    const problem = extensionProblem(name, value)
+  const {extensions} = event
+  for (const name in extensions) {
+    const problem = extensionProblem(name, extensions[name])
     if (problem) return problem
   }
   return undefined
@@ -58,12 +60,15 @@ export function extensionProblem(name: string, value: unknown): string | undefin
 export function isRfc3339(value: string): boolean {
   const m = RFC3339.exec(value)
   if (!m) return false
-  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number]
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60
+  const month = Number(m[2])
+  const day = Number(m[3])
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 60
 }
 
 /** RFC 2046 `type/subtype *(; name=value)`; media type and parameter names are tokens, values tokens or quoted strings. */
-export function isMediaType(value: string): boolean {
+export const isMediaType = memoize(checkMediaType)
+
+function checkMediaType(value: string): boolean {
   const [media, ...params] = splitParameters(value)
   const slash = media!.indexOf('/')
   if (slash <= 0 || !TOKEN.test(media!.slice(0, slash).trim()) || !TOKEN.test(media!.slice(slash + 1).trim())) return false
