@@ -12,8 +12,8 @@ const BENCH = fileURLToPath(new URL('..', import.meta.url))
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
- * The node flags kne runs with: those of bin/run.js's shebang (`kne dev` as installed). The relay gets none;
- * it measured the same with them (bench/notes.md), since nothing it allocates outlives a request.
+ * The node flags kne runs with: those of bin/run.js's shebang (`kne dev` as installed). The relay runs with
+ * the same ones: they are Node runtime settings, and the relay measured faster with them (bench/notes.md).
  */
 export const KNE_NODE_FLAGS = readFileSync(join(REPO, 'bin', 'run.js'), 'utf8').split('\n', 1)[0].split(/\s+/).filter((word) => word.startsWith('--'))
 
@@ -37,7 +37,7 @@ export async function startDriver(placement) {
  * delivery, historyLimit}. `options.sut` picks how kne runs: 'lib' (library API) or 'dev' (the built `kne dev`).
  */
 export async function startSystem(placement, spec, sinkUrl, options = {}) {
-  const nodeFlags = [...(spec.kind === 'kne' ? KNE_NODE_FLAGS : []), ...(spec.nodeFlags ?? [])]
+  const nodeFlags = [...KNE_NODE_FLAGS, ...(spec.nodeFlags ?? [])]
   if (options.profileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`)
   if (spec.kind === 'relay') {
     const child = startNode(placement, 'sut', join(BENCH, 'relay.js'), [], {
