@@ -1,7 +1,7 @@
 import {KneCommand} from '../../base-command.js'
 import {browseRegistry} from '../../client/registry-browse.js'
 import {EXIT, KneError} from '../../core/errors.js'
-import {registryFlags, registryOptions} from './flags.js'
+import {registryFlags, registryOptions} from '../../registry-flags.js'
 import {prose} from '../../help-text.js'
 
 export default class RegistryBrowse extends KneCommand<typeof RegistryBrowse> {

@@ -3,7 +3,7 @@ import {KneCommand} from '../../base-command.js'
 import {colors} from '../../client/render.js'
 import {describeRegistryType, type RegistryDescribeResult} from '../../client/registry.js'
 import {describeEntryText} from '../../client/registry-render.js'
-import {registryFlags, registryOptions} from './flags.js'
+import {registryFlags, registryOptions} from '../../registry-flags.js'
 import {prose} from '../../help-text.js'
 
 export default class RegistryDescribe extends KneCommand<typeof RegistryDescribe> {

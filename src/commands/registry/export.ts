@@ -3,7 +3,7 @@ import {KneCommand} from '../../base-command.js'
 import {exportRegistry, type RegistryExportResult} from '../../client/registry.js'
 import {EVENT_TYPE_VERSIONS, type EventTypeVersion} from '../../core/registry/index.js'
 import {toYaml} from '../../scaffold/templates.js'
-import {registryFlags, registryOptions} from './flags.js'
+import {registryFlags, registryOptions} from '../../registry-flags.js'
 import {prose} from '../../help-text.js'
 
 export default class RegistryExport extends KneCommand<typeof RegistryExport> {

@@ -4,7 +4,7 @@ import {colors} from '../../client/render.js'
 import {lintProject, type RegistryLintResult} from '../../client/registry.js'
 import {lintText} from '../../client/registry-render.js'
 import {EXIT} from '../../core/errors.js'
-import {registryFlags, registryOptions} from './flags.js'
+import {registryFlags, registryOptions} from '../../registry-flags.js'
 import {prose} from '../../help-text.js'
 
 export default class RegistryLint extends KneCommand<typeof RegistryLint> {
