@@ -2,7 +2,7 @@
 // in the same run, and returns the run's figures (`metrics`) plus the raw driver results (`details`).
 // `rows` say which figures the report shows, how the ratio is formed and the issue's target for it.
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -338,24 +338,19 @@ id: 'memory',
     id: 'cli',
     title: 'CLI start-up',
     what: '`kne --version` and `kne send` (end to end against a running mesh, sync broker with one trigger) against bare `node -e 0`; '
-      + 'medians of interleaved runs. To see where start-up goes: `--version` again from a copy of the package with a generated '
-      + 'oclif.manifest.json, and the import time of @oclif/core, of dist/command-registry.js (what oclif imports without a manifest, '
-      + 'and to run any command) and of the send command alone.',
+      + 'medians of interleaved runs. To see where start-up goes: the import time of @oclif/core and of the send command alone '
+      + '(oclif finds a command through the build\'s oclif.manifest.json and imports only its module).',
     async run(ctx) {
       const sut = await startSystem(ctx.placement, {kind: 'kne', async: false}, ctx.driver.sinkUrl, ctx.sutOptions('cli mesh'))
       const home = mkdtempSync(join(tmpdir(), 'kne-bench-cli-'))
-      const withManifest = manifestCopy(home)
-      if (withManifest.error) ctx.problem(`could not generate oclif.manifest.json in a copy: ${withManifest.error}`)
       const env = {...process.env, KNE_URL: sut.url, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home}
       const node = process.execPath
       const commands = {
         bare: [node, '-e', '0'],
         // as installed: with the flags of bin/run.js's shebang
         version: [node, ...KNE_NODE_FLAGS, 'bin/run.js', '--version'],
-        ...(withManifest.bin ? {versionManifest: [node, ...KNE_NODE_FLAGS, withManifest.bin, '--version']} : {}),
         send: [node, ...KNE_NODE_FLAGS, 'bin/run.js', 'send', '--type', 'dev.kne.bench.match', '--source', '/bench/cli', '--data', '{"n":1}'],
         importOclif: [node, '--input-type=module', '-e', 'await import("@oclif/core")'],
-        importRegistry: [node, '--input-type=module', '-e', 'await import("./dist/command-registry.js")'],
         importSend: [node, '--input-type=module', '-e', 'await import("./dist/commands/send.js")'],
       }
       const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]))
@@ -386,10 +381,8 @@ id: 'memory',
       const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]))
       return {
         metrics: {
-          bareMs: m.bare, versionMs: m.version, sendMs: m.send, importOclifMs: m.importOclif, importRegistryMs: m.importRegistry,
-          importSendMs: m.importSend, versionManifestMs: m.versionManifest,
+          bareMs: m.bare, versionMs: m.version, sendMs: m.send, importOclifMs: m.importOclif, importSendMs: m.importSend,
           versionRatio: m.version / m.bare, sendRatio: m.send / m.bare,
-          versionManifestRatio: m.versionManifest === undefined ? undefined : m.versionManifest / m.bare,
         },
         details: {times},
       }
@@ -397,33 +390,11 @@ id: 'memory',
     rows: [
       {figure: '`kne --version`', unit: 'ms', baseline: 'bareMs', kne: 'versionMs', ratio: 'versionRatio', target: {op: '<=', value: 6}},
       {figure: '`kne send` end to end', unit: 'ms', baseline: 'bareMs', kne: 'sendMs', ratio: 'sendRatio'},
-      {figure: '`kne --version` with an oclif.manifest.json (copy of the package)', unit: 'ms', baseline: 'bareMs', kne: 'versionManifestMs', ratio: 'versionManifestRatio'},
       {figure: 'import @oclif/core alone', unit: 'ms', kne: 'importOclifMs'},
-      {figure: 'import dist/command-registry.js (every command module)', unit: 'ms', kne: 'importRegistryMs'},
       {figure: 'import dist/commands/send.js alone', unit: 'ms', kne: 'importSendMs'},
     ],
   },
 ]
-
-/**
- * A copy of the package (package.json and bin/ copied, dist/ and node_modules/ linked) with an
- * oclif.manifest.json generated in it, so start-up with a manifest is measured without touching the repo.
- */
-function manifestCopy(home) {
-  const root = join(home, 'kne-with-manifest')
-  try {
-    mkdirSync(root)
-    copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'))
-    cpSync(join(REPO, 'bin'), join(root, 'bin'), {recursive: true})
-    symlinkSync(join(REPO, 'dist'), join(root, 'dist'))
-    symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'))
-    const generated = spawnSync(process.execPath, [join(REPO, 'node_modules', 'oclif', 'bin', 'run.js'), 'manifest'], {cwd: root, encoding: 'utf8'})
-    if (generated.status !== 0) return {error: (generated.stderr || generated.stdout).trim().split('\n')[0]}
-    return {bin: join(root, 'bin', 'run.js')}
-  } catch (error) {
-    return {error: error.message}
-  }
-}
 
 function summarizeSteps(knee) {
   return {

@@ -1,5 +1,5 @@
 // Talks to a running mesh over HTTP: posts events to broker ingress, reads status, follows activity.
-import {request} from 'undici'
+import {request} from './http.js'
 import type {ActivityJson} from '../core/activity.js'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {encodeBinary, encodeStructured} from '../core/codec/http.js'
@@ -25,8 +25,7 @@ export async function postEvent(url: string, event: CloudEvent, mode: 'binary' |
   const message = mode === 'structured' ? encodeStructured(event) : encodeBinary(event)
   let response
   try {
-    response = await request(url, {method: 'POST', headers: message.headers,
-      body: message.body === undefined ? undefined : typeof message.body === 'string' ? message.body : Buffer.from(message.body)})
+    response = await request(url, {method: 'POST', headers: message.headers, body: message.body})
   } catch (error) {
     throw unreachable(url, error)
   }

@@ -1,6 +1,6 @@
 // The event registry as the commands see it: the project's manifests (EventTypes, sources, triggers) merged
 // with what a running mesh observed, when one runs. list, describe, export and lint are built on it.
-import {request} from 'undici'
+import {request} from './http.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {
   buildRegistry, exportEventTypes, lintRegistry, nearestNames, sendLine, triggerCreateLine,
@@ -50,7 +50,7 @@ export async function fetchObservations(dataDir: string, env: NodeJS.ProcessEnv 
     return {problem: 'no kne mesh is running: showing what the manifests declare'}
   }
   try {
-    const response = await request(`${url}/_kne/v1/registry`, {headersTimeout: 5000, bodyTimeout: 5000})
+    const response = await request(`${url}/_kne/v1/registry`, {timeoutMs: 5000})
     if (response.statusCode !== 200) {
       const text = await response.body.text()
       return {url, problem: `${url} does not report observed event types (HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''})`}

@@ -3,7 +3,7 @@
 // (kn's grammar, resolved by the running mesh) or from a SinkBinding in the manifests (--binding).
 import {spawn} from 'node:child_process'
 import {constants} from 'node:os'
-import {request} from 'undici'
+import {request} from './http.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {parseCeOverrides} from '../core/manifests/flags.js'
 import {isAbsoluteUrl} from '../core/resources/validate.js'
