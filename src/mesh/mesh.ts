@@ -1,6 +1,6 @@
 // The in-memory event mesh as a library: start it on a port, apply a set of Knative resources (again on
 // every reload), read its status and activity, and close it with a drain that accounts for every delivery.
-import {createServer, type Server, type ServerResponse} from 'node:http'
+import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import type {DeliverySpec} from '../core/resources/types.js'
 import type {KneResource} from '../core/resources/types.js'
@@ -58,7 +58,8 @@ export class Mesh {
   readonly eventTypes: EventTypeObserver | undefined
   /** PingSources, ContainerSources, SinkBindings, ApiServerSources and the local services kne runs. */
   readonly sources: SourceRuntime
-  readonly streams = new Set<ServerResponse>()
+  /** Open activity streams (ended when the mesh closes). */
+  readonly streams = new Set<{end(): void}>()
   readonly startedAt = new Date()
   topology: Topology
   draining = false

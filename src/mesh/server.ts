@@ -153,6 +153,10 @@ async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerRespon
   }
 }
 
+/** How long a follower's records wait to leave together: a busy mesh appends thousands a second, one write each cost a syscall. */
+const STREAM_FLUSH_MS = 10
+const OVERFLOW_BYTES = 16 * 1024 * 1024
+
 /**
  * NDJSON activity. With follow=true the stream stays open: it first writes a `subscribed` line carrying the
  * next sequence number, sent only once the subscription is live, so a client that waits for it misses nothing.
@@ -161,43 +165,53 @@ function streamActivity(mesh: Mesh, req: IncomingMessage, res: ServerResponse, p
   const since = Number(params.get('since') ?? '0') || 0
   const follow = params.get('follow') === 'true'
   res.writeHead(200, {'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store'})
-  // records written in one tick leave in one write (a busy mesh appends several per tick, per stream)
-  let corked = false
-  const uncork = (): void => {
-    corked = false
-    res.uncork()
-  }
-  const write = (record: Activity): void => {
-    if (!corked) {
-      corked = true
-      res.cork()
-      process.nextTick(uncork)
-    }
-    res.write(sharedLine(record))
-  }
   if (!follow) {
-    for (const record of mesh.journal.since(since)) write(record)
-    res.end()
+    let out = ''
+    for (const record of mesh.journal.since(since)) out += sharedLine(record)
+    res.end(out)
     return
+  }
+  let pending = ''
+  let timer: NodeJS.Timeout | undefined
+  const flush = (): void => {
+    timer = undefined
+    if (pending === '') return
+    res.write(pending)
+    pending = ''
+  }
+  const write = (line: string): void => {
+    pending += line
+    timer ??= setTimeout(flush, STREAM_FLUSH_MS)
   }
   const unsubscribe = mesh.journal.subscribe((record) => {
     // a consumer that stops reading is cut off instead of growing the mesh's memory without bound
-    if (res.writableLength > 16 * 1024 * 1024) {
-      unsubscribe()
+    if (res.writableLength + pending.length > OVERFLOW_BYTES) {
+      stop()
       res.end(`${JSON.stringify({kind: 'overflow', error: 'the client fell too far behind; reconnect with since='})}\n`)
       return
     }
-    write(record)
+    write(sharedLine(record))
   })
-  if (since > 0) for (const record of mesh.journal.since(since)) write(record)
-  res.write(`${JSON.stringify({kind: 'subscribed', next: mesh.journal.next})}\n`)
-  const close = (): void => {
-    unsubscribe()
-    mesh.streams.delete(res)
+  if (since > 0) for (const record of mesh.journal.since(since)) write(sharedLine(record))
+  write(`${JSON.stringify({kind: 'subscribed', next: mesh.journal.next})}\n`)
+  flush()
+  const stream = {
+    // the mesh closing: what is waiting still goes out
+    end(): void {
+      stop()
+      flush()
+      res.end()
+    },
   }
-  mesh.streams.add(res)
-  req.on('close', close)
-  res.on('close', close)
+  const stop = (): void => {
+    unsubscribe()
+    clearTimeout(timer)
+    timer = undefined
+    mesh.streams.delete(stream)
+  }
+  mesh.streams.add(stream)
+  req.on('close', stop)
+  res.on('close', stop)
 }
 
 // Every attached stream writes the same record in turn: serialize it once for all of them.

@@ -1,4 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest'
+import http from 'node:http'
 import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
 import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 
@@ -303,5 +304,41 @@ describe('ingress contract', () => {
     await replies.waitFor(1)
     const accepted = mesh.journal.since().filter((r) => r.kind === 'event')
     expect(accepted.map((r) => r.kind === 'event' && r.event.extensions.knativebrokerttl)).toEqual([2, 1])
+  })
+})
+
+describe('activity stream (GET /_kne/v1/activity?follow=true)', () => {
+  it('gives a follower every record in order, those appended just before the mesh closes included', async () => {
+    const orders = await subscriber()
+    const mesh = await meshFrom(broker() + trigger('orders', orders.url, 'com.example.order'))
+    const lines: {kind: string; seq?: number; next?: number}[] = []
+    let subscribed!: () => void
+    const live = new Promise<void>((resolve) => (subscribed = resolve))
+    const ended = new Promise<void>((resolve, reject) => {
+      http.get(`${mesh.url}/_kne/v1/activity?follow=true`, (res) => {
+        let buffered = ''
+        res.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString()
+          let newline: number
+          while ((newline = buffered.indexOf('\n')) >= 0) {
+            const line = JSON.parse(buffered.slice(0, newline)) as {kind: string; seq?: number; next?: number}
+            buffered = buffered.slice(newline + 1)
+            lines.push(line)
+            if (line.kind === 'subscribed') subscribed()
+          }
+        })
+        res.on('end', resolve)
+      }).on('error', reject)
+    })
+    await live
+    for (let i = 0; i < 3; i++) expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.order'))).status).toBe(202)
+    await mesh.close()
+    await ended
+    const [first, ...records] = lines
+    expect(first).toMatchObject({kind: 'subscribed'})
+    expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => first!.next! + i))
+    expect(records.filter((r) => r.kind === 'event')).toHaveLength(3)
+    expect(records.filter((r) => r.kind === 'settled')).toHaveLength(3)
+    expect(records.at(-1)).toMatchObject({kind: 'settled'})
   })
 })
