@@ -1,7 +1,7 @@
 // Caches for values asked for again and again: one-entry caches for the same arguments in a row (the
 // encoded event and the request headers of a fan-out's deliveries, the ISO time of a millisecond's
-// records), and bounded caches of a pure function of a string that comes back on every event (a broker
-// path, a media type, a header name).
+// records), bounded caches of a pure function of a string that comes back on every event (a broker
+// path, a media type, a header name), and values derived once per object (a route, a delivery spec).
 
 /** `compute`, remembering its last arguments (compared with ===) and what it returned for them. */
 export function rememberLast<A, B = undefined, R = unknown>(compute: (a: A, b: B) => R): (a: A, b: B) => R {
@@ -39,6 +39,16 @@ export function memoize<R>(compute: (key: string) => R, max = 1000): (key: strin
     const value = compute(key)
     if (cache.size >= max) cache.clear()
     cache.set(key, value)
+    return value
+  }
+}
+
+/** `compute` of an object, remembered for as long as the object lives (a WeakMap): what a route or a spec needs on every event. */
+export function perObject<K extends object, R>(compute: (key: K) => R): (key: K) => R {
+  const cache = new WeakMap<K, R>()
+  return (key) => {
+    let value = cache.get(key)
+    if (value === undefined) cache.set(key, value = compute(key))
     return value
   }
 }

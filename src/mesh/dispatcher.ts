@@ -9,7 +9,7 @@ import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type Con
 import {deadLetterExtensions, FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS, isRetryable, isSuccess, retryPolicy, type FailedResponse, type RetryPolicy} from '../core/delivery/policy.js'
 import type {AddressMap, BrokerRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import type {DeliverySpec} from '../core/resources/types.js'
-import {rememberLast} from '../core/memo.js'
+import {perObject, rememberLast} from '../core/memo.js'
 import type {AbortLike} from './cancellation.js'
 import type {Clock} from './clock.js'
 import {passThroughHeaders} from './headers.js'
@@ -93,24 +93,16 @@ interface Failure {
 
 type SendResult = PostResult & {retryAfter?: string; arrival?: number}
 
-const subscribers = new WeakMap<TriggerRoute | SubscriptionRoute, Subscriber>()
-
 /** Who a delivery is for, as activity records name it (one object per route: every record of every delivery spreads it). */
-export function subscriberOf(route: TriggerRoute | SubscriptionRoute): Subscriber {
-  let who = subscribers.get(route)
-  if (who === undefined) subscribers.set(route, who = route.kind === 'trigger' ? {trigger: route.key} : {subscription: route.key})
-  return who
-}
+export const subscriberOf = perObject((route: TriggerRoute | SubscriptionRoute): Subscriber =>
+  route.kind === 'trigger' ? {trigger: route.key} : {subscription: route.key})
 
-const policies = new WeakMap<DeliverySpec, RetryPolicy>()
 const SINGLE_ATTEMPT = retryPolicy(undefined)
+const compiledPolicy = perObject((delivery: DeliverySpec) => retryPolicy(delivery))
 
 /** A route's retry policy, compiled once per delivery spec rather than on every delivery. */
 function policyFor(delivery: DeliverySpec | undefined): RetryPolicy {
-  if (delivery === undefined) return SINGLE_ATTEMPT
-  let policy = policies.get(delivery)
-  if (policy === undefined) policies.set(delivery, policy = retryPolicy(delivery))
-  return policy
+  return delivery === undefined ? SINGLE_ATTEMPT : compiledPolicy(delivery)
 }
 
 /**

@@ -4,7 +4,7 @@
 // an abort-signal listener per delivery, which cost more than everything kne does with the event.
 import {Pool, util, type Dispatcher} from 'undici'
 import type {EncodedMessage} from '../core/codec/http.js'
-import {rememberLast} from '../core/memo.js'
+import {memoize, rememberLast} from '../core/memo.js'
 import {MAX_BODY_BYTES} from './bodies.js'
 import type {AbortLike} from './cancellation.js'
 
@@ -20,22 +20,19 @@ export interface PostResult {
 const EMPTY = Buffer.alloc(0)
 const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({}) as Record<string, string | string[] | undefined>
 
-
 interface Target {
   pool: Pool
   path: string
 }
 
-/** Targets kept at most; past that the cache is cleared (URLs come from configuration, so this is rare). */
+/** Targets kept at most; past that the cache starts over (URLs come from configuration, so this is rare). */
 const MAX_TARGETS = 10_000
 
 export class HttpSender {
   private readonly pools = new Map<string, Pool>()
-  private readonly targets = new Map<string, Target>()
 
-  private target(url: string): Target {
-    let target = this.targets.get(url)
-    if (target) return target
+  /** Where a URL's requests go; throws for a URL that does not parse. */
+  private readonly target = memoize((url: string): Target => {
     const parsed = new URL(url)
     let pool = this.pools.get(parsed.origin)
     if (!pool) {
@@ -44,11 +41,8 @@ export class HttpSender {
       pool = new Pool(parsed.origin, {keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 100})
       this.pools.set(parsed.origin, pool)
     }
-    if (this.targets.size >= MAX_TARGETS) this.targets.clear()
-    target = {pool, path: `${parsed.pathname}${parsed.search}`}
-    this.targets.set(url, target)
-    return target
-  }
+    return {pool, path: `${parsed.pathname}${parsed.search}`}
+  }, MAX_TARGETS)
 
   /**
    * POSTs a message; never rejects: a transport failure is the result's `error`. Gives up after `timeoutMs`
@@ -87,7 +81,6 @@ export class HttpSender {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.destroy()))
     this.pools.clear()
-    this.targets.clear()
   }
 }
 

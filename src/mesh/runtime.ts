@@ -7,6 +7,7 @@ import {afterBinaryHop, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
 import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import {brokerIngress, matchTriggers} from './broker.js'
+import {perObject} from '../core/memo.js'
 import {Cancellation} from './cancellation.js'
 import {deliver, subscriberOf, type ArrivalOrigin, type DeliveryCallback, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
 import type {Journal} from './journal.js'
@@ -341,26 +342,20 @@ function answerAfterDeliveries(ref: EventRef, results: Delivered<Route>[]): Ingr
   return {status: 500, arrival: ref.arrival, error: `delivery failed for ${names.join(', ')}`, failed}
 }
 
-const singleKeys = new WeakMap<TriggerRoute, string[]>()
+const singleKey = perObject((trigger: TriggerRoute) => Object.freeze([trigger.key]) as unknown as string[])
 
 /** Matched triggers' keys; the usual single match reuses one list per trigger instead of a new one per event. */
 function matchedKeys(matched: TriggerRoute[]): string[] {
-  if (matched.length !== 1) return matched.map((t) => t.key)
-  const trigger = matched[0]!
-  let keys = singleKeys.get(trigger)
-  if (keys === undefined) singleKeys.set(trigger, keys = Object.freeze([trigger.key]) as unknown as string[])
-  return keys
+  return matched.length === 1 ? singleKey(matched[0]!) : matched.map((t) => t.key)
 }
 
-const singleOutcomes = new WeakMap<TriggerRoute | SubscriptionRoute, Partial<Record<Outcome, Record<string, Outcome>>>>()
+const singleOutcomes = perObject((_route: Route): Partial<Record<Outcome, Record<string, Outcome>>> => ({}))
 
 /** Each route's outcome, by its key; a single delivery's reuses one object per route and outcome. */
-function outcomesOf(results: {route: TriggerRoute | SubscriptionRoute; result: DeliveryResult}[]): Record<string, Outcome> {
+function outcomesOf(results: Delivered<Route>[]): Record<string, Outcome> {
   if (results.length === 1) {
     const {route, result: {outcome}} = results[0]!
-    let byOutcome = singleOutcomes.get(route)
-    if (byOutcome === undefined) singleOutcomes.set(route, byOutcome = {})
-    return byOutcome[outcome] ??= Object.freeze({[route.key]: outcome})
+    return singleOutcomes(route)[outcome] ??= Object.freeze({[route.key]: outcome})
   }
   const outcomes: Record<string, Outcome> = {}
   for (const {route, result} of results) outcomes[route.key] = result.outcome

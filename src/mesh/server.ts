@@ -5,7 +5,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {activityJsonLine, rejectedRecord, type Activity} from '../core/activity.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
-import {memoize} from '../core/memo.js'
+import {memoize, rememberLast} from '../core/memo.js'
 import {MAX_BODY_BYTES, retainedBody} from './bodies.js'
 import {explainArrival} from './explain.js'
 import {passThroughHeaders} from './headers.js'
@@ -215,14 +215,10 @@ function streamActivity(mesh: Mesh, req: IncomingMessage, res: ServerResponse, p
 }
 
 // Every attached stream writes the same record in turn: serialize it once for all of them.
-let lastRecord: Activity | undefined
-let lastLine = ''
+const lineOf = rememberLast((record: Activity, _unused: undefined) => activityJsonLine(record))
+
 function sharedLine(record: Activity): string {
-  if (record !== lastRecord) {
-    lastLine = activityJsonLine(record)
-    lastRecord = record
-  }
-  return lastLine
+  return lineOf(record, undefined)
 }
 
 /**

@@ -8,6 +8,7 @@
 // Readers are resolved once per filter attribute at compile time, so evaluation does no name dispatch.
 import type {CloudEvent, ExtensionValue} from '../cloudevent.js'
 import {withExtension} from '../cloudevent.js'
+import {perObject} from '../memo.js'
 
 /** Reads one attribute the way Knative's LookupAttribute does; undefined means "not found". */
 export type AttributeReader = (event: CloudEvent) => ExtensionValue | undefined
@@ -79,7 +80,7 @@ export function goTimeText(text: string): string {
   return `${out}${sign}${offsetHours}:${offsetMinutes}`
 }
 
-const strippedViews = new WeakMap<CloudEvent, CloudEvent>()
+const strippedView = perObject((event: CloudEvent) => withExtension(event, BROKER_TTL_EXTENSION, undefined))
 
 /**
  * The event as Knative's trigger filters see it: without `knativebrokerttl`, which broker-filter
@@ -87,11 +88,5 @@ const strippedViews = new WeakMap<CloudEvent, CloudEvent>()
  * event object and shared by every trigger that evaluates it.
  */
 export function eventForTriggerFilters(event: CloudEvent): CloudEvent {
-  if (!Object.hasOwn(event.extensions, BROKER_TTL_EXTENSION)) return event
-  let view = strippedViews.get(event)
-  if (view === undefined) {
-    view = withExtension(event, BROKER_TTL_EXTENSION, undefined)
-    strippedViews.set(event, view)
-  }
-  return view
+  return Object.hasOwn(event.extensions, BROKER_TTL_EXTENSION) ? strippedView(event) : event
 }
