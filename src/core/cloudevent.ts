@@ -68,12 +68,12 @@ export function withExtension(event: CloudEvent, name: string, value: ExtensionV
 /** True for `application/json`, `text/json` and any `+json` suffix: the media types whose data the JSON format embeds as JSON. */
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (contentType === undefined) return true // the JSON format implies application/json
-  const media = mediaTypeOf(contentType)
+  const media = normalizedMediaType(contentType)
   return media === 'application/json' || media === 'text/json' || media.endsWith('+json')
 }
 
 /** The media type of a Content-Type value, lower-cased and without parameters (the same few values on every event). */
-export const mediaTypeOf = memoize((contentType: string): string => contentType.split(';')[0]!.trim().toLowerCase())
+export const normalizedMediaType = memoize((contentType: string): string => contentType.split(';')[0]!.trim().toLowerCase())
 
 /**
  * The event as it looks after a binary-mode HTTP hop: every extension value a string. Knative's ingress

@@ -1,6 +1,6 @@
 // The CloudEvents HTTP binding (http-protocol-binding.md v1.0.2) as sdk-go v2.16.1 reads it: mode by exact
 // media type, binary only with ce-specversion, header values taken literally (no percent-decoding).
-import {mediaTypeOf, SPEC_VERSIONS, type CloudEvent, type SpecVersion} from '../cloudevent.js'
+import {normalizedMediaType, SPEC_VERSIONS, type CloudEvent, type SpecVersion} from '../cloudevent.js'
 import {memoize} from '../memo.js'
 import {intern} from './intern.js'
 import {decodeStructuredBody, encodeJsonEvent, type DecodeResult} from './json.js'
@@ -19,14 +19,10 @@ export function headerValue(headers: HeaderMap, name: string): string | undefine
   return Array.isArray(value) ? value.join(',') : value
 }
 
-/** The media type of a Content-Type value, lower-cased and without parameters. */
-export function mediaType(contentType: string | undefined): string | undefined {
-  return contentType === undefined ? undefined : mediaTypeOf(contentType)
-}
-
 /** Which content mode a message uses; undefined when it is not a CloudEvent at all. */
 export function detectContentMode(headers: HeaderMap): ContentMode | undefined {
-  const media = mediaType(headerValue(headers, 'content-type'))
+  const contentType = headerValue(headers, 'content-type')
+  const media = contentType === undefined ? undefined : normalizedMediaType(contentType)
   if (media === STRUCTURED_CONTENT_TYPE) return 'structured'
   if (media === BATCH_CONTENT_TYPE) return 'batch'
   const specversion = headerValue(headers, 'ce-specversion')
