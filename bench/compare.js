@@ -5,7 +5,7 @@
 //   npx tsc -p tsconfig.build.json --outDir bench/results/kne-b      # after
 //   node bench/compare.js bench/results/kne-a bench/results/kne-b [relay] [--triggers N] [--match K] [--tail STREAMS] [--samples 3] [--max-background 12]
 // --match K: K of the N triggers match (fan-out to K); --rate R: an async broker offered R events/s (open loop);
-// --history N: the history bound (records); --node-flag F (repeatable): a node flag for the kne process; --profile DIR: a CPU profile of every kne process into DIR/<build>/.
+// --history N: the history bound (records); --node-flag F (repeatable): a node flag for the system under test; --profile DIR: a CPU profile of every such process into DIR/<build>/.
 import {basename, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 import {detectPlacement} from './lib/procs.js'
@@ -28,7 +28,7 @@ const {values, positionals} = parseArgs({
   },
 })
 if (positionals.length < 1) {
-  process.stderr.write('usage: node bench/compare.js <dist A> [<dist B> ...] [--samples N] [--max-background PCT] [--triggers N] [--tail STREAMS]\n')
+  process.stderr.write('usage: node bench/compare.js <dist A | relay> [<dist B | relay> ...] [--samples N] [--max-background PCT] [--triggers N] [--match K] [--rate R] [--history N] [--node-flag F] [--profile DIR] [--tail STREAMS]\n')
   process.exit(2)
 }
 const builds = positionals.map((p) => resolve(p))
@@ -45,10 +45,10 @@ for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.va
     // --rate R: an asynchronous broker at a fixed offered rate (open loop) instead of a sync one at saturation
     const rate = values.rate === undefined ? undefined : Number(values.rate)
     // the positional `relay` runs the baseline relay in the same mode, for a profile or a GC trace beside kne's
+    const shared = {triggers: Number(values.triggers), match: Number(values.match ?? 1), nodeFlags: values['node-flag'] ?? []}
     const spec = basename(dist) === 'relay'
-      ? {kind: 'relay', mode: rate === undefined ? 'sync' : 'async', triggers: Number(values.triggers), match: Number(values.match ?? 1), nodeFlags: values['node-flag'] ?? []}
-      : {kind: 'kne', async: rate !== undefined, triggers: Number(values.triggers), match: Number(values.match ?? 1), dist,
-          historyLimit: values.history === undefined ? undefined : Number(values.history), nodeFlags: values['node-flag'] ?? []}
+      ? {kind: 'relay', mode: rate === undefined ? 'sync' : 'async', ...shared}
+      : {kind: 'kne', async: rate !== undefined, dist, historyLimit: values.history === undefined ? undefined : Number(values.history), ...shared}
     const sut = await startSystem(placement, spec, driver.sinkUrl, {profileDir})
     const readers = Number(values.tail) > 0 ? await startTailReaders(placement, sut.url, Number(values.tail)) : undefined
     try {
