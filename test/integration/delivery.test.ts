@@ -150,6 +150,21 @@ describe('failures without a response', () => {
     expect(attempts.map((a) => a.kind === 'attempt' && a.error)).toEqual(['timed out after 200 ms', 'timed out after 200 ms'])
   })
 
+  it('keeps a timeout longer than setTimeout\'s 24.8-day limit instead of cutting every attempt after 1 ms', async () => {
+    const slowish = await subscriber(async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      res.writeHead(200).end()
+    })
+    // one trigger calls the subscriber over HTTP, the other through a channel inside the mesh
+    const channel = 'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: queue\n---\n'
+      + `apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: queued\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: queue\n  subscriber:\n    uri: ${slowish.url}\n---\n`
+      + 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: via-channel\nspec:\n  broker: default\n  subscriber:\n    ref:\n      apiVersion: messaging.knative.dev/v1\n      kind: InMemoryChannel\n      name: queue\n  delivery:\n    timeout: P30D\n'
+    const mesh = await meshFrom(broker() + trigger('direct', slowish.url, {delivery: delivery({timeout: 'P30D'})}) + channel)
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(202)
+    expect(slowish.received).toHaveLength(2)
+    expect(mesh.status().triggers.map((t) => t.counters)).toEqual([expect.objectContaining({delivered: 1, failed: 0}), expect.objectContaining({delivered: 1, failed: 0})])
+  })
+
   it('retries a subscriber that refuses connections, then dead-letters with its URI as knativeerrordest', async () => {
     const unreachable = await closedPortUrl()
     const dls = await subscriber()
