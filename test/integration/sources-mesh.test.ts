@@ -137,6 +137,26 @@ describe('PingSource schedules far ahead', () => {
     expect(sink.received).toHaveLength(0)
     expect(mesh.status().sources[0]!.counters).toEqual({sent: 0, failed: 0})
   })
+
+  it('sends many pings at once without Node\'s MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning)
+    }
+    process.on('warning', onWarning)
+    cleanups.push(async () => process.off('warning', onWarning))
+    const held: (() => void)[] = []
+    const slow = await subscriber((_req, res) => {
+      held.push(() => res.writeHead(202).end())
+    })
+    const mesh = await meshFrom(pingSource(uriSink(slow.url), '', 'beat', NEVER))
+    const fired = Array.from({length: 12}, () => fire(mesh))
+    await slow.waitFor(12)
+    for (const release of held) release()
+    expect((await Promise.all(fired)).map((answer) => answer.status)).toEqual(Array(12).fill(200))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning')
+  })
 })
 
 describe('firing and resolving through the control API', () => {
