@@ -11,7 +11,7 @@ import type {AddressMap, BrokerRoute, MeshAddressable, SubscriptionRoute, Trigge
 import type {DeliverySpec} from '../core/resources/types.js'
 import {perObject, rememberLast} from '../core/memo.js'
 import type {AbortLike} from './cancellation.js'
-import type {Clock} from './clock.js'
+import {MAX_TIMER_MS, type Clock} from './clock.js'
 import {passThroughHeaders} from './headers.js'
 import type {HttpSender, PostResult} from './http-client.js'
 import type {Journal} from './journal.js'
@@ -247,7 +247,7 @@ const encoded = rememberLast((event: CloudEvent, mode: Exclude<ContentMode, 'bat
 function waitForAnswer(answer: Promise<PublishAnswer>, timeoutMs: number | undefined, signal: AbortLike): Promise<PublishAnswer | {stopped: string}> {
   if (signal.aborted) return Promise.resolve({stopped: 'aborted'})
   return new Promise((resolve) => {
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done({stopped: `timed out after ${timeoutMs} ms`}), timeoutMs)
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done({stopped: `timed out after ${timeoutMs} ms`}), Math.min(timeoutMs, MAX_TIMER_MS))
     const onAbort = (): void => done({stopped: 'aborted'})
     function done(result: PublishAnswer | {stopped: string}): void {
       clearTimeout(timer)
