@@ -60,6 +60,31 @@ describe('broker routing and delivery', () => {
     expect(other.received).toHaveLength(0)
   })
 
+  it('passes UTF-8 header values through byte for byte, whether the event came in binary or structured mode', async () => {
+    const sink = await subscriber()
+    const mesh = await meshFrom(broker() + trigger('all', sink.url))
+    // node:http writes header strings as latin1: each character is one byte on the wire
+    const wire = (text: string): string => Buffer.from(text, 'utf8').toString('latin1')
+    const status = await new Promise<number>((resolve, reject) => {
+      http.request(`${mesh.url}/default/default`, {method: 'POST', headers: {
+        ...binaryHeaders('com.example.x', {'ce-id': 'binary'}), 'ce-subject': wire('ü'), 'ce-city': wire('Zürich €'),
+      }}, (res) => {
+        res.resume()
+        resolve(res.statusCode!)
+      }).on('error', reject).end()
+    })
+    expect(status).toBe(202)
+    const structured = JSON.stringify({specversion: '1.0', id: 'structured', source: '/test', type: 'com.example.x', subject: 'ü', city: 'Zürich €'})
+    expect((await post(`${mesh.url}/default/default`, {'content-type': 'application/cloudevents+json'}, structured)).status).toBe(202)
+    const got = await sink.waitFor(2)
+    // node:http reads each header byte as one latin1 character: this gives back the bytes that arrived
+    const bytes = (value: unknown): string => Buffer.from(value as string, 'latin1').toString('hex')
+    for (const {headers} of got) {
+      expect(bytes(headers['ce-subject'])).toBe('c3bc')
+      expect(bytes(headers['ce-city'])).toBe(Buffer.from('Zürich €', 'utf8').toString('hex'))
+    }
+  })
+
   it('answers 202 when no trigger matches, and records why', async () => {
     const other = await subscriber()
     const mesh = await meshFrom(broker() + trigger('other', other.url, 'com.example.other'))
