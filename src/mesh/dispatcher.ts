@@ -151,17 +151,17 @@ async function deliverInFull(req: DeliveryRequest, ctx: DispatchContext, first: 
     recordAttempt(ctx, req, 'subscriber', '', 1, {headers: {}, body: Buffer.alloc(0), status: 404, error, durationMs: 0})
   } else {
     const url = route.subscriberUri
-    const sent = await attempt(ctx, req, policy, deadline, 'subscriber', url,
-      () => send(ctx, req, policy, url, req.addresses.get(url), req.event, subscriberHeaders, 'subscriber', encodingFor(route)), first)
-    if ('response' in sent) {
-      const result = 'broker' in req
-        ? await readFilterAnswer(req, ctx, policy, deadline, sent.response, baseHeaders)
-        : await readChannelAnswer(req, ctx, policy, deadline, sent.response, baseHeaders)
-      if ('outcome' in result) return finish(ctx, req, result)
-      failure = result
+    const sendOnce = (): Promise<SendResult> => send(ctx, req, policy, url, req.addresses.get(url), req.event, subscriberHeaders, 'subscriber', encodingFor(route))
+    let result: DeliveryResult | Failure
+    if ('broker' in req) {
+      const sent = await attempt(ctx, req, policy, deadline, 'subscriber', url, () => sendOnce().then(readByFilter), first && readByFilter(first))
+      result = 'response' in sent ? await forwardFilterReply(req, ctx, policy, deadline, sent.response, baseHeaders) : sent.failure
     } else {
-      failure = sent.failure
+      const sent = await attempt(ctx, req, policy, deadline, 'subscriber', url, sendOnce, first)
+      result = 'response' in sent ? await readChannelAnswer(req, ctx, policy, deadline, sent.response, baseHeaders) : sent.failure
     }
+    if ('outcome' in result) return finish(ctx, req, result)
+    failure = result
   }
   return finish(ctx, req, await deadLetter(req, ctx, policy, deadline, failure, baseHeaders))
 }
@@ -177,10 +177,10 @@ const requestHeaders = rememberLast((passThrough: Record<string, string>, namesp
  * Sends with retries (Knative's DoWithRetries): retryable failures wait and try again until the attempts
  * run out. Returns the successful (2xx) response or the last failure.
  */
-async function attempt(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, deadline: number, target: DeliveryTarget,
-  url: string, sendOnce: () => Promise<SendResult>, first?: SendResult): Promise<{response: SendResult} | {failure: Failure}> {
+async function attempt<R extends SendResult>(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, deadline: number, target: DeliveryTarget,
+  url: string, sendOnce: () => Promise<R>, first?: R): Promise<{response: R} | {failure: Failure}> {
   for (let n = 1; ; n++) {
-    let response: SendResult
+    let response: R
     if (n === 1 && first !== undefined) {
       response = first
     } else {
@@ -267,21 +267,31 @@ function carriesNoEvent(response: SendResult): boolean {
   return response.body.length === 0 && response.headers['ce-specversion'] === undefined && response.headers['content-type'] === undefined
 }
 
-/** broker-filter's reading of a 2xx: empty body ends the delivery, a CloudEvent is a reply, anything else is a 502. */
-async function readFilterAnswer(req: TriggerDelivery, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: SendResult,
-  baseHeaders: Record<string, string>): Promise<DeliveryResult | Failure> {
-  const url = req.route.subscriberUri!
+/** A subscriber's answer as broker-filter hands it to the channel, with the reply it carries, if any. */
+type FilterAnswer = SendResult & {reply?: CloudEvent}
+
+/**
+ * broker-filter's reading of a subscriber's 2xx: an empty body ends the delivery, a CloudEvent is a reply,
+ * anything else becomes a 502, which the channel retries like any other (semantics §2.6).
+ */
+function readByFilter(response: SendResult): FilterAnswer {
+  if (!isSuccess(response.status) || carriesNoEvent(response)) return response
   const decoded = decodeHttpMessage(response.headers, response.body)
-  if (!decoded.ok) {
-    if (response.body.length === 0) return {outcome: 'delivered', status: response.status}
-    const error = 'notCloudEvent' in decoded
-      ? 'received a non-empty response not recognized as CloudEvent'
-      : `received a malformed CloudEvent in the response: ${decoded.error}`
-    // the dead-letter sink gets what the subscriber actually answered, under broker-filter's 502
-    return {url, last: {status: 502, body: response.body}, error: `${error} (HTTP ${response.status} from the subscriber, counted as 502)`}
-  }
+  if (decoded.ok) return {...response, reply: decoded.event}
+  if (response.body.length === 0) return response
+  const error = 'notCloudEvent' in decoded
+    ? 'received a non-empty response not recognized as CloudEvent'
+    : `received a malformed CloudEvent in the response: ${decoded.error}`
+  // the dead-letter sink gets what the subscriber actually answered, under broker-filter's 502
+  return {...response, status: 502, error: `${error} (HTTP ${response.status} from the subscriber, counted as 502)`}
+}
+
+/** Sends a trigger's reply into its broker, with the TTL the event carried at ingress; without one the delivery is done. */
+async function forwardFilterReply(req: TriggerDelivery, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: FilterAnswer,
+  baseHeaders: Record<string, string>): Promise<DeliveryResult | Failure> {
+  if (response.reply === undefined) return {outcome: 'delivered', status: response.status}
   // broker-filter copies the incoming TTL onto the reply; ingress then spends one hop of it
-  const reply = withExtension(decoded.event, 'knativebrokerttl', req.ttl)
+  const reply = withExtension(response.reply, 'knativebrokerttl', req.ttl)
   const broker: MeshAddressable = {kind: 'broker', route: req.broker}
   return forwardReply(req, ctx, policy, deadline, response, reply, req.broker.address, broker, 'the broker', baseHeaders, 'binary')
 }

@@ -87,6 +87,32 @@ describe('which answers are retried (SelectiveRetry)', () => {
     for (const code of retried) expect({code, attempts: count(code)}).toEqual({code, attempts: 3})
     for (const code of notRetried) expect({code, attempts: count(code)}).toEqual({code, attempts: 1})
   })
+
+  it('retries a 2xx answer that is not a CloudEvent as broker-filter\'s 502, then dead-letters what the subscriber said', async () => {
+    const chatty = await subscriber(answer(200, '{"ok":true}', {'content-type': 'application/json'}))
+    const malformed = await subscriber(answer(200, '{}', {'content-type': 'application/cloudevents+json'}))
+    const dls = await subscriber()
+    const mesh = await meshFrom(broker()
+      + trigger('chatty', chatty.url, {type: 'com.example.chatty', delivery: delivery({retry: 1}, dls.url)})
+      + trigger('malformed', malformed.url, {type: 'com.example.malformed', delivery: delivery({retry: 1}, dls.url)}))
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.chatty'))).status).toBe(202)
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.malformed'))).status).toBe(202)
+    expect(chatty.received).toHaveLength(2)
+    expect(malformed.received).toHaveLength(2)
+    const dead = await dls.waitFor(2)
+    expect(dead.map((d) => [header(d, 'ce-knativeerrordest'), header(d, 'ce-knativeerrorcode'), header(d, 'ce-knativeerrordata')])).toEqual([
+      [chatty.url, '502', Buffer.from('{"ok":true}').toString('base64')],
+      [malformed.url, '502', Buffer.from('{}').toString('base64')],
+    ])
+    const attempts = records(mesh, 'attempt').filter((a) => a.kind === 'attempt' && a.trigger === 'default/chatty' && a.target === 'subscriber')
+    expect(attempts.map((a) => a.kind === 'attempt' && [a.attempt, a.status, a.error])).toEqual([
+      [1, 502, 'received a non-empty response not recognized as CloudEvent (HTTP 200 from the subscriber, counted as 502)'],
+      [2, 502, 'received a non-empty response not recognized as CloudEvent (HTTP 200 from the subscriber, counted as 502)'],
+    ])
+    expect(mesh.status().triggers.map((t) => t.counters)).toEqual([
+      expect.objectContaining({matched: 1, deadLettered: 1}), expect.objectContaining({matched: 1, deadLettered: 1}),
+    ])
+  })
 })
 
 describe('waits between attempts (real clock)', () => {
