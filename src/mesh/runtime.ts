@@ -55,6 +55,13 @@ export const FAILED_HISTORY_LIMIT = 100
  */
 export const MAX_MESH_HOPS = 1000
 
+/**
+ * An in-memory hop runs on its sender's call stack; every this many hops an event waits for the next turn
+ * of the event loop instead, so that a long chain (a trigger whose subscriber is its own broker) cannot
+ * overflow the stack, which holds a few hundred.
+ */
+export const HOPS_PER_STACK = 50
+
 export interface MeshRuntimeOptions {
   journal: Journal
   /** Dispatch context shared by every delivery; each delivery gets its own cancellation. */
@@ -112,6 +119,7 @@ export class MeshRuntime {
 
   /** Accepts an event into a broker or a channel the mesh serves (an in-memory hop: always answers through a promise). */
   async accept(target: MeshAddressable, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): Promise<IngressAnswer> {
+    if (origin.hops !== undefined && origin.hops % HOPS_PER_STACK === 0) await new Promise<void>((resolve) => setImmediate(resolve))
     return target.kind === 'broker'
       ? this.publish(target.route, incoming, headers, via, origin)
       : this.publishToChannel(target.route, incoming, headers, via, origin)

@@ -414,6 +414,19 @@ describe('nothing lost', () => {
     expect(status.brokers[0]!.counters).toMatchObject({accepted: 30, pending: 0})
   })
 
+  it('gives every delivery of an asynchronous broker whose trigger targets the broker itself one outcome, up to the hop limit', async () => {
+    const self = 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: self\nspec:\n  broker: default\n'
+      + '  subscriber:\n    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: default\n'
+    const mesh = await meshFrom(broker(ASYNC) + self)
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(202)
+    await mesh.idle()
+    // each in-memory hop is one more event in the same broker, until its 1000th hop is refused
+    expect(mesh.status().triggers[0]!.counters).toEqual({matched: 1000, delivered: 999, replied: 0, deadLettered: 0, failed: 1, inFlight: 0})
+    expect(mesh.status().brokers[0]!.counters).toEqual({accepted: 1000, rejected: 1, pending: 0})
+    expect(records(mesh, 'outcome')).toHaveLength(1000)
+    expect(records(mesh, 'settled')).toHaveLength(1000)
+  })
+
   it('answers 429 with Retry-After when an asynchronous broker holds its bound, instead of growing', async () => {
     let release!: () => void
     const released = new Promise<void>((resolve) => {
