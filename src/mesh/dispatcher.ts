@@ -24,6 +24,8 @@ export interface PublishAnswer {
   arrival?: number
   /** Retry-After sent with the answer (a 429 from a full asynchronous broker or channel). */
   retryAfter?: string
+  /** Set when loop protection (a spent TTL, the hop limit) refused the event, here or behind this answer: why. Never retried. */
+  loop?: string
 }
 
 /** How an event arrived in memory: as whose reply, or from whose delivery, and how many such hops it has taken. */
@@ -75,6 +77,8 @@ export interface DeliveryResult {
   outcome: Outcome
   status?: number
   error?: string
+  /** A failed delivery that ended on loop protection: why (PublishAnswer.loop). */
+  loop?: string
   replyArrival?: number
   replyDropped?: true
 }
@@ -89,9 +93,10 @@ interface Failure {
   error: string
   /** The mesh stopped or the fan-out ran out of time: nothing more may be sent, not even to the dead-letter sink. */
   final?: boolean
+  loop?: string
 }
 
-type SendResult = PostResult & {retryAfter?: string; arrival?: number}
+type SendResult = PostResult & {retryAfter?: string; arrival?: number; loop?: string}
 
 /** Who a delivery is for, as activity records name it (one object per route: every record of every delivery spreads it). */
 export const subscriberOf = perObject((route: TriggerRoute | SubscriptionRoute): Subscriber =>
@@ -190,12 +195,13 @@ async function attempt<R extends SendResult>(ctx: DispatchContext, req: Delivery
     }
     const ok = isSuccess(response.status)
     const cut = ok ? undefined : stopReason(ctx, req, deadline)
-    const retry = !ok && !cut && n < policy.maxAttempts && isRetryable(response.status)
+    // a loop refused downstream would only run again: it is never retried
+    const retry = !ok && !cut && response.loop === undefined && n < policy.maxAttempts && isRetryable(response.status)
     const wait = retry ? policy.delayBeforeRetry(n, response.status, response.retryAfter ?? headerValue(response.headers, 'retry-after'), ctx.clock.now()) : undefined
     recordAttempt(ctx, req, target, url, n, cut ? {...response, error: cut} : response, wait)
     if (ok) return {response}
     const error = cut ?? response.error ?? `HTTP ${response.status}`
-    const failure: Failure = {url, last: {status: response.status, body: response.body, error: response.error}, error, final: cut !== undefined}
+    const failure: Failure = {url, last: {status: response.status, body: response.body, error: response.error}, error, final: cut !== undefined, loop: response.loop}
     if (wait === undefined) return {failure}
     // a wait that would outlast the fan-out ends with it, as Knative's cancelled context ends retryablehttp's timer
     const slept = await sleep(ctx, req, Math.min(wait, Math.max(0, deadline - ctx.clock.now())))
@@ -232,7 +238,7 @@ function send(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, u
     // the body the mesh's ingress would have answered over HTTP
     const body = answer.error === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify({error: answer.error}))
     return {status: answer.status, headers: {}, body, error: isSuccess(answer.status) ? undefined : answer.error, durationMs,
-      retryAfter: answer.retryAfter, arrival: answer.arrival}
+      retryAfter: answer.retryAfter, arrival: answer.arrival, loop: answer.loop}
   })
 }
 
@@ -332,14 +338,15 @@ async function deadLetter(req: DeliveryRequest, ctx: DispatchContext, policy: Re
   const dls = req.route.deadLetterSinkUri
   const status = failure.last.status
   const where = failure.url || 'the subscriber'
-  if (failure.final) return {outcome: 'failed', status, error: failure.error}
-  if (dls === undefined) return {outcome: 'failed', status, error: `unable to complete request to ${where}: ${failure.error}`}
+  const {loop} = failure
+  if (failure.final) return {outcome: 'failed', status, error: failure.error, loop}
+  if (dls === undefined) return {outcome: 'failed', status, error: `unable to complete request to ${where}: ${failure.error}`, loop}
   let event = req.event
   for (const [name, value] of Object.entries(deadLetterExtensions(failure.url, failure.last))) event = withExtension(event, name, value)
   const sent = await attempt(ctx, req, policy, deadline, 'dead-letter-sink', dls,
     () => send(ctx, req, policy, dls, req.addresses.get(dls), event, baseHeaders, 'dead-letter-sink', encodingFor(req.route)))
   if ('response' in sent) return {outcome: 'dead-lettered', status, error: `${failure.error}; sent to the dead-letter sink ${dls}`}
-  return {outcome: 'failed', status, error: `unable to complete request to either ${where} (${failure.error}) or ${dls} (${sent.failure.error})`}
+  return {outcome: 'failed', status, error: `unable to complete request to either ${where} (${failure.error}) or ${dls} (${sent.failure.error})`, loop}
 }
 
 /** Binary unless a trigger's delivery.format asks for JSON (only triggers have it). */
