@@ -35,7 +35,8 @@ export function nextTtl(event: CloudEvent): number {
 export function brokerIngress(incoming: CloudEvent, now: number): {event: CloudEvent; delivered: CloudEvent; ttl: number} | {status: typeof LOOP_STATUS; error: string} {
   const ttl = nextTtl(incoming)
   if (ttl <= 0) {
-    return {status: LOOP_STATUS, error: `${TTL_EXTENSION} is exhausted: the event has passed through the broker ${MAX_TTL} times (a reply loop?) and is dropped`}
+    const arrived = String(attributeValue(incoming, TTL_EXTENSION))
+    return {status: LOOP_STATUS, error: `${TTL_EXTENSION} is exhausted: the event arrived with ${TTL_EXTENSION} ${arrived}, and each pass through a broker spends one (a reply loop?); it is dropped`}
   }
   const arrival = isoTime(now)
   // both extension sets in one pass, in the incoming order (this runs for every event)

@@ -273,7 +273,7 @@ describe('loops on a synchronous broker', () => {
     const mesh = await meshFrom(broker() + trigger('loop', echo.url, 'com.example.loop'), {clock})
     const answer = await answerWithoutRetries(clock, mesh)
     expect(answer.status).toBe(400)
-    expect(JSON.parse(answer.text).error).toMatch(/: knativebrokerttl is exhausted/)
+    expect(JSON.parse(answer.text).error).toMatch(/: knativebrokerttl is exhausted: the event arrived with knativebrokerttl 1,/)
     expect(echo.received).toHaveLength(255) // as Knative's TTL of 255 allows
     const rejected = mesh.journal.since().filter((r) => r.kind === 'rejected')
     expect(rejected).toMatchObject([{status: 400, via: 'reply'}])
@@ -367,7 +367,9 @@ describe('ingress contract', () => {
     })
     const replies = await subscriber()
     const mesh = await meshFrom(broker() + trigger('first', sink.url, 'com.example.x') + trigger('replies', replies.url, 'com.example.reply'))
-    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-knativebrokerttl': '1'}))).status).toBe(400)
+    const spent = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-knativebrokerttl': '1'}))
+    expect(spent.status).toBe(400)
+    expect(JSON.parse(spent.text).error).toBe('knativebrokerttl is exhausted: the event arrived with knativebrokerttl 1, and each pass through a broker spends one (a reply loop?); it is dropped')
     expect(sink.received).toHaveLength(0)
     // TTL 3 → 2 at ingress; the reply carries 2 → 1 at ingress, still accepted
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-knativebrokerttl': '3'}))).status).toBe(202)
