@@ -93,6 +93,7 @@ interface Failure {
   error: string
   /** The mesh stopped or the fan-out ran out of time: nothing more may be sent, not even to the dead-letter sink. */
   final?: boolean
+  /** Loop protection refused the event (PublishAnswer.loop): why. */
   loop?: string
 }
 

@@ -56,9 +56,9 @@ export const FAILED_HISTORY_LIMIT = 100
 export const MAX_MESH_HOPS = 1000
 
 /**
- * An in-memory hop runs on its sender's call stack; every this many hops an event waits for the next turn
- * of the event loop instead, so that a long chain (a trigger whose subscriber is its own broker) cannot
- * overflow the stack, which holds a few hundred.
+ * An in-memory hop runs on its sender's call stack, which overflows after a few hundred; every this many
+ * hops an event waits for the next turn of the event loop instead, so that a long chain (a trigger whose
+ * subscriber is its own broker) cannot overflow it.
  */
 export const HOPS_PER_STACK = 50
 
@@ -132,7 +132,7 @@ export class MeshRuntime {
   publish(broker: BrokerRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): IngressAnswer | Promise<IngressAnswer> {
     const counters = this.brokerCountersFor(broker.key)
     const ingress = brokerIngress(incoming, this.options.now())
-    if ('error' in ingress) return this.reject(counters, {broker: broker.key}, via, ingress.status, ingress.error, ingress.error)
+    if ('error' in ingress) return this.reject(counters, {broker: broker.key}, via, ingress.status, ingress.error, true)
     const refused = this.refuse(counters, 'broker', broker.key, broker.async, via, origin)
     if (refused) return refused
     const {delivered, ttl} = ingress
@@ -163,7 +163,7 @@ export class MeshRuntime {
   private refuse(counters: IngressCounters, kind: 'broker' | 'channel', key: string, async: boolean, via: Via, origin: ArrivalOrigin): IngressAnswer | undefined {
     if ((origin.hops ?? 0) >= MAX_MESH_HOPS) {
       const error = `the event has taken ${MAX_MESH_HOPS} hops inside the mesh (a loop: a subscriber or reply that leads back here?) and is dropped`
-      return this.reject(counters, where(kind, key), via, LOOP_STATUS, error, error)
+      return this.reject(counters, where(kind, key), via, LOOP_STATUS, error, true)
     }
     // an asynchronous ingress answers before delivering, so its backlog is bounded: past the bound it refuses (429)
     if (async && counters.pending >= this.options.maxPendingEvents) {
@@ -173,10 +173,10 @@ export class MeshRuntime {
     return undefined
   }
 
-  private reject(counters: IngressCounters, where: {broker: string} | {channel: string}, via: Via, status: number, error: string, loop?: string): IngressAnswer {
+  private reject(counters: IngressCounters, where: {broker: string} | {channel: string}, via: Via, status: number, error: string, loop = false): IngressAnswer {
     counters.rejected++
     this.options.journal.append(rejectedRecord(where, status, error, via))
-    return loop === undefined ? {status, error} : {status, error, loop}
+    return loop ? {status, error, loop: error} : {status, error}
   }
 
   private arrive(kind: 'broker' | 'channel', key: string, event: CloudEvent, via: Via, origin: ArrivalOrigin, routed: Routing | undefined): EventRef {
