@@ -11,6 +11,13 @@ export const MAX_TTL = 255
 export const TTL_EXTENSION = 'knativebrokerttl'
 export const ARRIVAL_TIME_EXTENSION = 'knativearrivaltime'
 
+/**
+ * What ingress answers an event whose TTL is spent (Knative's 400, which no sender retries). kne answers the
+ * same at its hop limit, and from a synchronous ingress whose delivery ended on either: a retry from further
+ * up would only run the loop again.
+ */
+export const LOOP_STATUS = 400
+
 /** Ingress's TTL defaulter: absent or unreadable → 255, otherwise one less (never below 0). */
 export function nextTtl(event: CloudEvent): number {
   const value = attributeValue(event, TTL_EXTENSION)
@@ -25,10 +32,11 @@ export function nextTtl(event: CloudEvent): number {
  * the arrival time set), the same event as triggers' filters and subscribers see it (broker-filter removes
  * the TTL), or why ingress refuses it.
  */
-export function brokerIngress(incoming: CloudEvent, now: number): {event: CloudEvent; delivered: CloudEvent; ttl: number} | {status: 400; error: string} {
+export function brokerIngress(incoming: CloudEvent, now: number): {event: CloudEvent; delivered: CloudEvent; ttl: number} | {status: typeof LOOP_STATUS; error: string} {
   const ttl = nextTtl(incoming)
   if (ttl <= 0) {
-    return {status: 400, error: `${TTL_EXTENSION} is exhausted: the event has passed through the broker ${MAX_TTL} times (a reply loop?) and is dropped`}
+    const arrived = String(attributeValue(incoming, TTL_EXTENSION))
+    return {status: LOOP_STATUS, error: `${TTL_EXTENSION} is exhausted: the event arrived with ${TTL_EXTENSION} ${arrived}, and each pass through a broker spends one (a reply loop?); it is dropped`}
   }
   const arrival = isoTime(now)
   // both extension sets in one pass, in the incoming order (this runs for every event)

@@ -1,6 +1,7 @@
-// How a delivery is told to stop (the mesh stops, or its fan-out runs out of time). Every delivery needs
-// one, and an AbortController per delivery (with its EventTarget and listener bookkeeping) cost about 5 % of
-// the broker's CPU, so deliveries use this plain object; anything that accepts an AbortSignal accepts it.
+// How a delivery is told to stop (the mesh stops, or its fan-out runs out of time), and a PingSource's sends.
+// Every delivery needs one, and an AbortController per delivery (with its EventTarget and listener bookkeeping)
+// cost about 5 % of the broker's CPU, so deliveries use this plain object; anything that accepts an
+// AbortSignal accepts it. It also takes any number of listeners, where an AbortSignal warns past ten.
 
 /** What waits (a request, a retry wait, an in-mesh hop) need of a signal: satisfied by AbortSignal and Cancellation. */
 export interface AbortLike {

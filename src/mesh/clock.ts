@@ -1,4 +1,4 @@
-// Time as the mesh sees it. Retry waits (and later PingSource schedules) go through a Clock so tests can
+// Time as the mesh sees it. Retry waits and PingSource schedules go through a Clock so tests can
 // run a ten-retry exponential schedule in milliseconds on a virtual one.
 import type {AbortLike} from './cancellation.js'
 
@@ -8,20 +8,30 @@ export interface Clock {
   sleep(ms: number, signal?: AbortLike): Promise<void>
 }
 
+/** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days): Node fires a longer one after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
 export const realClock: Clock = {
   now: () => Date.now(),
   sleep(ms, signal) {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason)
       if (ms <= 0) return resolve()
+      const until = Date.now() + ms
+      let timer: NodeJS.Timeout
       const onAbort = (): void => {
         clearTimeout(timer)
         reject(signal!.reason)
       }
-      const timer = setTimeout(() => {
+      const wake = (): void => {
         signal?.removeEventListener('abort', onAbort)
         resolve()
-      }, ms)
+      }
+      // a wait past setTimeout's limit sleeps in chunks, reading the clock again after each
+      const arm = (left: number): void => {
+        timer = left > MAX_TIMER_MS ? setTimeout(() => arm(until - Date.now()), MAX_TIMER_MS) : setTimeout(wake, left)
+      }
+      arm(ms)
       signal?.addEventListener('abort', onAbort, {once: true})
     })
   },

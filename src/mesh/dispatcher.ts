@@ -11,7 +11,7 @@ import type {AddressMap, BrokerRoute, MeshAddressable, SubscriptionRoute, Trigge
 import type {DeliverySpec} from '../core/resources/types.js'
 import {perObject, rememberLast} from '../core/memo.js'
 import type {AbortLike} from './cancellation.js'
-import type {Clock} from './clock.js'
+import {MAX_TIMER_MS, type Clock} from './clock.js'
 import {passThroughHeaders} from './headers.js'
 import type {HttpSender, PostResult} from './http-client.js'
 import type {Journal} from './journal.js'
@@ -24,6 +24,8 @@ export interface PublishAnswer {
   arrival?: number
   /** Retry-After sent with the answer (a 429 from a full asynchronous broker or channel). */
   retryAfter?: string
+  /** Set when loop protection (a spent TTL, the hop limit) refused the event, here or behind this answer: why. Never retried. */
+  loop?: string
 }
 
 /** How an event arrived in memory: as whose reply, or from whose delivery, and how many such hops it has taken. */
@@ -75,6 +77,8 @@ export interface DeliveryResult {
   outcome: Outcome
   status?: number
   error?: string
+  /** A failed delivery that ended on loop protection: why (PublishAnswer.loop). */
+  loop?: string
   replyArrival?: number
   replyDropped?: true
 }
@@ -89,9 +93,11 @@ interface Failure {
   error: string
   /** The mesh stopped or the fan-out ran out of time: nothing more may be sent, not even to the dead-letter sink. */
   final?: boolean
+  /** Loop protection refused the event (PublishAnswer.loop): why. */
+  loop?: string
 }
 
-type SendResult = PostResult & {retryAfter?: string; arrival?: number}
+type SendResult = PostResult & {retryAfter?: string; arrival?: number; loop?: string}
 
 /** Who a delivery is for, as activity records name it (one object per route: every record of every delivery spreads it). */
 export const subscriberOf = perObject((route: TriggerRoute | SubscriptionRoute): Subscriber =>
@@ -151,17 +157,17 @@ async function deliverInFull(req: DeliveryRequest, ctx: DispatchContext, first: 
     recordAttempt(ctx, req, 'subscriber', '', 1, {headers: {}, body: Buffer.alloc(0), status: 404, error, durationMs: 0})
   } else {
     const url = route.subscriberUri
-    const sent = await attempt(ctx, req, policy, deadline, 'subscriber', url,
-      () => send(ctx, req, policy, url, req.addresses.get(url), req.event, subscriberHeaders, 'subscriber', encodingFor(route)), first)
-    if ('response' in sent) {
-      const result = 'broker' in req
-        ? await readFilterAnswer(req, ctx, policy, deadline, sent.response, baseHeaders)
-        : await readChannelAnswer(req, ctx, policy, deadline, sent.response, baseHeaders)
-      if ('outcome' in result) return finish(ctx, req, result)
-      failure = result
+    const sendOnce = (): Promise<SendResult> => send(ctx, req, policy, url, req.addresses.get(url), req.event, subscriberHeaders, 'subscriber', encodingFor(route))
+    let result: DeliveryResult | Failure
+    if ('broker' in req) {
+      const sent = await attempt(ctx, req, policy, deadline, 'subscriber', url, () => sendOnce().then(readByFilter), first && readByFilter(first))
+      result = 'response' in sent ? await forwardFilterReply(req, ctx, policy, deadline, sent.response, baseHeaders) : sent.failure
     } else {
-      failure = sent.failure
+      const sent = await attempt(ctx, req, policy, deadline, 'subscriber', url, sendOnce, first)
+      result = 'response' in sent ? await readChannelAnswer(req, ctx, policy, deadline, sent.response, baseHeaders) : sent.failure
     }
+    if ('outcome' in result) return finish(ctx, req, result)
+    failure = result
   }
   return finish(ctx, req, await deadLetter(req, ctx, policy, deadline, failure, baseHeaders))
 }
@@ -177,10 +183,10 @@ const requestHeaders = rememberLast((passThrough: Record<string, string>, namesp
  * Sends with retries (Knative's DoWithRetries): retryable failures wait and try again until the attempts
  * run out. Returns the successful (2xx) response or the last failure.
  */
-async function attempt(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, deadline: number, target: DeliveryTarget,
-  url: string, sendOnce: () => Promise<SendResult>, first?: SendResult): Promise<{response: SendResult} | {failure: Failure}> {
+async function attempt<R extends SendResult>(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, deadline: number, target: DeliveryTarget,
+  url: string, sendOnce: () => Promise<R>, first?: R): Promise<{response: R} | {failure: Failure}> {
   for (let n = 1; ; n++) {
-    let response: SendResult
+    let response: R
     if (n === 1 && first !== undefined) {
       response = first
     } else {
@@ -190,12 +196,13 @@ async function attempt(ctx: DispatchContext, req: DeliveryRequest, policy: Retry
     }
     const ok = isSuccess(response.status)
     const cut = ok ? undefined : stopReason(ctx, req, deadline)
-    const retry = !ok && !cut && n < policy.maxAttempts && isRetryable(response.status)
+    // a loop refused downstream would only run again: it is never retried
+    const retry = !ok && !cut && response.loop === undefined && n < policy.maxAttempts && isRetryable(response.status)
     const wait = retry ? policy.delayBeforeRetry(n, response.status, response.retryAfter ?? headerValue(response.headers, 'retry-after'), ctx.clock.now()) : undefined
     recordAttempt(ctx, req, target, url, n, cut ? {...response, error: cut} : response, wait)
     if (ok) return {response}
     const error = cut ?? response.error ?? `HTTP ${response.status}`
-    const failure: Failure = {url, last: {status: response.status, body: response.body, error: response.error}, error, final: cut !== undefined}
+    const failure: Failure = {url, last: {status: response.status, body: response.body, error: response.error}, error, final: cut !== undefined, loop: response.loop}
     if (wait === undefined) return {failure}
     // a wait that would outlast the fan-out ends with it, as Knative's cancelled context ends retryablehttp's timer
     const slept = await sleep(ctx, req, Math.min(wait, Math.max(0, deadline - ctx.clock.now())))
@@ -232,7 +239,7 @@ function send(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, u
     // the body the mesh's ingress would have answered over HTTP
     const body = answer.error === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify({error: answer.error}))
     return {status: answer.status, headers: {}, body, error: isSuccess(answer.status) ? undefined : answer.error, durationMs,
-      retryAfter: answer.retryAfter, arrival: answer.arrival}
+      retryAfter: answer.retryAfter, arrival: answer.arrival, loop: answer.loop}
   })
 }
 
@@ -247,7 +254,7 @@ const encoded = rememberLast((event: CloudEvent, mode: Exclude<ContentMode, 'bat
 function waitForAnswer(answer: Promise<PublishAnswer>, timeoutMs: number | undefined, signal: AbortLike): Promise<PublishAnswer | {stopped: string}> {
   if (signal.aborted) return Promise.resolve({stopped: 'aborted'})
   return new Promise((resolve) => {
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done({stopped: `timed out after ${timeoutMs} ms`}), timeoutMs)
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done({stopped: `timed out after ${timeoutMs} ms`}), Math.min(timeoutMs, MAX_TIMER_MS))
     const onAbort = (): void => done({stopped: 'aborted'})
     function done(result: PublishAnswer | {stopped: string}): void {
       clearTimeout(timer)
@@ -267,21 +274,31 @@ function carriesNoEvent(response: SendResult): boolean {
   return response.body.length === 0 && response.headers['ce-specversion'] === undefined && response.headers['content-type'] === undefined
 }
 
-/** broker-filter's reading of a 2xx: empty body ends the delivery, a CloudEvent is a reply, anything else is a 502. */
-async function readFilterAnswer(req: TriggerDelivery, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: SendResult,
-  baseHeaders: Record<string, string>): Promise<DeliveryResult | Failure> {
-  const url = req.route.subscriberUri!
+/** A subscriber's answer as broker-filter hands it to the channel, with the reply it carries, if any. */
+type FilterAnswer = SendResult & {reply?: CloudEvent}
+
+/**
+ * broker-filter's reading of a subscriber's 2xx: an empty body ends the delivery, a CloudEvent is a reply,
+ * anything else becomes a 502, which the channel retries like any other (semantics §2.6).
+ */
+function readByFilter(response: SendResult): FilterAnswer {
+  if (!isSuccess(response.status) || carriesNoEvent(response)) return response
   const decoded = decodeHttpMessage(response.headers, response.body)
-  if (!decoded.ok) {
-    if (response.body.length === 0) return {outcome: 'delivered', status: response.status}
-    const error = 'notCloudEvent' in decoded
-      ? 'received a non-empty response not recognized as CloudEvent'
-      : `received a malformed CloudEvent in the response: ${decoded.error}`
-    // the dead-letter sink gets what the subscriber actually answered, under broker-filter's 502
-    return {url, last: {status: 502, body: response.body}, error: `${error} (HTTP ${response.status} from the subscriber, counted as 502)`}
-  }
+  if (decoded.ok) return {...response, reply: decoded.event}
+  if (response.body.length === 0) return response
+  const error = 'notCloudEvent' in decoded
+    ? 'received a non-empty response not recognized as CloudEvent'
+    : `received a malformed CloudEvent in the response: ${decoded.error}`
+  // the dead-letter sink gets what the subscriber actually answered, under broker-filter's 502
+  return {...response, status: 502, error: `${error} (HTTP ${response.status} from the subscriber, counted as 502)`}
+}
+
+/** Sends a trigger's reply into its broker, with the TTL the event carried at ingress; without one the delivery is done. */
+async function forwardFilterReply(req: TriggerDelivery, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: FilterAnswer,
+  baseHeaders: Record<string, string>): Promise<DeliveryResult | Failure> {
+  if (response.reply === undefined) return {outcome: 'delivered', status: response.status}
   // broker-filter copies the incoming TTL onto the reply; ingress then spends one hop of it
-  const reply = withExtension(decoded.event, 'knativebrokerttl', req.ttl)
+  const reply = withExtension(response.reply, 'knativebrokerttl', req.ttl)
   const broker: MeshAddressable = {kind: 'broker', route: req.broker}
   return forwardReply(req, ctx, policy, deadline, response, reply, req.broker.address, broker, 'the broker', baseHeaders, 'binary')
 }
@@ -322,14 +339,15 @@ async function deadLetter(req: DeliveryRequest, ctx: DispatchContext, policy: Re
   const dls = req.route.deadLetterSinkUri
   const status = failure.last.status
   const where = failure.url || 'the subscriber'
-  if (failure.final) return {outcome: 'failed', status, error: failure.error}
-  if (dls === undefined) return {outcome: 'failed', status, error: `unable to complete request to ${where}: ${failure.error}`}
+  const {loop} = failure
+  if (failure.final) return {outcome: 'failed', status, error: failure.error, loop}
+  if (dls === undefined) return {outcome: 'failed', status, error: `unable to complete request to ${where}: ${failure.error}`, loop}
   let event = req.event
   for (const [name, value] of Object.entries(deadLetterExtensions(failure.url, failure.last))) event = withExtension(event, name, value)
   const sent = await attempt(ctx, req, policy, deadline, 'dead-letter-sink', dls,
     () => send(ctx, req, policy, dls, req.addresses.get(dls), event, baseHeaders, 'dead-letter-sink', encodingFor(req.route)))
   if ('response' in sent) return {outcome: 'dead-lettered', status, error: `${failure.error}; sent to the dead-letter sink ${dls}`}
-  return {outcome: 'failed', status, error: `unable to complete request to either ${where} (${failure.error}) or ${dls} (${sent.failure.error})`}
+  return {outcome: 'failed', status, error: `unable to complete request to either ${where} (${failure.error}) or ${dls} (${sent.failure.error})`, loop}
 }
 
 /** Binary unless a trigger's delivery.format asks for JSON (only triggers have it). */

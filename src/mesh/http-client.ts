@@ -7,6 +7,7 @@ import type {EncodedMessage} from '../core/codec/http.js'
 import {memoize, rememberLast} from '../core/memo.js'
 import {MAX_BODY_BYTES} from './bodies.js'
 import type {AbortLike} from './cancellation.js'
+import {MAX_TIMER_MS} from './clock.js'
 
 export interface PostResult {
   status?: number
@@ -103,7 +104,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       return
     }
     if (signal) signal.addEventListener('abort', this.onAbort = () => this.stop('aborted'), {once: true})
-    if (timeoutMs !== undefined) this.timer = setTimeout(() => this.stop(`timed out after ${timeoutMs} ms`), timeoutMs)
+    // a longer timeout would fire after 1 ms; a delivery's 15-minute fan-out ends long before this one
+    if (timeoutMs !== undefined) this.timer = setTimeout(() => this.stop(`timed out after ${timeoutMs} ms`), Math.min(timeoutMs, MAX_TIMER_MS))
   }
 
   onConnect(abort: (reason?: Error) => void): void {

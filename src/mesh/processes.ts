@@ -5,6 +5,8 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {createInterface} from 'node:readline'
+import {Cancellation} from './cancellation.js'
+import {realClock} from './clock.js'
 
 export interface ProcessSpec {
   /** What output lines and log lines are prefixed with. */
@@ -59,7 +61,7 @@ export interface SupervisorOptions {
 export class SupervisedProcess {
   private child: ChildProcess | undefined
   private exited: Promise<void> = Promise.resolve()
-  private timer: NodeJS.Timeout | undefined
+  private restartWait: Cancellation | undefined
   private startedAt = 0
   private delayMs: number
   private stopping = false
@@ -124,19 +126,19 @@ export class SupervisedProcess {
     this.delayMs = Math.min(this.delayMs * 2, this.options.restart.maxDelayMs)
     this.restartAt = Date.now() + delay
     this.options.log(`${this.spec.name}: ${how}; restarting in ${formatDelay(delay)}`)
-    this.timer = setTimeout(() => {
-      this.timer = undefined
+    const wait = this.restartWait = new Cancellation()
+    realClock.sleep(delay, wait).then(() => {
+      this.restartWait = undefined
       this.restartAt = undefined
       this.restarts++
       this.start()
-    }, delay)
+    }, () => undefined)
   }
 
   /** Stops it for good: SIGTERM to its process group, SIGKILL after the grace period. */
   async stop(): Promise<void> {
     this.stopping = true
-    clearTimeout(this.timer)
-    this.timer = undefined
+    this.stopWaiting()
     const child = this.child
     if (!child) return
     signalGroup(child, 'SIGTERM')
@@ -147,10 +149,15 @@ export class SupervisedProcess {
     signalGroup(child, 'SIGKILL')
   }
 
+  private stopWaiting(): void {
+    this.restartWait?.abort(new Error('stopped'))
+    this.restartWait = undefined
+  }
+
   /** Kills it at once, without waiting (process exit). */
   killNow(): void {
     this.stopping = true
-    clearTimeout(this.timer)
+    this.stopWaiting()
     if (this.child) signalGroup(this.child, 'SIGKILL')
   }
 }

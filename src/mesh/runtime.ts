@@ -6,7 +6,7 @@ import {eventRecord, rejectedRecord, settledRecord, type EventRef, type Outcome,
 import {afterBinaryHop, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
 import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
-import {brokerIngress, matchTriggers} from './broker.js'
+import {brokerIngress, LOOP_STATUS, matchTriggers} from './broker.js'
 import {perObject} from '../core/memo.js'
 import {Cancellation} from './cancellation.js'
 import {deliver, subscriberOf, type ArrivalOrigin, type DeliveryCallback, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
@@ -54,6 +54,13 @@ export const FAILED_HISTORY_LIMIT = 100
  * no TTL, so a loop through channels would never end; this bounds it far above any real flow.
  */
 export const MAX_MESH_HOPS = 1000
+
+/**
+ * An in-memory hop runs on its sender's call stack, which overflows after a few hundred; every this many
+ * hops an event waits for the next turn of the event loop instead, so that a long chain (a trigger whose
+ * subscriber is its own broker) cannot overflow it.
+ */
+export const HOPS_PER_STACK = 50
 
 export interface MeshRuntimeOptions {
   journal: Journal
@@ -112,6 +119,7 @@ export class MeshRuntime {
 
   /** Accepts an event into a broker or a channel the mesh serves (an in-memory hop: always answers through a promise). */
   async accept(target: MeshAddressable, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): Promise<IngressAnswer> {
+    if (origin.hops !== undefined && origin.hops % HOPS_PER_STACK === 0) await new Promise<void>((resolve) => setImmediate(resolve))
     return target.kind === 'broker'
       ? this.publish(target.route, incoming, headers, via, origin)
       : this.publishToChannel(target.route, incoming, headers, via, origin)
@@ -124,7 +132,7 @@ export class MeshRuntime {
   publish(broker: BrokerRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): IngressAnswer | Promise<IngressAnswer> {
     const counters = this.brokerCountersFor(broker.key)
     const ingress = brokerIngress(incoming, this.options.now())
-    if ('error' in ingress) return this.reject(counters, {broker: broker.key}, via, ingress.status, ingress.error)
+    if ('error' in ingress) return this.reject(counters, {broker: broker.key}, via, ingress.status, ingress.error, true)
     const refused = this.refuse(counters, 'broker', broker.key, broker.async, via, origin)
     if (refused) return refused
     const {delivered, ttl} = ingress
@@ -154,7 +162,8 @@ export class MeshRuntime {
   /** Refusals every ingress shares: a chain of in-mesh hops too long, or an asynchronous backlog at its bound. */
   private refuse(counters: IngressCounters, kind: 'broker' | 'channel', key: string, async: boolean, via: Via, origin: ArrivalOrigin): IngressAnswer | undefined {
     if ((origin.hops ?? 0) >= MAX_MESH_HOPS) {
-      return this.reject(counters, where(kind, key), via, 400, `the event has taken ${MAX_MESH_HOPS} hops inside the mesh (a reply loop through a channel?) and is dropped`)
+      const error = `the event has taken ${MAX_MESH_HOPS} hops inside the mesh (a loop: a subscriber or reply that leads back here?) and is dropped`
+      return this.reject(counters, where(kind, key), via, LOOP_STATUS, error, true)
     }
     // an asynchronous ingress answers before delivering, so its backlog is bounded: past the bound it refuses (429)
     if (async && counters.pending >= this.options.maxPendingEvents) {
@@ -164,10 +173,10 @@ export class MeshRuntime {
     return undefined
   }
 
-  private reject(counters: IngressCounters, where: {broker: string} | {channel: string}, via: Via, status: number, error: string): IngressAnswer {
+  private reject(counters: IngressCounters, where: {broker: string} | {channel: string}, via: Via, status: number, error: string, loop = false): IngressAnswer {
     counters.rejected++
     this.options.journal.append(rejectedRecord(where, status, error, via))
-    return {status, error}
+    return loop ? {status, error, loop: error} : {status, error}
   }
 
   private arrive(kind: 'broker' | 'channel', key: string, event: CloudEvent, via: Via, origin: ArrivalOrigin, routed: Routing | undefined): EventRef {
@@ -333,13 +342,18 @@ function where(kind: 'broker' | 'channel', key: string): {broker: string} | {cha
   return kind === 'broker' ? {broker: key} : {channel: key}
 }
 
-/** A synchronous ingress's answer once its fan-out ended: 202, or 500 naming the deliveries that failed (semantics §0). */
+/**
+ * A synchronous ingress's answer once its fan-out ended: 202, or 500 naming the deliveries that failed
+ * (semantics §0); LOOP_STATUS with the reason when one of them ended on loop protection.
+ */
 function answerAfterDeliveries(ref: EventRef, results: Delivered<Route>[]): IngressAnswer {
   if (results.every(({result}) => result.outcome !== 'failed')) return {status: 202, arrival: ref.arrival}
-  const failed = results.filter(({result}) => result.outcome === 'failed')
-    .map(({route, result}) => ({...subscriberOf(route), status: result.status, error: result.error}))
-  const names = failed.map((f) => (f.trigger !== undefined ? `trigger ${f.trigger}` : `subscription ${f.subscription}`))
-  return {status: 500, arrival: ref.arrival, error: `delivery failed for ${names.join(', ')}`, failed}
+  const failedResults = results.filter(({result}) => result.outcome === 'failed')
+  const failed = failedResults.map(({route, result}) => ({...subscriberOf(route), status: result.status, error: result.error}))
+  const names = failed.map((f) => (f.trigger !== undefined ? `trigger ${f.trigger}` : `subscription ${f.subscription}`)).join(', ')
+  const loop = failedResults.find(({result}) => result.loop !== undefined)?.result.loop
+  if (loop !== undefined) return {status: LOOP_STATUS, arrival: ref.arrival, error: `delivery failed for ${names}: ${loop}`, failed, loop}
+  return {status: 500, arrival: ref.arrival, error: `delivery failed for ${names}`, failed}
 }
 
 const singleKey = perObject((trigger: TriggerRoute) => Object.freeze([trigger.key]) as unknown as string[])

@@ -87,6 +87,32 @@ describe('which answers are retried (SelectiveRetry)', () => {
     for (const code of retried) expect({code, attempts: count(code)}).toEqual({code, attempts: 3})
     for (const code of notRetried) expect({code, attempts: count(code)}).toEqual({code, attempts: 1})
   })
+
+  it('retries a 2xx answer that is not a CloudEvent as broker-filter\'s 502, then dead-letters what the subscriber said', async () => {
+    const chatty = await subscriber(answer(200, '{"ok":true}', {'content-type': 'application/json'}))
+    const malformed = await subscriber(answer(200, '{}', {'content-type': 'application/cloudevents+json'}))
+    const dls = await subscriber()
+    const mesh = await meshFrom(broker()
+      + trigger('chatty', chatty.url, {type: 'com.example.chatty', delivery: delivery({retry: 1}, dls.url)})
+      + trigger('malformed', malformed.url, {type: 'com.example.malformed', delivery: delivery({retry: 1}, dls.url)}))
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.chatty'))).status).toBe(202)
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.malformed'))).status).toBe(202)
+    expect(chatty.received).toHaveLength(2)
+    expect(malformed.received).toHaveLength(2)
+    const dead = await dls.waitFor(2)
+    expect(dead.map((d) => [header(d, 'ce-knativeerrordest'), header(d, 'ce-knativeerrorcode'), header(d, 'ce-knativeerrordata')])).toEqual([
+      [chatty.url, '502', Buffer.from('{"ok":true}').toString('base64')],
+      [malformed.url, '502', Buffer.from('{}').toString('base64')],
+    ])
+    const attempts = records(mesh, 'attempt').filter((a) => a.kind === 'attempt' && a.trigger === 'default/chatty' && a.target === 'subscriber')
+    expect(attempts.map((a) => a.kind === 'attempt' && [a.attempt, a.status, a.error])).toEqual([
+      [1, 502, 'received a non-empty response not recognized as CloudEvent (HTTP 200 from the subscriber, counted as 502)'],
+      [2, 502, 'received a non-empty response not recognized as CloudEvent (HTTP 200 from the subscriber, counted as 502)'],
+    ])
+    expect(mesh.status().triggers.map((t) => t.counters)).toEqual([
+      expect.objectContaining({matched: 1, deadLettered: 1}), expect.objectContaining({matched: 1, deadLettered: 1}),
+    ])
+  })
 })
 
 describe('waits between attempts (real clock)', () => {
@@ -148,6 +174,21 @@ describe('failures without a response', () => {
     expect(Buffer.from(header(dead, 'ce-knativeerrordata')!, 'base64').toString()).toBe('dispatch error: timed out after 200 ms')
     const attempts = records(mesh, 'attempt').filter((a) => a.kind === 'attempt' && a.target === 'subscriber')
     expect(attempts.map((a) => a.kind === 'attempt' && a.error)).toEqual(['timed out after 200 ms', 'timed out after 200 ms'])
+  })
+
+  it('keeps a timeout longer than setTimeout\'s 24.8-day limit instead of cutting every attempt after 1 ms', async () => {
+    const slowish = await subscriber(async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      res.writeHead(200).end()
+    })
+    // one trigger calls the subscriber over HTTP, the other through a channel inside the mesh
+    const channel = 'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: queue\n---\n'
+      + `apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: queued\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: queue\n  subscriber:\n    uri: ${slowish.url}\n---\n`
+      + 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: via-channel\nspec:\n  broker: default\n  subscriber:\n    ref:\n      apiVersion: messaging.knative.dev/v1\n      kind: InMemoryChannel\n      name: queue\n  delivery:\n    timeout: P30D\n'
+    const mesh = await meshFrom(broker() + trigger('direct', slowish.url, {delivery: delivery({timeout: 'P30D'})}) + channel)
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(202)
+    expect(slowish.received).toHaveLength(2)
+    expect(mesh.status().triggers.map((t) => t.counters)).toEqual([expect.objectContaining({delivered: 1, failed: 0}), expect.objectContaining({delivered: 1, failed: 0})])
   })
 
   it('retries a subscriber that refuses connections, then dead-letters with its URI as knativeerrordest', async () => {
@@ -371,6 +412,19 @@ describe('nothing lost', () => {
     expect(byName.dead).toMatchObject({matched: 15, deadLettered: 15})
     expect(status.failed.map((f) => f.id).sort()).toEqual(Array.from({length: 15}, (_, i) => `e-${i * 2 + 1}`).sort())
     expect(status.brokers[0]!.counters).toMatchObject({accepted: 30, pending: 0})
+  })
+
+  it('gives every delivery of an asynchronous broker whose trigger targets the broker itself one outcome, up to the hop limit', async () => {
+    const self = 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: self\nspec:\n  broker: default\n'
+      + '  subscriber:\n    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: default\n'
+    const mesh = await meshFrom(broker(ASYNC) + self)
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(202)
+    await mesh.idle()
+    // each in-memory hop is one more event in the same broker, until its 1000th hop is refused
+    expect(mesh.status().triggers[0]!.counters).toEqual({matched: 1000, delivered: 999, replied: 0, deadLettered: 0, failed: 1, inFlight: 0})
+    expect(mesh.status().brokers[0]!.counters).toEqual({accepted: 1000, rejected: 1, pending: 0})
+    expect(records(mesh, 'outcome')).toHaveLength(1000)
+    expect(records(mesh, 'settled')).toHaveLength(1000)
   })
 
   it('answers 429 with Retry-After when an asynchronous broker holds its bound, instead of growing', async () => {

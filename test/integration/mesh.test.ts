@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import http from 'node:http'
-import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
+import {createMesh, parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
 import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 
 const cleanups: (() => Promise<unknown>)[] = []
@@ -58,6 +58,31 @@ describe('broker routing and delivery', () => {
     expect(got!.headers['x-custom']).toBeUndefined()
     expect(got!.headers.authorization).toBeUndefined()
     expect(other.received).toHaveLength(0)
+  })
+
+  it('passes UTF-8 header values through byte for byte, whether the event came in binary or structured mode', async () => {
+    const sink = await subscriber()
+    const mesh = await meshFrom(broker() + trigger('all', sink.url))
+    // node:http writes header strings as latin1: each character is one byte on the wire
+    const wire = (text: string): string => Buffer.from(text, 'utf8').toString('latin1')
+    const status = await new Promise<number>((resolve, reject) => {
+      http.request(`${mesh.url}/default/default`, {method: 'POST', headers: {
+        ...binaryHeaders('com.example.x', {'ce-id': 'binary'}), 'ce-subject': wire('ü'), 'ce-city': wire('Zürich €'),
+      }}, (res) => {
+        res.resume()
+        resolve(res.statusCode!)
+      }).on('error', reject).end()
+    })
+    expect(status).toBe(202)
+    const structured = JSON.stringify({specversion: '1.0', id: 'structured', source: '/test', type: 'com.example.x', subject: 'ü', city: 'Zürich €'})
+    expect((await post(`${mesh.url}/default/default`, {'content-type': 'application/cloudevents+json'}, structured)).status).toBe(202)
+    const got = await sink.waitFor(2)
+    // node:http reads each header byte as one latin1 character: this gives back the bytes that arrived
+    const bytes = (value: unknown): string => Buffer.from(value as string, 'latin1').toString('hex')
+    for (const {headers} of got) {
+      expect(bytes(headers['ce-subject'])).toBe('c3bc')
+      expect(bytes(headers['ce-city'])).toBe(Buffer.from('Zürich €', 'utf8').toString('hex'))
+    }
   })
 
   it('answers 202 when no trigger matches, and records why', async () => {
@@ -131,19 +156,6 @@ describe('subscriber responses and replies', () => {
     expect(outcomes).toEqual(expect.arrayContaining([['default/work', 'replied'], ['default/audit', 'delivered']]))
   })
 
-  it('stops a reply loop after 255 hops with the TTL, as Knative does', async () => {
-    const echo = await subscriber((req, res) => {
-      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': `r${Math.random()}`, 'ce-source': '/echo', 'ce-type': 'com.example.loop'}).end()
-    })
-    const mesh = await meshFrom(broker() + trigger('loop', echo.url, 'com.example.loop', '  delivery:\n    retry: 0\n'))
-    const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.loop'))
-    expect(answer.status).toBe(500) // the innermost reply was refused, and every delivery above it failed in turn
-    expect(echo.received).toHaveLength(255)
-    const rejected = mesh.journal.since().filter((r) => r.kind === 'rejected')
-    expect(rejected).toHaveLength(1)
-    expect(rejected[0]).toMatchObject({status: 400, via: 'reply'})
-  })
-
   it('treats a non-empty 2xx that is not a CloudEvent as a failed delivery (502)', async () => {
     const chatty = await subscriber((_req, res) => {
       res.writeHead(200, {'content-type': 'application/json'}).end('{"ok":true}')
@@ -212,6 +224,65 @@ describe('synchronous and asynchronous brokers', () => {
     const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))
     expect(answer.status).toBe(500)
     expect(answer.text).toContain('default/failing')
+  })
+})
+
+describe('loops on a synchronous broker', () => {
+  const toBroker = '    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: default\n'
+  const selfTrigger = `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: self\nspec:\n  broker: default\n  subscriber:\n${toBroker}---\n`
+  const channel = 'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: relay\n---\n'
+    + 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: to-relay\nspec:\n  broker: default\n  subscriber:\n'
+    + '    ref:\n      apiVersion: messaging.knative.dev/v1\n      kind: InMemoryChannel\n      name: relay\n---\n'
+    + 'apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: back\nspec:\n  channel:\n'
+    + `    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: relay\n  subscriber:\n${toBroker}---\n`
+
+  /** Posts an event to a mesh on a virtual clock; the answer must come before any retry wait is asked for. */
+  async function answerWithoutRetries(clock: VirtualClock, mesh: Mesh): Promise<{status: number; text: string}> {
+    const answer = await Promise.race([post(`${mesh.url}/default/default`, binaryHeaders('com.example.loop')),
+      clock.whenSleeping(1, Number.POSITIVE_INFINITY).then(() => ({status: 0, text: 'a retry wait was asked for before the answer'}))])
+    expect(clock.requestedSleeps).toEqual([])
+    return answer
+  }
+
+  it('answers a trigger whose subscriber is its own broker with 400 at the hop limit, retrying nothing on the way up', async () => {
+    const clock = new VirtualClock()
+    const mesh = await meshFrom(broker() + selfTrigger, {clock}) // the stock delivery: 10 retries
+    const answer = await answerWithoutRetries(clock, mesh)
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.text).error).toBe('delivery failed for trigger default/self: the event has taken 1000 hops inside the mesh (a loop: a subscriber or reply that leads back here?) and is dropped')
+    expect(mesh.status().triggers[0]!.counters).toMatchObject({matched: 1000, failed: 1000, inFlight: 0})
+    expect(mesh.journal.since().filter((r) => r.kind === 'rejected')).toHaveLength(1)
+    expect(mesh.journal.since().filter((r) => r.kind === 'attempt')).toHaveLength(1000)
+  })
+
+  it('cuts trigger → channel → subscription → broker the same way', async () => {
+    const clock = new VirtualClock()
+    const mesh = await meshFrom(broker() + channel, {clock})
+    const answer = await answerWithoutRetries(clock, mesh)
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.text).error).toMatch(/^delivery failed for trigger default\/to-relay: the event has taken 1000 hops inside the mesh/)
+    expect(mesh.status().brokers[0]!.counters).toMatchObject({accepted: 500, rejected: 1})
+  })
+
+  it('answers a reply loop with 400 once the TTL is spent, and a dead-letter sink ends the loop where it was cut', async () => {
+    const echo = await subscriber((_req, res) => {
+      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': `r${Math.random()}`, 'ce-source': '/echo', 'ce-type': 'com.example.loop'}).end()
+    })
+    const dls = await subscriber()
+    const clock = new VirtualClock()
+    const mesh = await meshFrom(broker() + trigger('loop', echo.url, 'com.example.loop'), {clock})
+    const answer = await answerWithoutRetries(clock, mesh)
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.text).error).toMatch(/: knativebrokerttl is exhausted: the event arrived with knativebrokerttl 1,/)
+    expect(echo.received).toHaveLength(255) // as Knative's TTL of 255 allows
+    const rejected = mesh.journal.since().filter((r) => r.kind === 'rejected')
+    expect(rejected).toMatchObject([{status: 400, via: 'reply'}])
+
+    const withDls = await meshFrom(broker('default', `spec:\n  delivery:\n    retry: 10\n    deadLetterSink:\n      uri: ${dls.url}\n`) + trigger('loop', echo.url, 'com.example.loop'))
+    // a TTL of 4 leaves three passes through the broker: two replies, then the third is refused
+    expect((await post(`${withDls.url}/default/default`, binaryHeaders('com.example.loop', {'ce-knativebrokerttl': '4'}))).status).toBe(202)
+    expect(dls.received).toHaveLength(1)
+    expect(withDls.status().triggers[0]!.counters).toMatchObject({matched: 3, replied: 2, deadLettered: 1, failed: 0})
   })
 })
 
@@ -297,7 +368,9 @@ describe('ingress contract', () => {
     })
     const replies = await subscriber()
     const mesh = await meshFrom(broker() + trigger('first', sink.url, 'com.example.x') + trigger('replies', replies.url, 'com.example.reply'))
-    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-knativebrokerttl': '1'}))).status).toBe(400)
+    const spent = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-knativebrokerttl': '1'}))
+    expect(spent.status).toBe(400)
+    expect(JSON.parse(spent.text).error).toBe('knativebrokerttl is exhausted: the event arrived with knativebrokerttl 1, and each pass through a broker spends one (a reply loop?); it is dropped')
     expect(sink.received).toHaveLength(0)
     // TTL 3 → 2 at ingress; the reply carries 2 → 1 at ingress, still accepted
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-knativebrokerttl': '3'}))).status).toBe(202)

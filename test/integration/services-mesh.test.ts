@@ -129,6 +129,15 @@ spec:
     await expect.poll(() => mesh.status().sources[0]!.counters.restarts).toBeGreaterThanOrEqual(2)
   })
 
+  it('waits as long as its restart policy says, even past setTimeout\'s 24.8-day limit', async () => {
+    const crash = `apiVersion: sources.knative.dev/v1\nkind: ContainerSource\nmetadata:\n  name: crash\nspec:\n  template:\n    spec:\n      containers:\n        - image: crash\n          command: [${JSON.stringify(process.execPath)}, -e, "process.exit(1)"]\n  sink:\n    uri: http://127.0.0.1:9/\n`
+    const month = 30 * 86_400_000
+    const {mesh, logs} = await meshFrom(crash, {sources: {restart: {initialDelayMs: month, maxDelayMs: month, resetAfterMs: month}}})
+    await expect.poll(() => logs.some((l) => l.startsWith('default/crash: exit code 1; restarting in'))).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(mesh.status().sources[0]!.counters.restarts).toBe(0)
+  })
+
   it('restarts its process when an edit changes it, and stops it when the edit removes it', async () => {
     const idle = (beat: string) => `apiVersion: sources.knative.dev/v1
 kind: ContainerSource

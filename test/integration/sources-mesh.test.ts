@@ -112,6 +112,53 @@ describe('PingSource on the mesh\'s clock', () => {
   })
 })
 
+describe('PingSource schedules far ahead', () => {
+  const DAY = 86_400_000
+
+  it('waits a year for a yearly schedule on a virtual clock and fires once, at its time', async () => {
+    const sink = await subscriber()
+    const clock = new VirtualClock() // 2024-01-01T00:00:00Z: the next fire time is 2025-01-01
+    const mesh = await meshFrom(pingSource(uriSink(sink.url), '', 'beat', '0 0 1 1 *'), {clock, sources: {pingJitterMs: () => 0}})
+    await clock.whenSleeping(1)
+    await clock.advance(366 * DAY - 1)
+    expect(sink.received).toHaveLength(0)
+    await clock.advance(1)
+    const [sent] = await sink.waitFor(1)
+    expect(sent!.headers['ce-time']).toBe('2025-01-01T00:00:00Z')
+    await expect.poll(() => mesh.status().sources[0]!.counters).toEqual({sent: 1, failed: 0})
+    expect(clock.nextWakeIn).toBe(365 * DAY)
+  })
+
+  it('sends nothing on the real clock for a schedule months away (past setTimeout\'s 24.8-day limit)', async () => {
+    const sink = await subscriber()
+    const month = ((new Date().getUTCMonth() + 6) % 12) + 1
+    const mesh = await meshFrom(pingSource(uriSink(sink.url), '', 'beat', `0 0 1 ${month} *`), {sources: {pingJitterMs: () => 0}})
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(sink.received).toHaveLength(0)
+    expect(mesh.status().sources[0]!.counters).toEqual({sent: 0, failed: 0})
+  })
+
+  it('sends many pings at once without Node\'s MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning)
+    }
+    process.on('warning', onWarning)
+    cleanups.push(async () => process.off('warning', onWarning))
+    const held: (() => void)[] = []
+    const slow = await subscriber((_req, res) => {
+      held.push(() => res.writeHead(202).end())
+    })
+    const mesh = await meshFrom(pingSource(uriSink(slow.url), '', 'beat', NEVER))
+    const fired = Array.from({length: 12}, () => fire(mesh))
+    await slow.waitFor(12)
+    for (const release of held) release()
+    expect((await Promise.all(fired)).map((answer) => answer.status)).toEqual(Array(12).fill(200))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning')
+  })
+})
+
 describe('firing and resolving through the control API', () => {
   it('fires a PingSource now and answers with the event id and where it went', async () => {
     const sink = await subscriber()

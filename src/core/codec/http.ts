@@ -124,15 +124,17 @@ export function encodeStructured(event: CloudEvent): EncodedMessage {
 
 // Node decodes header bytes as latin1; UTF-8 header values are recovered here and re-encoded on the way
 // out, so non-ASCII attribute values pass through byte for byte and compare correctly with filters.
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\u0000-\u007f]/
+
 function fromHeaderText(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (!/[^\u0000-\u007f]/.test(value)) return value
+  if (!NON_ASCII.test(value)) return value
   const bytes = Buffer.from(value, 'latin1')
   const text = bytes.toString('utf8')
   return Buffer.from(text, 'utf8').equals(bytes) ? text : value
 }
 
+/** The header string whose latin1 characters are the value's UTF-8 bytes (node:http and undici send one byte per character). */
 function toHeaderText(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[^\u0000-\u00ff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value
+  return NON_ASCII.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value
 }

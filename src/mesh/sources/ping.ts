@@ -5,6 +5,7 @@ import type {PingSchedule} from '../../core/sources/cron.js'
 import {pingEvent} from '../../core/sources/ping.js'
 import {PING_SENDER_RETRY} from '../../core/sources/sender.js'
 import type {PingSource} from '../../core/resources/types.js'
+import {Cancellation} from '../cancellation.js'
 import type {Clock} from '../clock.js'
 import type {HttpSender} from '../http-client.js'
 import {sendEvent, type SendOutcome} from './send.js'
@@ -28,7 +29,8 @@ export interface FireOutcome extends SendOutcome {
 }
 
 export class PingRunner {
-  private readonly abort = new AbortController()
+  // every send under way listens to it: a Cancellation takes any number of listeners without Node's leak warning
+  private readonly abort = new Cancellation()
   private readonly sends = new Set<Promise<unknown>>()
 
   constructor(readonly source: PingSource, private readonly schedule: PingSchedule, readonly sinkUri: string,
@@ -44,9 +46,9 @@ export class PingRunner {
     let after = clock.now()
     for (;;) {
       const next = this.schedule.next(after)
-      if (next === undefined || this.abort.signal.aborted) return
+      if (next === undefined || this.abort.aborted) return
       try {
-        await clock.sleep(Math.max(0, next - clock.now()), this.abort.signal)
+        await clock.sleep(Math.max(0, next - clock.now()), this.abort)
       } catch {
         return
       }
@@ -59,12 +61,12 @@ export class PingRunner {
   private async tick(): Promise<void> {
     const jitter = this.deps.jitterMs()
     try {
-      if (jitter > 0) await this.deps.clock.sleep(jitter, this.abort.signal)
+      if (jitter > 0) await this.deps.clock.sleep(jitter, this.abort)
     } catch {
       return
     }
     const outcome = await this.send()
-    if (!outcome.ok && !this.abort.signal.aborted) {
+    if (!outcome.ok && !this.abort.aborted) {
       const {namespace, name} = this.source.metadata
       this.deps.log(`PingSource ${namespace}/${name}: event ${outcome.id} to ${outcome.sinkUri} was lost after ${outcome.attempts} attempt(s): ${outcome.error}`)
     }
@@ -80,7 +82,7 @@ export class PingRunner {
   private async send(): Promise<FireOutcome> {
     const id = randomUUID()
     const event = pingEvent(this.source, {id, timeMs: this.deps.clock.now()})
-    const outcome = await sendEvent({sender: this.deps.sender, clock: this.deps.clock, signal: this.abort.signal}, this.sinkUri, event, PING_SENDER_RETRY)
+    const outcome = await sendEvent({sender: this.deps.sender, clock: this.deps.clock, signal: this.abort}, this.sinkUri, event, PING_SENDER_RETRY)
     if (outcome.ok) this.counters.sent++
     else this.counters.failed++
     return {...outcome, id, sinkUri: this.sinkUri}
