@@ -131,6 +131,7 @@ function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: ServerRespo
 
 async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
   const {pathname, searchParams} = new URL(url, 'http://kne.local')
+  if (percentDecoded(pathname) === undefined) return sendJson(res, 400, {error: `malformed percent-encoding in ${JSON.stringify(pathname)}`})
   // firing a PingSource is the one POST; the rest of the control API is read-only
   const sources = await sourceControl(mesh, req, pathname, searchParams)
   if (sources) return sendJson(res, sources.status, sources.body)
@@ -240,7 +241,8 @@ function readBody(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: st
       internalError(mesh, req, res, url, error)
     }
   })
-  req.on('error', (error) => internalError(mesh, req, res, url, error))
+  // the client went away mid-body (the only way a request errors): nobody is left to answer
+  req.on('error', () => res.destroy())
 }
 
 function ingressJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -263,9 +265,14 @@ const brokerKeyOf = memoize((url: string): string | undefined => {
 })
 
 function decodeURIComponentSafe(text: string): string {
+  return percentDecoded(text) ?? text
+}
+
+/** The text with its %XX escapes decoded, or undefined when they are malformed. */
+function percentDecoded(text: string): string | undefined {
   try {
     return decodeURIComponent(text)
   } catch {
-    return text
+    return undefined
   }
 }
