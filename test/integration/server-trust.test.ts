@@ -61,4 +61,14 @@ describe('malformed requests', () => {
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('t'))).status).toBe(202)
     expect(mesh.logged).toEqual([])
   })
+
+  it('refuses a structured event a million levels deep with 400, recorded like any invalid event', async () => {
+    const mesh = await meshFrom(BROKER)
+    const data = '['.repeat(1_000_000) + ']'.repeat(1_000_000)
+    const answer = await post(`${mesh.url}/default/default`, {'content-type': 'application/cloudevents+json'},
+      `{"specversion":"1.0","id":"1","source":"/s","type":"t","data":${data}}`)
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.text).error).toBe('invalid CloudEvent: structured event body is nested deeper than 1000 levels')
+    expect(mesh.journal.since()).toMatchObject([{kind: 'rejected', broker: 'default/default', status: 400}])
+  })
 })
