@@ -2,7 +2,7 @@
 // broker-ingress in its order (semantics §1.2); channel ingress at /channels/<namespace>/<name> (also
 // /sequences/… and /parallels/…, served by a flow's first channel) with the channel receiver's (§4.1); and
 // kne's control API under /_kne/.
-import type {IncomingMessage, ServerResponse} from 'node:http'
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {activityJsonLine, rejectedRecord, type Activity} from '../core/activity.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
 import {memoize, rememberLast} from '../core/memo.js'
@@ -19,6 +19,38 @@ const ALLOW = {Allow: 'POST, OPTIONS'}
 // The common answer as a header list: no per-request setHeader, and a Content-Length so that no chunked
 // terminator follows (Knative's Go ingress answers with Content-Length: 0 too).
 const ACCEPTED_HEADERS = ['Allow', 'POST, OPTIONS', 'Content-Length', '0']
+
+/** How long a client may take to send a request, and how many connections the mesh keeps open. */
+export interface ConnectionLimits {
+  /** From a connection's first byte, or a kept-alive request's, to the end of the headers (an idle new connection ends here too). */
+  headersTimeoutMs: number
+  /** From a request's first byte to the end of its body: a trickled body, or a Content-Length larger than the body, ends here. */
+  requestTimeoutMs: number
+  /** A kept-alive connection with no request under way is closed after this. */
+  idleTimeoutMs: number
+  /** Connections opened past this many are closed at once. */
+  maxConnections: number
+}
+
+/** Neither timeout limits the answer: a synchronous broker's and an activity stream's take as long as they take. */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 65_000, maxConnections: 1000}
+
+/** The mesh's HTTP server; a request that runs out of time is answered 408 and its connection closed. */
+export function createMeshServer(mesh: Mesh, limits: ConnectionLimits): Server {
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.idleTimeoutMs,
+    // node checks both timeouts on this interval (30 s by default): a timeout fires at most this late
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  }, createRequestHandler(mesh))
+  server.maxConnections = limits.maxConnections
+  let refused = 0
+  server.on('drop', () => {
+    if (refused++ % 1000 === 0) mesh.log(`refused a connection: ${limits.maxConnections} are open already (${refused} refused so far)`)
+  })
+  return server
+}
 
 export function createRequestHandler(mesh: Mesh): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {

@@ -3,7 +3,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import net from 'node:net'
 import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post} from '../helpers/subscriber.js'
+import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
 
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -19,14 +19,14 @@ async function meshFrom(yaml: string, options: Parameters<typeof createMesh>[0] 
   return Object.assign(mesh, {logged})
 }
 
-/** Writes raw bytes on a new connection and resolves with all the server sent back once it closes. */
+/** Writes raw bytes on a new connection and resolves with all the server sent back once it closes (or resets) it. */
 function rawExchange(mesh: Mesh, ...writes: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const socket = net.connect(mesh.port, '127.0.0.1')
     let answer = ''
     socket.on('data', (chunk) => (answer += chunk.toString()))
     socket.on('close', () => resolve(answer))
-    socket.on('error', reject)
+    socket.on('error', () => {})
     for (const text of writes) socket.write(text)
   })
 }
@@ -70,5 +70,57 @@ describe('malformed requests', () => {
     expect(answer.status).toBe(400)
     expect(JSON.parse(answer.text).error).toBe('invalid CloudEvent: structured event body is nested deeper than 1000 levels')
     expect(mesh.journal.since()).toMatchObject([{kind: 'rejected', broker: 'default/default', status: 400}])
+  })
+})
+
+describe('connection limits', () => {
+  const limits = {headersTimeoutMs: 100, requestTimeoutMs: 200, idleTimeoutMs: 100, maxConnections: 3}
+  const EVENT_HEADERS = 'ce-specversion: 1.0\r\nce-id: 1\r\nce-source: /s\r\nce-type: t\r\n'
+
+  it('closes a connection that sends nothing, trickles its headers, or sends less body than its Content-Length, with 408', async () => {
+    const mesh = await meshFrom(BROKER, {connectionLimits: limits})
+    const trickled = new Promise<string>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const socket = net.connect(mesh.port, '127.0.0.1', () => {
+        socket.write('POST /default/default HTTP/1.1\r\n')
+        timer = setInterval(() => socket.write('x-slow: 1\r\n'), 20)
+      })
+      let answer = ''
+      socket.on('data', (chunk) => (answer += chunk.toString()))
+      socket.on('close', () => {
+        clearInterval(timer)
+        resolve(answer)
+      })
+      socket.on('error', reject)
+    })
+    const [idle, trickle, short] = await Promise.all([
+      rawExchange(mesh),
+      trickled,
+      rawExchange(mesh, `POST /default/default HTTP/1.1\r\nHost: 127.0.0.1\r\n${EVENT_HEADERS}Content-Length: 100\r\n\r\nshort`),
+    ])
+    for (const [name, answer] of Object.entries({idle, trickle, short})) expect(answer, name).toMatch(/^HTTP\/1\.1 408 /)
+    expect(mesh.journal.since()).toEqual([])
+  })
+
+  it('lets a synchronous broker take longer than the request timeout to answer', async () => {
+    const slow = await startSubscriber((_req, res) => void setTimeout(() => res.writeHead(200).end(), 400))
+    cleanups.push(() => slow.close())
+    const mesh = await meshFrom(`${BROKER}---\napiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: slow}\nspec:\n  broker: default\n  subscriber: {uri: "${slow.url}"}\n`,
+      {connectionLimits: limits})
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('t'))).status).toBe(202)
+  })
+
+  it('closes connections opened past the cap at once, says so once, and serves again when one closes', async () => {
+    const mesh = await meshFrom(BROKER, {connectionLimits: {...limits, headersTimeoutMs: 10_000, requestTimeoutMs: 10_000}})
+    const open = await Promise.all([1, 2, 3].map(() => new Promise<net.Socket>((resolve) => {
+      const socket = net.connect(mesh.port, '127.0.0.1', () => resolve(socket))
+    })))
+    expect(await rawExchange(mesh, `GET /_kne/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)).toBe('')
+    expect(await rawExchange(mesh)).toBe('')
+    expect(mesh.logged).toEqual(['refused a connection: 3 are open already (1 refused so far)'])
+    open[0]!.destroy()
+    await new Promise((resolve) => open[0]!.on('close', resolve))
+    await expect.poll(async () => (await post(`${mesh.url}/default/default`, binaryHeaders('t')).catch(() => ({status: 0}))).status).toBe(202)
+    for (const socket of open) socket.destroy()
   })
 })
