@@ -2,6 +2,7 @@
 // every reload), read its status and activity, and close it with a drain that accounts for every delivery.
 import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {acceptedHostNames} from '../core/hosts.js'
 import type {DeliverySpec} from '../core/resources/types.js'
 import type {KneResource} from '../core/resources/types.js'
 import type {ServiceMap} from '../core/resources/destination.js'
@@ -65,6 +66,8 @@ export class Mesh {
   readonly startedAt = new Date()
   topology: Topology
   draining = false
+  /** The names requests may carry in their Host header; undefined when bound to every interface (any name). */
+  acceptedHosts: ReadonlySet<string> | undefined
   private resources: readonly KneResource[]
   private readonly server: Server
   /** The clock retry waits run on: a VirtualClock when the caller passed one. */
@@ -93,8 +96,10 @@ export class Mesh {
     const mesh = new Mesh(options)
     await new Promise<void>((resolve, reject) => {
       mesh.server.once('error', reject)
-      mesh.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      const host = options.host ?? '127.0.0.1'
+      mesh.server.listen(options.port ?? 0, host, () => {
         mesh.server.off('error', reject)
+        mesh.acceptedHosts = acceptedHostNames(host, (mesh.server.address() as AddressInfo).address)
         resolve()
       })
     })

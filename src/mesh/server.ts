@@ -4,7 +4,9 @@
 // kne's control API under /_kne/.
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {activityJsonLine, rejectedRecord, type Activity} from '../core/activity.js'
+import {isJsonMediaType} from '../core/cloudevent.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
+import {foreignHostMessage, hostNameOf} from '../core/hosts.js'
 import {memoize, rememberLast} from '../core/memo.js'
 import {MAX_BODY_BYTES, retainedBody} from './bodies.js'
 import {explainArrival} from './explain.js'
@@ -55,6 +57,11 @@ export function createMeshServer(mesh: Mesh, limits: ConnectionLimits): Server {
 export function createRequestHandler(mesh: Mesh): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = req.url ?? '/'
+    const {host} = req.headers
+    // a client without a Host header (HTTP/1.0) is not a browser
+    if (host !== undefined && mesh.acceptedHosts !== undefined && !mesh.acceptedHosts.has(hostNameOf(host))) {
+      return sendJson(res, 403, {error: foreignHostMessage(host, mesh.acceptedHosts)}, url.startsWith(CONTROL_PREFIX) ? {} : ALLOW)
+    }
     try {
       if (url.startsWith(CONTROL_PREFIX)) handleControl(mesh, req, res, url).catch((error: unknown) => internalError(mesh, req, res, url, error))
       else if (isChannelPath(url)) handleChannelIngress(mesh, req, res, url)
@@ -162,6 +169,15 @@ function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: ServerRespo
 }
 
 async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+  const {origin, host} = req.headers
+  // a browser sends Origin with every POST and with cross-origin reads; other clients send none
+  if (origin !== undefined && origin.toLowerCase() !== `http://${host?.toLowerCase()}`) {
+    return sendJson(res, 403, {error: `kne's control API does not answer web pages from another origin (${origin})`})
+  }
+  // a web page can send text/plain or a form without asking first (no CORS preflight), but not JSON
+  if (req.method !== 'GET' && req.method !== 'HEAD' && !isJsonMediaType(req.headers['content-type'])) {
+    return sendJson(res, 415, {error: `control requests that change something take a JSON body (Content-Type: application/json) or none, not ${req.headers['content-type']}`})
+  }
   const {pathname, searchParams} = new URL(url, 'http://kne.local')
   if (percentDecoded(pathname) === undefined) return sendJson(res, 400, {error: `malformed percent-encoding in ${JSON.stringify(pathname)}`})
   // firing a PingSource is the one POST; the rest of the control API is read-only

@@ -1,6 +1,7 @@
 // What the mesh's HTTP server does with requests a well-behaved client does not send: malformed paths,
 // clients that go away mid-body, hostile nesting, slow or idle connections, foreign Host and Origin headers.
 import {afterEach, describe, expect, it} from 'vitest'
+import http from 'node:http'
 import net from 'node:net'
 import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
 import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
@@ -122,5 +123,62 @@ describe('connection limits', () => {
     await new Promise((resolve) => open[0]!.on('close', resolve))
     await expect.poll(async () => (await post(`${mesh.url}/default/default`, binaryHeaders('t')).catch(() => ({status: 0}))).status).toBe(202)
     for (const socket of open) socket.destroy()
+  })
+})
+
+/** One request through node:http, which (unlike fetch) sends the Host header it is given. */
+function send(mesh: Mesh, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{status: number; text: string}> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({host: '127.0.0.1', port: mesh.port, method, path, headers}, (res) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      res.on('end', () => resolve({status: res.statusCode ?? 0, text}))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+const EVENT = {'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s', 'ce-type': 't'}
+
+describe('requests from web pages', () => {
+  it('answers only requests whose Host names the mesh: a rebound name gets 403, whatever the path', async () => {
+    const mesh = await meshFrom(BROKER)
+    for (const host of ['127.0.0.1', 'localhost', '[::1]', 'LocalHost', 'localhost:9999']) {
+      const port = host.includes(':') && !host.startsWith('[') ? '' : `:${mesh.port}`
+      expect((await send(mesh, 'POST', '/default/default', {...EVENT, host: `${host}${port}`})).status, host).toBe(202)
+      expect((await send(mesh, 'GET', '/_kne/v1/activity', {host: `${host}${port}`})).status, host).toBe(200)
+    }
+    for (const [method, path] of [['POST', '/default/default'], ['GET', '/_kne/v1/activity'], ['GET', '/_kne/v1/status']]) {
+      const refused = await send(mesh, method!, path!, {...EVENT, host: `rebound.example:${mesh.port}`})
+      expect(refused.status, path).toBe(403)
+      expect(JSON.parse(refused.text).error).toMatch(/^kne answers requests addressed to localhost, 127\.0\.0\.1, \[::1\], not "rebound\.example:\d+"/)
+    }
+    expect(mesh.journal.since().filter((r) => r.kind === 'event')).toHaveLength(5)
+  })
+
+  it('answers any Host when bound to every interface', async () => {
+    const mesh = await meshFrom(BROKER, {host: '0.0.0.0'})
+    expect((await send(mesh, 'POST', '/default/default', {...EVENT, host: `kne.internal:${mesh.port}`})).status).toBe(202)
+  })
+
+  it('does not fire a PingSource for a page of another origin or a body that is not JSON', async () => {
+    const sink = await startSubscriber()
+    cleanups.push(() => sink.close())
+    const mesh = await meshFrom(`apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: beat\nspec:\n  schedule: "0 0 1 1 *"\n  sink:\n    uri: ${sink.url}\n`)
+    const fire = (headers: Record<string, string>, body?: string) => send(mesh, 'POST', '/_kne/v1/sources/pingsources/default/beat/fire', headers, body)
+    const self = `127.0.0.1:${mesh.port}`
+    const foreign = await fire({host: self, origin: 'http://attacker.example'})
+    expect(foreign.status).toBe(403)
+    expect(JSON.parse(foreign.text).error).toMatch(/another origin \(http:\/\/attacker\.example\)/)
+    expect((await fire({host: self, origin: 'null', 'content-type': 'application/json'})).status).toBe(403)
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      expect((await fire({host: self, 'content-type': type}, 'x')).status, type).toBe(415)
+    }
+    expect(sink.received).toHaveLength(0)
+    // the CLI (no Origin, no body), and the mesh's own pages (same origin, JSON)
+    expect((await fire({host: self})).status).toBe(200)
+    expect((await fire({host: self, origin: `http://${self}`, 'content-type': 'application/json'}, '{}')).status).toBe(200)
+    expect(sink.received).toHaveLength(2)
   })
 })
