@@ -3,11 +3,12 @@
 // /sequences/… and /parallels/…, served by a flow's first channel) with the channel receiver's (§4.1); and
 // kne's control API under /_kne/.
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
-import {activityJsonLine, rejectedRecord, type Activity} from '../core/activity.js'
-import {isJsonMediaType} from '../core/cloudevent.js'
+import {activityJsonLine, notFoundMessage, notFoundRecord, rejectedRecord, type Activity} from '../core/activity.js'
+import {isJsonMediaType, type CloudEvent} from '../core/cloudevent.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
 import {foreignHostMessage, hostNameOf} from '../core/hosts.js'
-import {memoize, rememberLast} from '../core/memo.js'
+import {memoize, perObject, rememberLast} from '../core/memo.js'
+import type {Topology} from '../core/topology.js'
 import {MAX_BODY_BYTES, retainedBody} from './bodies.js'
 import {explainArrival} from './explain.js'
 import {passThroughHeaders} from './headers.js'
@@ -92,10 +93,12 @@ function answeredWithoutEvent(mesh: Mesh, req: IncomingMessage, res: ServerRespo
 // broker answers without a single promise.
 function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): void {
   if (answeredWithoutEvent(mesh, req, res)) return
-  if (url === '/') return ingressJson(res, 404, {error: 'no broker at /: post to /<namespace>/<broker>'})
+  if (url === '/') return answerNotFound(mesh, res, url, 'no broker at /: post to /<namespace>/<broker>', servedBy(mesh.topology).broker, undefined)
   const brokerKey = brokerKeyOf(url)
   if (brokerKey === undefined) {
-    return ingressJson(res, 400, {error: `malformed broker path ${JSON.stringify(url)}: expected /<namespace>/<broker>`})
+    const error = `malformed broker path ${JSON.stringify(url)}: expected /<namespace>/<broker>`
+    mesh.journal.append(rejectedRecord({}, 400, error, 'ingress'))
+    return ingressJson(res, 400, {error})
   }
   readBody(mesh, req, res, url, (body) => {
     const decoded = decodeHttpMessage(req.headers, body)
@@ -105,10 +108,7 @@ function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, ur
       mesh.journal.append(rejectedRecord({broker: broker?.key}, 400, decoded.error, 'ingress'))
       return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
     }
-    if (!broker) {
-      const known = [...mesh.topology.brokers.keys()]
-      return ingressJson(res, 404, {error: `broker ${brokerKey} not found${known.length ? `; this mesh serves ${known.join(', ')}` : ''}`})
-    }
+    if (!broker) return answerNotFound(mesh, res, url, `broker ${brokerKey} not found`, servedBy(mesh.topology).broker, decoded.event)
     answerIngress(mesh, req, res, url, mesh.runtime.publish(broker, decoded.event, passThroughHeaders(req.headers), 'ingress'))
   })
 }
@@ -131,6 +131,29 @@ function writeIngressAnswer(res: ServerResponse, answer: IngressAnswer): void {
     answer.retryAfter === undefined ? {} : {'Retry-After': answer.retryAfter})
 }
 
+/** The brokers, channels, sequences and parallels a topology serves, by `namespace/name`, for 404 answers and records. */
+interface ServedAddresses {
+  broker: readonly string[]
+  channel: readonly string[]
+  sequence: readonly string[]
+  parallel: readonly string[]
+}
+
+// computed once per configuration: every record of a flood of 404s shares these lists
+const servedBy = perObject((topology: Topology): ServedAddresses => ({
+  broker: [...topology.brokers.keys()],
+  channel: [...topology.channels.values()].filter((c) => c.owner === undefined).map((c) => c.key),
+  sequence: [...topology.sequences.keys()],
+  parallel: [...topology.parallels.keys()],
+}))
+
+/** A request to an address the mesh does not serve: answered 404 and recorded, since a wrong K_SINK is a newcomer's likeliest mistake. */
+function answerNotFound(mesh: Mesh, res: ServerResponse, url: string, error: string, serves: readonly string[], event: CloudEvent | undefined): void {
+  const record = notFoundRecord(url, error, serves, event)
+  mesh.journal.append(record)
+  ingressJson(res, 404, {error: notFoundMessage({error, serves})})
+}
+
 /** Three-segment paths: never a broker's, whose path has exactly two (kne's choice of channel addresses). */
 const CHANNEL_PATH_KINDS: Record<string, string> = {channels: 'channel', sequences: 'sequence', parallels: 'parallel'}
 
@@ -148,12 +171,12 @@ function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: ServerRespo
   const parts = path.split('/')
   const target = parts.length === 4 ? mesh.topology.addresses.get(`${mesh.url}${path}`) : undefined
   if (target?.kind !== 'channel') {
-    const kind = CHANNEL_PATH_KINDS[parts[1]!]!
+    const kind = CHANNEL_PATH_KINDS[parts[1]!]! as keyof ServedAddresses
     const what = parts.length === 4 ? `${kind} ${decodeURIComponentSafe(parts[2]!)}/${decodeURIComponentSafe(parts[3]!)}` : `${kind} path ${JSON.stringify(url)} (expected /${parts[1]}/<namespace>/<name>)`
-    const {channels, sequences, parallels} = mesh.topology
-    const known = kind === 'channel' ? [...channels.values()].filter((c) => c.owner === undefined).map((c) => c.key)
-      : [...(kind === 'sequence' ? sequences : parallels).keys()]
-    return ingressJson(res, 404, {error: `${what} not found${known.length ? `; this mesh serves ${known.join(', ')}` : ''}`})
+    const serves = servedBy(mesh.topology)[kind]
+    // a probe or a browser's GET is not an event gone astray: only a POST is recorded
+    if (req.method !== 'POST') return ingressJson(res, 404, {error: notFoundMessage({error: `${what} not found`, serves})})
+    return answerNotFound(mesh, res, url, `${what} not found`, serves, undefined)
   }
   const channel = target.route
   if (answeredWithoutEvent(mesh, req, res)) return

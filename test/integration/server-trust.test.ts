@@ -3,7 +3,10 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import http from 'node:http'
 import net from 'node:net'
+import {colors, renderActivity} from '../../src/client/render.js'
+import type {ActivityJson} from '../../src/core/activity.js'
 import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
+import {VirtualClock} from '../../src/mesh/clock.js'
 import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
 
 const cleanups: (() => Promise<unknown>)[] = []
@@ -165,7 +168,9 @@ describe('requests from web pages', () => {
   it('does not fire a PingSource for a page of another origin or a body that is not JSON', async () => {
     const sink = await startSubscriber()
     cleanups.push(() => sink.close())
-    const mesh = await meshFrom(`apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: beat\nspec:\n  schedule: "0 0 1 1 *"\n  sink:\n    uri: ${sink.url}\n`)
+    // on a clock that does not move, the schedule never fires: only the requests below can
+    const mesh = await meshFrom(`apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: beat\nspec:\n  schedule: "0 * * * *"\n  sink:\n    uri: ${sink.url}\n`,
+      {clock: new VirtualClock()})
     const fire = (headers: Record<string, string>, body?: string) => send(mesh, 'POST', '/_kne/v1/sources/pingsources/default/beat/fire', headers, body)
     const self = `127.0.0.1:${mesh.port}`
     const foreign = await fire({host: self, origin: 'http://attacker.example'})
@@ -180,5 +185,34 @@ describe('requests from web pages', () => {
     expect((await fire({host: self})).status).toBe(200)
     expect((await fire({host: self, origin: `http://${self}`, 'content-type': 'application/json'}, '{}')).status).toBe(200)
     expect(sink.received).toHaveLength(2)
+  })
+})
+
+describe('requests to addresses the mesh does not serve', () => {
+  const printed = async (mesh: Mesh): Promise<string[]> => {
+    const text = await (await fetch(`${mesh.url}/_kne/v1/activity`)).text()
+    return text.trim().split('\n').map((line) => renderActivity(JSON.parse(line) as ActivityJson, colors({isTTY: false} as NodeJS.WriteStream)).slice(13))
+  }
+
+  it('records a request to a broker that does not exist, and kne tail prints it with the brokers that do', async () => {
+    const mesh = await meshFrom(`${BROKER}---\n${BROKER.replace('name: default', 'name: orders')}`)
+    const answer = await post(`${mesh.url}/default/ordres`, {...EVENT, 'ce-type': 'com.example.order', 'ce-id': 'o-1'})
+    expect(answer.status).toBe(404)
+    expect(JSON.parse(answer.text).error).toBe('broker default/ordres not found; this mesh serves default/default, default/orders')
+    expect((await post(`${mesh.url}/`, EVENT)).status).toBe(404)
+    expect((await post(`${mesh.url}/default`, EVENT)).status).toBe(400)
+    expect(await printed(mesh)).toEqual([
+      '/default/ordres ✗ not found 404: broker default/ordres not found; this mesh serves default/default, default/orders (com.example.order id=o-1)',
+      '/ ✗ not found 404: no broker at /: post to /<namespace>/<broker>; this mesh serves default/default, default/orders',
+      '- ✗ rejected 400: malformed broker path "/default": expected /<namespace>/<broker>',
+    ])
+    expect(mesh.journal.since()[0]).toMatchObject({kind: 'not-found', status: 404, path: '/default/ordres', serves: ['default/default', 'default/orders'], type: 'com.example.order'})
+  })
+
+  it('records an event posted to a channel that does not exist, but not a probe of one', async () => {
+    const mesh = await meshFrom('apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: orders\n')
+    expect((await post(`${mesh.url}/channels/default/ordres`, EVENT)).status).toBe(404)
+    expect((await post(`${mesh.url}/channels/default/ordres`, {}, undefined, 'GET')).status).toBe(404)
+    expect(await printed(mesh)).toEqual(['/channels/default/ordres ✗ not found 404: channel default/ordres not found; this mesh serves default/orders'])
   })
 })
