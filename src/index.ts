@@ -5,6 +5,7 @@
 //   … POST CloudEvents to `${mesh.url}/default/default` …
 //   await mesh.close()
 export {createMesh, Mesh, type ApplyOptions, type CloseReport, type MeshOptions} from './mesh/mesh.js'
+export {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './mesh/server.js'
 export {loadManifests, loadProjectConfig} from './mesh/manifests.js'
 export {realClock, VirtualClock, type Clock} from './mesh/clock.js'
 export {startSink, Sink, type SinkOptions, type SinkBehaviour, type SinkRequest, type SinkAnswer} from './mesh/sink.js'

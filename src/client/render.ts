@@ -2,7 +2,7 @@
 // An event's hops through channels (a Sequence's steps, a Parallel's branches) show where each came from.
 // Colour only on a TTY, never when NO_COLOR is set.
 import {Chalk, type ChalkInstance} from 'chalk'
-import type {ActivityJson, Subscriber} from '../core/activity.js'
+import {notFoundMessage, type ActivityJson, type Subscriber} from '../core/activity.js'
 import {eventToJsonObject} from '../core/codec/json.js'
 import type {SinkRequest} from '../mesh/sink.js'
 
@@ -54,6 +54,8 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
     }
     case 'rejected':
       return `${t} ${c.bold(arrivedAt(record) ?? '-')} ${c.red(`✗ rejected ${record.status}`)}: ${record.error}`
+    case 'not-found':
+      return `${t} ${c.bold(record.path)} ${c.red('✗ not found 404')}: ${notFoundMessage(record)}${record.type === undefined ? '' : c.dim(` (${record.type} id=${record.id})`)}`
     case 'attempt': {
       const ok = record.status !== undefined && record.status >= 200 && record.status < 300
       const result = record.status !== undefined ? `HTTP ${record.status}` : record.error ?? 'no response'

@@ -5,6 +5,7 @@ import {colors, describeDelivery, renderActivity} from '../client/render.js'
 import {activityToJson} from '../core/activity.js'
 import {parseHumanDuration} from '../core/delivery/duration.js'
 import {EXIT, KneError} from '../core/errors.js'
+import {exposedWarning} from '../core/hosts.js'
 import {describeResource, manifestErrorFormatter} from '../core/resources/types.js'
 import {startDev, watchDev} from '../mesh/dev.js'
 import {describeSources} from '../mesh/sources/report.js'
@@ -32,11 +33,12 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     '<%= config.bin %> <%= command.id %> -f broker.yaml -f triggers/ --service order-processor=http://127.0.0.1:3000',
     '<%= config.bin %> <%= command.id %> --port 0   # any free port; the URL is printed',
     '<%= config.bin %> <%= command.id %> -f knative/ --no-watch   # load once, ignore later edits',
+    '<%= config.bin %> <%= command.id %> --host 0.0.0.0   # reachable from containers and other machines: nothing is authenticated',
   ]
   static override flags = {
     filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable)'}),
     port: Flags.integer({char: 'p', min: 0, max: 65_535, description: 'port to listen on (0 picks a free one) [default: kne.yaml port, else 8080]', env: 'KNE_PORT'}),
-    host: Flags.string({default: '127.0.0.1', description: 'interface to bind (loopback by default)'}),
+    host: Flags.string({default: '127.0.0.1', description: 'interface to bind (loopback by default); requests must name it, localhost or 127.0.0.1 in their Host header, except with 0.0.0.0 (any name; nothing is authenticated)'}),
     service: Flags.string({multiple: true, description: 'local URL of a Service that subscribers refer to: NAME=URL or NAMESPACE/NAME=URL (repeatable)'}),
     config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
     'drain-timeout': Flags.string({default: '10s', description: 'on Ctrl-C, how long deliveries under way may take to finish'}),
@@ -60,6 +62,8 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
       output: json ? (record) => out(JSON.stringify({kind: 'output', ...record})) : undefined,
     })
     const {mesh} = session
+    const exposed = exposedWarning(this.flags.host)
+    if (exposed) process.stderr.write(`warning: ${exposed}\n`)
     for (const w of session.manifests.warnings) process.stderr.write(`warning: ${manifestErrorFormatter(process.cwd())(w)}\n`)
     writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
     if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status(), services: mesh.sources.localServiceStatus(), notEmulated: session.notEmulated.map(describeResource)}))

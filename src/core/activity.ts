@@ -38,6 +38,8 @@ export type ActivityBody =
       notMatched?: string[]
       event: CloudEvent})
   | {kind: 'rejected'; broker?: string; channel?: string; status: number; error: string; via: 'ingress' | 'reply'}
+  /** A request to a broker, channel or flow the mesh does not serve (404), with the ones of that kind it does; the event's id, type and source when it was one. */
+  | {kind: 'not-found'; status: 404; path: string; error: string; serves: readonly string[]; id?: string; type?: string; source?: string}
   | (EventRef & Subscriber & {kind: 'attempt'; target: DeliveryTarget; url: string; attempt: number;
       status?: number; error?: string; durationMs: number; nextDelayMs?: number})
   | (EventRef & Subscriber & {kind: 'outcome'; outcome: Outcome; status?: number; error?: string; replyArrival?: number
@@ -76,6 +78,15 @@ export interface Routing {
 
 export function rejectedRecord(where: {broker?: string; channel?: string}, status: number, error: string, via: 'ingress' | 'reply'): Activity {
   return {kind: 'rejected', broker: where.broker, channel: where.channel, status, error, via, seq: 0, at: ''}
+}
+
+export function notFoundRecord(path: string, error: string, serves: readonly string[], event: CloudEvent | undefined): Activity {
+  return {kind: 'not-found', status: 404, path, error, serves, id: event?.id, type: event?.type, source: event?.source, seq: 0, at: ''}
+}
+
+/** What a request to an address the mesh does not serve is told, and what kne dev and kne tail print. */
+export function notFoundMessage(record: {error: string; serves: readonly string[]}): string {
+  return `${record.error}${record.serves.length ? `; this mesh serves ${record.serves.join(', ')}` : ''}`
 }
 
 export function attemptRecord(ref: EventRef, who: Subscriber, target: DeliveryTarget, url: string, attempt: number,
@@ -138,6 +149,10 @@ export interface ActivitySelector {
 
 /** Whether a record is about an event the selector picks (records not about one event match on broker alone). */
 export function selectsActivity(selector: ActivitySelector, record: ActivityBody | ActivityJson): boolean {
+  if (record.kind === 'not-found') {
+    return selector.broker === undefined && selector.channel === undefined &&
+      (selector.type === undefined || record.type === selector.type) && (selector.source === undefined || record.source === selector.source)
+  }
   if (selector.broker !== undefined && record.broker !== selector.broker) return false
   if (selector.channel !== undefined && record.channel !== selector.channel) return false
   if (record.kind === 'rejected') return selector.type === undefined && selector.source === undefined

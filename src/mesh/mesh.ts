@@ -1,7 +1,8 @@
 // The in-memory event mesh as a library: start it on a port, apply a set of Knative resources (again on
 // every reload), read its status and activity, and close it with a drain that accounts for every delivery.
-import {createServer, type Server} from 'node:http'
+import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {acceptedHostNames} from '../core/hosts.js'
 import type {DeliverySpec} from '../core/resources/types.js'
 import type {KneResource} from '../core/resources/types.js'
 import type {ServiceMap} from '../core/resources/destination.js'
@@ -11,7 +12,7 @@ import {HttpSender} from './http-client.js'
 import {DEFAULT_HISTORY_LIMIT, Journal} from './journal.js'
 import {EventTypeObserver} from './registry.js'
 import {MeshRuntime, type InFlightDelivery} from './runtime.js'
-import {createRequestHandler} from './server.js'
+import {createMeshServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './server.js'
 import {SourceRuntime, type SourceOptions} from './sources/runtime.js'
 import {meshStatus, type MeshStatus} from './status.js'
 
@@ -34,6 +35,8 @@ export interface MeshOptions {
   observeEventTypes?: boolean
   /** Local services and ContainerSource commands to run, and where their output goes. */
   sources?: SourceOptions
+  /** Timeouts for receiving a request, and the cap on open connections (defaults: DEFAULT_CONNECTION_LIMITS). */
+  connectionLimits?: Partial<ConnectionLimits>
 }
 
 export interface CloseReport {
@@ -63,6 +66,8 @@ export class Mesh {
   readonly startedAt = new Date()
   topology: Topology
   draining = false
+  /** The names requests may carry in their Host header; undefined when bound to every interface (any name). */
+  acceptedHosts: ReadonlySet<string> | undefined
   private resources: readonly KneResource[]
   private readonly server: Server
   /** The clock retry waits run on: a VirtualClock when the caller passed one. */
@@ -83,7 +88,7 @@ export class Mesh {
     this.sources = new SourceRuntime({...options.sources, clock, log: (line) => this.log(line)})
     this.resources = options.resources ?? []
     this.topology = compileTopology([], {meshUrl: ''})
-    this.server = createServer({keepAliveTimeout: 65_000, requestTimeout: 0}, createRequestHandler(this))
+    this.server = createMeshServer(this, {...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits})
   }
 
   /** Starts a mesh and resolves once it is listening. */
@@ -91,8 +96,10 @@ export class Mesh {
     const mesh = new Mesh(options)
     await new Promise<void>((resolve, reject) => {
       mesh.server.once('error', reject)
-      mesh.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      const host = options.host ?? '127.0.0.1'
+      mesh.server.listen(options.port ?? 0, host, () => {
         mesh.server.off('error', reject)
+        mesh.acceptedHosts = acceptedHostNames(host, (mesh.server.address() as AddressInfo).address)
         resolve()
       })
     })

@@ -2,10 +2,13 @@
 // broker-ingress in its order (semantics §1.2); channel ingress at /channels/<namespace>/<name> (also
 // /sequences/… and /parallels/…, served by a flow's first channel) with the channel receiver's (§4.1); and
 // kne's control API under /_kne/.
-import type {IncomingMessage, ServerResponse} from 'node:http'
-import {activityJsonLine, rejectedRecord, type Activity} from '../core/activity.js'
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import {activityJsonLine, notFoundMessage, notFoundRecord, rejectedRecord, type Activity} from '../core/activity.js'
+import {isJsonMediaType, type CloudEvent} from '../core/cloudevent.js'
 import {decodeHttpMessage} from '../core/codec/http.js'
-import {memoize, rememberLast} from '../core/memo.js'
+import {foreignHostMessage, hostNameOf} from '../core/hosts.js'
+import {memoize, perObject, rememberLast} from '../core/memo.js'
+import type {Topology} from '../core/topology.js'
 import {MAX_BODY_BYTES, retainedBody} from './bodies.js'
 import {explainArrival} from './explain.js'
 import {passThroughHeaders} from './headers.js'
@@ -20,9 +23,46 @@ const ALLOW = {Allow: 'POST, OPTIONS'}
 // terminator follows (Knative's Go ingress answers with Content-Length: 0 too).
 const ACCEPTED_HEADERS = ['Allow', 'POST, OPTIONS', 'Content-Length', '0']
 
+/** How long a client may take to send a request, and how many connections the mesh keeps open. */
+export interface ConnectionLimits {
+  /** From a connection's first byte, or a kept-alive request's, to the end of the headers (an idle new connection ends here too). */
+  headersTimeoutMs: number
+  /** From a request's first byte to the end of its body: a trickled body, or a Content-Length larger than the body, ends here. */
+  requestTimeoutMs: number
+  /** A kept-alive connection with no request under way is closed after this. */
+  idleTimeoutMs: number
+  /** Connections opened past this many are closed at once. */
+  maxConnections: number
+}
+
+/** Neither timeout limits the answer: a synchronous broker's and an activity stream's take as long as they take. */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 65_000, maxConnections: 1000}
+
+/** The mesh's HTTP server; a request that runs out of time is answered 408 and its connection closed. */
+export function createMeshServer(mesh: Mesh, limits: ConnectionLimits): Server {
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.idleTimeoutMs,
+    // node checks both timeouts on this interval (30 s by default): a timeout fires at most this late
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  }, createRequestHandler(mesh))
+  server.maxConnections = limits.maxConnections
+  let refused = 0
+  server.on('drop', () => {
+    if (refused++ % 1000 === 0) mesh.log(`refused a connection: ${limits.maxConnections} are open already (${refused} refused so far)`)
+  })
+  return server
+}
+
 export function createRequestHandler(mesh: Mesh): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = req.url ?? '/'
+    const {host} = req.headers
+    // a client without a Host header (HTTP/1.0) is not a browser
+    if (host !== undefined && mesh.acceptedHosts !== undefined && !mesh.acceptedHosts.has(hostNameOf(host))) {
+      return sendJson(res, 403, {error: foreignHostMessage(host, mesh.acceptedHosts)}, url.startsWith(CONTROL_PREFIX) ? {} : ALLOW)
+    }
     try {
       if (url.startsWith(CONTROL_PREFIX)) handleControl(mesh, req, res, url).catch((error: unknown) => internalError(mesh, req, res, url, error))
       else if (isChannelPath(url)) handleChannelIngress(mesh, req, res, url)
@@ -53,10 +93,12 @@ function answeredWithoutEvent(mesh: Mesh, req: IncomingMessage, res: ServerRespo
 // broker answers without a single promise.
 function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): void {
   if (answeredWithoutEvent(mesh, req, res)) return
-  if (url === '/') return ingressJson(res, 404, {error: 'no broker at /: post to /<namespace>/<broker>'})
+  if (url === '/') return answerNotFound(mesh, res, url, 'no broker at /: post to /<namespace>/<broker>', servedBy(mesh.topology).broker, undefined)
   const brokerKey = brokerKeyOf(url)
   if (brokerKey === undefined) {
-    return ingressJson(res, 400, {error: `malformed broker path ${JSON.stringify(url)}: expected /<namespace>/<broker>`})
+    const error = `malformed broker path ${JSON.stringify(url)}: expected /<namespace>/<broker>`
+    mesh.journal.append(rejectedRecord({}, 400, error, 'ingress'))
+    return ingressJson(res, 400, {error})
   }
   readBody(mesh, req, res, url, (body) => {
     const decoded = decodeHttpMessage(req.headers, body)
@@ -66,10 +108,7 @@ function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, ur
       mesh.journal.append(rejectedRecord({broker: broker?.key}, 400, decoded.error, 'ingress'))
       return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
     }
-    if (!broker) {
-      const known = [...mesh.topology.brokers.keys()]
-      return ingressJson(res, 404, {error: `broker ${brokerKey} not found${known.length ? `; this mesh serves ${known.join(', ')}` : ''}`})
-    }
+    if (!broker) return answerNotFound(mesh, res, url, `broker ${brokerKey} not found`, servedBy(mesh.topology).broker, decoded.event)
     answerIngress(mesh, req, res, url, mesh.runtime.publish(broker, decoded.event, passThroughHeaders(req.headers), 'ingress'))
   })
 }
@@ -92,6 +131,29 @@ function writeIngressAnswer(res: ServerResponse, answer: IngressAnswer): void {
     answer.retryAfter === undefined ? {} : {'Retry-After': answer.retryAfter})
 }
 
+/** The brokers, channels, sequences and parallels a topology serves, by `namespace/name`, for 404 answers and records. */
+interface ServedAddresses {
+  broker: readonly string[]
+  channel: readonly string[]
+  sequence: readonly string[]
+  parallel: readonly string[]
+}
+
+// computed once per configuration: every record of a flood of 404s shares these lists
+const servedBy = perObject((topology: Topology): ServedAddresses => ({
+  broker: [...topology.brokers.keys()],
+  channel: [...topology.channels.values()].filter((c) => c.owner === undefined).map((c) => c.key),
+  sequence: [...topology.sequences.keys()],
+  parallel: [...topology.parallels.keys()],
+}))
+
+/** A request to an address the mesh does not serve: answered 404 and recorded, since a wrong K_SINK is a newcomer's likeliest mistake. */
+function answerNotFound(mesh: Mesh, res: ServerResponse, url: string, error: string, serves: readonly string[], event: CloudEvent | undefined): void {
+  const record = notFoundRecord(url, error, serves, event)
+  mesh.journal.append(record)
+  ingressJson(res, 404, {error: notFoundMessage({error, serves})})
+}
+
 /** Three-segment paths: never a broker's, whose path has exactly two (kne's choice of channel addresses). */
 const CHANNEL_PATH_KINDS: Record<string, string> = {channels: 'channel', sequences: 'sequence', parallels: 'parallel'}
 
@@ -109,12 +171,12 @@ function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: ServerRespo
   const parts = path.split('/')
   const target = parts.length === 4 ? mesh.topology.addresses.get(`${mesh.url}${path}`) : undefined
   if (target?.kind !== 'channel') {
-    const kind = CHANNEL_PATH_KINDS[parts[1]!]!
+    const kind = CHANNEL_PATH_KINDS[parts[1]!]! as keyof ServedAddresses
     const what = parts.length === 4 ? `${kind} ${decodeURIComponentSafe(parts[2]!)}/${decodeURIComponentSafe(parts[3]!)}` : `${kind} path ${JSON.stringify(url)} (expected /${parts[1]}/<namespace>/<name>)`
-    const {channels, sequences, parallels} = mesh.topology
-    const known = kind === 'channel' ? [...channels.values()].filter((c) => c.owner === undefined).map((c) => c.key)
-      : [...(kind === 'sequence' ? sequences : parallels).keys()]
-    return ingressJson(res, 404, {error: `${what} not found${known.length ? `; this mesh serves ${known.join(', ')}` : ''}`})
+    const serves = servedBy(mesh.topology)[kind]
+    // a probe or a browser's GET is not an event gone astray: only a POST is recorded
+    if (req.method !== 'POST') return ingressJson(res, 404, {error: notFoundMessage({error: `${what} not found`, serves})})
+    return answerNotFound(mesh, res, url, `${what} not found`, serves, undefined)
   }
   const channel = target.route
   if (answeredWithoutEvent(mesh, req, res)) return
@@ -130,7 +192,17 @@ function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: ServerRespo
 }
 
 async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+  const {origin, host} = req.headers
+  // a browser sends Origin with every POST and with cross-origin reads; other clients send none
+  if (origin !== undefined && origin.toLowerCase() !== `http://${host?.toLowerCase()}`) {
+    return sendJson(res, 403, {error: `kne's control API does not answer web pages from another origin (${origin})`})
+  }
+  // a web page can send text/plain or a form without asking first (no CORS preflight), but not JSON
+  if (req.method !== 'GET' && req.method !== 'HEAD' && !isJsonMediaType(req.headers['content-type'])) {
+    return sendJson(res, 415, {error: `control requests that change something take a JSON body (Content-Type: application/json) or none, not ${req.headers['content-type']}`})
+  }
   const {pathname, searchParams} = new URL(url, 'http://kne.local')
+  if (percentDecoded(pathname) === undefined) return sendJson(res, 400, {error: `malformed percent-encoding in ${JSON.stringify(pathname)}`})
   // firing a PingSource is the one POST; the rest of the control API is read-only
   const sources = await sourceControl(mesh, req, pathname, searchParams)
   if (sources) return sendJson(res, sources.status, sources.body)
@@ -240,7 +312,8 @@ function readBody(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: st
       internalError(mesh, req, res, url, error)
     }
   })
-  req.on('error', (error) => internalError(mesh, req, res, url, error))
+  // the client went away mid-body (the only way a request errors): nobody is left to answer
+  req.on('error', () => res.destroy())
 }
 
 function ingressJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -263,9 +336,14 @@ const brokerKeyOf = memoize((url: string): string | undefined => {
 })
 
 function decodeURIComponentSafe(text: string): string {
+  return percentDecoded(text) ?? text
+}
+
+/** The text with its %XX escapes decoded, or undefined when they are malformed. */
+function percentDecoded(text: string): string | undefined {
   try {
     return decodeURIComponent(text)
   } catch {
-    return text
+    return undefined
   }
 }

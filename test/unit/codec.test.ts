@@ -120,3 +120,33 @@ describe('HTTP codec round trips', () => {
     expect(r.ok && encodeBinary(r.event).headers['ce-schemaurl']).toBe('http://x/s')
   })
 })
+
+describe('JSON nesting bound', () => {
+  const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth)
+  const structured = (data: string): Buffer =>
+    Buffer.from(`{"specversion":"1.0","id":"1","source":"/s","type":"t","datacontenttype":"application/json","data":${data}}`)
+  const binary = (contentType?: string): HeaderMap =>
+    ({'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s', 'ce-type': 't', ...(contentType ? {'content-type': contentType} : {})})
+
+  it('refuses a structured event nested deeper than 1000 levels, whatever its size, and keeps one that is not', () => {
+    expect(decodeHttpMessage({'content-type': 'application/cloudevents+json'}, structured(nested(999)))).toMatchObject({ok: true})
+    for (const depth of [1000, 1_000_000]) {
+      expect(decodeHttpMessage({'content-type': 'application/cloudevents+json'}, structured(nested(depth))))
+        .toEqual({ok: false, error: 'structured event body is nested deeper than 1000 levels', mode: 'structured'})
+    }
+  })
+
+  it('refuses binary-mode JSON data nested deeper than 1000 levels, and passes other data as it came', () => {
+    expect(decodeHttpMessage(binary('application/json'), Buffer.from(nested(1001))))
+      .toEqual({ok: false, error: 'data: JSON nested deeper than 1000 levels', mode: 'binary'})
+    expect(decodeHttpMessage(binary(), Buffer.from(nested(1001)))).toMatchObject({ok: false}) // no Content-Type: JSON
+    expect(decodeHttpMessage(binary('application/json'), Buffer.from(nested(1000)))).toMatchObject({ok: true})
+    expect(decodeHttpMessage(binary('application/octet-stream'), Buffer.from(nested(5000)))).toMatchObject({ok: true})
+    // brackets inside strings, escaped quotes included, do not nest
+    const strings = `[${Array.from({length: 1200}, (_, i) => JSON.stringify(i % 2 ? '[{"\\\\' : 'x\\"[[')).join(',')}]`
+    expect(decodeHttpMessage(binary('application/json'), Buffer.from(strings))).toMatchObject({ok: true})
+    // bytes that cannot be JSON end the scan: random binary data without a Content-Type is not refused for its brackets
+    const bytes = Buffer.concat([Buffer.from('['.repeat(1001)), Buffer.from([0xff])])
+    expect(decodeHttpMessage(binary(), Buffer.concat([Buffer.from([0xff]), bytes]))).toMatchObject({ok: true})
+  })
+})

@@ -1,9 +1,9 @@
 // The CloudEvents HTTP binding (http-protocol-binding.md v1.0.2) as sdk-go v2.16.1 reads it: mode by exact
 // media type, binary only with ce-specversion, header values taken literally (no percent-decoding).
-import {normalizedMediaType, SPEC_VERSIONS, type CloudEvent, type SpecVersion} from '../cloudevent.js'
+import {isJsonMediaType, normalizedMediaType, SPEC_VERSIONS, type CloudEvent, type SpecVersion} from '../cloudevent.js'
 import {memoize} from '../memo.js'
 import {intern} from './intern.js'
-import {decodeStructuredBody, encodeJsonEvent, type DecodeResult} from './json.js'
+import {decodeStructuredBody, encodeJsonEvent, MAX_JSON_DEPTH, nestedDeeperThan, type DecodeResult} from './json.js'
 import {extensionProblem, validateEvent} from './validate.js'
 
 /** Lower-cased header names, as node:http and undici present them. */
@@ -87,6 +87,9 @@ function decodeBinary(headers: HeaderMap, body: Uint8Array): HttpDecodeResult {
   const contentType = headerValue(headers, 'content-type')
   if (contentType !== undefined) event.datacontenttype = intern(contentType)
   if (body.length > 0) event.data = body
+  if (isJsonMediaType(event.datacontenttype) && nestedDeeperThan(body, MAX_JSON_DEPTH)) {
+    return {ok: false, error: `data: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, mode: 'binary'}
+  }
   const invalid = validateEvent(event)
   return invalid ? {ok: false, error: invalid, mode: 'binary'} : {ok: true, event, mode: 'binary'}
 }
