@@ -8,7 +8,7 @@ import type {ServiceMap} from '../core/resources/destination.js'
 import {compileTopology, type Topology} from '../core/topology.js'
 import {realClock, type Clock} from './clock.js'
 import {HttpSender} from './http-client.js'
-import {DEFAULT_HISTORY_LIMIT, Journal} from './journal.js'
+import {Journal} from './journal.js'
 import {EventTypeObserver} from './registry.js'
 import {MeshRuntime, type InFlightDelivery} from './runtime.js'
 import {createRequestHandler} from './server.js'
@@ -25,7 +25,10 @@ export interface MeshOptions {
   /** Delivery for Brokers without spec.delivery (Knative's config-br-defaults). */
   brokerDelivery?: DeliverySpec
   clock?: Clock
+  /** Activity records the history keeps (default 5,000). */
   historyLimit?: number
+  /** Bytes of activity records the history keeps (default 64 MiB); the oldest go first. */
+  historyBytes?: number
   /** Events each asynchronous broker may hold before ingress answers 429 (default 10,000). */
   maxPendingEvents?: number
   /** Where the mesh reports problems it cannot answer to a client (defaults to stderr). */
@@ -72,7 +75,7 @@ export class Mesh {
 
   private constructor(private readonly options: MeshOptions) {
     const clock = this.clock = options.clock ?? realClock
-    this.journal = new Journal(clock, options.historyLimit ?? DEFAULT_HISTORY_LIMIT)
+    this.journal = new Journal(clock, {records: options.historyLimit, bytes: options.historyBytes})
     this.runtime = new MeshRuntime({
       journal: this.journal,
       dispatch: {clock, journal: this.journal, sender: this.sender},
