@@ -1,5 +1,9 @@
 // What the mesh holds in memory, bounded in bytes: the activity history (a byte budget, oldest records
-// first, large event data kept only in part).
+// first, large event data kept only in part) and its replay to slow readers (a chunk at a time, never the
+// whole history at once).
+import {get, type IncomingMessage} from 'node:http'
+import {setFlagsFromString} from 'node:v8'
+import {runInNewContext} from 'node:vm'
 import {afterEach, describe, expect, it} from 'vitest'
 import {createMesh, parseManifests, type ActivityJson, type Mesh} from '../../src/index.js'
 import {binaryHeaders, post, startSubscriber, type Responder, type Subscriber} from '../helpers/subscriber.js'
@@ -10,6 +14,7 @@ afterEach(async () => {
 })
 
 const KiB = 1024
+const MiB = 1024 * KiB
 
 async function subscriber(responder?: Responder): Promise<Subscriber> {
   const s = await startSubscriber(responder)
@@ -84,5 +89,69 @@ describe('the activity history, bounded in bytes', () => {
     // the kept start has a buffer of its own: the 100 KiB body is not held through it
     const record = mesh.journal.since().find((r) => r.kind === 'event' && r.id === 'big')!
     expect(record.kind === 'event' && record.event.data!.buffer.byteLength).toBeLessThanOrEqual(64 * KiB)
+  })
+})
+
+describe('replaying the history (GET /_kne/v1/activity, kne tail --history)', () => {
+  it('writes a large history a chunk at a time to a slow reader, answering ingress meanwhile and buffering little', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const sink = await subscriber()
+    const mesh = await meshFrom(sink.url)
+    // control characters take six bytes each in JSON: ~8 MB of NDJSON, more than the sockets buffer
+    await sendEvents(mesh, 20, '\u0001'.repeat(64 * KiB))
+    await mesh.idle()
+    const expected = mesh.journal.next - 1
+    gc()
+    const before = process.memoryUsage().arrayBuffers
+    // a reader that takes the response and then stops reading
+    const response = await new Promise<IncomingMessage>((resolve) => get(`${mesh.url}/_kne/v1/activity`, resolve))
+    response.pause()
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.during', {'ce-id': 'during'}))).status).toBe(202)
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+    gc()
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * MiB)
+    let text = ''
+    response.setEncoding('utf8')
+    response.on('data', (chunk: string) => {
+      text += chunk
+    })
+    await new Promise((resolve) => response.on('end', resolve).resume())
+    const records = text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as ActivityJson)
+    // the history as it was when asked for, every record whole and in order
+    expect(records.map((r) => r.seq)).toEqual(Array.from({length: expected}, (_, i) => i + 1))
+    expect(eventIds(records)).not.toContain('during')
+  })
+
+  it('follows with the history first, then the subscribed line, then what arrived meanwhile, missing nothing', async () => {
+    const sink = await subscriber()
+    const mesh = await meshFrom(sink.url)
+    await sendEvents(mesh, 30, 'x'.repeat(32 * KiB), {prefix: 'before'})
+    await mesh.idle()
+    const response = await new Promise<IncomingMessage>((resolve) => get(`${mesh.url}/_kne/v1/activity?follow=true&since=1`, resolve))
+    // events accepted while the history is still being written
+    const during = sendEvents(mesh, 5, 'small', {prefix: 'during'})
+    const lines: {kind: string; id?: string; seq?: number; next?: number}[] = []
+    let buffered = ''
+    await new Promise<void>((resolve) => {
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        buffered += chunk
+        let newline: number
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          lines.push(JSON.parse(buffered.slice(0, newline)) as {kind: string})
+          buffered = buffered.slice(newline + 1)
+        }
+        if (lines.filter((l) => l.kind === 'settled').length === 35) resolve()
+      })
+    })
+    await during
+    response.destroy()
+    const subscribed = lines.findIndex((l) => l.kind === 'subscribed')
+    expect(subscribed).toBeGreaterThan(0)
+    const {next} = lines[subscribed]!
+    expect(lines.slice(0, subscribed).map((l) => l.seq)).toEqual(Array.from({length: next! - 1}, (_, i) => i + 1))
+    expect(lines.slice(subscribed + 1).map((l) => l.seq)).toEqual(Array.from({length: lines.length - subscribed - 1}, (_, i) => next! + i))
+    expect(new Set(lines.filter((l) => l.kind === 'event').map((l) => l.id)).size).toBe(35)
   })
 })
