@@ -33,7 +33,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     '<%= config.bin %> <%= command.id %> -f broker.yaml -f triggers/ --service order-processor=http://127.0.0.1:3000',
     '<%= config.bin %> <%= command.id %> --port 0   # any free port; the URL is printed',
     '<%= config.bin %> <%= command.id %> -f knative/ --no-watch   # load once, ignore later edits',
-    '<%= config.bin %> <%= command.id %> --history-bytes 256Mi',
+    '<%= config.bin %> <%= command.id %> --history-bytes 256Mi --max-pending-bytes 16Mi',
   ]
   static override flags = {
     filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable)'}),
@@ -45,11 +45,12 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     history: Flags.integer({default: 5000, min: 1, description: 'activity records kept for kne tail --history'}),
     'history-bytes': Flags.string({default: '64Mi', description: 'bytes of activity records kept (a quantity: 512Ki, 64Mi, 1Gi); the oldest go first'}),
     'max-pending': Flags.integer({default: 10_000, min: 1, description: 'events an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING'}),
+    'max-pending-bytes': Flags.string({default: '64Mi', description: 'bytes of events (data and attributes) an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING_BYTES'}),
     quiet: Flags.boolean({char: 'q', description: 'do not print activity, only start-up and shutdown'}),
     watch: Flags.boolean({default: true, allowNo: true, description: 'reload the manifests and kne.yaml when they change (--no-watch: load once)'}),
   }
 
-  private byteFlag(name: 'history-bytes'): number {
+  private byteFlag(name: 'history-bytes' | 'max-pending-bytes'): number {
     const bytes = parseByteQuantity(this.flags[name])
     if (bytes === undefined || bytes === 0) {
       this.fail(new KneError(`--${name} ${this.flags[name]}: expected a size in bytes such as 64Mi, 512Ki or 1048576`, 'INVALID_FLAG', EXIT.usage))
@@ -61,6 +62,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     const drainMs = parseHumanDuration(this.flags['drain-timeout'])
     if (drainMs === undefined) this.fail(new KneError(`--drain-timeout ${this.flags['drain-timeout']}: expected a duration such as 10s or 500ms`, 'INVALID_FLAG', EXIT.usage))
     const historyBytes = this.byteFlag('history-bytes')
+    const maxPendingBytes = this.byteFlag('max-pending-bytes')
     const json = this.jsonEnabled()
     const c = colors()
     const out = (line: string): void => {
@@ -69,7 +71,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     const session = await startDev({
       files: this.flags.filename ?? [], config: this.flags.config, port: this.flags.port, host: this.flags.host,
       services: this.flags.service, historyLimit: this.flags.history, historyBytes,
-      maxPendingEvents: this.flags['max-pending'], log: (line) => process.stderr.write(`${line}\n`),
+      maxPendingEvents: this.flags['max-pending'], maxPendingBytes, log: (line) => process.stderr.write(`${line}\n`),
       output: json ? (record) => out(JSON.stringify({kind: 'output', ...record})) : undefined,
     })
     const {mesh} = session

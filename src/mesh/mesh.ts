@@ -31,6 +31,8 @@ export interface MeshOptions {
   historyBytes?: number
   /** Events each asynchronous broker may hold before ingress answers 429 (default 10,000). */
   maxPendingEvents?: number
+  /** Bytes of events (data and attributes) each asynchronous broker may hold before ingress answers 429 (default 64 MiB). */
+  maxPendingBytes?: number
   /** Where the mesh reports problems it cannot answer to a client (defaults to stderr). */
   log?: (line: string) => void
   /** Record the event types that pass through (kne's eventtype-auto-create); on unless false. */
@@ -45,6 +47,7 @@ export interface CloseReport {
 }
 
 export const DEFAULT_MAX_PENDING_EVENTS = 10_000
+export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024
 
 /** What a reload may change besides the resources; a setting left out keeps its value. */
 export interface ApplyOptions {
@@ -80,6 +83,7 @@ export class Mesh {
       journal: this.journal,
       dispatch: {clock, journal: this.journal, sender: this.sender},
       maxPendingEvents: options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS,
+      maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       now: () => clock.now(),
     })
     this.eventTypes = options.observeEventTypes === false ? undefined : new EventTypeObserver(this.journal, {log: (line) => this.log(line)})

@@ -1,6 +1,6 @@
 // What the mesh holds in memory, bounded in bytes: the activity history (a byte budget, oldest records
-// first, large event data kept only in part) and its replay to slow readers (a chunk at a time, never the
-// whole history at once).
+// first, large event data kept only in part), its replay to slow readers (a chunk at a time, never the
+// whole history at once) and an asynchronous broker's backlog.
 import {get, type IncomingMessage} from 'node:http'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
@@ -30,6 +30,8 @@ async function meshFrom(subscriberUrl: string, options: Parameters<typeof create
   cleanups.push(() => mesh.close())
   return mesh
 }
+
+const ASYNC = '  annotations:\n    messaging.knative.dev/async-handler: "true"\n'
 
 /** Sends `count` text events with `data`, `concurrency` at a time; ids are `<prefix>-<i>`. */
 async function sendEvents(mesh: Mesh, count: number, data: string, {prefix = 'e', concurrency = 8} = {}): Promise<void> {
@@ -153,5 +155,43 @@ describe('replaying the history (GET /_kne/v1/activity, kne tail --history)', ()
     expect(lines.slice(0, subscribed).map((l) => l.seq)).toEqual(Array.from({length: next! - 1}, (_, i) => i + 1))
     expect(lines.slice(subscribed + 1).map((l) => l.seq)).toEqual(Array.from({length: lines.length - subscribed - 1}, (_, i) => next! + i))
     expect(new Set(lines.filter((l) => l.kind === 'event').map((l) => l.id)).size).toBe(35)
+  })
+})
+
+describe('an asynchronous broker\'s backlog, bounded in bytes', () => {
+  it('answers 429 once the events waiting for delivery hold --max-pending-bytes, and accepts again as they drain', async () => {
+    let release!: () => void
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const held = await subscriber(async (_req, res) => {
+      await released
+      res.writeHead(200).end()
+    })
+    const mesh = await meshFrom(held.url, {maxPendingBytes: 100 * KiB}, ASYNC)
+    const data = 'x'.repeat(30 * KiB)
+    const codes: number[] = []
+    let refused: {status: number; headers: Headers; text: string} | undefined
+    for (let i = 0; i < 5; i++) {
+      const sent = await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.big'), 'content-type': 'text/plain'}, data)
+      codes.push(sent.status)
+      if (sent.status === 429) refused ??= sent
+    }
+    // three events of 30 KiB fit in 100 KiB, a fourth does not
+    expect(codes).toEqual([202, 202, 202, 429, 429])
+    expect(refused!.headers.get('retry-after')).toBe('1')
+    expect(JSON.parse(refused!.text).error).toMatch(/at capacity \(90\.\d KiB of events waiting for delivery, at most 100 KiB\)/)
+    expect(mesh.status().brokers[0]!.counters).toMatchObject({accepted: 3, rejected: 2, pending: 3})
+    release()
+    await mesh.idle()
+    expect(mesh.status().brokers[0]!.counters).toMatchObject({pending: 0, pendingBytes: 0})
+    expect((await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.big'), 'content-type': 'text/plain'}, data)).status).toBe(202)
+  })
+
+  it('accepts one event larger than the bound when nothing is waiting', async () => {
+    const sink = await subscriber()
+    const mesh = await meshFrom(sink.url, {maxPendingBytes: 10 * KiB}, ASYNC)
+    expect((await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.big'), 'content-type': 'text/plain'}, 'x'.repeat(20 * KiB))).status).toBe(202)
+    await sink.waitFor(1)
   })
 })
