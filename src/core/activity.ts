@@ -127,7 +127,7 @@ export function retainedRecord(record: Activity): Activity {
 }
 
 // What keeping a record costs besides its event's or its error's text: the record object and, for an event,
-// the event object, its extensions and its routing (measured with V8's heap, rounded up).
+// the event object, its extensions and its routing (fitted to V8's heap for events with 0 to 16 KiB of data).
 const EVENT_RECORD_BYTES = 480
 const RECORD_BYTES = 128
 
