@@ -2,8 +2,9 @@
 // An event's hops through channels (a Sequence's steps, a Parallel's branches) show where each came from.
 // Colour only on a TTY, never when NO_COLOR is set.
 import {Chalk, type ChalkInstance} from 'chalk'
-import {notFoundMessage, type ActivityJson, type Subscriber} from '../core/activity.js'
+import {MAX_RETAINED_DATA_BYTES, notFoundMessage, type ActivityJson, type Subscriber} from '../core/activity.js'
 import {eventToJsonObject} from '../core/codec/json.js'
+import {formatBytes} from '../core/quantity.js'
 import type {SinkRequest} from '../mesh/sink.js'
 
 export function colors(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): ChalkInstance {
@@ -46,7 +47,8 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
     case 'event': {
       const via = record.via === 'reply' ? c.magenta(` reply from ${subscriberName(record.replyTo)}`)
         : record.from ? c.magenta(` ${record.from.target === 'dead-letter-sink' ? 'dead-lettered by' : 'from'} ${subscriberName(record.from)}`) : ''
-      const arrived = `${t} ${c.bold(arrivedAt(record))} ${c.cyan('←')} ${c.bold(record.type)} id=${record.id} source=${record.source}${via}`
+      const truncated = record.dataTruncated ? c.dim(` (data ${formatBytes(record.dataBytes ?? 0)}: the history kept the first ${formatBytes(MAX_RETAINED_DATA_BYTES)})`) : ''
+      const arrived = `${t} ${c.bold(arrivedAt(record))} ${c.cyan('←')} ${c.bold(record.type)} id=${record.id} source=${record.source}${via}${truncated}`
       if (record.matched === undefined) return arrived
       const notMatched = record.notMatched ?? []
       if (record.matched.length === 0) return `${arrived}\n${t}   ${c.yellow('no trigger matched')}${notMatched.length ? c.dim(` (filtered out by ${notMatched.join(', ')})`) : ''}`

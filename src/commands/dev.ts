@@ -4,6 +4,7 @@ import {removeLocator, writeLocator} from '../client/locator.js'
 import {colors, describeDelivery, renderActivity} from '../client/render.js'
 import {activityToJson} from '../core/activity.js'
 import {parseHumanDuration} from '../core/delivery/duration.js'
+import {parseByteQuantity} from '../core/quantity.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {exposedWarning} from '../core/hosts.js'
 import {describeResource, manifestErrorFormatter} from '../core/resources/types.js'
@@ -34,6 +35,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     '<%= config.bin %> <%= command.id %> --port 0   # any free port; the URL is printed',
     '<%= config.bin %> <%= command.id %> -f knative/ --no-watch   # load once, ignore later edits',
     '<%= config.bin %> <%= command.id %> --host 0.0.0.0   # reachable from containers and other machines: nothing is authenticated',
+    '<%= config.bin %> <%= command.id %> --history-bytes 256Mi --max-pending-bytes 16Mi',
   ]
   static override flags = {
     filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable)'}),
@@ -43,14 +45,26 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
     'drain-timeout': Flags.string({default: '10s', description: 'on Ctrl-C, how long deliveries under way may take to finish'}),
     history: Flags.integer({default: 5000, min: 1, description: 'activity records kept for kne tail --history'}),
+    'history-bytes': Flags.string({default: '64Mi', description: 'bytes of activity records kept (a quantity: 512Ki, 64Mi, 1Gi); the oldest go first'}),
     'max-pending': Flags.integer({default: 10_000, min: 1, description: 'events an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING'}),
+    'max-pending-bytes': Flags.string({default: '64Mi', description: 'bytes of events (data and attributes) an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING_BYTES'}),
     quiet: Flags.boolean({char: 'q', description: 'do not print activity, only start-up and shutdown'}),
     watch: Flags.boolean({default: true, allowNo: true, description: 'reload the manifests and kne.yaml when they change (--no-watch: load once)'}),
+  }
+
+  private byteFlag(name: 'history-bytes' | 'max-pending-bytes'): number {
+    const bytes = parseByteQuantity(this.flags[name])
+    if (bytes === undefined || bytes === 0) {
+      this.fail(new KneError(`--${name} ${this.flags[name]}: expected a size in bytes such as 64Mi, 512Ki or 1048576`, 'INVALID_FLAG', EXIT.usage))
+    }
+    return bytes
   }
 
   async run(): Promise<void> {
     const drainMs = parseHumanDuration(this.flags['drain-timeout'])
     if (drainMs === undefined) this.fail(new KneError(`--drain-timeout ${this.flags['drain-timeout']}: expected a duration such as 10s or 500ms`, 'INVALID_FLAG', EXIT.usage))
+    const historyBytes = this.byteFlag('history-bytes')
+    const maxPendingBytes = this.byteFlag('max-pending-bytes')
     const json = this.jsonEnabled()
     const c = colors()
     const out = (line: string): void => {
@@ -58,7 +72,8 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     }
     const session = await startDev({
       files: this.flags.filename ?? [], config: this.flags.config, port: this.flags.port, host: this.flags.host,
-      services: this.flags.service, historyLimit: this.flags.history, maxPendingEvents: this.flags['max-pending'], log: (line) => process.stderr.write(`${line}\n`),
+      services: this.flags.service, historyLimit: this.flags.history, historyBytes,
+      maxPendingEvents: this.flags['max-pending'], maxPendingBytes, log: (line) => process.stderr.write(`${line}\n`),
       output: json ? (record) => out(JSON.stringify({kind: 'output', ...record})) : undefined,
     })
     const {mesh} = session

@@ -3,7 +3,7 @@
 // subscription, then one record when all of them are done.
 // Hops that stay inside the mesh (a reply, a trigger whose subscriber is a channel, a Sequence's steps)
 // name the delivery they came from, so the records of one event's journey can be followed.
-import type {CloudEvent} from './cloudevent.js'
+import {eventBytes, type CloudEvent} from './cloudevent.js'
 import {encodeJsonEvent, eventToJsonObject} from './codec/json.js'
 
 /** Fields every record about an accepted event carries, so streams can be filtered without lookups. */
@@ -36,7 +36,10 @@ export type ActivityBody =
       /** At a broker: the triggers whose filters pass the event, and those whose filters do not (a channel has no filters). */
       matched?: string[]
       notMatched?: string[]
-      event: CloudEvent})
+      event: CloudEvent
+      /** Set by the history on an event whose data it keeps only the start of; `dataBytes` is the data's real size. */
+      dataTruncated?: true
+      dataBytes?: number})
   | {kind: 'rejected'; broker?: string; channel?: string; status: number; error: string; via: 'ingress' | 'reply'}
   /** A request to a broker, channel or flow the mesh does not serve (404), with the ones of that kind it does; the event's id, type and source when it was one. */
   | {kind: 'not-found'; status: 404; path: string; error: string; serves: readonly string[]; id?: string; type?: string; source?: string}
@@ -115,6 +118,34 @@ export function settledRecord(ref: EventRef, outcomes: Record<string, Outcome>):
   }
   return {kind: 'settled', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
     outcomes, seq: 0, at: ''}
+}
+
+/** The most of an event's data the history keeps: a record of a larger event keeps its first bytes and says so. */
+export const MAX_RETAINED_DATA_BYTES = 64 * 1024
+
+/**
+ * The record as the history keeps it: the same record, or for an event whose data is over
+ * MAX_RETAINED_DATA_BYTES a copy with the data cut there (at a UTF-8 character boundary, so text stays text)
+ * in a buffer of its own, so that the whole body can be freed.
+ */
+export function retainedRecord(record: Activity): Activity {
+  if (record.kind !== 'event' || record.event.data === undefined || record.event.data.byteLength <= MAX_RETAINED_DATA_BYTES) return record
+  const data = record.event.data
+  let end = MAX_RETAINED_DATA_BYTES
+  // a UTF-8 continuation byte (10xxxxxx) at the cut: step back to the start of its character
+  while (end > MAX_RETAINED_DATA_BYTES - 3 && (data[end]! & 0xc0) === 0x80) end--
+  return {...record, event: {...record.event, data: new Uint8Array(data.subarray(0, end))}, dataTruncated: true, dataBytes: data.byteLength}
+}
+
+// What keeping a record costs besides its event's or its error's text: the record object and, for an event,
+// the event object, its extensions and its routing (fitted to V8's heap for events with 0 to 16 KiB of data).
+const EVENT_RECORD_BYTES = 480
+const RECORD_BYTES = 128
+
+/** Bytes a record holds, estimated: what the history's byte budget counts. */
+export function recordBytes(record: Activity): number {
+  if (record.kind === 'event') return EVENT_RECORD_BYTES + eventBytes(record.event)
+  return RECORD_BYTES + (record.kind === 'settled' ? 0 : record.error?.length ?? 0)
 }
 
 /** Activity as it travels over the control API: events in the CloudEvents JSON format. */

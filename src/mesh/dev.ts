@@ -21,8 +21,11 @@ export interface DevOptions {
   /** `name=URL` service mappings from --service. */
   services?: readonly string[]
   historyLimit?: number
+  historyBytes?: number
   /** Events an asynchronous broker may hold before ingress answers 429. */
   maxPendingEvents?: number
+  /** Bytes of events an asynchronous broker may hold before ingress answers 429. */
+  maxPendingBytes?: number
   log?: MeshOptions['log']
   /** Where the output of the processes kne runs goes (services, ContainerSources). */
   output?: SourceOptions['output']
@@ -77,7 +80,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   try {
     mesh = await createMesh({
       host: options.host, port, resources: loaded.manifests.resources, services: config.services,
-      brokerDelivery: config.brokerDelivery, historyLimit: options.historyLimit, maxPendingEvents: options.maxPendingEvents, log: options.log,
+      brokerDelivery: config.brokerDelivery, historyLimit: options.historyLimit, historyBytes: options.historyBytes,
+      maxPendingEvents: options.maxPendingEvents, maxPendingBytes: options.maxPendingBytes, log: options.log,
       sources: {localServices, containerSources: config.containerSources, projectDir: file ? dirname(file) : options.cwd ?? process.cwd(), output: options.output},
     })
   } catch (error) {

@@ -9,7 +9,7 @@ import type {ServiceMap} from '../core/resources/destination.js'
 import {compileTopology, type Topology} from '../core/topology.js'
 import {realClock, type Clock} from './clock.js'
 import {HttpSender} from './http-client.js'
-import {DEFAULT_HISTORY_LIMIT, Journal} from './journal.js'
+import {Journal} from './journal.js'
 import {EventTypeObserver} from './registry.js'
 import {MeshRuntime, type InFlightDelivery} from './runtime.js'
 import {createMeshServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './server.js'
@@ -26,9 +26,14 @@ export interface MeshOptions {
   /** Delivery for Brokers without spec.delivery (Knative's config-br-defaults). */
   brokerDelivery?: DeliverySpec
   clock?: Clock
+  /** Activity records the history keeps (default 5,000). */
   historyLimit?: number
+  /** Bytes of activity records the history keeps (default 64 MiB); the oldest go first. */
+  historyBytes?: number
   /** Events each asynchronous broker may hold before ingress answers 429 (default 10,000). */
   maxPendingEvents?: number
+  /** Bytes of events (data and attributes) each asynchronous broker may hold before ingress answers 429 (default 64 MiB). */
+  maxPendingBytes?: number
   /** Where the mesh reports problems it cannot answer to a client (defaults to stderr). */
   log?: (line: string) => void
   /** Record the event types that pass through (kne's eventtype-auto-create); on unless false. */
@@ -45,6 +50,7 @@ export interface CloseReport {
 }
 
 export const DEFAULT_MAX_PENDING_EVENTS = 10_000
+export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024
 
 /** What a reload may change besides the resources; a setting left out keeps its value. */
 export interface ApplyOptions {
@@ -77,11 +83,12 @@ export class Mesh {
 
   private constructor(private readonly options: MeshOptions) {
     const clock = this.clock = options.clock ?? realClock
-    this.journal = new Journal(clock, options.historyLimit ?? DEFAULT_HISTORY_LIMIT)
+    this.journal = new Journal(clock, {records: options.historyLimit, bytes: options.historyBytes})
     this.runtime = new MeshRuntime({
       journal: this.journal,
       dispatch: {clock, journal: this.journal, sender: this.sender},
       maxPendingEvents: options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS,
+      maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       now: () => clock.now(),
     })
     this.eventTypes = options.observeEventTypes === false ? undefined : new EventTypeObserver(this.journal, {log: (line) => this.log(line)})

@@ -3,11 +3,12 @@
 // delivery finished (Knative's default synchronous in-memory channel) or at once (the opt-in async
 // handler), with counters, deliveries in flight, the 15-minute fan-out limit and a drain.
 import {eventRecord, rejectedRecord, settledRecord, type EventRef, type Outcome, type Routing, type Subscriber} from '../core/activity.js'
-import {afterBinaryHop, type CloudEvent} from '../core/cloudevent.js'
+import {afterBinaryHop, eventBytes, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
 import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import {brokerIngress, LOOP_STATUS, matchTriggers} from './broker.js'
 import {perObject} from '../core/memo.js'
+import {formatBytes} from '../core/quantity.js'
 import {Cancellation} from './cancellation.js'
 import {deliver, subscriberOf, type ArrivalOrigin, type DeliveryCallback, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
 import type {Journal} from './journal.js'
@@ -29,8 +30,10 @@ export type SubscriptionCounters = DeliveryCounters
 export interface IngressCounters {
   accepted: number
   rejected: number
-  /** Accepted events whose fan-out has not settled yet (what an asynchronous broker's or channel's bound applies to). */
+  /** Accepted events whose fan-out has not settled yet (what an asynchronous broker's or channel's bounds apply to). */
   pending: number
+  /** Bytes those events hold (core/cloudevent.ts's eventBytes). */
+  pendingBytes: number
 }
 
 export type BrokerCounters = IngressCounters
@@ -68,6 +71,8 @@ export interface MeshRuntimeOptions {
   dispatch: Omit<DispatchContext, 'publish'>
   /** Upper bound on events an asynchronous broker or channel holds before answering 429. */
   maxPendingEvents: number
+  /** Upper bound on the bytes of those events; an event is accepted into an empty backlog whatever its size. */
+  maxPendingBytes: number
   now(): number
 }
 
@@ -133,13 +138,14 @@ export class MeshRuntime {
     const counters = this.brokerCountersFor(broker.key)
     const ingress = brokerIngress(incoming, this.options.now())
     if ('error' in ingress) return this.reject(counters, {broker: broker.key}, via, ingress.status, ingress.error, true)
-    const refused = this.refuse(counters, 'broker', broker.key, broker.async, via, origin)
+    const bytes = eventBytes(ingress.event)
+    const refused = this.refuse(counters, 'broker', broker.key, broker.async, via, origin, bytes)
     if (refused) return refused
     const {delivered, ttl} = ingress
     const {matched, notMatched} = matchTriggers(broker, delivered)
     const ref = this.arrive('broker', broker.key, ingress.event, via, origin, {matched: matchedKeys(matched), notMatched})
     const hops = origin.hops ?? 0
-    return this.settle(counters, broker.async, ref, matched, (trigger, signal, deadline, done) =>
+    return this.settle(counters, broker.async, ref, bytes, matched, (trigger, signal, deadline, done) =>
       deliver({ref, route: trigger, broker, ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal}, this.dispatch, done))
   }
 
@@ -149,18 +155,19 @@ export class MeshRuntime {
    */
   publishToChannel(channel: ChannelRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): IngressAnswer | Promise<IngressAnswer> {
     const counters = this.channelCountersFor(channel.key)
-    const refused = this.refuse(counters, 'channel', channel.key, channel.async, via, origin)
+    const bytes = eventBytes(incoming)
+    const refused = this.refuse(counters, 'channel', channel.key, channel.async, via, origin, bytes)
     if (refused) return refused
     // the channel dispatcher sends binary mode, so subscribers see every extension as a string
     const event = afterBinaryHop(incoming)
     const ref = this.arrive('channel', channel.key, event, via, origin, undefined)
     const hops = origin.hops ?? 0
-    return this.settle(counters, channel.async, ref, channel.subscriptions, (subscription, signal, deadline, done) =>
+    return this.settle(counters, channel.async, ref, bytes, channel.subscriptions, (subscription, signal, deadline, done) =>
       deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch, done))
   }
 
   /** Refusals every ingress shares: a chain of in-mesh hops too long, or an asynchronous backlog at its bound. */
-  private refuse(counters: IngressCounters, kind: 'broker' | 'channel', key: string, async: boolean, via: Via, origin: ArrivalOrigin): IngressAnswer | undefined {
+  private refuse(counters: IngressCounters, kind: 'broker' | 'channel', key: string, async: boolean, via: Via, origin: ArrivalOrigin, bytes: number): IngressAnswer | undefined {
     if ((origin.hops ?? 0) >= MAX_MESH_HOPS) {
       const error = `the event has taken ${MAX_MESH_HOPS} hops inside the mesh (a loop: a subscriber or reply that leads back here?) and is dropped`
       return this.reject(counters, where(kind, key), via, LOOP_STATUS, error, true)
@@ -168,6 +175,11 @@ export class MeshRuntime {
     // an asynchronous ingress answers before delivering, so its backlog is bounded: past the bound it refuses (429)
     if (async && counters.pending >= this.options.maxPendingEvents) {
       const answer = this.reject(counters, where(kind, key), via, 429, `${kind} ${key} is at capacity (${this.options.maxPendingEvents} events waiting for delivery); retry later`)
+      return {...answer, retryAfter: OVERLOAD_RETRY_AFTER}
+    }
+    if (async && counters.pending > 0 && counters.pendingBytes + bytes > this.options.maxPendingBytes) {
+      const answer = this.reject(counters, where(kind, key), via, 429,
+        `${kind} ${key} is at capacity (${formatBytes(counters.pendingBytes)} of events waiting for delivery, at most ${formatBytes(this.options.maxPendingBytes)}); retry later`)
       return {...answer, retryAfter: OVERLOAD_RETRY_AFTER}
     }
     return undefined
@@ -193,24 +205,26 @@ export class MeshRuntime {
    * Tracks a fan-out until it settles. An asynchronous ingress answers 202 at once (no promise on this, the
    * usual path); a synchronous one after the fan-out, with 202, or 500 when a delivery failed.
    */
-  private settle<R extends Route>(counters: IngressCounters, async: boolean, ref: EventRef, routes: readonly R[], deliverOne: DeliverOne<R>): IngressAnswer | Promise<IngressAnswer> {
+  private settle<R extends Route>(counters: IngressCounters, async: boolean, ref: EventRef, bytes: number, routes: readonly R[], deliverOne: DeliverOne<R>): IngressAnswer | Promise<IngressAnswer> {
     counters.accepted++
     counters.pending++
+    counters.pendingBytes += bytes
     this.settling++
     // an error here is a bug: it still ends the fan-out, and a synchronous ingress's caller sees it
     if (async) {
-      this.fanOut(ref, routes, deliverOne, () => this.settled(counters))
+      this.fanOut(ref, routes, deliverOne, () => this.settled(counters, bytes))
       return {status: 202, arrival: ref.arrival}
     }
     return new Promise((resolve, reject) => this.fanOut(ref, routes, deliverOne, (error, results) => {
-      this.settled(counters)
+      this.settled(counters, bytes)
       if (error !== undefined) reject(error)
       else resolve(answerAfterDeliveries(ref, results!))
     }))
   }
 
-  private settled(counters: IngressCounters): void {
+  private settled(counters: IngressCounters, bytes: number): void {
     counters.pending--
+    counters.pendingBytes -= bytes
     if (--this.settling > 0) return
     const waiters = this.idleWaiters
     this.idleWaiters = []
@@ -381,7 +395,7 @@ function newDeliveryCounters(): DeliveryCounters {
 }
 
 function newIngressCounters(): IngressCounters {
-  return {accepted: 0, rejected: 0, pending: 0}
+  return {accepted: 0, rejected: 0, pending: 0, pendingBytes: 0}
 }
 
 function countersIn<C>(map: Map<string, C>, key: string, create: () => C): C {

@@ -228,32 +228,33 @@ async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerRespon
 /** How long a follower's records wait to leave together: a busy mesh appends thousands a second, one write each cost a syscall. */
 const STREAM_FLUSH_MS = 10
 const OVERFLOW_BYTES = 16 * 1024 * 1024
+/** Characters of history written at a time; the mesh serves other requests between two (a history is up to --history-bytes). */
+const REPLAY_CHUNK_CHARS = 64 * 1024
 
 /**
- * NDJSON activity. With follow=true the stream stays open: it first writes a `subscribed` line carrying the
- * next sequence number, sent only once the subscription is live, so a client that waits for it misses nothing.
+ * NDJSON activity: the history from `since`, a chunk at a time. With follow=true the stream stays open: after
+ * the history it writes a `subscribed` line carrying the sequence number of the first live record; the
+ * subscription is live from the start, so a client that waits for that line misses nothing.
  */
 function streamActivity(mesh: Mesh, req: IncomingMessage, res: ServerResponse, params: URLSearchParams): void {
   const since = Number(params.get('since') ?? '0') || 0
   const follow = params.get('follow') === 'true'
   res.writeHead(200, {'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store'})
-  if (!follow) {
-    let out = ''
-    for (const record of mesh.journal.since(since)) out += sharedLine(record)
-    res.end(out)
-    return
-  }
+  const until = mesh.journal.next
+  if (!follow) return replayHistory(mesh, res, since, until, () => res.end())
   let pending = ''
   let timer: NodeJS.Timeout | undefined
+  // live records wait in `pending` until the history before them is out
+  let replaying = true
   const flush = (): void => {
     timer = undefined
-    if (pending === '') return
+    if (pending === '' || replaying) return
     res.write(pending)
     pending = ''
   }
   const write = (line: string): void => {
     pending += line
-    timer ??= setTimeout(flush, STREAM_FLUSH_MS)
+    if (!replaying) timer ??= setTimeout(flush, STREAM_FLUSH_MS)
   }
   const unsubscribe = mesh.journal.subscribe((record) => {
     // a consumer that stops reading is cut off instead of growing the mesh's memory without bound
@@ -264,13 +265,16 @@ function streamActivity(mesh: Mesh, req: IncomingMessage, res: ServerResponse, p
     }
     write(sharedLine(record))
   })
-  if (since > 0) for (const record of mesh.journal.since(since)) write(sharedLine(record))
-  write(`${JSON.stringify({kind: 'subscribed', next: mesh.journal.next})}\n`)
-  flush()
+  replayHistory(mesh, res, since > 0 ? since : until, until, () => {
+    replaying = false
+    pending = `${JSON.stringify({kind: 'subscribed', next: until})}\n${pending}`
+    flush()
+  })
   const stream = {
-    // the mesh closing: what is waiting still goes out
+    // the mesh closing: what is waiting still goes out (a history still being written stops where it is)
     end(): void {
       stop()
+      replaying = false
       flush()
       res.end()
     },
@@ -284,6 +288,25 @@ function streamActivity(mesh: Mesh, req: IncomingMessage, res: ServerResponse, p
   mesh.streams.add(stream)
   req.on('close', stop)
   res.on('close', stop)
+}
+
+/**
+ * Writes the kept records with since <= seq < until, oldest first, a chunk at a time: the event loop runs
+ * between chunks, and a client that reads slowly is waited for (drain) rather than buffered for. Records the
+ * history drops meanwhile are skipped. Calls `done` at the end; never when the response ended first.
+ */
+function replayHistory(mesh: Mesh, res: ServerResponse, since: number, until: number, done: () => void): void {
+  let seq = since
+  const writeChunk = (): void => {
+    if (res.writableEnded || res.destroyed) return
+    seq = Math.max(seq, mesh.journal.first)
+    if (seq >= until) return done()
+    let chunk = ''
+    for (; seq < until && chunk.length < REPLAY_CHUNK_CHARS; seq++) chunk += activityJsonLine(mesh.journal.get(seq)!)
+    if (res.write(chunk)) setImmediate(writeChunk)
+    else res.once('drain', writeChunk)
+  }
+  writeChunk()
 }
 
 // Every attached stream writes the same record in turn: serialize it once for all of them.

@@ -140,4 +140,10 @@ describe('kne errors a user can act on', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('--port 0')
   })
+
+  it('dev with a size it cannot read exits 2 and shows the form sizes take', async () => {
+    const result = await runCli(['dev', '--port', '0', '--history-bytes', '64MB'], isolatedEnv())
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('--history-bytes 64MB: expected a size in bytes such as 64Mi')
+  })
 })

@@ -26,7 +26,7 @@ describe('the channel receiver', () => {
     expect((await post(url, {'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s'})).status).toBe(400)
     expect((await post(url, binaryHeaders('com.example.a'))).status).toBe(202)
     expect((await post(`${url}/`, binaryHeaders('com.example.a'))).status).toBe(202)
-    expect(mesh.status().channels).toEqual([expect.objectContaining({name: 'pipe', kind: 'Channel', url, ready: true, counters: {accepted: 2, rejected: 1, pending: 0}})])
+    expect(mesh.status().channels).toEqual([expect.objectContaining({name: 'pipe', kind: 'Channel', url, ready: true, counters: {accepted: 2, rejected: 1, pending: 0, pendingBytes: 0}})])
   })
 
   it('answers 404 for a channel it does not serve, whatever the method, and never takes the path for a broker\'s', async () => {

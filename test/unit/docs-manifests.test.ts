@@ -7,7 +7,7 @@ const table = readFileSync(new URL('../../docs/manifests.md', import.meta.url), 
   .split('\n')
   .filter((line) => /^\| [A-Z]\w+ \| `/.test(line))
   .map((line) => line.split('|').map((cell) => cell.trim()))
-  .map((cells) => ({kind: cells[1], runs: cells[3]}))
+  .map((cells) => ({kind: cells[1] ?? '', runs: cells[3] ?? ''}))
 
 describe('docs/manifests.md', () => {
   it('lists every kind kne dev runs as run, and no other', () => {
