@@ -1,11 +1,11 @@
 // kne.yaml: the project file. It names the default namespace, the manifests folder, the port, the
 // Services that subscribers refer to (a local URL, or a command kne dev runs), the commands that stand in
 // for ContainerSource images, and the delivery Brokers get when they set none.
-import {parse} from 'yaml'
 import type {ServiceMap} from './resources/destination.js'
 import type {LocalCommand} from './sources/container.js'
 import type {DeliverySpec, ManifestError} from './resources/types.js'
 import {isAbsoluteUrl, validateDeliverySpec} from './resources/validate.js'
+import {parseYamlDocument} from './resources/yaml.js'
 
 export const PROJECT_FILE = 'kne.yaml'
 
@@ -56,12 +56,9 @@ export function referenceableServices(config: Pick<ProjectConfig, 'services' | '
 export function parseProjectConfig(text: string, file: string): {config: ProjectConfig; errors: ManifestError[]} {
   const config = defaultProjectConfig()
   const errors: ManifestError[] = []
-  let raw: unknown
-  try {
-    raw = parse(text)
-  } catch (error) {
-    return {config, errors: [{file, message: `invalid YAML: ${(error as Error).message.split('\n')[0]}`}]}
-  }
+  const parsed = parseYamlDocument(text)
+  if (!parsed.ok) return {config, errors: [{file, message: parsed.message}]}
+  const raw = parsed.value
   if (raw === null || raw === undefined) return {config, errors}
   if (typeof raw !== 'object' || Array.isArray(raw)) return {config, errors: [{file, message: 'kne.yaml must be a mapping'}]}
   const doc = raw as Record<string, unknown>

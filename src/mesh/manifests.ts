@@ -1,7 +1,7 @@
 // Reads manifests and kne.yaml from disk: files and folders (recursively, *.yaml and *.yml) into one
 // validated set of resources, every problem located by file, resource and field. Also what `kne validate`
 // and `kne export` report about such a set.
-import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {triggerFilterWarnings} from '../core/filters/index.js'
@@ -10,6 +10,7 @@ import {checkReferences} from '../core/references.js'
 import {exportManifests} from '../core/resources/export.js'
 import {emptyManifests, findDuplicates, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
 import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
+import {MAX_MANIFEST_FILE_BYTES, mib} from '../core/resources/yaml.js'
 
 /** The kinds `kne dev` runs today; the others load, validate and export, and are reported as not emulated. */
 // EventType counts as in effect: it feeds the event registry (kne registry, GET /_kne/v1/registry).
@@ -72,15 +73,32 @@ function walk(dir: string): string[] {
   return out
 }
 
+/**
+ * The text of a manifest or kne.yaml, or why it cannot be had. The size is checked before anything is read,
+ * so a file larger than a cluster would take costs no memory.
+ */
+export function readManifestText(file: string): {text: string} | {error: string} {
+  let fd: number | undefined
+  try {
+    fd = openSync(file, 'r')
+    const stats = fstatSync(fd)
+    if (stats.isDirectory()) return {error: 'cannot read: it is a folder'}
+    if (stats.size > MAX_MANIFEST_FILE_BYTES) {
+      return {error: `too large: ${mib(stats.size)}, more than the ${mib(MAX_MANIFEST_FILE_BYTES)} a Kubernetes API server takes in one request; split it into several files`}
+    }
+    return {text: readFileSync(fd, 'utf8')}
+  } catch (error) {
+    return {error: `cannot read: ${(error as Error).message}`}
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
 /** Reads and parses one manifest file (a file that cannot be read is one problem). */
 export function readManifestFile(file: string, defaultNamespace = 'default'): ParsedManifests {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    return {...emptyManifests(), errors: [{file, message: `cannot read: ${(error as Error).message}`}]}
-  }
-  return parseManifests(text, file, defaultNamespace)
+  const read = readManifestText(file)
+  if ('error' in read) return {...emptyManifests(), errors: [{file, message: read.error}]}
+  return parseManifests(read.text, file, defaultNamespace)
 }
 
 export interface LoadedManifests extends ParsedManifests {
@@ -125,7 +143,9 @@ export function loadProjectConfig(explicit: string | undefined, manifestPaths: r
     if (explicit) return {config: parseProjectConfig('', explicit).config, errors: [{file: explicit, message: 'no such file'}]}
     return {config: parseProjectConfig('', PROJECT_FILE).config, errors: []}
   }
-  const {config, errors} = parseProjectConfig(readFileSync(file, 'utf8'), file)
+  const read = readManifestText(file)
+  if ('error' in read) return {file, config: parseProjectConfig('', file).config, errors: [{file, message: read.error}]}
+  const {config, errors} = parseProjectConfig(read.text, file)
   return {file, config, errors}
 }
 

@@ -2,7 +2,7 @@
 // file is read again and the whole routing table is replaced in one mesh.apply() (deliveries under way keep
 // the routes they started with). A file that does not parse or validate is reported and its last good
 // version stays in force: an edit never stops the mesh.
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {resolve, sep} from 'node:path'
 import {watch, type FSWatcher} from 'chokidar'
 import type {ServiceMap} from '../core/resources/destination.js'
@@ -10,7 +10,7 @@ import {identity} from '../core/resources/parse.js'
 import {parseProjectConfig, type ProjectConfig} from '../core/project.js'
 import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
 import {LastGoodManifests, type FileUpdate} from './last-good.js'
-import {displayPath, isEmulated, isManifestFile, readManifestFile} from './manifests.js'
+import {displayPath, isEmulated, isManifestFile, readManifestFile, readManifestText} from './manifests.js'
 import type {Mesh} from './mesh.js'
 
 export type FileChange = 'added' | 'changed' | 'removed'
@@ -123,7 +123,14 @@ class Reloader {
     // removed then added again within one quiet period is a change (editors save by renaming)
     this.pending.set(path, previous === 'removed' && change === 'added' ? 'changed' : previous === 'added' && change === 'changed' ? 'added' : change)
     clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.flush(), this.options.debounceMs ?? 100)
+    this.timer = setTimeout(() => {
+      try {
+        this.flush()
+      } catch (error) {
+        // a reload must never stop the mesh: what was in force stays in force
+        this.options.mesh.log(`kne dev: reload failed, the manifests in force are unchanged: ${(error as Error).message}`)
+      }
+    }, this.options.debounceMs ?? 100)
   }
 
   queueFolder(folder: string): void {
@@ -198,13 +205,9 @@ class Reloader {
     if (change === 'removed' || !existsSync(file)) {
       return {problems: [], notes: ['kne.yaml was removed: its last settings stay in force until kne dev restarts'], namespaceChanged: false}
     }
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch (error) {
-      return {problems: [{file, message: `cannot read: ${(error as Error).message}`}], notes: [], namespaceChanged: false}
-    }
-    const {config, errors} = parseProjectConfig(text, file)
+    const read = readManifestText(file)
+    if ('error' in read) return {problems: [{file, message: read.error}], notes: [], namespaceChanged: false}
+    const {config, errors} = parseProjectConfig(read.text, file)
     if (errors.length > 0) return {problems: errors, notes: [], namespaceChanged: false}
     const notes: string[] = []
     // services, namespace and brokerDefaults apply with the reload; these two shape the process itself

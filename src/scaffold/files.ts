@@ -4,6 +4,7 @@
 import {existsSync, linkSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {parseAllDocuments} from 'yaml'
+import {documentValue} from '../core/resources/yaml.js'
 
 interface DocumentSpan {
   start: number
@@ -12,7 +13,10 @@ interface DocumentSpan {
 }
 
 function spans(text: string): DocumentSpan[] {
-  return parseAllDocuments(text).map((doc) => ({start: doc.range[0], end: doc.range[2], value: doc.errors.length > 0 ? undefined : doc.toJS()}))
+  return parseAllDocuments(text).map((doc) => {
+    const data = documentValue(doc)
+    return {start: doc.range[0], end: doc.range[2], value: data.ok ? data.value : undefined}
+  })
 }
 
 /** The plain data of document `index` (0-based) of a file, as written. */
