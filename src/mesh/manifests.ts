@@ -1,7 +1,7 @@
 // Reads manifests and kne.yaml from disk: files and folders (recursively, *.yaml and *.yml) into one
 // validated set of resources, every problem located by file, resource and field. Also what `kne validate`
 // and `kne export` report about such a set.
-import {closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
 import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {triggerFilterWarnings} from '../core/filters/index.js'
@@ -88,9 +88,18 @@ export function readManifestText(file: string): {text: string} | {error: string}
     }
     return {text: readFileSync(fd, 'utf8')}
   } catch (error) {
-    return {error: `cannot read: ${(error as Error).message}`}
+    const target = (error as NodeJS.ErrnoException).code === 'ENOENT' ? danglingLinkTarget(file) : undefined
+    return {error: target === undefined ? `cannot read: ${(error as Error).message}` : `cannot read: it is a symbolic link to ${target}, which does not exist`}
   } finally {
     if (fd !== undefined) closeSync(fd)
+  }
+}
+
+function danglingLinkTarget(file: string): string | undefined {
+  try {
+    return lstatSync(file).isSymbolicLink() ? readlinkSync(file) : undefined
+  } catch {
+    return undefined
   }
 }
 

@@ -1,13 +1,13 @@
 // Scaffolding on disk: kne init, create (refusing, forcing, never overwriting), delete, and edits of
 // multi-document files that leave everything else in them as it was.
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
 import {parseProjectConfig} from '../../src/core/project.js'
 import {parseManifests} from '../../src/core/resources/parse.js'
-import {removeDocument, replaceDocument} from '../../src/scaffold/files.js'
+import {removeDocument, replaceDocument, rewriteFile, writeNewFile} from '../../src/scaffold/files.js'
 import {
   buildBroker, buildPingSource, buildTrigger, createResource, deleteResource, initProject, KINDS, openProject, Prompter, readWorkspace, scaffoldTrigger,
 } from '../../src/scaffold/index.js'
@@ -44,7 +44,35 @@ describe('multi-document edits', () => {
   })
 })
 
+describe('writing files', () => {
+  it('never follows a symlink planted where a temporary file could be, and leaves no temporary file', () => {
+    const dir = tmp()
+    const victim = join(dir, 'victim.txt')
+    writeFileSync(victim, 'keep me\n')
+    // the names a predictable scheme would use: pid-based, for both files
+    for (const name of ['broker-a.yaml', 'broker-b.yaml']) symlinkSync(victim, join(dir, `.${name}.${process.pid}.tmp`))
+    expect(writeNewFile(join(dir, 'broker-a.yaml'), 'new\n')).toBe(true)
+    writeFileSync(join(dir, 'broker-b.yaml'), 'old\n')
+    rewriteFile(join(dir, 'broker-b.yaml'), 'replaced\n')
+    expect(readFileSync(victim, 'utf8')).toBe('keep me\n')
+    expect(readFileSync(join(dir, 'broker-a.yaml'), 'utf8')).toBe('new\n')
+    expect(readFileSync(join(dir, 'broker-b.yaml'), 'utf8')).toBe('replaced\n')
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp')).sort()).toEqual([`.broker-a.yaml.${process.pid}.tmp`, `.broker-b.yaml.${process.pid}.tmp`])
+  })
+})
+
 describe('kne init', () => {
+  it('with a kne.yaml that is a dangling symlink: a clear error naming it, nothing written', () => {
+    const dir = tmp()
+    symlinkSync(join(dir, 'elsewhere.yaml'), join(dir, 'kne.yaml'))
+    const error = thrown(() => initProject({dir}))
+    expect(error).toBeInstanceOf(KneError)
+    expect(error.exitCode).toBe(3)
+    expect(error.message).toBe(`${join(dir, 'kne.yaml')}: cannot read: it is a symbolic link to ${join(dir, 'elsewhere.yaml')}, which does not exist`)
+    expect(readdirSync(dir)).toEqual(['kne.yaml'])
+  })
+
+
   it('writes kne.yaml (which kne reads back), a default Broker, an example Trigger and a README', () => {
     const dir = join(tmp(), 'shop')
     const result = initProject({dir, namespace: 'shop', port: 9000})
