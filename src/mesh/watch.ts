@@ -75,13 +75,15 @@ export async function watchManifests(options: WatchOptions): Promise<ManifestWat
   const explicit = new Set([...options.paths.map((p) => resolve(p)), ...(projectFile ? [projectFile] : [])])
   const watcher: FSWatcher = watch([...explicit], {
     ignoreInitial: true,
+    followSymlinks: false,
     // an editor's save is often several writes: wait until the size settles
     awaitWriteFinish: {stabilityThreshold: 60, pollInterval: 20},
     ignored: (path, stats) => {
       if (explicit.has(path)) return false
       const name = path.split(sep).pop() ?? ''
       if (name.startsWith('.') || name === 'node_modules') return true
-      return stats?.isFile() === true && !isManifestFile(path)
+      // like the start-up walk: symlinked folders are not entered (a link loop would repeat every file)
+      return stats !== undefined && !stats.isDirectory() && !isManifestFile(path)
     },
   })
   watcher.on('add', (path) => reloader.queue(path, 'added'))

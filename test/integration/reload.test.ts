@@ -1,6 +1,6 @@
 // Hot reload over real files, a real mesh and real subscribers: edits change the routing table at once,
 // a broken file keeps its last good version, deliveries under way finish on the routes they started with.
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -133,6 +133,17 @@ describe('hot reload of the manifests', () => {
     const kafka = await reload
     expect(kafka).toMatchObject({added: ['KafkaSource default/beat'], notEmulated: ['KafkaSource default/beat']})
     expect(kafka.warnings[0]!.message).toMatch(/kne does not run KafkaSource yet/)
+  })
+
+  it('does not enter a symlinked folder: a link loop in the manifests folder adds no file and no problem', async () => {
+    const p = await project({'broker.yaml': BROKER})
+    symlinkSync(join(p.dir, 'knative'), join(p.dir, 'knative', 'loop'))
+    const reload = p.nextReload()
+    p.write('broker.yaml', BROKER.replace('name: default', 'name: default\n  labels: {team: shop}'))
+    const event = await reload
+    expect(event.problems).toEqual([])
+    expect(event.files).toEqual([expect.objectContaining({file: join(p.dir, 'knative', 'broker.yaml'), change: 'changed', taken: true})])
+    expect(event.changed).toEqual(['Broker default/default'])
   })
 
   it('lets a delivery under way finish on its old route while the reload removes it', async () => {
