@@ -7,7 +7,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import {triggerFilterWarnings} from '../core/filters/index.js'
 import {parseProjectConfig, PROJECT_FILE, referenceableServices, type ProjectConfig} from '../core/project.js'
 import {checkReferences} from '../core/references.js'
-import {exportManifests} from '../core/resources/export.js'
+import {exportManifest, exportYaml, loopbackUris} from '../core/resources/export.js'
 import {emptyManifests, findDuplicates, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
 import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
 import {MAX_MANIFEST_FILE_BYTES, mib} from '../core/resources/yaml.js'
@@ -123,6 +123,7 @@ export function loadManifests(paths: readonly string[], defaultNamespace = 'defa
     const parsed = readManifestFile(file, defaultNamespace)
     result.resources.push(...parsed.resources)
     result.others.push(...parsed.others)
+    result.nonEventing.push(...parsed.nonEventing)
     result.errors.push(...parsed.errors)
     result.warnings.push(...parsed.warnings)
   }
@@ -243,19 +244,46 @@ export function validateProject(options: ProjectManifestOptions): ValidationRepo
 export interface ExportResult {
   /** Multi-document YAML for `kubectl apply -f -`. */
   yaml: string
+  /** The documents printed, in file order. */
+  documents: Record<string, unknown>[]
   resources: ManifestResource[]
   warnings: ManifestError[]
 }
 
-/** What `kne export` prints; refuses (exit 3) manifests a cluster would refuse. */
-export function exportProject(options: ProjectManifestOptions): ExportResult {
+export interface ExportOptions extends ProjectManifestOptions {
+  /** Leave out documents that are not Knative Eventing kinds (Deployments, Knative Services, ConfigMaps). */
+  eventingOnly?: boolean
+}
+
+/**
+ * What `kne export` prints: every Knative resource made kubectl-ready and, unless `eventingOnly`, every other
+ * Kubernetes document as written; warns about URIs a cluster cannot reach. Refuses (exit 3) manifests a
+ * cluster would refuse.
+ */
+export function exportProject(options: ExportOptions): ExportResult {
   const {manifests} = requireManifests(options)
   if (manifests.errors.length > 0) {
     throw new KneError(`${manifests.errors.length} problem(s) in the manifests; nothing was exported`, 'INVALID_MANIFEST', EXIT.invalid)
       .withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
   }
-  const resources = inFileOrder([...manifests.resources, ...manifests.others], manifests.files)
-  return {yaml: exportManifests(resources), resources, warnings: manifests.warnings}
+  const resources = [...manifests.resources, ...manifests.others].map((r) => ({origin: r.origin, document: exportManifest(r), label: describeResource(r), resource: r}))
+  const passed = options.eventingOnly ? [] : manifests.nonEventing.map((d) => ({origin: d.origin, document: d.manifest, label: d.label, resource: undefined}))
+  const entries = inFileOrder([...resources, ...passed], manifests.files)
+  // the loader's "ignored" warning is replaced by what export does with the document
+  const isNonEventing = (w: ManifestError): boolean => manifests.nonEventing.some((d) => d.origin.file === w.file && d.origin.document === w.document && d.label === w.resource)
+  const leftOut: ManifestError[] = options.eventingOnly ? manifests.nonEventing.map((d) => ({
+    file: d.origin.file, document: d.origin.document, resource: d.label, message: `left out: ${d.apiVersion} ${d.kind} is not a Knative Eventing kind`,
+  })) : []
+  const unreachable: ManifestError[] = entries.flatMap(({origin, document, label}) => loopbackUris(document).map(({field, uri}) => ({
+    file: origin.file, document: origin.document, resource: label, field,
+    message: `${uri} is a loopback address: inside a cluster it reaches the pod itself, not this machine; use a ref or a URL the cluster can reach`,
+  })))
+  return {
+    yaml: exportYaml(entries.map((e) => e.document)),
+    documents: entries.map((e) => e.document),
+    resources: entries.flatMap((e) => e.resource ? [e.resource] : []),
+    warnings: [...manifests.warnings.filter((w) => !isNonEventing(w)), ...leftOut, ...unreachable],
+  }
 }
 
 function requireManifests(options: ProjectManifestOptions): ProjectManifests {
@@ -268,7 +296,7 @@ function requireManifests(options: ProjectManifestOptions): ProjectManifests {
 }
 
 /** Resources in the order they are written: files as read, documents as they appear. */
-function inFileOrder(resources: ManifestResource[], files: readonly string[]): ManifestResource[] {
+function inFileOrder<T extends {origin: {file: string; document: number}}>(items: T[], files: readonly string[]): T[] {
   const rank = new Map(files.map((f, i) => [f, i]))
-  return [...resources].sort((a, b) => (rank.get(a.origin.file) ?? 0) - (rank.get(b.origin.file) ?? 0) || a.origin.document - b.origin.document)
+  return [...items].sort((a, b) => (rank.get(a.origin.file) ?? 0) - (rank.get(b.origin.file) ?? 0) || a.origin.document - b.origin.document)
 }

@@ -5,7 +5,7 @@ import {kubernetesNameProblem, namespaceProblem} from './names.js'
 import {isAbsent, isObject, keySegment, rejectUnknownFields, type KindContext} from './read.js'
 import {
   describeResource,
-  type KneResource, type ManifestError, type ManifestResource, type ObjectMeta, type OtherResource, type ResourceOrigin,
+  type KneResource, type ManifestError, type ManifestResource, type NonEventingDocument, type ObjectMeta, type OtherResource, type ResourceOrigin,
 } from './types.js'
 import type {FieldErrors} from './validate.js'
 import {MAX_ANNOTATIONS_BYTES, parseYamlDocuments} from './yaml.js'
@@ -17,12 +17,14 @@ export interface ParsedManifests {
   resources: KneResource[]
   /** Knative kinds kne recognises but does not model (KafkaSource, GitHubSource, …): kept as written. */
   others: OtherResource[]
+  /** Documents of other APIs: the mesh ignores them, kne export passes them through. */
+  nonEventing: NonEventingDocument[]
   errors: ManifestError[]
   warnings: ManifestError[]
 }
 
 export function emptyManifests(): ParsedManifests {
-  return {resources: [], others: [], errors: [], warnings: []}
+  return {resources: [], others: [], nonEventing: [], errors: [], warnings: []}
 }
 
 /** Parses the text of one manifest file. `defaultNamespace` applies to resources without metadata.namespace. */
@@ -73,7 +75,8 @@ function collect(value: unknown, origin: ResourceOrigin, defaultNamespace: strin
   const label = (meta: ObjectMeta): string => `${kind} ${meta.namespace}/${meta.name || '<unnamed>'}`
   if (!verdict.known && !verdict.knative && !verdict.served) {
     const name = isObject(value.metadata) && typeof value.metadata.name === 'string' ? value.metadata.name : '<unnamed>'
-    out.warnings.push({...at, resource: `${kind} ${name}`, message: `ignored: ${apiVersion} ${kind} is not a Knative Eventing kind`})
+    out.nonEventing.push({apiVersion, kind, label: `${kind} ${name}`, origin, manifest: structuredClone(value)})
+    out.warnings.push({...at, resource: `${kind} ${name}`, message: `ignored: ${apiVersion} ${kind} is not a Knative Eventing kind (kne export passes it through as written)`})
     return
   }
   const errors: FieldErrors = []
