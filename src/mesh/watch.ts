@@ -12,6 +12,7 @@ import {describeResource, manifestErrorFormatter, type ManifestError, type Manif
 import {LastGoodManifests, type FileUpdate} from './last-good.js'
 import {displayPath, isEmulated, isManifestFile, readManifestFile, readManifestText} from './manifests.js'
 import type {Mesh} from './mesh.js'
+import type {MeshStatus} from './status.js'
 
 export type FileChange = 'added' | 'changed' | 'removed'
 
@@ -25,6 +26,10 @@ export interface ReloadEvent {
   added: string[]
   changed: string[]
   removed: string[]
+  /** Brokers and triggers whose readiness the reload changed (a service mapped, a broker added): `Kind namespace/name`. */
+  becameReady: string[]
+  /** The same, with the reason, e.g. `Trigger default/t (BrokerDoesNotExist)`. */
+  becameNotReady: string[]
   /** What the mesh serves after the reload. */
   brokers: number
   triggers: number
@@ -178,11 +183,22 @@ class Reloader {
     const changes = resourceChanges(before, this.applied)
     const diff = changeLabels(changes)
     const services = {...this.config.services, ...this.options.flagServices}
+    const readyBefore = readiness(this.options.mesh.status())
     if (diff.added.length + diff.changed.length + diff.removed.length > 0 || batch.some(([f]) => f === projectFile)) {
       this.options.mesh.apply(this.cache.resources, {services, brokerDelivery: this.config.brokerDelivery})
     }
     if (changes.length > 0) this.options.onResourceChanges?.(changes)
     const status = this.options.mesh.status()
+    const readyAfter = readiness(status)
+    const becameReady: string[] = []
+    const becameNotReady: string[] = []
+    for (const [label, now] of readyAfter) {
+      const then = readyBefore.get(label)
+      // a resource the reload added or changed is listed as such already
+      if (then === undefined || then.ready === now.ready || diff.added.includes(label) || diff.changed.includes(label)) continue
+      if (now.ready) becameReady.push(label)
+      else becameNotReady.push(`${label}${now.reason ? ` (${now.reason})` : ''}`)
+    }
     this.options.onReload({
       kind: 'reload',
       at: new Date().toISOString(),
@@ -194,6 +210,8 @@ class Reloader {
         ...updates.map((u) => ({file: u.file, change: u.change, taken: u.update.taken, keptLastGood: u.update.keptLastGood})),
       ],
       ...diff,
+      becameReady,
+      becameNotReady,
       brokers: status.brokers.length,
       triggers: status.triggers.length,
       notEmulated: [...this.cache.resources, ...this.cache.others].filter((r) => !isEmulated(r)).map(describeResource),
@@ -230,6 +248,14 @@ class Reloader {
   }
 }
 
+/** Whether each broker and trigger is Ready, by `Kind namespace/name`. */
+function readiness(status: MeshStatus): Map<string, {ready: boolean; reason?: string}> {
+  const out = new Map<string, {ready: boolean; reason?: string}>()
+  for (const b of status.brokers) out.set(`Broker ${b.namespace}/${b.name}`, {ready: b.ready, reason: b.reason})
+  for (const t of status.triggers) out.set(`Trigger ${t.namespace}/${t.name}`, {ready: t.ready, reason: t.reason})
+  return out
+}
+
 type Snapshot = Map<string, {label: string; fingerprint: string; resource: ManifestResource}>
 
 function snapshot(cache: LastGoodManifests): Snapshot {
@@ -263,7 +289,8 @@ function changeLabels(changes: readonly ResourceChange[]): Pick<ReloadEvent, 'ad
 export function describeReload(event: ReloadEvent, cwd = process.cwd()): {summary: string; problems: string[]; notes: string[]} {
   const show = (file: string): string => displayPath(file, cwd)
   const files = event.files.map((f) => `${show(f.file)} ${f.change}${f.taken ? '' : f.keptLastGood ? ' (refused: its last good version stays in force)' : ' (refused: not loaded)'}`).join(', ')
-  const changes = [...event.added.map((r) => `+${r}`), ...event.changed.map((r) => `~${r}`), ...event.removed.map((r) => `-${r}`)]
+  const changes = [...event.added.map((r) => `+${r}`), ...event.changed.map((r) => `~${r}`), ...event.removed.map((r) => `-${r}`),
+    ...event.becameReady.map((r) => `${r} now Ready`), ...event.becameNotReady.map((r) => `${r} now not Ready`)]
   const served = `${event.brokers} broker(s), ${event.triggers} trigger(s)`
   const summary = event.problems.length > 0
     ? `reload: ${files}: ${event.problems.length} problem(s) → ${served}${changes.length ? ` [${changes.join(', ')}]` : ''}`

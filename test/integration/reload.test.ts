@@ -146,6 +146,22 @@ describe('hot reload of the manifests', () => {
     expect(event.changed).toEqual(['Broker default/default'])
   })
 
+  it('says which triggers became Ready or not Ready when only kne.yaml changed', async () => {
+    const a = await subscriber()
+    const p = await project({'broker.yaml': BROKER, 'trigger.yaml': trigger('t', 'com.example.a', 'ref: {apiVersion: v1, kind: Service, name: orders}')})
+    expect(p.mesh.status().triggers[0]).toMatchObject({ready: false})
+    let reload = p.nextReload()
+    p.writeConfig(`services:\n  orders: ${a.url}\n`)
+    const mapped = await reload
+    expect(mapped).toMatchObject({added: [], changed: [], removed: [], becameReady: ['Trigger default/t'], becameNotReady: []})
+    expect(describeReload(mapped, p.dir).summary).toBe('reload: kne.yaml changed → 1 broker(s), 1 trigger(s) [Trigger default/t now Ready]')
+    reload = p.nextReload()
+    p.writeConfig('namespace: default\n')
+    const unmapped = await reload
+    expect(unmapped.becameNotReady).toEqual([expect.stringMatching(/^Trigger default\/t \(\w+\)$/)])
+    expect(describeReload(unmapped, p.dir).summary).toMatch(/\[Trigger default\/t \(\w+\) now not Ready\]$/)
+  })
+
   it('lets a delivery under way finish on its old route while the reload removes it', async () => {
     let release: () => void = () => {}
     const slow = await subscriber((_req, res) => {
