@@ -190,12 +190,29 @@ export function manifestPaths(files: readonly string[], project: LoadedProject, 
 /** kne.yaml and the manifests it names (or the ones given), loaded and checked, nothing started. */
 export function loadProjectManifests(options: ProjectManifestOptions): ProjectManifests {
   const cwd = options.cwd ?? process.cwd()
+  // a path the user typed that is not there is a usage error, not a problem in the manifests
+  for (const path of options.files) {
+    if (!existsSync(resolve(cwd, path))) throw new KneError(`-f ${path}: no such file or folder`, 'NO_SUCH_PATH', EXIT.usage)
+  }
+  if (options.config !== undefined && !existsSync(resolve(cwd, options.config))) {
+    throw new KneError(`--config ${options.config}: no such file`, 'NO_SUCH_PATH', EXIT.usage)
+  }
   const project = loadProjectConfig(options.config, options.files, cwd)
   const namespace = options.namespace ?? project.config.namespace
   const paths = manifestPaths(options.files, project, cwd)
   const manifests = paths.length > 0 ? loadManifests(paths, namespace) : {...emptyManifests(), files: []}
   manifests.errors.unshift(...project.errors)
   return {project, paths, namespace, manifests}
+}
+
+/**
+ * What a summary line says problems are in: kne.yaml (by the name it was found under), the manifests, or
+ * both, so a typo in kne.yaml is not reported as a problem in the manifests folder.
+ */
+export function problemsIn(errors: readonly ManifestError[], projectFile: string | undefined, manifests = 'the manifests', cwd = process.cwd()): string {
+  const inProject = projectFile !== undefined && errors.some((e) => resolve(cwd, e.file) === resolve(cwd, projectFile))
+  const inManifests = errors.some((e) => projectFile === undefined || resolve(cwd, e.file) !== resolve(cwd, projectFile))
+  return [inProject ? displayPath(projectFile!, cwd) : undefined, inManifests ? manifests : undefined].filter(Boolean).join(' and ')
 }
 
 export interface ValidatedResource {
@@ -211,6 +228,8 @@ export interface ValidatedResource {
 
 export interface ValidationReport {
   valid: boolean
+  /** kne.yaml, when one was read. */
+  config?: string
   paths: string[]
   resources: ValidatedResource[]
   errors: ManifestError[]
@@ -231,6 +250,7 @@ export function validateProject(options: ProjectManifestOptions): ValidationRepo
   const errors = [...manifests.errors, ...references.errors]
   return {
     valid: errors.length === 0,
+    ...(loaded.project.file ? {config: loaded.project.file} : {}),
     paths: loaded.paths,
     resources: inFileOrder(all, manifests.files).map((r) => ({
       apiVersion: r.apiVersion, kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name,
@@ -261,9 +281,9 @@ export interface ExportOptions extends ProjectManifestOptions {
  * cluster would refuse.
  */
 export function exportProject(options: ExportOptions): ExportResult {
-  const {manifests} = requireManifests(options)
+  const {manifests, project} = requireManifests(options)
   if (manifests.errors.length > 0) {
-    throw new KneError(`${manifests.errors.length} problem(s) in the manifests; nothing was exported`, 'INVALID_MANIFEST', EXIT.invalid)
+    throw new KneError(`${manifests.errors.length} problem(s) in ${problemsIn(manifests.errors, project.file, 'the manifests', options.cwd)}; nothing was exported`, 'INVALID_MANIFEST', EXIT.invalid)
       .withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
   }
   const resources = [...manifests.resources, ...manifests.others].map((r) => ({origin: r.origin, document: exportManifest(r), label: describeResource(r), resource: r}))
