@@ -57,6 +57,19 @@ describe('kne.yaml', () => {
     expect(problemsIn(report.errors.slice(1), report.config, 'knative', both)).toBe('knative')
   })
 
+  it('kne validate warns about retries without a wait between them, wherever a delivery spec is', () => {
+    const dir = project('namespace: shop\n', {
+      'broker.yaml': `${BROKER}spec:\n  delivery: {retry: 5}\n`,
+      'channel.yaml': 'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata: {name: c}\nspec:\n  delivery: {retry: 2, backoffDelay: PT1S}\n',
+    })
+    const report = validateProject({files: [], cwd: dir})
+    expect(report.valid).toBe(true)
+    expect(report.warnings.filter((w) => /back to back/.test(w.message))).toEqual([
+      expect.objectContaining({resource: 'Broker shop/default', field: 'spec.delivery.backoffDelay', message: expect.stringMatching(/^the 5 retries fire back to back: without backoffDelay and backoffPolicy/)}),
+      expect.objectContaining({resource: 'InMemoryChannel shop/c', field: 'spec.delivery.backoffPolicy', message: expect.stringMatching(/^the 2 retries fire back to back: without backoffPolicy Knative/)}),
+    ])
+  })
+
   it('a -f path or --config that is not there is a usage error (exit 2)', () => {
     const dir = project('namespace: shop\n')
     const missing = thrown(() => loadDevConfiguration({files: ['knative', 'nowhere.yaml'], cwd: dir}))

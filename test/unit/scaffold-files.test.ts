@@ -160,6 +160,14 @@ describe('create and delete', () => {
     expect(result.warnings.join('\n')).toMatch(/--sink: services.serving.knative.dev "orders" .* has no local URL/)
   })
 
+  it('warns that --retry without --backoff-delay and --backoff-policy retries back to back', () => {
+    const p = project()
+    const quick = createResource(p, KINDS.Trigger, buildTrigger({name: 'quick', broker: 'default', sink: 'http://127.0.0.1:1', retry: 3}))
+    expect(quick.warnings).toContain('--backoff-delay: spec.delivery.backoffDelay: the 3 retries fire back to back: without backoffDelay and backoffPolicy Knative waits 0 between attempts; set backoffDelay (e.g. PT0.2S) and backoffPolicy (exponential or linear)')
+    const paced = createResource(p, KINDS.Trigger, buildTrigger({name: 'paced', broker: 'default', sink: 'http://127.0.0.1:1', retry: 3, backoffDelay: '1s', backoffPolicy: 'linear'}))
+    expect(paced.warnings.join('\n')).not.toMatch(/back to back/)
+  })
+
   it('rejects what Knative\'s webhook would, naming the flag, before writing', () => {
     const p = project()
     const error = thrown(() => createResource(p, KINDS.Trigger, buildTrigger({name: 't', broker: 'default', sink: 'x', cesql: ['type = ']})))
