@@ -7,6 +7,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
 import {parseProjectConfig} from '../../src/core/project.js'
 import {loadDevConfiguration} from '../../src/mesh/dev.js'
+import {createMesh} from '../../src/mesh/mesh.js'
 import {exportProject, problemsIn, validateProject} from '../../src/mesh/manifests.js'
 
 const dirs: string[] = []
@@ -68,6 +69,18 @@ describe('kne.yaml', () => {
       expect.objectContaining({resource: 'Broker shop/default', field: 'spec.delivery.backoffDelay', message: expect.stringMatching(/^the 5 retries fire back to back: without backoffDelay and backoffPolicy/)}),
       expect.objectContaining({resource: 'InMemoryChannel shop/c', field: 'spec.delivery.backoffPolicy', message: expect.stringMatching(/^the 2 retries fire back to back: without backoffPolicy Knative/)}),
     ])
+  })
+
+  it('a trigger whose broker no loaded file defines says how to add one', async () => {
+    const dir = project('namespace: shop\n', {'trigger.yaml': 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: t}\nspec:\n  broker: default\n  subscriber: {uri: "http://127.0.0.1:1"}\n'})
+    const loaded = loadDevConfiguration({files: [join(dir, 'knative', 'trigger.yaml')], cwd: dir})
+    const mesh = await createMesh({port: 0, resources: loaded.manifests.resources})
+    try {
+      expect(mesh.status().triggers[0]).toMatchObject({ready: false, reason: 'BrokerDoesNotExist',
+        message: 'Broker "default" does not exist: no manifest loaded defines it; add one with kne broker create default -n shop, or pass the file that defines it with -f'})
+    } finally {
+      await mesh.close()
+    }
   })
 
   it('a -f path or --config that is not there is a usage error (exit 2)', () => {
