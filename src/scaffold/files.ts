@@ -14,7 +14,7 @@ interface DocumentSpan {
 }
 
 function spans(text: string): DocumentSpan[] {
-  return parseAllDocuments(text).map((doc) => {
+  return parseAllDocuments(text, {uniqueKeys: false}).map((doc) => {
     const data = documentValue(doc)
     return {start: doc.range[0], end: doc.range[2], value: data.ok ? data.value : undefined}
   })

@@ -65,6 +65,18 @@ describe('YAML aliases', () => {
     expect(parsed.errors).toEqual([{file: 'laughs.yaml', document: 1, message: expect.stringMatching(/^invalid YAML: its aliases expand beyond \d+ nodes/)}])
   })
 
+  it('refuses a document with more anchors and aliases than the guard allows (each alias is resolved by a scan over them all)', () => {
+    const anchors = Array.from({length: 1001}, (_, i) => `a${i}: &a${i} x`)
+    const aliases = Array.from({length: 1000}, (_, i) => `b${i}: *a${i}`)
+    const parsed = parseManifests(`${BROKER}---\n${[...anchors, ...aliases].join('\n')}\n`, 'anchors.yaml')
+    expect(parsed.errors).toEqual([{file: 'anchors.yaml', document: 1, message: 'invalid YAML: more than 2000 anchors and aliases (a resource-exhaustion guard)'}])
+  })
+
+  it('still refuses a mapping that repeats a key, with its line (checked in one pass, not key against key)', () => {
+    const parsed = parseManifests(`${BROKER}---\n${BROKER}kind: Trigger\n`, 'twice.yaml')
+    expect(parsed.errors).toEqual([{file: 'twice.yaml', document: 1, message: 'invalid YAML at line 10, column 1: Map keys must be unique'}])
+  })
+
   it('at start-up, a file with too many aliases is a manifest problem (exit 3) naming the file', () => {
     const dir = folder()
     writeFileSync(join(dir, 'laughs.yaml'), billionLaughs())
