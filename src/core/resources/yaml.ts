@@ -9,7 +9,7 @@ export const MAX_ANNOTATIONS_BYTES = 256 * 1024
 /** The API server's largest request body: a manifest file beyond it is refused unread. */
 export const MAX_MANIFEST_FILE_BYTES = 3 * 1024 * 1024
 /**
- * The yaml package's expansion budget (uses of an anchor × aliases inside it): a List of a few thousand
+ * The yaml package's expansion budget (uses of an anchor × aliases inside it): a List of a thousand
  * resources sharing `delivery: *d` fits, a billion-laughs document does not.
  */
 export const MAX_ALIAS_COUNT = 10_000
