@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {KneCommand} from '../base-command.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {manifestErrorFormatter} from '../core/resources/types.js'
-import {displayPath, validateProject, type ValidationReport} from '../mesh/manifests.js'
+import {displayPath, problemsIn, validateProject, type ValidationReport} from '../mesh/manifests.js'
 import {prose} from '../help-text.js'
 
 export default class Validate extends KneCommand<typeof Validate> {
@@ -34,7 +34,7 @@ name, and a filter that matches every event, are warnings. --json prints the who
     for (const w of report.warnings) process.stderr.write(`warning: ${show(w)}\n`)
     const where = report.paths.map((p) => displayPath(p)).join(', ')
     if (!report.valid) {
-      this.fail(new KneError(`${report.errors.length} problem(s) in ${where}`, 'INVALID_MANIFEST', EXIT.invalid)
+      this.fail(new KneError(`${report.errors.length} problem(s) in ${problemsIn(report.errors, report.config, where)}`, 'INVALID_MANIFEST', EXIT.invalid)
         .withDetails(report.errors.map(show)))
     }
     const notRun = report.resources.filter((r) => !r.emulated).length

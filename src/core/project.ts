@@ -1,11 +1,12 @@
 // kne.yaml: the project file. It names the default namespace, the manifests folder, the port, the
 // Services that subscribers refer to (a local URL, or a command kne dev runs), the commands that stand in
 // for ContainerSource images, and the delivery Brokers get when they set none.
-import {parse} from 'yaml'
 import type {ServiceMap} from './resources/destination.js'
 import type {LocalCommand} from './sources/container.js'
 import type {DeliverySpec, ManifestError} from './resources/types.js'
 import {isAbsoluteUrl, validateDeliverySpec} from './resources/validate.js'
+import {parseYamlDocument} from './resources/yaml.js'
+import {nearestNames} from './registry/patterns.js'
 
 export const PROJECT_FILE = 'kne.yaml'
 
@@ -53,20 +54,25 @@ export function referenceableServices(config: Pick<ProjectConfig, 'services' | '
   return {...services, ...config.services}
 }
 
+/** Every field kne.yaml has; anything else is a typo (namespcae:) that would otherwise be ignored. */
+const PROJECT_FIELDS = ['namespace', 'manifests', 'port', 'services', 'containerSources', 'brokerDefaults']
+
 export function parseProjectConfig(text: string, file: string): {config: ProjectConfig; errors: ManifestError[]} {
   const config = defaultProjectConfig()
   const errors: ManifestError[] = []
-  let raw: unknown
-  try {
-    raw = parse(text)
-  } catch (error) {
-    return {config, errors: [{file, message: `invalid YAML: ${(error as Error).message.split('\n')[0]}`}]}
-  }
+  const parsed = parseYamlDocument(text)
+  if (!parsed.ok) return {config, errors: [{file, message: parsed.message}]}
+  const raw = parsed.value
   if (raw === null || raw === undefined) return {config, errors}
   if (typeof raw !== 'object' || Array.isArray(raw)) return {config, errors: [{file, message: 'kne.yaml must be a mapping'}]}
   const doc = raw as Record<string, unknown>
   const fail = (field: string, message: string): void => {
     errors.push({file, field, message})
+  }
+  for (const key of Object.keys(doc)) {
+    if (PROJECT_FIELDS.includes(key)) continue
+    const nearest = nearestNames(key, PROJECT_FIELDS, 1)[0]
+    fail(key, `unknown field${nearest ? ` (did you mean ${nearest}?)` : ''}: kne.yaml has ${PROJECT_FIELDS.join(', ')}`)
   }
   if (doc.namespace !== undefined) {
     if (typeof doc.namespace === 'string' && doc.namespace !== '') config.namespace = doc.namespace
@@ -118,6 +124,7 @@ export function parseProjectConfig(text: string, file: string): {config: Project
   }
   const defaults = doc.brokerDefaults as Record<string, unknown> | undefined
   if (defaults !== undefined) {
+    for (const key of isMapping(defaults) ? Object.keys(defaults) : []) if (key !== 'delivery') fail(`brokerDefaults.${key}`, 'unknown field: brokerDefaults has delivery')
     const delivery = defaults?.delivery
     if (typeof delivery !== 'object' || delivery === null) {
       fail('brokerDefaults.delivery', 'must be a DeliverySpec (retry, backoffPolicy, backoffDelay, deadLetterSink, timeout)')

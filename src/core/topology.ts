@@ -347,7 +347,8 @@ function compileTrigger(trigger: Trigger, broker: BrokerRoute | undefined, ctx: 
     route.deadLetterSinkUri = broker?.deadLetterSinkUri
   }
   if (!broker) {
-    route.status = {ready: false, reason: 'BrokerDoesNotExist', message: `Broker "${trigger.spec.broker}" does not exist`}
+    // Knative's message, and how to get the broker: samples assume a `default` broker that -f may not load
+    route.status = {ready: false, reason: 'BrokerDoesNotExist', message: `Broker "${trigger.spec.broker}" does not exist: no manifest loaded defines it; add one with kne broker create ${trigger.spec.broker}${namespace === 'default' ? '' : ` -n ${namespace}`}, or pass the file that defines it with -f`}
   } else if (!subscriber.ok) {
     route.status = {ready: false, reason: 'SubscriberResolveFailed', message: `Unable to get the Subscriber's URI: ${subscriber.message}`}
   }

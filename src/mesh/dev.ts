@@ -7,7 +7,7 @@ import {parseServiceFlags} from '../core/project.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {emptyManifests} from '../core/resources/parse.js'
 import {manifestErrorFormatter, type Broker, type ManifestResource} from '../core/resources/types.js'
-import {loadProjectManifests, notEmulated, notEmulatedWarnings, type LoadedManifests, type LoadedProject} from './manifests.js'
+import {loadProjectManifests, notEmulated, notEmulatedWarnings, problemsIn, type LoadedManifests, type LoadedProject} from './manifests.js'
 import {createMesh, type Mesh, type MeshOptions} from './mesh.js'
 import type {SourceOptions} from './sources/runtime.js'
 import {watchManifests, type ManifestWatcher, type ReloadEvent} from './watch.js'
@@ -59,7 +59,7 @@ export function loadDevConfiguration(options: DevOptions): Omit<DevSession, 'mes
   const {project, paths, namespace, manifests} = loadProjectManifests({files: options.files, config: options.config, cwd: options.cwd})
   project.config.services = {...project.config.services, ...flagServices.services}
   if (manifests.errors.length > 0) {
-    throw new KneError(`${manifests.errors.length} problem(s) in the manifests; nothing was started`, 'INVALID_MANIFEST', EXIT.invalid)
+    throw new KneError(`${manifests.errors.length} problem(s) in ${problemsIn(manifests.errors, project.file, 'the manifests', options.cwd)}; nothing was started`, 'INVALID_MANIFEST', EXIT.invalid)
       .withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
   }
   const served = paths.length > 0 ? manifests : {...emptyManifests(), resources: [defaultBroker(namespace)], files: []}

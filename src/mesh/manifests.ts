@@ -1,15 +1,16 @@
 // Reads manifests and kne.yaml from disk: files and folders (recursively, *.yaml and *.yml) into one
 // validated set of resources, every problem located by file, resource and field. Also what `kne validate`
 // and `kne export` report about such a set.
-import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
 import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {triggerFilterWarnings} from '../core/filters/index.js'
 import {parseProjectConfig, PROJECT_FILE, referenceableServices, type ProjectConfig} from '../core/project.js'
 import {checkReferences} from '../core/references.js'
-import {exportManifests} from '../core/resources/export.js'
+import {exportManifest, exportYaml, loopbackUris} from '../core/resources/export.js'
 import {emptyManifests, findDuplicates, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
 import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
+import {MAX_MANIFEST_FILE_BYTES, mib} from '../core/resources/yaml.js'
 
 /** The kinds `kne dev` runs today; the others load, validate and export, and are reported as not emulated. */
 // EventType counts as in effect: it feeds the event registry (kne registry, GET /_kne/v1/registry).
@@ -72,15 +73,41 @@ function walk(dir: string): string[] {
   return out
 }
 
+/**
+ * The text of a manifest or kne.yaml, or why it cannot be had. The size is checked before anything is read,
+ * so a file larger than a cluster would take costs no memory.
+ */
+export function readManifestText(file: string): {text: string} | {error: string} {
+  let fd: number | undefined
+  try {
+    fd = openSync(file, 'r')
+    const stats = fstatSync(fd)
+    if (stats.isDirectory()) return {error: 'cannot read: it is a folder'}
+    if (stats.size > MAX_MANIFEST_FILE_BYTES) {
+      return {error: `too large: ${mib(stats.size)}, more than the ${mib(MAX_MANIFEST_FILE_BYTES)} a Kubernetes API server takes in one request; split it into several files`}
+    }
+    return {text: readFileSync(fd, 'utf8')}
+  } catch (error) {
+    const target = (error as NodeJS.ErrnoException).code === 'ENOENT' ? danglingLinkTarget(file) : undefined
+    return {error: target === undefined ? `cannot read: ${(error as Error).message}` : `cannot read: it is a symbolic link to ${target}, which does not exist`}
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+function danglingLinkTarget(file: string): string | undefined {
+  try {
+    return lstatSync(file).isSymbolicLink() ? readlinkSync(file) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Reads and parses one manifest file (a file that cannot be read is one problem). */
 export function readManifestFile(file: string, defaultNamespace = 'default'): ParsedManifests {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    return {...emptyManifests(), errors: [{file, message: `cannot read: ${(error as Error).message}`}]}
-  }
-  return parseManifests(text, file, defaultNamespace)
+  const read = readManifestText(file)
+  if ('error' in read) return {...emptyManifests(), errors: [{file, message: read.error}]}
+  return parseManifests(read.text, file, defaultNamespace)
 }
 
 export interface LoadedManifests extends ParsedManifests {
@@ -96,6 +123,7 @@ export function loadManifests(paths: readonly string[], defaultNamespace = 'defa
     const parsed = readManifestFile(file, defaultNamespace)
     result.resources.push(...parsed.resources)
     result.others.push(...parsed.others)
+    result.nonEventing.push(...parsed.nonEventing)
     result.errors.push(...parsed.errors)
     result.warnings.push(...parsed.warnings)
   }
@@ -125,7 +153,9 @@ export function loadProjectConfig(explicit: string | undefined, manifestPaths: r
     if (explicit) return {config: parseProjectConfig('', explicit).config, errors: [{file: explicit, message: 'no such file'}]}
     return {config: parseProjectConfig('', PROJECT_FILE).config, errors: []}
   }
-  const {config, errors} = parseProjectConfig(readFileSync(file, 'utf8'), file)
+  const read = readManifestText(file)
+  if ('error' in read) return {file, config: parseProjectConfig('', file).config, errors: [{file, message: read.error}]}
+  const {config, errors} = parseProjectConfig(read.text, file)
   return {file, config, errors}
 }
 
@@ -160,12 +190,29 @@ export function manifestPaths(files: readonly string[], project: LoadedProject, 
 /** kne.yaml and the manifests it names (or the ones given), loaded and checked, nothing started. */
 export function loadProjectManifests(options: ProjectManifestOptions): ProjectManifests {
   const cwd = options.cwd ?? process.cwd()
+  // a path the user typed that is not there is a usage error, not a problem in the manifests
+  for (const path of options.files) {
+    if (!existsSync(resolve(cwd, path))) throw new KneError(`-f ${path}: no such file or folder`, 'NO_SUCH_PATH', EXIT.usage)
+  }
+  if (options.config !== undefined && !existsSync(resolve(cwd, options.config))) {
+    throw new KneError(`--config ${options.config}: no such file`, 'NO_SUCH_PATH', EXIT.usage)
+  }
   const project = loadProjectConfig(options.config, options.files, cwd)
   const namespace = options.namespace ?? project.config.namespace
   const paths = manifestPaths(options.files, project, cwd)
   const manifests = paths.length > 0 ? loadManifests(paths, namespace) : {...emptyManifests(), files: []}
   manifests.errors.unshift(...project.errors)
   return {project, paths, namespace, manifests}
+}
+
+/**
+ * What a summary line says problems are in: kne.yaml (by the name it was found under), the manifests, or
+ * both, so a typo in kne.yaml is not reported as a problem in the manifests folder.
+ */
+export function problemsIn(errors: readonly ManifestError[], projectFile: string | undefined, manifests = 'the manifests', cwd = process.cwd()): string {
+  const inProject = projectFile !== undefined && errors.some((e) => resolve(cwd, e.file) === resolve(cwd, projectFile))
+  const inManifests = errors.some((e) => projectFile === undefined || resolve(cwd, e.file) !== resolve(cwd, projectFile))
+  return [inProject ? displayPath(projectFile!, cwd) : undefined, inManifests ? manifests : undefined].filter(Boolean).join(' and ')
 }
 
 export interface ValidatedResource {
@@ -181,6 +228,8 @@ export interface ValidatedResource {
 
 export interface ValidationReport {
   valid: boolean
+  /** kne.yaml, when one was read. */
+  config?: string
   paths: string[]
   resources: ValidatedResource[]
   errors: ManifestError[]
@@ -201,6 +250,7 @@ export function validateProject(options: ProjectManifestOptions): ValidationRepo
   const errors = [...manifests.errors, ...references.errors]
   return {
     valid: errors.length === 0,
+    ...(loaded.project.file ? {config: loaded.project.file} : {}),
     paths: loaded.paths,
     resources: inFileOrder(all, manifests.files).map((r) => ({
       apiVersion: r.apiVersion, kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name,
@@ -214,19 +264,46 @@ export function validateProject(options: ProjectManifestOptions): ValidationRepo
 export interface ExportResult {
   /** Multi-document YAML for `kubectl apply -f -`. */
   yaml: string
+  /** The documents printed, in file order. */
+  documents: Record<string, unknown>[]
   resources: ManifestResource[]
   warnings: ManifestError[]
 }
 
-/** What `kne export` prints; refuses (exit 3) manifests a cluster would refuse. */
-export function exportProject(options: ProjectManifestOptions): ExportResult {
-  const {manifests} = requireManifests(options)
+export interface ExportOptions extends ProjectManifestOptions {
+  /** Leave out documents that are not Knative Eventing kinds (Deployments, Knative Services, ConfigMaps). */
+  eventingOnly?: boolean
+}
+
+/**
+ * What `kne export` prints: every Knative resource made kubectl-ready and, unless `eventingOnly`, every other
+ * Kubernetes document as written; warns about URIs a cluster cannot reach. Refuses (exit 3) manifests a
+ * cluster would refuse.
+ */
+export function exportProject(options: ExportOptions): ExportResult {
+  const {manifests, project} = requireManifests(options)
   if (manifests.errors.length > 0) {
-    throw new KneError(`${manifests.errors.length} problem(s) in the manifests; nothing was exported`, 'INVALID_MANIFEST', EXIT.invalid)
+    throw new KneError(`${manifests.errors.length} problem(s) in ${problemsIn(manifests.errors, project.file, 'the manifests', options.cwd)}; nothing was exported`, 'INVALID_MANIFEST', EXIT.invalid)
       .withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
   }
-  const resources = inFileOrder([...manifests.resources, ...manifests.others], manifests.files)
-  return {yaml: exportManifests(resources), resources, warnings: manifests.warnings}
+  const resources = [...manifests.resources, ...manifests.others].map((r) => ({origin: r.origin, document: exportManifest(r), label: describeResource(r), resource: r}))
+  const passed = options.eventingOnly ? [] : manifests.nonEventing.map((d) => ({origin: d.origin, document: d.manifest, label: d.label, resource: undefined}))
+  const entries = inFileOrder([...resources, ...passed], manifests.files)
+  // the loader's "ignored" warning is replaced by what export does with the document
+  const isNonEventing = (w: ManifestError): boolean => manifests.nonEventing.some((d) => d.origin.file === w.file && d.origin.document === w.document && d.label === w.resource)
+  const leftOut: ManifestError[] = options.eventingOnly ? manifests.nonEventing.map((d) => ({
+    file: d.origin.file, document: d.origin.document, resource: d.label, message: `left out: ${d.apiVersion} ${d.kind} is not a Knative Eventing kind`,
+  })) : []
+  const unreachable: ManifestError[] = entries.flatMap(({origin, document, label}) => loopbackUris(document).map(({field, uri}) => ({
+    file: origin.file, document: origin.document, resource: label, field,
+    message: `${uri} is a loopback address: inside a cluster it reaches the pod itself, not this machine; use a ref or a URL the cluster can reach`,
+  })))
+  return {
+    yaml: exportYaml(entries.map((e) => e.document)),
+    documents: entries.map((e) => e.document),
+    resources: entries.flatMap((e) => e.resource ? [e.resource] : []),
+    warnings: [...manifests.warnings.filter((w) => !isNonEventing(w)), ...leftOut, ...unreachable],
+  }
 }
 
 function requireManifests(options: ProjectManifestOptions): ProjectManifests {
@@ -239,7 +316,7 @@ function requireManifests(options: ProjectManifestOptions): ProjectManifests {
 }
 
 /** Resources in the order they are written: files as read, documents as they appear. */
-function inFileOrder(resources: ManifestResource[], files: readonly string[]): ManifestResource[] {
+function inFileOrder<T extends {origin: {file: string; document: number}}>(items: T[], files: readonly string[]): T[] {
   const rank = new Map(files.map((f, i) => [f, i]))
-  return [...resources].sort((a, b) => (rank.get(a.origin.file) ?? 0) - (rank.get(b.origin.file) ?? 0) || a.origin.document - b.origin.document)
+  return [...items].sort((a, b) => (rank.get(a.origin.file) ?? 0) - (rank.get(b.origin.file) ?? 0) || a.origin.document - b.origin.document)
 }

@@ -2,7 +2,7 @@
 // file is read again and the whole routing table is replaced in one mesh.apply() (deliveries under way keep
 // the routes they started with). A file that does not parse or validate is reported and its last good
 // version stays in force: an edit never stops the mesh.
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {resolve, sep} from 'node:path'
 import {watch, type FSWatcher} from 'chokidar'
 import type {ServiceMap} from '../core/resources/destination.js'
@@ -10,8 +10,9 @@ import {identity} from '../core/resources/parse.js'
 import {parseProjectConfig, type ProjectConfig} from '../core/project.js'
 import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
 import {LastGoodManifests, type FileUpdate} from './last-good.js'
-import {displayPath, isEmulated, isManifestFile, readManifestFile} from './manifests.js'
+import {displayPath, isEmulated, isManifestFile, readManifestFile, readManifestText} from './manifests.js'
 import type {Mesh} from './mesh.js'
+import type {MeshStatus} from './status.js'
 
 export type FileChange = 'added' | 'changed' | 'removed'
 
@@ -25,6 +26,10 @@ export interface ReloadEvent {
   added: string[]
   changed: string[]
   removed: string[]
+  /** Brokers and triggers whose readiness the reload changed (a service mapped, a broker added): `Kind namespace/name`. */
+  becameReady: string[]
+  /** The same, with the reason, e.g. `Trigger default/t (BrokerDoesNotExist)`. */
+  becameNotReady: string[]
   /** What the mesh serves after the reload. */
   brokers: number
   triggers: number
@@ -75,13 +80,15 @@ export async function watchManifests(options: WatchOptions): Promise<ManifestWat
   const explicit = new Set([...options.paths.map((p) => resolve(p)), ...(projectFile ? [projectFile] : [])])
   const watcher: FSWatcher = watch([...explicit], {
     ignoreInitial: true,
+    followSymlinks: false,
     // an editor's save is often several writes: wait until the size settles
     awaitWriteFinish: {stabilityThreshold: 60, pollInterval: 20},
     ignored: (path, stats) => {
       if (explicit.has(path)) return false
       const name = path.split(sep).pop() ?? ''
       if (name.startsWith('.') || name === 'node_modules') return true
-      return stats?.isFile() === true && !isManifestFile(path)
+      // like the start-up walk: symlinked folders are not entered (a link loop would repeat every file)
+      return stats !== undefined && !stats.isDirectory() && !isManifestFile(path)
     },
   })
   watcher.on('add', (path) => reloader.queue(path, 'added'))
@@ -123,7 +130,14 @@ class Reloader {
     // removed then added again within one quiet period is a change (editors save by renaming)
     this.pending.set(path, previous === 'removed' && change === 'added' ? 'changed' : previous === 'added' && change === 'changed' ? 'added' : change)
     clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.flush(), this.options.debounceMs ?? 100)
+    this.timer = setTimeout(() => {
+      try {
+        this.flush()
+      } catch (error) {
+        // a reload must never stop the mesh: what was in force stays in force
+        this.options.mesh.log(`kne dev: reload failed, the manifests in force are unchanged: ${(error as Error).message}`)
+      }
+    }, this.options.debounceMs ?? 100)
   }
 
   queueFolder(folder: string): void {
@@ -169,11 +183,22 @@ class Reloader {
     const changes = resourceChanges(before, this.applied)
     const diff = changeLabels(changes)
     const services = {...this.config.services, ...this.options.flagServices}
+    const readyBefore = readiness(this.options.mesh.status())
     if (diff.added.length + diff.changed.length + diff.removed.length > 0 || batch.some(([f]) => f === projectFile)) {
       this.options.mesh.apply(this.cache.resources, {services, brokerDelivery: this.config.brokerDelivery})
     }
     if (changes.length > 0) this.options.onResourceChanges?.(changes)
     const status = this.options.mesh.status()
+    const readyAfter = readiness(status)
+    const becameReady: string[] = []
+    const becameNotReady: string[] = []
+    for (const [label, now] of readyAfter) {
+      const then = readyBefore.get(label)
+      // a resource the reload added or changed is listed as such already
+      if (then === undefined || then.ready === now.ready || diff.added.includes(label) || diff.changed.includes(label)) continue
+      if (now.ready) becameReady.push(label)
+      else becameNotReady.push(`${label}${now.reason ? ` (${now.reason})` : ''}`)
+    }
     this.options.onReload({
       kind: 'reload',
       at: new Date().toISOString(),
@@ -185,6 +210,8 @@ class Reloader {
         ...updates.map((u) => ({file: u.file, change: u.change, taken: u.update.taken, keptLastGood: u.update.keptLastGood})),
       ],
       ...diff,
+      becameReady,
+      becameNotReady,
       brokers: status.brokers.length,
       triggers: status.triggers.length,
       notEmulated: [...this.cache.resources, ...this.cache.others].filter((r) => !isEmulated(r)).map(describeResource),
@@ -198,13 +225,9 @@ class Reloader {
     if (change === 'removed' || !existsSync(file)) {
       return {problems: [], notes: ['kne.yaml was removed: its last settings stay in force until kne dev restarts'], namespaceChanged: false}
     }
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch (error) {
-      return {problems: [{file, message: `cannot read: ${(error as Error).message}`}], notes: [], namespaceChanged: false}
-    }
-    const {config, errors} = parseProjectConfig(text, file)
+    const read = readManifestText(file)
+    if ('error' in read) return {problems: [{file, message: read.error}], notes: [], namespaceChanged: false}
+    const {config, errors} = parseProjectConfig(read.text, file)
     if (errors.length > 0) return {problems: errors, notes: [], namespaceChanged: false}
     const notes: string[] = []
     // services, namespace and brokerDefaults apply with the reload; these two shape the process itself
@@ -223,6 +246,14 @@ class Reloader {
     this.namespace = namespace
     return {problems: [], notes, namespaceChanged}
   }
+}
+
+/** Whether each broker and trigger is Ready, by `Kind namespace/name`. */
+function readiness(status: MeshStatus): Map<string, {ready: boolean; reason?: string}> {
+  const out = new Map<string, {ready: boolean; reason?: string}>()
+  for (const b of status.brokers) out.set(`Broker ${b.namespace}/${b.name}`, {ready: b.ready, reason: b.reason})
+  for (const t of status.triggers) out.set(`Trigger ${t.namespace}/${t.name}`, {ready: t.ready, reason: t.reason})
+  return out
 }
 
 type Snapshot = Map<string, {label: string; fingerprint: string; resource: ManifestResource}>
@@ -258,7 +289,8 @@ function changeLabels(changes: readonly ResourceChange[]): Pick<ReloadEvent, 'ad
 export function describeReload(event: ReloadEvent, cwd = process.cwd()): {summary: string; problems: string[]; notes: string[]} {
   const show = (file: string): string => displayPath(file, cwd)
   const files = event.files.map((f) => `${show(f.file)} ${f.change}${f.taken ? '' : f.keptLastGood ? ' (refused: its last good version stays in force)' : ' (refused: not loaded)'}`).join(', ')
-  const changes = [...event.added.map((r) => `+${r}`), ...event.changed.map((r) => `~${r}`), ...event.removed.map((r) => `-${r}`)]
+  const changes = [...event.added.map((r) => `+${r}`), ...event.changed.map((r) => `~${r}`), ...event.removed.map((r) => `-${r}`),
+    ...event.becameReady.map((r) => `${r} now Ready`), ...event.becameNotReady.map((r) => `${r} now not Ready`)]
   const served = `${event.brokers} broker(s), ${event.triggers} trigger(s)`
   const summary = event.problems.length > 0
     ? `reload: ${files}: ${event.problems.length} problem(s) → ${served}${changes.length ? ` [${changes.join(', ')}]` : ''}`

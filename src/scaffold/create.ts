@@ -56,7 +56,7 @@ export function createResource(project: ProjectContext, info: KindInfo, manifest
   const warnings = [
     ...(elsewhere.length > 0
       ? [`${displayPath(project, project.manifestsDir)} has ${elsewhere.length} other problem(s) kne dev will report: run kne validate`] : []),
-    ...parsed.warnings.map((w) => w.message),
+    ...parsed.warnings.map(describeProblem),
     ...referenceWarnings(workspace, [...parsed.resources, ...parsed.others][0]!, parsed),
     ...(info.kind === 'Trigger' ? triggerFilterWarnings((parsed.resources[0] as Trigger).spec).map((w) => `${w.path}: ${w.message}`) : []),
   ]

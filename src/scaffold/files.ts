@@ -2,8 +2,10 @@
 // one, a replaced or removed document leaves the file's other documents (and comments) as they were, and
 // every write goes through a temporary file and a rename so a watcher never sees half a file.
 import {existsSync, linkSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
 import {basename, dirname, join} from 'node:path'
 import {parseAllDocuments} from 'yaml'
+import {documentValue} from '../core/resources/yaml.js'
 
 interface DocumentSpan {
   start: number
@@ -12,7 +14,10 @@ interface DocumentSpan {
 }
 
 function spans(text: string): DocumentSpan[] {
-  return parseAllDocuments(text).map((doc) => ({start: doc.range[0], end: doc.range[2], value: doc.errors.length > 0 ? undefined : doc.toJS()}))
+  return parseAllDocuments(text, {uniqueKeys: false}).map((doc) => {
+    const data = documentValue(doc)
+    return {start: doc.range[0], end: doc.range[2], value: data.ok ? data.value : undefined}
+  })
 }
 
 /** The plain data of document `index` (0-based) of a file, as written. */
@@ -42,15 +47,20 @@ function withNewline(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`
 }
 
-function temporaryPath(file: string): string {
-  return join(dirname(file), `.${basename(file)}.${process.pid}.tmp`)
+/**
+ * Writes `text` to a new temporary file beside `file`: a random name, created exclusively, so nothing
+ * already there (a symlink planted under a name we could have guessed) is followed or overwritten.
+ */
+function writeTemporary(file: string, text: string): string {
+  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(8).toString('hex')}.tmp`)
+  writeFileSync(tmp, text, {flag: 'wx', mode: 0o644})
+  return tmp
 }
 
 /** Writes a new file; returns false (and writes nothing) when `file` already exists. */
 export function writeNewFile(file: string, text: string): boolean {
   if (existsSync(file)) return false
-  const tmp = temporaryPath(file)
-  writeFileSync(tmp, text)
+  const tmp = writeTemporary(file, text)
   try {
     linkSync(tmp, file) // fails when the file appeared meanwhile: never overwrites
     return true
@@ -72,7 +82,11 @@ export function writeNewFile(file: string, text: string): boolean {
 
 /** Replaces a file's content in one step. */
 export function rewriteFile(file: string, text: string): void {
-  const tmp = temporaryPath(file)
-  writeFileSync(tmp, text)
-  renameSync(tmp, file)
+  const tmp = writeTemporary(file, text)
+  try {
+    renameSync(tmp, file)
+  } catch (error) {
+    rmSync(tmp, {force: true})
+    throw error
+  }
 }

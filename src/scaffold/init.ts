@@ -1,12 +1,13 @@
 // kne init: a project folder with kne.yaml, a manifests folder holding a `default` Broker and an example
 // Trigger, and a README note. Files that exist are kept as they are: init never overwrites anything.
-import {existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {existsSync, mkdirSync} from 'node:fs'
 import {basename, isAbsolute, join, normalize, relative, resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {KINDS, manifestFileName} from '../core/manifests/index.js'
 import {DEFAULT_PORT, parseProjectConfig, PROJECT_FILE, type ProjectConfig} from '../core/project.js'
 import {namespaceProblem} from '../core/resources/parse.js'
 import {formatManifestError} from '../core/resources/types.js'
+import {readManifestText} from '../mesh/manifests.js'
 import {buildBroker, buildTrigger} from './builders.js'
 import {writeNewFile} from './files.js'
 import {renderText, toYaml} from './templates.js'
@@ -62,7 +63,11 @@ export function initProject(options: InitOptions): InitResult {
     kept.push(PROJECT_FILE)
   }
   // an existing kne.yaml decides where the manifests go and which namespace they are in
-  const {config, errors} = parseProjectConfig(readFileSync(configFile, 'utf8'), configFile)
+  const read = readManifestText(configFile)
+  if ('error' in read) {
+    throw new KneError(`${configFile}: ${read.error}`, 'INVALID_PROJECT', EXIT.invalid, [`remove it, or make it a ${PROJECT_FILE} kne can read, and run kne init again`])
+  }
+  const {config, errors} = parseProjectConfig(read.text, configFile)
   if (errors.length > 0) {
     throw new KneError(`${errors.length} problem(s) in ${configFile}`, 'INVALID_PROJECT', EXIT.invalid).withDetails(errors.map(formatManifestError))
   }

@@ -31,7 +31,7 @@ export interface Workspace {
 export function readWorkspace(project: ProjectContext): Workspace {
   const manifests: ParsedManifests = existsSync(project.manifestsDir) && statSync(project.manifestsDir).isDirectory()
     ? loadManifests([project.manifestsDir], project.config.namespace)
-    : {resources: [], others: [], errors: [], warnings: []}
+    : {resources: [], others: [], nonEventing: [], errors: [], warnings: []}
   const entries: WorkspaceEntry[] = [...manifests.resources, ...manifests.others].map((r) => ({
     apiVersion: r.apiVersion, kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name,
     file: r.origin.file, document: r.origin.document, resource: r, errors: [],

@@ -23,7 +23,8 @@ describe('kne validate', () => {
   it('passes a project with every kind, naming what kne dev does not run and the warnings', async () => {
     const result = await runCli(['validate', '-f', join(kinds, 'knative')], isolatedEnv())
     expect(result.code, result.stderr).toBe(0)
-    expect(result.stdout.trim()).toBe('16 resource(s) valid in test/fixtures/kinds/knative (1 not run by kne dev yet), 1 warning(s)')
+    expect(result.stdout.trim()).toBe('16 resource(s) valid in test/fixtures/kinds/knative (1 not run by kne dev yet), 3 warning(s)')
+    expect(result.stderr).toMatch(/warning: test\/fixtures\/kinds\/knative\/triggers\.yaml: Trigger shop\/order-created: spec\.delivery\.backoffDelay: the 2 retries fire back to back/)
     expect(result.stderr).toContain('warning: test/fixtures/kinds/knative/kafka-source.yaml: KafkaSource shop/orders-from-kafka: kne does not run KafkaSource yet')
   })
 

@@ -1,6 +1,6 @@
 // Hot reload over real files, a real mesh and real subscribers: edits change the routing table at once,
 // a broken file keeps its last good version, deliveries under way finish on the routes they started with.
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -133,6 +133,33 @@ describe('hot reload of the manifests', () => {
     const kafka = await reload
     expect(kafka).toMatchObject({added: ['KafkaSource default/beat'], notEmulated: ['KafkaSource default/beat']})
     expect(kafka.warnings[0]!.message).toMatch(/kne does not run KafkaSource yet/)
+  })
+
+  it('does not enter a symlinked folder: a link loop in the manifests folder adds no file and no problem', async () => {
+    const p = await project({'broker.yaml': BROKER})
+    symlinkSync(join(p.dir, 'knative'), join(p.dir, 'knative', 'loop'))
+    const reload = p.nextReload()
+    p.write('broker.yaml', BROKER.replace('name: default', 'name: default\n  labels: {team: shop}'))
+    const event = await reload
+    expect(event.problems).toEqual([])
+    expect(event.files).toEqual([expect.objectContaining({file: join(p.dir, 'knative', 'broker.yaml'), change: 'changed', taken: true})])
+    expect(event.changed).toEqual(['Broker default/default'])
+  })
+
+  it('says which triggers became Ready or not Ready when only kne.yaml changed', async () => {
+    const a = await subscriber()
+    const p = await project({'broker.yaml': BROKER, 'trigger.yaml': trigger('t', 'com.example.a', 'ref: {apiVersion: v1, kind: Service, name: orders}')})
+    expect(p.mesh.status().triggers[0]).toMatchObject({ready: false})
+    let reload = p.nextReload()
+    p.writeConfig(`services:\n  orders: ${a.url}\n`)
+    const mapped = await reload
+    expect(mapped).toMatchObject({added: [], changed: [], removed: [], becameReady: ['Trigger default/t'], becameNotReady: []})
+    expect(describeReload(mapped, p.dir).summary).toBe('reload: kne.yaml changed → 1 broker(s), 1 trigger(s) [Trigger default/t now Ready]')
+    reload = p.nextReload()
+    p.writeConfig('namespace: default\n')
+    const unmapped = await reload
+    expect(unmapped.becameNotReady).toEqual([expect.stringMatching(/^Trigger default\/t \(\w+\)$/)])
+    expect(describeReload(unmapped, p.dir).summary).toMatch(/\[Trigger default\/t \(\w+\) now not Ready\]$/)
   })
 
   it('lets a delivery under way finish on its old route while the reload removes it', async () => {

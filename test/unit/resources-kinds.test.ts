@@ -240,7 +240,7 @@ describe('any manifest', () => {
     expect(parsed.warnings.map((w) => w.message)).toEqual([
       expect.stringMatching(/kne does not run KafkaSource yet/),
       expect.stringMatching(/sources.knative.dev\/v1beta2 is deprecated/),
-      'ignored: apps/v1 Deployment is not a Knative Eventing kind',
+      'ignored: apps/v1 Deployment is not a Knative Eventing kind (kne export passes it through as written)',
     ])
     expect(parsed.errors).toEqual([expect.objectContaining({document: 3, resource: 'KafkaSource default/Bad_Name', field: 'metadata.name'})])
   })

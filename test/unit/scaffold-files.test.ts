@@ -1,13 +1,13 @@
 // Scaffolding on disk: kne init, create (refusing, forcing, never overwriting), delete, and edits of
 // multi-document files that leave everything else in them as it was.
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
 import {parseProjectConfig} from '../../src/core/project.js'
 import {parseManifests} from '../../src/core/resources/parse.js'
-import {removeDocument, replaceDocument} from '../../src/scaffold/files.js'
+import {removeDocument, replaceDocument, rewriteFile, writeNewFile} from '../../src/scaffold/files.js'
 import {
   buildBroker, buildPingSource, buildTrigger, createResource, deleteResource, initProject, KINDS, openProject, Prompter, readWorkspace, scaffoldTrigger,
 } from '../../src/scaffold/index.js'
@@ -44,7 +44,35 @@ describe('multi-document edits', () => {
   })
 })
 
+describe('writing files', () => {
+  it('never follows a symlink planted where a temporary file could be, and leaves no temporary file', () => {
+    const dir = tmp()
+    const victim = join(dir, 'victim.txt')
+    writeFileSync(victim, 'keep me\n')
+    // the names a predictable scheme would use: pid-based, for both files
+    for (const name of ['broker-a.yaml', 'broker-b.yaml']) symlinkSync(victim, join(dir, `.${name}.${process.pid}.tmp`))
+    expect(writeNewFile(join(dir, 'broker-a.yaml'), 'new\n')).toBe(true)
+    writeFileSync(join(dir, 'broker-b.yaml'), 'old\n')
+    rewriteFile(join(dir, 'broker-b.yaml'), 'replaced\n')
+    expect(readFileSync(victim, 'utf8')).toBe('keep me\n')
+    expect(readFileSync(join(dir, 'broker-a.yaml'), 'utf8')).toBe('new\n')
+    expect(readFileSync(join(dir, 'broker-b.yaml'), 'utf8')).toBe('replaced\n')
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp')).sort()).toEqual([`.broker-a.yaml.${process.pid}.tmp`, `.broker-b.yaml.${process.pid}.tmp`])
+  })
+})
+
 describe('kne init', () => {
+  it('with a kne.yaml that is a dangling symlink: a clear error naming it, nothing written', () => {
+    const dir = tmp()
+    symlinkSync(join(dir, 'elsewhere.yaml'), join(dir, 'kne.yaml'))
+    const error = thrown(() => initProject({dir}))
+    expect(error).toBeInstanceOf(KneError)
+    expect(error.exitCode).toBe(3)
+    expect(error.message).toBe(`${join(dir, 'kne.yaml')}: cannot read: it is a symbolic link to ${join(dir, 'elsewhere.yaml')}, which does not exist`)
+    expect(readdirSync(dir)).toEqual(['kne.yaml'])
+  })
+
+
   it('writes kne.yaml (which kne reads back), a default Broker, an example Trigger and a README', () => {
     const dir = join(tmp(), 'shop')
     const result = initProject({dir, namespace: 'shop', port: 9000})
@@ -130,6 +158,14 @@ describe('create and delete', () => {
     const result = createResource(p, KINDS.Trigger, buildTrigger({name: 't', broker: 'nope', sink: 'ksvc:orders'}))
     expect(result.warnings.join('\n')).toMatch(/--broker: brokers.eventing.knative.dev "nope" not found/)
     expect(result.warnings.join('\n')).toMatch(/--sink: services.serving.knative.dev "orders" .* has no local URL/)
+  })
+
+  it('warns that --retry without --backoff-delay and --backoff-policy retries back to back', () => {
+    const p = project()
+    const quick = createResource(p, KINDS.Trigger, buildTrigger({name: 'quick', broker: 'default', sink: 'http://127.0.0.1:1', retry: 3}))
+    expect(quick.warnings).toContain('--backoff-delay: spec.delivery.backoffDelay: the 3 retries fire back to back: without backoffDelay and backoffPolicy Knative waits 0 between attempts; set backoffDelay (e.g. PT0.2S) and backoffPolicy (exponential or linear)')
+    const paced = createResource(p, KINDS.Trigger, buildTrigger({name: 'paced', broker: 'default', sink: 'http://127.0.0.1:1', retry: 3, backoffDelay: '1s', backoffPolicy: 'linear'}))
+    expect(paced.warnings.join('\n')).not.toMatch(/back to back/)
   })
 
   it('rejects what Knative\'s webhook would, naming the flag, before writing', () => {

@@ -8,7 +8,8 @@ export default class TriggerCreate extends ScaffoldCommand<typeof TriggerCreate>
 match (spec.filter.attributes; "" matches any non-empty value). --exact, --prefix, --suffix and --cesql write
 the SubscriptionsAPI filters kn cannot (spec.filters: one element per dialect, one per CESQL expression, all of
 them must pass); they cannot be mixed with --filter, which Knative would then ignore. Delivery flags replace the
-broker's delivery for this trigger. Missing NAME, --sink (and --broker, when there are brokers other than default) are asked for in a
+broker's delivery for this trigger (all of it: --retry without --backoff-delay and --backoff-policy retries back to
+back, as in Knative, and a warning says so). Missing NAME, --sink (and --broker, when there are brokers other than default) are asked for in a
 terminal; without one the command exits 2.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> orders --broker default --filter type=com.example.order.created --sink ksvc:order-processor',

@@ -2,13 +2,13 @@
 // ChannelTemplateSpec and LabelSelector. Each returns a fresh typed value with Knative's defaults
 // (a ref's namespace is the parent's) and never touches the document it reads.
 import {
-  isAbsent, join, keySegment, readList, readObject, readRequiredString, readString, readStringMap, rejectUnknownFields,
+  isAbsent, join, keySegment, readList, readObject, readRequiredString, readString, readStringMap, rejectUnknownFields, type KindContext,
 } from './read.js'
 import {
   DEFAULT_CHANNEL_TEMPLATE,
   type ChannelTemplate, type CloudEventOverrides, type DeliverySpec, type Destination, type KReference, type LabelSelector,
 } from './types.js'
-import {validateDeliveryFields, validateDestination, type FieldErrors} from './validate.js'
+import {deliveryWarnings, validateDeliveryFields, validateDestination, type FieldErrors} from './validate.js'
 
 const DESTINATION_FIELDS = ['ref', 'uri', 'CACerts', 'audience']
 const REF_FIELDS = ['apiVersion', 'kind', 'name', 'namespace']
@@ -74,7 +74,8 @@ export function readKReference(value: unknown, field: string, errors: FieldError
 }
 
 /** Reads a DeliverySpec (§3.1); `format` is allowed on Triggers only. Unknown fields are kept by the CRD. */
-export function readDelivery(value: unknown, field: string, namespace: string, errors: FieldErrors, allowFormat = false): DeliverySpec | undefined {
+export function readDelivery(value: unknown, field: string, namespace: string, ctx: Pick<KindContext, 'errors' | 'warnings'>, allowFormat = false): DeliverySpec | undefined {
+  const {errors} = ctx
   const obj = readObject(value, field, errors)
   if (obj === undefined) return undefined
   const delivery: DeliverySpec = {}
@@ -85,6 +86,7 @@ export function readDelivery(value: unknown, field: string, namespace: string, e
     if (!isAbsent(obj[key])) (delivery as Record<string, unknown>)[key] = obj[key]
   }
   errors.push(...validateDeliveryFields(delivery, field, allowFormat))
+  ctx.warnings.push(...deliveryWarnings(delivery, field))
   return delivery
 }
 

@@ -15,7 +15,7 @@ export function readBroker(ctx: KindContext): BrokerSpec {
   // Broker validation allows references into other namespaces (apis.AllowDifferentNamespace).
   const config = readKReference(spec.config, 'spec.config', errors)
   if (config) broker.config = config
-  const delivery = readDelivery(spec.delivery, 'spec.delivery', metadata.namespace, errors)
+  const delivery = readDelivery(spec.delivery, 'spec.delivery', metadata.namespace, ctx)
   if (delivery) broker.delivery = delivery
   return broker
 }
@@ -48,7 +48,7 @@ export function readTrigger(ctx: KindContext): TriggerSpec {
   const subscriber = readDestination(spec.subscriber, 'spec.subscriber', metadata.namespace, errors, true)
   for (const e of validateTriggerFilter(filterSpec)) errors.push({field: e.path, message: e.message})
   const trigger: TriggerSpec = {broker, subscriber: subscriber ?? {}, ...filterSpec}
-  const delivery = readDelivery(spec.delivery, 'spec.delivery', metadata.namespace, errors, true)
+  const delivery = readDelivery(spec.delivery, 'spec.delivery', metadata.namespace, ctx, true)
   if (delivery) trigger.delivery = delivery
   validateTriggerAnnotations(ctx, broker)
   metadata.labels[TRIGGER_BROKER_LABEL] ??= broker // webhook default

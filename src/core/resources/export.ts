@@ -2,7 +2,7 @@
 // the cluster owns (status, server-set metadata) or prunes (nulls), keys in a stable, conventional order.
 // Knative's webhook defaults are not added: the cluster applies its own. Refs stay refs.
 import {stringify} from 'yaml'
-import {isObject} from './read.js'
+import {isObject, keySegment} from './read.js'
 import type {ManifestResource} from './types.js'
 
 /** Metadata the API server sets; a manifest that carries them is a dump, not something to apply. */
@@ -57,7 +57,39 @@ export function exportManifest(resource: ManifestResource): Record<string, unkno
 
 /** Many resources as one multi-document YAML stream, in the order given. */
 export function exportManifests(resources: readonly ManifestResource[]): string {
-  return resources.map((r) => stringify(exportManifest(r), {lineWidth: 0, aliasDuplicateObjects: false})).join('---\n')
+  return exportYaml(resources.map(exportManifest))
+}
+
+/** Documents as one multi-document YAML stream, aliases written out (kubectl applies each document alone). */
+export function exportYaml(documents: readonly Record<string, unknown>[]): string {
+  return documents.map((d) => stringify(d, {lineWidth: 0, aliasDuplicateObjects: false})).join('---\n')
+}
+
+/** A URL whose host, inside a cluster, is the pod itself (or nothing): 127.0.0.0/8, localhost, ::1. */
+export function isLoopbackUrl(uri: string): boolean {
+  let host: string
+  try {
+    host = new URL(uri).hostname.toLowerCase()
+  } catch {
+    return false
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/** Every Destination `uri` below `spec` that a cluster could not reach, with its field path. */
+export function loopbackUris(document: Record<string, unknown>): {field: string; uri: string}[] {
+  const found: {field: string; uri: string}[] = []
+  const visit = (value: unknown, path: string): void => {
+    if (Array.isArray(value)) value.forEach((item, i) => visit(item, `${path}[${i}]`))
+    else if (isObject(value)) {
+      for (const [key, item] of Object.entries(value)) {
+        if (key === 'uri' && typeof item === 'string' && isLoopbackUrl(item)) found.push({field: `${path}.uri`, uri: item})
+        else visit(item, `${path}${keySegment(key)}`)
+      }
+    }
+  }
+  visit(document.spec, 'spec')
+  return found
 }
 
 function orderDocument(document: Record<string, unknown>, kind: string): Record<string, unknown> {

@@ -19,7 +19,7 @@ export function readSequence(ctx: KindContext): SequenceSpec {
     const {delivery: deliveryValue, ...destinationValue} = obj
     rejectUnknownFields(obj, ['ref', 'uri', 'CACerts', 'audience', 'delivery'], path, errors)
     const step: SequenceStep = readDestination(pickKnown(destinationValue), path, metadata.namespace, errors, true) ?? {}
-    const delivery = readDelivery(deliveryValue, `${path}.delivery`, metadata.namespace, errors)
+    const delivery = readDelivery(deliveryValue, `${path}.delivery`, metadata.namespace, ctx)
     if (delivery) step.delivery = delivery
     steps.push(step)
   })
@@ -52,7 +52,7 @@ export function readParallel(ctx: KindContext): ParallelSpec {
     if (filter) branch.filter = filter
     const reply = readDestination(obj.reply, `${path}.reply`, metadata.namespace, errors, false)
     if (reply) branch.reply = reply
-    const delivery = readDelivery(obj.delivery, `${path}.delivery`, metadata.namespace, errors)
+    const delivery = readDelivery(obj.delivery, `${path}.delivery`, metadata.namespace, ctx)
     if (delivery) branch.delivery = delivery
     branches.push(branch)
   })

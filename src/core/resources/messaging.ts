@@ -9,7 +9,7 @@ export function readChannel(ctx: KindContext): ChannelSpec {
   const {spec, errors, metadata} = ctx
   rejectSubscribers(spec, errors)
   const channel: ChannelSpec = {channelTemplate: readChannelTemplate(spec.channelTemplate, 'spec.channelTemplate', errors)}
-  const delivery = readDelivery(spec.delivery, 'spec.delivery', metadata.namespace, errors)
+  const delivery = readDelivery(spec.delivery, 'spec.delivery', metadata.namespace, ctx)
   if (delivery) channel.delivery = delivery
   return channel
 }
@@ -18,7 +18,7 @@ export function readInMemoryChannel(ctx: KindContext): InMemoryChannelSpec {
   const {spec, errors, metadata} = ctx
   rejectSubscribers(spec, errors)
   const channel: InMemoryChannelSpec = {}
-  const delivery = readDelivery(spec.delivery, 'spec.delivery', metadata.namespace, errors)
+  const delivery = readDelivery(spec.delivery, 'spec.delivery', metadata.namespace, ctx)
   if (delivery) channel.delivery = delivery
   return channel
 }
@@ -47,7 +47,7 @@ export function readSubscription(ctx: KindContext): SubscriptionSpec {
   const subscription: SubscriptionSpec = {channel, subscriber: subscriber ?? {}}
   const reply = readDestination(spec.reply, 'spec.reply', metadata.namespace, errors, false)
   if (reply) subscription.reply = reply
-  const delivery = readDelivery(spec.delivery, 'spec.delivery', metadata.namespace, errors)
+  const delivery = readDelivery(spec.delivery, 'spec.delivery', metadata.namespace, ctx)
   if (delivery) subscription.delivery = delivery
   return subscription
 }

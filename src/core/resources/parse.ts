@@ -1,14 +1,14 @@
 // Reads multi-document Knative YAML into typed resources, with the checks the API server and Knative's
 // webhooks make for the fields kne acts on. Every problem names the file, the resource and the field.
-import {parseAllDocuments} from 'yaml'
 import {classifyKind} from './kinds.js'
 import {kubernetesNameProblem, namespaceProblem} from './names.js'
 import {isAbsent, isObject, keySegment, rejectUnknownFields, type KindContext} from './read.js'
 import {
   describeResource,
-  type KneResource, type ManifestError, type ManifestResource, type ObjectMeta, type OtherResource, type ResourceOrigin,
+  type KneResource, type ManifestError, type ManifestResource, type NonEventingDocument, type ObjectMeta, type OtherResource, type ResourceOrigin,
 } from './types.js'
 import type {FieldErrors} from './validate.js'
+import {MAX_ANNOTATIONS_BYTES, parseYamlDocuments} from './yaml.js'
 
 export {kubernetesNameProblem, namespaceProblem} from './names.js'
 
@@ -17,31 +17,31 @@ export interface ParsedManifests {
   resources: KneResource[]
   /** Knative kinds kne recognises but does not model (KafkaSource, GitHubSource, …): kept as written. */
   others: OtherResource[]
+  /** Documents of other APIs: the mesh ignores them, kne export passes them through. */
+  nonEventing: NonEventingDocument[]
   errors: ManifestError[]
   warnings: ManifestError[]
 }
 
 export function emptyManifests(): ParsedManifests {
-  return {resources: [], others: [], errors: [], warnings: []}
+  return {resources: [], others: [], nonEventing: [], errors: [], warnings: []}
 }
 
 /** Parses the text of one manifest file. `defaultNamespace` applies to resources without metadata.namespace. */
 export function parseManifests(text: string, file: string, defaultNamespace = 'default'): ParsedManifests {
   const out = emptyManifests()
-  const documents = parseAllDocuments(text, {prettyErrors: true})
-  const list = Array.isArray(documents) ? documents : [documents]
-  list.forEach((doc, index) => {
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0]!
-      const line = e.linePos?.[0]
-      // the parser's message repeats the position it also gives as data
-      const reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
-      out.errors.push({file, document: index, message: `invalid YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${reason}`})
+  parseYamlDocuments(text).forEach((doc, index) => {
+    if (!doc.ok) {
+      out.errors.push({file, document: index, message: doc.message})
       return
     }
-    const value: unknown = doc.toJS()
-    if (value === null || value === undefined) return
-    collect(value, {file, document: index}, defaultNamespace, out)
+    if (doc.value === null || doc.value === undefined) return
+    try {
+      collect(doc.value, {file, document: index}, defaultNamespace, out)
+    } catch (error) {
+      // no document may stop the others from loading, nor the process
+      out.errors.push({file, document: index, message: `cannot be read: ${(error as Error).message}`})
+    }
   })
   return out
 }
@@ -75,7 +75,8 @@ function collect(value: unknown, origin: ResourceOrigin, defaultNamespace: strin
   const label = (meta: ObjectMeta): string => `${kind} ${meta.namespace}/${meta.name || '<unnamed>'}`
   if (!verdict.known && !verdict.knative && !verdict.served) {
     const name = isObject(value.metadata) && typeof value.metadata.name === 'string' ? value.metadata.name : '<unnamed>'
-    out.warnings.push({...at, resource: `${kind} ${name}`, message: `ignored: ${apiVersion} ${kind} is not a Knative Eventing kind`})
+    out.nonEventing.push({apiVersion, kind, label: `${kind} ${name}`, origin, manifest: structuredClone(value)})
+    out.warnings.push({...at, resource: `${kind} ${name}`, message: `ignored: ${apiVersion} ${kind} is not a Knative Eventing kind (kne export passes it through as written)`})
     return
   }
   const errors: FieldErrors = []
@@ -123,7 +124,12 @@ function readMetadata(value: unknown, defaultNamespace: string, errors: FieldErr
   if (nameProblem) errors.push({field: 'metadata.name', message: nameProblem})
   const nsProblem = namespaceProblem(namespace)
   if (nsProblem) errors.push({field: 'metadata.namespace', message: nsProblem})
-  return {name, namespace, labels: stringMap(value.labels, 'metadata.labels', errors), annotations: stringMap(value.annotations, 'metadata.annotations', errors)}
+  const annotations = stringMap(value.annotations, 'metadata.annotations', errors)
+  const annotationBytes = Object.entries(annotations).reduce((sum, [key, text]) => sum + Buffer.byteLength(key) + Buffer.byteLength(text), 0)
+  if (annotationBytes > MAX_ANNOTATIONS_BYTES) {
+    errors.push({field: 'metadata.annotations', message: `Too long: must have at most ${MAX_ANNOTATIONS_BYTES} bytes (the API server's limit on all annotations together; these have ${annotationBytes})`})
+  }
+  return {name, namespace, labels: stringMap(value.labels, 'metadata.labels', errors), annotations}
 }
 
 /** Labels and annotations: strings only (the API server refuses `enabled: true` unquoted). */

@@ -229,6 +229,16 @@ export interface OtherResource extends ResourceBase<string, Record<string, unkno
   supported: false
 }
 
+/** A document of another API (a Deployment, a Knative Service, a ConfigMap): not checked, kept as written for kne export. */
+export interface NonEventingDocument {
+  apiVersion: string
+  kind: string
+  /** `Kind name`, as problems name it. */
+  label: string
+  origin: ResourceOrigin
+  manifest: Record<string, unknown>
+}
+
 /** Anything a manifest folder yields: a typed resource or a kept-as-is Knative resource. */
 export type ManifestResource = KneResource | OtherResource
 

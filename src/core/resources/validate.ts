@@ -40,6 +40,16 @@ export function validateDeliverySpec(delivery: DeliverySpec, field: string, allo
   return errors
 }
 
+/**
+ * Admitted, but a trap: with retries and no backoffDelay or backoffPolicy, Knative retries back to back,
+ * with no wait at all (semantics §3.2), which a subscriber that is briefly down will not survive.
+ */
+export function deliveryWarnings(delivery: DeliverySpec, field: string): FieldErrors {
+  if (!delivery.retry || (delivery.backoffDelay !== undefined && delivery.backoffPolicy !== undefined)) return []
+  const missing = (['backoffDelay', 'backoffPolicy'] as const).filter((key) => delivery[key] === undefined)
+  return [{field: `${field}.${missing[0]}`, message: `the ${delivery.retry} retries fire back to back: without ${missing.join(' and ')} Knative waits 0 between attempts; set backoffDelay (e.g. PT0.2S) and backoffPolicy (exponential or linear)`}]
+}
+
 /** The DeliverySpec rules other than the dead-letter sink's (a Destination, checked on its own). */
 export function validateDeliveryFields(delivery: DeliverySpec, field: string, allowFormat: boolean): FieldErrors {
   const errors: FieldErrors = []
