@@ -15,13 +15,20 @@ function clock(at: string): string {
   return at.slice(11, 23)
 }
 
-/** A wait or duration for people: `0 ms`, `200 ms`, `1.6 s`, `1 m 42.4 s`. */
+/** A wait or duration for people: `0 ms`, `200 ms`, `1.6 s`, `1 m 42.4 s`, `2 h 5 m`, `25 d 0 h`. */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`
   const seconds = Math.round(ms / 100) / 10
   if (seconds < 60) return `${seconds} s`
-  const minutes = Math.floor(seconds / 60)
-  return `${minutes} m ${Math.round((seconds - minutes * 60) * 10) / 10} s`
+  if (seconds < 3600) {
+    const minutes = Math.floor(seconds / 60)
+    return `${minutes} m ${Math.round((seconds - minutes * 60) * 10) / 10} s`
+  }
+  // past an hour the seconds no longer matter to anyone waiting
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 24 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} m`
+  const hours = Math.round(minutes / 60)
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`
 }
 
 /** Where an event arrived: a broker as `namespace/name`, a channel as `channel namespace/name`. */
@@ -56,11 +63,13 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
       return `${t} ${c.bold(arrivedAt(record) ?? '-')} ${c.red(`✗ rejected ${record.status}`)}: ${record.error}`
     case 'attempt': {
       const ok = record.status !== undefined && record.status >= 200 && record.status < 300
-      const result = record.status !== undefined ? `HTTP ${record.status}` : record.error ?? 'no response'
+      // a subscriber that does not resolve (no URL) is not called: the outcome line gives the reason, once per event
+      const called = record.url !== ''
+      const result = !called ? 'not Ready' : record.status !== undefined ? `HTTP ${record.status}` : record.error ?? 'no response'
       const target = record.target === 'subscriber' ? '' : ` ${record.target}`
       const next = record.nextDelayMs !== undefined ? c.yellow(`, retry in ${formatMs(record.nextDelayMs)}`) : ''
-      const detail = record.error && record.status !== undefined ? c.dim(` (${record.error})`) : ''
-      return `${t}   ${ok ? c.green('→') : c.red('→')} ${subscriberName(record)}${target} attempt ${record.attempt}: ${ok ? c.green(result) : c.red(result)}${detail} in ${record.durationMs} ms${next}`
+      const detail = record.error && record.status !== undefined && called ? c.dim(` (${record.error})`) : ''
+      return `${t}   ${ok ? c.green('→') : c.red('→')} ${subscriberName(record)}${target} attempt ${record.attempt}: ${ok ? c.green(result) : c.red(result)}${detail}${called ? ` in ${record.durationMs} ms` : ''}${next}`
     }
     case 'outcome': {
       const color = record.outcome === 'failed' ? c.red : record.outcome === 'dead-lettered' ? c.yellow : c.green
