@@ -83,6 +83,26 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
   }
 }
 
+/** What a second of activity came to: events accepted from outside, and the deliveries that went wrong. */
+export interface ActivitySummary {
+  events: number
+  deadLettered: number
+  failed: number
+  rejected: number
+}
+
+/** One line for a busy second: `1,240 events/s, 3 dead-lettered — kne tail to follow`. */
+export function renderActivitySummary(summary: ActivitySummary, elapsedMs: number, at: string, c: ChalkInstance): string {
+  const count = (n: number): string => n.toLocaleString('en-US')
+  const rate = Math.round((summary.events * 1000) / Math.max(elapsedMs, 1))
+  const problems = [
+    summary.deadLettered > 0 ? c.yellow(`${count(summary.deadLettered)} dead-lettered`) : '',
+    summary.failed > 0 ? c.red(`${count(summary.failed)} failed`) : '',
+    summary.rejected > 0 ? c.red(`${count(summary.rejected)} rejected`) : '',
+  ].filter((p) => p !== '')
+  return `${c.dim(clock(at))} ${[`${count(rate)} events/s`, ...problems].join(', ')} ${c.dim('— kne tail to follow')}`
+}
+
 /** What `kne sink --json` prints for a request: the answer and the event in the CloudEvents JSON format. */
 export function sinkRequestToJson(request: SinkRequest): Record<string, unknown> {
   const {event, answer, ...rest} = request

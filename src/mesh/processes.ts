@@ -222,7 +222,12 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** `[name] line`, stdout to stdout and stderr to stderr. */
 export function writePrefixed(record: ProcessOutput): void {
-  ;(record.stream === 'stdout' ? process.stdout : process.stderr).write(`[${record.process}] ${record.line}\n`)
+  ;(record.stream === 'stdout' ? process.stdout : process.stderr).write(`${prefixedLine(record)}\n`)
+}
+
+/** A process's output line under its name: `[name] line`. */
+export function prefixedLine(record: ProcessOutput): string {
+  return `[${record.process}] ${record.line}`
 }
 
 export function describeCommand(command: string | string[]): string {
