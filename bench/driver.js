@@ -341,18 +341,19 @@ async function execute(params) {
 const SLICE_MS = 500
 
 /**
- * Warms a closed loop up until its answer rate is steady: the last whole half second within `tolerance` of
- * the one a second before it (a JIT still compiling, or a heap still growing, shows as a climb), for at
- * most `maxMs` from the first send. A fixed warm-up suits one system and not another: kne has more code
- * to compile than the relay, so a time that warms the relay fully can leave kne still climbing.
+ * Warms a closed loop up until its answer rate is steady: the answers of the last whole second within
+ * `tolerance` of those of the second before it (a JIT still compiling, or a heap still growing, shows as a
+ * climb), for at most `maxMs` from the first send. A fixed warm-up suits one system and not another: kne
+ * has more code to compile than the relay, so a time that warms the relay fully can leave kne climbing.
  */
 async function untilSteady(run, started, {tolerance = 0.03, maxMs = 15_000} = {}) {
+  const slice = (i) => run.slices[i] ?? 0
   for (;;) {
     const elapsed = performance.now() - started
     const whole = Math.floor(elapsed / SLICE_MS)
-    const last = run.slices[whole - 1] ?? 0
-    const before = run.slices[whole - 3] ?? 0
-    if (whole >= 3 && last > 0 && Math.abs(last - before) <= tolerance * Math.max(last, before)) return
+    const last = slice(whole - 1) + slice(whole - 2)
+    const before = slice(whole - 3) + slice(whole - 4)
+    if (whole >= 4 && last > 0 && Math.abs(last - before) <= tolerance * Math.max(last, before)) return
     if (elapsed >= maxMs) return
     await sleep(SLICE_MS - (elapsed % SLICE_MS) + 1)
   }
