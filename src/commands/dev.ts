@@ -63,7 +63,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     })
     const {mesh} = session
     for (const w of session.manifests.warnings) err(`warning: ${manifestErrorFormatter(process.cwd())(w)}`)
-    for (const s of session.servicesNotListening) err(`warning: service ${s.name} is not listening on ${s.url} (${s.reason}): events sent to it fail until it does`)
+    for (const s of session.servicesNotListening) err(`warning: service ${s.name} is not listening on ${s.url} (${s.reason}); Ready without it`)
     writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
     if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status(), services: mesh.sources.localServiceStatus(), notEmulated: session.notEmulated.map(describeResource)}))
     else {
