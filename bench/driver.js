@@ -9,7 +9,10 @@
 // undici request, so the driver saturates after any HTTP relay it measures.
 //   open loop  : a 1 ms timer sends floor(rate × elapsed) − sent events; in-flight requests are capped and
 //                sends skipped at the cap are counted (they mean the SUT is saturated).
-//   closed loop: each connection sends its next event as soon as the previous one is answered.
+//   closed loop: each connection sends its next event as soon as the previous one is answered. With
+//                `steady`, the warm-up goes on past warmupMs until the answer rate stops climbing (see below).
+// Every run reports its answer rate per half second from the first send (`timeline`): how long a system
+// took to warm up, and whether the window caught a stall.
 import {createServer} from 'node:http'
 import {connect} from 'node:net'
 import {cpuWindow} from './lib/sys.js'
@@ -60,6 +63,7 @@ function newRun(params) {
     injectedFailures: 0,
     stale: 0,
     skipped: 0,
+    slices: [],
     inflight: 0,
     transportErrors: 0,
     statuses: {},
@@ -231,6 +235,10 @@ async function execute(params) {
       run.ack.push(now - run.table.sentAt[seq - run.base])
     }
     if (run.windowOpen && !run.windowClosed) run.ackedInWindow++
+    if (!run.windowClosed) {
+      const slice = Math.floor((now - run.started) / SLICE_MS)
+      run.slices[slice] = (run.slices[slice] ?? 0) + 1
+    }
     if (mode === 'closed' && sending && (count === undefined || sentTotal < count)) sendOn(conn)
     if (count !== undefined && run.inflight === 0 && sentTotal >= count) finishCount?.()
   }
@@ -262,6 +270,7 @@ async function execute(params) {
   let rr = 0
   let skippedTotal = 0
   const started = performance.now()
+  run.started = started
   if (mode === 'open') {
     timer = setInterval(() => {
       if (!sending) return
@@ -282,6 +291,8 @@ async function execute(params) {
   }
 
   await sleep(warmupMs)
+  if (mode === 'closed' && params.steady) await untilSteady(run, started, params.steady)
+  const warmedMs = performance.now() - started
   run.windowFirst = nextSeq
   run.windowOpen = true
   const window = cpuWindow(['self', ...pids])
@@ -316,12 +327,35 @@ async function execute(params) {
     duplicates: run.duplicates,
     injectedFailures: run.injectedFailures,
     stale: run.stale,
+    warmupMs: Math.round(warmedMs),
+    timeline: {sliceMs: SLICE_MS, rps: Array.from(run.slices, (n) => Math.round(((n ?? 0) * 1000) / SLICE_MS))},
     e2eMs: run.e2e.percentiles(),
     e2eRetriedMs: run.e2eRetried.percentiles(),
     ackMs: run.ack.percentiles(),
     cpu: cpu.available
       ? {driverPct: cpu.processes[0], processesPct: cpu.processes.slice(1), backgroundPct: cpu.backgroundPct, totalPct: cpu.totalPct, stealPct: cpu.stealPct}
       : undefined,
+  }
+}
+
+const SLICE_MS = 500
+
+/**
+ * Warms a closed loop up until its answer rate is steady: the answers of the last whole second within
+ * `tolerance` of those of the second before it (a JIT still compiling, or a heap still growing, shows as a
+ * climb), for at most `maxMs` from the first send. A fixed warm-up suits one system and not another: kne
+ * has more code to compile than the relay, so a time that warms the relay fully can leave kne climbing.
+ */
+async function untilSteady(run, started, {tolerance = 0.03, maxMs = 15_000} = {}) {
+  const slice = (i) => run.slices[i] ?? 0
+  for (;;) {
+    const elapsed = performance.now() - started
+    const whole = Math.floor(elapsed / SLICE_MS)
+    const last = slice(whole - 1) + slice(whole - 2)
+    const before = slice(whole - 3) + slice(whole - 4)
+    if (whole >= 4 && last > 0 && Math.abs(last - before) <= tolerance * Math.max(last, before)) return
+    if (elapsed >= maxMs) return
+    await sleep(SLICE_MS - (elapsed % SLICE_MS) + 1)
   }
 }
 

@@ -22,7 +22,8 @@ const RESULTS = join(REPO, 'bench', 'results')
 const PROFILES = {
   full: {
     runs: 3, retries: 2, quietWaitMs: 20_000,
-    closedConns: 16, closed: {warmupMs: 3000, measureMs: 4000, drainMs: 3000},
+    // the warm-up goes on past warmupMs until the rate is steady (bench/driver.js), for each system alike
+    closedConns: 16, closed: {warmupMs: 3000, steady: {tolerance: 0.03, maxMs: 15_000}, measureMs: 4000, drainMs: 3000},
     step: {firstWarmupMs: 3000, warmupMs: 1000, measureMs: 4000, drainMs: 3000},
     rampFactor: 1.5, bisect: 2, maxRate: 32_000, triggerCounts: [10, 100, 1000], tailStreams: [1, 5],
     retryRate: 1000, memoryEvents: 20_000, cliRepeats: 10,
@@ -30,7 +31,7 @@ const PROFILES = {
   quick: {
     runs: 1, retries: 0, quietWaitMs: 0,
     // kne's JIT needs ~1.5 s of load before it reaches its steady rate (the first 0.5 s run at a sixth of it)
-    closedConns: 16, closed: {warmupMs: 1200, measureMs: 700, drainMs: 1500},
+    closedConns: 16, closed: {warmupMs: 1200, steady: {tolerance: 0.05, maxMs: 4000}, measureMs: 700, drainMs: 1500},
     step: {firstWarmupMs: 1200, warmupMs: 300, measureMs: 700, drainMs: 1500},
     rampFactor: 2, bisect: 0, maxRate: 32_000, triggerCounts: [1000], tailStreams: [5],
     retryRate: 500, memoryEvents: 4000, cliRepeats: 2,
@@ -109,7 +110,7 @@ function newContext(scenario, index, placement, driver) {
   const windows = []
   const problems = []
   return {
-    profile, placement, driver, windows, problems,
+    profile, placement, driver, windows, problems, index,
     sutOptions: (label) => ({
       sut: options.sut,
       profileDir: options.profile ? join(RESULTS, 'profiles', `${scenario.id}-run${index}-${label.replace(/[^a-z0-9]+/gi, '-')}`) : undefined,
@@ -175,7 +176,8 @@ async function runScenario(scenario, placement) {
       quiet, load: {before: loadBefore, after: loadAverage()}, windows: ctx.windows, metrics: outcome.metrics, details: outcome.details,
     }
     runs.push(run)
-    log(`  run ${index}: ${run.clean ? 'clean' : `rejected (${reasons.length} reason(s), first: ${reasons[0]})`} in ${run.seconds.toFixed(1)} s`)
+    const ratio = typeof run.metrics?.ratio === 'number' ? `, ratio ${run.metrics.ratio.toFixed(2)}` : ''
+    log(`  run ${index}: ${run.clean ? 'clean' : `rejected (${reasons.length} reason(s), first: ${reasons[0]})`} in ${run.seconds.toFixed(1)} s${ratio}`)
     if (outcome.error) break
   }
   const clean = runs.filter((r) => r.clean)

@@ -16,15 +16,23 @@ const MiB = 1024 * 1024
 
 // ---- measuring helpers ----
 
-/** One closed-loop window against a freshly started system; `setup` may attach helpers (tail streams). */
-async function closedLoop(ctx, label, spec, {conns = ctx.profile.closedConns, perEvent = 1, setup} = {}) {
-  const sut = await startSystem(ctx.placement, spec, ctx.driver.sinkUrl, ctx.sutOptions(label))
+/**
+ * One closed-loop window against a freshly started system; `setup` may attach helpers (tail streams), `sut`
+ * overrides how kne runs (--sut). The warm-up lasts until the system's rate is steady (profile.closed.steady).
+ */
+async function closedLoop(ctx, label, spec, {conns = ctx.profile.closedConns, perEvent = 1, setup, sut: how} = {}) {
+  const sut = await startSystem(ctx.placement, spec, ctx.driver.sinkUrl, {...ctx.sutOptions(label), ...(how ? {sut: how} : {})})
   const helpers = setup ? await setup(sut) : undefined
   try {
+    const printedBefore = sut.printed?.()
     const result = await ctx.driver.run({
       target: sut.target, mode: 'closed', conns, perEvent, ...ctx.profile.closed,
       pids: [sut.pid, ...(helpers?.pid ? [helpers.pid] : [])],
     })
+    if (printedBefore) {
+      const after = sut.printed()
+      result.printed = {lines: after.lines - printedBefore.lines, bytes: after.bytes - printedBefore.bytes}
+    }
     ctx.record(label, result)
     ctx.expectDelivered(label, result)
     for (const line of sut.errors ?? []) ctx.problem(`${label}: kne dev said: ${line}`)
@@ -38,6 +46,16 @@ async function closedLoop(ctx, label, spec, {conns = ctx.profile.closedConns, pe
 /** Knative's default broker and the sync relay answer once every delivery is done: requests/s at saturation. */
 async function closedRps(ctx, label, spec, options) {
   return (await closedLoop(ctx, label, spec, options)).result
+}
+
+/**
+ * Runs two measurements in turn, the first one first in odd runs and second in even ones, so that neither
+ * system always gets the machine as it was at the start of a run (a background job starting, caches, heat).
+ */
+async function inTurn(ctx, first, second) {
+  if (ctx.index % 2 === 1) return [await first(), await second()]
+  const b = await second()
+  return [await first(), b]
 }
 
 /** Whether an open-loop step kept up: everything delivered, nothing refused or skipped, p99 within 100 ms. */
@@ -119,6 +137,9 @@ async function findKnee(ctx, label, spec, {overload = false} = {}) {
 
 const at = (knee, rate) => knee.steps.find((s) => s.rate === rate)?.result
 
+/** CPU time the system under test spent per answered request in the window, in µs. */
+const usPerRequest = (result) => (result.cpu && result.ackRate > 0 ? (result.cpu.processesPct[0] * 10_000) / result.ackRate : undefined)
+
 // ---- scenarios ----
 
 export const SCENARIOS = [
@@ -127,13 +148,15 @@ export const SCENARIOS = [
     title: 'Synchronous broker, 1 trigger (closed loop)',
     what: 'Requests/s at saturation through Knative\'s default broker, which answers after the delivery; baseline: the sync relay.',
     async run(ctx) {
-      const relay = await closedRps(ctx, 'relay sync', {kind: 'relay', mode: 'sync'})
-      const kne = await closedRps(ctx, 'kne sync', {kind: 'kne', async: false})
+      const [relay, kne] = await inTurn(ctx,
+        () => closedRps(ctx, 'relay sync', {kind: 'relay', mode: 'sync'}),
+        () => closedRps(ctx, 'kne sync', {kind: 'kne', async: false}))
       return {
         metrics: {
           relayRps: relay.ackRate, kneRps: kne.ackRate, ratio: kne.ackRate / relay.ackRate,
           relayAckP99: relay.ackMs?.p99, kneAckP99: kne.ackMs?.p99, relayAckP50: relay.ackMs?.p50, kneAckP50: kne.ackMs?.p50,
           relayCpu: relay.cpu?.processesPct[0], kneCpu: kne.cpu?.processesPct[0],
+          relayWarmupMs: relay.warmupMs, kneWarmupMs: kne.warmupMs,
         },
         details: {relay, kne},
       }
@@ -141,6 +164,36 @@ export const SCENARIOS = [
     rows: [
       {figure: 'requests/s', unit: 'req/s', baseline: 'relayRps', kne: 'kneRps', ratio: 'ratio', target: {op: '>=', value: 0.7}},
       {figure: 'ack p99 (request → answer after delivery)', unit: 'ms', baseline: 'relayAckP99', kne: 'kneAckP99'},
+      {figure: 'warm-up until the rate was steady', unit: 'ms', baseline: 'relayWarmupMs', kne: 'kneWarmupMs'},
+    ],
+  },
+  {
+    id: 'devout',
+    title: '`kne dev` printing to a pipe vs `kne dev -q` (sync broker, 1 trigger, closed loop)',
+    what: 'Requests/s of the built `kne dev` with its default output (for people) going to a pipe the harness reads to the end, '
+      + 'against `kne dev --quiet`; and `kne dev --json` (every record, NDJSON) to the same pipe. All three run as the built CLI, '
+      + 'whatever --sut says.',
+    async run(ctx) {
+      const spec = {kind: 'kne', async: false}
+      const dev = (label, output) => closedRps(ctx, label, {...spec, output}, {sut: 'dev'})
+      const [quiet, lines] = await inTurn(ctx, () => dev('kne dev -q', 'quiet'), () => dev('kne dev, printing to a pipe', 'lines'))
+      const json = await dev('kne dev --json, to a pipe', 'json')
+      return {
+        metrics: {
+          quietRps: quiet.ackRate, linesRps: lines.ackRate, jsonRps: json.ackRate,
+          ratio: lines.ackRate / quiet.ackRate, jsonRatio: json.ackRate / quiet.ackRate,
+          linesPrinted: lines.printed?.lines, jsonPrinted: json.printed?.lines,
+          quietUs: usPerRequest(quiet), linesUs: usPerRequest(lines), jsonUs: usPerRequest(json),
+        },
+        details: {quiet, lines, json},
+      }
+    },
+    rows: [
+      {figure: 'requests/s, printing to a pipe (summary lines past 50 records/s)', unit: 'req/s', baseline: 'quietRps', kne: 'linesRps', ratio: 'ratio', target: {op: '>=', value: 0.8}},
+      {figure: 'requests/s, --json to a pipe (every record)', unit: 'req/s', baseline: 'quietRps', kne: 'jsonRps', ratio: 'jsonRatio'},
+      {figure: 'lines printed in the run, for people / --json', unit: '', kne: 'linesPrinted', extra: 'jsonPrinted'},
+      {figure: 'CPU µs per request of kne dev: -q vs printing (less sensitive to a busy machine than the rates)', unit: 'µs', baseline: 'quietUs', kne: 'linesUs'},
+      {figure: 'CPU µs per request of kne dev --json to a pipe', unit: 'µs', baseline: 'quietUs', kne: 'jsonUs'},
     ],
   },
   {
@@ -206,8 +259,9 @@ export const SCENARIOS = [
     what: 'Deliveries/s when every event matches 10 triggers; baseline: the sync relay with 10 matching routes.',
     async run(ctx) {
       const spec = {triggers: 10, match: 10}
-      const relay = await closedRps(ctx, 'relay sync fan-out 10', {kind: 'relay', mode: 'sync', ...spec}, {perEvent: 10})
-      const kne = await closedRps(ctx, 'kne sync fan-out 10', {kind: 'kne', async: false, ...spec}, {perEvent: 10})
+      const [relay, kne] = await inTurn(ctx,
+        () => closedRps(ctx, 'relay sync fan-out 10', {kind: 'relay', mode: 'sync', ...spec}, {perEvent: 10}),
+        () => closedRps(ctx, 'kne sync fan-out 10', {kind: 'kne', async: false, ...spec}, {perEvent: 10}))
       return {
         metrics: {relayDeliveries: relay.deliveryRate, kneDeliveries: kne.deliveryRate, ratio: kne.deliveryRate / relay.deliveryRate},
         details: {relay, kne},

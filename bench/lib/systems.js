@@ -34,7 +34,9 @@ export async function startDriver(placement) {
 
 /**
  * A system under test. spec.kind 'relay': {mode, triggers, match}; 'kne': {async, triggers, match, filter,
- * delivery, historyLimit}. `options.sut` picks how kne runs: 'lib' (library API) or 'dev' (the built `kne dev`).
+ * delivery, historyLimit, output}. `options.sut` picks how kne runs: 'lib' (library API) or 'dev' (the built
+ * `kne dev`); with 'dev', spec.output picks what it prints to its stdout pipe: 'quiet' (`--quiet --json`,
+ * the default: only start-up and shutdown), 'lines' (its default output for people) or 'json' (every record).
  */
 export async function startSystem(placement, spec, sinkUrl, options = {}) {
   const nodeFlags = [...KNE_NODE_FLAGS, ...(spec.nodeFlags ?? [])]
@@ -56,7 +58,8 @@ async function startKneDev(placement, spec, sinkUrl, nodeFlags) {
   const dir = mkdtempSync(join(tmpdir(), 'kne-bench-'))
   const file = join(dir, 'bench.yaml')
   writeFileSync(file, benchManifests({...spec, sinkUrl}))
-  const args = ['dev', '--quiet', '--json', '-f', file, '--port', '0']
+  const output = spec.output ?? 'quiet'
+  const args = ['dev', ...{quiet: ['--quiet', '--json'], lines: [], json: ['--json']}[output], '-f', file, '--port', '0']
   if (spec.historyLimit !== undefined) args.push('--history', String(spec.historyLimit))
   const child = startNode(placement, 'sut', join(REPO, 'bin', 'run.js'), args, {
     nodeFlags, stdout: 'pipe', stderr: 'pipe', ipc: false, env: {XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, XDG_CACHE_HOME: dir},
@@ -66,20 +69,31 @@ async function startKneDev(placement, spec, sinkUrl, nodeFlags) {
   createInterface({input: child.stderr}).on('line', (line) => {
     if (errors.length < 5) errors.push(line)
   })
+  // stdout is read to the end, as a terminal or `| tee` would; past the ready line it is only counted (the
+  // harness's own CPU counts as background, and --json prints megabytes)
+  const printed = {lines: 0, bytes: 0}
+  let ready = false
+  child.stdout.on('data', (chunk) => {
+    printed.bytes += chunk.length
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) printed.lines++
+  })
   const url = await new Promise((resolve, reject) => {
     const lines = createInterface({input: child.stdout})
     lines.on('line', (line) => {
-      try {
-        const record = JSON.parse(line)
-        if (record.kind === 'ready') resolve(record.url)
-      } catch {
-        // not the ready line
-      }
+      const url = output === 'lines' ? /^Ready on (\S+)/.exec(line)?.[1] : readyUrl(line)
+      if (!url) return
+      ready = true
+      lines.close()
+      child.stdout.resume() // closing readline paused the stream
+      resolve(url)
     })
-    child.once('exit', (code) => reject(new Error(`kne dev exited (${code}) before it was ready`)))
+    child.once('exit', (code) => {
+      if (!ready) reject(new Error(`kne dev exited (${code}) before it was ready`))
+    })
   })
   const sut = system(child, url)
   sut.errors = errors
+  sut.printed = () => ({...printed})
   const stop = sut.stop
   sut.stop = async () => {
     // kne dev stops on SIGTERM (drain, then exit)
@@ -89,6 +103,15 @@ async function startKneDev(placement, spec, sinkUrl, nodeFlags) {
     rmSync(dir, {recursive: true, force: true})
   }
   return sut
+}
+
+function readyUrl(line) {
+  try {
+    const record = JSON.parse(line)
+    return record.kind === 'ready' ? record.url : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function system(child, url) {

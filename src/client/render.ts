@@ -16,13 +16,20 @@ function clock(at: string): string {
   return at.slice(11, 23)
 }
 
-/** A wait or duration for people: `0 ms`, `200 ms`, `1.6 s`, `1 m 42.4 s`. */
+/** A wait or duration for people: `0 ms`, `200 ms`, `1.6 s`, `1 m 42.4 s`, `2 h 5 m`, `25 d 0 h`. */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`
   const seconds = Math.round(ms / 100) / 10
   if (seconds < 60) return `${seconds} s`
-  const minutes = Math.floor(seconds / 60)
-  return `${minutes} m ${Math.round((seconds - minutes * 60) * 10) / 10} s`
+  if (seconds < 3600) {
+    const minutes = Math.floor(seconds / 60)
+    return `${minutes} m ${Math.round((seconds - minutes * 60) * 10) / 10} s`
+  }
+  // past an hour the seconds no longer matter to anyone waiting
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 24 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} m`
+  const hours = Math.round(minutes / 60)
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`
 }
 
 /** Where an event arrived: a broker as `namespace/name`, a channel as `channel namespace/name`. */
@@ -60,11 +67,13 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
       return `${t} ${c.bold(record.path)} ${c.red('✗ not found 404')}: ${notFoundMessage(record)}${record.type === undefined ? '' : c.dim(` (${record.type} id=${record.id})`)}`
     case 'attempt': {
       const ok = record.status !== undefined && record.status >= 200 && record.status < 300
-      const result = record.status !== undefined ? `HTTP ${record.status}` : record.error ?? 'no response'
+      // a subscriber that does not resolve (no URL) is not called: the outcome line gives the reason, once per event
+      const called = record.url !== ''
+      const result = !called ? 'not Ready' : record.status !== undefined ? `HTTP ${record.status}` : record.error ?? 'no response'
       const target = record.target === 'subscriber' ? '' : ` ${record.target}`
       const next = record.nextDelayMs !== undefined ? c.yellow(`, retry in ${formatMs(record.nextDelayMs)}`) : ''
-      const detail = record.error && record.status !== undefined ? c.dim(` (${record.error})`) : ''
-      return `${t}   ${ok ? c.green('→') : c.red('→')} ${subscriberName(record)}${target} attempt ${record.attempt}: ${ok ? c.green(result) : c.red(result)}${detail} in ${record.durationMs} ms${next}`
+      const detail = record.error && record.status !== undefined && called ? c.dim(` (${record.error})`) : ''
+      return `${t}   ${ok ? c.green('→') : c.red('→')} ${subscriberName(record)}${target} attempt ${record.attempt}: ${ok ? c.green(result) : c.red(result)}${detail}${called ? ` in ${record.durationMs} ms` : ''}${next}`
     }
     case 'outcome': {
       const color = record.outcome === 'failed' ? c.red : record.outcome === 'dead-lettered' ? c.yellow : c.green
@@ -76,6 +85,26 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
     case 'settled':
       return `${t}   ${c.dim(`settled ${record.type} id=${record.id}`)}`
   }
+}
+
+/** What a second of activity came to: events accepted from outside, and the deliveries that went wrong. */
+export interface ActivitySummary {
+  events: number
+  deadLettered: number
+  failed: number
+  rejected: number
+}
+
+/** One line for a busy second: `1,240 events/s, 3 dead-lettered — kne tail to follow`. */
+export function renderActivitySummary(summary: ActivitySummary, elapsedMs: number, at: string, c: ChalkInstance): string {
+  const count = (n: number): string => n.toLocaleString('en-US')
+  const rate = Math.round((summary.events * 1000) / Math.max(elapsedMs, 1))
+  const problems = [
+    summary.deadLettered > 0 ? c.yellow(`${count(summary.deadLettered)} dead-lettered`) : '',
+    summary.failed > 0 ? c.red(`${count(summary.failed)} failed`) : '',
+    summary.rejected > 0 ? c.red(`${count(summary.rejected)} rejected`) : '',
+  ].filter((p) => p !== '')
+  return `${c.dim(clock(at))} ${[`${count(rate)} events/s`, ...problems].join(', ')} ${c.dim('— kne tail to follow')}`
 }
 
 /** What `kne sink --json` prints for a request: the answer and the event in the CloudEvents JSON format. */

@@ -1,14 +1,15 @@
 import {Flags} from '@oclif/core'
 import {KneCommand} from '../base-command.js'
+import {ActivityPrinter} from '../client/activity-printer.js'
 import {removeLocator, writeLocator} from '../client/locator.js'
-import {colors, describeDelivery, renderActivity} from '../client/render.js'
-import {activityToJson} from '../core/activity.js'
+import {colors, describeDelivery} from '../client/render.js'
 import {parseHumanDuration} from '../core/delivery/duration.js'
 import {parseByteQuantity} from '../core/quantity.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {exposedWarning} from '../core/hosts.js'
 import {describeResource, manifestErrorFormatter} from '../core/resources/types.js'
 import {startDev, watchDev} from '../mesh/dev.js'
+import {prefixedLine} from '../mesh/processes.js'
 import {describeSources} from '../mesh/sources/report.js'
 import {describeReload} from '../mesh/watch.js'
 import {renderTopology} from '../client/render-status.js'
@@ -19,7 +20,8 @@ export default class Dev extends KneCommand<typeof Dev> {
   static override description = prose`Loads Knative manifests from files or folders and serves each broker's ingress at
 http://<host>:<port>/<namespace>/<broker>, the path Knative's broker-ingress uses, so an app whose K_SINK points
 there works unchanged. Without -f it loads the manifests folder named in kne.yaml, or serves one broker
-"default" in namespace "default". Every event's path is printed as it happens (use --quiet to silence it).
+"default" in namespace "default". Every event's path is printed as it happens; while more than 50 activity records a
+second arrive, one summary line a second is printed instead (kne tail shows every record; --quiet silences it).
 It runs Brokers and Triggers, Channels and InMemoryChannels (at /channels/<namespace>/<name>) with their
 Subscriptions, Sequences and Parallels (at /sequences/… and /parallels/…), PingSources (on their schedules), ContainerSources (as local commands),
 SinkBindings and ApiServerSources (fed by your manifest edits), and starts the services kne.yaml gives a
@@ -67,19 +69,20 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     const maxPendingBytes = this.byteFlag('max-pending-bytes')
     const json = this.jsonEnabled()
     const c = colors()
-    const out = (line: string): void => {
-      process.stdout.write(`${line}\n`)
-    }
+    const printer = new ActivityPrinter({write: (text) => process.stdout.write(text), writeError: (text) => process.stderr.write(text), colors: c, json})
+    const out = (line: string): void => printer.line(line)
+    const err = (line: string): void => printer.error(line)
     const session = await startDev({
       files: this.flags.filename ?? [], config: this.flags.config, port: this.flags.port, host: this.flags.host,
       services: this.flags.service, historyLimit: this.flags.history, historyBytes,
-      maxPendingEvents: this.flags['max-pending'], maxPendingBytes, log: (line) => process.stderr.write(`${line}\n`),
-      output: json ? (record) => out(JSON.stringify({kind: 'output', ...record})) : undefined,
+      maxPendingEvents: this.flags['max-pending'], maxPendingBytes, log: err,
+      output: json ? (record) => out(JSON.stringify({kind: 'output', ...record})) : (record) => (record.stream === 'stdout' ? out : err)(prefixedLine(record)),
     })
     const {mesh} = session
     const exposed = exposedWarning(this.flags.host)
-    if (exposed) process.stderr.write(`warning: ${exposed}\n`)
-    for (const w of session.manifests.warnings) process.stderr.write(`warning: ${manifestErrorFormatter(process.cwd())(w)}\n`)
+    if (exposed) err(`warning: ${exposed}`)
+    for (const w of session.manifests.warnings) err(`warning: ${manifestErrorFormatter(process.cwd())(w)}`)
+    for (const s of session.servicesNotListening) err(`warning: service ${s.name} is not listening on ${s.url} (${s.reason}); Ready without it`)
     writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
     if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status(), services: mesh.sources.localServiceStatus(), notEmulated: session.notEmulated.map(describeResource)}))
     else {
@@ -87,30 +90,35 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
       for (const line of describeSources(mesh.sources.status(), mesh.sources.localServiceStatus())) out(line)
       out(c.green(`Ready on ${mesh.url}`))
     }
+    printer.flush()
     const watcher = this.flags.watch ? await watchDev(session, (event) => {
       if (json) return out(JSON.stringify(event))
       const lines = describeReload(event)
       out(event.problems.length > 0 ? c.yellow(lines.summary) : lines.summary)
-      for (const line of [...lines.problems, ...lines.notes]) process.stderr.write(`  ${line}\n`)
+      for (const line of [...lines.problems, ...lines.notes]) err(`  ${line}`)
     }) : undefined
     if (watcher && !json) out(c.dim('Watching the manifests for changes (--no-watch to turn off)'))
     if (!this.flags.quiet) {
-      mesh.journal.subscribe((record) => out(json ? JSON.stringify(activityToJson(record)) : renderActivity(activityToJson(record), c)))
+      mesh.journal.subscribe((record) => printer.activity(record))
     }
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals): void => {
-        process.once(signal, () => process.exit(130)) // a second Ctrl-C gives up at once
-        if (!json) process.stderr.write(`\n${signal}: stopping; waiting up to ${this.flags['drain-timeout']} for ${mesh.runtime.inFlightCount} deliveries under way\n`)
+        process.once(signal, () => {
+          printer.close()
+          process.exit(130) // a second Ctrl-C gives up at once
+        })
+        if (!json) err(`\n${signal}: stopping; waiting up to ${this.flags['drain-timeout']} for ${mesh.runtime.inFlightCount} deliveries under way`)
         ;(watcher ? watcher.close() : Promise.resolve()).then(() => mesh.close({drainTimeoutMs: drainMs})).then((report) => {
           removeLocator(this.config.dataDir)
-          for (const u of report.unfinished) {
-            process.stderr.write(`not finished: ${describeDelivery(u)}: marked failed\n`)
-          }
+          printer.close()
+          for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: marked failed`)
           if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished}))
-          else process.stderr.write(`kne dev stopped (${report.unfinished.length} unfinished deliveries)\n`)
+          else err(`kne dev stopped (${report.unfinished.length} unfinished deliveries)`)
+          printer.flush()
           resolve()
         }, (error: unknown) => {
-          process.stderr.write(`error while stopping: ${(error as Error).message}\n`)
+          printer.close()
+          err(`error while stopping: ${(error as Error).message}`)
           resolve()
         })
       }

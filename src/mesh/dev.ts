@@ -30,7 +30,12 @@ export interface DevOptions {
   /** Where the output of the processes kne runs goes (services, ContainerSources). */
   output?: SourceOptions['output']
   cwd?: string
+  /** How long the services kne starts get to listen on their ports before the mesh is reported Ready anyway. */
+  serviceStartTimeoutMs?: number
 }
+
+/** A service's `npm start` may compile first; past this, kne dev says it is Ready and which services do not listen. */
+export const SERVICE_START_TIMEOUT_MS = 10_000
 
 export interface DevSession {
   mesh: Mesh
@@ -44,6 +49,8 @@ export interface DevSession {
   flagServices: ServiceMap
   /** Resources that loaded but that the mesh does not run (kinds it does not emulate yet). */
   notEmulated: ManifestResource[]
+  /** Services kne started that did not listen on their port in time, with why. */
+  servicesNotListening: {name: string; url: string; reason: string}[]
 }
 
 export function defaultBroker(namespace = 'default'): Broker {
@@ -53,7 +60,7 @@ export function defaultBroker(namespace = 'default'): Broker {
 }
 
 /** Loads configuration and manifests; throws a KneError (exit 3) listing every problem. */
-export function loadDevConfiguration(options: DevOptions): Omit<DevSession, 'mesh'> {
+export function loadDevConfiguration(options: DevOptions): Omit<DevSession, 'mesh' | 'servicesNotListening'> {
   const flagServices = parseServiceFlags(options.services ?? [])
   if (flagServices.error) throw new KneError(flagServices.error, 'INVALID_FLAG', EXIT.usage)
   const {project, paths, namespace, manifests} = loadProjectManifests({files: options.files, config: options.config, cwd: options.cwd})
@@ -91,7 +98,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     }
     throw error
   }
-  return {...loaded, mesh}
+  // Ready means an event sent now reaches the services kne started, not that their processes were spawned
+  const servicesNotListening = await mesh.sources.untilServicesListen(options.serviceStartTimeoutMs ?? SERVICE_START_TIMEOUT_MS)
+  return {...loaded, mesh, servicesNotListening}
 }
 
 /**

@@ -4,6 +4,7 @@
 // and stopped with SIGTERM, then SIGKILL after a grace period, so that kne leaves no orphans behind.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync} from 'node:fs'
+import {connect} from 'node:net'
 import {createInterface} from 'node:readline'
 import {Cancellation} from './cancellation.js'
 import {realClock} from './clock.js'
@@ -229,7 +230,42 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** `[name] line`, stdout to stdout and stderr to stderr. */
 export function writePrefixed(record: ProcessOutput): void {
-  ;(record.stream === 'stdout' ? process.stdout : process.stderr).write(`[${record.process}] ${record.line}\n`)
+  ;(record.stream === 'stdout' ? process.stdout : process.stderr).write(`${prefixedLine(record)}\n`)
+}
+
+/** A process's output line under its name: `[name] line`. */
+export function prefixedLine(record: ProcessOutput): string {
+  return `[${record.process}] ${record.line}`
+}
+
+/** How often a port is tried while waiting for a process to listen on it. */
+const LISTEN_POLL_MS = 50
+
+/**
+ * Resolves true once something accepts connections on `host:port`; false when `timeoutMs` passes first, or
+ * as soon as `running()` says the process that should listen is gone.
+ */
+export async function waitForListening(port: number, options: {timeoutMs: number; host?: string; running?: () => boolean}): Promise<boolean> {
+  const deadline = Date.now() + options.timeoutMs
+  for (;;) {
+    if (await accepts(options.host ?? '127.0.0.1', port)) return true
+    if (Date.now() >= deadline || options.running?.() === false) return false
+    await new Promise((resolve) => setTimeout(resolve, Math.min(LISTEN_POLL_MS, Math.max(0, deadline - Date.now()))))
+  }
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({host, port})
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => {
+      socket.destroy()
+      resolve(false)
+    })
+  })
 }
 
 export function describeCommand(command: string | string[]): string {

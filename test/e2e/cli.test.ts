@@ -83,14 +83,20 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
     expect(tail.stderr).toContain('timed out')
   })
 
-  it('stops cleanly on SIGTERM and removes its locator', async () => {
+  it('summarises a burst beyond reading, stops cleanly on SIGTERM with its output written, and removes its locator', async () => {
     const own = isolatedEnv()
     const proc = new LongRunning(['dev', '--port', '0'], own)
-    await proc.waitFor(/Ready on/)
+    const meshUrl = (await proc.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
     const locator = join(own.KNE_DATA_DIR!, 'mesh.json')
     expect(existsSync(locator)).toBe(true)
+    await Promise.all(Array.from({length: 200}, (_, i) => fetch(`${meshUrl}/default/default`, {method: 'POST', headers: {
+      'ce-specversion': '1.0', 'ce-id': `burst-${i}`, 'ce-source': '/e2e', 'ce-type': 'com.example.burst',
+    }})))
     proc.signal('SIGTERM')
     expect(await proc.exited).toBe(0)
+    expect(proc.stdout).toContain('printing a summary each second instead (kne tail to follow every event)')
+    expect(proc.stdout).toMatch(/\d+ events\/s — kne tail to follow\n/)
+    expect(proc.stdout.match(/com\.example\.burst/g)!.length).toBeLessThan(200)
     expect(proc.stderr).toContain('kne dev stopped')
     expect(existsSync(locator)).toBe(false)
   })

@@ -183,6 +183,9 @@ describe('rendering attempts and outcomes for kne tail', () => {
 
   it('formats waits for people', () => {
     expect([0, 200, 1600, 102_400, 204_600].map(formatMs)).toEqual(['0 ms', '200 ms', '1.6 s', '1 m 42.4 s', '3 m 24.6 s'])
+    // a 25-day Retry-After or backoff reads in days and hours, not as 36000 minutes
+    expect([3_599_900, 3_600_000, 7_530_000, 86_400_000, 25 * 86_400_000, 25 * 86_400_000 + 5 * 3_600_000 + 1234].map(formatMs))
+      .toEqual(['59 m 59.9 s', '1 h 0 m', '2 h 6 m', '1 d 0 h', '25 d 0 h', '25 d 5 h'])
   })
 
   it('renders what kne sink received with its answer', () => {

@@ -18,7 +18,7 @@ import {planContainerSource, type LocalCommand} from '../../core/sources/contain
 import {compileSchedule} from '../../core/sources/cron.js'
 import type {Clock} from '../clock.js'
 import {HttpSender} from '../http-client.js'
-import {Supervisor, type ProcessOutput, type ProcessStatus, type RestartPolicy} from '../processes.js'
+import {Supervisor, waitForListening, type ProcessOutput, type ProcessStatus, type RestartPolicy} from '../processes.js'
 import {ApiServerEmitter} from './apiserver.js'
 import {PingRunner, type FireOutcome, type SourceCounters} from './ping.js'
 
@@ -311,6 +311,21 @@ export class SourceRuntime {
       name, url: s.url, process: this.supervisor.get(`Service ${name}`)?.status() ?? {name, state: 'stopped', restarts: 0},
       ...(s.boundBy ? {boundBy: s.boundBy, sinkUri: s.sinkUri} : {}),
     }))
+  }
+
+  /**
+   * Waits until every local service accepts connections on its port, at most `timeoutMs`, and no longer for
+   * one whose process exited. Returns the services that do not listen, with why.
+   */
+  async untilServicesListen(timeoutMs: number): Promise<{name: string; url: string; reason: string}[]> {
+    const waits = [...this.services].map(async ([name, service]) => {
+      const status = (): ProcessStatus | undefined => this.supervisor.get(`Service ${name}`)?.status()
+      const listening = await waitForListening(this.ports.get(name)!, {timeoutMs, running: () => status()?.state === 'running'})
+      if (listening) return undefined
+      const exited = status()?.lastExit
+      return {name, url: service.url, reason: exited ?? `nothing accepts connections after ${timeoutMs / 1000} s`}
+    })
+    return (await Promise.all(waits)).filter((w) => w !== undefined)
   }
 
   /** Every process kne runs for the mesh: services and ContainerSources. */
