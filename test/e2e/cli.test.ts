@@ -104,10 +104,10 @@ describe('kne errors a user can act on', () => {
     expect(result.stderr).toContain('kne dev')
   })
 
-  it('sends data piped from a shell straight to a URL', async () => {
+  it('sends data piped from a shell straight to a URL with --data -', async () => {
     const sink = await startSubscriber()
     const result = await new Promise<number | null>((resolve) => {
-      const child = spawn('sh', ['-c', `printf '%s' '{"piped":true}' | "${process.execPath}" "${runJs}" send --type com.example.piped --to ${sink.url}`], {env: isolatedEnv()})
+      const child = spawn('sh', ['-c', `printf '%s' '{"piped":true}' | "${process.execPath}" "${runJs}" send --type com.example.piped --data - --to ${sink.url}`], {env: isolatedEnv()})
       child.on('close', resolve)
     })
     const [got] = await sink.waitFor(1)
@@ -116,6 +116,17 @@ describe('kne errors a user can act on', () => {
     expect(got!.headers['ce-type']).toBe('com.example.piped')
     expect(got!.headers['content-type']).toBe('application/json')
     expect(JSON.parse(got!.body.toString())).toEqual({piped: true})
+  })
+
+  it('leaves stdin alone without --data -: a `while read` loop sends one event per line', async () => {
+    const sink = await startSubscriber()
+    const loop = `printf 'a\\nb\\n' | while read x; do "${process.execPath}" "${runJs}" send --type com.example.$x --to ${sink.url} || exit 9; done`
+    const result = await new Promise<number | null>((resolve) => {
+      spawn('sh', ['-c', loop], {env: isolatedEnv()}).on('close', resolve)
+    })
+    await sink.close()
+    expect(result).toBe(0)
+    expect(sink.received.map((r) => [r.headers['ce-type'], r.body.length])).toEqual([['com.example.a', 0], ['com.example.b', 0]])
   })
 
   it('send --json keeps the exit code and reports the error as JSON', async () => {
