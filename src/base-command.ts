@@ -9,6 +9,8 @@ export type KneArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args'
 export abstract class KneCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
   static exitCodesHelp = EXIT_CODES_HELP
+  /** A command whose --json output is a stream of records (NDJSON) reports an error on stderr, not among them. */
+  static jsonErrorsOnStderr = false
 
   protected flags!: KneFlags<T>
   protected args!: KneArgs<T>
@@ -44,7 +46,11 @@ export abstract class KneCommand<T extends typeof Command> extends Command {
       }
     }
     process.exitCode = err.oclif?.exit ?? err.exitCode ?? 1
-    return super.catch(err)
+    if (!this.jsonEnabled()) return super.catch(err)
+    // one line, so that a consumer reading a JSON object per line can parse it
+    const line = `${JSON.stringify(this.toErrorJson(err))}\n`
+    if ((this.ctor as typeof KneCommand).jsonErrorsOnStderr) process.stderr.write(line)
+    else process.stdout.write(line)
   }
 
   /** Writes a line to stderr (progress, hints), keeping stdout for results. */

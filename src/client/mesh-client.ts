@@ -72,13 +72,16 @@ export interface FollowOptions {
   onSubscribed?: () => void
 }
 
-/** Streams activity records until the signal aborts or the mesh closes the stream. */
-export async function followActivity(baseUrl: string, onRecord: (record: ActivityJson) => void, options: FollowOptions = {}): Promise<void> {
+/**
+ * Streams activity records until the signal aborts (`aborted`) or the mesh ends the stream (`ended`, as it
+ * does when it stops); a stream cut off mid-way is a KneError (exit 4).
+ */
+export async function followActivity(baseUrl: string, onRecord: (record: ActivityJson) => void, options: FollowOptions = {}): Promise<'aborted' | 'ended'> {
   let response
   try {
     response = await request(`${baseUrl}/_kne/v1/activity?follow=true${options.history ? '&since=1' : ''}`, {signal: options.signal})
   } catch (error) {
-    if (options.signal?.aborted) return
+    if (options.signal?.aborted) return 'aborted'
     throw unreachable(baseUrl, error)
   }
   let buffered = ''
@@ -97,7 +100,10 @@ export async function followActivity(baseUrl: string, onRecord: (record: Activit
       }
     }
   } catch (error) {
-    if (options.signal?.aborted) return
-    throw error
+    if (options.signal?.aborted) return 'aborted'
+    if (error instanceof KneError) throw error
+    const code = (error as {code?: string}).code ?? (error as Error).message
+    throw new KneError(`the activity stream from ${baseUrl} broke off (${code})`, 'STREAM_BROKEN', EXIT.unreachable, ['is `kne dev` still running?'])
   }
+  return options.signal?.aborted ? 'aborted' : 'ended'
 }
