@@ -24,7 +24,7 @@ SinkBindings and ApiServerSources (fed by your manifest edits), and starts the s
 command for, restarting them when they exit; their output is printed with their name. Other Knative kinds
 load and are checked but have no effect yet (each is reported). Edits to the manifests and kne.yaml are picked up as they are saved: a file that does not
 validate is reported and its last good version stays in force (--no-watch turns this off).
-Other kne commands find this mesh through a locator file; KNE_URL overrides it. Ctrl-C stops accepting events,
+Other kne commands find the most recently started mesh through its locator file; KNE_URL overrides it. Ctrl-C stops accepting events,
 lets deliveries under way finish (up to --drain-timeout) and reports any that did not.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -61,7 +61,10 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     })
     const {mesh} = session
     for (const w of session.manifests.warnings) process.stderr.write(`warning: ${manifestErrorFormatter(process.cwd())(w)}\n`)
-    writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
+    const others = writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
+    for (const other of others) {
+      process.stderr.write(`warning: another kne mesh is running at ${other.url} (pid ${other.pid}); kne commands now use this one, the most recent, unless KNE_URL points at the other\n`)
+    }
     if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status(), services: mesh.sources.localServiceStatus(), notEmulated: session.notEmulated.map(describeResource)}))
     else {
       for (const line of renderTopology(mesh.status(), session.paths, c)) out(line)
@@ -83,7 +86,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
         process.once(signal, () => process.exit(130)) // a second Ctrl-C gives up at once
         if (!json) process.stderr.write(`\n${signal}: stopping; waiting up to ${this.flags['drain-timeout']} for ${mesh.runtime.inFlightCount} deliveries under way\n`)
         ;(watcher ? watcher.close() : Promise.resolve()).then(() => mesh.close({drainTimeoutMs: drainMs})).then((report) => {
-          removeLocator(this.config.dataDir)
+          removeLocator(this.config.dataDir, mesh.url)
           for (const u of report.unfinished) {
             process.stderr.write(`not finished: ${describeDelivery(u)}: marked failed\n`)
           }

@@ -83,11 +83,23 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
     expect(tail.stderr).toContain('timed out')
   })
 
+  it('a second kne dev warns that one runs, and when it stops the first is still found', async () => {
+    const second = new LongRunning(['dev', '--port', '0'], env)
+    await second.waitFor(/Ready on/)
+    expect(second.stderr).toContain(`warning: another kne mesh is running at ${url}`)
+    second.signal('SIGTERM')
+    expect(await second.exited).toBe(0)
+    const sent = await runCli(['send', '--type', 'com.example.after', '-n', 'shop'], env)
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(sent.stdout).toContain(`accepted by ${url}/shop/default`)
+  })
+
   it('stops cleanly on SIGTERM and removes its locator', async () => {
     const own = isolatedEnv()
     const proc = new LongRunning(['dev', '--port', '0'], own)
     await proc.waitFor(/Ready on/)
-    const locator = join(own.KNE_DATA_DIR!, 'mesh.json')
+    const port = new URL((await proc.waitFor(/Ready on (\S+)/))[1]!).port
+    const locator = join(own.KNE_DATA_DIR!, 'meshes', `${port}.json`)
     expect(existsSync(locator)).toBe(true)
     proc.signal('SIGTERM')
     expect(await proc.exited).toBe(0)
