@@ -71,6 +71,11 @@ records (one JSON object per line) and an error is one JSON line on stderr.`
         if (json) process.stdout.write(`${JSON.stringify({kind: 'explanation', ...explanation})}\n`)
         else process.stdout.write(`${renderArrivalExplanation(explanation, c).join('\n')}\n`)
       })
+      if (interrupt.signal.aborted) {
+        if (flags.count !== undefined && result.settled < flags.count) throw new KneError(`interrupted: ${result.settled} of ${flags.count} events settled`, 'INTERRUPTED', EXIT.interrupted)
+        process.exitCode = EXIT.interrupted
+        return
+      }
       if (flags.count !== undefined && result.settled < flags.count) {
         if (result.timedOut) throw new KneError(`timed out after ${flags.timeout}: ${result.settled} of ${flags.count} events settled`, 'TAIL_TIMEOUT', EXIT.timeout)
         if (result.meshStopped) throw new KneError(`the mesh at ${url} stopped: ${result.settled} of ${flags.count} events settled`, 'MESH_STOPPED', EXIT.unreachable)

@@ -141,6 +141,13 @@ describe('kne errors a user can act on', () => {
     expect(sink.received.map((r) => [r.headers['ce-type'], r.body.length])).toEqual([['com.example.a', 0], ['com.example.b', 0]])
   })
 
+  it('an unknown command exits 2 and names the nearest command, without a terminal too', async () => {
+    const result = await runCli(['triger', 'create'], isolatedEnv())
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('triger create is not a kne command')
+    expect(result.stderr).toContain('did you mean `kne trigger create`?')
+  })
+
   it('send --json keeps the exit code and reports the error as JSON', async () => {
     const result = await runCli(['send', '--type', 'com.example.x', '--json'], isolatedEnv())
     expect(result.code).toBe(4)

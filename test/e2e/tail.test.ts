@@ -37,3 +37,15 @@ describe('kne tail when the mesh goes away', () => {
     expect(lines.at(-1)).toContain('broke off')
   })
 })
+
+describe('kne tail on Ctrl-C', () => {
+  it('exits 130, and says how far --count got', async () => {
+    const mesh = await createMesh({})
+    const tail = new LongRunning(['tail', '--count', '2'], isolatedEnv({KNE_URL: mesh.url}))
+    await tail.waitFor(/connected to/)
+    tail.signal('SIGINT')
+    expect(await tail.exited).toBe(130)
+    expect(tail.stderr).toContain('interrupted: 0 of 2 events settled')
+    await mesh.close()
+  })
+})
