@@ -123,16 +123,20 @@ export async function send(options: SendOptions, onProgress?: (progress: Deliver
   const built = buildEvent({...options, data: await readEventData(options)})
   if (!built.ok) throw new KneError(`invalid event: ${built.error}`, 'INVALID_EVENT', EXIT.usage)
   const {event} = built
-  const report = (response: SendResult, awaited?: boolean): SendReport => ({id: event.id, event: eventToJsonObject(event), response, ...(awaited === undefined ? {} : {awaited})})
+  const sent = (response: SendResult, awaited?: boolean): SendReport => ({id: event.id, event: eventToJsonObject(event), response, ...(awaited === undefined ? {} : {awaited})})
   const stop = new AbortController()
-  const follow = target.meshUrl !== undefined && (onProgress !== undefined || options.async === true)
-    ? followDeliveries(target.meshUrl, event.id, stop.signal, onProgress)
+  // with async, the deliveries are the mesh's business: nothing to report
+  const report = options.async || onProgress === undefined ? undefined : (progress: DeliveryProgress): void => {
+    if (!stop.signal.aborted) onProgress(progress)
+  }
+  const follow = target.meshUrl !== undefined && (report !== undefined || options.async === true)
+    ? followDeliveries(target.meshUrl, event.id, stop.signal, report)
     : undefined
   let timer: NodeJS.Timeout | undefined
   try {
     if (follow) await follow.subscribed
-    const answer = postEvent(target.url, event, options.mode, stop.signal).then((response) => report(response, options.async ? true : undefined))
-    const accepted = options.async && follow ? follow.accepted.then(() => report({url: target.url, status: 202}, false)) : new Promise<never>(() => undefined)
+    const answer = postEvent(target.url, event, options.mode, stop.signal).then((response) => sent(response, options.async ? true : undefined))
+    const accepted = options.async && follow ? follow.accepted.then(() => sent({url: target.url, status: 202}, false)) : new Promise<never>(() => undefined)
     const timedOut = options.timeoutMs === undefined ? new Promise<never>(() => undefined) : new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(timeoutError(target.url, options.timeoutMs!, follow?.progress)), options.timeoutMs)
     })
