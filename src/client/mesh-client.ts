@@ -1,5 +1,5 @@
 // Talks to a running mesh over HTTP: posts events to broker ingress, reads status, follows activity.
-import {request} from './http.js'
+import {MAX_ANSWER_BYTES, request} from './http.js'
 import type {ActivityJson} from '../core/activity.js'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {encodeBinary, encodeStructured} from '../core/codec/http.js'
@@ -29,7 +29,12 @@ export async function postEvent(url: string, event: CloudEvent, mode: 'binary' |
   } catch (error) {
     throw unreachable(url, error)
   }
-  const text = await response.body.text()
+  let text: string
+  try {
+    text = await response.body.text()
+  } catch (error) {
+    return {url, status: response.statusCode, body: `(an answer not read: ${(error as Error).message})`}
+  }
   let body: unknown = text === '' ? undefined : text
   try {
     if (text !== '') body = JSON.parse(text)
@@ -88,6 +93,8 @@ export async function followActivity(baseUrl: string, onRecord: (record: Activit
   try {
     for await (const chunk of response.body) {
       buffered += chunk.toString()
+      // a record is at most an event and its metadata: a line longer than any message is not the mesh's
+      if (buffered.length > 2 * MAX_ANSWER_BYTES) throw new KneError(`the activity stream from ${baseUrl} sent a line of more than ${2 * MAX_ANSWER_BYTES} bytes`, 'STREAM_BROKEN', EXIT.unreachable)
       let newline: number
       while ((newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline)
