@@ -6,7 +6,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import {prose} from '../help-text.js'
 
 export default class Send extends KneCommand<typeof Send> {
-  static override summary = 'Build a CloudEvent and send it to a broker, a channel or any URL.'
+  static override summary = 'Build a CloudEvent and send it to a broker, a channel, a sequence or parallel, or any URL.'
   static override description = prose`Posts one CloudEvent to a broker, a channel, a sequence or a parallel of the running mesh (found
 through kne dev's locator or KNE_URL), or to a URL. Data comes from --data, or --data-file; stdin is read only
 when one of them is - . Its content type is guessed (application/json for JSON, text/plain for other text)
