@@ -1,19 +1,24 @@
-// `kne filter test`: explains a filter's decision for one event — a trigger's from the manifests, or
-// one given on the command line — exactly as the broker would decide it.
+// `kne filter test`: explains a filter's decision for one event — a trigger's from the manifests, one
+// given on the command line, or every trigger of a broker — exactly as the broker would decide it.
 import {readFileSync} from 'node:fs'
 import {parse as parseYaml} from 'yaml'
 import {afterBinaryHop} from '../core/cloudevent.js'
 import {decodeJsonEvent, eventToJsonObject} from '../core/codec/json.js'
+import {buildEvent, type EventInput} from '../core/event-builder.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {explainTriggerFilter, validateTriggerFilter, type FilterExplanation, type TriggerFilterSpec} from '../core/filters/index.js'
-import {formatManifestError, type Trigger} from '../core/resources/types.js'
+import {formatManifestError, type ManifestError, type Trigger} from '../core/resources/types.js'
 import {loadManifests, loadProjectConfig} from '../mesh/manifests.js'
 import {dirname, join} from 'node:path'
 
 export interface FilterTestOptions {
   /** Path of a CloudEvents JSON-format file, or - for stdin. */
-  event: string
+  event?: string
+  /** Without `event`: the event's attributes, as `kne send` takes them. */
+  attributes?: Partial<Pick<EventInput, 'type' | 'source' | 'id' | 'subject' | 'extensions'>>
   trigger?: string
+  /** Without a trigger or a filter: every trigger of this broker (in `namespace`) is evaluated. */
+  broker?: string
   files?: string[]
   namespace: string
   filter?: string[]
@@ -32,16 +37,47 @@ export interface FilterTestReport {
 
 const usage = (message: string): KneError => new KneError(message, 'INVALID_INPUT', EXIT.usage)
 
-export function filterTest(options: FilterTestOptions): FilterTestReport {
+/** Every trigger of a broker against one event: delivered when at least one of them passes it. */
+export interface BrokerFilterReport {
+  /** `broker namespace/name`. */
+  subject: string
+  event: Record<string, unknown>
+  triggers: {trigger: string; spec: TriggerFilterSpec; explanation: FilterExplanation}[]
+  delivers: boolean
+}
+
+export function filterTest(options: FilterTestOptions): FilterTestReport | BrokerFilterReport {
   const given = [options.trigger, options.filter?.length ? options.filter : undefined, options.filtersFile, options.cesql].filter((g) => g !== undefined)
-  if (given.length !== 1) throw usage('give exactly one of --trigger, --filter, --filters or --cesql')
+  if (given.length > 1) throw usage('give at most one of --trigger, --filter, --filters or --cesql')
+  if (given.length === 0) return brokerTest(options)
   const {subject, spec} = filterSpec(options)
   const problems = validateTriggerFilter(spec)
   if (problems.length > 0) {
     throw usage(`the filter is not valid (Knative would reject it)`).withDetails(problems.map((p) => `${p.path}: ${p.message}`))
   }
-  const event = afterBinaryHop(readEvent(options.event))
+  const event = afterBinaryHop(eventOf(options))
   return {subject, spec, event: eventToJsonObject(event), explanation: explainTriggerFilter(spec, event)}
+}
+
+function brokerTest(options: FilterTestOptions): BrokerFilterReport {
+  const broker = options.broker ?? 'default'
+  const {triggers} = loadTriggers(options)
+  const event = afterBinaryHop(eventOf(options))
+  const results = triggers.filter((t) => t.spec.broker === broker && t.metadata.namespace === options.namespace).map((t) => {
+    const spec = {filter: t.spec.filter, filters: t.spec.filters}
+    return {trigger: `${t.metadata.namespace}/${t.metadata.name}`, spec, explanation: explainTriggerFilter(spec, event)}
+  })
+  return {subject: `broker ${options.namespace}/${broker}`, event: eventToJsonObject(event), triggers: results, delivers: results.some((r) => r.explanation.delivers)}
+}
+
+/** The event from --event (a JSON-format file), or built from its attributes as `kne send` builds it. */
+function eventOf(options: FilterTestOptions) {
+  const {attributes} = options
+  if ((options.event === undefined) === (attributes?.type === undefined)) throw usage('give the event either as a file (--event FILE, or - for stdin) or by its attributes (--type, with --source, --subject, --extension)')
+  if (options.event !== undefined) return readEvent(options.event)
+  const built = buildEvent({...attributes, type: attributes!.type!, source: attributes!.source ?? 'kne'})
+  if (!built.ok) throw usage(`invalid event: ${built.error}`)
+  return built.event
 }
 
 function readEvent(path: string) {
@@ -88,7 +124,7 @@ function filterSpec(options: FilterTestOptions): {subject: string; spec: Trigger
   return triggerSpec(options.trigger!, options)
 }
 
-function triggerSpec(name: string, options: FilterTestOptions): {subject: string; spec: TriggerFilterSpec} {
+function loadTriggers(options: FilterTestOptions): {triggers: Trigger[]; errors: ManifestError[]; files: string[]} {
   const cwd = options.cwd ?? process.cwd()
   let files = options.files ?? []
   if (files.length === 0) {
@@ -96,10 +132,14 @@ function triggerSpec(name: string, options: FilterTestOptions): {subject: string
     files = [project.file ? join(dirname(project.file), project.config.manifests) : join(cwd, 'knative')]
   }
   const loaded = loadManifests(files.map((f) => join(f.startsWith('/') ? '' : cwd, f)))
-  const triggers = loaded.resources.filter((r): r is Trigger => r.kind === 'Trigger')
+  return {triggers: loaded.resources.filter((r): r is Trigger => r.kind === 'Trigger'), errors: loaded.errors, files}
+}
+
+function triggerSpec(name: string, options: FilterTestOptions): {subject: string; spec: TriggerFilterSpec} {
+  const {triggers, errors, files} = loadTriggers(options)
   const trigger = triggers.find((t) => t.metadata.name === name && t.metadata.namespace === options.namespace)
   if (!trigger) {
-    const invalid = loaded.errors.filter((e) => e.resource === `Trigger ${options.namespace}/${name}`)
+    const invalid = errors.filter((e) => e.resource === `Trigger ${options.namespace}/${name}`)
     if (invalid.length > 0) throw usage(`trigger ${options.namespace}/${name} is not valid`).withDetails(invalid.map(formatManifestError))
     const known = triggers.map((t) => `${t.metadata.namespace}/${t.metadata.name}`)
     throw usage(`trigger ${options.namespace}/${name} not found in ${files.join(', ')}${known.length ? ` (found: ${known.join(', ')})` : ''}`)

@@ -1,6 +1,10 @@
 // The commands' HTTP client for talking to a running mesh: node:http, which node has loaded already,
 // instead of undici, whose import alone took longer (~75 ms) than the rest of `kne send`'s start-up.
 import {request as httpRequest, type IncomingMessage} from 'node:http'
+import {MAX_BODY_BYTES} from '../mesh/bodies.js'
+
+/** What the commands read of one answer at most: the mesh's own bound on a message. */
+export const MAX_ANSWER_BYTES = MAX_BODY_BYTES
 
 export interface RequestOptions {
   method?: string
@@ -20,14 +24,23 @@ export interface Response {
 export class ResponseBody implements AsyncIterable<Buffer> {
   constructor(private readonly message: IncomingMessage) {}
 
-  async text(): Promise<string> {
+  /** The whole body as text; rejects (and stops reading) past `maxBytes`. */
+  async text(maxBytes = MAX_ANSWER_BYTES): Promise<string> {
     const chunks: Buffer[] = []
-    for await (const chunk of this.message) chunks.push(chunk as Buffer)
+    let size = 0
+    for await (const chunk of this.message) {
+      size += (chunk as Buffer).length
+      if (size > maxBytes) {
+        this.message.destroy()
+        throw Object.assign(new Error(`the answer exceeds ${maxBytes} bytes`), {code: 'ETOOBIG'})
+      }
+      chunks.push(chunk as Buffer)
+    }
     return Buffer.concat(chunks).toString('utf8')
   }
 
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text())
+  async json(maxBytes?: number): Promise<unknown> {
+    return JSON.parse(await this.text(maxBytes))
   }
 
   async dump(): Promise<void> {

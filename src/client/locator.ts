@@ -1,6 +1,8 @@
-// How kne commands find a running `kne dev`: KNE_URL when set, else the locator file the mesh writes
-// (`<data dir>/mesh.json`), ignored when the process that wrote it is gone.
-import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+// How kne commands find a running `kne dev`: KNE_URL when set, else the locators the meshes write, one per
+// mesh (`<data dir>/meshes/<port>.json`), so that several meshes coexist: the most recently started live one
+// is chosen, and locators left by processes that are gone (a crash, SIGKILL) are ignored and removed.
+import {randomBytes} from 'node:crypto'
+import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 
@@ -11,24 +13,54 @@ export interface Locator {
   startedAt: string
 }
 
-export function locatorPath(dataDir: string): string {
-  return join(dataDir, 'mesh.json')
+function meshesDir(dataDir: string): string {
+  return join(dataDir, 'meshes')
 }
 
-export function writeLocator(dataDir: string, locator: Locator): void {
-  mkdirSync(dataDir, {recursive: true})
-  writeFileSync(locatorPath(dataDir), `${JSON.stringify(locator, null, 2)}\n`)
+export function locatorPath(dataDir: string, url: string): string {
+  return join(meshesDir(dataDir), `${new URL(url).port || '80'}.json`)
 }
 
-/** Removes the locator if it is still this process's (another kne dev may have started since). */
-export function removeLocator(dataDir: string, pid = process.pid): void {
-  const current = readLocatorFile(dataDir)
-  if (current?.pid === pid) rmSync(locatorPath(dataDir), {force: true})
+/** Writes this mesh's locator; returns the other meshes that are running, most recent first. */
+export function writeLocator(dataDir: string, locator: Locator): Locator[] {
+  const others = runningMeshes(dataDir).filter((other) => other.pid !== locator.pid)
+  mkdirSync(meshesDir(dataDir), {recursive: true})
+  // written whole under a fresh name, then renamed: a reader never sees half a locator
+  const temporary = join(meshesDir(dataDir), `.${randomBytes(8).toString('hex')}.tmp`)
+  writeFileSync(temporary, `${JSON.stringify(locator, null, 2)}\n`, {flag: 'wx'})
+  renameSync(temporary, locatorPath(dataDir, locator.url))
+  return others
 }
 
-function readLocatorFile(dataDir: string): Locator | undefined {
+/** Removes this mesh's locator if it is still this process's (another kne dev may have taken the port since). */
+export function removeLocator(dataDir: string, url: string, pid = process.pid): void {
+  const path = locatorPath(dataDir, url)
+  if (readLocatorFile(path)?.pid === pid) rmSync(path, {force: true})
+}
+
+/** The meshes whose process is alive, most recently started first; locators of dead processes are removed. */
+export function runningMeshes(dataDir: string): Locator[] {
+  let names: string[]
   try {
-    return JSON.parse(readFileSync(locatorPath(dataDir), 'utf8')) as Locator
+    names = readdirSync(meshesDir(dataDir)).filter((name) => name.endsWith('.json'))
+  } catch {
+    return []
+  }
+  const running: Locator[] = []
+  for (const name of names) {
+    const path = join(meshesDir(dataDir), name)
+    const locator = readLocatorFile(path)
+    if (locator === undefined) continue
+    if (isAlive(locator.pid)) running.push(locator)
+    else rmSync(path, {force: true})
+  }
+  return running.sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+}
+
+function readLocatorFile(path: string): Locator | undefined {
+  try {
+    const locator = JSON.parse(readFileSync(path, 'utf8')) as Partial<Locator>
+    return typeof locator.pid === 'number' && typeof locator.url === 'string' && typeof locator.startedAt === 'string' ? locator as Locator : undefined
   } catch {
     return undefined
   }
@@ -47,8 +79,8 @@ function isAlive(pid: number): boolean {
 export function findMesh(dataDir: string, env: NodeJS.ProcessEnv = process.env): {url: string; via: 'KNE_URL' | 'locator'} {
   const fromEnv = env.KNE_URL?.trim()
   if (fromEnv) return {url: fromEnv.replace(/\/+$/, ''), via: 'KNE_URL'}
-  const locator = readLocatorFile(dataDir)
-  if (locator && isAlive(locator.pid)) return {url: locator.url, via: 'locator'}
+  const [latest] = runningMeshes(dataDir)
+  if (latest) return {url: latest.url, via: 'locator'}
   throw new KneError('no kne mesh is running', 'MESH_NOT_RUNNING', EXIT.unreachable,
     ['start one with `kne dev` (in another terminal), or point KNE_URL at a running mesh'])
 }

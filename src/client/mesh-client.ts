@@ -1,5 +1,5 @@
 // Talks to a running mesh over HTTP: posts events to broker ingress, reads status, follows activity.
-import {request} from './http.js'
+import {MAX_ANSWER_BYTES, request} from './http.js'
 import type {ActivityJson} from '../core/activity.js'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {encodeBinary, encodeStructured} from '../core/codec/http.js'
@@ -21,15 +21,20 @@ function unreachable(url: string, error: unknown): KneError {
     ['is `kne dev` running? start it, or check KNE_URL'])
 }
 
-export async function postEvent(url: string, event: CloudEvent, mode: 'binary' | 'structured'): Promise<SendResult> {
+export async function postEvent(url: string, event: CloudEvent, mode: 'binary' | 'structured', signal?: AbortSignal): Promise<SendResult> {
   const message = mode === 'structured' ? encodeStructured(event) : encodeBinary(event)
   let response
   try {
-    response = await request(url, {method: 'POST', headers: message.headers, body: message.body})
+    response = await request(url, {method: 'POST', headers: message.headers, body: message.body, signal})
   } catch (error) {
     throw unreachable(url, error)
   }
-  const text = await response.body.text()
+  let text: string
+  try {
+    text = await response.body.text()
+  } catch (error) {
+    return {url, status: response.statusCode, body: `(an answer not read: ${(error as Error).message})`}
+  }
   let body: unknown = text === '' ? undefined : text
   try {
     if (text !== '') body = JSON.parse(text)
@@ -72,19 +77,24 @@ export interface FollowOptions {
   onSubscribed?: () => void
 }
 
-/** Streams activity records until the signal aborts or the mesh closes the stream. */
-export async function followActivity(baseUrl: string, onRecord: (record: ActivityJson) => void, options: FollowOptions = {}): Promise<void> {
+/**
+ * Streams activity records until the signal aborts (`aborted`) or the mesh ends the stream (`ended`, as it
+ * does when it stops); a stream cut off mid-way is a KneError (exit 4).
+ */
+export async function followActivity(baseUrl: string, onRecord: (record: ActivityJson) => void, options: FollowOptions = {}): Promise<'aborted' | 'ended'> {
   let response
   try {
     response = await request(`${baseUrl}/_kne/v1/activity?follow=true${options.history ? '&since=1' : ''}`, {signal: options.signal})
   } catch (error) {
-    if (options.signal?.aborted) return
+    if (options.signal?.aborted) return 'aborted'
     throw unreachable(baseUrl, error)
   }
   let buffered = ''
   try {
     for await (const chunk of response.body) {
       buffered += chunk.toString()
+      // a record is at most an event and its metadata: a line longer than any message is not the mesh's
+      if (buffered.length > 2 * MAX_ANSWER_BYTES) throw new KneError(`the activity stream from ${baseUrl} sent a line of more than ${2 * MAX_ANSWER_BYTES} bytes`, 'STREAM_BROKEN', EXIT.unreachable)
       let newline: number
       while ((newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline)
@@ -97,7 +107,10 @@ export async function followActivity(baseUrl: string, onRecord: (record: Activit
       }
     }
   } catch (error) {
-    if (options.signal?.aborted) return
-    throw error
+    if (options.signal?.aborted) return 'aborted'
+    if (error instanceof KneError) throw error
+    const code = (error as {code?: string}).code ?? (error as Error).message
+    throw new KneError(`the activity stream from ${baseUrl} broke off (${code})`, 'STREAM_BROKEN', EXIT.unreachable, ['is `kne dev` still running?'])
   }
+  return options.signal?.aborted ? 'aborted' : 'ended'
 }

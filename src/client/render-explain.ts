@@ -3,6 +3,7 @@
 import type {ChalkInstance} from 'chalk'
 import type {FilterExplanation, FilterExplanationNode, FilterResult} from '../core/filters/index.js'
 import type {ArrivalExplanation} from '../mesh/explain.js'
+import type {BrokerFilterReport} from './filter-test.js'
 
 function badge(result: FilterResult, c: ChalkInstance): string {
   return result === 'pass' ? c.green('pass') : result === 'fail' ? c.red('fail') : c.yellow('no filter')
@@ -52,4 +53,10 @@ export function renderArrivalExplanation(explanation: ArrivalExplanation | undef
     const target = t.ready ? `→ ${t.subscriberUri}` : c.red('(trigger not Ready)')
     return [`    trigger ${c.bold(t.trigger)} ${target}`, ...renderExplanation(t.explanation, c, '      ')]
   })
+}
+
+/** `kne filter test` without a trigger or a filter: one block per trigger of the broker. */
+export function renderBrokerFilterReport(report: BrokerFilterReport, c: ChalkInstance): string[] {
+  if (report.triggers.length === 0) return [c.yellow(`${report.subject} has no triggers: the event would go nowhere`)]
+  return [`${report.subject}:`, ...report.triggers.flatMap((t) => [`  trigger ${c.bold(t.trigger)}`, ...renderExplanation(t.explanation, c, '    ')])]
 }

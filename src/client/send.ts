@@ -1,65 +1,224 @@
-// `kne send`: builds a CloudEvent from flags, finds where it goes (a broker of the running mesh or a
-// URL), posts it in binary or structured mode and reports what the receiver answered.
-import {fstatSync, readFileSync} from 'node:fs'
+// `kne send`: builds a CloudEvent from flags, finds where it goes (a broker, channel or flow of the running
+// mesh, or a URL), posts it in binary or structured mode and reports what the receiver answered. On the mesh
+// it can follow the event's deliveries while a synchronous broker holds its answer, or not wait for them.
+import {readFileSync} from 'node:fs'
+import type {ActivityJson} from '../core/activity.js'
 import {buildEvent, type EventInput} from '../core/event-builder.js'
 import {eventToJsonObject} from '../core/codec/json.js'
 import {EXIT, KneError} from '../core/errors.js'
-import {addressOf} from '../core/resources/destination.js'
+import {ADDRESSABLE_KINDS, addressOf, brokerAddress, type AddressableKind} from '../core/resources/destination.js'
 import {parseSink} from '../core/sink.js'
+import {MAX_BODY_BYTES} from '../mesh/bodies.js'
+import type {MeshStatus} from '../mesh/status.js'
 import {findMesh} from './locator.js'
-import {postEvent, type SendResult} from './mesh-client.js'
+import {followActivity, getStatus, postEvent, type SendResult} from './mesh-client.js'
 
 export interface SendOptions extends Omit<EventInput, 'data'> {
+  /** The data itself, or `-` to read it from stdin. */
   data?: string
+  /** A file to read the data from, or `-` for stdin. */
   dataFile?: string
   to: string
   namespace: string
   mode: 'binary' | 'structured'
   dataDir: string
+  /** Where KNE_URL is read from (the process's environment by default). */
+  env?: NodeJS.ProcessEnv
+  /** Gives up waiting for the receiver's answer after this long (exit 6); the mesh goes on delivering. */
+  timeoutMs?: number
+  /** On the mesh: returns once it has accepted the event, without waiting for its deliveries. */
+  async?: boolean
+  /** Read when the data comes from stdin (process.stdin by default). */
+  stdin?: AsyncIterable<Buffer | string>
 }
 
 export interface SendReport {
+  /** The id of the event sent. */
+  id: string
   event: Record<string, unknown>
+  /** The receiver's answer; with `async`, a 202 standing for the mesh's acceptance when no answer was awaited. */
   response: SendResult
+  /** With `async`: whether the answer was awaited, or the mesh's acceptance was enough. */
+  awaited?: boolean
 }
 
-/** Data from --data, --data-file (`-` for stdin), or piped stdin when neither is given. */
-export function readEventData(options: {data?: string; dataFile?: string}): Uint8Array | string | undefined {
-  if (options.data !== undefined) return options.data
-  if (options.dataFile === '-') return readFileSync(0)
-  if (options.dataFile !== undefined) {
-    try {
-      return readFileSync(options.dataFile)
-    } catch (error) {
-      throw new KneError(`--data-file ${options.dataFile}: ${(error as Error).message}`, 'DATA_FILE', EXIT.usage)
-    }
+/** Where the deliveries of an event sent to the mesh stand, while its synchronous ingress holds the answer. */
+export interface DeliveryProgress {
+  /** Deliveries the mesh started for the event (matching triggers, or the channel's subscriptions); undefined until known. */
+  deliveries?: number
+  /** Deliveries that reached their outcome. */
+  ended: number
+  /** The latest attempt of any of them. */
+  lastAttempt?: {subscriber: string; attempt: number; of?: number; status?: number; error?: string; nextDelayMs?: number}
+}
+
+/** One line: `waiting for 1 delivery, attempt 3 of 11 answered 503, next in 6.4 s`. */
+export function describeProgress(progress: DeliveryProgress): string {
+  const left = progress.deliveries === undefined ? undefined : progress.deliveries - progress.ended
+  let line = left === undefined ? 'waiting for the deliveries' : `waiting for ${left} ${left === 1 ? 'delivery' : 'deliveries'}`
+  const attempt = progress.lastAttempt
+  if (attempt) {
+    const answer = attempt.status !== undefined ? `answered ${attempt.status}` : `failed (${attempt.error ?? 'no answer'})`
+    line += `, attempt ${attempt.attempt}${attempt.of === undefined ? '' : ` of ${attempt.of}`} ${answer}`
+    if (attempt.nextDelayMs !== undefined) line += `, next in ${(attempt.nextDelayMs / 1000).toFixed(1)} s`
   }
-  // only a pipe or a redirected file counts as data; a terminal or /dev/null does not
-  const stdin = fstatSync(0)
-  return stdin.isFIFO() || stdin.isFile() ? readFileSync(0) : undefined
+  return line
 }
 
-export function resolveTarget(to: string, namespace: string, dataDir: string): string {
+/** Data from --data, or from --data-file; stdin only when one of them is `-`. */
+export async function readEventData(options: {data?: string; dataFile?: string; stdin?: AsyncIterable<Buffer | string>}): Promise<Uint8Array | string | undefined> {
+  if (options.data === '-' || options.dataFile === '-') return readStdin(options.stdin ?? process.stdin)
+  if (options.data !== undefined) return options.data
+  if (options.dataFile === undefined) return undefined
+  try {
+    return readFileSync(options.dataFile)
+  } catch (error) {
+    throw new KneError(`--data-file ${options.dataFile}: ${(error as Error).message}`, 'DATA_FILE', EXIT.usage)
+  }
+}
+
+// a stream rather than readFileSync(0), which fails with EAGAIN on a non-blocking pipe that has no data yet
+async function readStdin(stdin: AsyncIterable<Buffer | string>): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of stdin) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    size += bytes.length
+    if (size > MAX_BODY_BYTES) throw new KneError(`stdin: the data exceeds ${MAX_BODY_BYTES} bytes`, 'DATA_TOO_LARGE', EXIT.usage)
+    chunks.push(bytes)
+  }
+  return Buffer.concat(chunks, size)
+}
+
+export interface Target {
+  url: string
+  /** The running mesh's base URL when the target is one of its brokers, channels or flows. */
+  meshUrl?: string
+}
+
+export function resolveTarget(to: string, namespace: string, dataDir: string, env: NodeJS.ProcessEnv = process.env): Target {
   const sink = parseSink(to, namespace)
   if (!sink.ok) throw new KneError(`--to ${sink.error}`, 'INVALID_FLAG', EXIT.usage)
   const {destination} = sink
-  if (destination.uri) return destination.uri
+  if (destination.uri) return {url: destination.uri}
   const {ref} = destination
-  if (ref?.kind !== 'Broker' && ref?.kind !== 'Channel') {
-    throw new KneError(`--to ${to}: kne send posts to a broker (broker:NAME[:NAMESPACE]), a channel (channel:NAME[:NAMESPACE]) or a URL`, 'INVALID_FLAG', EXIT.usage)
+  if (ref?.kind !== 'Broker' && !(ref !== undefined && ref.kind in ADDRESSABLE_KINDS)) {
+    throw new KneError(`--to ${to}: kne send posts to a broker, channel, sequence or parallel of the mesh (broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:…) or to a URL`, 'INVALID_FLAG', EXIT.usage)
   }
-  const {url} = findMesh(dataDir)
+  const {url} = findMesh(dataDir, env)
   const refNamespace = ref.namespace ?? namespace
-  return ref.kind === 'Channel' ? addressOf('Channel', url, refNamespace, ref.name) : `${url}/${refNamespace}/${ref.name}`
+  const address = ref.kind === 'Broker' ? brokerAddress(url, refNamespace, ref.name) : addressOf(ref.kind as AddressableKind, url, refNamespace, ref.name)
+  return {url: address, meshUrl: url}
 }
 
-export async function send(options: SendOptions): Promise<SendReport> {
+/**
+ * Sends one event. On the mesh, with `onProgress` or `async`, it follows the mesh's activity for the event
+ * (subscribed before posting, so nothing is missed) and reports each change of its deliveries.
+ */
+export async function send(options: SendOptions, onProgress?: (progress: DeliveryProgress) => void): Promise<SendReport> {
   if (options.data !== undefined && options.dataFile !== undefined) {
     throw new KneError('use either --data or --data-file, not both', 'INVALID_FLAG', EXIT.usage)
   }
-  const built = buildEvent({...options, data: readEventData(options)})
+  const target = resolveTarget(options.to, options.namespace, options.dataDir, options.env)
+  const built = buildEvent({...options, data: await readEventData(options)})
   if (!built.ok) throw new KneError(`invalid event: ${built.error}`, 'INVALID_EVENT', EXIT.usage)
-  const url = resolveTarget(options.to, options.namespace, options.dataDir)
-  const response = await postEvent(url, built.event, options.mode)
-  return {event: eventToJsonObject(built.event), response}
+  const {event} = built
+  const sent = (response: SendResult, awaited?: boolean): SendReport => ({id: event.id, event: eventToJsonObject(event), response, ...(awaited === undefined ? {} : {awaited})})
+  const stop = new AbortController()
+  // with async, the deliveries are the mesh's business: nothing to report
+  const report = options.async || onProgress === undefined ? undefined : (progress: DeliveryProgress): void => {
+    if (!stop.signal.aborted) onProgress(progress)
+  }
+  const follow = target.meshUrl !== undefined && (report !== undefined || options.async === true)
+    ? followDeliveries(target.meshUrl, event.id, stop.signal, report)
+    : undefined
+  let timer: NodeJS.Timeout | undefined
+  try {
+    if (follow) await follow.subscribed
+    const answer = postEvent(target.url, event, options.mode, stop.signal).then((response) => sent(response, options.async ? true : undefined))
+    const accepted = options.async && follow ? follow.accepted.then(() => sent({url: target.url, status: 202}, false)) : new Promise<never>(() => undefined)
+    const timedOut = options.timeoutMs === undefined ? new Promise<never>(() => undefined) : new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timeoutError(target.url, options.timeoutMs!, follow?.progress)), options.timeoutMs)
+    })
+    return await Promise.race([answer, accepted, timedOut, ...(follow ? [follow.failed] : [])])
+  } finally {
+    clearTimeout(timer)
+    stop.abort()
+  }
+}
+
+function timeoutError(url: string, timeoutMs: number, progress: DeliveryProgress | undefined): KneError {
+  const where = progress?.deliveries === undefined ? '' : `; the mesh accepted the event and goes on delivering it: ${describeProgress(progress)}`
+  return new KneError(`no answer from ${url} within ${timeoutMs / 1000} s${where}`, 'SEND_TIMEOUT', EXIT.timeout,
+    ['kne tail --id ID follows the event; --async returns once the mesh has accepted it'])
+}
+
+interface Following {
+  /** Resolves once the mesh's activity stream is live. */
+  subscribed: Promise<void>
+  /** Resolves when the mesh records the event's arrival. */
+  accepted: Promise<void>
+  /** Rejects if the stream fails before the answer comes. */
+  failed: Promise<never>
+  progress: DeliveryProgress
+}
+
+function followDeliveries(meshUrl: string, id: string, signal: AbortSignal, onProgress?: (progress: DeliveryProgress) => void): Following {
+  const progress: DeliveryProgress = {ended: 0}
+  let subscribed!: () => void
+  let accepted!: () => void
+  const following = {
+    subscribed: new Promise<void>((resolve) => (subscribed = resolve)),
+    accepted: new Promise<void>((resolve) => (accepted = resolve)),
+    progress,
+  }
+  // read once, when a delivery is retried (to say "attempt 3 of 11") or a channel's subscriptions are counted
+  let meshStatus: Promise<MeshStatus | undefined> | undefined
+  const status = (): Promise<MeshStatus | undefined> => (meshStatus ??= getStatus(meshUrl).catch(() => undefined))
+  // reports go out in the order of the records, also when one waits for the status
+  let reported: Promise<unknown> = Promise.resolve()
+  const report = (update: (mesh: MeshStatus | undefined) => void, needsStatus: boolean): void => {
+    const mesh = needsStatus ? status() : undefined
+    reported = reported.then(() => mesh).then((answer) => {
+      update(answer)
+      onProgress?.(progress)
+    })
+  }
+  let arrival: number | undefined
+  const streamed = followActivity(meshUrl, (record) => {
+    if (arrival === undefined) {
+      if (record.kind !== 'event' || record.id !== id || record.via !== 'ingress' || record.from !== undefined) return
+      arrival = record.arrival
+      accepted()
+      const {channel, matched} = record
+      report((mesh) => {
+        progress.deliveries = matched?.length ?? mesh?.channels.find((c) => `${c.namespace}/${c.name}` === channel)?.subscriptions.length
+      }, channel !== undefined)
+      return
+    }
+    if ((record.kind !== 'attempt' && record.kind !== 'outcome') || record.arrival !== arrival) return
+    if (record.kind === 'outcome') return report(() => progress.ended++, false)
+    const attempt: NonNullable<DeliveryProgress['lastAttempt']> = {subscriber: record.trigger ?? record.subscription!, attempt: record.attempt,
+      status: record.status, error: record.error, nextDelayMs: record.nextDelayMs}
+    report((mesh) => {
+      attempt.of = mesh && attemptsAllowed(mesh, record)
+      progress.lastAttempt = attempt
+    }, true)
+  }, {signal, onSubscribed: () => subscribed()})
+  // the stream ending early (the mesh stopping) is the POST's to report; only its failure to start is this one's
+  const failed = streamed.then(() => new Promise<never>(() => undefined), (error: unknown) => {
+    subscribed()
+    throw error
+  })
+  failed.catch(() => undefined)
+  return {...following, failed}
+}
+
+/** The attempts a subscriber's delivery may make: its delivery spec's retries plus the first. */
+function attemptsAllowed(mesh: MeshStatus, record: Extract<ActivityJson, {kind: 'attempt'}>): number | undefined {
+  if (record.target !== 'subscriber') return undefined
+  const spec = record.trigger !== undefined
+    ? mesh.triggers.find((t) => `${t.namespace}/${t.name}` === record.trigger)?.delivery
+    : mesh.subscriptions.find((s) => `${s.namespace}/${s.name}` === record.subscription)?.delivery
+  return (spec?.retry ?? 0) + 1
 }

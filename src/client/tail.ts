@@ -18,6 +18,8 @@ export interface TailResult {
   /** Picked events that settled while tailing. */
   settled: number
   timedOut: boolean
+  /** The mesh ended the stream (it stopped) before the tail was done. */
+  meshStopped: boolean
 }
 
 /** `print` may be asynchronous (e.g. fetching an explanation); records are still printed in order. */
@@ -31,8 +33,9 @@ export async function tail(baseUrl: string, options: TailOptions, print: (record
     controller.abort()
   }, options.timeoutMs)
   let printing: Promise<void> = Promise.resolve()
+  let ended: 'aborted' | 'ended'
   try {
-    await followActivity(baseUrl, (record) => {
+    ended = await followActivity(baseUrl, (record) => {
       if (controller.signal.aborted || !selectsActivity(options.selector, record)) return
       printing = printing.then(() => print(record))
       if (record.kind === 'settled' && ++settled === options.count) controller.abort()
@@ -41,5 +44,5 @@ export async function tail(baseUrl: string, options: TailOptions, print: (record
     clearTimeout(timer)
     await printing
   }
-  return {settled, timedOut}
+  return {settled, timedOut, meshStopped: ended === 'ended'}
 }

@@ -28,7 +28,7 @@ SinkBindings and ApiServerSources (fed by your manifest edits), and starts the s
 command for, restarting them when they exit; their output is printed with their name. Other Knative kinds
 load and are checked but have no effect yet (each is reported). Edits to the manifests and kne.yaml are picked up as they are saved: a file that does not
 validate is reported and its last good version stays in force (--no-watch turns this off).
-Other kne commands find this mesh through a locator file; KNE_URL overrides it. Ctrl-C stops accepting events,
+Other kne commands find the most recently started mesh through its locator file; KNE_URL overrides it. Ctrl-C stops accepting events,
 lets deliveries under way finish (up to --drain-timeout) and reports any that did not.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -83,7 +83,10 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     if (exposed) err(`warning: ${exposed}`)
     for (const w of session.manifests.warnings) err(`warning: ${manifestErrorFormatter(process.cwd())(w)}`)
     for (const s of session.servicesNotListening) err(`warning: service ${s.name} is not listening on ${s.url} (${s.reason}); Ready without it`)
-    writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
+    const others = writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
+    for (const other of others) {
+      err(`warning: another kne mesh is running at ${other.url} (pid ${other.pid}); kne commands now use this one, the most recent, unless KNE_URL points at the other`)
+    }
     if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status(), services: mesh.sources.localServiceStatus(), notEmulated: session.notEmulated.map(describeResource)}))
     else {
       for (const line of renderTopology(mesh.status(), session.paths, c)) out(line)
@@ -109,7 +112,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
         })
         if (!json) err(`\n${signal}: stopping; waiting up to ${this.flags['drain-timeout']} for ${mesh.runtime.inFlightCount} deliveries under way`)
         ;(watcher ? watcher.close() : Promise.resolve()).then(() => mesh.close({drainTimeoutMs: drainMs})).then((report) => {
-          removeLocator(this.config.dataDir)
+          removeLocator(this.config.dataDir, mesh.url)
           printer.close()
           for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: marked failed`)
           if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished}))

@@ -1,20 +1,28 @@
 import {Flags} from '@oclif/core'
 import {KneCommand} from '../base-command.js'
-import {send, type SendReport} from '../client/send.js'
+import {describeProgress, send, type SendReport} from '../client/send.js'
+import {parseHumanDuration} from '../core/delivery/duration.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {prose} from '../help-text.js'
 
 export default class Send extends KneCommand<typeof Send> {
-  static override summary = 'Build a CloudEvent and send it to a broker, a channel or any URL.'
-  static override description = prose`Posts one CloudEvent to a broker or a channel of the running mesh (found through kne dev's locator or
-KNE_URL), or to a URL. Data comes from --data, --data-file (- for stdin) or piped stdin; its content type is guessed
-(application/json for JSON, text/plain otherwise) unless --content-type is given. Exits 0 only when the
-receiver answers 2xx; otherwise prints the status and the broker's explanation and exits 5.`
+  static override summary = 'Build a CloudEvent and send it to a broker, a channel, a sequence or parallel, or any URL.'
+  static override description = prose`Posts one CloudEvent to a broker, a channel, a sequence or a parallel of the running mesh (found
+through kne dev's locator or KNE_URL), or to a URL. Data comes from --data, or --data-file; stdin is read only
+when one of them is - . Its content type is guessed (application/json for JSON, text/plain for other text)
+unless --content-type is given; data that looks like JSON but does not parse is refused unless
+--content-type says what it is. A synchronous broker answers once every delivery has ended: while it
+retries, progress is shown on stderr; --async returns as soon as the mesh has accepted the event, and
+--timeout gives up waiting (exit 6; the mesh goes on delivering). Exits 0 only when the receiver answers
+2xx (or, with --async, accepts the event); otherwise prints the status and the broker's explanation and
+exits 5. --json prints the event, its id and the answer.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --type com.example.order.created --data \'{"id": 42}\'',
     '<%= config.bin %> <%= command.id %> --type com.example.ping --to broker:orders:shop --extension tenant=acme',
     '<%= config.bin %> <%= command.id %> --type com.example.review --to channel:reviews --data \'{"text": "great"}\'',
-    'echo \'{"id": 42}\' | <%= config.bin %> <%= command.id %> --type com.example.order.created --mode structured',
+    'echo \'{"id": 42}\' | <%= config.bin %> <%= command.id %> --type com.example.order.created --data - --mode structured',
+    '<%= config.bin %> <%= command.id %> --type com.example.order.created --to sequence:checkout --async',
+    'id=$(<%= config.bin %> <%= command.id %> --type com.example.ping --json | jq -r .id) && <%= config.bin %> tail --history --id "$id" --count 1',
     '<%= config.bin %> <%= command.id %> --type com.example.test --to http://127.0.0.1:3000 --json',
   ]
   static override flags = {
@@ -22,28 +30,57 @@ receiver answers 2xx; otherwise prints the status and the broker's explanation a
     source: Flags.string({char: 's', default: 'kne', description: 'event source (ce-source), a URI-reference'}),
     id: Flags.string({description: 'event id [default: a fresh UUID]'}),
     subject: Flags.string({description: 'event subject'}),
-    data: Flags.string({char: 'd', description: 'event data (JSON or text)'}),
+    data: Flags.string({char: 'd', description: 'event data (JSON or text; - reads it from stdin)'}),
     'data-file': Flags.string({description: 'read event data from a file (- for stdin)'}),
     'content-type': Flags.string({description: 'datacontenttype [default: guessed from the data]'}),
     extension: Flags.string({char: 'e', multiple: true, description: 'extension attribute NAME=VALUE (repeatable)'}),
     mode: Flags.string({options: ['binary', 'structured'], default: 'binary', description: 'HTTP content mode'}),
-    to: Flags.string({default: 'broker:default', description: 'broker:NAME[:NAMESPACE], channel:NAME[:NAMESPACE] or an http(s) URL'}),
+    to: Flags.string({default: 'broker:default', description: 'broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:… or an http(s) URL'}),
     namespace: Flags.string({char: 'n', default: 'default', description: 'namespace of the broker', env: 'KNE_NAMESPACE'}),
+    async: Flags.boolean({description: 'do not wait for the deliveries: the mesh accepting the event is enough'}),
+    timeout: Flags.string({description: 'give up waiting for the answer after this long (30s, 500ms, 2m): exit 6'}),
   }
 
   async run(): Promise<SendReport> {
     const {flags} = this
-    const report = await send({
-      type: flags.type, source: flags.source, id: flags.id, subject: flags.subject, data: flags.data, dataFile: flags['data-file'],
-      contentType: flags['content-type'], extensions: flags.extension, mode: flags.mode as 'binary' | 'structured',
-      to: flags.to, namespace: flags.namespace, dataDir: this.config.dataDir,
-    })
+    const timeoutMs = flags.timeout === undefined ? undefined : parseHumanDuration(flags.timeout)
+    if (flags.timeout !== undefined && timeoutMs === undefined) {
+      this.fail(new KneError(`--timeout ${flags.timeout}: expected a duration such as 30s, 500ms or 2m`, 'INVALID_FLAG', EXIT.usage))
+    }
+    const progress = progressLine()
+    let report: SendReport
+    try {
+      report = await send({
+        type: flags.type, source: flags.source, id: flags.id, subject: flags.subject, data: flags.data, dataFile: flags['data-file'],
+        contentType: flags['content-type'], extensions: flags.extension, mode: flags.mode as 'binary' | 'structured',
+        to: flags.to, namespace: flags.namespace, dataDir: this.config.dataDir, async: flags.async, timeoutMs,
+      }, (p) => progress.show(describeProgress(p)))
+    } finally {
+      progress.end()
+    }
     const {status, url, body} = report.response
     if (status < 200 || status >= 300) {
       const explanation = typeof body === 'object' && body !== null && 'error' in body ? String((body as {error: unknown}).error) : body === undefined ? 'no explanation' : String(body)
       throw new KneError(`${url} answered ${status}: ${explanation}`, 'EVENT_REJECTED', EXIT.rejected)
     }
-    this.log(`Event ${String(report.event.id)} (${flags.type}) accepted by ${url}: ${status}`)
+    if (report.awaited === false) this.log(`Event ${report.id} (${flags.type}) accepted by ${url}; its deliveries go on in the mesh`)
+    else this.log(`Event ${report.id} (${flags.type}) accepted by ${url}: ${status}`)
     return report
+  }
+}
+
+/** Progress on stderr: one line rewritten in place on a terminal, else a line per change. */
+function progressLine(): {show: (line: string) => void; end: () => void} {
+  const tty = process.stderr.isTTY === true
+  let last = ''
+  return {
+    show(line) {
+      if (line === last) return
+      last = line
+      process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`)
+    },
+    end() {
+      if (tty && last !== '') process.stderr.write('\r\x1b[K')
+    },
   }
 }

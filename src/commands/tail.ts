@@ -10,17 +10,21 @@ import {EXIT, KneError} from '../core/errors.js'
 import {prose} from '../help-text.js'
 
 export default class Tail extends KneCommand<typeof Tail> {
+  static override jsonErrorsOnStderr = true
   static override summary = 'Stream the mesh\'s activity: events in, trigger matches, delivery attempts, replies and outcomes.'
   static override description = prose`Follows the running mesh (kne dev) and prints one line per event, per delivery attempt and per
 outcome; --json prints one JSON object per line instead. Nothing published after tail has connected is
 missed ("connected" is written to stderr at that moment). With --count N it exits 0 once N picked events
 have settled (every matching trigger reached its outcome); with --timeout it exits 6 if they did not
-come in time. --history first replays what the mesh still holds, so a script can send and then tail.`
+come in time, and it exits 4 if the mesh stops first. --history first replays what the mesh still holds,
+so a script can send and then tail; --id picks the event it sent. Under --json, stdout carries only
+records (one JSON object per line) and an error is one JSON line on stderr.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --type com.example.order.created --count 1 --timeout 15s --json',
     '<%= config.bin %> <%= command.id %> --broker orders -n shop',
-    '<%= config.bin %> send --type com.example.ping && <%= config.bin %> <%= command.id %> --history --count 1',
+    'id=$(<%= config.bin %> send --type com.example.ping --json | jq -r .id) && <%= config.bin %> <%= command.id %> --history --id "$id" --count 1 --timeout 30s',
+    '<%= config.bin %> <%= command.id %> --trigger order-created -n shop   # the events a trigger matched, and its deliveries',
     '<%= config.bin %> <%= command.id %> --explain   # why did (or didn\'t) my event reach each trigger?',
   ]
   static override flags = {
@@ -29,6 +33,8 @@ come in time. --history first replays what the mesh still holds, so a script can
     namespace: Flags.string({char: 'n', default: 'default', description: 'namespace of --broker or --channel', env: 'KNE_NAMESPACE'}),
     type: Flags.string({char: 't', description: 'only events of this type'}),
     source: Flags.string({char: 's', description: 'only events from this source'}),
+    id: Flags.string({description: 'only the event with this id'}),
+    trigger: Flags.string({description: 'only the events this trigger matched, and its deliveries (NAME in --namespace, or NAMESPACE/NAME)'}),
     count: Flags.integer({char: 'c', min: 1, description: 'exit after this many events have settled'}),
     timeout: Flags.string({description: 'give up after this long (15s, 500ms, 2m, or seconds): exit 6 if --count was not reached'}),
     history: Flags.boolean({description: 'first replay the activity the mesh still holds'}),
@@ -52,7 +58,8 @@ come in time. --history first replays what the mesh still holds, so a script can
         selector: {
           broker: flags.broker === undefined ? undefined : `${flags.namespace}/${flags.broker}`,
           channel: flags.channel === undefined ? undefined : `${flags.namespace}/${flags.channel}`,
-          type: flags.type, source: flags.source,
+          type: flags.type, source: flags.source, id: flags.id,
+          trigger: flags.trigger === undefined || flags.trigger.includes('/') ? flags.trigger : `${flags.namespace}/${flags.trigger}`,
         },
         count: flags.count, timeoutMs, history: flags.history, signal: interrupt.signal,
         onSubscribed: () => process.stderr.write(c.dim(`connected to ${url}\n`)),
@@ -64,9 +71,16 @@ come in time. --history first replays what the mesh still holds, so a script can
         if (json) process.stdout.write(`${JSON.stringify({kind: 'explanation', ...explanation})}\n`)
         else process.stdout.write(`${renderArrivalExplanation(explanation, c).join('\n')}\n`)
       })
-      if (flags.count !== undefined && result.settled < flags.count && result.timedOut) {
-        throw new KneError(`timed out after ${flags.timeout}: ${result.settled} of ${flags.count} events settled`, 'TAIL_TIMEOUT', EXIT.timeout)
+      if (interrupt.signal.aborted) {
+        if (flags.count !== undefined && result.settled < flags.count) throw new KneError(`interrupted: ${result.settled} of ${flags.count} events settled`, 'INTERRUPTED', EXIT.interrupted)
+        process.exitCode = EXIT.interrupted
+        return
       }
+      if (flags.count !== undefined && result.settled < flags.count) {
+        if (result.timedOut) throw new KneError(`timed out after ${flags.timeout}: ${result.settled} of ${flags.count} events settled`, 'TAIL_TIMEOUT', EXIT.timeout)
+        if (result.meshStopped) throw new KneError(`the mesh at ${url} stopped: ${result.settled} of ${flags.count} events settled`, 'MESH_STOPPED', EXIT.unreachable)
+      }
+      if (result.meshStopped) this.note(`the mesh at ${url} stopped`)
     } finally {
       process.off('SIGINT', onSigint)
     }

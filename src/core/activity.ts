@@ -176,18 +176,32 @@ export interface ActivitySelector {
   channel?: string
   type?: string
   source?: string
+  /** The event's id. */
+  id?: string
+  /** `namespace/name` of a trigger: the events it matched, and its deliveries of them. */
+  trigger?: string
 }
 
 /** Whether a record is about an event the selector picks (records not about one event match on broker alone). */
 export function selectsActivity(selector: ActivitySelector, record: ActivityBody | ActivityJson): boolean {
   if (record.kind === 'not-found') {
-    return selector.broker === undefined && selector.channel === undefined &&
-      (selector.type === undefined || record.type === selector.type) && (selector.source === undefined || record.source === selector.source)
+    return selector.broker === undefined && selector.channel === undefined && selector.trigger === undefined &&
+      (selector.type === undefined || record.type === selector.type) && (selector.source === undefined || record.source === selector.source) &&
+      (selector.id === undefined || record.id === selector.id)
   }
   if (selector.broker !== undefined && record.broker !== selector.broker) return false
   if (selector.channel !== undefined && record.channel !== selector.channel) return false
-  if (record.kind === 'rejected') return selector.type === undefined && selector.source === undefined
+  if (record.kind === 'rejected') return selector.type === undefined && selector.source === undefined && selector.id === undefined && selector.trigger === undefined
   if (selector.type !== undefined && record.type !== selector.type) return false
   if (selector.source !== undefined && record.source !== selector.source) return false
-  return true
+  if (selector.id !== undefined && record.id !== selector.id) return false
+  return selector.trigger === undefined || concernsTrigger(record, selector.trigger)
+}
+
+function concernsTrigger(record: Exclude<ActivityBody | ActivityJson, {kind: 'rejected'} | {kind: 'not-found'}>, trigger: string): boolean {
+  switch (record.kind) {
+    case 'event': return record.matched?.includes(trigger) === true
+    case 'settled': return trigger in record.outcomes
+    default: return record.trigger === trigger
+  }
 }

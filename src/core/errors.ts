@@ -14,6 +14,8 @@ export const EXIT = {
   rejected: 5,
   /** Waited for something that did not come in time. */
   timeout: 6,
+  /** Stopped by Ctrl-C (SIGINT), the shell's 128 + 2. */
+  interrupted: 130,
 } as const
 
 export class KneError extends Error {
@@ -39,4 +41,5 @@ export const EXIT_CODES_HELP = [
   '4  no kne mesh running or reachable',
   '5  the event was rejected or not delivered',
   '6  timed out waiting',
+  '130  interrupted (Ctrl-C)',
 ].join('\n')

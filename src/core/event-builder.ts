@@ -43,7 +43,9 @@ export function buildEvent(input: EventInput): BuildResult {
   if (input.data !== undefined) {
     const bytes = typeof input.data === 'string' ? Buffer.from(input.data, 'utf8') : input.data
     event.data = bytes
-    event.datacontenttype = input.contentType ?? guessContentType(bytes)
+    const contentType = input.contentType === undefined ? guessContentType(bytes) : {type: input.contentType}
+    if ('error' in contentType) return {ok: false, error: contentType.error}
+    event.datacontenttype = contentType.type
   } else if (input.contentType !== undefined) {
     event.datacontenttype = input.contentType
   }
@@ -51,12 +53,16 @@ export function buildEvent(input: EventInput): BuildResult {
   return problem ? {ok: false, error: problem} : {ok: true, event}
 }
 
-function guessContentType(bytes: Uint8Array): string {
+/** JSON, text or bytes; data that opens like a JSON object or array but does not parse is refused, not sent as text. */
+function guessContentType(bytes: Uint8Array): {type: string} | {error: string} {
   const text = Buffer.from(bytes).toString('utf8')
   try {
     JSON.parse(text)
-    return 'application/json'
-  } catch {
-    return Buffer.from(text, 'utf8').equals(Buffer.from(bytes)) ? 'text/plain' : 'application/octet-stream'
+    return {type: 'application/json'}
+  } catch (error) {
+    if (/^\s*[[{]/.test(text)) {
+      return {error: `the data is not valid JSON (${(error as Error).message}); fix it, or give --content-type text/plain to send it as text`}
+    }
+    return {type: Buffer.from(text, 'utf8').equals(Buffer.from(bytes)) ? 'text/plain' : 'application/octet-stream'}
   }
 }

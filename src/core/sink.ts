@@ -1,5 +1,6 @@
 // kn's sink grammar (knative/client pkg/flags/sink): `broker:NAME`, `channel:NAME`, `ksvc:NAME`, `svc:NAME`,
-// each with an optional `:NAMESPACE`, a bare NAME meaning a Knative Service, or an http(s) URL.
+// each with an optional `:NAMESPACE`, a bare NAME meaning a Knative Service, or an http(s) URL; kne adds
+// `sequence:NAME` and `parallel:NAME`, which Knative Destinations may refer to as well.
 import type {Destination, KReference} from './resources/types.js'
 
 const PREFIXES: Record<string, {apiVersion: string; kind: string}> = {
@@ -9,6 +10,8 @@ const PREFIXES: Record<string, {apiVersion: string; kind: string}> = {
   kservice: {apiVersion: 'serving.knative.dev/v1', kind: 'Service'},
   svc: {apiVersion: 'v1', kind: 'Service'},
   service: {apiVersion: 'v1', kind: 'Service'},
+  sequence: {apiVersion: 'flows.knative.dev/v1', kind: 'Sequence'},
+  parallel: {apiVersion: 'flows.knative.dev/v1', kind: 'Parallel'},
 }
 
 export type SinkParse = {ok: true; destination: Destination} | {ok: false; error: string}
@@ -20,13 +23,13 @@ export function parseSink(text: string, namespace?: string): SinkParse {
       new URL(text)
       return {ok: true, destination: {uri: text}}
     } catch {
-      return {ok: false, error: `sink ${JSON.stringify(text)} is not a valid URL`}
+      return {ok: false, error: `${JSON.stringify(text)} is not a valid URL`}
     }
   }
-  if (parts.length > 3 || parts.some((p) => p === '')) return {ok: false, error: `sink ${JSON.stringify(text)}: expected PREFIX:NAME[:NAMESPACE] or an http(s) URL`}
+  if (parts.length > 3 || parts.some((p) => p === '')) return {ok: false, error: `${JSON.stringify(text)}: expected PREFIX:NAME[:NAMESPACE] or an http(s) URL`}
   const [prefix, name, ns] = parts.length === 1 ? ['ksvc', parts[0]!, undefined] : [parts[0]!, parts[1]!, parts[2]]
   const target = PREFIXES[prefix]
-  if (!target) return {ok: false, error: `sink ${JSON.stringify(text)}: unknown prefix ${JSON.stringify(prefix)} (use broker, channel, ksvc, svc, or an http(s) URL)`}
+  if (!target) return {ok: false, error: `${JSON.stringify(text)}: unknown prefix ${JSON.stringify(prefix)} (use broker, channel, sequence, parallel, ksvc, svc, or an http(s) URL)`}
   const ref: KReference = {...target, name}
   const refNamespace = ns ?? namespace
   if (refNamespace) ref.namespace = refNamespace

@@ -83,11 +83,22 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
     expect(tail.stderr).toContain('timed out')
   })
 
+  it('a second kne dev warns that one runs, and when it stops the first is still found', async () => {
+    const second = new LongRunning(['dev', '--port', '0'], env)
+    await second.waitFor(/Ready on/)
+    expect(second.stderr).toContain(`warning: another kne mesh is running at ${url}`)
+    second.signal('SIGTERM')
+    expect(await second.exited).toBe(0)
+    const sent = await runCli(['send', '--type', 'com.example.after', '-n', 'shop'], env)
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(sent.stdout).toContain(`accepted by ${url}/shop/default`)
+  })
+
   it('summarises a burst beyond reading, stops cleanly on SIGTERM with its output written, and removes its locator', async () => {
     const own = isolatedEnv()
     const proc = new LongRunning(['dev', '--port', '0'], own)
     const meshUrl = (await proc.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
-    const locator = join(own.KNE_DATA_DIR!, 'mesh.json')
+    const locator = join(own.KNE_DATA_DIR!, 'meshes', `${new URL(meshUrl).port}.json`)
     expect(existsSync(locator)).toBe(true)
     await Promise.all(Array.from({length: 200}, (_, i) => fetch(`${meshUrl}/default/default`, {method: 'POST', headers: {
       'ce-specversion': '1.0', 'ce-id': `burst-${i}`, 'ce-source': '/e2e', 'ce-type': 'com.example.burst',
@@ -110,10 +121,10 @@ describe('kne errors a user can act on', () => {
     expect(result.stderr).toContain('kne dev')
   })
 
-  it('sends data piped from a shell straight to a URL', async () => {
+  it('sends data piped from a shell straight to a URL with --data -', async () => {
     const sink = await startSubscriber()
     const result = await new Promise<number | null>((resolve) => {
-      const child = spawn('sh', ['-c', `printf '%s' '{"piped":true}' | "${process.execPath}" "${runJs}" send --type com.example.piped --to ${sink.url}`], {env: isolatedEnv()})
+      const child = spawn('sh', ['-c', `printf '%s' '{"piped":true}' | "${process.execPath}" "${runJs}" send --type com.example.piped --data - --to ${sink.url}`], {env: isolatedEnv()})
       child.on('close', resolve)
     })
     const [got] = await sink.waitFor(1)
@@ -122,6 +133,24 @@ describe('kne errors a user can act on', () => {
     expect(got!.headers['ce-type']).toBe('com.example.piped')
     expect(got!.headers['content-type']).toBe('application/json')
     expect(JSON.parse(got!.body.toString())).toEqual({piped: true})
+  })
+
+  it('leaves stdin alone without --data -: a `while read` loop sends one event per line', async () => {
+    const sink = await startSubscriber()
+    const loop = `printf 'a\\nb\\n' | while read x; do "${process.execPath}" "${runJs}" send --type com.example.$x --to ${sink.url} || exit 9; done`
+    const result = await new Promise<number | null>((resolve) => {
+      spawn('sh', ['-c', loop], {env: isolatedEnv()}).on('close', resolve)
+    })
+    await sink.close()
+    expect(result).toBe(0)
+    expect(sink.received.map((r) => [r.headers['ce-type'], r.body.length])).toEqual([['com.example.a', 0], ['com.example.b', 0]])
+  })
+
+  it('an unknown command exits 2 and names the nearest command, without a terminal too', async () => {
+    const result = await runCli(['triger', 'create'], isolatedEnv())
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('triger create is not a kne command')
+    expect(result.stderr).toContain('did you mean `kne trigger create`?')
   })
 
   it('send --json keeps the exit code and reports the error as JSON', async () => {

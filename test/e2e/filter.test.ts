@@ -35,6 +35,14 @@ describe('kne filter test', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({subject: 'trigger shop/order-created', explanation: {applied: 'filter', delivers: true}})
   })
 
+  it('explains every trigger of the broker for an event given by its attributes, and exits 1 when none takes it', async () => {
+    const r = await runCli(['filter', 'test', '--type', 'com.example.nothing', '-n', 'shop', '-f', shop, '--filter', 'type=x', '--broker', 'default'], env)
+    expect(r.code).toBe(1)
+    const all = await runCli(['filter', 'test', '--type', 'com.example.refund', '--source', '/shop', '-n', 'shop', '-f', shop], env)
+    expect(all.code, all.stderr).toBe(0)
+    expect(all.stdout).toMatch(/broker shop\/default:\n  trigger shop\/order-created\n    NOT DELIVERED[^]*trigger shop\/everything-audited\n    DELIVERED/)
+  })
+
   it('exits 2 for CESQL that does not parse, with the position', async () => {
     const r = await runCli(['filter', 'test', '--event', eventFile, '--cesql', 'priority > 4-1'], env)
     expect(r.code).toBe(2)

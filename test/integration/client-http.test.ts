@@ -34,6 +34,14 @@ describe("the commands' HTTP client (talking to a running mesh)", () => {
     expect(await again.body.text()).toContain('"method":"GET"')
   })
 
+  it('stops reading an answer larger than its bound', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200).end('x'.repeat(100))
+    })
+    const response = await request(url)
+    await expect(response.body.text(10)).rejects.toMatchObject({code: 'ETOOBIG'})
+  })
+
   it('rejects with the cause code when nothing listens', async () => {
     const url = await serve(() => {})
     const [server] = servers.splice(0)

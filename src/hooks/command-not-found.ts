@@ -1,0 +1,18 @@
+// An unknown command is a usage error (exit 2) that names the nearest command, on a terminal or not:
+// oclif's not-found plugin exits 127 and suggests only through a prompt, which scripts never see.
+import {Errors, toConfiguredId, type Hook} from '@oclif/core'
+import {EXIT} from '../core/errors.js'
+import {nearestNames} from '../core/registry/patterns.js'
+
+const hook: Hook.CommandNotFound = async function (options) {
+  const {config} = options
+  const known = config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases])
+  const [nearest] = nearestNames(options.id, known, 1)
+  const suggestions = [
+    ...(nearest === undefined ? [] : [`did you mean \`${config.bin} ${toConfiguredId(nearest, config)}\`?`]),
+    `run \`${config.bin} help\` for the list of commands`,
+  ]
+  throw new Errors.CLIError(`${toConfiguredId(options.id, config)} is not a ${config.bin} command`, {code: 'UNKNOWN_COMMAND', exit: EXIT.usage, suggestions})
+}
+
+export default hook

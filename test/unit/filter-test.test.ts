@@ -1,0 +1,28 @@
+// `kne filter test` without an event file (the event built from its attributes, as kne send builds it)
+// and without a filter (every trigger of the broker, as the README promises).
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {filterTest, type BrokerFilterReport, type FilterTestReport} from '../../src/client/filter-test.js'
+import {repoRoot} from '../helpers/cli.js'
+
+const shop = join(repoRoot, 'test', 'fixtures', 'shop')
+
+describe('kne filter test', () => {
+  it('builds the event from --type, --source and --extension when no --event is given', () => {
+    const report = filterTest({attributes: {type: 'com.example.order.created', source: '/shop', extensions: ['priority=3']},
+      cesql: "source = '/shop' AND priority = '3'", namespace: 'default'}) as FilterTestReport
+    expect(report.event).toMatchObject({type: 'com.example.order.created', source: '/shop', priority: '3'})
+    expect(report.explanation.delivers).toBe(true)
+  })
+
+  it('without --trigger or a filter, evaluates every trigger of the broker', () => {
+    const report = filterTest({attributes: {type: 'com.example.refund'}, files: [shop], namespace: 'shop'}) as BrokerFilterReport
+    expect(report.subject).toBe('broker shop/default')
+    expect(report.triggers.map((t) => [t.trigger, t.explanation.delivers])).toEqual([['shop/order-created', false], ['shop/everything-audited', true]])
+    expect(report.delivers).toBe(true)
+  })
+
+  it('asks for the event when neither --event nor --type is given', () => {
+    expect(() => filterTest({cesql: 'true', namespace: 'default'})).toThrow(/give the event either as a file .* or by its attributes/)
+  })
+})
