@@ -63,7 +63,8 @@ export class Mesh {
   readonly startedAt = new Date()
   topology: Topology
   draining = false
-  private resources: readonly KneResource[]
+  /** What the mesh runs, as last applied, each with its file and manifest (GET /_kne/v1/resources). */
+  resources: readonly KneResource[]
   private readonly server: Server
   /** The clock retry waits run on: a VirtualClock when the caller passed one. */
   readonly clock: Clock
