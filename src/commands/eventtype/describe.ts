@@ -9,7 +9,8 @@ export default class EventtypeDescribe extends ScaffoldCommand<typeof EventtypeD
   static override flags = describeFlags
 
   async run(): Promise<EventTypeView> {
-    const view = describeEventType(this.project(), this.args.name)
+    const {view, ...from} = await describeEventType(this.project(), this.args.name, this.inspectOptions())
+    if (!this.jsonEnabled()) this.noteReadFrom(from)
     if (this.flags.output) this.print(view.manifest, this.flags.output)
     else for (const line of describeEventTypeText(view)) this.log(line)
     return view
