@@ -184,6 +184,20 @@ describe('kne registry with a running kne dev', () => {
     await orders?.close()
   })
 
+  it('from another folder, shows what kne dev runs and says where it came from; -f is accepted', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'kne-registry-elsewhere-'))
+    const [listed, described] = await Promise.all([
+      kne(elsewhere, ['registry', 'list'], env),
+      kne(elsewhere, ['source', 'describe', 'heartbeat'], env),
+    ])
+    expect(listed.stdout).toMatch(/com\.example\.order\.created\s+\/shop\s+Broker\/default\s+declared/)
+    expect(listed.stderr).toContain(`from the running mesh at ${meshUrl}`)
+    expect(described.code, described.stderr).toBe(0)
+    expect(described.stdout).toMatch(/Schedule:\s+\*\/5 \* \* \* \*/)
+    const fromFile = await kne(elsewhere, ['source', 'list', '-f', join(dir, 'knative/ping.yaml'), '--json'], env)
+    expect(json(fromFile)).toMatchObject({readFrom: 'manifests', items: [{name: 'heartbeat', live: {loaded: true}}]})
+  })
+
   it('merges the types kne dev observed: counts, sources, inferred schema; export --write commits them', async () => {
     const send = async (type: string, source: string, data: unknown): Promise<void> => {
       const answer = await post(`${meshUrl}/default/default`, binaryHeaders(type, {'ce-source': source, 'content-type': 'application/json'}), JSON.stringify(data))
