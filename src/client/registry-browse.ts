@@ -7,7 +7,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import {formatReference, triggerNameFor, type RegistryEntry} from '../core/registry/index.js'
 import {EXAMPLE_SINK_URL} from '../scaffold/init.js'
 import {openProject} from '../scaffold/project.js'
-import {Prompter} from '../scaffold/prompts.js'
+import {cancelledOr, Prompter} from '../scaffold/prompts.js'
 import {scaffoldTrigger} from '../scaffold/scaffold.js'
 import {sinkProblem} from '../scaffold/ask.js'
 import {findMesh} from './locator.js'
@@ -68,8 +68,7 @@ export async function browseRegistry(options: DescribeOptions): Promise<void> {
       if (next === 'quit') return
     }
   } catch (error) {
-    if ((error as Error).name === 'ExitPromptError') return // Ctrl-C or Esc: leave quietly
-    throw error
+    throw cancelledOr(error)
   }
 }
 
