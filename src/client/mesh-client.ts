@@ -21,11 +21,11 @@ function unreachable(url: string, error: unknown): KneError {
     ['is `kne dev` running? start it, or check KNE_URL'])
 }
 
-export async function postEvent(url: string, event: CloudEvent, mode: 'binary' | 'structured'): Promise<SendResult> {
+export async function postEvent(url: string, event: CloudEvent, mode: 'binary' | 'structured', signal?: AbortSignal): Promise<SendResult> {
   const message = mode === 'structured' ? encodeStructured(event) : encodeBinary(event)
   let response
   try {
-    response = await request(url, {method: 'POST', headers: message.headers, body: message.body})
+    response = await request(url, {method: 'POST', headers: message.headers, body: message.body, signal})
   } catch (error) {
     throw unreachable(url, error)
   }
