@@ -2,10 +2,11 @@
 import {Flags} from '@oclif/core'
 
 export const registryFlags = {
-  filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable) [default: kne.yaml\'s manifests folder]'}),
+  filename: Flags.string({char: 'f', multiple: true,
+    description: 'read these manifest files or folders (repeatable) [default: what the running kne dev runs, else kne.yaml\'s manifests folder]'}),
   config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
   namespace: Flags.string({char: 'n', description: 'only this namespace [default: every namespace]', env: 'KNE_NAMESPACE'}),
-  offline: Flags.boolean({description: 'do not merge what a running kne dev observed, even when one runs'}),
+  offline: Flags.boolean({description: 'do not ask a running kne dev: the manifests alone, without what it runs and observed'}),
 }
 
 /** The client options the shared flags give. */

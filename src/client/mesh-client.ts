@@ -5,7 +5,7 @@ import type {CloudEvent} from '../core/cloudevent.js'
 import {encodeBinary, encodeStructured} from '../core/codec/http.js'
 import {EXIT, KneError} from '../core/errors.js'
 import type {ArrivalExplanation} from '../mesh/explain.js'
-import type {MeshStatus} from '../mesh/status.js'
+import type {MeshResources, MeshStatus} from '../mesh/status.js'
 
 export interface SendResult {
   url: string
@@ -51,6 +51,21 @@ export async function getStatus(baseUrl: string): Promise<MeshStatus> {
     return (await response.body.json()) as MeshStatus
   } catch (error) {
     if (error instanceof KneError) throw error
+    throw unreachable(baseUrl, error)
+  }
+}
+
+/** The resources the mesh runs; undefined when it does not serve them (a kne from before the endpoint). */
+export async function getResources(baseUrl: string): Promise<MeshResources | undefined> {
+  try {
+    const response = await request(`${baseUrl}/_kne/v1/resources`)
+    if (response.statusCode === 404) {
+      await response.body.dump()
+      return undefined
+    }
+    if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`)
+    return (await response.body.json()) as MeshResources
+  } catch (error) {
     throw unreachable(baseUrl, error)
   }
 }

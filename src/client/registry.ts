@@ -1,5 +1,6 @@
-// The event registry as the commands see it: the project's manifests (EventTypes, sources, triggers) merged
-// with what a running mesh observed, when one runs. list, describe, export and lint are built on it.
+// The event registry as the commands see it: when a mesh runs, the resources it runs (EventTypes, sources,
+// triggers) and what it observed; with -f, or without a mesh, the manifests on disk (merged with a running
+// mesh's observations). list, describe, export, browse and lint are built on it.
 import {request} from './http.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {
@@ -7,7 +8,8 @@ import {
   type EventTypeVersion, type ExportedEventType, type LintReport, type ObservedRegistry, type Registry, type RegistryEntry, type RegistryReference,
 } from '../core/registry/index.js'
 import type {ManifestError, ManifestResource} from '../core/resources/types.js'
-import {loadProjectManifests, type LoadedProject} from '../mesh/manifests.js'
+import {loadProjectConfig, loadProjectManifests, type LoadedProject} from '../mesh/manifests.js'
+import type {MeshResources} from '../mesh/status.js'
 import {writeEventTypes, type WrittenEventType} from '../scaffold/eventtype.js'
 import {EXAMPLE_SINK_URL} from '../scaffold/init.js'
 import {openProject} from '../scaffold/project.js'
@@ -23,6 +25,8 @@ export interface RegistryOptions {
   dataDir: string
   /** Merge a running mesh's observations (default true). */
   live?: boolean
+  /** Read the manifests even when a mesh runs (lint checks files). */
+  manifestsOnly?: boolean
   env?: NodeJS.ProcessEnv
 }
 
@@ -32,8 +36,10 @@ export interface LoadedRegistry {
   project: LoadedProject
   /** The project's namespace (kne.yaml, else default). */
   namespace: string
-  /** Manifest paths read (absolute). */
+  /** Manifest paths read (absolute); none when read from the mesh. */
   paths: string[]
+  /** What the resources were read from: the running mesh, or manifests on disk. */
+  readFrom: 'mesh' | 'manifests'
   manifestErrors: ManifestError[]
   /** The mesh the observations came from, or null. */
   mesh: {url: string; dropped: number} | null
@@ -41,8 +47,19 @@ export interface LoadedRegistry {
   meshProblem?: string
 }
 
-/** Reads what a running mesh observed; undefined (with the reason) when none runs or it cannot be read. */
-export async function fetchObservations(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<{url?: string; observed?: ObservedRegistry; problem?: string}> {
+interface MeshRegistry {
+  url?: string
+  observed?: ObservedRegistry
+  /** What the mesh runs, when asked for and served. */
+  resources?: ManifestResource[]
+  problem?: string
+}
+
+/**
+ * Reads what a running mesh observed, and with `resources` what it runs; undefined (with the reason) when
+ * none runs or it cannot be read.
+ */
+export async function fetchObservations(dataDir: string, env: NodeJS.ProcessEnv = process.env, options: {resources?: boolean} = {}): Promise<MeshRegistry> {
   let url: string
   try {
     url = findMesh(dataDir, env).url
@@ -50,28 +67,42 @@ export async function fetchObservations(dataDir: string, env: NodeJS.ProcessEnv 
     return {problem: 'no kne mesh is running: showing what the manifests declare'}
   }
   try {
-    const response = await request(`${url}/_kne/v1/registry`, {timeoutMs: 5000})
+    const [response, served] = await Promise.all([
+      request(`${url}/_kne/v1/registry`, {timeoutMs: 5000}),
+      options.resources ? request(`${url}/_kne/v1/resources`, {timeoutMs: 5000}) : undefined,
+    ])
+    // a mesh from before GET /_kne/v1/resources: its manifests are read from disk instead
+    const resources = served?.statusCode === 200 ? ((await served.body.json()) as MeshResources).resources as ManifestResource[] : undefined
+    if (served && served.statusCode !== 200) await served.body.dump()
     if (response.statusCode !== 200) {
       const text = await response.body.text()
-      return {url, problem: `${url} does not report observed event types (HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''})`}
+      return {url, ...(resources ? {resources} : {}),
+        problem: `${url} does not report observed event types (HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''})`}
     }
-    return {url, observed: (await response.body.json()) as ObservedRegistry}
+    return {url, observed: (await response.body.json()) as ObservedRegistry, ...(resources ? {resources} : {})}
   } catch (error) {
     const err = error as {code?: string; cause?: {code?: string}; message?: string}
     return {url, problem: `cannot reach ${url}: ${err.cause?.code ?? err.code ?? err.message}`}
   }
 }
 
+/** The running mesh's registry (what it runs, plus what it observed) unless -f names manifests; else the manifests' (plus observations). */
 export async function loadRegistry(options: RegistryOptions): Promise<LoadedRegistry> {
-  const {project, paths, namespace, manifests} = loadProjectManifests({files: options.files ?? [], config: options.config, cwd: options.cwd})
-  const resources = [...manifests.resources, ...manifests.others]
-  const live = options.live === false ? {problem: 'observations not requested'} : await fetchObservations(options.dataDir, options.env)
-  const registry = buildRegistry({resources, observed: live.observed?.types})
-  return {
-    registry, resources, project, namespace, paths, manifestErrors: manifests.errors,
-    mesh: live.observed && live.url ? {url: live.url, dropped: live.observed.dropped} : null,
-    ...(live.problem ? {meshProblem: live.problem} : {}),
+  const files = options.files ?? []
+  const fromMesh = files.length === 0 && options.manifestsOnly !== true && options.live !== false
+  const live: MeshRegistry = options.live === false ? {problem: 'observations not requested'} : await fetchObservations(options.dataDir, options.env, {resources: fromMesh})
+  const mesh = live.observed && live.url ? {url: live.url, dropped: live.observed.dropped} : null
+  const problem = live.problem ? {meshProblem: live.problem} : {}
+  if (live.resources) {
+    const project = loadProjectConfig(options.config, [], options.cwd)
+    const registry = buildRegistry({resources: live.resources, observed: live.observed?.types})
+    return {registry, resources: live.resources, project, namespace: project.config.namespace, paths: [], readFrom: 'mesh', manifestErrors: [],
+      mesh: mesh ?? {url: live.url!, dropped: 0}, ...problem}
   }
+  const {project, paths, namespace, manifests} = loadProjectManifests({files, config: options.config, cwd: options.cwd})
+  const resources = [...manifests.resources, ...manifests.others]
+  const registry = buildRegistry({resources, observed: live.observed?.types})
+  return {registry, resources, project, namespace, paths, readFrom: 'manifests', manifestErrors: manifests.errors, mesh, ...problem}
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -97,6 +128,8 @@ export interface RegistryRow {
 export interface RegistryListResult {
   types: RegistryRow[]
   mesh: {url: string} | null
+  /** What the registry was built from: the running mesh, or manifests on disk. */
+  readFrom: 'mesh' | 'manifests'
   meshProblem?: string
   /** Problems in the manifests (the registry shows what did load). */
   manifestErrors: number
@@ -117,7 +150,7 @@ export async function listRegistry(options: ListOptions): Promise<RegistryListRe
     .filter((e) => options.namespace === undefined || e.namespace === options.namespace)
     .filter((e) => brokerKey === undefined || e.broker === brokerKey)
     .map(toRow)
-  return {types, mesh: loaded.mesh ? {url: loaded.mesh.url} : null, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+  return {types, mesh: loaded.mesh ? {url: loaded.mesh.url} : null, readFrom: loaded.readFrom, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
     manifestErrors: loaded.manifestErrors.length, problems: loaded.registry.problems}
 }
 
@@ -150,6 +183,7 @@ export interface RegistryDescribeResult {
   /** One entry per reference the type comes through. */
   entries: DescribedEntry[]
   mesh: {url: string} | null
+  readFrom: 'mesh' | 'manifests'
   meshProblem?: string
 }
 
@@ -166,7 +200,7 @@ export async function describeRegistryType(type: string, options: DescribeOption
   return {
     type,
     entries: entries.map((e) => ({...e, commands: commandsFor(e, loaded.namespace)})),
-    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null, readFrom: loaded.readFrom,
     ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
   }
 }
@@ -205,6 +239,7 @@ export interface RegistryExportResult {
   /** With `write`: what happened to each type. */
   written?: WrittenEventType[]
   mesh: {url: string} | null
+  readFrom: 'mesh' | 'manifests'
   meshProblem?: string
 }
 
@@ -218,7 +253,7 @@ export async function exportRegistry(options: RegistryExportOptions): Promise<Re
     : undefined
   return {
     version, namespace: loaded.namespace, items: items.map(({entry, ...item}) => ({...item, origins: entry.origins})), ...(written ? {written} : {}),
-    mesh: loaded.mesh ? {url: loaded.mesh.url} : null, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null, readFrom: loaded.readFrom, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
   }
 }
 
@@ -228,7 +263,7 @@ export interface RegistryLintResult extends LintReport {
 }
 
 export async function lintProject(options: RegistryOptions): Promise<RegistryLintResult> {
-  const loaded = await loadRegistry(options)
+  const loaded = await loadRegistry({...options, manifestsOnly: true})
   const report = lintRegistry({
     resources: loaded.resources, registry: loaded.registry, services: loaded.project.config.services,
     brokerDelivery: loaded.project.config.brokerDelivery, manifestErrors: loaded.manifestErrors,

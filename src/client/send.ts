@@ -55,14 +55,15 @@ export interface DeliveryProgress {
 /** One line: `waiting for 1 delivery, attempt 3 of 11 answered 503, next in 6.4 s`. */
 export function describeProgress(progress: DeliveryProgress): string {
   const left = progress.deliveries === undefined ? undefined : progress.deliveries - progress.ended
-  let line = left === undefined ? 'waiting for the deliveries' : `waiting for ${left} ${left === 1 ? 'delivery' : 'deliveries'}`
-  const attempt = progress.lastAttempt
-  if (attempt) {
-    const answer = attempt.status !== undefined ? `answered ${attempt.status}` : `failed (${attempt.error ?? 'no answer'})`
-    line += `, attempt ${attempt.attempt}${attempt.of === undefined ? '' : ` of ${attempt.of}`} ${answer}`
-    if (attempt.nextDelayMs !== undefined) line += `, next in ${(attempt.nextDelayMs / 1000).toFixed(1)} s`
-  }
-  return line
+  const line = left === undefined ? 'waiting for the deliveries' : `waiting for ${left} ${left === 1 ? 'delivery' : 'deliveries'}`
+  return progress.lastAttempt ? `${line}, ${describeAttempt(progress.lastAttempt)}` : line
+}
+
+/** `attempt 3 of 11 answered 503, next in 6.4 s`. */
+export function describeAttempt(attempt: NonNullable<DeliveryProgress['lastAttempt']>): string {
+  const answer = attempt.status !== undefined ? `answered ${attempt.status}` : `failed (${attempt.error ?? 'no answer'})`
+  const next = attempt.nextDelayMs === undefined ? '' : `, next in ${(attempt.nextDelayMs / 1000).toFixed(1)} s`
+  return `attempt ${attempt.attempt}${attempt.of === undefined ? '' : ` of ${attempt.of}`} ${answer}${next}`
 }
 
 /** Data from --data, or from --data-file; stdin only when one of them is `-`. */

@@ -74,7 +74,8 @@ export class Mesh {
   draining = false
   /** The names requests may carry in their Host header; undefined when bound to every interface (any name). */
   acceptedHosts: ReadonlySet<string> | undefined
-  private resources: readonly KneResource[]
+  /** What the mesh runs, as last applied, each with its file and manifest (GET /_kne/v1/resources). */
+  resources: readonly KneResource[]
   private readonly server: Server
   /** The clock retry waits run on: a VirtualClock when the caller passed one. */
   readonly clock: Clock

@@ -15,6 +15,7 @@ import {passThroughHeaders} from './headers.js'
 import type {Mesh} from './mesh.js'
 import type {IngressAnswer} from './runtime.js'
 import {sourceControl} from './sources/control.js'
+import {meshResources} from './status.js'
 
 export const CONTROL_PREFIX = '/_kne/'
 /** Broker ingress sends Allow on every response (semantics §1.2). */
@@ -212,6 +213,8 @@ async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerRespon
       return sendJson(res, 200, {status: mesh.draining ? 'draining' : 'ok'})
     case '/_kne/v1/status':
       return sendJson(res, 200, mesh.status())
+    case '/_kne/v1/resources':
+      return sendJson(res, 200, meshResources(mesh))
     case '/_kne/v1/activity':
       return streamActivity(mesh, req, res, searchParams)
     case '/_kne/v1/registry':

@@ -1,7 +1,7 @@
 // The live status of every broker, trigger, channel, subscription, sequence and parallel, in the terms
 // `kubectl get` and `kn describe` use (Ready, reason, URL, subscriber URI, dead-letter sink URI), plus
 // kne's delivery counters.
-import type {DeliverySpec} from '../core/resources/types.js'
+import type {DeliverySpec, KneResource} from '../core/resources/types.js'
 import type {ChannelRoute, ReadyStatus, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import type {Mesh} from './mesh.js'
 import type {BrokerCounters, ChannelCounters, FailedDelivery, InFlightDelivery, SubscriptionCounters, TriggerCounters} from './runtime.js'
@@ -173,4 +173,13 @@ export function meshStatus(mesh: Mesh): MeshStatus {
     inFlight: [...runtime.inFlight],
     failed: [...runtime.failures],
   }
+}
+
+/** What `GET /_kne/v1/resources` answers: the resources the mesh runs, as read from their manifests. */
+export interface MeshResources {
+  resources: readonly KneResource[]
+}
+
+export function meshResources(mesh: Mesh): MeshResources {
+  return {resources: mesh.resources}
 }

@@ -3,14 +3,15 @@ import {Flags, type Command} from '@oclif/core'
 import {KneCommand} from '../base-command.js'
 import type {Manifest} from '../core/manifests/index.js'
 import {EXIT, KneError} from '../core/errors.js'
+import {colors} from '../client/render.js'
 import type {CreateResult} from './create.js'
 import {
-  asList, describeResource, describeText, isSource, listResources, renderTable, withStatus,
-  type DescribeResult, type ListResult, type ResourceView, type Table,
+  asList, describeResource, describeText, isSource, listResources, readFromNote, renderTable, withStatus,
+  type DescribeResult, type InspectOptions, type ListResult, type ResourceView, type Table,
 } from './inspect.js'
 import {displayPath, openProject, type ProjectContext} from './project.js'
 import {toYaml} from './templates.js'
-import {readWorkspace, type KindMatch} from './workspace.js'
+import type {KindMatch} from './workspace.js'
 
 export const projectFlags = {
   namespace: Flags.string({char: 'n', description: "namespace [default: kne.yaml's namespace, else default]", env: 'KNE_NAMESPACE'}),
@@ -41,8 +42,13 @@ export const deliveryFlags = {
   'retry-after-max': Flags.string({description: 'upper bound on Retry-After waits, ISO-8601 (Knative: needs the delivery-retryafter feature)'}),
 }
 
+/** -f, as kne validate and export take it: list and describe read these manifests instead of the running mesh. */
+export const filenameFlag = Flags.string({char: 'f', multiple: true,
+  description: 'read these manifest files or folders (repeatable) [default: what the running kne dev runs, else the manifests folder]'})
+
 export const listFlags = {
   ...projectFlags,
+  filename: filenameFlag,
   'all-namespaces': Flags.boolean({char: 'A', description: 'list resources of every namespace'}),
   'no-headers': Flags.boolean({description: 'print the table without its header row'}),
   output: Flags.string({char: 'o', options: ['yaml', 'json'], description: 'print the resources (with live status) in this format'}),
@@ -50,6 +56,7 @@ export const listFlags = {
 
 export const describeFlags = {
   ...projectFlags,
+  filename: filenameFlag,
   output: Flags.string({char: 'o', options: ['yaml', 'json'], description: 'print the resource (with live status) in this format'}),
 }
 
@@ -77,12 +84,24 @@ export abstract class ScaffoldCommand<T extends typeof Command> extends KneComma
     return result.manifest
   }
 
+  protected inspectOptions(): InspectOptions {
+    const flags = this.flags as unknown as {filename?: string[]; dir?: string}
+    return {files: flags.filename ?? [], explicitDir: flags.dir !== undefined, dataDir: this.config.dataDir}
+  }
+
+  /** Says, dimmed on stderr, that what follows is the running mesh's and not the manifests in this folder. */
+  protected noteReadFrom(result: {readFrom: 'mesh' | 'manifests'; mesh: {url: string} | null}): void {
+    const note = readFromNote(result)
+    if (note) this.note(colors(process.stderr).dim(note))
+  }
+
   /** list: kubectl-style table (or -o yaml|json, or --json), live status from a running mesh when there is one. */
   protected async runList(match: KindMatch, table: (views: ResourceView[], allNamespaces: boolean) => Table): Promise<ListResult> {
     const flags = this.flags as unknown as {'all-namespaces'?: boolean; 'no-headers'?: boolean; output?: string}
     const project = this.project()
-    const result = await listResources(readWorkspace(project), match, {allNamespaces: flags['all-namespaces'], dataDir: this.config.dataDir})
+    const result = await listResources(project, match, {...this.inspectOptions(), allNamespaces: flags['all-namespaces']})
     if (this.jsonEnabled()) return result
+    this.noteReadFrom(result)
     if (flags.output) this.print(asList(result.items), flags.output)
     else if (result.items.length === 0) this.log(`No ${match.what} found${flags['all-namespaces'] ? '' : ` in namespace '${project.namespace}'`}.`)
     else for (const line of renderTable(table(result.items, flags['all-namespaces'] === true), flags['no-headers'])) this.log(line)
@@ -93,8 +112,9 @@ export abstract class ScaffoldCommand<T extends typeof Command> extends KneComma
   /** describe: kn-style text (or -o yaml|json|url, or --json). */
   protected async runDescribe(name: string, match: KindMatch): Promise<DescribeResult> {
     const flags = this.flags as unknown as {output?: string}
-    const result = await describeResource(readWorkspace(this.project()), name, match, this.config.dataDir)
+    const result = await describeResource(this.project(), name, match, this.inspectOptions())
     if (this.jsonEnabled()) return result
+    this.noteReadFrom(result)
     if (flags.output === 'url') {
       const url = result.item.live?.url
       if (!url) {

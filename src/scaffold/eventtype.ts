@@ -7,9 +7,9 @@ import type {EventTypeManifest, ExportedEventType} from '../core/registry/index.
 import {parseSink} from '../core/sink.js'
 import {createResource, type CreateOptions, type CreateResult} from './create.js'
 import {deleteResource, type DeleteResult} from './delete.js'
-import {resourceViews, type ResourceView, type Table} from './inspect.js'
+import {inspectWorkspace, resourceViews, type InspectOptions, type ResourceView, type Table} from './inspect.js'
 import {displayPath, type ProjectContext} from './project.js'
-import {findOne, kindIs, readWorkspace, type Workspace} from './workspace.js'
+import {findOne, kindIs, type Workspace} from './workspace.js'
 
 export const EVENT_TYPE_API_VERSION = 'eventing.knative.dev/v1beta2'
 
@@ -102,18 +102,21 @@ export interface EventTypeView {
 
 export interface EventTypeListResult {
   items: EventTypeView[]
+  /** What the items were read from: the running mesh, or manifests on disk. */
+  readFrom: 'mesh' | 'manifests'
+  mesh: {url: string} | null
 }
 
-export function listEventTypes(project: ProjectContext, options: {allNamespaces?: boolean} = {}): EventTypeListResult {
-  const workspace = readWorkspace(project)
-  const views = resourceViews(workspace, (e) => EVENT_TYPES.kind(e) && (options.allNamespaces === true || e.namespace === project.namespace), undefined)
-  return {items: views.map((v) => eventTypeView(v, workspace))}
+export async function listEventTypes(project: ProjectContext, options: InspectOptions & {allNamespaces?: boolean}): Promise<EventTypeListResult> {
+  const {workspace, mesh, readFrom} = await inspectWorkspace(project, options)
+  const views = resourceViews(workspace, (e) => EVENT_TYPES.kind(e) && (options.allNamespaces === true || e.namespace === project.namespace), mesh)
+  return {items: views.map((v) => eventTypeView(v, workspace)), readFrom, mesh: mesh ? {url: mesh.url} : null}
 }
 
-export function describeEventType(project: ProjectContext, name: string): EventTypeView {
-  const workspace = readWorkspace(project)
+export async function describeEventType(project: ProjectContext, name: string, options: InspectOptions): Promise<{view: EventTypeView; readFrom: 'mesh' | 'manifests'; mesh: {url: string} | null}> {
+  const {workspace, mesh, readFrom} = await inspectWorkspace(project, options)
   const entry = findOne(workspace, project.namespace, name, EVENT_TYPES)
-  return eventTypeView(resourceViews(workspace, (e) => e === entry, undefined)[0]!, workspace)
+  return {view: eventTypeView(resourceViews(workspace, (e) => e === entry, mesh)[0]!, workspace), readFrom, mesh: mesh ? {url: mesh.url} : null}
 }
 
 function eventTypeView(v: ResourceView, workspace: Workspace): EventTypeView {
@@ -140,7 +143,7 @@ function eventTypeView(v: ResourceView, workspace: Workspace): EventTypeView {
   if (schema) view.schema = schema
   if (reference && !workspace.entries.some((e) => e.kind === reference.kind && e.name === reference.name && e.namespace === reference.namespace)) {
     view.ready = 'False'
-    view.reason = `ReferenceDoesNotExist : ${reference.kind} ${reference.namespace}/${reference.name} is not in ${displayPath(workspace.project, workspace.project.manifestsDir)}`
+    view.reason = `ReferenceDoesNotExist : ${reference.kind} ${reference.namespace}/${reference.name} is not in ${workspace.where ?? displayPath(workspace.project, workspace.project.manifestsDir)}`
   }
   if (v.errors.length > 0) {
     view.ready = 'False'

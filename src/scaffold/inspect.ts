@@ -1,15 +1,18 @@
-// list and describe: the resources in the manifests folder joined with the live status of a running
-// mesh (Ready and reason, URL, subscriber and dead-letter sink URIs, counters), in kubectl's and kn's terms.
-import {statSync} from 'node:fs'
+// list and describe, as kubectl does them: what the running mesh runs, or the manifests -f names (or the
+// manifests folder when no mesh runs), joined with the mesh's live status (Ready and reason, URL, subscriber
+// and dead-letter sink URIs, counters), in kubectl's and kn's terms.
+import {existsSync, statSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {findMesh} from '../client/locator.js'
-import {getStatus} from '../client/mesh-client.js'
+import {getResources, getStatus} from '../client/mesh-client.js'
+import {EXIT, KneError} from '../core/errors.js'
 import {formatSink, humanAge, isSourceKind} from '../core/manifests/index.js'
-import type {Destination} from '../core/resources/types.js'
+import type {Destination, KneResource} from '../core/resources/types.js'
 import {manifestErrorFormatter, resourceKey} from '../core/resources/types.js'
 import type {SourceStatus} from '../mesh/sources/runtime.js'
 import type {BrokerStatus, MeshStatus, TriggerStatus} from '../mesh/status.js'
-import {displayPath} from './project.js'
-import {findOne, rawResource, type KindMatch, type Workspace, type WorkspaceEntry} from './workspace.js'
+import {displayPath, type ProjectContext} from './project.js'
+import {findOne, meshWorkspace, rawResource, readWorkspace, type KindMatch, type Workspace, type WorkspaceEntry} from './workspace.js'
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown'
 
@@ -56,9 +59,11 @@ export interface ResourceView {
 export interface Mesh {
   url: string
   status: MeshStatus
+  /** What it runs; undefined when it does not say (a kne from before GET /_kne/v1/resources). */
+  resources?: readonly KneResource[]
 }
 
-/** The running mesh and its status, or why there is none; never throws. */
+/** The running mesh, its status and resources, or why there is none; never throws. */
 export async function readMesh(dataDir: string): Promise<{mesh?: Mesh; problem?: string}> {
   let url: string
   try {
@@ -67,10 +72,42 @@ export async function readMesh(dataDir: string): Promise<{mesh?: Mesh; problem?:
     return {problem: 'no kne mesh is running'}
   }
   try {
-    return {mesh: {url, status: await getStatus(url)}}
+    const [status, served] = await Promise.all([getStatus(url), getResources(url)])
+    return {mesh: {url, status, ...(served ? {resources: served.resources} : {})}}
   } catch (error) {
     return {problem: (error as Error).message}
   }
+}
+
+/** What list and describe read: the manifests given (-f, or --dir); else what the running mesh runs; else the manifests folder. */
+export interface InspectOptions {
+  /** -f: manifest files or folders. */
+  files?: readonly string[]
+  /** --dir was given: read that folder even when a mesh runs. */
+  explicitDir?: boolean
+  dataDir: string
+}
+
+export interface Inspected {
+  workspace: Workspace
+  mesh?: Mesh
+  meshProblem?: string
+  readFrom: 'mesh' | 'manifests'
+}
+
+/** The line human output adds (dimmed, on stderr) when it shows the running mesh's resources rather than this folder's manifests. */
+export function readFromNote(result: {readFrom: 'mesh' | 'manifests'; mesh: {url: string} | null}): string | undefined {
+  return result.readFrom === 'mesh' && result.mesh ? `from the running mesh at ${result.mesh.url} (-f reads manifests instead)` : undefined
+}
+
+export async function inspectWorkspace(project: ProjectContext, options: InspectOptions): Promise<Inspected> {
+  const files = options.files ?? []
+  const missing = files.find((f) => !existsSync(resolve(project.cwd, f)))
+  if (missing !== undefined) throw new KneError(`-f ${missing}: no such file or folder`, 'NOT_FOUND', EXIT.usage)
+  const {mesh, problem} = await readMesh(options.dataDir)
+  const fromMesh = files.length === 0 && options.explicitDir !== true && mesh?.resources !== undefined
+  const workspace = fromMesh ? meshWorkspace(project, mesh.resources!, `the running mesh at ${mesh.url}`) : readWorkspace(project, files)
+  return {workspace, ...(mesh ? {mesh} : {}), ...(problem ? {meshProblem: problem} : {}), readFrom: fromMesh ? 'mesh' : 'manifests'}
 }
 
 export function resourceViews(workspace: Workspace, select: (e: WorkspaceEntry) => boolean, mesh: Mesh | undefined, now = Date.now()): ResourceView[] {
@@ -84,12 +121,21 @@ export function resourceViews(workspace: Workspace, select: (e: WorkspaceEntry) 
       name: entry.name,
       file: displayPath(workspace.project, entry.file),
       document: entry.document,
-      age: humanAge(now - statSync(entry.file).mtimeMs),
+      age: ageOf(entry.file, now, mesh),
       manifest: {...raw, metadata},
       errors: entry.errors.map(manifestErrorFormatter(workspace.project.cwd)),
       live: mesh ? liveState(entry, mesh.status) : null,
     }
   }).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind))
+}
+
+/** kubectl's AGE: of the manifest file; of the mesh for a resource without one (the built-in default broker). */
+function ageOf(file: string, now: number, mesh: Mesh | undefined): string {
+  try {
+    return humanAge(now - statSync(file).mtimeMs)
+  } catch {
+    return mesh ? humanAge(now - Date.parse(mesh.status.startedAt)) : UNKNOWN
+  }
 }
 
 function liveState(entry: WorkspaceEntry, status: MeshStatus): LiveState {
@@ -335,24 +381,26 @@ export interface ListResult {
   mesh: {url: string} | null
   /** Why there is no live status, when there is none. */
   meshProblem?: string
+  /** What the items were read from: the running mesh, or manifests on disk. */
+  readFrom: 'mesh' | 'manifests'
   items: ResourceView[]
 }
 
-export async function listResources(workspace: Workspace, match: KindMatch, options: {allNamespaces?: boolean; dataDir: string}): Promise<ListResult> {
-  const {mesh, problem} = await readMesh(options.dataDir)
-  const namespace = workspace.project.namespace
-  const items = resourceViews(workspace, (e) => match.kind(e) && (options.allNamespaces === true || e.namespace === namespace), mesh)
-  return {mesh: mesh ? {url: mesh.url} : null, meshProblem: problem, items}
+export async function listResources(project: ProjectContext, match: KindMatch, options: InspectOptions & {allNamespaces?: boolean}): Promise<ListResult> {
+  const {workspace, mesh, meshProblem, readFrom} = await inspectWorkspace(project, options)
+  const items = resourceViews(workspace, (e) => match.kind(e) && (options.allNamespaces === true || e.namespace === project.namespace), mesh)
+  return {mesh: mesh ? {url: mesh.url} : null, meshProblem, readFrom, items}
 }
 
 export interface DescribeResult {
   mesh: {url: string} | null
   meshProblem?: string
+  readFrom: 'mesh' | 'manifests'
   item: ResourceView
 }
 
-export async function describeResource(workspace: Workspace, name: string, match: KindMatch, dataDir: string): Promise<DescribeResult> {
-  const entry = findOne(workspace, workspace.project.namespace, name, match)
-  const {mesh, problem} = await readMesh(dataDir)
-  return {mesh: mesh ? {url: mesh.url} : null, meshProblem: problem, item: resourceViews(workspace, (e) => e === entry, mesh)[0]!}
+export async function describeResource(project: ProjectContext, name: string, match: KindMatch, options: InspectOptions): Promise<DescribeResult> {
+  const {workspace, mesh, meshProblem, readFrom} = await inspectWorkspace(project, options)
+  const entry = findOne(workspace, project.namespace, name, match)
+  return {mesh: mesh ? {url: mesh.url} : null, meshProblem, readFrom, item: resourceViews(workspace, (e) => e === entry, mesh)[0]!}
 }

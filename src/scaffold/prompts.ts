@@ -49,7 +49,11 @@ async function guard<T>(answer: Promise<T>): Promise<T> {
   try {
     return await answer
   } catch (error) {
-    if ((error as Error).name === 'ExitPromptError') throw new KneError('cancelled', 'CANCELLED', 130)
-    throw error
+    throw cancelledOr(error)
   }
+}
+
+/** Ctrl-C at a prompt becomes the error that exits 130, as a shell reports SIGINT; other errors pass unchanged. */
+export function cancelledOr(error: unknown): unknown {
+  return (error as Error).name === 'ExitPromptError' ? new KneError('cancelled', 'CANCELLED', EXIT.interrupted) : error
 }

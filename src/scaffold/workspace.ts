@@ -1,8 +1,9 @@
 // The resources in a project's manifests folder, read with kne's resource model, so that scaffolding,
 // list, describe and delete see exactly what kne dev would load.
 import {existsSync, statSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
-import type {ParsedManifests} from '../core/resources/parse.js'
+import {emptyManifests, type ParsedManifests} from '../core/resources/parse.js'
 import type {KneResource, ManifestError, OtherResource} from '../core/resources/types.js'
 import {loadManifests} from '../mesh/manifests.js'
 import {displayPath, type ProjectContext} from './project.js'
@@ -26,16 +27,18 @@ export interface Workspace {
   project: ProjectContext
   entries: WorkspaceEntry[]
   manifests: ParsedManifests
+  /** Where the entries come from, as messages name it (default: the manifests folder). */
+  where?: string
 }
 
-export function readWorkspace(project: ProjectContext): Workspace {
-  const manifests: ParsedManifests = existsSync(project.manifestsDir) && statSync(project.manifestsDir).isDirectory()
-    ? loadManifests([project.manifestsDir], project.config.namespace)
-    : {resources: [], others: [], nonEventing: [], errors: [], warnings: []}
-  const entries: WorkspaceEntry[] = [...manifests.resources, ...manifests.others].map((r) => ({
-    apiVersion: r.apiVersion, kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name,
-    file: r.origin.file, document: r.origin.document, resource: r, errors: [],
-  }))
+/** The project's manifests folder, or the files and folders given instead (-f). */
+export function readWorkspace(project: ProjectContext, files: readonly string[] = []): Workspace {
+  const manifests: ParsedManifests = files.length > 0
+    ? loadManifests(files.map((f) => resolve(project.cwd, f)), project.config.namespace)
+    : existsSync(project.manifestsDir) && statSync(project.manifestsDir).isDirectory()
+      ? loadManifests([project.manifestsDir], project.config.namespace)
+      : emptyManifests()
+  const entries: WorkspaceEntry[] = [...manifests.resources, ...manifests.others].map(entryOf)
   // a document that failed validation still names its resource: keep it so it can be listed and deleted
   for (const error of manifests.errors) {
     const id = /^(\S+) ([^/\s]+)\/(\S+)$/.exec(error.resource ?? '')
@@ -45,7 +48,17 @@ export function readWorkspace(project: ProjectContext): Workspace {
     if (known) known.errors.push(error)
     else entries.push({apiVersion: '', kind, namespace, name, file: error.file, document: error.document, errors: [error]})
   }
-  return {project, entries, manifests}
+  return {project, entries, manifests, ...(files.length > 0 ? {where: files.join(', ')} : {})}
+}
+
+/** The resources a running mesh serves, as a workspace: `where` names the mesh. */
+export function meshWorkspace(project: ProjectContext, resources: readonly KneResource[], where: string): Workspace {
+  return {project, entries: resources.map(entryOf), manifests: {...emptyManifests(), resources: [...resources]}, where}
+}
+
+function entryOf(r: KneResource | OtherResource): WorkspaceEntry {
+  return {apiVersion: r.apiVersion, kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name,
+    file: r.origin.file, document: r.origin.document, resource: r, errors: []}
 }
 
 export function findEntry(workspace: Workspace, kind: string, namespace: string, name: string): WorkspaceEntry | undefined {
@@ -83,7 +96,7 @@ export function kindIs(kind: string, what = `${kind.toLowerCase()}s`): KindMatch
 export function findOne(workspace: Workspace, namespace: string, name: string, match: KindMatch): WorkspaceEntry {
   const found = workspace.entries.filter((e) => match.kind(e) && e.namespace === namespace && e.name === name)
   if (found.length === 0) {
-    const where = displayPath(workspace.project, workspace.project.manifestsDir)
+    const where = workspace.where ?? displayPath(workspace.project, workspace.project.manifestsDir)
     throw new KneError(`${match.what} "${name}" not found in namespace "${namespace}" (looked in ${where})`, 'NOT_FOUND', EXIT.usage)
   }
   if (found.length > 1) {

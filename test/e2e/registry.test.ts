@@ -161,6 +161,18 @@ describe('kne registry from the manifests alone', () => {
     child.stdin.write('\x1b[B\x1b[B\x1b[B\r') // down to Quit
     expect(await exited).toBe(0)
   })
+
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('browse exits 130 on Ctrl-C, as a shell reports SIGINT', async () => {
+    const child = spawn('script', ['-qfec', `"${process.execPath}" "${runJs}" registry browse`, '/dev/null'], {cwd: dir, env})
+    let screen = ''
+    child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    for (const deadline = Date.now() + 20_000; !/Event type/.test(screen); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > deadline) throw new Error(`no prompt on screen:\n${screen}`)
+    }
+    child.stdin.write('\x03')
+    expect(await exited).toBe(130)
+  })
 })
 
 describe('kne registry with a running kne dev', () => {
@@ -182,6 +194,20 @@ describe('kne registry with a running kne dev', () => {
     dev?.signal('SIGINT')
     await dev?.exited
     await orders?.close()
+  })
+
+  it('from another folder, shows what kne dev runs and says where it came from; -f is accepted', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'kne-registry-elsewhere-'))
+    const [listed, described] = await Promise.all([
+      kne(elsewhere, ['registry', 'list'], env),
+      kne(elsewhere, ['source', 'describe', 'heartbeat'], env),
+    ])
+    expect(listed.stdout).toMatch(/com\.example\.order\.created\s+\/shop\s+Broker\/default\s+declared/)
+    expect(listed.stderr).toContain(`from the running mesh at ${meshUrl}`)
+    expect(described.code, described.stderr).toBe(0)
+    expect(described.stdout).toMatch(/Schedule:\s+\*\/5 \* \* \* \*/)
+    const fromFile = await kne(elsewhere, ['source', 'list', '-f', join(dir, 'knative/ping.yaml'), '--json'], env)
+    expect(json(fromFile)).toMatchObject({readFrom: 'manifests', items: [{name: 'heartbeat', live: {loaded: true}}]})
   })
 
   it('merges the types kne dev observed: counts, sources, inferred schema; export --write commits them', async () => {

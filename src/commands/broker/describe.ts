@@ -4,7 +4,7 @@ import type {DescribeResult} from '../../scaffold/inspect.js'
 import {kindIs} from '../../scaffold/workspace.js'
 
 export default class BrokerDescribe extends ScaffoldCommand<typeof BrokerDescribe> {
-  static override summary = 'Show a broker: its manifest, address, delivery, conditions and counters.'
+  static override summary = 'Show a broker the running kne dev runs (or, with -f, in the manifests): its manifest, address, delivery, conditions and counters.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> default',
     '<%= config.bin %> <%= command.id %> default -o url   # just the URL of the running broker',

@@ -8,8 +8,9 @@ export default class RegistryBrowse extends KneCommand<typeof RegistryBrowse> {
   static override summary = 'Browse the event registry interactively: search types, read one, create a trigger for it or send an example.'
   static override description = prose`A terminal browser over kne registry list and describe: type to search, pick a type to read its attributes,
 schema, example, producers and consumers, then create a trigger for it (written to the manifests folder) or
-send its example event to its broker in the running kne dev, without leaving the prompt. It needs a terminal:
-without one it exits 2 (use kne registry list and describe, with --json, in scripts).`
+send its example event to its broker in the running kne dev, without leaving the prompt (following its
+deliveries for at most 15 s). It needs a terminal: without one it exits 2 (use kne registry list and describe,
+with --json, in scripts). Ctrl-C exits 130.`
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> -n shop']
   static override flags = registryFlags
 

@@ -4,6 +4,7 @@ import {colors} from '../../client/render.js'
 import {describeRegistryType, type RegistryDescribeResult} from '../../client/registry.js'
 import {describeEntryText} from '../../client/registry-render.js'
 import {registryFlags, registryOptions} from '../../registry-flags.js'
+import {readFromNote} from '../../scaffold/inspect.js'
 import {prose} from '../../help-text.js'
 
 export default class RegistryDescribe extends KneCommand<typeof RegistryDescribe> {
@@ -28,6 +29,8 @@ ready-to-paste kne trigger create and kne send lines. An unknown type exits 2 an
       for (const line of describeEntryText(entry, c)) this.log(line)
     })
     if (!result.mesh && result.meshProblem) this.note(colors(process.stderr).dim(result.meshProblem))
+    const from = readFromNote(result)
+    if (from) this.note(colors(process.stderr).dim(from))
     return result
   }
 }

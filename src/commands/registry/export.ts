@@ -1,9 +1,11 @@
 import {Flags} from '@oclif/core'
 import {KneCommand} from '../../base-command.js'
+import {colors} from '../../client/render.js'
 import {exportRegistry, type RegistryExportResult} from '../../client/registry.js'
 import {EVENT_TYPE_VERSIONS, type EventTypeVersion} from '../../core/registry/index.js'
 import {toYaml} from '../../scaffold/templates.js'
 import {registryFlags, registryOptions} from '../../registry-flags.js'
+import {readFromNote} from '../../scaffold/inspect.js'
 import {prose} from '../../help-text.js'
 
 export default class RegistryExport extends KneCommand<typeof RegistryExport> {
@@ -33,6 +35,8 @@ an existing file or EventType is never overwritten without --force.`
       ...(flags.write ? {write: {force: flags.force, dir: flags.dir}} : {})})
     for (const note of result.items.flatMap((i) => i.notes)) this.note(`note: ${note}`)
     if (!result.mesh && result.meshProblem) this.note(result.meshProblem)
+    const from = readFromNote(result)
+    if (from) this.note(colors(process.stderr).dim(from))
     const {written} = result
     if (!written) {
       if (result.items.length === 0) this.note('no event types known: nothing to export')

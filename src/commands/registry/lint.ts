@@ -14,6 +14,7 @@ export default class RegistryLint extends KneCommand<typeof RegistryLint> {
 brokers and triggers without a dead-letter sink, trigger filters no known event type satisfies, event types no
 trigger consumes, observed events that contradict their EventType, references kne cannot check. Everything is
 judged as far as the registry knows: declared types, source-provided types and what a running kne dev observed.
+It checks files: the manifests -f names, else kne.yaml's manifests folder, also while kne dev runs.
 Exits 3 when there are errors (with --strict, also when there are warnings), 0 otherwise.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -21,7 +22,7 @@ Exits 3 when there are errors (with --strict, also when there are warnings), 0 o
     '<%= config.bin %> <%= command.id %> -f knative/ --offline',
   ]
   static override flags = {
-    filename: registryFlags.filename,
+    filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable) [default: kne.yaml\'s manifests folder]'}),
     config: registryFlags.config,
     offline: registryFlags.offline,
     strict: Flags.boolean({description: 'warnings fail too (exit 3)'}),

@@ -4,6 +4,7 @@ import {colors} from '../../client/render.js'
 import {listRegistry, type RegistryListResult} from '../../client/registry.js'
 import {registryTable} from '../../client/registry-render.js'
 import {registryFlags, registryOptions} from '../../registry-flags.js'
+import {readFromNote} from '../../scaffold/inspect.js'
 import {prose} from '../../help-text.js'
 
 export default class RegistryList extends KneCommand<typeof RegistryList> {
@@ -12,7 +13,9 @@ export default class RegistryList extends KneCommand<typeof RegistryList> {
 sources share), REFERENCE, ORIGIN (declared by an EventType manifest, provided by a source such as a PingSource,
 observed by a running kne dev), and how many PRODUCERS and CONSUMERS it has. A consumer is a trigger whose filter
 can match the type, in any dialect; "(+N may)" counts triggers whose filters depend on attributes the registry
-does not know. Works from the manifests alone; when kne dev runs, what it observed is merged in.`
+does not know. When kne dev runs, it is that mesh's registry: the resources it runs and what it observed, from
+whichever folder you are in. -f FILE|DIR reads those manifests instead (merged with what a running kne dev
+observed, unless --offline); without a mesh, kne.yaml's manifests folder is read.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --broker default -n shop',
@@ -32,6 +35,8 @@ does not know. Works from the manifests alone; when kne dev runs, what it observ
     if (result.manifestErrors > 0) this.note(c.yellow(`${result.manifestErrors} problem(s) in the manifests: kne validate lists them; the registry shows what loaded`))
     for (const problem of result.problems) this.note(c.yellow(`warning: ${problem}`))
     if (!result.mesh && result.meshProblem) this.note(c.dim(result.meshProblem))
+    const from = readFromNote(result)
+    if (from) this.note(c.dim(from))
     return result
   }
 }
