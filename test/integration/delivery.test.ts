@@ -422,7 +422,7 @@ describe('nothing lost', () => {
     await mesh.idle()
     // each in-memory hop is one more event in the same broker, until its 1000th hop is refused
     expect(mesh.status().triggers[0]!.counters).toEqual({matched: 1000, delivered: 999, replied: 0, deadLettered: 0, failed: 1, inFlight: 0})
-    expect(mesh.status().brokers[0]!.counters).toEqual({accepted: 1000, rejected: 1, pending: 0})
+    expect(mesh.status().brokers[0]!.counters).toEqual({accepted: 1000, rejected: 1, pending: 0, pendingBytes: 0})
     expect(records(mesh, 'outcome')).toHaveLength(1000)
     expect(records(mesh, 'settled')).toHaveLength(1000)
   })
