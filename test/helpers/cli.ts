@@ -47,8 +47,8 @@ export class LongRunning {
   readonly exited: Promise<number | null>
   private readonly child: ChildProcess
 
-  constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [runJs, ...args], {env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe']})
+  constructor(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot) {
+    this.child = spawn(process.execPath, [runJs, ...args], {env, cwd, stdio: ['ignore', 'pipe', 'pipe']})
     this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()))
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()))
     this.exited = new Promise((resolvePromise) => this.child.on('close', (code) => resolvePromise(code)))
