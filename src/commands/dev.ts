@@ -16,6 +16,8 @@ import {renderTopology} from '../client/render-status.js'
 import {prose} from '../help-text.js'
 
 export default class Dev extends KneCommand<typeof Dev> {
+  // its --json output is a stream of records
+  static override jsonErrorsOnStderr = true
   static override summary = 'Run the in-memory event mesh: brokers, triggers and sources from your Knative manifests, on your laptop.'
   static override description = prose`Loads Knative manifests from files or folders and serves each broker's ingress at
 http://<host>:<port>/<namespace>/<broker>, the path Knative's broker-ingress uses, so an app whose K_SINK points

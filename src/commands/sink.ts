@@ -9,6 +9,8 @@ import {checkSinkBehaviour, startSink, type Sink, type SinkOptions} from '../mes
 import {prose} from '../help-text.js'
 
 export default class SinkCommand extends KneCommand<typeof SinkCommand> {
+  // its --json output is a stream of received events
+  static override jsonErrorsOnStderr = true
   static override summary = 'Run a local subscriber that prints every event it receives and answers as told.'
   static override description = prose`Listens on http://<host>:<port>/ and prints each CloudEvent delivered to it (--json: one JSON object per
 line). By default it accepts everything (202). Told to fail, it shows retries, backoff and dead-letter sinks at

@@ -167,6 +167,14 @@ describe('kne errors a user can act on', () => {
     expect(result.stderr).toContain('2 problem(s) in the manifests')
   })
 
+  it('dev --json reports a start-up error as one JSON line on stderr, leaving stdout to its records', async () => {
+    const result = await runCli(['dev', '--port', '0', '--json', '-f', join(fixtures, 'broken')], isolatedEnv())
+    expect(result.code).toBe(3)
+    expect(result.stdout).toBe('')
+    const lines = result.stderr.trim().split('\n')
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({error: {message: expect.stringContaining('2 problem(s) in the manifests')}})
+  })
+
   it('dev on a port in use exits 2 and suggests --port 0', async () => {
     const sink = await startSubscriber()
     const port = new URL(sink.url).port
