@@ -24,3 +24,15 @@ describe('docs/manifests.md', () => {
     expect(docs).not.toMatch(/kne dev runs Broker and Trigger for now/)
   })
 })
+
+describe('docs/concepts.md', () => {
+  const concepts = readFileSync(new URL('../../docs/concepts.md', import.meta.url), 'utf8')
+  const trust = concepts.slice(concepts.indexOf('## Trust and safety'), concepts.indexOf('## Stopping'))
+
+  it('has a Trust and safety section that says what a crash loses and that manifests are code', () => {
+    expect(trust).toContain('### What a crash loses')
+    for (const loss of ['202', 'in flight', 'activity history', 'process group', 'locator']) expect(trust).toContain(loss)
+    expect(trust).toContain('### Manifests and kne.yaml are code')
+    for (const fact of ['ContainerSource', 'command', 'one level', 'above']) expect(trust).toContain(fact)
+  })
+})
