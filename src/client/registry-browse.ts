@@ -7,7 +7,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import {formatReference, triggerNameFor, type RegistryEntry} from '../core/registry/index.js'
 import {EXAMPLE_SINK_URL} from '../scaffold/init.js'
 import {openProject} from '../scaffold/project.js'
-import {cancelledOr, Prompter} from '../scaffold/prompts.js'
+import {Prompter} from '../scaffold/prompts.js'
 import {scaffoldTrigger} from '../scaffold/scaffold.js'
 import {sinkProblem} from '../scaffold/ask.js'
 import {findMesh} from './locator.js'
@@ -34,43 +34,40 @@ export async function browseRegistry(options: DescribeOptions): Promise<void> {
   const out = (line = ''): void => {
     process.stdout.write(`${line}\n`)
   }
-  try {
-    for (;;) {
-      const loaded = await loadRegistry(options)
-      const entries = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
-      if (entries.length === 0) {
-        out('No event types found. Declare one with kne eventtype create, or send events through kne dev and browse again.')
-        return
-      }
-      if (!loaded.mesh && loaded.meshProblem) process.stderr.write(c.dim(`${loaded.meshProblem}\n`))
-      const key = await search<string>({
-        message: `Event type (${entries.length} known; type to search)`,
-        source: (term) => searchEntries(entries, term).map((e) => ({
-          value: e.key,
-          name: `${e.type}  ${c.dim(`${formatReference(e.reference)} · ${e.origins.join(',')}`)}`,
-          description: e.description,
-        })),
-      }, prompt)
-      const entry = entries.find((e) => e.key === key)!
-      const described = {...entry, commands: commandsFor(entry, loaded.namespace)}
-      out()
-      for (const line of describeEntryText(described, c)) out(line)
-      out()
-      let next: string
-      do {
-        next = await select<string>({message: 'What now?', choices: [
-          {value: 'trigger', name: 'Create a trigger for this type', description: described.commands.triggerCreate},
-          {value: 'send', name: 'Send the example event', description: described.commands.send},
-          {value: 'search', name: 'Back to the search'},
-          {value: 'quit', name: 'Quit'},
-        ]}, prompt)
-        if (next === 'trigger') out(await createTrigger(entry, options, loaded.namespace))
-        if (next === 'send') out(await sendExample(entry, {...options, progress: (line) => process.stderr.write(c.dim(`${line}\n`))}))
-      } while (next === 'trigger' || next === 'send')
-      if (next === 'quit') return
+  // Ctrl-C at a prompt ends the command with exit 130 (KneCommand.catch)
+  for (;;) {
+    const loaded = await loadRegistry(options)
+    const entries = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+    if (entries.length === 0) {
+      out('No event types found. Declare one with kne eventtype create, or send events through kne dev and browse again.')
+      return
     }
-  } catch (error) {
-    throw cancelledOr(error)
+    if (!loaded.mesh && loaded.meshProblem) process.stderr.write(c.dim(`${loaded.meshProblem}\n`))
+    const key = await search<string>({
+      message: `Event type (${entries.length} known; type to search)`,
+      source: (term) => searchEntries(entries, term).map((e) => ({
+        value: e.key,
+        name: `${e.type}  ${c.dim(`${formatReference(e.reference)} · ${e.origins.join(',')}`)}`,
+        description: e.description,
+      })),
+    }, prompt)
+    const entry = entries.find((e) => e.key === key)!
+    const described = {...entry, commands: commandsFor(entry, loaded.namespace)}
+    out()
+    for (const line of describeEntryText(described, c)) out(line)
+    out()
+    let next: string
+    do {
+      next = await select<string>({message: 'What now?', choices: [
+        {value: 'trigger', name: 'Create a trigger for this type', description: described.commands.triggerCreate},
+        {value: 'send', name: 'Send the example event', description: described.commands.send},
+        {value: 'search', name: 'Back to the search'},
+        {value: 'quit', name: 'Quit'},
+      ]}, prompt)
+      if (next === 'trigger') out(await createTrigger(entry, options, loaded.namespace))
+      if (next === 'send') out(await sendExample(entry, {...options, progress: (line) => process.stderr.write(c.dim(`${line}\n`))}))
+    } while (next === 'trigger' || next === 'send')
+    if (next === 'quit') return
   }
 }
 

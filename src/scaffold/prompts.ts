@@ -17,11 +17,11 @@ export class Prompter {
   async text(value: string | undefined, ask: {flag: string; message: string; default?: string; validate?: (answer: string) => string | undefined}): Promise<string> {
     if (value !== undefined) return value
     this.require(ask.flag)
-    return guard(input({
+    return input({
       message: ask.message,
       default: ask.default,
       validate: (answer) => (answer.trim() === '' ? `${ask.flag} is required` : ask.validate?.(answer.trim()) ?? true),
-    }, {output: process.stderr}).then((answer) => answer.trim()))
+    }, {output: process.stderr}).then((answer) => answer.trim())
   }
 
   /** The value, or a pick from `choices`; `other` adds a last choice that asks for free text. */
@@ -32,7 +32,7 @@ export class Prompter {
     if (ask.choices.length === 0 && ask.other) return this.text(undefined, {flag: ask.flag, message: ask.other.message, validate: ask.other.validate})
     const OTHER = '\u0000other'
     const choices = [...ask.choices, ...(ask.other ? [{value: OTHER, name: ask.other.name}] : [])]
-    const picked = await guard(select({message: ask.message, choices, default: ask.default}, {output: process.stderr}))
+    const picked = await select({message: ask.message, choices, default: ask.default}, {output: process.stderr})
     if (picked !== OTHER) return picked
     return this.text(undefined, {flag: ask.flag, message: ask.other!.message, validate: ask.other!.validate})
   }
@@ -43,17 +43,4 @@ export class Prompter {
     const what = /^[A-Z]+$/.test(flag) ? `argument ${flag}` : `flag ${flag}`
     throw new KneError(`missing required ${what}`, 'MISSING_FLAG', EXIT.usage, [`pass ${flag} (kne asks for it only when run in a terminal)`])
   }
-}
-
-async function guard<T>(answer: Promise<T>): Promise<T> {
-  try {
-    return await answer
-  } catch (error) {
-    throw cancelledOr(error)
-  }
-}
-
-/** Ctrl-C at a prompt becomes the error that exits 130, as a shell reports SIGINT; other errors pass unchanged. */
-export function cancelledOr(error: unknown): unknown {
-  return (error as Error).name === 'ExitPromptError' ? new KneError('cancelled', 'CANCELLED', EXIT.interrupted) : error
 }
