@@ -11,9 +11,8 @@ import {Prompter} from '../scaffold/prompts.js'
 import {scaffoldTrigger} from '../scaffold/scaffold.js'
 import {sinkProblem} from '../scaffold/ask.js'
 import {findMesh} from './locator.js'
-import type {ActivityJson} from '../core/activity.js'
-import {followActivity, getStatus, postEvent, type SendResult} from './mesh-client.js'
-import {describeAttempt, describeProgress, type DeliveryProgress} from './send.js'
+import {postEvent, type SendResult} from './mesh-client.js'
+import {describeAttempt, describeProgress, followDeliveries, type AttemptProgress, type Following} from './send.js'
 import {colors, formatMs} from './render.js'
 import {commandsFor, loadRegistry, type DescribeOptions} from './registry.js'
 import {describeEntryText} from './registry-render.js'
@@ -101,7 +100,7 @@ export interface SendExampleOptions {
   env?: NodeJS.ProcessEnv
   /** The bound on the wait (default EXAMPLE_SEND_WAIT_MS). */
   waitMs?: number
-  /** Each delivery attempt as it happens, e.g. `waiting for 1 delivery, attempt 3 of 11 (503), next in 6.4 s`. */
+  /** Each delivery attempt as it happens, e.g. `waiting for 1 delivery, attempt 3 of 11 answered 503, next in 6.4 s`. */
   progress?: (line: string) => void
 }
 
@@ -122,27 +121,29 @@ export async function sendExample(entry: RegistryEntry, options: SendExampleOpti
     return (error as Error).message + ': start kne dev to send events'
   }
   const url = `${meshUrl}/${broker.namespace}/${broker.name}`
+  const waitMs = options.waitMs ?? EXAMPLE_SEND_WAIT_MS
   const stop = new AbortController()
   let timer: NodeJS.Timeout | undefined
-  const waited = new Promise<'waited'>((resolve) => (timer = setTimeout(() => resolve('waited'), options.waitMs ?? EXAMPLE_SEND_WAIT_MS)))
-  const tracker = new DeliveryTracker(event.id, `${broker.namespace}/${broker.name}`, await retriesByTrigger(meshUrl))
+  const waited = new Promise<'waited'>((resolve) => (timer = setTimeout(() => resolve('waited'), waitMs)))
+  // one line per delivery attempt (the prompt's screen is no place for every change kne send reports)
+  let shown: AttemptProgress | undefined
+  const follow = followDeliveries(meshUrl, event.id, stop.signal, (progress) => {
+    if (progress.lastAttempt === shown) return
+    shown = progress.lastAttempt
+    options.progress?.(describeProgress(progress))
+  })
   try {
-    let subscribed!: () => void
-    const live = new Promise<void>((resolve) => (subscribed = resolve))
-    const following = followActivity(meshUrl, (record) => {
-      const line = tracker.record(record)
-      if (line) options.progress?.(line)
-    }, {signal: stop.signal, onSubscribed: () => subscribed()}).catch(() => undefined)
-    await Promise.race([live, following, waited])
+    await Promise.race([follow.subscribed, follow.failed.catch(() => undefined), waited])
     const answer = await Promise.race([
       postEvent(url, event, 'binary', stop.signal).then((response) => ({response}), (error: unknown) => ({error: error as Error})),
       waited,
     ])
     if (answer !== 'waited' && 'error' in answer) return answer.error.message
     if (answer !== 'waited' && answer.response.status >= 300) return notAccepted(event.id, url, answer.response)
-    if (answer !== 'waited') await Promise.race([tracker.settled, following, waited])
-    return tracker.summary(`Sent event ${event.id} (${entry.type}) to ${url}`, answer === 'waited' ? undefined : answer.response.status,
-      options.waitMs ?? EXAMPLE_SEND_WAIT_MS, `kne tail --broker ${broker.name} -n ${broker.namespace} --type ${entry.type}`)
+    if (answer !== 'waited') await Promise.race([follow.settled, follow.failed.catch(() => undefined), waited])
+    const sent = `Sent event ${event.id} (${entry.type}) to ${url}`
+    return summarizeDeliveries(follow, answer === 'waited' ? `${sent}: no answer within ${formatMs(waitMs)} (a synchronous broker answers once every delivery has ended)`
+      : `${sent}: accepted (${answer.response.status})`, `kne tail --broker ${broker.name} -n ${broker.namespace} --type ${entry.type}`)
   } finally {
     clearTimeout(timer)
     stop.abort()
@@ -155,71 +156,15 @@ function notAccepted(id: string, url: string, response: SendResult): string {
   return `Not accepted: event ${id} to ${url}: ${response.status}${why ? ` ${why}` : ''}`
 }
 
-/** Retries per trigger key, for "attempt 3 of 11"; empty when the status cannot be read. */
-async function retriesByTrigger(meshUrl: string): Promise<Map<string, number>> {
-  try {
-    const status = await getStatus(meshUrl)
-    return new Map(status.triggers.map((t) => [`${t.namespace}/${t.name}`, t.delivery?.retry ?? 0]))
-  } catch {
-    return new Map()
+/** The broker's answer, then one line per matching trigger: its outcome, or where its delivery stands. */
+function summarizeDeliveries(follow: Following, answered: string, tail: string): string {
+  const lines = [answered]
+  const deliveries = [...follow.progress.bySubscriber]
+  if (follow.progress.deliveries === 0) lines.push('  no trigger matched it')
+  for (const [trigger, {outcome, lastAttempt}] of deliveries) {
+    const ended = outcome && `${outcome.outcome}${outcome.status ? ` (${outcome.status})` : ''}${outcome.error ? `: ${outcome.error}` : ''}`
+    lines.push(`  trigger ${trigger}: ${ended ?? `still being delivered, ${lastAttempt ? describeAttempt(lastAttempt) : 'no attempt yet'}`}`)
   }
-}
-
-/** What became of one event at one broker, from its activity records. */
-class DeliveryTracker {
-  private arrival: number | undefined
-  private matched: string[] = []
-  private readonly outcomes = new Map<string, string>()
-  private readonly lastAttempt = new Map<string, NonNullable<DeliveryProgress['lastAttempt']>>()
-  private done!: () => void
-  readonly settled = new Promise<void>((resolve) => (this.done = resolve))
-
-  constructor(private readonly id: string, private readonly broker: string, private readonly retries: Map<string, number>) {}
-
-  /** Takes a record; returns a progress line when it is a delivery attempt of this event. */
-  record(record: ActivityJson): string | undefined {
-    if (record.kind === 'rejected' || record.kind === 'not-found' || record.id !== this.id) return undefined
-    if (record.kind === 'event') {
-      if (this.arrival === undefined && record.broker === this.broker && record.via === 'ingress') {
-        this.arrival = record.arrival
-        this.matched = record.matched ?? []
-        if (this.matched.length === 0) this.done()
-      }
-      return undefined
-    }
-    if (record.arrival !== this.arrival) return undefined
-    if (record.kind === 'settled') {
-      this.done()
-      return undefined
-    }
-    if (record.trigger === undefined) return undefined
-    if (record.kind === 'outcome') {
-      this.outcomes.set(record.trigger, `${record.outcome}${record.status ? ` (${record.status})` : ''}${record.error ? `: ${record.error}` : ''}`)
-      return undefined
-    }
-    // a dead-letter sink's or reply's attempt is named as such; a subscriber's counts against the trigger's retries
-    const attempt = {subscriber: record.trigger, attempt: record.attempt, status: record.status, error: record.error, nextDelayMs: record.nextDelayMs,
-      of: record.target === 'subscriber' ? (this.retries.get(record.trigger) ?? 0) + 1 : undefined}
-    this.lastAttempt.set(record.trigger, attempt)
-    const line = describeProgress({deliveries: this.matched.length, ended: this.outcomes.size, lastAttempt: attempt})
-    return record.target === 'subscriber' ? line : `${line} (${record.target})`
-  }
-
-  /** The broker's answer (undefined: none within the wait), then one line per matching trigger. */
-  summary(sent: string, status: number | undefined, waitedMs: number, follow: string): string {
-    const lines = [status === undefined
-      ? `${sent}: no answer within ${formatMs(waitedMs)} (a synchronous broker answers once every delivery has ended)`
-      : `${sent}: accepted (${status})`]
-    if (this.arrival !== undefined && this.matched.length === 0) lines.push('  no trigger matched it')
-    for (const trigger of this.matched) {
-      const outcome = this.outcomes.get(trigger)
-      lines.push(`  trigger ${trigger}: ${outcome ?? `still being delivered, ${describeLastAttempt(this.lastAttempt.get(trigger))}`}`)
-    }
-    if (this.matched.some((t) => !this.outcomes.has(t))) lines.push(`  the mesh goes on delivering it: ${follow} follows the deliveries`)
-    return lines.join('\n')
-  }
-}
-
-function describeLastAttempt(attempt: NonNullable<DeliveryProgress['lastAttempt']> | undefined): string {
-  return attempt ? describeAttempt(attempt) : 'no attempt yet'
+  if (deliveries.some(([, d]) => d.outcome === undefined)) lines.push(`  the mesh goes on delivering it: ${tail} follows the deliveries`)
+  return lines.join('\n')
 }

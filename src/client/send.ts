@@ -2,7 +2,7 @@
 // mesh, or a URL), posts it in binary or structured mode and reports what the receiver answered. On the mesh
 // it can follow the event's deliveries while a synchronous broker holds its answer, or not wait for them.
 import {readFileSync} from 'node:fs'
-import type {ActivityJson} from '../core/activity.js'
+import type {ActivityJson, DeliveryTarget} from '../core/activity.js'
 import {buildEvent, type EventInput} from '../core/event-builder.js'
 import {eventToJsonObject} from '../core/codec/json.js'
 import {EXIT, KneError} from '../core/errors.js'
@@ -42,28 +42,49 @@ export interface SendReport {
   awaited?: boolean
 }
 
+/** One attempt of one delivery, as `kne send` and `kne registry browse` report it. */
+export interface AttemptProgress {
+  subscriber: string
+  /** Where the attempt went when not to the subscriber (the dead-letter sink, the reply's destination). */
+  target?: Exclude<DeliveryTarget, 'subscriber'>
+  attempt: number
+  /** The attempts the delivery may make (its retries plus the first); undefined past the subscriber. */
+  of?: number
+  status?: number
+  error?: string
+  nextDelayMs?: number
+}
+
+/** One delivery of the event: its latest attempt and, once reached, its outcome. */
+export interface DeliveryState {
+  lastAttempt?: AttemptProgress
+  outcome?: {outcome: string; status?: number; error?: string}
+}
+
 /** Where the deliveries of an event sent to the mesh stand, while its synchronous ingress holds the answer. */
 export interface DeliveryProgress {
   /** Deliveries the mesh started for the event (matching triggers, or the channel's subscriptions); undefined until known. */
   deliveries?: number
-  /** Deliveries that reached their outcome. */
-  ended: number
+  /** Each delivery by its subscriber (a trigger's or subscription's key); a broker's matched triggers from its arrival on. */
+  bySubscriber: Map<string, DeliveryState>
   /** The latest attempt of any of them. */
-  lastAttempt?: {subscriber: string; attempt: number; of?: number; status?: number; error?: string; nextDelayMs?: number}
+  lastAttempt?: AttemptProgress
 }
 
 /** One line: `waiting for 1 delivery, attempt 3 of 11 answered 503, next in 6.4 s`. */
 export function describeProgress(progress: DeliveryProgress): string {
-  const left = progress.deliveries === undefined ? undefined : progress.deliveries - progress.ended
+  const ended = [...progress.bySubscriber.values()].filter((d) => d.outcome !== undefined).length
+  const left = progress.deliveries === undefined ? undefined : progress.deliveries - ended
   const line = left === undefined ? 'waiting for the deliveries' : `waiting for ${left} ${left === 1 ? 'delivery' : 'deliveries'}`
   return progress.lastAttempt ? `${line}, ${describeAttempt(progress.lastAttempt)}` : line
 }
 
-/** `attempt 3 of 11 answered 503, next in 6.4 s`. */
-export function describeAttempt(attempt: NonNullable<DeliveryProgress['lastAttempt']>): string {
+/** `attempt 3 of 11 answered 503, next in 6.4 s` (with `(dead-letter)` after an attempt that went there). */
+export function describeAttempt(attempt: AttemptProgress): string {
   const answer = attempt.status !== undefined ? `answered ${attempt.status}` : `failed (${attempt.error ?? 'no answer'})`
   const next = attempt.nextDelayMs === undefined ? '' : `, next in ${(attempt.nextDelayMs / 1000).toFixed(1)} s`
-  return `attempt ${attempt.attempt}${attempt.of === undefined ? '' : ` of ${attempt.of}`} ${answer}${next}`
+  const target = attempt.target === undefined ? '' : ` (${attempt.target})`
+  return `attempt ${attempt.attempt}${attempt.of === undefined ? '' : ` of ${attempt.of}`} ${answer}${next}${target}`
 }
 
 /** Data from --data, or from --data-file; stdin only when one of them is `-`. */
@@ -154,24 +175,37 @@ function timeoutError(url: string, timeoutMs: number, progress: DeliveryProgress
     ['kne tail --id ID follows the event; --async returns once the mesh has accepted it'])
 }
 
-interface Following {
+export interface Following {
   /** Resolves once the mesh's activity stream is live. */
   subscribed: Promise<void>
   /** Resolves when the mesh records the event's arrival. */
   accepted: Promise<void>
+  /** Resolves when every delivery of the event has reached its outcome (at once when none started). */
+  settled: Promise<void>
   /** Rejects if the stream fails before the answer comes. */
   failed: Promise<never>
   progress: DeliveryProgress
 }
 
-function followDeliveries(meshUrl: string, id: string, signal: AbortSignal, onProgress?: (progress: DeliveryProgress) => void): Following {
-  const progress: DeliveryProgress = {ended: 0}
+/**
+ * Follows the deliveries of the event with this id through the mesh's activity, from the moment it is
+ * subscribed: each change is reported (in the order of the records) until the signal aborts.
+ */
+export function followDeliveries(meshUrl: string, id: string, signal: AbortSignal, onProgress?: (progress: DeliveryProgress) => void): Following {
+  const progress: DeliveryProgress = {bySubscriber: new Map()}
   let subscribed!: () => void
   let accepted!: () => void
+  let settled!: () => void
   const following = {
     subscribed: new Promise<void>((resolve) => (subscribed = resolve)),
     accepted: new Promise<void>((resolve) => (accepted = resolve)),
+    settled: new Promise<void>((resolve) => (settled = resolve)),
     progress,
+  }
+  const delivery = (subscriber: string): DeliveryState => {
+    let state = progress.bySubscriber.get(subscriber)
+    if (!state) progress.bySubscriber.set(subscriber, (state = {}))
+    return state
   }
   // read once, when a delivery is retried (to say "attempt 3 of 11") or a channel's subscriptions are counted
   let meshStatus: Promise<MeshStatus | undefined> | undefined
@@ -192,17 +226,28 @@ function followDeliveries(meshUrl: string, id: string, signal: AbortSignal, onPr
       arrival = record.arrival
       accepted()
       const {channel, matched} = record
+      for (const trigger of matched ?? []) delivery(trigger)
+      if (matched !== undefined && matched.length === 0) settled()
       report((mesh) => {
         progress.deliveries = matched?.length ?? mesh?.channels.find((c) => `${c.namespace}/${c.name}` === channel)?.subscriptions.length
       }, channel !== undefined)
       return
     }
+    if (record.kind === 'settled' && record.arrival === arrival) {
+      void reported.then(settled)
+      return
+    }
     if ((record.kind !== 'attempt' && record.kind !== 'outcome') || record.arrival !== arrival) return
-    if (record.kind === 'outcome') return report(() => progress.ended++, false)
-    const attempt: NonNullable<DeliveryProgress['lastAttempt']> = {subscriber: record.trigger ?? record.subscription!, attempt: record.attempt,
-      status: record.status, error: record.error, nextDelayMs: record.nextDelayMs}
+    const state = delivery(record.trigger ?? record.subscription!)
+    if (record.kind === 'outcome') {
+      const {outcome, status, error} = record
+      return report(() => (state.outcome = {outcome, status, error}), false)
+    }
+    const attempt: AttemptProgress = {subscriber: record.trigger ?? record.subscription!, attempt: record.attempt,
+      status: record.status, error: record.error, nextDelayMs: record.nextDelayMs, ...(record.target === 'subscriber' ? {} : {target: record.target})}
     report((mesh) => {
       attempt.of = mesh && attemptsAllowed(mesh, record)
+      state.lastAttempt = attempt
       progress.lastAttempt = attempt
     }, true)
   }, {signal, onSubscribed: () => subscribed()})
