@@ -1,13 +1,13 @@
 // `kne filter test`: explains a filter's decision for one event — a trigger's from the manifests, one
 // given on the command line, or every trigger of a broker — exactly as the broker would decide it.
 import {readFileSync} from 'node:fs'
-import {parse as parseYaml} from 'yaml'
 import {afterBinaryHop} from '../core/cloudevent.js'
 import {decodeJsonEvent, eventToJsonObject} from '../core/codec/json.js'
 import {buildEvent, type EventInput} from '../core/event-builder.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {explainTriggerFilter, validateTriggerFilter, type FilterExplanation, type TriggerFilterSpec} from '../core/filters/index.js'
 import {formatManifestError, type ManifestError, type Trigger} from '../core/resources/types.js'
+import {parseYamlDocument} from '../core/resources/yaml.js'
 import {loadManifests, loadProjectConfig} from '../mesh/manifests.js'
 import {dirname, join} from 'node:path'
 
@@ -110,12 +110,16 @@ function filterSpec(options: FilterTestOptions): {subject: string; spec: Trigger
     return {subject: '--filter', spec: {filter: {attributes}}}
   }
   if (options.filtersFile !== undefined) {
-    let doc: unknown
+    let text: string
     try {
-      doc = parseYaml(readFileSync(options.filtersFile, 'utf8'))
+      text = readFileSync(options.filtersFile, 'utf8')
     } catch (error) {
-      throw usage(`--filters ${options.filtersFile}: ${(error as Error).message.split('\n')[0]}`)
+      throw usage(`--filters ${options.filtersFile}: ${(error as Error).message}`)
     }
+    // the manifests' parser: the same alias and size limits for a file that may come from someone else
+    const parsed = parseYamlDocument(text)
+    if (!parsed.ok) throw usage(`--filters ${options.filtersFile}: ${parsed.message}`)
+    const doc = parsed.value
     // a bare list is spec.filters; a mapping may carry filters and/or filter, like a Trigger's spec
     const spec: TriggerFilterSpec | null = Array.isArray(doc) ? {filters: doc} : (doc as TriggerFilterSpec | null)
     if (spec === null || typeof spec !== 'object') throw usage(`--filters ${options.filtersFile}: expected a list of filters or a mapping with filters/filter`)

@@ -10,7 +10,8 @@ import {checkReferences} from '../core/references.js'
 import {exportManifest, exportYaml, loopbackUris} from '../core/resources/export.js'
 import {emptyManifests, findDuplicates, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
 import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
-import {MAX_MANIFEST_FILE_BYTES, mib} from '../core/resources/yaml.js'
+import {formatBytes} from '../core/quantity.js'
+import {MAX_MANIFEST_FILE_BYTES} from '../core/resources/yaml.js'
 
 /** The kinds `kne dev` runs today; the others load, validate and export, and are reported as not emulated. */
 // EventType counts as in effect: it feeds the event registry (kne registry, GET /_kne/v1/registry).
@@ -84,7 +85,7 @@ export function readManifestText(file: string): {text: string} | {error: string}
     const stats = fstatSync(fd)
     if (stats.isDirectory()) return {error: 'cannot read: it is a folder'}
     if (stats.size > MAX_MANIFEST_FILE_BYTES) {
-      return {error: `too large: ${mib(stats.size)}, more than the ${mib(MAX_MANIFEST_FILE_BYTES)} a Kubernetes API server takes in one request; split it into several files`}
+      return {error: `too large: ${formatBytes(stats.size)}, more than the ${formatBytes(MAX_MANIFEST_FILE_BYTES)} a Kubernetes API server takes in one request; split it into several files`}
     }
     return {text: readFileSync(fd, 'utf8')}
   } catch (error) {

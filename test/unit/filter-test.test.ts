@@ -1,5 +1,7 @@
 // `kne filter test` without an event file (the event built from its attributes, as kne send builds it)
 // and without a filter (every trigger of the broker, as the README promises).
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {filterTest, type BrokerFilterReport, type FilterTestReport} from '../../src/client/filter-test.js'
@@ -20,6 +22,13 @@ describe('kne filter test', () => {
     expect(report.subject).toBe('broker shop/default')
     expect(report.triggers.map((t) => [t.trigger, t.explanation.delivers])).toEqual([['shop/order-created', false], ['shop/everything-audited', true]])
     expect(report.delivers).toBe(true)
+  })
+
+  it('reads a --filters file within the manifests\' limits: many anchors are a usage error naming the file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kne-filters-')), 'filters.yaml')
+    writeFileSync(file, Array.from({length: 2_001}, (_, i) => `- exact: &a${i} {type: com.example.order.created}`).join('\n'))
+    expect(() => filterTest({attributes: {type: 'com.example.order.created'}, filtersFile: file, namespace: 'default'}))
+      .toThrow(new RegExp(`--filters ${file}: .*anchors`))
   })
 
   it('asks for the event when neither --event nor --type is given', () => {

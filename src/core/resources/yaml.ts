@@ -1,5 +1,6 @@
 // Turning manifest text into data within Kubernetes' own size limits: what the API server and etcd would
 // refuse is refused before it costs memory, and no YAML (aliases included) can make parsing throw.
+import {formatBytes} from '../quantity.js'
 import {isAlias, isNode, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Scalar} from 'yaml'
 
 /** etcd's default request limit (--max-request-bytes): the largest object a cluster stores. */
@@ -15,8 +16,6 @@ export const MAX_MANIFEST_FILE_BYTES = 3 * 1024 * 1024
 export const MAX_ALIAS_COUNT = 10_000
 /** Anchors and aliases in one document: the yaml package resolves each alias by a scan over all of them. */
 export const MAX_ANCHORS_AND_ALIASES = 2_000
-
-export const mib = (bytes: number): string => `${Number((bytes / 1024 / 1024).toFixed(2))} MiB`
 
 /** One YAML document as data, or why it is not a manifest (with the line and column when there is one). */
 export type YamlDocument = {ok: true; value: unknown} | {ok: false; message: string}
@@ -69,7 +68,7 @@ export function documentValue(doc: Document.Parsed, lineCounter?: LineCounter): 
     return {ok: false, message: `invalid YAML: ${reason}`}
   }
   if (jsonSizeExceeds(value, MAX_OBJECT_BYTES)) {
-    return {ok: false, message: `too large: as JSON this document is over ${mib(MAX_OBJECT_BYTES)}, the most a Kubernetes object can be`}
+    return {ok: false, message: `too large: as JSON this document is over ${formatBytes(MAX_OBJECT_BYTES)}, the most a Kubernetes object can be`}
   }
   return {ok: true, value}
 }
