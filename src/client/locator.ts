@@ -1,10 +1,10 @@
 // How kne commands find a running `kne dev`: KNE_URL when set, else the locators the meshes write, one per
 // mesh (`<data dir>/meshes/<port>.json`), so that several meshes coexist: the most recently started live one
 // is chosen, and locators left by processes that are gone (a crash, SIGKILL) are ignored and removed.
-import {randomBytes} from 'node:crypto'
-import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
+import {rewriteFile} from '../scaffold/write-file.js'
 
 export interface Locator {
   version: string
@@ -25,10 +25,8 @@ export function locatorPath(dataDir: string, url: string): string {
 export function writeLocator(dataDir: string, locator: Locator): Locator[] {
   const others = runningMeshes(dataDir).filter((other) => other.pid !== locator.pid)
   mkdirSync(meshesDir(dataDir), {recursive: true})
-  // written whole under a fresh name, then renamed: a reader never sees half a locator
-  const temporary = join(meshesDir(dataDir), `.${randomBytes(8).toString('hex')}.tmp`)
-  writeFileSync(temporary, `${JSON.stringify(locator, null, 2)}\n`, {flag: 'wx'})
-  renameSync(temporary, locatorPath(dataDir, locator.url))
+  // replaced in one step: a reader never sees half a locator
+  rewriteFile(locatorPath(dataDir, locator.url), `${JSON.stringify(locator, null, 2)}\n`)
   return others
 }
 

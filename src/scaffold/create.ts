@@ -10,7 +10,8 @@ import {identity, kubernetesNameProblem, parseManifests, type ParsedManifests} f
 import {describeResource, type ManifestError, type ManifestResource, type Trigger} from '../core/resources/types.js'
 import {notEmulatedWarnings} from '../mesh/manifests.js'
 import {readWorkspace, findEntry, isInList, type Workspace} from './workspace.js'
-import {replaceDocument, rewriteFile, writeNewFile} from './files.js'
+import {replaceDocument} from './files.js'
+import {rewriteFile, writeNewFile} from './write-file.js'
 import {displayPath, type ProjectContext} from './project.js'
 import {toYaml} from './templates.js'
 

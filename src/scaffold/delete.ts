@@ -2,7 +2,8 @@
 import {readFileSync, rmSync} from 'node:fs'
 import {EXIT, KneError} from '../core/errors.js'
 import {KINDS, type KindInfo, type ScaffoldKind} from '../core/manifests/index.js'
-import {removeDocument, rewriteFile} from './files.js'
+import {removeDocument} from './files.js'
+import {rewriteFile} from './write-file.js'
 import {displayPath, type ProjectContext} from './project.js'
 import {findOne, isInList, readWorkspace, type KindMatch} from './workspace.js'
 

@@ -9,7 +9,7 @@ import {namespaceProblem} from '../core/resources/parse.js'
 import {formatManifestError} from '../core/resources/types.js'
 import {readManifestText} from '../mesh/manifests.js'
 import {buildBroker, buildTrigger} from './builders.js'
-import {writeNewFile} from './files.js'
+import {writeNewFile} from './write-file.js'
 import {renderText, toYaml} from './templates.js'
 import {findEntry, readWorkspace} from './workspace.js'
 

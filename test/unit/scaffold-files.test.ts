@@ -7,7 +7,8 @@ import {describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
 import {parseProjectConfig} from '../../src/core/project.js'
 import {parseManifests} from '../../src/core/resources/parse.js'
-import {removeDocument, replaceDocument, rewriteFile, writeNewFile} from '../../src/scaffold/files.js'
+import {removeDocument, replaceDocument} from '../../src/scaffold/files.js'
+import {rewriteFile, writeNewFile} from '../../src/scaffold/write-file.js'
 import {
   buildBroker, buildPingSource, buildTrigger, createResource, deleteResource, initProject, KINDS, openProject, Prompter, readWorkspace, scaffoldTrigger,
 } from '../../src/scaffold/index.js'
