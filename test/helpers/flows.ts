@@ -1,41 +1,8 @@
-// Shared pieces of the channel, sequence and parallel tests: a mesh from YAML and real subscribers, both
-// closed after each test, and subscribers that answer with a CloudEvent the way a step or a filter does.
+// Shared pieces of the channel, sequence and parallel tests: manifests, and subscribers that answer with a
+// CloudEvent the way a step or a filter does.
 import type {ServerResponse} from 'node:http'
-import {afterEach, expect} from 'vitest'
-import {createMesh, parseManifests, type ActivityJson, type Mesh} from '../../src/index.js'
-import {startSubscriber, type Received, type Responder, type Subscriber} from './subscriber.js'
-
-export interface Harness {
-  mesh(yaml: string, options?: Parameters<typeof createMesh>[0]): Promise<Mesh>
-  subscriber(responder?: Responder): Promise<Subscriber>
-  /** Runs `cleanup` after the current test (the last registered first). */
-  defer(cleanup: () => unknown): void
-}
-
-/** Meshes and subscribers that the calling test file closes after each test. */
-export function harness(): Harness {
-  const cleanups: (() => unknown)[] = []
-  afterEach(async () => {
-    while (cleanups.length > 0) await cleanups.pop()!()
-  })
-  return {
-    defer(cleanup) {
-      cleanups.push(cleanup)
-    },
-    async mesh(yaml, options = {}) {
-      const parsed = parseManifests(yaml, 'test.yaml')
-      expect(parsed.errors).toEqual([])
-      const mesh = await createMesh({...options, resources: parsed.resources})
-      cleanups.push(() => mesh.close())
-      return mesh
-    },
-    async subscriber(responder) {
-      const s = await startSubscriber(responder)
-      cleanups.push(() => s.close())
-      return s
-    },
-  }
-}
+import type {ActivityJson, Mesh} from '../../src/index.js'
+import type {Received, Responder} from './subscriber.js'
 
 /** Answers with a binary-mode CloudEvent. */
 export function answerEvent(res: ServerResponse, type: string, data: unknown, extra: Record<string, string> = {}): void {

@@ -3,10 +3,11 @@
 // reply), non-CloudEvent answers ignored, the delivery fallback to the channel's delivery, dead-letter
 // sinks, status, triggers pointing at a channel, and a reply loop that ends.
 import {describe, expect, it} from 'vitest'
-import {answerEvent, BROKER, channel, harness, jsonBody, records, subscription, trigger} from '../helpers/flows.js'
+import {answerEvent, BROKER, channel, jsonBody, records, subscription, trigger} from '../helpers/flows.js'
+import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
 
-const {mesh: meshFrom, subscriber} = harness()
+const {mesh: meshFrom, subscriber} = useMesh()
 
 const answer = (code: number, body = '', headers: Record<string, string> = {}): Responder => (_req, res) => {
   res.writeHead(code, headers).end(body)

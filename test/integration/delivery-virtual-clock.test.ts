@@ -1,27 +1,14 @@
 // Long retry schedules on a virtual clock, through the library API: the mesh delivers over real HTTP to
 // real subscribers, but every wait between attempts is virtual, so minutes of backoff take milliseconds.
-import {afterEach, describe, expect, it} from 'vitest'
-import {createMesh, parseManifests, VirtualClock, type ActivityJson, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post, startSubscriber, type Responder, type Subscriber} from '../helpers/subscriber.js'
+import {describe, expect, it} from 'vitest'
+import {VirtualClock, type ActivityJson, type Mesh, type MeshOptions} from '../../src/index.js'
+import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
-async function subscriber(responder?: Responder): Promise<Subscriber> {
-  const s = await startSubscriber(responder)
-  cleanups.push(() => s.close())
-  return s
-}
-
-async function meshOn(clock: VirtualClock, yaml: string, options: Parameters<typeof createMesh>[0] = {}): Promise<Mesh> {
-  const parsed = parseManifests(yaml, 'test.yaml')
-  expect(parsed.errors).toEqual([])
-  const mesh = await createMesh({...options, clock, resources: parsed.resources})
-  cleanups.push(() => mesh.close())
-  return mesh
-}
+const {subscriber} = kit
+const meshOn = (clock: VirtualClock, yaml: string, options: MeshOptions = {}): Promise<Mesh> => kit.mesh(yaml, {...options, clock})
 
 const status = (code: number, body = ''): Responder => (_req, res) => {
   res.writeHead(code).end(body)

@@ -3,34 +3,25 @@
 // and their extensions, refused replies, one outcome per event and trigger, overload and drain.
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {afterEach, describe, expect, it} from 'vitest'
-import {createMesh, parseManifests, type ActivityJson, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post, startSubscriber, type Received, type Responder, type Subscriber} from '../helpers/subscriber.js'
+import {describe, expect, it} from 'vitest'
+import {type ActivityJson, type Mesh} from '../../src/index.js'
+import {binaryHeaders, post, type Received, type Responder, type Subscriber} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
 async function subscriber(responder?: Responder): Promise<Subscriber & {times: number[]}> {
   const times: number[] = []
-  const s = await startSubscriber((req, res, i) => {
+  const s = await kit.subscriber((req, res, i) => {
     times.push(performance.now())
     return (responder ?? ((_q, r) => {
       r.writeHead(200).end()
     }))(req, res, i)
   })
-  cleanups.push(() => s.close())
   return Object.assign(s, {times})
 }
 
-async function meshFrom(yaml: string, options: Parameters<typeof createMesh>[0] = {}): Promise<Mesh> {
-  const parsed = parseManifests(yaml, 'test.yaml')
-  expect(parsed.errors).toEqual([])
-  const mesh = await createMesh({...options, resources: parsed.resources})
-  cleanups.push(() => mesh.close())
-  return mesh
-}
+const meshFrom = kit.mesh
 
 const answer = (code: number, body = '', headers: Record<string, string> = {}): Responder => (_req, res) => {
   res.writeHead(code, headers).end(body)
@@ -456,9 +447,9 @@ describe('shutdown', () => {
   it('refuses new events with 503 while draining, then fails and reports by id what did not finish', async () => {
     const held = await subscriber(() => undefined) // never answers
     const waiting = await subscriber(answer(503))
-    const mesh = await createMesh({resources: parseManifests(broker(ASYNC)
+    const mesh = await meshFrom(broker(ASYNC)
       + trigger('held', held.url, {type: 'com.example.held'})
-      + trigger('waiting', waiting.url, {type: 'com.example.waiting', delivery: delivery({retry: 5, backoffPolicy: 'linear', backoffDelay: 'PT60S'})}), 't.yaml').resources})
+      + trigger('waiting', waiting.url, {type: 'com.example.waiting', delivery: delivery({retry: 5, backoffPolicy: 'linear', backoffDelay: 'PT60S'})}))
     await post(`${mesh.url}/default/default`, binaryHeaders('com.example.held', {'ce-id': 'held-1'}))
     await post(`${mesh.url}/default/default`, binaryHeaders('com.example.waiting', {'ce-id': 'waiting-1'}))
     await held.waitFor(1)
@@ -484,7 +475,7 @@ describe('shutdown', () => {
       await new Promise((resolve) => setTimeout(resolve, 300))
       res.writeHead(200).end()
     })
-    const mesh = await createMesh({resources: parseManifests(broker(ASYNC) + trigger('slow', slow.url), 't.yaml').resources})
+    const mesh = await meshFrom(broker(ASYNC) + trigger('slow', slow.url))
     await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))
     await slow.waitFor(1)
     const report = await mesh.close({drainTimeoutMs: 5000})

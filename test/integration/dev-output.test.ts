@@ -5,10 +5,11 @@ import {describe, expect, it} from 'vitest'
 import {ActivityPrinter} from '../../src/client/activity-printer.js'
 import {colors} from '../../src/client/render.js'
 import type {Mesh} from '../../src/index.js'
-import {appender, BROKER, harness} from '../helpers/flows.js'
+import {appender, BROKER} from '../helpers/flows.js'
+import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 
-const {mesh: meshFrom, subscriber} = harness()
+const {mesh: meshFrom, subscriber} = useMesh()
 
 function printed(mesh: Mesh): () => string[] {
   const writes: string[] = []

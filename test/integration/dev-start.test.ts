@@ -1,23 +1,21 @@
 // kne dev's start: the services kne.yaml gives a command are listening on their ports before the mesh is
 // reported Ready; one that exits, or does not listen in time, is named with why instead of holding it up.
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {writeFileSync} from 'node:fs'
 import {connect} from 'node:net'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {startDev, type DevSession} from '../../src/mesh/dev.js'
+import {useMesh} from '../helpers/mesh.js'
+import {tempDir} from '../helpers/temp.js'
 
-const sessions: DevSession[] = []
-afterEach(async () => {
-  while (sessions.length > 0) await sessions.pop()!.mesh.close()
-})
+const kit = useMesh()
 
 async function start(services: Record<string, string>, serviceStartTimeoutMs?: number): Promise<DevSession> {
-  const dir = mkdtempSync(join(tmpdir(), 'kne-dev-start-'))
+  const dir = tempDir('kne-dev-start-')
   const entries = Object.entries(services).map(([name, code]) => `  ${name}:\n    command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(code)}]\n`)
   writeFileSync(join(dir, 'kne.yaml'), `port: 0\nservices:\n${entries.join('')}`)
   const session = await startDev({files: [], config: join(dir, 'kne.yaml'), port: 0, cwd: dir, log: () => {}, output: () => {}, serviceStartTimeoutMs})
-  sessions.push(session)
+  kit.defer(() => session.mesh.close())
   return session
 }
 

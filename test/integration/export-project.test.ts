@@ -1,17 +1,12 @@
 // kne export of a folder as a team keeps it: Knative Eventing resources beside the Services and
 // Deployments they use. What goes to the cluster is everything it needs, and a warning for every URI
 // that only works on this machine.
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {parseAllDocuments} from 'yaml'
 import {exportProject} from '../../src/mesh/manifests.js'
-
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
-})
+import {tempDir} from '../helpers/temp.js'
 
 const SEQUENCE = `apiVersion: flows.knative.dev/v1
 kind: Sequence
@@ -49,8 +44,7 @@ spec:
 const BROKER = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n'
 
 function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kne-export-'))
-  dirs.push(dir)
+  const dir = tempDir('kne-export-')
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text)
   return dir
 }

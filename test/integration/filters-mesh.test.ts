@@ -1,7 +1,8 @@
 // Every filter dialect through a running mesh: which subscribers get which events.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {type Mesh} from '../../src/index.js'
+import {binaryHeaders, post, type Subscriber} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
 const TRIGGERS: Record<string, string> = {
   prefix: 'filters: [{prefix: {type: com.example.order.}}]',
@@ -13,22 +14,17 @@ const TRIGGERS: Record<string, string> = {
 }
 
 describe('trigger filter dialects through the mesh', () => {
+  const kit = useMesh()
   let mesh: Mesh
   const sinks: Record<string, Subscriber> = {}
 
   beforeAll(async () => {
     let yaml = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: default}\n'
     for (const [name, filter] of Object.entries(TRIGGERS)) {
-      sinks[name] = await startSubscriber()
+      sinks[name] = await kit.subscriber()
       yaml += `---\napiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: ${name}}\nspec:\n  broker: default\n  ${filter}\n  subscriber: {uri: "${sinks[name]!.url}"}\n`
     }
-    const parsed = parseManifests(yaml, 'dialects.yaml')
-    expect(parsed.errors).toEqual([])
-    mesh = await createMesh({resources: parsed.resources})
-  })
-  afterAll(async () => {
-    await mesh.close()
-    await Promise.all(Object.values(sinks).map((s) => s.close()))
+    mesh = await kit.mesh(yaml)
   })
 
   async function deliveredTo(headers: Record<string, string>): Promise<string[]> {

@@ -1,55 +1,26 @@
 // Hot reload of channels and flows over real files, a real mesh and real steps: an edited Sequence takes the
 // next event, an event under way finishes its journey on the routes it started with, and a brokerDefaults
 // edit in kne.yaml applies to the next delivery.
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {parseProjectConfig} from '../../src/core/project.js'
-import {loadManifests} from '../../src/mesh/manifests.js'
-import {createMesh} from '../../src/mesh/mesh.js'
-import {watchManifests, type ReloadEvent} from '../../src/mesh/watch.js'
-import {appender, BROKER, harness, jsonBody} from '../helpers/flows.js'
+import {appender, BROKER, jsonBody} from '../helpers/flows.js'
+import {useMesh} from '../helpers/mesh.js'
+import {watchedProject} from '../helpers/project.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 
-const {subscriber, defer} = harness()
+const kit = useMesh()
+const {subscriber} = kit
 
 function sequence(steps: string[], reply: string): string {
   return `apiVersion: flows.knative.dev/v1\nkind: Sequence\nmetadata:\n  name: seq\nspec:\n  steps:\n${steps.map((s) => `    - uri: ${s}\n`).join('')}  reply:\n    uri: ${reply}\n`
 }
 
-/** A project folder with kne.yaml and knative/, a mesh serving it with its brokerDefaults, and a watcher on both. */
+/** A project whose writes resolve with the reload they cause. */
 async function project(files: Record<string, string>, kneYaml: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'kne-flows-reload-'))
-  defer(() => rmSync(dir, {recursive: true, force: true}))
-  const manifests = join(dir, 'knative')
-  mkdirSync(manifests)
-  writeFileSync(join(dir, 'kne.yaml'), kneYaml)
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(manifests, name), text)
-  const {config} = parseProjectConfig(kneYaml, 'kne.yaml')
-  const loaded = loadManifests([manifests], config.namespace)
-  expect(loaded.errors).toEqual([])
-  const mesh = await createMesh({resources: loaded.resources, services: config.services, brokerDelivery: config.brokerDelivery})
-  defer(() => mesh.close())
-  const waiting: ((e: ReloadEvent) => void)[] = []
-  const watcher = await watchManifests({
-    mesh, paths: [manifests], projectFile: join(dir, 'kne.yaml'), config, initial: {files: loaded.files, manifests: loaded},
-    onReload: (event) => waiting.shift()?.(event),
-  })
-  defer(() => watcher.close())
-  /** Writes a file (a manifest, or kne.yaml) and resolves with the reload it causes. */
-  const change = (write: () => void): Promise<ReloadEvent> => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no reload within 10 s')), 10_000)
-    waiting.push((e) => {
-      clearTimeout(timer)
-      resolve(e)
-    })
-    write()
-  })
+  const p = await watchedProject(kit, files, kneYaml)
   return {
-    mesh,
-    write: (name: string, text: string) => change(() => writeFileSync(join(manifests, name), text)),
-    writeConfig: (text: string) => change(() => writeFileSync(join(dir, 'kne.yaml'), text)),
+    mesh: p.mesh,
+    write: (name: string, text: string) => p.change(() => p.write(name, text)),
+    writeConfig: (text: string) => p.change(() => p.writeConfig(text)),
   }
 }
 

@@ -1,7 +1,8 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {type Mesh} from '../../src/index.js'
 import {hasConformance, readConformanceYaml} from '../helpers/conformance.js'
-import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {type Subscriber} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
 interface Vector {
   id: string
@@ -13,11 +14,12 @@ interface Vector {
 // Every vector of the conformance file, sent over real HTTP to a mesh with one catch-all trigger.
 describe.skipIf(!hasConformance)('broker ingress over HTTP against the CloudEvents ingress vectors', () => {
   const vectors = hasConformance ? readConformanceYaml<{vectors: Vector[]}>('ce-http-ingress-vectors.yaml').vectors : []
+  const kit = useMesh()
   let mesh: Mesh
   let sink: Subscriber
 
   beforeAll(async () => {
-    sink = await startSubscriber()
+    sink = await kit.subscriber()
     const yaml = `apiVersion: eventing.knative.dev/v1
 kind: Broker
 metadata: {name: default}
@@ -29,11 +31,7 @@ spec:
   broker: default
   subscriber: {uri: "${sink.url}"}
 `
-    mesh = await createMesh({resources: parseManifests(yaml, 'vectors.yaml').resources})
-  })
-  afterAll(async () => {
-    await mesh.close()
-    await sink.close()
+    mesh = await kit.mesh(yaml)
   })
 
   it.each(vectors.map((v) => [`${v.id} ${v.name} → ${v.expect.knative}`, v] as const))('%s', async (_, v) => {

@@ -1,11 +1,11 @@
 // The inspecting commands' services against a running mesh found through its locator, run from a folder
 // that is not the mesh's: the registry and list/describe show what the mesh runs (its manifests, live
 // status and observations), and -f reads the manifests named instead.
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {createMesh, VirtualClock, type Mesh} from '../../src/index.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {VirtualClock, type Mesh} from '../../src/index.js'
 import {writeLocator} from '../../src/client/locator.js'
 import {describeRegistryType, exportRegistry, listRegistry} from '../../src/client/registry.js'
 import {loadManifests} from '../../src/mesh/manifests.js'
@@ -14,7 +14,8 @@ import {listEventTypes} from '../../src/scaffold/eventtype.js'
 import {describeResource, listResources} from '../../src/scaffold/inspect.js'
 import {openProject} from '../../src/scaffold/project.js'
 import {kindIs} from '../../src/scaffold/workspace.js'
-import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {post, type Subscriber} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
 const MANIFESTS = (sink: string): string => `apiVersion: eventing.knative.dev/v1
 kind: Broker
@@ -46,6 +47,7 @@ spec:
 `
 
 describe('a running mesh, inspected from another folder', () => {
+  const kit = useMesh()
   let mesh: Mesh
   let sink: Subscriber
   let meshDir: string
@@ -53,23 +55,20 @@ describe('a running mesh, inspected from another folder', () => {
   let dataDir: string
 
   beforeAll(async () => {
-    sink = await startSubscriber()
+    sink = await kit.subscriber()
     meshDir = mkdtempSync(join(tmpdir(), 'kne-inspect-mesh-'))
+    kit.defer(() => rmSync(meshDir, {recursive: true, force: true}))
     mkdirSync(join(meshDir, 'some/dir'), {recursive: true})
     writeFileSync(join(meshDir, 'some/dir/all.yaml'), MANIFESTS(sink.url))
     const loaded = loadManifests([join(meshDir, 'some/dir')])
     expect(loaded.errors).toEqual([])
-    mesh = await createMesh({resources: loaded.resources, clock: new VirtualClock(), log: () => undefined})
+    mesh = await kit.start({resources: loaded.resources, clock: new VirtualClock(), log: () => undefined})
     elsewhere = mkdtempSync(join(tmpdir(), 'kne-inspect-elsewhere-'))
+    kit.defer(() => rmSync(elsewhere, {recursive: true, force: true}))
     dataDir = join(elsewhere, '.data')
     writeLocator(dataDir, {version: 'test', pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
     expect((await post(`${mesh.url}/_kne/v1/sources/pingsources/default/ping-source/fire`, {})).status).toBe(200)
     await sink.waitFor(1)
-  })
-
-  afterAll(async () => {
-    await mesh?.close()
-    await sink?.close()
   })
 
   const options = (): {cwd: string; dataDir: string; env: NodeJS.ProcessEnv} => ({cwd: elsewhere, dataDir, env: {}})

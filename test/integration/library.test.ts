@@ -2,18 +2,21 @@
 // mesh in-process, send through it, read status and activity, close it.
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {createMesh, loadManifests} from '../../src/index.js'
+import {loadManifests} from '../../src/index.js'
 import {repoRoot} from '../helpers/cli.js'
-import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
 describe('library API', () => {
+  const kit = useMesh()
+
   it('runs the manifests of a folder in-process and closes without leaving work behind', async () => {
-    const orders = await startSubscriber()
+    const orders = await kit.subscriber()
     const loaded = loadManifests([join(repoRoot, 'test', 'fixtures', 'shop')])
     expect(loaded.errors).toEqual([])
     expect(loaded.resources.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`).sort())
       .toEqual(['Broker shop/default', 'Trigger shop/everything-audited', 'Trigger shop/order-created'])
-    const mesh = await createMesh({resources: loaded.resources, services: {'order-processor': orders.url, audit: orders.url}})
+    const mesh = await kit.start({resources: loaded.resources, services: {'order-processor': orders.url, audit: orders.url}})
     const answer = await post(`${mesh.url}/shop/default`, binaryHeaders('com.example.order.created'))
     expect(answer.status).toBe(202)
     expect(await orders.waitFor(2)).toHaveLength(2)
@@ -24,7 +27,6 @@ describe('library API', () => {
     const report = await mesh.close()
     expect(report.unfinished).toEqual([])
     await expect(fetch(`${mesh.url}/_kne/v1/health`)).rejects.toThrow()
-    await orders.close()
   })
 
   it('reports manifest problems with file, resource and field instead of throwing', () => {

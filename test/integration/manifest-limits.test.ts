@@ -1,28 +1,20 @@
 // Manifests within Kubernetes' own limits: aliases, file and object sizes, annotations. What a cluster
 // would refuse is a manifest problem naming the file and document, at start-up and on reload; nothing
 // a file holds stops kne dev.
-import {mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
 import {parseManifests} from '../../src/core/resources/parse.js'
 import {loadDevConfiguration} from '../../src/mesh/dev.js'
 import {loadManifests, readManifestFile} from '../../src/mesh/manifests.js'
-import {createMesh} from '../../src/mesh/mesh.js'
 import {watchManifests, type ReloadEvent} from '../../src/mesh/watch.js'
-import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
+import {tempDir} from '../helpers/temp.js'
 
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
-
-function folder(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kne-limits-'))
-  cleanups.push(() => rmSync(dir, {recursive: true, force: true}))
-  return dir
-}
+const kit = useMesh()
+const folder = (): string => tempDir('kne-limits-')
 
 const BROKER = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n'
 
@@ -93,18 +85,16 @@ describe('YAML aliases', () => {
 
   it('on reload, a file with too many aliases is refused and the mesh goes on with the last good version', async () => {
     const dir = folder()
-    const a = await startSubscriber()
-    cleanups.push(() => a.close())
+    const a = await kit.subscriber()
     writeFileSync(join(dir, 'broker.yaml'), BROKER)
     writeFileSync(join(dir, 'triggers.yaml'), sharedDeliveryList(120, a.url))
     const loaded = loadManifests([dir])
     expect(loaded.errors).toEqual([])
-    const mesh = await createMesh({resources: loaded.resources})
-    cleanups.push(() => mesh.close())
+    const mesh = await kit.start({resources: loaded.resources})
     let reloaded: (event: ReloadEvent) => void = () => {}
     const watcher = await watchManifests({mesh, paths: [dir], config: {namespace: 'default', manifests: '.', port: 0, services: {}, localServices: {}, containerSources: {}},
       initial: {files: loaded.files, manifests: loaded}, debounceMs: 10, onReload: (event) => reloaded(event)})
-    cleanups.push(() => watcher.close())
+    kit.defer(() => watcher.close())
     const reload = new Promise<ReloadEvent>((resolve) => {
       reloaded = resolve
     })

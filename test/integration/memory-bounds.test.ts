@@ -4,31 +4,21 @@
 import {get, type IncomingMessage} from 'node:http'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
-import {afterEach, describe, expect, it} from 'vitest'
-import {createMesh, parseManifests, type ActivityJson, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post, startSubscriber, type Responder, type Subscriber} from '../helpers/subscriber.js'
+import {describe, expect, it} from 'vitest'
+import {createMesh, type ActivityJson, type Mesh} from '../../src/index.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
 const KiB = 1024
 const MiB = 1024 * KiB
 
-async function subscriber(responder?: Responder): Promise<Subscriber> {
-  const s = await startSubscriber(responder)
-  cleanups.push(() => s.close())
-  return s
-}
+const {subscriber} = kit
 
 async function meshFrom(subscriberUrl: string, options: Parameters<typeof createMesh>[0] = {}, brokerExtra = ''): Promise<Mesh> {
-  const parsed = parseManifests(`apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n${brokerExtra}---\n`
-    + `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: t\nspec:\n  broker: default\n  subscriber:\n    uri: ${subscriberUrl}\n`, 'test.yaml')
-  expect(parsed.errors).toEqual([])
-  const mesh = await createMesh({...options, resources: parsed.resources})
-  cleanups.push(() => mesh.close())
-  return mesh
+  return kit.mesh(`apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n${brokerExtra}---\n`
+    + `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: t\nspec:\n  broker: default\n  subscriber:\n    uri: ${subscriberUrl}\n`, options)
 }
 
 const ASYNC = '  annotations:\n    messaging.knative.dev/async-handler: "true"\n'

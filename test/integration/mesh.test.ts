@@ -1,26 +1,12 @@
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import http from 'node:http'
-import {createMesh, parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {VirtualClock, type Mesh} from '../../src/index.js'
+import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
-async function subscriber(...args: Parameters<typeof startSubscriber>): Promise<Subscriber> {
-  const s = await startSubscriber(...args)
-  cleanups.push(() => s.close())
-  return s
-}
-
-async function meshFrom(yaml: string, options: Parameters<typeof createMesh>[0] = {}): Promise<Mesh> {
-  const parsed = parseManifests(yaml, 'test.yaml')
-  expect(parsed.errors).toEqual([])
-  const mesh = await createMesh({...options, resources: parsed.resources})
-  cleanups.push(() => mesh.close())
-  return mesh
-}
+const {subscriber, mesh: meshFrom} = kit
 
 function broker(name = 'default', extra = ''): string {
   return `apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: ${name}\n${extra}---\n`

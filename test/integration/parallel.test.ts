@@ -2,10 +2,11 @@
 // event on (changed or not), an empty answer skips the branch, a branch without a filter gets every event,
 // replies go to the branch's reply or else the Parallel's, and a filter gets one attempt and no dead-letter sink.
 import {describe, expect, it} from 'vitest'
-import {answerEvent, appender, harness, jsonBody, records} from '../helpers/flows.js'
+import {answerEvent, appender, jsonBody, records} from '../helpers/flows.js'
+import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
 
-const {mesh: meshFrom, subscriber} = harness()
+const {mesh: meshFrom, subscriber} = useMesh()
 
 interface Branch {
   filter?: string

@@ -1,25 +1,21 @@
 // kne.yaml and the paths a user types: a typo is caught and named, a problem in kne.yaml is reported as
 // one, and a path that is not there is a usage error (exit 2), not a problem in the manifests (exit 3).
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
 import {parseProjectConfig} from '../../src/core/project.js'
 import {loadDevConfiguration} from '../../src/mesh/dev.js'
-import {createMesh} from '../../src/mesh/mesh.js'
 import {exportProject, problemsIn, validateProject} from '../../src/mesh/manifests.js'
+import {useMesh} from '../helpers/mesh.js'
+import {tempDir} from '../helpers/temp.js'
 
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
-})
+const kit = useMesh()
 
 const BROKER = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n'
 
 function project(kneYaml: string, files: Record<string, string> = {'broker.yaml': BROKER}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kne-project-'))
-  dirs.push(dir)
+  const dir = tempDir('kne-project-')
   writeFileSync(join(dir, 'kne.yaml'), kneYaml)
   mkdirSync(join(dir, 'knative'))
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'knative', name), text)
@@ -74,13 +70,9 @@ describe('kne.yaml', () => {
   it('a trigger whose broker no loaded file defines says how to add one', async () => {
     const dir = project('namespace: shop\n', {'trigger.yaml': 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: t}\nspec:\n  broker: default\n  subscriber: {uri: "http://127.0.0.1:1"}\n'})
     const loaded = loadDevConfiguration({files: [join(dir, 'knative', 'trigger.yaml')], cwd: dir})
-    const mesh = await createMesh({port: 0, resources: loaded.manifests.resources})
-    try {
-      expect(mesh.status().triggers[0]).toMatchObject({ready: false, reason: 'BrokerDoesNotExist',
-        message: 'Broker "default" does not exist: no manifest loaded defines it; add one with kne broker create default -n shop, or pass the file that defines it with -f'})
-    } finally {
-      await mesh.close()
-    }
+    const mesh = await kit.start({resources: loaded.manifests.resources})
+    expect(mesh.status().triggers[0]).toMatchObject({ready: false, reason: 'BrokerDoesNotExist',
+      message: 'Broker "default" does not exist: no manifest loaded defines it; add one with kne broker create default -n shop, or pass the file that defines it with -f'})
   })
 
   it('a -f path or --config that is not there is a usage error (exit 2)', () => {

@@ -1,22 +1,16 @@
 // `kne registry browse` → "Send the example event", against a running mesh over real HTTP: the wait is
 // bounded even when a synchronous broker's subscriber is down (retries run on a virtual clock that never
 // advances here), each attempt is reported as it happens, and the result reads as sentences, not JSON.
-import {afterEach, describe, expect, it} from 'vitest'
-import {createMesh, parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
+import {describe, expect, it} from 'vitest'
+import {parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
 import {sendExample} from '../../src/client/registry-browse.js'
 import {buildRegistry, type RegistryEntry} from '../../src/core/registry/index.js'
 import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
-async function subscriber(): Promise<Subscriber> {
-  const s = await startSubscriber()
-  cleanups.push(() => s.close())
-  return s
-}
+const subscriber = (): Promise<Subscriber> => kit.subscriber()
 
 const yaml = (subscriberUrl: string): string => `apiVersion: eventing.knative.dev/v1
 kind: Broker
@@ -41,8 +35,7 @@ spec:
 async function setUp(subscriberUrl: string, broker = 'default'): Promise<{mesh: Mesh; entry: RegistryEntry}> {
   const parsed = parseManifests(yaml(subscriberUrl).replace('BROKER', broker), 'test.yaml')
   expect(parsed.errors).toEqual([])
-  const mesh = await createMesh({resources: parsed.resources, clock: new VirtualClock(), log: () => undefined})
-  cleanups.push(() => mesh.close())
+  const mesh = await kit.start({resources: parsed.resources, clock: new VirtualClock(), log: () => undefined})
   const entry = buildRegistry({resources: parsed.resources}).entries[0]!
   return {mesh, entry: {...entry, example: {specversion: '1.0', type: entry.type, source: '/shop', id: 'x', datacontenttype: 'application/json', data: {id: 1}}}}
 }

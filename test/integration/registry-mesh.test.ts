@@ -1,24 +1,17 @@
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
 import {buildRegistry, type ObservedRegistry} from '../../src/core/registry/index.js'
-import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
-async function subscriber(...args: Parameters<typeof startSubscriber>): Promise<Subscriber> {
-  const s = await startSubscriber(...args)
-  cleanups.push(() => s.close())
-  return s
-}
+const {subscriber} = kit
 
 async function meshFrom(yaml: string, options: Parameters<typeof createMesh>[0] = {}): Promise<{mesh: Mesh; resources: ReturnType<typeof parseManifests>['resources']}> {
   const parsed = parseManifests(yaml, 'test.yaml')
   expect(parsed.errors).toEqual([])
-  const mesh = await createMesh({...options, resources: parsed.resources})
-  cleanups.push(() => mesh.close())
+  const mesh = await kit.start({...options, resources: parsed.resources})
   return {mesh, resources: parsed.resources}
 }
 

@@ -1,73 +1,24 @@
 // Hot reload over real files, a real mesh and real subscribers: edits change the routing table at once,
 // a broken file keeps its last good version, deliveries under way finish on the routes they started with.
-import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {symlinkSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
-import {parseProjectConfig} from '../../src/core/project.js'
+import {describe, expect, it} from 'vitest'
 import {parseManifests} from '../../src/core/resources/parse.js'
 import {LastGoodManifests} from '../../src/mesh/last-good.js'
-import {loadManifests} from '../../src/mesh/manifests.js'
-import {createMesh} from '../../src/mesh/mesh.js'
-import {describeReload, watchManifests, type ReloadEvent} from '../../src/mesh/watch.js'
-import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {describeReload} from '../../src/mesh/watch.js'
+import {useMesh} from '../helpers/mesh.js'
+import {watchedProject, type WatchedProject} from '../helpers/project.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
 
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
 const BROKER = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n'
 function trigger(name: string, type: string, subscriber: string): string {
   return `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n  broker: default\n  filter:\n    attributes:\n      type: ${type}\n  subscriber:\n    ${subscriber}\n`
 }
 
-async function subscriber(...args: Parameters<typeof startSubscriber>): Promise<Subscriber> {
-  const s = await startSubscriber(...args)
-  cleanups.push(() => s.close())
-  return s
-}
-
-/** A project folder with kne.yaml and knative/, a mesh serving it and a watcher on it. */
-async function project(files: Record<string, string>, kneYaml = 'namespace: default\n') {
-  const dir = mkdtempSync(join(tmpdir(), 'kne-reload-'))
-  cleanups.push(() => rmSync(dir, {recursive: true, force: true}))
-  const manifests = join(dir, 'knative')
-  const write = (name: string, text: string) => writeFileSync(join(manifests, name), text)
-  writeFileSync(join(dir, 'kne.yaml'), kneYaml)
-  mkdirSync(manifests)
-  for (const [name, text] of Object.entries(files)) write(name, text)
-  const config = parseProjectConfig(kneYaml, 'kne.yaml').config
-  const loaded = loadManifests([manifests], config.namespace)
-  expect(loaded.errors).toEqual([])
-  const mesh = await createMesh({resources: loaded.resources, services: config.services})
-  cleanups.push(() => mesh.close())
-  const events: ReloadEvent[] = []
-  const waiting: ((e: ReloadEvent) => void)[] = []
-  const watcher = await watchManifests({
-    mesh, paths: [manifests], projectFile: join(dir, 'kne.yaml'), config, initial: {files: loaded.files, manifests: loaded},
-    onReload: (event) => {
-      events.push(event)
-      waiting.shift()?.(event)
-    },
-  })
-  cleanups.push(() => watcher.close())
-  return {
-    dir, mesh, events,
-    write,
-    remove: (name: string) => rmSync(join(manifests, name)),
-    writeConfig: (text: string) => writeFileSync(join(dir, 'kne.yaml'), text),
-    /** Resolves with the next reload (editors may need a moment: generous timeout). */
-    nextReload: () => new Promise<ReloadEvent>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no reload within 10 s')), 10_000)
-      waiting.push((e) => {
-        clearTimeout(timer)
-        resolve(e)
-      })
-    }),
-    send: (type: string) => post(`${mesh.url}/default/default`, binaryHeaders(type)),
-  }
-}
+const {subscriber} = kit
+const project = (files: Record<string, string>, kneYaml?: string): Promise<WatchedProject> => watchedProject(kit, files, kneYaml)
 
 describe('hot reload of the manifests', () => {
   it('routes the next event by the edited trigger, and keeps a broken file\'s last good version', async () => {

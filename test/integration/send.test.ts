@@ -1,28 +1,15 @@
 // `kne send`'s client against a real mesh over HTTP: progress while a synchronous broker retries (on a
 // virtual clock), --async, --timeout, the flows --to can name, and where the data comes from.
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {describeProgress, send, type DeliveryProgress, type SendOptions} from '../../src/client/send.js'
-import {createMesh, parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
-import {startSubscriber, type Responder, type Subscriber} from '../helpers/subscriber.js'
+import {VirtualClock, type Mesh} from '../../src/index.js'
+import {type Responder} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
-async function subscriber(responder?: Responder): Promise<Subscriber> {
-  const s = await startSubscriber(responder)
-  cleanups.push(() => s.close())
-  return s
-}
-
-async function meshOf(yaml: string, clock?: VirtualClock): Promise<Mesh> {
-  const parsed = parseManifests(yaml, 'test.yaml')
-  expect(parsed.errors).toEqual([])
-  const mesh = await createMesh({clock, resources: parsed.resources})
-  cleanups.push(() => mesh.close())
-  return mesh
-}
+const {subscriber} = kit
+const meshOf = (yaml: string, clock?: VirtualClock): Promise<Mesh> => kit.mesh(yaml, {clock})
 
 const failing: Responder = (_req, res) => {
   res.writeHead(503).end('busy')

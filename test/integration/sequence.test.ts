@@ -2,10 +2,11 @@
 // to spec.reply (or is dropped), an empty answer ends the sequence quietly, a failing step fails it, and a
 // Trigger reaches a Sequence by ref.
 import {describe, expect, it} from 'vitest'
-import {appender, BROKER, harness, jsonBody, records, trigger} from '../helpers/flows.js'
+import {appender, BROKER, jsonBody, records, trigger} from '../helpers/flows.js'
+import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 
-const {mesh: meshFrom, subscriber} = harness()
+const {mesh: meshFrom, subscriber} = useMesh()
 
 function sequence(name: string, steps: string[], extra = ''): string {
   const list = steps.map((url) => `    - uri: ${url}\n`).join('')

@@ -1,25 +1,22 @@
 // What the mesh's HTTP server does with requests a well-behaved client does not send: malformed paths,
 // clients that go away mid-body, hostile nesting, slow or idle connections, foreign Host and Origin headers.
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import http from 'node:http'
 import net from 'node:net'
 import {colors, renderActivity} from '../../src/client/render.js'
 import type {ActivityJson} from '../../src/core/activity.js'
 import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
 import {VirtualClock} from '../../src/mesh/clock.js'
-import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
 const BROKER = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n'
 
 async function meshFrom(yaml: string, options: Parameters<typeof createMesh>[0] = {}): Promise<Mesh & {logged: string[]}> {
   const logged: string[] = []
-  const mesh = await createMesh({log: (line) => logged.push(line), ...options, resources: parseManifests(yaml, 'test.yaml').resources})
-  cleanups.push(() => mesh.close())
+  const mesh = await kit.start({log: (line) => logged.push(line), ...options, resources: parseManifests(yaml, 'test.yaml').resources})
   return Object.assign(mesh, {logged})
 }
 
@@ -107,8 +104,7 @@ describe('connection limits', () => {
   })
 
   it('lets a synchronous broker take longer than the request timeout to answer', async () => {
-    const slow = await startSubscriber((_req, res) => void setTimeout(() => res.writeHead(200).end(), 400))
-    cleanups.push(() => slow.close())
+    const slow = await kit.subscriber((_req, res) => void setTimeout(() => res.writeHead(200).end(), 400))
     const mesh = await meshFrom(`${BROKER}---\napiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: slow}\nspec:\n  broker: default\n  subscriber: {uri: "${slow.url}"}\n`,
       {connectionLimits: limits})
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('t'))).status).toBe(202)
@@ -166,8 +162,7 @@ describe('requests from web pages', () => {
   })
 
   it('does not fire a PingSource for a page of another origin or a body that is not JSON', async () => {
-    const sink = await startSubscriber()
-    cleanups.push(() => sink.close())
+    const sink = await kit.subscriber()
     // on a clock that does not move, the schedule never fires: only the requests below can
     const mesh = await meshFrom(`apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: beat\nspec:\n  schedule: "0 * * * *"\n  sink:\n    uri: ${sink.url}\n`,
       {clock: new VirtualClock()})

@@ -1,15 +1,13 @@
 // Local processes through the library API: a kne.yaml service started with PORT (and K_SINK when a
 // SinkBinding binds it), reached by a trigger's ksvc ref, restarted when it dies and stopped on close;
 // a ContainerSource run as its command with the SinkBinding contract, restarted with backoff.
-import {afterEach, describe, expect, it} from 'vitest'
-import {createMesh, parseManifests, type Mesh, type MeshOptions} from '../../src/index.js'
+import {describe, expect, it} from 'vitest'
+import {parseManifests, type Mesh, type MeshOptions} from '../../src/index.js'
 import type {ProcessOutput} from '../../src/mesh/processes.js'
-import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {binaryHeaders, post, type Subscriber} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
 const FAST_RESTART = {initialDelayMs: 50, maxDelayMs: 400, resetAfterMs: 60_000}
 
@@ -18,17 +16,12 @@ async function meshFrom(yaml: string, options: MeshOptions): Promise<{mesh: Mesh
   expect(parsed.errors).toEqual([])
   const output: ProcessOutput[] = []
   const logs: string[] = []
-  const mesh = await createMesh({...options, resources: parsed.resources, log: (line) => logs.push(line),
+  const mesh = await kit.start({...options, resources: parsed.resources, log: (line) => logs.push(line),
     sources: {restart: FAST_RESTART, stopGraceMs: 2000, ...options.sources, output: (r) => output.push(r)}})
-  cleanups.push(() => mesh.close())
   return {mesh, output, logs}
 }
 
-async function subscriber(): Promise<Subscriber> {
-  const s = await startSubscriber()
-  cleanups.push(() => s.close())
-  return s
-}
+const subscriber = (): Promise<Subscriber> => kit.subscriber()
 
 function alive(pid: number): boolean {
   try {

@@ -1,21 +1,15 @@
 // Sources through the library API, over real HTTP to real subscribers: PingSource ticks on a virtual
 // clock (so an hourly schedule and its retries take milliseconds), firing one now through the control
 // API, sinks resolved as Knative resolves them, status.sources, and ApiServerSource events for changes.
-import {afterEach, describe, expect, it} from 'vitest'
-import {createMesh, parseManifests, VirtualClock, type Mesh, type MeshOptions} from '../../src/index.js'
+import {describe, expect, it} from 'vitest'
+import {parseManifests, VirtualClock, type Mesh, type MeshOptions} from '../../src/index.js'
 import type {KneResource} from '../../src/core/resources/types.js'
-import {binaryHeaders, post, startSubscriber, type Responder, type Subscriber} from '../helpers/subscriber.js'
+import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
-async function subscriber(responder?: Responder): Promise<Subscriber> {
-  const s = await startSubscriber(responder)
-  cleanups.push(() => s.close())
-  return s
-}
+const {subscriber} = kit
 
 function load(yaml: string): KneResource[] {
   const parsed = parseManifests(yaml, 'test.yaml')
@@ -23,11 +17,7 @@ function load(yaml: string): KneResource[] {
   return parsed.resources
 }
 
-async function meshFrom(yaml: string, options: MeshOptions = {}): Promise<Mesh> {
-  const mesh = await createMesh({...options, resources: load(yaml)})
-  cleanups.push(() => mesh.close())
-  return mesh
-}
+const meshFrom = (yaml: string, options: MeshOptions = {}): Promise<Mesh> => kit.start({...options, resources: load(yaml)})
 
 const status = (code: number): Responder => (_req, res) => {
   res.writeHead(code).end()
@@ -144,7 +134,7 @@ describe('PingSource schedules far ahead', () => {
       warnings.push(warning)
     }
     process.on('warning', onWarning)
-    cleanups.push(async () => process.off('warning', onWarning))
+    kit.defer(() => process.off('warning', onWarning))
     const held: (() => void)[] = []
     const slow = await subscriber((_req, res) => {
       held.push(() => res.writeHead(202).end())

@@ -3,32 +3,24 @@
 // kne runs to the bookstore broker, whose trigger routes back to that service's /insert path.
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
-import {createMesh, parseManifests, type Mesh, type MeshOptions} from '../../src/index.js'
+import {describe, expect, it} from 'vitest'
+import {parseManifests, type Mesh, type MeshOptions} from '../../src/index.js'
 import type {ProcessOutput} from '../../src/mesh/processes.js'
 import {conformanceDir, hasConformance} from '../helpers/conformance.js'
-import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {binaryHeaders, post, type Subscriber} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
 const sample = (file: string): string => readFileSync(join(conformanceDir!, 'knative-samples', file), 'utf8')
 
 async function meshFrom(yaml: string, options: MeshOptions = {}): Promise<Mesh> {
   const parsed = parseManifests(yaml, 'sample.yaml')
   expect(parsed.errors).toEqual([])
-  const mesh = await createMesh({...options, resources: parsed.resources, log: () => undefined})
-  cleanups.push(() => mesh.close())
-  return mesh
+  return kit.start({...options, resources: parsed.resources, log: () => undefined})
 }
 
-async function subscriber(): Promise<Subscriber> {
-  const s = await startSubscriber()
-  cleanups.push(() => s.close())
-  return s
-}
+const subscriber = (): Promise<Subscriber> => kit.subscriber()
 
 const fire = (mesh: Mesh, name: string) => post(`${mesh.url}/_kne/v1/sources/pingsources/default/${name}/fire`, {})
 

@@ -1,26 +1,19 @@
 // `kne tail`'s client against a real mesh: picking one event by id out of the history (what a script that
 // just sent it needs), and one trigger's view of the activity.
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {tail} from '../../src/client/tail.js'
-import {createMesh, parseManifests, type ActivityJson, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
+import {type ActivityJson, type Mesh} from '../../src/index.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
+import {useMesh} from '../helpers/mesh.js'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
+const kit = useMesh()
 
 async function shop(): Promise<Mesh> {
-  const sink = await startSubscriber()
-  cleanups.push(() => sink.close())
+  const sink = await kit.subscriber()
   const trigger = (name: string, type: string): string => `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n  broker: default\n`
     + `  filter:\n    attributes:\n      type: ${type}\n  subscriber:\n    uri: ${sink.url}\n---\n`
-  const parsed = parseManifests('apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n'
-    + trigger('orders', 'com.example.order') + trigger('refunds', 'com.example.refund'), 'shop.yaml')
-  expect(parsed.errors).toEqual([])
-  const mesh = await createMesh({resources: parsed.resources})
-  cleanups.push(() => mesh.close())
-  return mesh
+  return kit.mesh('apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n'
+    + trigger('orders', 'com.example.order') + trigger('refunds', 'com.example.refund'))
 }
 
 describe('kne tail filters', () => {
