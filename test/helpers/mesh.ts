@@ -1,7 +1,6 @@
 // Meshes and real subscribers that close when the test that made them ends, passed or failed (or after the
 // file, when made in beforeAll), so that no test leaves a port, a timer or a child process to the next.
-import {afterAll, expect, onTestFinished} from 'vitest'
-import {getCurrentTest} from 'vitest/suite'
+import {afterAll, expect, onTestFinished, TestRunner} from 'vitest'
 import {createMesh, parseManifests, type Mesh, type MeshOptions} from '../../src/index.js'
 import {startSubscriber, type Responder, type Subscriber} from './subscriber.js'
 
@@ -21,7 +20,7 @@ export function useMesh(): MeshKit {
   const afterFile: (() => unknown)[] = []
   afterAll(() => runAll(afterFile))
   const defer = (cleanup: () => unknown): void => {
-    if (getCurrentTest()) onTestFinished(async () => {
+    if (TestRunner.getCurrentTest()) onTestFinished(async () => {
       await cleanup()
     })
     else afterFile.push(cleanup)

@@ -24,6 +24,18 @@ export const acceptEmpty: Responder = (_req, res) => {
   res.writeHead(200).end()
 }
 
+/** A responder that answers 200 only once released, for deliveries that must stay under way meanwhile. */
+export function heldResponder(): {release: () => void; responder: Responder} {
+  let release!: () => void
+  const released = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  return {release, responder: async (_req, res) => {
+    await released
+    res.writeHead(200).end()
+  }}
+}
+
 export async function startSubscriber(responder: Responder = acceptEmpty): Promise<Subscriber> {
   const received: Received[] = []
   const waiters: {n: number; resolve: () => void}[] = []

@@ -2,8 +2,8 @@
 // real subscribers, but every wait between attempts is virtual, so minutes of backoff take milliseconds.
 import {describe, expect, it} from 'vitest'
 import {VirtualClock, type ActivityJson, type Mesh, type MeshOptions} from '../../src/index.js'
-import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 

@@ -5,8 +5,8 @@ import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {describe, expect, it} from 'vitest'
 import {VirtualClock, type ActivityJson, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post, type Received, type Responder, type Subscriber} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, heldResponder, post, type Received, type Responder, type Subscriber} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 
@@ -413,14 +413,8 @@ describe('nothing lost', () => {
   })
 
   it('answers 429 with Retry-After when an asynchronous broker holds its bound, instead of growing', async () => {
-    let release!: () => void
-    const released = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    const held = await subscriber(async (_req, res) => {
-      await released
-      res.writeHead(200).end()
-    })
+    const {release, responder} = heldResponder()
+    const held = await subscriber(responder)
     const mesh = await meshFrom(broker(ASYNC) + trigger('held', held.url), {maxPendingEvents: 5})
     const answers = await Promise.all(Array.from({length: 12}, () => fetch(`${mesh.url}/default/default`, {method: 'POST', headers: binaryHeaders('com.example.x')})))
     const codes = answers.map((a) => a.status)

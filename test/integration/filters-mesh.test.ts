@@ -1,8 +1,8 @@
 // Every filter dialect through a running mesh: which subscribers get which events.
 import {beforeAll, describe, expect, it} from 'vitest'
 import {type Mesh} from '../../src/index.js'
-import {binaryHeaders, post, type Subscriber} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post, type Subscriber} from '../helpers/subscriber.js'
 
 const TRIGGERS: Record<string, string> = {
   prefix: 'filters: [{prefix: {type: com.example.order.}}]',

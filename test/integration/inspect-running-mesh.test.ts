@@ -14,8 +14,8 @@ import {listEventTypes} from '../../src/scaffold/eventtype.js'
 import {describeResource, listResources} from '../../src/scaffold/inspect.js'
 import {openProject} from '../../src/scaffold/project.js'
 import {kindIs} from '../../src/scaffold/workspace.js'
-import {post, type Subscriber} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {post, type Subscriber} from '../helpers/subscriber.js'
 
 const MANIFESTS = (sink: string): string => `apiVersion: eventing.knative.dev/v1
 kind: Broker

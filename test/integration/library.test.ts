@@ -4,8 +4,8 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadManifests} from '../../src/index.js'
 import {repoRoot} from '../helpers/cli.js'
-import {binaryHeaders, post} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
 
 describe('library API', () => {
   const kit = useMesh()

@@ -6,8 +6,8 @@ import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
 import {describe, expect, it} from 'vitest'
 import {createMesh, type ActivityJson, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, heldResponder, post} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 
@@ -150,14 +150,8 @@ describe('replaying the history (GET /_kne/v1/activity, kne tail --history)', ()
 
 describe('an asynchronous broker\'s backlog, bounded in bytes', () => {
   it('answers 429 once the events waiting for delivery hold --max-pending-bytes, and accepts again as they drain', async () => {
-    let release!: () => void
-    const released = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    const held = await subscriber(async (_req, res) => {
-      await released
-      res.writeHead(200).end()
-    })
+    const {release, responder} = heldResponder()
+    const held = await subscriber(responder)
     const mesh = await meshFrom(held.url, {maxPendingBytes: 100 * KiB}, ASYNC)
     const data = 'x'.repeat(30 * KiB)
     const codes: number[] = []

@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import http from 'node:http'
 import {VirtualClock, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, heldResponder, post} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 
@@ -164,19 +164,8 @@ describe('subscriber responses and replies', () => {
 })
 
 describe('synchronous and asynchronous brokers', () => {
-  function heldSubscriber(): {release: () => void; responder: Parameters<typeof startSubscriber>[0]} {
-    let release!: () => void
-    const released = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    return {release, responder: async (_req, res) => {
-      await released
-      res.writeHead(200).end()
-    }}
-  }
-
   it('a default broker answers only after every delivery has finished', async () => {
-    const held = heldSubscriber()
+    const held = heldResponder()
     const slow = await subscriber(held.responder)
     const mesh = await meshFrom(broker() + trigger('slow', slow.url))
     let answered = false
@@ -192,7 +181,7 @@ describe('synchronous and asynchronous brokers', () => {
   })
 
   it('a broker with the async-handler annotation answers 202 before delivering', async () => {
-    const held = heldSubscriber()
+    const held = heldResponder()
     const slow = await subscriber(held.responder)
     const mesh = await meshFrom(broker('default', '  annotations:\n    messaging.knative.dev/async-handler: "true"\n') + trigger('slow', slow.url))
     const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))

@@ -3,10 +3,10 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {KneError} from '../../src/core/errors.js'
 import {parseProjectConfig} from '../../src/core/project.js'
 import {loadDevConfiguration} from '../../src/mesh/dev.js'
 import {exportProject, problemsIn, validateProject} from '../../src/mesh/manifests.js'
+import {thrown} from '../helpers/errors.js'
 import {useMesh} from '../helpers/mesh.js'
 import {tempDir} from '../helpers/temp.js'
 
@@ -20,15 +20,6 @@ function project(kneYaml: string, files: Record<string, string> = {'broker.yaml'
   mkdirSync(join(dir, 'knative'))
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'knative', name), text)
   return dir
-}
-
-function thrown(fn: () => unknown): KneError {
-  try {
-    fn()
-  } catch (error) {
-    return error as KneError
-  }
-  throw new Error('expected an error')
 }
 
 describe('kne.yaml', () => {

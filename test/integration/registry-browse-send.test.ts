@@ -5,8 +5,8 @@ import {describe, expect, it} from 'vitest'
 import {parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
 import {sendExample} from '../../src/client/registry-browse.js'
 import {buildRegistry, type RegistryEntry} from '../../src/core/registry/index.js'
-import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 

@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
 import {buildRegistry, type ObservedRegistry} from '../../src/core/registry/index.js'
-import {binaryHeaders, post} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 

@@ -7,8 +7,8 @@ import {colors, renderActivity} from '../../src/client/render.js'
 import type {ActivityJson} from '../../src/core/activity.js'
 import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
 import {VirtualClock} from '../../src/mesh/clock.js'
-import {binaryHeaders, post} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 

@@ -4,8 +4,8 @@
 import {describe, expect, it} from 'vitest'
 import {parseManifests, type Mesh, type MeshOptions} from '../../src/index.js'
 import type {ProcessOutput} from '../../src/mesh/processes.js'
-import {binaryHeaders, post, type Subscriber} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post, type Subscriber} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 

@@ -4,8 +4,8 @@
 import {describe, expect, it} from 'vitest'
 import {parseManifests, VirtualClock, type Mesh, type MeshOptions} from '../../src/index.js'
 import type {KneResource} from '../../src/core/resources/types.js'
-import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 

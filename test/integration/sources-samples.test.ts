@@ -7,8 +7,8 @@ import {describe, expect, it} from 'vitest'
 import {parseManifests, type Mesh, type MeshOptions} from '../../src/index.js'
 import type {ProcessOutput} from '../../src/mesh/processes.js'
 import {conformanceDir, hasConformance} from '../helpers/conformance.js'
-import {binaryHeaders, post, type Subscriber} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post, type Subscriber} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 

@@ -3,8 +3,8 @@
 import {describe, expect, it} from 'vitest'
 import {tail} from '../../src/client/tail.js'
 import {type ActivityJson, type Mesh} from '../../src/index.js'
-import {binaryHeaders, post} from '../helpers/subscriber.js'
 import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 

@@ -13,17 +13,9 @@ import {
   buildBroker, buildPingSource, buildTrigger, createResource, deleteResource, initProject, KINDS, openProject, Prompter, readWorkspace, scaffoldTrigger,
 } from '../../src/scaffold/index.js'
 import {kindIs} from '../../src/scaffold/workspace.js'
+import {thrown} from '../helpers/errors.js'
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'kne-scaffold-'))
-
-function thrown(fn: () => unknown): KneError {
-  try {
-    fn()
-  } catch (error) {
-    return error as KneError
-  }
-  throw new Error('expected an error')
-}
 
 describe('multi-document edits', () => {
   const text = '# shop resources\napiVersion: v1\nkind: A\n---\n# about B\napiVersion: v1\nkind: B\n---\napiVersion: v1\nkind: C # trailing\n'

@@ -1,0 +1,11 @@
+// The KneError a call throws, to assert its message, exit code and details.
+import type {KneError} from '../../src/core/errors.js'
+
+export function thrown(fn: () => unknown): KneError {
+  try {
+    fn()
+  } catch (error) {
+    return error as KneError
+  }
+  throw new Error('expected an error')
+}
