@@ -1,11 +1,11 @@
 // `kne filter test` without an event file (the event built from its attributes, as kne send builds it)
 // and without a filter (every trigger of the broker, as the README promises).
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {filterTest, type BrokerFilterReport, type FilterTestReport} from '../../src/client/filter-test.js'
 import {repoRoot} from '../helpers/cli.js'
+import {tempDir} from '../helpers/temp.js'
 
 const shop = join(repoRoot, 'test', 'fixtures', 'shop')
 
@@ -25,7 +25,7 @@ describe('kne filter test', () => {
   })
 
   it('reads a --filters file within the manifests\' limits: many anchors are a usage error naming the file', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'kne-filters-')), 'filters.yaml')
+    const file = join(tempDir('kne-filters-'), 'filters.yaml')
     writeFileSync(file, Array.from({length: 2_001}, (_, i) => `- exact: &a${i} {type: com.example.order.created}`).join('\n'))
     expect(() => filterTest({attributes: {type: 'com.example.order.created'}, filtersFile: file, namespace: 'default'}))
       .toThrow(new RegExp(`--filters ${file}: .*anchors`))

@@ -1,17 +1,16 @@
 // The locators kne dev writes, one per mesh: several meshes coexist, the most recent live one is found,
 // and a locator left by a dead process is ignored and removed.
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {existsSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {findMesh, locatorPath, removeLocator, runningMeshes, writeLocator} from '../../src/client/locator.js'
+import {tempDir} from '../helpers/temp.js'
 
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!
 
 describe('mesh locators', () => {
   it('keeps one locator per mesh: a second mesh neither replaces nor, when it stops, removes the first', () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'kne-locator-'))
+    const dataDir = tempDir('kne-locator-')
     const first = {version: '0', pid: process.ppid, url: 'http://127.0.0.1:8080', startedAt: '2026-01-01T10:00:00.000Z'}
     const second = {version: '0', pid: process.pid, url: 'http://127.0.0.1:8081', startedAt: '2026-01-01T11:00:00.000Z'}
     expect(writeLocator(dataDir, first)).toEqual([])
@@ -25,7 +24,7 @@ describe('mesh locators', () => {
   })
 
   it('ignores and removes the locator of a process that is gone', () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'kne-locator-'))
+    const dataDir = tempDir('kne-locator-')
     const live = {version: '0', pid: process.pid, url: 'http://127.0.0.1:8080', startedAt: '2026-01-01T10:00:00.000Z'}
     const crashed = {version: '0', pid: deadPid(), url: 'http://127.0.0.1:9090', startedAt: '2026-01-01T12:00:00.000Z'}
     writeLocator(dataDir, live)

@@ -1,7 +1,6 @@
 // Scaffolding on disk: kne init, create (refusing, forcing, never overwriting), delete, and edits of
 // multi-document files that leave everything else in them as it was.
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
@@ -14,8 +13,9 @@ import {
 } from '../../src/scaffold/index.js'
 import {kindIs} from '../../src/scaffold/workspace.js'
 import {thrown} from '../helpers/errors.js'
+import {tempDir} from '../helpers/temp.js'
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'kne-scaffold-'))
+const tmp = (): string => tempDir('kne-scaffold-')
 
 describe('multi-document edits', () => {
   const text = '# shop resources\napiVersion: v1\nkind: A\n---\n# about B\napiVersion: v1\nkind: B\n---\napiVersion: v1\nkind: C # trailing\n'
