@@ -6,7 +6,6 @@ import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
 
 const kit = useMesh()
-
 const {subscriber} = kit
 const meshOn = (clock: VirtualClock, yaml: string, options: MeshOptions = {}): Promise<Mesh> => kit.mesh(yaml, {...options, clock})
 

@@ -1,6 +1,6 @@
 // Every filter dialect through a running mesh: which subscribers get which events.
 import {beforeAll, describe, expect, it} from 'vitest'
-import {type Mesh} from '../../src/index.js'
+import type {Mesh} from '../../src/index.js'
 import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post, type Subscriber} from '../helpers/subscriber.js'
 

@@ -1,8 +1,8 @@
 import {beforeAll, describe, expect, it} from 'vitest'
-import {type Mesh} from '../../src/index.js'
+import type {Mesh} from '../../src/index.js'
 import {hasConformance, readConformanceYaml} from '../helpers/conformance.js'
 import {useMesh} from '../helpers/mesh.js'
-import {type Subscriber} from '../helpers/subscriber.js'
+import type {Subscriber} from '../helpers/subscriber.js'
 
 interface Vector {
   id: string

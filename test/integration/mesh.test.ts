@@ -5,7 +5,6 @@ import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, heldResponder, post} from '../helpers/subscriber.js'
 
 const kit = useMesh()
-
 const {subscriber, mesh: meshFrom} = kit
 
 function broker(name = 'default', extra = ''): string {

@@ -9,7 +9,6 @@ import {useMesh} from '../helpers/mesh.js'
 import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 
 const kit = useMesh()
-
 const subscriber = (): Promise<Subscriber> => kit.subscriber()
 
 const yaml = (subscriberUrl: string): string => `apiVersion: eventing.knative.dev/v1

@@ -5,7 +5,6 @@ import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 
 const kit = useMesh()
-
 const {subscriber} = kit
 
 async function meshFrom(yaml: string, options: Parameters<typeof createMesh>[0] = {}): Promise<{mesh: Mesh; resources: ReturnType<typeof parseManifests>['resources']}> {

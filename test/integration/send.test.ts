@@ -4,10 +4,9 @@ import {describe, expect, it} from 'vitest'
 import {describeProgress, send, type DeliveryProgress, type SendOptions} from '../../src/client/send.js'
 import {VirtualClock, type Mesh} from '../../src/index.js'
 import {useMesh} from '../helpers/mesh.js'
-import {type Responder} from '../helpers/subscriber.js'
+import type {Responder} from '../helpers/subscriber.js'
 
 const kit = useMesh()
-
 const {subscriber} = kit
 const meshOf = (yaml: string, clock?: VirtualClock): Promise<Mesh> => kit.mesh(yaml, {clock})
 

@@ -8,7 +8,6 @@ import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
 
 const kit = useMesh()
-
 const {subscriber} = kit
 
 function load(yaml: string): KneResource[] {

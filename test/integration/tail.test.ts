@@ -2,7 +2,7 @@
 // just sent it needs), and one trigger's view of the activity.
 import {describe, expect, it} from 'vitest'
 import {tail} from '../../src/client/tail.js'
-import {type ActivityJson, type Mesh} from '../../src/index.js'
+import type {ActivityJson, Mesh} from '../../src/index.js'
 import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 
