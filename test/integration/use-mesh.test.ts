@@ -9,7 +9,7 @@ describe('useMesh', () => {
   it('closes the meshes and subscribers of a failed test: their ports refuse connections afterwards', async () => {
     const exitCode = process.exitCode // the inner run fails one test on purpose and would mark this process failed
     const vitest = await startVitest('test', [], {
-      config: false, cache: false, root: repoRoot, watch: false, include: ['test/fixtures/use-mesh/failing-test.ts'], reporters: [{}], sequence: {shuffle: false},
+      config: false, cache: false, pool: 'threads', root: repoRoot, watch: false, include: ['test/fixtures/use-mesh/failing-test.ts'], reporters: [{}], sequence: {shuffle: false},
     })
     try {
       const [file] = vitest.state.getFiles()
