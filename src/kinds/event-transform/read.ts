@@ -70,12 +70,13 @@ function readJsonata(value: unknown, field: string, errors: FieldErrors): Jsonat
   const obj = readObject(value, field, errors)
   if (obj === undefined) return undefined
   rejectUnknownFields(obj, ['expression'], field, errors)
-  const expression = readString(obj, 'expression', field, errors) ?? ''
-  const compiled = compileTransform(expression)
+  const expression = readString(obj, 'expression', field, errors)
+  if (expression === undefined && !isAbsent(obj.expression)) return {expression: ''} // a type error was reported
+  const compiled = compileTransform(expression ?? '')
   if (!compiled.ok) {
-    const hint = expression.trim() === '' ? 'the expression is empty' : describeJsonataFailure(compiled.failure)
-    const comment = /^\s*#/m.test(expression) ? ' (JSONata comments are /* ... */, not #)' : ''
+    const hint = (expression ?? '').trim() === '' ? 'the expression is empty' : describeJsonataFailure(compiled.failure)
+    const comment = /^\s*#/m.test(expression ?? '') ? ' (JSONata comments are /* ... */, not #)' : ''
     errors.push({field: `${field}.expression`, message: `invalid value: JSONata cannot compile it: ${hint}${comment}`})
   }
-  return {expression}
+  return {expression: expression ?? ''}
 }

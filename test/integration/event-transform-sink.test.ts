@@ -1,0 +1,119 @@
+// EventTransform's request flow over real HTTP: the transformed event goes to a real sink server (structured
+// mode, as Knative's transformer sends it), and the sink's response comes back passed on, transformed by
+// spec.reply, or discarded; failures are 500s with a Reason, and name their stage for the activity.
+import {afterEach, describe, expect, it} from 'vitest'
+import type {CloudEvent} from '../../src/core/cloudevent.js'
+import {decodeHttpMessage} from '../../src/core/codec/http.js'
+import {compileTransform, type CompiledTransform} from '../../src/kinds/event-transform/jsonata.js'
+import {runEventTransform, type SendToSink} from '../../src/kinds/event-transform/transform.js'
+import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+
+const compiled = (expression: string): CompiledTransform => {
+  const result = compileTransform(expression)
+  if (!result.ok) throw new Error(result.failure.message)
+  return result.transform
+}
+
+// Knative's "Transforming Replies" expressions (event-transform-jsonata.md), without the "#" lines JSONata refuses
+const request = compiled('{"specversion": "1.0", "id": id, "type": "request.transformed", "source": source, "time": time, "data": data}')
+const replyTransform = compiled('{"specversion": "1.0", "id": id, "type": "reply.transformed", "source": "transform.reply-processor", "time": time, "data": data}')
+
+const event: CloudEvent = {
+  specversion: '1.0', id: 'o-1', source: '/orders', type: 'order.created', time: '2025-01-02T03:04:05Z',
+  datacontenttype: 'application/json', extensions: {}, data: new TextEncoder().encode('{"total":12}'),
+}
+
+/** The caller's part: a plain POST with fetch, the sink's body read whole (the tests' sinks answer little). */
+const send: SendToSink = async (uri, message) => {
+  const response = await fetch(uri, {method: 'POST', headers: message.headers, body: message.body})
+  return {status: response.status, headers: Object.fromEntries(response.headers), body: new Uint8Array(await response.arrayBuffer())}
+}
+
+const asEvent = (headers: Record<string, string | string[] | undefined>, body: Uint8Array | string | undefined) => {
+  const decoded = decodeHttpMessage(headers, typeof body === 'string' ? new TextEncoder().encode(body) : body ?? new Uint8Array())
+  if (!decoded.ok) throw new Error(decoded.error)
+  return decoded.event
+}
+
+let sink: Subscriber | undefined
+afterEach(async () => {
+  await sink?.close()
+  sink = undefined
+})
+
+describe('EventTransform request flow', () => {
+  it('without a sink answers 200 with the transformed event (what a Trigger puts back on the broker)', async () => {
+    const response = await runEventTransform(event, {transform: request}, send)
+    expect(response).toMatchObject({status: 200, headers: {'content-type': 'application/cloudevents+json; charset=utf-8'}})
+    expect(asEvent(response.headers, response.body)).toMatchObject({id: 'o-1', type: 'request.transformed', source: '/orders'})
+    expect(response.event?.type).toBe('request.transformed')
+  })
+
+  it('with a sink POSTs the transformed event there in structured mode and passes the sink\'s event reply back', async () => {
+    sink = await startSubscriber((_req, res) => {
+      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': 'r-1', 'ce-source': '/processor', 'ce-type': 'order.processed', 'content-type': 'application/json'}).end('{"ok":true}')
+    })
+    const response = await runEventTransform(event, {transform: request, sinkUri: sink.url}, send)
+    const [received] = sink.received
+    expect(received!.headers['content-type']).toMatch(/^application\/cloudevents\+json/)
+    expect(JSON.parse(received!.body.toString())).toEqual({specversion: '1.0', id: 'o-1', source: '/orders', type: 'request.transformed', time: '2025-01-02T03:04:05Z', data: {total: 12}})
+    expect(response.sent?.type).toBe('request.transformed')
+    // a binary-mode reply keeps its ce- headers, so it is still an event
+    expect(response.status).toBe(200)
+    expect(asEvent(response.headers, response.body)).toMatchObject({id: 'r-1', type: 'order.processed'})
+    expect(response.event?.id).toBe('r-1')
+  })
+
+  it('transforms the sink\'s reply with spec.reply.jsonata', async () => {
+    sink = await startSubscriber((_req, res) => {
+      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': 'r-2', 'ce-source': '/processor', 'ce-type': 'order.processed', 'content-type': 'application/json'}).end('{"ok":true}')
+    })
+    const response = await runEventTransform(event, {transform: request, sinkUri: sink.url, reply: {transform: replyTransform}}, send)
+    expect(response.status).toBe(200)
+    expect(asEvent(response.headers, response.body)).toMatchObject({id: 'r-2', type: 'reply.transformed', source: 'transform.reply-processor'})
+  })
+
+  it('gives the reply transform a reply that is not an event as its JSON', async () => {
+    sink = await startSubscriber((_req, res) => res.writeHead(200, {'content-type': 'application/json'}).end('{"id":"plain-7"}'))
+    const response = await runEventTransform(event, {transform: request, sinkUri: sink.url, reply: {transform: compiled('{"specversion": "1.0", "id": id, "source": "/r", "type": "plain.reply"}')}}, send)
+    expect(response.event).toMatchObject({id: 'plain-7', type: 'plain.reply'})
+  })
+
+  it('with reply.discard answers the sink\'s status with an empty body', async () => {
+    sink = await startSubscriber((_req, res) => res.writeHead(202, {'ce-specversion': '1.0', 'ce-id': 'r', 'ce-source': '/p', 'ce-type': 't'}).end('{}'))
+    const response = await runEventTransform(event, {transform: request, sinkUri: sink.url, reply: {discard: true}}, send)
+    expect(response).toEqual({status: 202, headers: {}, sent: expect.objectContaining({type: 'request.transformed'})})
+  })
+
+  it('passes a failing sink\'s status back, so the sender retries as it would for the sink', async () => {
+    sink = await startSubscriber((_req, res) => res.writeHead(503).end('busy'))
+    const response = await runEventTransform(event, {transform: request, sinkUri: sink.url, reply: {transform: replyTransform}}, send)
+    expect(response.status).toBe(503)
+    expect(response.event).toBeUndefined()
+  })
+
+  it('answers 500 with a Reason when the sink cannot be reached', async () => {
+    sink = await startSubscriber()
+    const url = sink.url
+    await sink.close()
+    sink = undefined
+    const response = await runEventTransform(event, {transform: request, sinkUri: url}, send)
+    expect(response).toMatchObject({status: 500, failure: {stage: 'sink', message: expect.stringContaining(`the sink ${url} could not be reached`)}})
+    expect(response.headers.reason).toContain('could not be reached')
+  })
+
+  it('answers 500 with the JSONata error and sends nothing when the expression fails at run time', async () => {
+    sink = await startSubscriber()
+    const failing = compiled('{"specversion": "1.0", "id": id, "source": source, "type": $uppercase(data.total)}')
+    const response = await runEventTransform(event, {transform: failing, sinkUri: sink.url}, send)
+    expect(response).toMatchObject({status: 500, failure: {stage: 'transform', message: expect.stringMatching(/^Argument 1 of function "uppercase" does not match function signature \(JSONata T0410 at line 1, column \d+\)$/)}})
+    expect(response.headers.reason).toMatch(/JSONata T0410/)
+    expect(sink.received).toEqual([])
+  })
+
+  it('reports a reply transform failure at the reply stage', async () => {
+    sink = await startSubscriber((_req, res) => res.writeHead(200, {'content-type': 'application/json'}).end('{"n": "x"}'))
+    const response = await runEventTransform(event, {transform: request, sinkUri: sink.url, reply: {transform: compiled('{"v": n + 1}')}}, send)
+    expect(response).toMatchObject({status: 500, failure: {stage: 'reply', message: expect.stringMatching(/JSONata T2001/)}})
+  })
+})
