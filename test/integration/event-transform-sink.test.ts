@@ -74,19 +74,25 @@ describe('EventTransform request flow', () => {
   })
 
   it('gives the reply transform a reply that is not an event as its JSON', async () => {
-    sink = await startSubscriber((_req, res) => res.writeHead(200, {'content-type': 'application/json'}).end('{"id":"plain-7"}'))
+    sink = await startSubscriber((_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'}).end('{"id":"plain-7"}')
+    })
     const response = await runEventTransform(event, {transform: request, sinkUri: sink.url, reply: {transform: compiled('{"specversion": "1.0", "id": id, "source": "/r", "type": "plain.reply"}')}}, send)
     expect(response.event).toMatchObject({id: 'plain-7', type: 'plain.reply'})
   })
 
   it('with reply.discard answers the sink\'s status with an empty body', async () => {
-    sink = await startSubscriber((_req, res) => res.writeHead(202, {'ce-specversion': '1.0', 'ce-id': 'r', 'ce-source': '/p', 'ce-type': 't'}).end('{}'))
+    sink = await startSubscriber((_req, res) => {
+      res.writeHead(202, {'ce-specversion': '1.0', 'ce-id': 'r', 'ce-source': '/p', 'ce-type': 't'}).end('{}')
+    })
     const response = await runEventTransform(event, {transform: request, sinkUri: sink.url, reply: {discard: true}}, send)
     expect(response).toEqual({status: 202, headers: {}, sent: expect.objectContaining({type: 'request.transformed'})})
   })
 
   it('passes a failing sink\'s status back, so the sender retries as it would for the sink', async () => {
-    sink = await startSubscriber((_req, res) => res.writeHead(503).end('busy'))
+    sink = await startSubscriber((_req, res) => {
+      res.writeHead(503).end('busy')
+    })
     const response = await runEventTransform(event, {transform: request, sinkUri: sink.url, reply: {transform: replyTransform}}, send)
     expect(response.status).toBe(503)
     expect(response.event).toBeUndefined()
@@ -112,7 +118,9 @@ describe('EventTransform request flow', () => {
   })
 
   it('reports a reply transform failure at the reply stage', async () => {
-    sink = await startSubscriber((_req, res) => res.writeHead(200, {'content-type': 'application/json'}).end('{"n": "x"}'))
+    sink = await startSubscriber((_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'}).end('{"n": "x"}')
+    })
     const response = await runEventTransform(event, {transform: request, sinkUri: sink.url, reply: {transform: compiled('{"v": n + 1}')}}, send)
     expect(response).toMatchObject({status: 500, failure: {stage: 'reply', message: expect.stringMatching(/JSONata T2001/)}})
   })
