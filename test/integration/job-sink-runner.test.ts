@@ -139,6 +139,13 @@ describe('JobSink jobs', () => {
     expect(jobs.submit(long, event('s-3'))).toMatchObject({ok: false, reason: 'Closed'})
   })
 
+  it('stops a job that outlives activeDeadlineSeconds and records why', async () => {
+    const {runner: jobs, finished} = runner()
+    jobs.submit(plan([node, '-e', 'setInterval(() => {}, 1000)'], {deadlineMs: 50}), event('d-1'))
+    const [job] = await finished(1)
+    expect(job).toMatchObject({state: 'failed', signal: 'SIGTERM', error: 'deadline exceeded: activeDeadlineSeconds 0.05'})
+  })
+
   it('replaces the mount path only as a whole path', () => {
     expect(replaceMountPath('/etc/jobsink-event/event', '/etc/jobsink-event', '/tmp/j')).toBe('/tmp/j/event')
     expect(replaceMountPath('cat /etc/jobsink-event/event; ls /etc/jobsink-event', '/etc/jobsink-event', '/tmp/j')).toBe('cat /tmp/j/event; ls /tmp/j')
