@@ -5,7 +5,13 @@ import {afterEach, describe, expect, it} from 'vitest'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {decodeHttpMessage} from '../../src/core/codec/http.js'
 import {compileTransform, type CompiledTransform} from '../../src/kinds/event-transform/jsonata.js'
-import {runEventTransform, type SendToSink} from '../../src/kinds/event-transform/transform.js'
+import {EVENT_TRANSFORM_SPEC_FIELDS, readEventTransform} from '../../src/kinds/event-transform/read.js'
+import {compileEventTransform, runEventTransform, type SendToSink} from '../../src/kinds/event-transform/transform.js'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {parseAllDocuments} from 'yaml'
+import {repoRoot} from '../helpers/cli.js'
+import {readWith} from '../helpers/kind-reader.js'
 import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 
 const compiled = (expression: string): CompiledTransform => {
@@ -47,6 +53,26 @@ describe('EventTransform request flow', () => {
     expect(response).toMatchObject({status: 200, headers: {'content-type': 'application/cloudevents+json; charset=utf-8'}})
     expect(asEvent(response.headers, response.body)).toMatchObject({id: 'o-1', type: 'request.transformed', source: '/orders'})
     expect(response.event?.type).toBe('request.transformed')
+  })
+
+  it('runs Knative\'s broker-reply example as read and compiled: the reply is the transformed event', async () => {
+    const text = readFileSync(join(repoRoot, 'test', 'fixtures', 'knative-docs', 'eventtransform-readme-L237.yaml'), 'utf8')
+    const document = parseAllDocuments(text)[1]!.toJS() as Record<string, unknown>
+    const {spec} = readWith(readEventTransform, EVENT_TRANSFORM_SPEC_FIELDS, JSON.stringify(document))
+    const compiledSpec = compileEventTransform(spec, undefined)
+    if (!compiledSpec.ok) throw new Error(compiledSpec.message)
+    const response = await runEventTransform({...event, type: 'original.event.type'}, compiledSpec.target, send)
+    expect(response.status).toBe(200)
+    expect(response.event).toMatchObject({id: 'o-1', type: 'transformed.event.type', source: 'transform.event-transformer', time: '2025-01-02T03:04:05Z'})
+    // `data: $` is the whole original event, so the type it had is still there to read
+    expect(JSON.parse(new TextDecoder().decode(response.event!.data))).toMatchObject({type: 'original.event.type', data: {total: 12}})
+  })
+
+  it('compiles a spec\'s sink and reply, and names the field of an expression the given limits refuse', () => {
+    const spec = {jsonata: {expression: '$'}, sink: {uri: 'http://x'}, reply: {jsonata: {expression: '$$'}}}
+    expect(compileEventTransform(spec, 'http://127.0.0.1:1/')).toMatchObject({ok: true, target: {sinkUri: 'http://127.0.0.1:1/', reply: {transform: {expression: '$$'}}}})
+    expect(compileEventTransform({jsonata: {expression: '$'}, reply: {discard: true}}, 'http://s')).toMatchObject({ok: true, target: {reply: {discard: true}}})
+    expect(compileEventTransform({...spec, reply: {jsonata: {expression: '{'}}}, 'http://s')).toMatchObject({ok: false, field: 'spec.reply.jsonata.expression'})
   })
 
   it('with a sink POSTs the transformed event there in structured mode and passes the sink\'s event reply back', async () => {

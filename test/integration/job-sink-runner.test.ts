@@ -109,11 +109,15 @@ describe('JobSink jobs', () => {
     expect(small.submit(long, event('b-2', JSON.stringify({pad: 'x'.repeat(200)})))).toMatchObject({ok: false, reason: 'QueueFull'})
   })
 
-  it('records a failing exit code, and a command that cannot start', async () => {
+  it('records a failing exit code, and a command that cannot start (missing, in a missing folder, empty)', async () => {
     const {runner: jobs, finished} = runner()
     jobs.submit(plan([node, '-e', 'console.error("Hello world!"); process.exit(42)']), event('f-1'))
     jobs.submit(plan(['kne-no-such-command-for-jobs']), event('f-2'))
-    const done = await finished(2)
+    jobs.submit(plan([node, '-e', ''], {cwd: '/kne-no-such-folder'}), event('f-3'))
+    jobs.submit(plan(['']), event('f-4'))
+    const done = await finished(4)
+    expect(done.find((j) => j.eventId === 'f-3')).toMatchObject({state: 'failed', error: 'could not start: no such folder /kne-no-such-folder'})
+    expect(done.find((j) => j.eventId === 'f-4')).toMatchObject({state: 'failed', error: expect.stringMatching(/^could not start: /)})
     expect(done.find((j) => j.eventId === 'f-1')).toMatchObject({state: 'failed', exitCode: 42, stderr: 'Hello world!\n'})
     expect(done.find((j) => j.eventId === 'f-2')).toMatchObject({state: 'failed', error: expect.stringMatching(/^could not start: spawn kne-no-such-command-for-jobs ENOENT/)})
   })

@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {JOB_SINK_SPEC_FIELDS, planJob, readJobSink} from '../../src/kinds/job-sink/read.js'
-import {jobLocation, jobStatusAnswer, parseJobLocation} from '../../src/kinds/job-sink/ingress.js'
+import {jobLocation, jobStatusAnswer, parseJobLocation, submitAnswer} from '../../src/kinds/job-sink/ingress.js'
 import type {JobRecord} from '../../src/kinds/job-sink/jobs.js'
 import {repoRoot} from '../helpers/cli.js'
 import {readWith} from '../helpers/kind-reader.js'
@@ -68,6 +68,11 @@ describe('JobSink ingress answers', () => {
     expect(location).toBe('/jobsinks/namespaces/default/name/j/sources/my%2Fcurl%2Fcommand/ids/id%201')
     expect(parseJobLocation(location.slice('/jobsinks'.length))).toEqual({namespace: 'default', name: 'j', source: 'my/curl/command', id: 'id 1'})
     expect(parseJobLocation('/default/j')).toBeUndefined()
+  })
+
+  it('answers a POST with 202 and the Location, or 503 when the queue is full', () => {
+    expect(submitAnswer({ok: true, duplicate: true, job: job('running')}, '/l')).toEqual({status: 202, headers: {location: '/l'}})
+    expect(submitAnswer({ok: false, reason: 'QueueFull', message: 'full'}, '/l')).toEqual({status: 503, headers: {'retry-after': '1'}, error: 'full'})
   })
 
   it('answers a GET as Knative does: 404, 202 with Location, 200 Complete, 400 Failed', () => {

@@ -7,7 +7,8 @@
 import type {CloudEvent} from '../../core/cloudevent.js'
 import {decodeHttpMessage, encodeStructured, headerValue, type HeaderMap} from '../../core/codec/http.js'
 import {eventToJsonObject} from '../../core/codec/json.js'
-import {applyToInput, describeJsonataFailure, transformInput, type CompiledTransform, type TransformOutput} from './jsonata.js'
+import {applyToInput, compileTransform, describeJsonataFailure, transformInput, type CompiledTransform, type JsonataLimits, type TransformOutput} from './jsonata.js'
+import type {EventTransformSpec} from './read.js'
 
 /** A message for the sink: the transformed event (structured mode), or the plain JSON the expression produced. */
 export interface OutgoingMessage {
@@ -48,6 +49,27 @@ export interface TransformResponse {
   sent?: CloudEvent
   /** Why it failed (the JSONata error, or the sink being unreachable), for the activity. */
   failure?: {stage: TransformStage; message: string}
+}
+
+/**
+ * The compiled form of an EventTransform that loaded without errors, with its sink resolved by the caller.
+ * An expression that does not compile (only when limits differ from the reader's) names its field.
+ */
+export function compileEventTransform(spec: EventTransformSpec, sinkUri: string | undefined, limits?: Partial<JsonataLimits>): {ok: true; target: TransformTarget} | {ok: false; field: string; message: string} {
+  const main = compileTransform(spec.jsonata.expression, limits)
+  if (!main.ok) return {ok: false, field: 'spec.jsonata.expression', message: describeJsonataFailure(main.failure)}
+  const target: TransformTarget = {transform: main.transform}
+  if (sinkUri !== undefined) target.sinkUri = sinkUri
+  if (spec.reply) {
+    target.reply = {}
+    if (spec.reply.discard) target.reply.discard = true
+    if (spec.reply.jsonata) {
+      const reply = compileTransform(spec.reply.jsonata.expression, limits)
+      if (!reply.ok) return {ok: false, field: 'spec.reply.jsonata.expression', message: describeJsonataFailure(reply.failure)}
+      target.reply.transform = reply.transform
+    }
+  }
+  return {ok: true, target}
 }
 
 export async function runEventTransform(event: CloudEvent, target: TransformTarget, send: SendToSink): Promise<TransformResponse> {

@@ -1,7 +1,7 @@
 // What JobSink's ingress answers (knative/eventing cmd/jobsink/main.go), for the route that serves it:
 // POST of an event → 202 with a Location naming the event's job (also when the job exists already);
 // GET of that Location → 404 (no such job), 202 (not finished), 200 `Reason: Complete`, 400 `Reason: Failed`.
-import type {JobRecord} from './jobs.js'
+import type {JobRecord, SubmitResult} from './jobs.js'
 
 /**
  * The job's address under the route's base path: `<base>/namespaces/<ns>/name/<name>/sources/<source>/ids/<id>`.
@@ -29,4 +29,10 @@ export function jobStatusAnswer(job: JobRecord | undefined, location: string): {
   if (job.state === 'succeeded') return {status: 200, headers: {reason: 'Complete'}}
   if (job.state === 'failed' || job.state === 'cancelled') return {status: 400, headers: {reason: 'Failed'}}
   return {status: 202, headers: {location}}
+}
+
+/** The answer to a POSTed event: 202 with the job's Location (new or known), 503 with the reason when the queue is full or the mesh stops. */
+export function submitAnswer(result: SubmitResult, location: string): {status: number; headers: Record<string, string>; error?: string} {
+  if (result.ok) return {status: 202, headers: {location}}
+  return {status: 503, headers: {'retry-after': '1'}, error: result.message}
 }

@@ -4,7 +4,7 @@
 // run with bounded concurrency from a queue bounded in count and bytes; each one's start, exit and output
 // tail are kept for the activity and status. A job runs once: it is never restarted (restartPolicy Never).
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {isAbsolute, join, resolve} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -183,7 +183,18 @@ export class JobRunner {
     record.startedAt = this.now()
     this.running.add(entry)
     LIVE.add(entry)
-    const child = spawn(argv[0]!, argv.slice(1), {cwd, env, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe']})
+    let child: ChildProcess
+    try {
+      child = spawn(argv[0]!, argv.slice(1), {cwd, env, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe']})
+    } catch (error) {
+      // node refuses some argv outright (an empty command, a NUL byte) instead of reporting an 'error'
+      rmSync(folder, {recursive: true, force: true})
+      this.running.delete(entry)
+      LIVE.delete(entry)
+      this.finish(entry, {error: `could not start: ${(error as Error).message}`}, 'failed')
+      this.pump()
+      return
+    }
     entry.child = child
     if (child.pid !== undefined) record.pid = child.pid
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -212,7 +223,8 @@ export class JobRunner {
       this.pump()
     }
     // 'close' comes after the output streams end, so the tails are complete
-    child.once('error', (error) => ended({error: `could not start: ${error.message}`}))
+    // node reports a missing working folder as the command missing: say which it is
+    child.once('error', (error) => ended({error: `could not start: ${existsSync(cwd) ? error.message : `no such folder ${cwd}`}`}))
     child.once('close', (code, signal) => ended(signal ? {signal} : {exitCode: code ?? -1}))
     const deadline = plan.deadlineMs === undefined ? undefined : setTimeout(() => void this.stop(entry, `deadline exceeded: activeDeadlineSeconds ${plan.deadlineMs! / 1000}`), plan.deadlineMs)
     deadline?.unref()
