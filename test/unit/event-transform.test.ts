@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {parse, parseAllDocuments} from 'yaml'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {EVENT_TRANSFORM_SPEC_FIELDS, readEventTransform} from '../../src/kinds/event-transform/read.js'
-import {applyTransform, compileTransform, describeJsonataFailure, readTransformOutput, transformInput, type CompiledTransform} from '../../src/kinds/event-transform/jsonata.js'
+import {applyTransform, compileTransform, describeJsonataFailure, producedAttributes, readTransformOutput, transformInput, type CompiledTransform} from '../../src/kinds/event-transform/jsonata.js'
 import {repoRoot} from '../helpers/cli.js'
 import {readWith} from '../helpers/kind-reader.js'
 
@@ -147,5 +147,32 @@ describe('EventTransform JSONata engine', () => {
     expect(readTransformOutput({contenttype: 'application/vnd.x+json', a: 1})).toMatchObject({kind: 'json', contentType: 'application/vnd.x+json'})
     expect(readTransformOutput(undefined)).toMatchObject({kind: 'failed', failure: {message: expect.stringMatching(/no result/)}})
     expect(readTransformOutput('text')).toMatchObject({kind: 'failed', failure: {message: expect.stringMatching(/produced a string, not an object/)}})
+  })
+})
+
+describe('the events an EventTransform produces (for the registry)', () => {
+  const expression = (file: string) => read(fixture(file)).spec.jsonata.expression
+
+  it('reads literal types and sources from Knative\'s examples', () => {
+    expect(producedAttributes(expression('eventtransform-readme-L35.yaml'))).toEqual({
+      type: {values: ['user.extracted'], fromInput: false, computed: false},
+      source: {values: ['transform.user-extractor'], fromInput: false, computed: false},
+    })
+    expect(producedAttributes(expression('eventtransform-readme-L92.yaml'))).toEqual({
+      type: {values: [], fromInput: true, computed: false},
+      source: {values: [], fromInput: true, computed: false},
+    })
+  })
+
+  it('follows conditions, blocks and computed values', () => {
+    // "Conditional Transformations", event-transform-jsonata.md
+    expect(producedAttributes('{"specversion": "1.0", "id": id, "type": type = "order.created" ? "new.order" : "updated.order", "source": source, "time": time, "priority": data.total > 1000 ? "high" : "normal", "data": $}', ['type', 'priority'])).toEqual({
+      type: {values: ['new.order', 'updated.order'], fromInput: false, computed: false},
+      priority: {values: ['high', 'normal'], fromInput: false, computed: false},
+    })
+    expect(producedAttributes('($t := "x"; {"type": $t & ".y"})', ['type'])).toEqual({type: {values: [], fromInput: false, computed: true}})
+    expect(producedAttributes('data.total > 1 ? {"type": "big"} : {"type": "small"}', ['type'])).toEqual({type: {values: ['big', 'small'], fromInput: false, computed: false}})
+    expect(producedAttributes('$merge([$, {"type": "t"}])')).toBeUndefined()
+    expect(producedAttributes('{')).toBeUndefined()
   })
 })

@@ -146,3 +146,71 @@ function lineAndColumn(expression: string, position: number): {line: number; col
   const lines = before.split('\n')
   return {line: lines.length, column: Math.max(1, lines[lines.length - 1]!.length)}
 }
+
+/** What an expression can give one attribute of the events it produces, read from its syntax tree (for the registry). */
+export interface ProducedAttribute {
+  /** String literals it can be. */
+  values: string[]
+  /** It can be the incoming event's own value (`"type": type`). */
+  fromInput: boolean
+  /** It can be computed otherwise: not known before run time. */
+  computed: boolean
+}
+
+interface AstNode {
+  type: string
+  value?: unknown
+  lhs?: unknown
+  expressions?: AstNode[]
+  then?: AstNode
+  else?: AstNode
+  steps?: {type: string; value?: unknown}[]
+}
+
+/**
+ * The values an expression's result can carry for each named attribute, when its result is an object
+ * literal (also at the end of a block, or in either branch of a condition). Undefined when the expression
+ * does not compile or its result is not an object literal.
+ */
+export function producedAttributes(expression: string, names: readonly string[] = ['type', 'source']): Record<string, ProducedAttribute> | undefined {
+  let ast: AstNode
+  try {
+    ast = jsonata(expression).ast() as AstNode
+  } catch {
+    return undefined
+  }
+  const objects = resultObjects(ast)
+  if (objects === undefined) return undefined
+  const produced: Record<string, ProducedAttribute> = {}
+  for (const name of names) {
+    const attribute: ProducedAttribute = {values: [], fromInput: false, computed: false}
+    for (const members of objects) {
+      const member = members.find(([key]) => key.type === 'string' && key.value === name)
+      // an object without the member gives no event (the attribute is required) or an event without it
+      if (member) collectValue(member[1], name, attribute)
+    }
+    attribute.values = [...new Set(attribute.values)].sort()
+    produced[name] = attribute
+  }
+  return produced
+}
+
+function resultObjects(node: AstNode | undefined): [AstNode, AstNode][][] | undefined {
+  if (node === undefined) return undefined
+  if (node.type === 'unary' && node.value === '{' && Array.isArray(node.lhs)) return [node.lhs as [AstNode, AstNode][]]
+  if (node.type === 'block' && node.expressions?.length) return resultObjects(node.expressions[node.expressions.length - 1])
+  if (node.type === 'condition') {
+    const branches = [resultObjects(node.then), node.else === undefined ? [] : resultObjects(node.else)]
+    return branches.some((b) => b === undefined) ? undefined : branches.flat() as [AstNode, AstNode][][]
+  }
+  return undefined
+}
+
+function collectValue(node: AstNode, name: string, into: ProducedAttribute): void {
+  if (node.type === 'string' && typeof node.value === 'string') into.values.push(node.value)
+  else if (node.type === 'condition' && node.then) {
+    collectValue(node.then, name, into)
+    if (node.else) collectValue(node.else, name, into)
+  } else if (node.type === 'path' && node.steps?.length === 1 && node.steps[0]!.type === 'name' && node.steps[0]!.value === name) into.fromInput = true
+  else into.computed = true
+}

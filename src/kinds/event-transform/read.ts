@@ -8,6 +8,8 @@ import type {FieldErrors} from '../../core/resources/validate.js'
 import {compileTransform, describeJsonataFailure} from './jsonata.js'
 
 export const EVENT_TRANSFORM_API_VERSION = 'eventing.knative.dev/v1alpha1'
+/** Where the mesh serves it (`/<path>/<namespace>/<name>`: three segments, never a broker's) and its name in not-found messages. */
+export const EVENT_TRANSFORM_ADDRESS = {group: 'eventing.knative.dev', plural: 'eventtransforms', path: 'eventtransforms'} as const
 /** The spec fields the CRD lists (config/core/resources/eventtransform.yaml). */
 export const EVENT_TRANSFORM_SPEC_FIELDS = ['jsonata', 'sink', 'reply'] as const
 

@@ -8,6 +8,11 @@ import {containerEnv, expandKubernetesVariables, type Container} from '../../cor
 import {isAbsent, readList, readObject, readRequiredString, readString, type KindContext} from '../../core/resources/read.js'
 
 export const JOB_SINK_API_VERSION = 'sinks.knative.dev/v1alpha1'
+/**
+ * Where the mesh serves it: POST to `/<path>/<namespace>/<name>` (Knative: the job-sink service's
+ * `/<namespace>/<name>`), GET of a job at `/<path>/namespaces/…` (ingress.ts); three segments, never a broker's.
+ */
+export const JOB_SINK_ADDRESS = {group: 'sinks.knative.dev', plural: 'jobsinks', path: 'jobsinks'} as const
 /** The spec fields the CRD lists (config/core/resources/jobsink.yaml); the job itself keeps unknown fields. */
 export const JOB_SINK_SPEC_FIELDS = ['job'] as const
 
