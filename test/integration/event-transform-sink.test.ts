@@ -107,6 +107,14 @@ describe('EventTransform request flow', () => {
     expect(response.event).toMatchObject({id: 'plain-7', type: 'plain.reply'})
   })
 
+  it('gives the reply transform JSON nested deeper than ingress accepts as text, without overflowing', async () => {
+    sink = await startSubscriber((_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'}).end(`${'['.repeat(5000)}${']'.repeat(5000)}`)
+    })
+    const response = await runEventTransform(event, {transform: request, sinkUri: sink.url, reply: {transform: compiled('{"specversion": "1.0", "id": "r", "source": "/r", "type": $type($)}')}}, send)
+    expect(response.event?.type).toBe('string')
+  })
+
   it('with reply.discard answers the sink\'s status with an empty body', async () => {
     sink = await startSubscriber((_req, res) => {
       res.writeHead(202, {'ce-specversion': '1.0', 'ce-id': 'r', 'ce-source': '/p', 'ce-type': 't'}).end('{}')

@@ -138,6 +138,11 @@ describe('EventTransform JSONata engine', () => {
     expect(big).toEqual({ok: false, failure: {message: 'the result is larger than 1000 bytes as JSON'}})
   })
 
+  it('fails, not throws, on a result JSON cannot write', async () => {
+    const result = await compiled('$number("1") > 0 ? {"n": $} : {}').evaluate({big: 10n})
+    expect(result).toEqual({ok: false, failure: {message: expect.stringMatching(/^the result cannot be written as JSON: Do not know how to serialize a BigInt/)}})
+  })
+
   it('reads results as Knative\'s transformer does: events, plain JSON, and failures', () => {
     expect(readTransformOutput({specversion: '1.0', id: 'x', source: '/s', type: 't', count: 3, ok: true})).toEqual({
       kind: 'event', event: {specversion: '1.0', id: 'x', source: '/s', type: 't', extensions: {count: 3, ok: true}},

@@ -58,7 +58,12 @@ export function compileTransform(expression: string, limits: Partial<JsonataLimi
         } catch (error) {
           return {ok: false, failure: jsonataFailure(error, expression)}
         }
-        const bytes = serialisedBytes(value, bounds.maxResultBytes)
+        let bytes: number
+        try {
+          bytes = serialisedBytes(value, bounds.maxResultBytes)
+        } catch (error) {
+          return {ok: false, failure: {message: `the result cannot be written as JSON: ${(error as Error).message}`}}
+        }
         if (bytes > bounds.maxResultBytes) {
           return {ok: false, failure: {message: `the result is larger than ${bounds.maxResultBytes} bytes as JSON`}}
         }

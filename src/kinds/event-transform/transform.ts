@@ -6,7 +6,7 @@
 // gives the function that reaches the sink.
 import type {CloudEvent} from '../../core/cloudevent.js'
 import {decodeHttpMessage, encodeStructured, headerValue, type HeaderMap} from '../../core/codec/http.js'
-import {eventToJsonObject} from '../../core/codec/json.js'
+import {MAX_JSON_DEPTH, eventToJsonObject, nestedDeeperThan} from '../../core/codec/json.js'
 import {applyToInput, compileTransform, describeJsonataFailure, transformInput, type CompiledTransform, type JsonataLimits, type TransformOutput} from './jsonata.js'
 import type {EventTransformSpec} from './read.js'
 
@@ -72,18 +72,19 @@ export function compileEventTransform(spec: EventTransformSpec, sinkUri: string 
   return {ok: true, target}
 }
 
+/** One event through an EventTransform: what to answer its sender, and what happened, for the activity. */
 export async function runEventTransform(event: CloudEvent, target: TransformTarget, send: SendToSink): Promise<TransformResponse> {
   const output = await applyToInput(target.transform, transformInput(event))
   if (output.kind === 'failed') return failed('transform', describeJsonataFailure(output.failure))
   const message = messageOf(output)
   if (target.sinkUri === undefined) return {status: 200, headers: message.headers, body: message.body, ...(message.event ? {event: message.event} : {})}
+  const sent = message.event ? {sent: message.event} : {}
   let reply: SinkReply
   try {
     reply = await send(target.sinkUri, message)
   } catch (error) {
-    return {...failed('sink', `the sink ${target.sinkUri} could not be reached: ${(error as Error).message}`), ...(message.event ? {sent: message.event} : {})}
+    return {...failed('sink', `the sink ${target.sinkUri} could not be reached: ${(error as Error).message}`), ...sent}
   }
-  const sent = message.event ? {sent: message.event} : {}
   if (target.reply?.discard) return {status: reply.status, headers: {}, ...sent}
   const ok = reply.status >= 200 && reply.status < 300
   if (!target.reply?.transform || !ok || reply.body.byteLength === 0) return {...passOn(reply), ...sent}
@@ -109,6 +110,8 @@ function replyInput(reply: SinkReply): unknown {
   const decoded = decodeHttpMessage(reply.headers, reply.body)
   if (decoded.ok) return eventToJsonObject(decoded.event)
   const text = Buffer.from(reply.body).toString('utf8')
+  // JSON nested that deep is refused at ingress too (serialising it again would overflow the stack)
+  if (nestedDeeperThan(reply.body, MAX_JSON_DEPTH)) return text
   try {
     return JSON.parse(text) as unknown
   } catch {
