@@ -1,12 +1,13 @@
 // EventTransform's request flow over real HTTP: the transformed event goes to a real sink server (structured
 // mode, as Knative's transformer sends it), and the sink's response comes back passed on, transformed by
 // spec.reply, or discarded; failures are 500s with a Reason, and name their stage for the activity.
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {decodeHttpMessage} from '../../src/core/codec/http.js'
 import {compileTransform, type CompiledTransform} from '../../src/kinds/event-transform/jsonata.js'
 import {EVENT_TRANSFORM_SPEC_FIELDS, readEventTransform} from '../../src/kinds/event-transform/read.js'
-import {compileEventTransform, runEventTransform, type SendToSink} from '../../src/kinds/event-transform/transform.js'
+import {compileEventTransform, runEventTransform, sendWith, type SendToSink} from '../../src/kinds/event-transform/transform.js'
+import {HttpSender} from '../../src/mesh/http-client.js'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {parseAllDocuments} from 'yaml'
@@ -29,11 +30,10 @@ const event: CloudEvent = {
   datacontenttype: 'application/json', extensions: {}, data: new TextEncoder().encode('{"total":12}'),
 }
 
-/** The caller's part: a plain POST with fetch, the sink's body read whole (the tests' sinks answer little). */
-const send: SendToSink = async (uri, message) => {
-  const response = await fetch(uri, {method: 'POST', headers: message.headers, body: message.body})
-  return {status: response.status, headers: Object.fromEntries(response.headers), body: new Uint8Array(await response.arrayBuffer())}
-}
+// the mesh's own HTTP client, as the route serving EventTransforms uses it
+const sender = new HttpSender()
+const send: SendToSink = sendWith(sender)
+afterAll(() => sender.close())
 
 const asEvent = (headers: Record<string, string | string[] | undefined>, body: Uint8Array | string | undefined) => {
   const decoded = decodeHttpMessage(headers, typeof body === 'string' ? new TextEncoder().encode(body) : body ?? new Uint8Array())

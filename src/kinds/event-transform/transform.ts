@@ -7,6 +7,7 @@
 import type {CloudEvent} from '../../core/cloudevent.js'
 import {decodeHttpMessage, encodeStructured, headerValue, type HeaderMap} from '../../core/codec/http.js'
 import {MAX_JSON_DEPTH, eventToJsonObject, nestedDeeperThan} from '../../core/codec/json.js'
+import type {HttpSender} from '../../mesh/http-client.js'
 import {applyToInput, compileTransform, describeJsonataFailure, transformInput, type CompiledTransform, type JsonataLimits, type TransformOutput} from './jsonata.js'
 import type {EventTransformSpec} from './read.js'
 
@@ -27,6 +28,15 @@ export interface SinkReply {
 
 /** POSTs a message to the sink; rejects when the sink cannot be reached. */
 export type SendToSink = (uri: string, message: OutgoingMessage) => Promise<SinkReply>
+
+/** SendToSink over the mesh's HTTP client (bodies bounded by it), giving up after `timeoutMs` when given. */
+export function sendWith(sender: HttpSender, timeoutMs?: number): SendToSink {
+  return async (uri, message) => {
+    const result = await sender.post(uri, message, {}, timeoutMs)
+    if (result.status === undefined) throw new Error(result.error ?? 'no response')
+    return {status: result.status, headers: result.headers, body: result.body}
+  }
+}
 
 /** A compiled EventTransform: what the mesh keeps per resource. */
 export interface TransformTarget {
