@@ -207,6 +207,8 @@ export class JobRunner {
         createInterface({input: child[stream]!, crlfDelay: Number.POSITIVE_INFINITY}).on('line', (line) => output({process: `${plan.sink}/${record.name}`, stream, line}))
       }
     }
+    const deadline = plan.deadlineMs === undefined ? undefined : setTimeout(() => void this.stop(entry, `deadline exceeded: activeDeadlineSeconds ${plan.deadlineMs! / 1000}`), plan.deadlineMs)
+    deadline?.unref()
     let settle!: () => void
     entry.exited = new Promise((done) => (settle = done))
     let done = false
@@ -226,8 +228,6 @@ export class JobRunner {
     // node reports a missing working folder as the command missing: say which it is
     child.once('error', (error) => ended({error: `could not start: ${existsSync(cwd) ? error.message : `no such folder ${cwd}`}`}))
     child.once('close', (code, signal) => ended(signal ? {signal} : {exitCode: code ?? -1}))
-    const deadline = plan.deadlineMs === undefined ? undefined : setTimeout(() => void this.stop(entry, `deadline exceeded: activeDeadlineSeconds ${plan.deadlineMs! / 1000}`), plan.deadlineMs)
-    deadline?.unref()
     this.emit('started', entry)
   }
 
