@@ -217,7 +217,7 @@ function sameSpec(a: ProcessSpec, b: ProcessSpec): boolean {
   return JSON.stringify([a.name, a.command, a.cwd, Object.entries(a.env).sort()]) === JSON.stringify([b.name, b.command, b.cwd, Object.entries(b.env).sort()])
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return
   try {
     // detached: the child leads its own group, so the signal reaches everything the command started

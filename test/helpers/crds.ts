@@ -27,7 +27,7 @@ if (crdsDir === undefined) {
 /** True when the CRD schema tests can run; use with describe.skipIf(!hasCrds). */
 export const hasCrds = crdsDir !== undefined
 
-type Schema = Record<string, unknown>
+export type Schema = Record<string, unknown>
 
 export interface CrdValidator {
   /** The `apiVersion Kind` pairs a served CRD version exists for. */
@@ -65,7 +65,7 @@ export function crdValidator(): CrdValidator {
 }
 
 /** The CRD's schema plus what every object has (apiVersion, kind, metadata), strict about unknown fields. */
-function rootSchema(schema: Schema, apiVersion: string, kind: string): Schema {
+export function rootSchema(schema: Schema, apiVersion: string, kind: string): Schema {
   const strict = strictSchema(schema)
   const labels = {type: 'object', additionalProperties: {type: 'string'}}
   return {

@@ -24,7 +24,7 @@ export type ContainerSourcePlan =
   | {ok: true; processes: ProcessPlan[]; notes: string[]}
   | {ok: false; reason: string; message: string}
 
-interface Container {
+export interface Container {
   name?: unknown
   image?: unknown
   command?: unknown
@@ -45,7 +45,7 @@ function strings(value: unknown): string[] | undefined {
 }
 
 /** A container's `env` list (in order, each value expanded against the ones before it); valueFrom cannot be resolved locally. */
-function containerEnv(container: Container, notes: string[], label: string): Record<string, string> {
+export function containerEnv(container: Container, notes: string[], label: string): Record<string, string> {
   const env: Record<string, string> = {}
   for (const item of Array.isArray(container.env) ? container.env : []) {
     const entry = item as {name?: unknown; value?: unknown; valueFrom?: unknown}
