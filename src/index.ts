@@ -6,7 +6,7 @@
 //   await mesh.close()
 export {createMesh, Mesh, type ApplyOptions, type CloseReport, type MeshOptions} from './mesh/mesh.js'
 export {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './mesh/server.js'
-export {loadManifests, loadProjectConfig} from './mesh/manifests.js'
+export {loadManifests, loadProjectConfig} from './project/manifests.js'
 export {realClock, VirtualClock, type Clock} from './mesh/clock.js'
 export {startSink, Sink, type SinkOptions, type SinkBehaviour, type SinkRequest, type SinkAnswer} from './mesh/sink.js'
 export {retryPolicy, plannedWaits, isRetryable, deadLetterExtensions, parseRetryAfter, FANOUT_TIMEOUT_MS, type RetryPolicy} from './core/delivery/policy.js'

@@ -8,7 +8,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import {explainTriggerFilter, validateTriggerFilter, type FilterExplanation, type TriggerFilterSpec} from '../core/filters/index.js'
 import {formatManifestError, type ManifestError, type Trigger} from '../core/resources/types.js'
 import {parseYamlDocument} from '../core/resources/yaml.js'
-import {loadManifests, loadProjectConfig} from '../mesh/manifests.js'
+import {loadManifests, loadProjectConfig} from '../project/manifests.js'
 import {dirname, join} from 'node:path'
 
 export interface FilterTestOptions {

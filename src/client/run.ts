@@ -10,7 +10,7 @@ import {isAbsoluteUrl} from '../core/resources/validate.js'
 import {formatManifestError, resourceKey, type CloudEventOverrides, type Destination, type SinkBinding} from '../core/resources/types.js'
 import {bindingEnvironment} from '../core/sources/binding.js'
 import {parseSink} from '../core/sink.js'
-import {loadProjectConfig, loadProjectManifests} from '../mesh/manifests.js'
+import {loadProjectConfig, loadProjectManifests} from '../project/manifests.js'
 import {RESOLVE_PATH, type ResolveAnswer} from '../mesh/sources/control.js'
 import {findMesh} from './locator.js'
 

@@ -8,7 +8,7 @@ import {flagForField, manifestFileName, type KindInfo, type Manifest} from '../c
 import {checkReferences} from '../core/references.js'
 import {identity, kubernetesNameProblem, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
 import {describeResource, type ManifestError, type ManifestResource, type Trigger} from '../core/resources/types.js'
-import {notEmulatedWarnings} from '../mesh/manifests.js'
+import {notEmulatedWarnings} from '../kinds/descriptors.js'
 import {readWorkspace, findEntry, isInList, type Workspace} from './workspace.js'
 import {replaceDocument} from './files.js'
 import {rewriteFile, writeNewFile} from './write-file.js'

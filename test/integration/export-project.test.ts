@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parseAllDocuments} from 'yaml'
-import {exportProject} from '../../src/mesh/manifests.js'
+import {exportProject} from '../../src/services/export.js'
 
 const dirs: string[] = []
 afterEach(() => {

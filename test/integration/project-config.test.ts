@@ -8,7 +8,9 @@ import {KneError} from '../../src/core/errors.js'
 import {parseProjectConfig} from '../../src/core/project.js'
 import {loadDevConfiguration} from '../../src/mesh/dev.js'
 import {createMesh} from '../../src/mesh/mesh.js'
-import {exportProject, problemsIn, validateProject} from '../../src/mesh/manifests.js'
+import {exportProject} from '../../src/services/export.js'
+import {problemsIn} from '../../src/project/manifests.js'
+import {validateProject} from '../../src/services/validate.js'
 
 const dirs: string[] = []
 afterEach(() => {

@@ -6,7 +6,7 @@ import {createServer, type AddressInfo, type Server} from 'node:net'
 import {resolve} from 'node:path'
 import {localServiceUrl, type LocalService} from '../../core/project.js'
 import {resolveDestination, type ResolveContext, type ServiceMap} from '../../core/resources/destination.js'
-import {KNATIVE_GROUPS} from '../../core/resources/kinds.js'
+import {KNATIVE_GROUPS} from '../../kinds/descriptors.js'
 import {identity} from '../../core/resources/parse.js'
 import {
   resourceKey,

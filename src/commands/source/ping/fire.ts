@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {KneCommand} from '../../../base-command.js'
 import {firePingSource} from '../../../client/run-ping.js'
-import {loadProjectConfig} from '../../../mesh/manifests.js'
+import {loadProjectConfig} from '../../../project/manifests.js'
 import {prose} from '../../../scaffold/cli.js'
 import type {FireAnswer} from '../../../mesh/sources/control.js'
 
