@@ -11,7 +11,7 @@ import {formatManifestError, resourceKey, type CloudEventOverrides, type Destina
 import {bindingEnvironment} from '../core/sources/binding.js'
 import {parseSink} from '../core/sink.js'
 import {loadProjectConfig, loadProjectManifests} from '../project/manifests.js'
-import {RESOLVE_PATH, type ResolveAnswer} from '../mesh/sources/control.js'
+import {RESOLVE_PATH, type ResolveAnswer} from '../core/api.js'
 import {findMesh} from './locator.js'
 
 export interface RunOptions {

@@ -9,7 +9,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import {meshAddressOf} from '../core/resources/destination.js'
 import {parseSink} from '../core/sink.js'
 import {MAX_BODY_BYTES} from '../mesh/bodies.js'
-import type {MeshStatus} from '../mesh/status.js'
+import type {MeshStatus} from '../core/api.js'
 import {findMesh} from './locator.js'
 import {followActivity, getStatus, postEvent, type SendResult} from './mesh-client.js'
 

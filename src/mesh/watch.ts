@@ -13,7 +13,7 @@ import {LastGoodManifests, type FileUpdate} from './last-good.js'
 import {displayPath, isManifestFile, readManifestFile, readManifestText} from '../project/manifests.js'
 import {isEmulated} from '../kinds/descriptors.js'
 import type {Mesh} from './mesh.js'
-import type {MeshStatus} from './status.js'
+import type {MeshStatus} from '../core/api.js'
 
 export type FileChange = 'added' | 'changed' | 'removed'
 

@@ -1,0 +1,11 @@
+// The sources' runtime: PingSources, ContainerSources, SinkBindings and ApiServerSources run by the mesh's
+// SourceRuntime; their status, and their control endpoints (fire a PingSource, resolve a sink).
+import type {MeshPlugin} from '../../mesh/plugin.js'
+import {sourceControl} from '../../mesh/sources/control.js'
+
+export const sourcesPlugin: MeshPlugin = {
+  name: 'sources',
+  routes: [],
+  status: (ctx) => ({sources: ctx.sources.status()}),
+  control: sourceControl,
+}
