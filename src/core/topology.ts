@@ -4,9 +4,9 @@
 // mesh serves. The mesh swaps a whole topology on reload.
 import {compileTriggerFilter, TriggerIndex, type CompiledTriggerFilter} from './filters/index.js'
 import {parallelWiring, sequenceWiring, type FlowChannel, type FlowSubscription} from './flows.js'
-import {broker as brokerKind, trigger as triggerKind} from '../kinds/eventing/descriptor.js'
-import {parallel as parallelKind, sequence as sequenceKind} from '../kinds/flows/descriptor.js'
-import {BACKING_CHANNEL, channel as channelKind, inMemoryChannel as inMemoryChannelKind, subscription as subscriptionKind} from '../kinds/messaging/descriptor.js'
+import {brokerKind, triggerKind} from '../kinds/eventing/descriptor.js'
+import {parallelKind, sequenceKind} from '../kinds/flows/descriptor.js'
+import {BACKING_CHANNEL, channelKind, inMemoryChannelKind, subscriptionKind} from '../kinds/messaging/descriptor.js'
 import {modeledKindOf} from '../kinds/descriptors.js'
 import {
   addressableKey, addressOf, brokerAddress, resolveDestination, type AddressableKind, type ResolveContext, type ServiceMap,

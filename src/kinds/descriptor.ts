@@ -1,6 +1,7 @@
 // What kne knows about one Knative kind, in one place: its API versions and spec fields, its reader
 // (parsing, validation, defaults), the references it holds, whether and where the mesh serves it, whether
 // the mesh runs it, and how the scaffolding names it. Pure: descriptors sit in the core layer.
+import type {BrokerOf, Contribution} from '../core/registry/contributions.js'
 import type {KindContext} from '../core/resources/read.js'
 import type {DeliverySpec, Destination, KneResource, KReference} from '../core/resources/types.js'
 
@@ -61,6 +62,18 @@ export interface KindDescriptor<R extends KneResource = KneResource> {
   impliedChannels?(resource: R): ImpliedChannel[]
   /** Present for the kinds kne scaffolds (templates/<kind lowercased>.yaml). */
   scaffold?: ScaffoldNaming
+  /** Problems worth a warning that do not make the resource invalid (kne validate's and create's warnings). */
+  advisories?(resource: R): {field: string; message: string}[]
+  /** Spec fields `describe` shows as `Label: value` (beyond the name, sink and status every kind shows). */
+  describeFields?: readonly {label: string; field: string}[]
+  /** The event types it declares or produces, for the event registry. */
+  registryEvents?(resource: R, brokerOf: BrokerOf): RegistryEvents
+}
+
+/** What a resource adds to the event registry, and the problems that kept it from adding more. */
+export interface RegistryEvents {
+  contributions: Contribution[]
+  problems: string[]
 }
 
 /** Collects references: the helpers every descriptor uses to list the ones it holds. */

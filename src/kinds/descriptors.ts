@@ -8,7 +8,7 @@ import type {KindDescriptor, KindRole, Reference} from './descriptor.js'
 import {EVENTING_KINDS} from './eventing/descriptor.js'
 import {FLOW_KINDS} from './flows/descriptor.js'
 import {MESSAGING_KINDS} from './messaging/descriptor.js'
-import {SOURCE_KINDS} from './sources/descriptor.js'
+import {SOURCE_KINDS, SOURCES_GROUP} from './sources/descriptor.js'
 
 export const DESCRIPTORS: readonly KindDescriptor[] = [
   ...EVENTING_KINDS,
@@ -80,6 +80,8 @@ export function modeledKindOf(apiVersion: string | undefined, kind: string): Kin
   return descriptor !== undefined && descriptor.group === groupOf(apiVersion ?? '') ? descriptor : undefined
 }
 
+export {SOURCES_GROUP}
+
 /** The one "is this a source" test: a kind in the sources group (kn source list shows every kind in it), modeled or not. */
 export function isSourceKind(apiVersion: string, kind?: string): boolean {
   const group = groupOf(apiVersion)
@@ -87,7 +89,20 @@ export function isSourceKind(apiVersion: string, kind?: string): boolean {
   return kind !== undefined && (BY_KIND.get(kind)?.role === 'source' || /Source$/.test(kind))
 }
 
-export const SOURCES_GROUP = 'sources.knative.dev'
+/** What a kind is to the mesh, by its name; undefined for a kind kne does not model. */
+export function roleOf(kind: string): KindRole | undefined {
+  return BY_KIND.get(kind)?.role
+}
+
+/** The resources of one kind, typed: `resourcesOf(resources, triggerKind)`. */
+export function resourcesOf<K extends KneKind>(resources: readonly ManifestResource[], {kind}: {kind: K}): Extract<KneResource, {kind: K}>[] {
+  return resources.filter((r): r is Extract<KneResource, {kind: K}> => !('supported' in r) && r.kind === kind)
+}
+
+/** Whether a resource is of the kind a descriptor describes (and typed as one). */
+export function isKind<K extends KneKind>(resource: ManifestResource, {kind}: {kind: K}): resource is Extract<KneResource, {kind: K}> {
+  return !('supported' in resource) && resource.kind === kind
+}
 
 /** Whether a resource's kind plays `role` (the mesh compiles resources by role, never by kind name). */
 export function hasRole(resource: {apiVersion: string; kind: string}, role: KindRole): boolean {

@@ -6,7 +6,7 @@ import type {Topology} from '../core/topology.js'
 import type {Journal} from './journal.js'
 import type {EventTypeObserver} from './registry.js'
 import type {MeshRuntime} from './runtime.js'
-import type {SourceRuntime} from './sources/runtime.js'
+import type {SourceRuntime} from '../kinds/sources/runtime/runtime.js'
 
 export interface MeshContext {
   readonly url: string

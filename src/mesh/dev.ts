@@ -10,7 +10,7 @@ import {manifestErrorFormatter, type Broker, type ManifestResource} from '../cor
 import {loadProjectManifests, problemsIn, type LoadedManifests, type LoadedProject} from '../project/manifests.js'
 import {notEmulated, notEmulatedWarnings} from '../kinds/descriptors.js'
 import {createMesh, type Mesh, type MeshOptions} from './mesh.js'
-import type {SourceOptions} from './sources/runtime.js'
+import type {SourceOptions} from '../kinds/sources/runtime/runtime.js'
 import {watchManifests, type ManifestWatcher, type ReloadEvent} from './watch.js'
 
 export interface DevOptions {

@@ -1,7 +1,7 @@
 // Why an event did (or did not) reach each trigger of its broker: the explanation of every trigger's
 // filter for a retained event, computed on request so the delivery path never pays for it.
 import type {ArrivalExplanation} from '../core/api.js'
-import {explainTriggerFilter, type FilterExplanation} from '../core/filters/index.js'
+import {explainTriggerFilter} from '../core/filters/index.js'
 import type {MeshContext} from './context.js'
 
 /** Explains a retained arrival against the broker's current triggers; undefined when it is no longer retained. */

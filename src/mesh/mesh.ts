@@ -16,7 +16,7 @@ import {Journal} from './journal.js'
 import {EventTypeObserver} from './registry.js'
 import {MeshRuntime} from './runtime.js'
 import {createMeshServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './server.js'
-import {SourceRuntime, type SourceOptions} from './sources/runtime.js'
+import {SourceRuntime, type SourceOptions} from '../kinds/sources/runtime/runtime.js'
 import type {MeshPlugin} from './plugin.js'
 import {meshStatus} from './status.js'
 

@@ -11,6 +11,7 @@ import type {SourceStatus} from '../core/api.js'
 import type {BrokerStatus, MeshStatus, TriggerStatus} from '../core/api.js'
 import {displayPath, type ProjectContext} from './project.js'
 import {findOne, meshWorkspace, rawResource, readWorkspace, type KindMatch, type Workspace, type WorkspaceEntry} from './workspace.js'
+import {descriptorOf, roleOf} from '../kinds/descriptors.js'
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown'
 
@@ -130,10 +131,11 @@ function ageOf(file: string, now: number, mesh: Mesh | undefined): string {
 function liveState(entry: WorkspaceEntry, status: MeshStatus): LiveState {
   const key = resourceKey(entry.namespace, entry.name)
   const same = (s: {namespace: string; name: string}): boolean => resourceKey(s.namespace, s.name) === key
-  if (entry.kind === 'Broker') {
+  const role = roleOf(entry.kind)
+  if (role === 'broker') {
     const broker = status.brokers.find(same)
     if (broker) return brokerState(broker)
-  } else if (entry.kind === 'Trigger') {
+  } else if (role === 'trigger') {
     const trigger = status.triggers.find(same)
     if (trigger) return triggerState(trigger)
   } else {
@@ -290,11 +292,12 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
   attr('Age', v.age)
   attr('File', v.document > 0 ? `${v.file} (document ${v.document + 1})` : v.file)
   const s = spec(v)
-  if (v.kind === 'Broker') {
+  const descriptor = descriptorOf(v.kind)
+  if (descriptor?.role === 'broker') {
     lines.push('', 'Address:')
     attr('URL', v.live?.url ?? UNKNOWN, 2)
   }
-  if (v.kind === 'Trigger') {
+  if (descriptor?.role === 'trigger') {
     attr('Broker', s.broker)
     const attributes = (s.filter as {attributes?: Record<string, string>} | undefined)?.attributes
     if (attributes) {
@@ -306,13 +309,7 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
       for (const f of s.filters) lines.push(`  - ${JSON.stringify(f)}`)
     }
   }
-  if (v.kind === 'PingSource') {
-    attr('Schedule', s.schedule)
-    attr('Timezone', s.timezone)
-    attr('Content type', s.contentType)
-    attr('Data', s.data)
-    attr('Data (base64)', s.dataBase64)
-  }
+  for (const {label, field} of descriptor?.describeFields ?? []) attr(label, s[field])
   for (const key of ['subject', 'resources', 'mode', 'serviceAccountName', 'template'] as const) {
     if (s[key] !== undefined) attr(key[0]!.toUpperCase() + key.slice(1), JSON.stringify(s[key]))
   }

@@ -1,10 +1,9 @@
 // What `kne validate` reports about a project's manifests: Knative's admission rules, duplicates, references
 // that do not resolve, and warnings (Services missing from the service map, filters that match everything).
-import {triggerFilterWarnings} from '../core/filters/index.js'
 import {referenceableServices} from '../core/project.js'
 import {checkReferences} from '../core/references.js'
 import {describeResource, type ManifestError} from '../core/resources/types.js'
-import {isEmulated} from '../kinds/descriptors.js'
+import {descriptorFor, isEmulated} from '../kinds/descriptors.js'
 import {inFileOrder, requireManifests, type ProjectManifestOptions} from '../project/manifests.js'
 
 export interface ValidatedResource {
@@ -37,8 +36,8 @@ export function validateProject(options: ProjectManifestOptions): ValidationRepo
   const {manifests} = loaded
   const all = [...manifests.resources, ...manifests.others]
   const references = checkReferences(all, {services: referenceableServices(loaded.project.config)})
-  const filterWarnings: ManifestError[] = manifests.resources.flatMap((r) => r.kind !== 'Trigger' ? [] : triggerFilterWarnings(r.spec)
-    .map((w) => ({file: r.origin.file, document: r.origin.document, resource: describeResource(r), field: w.path, message: w.message})))
+  const advisories: ManifestError[] = manifests.resources.flatMap((r) => (descriptorFor(r).advisories?.(r) ?? [])
+    .map((w) => ({file: r.origin.file, document: r.origin.document, resource: describeResource(r), field: w.field, message: w.message})))
   const errors = [...manifests.errors, ...references.errors]
   return {
     valid: errors.length === 0,
@@ -49,6 +48,6 @@ export function validateProject(options: ProjectManifestOptions): ValidationRepo
       file: r.origin.file, document: r.origin.document, emulated: isEmulated(r),
     })),
     errors,
-    warnings: [...manifests.warnings, ...references.warnings, ...filterWarnings],
+    warnings: [...manifests.warnings, ...references.warnings, ...advisories],
   }
 }

@@ -1,4 +1,6 @@
 // eventing.knative.dev: Broker, Trigger, EventType.
+import {triggerFilterWarnings} from '../../core/filters/index.js'
+import {declaredContribution} from '../../core/registry/contributions.js'
 import {readBroker, readEventType, readTrigger, EVENT_TYPE_SPEC_FIELDS} from '../../core/resources/eventing.js'
 import type {Broker, EventType, Trigger} from '../../core/resources/types.js'
 import {defineKind, referenceList} from '../descriptor.js'
@@ -6,7 +8,7 @@ import {defineKind, referenceList} from '../descriptor.js'
 const GROUP = 'eventing.knative.dev'
 const BROKER_API_VERSION = `${GROUP}/v1`
 
-export const broker = defineKind<Broker>({
+export const brokerKind = defineKind<Broker>({
   kind: 'Broker', group: GROUP, plural: 'brokers', role: 'broker', emulated: true,
   versions: [{apiVersion: BROKER_API_VERSION, specFields: ['config', 'delivery']}],
   read: readBroker,
@@ -19,7 +21,7 @@ export const broker = defineKind<Broker>({
   scaffold: {label: 'Broker', createdVerb: 'successfully created', deletedVerb: 'successfully deleted'},
 })
 
-export const trigger = defineKind<Trigger>({
+export const triggerKind = defineKind<Trigger>({
   kind: 'Trigger', group: GROUP, plural: 'triggers', role: 'trigger', emulated: true,
   versions: [{apiVersion: `${GROUP}/v1`}],
   read: readTrigger,
@@ -30,11 +32,12 @@ export const trigger = defineKind<Trigger>({
     refs.delivery('spec.delivery', resource.spec.delivery)
     return refs.out
   },
+  advisories: (resource) => triggerFilterWarnings(resource.spec).map((w) => ({field: w.path, message: w.message})),
   scaffold: {label: 'Trigger', createdVerb: 'successfully created', deletedVerb: 'deleted'},
 })
 
 // EventType counts as emulated: it feeds the event registry (kne registry, GET /_kne/v1/registry).
-export const eventType = defineKind<EventType>({
+export const eventTypeKind = defineKind<EventType>({
   kind: 'EventType', group: GROUP, plural: 'eventtypes', role: 'eventtype', emulated: true,
   versions: [
     {apiVersion: `${GROUP}/v1beta2`, specFields: EVENT_TYPE_SPEC_FIELDS.v1beta2},
@@ -48,6 +51,10 @@ export const eventType = defineKind<EventType>({
     if (resource.spec.broker) refs.ref('spec.broker', {apiVersion: BROKER_API_VERSION, kind: 'Broker', name: resource.spec.broker}, true)
     return refs.out
   },
+  registryEvents(resource, brokerOf) {
+    const {contribution, problem} = declaredContribution(resource, brokerOf)
+    return {contributions: contribution ? [contribution] : [], problems: problem ? [problem] : []}
+  },
 })
 
-export const EVENTING_KINDS = [broker, trigger, eventType]
+export const EVENTING_KINDS = [brokerKind, triggerKind, eventTypeKind]

@@ -7,7 +7,7 @@ import {defineKind, referenceList} from '../descriptor.js'
 const GROUP = 'flows.knative.dev'
 const API_VERSION = `${GROUP}/v1`
 
-export const sequence = defineKind<Sequence>({
+export const sequenceKind = defineKind<Sequence>({
   kind: 'Sequence', group: GROUP, plural: 'sequences', role: 'flow', emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['steps', 'channelTemplate', 'reply']}],
   read: readSequence,
@@ -24,7 +24,7 @@ export const sequence = defineKind<Sequence>({
   impliedChannels: (resource) => sequenceWiring(resource).channels,
 })
 
-export const parallel = defineKind<Parallel>({
+export const parallelKind = defineKind<Parallel>({
   kind: 'Parallel', group: GROUP, plural: 'parallels', role: 'flow', emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['branches', 'channelTemplate', 'reply']}],
   read: readParallel,
@@ -46,4 +46,4 @@ export const parallel = defineKind<Parallel>({
   },
 })
 
-export const FLOW_KINDS = [sequence, parallel]
+export const FLOW_KINDS = [sequenceKind, parallelKind]

@@ -3,13 +3,13 @@
 import type {ParallelStatus, SequenceStatus} from '../../core/api.js'
 import type {MeshPlugin} from '../../mesh/plugin.js'
 import {channelIngress} from '../messaging/plugin.js'
-import {parallel, sequence} from './descriptor.js'
+import {parallelKind, sequenceKind} from './descriptor.js'
 
 export const flowsPlugin: MeshPlugin = {
   name: 'flows',
   routes: [
-    {prefix: `/${sequence.ingressPath}/`, handle: channelIngress('sequence')},
-    {prefix: `/${parallel.ingressPath}/`, handle: channelIngress('parallel')},
+    {prefix: `/${sequenceKind.ingressPath}/`, handle: channelIngress('sequence')},
+    {prefix: `/${parallelKind.ingressPath}/`, handle: channelIngress('parallel')},
   ],
   status({topology}) {
     const sequences: SequenceStatus[] = [...topology.sequences.values()].map((s) => ({

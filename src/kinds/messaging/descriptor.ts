@@ -6,7 +6,7 @@ import {defineKind, referenceList} from '../descriptor.js'
 export const MESSAGING_GROUP = 'messaging.knative.dev'
 const API_VERSION = `${MESSAGING_GROUP}/v1`
 
-export const channel = defineKind<Channel>({
+export const channelKind = defineKind<Channel>({
   kind: 'Channel', group: MESSAGING_GROUP, plural: 'channels', role: 'channel', emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['channelTemplate', 'delivery', 'subscribers']}],
   read: readChannel,
@@ -20,7 +20,7 @@ export const channel = defineKind<Channel>({
   impliedChannels: (resource) => [{namespace: resource.metadata.namespace, name: resource.metadata.name}],
 })
 
-export const inMemoryChannel = defineKind<InMemoryChannel>({
+export const inMemoryChannelKind = defineKind<InMemoryChannel>({
   kind: 'InMemoryChannel', group: MESSAGING_GROUP, plural: 'inmemorychannels', role: 'channel', emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['delivery', 'subscribers']}],
   read: readInMemoryChannel,
@@ -32,7 +32,7 @@ export const inMemoryChannel = defineKind<InMemoryChannel>({
   ingressPath: 'channels',
 })
 
-export const subscription = defineKind<Subscription>({
+export const subscriptionKind = defineKind<Subscription>({
   kind: 'Subscription', group: MESSAGING_GROUP, plural: 'subscriptions', role: 'subscription', emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['channel', 'subscriber', 'reply', 'delivery']}],
   read: readSubscription,
@@ -47,6 +47,6 @@ export const subscription = defineKind<Subscription>({
 })
 
 /** The kind that backs every channel kne serves (a Channel's, a flow's). */
-export const BACKING_CHANNEL = inMemoryChannel
+export const BACKING_CHANNEL = inMemoryChannelKind
 
-export const MESSAGING_KINDS = [channel, inMemoryChannel, subscription]
+export const MESSAGING_KINDS = [channelKind, inMemoryChannelKind, subscriptionKind]

@@ -7,7 +7,7 @@ import type {ChannelRoute, SubscriptionRoute} from '../../core/topology.js'
 import {passThroughHeaders} from '../../mesh/headers.js'
 import {answeredWithoutEvent, answerIngress, answerNotFound, decodeURIComponentSafe, ingressJson, readBody, servedBy} from '../../mesh/ingress.js'
 import type {IngressRoute, MeshPlugin} from '../../mesh/plugin.js'
-import {channel as channelKind} from './descriptor.js'
+import {channelKind} from './descriptor.js'
 
 /**
  * A channel's receiver. The channel is looked up first, as Knative's multi-channel dispatcher routes by

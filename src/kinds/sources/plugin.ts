@@ -1,7 +1,7 @@
 // The sources' runtime: PingSources, ContainerSources, SinkBindings and ApiServerSources run by the mesh's
 // SourceRuntime; their status, and their control endpoints (fire a PingSource, resolve a sink).
 import type {MeshPlugin} from '../../mesh/plugin.js'
-import {sourceControl} from '../../mesh/sources/control.js'
+import {sourceControl} from './runtime/control.js'
 
 export const sourcesPlugin: MeshPlugin = {
   name: 'sources',

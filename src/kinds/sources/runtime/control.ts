@@ -1,12 +1,12 @@
 // The control endpoints sources add to the mesh's API:
 //   POST /_kne/v1/sources/pingsources/<namespace>/<name>/fire  sends that PingSource's event now
 //   GET  /_kne/v1/resolve?namespace=NS&destination=JSON        resolves a Destination as the mesh's sinks do
-import {FIRE_PATH, RESOLVE_PATH, type FireAnswer, type ResolveAnswer} from '../../core/api.js'
+import {FIRE_PATH, RESOLVE_PATH, type FireAnswer, type ResolveAnswer} from '../../../core/api.js'
 import type {IncomingMessage} from 'node:http'
-import {readDestination} from '../../core/resources/duck.js'
-import {resolveDestination} from '../../core/resources/destination.js'
-import type {FieldErrors} from '../../core/resources/validate.js'
-import type {MeshContext} from '../context.js'
+import {readDestination} from '../../../core/resources/duck.js'
+import {resolveDestination} from '../../../core/resources/destination.js'
+import type {FieldErrors} from '../../../core/resources/validate.js'
+import type {MeshContext} from '../../../mesh/context.js'
 
 /** Answers a sources endpoint, or undefined when the path is not one of them. */
 export async function sourceControl(mesh: MeshContext, req: IncomingMessage, pathname: string, params: URLSearchParams): Promise<{status: number; body: unknown} | undefined> {
