@@ -7,13 +7,13 @@ import {parallelWiring, sequenceWiring, type FlowChannel, type FlowSubscription}
 import {brokerKind, triggerKind} from '../kinds/eventing/descriptor.js'
 import {parallelKind, sequenceKind} from '../kinds/flows/descriptor.js'
 import {BACKING_CHANNEL, channelKind, inMemoryChannelKind, subscriptionKind} from '../kinds/messaging/descriptor.js'
-import {modeledKindOf} from '../kinds/descriptors.js'
+import {descriptorFor, modeledKindOf} from '../kinds/descriptors.js'
 import {
   addressableKey, addressOf, brokerAddress, resolveDestination, type AddressableKind, type ResolveContext, type ServiceMap,
 } from './resources/destination.js'
 import {
   ASYNC_HANDLER_ANNOTATION, BROKER_CLASS_ANNOTATION, DEFAULT_BROKER_CLASS, resourceKey,
-  type Broker, type Channel, type DeliverySpec, type Destination, type InMemoryChannel, type KneResource, type KReference,
+  type Broker, type Channel, type DeliverySpec, type Destination, type KneResource, type KReference,
   type ObjectMeta, type Parallel, type Sequence, type Trigger,
 } from './resources/types.js'
 
@@ -163,7 +163,7 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
   const ctx: ResolveContext = {
     meshUrl: options.meshUrl,
     brokers: new Set(brokers.map((b) => resourceKey(b.metadata.namespace, b.metadata.name))),
-    addressables: addressablesOf(of(KINDS.channel), of(KINDS.inMemoryChannel), sequences.map((s) => s.sequence), parallels.map((p) => p.parallel),
+    addressables: addressablesOf(resources, of(KINDS.channel),
       [...sequences.flatMap((s) => s.wiring.channels), ...parallels.flatMap((p) => [p.wiring.ingress, ...p.wiring.branches.map((b) => b.channel)])]),
     services: options.services ?? {},
   }
@@ -264,16 +264,20 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
 }
 
 /** `Kind namespace/name` of everything a Destination may name besides brokers and Services. */
-function addressablesOf(channels: Channel[], imcs: InMemoryChannel[], sequences: Sequence[], parallels: Parallel[], flowChannels: FlowChannel[]): Set<string> {
+/**
+ * `Kind namespace/name` of everything a Destination may name besides brokers and Services: every resource of
+ * a kind served at a path of its own, and the channels that back a Channel or a flow.
+ */
+function addressablesOf(resources: readonly KneResource[], channels: Channel[], flowChannels: FlowChannel[]): Set<string> {
   const out = new Set<string>()
-  for (const c of imcs) out.add(addressableKey(ADDRESSABLE.inMemoryChannel, c.metadata.namespace, c.metadata.name))
+  for (const r of resources) {
+    const kind = descriptorFor(r)
+    if (kind.ingressPath !== undefined && kind.role !== 'broker') out.add(addressableKey(kind, r.metadata.namespace, r.metadata.name))
+  }
+  // a Channel is backed by a channel of its template's kind and name, which can be referred to directly
   for (const c of channels) {
-    out.add(addressableKey(ADDRESSABLE.channel, c.metadata.namespace, c.metadata.name))
-    // a Channel is backed by a channel of its template's kind and name, which can be referred to directly
     if (c.spec.channelTemplate.kind === BACKING_CHANNEL.kind) out.add(addressableKey(ADDRESSABLE.inMemoryChannel, c.metadata.namespace, c.metadata.name))
   }
-  for (const s of sequences) out.add(addressableKey(ADDRESSABLE.sequence, s.metadata.namespace, s.metadata.name))
-  for (const p of parallels) out.add(addressableKey(ADDRESSABLE.parallel, p.metadata.namespace, p.metadata.name))
   for (const c of flowChannels) out.add(addressableKey(ADDRESSABLE.inMemoryChannel, c.namespace, c.name))
   return out
 }

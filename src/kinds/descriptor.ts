@@ -3,7 +3,7 @@
 // the mesh runs it, and how the scaffolding names it. Pure: descriptors sit in the core layer.
 import type {BrokerOf, Contribution} from '../core/registry/contributions.js'
 import type {KindContext} from '../core/resources/read.js'
-import type {DeliverySpec, Destination, KneResource, KReference} from '../core/resources/types.js'
+import type {DeliverySpec, Destination, KReference, ResourceBase} from '../core/resources/types.js'
 
 /** What a kind is to the mesh; the one place that says whether a kind is a source, a channel, a broker. */
 export type KindRole = 'broker' | 'trigger' | 'eventtype' | 'source' | 'channel' | 'subscription' | 'flow' | 'sink' | 'transform'
@@ -36,7 +36,10 @@ export interface ScaffoldNaming {
   deletedVerb: string
 }
 
-export interface KindDescriptor<R extends KneResource = KneResource> {
+/** Any kind's resource: the kinds of KneResource, and a new kind's type defined in its own module. */
+export type AnyResource = ResourceBase<string, object>
+
+export interface KindDescriptor<R extends AnyResource = AnyResource> {
   kind: R['kind']
   /** The API group, e.g. `sources.knative.dev`. */
   group: string
@@ -98,6 +101,6 @@ export function referenceList(): {
 }
 
 /** Types a descriptor of one kind for the list of all kinds. */
-export function defineKind<R extends KneResource>(descriptor: KindDescriptor<R>): KindDescriptor & {readonly kind: R['kind']} {
+export function defineKind<R extends AnyResource>(descriptor: KindDescriptor<R>): KindDescriptor & {readonly kind: R['kind']} {
   return descriptor as unknown as KindDescriptor & {readonly kind: R['kind']}
 }

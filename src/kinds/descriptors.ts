@@ -35,9 +35,9 @@ export function descriptorFor<R extends KneResource>(resource: R): KindDescripto
 /** What the parser needs of a modeled kind at one apiVersion. */
 export interface KindDefinition {
   apiVersion: string
-  kind: KneKind
+  kind: string
   specFields?: readonly string[]
-  read(ctx: KindContext): KneResource['spec']
+  read(ctx: KindContext): object
 }
 
 const BY_TYPE = new Map<string, KindDefinition>(DESCRIPTORS.flatMap((d) => d.versions.map((v) => [
@@ -66,7 +66,7 @@ export function classifyKind(apiVersion: string, kind: string): VersionVerdict {
 }
 
 /** Every kind kne models, by apiVersion (for docs, scaffolding and tests). */
-export function modeledKinds(): {apiVersion: string; kind: KneKind}[] {
+export function modeledKinds(): {apiVersion: string; kind: string}[] {
   return DESCRIPTORS.flatMap((d) => d.versions.map(({apiVersion}) => ({apiVersion, kind: d.kind})))
 }
 

@@ -163,7 +163,7 @@ export class Mesh implements MeshContext {
     if ('brokerDelivery' in options) this.options.brokerDelivery = options.brokerDelivery
     const {services, brokerDelivery} = this.options
     this.currentTopology = compileTopology(resources, {meshUrl: this.baseUrl, services: {...this.sources.serviceUrls(), ...services}, brokerDelivery})
-    this.sources.apply(resources, this.currentTopology.context)
+    for (const plugin of this.plugins) plugin.apply?.(this)
     return this.currentTopology
   }
 

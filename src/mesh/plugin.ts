@@ -19,6 +19,8 @@ export interface ControlAnswer {
 export interface MeshPlugin {
   name: string
   routes: readonly IngressRoute[]
+  /** Takes the whole configuration again (at start and on every reload), after the topology was compiled. */
+  apply?(ctx: MeshContext): void
   /** Its part of GET /_kne/v1/status. */
   status?(ctx: MeshContext): Partial<MeshStatus>
   /** Answers one of its control endpoints under /_kne/v1/, or undefined when the path is not one of them. */

@@ -6,6 +6,8 @@ import {sourceControl} from './runtime/control.js'
 export const sourcesPlugin: MeshPlugin = {
   name: 'sources',
   routes: [],
+  // what did not change keeps running untouched
+  apply: (ctx) => ctx.sources.apply(ctx.resources, ctx.topology.context),
   status: (ctx) => ({sources: ctx.sources.status()}),
   control: sourceControl,
 }
