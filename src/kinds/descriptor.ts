@@ -61,6 +61,8 @@ export interface KindDescriptor<R extends AnyResource = AnyResource> {
    * (`/<namespace>/<name>`, Knative's broker-ingress path); undefined when it is not addressable.
    */
   ingressPath?: string
+  /** Its prefix in kn's sink grammar (`broker:NAME`), when a --sink or --to may name it. */
+  sinkPrefix?: string
   /** The channels it makes exist (a Channel's backing InMemoryChannel, a flow's channels). */
   impliedChannels?(resource: R): ImpliedChannel[]
   /** Present for the kinds kne scaffolds (templates/<kind lowercased>.yaml). */

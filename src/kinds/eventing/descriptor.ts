@@ -18,6 +18,7 @@ export const brokerKind = defineKind<Broker>({
     return refs.out
   },
   ingressPath: '',
+  sinkPrefix: 'broker',
   scaffold: {label: 'Broker', createdVerb: 'successfully created', deletedVerb: 'successfully deleted'},
 })
 

@@ -21,6 +21,7 @@ export const sequenceKind = defineKind<Sequence>({
     return refs.out
   },
   ingressPath: 'sequences',
+  sinkPrefix: 'sequence',
   impliedChannels: (resource) => sequenceWiring(resource).channels,
 })
 
@@ -40,6 +41,7 @@ export const parallelKind = defineKind<Parallel>({
     return refs.out
   },
   ingressPath: 'parallels',
+  sinkPrefix: 'parallel',
   impliedChannels: (resource) => {
     const wiring = parallelWiring(resource)
     return [wiring.ingress, ...wiring.branches.map((b) => b.channel)]

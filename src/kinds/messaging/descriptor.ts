@@ -16,6 +16,7 @@ export const channelKind = defineKind<Channel>({
     return refs.out
   },
   ingressPath: 'channels',
+  sinkPrefix: 'channel',
   // a Channel is backed by a channel of its template's kind and name (kne backs every one in memory)
   impliedChannels: (resource) => [{namespace: resource.metadata.namespace, name: resource.metadata.name}],
 })
