@@ -7,13 +7,13 @@ import {parallelWiring, sequenceWiring, type FlowChannel, type FlowSubscription}
 import {brokerKind, triggerKind} from '../kinds/eventing/descriptor.js'
 import {parallelKind, sequenceKind} from '../kinds/flows/descriptor.js'
 import {BACKING_CHANNEL, channelKind, inMemoryChannelKind, subscriptionKind} from '../kinds/messaging/descriptor.js'
-import {descriptorFor, modeledKindOf} from '../kinds/descriptors.js'
+import {descriptorFor, modeledKindOf, resourcesOf} from '../kinds/descriptors.js'
 import {
   addressableKey, addressOf, brokerAddress, resolveDestination, type AddressableKind, type ResolveContext, type ServiceMap,
 } from './resources/destination.js'
 import {
   ASYNC_HANDLER_ANNOTATION, BROKER_CLASS_ANNOTATION, DEFAULT_BROKER_CLASS, resourceKey,
-  type Broker, type Channel, type DeliverySpec, type Destination, type KneResource, type KReference,
+  type Broker, type Channel, type DeliverySpec, type Destination, type KneKind, type KneResource, type KReference,
   type ObjectMeta, type Parallel, type Sequence, type Trigger,
 } from './resources/types.js'
 
@@ -145,25 +145,21 @@ export interface TopologyOptions {
 
 export const STOCK_BROKER_DELIVERY: DeliverySpec = {retry: 10, backoffPolicy: 'exponential', backoffDelay: 'PT0.2S'}
 
-/** The descriptors the topology compiles, typed by the kind each stands for. */
-const KINDS = {
-  broker: brokerKind, trigger: triggerKind, channel: channelKind, inMemoryChannel: inMemoryChannelKind, subscription: subscriptionKind,
-  sequence: sequenceKind, parallel: parallelKind,
-}
+/** The kinds served at paths of their own that the topology gives addresses to. */
 const ADDRESSABLE = {
   channel: channelKind as AddressableKind, inMemoryChannel: inMemoryChannelKind as AddressableKind,
   sequence: sequenceKind as AddressableKind, parallel: parallelKind as AddressableKind,
 }
 
 export function compileTopology(resources: readonly KneResource[], options: TopologyOptions): Topology {
-  const of = <K extends KneResource['kind']>({kind}: {kind: K}) => resources.filter((r): r is Extract<KneResource, {kind: K}> => r.kind === kind)
-  const brokers = of(KINDS.broker)
-  const sequences = of(KINDS.sequence).map((s) => ({sequence: s, wiring: sequenceWiring(s)}))
-  const parallels = of(KINDS.parallel).map((p) => ({parallel: p, wiring: parallelWiring(p)}))
+  const of = <K extends KneKind>(kind: {kind: K}) => resourcesOf(resources, kind)
+  const brokers = of(brokerKind)
+  const sequences = of(sequenceKind).map((s) => ({sequence: s, wiring: sequenceWiring(s)}))
+  const parallels = of(parallelKind).map((p) => ({parallel: p, wiring: parallelWiring(p)}))
   const ctx: ResolveContext = {
     meshUrl: options.meshUrl,
     brokers: new Set(brokers.map((b) => resourceKey(b.metadata.namespace, b.metadata.name))),
-    addressables: addressablesOf(resources, of(KINDS.channel),
+    addressables: addressablesOf(resources, of(channelKind),
       [...sequences.flatMap((s) => s.wiring.channels), ...parallels.flatMap((p) => [p.wiring.ingress, ...p.wiring.branches.map((b) => b.channel)])]),
     services: options.services ?? {},
   }
@@ -177,7 +173,7 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
     topology.brokers.set(route.key, route)
     addresses.set(route.address, {kind: 'broker', route})
   }
-  for (const trigger of of(KINDS.trigger)) {
+  for (const trigger of of(triggerKind)) {
     const broker = topology.brokers.get(resourceKey(trigger.metadata.namespace, trigger.spec.broker))
     const route = compileTrigger(trigger, broker, ctx)
     if (broker) broker.triggers.push(route)
@@ -192,7 +188,7 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
     addresses.set(route.address, {kind: 'channel', route})
   }
   // an InMemoryChannel first: a Channel of the same name would be backed by it, and Knative reports the Channel
-  for (const channel of [...of(KINDS.inMemoryChannel), ...of(KINDS.channel)]) {
+  for (const channel of [...of(inMemoryChannelKind), ...of(channelKind)]) {
     const route = compileChannel(channel.kind, channel.metadata, channel.spec.delivery, ctx, addresses)
     if (topology.channels.has(route.key)) {
       route.status = {ready: false, reason: 'BackingChannelFailed', message: `${describeChannel(topology.channels.get(route.key)!)} already has this name and is not owned by this Channel`}
@@ -250,7 +246,7 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
     topology.parallels.set(key, route)
   }
   // last, so that a Subscription may name a channel a flow made, as in Knative
-  for (const subscription of of(KINDS.subscription)) {
+  for (const subscription of of(subscriptionKind)) {
     const {metadata, spec} = subscription
     const channel = channelFor(topology.channels, spec.channel, metadata.namespace)
     const route = compileSubscription({...spec, namespace: metadata.namespace, name: metadata.name, channel: spec.channel.name}, channel, ctx)
