@@ -2,6 +2,7 @@
 // (parsing, validation, defaults), the references it holds, whether and where the mesh serves it, whether
 // the mesh runs it, and how the scaffolding names it. Pure: descriptors sit in the core layer.
 import type {BrokerOf, Contribution} from '../core/registry/contributions.js'
+import type {TemplateValues} from '../core/manifests/render.js'
 import type {KindContext} from '../core/resources/read.js'
 import type {DeliverySpec, Destination, KReference, ResourceBase} from '../core/resources/types.js'
 
@@ -34,6 +35,11 @@ export interface ScaffoldNaming {
   label: string
   createdVerb: string
   deletedVerb: string
+  /**
+   * The values its template is rendered with, from kn-style options (name and namespace included); a kind
+   * added as one module brings them here, and `scaffoldKind` creates it (the first kinds have their builders).
+   */
+  values?(options: {name: string; namespace?: string} & Record<string, unknown>): TemplateValues
 }
 
 /** Any kind's resource: the kinds of KneResource, and a new kind's type defined in its own module. */

@@ -31,6 +31,11 @@ export const KINDS = Object.fromEntries(DESCRIPTORS.flatMap((d): [string, KindIn
   }]]
 })) as Record<ScaffoldKind, KindInfo>
 
+/** What the scaffolding knows of a kind by its name (any kind with a descriptor's scaffold naming). */
+export function kindInfo(kind: string): KindInfo | undefined {
+  return (KINDS as Record<string, KindInfo | undefined>)[kind]
+}
+
 /** The file a new resource goes to: `<kind>-<name>.yaml`, with the namespace when it is not the project's. */
 export function manifestFileName(kind: string, name: string, namespace?: string): string {
   return `${kind.toLowerCase()}-${name}${namespace ? `.${namespace}` : ''}.yaml`
