@@ -5,6 +5,7 @@ import {join, relative} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {DESCRIPTORS, classifyKind, descriptorOf, isSourceKind, modeledKinds} from '../../src/kinds/descriptors.js'
 import {PLUGINS} from '../../src/kinds/plugins.js'
+import {routeTable} from '../../src/mesh/plugin.js'
 
 const SRC = join(import.meta.dirname, '..', '..', 'src')
 const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates')
@@ -42,6 +43,18 @@ describe('kind descriptors', () => {
     for (const kind of sources) expect(isSourceKind(descriptorOf(kind)!.versions[0]!.apiVersion, kind)).toBe(true)
     expect(isSourceKind('sources.knative.dev/v1beta1', 'GitHubSource')).toBe(true)
     expect(isSourceKind('eventing.knative.dev/v1', 'Broker')).toBe(false)
+  })
+})
+
+describe('mesh plugins', () => {
+  it('serve distinct prefixes, tried longest first, so that a broker\'s `/` comes last', () => {
+    const prefixes = routeTable(PLUGINS).map((r) => r.prefix)
+    expect(new Set(prefixes).size).toBe(prefixes.length)
+    expect(prefixes.at(-1)).toBe('/')
+    expect(prefixes).toEqual([...prefixes].sort((a, b) => b.length - a.length))
+    // every plugin route is some kind's ingress path: no path is served that no descriptor names
+    const served = DESCRIPTORS.flatMap((d) => d.ingressPath === undefined ? [] : [d.ingressPath === '' ? '/' : `/${d.ingressPath}/`])
+    for (const prefix of prefixes) expect(served).toContain(prefix)
   })
 })
 
