@@ -44,7 +44,7 @@ const BY_TYPE = new Map<string, KindDefinition>(DESCRIPTORS.flatMap((d) => d.ver
   `${v.apiVersion} ${d.kind}`, {apiVersion: v.apiVersion, kind: d.kind, ...(v.specFields ? {specFields: v.specFields} : {}), read: d.read},
 ] as const)))
 
-export function kindDefinition(apiVersion: string, kind: string): KindDefinition | undefined {
+function kindDefinition(apiVersion: string, kind: string): KindDefinition | undefined {
   return BY_TYPE.get(`${apiVersion} ${kind}`)
 }
 
@@ -99,19 +99,9 @@ export function resourcesOf<K extends KneKind>(resources: readonly ManifestResou
   return resources.filter((r): r is Extract<KneResource, {kind: K}> => !('supported' in r) && r.kind === kind)
 }
 
-/** Whether a resource is of the kind a descriptor describes (and typed as one). */
-export function isKind<K extends KneKind>(resource: ManifestResource, {kind}: {kind: K}): resource is Extract<KneResource, {kind: K}> {
-  return !('supported' in resource) && resource.kind === kind
-}
-
 /** Whether a resource's kind plays `role` (the mesh compiles resources by role, never by kind name). */
 export function hasRole(resource: {apiVersion: string; kind: string}, role: KindRole): boolean {
   return modeledKindOf(resource.apiVersion, resource.kind)?.role === role
-}
-
-/** Resources of one role, typed by the caller (the compiled topology takes them by role). */
-export function ofRole<R extends KneResource>(resources: readonly KneResource[], role: KindRole): R[] {
-  return resources.filter((r) => BY_KIND.get(r.kind)?.role === role) as R[]
 }
 
 /** Every reference a resource holds, with the field that holds it. */
