@@ -11,6 +11,8 @@ export interface IngressRoute {
   handle(ctx: MeshContext, req: IncomingMessage, res: ServerResponse, url: string): void
 }
 
+export type PluginStatus = Partial<MeshStatus> & Record<string, unknown>
+
 export interface ControlAnswer {
   status: number
   body: unknown
@@ -21,8 +23,8 @@ export interface MeshPlugin {
   routes: readonly IngressRoute[]
   /** Takes the whole configuration again (at start and on every reload), after the topology was compiled. */
   apply?(ctx: MeshContext): void
-  /** Its part of GET /_kne/v1/status. */
-  status?(ctx: MeshContext): Partial<MeshStatus>
+  /** Its part of GET /_kne/v1/status: the lists it reports, by name (`brokers`, `triggers`, or a new kind's own). */
+  status?(ctx: MeshContext): PluginStatus
   /** Answers one of its control endpoints under /_kne/v1/, or undefined when the path is not one of them. */
   control?(ctx: MeshContext, req: IncomingMessage, pathname: string, params: URLSearchParams): Promise<ControlAnswer | undefined>
   close?(): Promise<void>

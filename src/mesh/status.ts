@@ -3,24 +3,24 @@
 // kne's delivery counters.
 import type {MeshResources, MeshStatus} from '../core/api.js'
 import type {MeshContext} from './context.js'
-import type {MeshPlugin} from './plugin.js'
+import type {MeshPlugin, PluginStatus} from './plugin.js'
 
-/** GET /_kne/v1/status: the mesh's own fields, and each plugin's part. */
+/** GET /_kne/v1/status: the mesh's own fields, and each plugin's part (a new kind's plugin adds its own). */
 export function meshStatus(mesh: MeshContext, plugins: readonly MeshPlugin[]): MeshStatus {
-  const parts: Partial<MeshStatus> = Object.assign({}, ...plugins.map((p) => p.status?.(mesh) ?? {}))
   const {runtime} = mesh
   return {
     url: mesh.url,
     startedAt: mesh.startedAt.toISOString(),
     pid: process.pid,
     draining: mesh.draining,
-    brokers: parts.brokers ?? [],
-    triggers: parts.triggers ?? [],
-    channels: parts.channels ?? [],
-    subscriptions: parts.subscriptions ?? [],
-    sequences: parts.sequences ?? [],
-    parallels: parts.parallels ?? [],
-    sources: parts.sources ?? [],
+    brokers: [],
+    triggers: [],
+    channels: [],
+    subscriptions: [],
+    sequences: [],
+    parallels: [],
+    sources: [],
+    ...Object.assign({}, ...plugins.map((p) => p.status?.(mesh) ?? {})) as PluginStatus,
     inFlight: [...runtime.inFlight],
     failed: [...runtime.failures],
   }
