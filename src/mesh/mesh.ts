@@ -79,7 +79,7 @@ export class Mesh implements MeshContext {
   private hosts: ReadonlySet<string> | undefined
   private applied: readonly KneResource[]
   /** The kind families' runtimes (src/kinds/plugins.ts). */
-  private readonly plugins: readonly MeshPlugin[] = PLUGINS
+  private readonly plugins: readonly MeshPlugin[]
   private readonly server: Server
   /** The clock retry waits run on: a VirtualClock when the caller passed one. */
   readonly clock: Clock
@@ -100,6 +100,7 @@ export class Mesh implements MeshContext {
     this.sources = new SourceRuntime({...options.sources, clock, log: (line) => this.log(line)})
     this.applied = options.resources ?? []
     this.currentTopology = compileTopology([], {meshUrl: ''})
+    this.plugins = PLUGINS.map((create) => create(this))
     this.server = createMeshServer(this, this.plugins, {...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits})
   }
 

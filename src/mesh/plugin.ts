@@ -30,6 +30,13 @@ export interface MeshPlugin {
   close?(): Promise<void>
 }
 
+/**
+ * Makes one mesh's instance of a plugin. A plugin with state of its own (compiled expressions, a job queue)
+ * keeps it in the instance, since a process may run several meshes; it may keep `ctx` but not read it yet
+ * (the mesh is still being built).
+ */
+export type PluginFactory = (ctx: MeshContext) => MeshPlugin
+
 /** The routes of every plugin, longest prefix first, so that `/` (a broker's two-segment path) is tried last. */
 export function routeTable(plugins: readonly MeshPlugin[]): IngressRoute[] {
   return plugins.flatMap((p) => p.routes).sort((a, b) => b.prefix.length - a.prefix.length)

@@ -5,8 +5,11 @@ import {join, relative} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {DESCRIPTORS, classifyKind, descriptorOf, isSourceKind, modeledKinds} from '../../src/kinds/descriptors.js'
 import {PLUGINS} from '../../src/kinds/plugins.js'
+import type {MeshContext} from '../../src/mesh/context.js'
 import {routeTable} from '../../src/mesh/plugin.js'
 
+/** The plugins as one mesh has them (the stateless ones never read their context). */
+const plugins = PLUGINS.map((create) => create({} as MeshContext))
 const SRC = join(import.meta.dirname, '..', '..', 'src')
 const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates')
 
@@ -27,7 +30,7 @@ describe('kind descriptors', () => {
     // an addressable kind is served: some plugin owns its path prefix
     if (d.ingressPath !== undefined) {
       const prefix = d.ingressPath === '' ? '/' : `/${d.ingressPath}/`
-      expect(PLUGINS.flatMap((p) => p.routes.map((r) => r.prefix))).toContain(prefix)
+      expect(plugins.flatMap((p) => p.routes.map((r) => r.prefix))).toContain(prefix)
     }
     if (d.scaffold !== undefined) expect(readdirSync(TEMPLATES)).toContain(`${d.kind.toLowerCase()}.yaml`)
   })
@@ -48,7 +51,7 @@ describe('kind descriptors', () => {
 
 describe('mesh plugins', () => {
   it('serve distinct prefixes, tried longest first, so that a broker\'s `/` comes last', () => {
-    const prefixes = routeTable(PLUGINS).map((r) => r.prefix)
+    const prefixes = routeTable(plugins).map((r) => r.prefix)
     expect(new Set(prefixes).size).toBe(prefixes.length)
     expect(prefixes.at(-1)).toBe('/')
     expect(prefixes).toEqual([...prefixes].sort((a, b) => b.length - a.length))
