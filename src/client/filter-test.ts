@@ -8,8 +8,10 @@ import {EXIT, KneError} from '../core/errors.js'
 import {explainTriggerFilter, validateTriggerFilter, type FilterExplanation, type TriggerFilterSpec} from '../core/filters/index.js'
 import {formatManifestError, type ManifestError, type Trigger} from '../core/resources/types.js'
 import {parseYamlDocument} from '../core/resources/yaml.js'
-import {loadManifests, loadProjectConfig} from '../mesh/manifests.js'
+import {loadManifests, loadProjectConfig} from '../project/manifests.js'
 import {dirname, join} from 'node:path'
+import {resourcesOf} from '../kinds/descriptors.js'
+import {triggerKind} from '../kinds/eventing/descriptor.js'
 
 export interface FilterTestOptions {
   /** Path of a CloudEvents JSON-format file, or - for stdin. */
@@ -136,7 +138,7 @@ function loadTriggers(options: FilterTestOptions): {triggers: Trigger[]; errors:
     files = [project.file ? join(dirname(project.file), project.config.manifests) : join(cwd, 'knative')]
   }
   const loaded = loadManifests(files.map((f) => join(f.startsWith('/') ? '' : cwd, f)))
-  return {triggers: loaded.resources.filter((r): r is Trigger => r.kind === 'Trigger'), errors: loaded.errors, files}
+  return {triggers: resourcesOf(loaded.resources, triggerKind), errors: loaded.errors, files}
 }
 
 function triggerSpec(name: string, options: FilterTestOptions): {subject: string; spec: TriggerFilterSpec} {

@@ -4,8 +4,8 @@ import type {ActivityJson} from '../core/activity.js'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {encodeBinary, encodeStructured} from '../core/codec/http.js'
 import {EXIT, KneError} from '../core/errors.js'
-import type {ArrivalExplanation} from '../mesh/explain.js'
-import type {MeshResources, MeshStatus} from '../mesh/status.js'
+import type {ArrivalExplanation} from '../core/api.js'
+import type {MeshResources, MeshStatus} from '../core/api.js'
 
 export interface SendResult {
   url: string

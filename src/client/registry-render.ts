@@ -3,6 +3,7 @@ import type {ChalkInstance} from 'chalk'
 import {formatReference, type LintProblem, type RegistryEntry} from '../core/registry/index.js'
 import {renderTable, type Table} from '../scaffold/inspect.js'
 import type {DescribedEntry, RegistryLintResult, RegistryRow} from './registry.js'
+import {roleOf} from '../kinds/descriptors.js'
 
 /** TYPE SOURCE REFERENCE ORIGIN PRODUCERS CONSUMERS, NAMESPACE first when types span several namespaces. */
 export function registryTable(rows: readonly RegistryRow[]): string[] {
@@ -39,7 +40,7 @@ export function describeEntryText(e: DescribedEntry, c: ChalkInstance): string[]
     if (value !== undefined && value !== '') lines.push(`  ${`${label}:`.padEnd(14)}${value}`)
   }
   attr('Namespace', e.namespace)
-  attr('Reference', e.reference ? `${formatReference(e.reference)}${e.broker && e.reference.kind !== 'Broker' ? ` (into broker ${e.broker})` : ''}` : '- (any broker in the namespace)')
+  attr('Reference', e.reference ? `${formatReference(e.reference)}${e.broker && roleOf(e.reference.kind) !== 'broker' ? ` (into broker ${e.broker})` : ''}` : '- (any broker in the namespace)')
   attr('Origin', originText(e))
   attr('Description', e.description)
   attr('Source', e.source ?? (e.sourcePattern ? `${e.sourcePattern} (pattern)` : '<unknown>'))
@@ -69,7 +70,7 @@ export function describeEntryText(e: DescribedEntry, c: ChalkInstance): string[]
   lines.push('  Producers:')
   if (e.producers.length === 0) lines.push(c.dim('    none known'))
   for (const p of e.producers) {
-    const what = p.kind === 'Trigger' ? `the subscriber of trigger ${p.namespace}/${p.name} (replies)` : p.kind === 'Source' ? `source ${p.name}` : `${p.kind} ${p.namespace}/${p.name}`
+    const what = roleOf(p.kind) === 'trigger' ? `the subscriber of trigger ${p.namespace}/${p.name} (replies)` : p.kind === 'Source' ? `source ${p.name}` : `${p.kind} ${p.namespace}/${p.name}`
     lines.push(`    ${what} ${c.dim(`(${p.via})`)}`)
   }
   lines.push('  Consumers:')

@@ -8,8 +8,8 @@ import {
   type EventTypeVersion, type ExportedEventType, type LintReport, type ObservedRegistry, type Registry, type RegistryEntry, type RegistryReference,
 } from '../core/registry/index.js'
 import type {ManifestError, ManifestResource} from '../core/resources/types.js'
-import {loadProjectConfig, loadProjectManifests, type LoadedProject} from '../mesh/manifests.js'
-import type {MeshResources} from '../mesh/status.js'
+import {loadProjectConfig, loadProjectManifests, type LoadedProject} from '../project/manifests.js'
+import type {MeshResources} from '../core/api.js'
 import {writeEventTypes, type WrittenEventType} from '../scaffold/eventtype.js'
 import {EXAMPLE_SINK_URL} from '../scaffold/init.js'
 import {openProject} from '../scaffold/project.js'

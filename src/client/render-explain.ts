@@ -2,7 +2,7 @@
 // dialect and result, the attribute values it saw, and CESQL values and errors.
 import type {ChalkInstance} from 'chalk'
 import type {FilterExplanation, FilterExplanationNode, FilterResult} from '../core/filters/index.js'
-import type {ArrivalExplanation} from '../mesh/explain.js'
+import type {ArrivalExplanation} from '../core/api.js'
 import type {BrokerFilterReport} from './filter-test.js'
 
 function badge(result: FilterResult, c: ChalkInstance): string {

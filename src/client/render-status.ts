@@ -2,7 +2,7 @@
 // each trigger's and subscription's subscriber and readiness (a flow's own channels and subscriptions are
 // summed up by the flow's line).
 import type {ChalkInstance} from 'chalk'
-import type {MeshStatus} from '../mesh/status.js'
+import type {MeshStatus} from '../core/api.js'
 
 export function renderTopology(status: MeshStatus, paths: readonly string[], c: ChalkInstance): string[] {
   const source = paths.length > 0 ? paths.join(', ') : 'built-in default broker'

@@ -2,7 +2,7 @@
 // sender its schedule uses, and reports what the sink answered.
 import {request} from './http.js'
 import {EXIT, KneError} from '../core/errors.js'
-import {firePath, type FireAnswer} from '../mesh/sources/control.js'
+import {firePath, type FireAnswer} from '../core/api.js'
 import {findMesh} from './locator.js'
 
 export async function firePingSource(dataDir: string, namespace: string, name: string): Promise<FireAnswer> {

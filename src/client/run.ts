@@ -10,9 +10,11 @@ import {isAbsoluteUrl} from '../core/resources/validate.js'
 import {formatManifestError, resourceKey, type CloudEventOverrides, type Destination, type SinkBinding} from '../core/resources/types.js'
 import {bindingEnvironment} from '../core/sources/binding.js'
 import {parseSink} from '../core/sink.js'
-import {loadProjectConfig, loadProjectManifests} from '../mesh/manifests.js'
-import {RESOLVE_PATH, type ResolveAnswer} from '../mesh/sources/control.js'
+import {loadProjectConfig, loadProjectManifests} from '../project/manifests.js'
+import {RESOLVE_PATH, type ResolveAnswer} from '../core/api.js'
 import {findMesh} from './locator.js'
+import {resourcesOf} from '../kinds/descriptors.js'
+import {sinkBindingKind} from '../kinds/sources/descriptor.js'
 
 export interface RunOptions {
   /** kn sink text: broker:NAME, ksvc:NAME, channel:NAME, svc:NAME, or a URL. */
@@ -64,7 +66,7 @@ function findBinding(options: RunOptions): SinkBinding {
   const cwd = options.cwd ?? process.cwd()
   const {manifests, namespace, paths} = loadProjectManifests({files: options.files ?? [], config: options.config, namespace: options.namespace, cwd})
   const name = options.binding!
-  const bindings = manifests.resources.filter((r): r is SinkBinding => r.kind === 'SinkBinding')
+  const bindings = resourcesOf(manifests.resources, sinkBindingKind)
   const binding = bindings.find((b) => b.metadata.name === name && b.metadata.namespace === namespace)
   if (binding) return binding
   const problem = manifests.errors.find((e) => e.resource === `SinkBinding ${namespace}/${name}`)

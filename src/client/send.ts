@@ -6,10 +6,10 @@ import type {ActivityJson, DeliveryTarget} from '../core/activity.js'
 import {buildEvent, type EventInput} from '../core/event-builder.js'
 import {eventToJsonObject} from '../core/codec/json.js'
 import {EXIT, KneError} from '../core/errors.js'
-import {ADDRESSABLE_KINDS, addressOf, brokerAddress, type AddressableKind} from '../core/resources/destination.js'
+import {meshAddressOf} from '../core/resources/destination.js'
 import {parseSink} from '../core/sink.js'
 import {MAX_BODY_BYTES} from '../mesh/bodies.js'
-import type {MeshStatus} from '../mesh/status.js'
+import type {MeshStatus} from '../core/api.js'
 import {findMesh} from './locator.js'
 import {followActivity, getStatus, postEvent, type SendResult} from './mesh-client.js'
 
@@ -124,13 +124,12 @@ export function resolveTarget(to: string, namespace: string, dataDir: string, en
   const {destination} = sink
   if (destination.uri) return {url: destination.uri}
   const {ref} = destination
-  if (ref?.kind !== 'Broker' && !(ref !== undefined && ref.kind in ADDRESSABLE_KINDS)) {
+  const served = ref === undefined ? undefined : meshAddressOf(ref, '', namespace)
+  if (ref === undefined || served === undefined) {
     throw new KneError(`--to ${to}: kne send posts to a broker, channel, sequence or parallel of the mesh (broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:…) or to a URL`, 'INVALID_FLAG', EXIT.usage)
   }
   const {url} = findMesh(dataDir, env)
-  const refNamespace = ref.namespace ?? namespace
-  const address = ref.kind === 'Broker' ? brokerAddress(url, refNamespace, ref.name) : addressOf(ref.kind as AddressableKind, url, refNamespace, ref.name)
-  return {url: address, meshUrl: url}
+  return {url: meshAddressOf(ref, url, namespace)!, meshUrl: url}
 }
 
 /**

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {KneCommand} from '../base-command.js'
 import {manifestErrorFormatter} from '../core/resources/types.js'
-import {exportProject} from '../mesh/manifests.js'
+import {exportProject} from '../services/export.js'
 import {prose} from '../help-text.js'
 
 export default class Export extends KneCommand<typeof Export> {

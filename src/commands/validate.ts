@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 import {KneCommand} from '../base-command.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {manifestErrorFormatter} from '../core/resources/types.js'
-import {displayPath, problemsIn, validateProject, type ValidationReport} from '../mesh/manifests.js'
+import {displayPath, problemsIn} from '../project/manifests.js'
+import {validateProject, type ValidationReport} from '../services/validate.js'
 import {prose} from '../help-text.js'
 
 export default class Validate extends KneCommand<typeof Validate> {

@@ -1,6 +1,7 @@
 // How Knative wires a Sequence and a Parallel (flows.knative.dev/v1) out of channels and subscriptions,
 // with the names its reconcilers give them (semantics §4.3, §4.4). The topology compiles these like any
 // channel and subscription, so a flow behaves exactly as the channels Knative would have created.
+import {BACKING_CHANNEL} from '../kinds/messaging/descriptor.js'
 import type {DeliverySpec, Destination, Parallel, Sequence} from './resources/types.js'
 
 /** A channel a flow creates; kne backs it in memory, whatever the channelTemplate names. */
@@ -43,8 +44,8 @@ export interface ParallelWiring {
 }
 
 /** Knative's reconcilers create the flow's channels as this kind (from the default channelTemplate). */
-const CHANNEL_API_VERSION = 'messaging.knative.dev/v1'
-const CHANNEL_KIND = 'InMemoryChannel'
+const CHANNEL_API_VERSION = BACKING_CHANNEL.versions.at(-1)!.apiVersion
+const CHANNEL_KIND = BACKING_CHANNEL.kind
 
 function channelRef(channel: FlowChannel): Destination {
   return {ref: {apiVersion: CHANNEL_API_VERSION, kind: CHANNEL_KIND, name: channel.name, namespace: channel.namespace}}

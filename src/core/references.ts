@@ -2,13 +2,14 @@
 // subscriber, reply, dead-letter sink, step, branch) and Subscription channel that names a Broker,
 // Channel, InMemoryChannel, Sequence or Parallel. A Knative cluster admits such dangling references and
 // reports them in status; `kne validate` reports them up front. Services resolve through the service map.
-import {ADDRESSABLE_KINDS, resolveDestination, type ServiceMap} from './resources/destination.js'
-import {parallelWiring, sequenceWiring} from './flows.js'
+import type {Reference} from '../kinds/descriptor.js'
+import {BACKING_CHANNEL} from '../kinds/messaging/descriptor.js'
+import {DESCRIPTORS, descriptorFor, hasRole, referencesOf} from '../kinds/descriptors.js'
+import {resolveDestination, type ServiceMap} from './resources/destination.js'
 import {identity} from './resources/parse.js'
-import {
-  describeResource, resourceKey,
-  type DeliverySpec, type Destination, type KneResource, type KReference, type ManifestError, type ManifestResource,
-} from './resources/types.js'
+import {describeResource, resourceKey, type ManifestError, type ManifestResource} from './resources/types.js'
+
+export {referencesOf, type Reference}
 
 export interface ReferenceReport {
   /** References to resources no manifest defines (they would leave the referrer not Ready). */
@@ -17,24 +18,13 @@ export interface ReferenceReport {
   warnings: ManifestError[]
 }
 
-/** Kinds whose existence kne checks by name: `group/Kind` → the resource name kubectl uses. */
-const CHECKED_KINDS: Record<string, string> = {
-  'eventing.knative.dev/Broker': 'brokers',
-  ...Object.fromEntries(Object.entries(ADDRESSABLE_KINDS).map(([kind, {group, plural}]) => [`${group}/${kind}`, plural])),
-}
-
-interface Reference {
-  field: string
-  /** The Destination (a Trigger's broker and a Subscription's channel become refs). */
-  destination: Destination
-  /** Missing is only a warning (e.g. an EventType's reference, which does not route events). */
-  advisory?: boolean
-}
+/** Kinds whose existence kne checks by name (every kind the mesh serves): `group/Kind` → the resource name kubectl uses. */
+const CHECKED_KINDS: Record<string, string> = Object.fromEntries(DESCRIPTORS.filter((d) => d.ingressPath !== undefined).map((d) => [`${d.group}/${d.kind}`, d.plural]))
 
 /** Checks every reference of `resources` against the resources themselves and the service map. */
 export function checkReferences(resources: readonly ManifestResource[], options: {services?: ServiceMap} = {}): ReferenceReport {
   const defined = new Set([...resources.map(identity), ...impliedChannels(resources)])
-  const brokers = new Set(resources.filter((r) => r.kind === 'Broker' && groupOf(r.apiVersion) === 'eventing.knative.dev')
+  const brokers = new Set(resources.filter((r) => hasRole(r, 'broker'))
     .map((r) => resourceKey(r.metadata.namespace, r.metadata.name)))
   const ctx = {meshUrl: 'http://kne.invalid', brokers, services: options.services ?? {}}
   const report: ReferenceReport = {errors: [], warnings: []}
@@ -70,77 +60,11 @@ export function checkReferences(resources: readonly ManifestResource[], options:
  * them: a Channel's backing InMemoryChannel of the same name, and the channels of every Sequence and Parallel.
  */
 function impliedChannels(resources: readonly ManifestResource[]): string[] {
-  const imc = (namespace: string, name: string): string =>
-    identity({apiVersion: 'messaging.knative.dev/v1', kind: 'InMemoryChannel', metadata: {namespace, name}})
+  const apiVersion = BACKING_CHANNEL.versions.at(-1)!.apiVersion
   return resources.flatMap((r) => {
     if ('supported' in r) return []
-    if (r.kind === 'Channel') return [imc(r.metadata.namespace, r.metadata.name)]
-    if (r.kind === 'Sequence') return sequenceWiring(r).channels.map((c) => imc(c.namespace, c.name))
-    if (r.kind === 'Parallel') {
-      const wiring = parallelWiring(r)
-      return [wiring.ingress, ...wiring.branches.map((b) => b.channel)].map((c) => imc(c.namespace, c.name))
-    }
-    return []
+    return (descriptorFor(r).impliedChannels?.(r) ?? []).map(({namespace, name}) => identity({apiVersion, kind: BACKING_CHANNEL.kind, metadata: {namespace, name}}))
   })
-}
-
-/** Every reference a resource makes, with the field that makes it. */
-export function referencesOf(resource: KneResource): Reference[] {
-  const out: Reference[] = []
-  const destination = (field: string, d: Destination | undefined): void => {
-    if (d) out.push({field, destination: d})
-  }
-  const delivery = (field: string, d: DeliverySpec | undefined): void => destination(`${field}.deadLetterSink`, d?.deadLetterSink)
-  const ref = (field: string, r: KReference | undefined, advisory = false): void => {
-    if (r) out.push({field, destination: {ref: r}, advisory})
-  }
-  switch (resource.kind) {
-    case 'Broker':
-      delivery('spec.delivery', resource.spec.delivery)
-      break
-    case 'Trigger':
-      ref('spec.broker', {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: resource.spec.broker, namespace: resource.metadata.namespace})
-      destination('spec.subscriber', resource.spec.subscriber)
-      delivery('spec.delivery', resource.spec.delivery)
-      break
-    case 'EventType':
-      ref('spec.reference', resource.spec.reference, true)
-      if (resource.spec.broker) ref('spec.broker', {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: resource.spec.broker}, true)
-      break
-    case 'PingSource':
-    case 'ContainerSource':
-    case 'SinkBinding':
-    case 'ApiServerSource':
-      destination('spec.sink', resource.spec.sink)
-      break
-    case 'Channel':
-    case 'InMemoryChannel':
-      delivery('spec.delivery', resource.spec.delivery)
-      break
-    case 'Subscription':
-      ref('spec.channel', resource.spec.channel)
-      destination('spec.subscriber', resource.spec.subscriber)
-      destination('spec.reply', resource.spec.reply)
-      delivery('spec.delivery', resource.spec.delivery)
-      break
-    case 'Sequence':
-      resource.spec.steps.forEach((step, i) => {
-        destination(`spec.steps[${i}]`, step)
-        delivery(`spec.steps[${i}].delivery`, step.delivery)
-      })
-      destination('spec.reply', resource.spec.reply)
-      break
-    case 'Parallel':
-      resource.spec.branches.forEach((branch, i) => {
-        destination(`spec.branches[${i}].filter`, branch.filter)
-        destination(`spec.branches[${i}].subscriber`, branch.subscriber)
-        destination(`spec.branches[${i}].reply`, branch.reply)
-        delivery(`spec.branches[${i}].delivery`, branch.delivery)
-      })
-      destination('spec.reply', resource.spec.reply)
-      break
-  }
-  return out
 }
 
 function groupOf(apiVersion: string): string {

@@ -4,12 +4,16 @@
 // mesh serves. The mesh swaps a whole topology on reload.
 import {compileTriggerFilter, TriggerIndex, type CompiledTriggerFilter} from './filters/index.js'
 import {parallelWiring, sequenceWiring, type FlowChannel, type FlowSubscription} from './flows.js'
+import {brokerKind, triggerKind} from '../kinds/eventing/descriptor.js'
+import {parallelKind, sequenceKind} from '../kinds/flows/descriptor.js'
+import {BACKING_CHANNEL, channelKind, inMemoryChannelKind, subscriptionKind} from '../kinds/messaging/descriptor.js'
+import {descriptorFor, modeledKindOf, resourcesOf} from '../kinds/descriptors.js'
 import {
-  ADDRESSABLE_KINDS, addressableKey, addressOf, brokerAddress, resolveDestination, type ResolveContext, type ServiceMap,
+  addressableKey, addressOf, brokerAddress, resolveDestination, type AddressableKind, type ResolveContext, type ServiceMap,
 } from './resources/destination.js'
 import {
   ASYNC_HANDLER_ANNOTATION, BROKER_CLASS_ANNOTATION, DEFAULT_BROKER_CLASS, resourceKey,
-  type Broker, type Channel, type DeliverySpec, type Destination, type InMemoryChannel, type KneResource, type KReference,
+  type Broker, type Channel, type DeliverySpec, type Destination, type KneKind, type KneResource, type KReference,
   type ObjectMeta, type Parallel, type Sequence, type Trigger,
 } from './resources/types.js'
 
@@ -141,18 +145,21 @@ export interface TopologyOptions {
 
 export const STOCK_BROKER_DELIVERY: DeliverySpec = {retry: 10, backoffPolicy: 'exponential', backoffDelay: 'PT0.2S'}
 
-/** Channels a Subscription may name (the kinds kne runs). */
-const CHANNEL_KINDS = new Set(['Channel', 'InMemoryChannel'])
+/** The kinds served at paths of their own that the topology gives addresses to. */
+const ADDRESSABLE = {
+  channel: channelKind as AddressableKind, inMemoryChannel: inMemoryChannelKind as AddressableKind,
+  sequence: sequenceKind as AddressableKind, parallel: parallelKind as AddressableKind,
+}
 
 export function compileTopology(resources: readonly KneResource[], options: TopologyOptions): Topology {
-  const of = <K extends KneResource['kind']>(kind: K) => resources.filter((r): r is Extract<KneResource, {kind: K}> => r.kind === kind)
-  const brokers = of('Broker')
-  const sequences = of('Sequence').map((s) => ({sequence: s, wiring: sequenceWiring(s)}))
-  const parallels = of('Parallel').map((p) => ({parallel: p, wiring: parallelWiring(p)}))
+  const of = <K extends KneKind>(kind: {kind: K}) => resourcesOf(resources, kind)
+  const brokers = of(brokerKind)
+  const sequences = of(sequenceKind).map((s) => ({sequence: s, wiring: sequenceWiring(s)}))
+  const parallels = of(parallelKind).map((p) => ({parallel: p, wiring: parallelWiring(p)}))
   const ctx: ResolveContext = {
     meshUrl: options.meshUrl,
     brokers: new Set(brokers.map((b) => resourceKey(b.metadata.namespace, b.metadata.name))),
-    addressables: addressablesOf(of('Channel'), of('InMemoryChannel'), sequences.map((s) => s.sequence), parallels.map((p) => p.parallel),
+    addressables: addressablesOf(resources, of(channelKind),
       [...sequences.flatMap((s) => s.wiring.channels), ...parallels.flatMap((p) => [p.wiring.ingress, ...p.wiring.branches.map((b) => b.channel)])]),
     services: options.services ?? {},
   }
@@ -166,7 +173,7 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
     topology.brokers.set(route.key, route)
     addresses.set(route.address, {kind: 'broker', route})
   }
-  for (const trigger of of('Trigger')) {
+  for (const trigger of of(triggerKind)) {
     const broker = topology.brokers.get(resourceKey(trigger.metadata.namespace, trigger.spec.broker))
     const route = compileTrigger(trigger, broker, ctx)
     if (broker) broker.triggers.push(route)
@@ -181,7 +188,7 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
     addresses.set(route.address, {kind: 'channel', route})
   }
   // an InMemoryChannel first: a Channel of the same name would be backed by it, and Knative reports the Channel
-  for (const channel of [...of('InMemoryChannel'), ...of('Channel')]) {
+  for (const channel of [...of(inMemoryChannelKind), ...of(channelKind)]) {
     const route = compileChannel(channel.kind, channel.metadata, channel.spec.delivery, ctx, addresses)
     if (topology.channels.has(route.key)) {
       route.status = {ready: false, reason: 'BackingChannelFailed', message: `${describeChannel(topology.channels.get(route.key)!)} already has this name and is not owned by this Channel`}
@@ -197,7 +204,7 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
       const message = `channel ${resourceKey(clash.namespace, clash.name)} already exists and is not owned by ${owner}`
       return {routes: [], subscriptions: [], status: {ready: false, reason: 'ChannelsNotReady', message}}
     }
-    const routes = channels.map((c) => compileChannel('InMemoryChannel', {...c, annotations: {}}, undefined, ctx, addresses, owner))
+    const routes = channels.map((c) => compileChannel(BACKING_CHANNEL.kind, {...c, annotations: {}}, undefined, ctx, addresses, owner))
     routes.forEach(serve)
     const subs = subscriptions.map((s) => {
       const channel = topology.channels.get(resourceKey(s.namespace, s.channel))!
@@ -216,7 +223,7 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
     const key = resourceKey(namespace, name)
     const flow = compileFlow(`Sequence ${key}`, wiring.channels, wiring.subscriptions)
     const route: SequenceRoute = {
-      key, sequence, address: addressOf('Sequence', options.meshUrl, namespace, name),
+      key, sequence, address: addressOf(ADDRESSABLE.sequence, options.meshUrl, namespace, name),
       channels: flow.routes.map((c) => c.key), subscriptions: flow.subscriptions.map((s) => s.key), status: flow.status,
     }
     if (flow.routes[0]) addresses.set(route.address, {kind: 'channel', route: flow.routes[0]})
@@ -228,7 +235,7 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
     const flow = compileFlow(`Parallel ${key}`, [wiring.ingress, ...wiring.branches.map((b) => b.channel)],
       wiring.branches.flatMap((b) => [b.filter, b.subscriber]))
     const route: ParallelRoute = {
-      key, parallel, address: addressOf('Parallel', options.meshUrl, namespace, name),
+      key, parallel, address: addressOf(ADDRESSABLE.parallel, options.meshUrl, namespace, name),
       ingressChannel: resourceKey(namespace, wiring.ingress.name),
       branches: wiring.branches.map((b) => ({
         filterSubscription: resourceKey(namespace, b.filter.name), channel: resourceKey(namespace, b.channel.name), subscription: resourceKey(namespace, b.subscriber.name),
@@ -239,7 +246,7 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
     topology.parallels.set(key, route)
   }
   // last, so that a Subscription may name a channel a flow made, as in Knative
-  for (const subscription of of('Subscription')) {
+  for (const subscription of of(subscriptionKind)) {
     const {metadata, spec} = subscription
     const channel = channelFor(topology.channels, spec.channel, metadata.namespace)
     const route = compileSubscription({...spec, namespace: metadata.namespace, name: metadata.name, channel: spec.channel.name}, channel, ctx)
@@ -253,17 +260,21 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
 }
 
 /** `Kind namespace/name` of everything a Destination may name besides brokers and Services. */
-function addressablesOf(channels: Channel[], imcs: InMemoryChannel[], sequences: Sequence[], parallels: Parallel[], flowChannels: FlowChannel[]): Set<string> {
+/**
+ * `Kind namespace/name` of everything a Destination may name besides brokers and Services: every resource of
+ * a kind served at a path of its own, and the channels that back a Channel or a flow.
+ */
+function addressablesOf(resources: readonly KneResource[], channels: Channel[], flowChannels: FlowChannel[]): Set<string> {
   const out = new Set<string>()
-  for (const c of imcs) out.add(addressableKey('InMemoryChannel', c.metadata.namespace, c.metadata.name))
-  for (const c of channels) {
-    out.add(addressableKey('Channel', c.metadata.namespace, c.metadata.name))
-    // a Channel is backed by a channel of its template's kind and name, which can be referred to directly
-    if (c.spec.channelTemplate.kind === 'InMemoryChannel') out.add(addressableKey('InMemoryChannel', c.metadata.namespace, c.metadata.name))
+  for (const r of resources) {
+    const kind = descriptorFor(r)
+    if (kind.ingressPath !== undefined && kind.role !== 'broker') out.add(addressableKey(kind, r.metadata.namespace, r.metadata.name))
   }
-  for (const s of sequences) out.add(addressableKey('Sequence', s.metadata.namespace, s.metadata.name))
-  for (const p of parallels) out.add(addressableKey('Parallel', p.metadata.namespace, p.metadata.name))
-  for (const c of flowChannels) out.add(addressableKey('InMemoryChannel', c.namespace, c.name))
+  // a Channel is backed by a channel of its template's kind and name, which can be referred to directly
+  for (const c of channels) {
+    if (c.spec.channelTemplate.kind === BACKING_CHANNEL.kind) out.add(addressableKey(ADDRESSABLE.inMemoryChannel, c.metadata.namespace, c.metadata.name))
+  }
+  for (const c of flowChannels) out.add(addressableKey(ADDRESSABLE.inMemoryChannel, c.namespace, c.name))
   return out
 }
 
@@ -273,14 +284,14 @@ function describeChannel(route: ChannelRoute): string {
 
 /** The served channel a Subscription's spec.channel names, or why there is none. */
 function channelFor(channels: Map<string, ChannelRoute>, ref: KReference, namespace: string): {route?: ChannelRoute; problem?: string} {
-  const group = (ref.apiVersion ?? '').split('/')[0]
-  if (group !== 'messaging.knative.dev' || !CHANNEL_KINDS.has(ref.kind)) {
+  const named = modeledKindOf(ref.apiVersion, ref.kind)
+  if (named?.role !== 'channel') {
     return {problem: `kne runs Channel and InMemoryChannel (messaging.knative.dev); ${ref.apiVersion ?? ''} ${ref.kind} "${ref.name}" is not emulated`}
   }
   const route = channels.get(resourceKey(namespace, ref.name))
   // a Channel is backed by an InMemoryChannel of its name; an InMemoryChannel has no Channel over it
-  if (route && (route.kind === ref.kind || ref.kind === 'InMemoryChannel')) return {route}
-  const {plural} = ADDRESSABLE_KINDS[ref.kind as 'Channel' | 'InMemoryChannel']
+  if (route && (route.kind === ref.kind || ref.kind === BACKING_CHANNEL.kind)) return {route}
+  const {plural} = named
   return {problem: `${plural}.messaging.knative.dev "${ref.name}" not found in namespace "${namespace}"`}
 }
 
@@ -309,7 +320,7 @@ function compileChannel(kind: ChannelRoute['kind'], metadata: Pick<ObjectMeta, '
   const {namespace, name} = metadata
   const route: ChannelRoute = {
     key: resourceKey(namespace, name), kind, namespace, name,
-    address: addressOf('Channel', ctx.meshUrl, namespace, name),
+    address: addressOf(ADDRESSABLE.channel, ctx.meshUrl, namespace, name),
     async: isAsync(metadata), delivery, subscriptions: [], owner, addresses, status: {ready: true},
   }
   resolveDeadLetterSink(route, delivery, namespace, ctx)

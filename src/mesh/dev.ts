@@ -7,9 +7,10 @@ import {parseServiceFlags} from '../core/project.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {emptyManifests} from '../core/resources/parse.js'
 import {manifestErrorFormatter, type Broker, type ManifestResource} from '../core/resources/types.js'
-import {loadProjectManifests, notEmulated, notEmulatedWarnings, problemsIn, type LoadedManifests, type LoadedProject} from './manifests.js'
+import {loadProjectManifests, problemsIn, type LoadedManifests, type LoadedProject} from '../project/manifests.js'
+import {notEmulated, notEmulatedWarnings} from '../kinds/descriptors.js'
 import {createMesh, type Mesh, type MeshOptions} from './mesh.js'
-import type {SourceOptions} from './sources/runtime.js'
+import type {SourceOptions} from '../kinds/sources/runtime/runtime.js'
 import {watchManifests, type ManifestWatcher, type ReloadEvent} from './watch.js'
 
 export interface DevOptions {

@@ -145,10 +145,9 @@ function inFull(req: DeliveryRequest, ctx: DispatchContext, first: SendResult | 
 /** Every other delivery; `first` is the first attempt's answer when the short path already sent it. */
 async function deliverInFull(req: DeliveryRequest, ctx: DispatchContext, first: SendResult | undefined): Promise<DeliveryResult> {
   const {route} = req
-  const policy = policyFor(route.delivery)
-  const deadline = req.deadline ?? ctx.clock.now() + FANOUT_TIMEOUT_MS
   // Kn-Namespace goes on subscriber, reply and dead-letter requests; Prefer: reply only to the subscriber (semantics §1.4)
   const {base: baseHeaders, subscriber: subscriberHeaders} = requestHeaders(req.headers, route.namespace)
+  const d: Delivery = {req, ctx, policy: policyFor(route.delivery), deadline: req.deadline ?? ctx.clock.now() + FANOUT_TIMEOUT_MS, baseHeaders}
   let failure: Failure
   if (route.subscriberUri === undefined) {
     // Knative would not call a subscriber it cannot resolve; kne fails the delivery at once, with the reason.
@@ -157,19 +156,42 @@ async function deliverInFull(req: DeliveryRequest, ctx: DispatchContext, first: 
     recordAttempt(ctx, req, 'subscriber', '', 1, {headers: {}, body: Buffer.alloc(0), status: 404, error, durationMs: 0})
   } else {
     const url = route.subscriberUri
-    const sendOnce = (): Promise<SendResult> => send(ctx, req, policy, url, req.addresses.get(url), req.event, subscriberHeaders, 'subscriber', encodingFor(route))
+    const post: Post = {target: 'subscriber', url, local: req.addresses.get(url), event: req.event, headers: subscriberHeaders, mode: encodingFor(route)}
+    const sendOnce = (): Promise<SendResult> => send(d, post)
     let result: DeliveryResult | Failure
     if ('broker' in req) {
-      const sent = await attempt(ctx, req, policy, deadline, 'subscriber', url, () => sendOnce().then(readByFilter), first && readByFilter(first))
-      result = 'response' in sent ? await forwardFilterReply(req, ctx, policy, deadline, sent.response, baseHeaders) : sent.failure
+      const sent = await attempt(d, post, () => sendOnce().then(readByFilter), first && readByFilter(first))
+      result = 'response' in sent ? await forwardFilterReply(d, req, sent.response) : sent.failure
     } else {
-      const sent = await attempt(ctx, req, policy, deadline, 'subscriber', url, sendOnce, first)
-      result = 'response' in sent ? await readChannelAnswer(req, ctx, policy, deadline, sent.response, baseHeaders) : sent.failure
+      const sent = await attempt(d, post, sendOnce, first)
+      result = 'response' in sent ? await readChannelAnswer(d, req, sent.response) : sent.failure
     }
     if ('outcome' in result) return finish(ctx, req, result)
     failure = result
   }
-  return finish(ctx, req, await deadLetter(req, ctx, policy, deadline, failure, baseHeaders))
+  return finish(ctx, req, await deadLetter(d, failure))
+}
+
+/** A delivery on the full path: what each of its steps (attempts, reply, dead letter) needs. */
+interface Delivery {
+  req: DeliveryRequest
+  ctx: DispatchContext
+  policy: RetryPolicy
+  /** When the fan-out gives up (Knative's 15 minutes, or the request's own deadline). */
+  deadline: number
+  /** Headers of its reply and dead-letter requests: the pass-through headers and Kn-Namespace. */
+  baseHeaders: Record<string, string>
+}
+
+/** One POST of a delivery: where to, what, and in which role. */
+interface Post {
+  target: DeliveryTarget
+  url: string
+  /** The mesh's own broker or channel at `url`, reached in memory instead of over HTTP. */
+  local: MeshAddressable | undefined
+  event: CloudEvent
+  headers: Record<string, string>
+  mode: Exclude<ContentMode, 'batch'>
 }
 
 /** Headers of a delivery's requests (shared, never changed): Kn-Namespace on all, Prefer: reply only to the subscriber (semantics §1.4). */
@@ -183,8 +205,8 @@ const requestHeaders = rememberLast((passThrough: Record<string, string>, namesp
  * Sends with retries (Knative's DoWithRetries): retryable failures wait and try again until the attempts
  * run out. Returns the successful (2xx) response or the last failure.
  */
-async function attempt<R extends SendResult>(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, deadline: number, target: DeliveryTarget,
-  url: string, sendOnce: () => Promise<R>, first?: R): Promise<{response: R} | {failure: Failure}> {
+async function attempt<R extends SendResult>(d: Delivery, {target, url}: Pick<Post, 'target' | 'url'>, sendOnce: () => Promise<R>, first?: R): Promise<{response: R} | {failure: Failure}> {
+  const {ctx, req, policy, deadline} = d
   for (let n = 1; ; n++) {
     let response: R
     if (n === 1 && first !== undefined) {
@@ -221,8 +243,7 @@ function stopReason(ctx: DispatchContext, req: DeliveryRequest, deadline: number
 }
 
 /** One POST: into the mesh in memory when one of its brokers or channels serves the URL, else over HTTP. */
-function send(ctx: DispatchContext, req: DeliveryRequest, policy: RetryPolicy, url: string, local: MeshAddressable | undefined,
-  event: CloudEvent, headers: Record<string, string>, target: DeliveryTarget, mode: Exclude<ContentMode, 'batch'>): Promise<SendResult> {
+function send({ctx, req, policy}: Delivery, {url, local, event, headers, target, mode}: Post): Promise<SendResult> {
   if (local === undefined) {
     return ctx.sender.post(url, encoded(event, mode), headers, policy.timeoutMs, req.signal)
   }
@@ -294,21 +315,19 @@ function readByFilter(response: SendResult): FilterAnswer {
 }
 
 /** Sends a trigger's reply into its broker, with the TTL the event carried at ingress; without one the delivery is done. */
-async function forwardFilterReply(req: TriggerDelivery, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: FilterAnswer,
-  baseHeaders: Record<string, string>): Promise<DeliveryResult | Failure> {
+async function forwardFilterReply(d: Delivery, req: TriggerDelivery, response: FilterAnswer): Promise<DeliveryResult | Failure> {
   if (response.reply === undefined) return {outcome: 'delivered', status: response.status}
   // broker-filter copies the incoming TTL onto the reply; ingress then spends one hop of it
   const reply = withExtension(response.reply, 'knativebrokerttl', req.ttl)
   const broker: MeshAddressable = {kind: 'broker', route: req.broker}
-  return forwardReply(req, ctx, policy, deadline, response, reply, req.broker.address, broker, 'the broker', baseHeaders, 'binary')
+  return forwardReply(d, response, {event: reply, url: req.broker.address, local: broker, mode: 'binary'}, 'the broker')
 }
 
 /**
  * The channel dispatcher's reading of a 2xx: an answer that is not a CloudEvent is ignored (not a failure,
  * unlike broker-filter); an event goes to the subscription's reply, and is dropped without one (semantics §4.2).
  */
-async function readChannelAnswer(req: SubscriptionDelivery, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: SendResult,
-  baseHeaders: Record<string, string>): Promise<DeliveryResult | Failure> {
+async function readChannelAnswer(d: Delivery, req: SubscriptionDelivery, response: SendResult): Promise<DeliveryResult | Failure> {
   const decoded = decodeHttpMessage(response.headers, response.body)
   // sdk-go reads no encoding at all here (no structured Content-Type, no known ce-specversion)
   if (!decoded.ok && ('notCloudEvent' in decoded || decoded.mode === undefined)) return {outcome: 'delivered', status: response.status}
@@ -319,23 +338,21 @@ async function readChannelAnswer(req: SubscriptionDelivery, ctx: DispatchContext
     const error = `the subscriber's reply is not a valid CloudEvent: ${decoded.error}`
     return {url, last: {status: 400, body: JSON.stringify({error})}, error}
   }
-  return forwardReply(req, ctx, policy, deadline, response, decoded.event, url, req.addresses.get(url), url, baseHeaders, decoded.mode === 'structured' ? 'structured' : 'binary')
+  return forwardReply(d, response, {event: decoded.event, url, local: req.addresses.get(url), mode: decoded.mode === 'structured' ? 'structured' : 'binary'}, url)
 }
 
 /** Sends a reply on; only the reply POST is retried, with the same policy, then the original is dead-lettered (semantics §2.6, §10.11). */
-async function forwardReply(req: DeliveryRequest, ctx: DispatchContext, policy: RetryPolicy, deadline: number, response: SendResult,
-  reply: CloudEvent, url: string, local: MeshAddressable | undefined, where: string, baseHeaders: Record<string, string>,
-  mode: Exclude<ContentMode, 'batch'>): Promise<DeliveryResult | Failure> {
-  const replyHeaders = {...passThroughHeaders(response.headers), 'kn-namespace': baseHeaders['kn-namespace']!}
-  const sent = await attempt(ctx, req, policy, deadline, 'reply', url, () => send(ctx, req, policy, url, local, reply, replyHeaders, 'reply', mode))
+async function forwardReply(d: Delivery, response: SendResult, reply: Pick<Post, 'event' | 'url' | 'local' | 'mode'>, where: string): Promise<DeliveryResult | Failure> {
+  const post: Post = {...reply, target: 'reply', headers: {...passThroughHeaders(response.headers), 'kn-namespace': d.baseHeaders['kn-namespace']!}}
+  const sent = await attempt(d, post, () => send(d, post))
   if ('response' in sent) return {outcome: 'replied', status: response.status, replyArrival: sent.response.arrival}
   const {failure} = sent
   return {...failure, error: failure.final ? failure.error : `the reply was refused by ${where}: ${failure.error}`}
 }
 
 /** Sends the original event, with Knative's error extensions, to the dead-letter sink; without one the delivery fails. */
-async function deadLetter(req: DeliveryRequest, ctx: DispatchContext, policy: RetryPolicy, deadline: number, failure: Failure,
-  baseHeaders: Record<string, string>): Promise<DeliveryResult> {
+async function deadLetter(d: Delivery, failure: Failure): Promise<DeliveryResult> {
+  const {req} = d
   const dls = req.route.deadLetterSinkUri
   const status = failure.last.status
   const where = failure.url || 'the subscriber'
@@ -344,8 +361,8 @@ async function deadLetter(req: DeliveryRequest, ctx: DispatchContext, policy: Re
   if (dls === undefined) return {outcome: 'failed', status, error: `unable to complete request to ${where}: ${failure.error}`, loop}
   let event = req.event
   for (const [name, value] of Object.entries(deadLetterExtensions(failure.url, failure.last))) event = withExtension(event, name, value)
-  const sent = await attempt(ctx, req, policy, deadline, 'dead-letter-sink', dls,
-    () => send(ctx, req, policy, dls, req.addresses.get(dls), event, baseHeaders, 'dead-letter-sink', encodingFor(req.route)))
+  const post: Post = {target: 'dead-letter-sink', url: dls, local: req.addresses.get(dls), event, headers: d.baseHeaders, mode: encodingFor(req.route)}
+  const sent = await attempt(d, post, () => send(d, post))
   if ('response' in sent) return {outcome: 'dead-lettered', status, error: `${failure.error}; sent to the dead-letter sink ${dls}`}
   return {outcome: 'failed', status, error: `unable to complete request to either ${where} (${failure.error}) or ${dls} (${sent.failure.error})`, loop}
 }

@@ -1,18 +1,11 @@
 // Why an event did (or did not) reach each trigger of its broker: the explanation of every trigger's
 // filter for a retained event, computed on request so the delivery path never pays for it.
-import {explainTriggerFilter, type FilterExplanation} from '../core/filters/index.js'
-import type {Mesh} from './mesh.js'
-
-export interface ArrivalExplanation {
-  arrival: number
-  broker: string
-  id: string
-  type: string
-  triggers: {trigger: string; ready: boolean; subscriberUri?: string; explanation: FilterExplanation}[]
-}
+import type {ArrivalExplanation} from '../core/api.js'
+import {explainTriggerFilter} from '../core/filters/index.js'
+import type {MeshContext} from './context.js'
 
 /** Explains a retained arrival against the broker's current triggers; undefined when it is no longer retained. */
-export function explainArrival(mesh: Mesh, arrival: number): ArrivalExplanation | undefined {
+export function explainArrival(mesh: MeshContext, arrival: number): ArrivalExplanation | undefined {
   const record = mesh.journal.since().find((r) => r.kind === 'event' && r.arrival === arrival)
   // a channel's arrivals pass no filters: there is nothing to explain
   if (record?.kind !== 'event' || record.broker === undefined) return undefined

@@ -3,7 +3,7 @@
 // version stays in force and the new one's problems are reported.
 import {findDuplicates, identity, type ParsedManifests} from '../core/resources/parse.js'
 import type {KneResource, ManifestError, ManifestResource, OtherResource} from '../core/resources/types.js'
-import {notEmulatedWarnings} from './manifests.js'
+import {notEmulatedWarnings} from '../kinds/descriptors.js'
 
 export interface FileUpdate {
   file: string

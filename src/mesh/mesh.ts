@@ -2,19 +2,23 @@
 // every reload), read its status and activity, and close it with a drain that accounts for every delivery.
 import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import type {InFlightDelivery, MeshStatus} from '../core/api.js'
 import {acceptedHostNames} from '../core/hosts.js'
 import type {DeliverySpec} from '../core/resources/types.js'
 import type {KneResource} from '../core/resources/types.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {compileTopology, type Topology} from '../core/topology.js'
+import {PLUGINS} from '../kinds/plugins.js'
 import {realClock, type Clock} from './clock.js'
+import type {MeshContext} from './context.js'
 import {HttpSender} from './http-client.js'
 import {Journal} from './journal.js'
 import {EventTypeObserver} from './registry.js'
-import {MeshRuntime, type InFlightDelivery} from './runtime.js'
+import {MeshRuntime} from './runtime.js'
 import {createMeshServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './server.js'
-import {SourceRuntime, type SourceOptions} from './sources/runtime.js'
-import {meshStatus, type MeshStatus} from './status.js'
+import {SourceRuntime, type SourceOptions} from '../kinds/sources/runtime/runtime.js'
+import type {MeshPlugin} from './plugin.js'
+import {meshStatus} from './status.js'
 
 export interface MeshOptions {
   /** Interface to bind; loopback unless told otherwise. */
@@ -59,7 +63,7 @@ export interface ApplyOptions {
   brokerDelivery?: DeliverySpec
 }
 
-export class Mesh {
+export class Mesh implements MeshContext {
   readonly journal: Journal
   /** Every event accepted into a broker or a channel, and its deliveries. */
   readonly runtime: MeshRuntime
@@ -68,14 +72,14 @@ export class Mesh {
   /** PingSources, ContainerSources, SinkBindings, ApiServerSources and the local services kne runs. */
   readonly sources: SourceRuntime
   /** Open activity streams (ended when the mesh closes). */
-  readonly streams = new Set<{end(): void}>()
+  private readonly streams = new Set<{end(): void}>()
   readonly startedAt = new Date()
-  topology: Topology
-  draining = false
-  /** The names requests may carry in their Host header; undefined when bound to every interface (any name). */
-  acceptedHosts: ReadonlySet<string> | undefined
-  /** What the mesh runs, as last applied, each with its file and manifest (GET /_kne/v1/resources). */
-  resources: readonly KneResource[]
+  private currentTopology: Topology
+  private closing = false
+  private hosts: ReadonlySet<string> | undefined
+  private applied: readonly KneResource[]
+  /** The kind families' runtimes (src/kinds/plugins.ts). */
+  private readonly plugins: readonly MeshPlugin[]
   private readonly server: Server
   /** The clock retry waits run on: a VirtualClock when the caller passed one. */
   readonly clock: Clock
@@ -94,9 +98,10 @@ export class Mesh {
     })
     this.eventTypes = options.observeEventTypes === false ? undefined : new EventTypeObserver(this.journal, {log: (line) => this.log(line)})
     this.sources = new SourceRuntime({...options.sources, clock, log: (line) => this.log(line)})
-    this.resources = options.resources ?? []
-    this.topology = compileTopology([], {meshUrl: ''})
-    this.server = createMeshServer(this, {...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits})
+    this.applied = options.resources ?? []
+    this.currentTopology = compileTopology([], {meshUrl: ''})
+    this.plugins = PLUGINS.map((create) => create(this))
+    this.server = createMeshServer(this, this.plugins, {...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits})
   }
 
   /** Starts a mesh and resolves once it is listening. */
@@ -107,7 +112,7 @@ export class Mesh {
       const host = options.host ?? '127.0.0.1'
       mesh.server.listen(options.port ?? 0, host, () => {
         mesh.server.off('error', reject)
-        mesh.acceptedHosts = acceptedHostNames(host, (mesh.server.address() as AddressInfo).address)
+        mesh.hosts = acceptedHostNames(host, (mesh.server.address() as AddressInfo).address)
         resolve()
       })
     })
@@ -115,12 +120,37 @@ export class Mesh {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
     mesh.baseUrl = `http://${host}:${address.port}`
     await mesh.sources.prepare()
-    mesh.apply(mesh.resources)
+    mesh.apply(mesh.applied)
     return mesh
   }
 
   get url(): string {
     return this.baseUrl
+  }
+
+  /** The routes of the configuration last applied (swapped whole on reload). */
+  get topology(): Topology {
+    return this.currentTopology
+  }
+
+  /** True once close() began: ingress answers 503. */
+  get draining(): boolean {
+    return this.closing
+  }
+
+  /** The names requests may carry in their Host header; undefined when bound to every interface (any name). */
+  get acceptedHosts(): ReadonlySet<string> | undefined {
+    return this.hosts
+  }
+
+  /** What the mesh runs, as last applied, each with its file and manifest (GET /_kne/v1/resources). */
+  get resources(): readonly KneResource[] {
+    return this.applied
+  }
+
+  keepStream(stream: {end(): void}): () => void {
+    this.streams.add(stream)
+    return () => this.streams.delete(stream)
   }
 
   get port(): number {
@@ -129,17 +159,17 @@ export class Mesh {
 
   /** Replaces the whole configuration; deliveries already under way finish with the routes they started with. */
   apply(resources: readonly KneResource[], options: ApplyOptions = {}): Topology {
-    this.resources = resources
+    this.applied = resources
     if ('services' in options) this.options.services = options.services
     if ('brokerDelivery' in options) this.options.brokerDelivery = options.brokerDelivery
     const {services, brokerDelivery} = this.options
-    this.topology = compileTopology(resources, {meshUrl: this.baseUrl, services: {...this.sources.serviceUrls(), ...services}, brokerDelivery})
-    this.sources.apply(resources, this.topology.context)
-    return this.topology
+    this.currentTopology = compileTopology(resources, {meshUrl: this.baseUrl, services: {...this.sources.serviceUrls(), ...services}, brokerDelivery})
+    for (const plugin of this.plugins) plugin.apply?.(this)
+    return this.currentTopology
   }
 
   status(): MeshStatus {
-    return meshStatus(this)
+    return meshStatus(this, this.plugins)
   }
 
   /** Resolves once every event accepted so far has reached its outcome on every matched trigger. */
@@ -156,7 +186,7 @@ export class Mesh {
    * the rest — each recorded as failed — and closes every connection.
    */
   async close({drainTimeoutMs = 0}: {drainTimeoutMs?: number} = {}): Promise<CloseReport> {
-    this.draining = true
+    this.closing = true
     // no new events from sources; local services stay up until the drain is over, as they may be subscribers
     await this.sources.stopProducers()
     const drained = await Promise.race([
@@ -173,6 +203,7 @@ export class Mesh {
       this.server.closeAllConnections()
     })
     await this.sender.close()
+    for (const plugin of this.plugins) await plugin.close?.()
     return {unfinished}
   }
 }

@@ -2,6 +2,7 @@
 // that gets it (a broker's matching triggers, all of a channel's subscriptions), answering after every
 // delivery finished (Knative's default synchronous in-memory channel) or at once (the opt-in async
 // handler), with counters, deliveries in flight, the 15-minute fan-out limit and a drain.
+import type {BrokerCounters, ChannelCounters, DeliveryCounters, FailedDelivery, InFlightDelivery, IngressCounters, SubscriptionCounters, TriggerCounters} from '../core/api.js'
 import {eventRecord, rejectedRecord, settledRecord, type EventRef, type Outcome, type Routing, type Subscriber} from '../core/activity.js'
 import {afterBinaryHop, eventBytes, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
@@ -12,43 +13,6 @@ import {formatBytes} from '../core/quantity.js'
 import {Cancellation} from './cancellation.js'
 import {deliver, subscriberOf, type ArrivalOrigin, type DeliveryCallback, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
 import type {Journal} from './journal.js'
-
-/** A trigger's or a subscription's deliveries (`matched`: events its broker or channel handed to it). */
-export interface DeliveryCounters {
-  matched: number
-  delivered: number
-  replied: number
-  deadLettered: number
-  failed: number
-  inFlight: number
-}
-
-export type TriggerCounters = DeliveryCounters
-export type SubscriptionCounters = DeliveryCounters
-
-/** What a broker's or a channel's ingress accepted and refused. */
-export interface IngressCounters {
-  accepted: number
-  rejected: number
-  /** Accepted events whose fan-out has not settled yet (what an asynchronous broker's or channel's bounds apply to). */
-  pending: number
-  /** Bytes those events hold (core/cloudevent.ts's eventBytes). */
-  pendingBytes: number
-}
-
-export type BrokerCounters = IngressCounters
-export type ChannelCounters = IngressCounters
-
-/** A delivery under way: the arrival (at a broker or a channel) and whom it is for (a trigger or a subscription). */
-export type InFlightDelivery = {arrival: number; id: string; broker?: string; channel?: string} & Subscriber
-
-/** A delivery that ended `failed`: kept (the most recent ones) so status can name what was lost. */
-export type FailedDelivery = InFlightDelivery & {
-  type: string
-  status?: number
-  error?: string
-  at: string
-}
 
 export const FAILED_HISTORY_LIMIT = 100
 

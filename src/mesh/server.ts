@@ -1,28 +1,17 @@
-// The mesh's HTTP surface: broker ingress at /<namespace>/<broker> with the checks of Knative's
-// broker-ingress in its order (semantics §1.2); channel ingress at /channels/<namespace>/<name> (also
-// /sequences/… and /parallels/…, served by a flow's first channel) with the channel receiver's (§4.1); and
-// kne's control API under /_kne/.
+// The mesh's HTTP surface: kne's control API under /_kne/, and every other path to the plugin whose prefix
+// it starts with (brokers at /<namespace>/<broker>, channels at /channels/…, flows at /sequences/… and
+// /parallels/…; see src/kinds/plugins.ts).
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
-import {activityJsonLine, notFoundMessage, notFoundRecord, rejectedRecord, type Activity} from '../core/activity.js'
-import {isJsonMediaType, type CloudEvent} from '../core/cloudevent.js'
-import {decodeHttpMessage} from '../core/codec/http.js'
+import {API_PATHS, CONTROL_PREFIX} from '../core/api.js'
+import {activityJsonLine, type Activity} from '../core/activity.js'
+import {isJsonMediaType} from '../core/cloudevent.js'
 import {foreignHostMessage, hostNameOf} from '../core/hosts.js'
-import {memoize, perObject, rememberLast} from '../core/memo.js'
-import type {Topology} from '../core/topology.js'
-import {MAX_BODY_BYTES, retainedBody} from './bodies.js'
+import {rememberLast} from '../core/memo.js'
+import type {MeshContext} from './context.js'
 import {explainArrival} from './explain.js'
-import {passThroughHeaders} from './headers.js'
-import type {Mesh} from './mesh.js'
-import type {IngressAnswer} from './runtime.js'
-import {sourceControl} from './sources/control.js'
+import {ALLOW, internalError, percentDecoded, sendJson} from './ingress.js'
+import {routeTable, type MeshPlugin} from './plugin.js'
 import {meshResources} from './status.js'
-
-export const CONTROL_PREFIX = '/_kne/'
-/** Broker ingress sends Allow on every response (semantics §1.2). */
-const ALLOW = {Allow: 'POST, OPTIONS'}
-// The common answer as a header list: no per-request setHeader, and a Content-Length so that no chunked
-// terminator follows (Knative's Go ingress answers with Content-Length: 0 too).
-const ACCEPTED_HEADERS = ['Allow', 'POST, OPTIONS', 'Content-Length', '0']
 
 /** How long a client may take to send a request, and how many connections the mesh keeps open. */
 export interface ConnectionLimits {
@@ -40,14 +29,14 @@ export interface ConnectionLimits {
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 65_000, maxConnections: 1000}
 
 /** The mesh's HTTP server; a request that runs out of time is answered 408 and its connection closed. */
-export function createMeshServer(mesh: Mesh, limits: ConnectionLimits): Server {
+export function createMeshServer(mesh: MeshContext, plugins: readonly MeshPlugin[], limits: ConnectionLimits): Server {
   const server = createServer({
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.idleTimeoutMs,
     // node checks both timeouts on this interval (30 s by default): a timeout fires at most this late
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-  }, createRequestHandler(mesh))
+  }, createRequestHandler(mesh, plugins))
   server.maxConnections = limits.maxConnections
   let refused = 0
   server.on('drop', () => {
@@ -56,7 +45,8 @@ export function createMeshServer(mesh: Mesh, limits: ConnectionLimits): Server {
   return server
 }
 
-export function createRequestHandler(mesh: Mesh): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestHandler(mesh: MeshContext, plugins: readonly MeshPlugin[]): (req: IncomingMessage, res: ServerResponse) => void {
+  const routes = routeTable(plugins)
   return (req, res) => {
     const url = req.url ?? '/'
     const {host} = req.headers
@@ -65,134 +55,20 @@ export function createRequestHandler(mesh: Mesh): (req: IncomingMessage, res: Se
       return sendJson(res, 403, {error: foreignHostMessage(host, mesh.acceptedHosts)}, url.startsWith(CONTROL_PREFIX) ? {} : ALLOW)
     }
     try {
-      if (url.startsWith(CONTROL_PREFIX)) handleControl(mesh, req, res, url).catch((error: unknown) => internalError(mesh, req, res, url, error))
-      else if (isChannelPath(url)) handleChannelIngress(mesh, req, res, url)
-      else handleIngress(mesh, req, res, url)
+      if (url.startsWith(CONTROL_PREFIX)) {
+        handleControl(mesh, plugins, req, res, url).catch((error: unknown) => internalError(mesh, req, res, url, error))
+        return
+      }
+      for (const route of routes) {
+        if (url.startsWith(route.prefix)) return route.handle(mesh, req, res, url)
+      }
     } catch (error) {
       internalError(mesh, req, res, url, error)
     }
   }
 }
 
-/** A bug must not take the mesh down: it answers 500 and keeps serving. */
-function internalError(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string, error: unknown): void {
-  mesh.log(`internal error handling ${req.method} ${url}: ${(error as Error).stack ?? String(error)}`)
-  if (!res.headersSent) sendJson(res, 500, {error: `internal error: ${(error as Error).message}`}, url.startsWith(CONTROL_PREFIX) ? {} : ALLOW)
-  else res.destroy()
-}
-
-/** The answers every ingress gives before it reads a body: the OPTIONS probe, 405, and 503 while draining; true when it answered. */
-function answeredWithoutEvent(mesh: Mesh, req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.method === 'OPTIONS') res.writeHead(200, {...ALLOW, 'WebHook-Allowed-Origin': '*', 'WebHook-Allowed-Rate': '*'}).end()
-  else if (req.method !== 'POST') ingressJson(res, 405, {error: `method ${req.method} is not allowed: send events with POST`})
-  else if (mesh.draining) ingressJson(res, 503, {error: 'kne is shutting down and no longer accepts events'})
-  else return false
-  return true
-}
-
-// Ingress is written with callbacks, not async functions: it runs for every event, and an asynchronous
-// broker answers without a single promise.
-function handleIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): void {
-  if (answeredWithoutEvent(mesh, req, res)) return
-  if (url === '/') return answerNotFound(mesh, res, url, 'no broker at /: post to /<namespace>/<broker>', servedBy(mesh.topology).broker, undefined)
-  const brokerKey = brokerKeyOf(url)
-  if (brokerKey === undefined) {
-    const error = `malformed broker path ${JSON.stringify(url)}: expected /<namespace>/<broker>`
-    mesh.journal.append(rejectedRecord({}, 400, error, 'ingress'))
-    return ingressJson(res, 400, {error})
-  }
-  readBody(mesh, req, res, url, (body) => {
-    const decoded = decodeHttpMessage(req.headers, body)
-    const broker = mesh.topology.brokers.get(brokerKey)
-    if (!decoded.ok) {
-      mesh.runtime.recordRejection(broker?.key)
-      mesh.journal.append(rejectedRecord({broker: broker?.key}, 400, decoded.error, 'ingress'))
-      return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
-    }
-    if (!broker) return answerNotFound(mesh, res, url, `broker ${brokerKey} not found`, servedBy(mesh.topology).broker, decoded.event)
-    answerIngress(mesh, req, res, url, mesh.runtime.publish(broker, decoded.event, passThroughHeaders(req.headers), 'ingress'))
-  })
-}
-
-/** Answers with what ingress decided, now or once a synchronous fan-out ended. */
-function answerIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string, answer: IngressAnswer | Promise<IngressAnswer>): void {
-  if (answer instanceof Promise) {
-    answer.then((settled) => writeIngressAnswer(res, settled), (error: unknown) => internalError(mesh, req, res, url, error))
-    return
-  }
-  writeIngressAnswer(res, answer)
-}
-
-function writeIngressAnswer(res: ServerResponse, answer: IngressAnswer): void {
-  if (answer.status >= 200 && answer.status < 300) {
-    res.writeHead(answer.status, ACCEPTED_HEADERS).end()
-    return
-  }
-  ingressJson(res, answer.status, {error: answer.error, ...(answer.failed ? {failed: answer.failed} : {})},
-    answer.retryAfter === undefined ? {} : {'Retry-After': answer.retryAfter})
-}
-
-/** The brokers, channels, sequences and parallels a topology serves, by `namespace/name`, for 404 answers and records. */
-interface ServedAddresses {
-  broker: readonly string[]
-  channel: readonly string[]
-  sequence: readonly string[]
-  parallel: readonly string[]
-}
-
-// computed once per configuration: every record of a flood of 404s shares these lists
-const servedBy = perObject((topology: Topology): ServedAddresses => ({
-  broker: [...topology.brokers.keys()],
-  channel: [...topology.channels.values()].filter((c) => c.owner === undefined).map((c) => c.key),
-  sequence: [...topology.sequences.keys()],
-  parallel: [...topology.parallels.keys()],
-}))
-
-/** A request to an address the mesh does not serve: answered 404 and recorded, since a wrong K_SINK is a newcomer's likeliest mistake. */
-function answerNotFound(mesh: Mesh, res: ServerResponse, url: string, error: string, serves: readonly string[], event: CloudEvent | undefined): void {
-  const record = notFoundRecord(url, error, serves, event)
-  mesh.journal.append(record)
-  ingressJson(res, 404, {error: notFoundMessage({error, serves})})
-}
-
-/** Three-segment paths: never a broker's, whose path has exactly two (kne's choice of channel addresses). */
-const CHANNEL_PATH_KINDS: Record<string, string> = {channels: 'channel', sequences: 'sequence', parallels: 'parallel'}
-
-function isChannelPath(url: string): boolean {
-  return url.startsWith('/channels/') || url.startsWith('/sequences/') || url.startsWith('/parallels/')
-}
-
-/**
- * A channel's receiver. The channel is looked up first, as Knative's multi-channel dispatcher routes by
- * channel before the receiver runs; an unknown one gets 404 (conformance's answer; Knative's dispatcher
- * gives 500). Then: OPTIONS 200, other methods 405, an invalid CloudEvent 400, accepted 202 (semantics §4.1).
- */
-function handleChannelIngress(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): void {
-  const path = url.endsWith('/') ? url.slice(0, -1) : url
-  const parts = path.split('/')
-  const target = parts.length === 4 ? mesh.topology.addresses.get(`${mesh.url}${path}`) : undefined
-  if (target?.kind !== 'channel') {
-    const kind = CHANNEL_PATH_KINDS[parts[1]!]! as keyof ServedAddresses
-    const what = parts.length === 4 ? `${kind} ${decodeURIComponentSafe(parts[2]!)}/${decodeURIComponentSafe(parts[3]!)}` : `${kind} path ${JSON.stringify(url)} (expected /${parts[1]}/<namespace>/<name>)`
-    const serves = servedBy(mesh.topology)[kind]
-    // a probe or a browser's GET is not an event gone astray: only a POST is recorded
-    if (req.method !== 'POST') return ingressJson(res, 404, {error: notFoundMessage({error: `${what} not found`, serves})})
-    return answerNotFound(mesh, res, url, `${what} not found`, serves, undefined)
-  }
-  const channel = target.route
-  if (answeredWithoutEvent(mesh, req, res)) return
-  readBody(mesh, req, res, url, (body) => {
-    const decoded = decodeHttpMessage(req.headers, body)
-    if (!decoded.ok) {
-      mesh.runtime.recordChannelRejection(channel.key)
-      mesh.journal.append(rejectedRecord({channel: channel.key}, 400, decoded.error, 'ingress'))
-      return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
-    }
-    answerIngress(mesh, req, res, url, mesh.runtime.publishToChannel(channel, decoded.event, passThroughHeaders(req.headers), 'ingress'))
-  })
-}
-
-async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+async function handleControl(mesh: MeshContext, plugins: readonly MeshPlugin[], req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
   const {origin, host} = req.headers
   // a browser sends Origin with every POST and with cross-origin reads; other clients send none
   if (origin !== undefined && origin.toLowerCase() !== `http://${host?.toLowerCase()}`) {
@@ -204,22 +80,24 @@ async function handleControl(mesh: Mesh, req: IncomingMessage, res: ServerRespon
   }
   const {pathname, searchParams} = new URL(url, 'http://kne.local')
   if (percentDecoded(pathname) === undefined) return sendJson(res, 400, {error: `malformed percent-encoding in ${JSON.stringify(pathname)}`})
-  // firing a PingSource is the one POST; the rest of the control API is read-only
-  const sources = await sourceControl(mesh, req, pathname, searchParams)
-  if (sources) return sendJson(res, sources.status, sources.body)
+  // a plugin's endpoints first (firing a PingSource is the one POST); the rest of the control API is read-only
+  for (const plugin of plugins) {
+    const answer = await plugin.control?.(mesh, req, pathname, searchParams)
+    if (answer) return sendJson(res, answer.status, answer.body)
+  }
   if (req.method !== 'GET') return sendJson(res, 405, {error: 'the control API is read-only: use GET'})
   switch (pathname) {
-    case '/_kne/v1/health':
+    case API_PATHS.health:
       return sendJson(res, 200, {status: mesh.draining ? 'draining' : 'ok'})
-    case '/_kne/v1/status':
+    case API_PATHS.status:
       return sendJson(res, 200, mesh.status())
-    case '/_kne/v1/resources':
+    case API_PATHS.resources:
       return sendJson(res, 200, meshResources(mesh))
-    case '/_kne/v1/activity':
+    case API_PATHS.activity:
       return streamActivity(mesh, req, res, searchParams)
-    case '/_kne/v1/registry':
+    case API_PATHS.registry:
       return mesh.eventTypes ? sendJson(res, 200, mesh.eventTypes.snapshot()) : sendJson(res, 404, {error: 'this mesh does not observe event types (observeEventTypes: false)'})
-    case '/_kne/v1/explain': {
+    case API_PATHS.explain: {
       const explanation = explainArrival(mesh, Number(searchParams.get('arrival')))
       return explanation ? sendJson(res, 200, explanation) : sendJson(res, 404, {error: `arrival ${searchParams.get('arrival')} is not in the history any more`})
     }
@@ -239,7 +117,7 @@ const REPLAY_CHUNK_CHARS = 64 * 1024
  * the history it writes a `subscribed` line carrying the sequence number of the first live record; the
  * subscription is live from the start, so a client that waits for that line misses nothing.
  */
-function streamActivity(mesh: Mesh, req: IncomingMessage, res: ServerResponse, params: URLSearchParams): void {
+function streamActivity(mesh: MeshContext, req: IncomingMessage, res: ServerResponse, params: URLSearchParams): void {
   const since = Number(params.get('since') ?? '0') || 0
   const follow = params.get('follow') === 'true'
   res.writeHead(200, {'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store'})
@@ -286,9 +164,9 @@ function streamActivity(mesh: Mesh, req: IncomingMessage, res: ServerResponse, p
     unsubscribe()
     clearTimeout(timer)
     timer = undefined
-    mesh.streams.delete(stream)
+    forget()
   }
-  mesh.streams.add(stream)
+  const forget = mesh.keepStream(stream)
   req.on('close', stop)
   res.on('close', stop)
 }
@@ -298,7 +176,7 @@ function streamActivity(mesh: Mesh, req: IncomingMessage, res: ServerResponse, p
  * between chunks, and a client that reads slowly is waited for (drain) rather than buffered for. Records the
  * history drops meanwhile are skipped. Calls `done` at the end; never when the response ended first.
  */
-function replayHistory(mesh: Mesh, res: ServerResponse, since: number, until: number, done: () => void): void {
+function replayHistory(mesh: MeshContext, res: ServerResponse, since: number, until: number, done: () => void): void {
   let seq = since
   const writeChunk = (): void => {
     if (res.writableEnded || res.destroyed) return
@@ -319,57 +197,3 @@ function sharedLine(record: Activity): string {
   return lineOf(record, undefined)
 }
 
-/**
- * Reads a request's body and hands it to `use`; a body over the limit is answered 413, and whatever `use`
- * throws (a bug) is answered 500.
- */
-function readBody(mesh: Mesh, req: IncomingMessage, res: ServerResponse, url: string, use: (body: Buffer) => void): void {
-  const chunks: Buffer[] = []
-  let size = 0
-  req.on('data', (chunk: Buffer) => {
-    size += chunk.length
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk)
-  })
-  req.on('end', () => {
-    if (size > MAX_BODY_BYTES) return ingressJson(res, 413, {error: `request body exceeds ${MAX_BODY_BYTES} bytes`})
-    try {
-      use(retainedBody(chunks, size))
-    } catch (error) {
-      internalError(mesh, req, res, url, error)
-    }
-  })
-  // the client went away mid-body (the only way a request errors): nobody is left to answer
-  req.on('error', () => res.destroy())
-}
-
-function ingressJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  sendJson(res, status, body, {...ALLOW, ...headers})
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers}).end(text)
-}
-
-/**
- * `namespace/name` of the broker a path addresses, or undefined when it is not /<namespace>/<broker>;
- * producers post to the same few paths over and over, so each is parsed once.
- */
-const brokerKeyOf = memoize((url: string): string | undefined => {
-  // Knative splits the raw request URI, so a query string stays part of the broker name
-  const parts = (url.endsWith('/') ? url.slice(0, -1) : url).split('/')
-  return parts.length === 3 && parts[0] === '' ? `${decodeURIComponentSafe(parts[1]!)}/${decodeURIComponentSafe(parts[2]!)}` : undefined
-})
-
-function decodeURIComponentSafe(text: string): string {
-  return percentDecoded(text) ?? text
-}
-
-/** The text with its %XX escapes decoded, or undefined when they are malformed. */
-function percentDecoded(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return undefined
-  }
-}

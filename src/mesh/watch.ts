@@ -10,9 +10,10 @@ import {identity} from '../core/resources/parse.js'
 import {parseProjectConfig, type ProjectConfig} from '../core/project.js'
 import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
 import {LastGoodManifests, type FileUpdate} from './last-good.js'
-import {displayPath, isEmulated, isManifestFile, readManifestFile, readManifestText} from './manifests.js'
+import {displayPath, isManifestFile, readManifestFile, readManifestText} from '../project/manifests.js'
+import {isEmulated} from '../kinds/descriptors.js'
 import type {Mesh} from './mesh.js'
-import type {MeshStatus} from './status.js'
+import type {MeshStatus} from '../core/api.js'
 
 export type FileChange = 'added' | 'changed' | 'removed'
 

@@ -5,6 +5,8 @@ import {kubernetesNameProblem} from '../core/resources/parse.js'
 import {parseSink} from '../core/sink.js'
 import type {Choice, Prompter} from './prompts.js'
 import type {Workspace} from './workspace.js'
+import {modeledKindOf, roleOf} from '../kinds/descriptors.js'
+import {channelKind} from '../kinds/messaging/descriptor.js'
 
 export function askName(prompter: Prompter, value: string | undefined, info: KindInfo): Promise<string> {
   return prompter.text(value, {flag: 'NAME', message: `${info.kind} name`, validate: (answer) => kubernetesNameProblem(answer, 'the name')})
@@ -13,7 +15,7 @@ export function askName(prompter: Prompter, value: string | undefined, info: Kin
 /** kn's default (`default`), unless a person at a terminal has other brokers to pick from. */
 export async function askBroker(prompter: Prompter, value: string | undefined, workspace: Workspace, namespace: string): Promise<string> {
   if (value !== undefined) return value
-  const brokers = workspace.entries.filter((e) => e.kind === 'Broker' && e.namespace === namespace).map((e) => e.name)
+  const brokers = workspace.entries.filter((e) => roleOf(e.kind) === 'broker' && e.namespace === namespace).map((e) => e.name)
     .sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))
   if (!prompter.interactive || brokers.length === 0 || (brokers.length === 1 && brokers[0] === 'default')) return 'default'
   return prompter.choose(undefined, {flag: '--broker', message: 'Broker the trigger subscribes to', choices: brokers.map((b) => ({value: b}))})
@@ -33,8 +35,8 @@ export function sinkChoices(workspace: Workspace, namespace: string): Choice[] {
   const choices: Choice[] = []
   for (const e of workspace.entries) {
     if (e.namespace !== namespace) continue
-    if (e.kind === 'Broker') choices.push({value: `broker:${e.name}`, description: 'Broker'})
-    if (e.kind === 'Channel' && e.apiVersion.startsWith('messaging.knative.dev/')) choices.push({value: `channel:${e.name}`, description: 'Channel'})
+    if (roleOf(e.kind) === 'broker') choices.push({value: `broker:${e.name}`, description: e.kind})
+    if (modeledKindOf(e.apiVersion, e.kind) === channelKind) choices.push({value: `channel:${e.name}`, description: e.kind})
   }
   for (const [key, url] of Object.entries(workspace.project.config.services)) {
     const [ns, name] = key.includes('/') ? key.split('/', 2) as [string, string] : [undefined, key]

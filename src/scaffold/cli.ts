@@ -3,6 +3,7 @@ import {Flags, type Command} from '@oclif/core'
 import {KneCommand} from '../base-command.js'
 import type {Manifest} from '../core/manifests/index.js'
 import {EXIT, KneError} from '../core/errors.js'
+import {readMesh} from '../client/read-mesh.js'
 import {colors} from '../client/render.js'
 import type {CreateResult} from './create.js'
 import {
@@ -86,7 +87,7 @@ export abstract class ScaffoldCommand<T extends typeof Command> extends KneComma
 
   protected inspectOptions(): InspectOptions {
     const flags = this.flags as unknown as {filename?: string[]; dir?: string}
-    return {files: flags.filename ?? [], explicitDir: flags.dir !== undefined, dataDir: this.config.dataDir}
+    return {files: flags.filename ?? [], explicitDir: flags.dir !== undefined, readMesh: () => readMesh(this.config.dataDir)}
   }
 
   /** Says, dimmed on stderr, that what follows is the running mesh's and not the manifests in this folder. */

@@ -3,12 +3,11 @@
 import {existsSync, mkdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
-import {triggerFilterWarnings} from '../core/filters/index.js'
 import {flagForField, manifestFileName, type KindInfo, type Manifest} from '../core/manifests/index.js'
 import {checkReferences} from '../core/references.js'
 import {identity, kubernetesNameProblem, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
-import {describeResource, type ManifestError, type ManifestResource, type Trigger} from '../core/resources/types.js'
-import {notEmulatedWarnings} from '../mesh/manifests.js'
+import {describeResource, type ManifestError, type ManifestResource} from '../core/resources/types.js'
+import {descriptorFor, notEmulatedWarnings} from '../kinds/descriptors.js'
 import {readWorkspace, findEntry, isInList, type Workspace} from './workspace.js'
 import {replaceDocument} from './files.js'
 import {rewriteFile, writeNewFile} from './write-file.js'
@@ -59,7 +58,7 @@ export function createResource(project: ProjectContext, info: KindInfo, manifest
       ? [`${displayPath(project, project.manifestsDir)} has ${elsewhere.length} other problem(s) kne dev will report: run kne validate`] : []),
     ...parsed.warnings.map(describeProblem),
     ...referenceWarnings(workspace, [...parsed.resources, ...parsed.others][0]!, parsed),
-    ...(info.kind === 'Trigger' ? triggerFilterWarnings((parsed.resources[0] as Trigger).spec).map((w) => `${w.path}: ${w.message}`) : []),
+    ...parsed.resources.slice(0, 1).flatMap((r) => descriptorFor(r).advisories?.(r) ?? []).map((w) => `${w.field}: ${w.message}`),
   ]
   const existing = findEntry(workspace, info.kind, namespace, name)
   const result = (action: CreateResult['action'], where: string): CreateResult => ({

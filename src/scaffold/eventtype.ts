@@ -10,6 +10,8 @@ import {deleteResource, type DeleteResult} from './delete.js'
 import {inspectWorkspace, resourceViews, type InspectOptions, type ResourceView, type Table} from './inspect.js'
 import {displayPath, type ProjectContext} from './project.js'
 import {findOne, kindIs, type Workspace} from './workspace.js'
+import {roleOf} from '../kinds/descriptors.js'
+import {channelKind} from '../kinds/messaging/descriptor.js'
 
 export const EVENT_TYPE_API_VERSION = 'eventing.knative.dev/v1beta2'
 
@@ -55,7 +57,8 @@ export function buildEventType(options: EventTypeOptions, namespace?: string): M
   if (options.reference !== undefined) {
     const parsed = parseSink(options.reference)
     const ref = parsed.ok ? parsed.destination.ref : undefined
-    if (!ref || (ref.kind !== 'Broker' && ref.kind !== 'Channel')) {
+    // kn's --reference names a broker or a Channel (not an InMemoryChannel)
+    if (!ref || (roleOf(ref.kind) !== 'broker' && ref.kind !== channelKind.kind)) {
       throw new KneError(`--reference ${options.reference}: expected broker:NAME or channel:NAME (with :NAMESPACE optional)`, 'INVALID_FLAG', EXIT.usage)
     }
     reference = {apiVersion: ref.apiVersion ?? '', kind: ref.kind, name: ref.name, ...(ref.namespace ? {namespace: ref.namespace} : {})}

@@ -3,16 +3,15 @@
 // and dead-letter sink URIs, counters), in kubectl's and kn's terms.
 import {existsSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {findMesh} from '../client/locator.js'
-import {getResources, getStatus} from '../client/mesh-client.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {formatSink, humanAge, isSourceKind} from '../core/manifests/index.js'
 import type {Destination, KneResource} from '../core/resources/types.js'
 import {manifestErrorFormatter, resourceKey} from '../core/resources/types.js'
-import type {SourceStatus} from '../mesh/sources/runtime.js'
-import type {BrokerStatus, MeshStatus, TriggerStatus} from '../mesh/status.js'
+import type {SourceStatus} from '../core/api.js'
+import type {BrokerStatus, MeshStatus, TriggerStatus} from '../core/api.js'
 import {displayPath, type ProjectContext} from './project.js'
 import {findOne, meshWorkspace, rawResource, readWorkspace, type KindMatch, type Workspace, type WorkspaceEntry} from './workspace.js'
+import {descriptorOf, roleOf} from '../kinds/descriptors.js'
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown'
 
@@ -63,20 +62,10 @@ export interface Mesh {
   resources?: readonly KneResource[]
 }
 
-/** The running mesh, its status and resources, or why there is none; never throws. */
-export async function readMesh(dataDir: string): Promise<{mesh?: Mesh; problem?: string}> {
-  let url: string
-  try {
-    url = findMesh(dataDir).url
-  } catch {
-    return {problem: 'no kne mesh is running'}
-  }
-  try {
-    const [status, served] = await Promise.all([getStatus(url), getResources(url)])
-    return {mesh: {url, status, ...(served ? {resources: served.resources} : {})}}
-  } catch (error) {
-    return {problem: (error as Error).message}
-  }
+/** The running mesh, its status and resources, or why there is none (never a throw). */
+export interface MeshReading {
+  mesh?: Mesh
+  problem?: string
 }
 
 /** What list and describe read: the manifests given (-f, or --dir); else what the running mesh runs; else the manifests folder. */
@@ -85,7 +74,8 @@ export interface InspectOptions {
   files?: readonly string[]
   /** --dir was given: read that folder even when a mesh runs. */
   explicitDir?: boolean
-  dataDir: string
+  /** Reads the running mesh (the client's readMesh, given by the command so that scaffolding never talks to a mesh itself). */
+  readMesh: () => Promise<MeshReading>
 }
 
 export interface Inspected {
@@ -104,7 +94,7 @@ export async function inspectWorkspace(project: ProjectContext, options: Inspect
   const files = options.files ?? []
   const missing = files.find((f) => !existsSync(resolve(project.cwd, f)))
   if (missing !== undefined) throw new KneError(`-f ${missing}: no such file or folder`, 'NOT_FOUND', EXIT.usage)
-  const {mesh, problem} = await readMesh(options.dataDir)
+  const {mesh, problem} = await options.readMesh()
   const fromMesh = files.length === 0 && options.explicitDir !== true && mesh?.resources !== undefined
   const workspace = fromMesh ? meshWorkspace(project, mesh.resources!, `the running mesh at ${mesh.url}`) : readWorkspace(project, files)
   return {workspace, ...(mesh ? {mesh} : {}), ...(problem ? {meshProblem: problem} : {}), readFrom: fromMesh ? 'mesh' : 'manifests'}
@@ -141,10 +131,11 @@ function ageOf(file: string, now: number, mesh: Mesh | undefined): string {
 function liveState(entry: WorkspaceEntry, status: MeshStatus): LiveState {
   const key = resourceKey(entry.namespace, entry.name)
   const same = (s: {namespace: string; name: string}): boolean => resourceKey(s.namespace, s.name) === key
-  if (entry.kind === 'Broker') {
+  const role = roleOf(entry.kind)
+  if (role === 'broker') {
     const broker = status.brokers.find(same)
     if (broker) return brokerState(broker)
-  } else if (entry.kind === 'Trigger') {
+  } else if (role === 'trigger') {
     const trigger = status.triggers.find(same)
     if (trigger) return triggerState(trigger)
   } else {
@@ -301,11 +292,12 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
   attr('Age', v.age)
   attr('File', v.document > 0 ? `${v.file} (document ${v.document + 1})` : v.file)
   const s = spec(v)
-  if (v.kind === 'Broker') {
+  const descriptor = descriptorOf(v.kind)
+  if (descriptor?.role === 'broker') {
     lines.push('', 'Address:')
     attr('URL', v.live?.url ?? UNKNOWN, 2)
   }
-  if (v.kind === 'Trigger') {
+  if (descriptor?.role === 'trigger') {
     attr('Broker', s.broker)
     const attributes = (s.filter as {attributes?: Record<string, string>} | undefined)?.attributes
     if (attributes) {
@@ -317,13 +309,7 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
       for (const f of s.filters) lines.push(`  - ${JSON.stringify(f)}`)
     }
   }
-  if (v.kind === 'PingSource') {
-    attr('Schedule', s.schedule)
-    attr('Timezone', s.timezone)
-    attr('Content type', s.contentType)
-    attr('Data', s.data)
-    attr('Data (base64)', s.dataBase64)
-  }
+  for (const {label, field} of descriptor?.describeFields ?? []) attr(label, s[field])
   for (const key of ['subject', 'resources', 'mode', 'serviceAccountName', 'template'] as const) {
     if (s[key] !== undefined) attr(key[0]!.toUpperCase() + key.slice(1), JSON.stringify(s[key]))
   }

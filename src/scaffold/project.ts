@@ -5,7 +5,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import type {ProjectConfig} from '../core/project.js'
 import {namespaceProblem} from '../core/resources/parse.js'
 import {formatManifestError} from '../core/resources/types.js'
-import {displayPath as displayPathFrom, loadProjectConfig} from '../mesh/manifests.js'
+import {displayPath as displayPathFrom, loadProjectConfig} from '../project/manifests.js'
 
 export interface ProjectContext {
   cwd: string

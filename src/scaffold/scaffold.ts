@@ -1,11 +1,14 @@
 // The create flow of every kind: ask for what is missing (or fail without a TTY), build the manifest
 // from its template, validate it with kne's model and write it.
-import {API_SERVER_MODES, KINDS, type KindInfo, type ScaffoldKind} from '../core/manifests/index.js'
+import {EXIT, KneError} from '../core/errors.js'
+import {API_SERVER_MODES, kindInfo, KINDS, type KindInfo, type ScaffoldKind} from '../core/manifests/index.js'
+import {descriptorOf} from '../kinds/descriptors.js'
 import {askBroker, askName, askSink} from './ask.js'
 import {buildManifest, type KindOptions} from './builders.js'
 import {assertCreatable, checkName, createResource, type CreateOptions, type CreateResult} from './create.js'
 import type {ProjectContext} from './project.js'
 import {Prompter} from './prompts.js'
+import {renderManifest} from './templates.js'
 import {readWorkspace, type Workspace} from './workspace.js'
 
 export interface ScaffoldContext {
@@ -37,6 +40,20 @@ async function start(ctx: ScaffoldContext, info: KindInfo, name: string | undefi
 function finish<K extends ScaffoldKind>(ctx: ScaffoldContext, kind: K, options: KindOptions[K]): CreateResult {
   const namespace = ctx.project.explicitNamespace ? ctx.project.namespace : undefined
   return createResource(ctx.project, KINDS[kind], buildManifest(kind, {...options, namespace}), ctx.options)
+}
+
+/**
+ * The create flow of a kind whose descriptor brings its template values (a kind added as one module):
+ * ask for the name when it is missing, render templates/<kind>.yaml, validate and write it.
+ */
+export async function scaffoldKind(kind: string, input: {name?: string} & Record<string, unknown>, ctx: ScaffoldContext): Promise<CreateResult> {
+  const descriptor = descriptorOf(kind)
+  const info = kindInfo(kind)
+  const values = descriptor?.scaffold?.values
+  if (info === undefined || values === undefined) throw new KneError(`kne cannot scaffold ${kind}`, 'NOT_SCAFFOLDED', EXIT.usage)
+  const {name} = await start(ctx, info, input.name)
+  const namespace = ctx.project.explicitNamespace ? ctx.project.namespace : undefined
+  return createResource(ctx.project, info, renderManifest(info.template, values({...input, name, namespace})), ctx.options)
 }
 
 export async function scaffoldBroker(input: Input<'Broker', never>, ctx: ScaffoldContext): Promise<CreateResult> {

@@ -5,7 +5,7 @@ import {resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {emptyManifests, type ParsedManifests} from '../core/resources/parse.js'
 import type {KneResource, ManifestError, OtherResource} from '../core/resources/types.js'
-import {loadManifests} from '../mesh/manifests.js'
+import {loadManifests} from '../project/manifests.js'
 import {displayPath, type ProjectContext} from './project.js'
 import {readDocument} from './files.js'
 

@@ -5,7 +5,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parseAllDocuments} from 'yaml'
-import {exportProject} from '../../src/mesh/manifests.js'
+import {exportProject} from '../../src/services/export.js'
 import {tempDir} from '../helpers/temp.js'
 
 const SEQUENCE = `apiVersion: flows.knative.dev/v1

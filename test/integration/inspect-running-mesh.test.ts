@@ -7,8 +7,9 @@ import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {VirtualClock, type Mesh} from '../../src/index.js'
 import {writeLocator} from '../../src/client/locator.js'
+import {readMesh} from '../../src/client/read-mesh.js'
 import {describeRegistryType, exportRegistry, listRegistry} from '../../src/client/registry.js'
-import {loadManifests} from '../../src/mesh/manifests.js'
+import {loadManifests} from '../../src/project/manifests.js'
 import {sourceMatch} from '../../src/scaffold/cli.js'
 import {listEventTypes} from '../../src/scaffold/eventtype.js'
 import {describeResource, listResources} from '../../src/scaffold/inspect.js'
@@ -103,14 +104,14 @@ describe('a running mesh, inspected from another folder', () => {
 
   it('kne source describe and list, broker list and eventtype list show the mesh\'s resources with their live status', async () => {
     const project = openProject({cwd: elsewhere})
-    const described = await describeResource(project, 'ping-source', sourceMatch(undefined), {dataDir})
+    const described = await describeResource(project, 'ping-source', sourceMatch(undefined), {readMesh: () => readMesh(dataDir)})
     expect(described.readFrom).toBe('mesh')
     expect(described.item).toMatchObject({kind: 'PingSource', file: join(meshDir, 'some/dir/all.yaml'), live: {loaded: true, ready: 'True', sinkUri: `${mesh.url}/default/default`}})
-    const sources = await listResources(project, sourceMatch(undefined), {dataDir})
+    const sources = await listResources(project, sourceMatch(undefined), {readMesh: () => readMesh(dataDir)})
     expect(sources.items.map((i) => i.name)).toEqual(['ping-source'])
-    const brokers = await listResources(project, kindIs('Broker'), {dataDir})
+    const brokers = await listResources(project, kindIs('Broker'), {readMesh: () => readMesh(dataDir)})
     expect(brokers.items.map((i) => [i.name, i.live?.url])).toEqual([['default', `${mesh.url}/default/default`]])
-    const eventTypes = await listEventTypes(project, {dataDir})
+    const eventTypes = await listEventTypes(project, {readMesh: () => readMesh(dataDir)})
     expect(eventTypes.items.map((i) => [i.name, i.ready])).toEqual([['order-created', 'True']])
   })
 
@@ -118,10 +119,10 @@ describe('a running mesh, inspected from another folder', () => {
     const project = openProject({cwd: elsewhere})
     const other = join(elsewhere, 'sources.yaml')
     writeFileSync(other, MANIFESTS(sink.url).replace('name: ping-source', 'name: stray'))
-    const listed = await listResources(project, sourceMatch(undefined), {dataDir, files: [other]})
+    const listed = await listResources(project, sourceMatch(undefined), {readMesh: () => readMesh(dataDir), files: [other]})
     expect(listed.readFrom).toBe('manifests')
     expect(listed.items.map((i) => [i.name, i.live?.reason])).toEqual([['stray', 'NotLoaded']])
-    await expect(describeResource(project, 'ping-source', sourceMatch(undefined), {dataDir, files: [other]})).rejects.toThrow(/not found.*looked in/)
-    await expect(listResources(project, sourceMatch(undefined), {dataDir, files: ['missing.yaml']})).rejects.toThrow('-f missing.yaml: no such file or folder')
+    await expect(describeResource(project, 'ping-source', sourceMatch(undefined), {readMesh: () => readMesh(dataDir), files: [other]})).rejects.toThrow(/not found.*looked in/)
+    await expect(listResources(project, sourceMatch(undefined), {readMesh: () => readMesh(dataDir), files: ['missing.yaml']})).rejects.toThrow('-f missing.yaml: no such file or folder')
   })
 })

@@ -1,7 +1,7 @@
 // docs/manifests.md's kinds table must say what `kne dev` really runs.
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
-import {EMULATED_KINDS} from '../../src/mesh/manifests.js'
+import {EMULATED_KINDS} from '../../src/kinds/descriptors.js'
 
 const table = readFileSync(new URL('../../docs/manifests.md', import.meta.url), 'utf8')
   .split('\n')

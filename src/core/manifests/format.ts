@@ -1,12 +1,12 @@
 // How resources read in tables and messages: sinks in kn's grammar, ages the way kubectl prints them,
 // and which flag wrote a manifest field (so a validation error can point back at it).
+import {DESCRIPTORS} from '../../kinds/descriptors.js'
 import type {Destination} from '../resources/types.js'
 
 const SINK_PREFIXES: Record<string, string> = {
   'serving.knative.dev/Service': 'ksvc',
   'v1/Service': 'svc',
-  'eventing.knative.dev/Broker': 'broker',
-  'messaging.knative.dev/Channel': 'channel',
+  ...Object.fromEntries(DESCRIPTORS.flatMap((d) => d.sinkPrefix === undefined ? [] : [[`${d.group}/${d.kind}`, d.sinkPrefix]])),
 }
 
 /**

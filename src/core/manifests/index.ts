@@ -8,5 +8,5 @@ export {
 export {deliveryFromOptions, isoDuration, sinkDestination, type DeliveryOptions} from './delivery.js'
 export {parseApiServerResource, parseCeOverrides, parseEnv, parseKeyValues, parseSubject, usageError} from './flags.js'
 export {flagForField, formatSink, humanAge} from './format.js'
-export {isSourceKind, KINDS, manifestFileName, SOURCES_GROUP, type KindInfo, type ScaffoldKind} from './kinds.js'
+export {isSourceKind, kindInfo, KINDS, manifestFileName, SOURCES_GROUP, type KindInfo, type ScaffoldKind} from './kinds.js'
 export {compact, renderTemplate, type Manifest, type TemplateValues} from './render.js'

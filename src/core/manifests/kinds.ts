@@ -1,4 +1,5 @@
-// The kinds kne scaffolds: API version, template, file name and kn's wording for each.
+// The kinds kne scaffolds: API version, template, file name and kn's wording for each, from their descriptors.
+import {DESCRIPTORS} from '../../kinds/descriptors.js'
 
 export type ScaffoldKind = 'Broker' | 'Trigger' | 'PingSource' | 'ContainerSource' | 'SinkBinding' | 'ApiServerSource'
 
@@ -15,23 +16,24 @@ export interface KindInfo {
   deleted: (name: string, namespace: string) => string
 }
 
-const info = (kind: ScaffoldKind, apiVersion: string, label: string, createdVerb: string, deletedVerb: string): KindInfo => ({
-  kind,
-  apiVersion,
-  template: kind.toLowerCase(),
-  resource: `${kind.toLowerCase()}s.${apiVersion.split('/')[0]}`,
-  created: (name, namespace) => `${label} '${name}' ${createdVerb} in namespace '${namespace}'.`,
-  deleted: (name, namespace) => `${label} '${name}' ${deletedVerb} in namespace '${namespace}'.`,
-})
+// kn's messages differ a little from kind to kind: each descriptor's scaffold naming says how
+export const KINDS = Object.fromEntries(DESCRIPTORS.flatMap((d): [string, KindInfo][] => {
+  if (d.scaffold === undefined) return []
+  const {label, createdVerb, deletedVerb} = d.scaffold
+  const apiVersion = d.versions.at(-1)!.apiVersion
+  return [[d.kind, {
+    kind: d.kind,
+    apiVersion,
+    template: d.kind.toLowerCase(),
+    resource: `${d.plural}.${d.group}`,
+    created: (name, namespace) => `${label} '${name}' ${createdVerb} in namespace '${namespace}'.`,
+    deleted: (name, namespace) => `${label} '${name}' ${deletedVerb} in namespace '${namespace}'.`,
+  }]]
+})) as Record<ScaffoldKind, KindInfo>
 
-// kn's messages differ a little from kind to kind (knative/client pkg/kn/commands/*/create.go, delete.go)
-export const KINDS: Record<ScaffoldKind, KindInfo> = {
-  Broker: info('Broker', 'eventing.knative.dev/v1', 'Broker', 'successfully created', 'successfully deleted'),
-  Trigger: info('Trigger', 'eventing.knative.dev/v1', 'Trigger', 'successfully created', 'deleted'),
-  PingSource: info('PingSource', 'sources.knative.dev/v1', 'Ping source', 'created', 'deleted'),
-  ContainerSource: info('ContainerSource', 'sources.knative.dev/v1', 'ContainerSource', 'created', 'deleted'),
-  SinkBinding: info('SinkBinding', 'sources.knative.dev/v1', 'Sink binding', 'created', 'deleted'),
-  ApiServerSource: info('ApiServerSource', 'sources.knative.dev/v1', 'ApiServerSource', 'successfully created', 'deleted'),
+/** What the scaffolding knows of a kind by its name (any kind with a descriptor's scaffold naming). */
+export function kindInfo(kind: string): KindInfo | undefined {
+  return (KINDS as Record<string, KindInfo | undefined>)[kind]
 }
 
 /** The file a new resource goes to: `<kind>-<name>.yaml`, with the namespace when it is not the project's. */
@@ -39,9 +41,4 @@ export function manifestFileName(kind: string, name: string, namespace?: string)
   return `${kind.toLowerCase()}-${name}${namespace ? `.${namespace}` : ''}.yaml`
 }
 
-/** Knative's source kinds live in this API group (kn source list shows every kind in it). */
-export const SOURCES_GROUP = 'sources.knative.dev'
-
-export function isSourceKind(apiVersion: string): boolean {
-  return apiVersion.split('/')[0] === SOURCES_GROUP
-}
+export {isSourceKind, SOURCES_GROUP} from '../../kinds/descriptors.js'

@@ -43,17 +43,17 @@ export const TYPE_LEVEL_ATTRIBUTES = ['specversion', 'datacontenttype', 'datasch
 // Declared: EventType manifests
 
 /**
- * An EventType's contribution; undefined (with the reason) when it names no usable type. `triggerBrokers`
- * maps `namespace/trigger` to `namespace/broker`, for EventTypes whose reference is a Trigger (replies).
+ * An EventType's contribution; undefined (with the reason) when it names no usable type. `brokerOf` also
+ * knows a Trigger's broker, for EventTypes whose reference is a Trigger (replies).
  */
-export function declaredContribution(eventType: EventType, triggerBrokers: ReadonlyMap<string, string>): {contribution?: Contribution; problem?: string} {
+export function declaredContribution(eventType: EventType, brokerOf: BrokerOf): {contribution?: Contribution; problem?: string} {
   const {spec, metadata, apiVersion} = eventType
   const namespace = metadata.namespace
   const declaredBy: DeclaredBy = {name: metadata.name, namespace, apiVersion, file: eventType.origin.file}
   let reference = spec.reference ? toReference(spec.reference, namespace) : undefined
   // v1beta2's deprecated spec.broker is a Broker reference (as Knative's conversion treats it)
   if (!reference && spec.broker) reference = {apiVersion: BROKER_API_VERSION, kind: 'Broker', name: spec.broker, namespace}
-  const base = {origin: 'declared' as const, namespace: reference?.namespace ?? namespace, reference, broker: brokerOf(reference, triggerBrokers),
+  const base = {origin: 'declared' as const, namespace: reference?.namespace ?? namespace, reference, broker: brokerOf(reference),
     producers: [], declaredBy, description: spec.description || undefined}
   const attributes: AttributeFact[] = []
   let type: string | undefined
@@ -116,12 +116,8 @@ function toReference(ref: {apiVersion?: string; kind: string; name: string; name
   return {apiVersion: ref.apiVersion ?? '', kind: ref.kind, name: ref.name, namespace: ref.namespace ?? namespace}
 }
 
-function brokerOf(reference: RegistryReference | undefined, triggerBrokers: ReadonlyMap<string, string>): string | undefined {
-  if (!reference) return undefined
-  if (reference.kind === 'Broker' && reference.apiVersion.startsWith('eventing.knative.dev/')) return `${reference.namespace}/${reference.name}`
-  if (reference.kind === 'Trigger') return triggerBrokers.get(`${reference.namespace}/${reference.name}`)
-  return undefined
-}
+/** The `namespace/broker` events sent to a reference end up in: the broker itself, or a trigger's broker (the registry knows which). */
+export type BrokerOf = (reference: RegistryReference | undefined) => string | undefined
 
 // ---------------------------------------------------------------------------------------------------
 // Source-provided: what Knative's PingSource and ApiServerSource reconcilers put in status.ceAttributes,
@@ -133,7 +129,7 @@ export {PING_SOURCE_TYPE, pingSourceSource}
 const EXAMPLE_ID = '5f2c7f8e-0f4b-4c1e-9d2a-3b6e1c0a9d47'
 const EXAMPLE_TIME_MS = Date.UTC(2024, 0, 1, 12)
 
-export function pingSourceContribution(source: PingSource, triggerBrokers: ReadonlyMap<string, string>): Contribution {
+export function pingSourceContribution(source: PingSource, brokerOf: BrokerOf): Contribution {
   const ns = source.metadata.namespace
   const reference = sinkReference(source.spec.sink, ns)
   const event = pingEvent(source, {id: EXAMPLE_ID, timeMs: EXAMPLE_TIME_MS})
@@ -158,7 +154,7 @@ export function pingSourceContribution(source: PingSource, triggerBrokers: Reado
     }
   }
   return {
-    origin: 'source', type: PING_SOURCE_TYPE, namespace: reference?.namespace ?? ns, reference, broker: brokerOf(reference, triggerBrokers),
+    origin: 'source', type: PING_SOURCE_TYPE, namespace: reference?.namespace ?? ns, reference, broker: brokerOf(reference),
     sources: [event.source], attributes, description: PING_SOURCE_DESCRIPTION, ...(schema ? {schema} : {}), example: eventToJsonObject(event),
     producers: [{kind: 'PingSource', name: source.metadata.name, namespace: ns, via: 'manifest'}],
   }
@@ -174,7 +170,7 @@ function apiServerSchema(mode: 'Reference' | 'Resource'): JsonSchema {
   return {$schema: JSON_SCHEMA_DIALECT, type: 'object', properties: {apiVersion: string, kind: string, metadata: {type: 'object'}}, required: ['apiVersion', 'kind', 'metadata']}
 }
 
-export function apiServerSourceContributions(source: ApiServerSource, triggerBrokers: ReadonlyMap<string, string>): Contribution[] {
+export function apiServerSourceContributions(source: ApiServerSource, brokerOf: BrokerOf): Contribution[] {
   const {metadata, spec} = source
   const ns = metadata.namespace
   const reference = sinkReference(spec.sink, ns)
@@ -203,7 +199,7 @@ export function apiServerSourceContributions(source: ApiServerSource, triggerBro
       ...extensionFacts(event).filter((f) => !['kind', 'apiversion', 'name', 'namespace'].includes(f.name)),
     ]
     return {
-      origin: 'source' as const, type: event.type, namespace: reference?.namespace ?? ns, reference, broker: brokerOf(reference, triggerBrokers),
+      origin: 'source' as const, type: event.type, namespace: reference?.namespace ?? ns, reference, broker: brokerOf(reference),
       sources: [event.source], attributes, description: apiServerDescription(spec.mode, op), schema, example: eventToJsonObject(event),
       producers: [{kind: 'ApiServerSource', name: metadata.name, namespace: ns, via: 'manifest' as const}],
     }
@@ -223,7 +219,7 @@ function sinkReference(sink: Destination, namespace: string): RegistryReference 
 // ---------------------------------------------------------------------------------------------------
 // Observed: what a running mesh saw
 
-export function observedContribution(observed: ObservedType): Contribution {
+export function observedContribution(observed: ObservedType, sentByTrigger: boolean): Contribution {
   const attributes: AttributeFact[] = [
     {name: 'type', required: true, value: observed.type},
     {name: 'source', required: true, ...(observed.sources.length === 1 && !observed.moreSources ? {value: observed.sources[0]!.value} : {})},
@@ -239,7 +235,7 @@ export function observedContribution(observed: ObservedType): Contribution {
     attributes.push(fact)
   }
   for (const name of TYPE_LEVEL_ATTRIBUTES) if (!byName.has(name)) attributes.push({name, required: false, absent: true})
-  const producers: Producer[] = observed.reference.kind === 'Trigger'
+  const producers: Producer[] = sentByTrigger
     ? [{kind: 'Trigger', name: observed.reference.name, namespace: observed.reference.namespace, via: 'observed'}]
     : observed.sources.map((s) => ({kind: 'Source', name: s.value, via: 'observed'}))
   const contribution: Contribution = {

@@ -5,6 +5,7 @@
 import {kubernetesNameProblem} from '../resources/names.js'
 import {formatReference} from './registry.js'
 import type {RegistryEntry} from './types.js'
+import {roleOf} from '../../kinds/descriptors.js'
 
 export type EventTypeVersion = 'v1beta2' | 'v1beta3'
 export const EVENT_TYPE_VERSIONS: readonly EventTypeVersion[] = ['v1beta2', 'v1beta3']
@@ -49,7 +50,7 @@ export function eventTypeNames(entries: readonly RegistryEntry[]): Map<RegistryE
   for (const e of entries) {
     const declared = e.declaredBy[0]?.name
     let name = declared ?? toKubernetesName(count.get(`${e.namespace}/${e.type}`)! > 1 && e.reference
-      ? `${e.type}-${e.reference.kind === 'Broker' ? '' : `${e.reference.kind}-`}${e.reference.name}`
+      ? `${e.type}-${roleOf(e.reference.kind) === 'broker' ? '' : `${e.reference.kind}-`}${e.reference.name}`
       : e.type)
     const base = name
     for (let n = 2; taken.has(`${e.namespace}/${name}`) || kubernetesNameProblem(name) !== undefined; n++) {

@@ -4,11 +4,13 @@
 // declarations the observed events contradict. Errors are what breaks delivery; warnings are smells.
 import {checkReferences} from '../references.js'
 import type {ServiceMap} from '../resources/destination.js'
-import type {DeliverySpec, KneResource, ManifestError, ManifestResource, Trigger} from '../resources/types.js'
+import type {DeliverySpec, KneResource, ManifestError, ManifestResource} from '../resources/types.js'
 import {formatManifestError, resourceKey} from '../resources/types.js'
 import {compileTopology, type TriggerRoute} from '../topology.js'
 import {formatReference, type Registry} from './registry.js'
 import type {RegistryEntry} from './types.js'
+import {isSourceKind, resourcesOf, roleOf} from '../../kinds/descriptors.js'
+import {triggerKind} from '../../kinds/eventing/descriptor.js'
 
 export type LintSeverity = 'error' | 'warning'
 
@@ -75,12 +77,12 @@ export function lintRegistry(input: LintInput): LintReport {
   for (const route of routes) {
     const {trigger} = route
     const sub = trigger.spec.subscriber.ref
-    if (sub?.kind === 'Broker' && sub.name === trigger.spec.broker && (sub.namespace ?? trigger.metadata.namespace) === trigger.metadata.namespace) {
+    if (sub !== undefined && roleOf(sub.kind) === 'broker' && sub.name === trigger.spec.broker && (sub.namespace ?? trigger.metadata.namespace) === trigger.metadata.namespace) {
       problems.push({severity: 'error', check: 'reply-loop', resource: `Trigger ${route.key}`, file: trigger.origin.file,
         message: `the subscriber is the trigger's own broker: every event it accepts goes back into ${trigger.spec.broker} and reaches it again, until the TTL runs out`})
     }
   }
-  const sources = modeled.filter((r) => r.kind.endsWith('Source') || r.kind === 'SinkBinding').length
+  const sources = modeled.filter((r) => isSourceKind(r.apiVersion, r.kind)).length
 
   // dead-letter sinks --------------------------------------------------------------------------------
   for (const broker of topology.brokers.values()) {
@@ -108,7 +110,7 @@ export function lintRegistry(input: LintInput): LintReport {
     list.push({entry: entries.get(v.entry)!, reason: v.match.reason, verdict: v.match.verdict})
     byTrigger.set(v.trigger, list)
   }
-  const triggers = modeled.filter((r): r is Trigger => r.kind === 'Trigger')
+  const triggers = resourcesOf(modeled, triggerKind)
   for (const trigger of triggers) {
     const key = resourceKey(trigger.metadata.namespace, trigger.metadata.name)
     const verdicts = byTrigger.get(key) ?? []
@@ -149,7 +151,7 @@ export function lintRegistry(input: LintInput): LintReport {
 function replyLoops(registry: Registry): LintProblem[] {
   const edges = new Map<string, {to: string; type: string; certain: boolean}[]>()
   for (const entry of registry.entries) {
-    if (entry.reference?.kind !== 'Trigger') continue
+    if (entry.reference === undefined || roleOf(entry.reference.kind) !== 'trigger') continue
     const from = resourceKey(entry.reference.namespace, entry.reference.name)
     for (const c of entry.consumers) {
       const list = edges.get(from) ?? []

@@ -10,14 +10,14 @@
 //  - sources are unioned; several become a `{placeholder}` pattern.
 import {compileTriggerFilter, type CompiledTriggerFilter} from '../filters/index.js'
 import type {ManifestResource, Trigger} from '../resources/types.js'
-import {
-  apiServerSourceContributions, declaredContribution, observedContribution, pingSourceContribution, type Contribution,
-} from './contributions.js'
+import {observedContribution, type Contribution} from './contributions.js'
 import {matchTrigger, type TypeFacts} from './consumers.js'
 import {isTemplate, sourcePattern} from './patterns.js'
 import {exampleFromSchema} from './schema.js'
 import type {AttributeFact, ConsumerMatch, ObservedType, Origin, Producer, RegistryEntry, RegistryReference} from './types.js'
 import {ORIGINS} from './types.js'
+import {descriptorFor, hasRole, resourcesOf, roleOf} from '../../kinds/descriptors.js'
+import {triggerKind} from '../../kinds/eventing/descriptor.js'
 
 export interface RegistryInput {
   /** Every resource of the manifests (brokers, triggers, EventTypes, sources); other kinds are ignored. */
@@ -54,22 +54,21 @@ export function formatReference(reference: RegistryReference | undefined, namesp
 
 export function buildRegistry(input: RegistryInput): Registry {
   const problems: string[] = []
-  const triggers = input.resources.filter((r): r is Trigger => r.kind === 'Trigger')
+  const triggers = resourcesOf(input.resources, triggerKind)
   const triggerBrokers = new Map(triggers.map((t) => [`${t.metadata.namespace}/${t.metadata.name}`, `${t.metadata.namespace}/${t.spec.broker}`]))
+  const brokerOf = (reference: RegistryReference | undefined): string | undefined => {
+    if (reference === undefined) return undefined
+    if (hasRole(reference, 'broker')) return `${reference.namespace}/${reference.name}`
+    return roleOf(reference.kind) === 'trigger' ? triggerBrokers.get(`${reference.namespace}/${reference.name}`) : undefined
+  }
   const contributions: Contribution[] = []
   for (const r of input.resources) {
     if ('supported' in r) continue
-    if (r.kind === 'EventType') {
-      const {contribution, problem} = declaredContribution(r, triggerBrokers)
-      if (contribution) contributions.push(contribution)
-      if (problem) problems.push(problem)
-    } else if (r.kind === 'PingSource') {
-      contributions.push(pingSourceContribution(r, triggerBrokers))
-    } else if (r.kind === 'ApiServerSource') {
-      contributions.push(...apiServerSourceContributions(r, triggerBrokers))
-    }
+    const events = descriptorFor(r).registryEvents?.(r, brokerOf)
+    contributions.push(...events?.contributions ?? [])
+    problems.push(...events?.problems ?? [])
   }
-  for (const o of input.observed ?? []) contributions.push(observedContribution(o))
+  for (const o of input.observed ?? []) contributions.push(observedContribution(o, roleOf(o.reference.kind) === 'trigger'))
 
   const groups = new Map<string, Contribution[]>()
   for (const c of contributions) {

@@ -2,6 +2,7 @@
 // twist: Knative and Kubernetes Services are looked up in the service map instead of cluster DNS (refs, and
 // URIs naming a Service's cluster DNS name), and brokers, channels, sequences and parallels resolve to the
 // paths the mesh serves them at.
+import {descriptorOf, modeledKindOf} from '../../kinds/descriptors.js'
 import type {Destination, KReference} from './types.js'
 import {resourceKey} from './types.js'
 
@@ -13,7 +14,7 @@ export interface ResolveContext {
   meshUrl: string
   /** `namespace/name` of every broker the mesh serves. */
   brokers: ReadonlySet<string>
-  /** `Kind namespace/name` of every Channel, InMemoryChannel, Sequence and Parallel the mesh serves (see addressableKey). */
+  /** `Kind namespace/name` of every resource the mesh serves at a path of its own besides brokers (see addressableKey). */
   addressables?: ReadonlySet<string>
   services: ServiceMap
 }
@@ -22,31 +23,34 @@ export type Resolution = {ok: true; uri: string} | {ok: false; reason: string; m
 
 const SERVICE_API_VERSIONS = new Set(['serving.knative.dev/v1', 'v1'])
 
-/**
- * The kinds kne serves besides brokers, with their API group and the first segment of their path. Broker
- * paths have exactly two segments (`/<namespace>/<name>`, Knative's broker-ingress answers 400 to any other
- * shape), so these three-segment paths can never be taken for a broker's.
- */
-export const ADDRESSABLE_KINDS = {
-  Channel: {group: 'messaging.knative.dev', plural: 'channels', path: 'channels'},
-  InMemoryChannel: {group: 'messaging.knative.dev', plural: 'inmemorychannels', path: 'channels'},
-  Sequence: {group: 'flows.knative.dev', plural: 'sequences', path: 'sequences'},
-  Parallel: {group: 'flows.knative.dev', plural: 'parallels', path: 'parallels'},
-} as const
-
-export type AddressableKind = keyof typeof ADDRESSABLE_KINDS
+/** A kind the mesh serves at a path of its own: `/<ingressPath>/<namespace>/<name>` (a broker's is `/<namespace>/<name>`). */
+export interface AddressableKind {
+  kind: string
+  group: string
+  plural: string
+  ingressPath: string
+}
 
 export function brokerAddress(meshUrl: string, namespace: string, name: string): string {
   return `${meshUrl}/${namespace}/${name}`
 }
 
-/** Where the mesh serves a channel (Channel and InMemoryChannel alike), a Sequence or a Parallel. */
+/**
+ * Where the mesh serves a resource of an addressable kind. Broker paths have exactly two segments (Knative's
+ * broker-ingress answers 400 to any other shape), so the three-segment paths of the others are never taken for one.
+ */
 export function addressOf(kind: AddressableKind, meshUrl: string, namespace: string, name: string): string {
-  return `${meshUrl}/${ADDRESSABLE_KINDS[kind].path}/${namespace}/${name}`
+  return kind.ingressPath === '' ? brokerAddress(meshUrl, namespace, name) : `${meshUrl}/${kind.ingressPath}/${namespace}/${name}`
 }
 
-export function addressableKey(kind: AddressableKind, namespace: string, name: string): string {
-  return `${kind} ${resourceKey(namespace, name)}`
+/** Where the mesh serves the resource a reference names, or undefined when it is not of a kind the mesh serves. */
+export function meshAddressOf(ref: KReference, meshUrl: string, defaultNamespace: string): string | undefined {
+  const kind = descriptorOf(ref.kind)
+  return kind?.ingressPath === undefined ? undefined : addressOf(kind as AddressableKind, meshUrl, ref.namespace ?? defaultNamespace, ref.name)
+}
+
+export function addressableKey(kind: {kind: string}, namespace: string, name: string): string {
+  return `${kind.kind} ${resourceKey(namespace, name)}`
 }
 
 /** Resolves a destination; `namespace` is the namespace of the resource that holds it. */
@@ -79,20 +83,18 @@ function mappedServiceUri(uri: string, services: ServiceMap): string | undefined
 
 function resolveRef(ref: KReference, defaultNamespace: string, ctx: ResolveContext): Resolution {
   const namespace = ref.namespace ?? defaultNamespace
-  const group = (ref.apiVersion ?? '').split('/')[0]
-  if (ref.kind === 'Broker' && group === 'eventing.knative.dev') {
+  const addressable = modeledKindOf(ref.apiVersion, ref.kind)
+  if (addressable?.role === 'broker') {
     if (!ctx.brokers.has(resourceKey(namespace, ref.name))) {
-      return {ok: false, reason: 'BrokerNotFound', message: `brokers.eventing.knative.dev "${ref.name}" not found in namespace "${namespace}"`}
+      return {ok: false, reason: 'BrokerNotFound', message: `${addressable.plural}.${addressable.group} "${ref.name}" not found in namespace "${namespace}"`}
     }
     return {ok: true, uri: brokerAddress(ctx.meshUrl, namespace, ref.name)}
   }
-  const addressable = Object.hasOwn(ADDRESSABLE_KINDS, ref.kind) ? ADDRESSABLE_KINDS[ref.kind as AddressableKind] : undefined
-  if (addressable !== undefined && addressable.group === group) {
-    const kind = ref.kind as AddressableKind
-    if (!ctx.addressables?.has(addressableKey(kind, namespace, ref.name))) {
-      return {ok: false, reason: 'NotFound', message: `${addressable.plural}.${group} "${ref.name}" not found in namespace "${namespace}"`}
+  if (addressable?.ingressPath !== undefined) {
+    if (!ctx.addressables?.has(addressableKey(addressable, namespace, ref.name))) {
+      return {ok: false, reason: 'NotFound', message: `${addressable.plural}.${addressable.group} "${ref.name}" not found in namespace "${namespace}"`}
     }
-    return {ok: true, uri: addressOf(kind, ctx.meshUrl, namespace, ref.name)}
+    return {ok: true, uri: addressOf(addressable as AddressableKind, ctx.meshUrl, namespace, ref.name)}
   }
   if (ref.kind === 'Service' && SERVICE_API_VERSIONS.has(ref.apiVersion ?? '')) {
     const url = ctx.services[resourceKey(namespace, ref.name)] ?? ctx.services[ref.name]

@@ -1,6 +1,6 @@
 // Reads multi-document Knative YAML into typed resources, with the checks the API server and Knative's
 // webhooks make for the fields kne acts on. Every problem names the file, the resource and the field.
-import {classifyKind} from './kinds.js'
+import {classifyKind} from '../../kinds/descriptors.js'
 import {kubernetesNameProblem, namespaceProblem} from './names.js'
 import {isAbsent, isObject, keySegment, rejectUnknownFields, type KindContext} from './read.js'
 import {

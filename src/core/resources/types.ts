@@ -63,7 +63,8 @@ export interface LabelSelector {
   matchExpressions?: {key: string; operator: string; values?: string[]}[]
 }
 
-interface ResourceBase<K extends string, S> {
+/** Every resource kne reads has this shape; a kind's own module may define its type with it. */
+export interface ResourceBase<K extends string, S> {
   apiVersion: string
   kind: K
   metadata: ObjectMeta

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {KneCommand} from '../../../base-command.js'
 import {firePingSource} from '../../../client/run-ping.js'
-import {loadProjectConfig} from '../../../mesh/manifests.js'
+import {loadProjectConfig} from '../../../project/manifests.js'
 import {prose} from '../../../scaffold/cli.js'
-import type {FireAnswer} from '../../../mesh/sources/control.js'
+import type {FireAnswer} from '../../../core/api.js'
 
 export default class SourcePingFire extends KneCommand<typeof SourcePingFire> {
   static override summary = 'Send a PingSource\'s event now, without waiting for its schedule.'

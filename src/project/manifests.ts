@@ -1,39 +1,13 @@
 // Reads manifests and kne.yaml from disk: files and folders (recursively, *.yaml and *.yml) into one
-// validated set of resources, every problem located by file, resource and field. Also what `kne validate`
-// and `kne export` report about such a set.
+// validated set of resources, every problem located by file, resource and field.
 import {closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
 import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
-import {triggerFilterWarnings} from '../core/filters/index.js'
-import {parseProjectConfig, PROJECT_FILE, referenceableServices, type ProjectConfig} from '../core/project.js'
-import {checkReferences} from '../core/references.js'
-import {exportManifest, exportYaml, loopbackUris} from '../core/resources/export.js'
+import {parseProjectConfig, PROJECT_FILE, type ProjectConfig} from '../core/project.js'
 import {emptyManifests, findDuplicates, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
-import {describeResource, manifestErrorFormatter, type ManifestError, type ManifestResource} from '../core/resources/types.js'
+import type {ManifestError} from '../core/resources/types.js'
 import {formatBytes} from '../core/quantity.js'
 import {MAX_MANIFEST_FILE_BYTES} from '../core/resources/yaml.js'
-
-/** The kinds `kne dev` runs today; the others load, validate and export, and are reported as not emulated. */
-// EventType counts as in effect: it feeds the event registry (kne registry, GET /_kne/v1/registry).
-export const EMULATED_KINDS: ReadonlySet<string> = new Set(['Broker', 'Trigger', 'PingSource', 'ContainerSource', 'SinkBinding', 'ApiServerSource',
-  'Channel', 'InMemoryChannel', 'Subscription', 'Sequence', 'Parallel', 'EventType'])
-
-export function isEmulated(resource: ManifestResource): boolean {
-  return !('supported' in resource) && EMULATED_KINDS.has(resource.kind)
-}
-
-/** Resources that load but that the mesh does not run. */
-export function notEmulated(manifests: ParsedManifests): ManifestResource[] {
-  return [...manifests.resources, ...manifests.others].filter((r) => !isEmulated(r))
-}
-
-/** A warning per typed resource the mesh does not run (other Knative kinds were warned about when they loaded). */
-export function notEmulatedWarnings(manifests: ParsedManifests): ManifestError[] {
-  return manifests.resources.filter((r) => !isEmulated(r)).map((r) => ({
-    file: r.origin.file, document: r.origin.document, resource: describeResource(r),
-    message: `not emulated: kne dev runs ${[...EMULATED_KINDS].join(', ')} for now; this ${r.kind} is checked and exported but has no effect`,
-  }))
-}
 
 /** A path as a user would type it: relative to `cwd` when it is below it. */
 export function displayPath(path: string, cwd = process.cwd()): string {
@@ -216,98 +190,7 @@ export function problemsIn(errors: readonly ManifestError[], projectFile: string
   return [inProject ? displayPath(projectFile!, cwd) : undefined, inManifests ? manifests : undefined].filter(Boolean).join(' and ')
 }
 
-export interface ValidatedResource {
-  apiVersion: string
-  kind: string
-  namespace: string
-  name: string
-  file: string
-  document: number
-  /** Whether `kne dev` runs it (the others are checked and exported, not emulated). */
-  emulated: boolean
-}
-
-export interface ValidationReport {
-  valid: boolean
-  /** kne.yaml, when one was read. */
-  config?: string
-  paths: string[]
-  resources: ValidatedResource[]
-  errors: ManifestError[]
-  warnings: ManifestError[]
-}
-
-/**
- * Everything `kne validate` checks: YAML, Knative's admission rules, duplicates, references that do not
- * resolve (errors) and Services missing from the service map or filters that match everything (warnings).
- */
-export function validateProject(options: ProjectManifestOptions): ValidationReport {
-  const loaded = requireManifests(options)
-  const {manifests} = loaded
-  const all = [...manifests.resources, ...manifests.others]
-  const references = checkReferences(all, {services: referenceableServices(loaded.project.config)})
-  const filterWarnings: ManifestError[] = manifests.resources.flatMap((r) => r.kind !== 'Trigger' ? [] : triggerFilterWarnings(r.spec)
-    .map((w) => ({file: r.origin.file, document: r.origin.document, resource: describeResource(r), field: w.path, message: w.message})))
-  const errors = [...manifests.errors, ...references.errors]
-  return {
-    valid: errors.length === 0,
-    ...(loaded.project.file ? {config: loaded.project.file} : {}),
-    paths: loaded.paths,
-    resources: inFileOrder(all, manifests.files).map((r) => ({
-      apiVersion: r.apiVersion, kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name,
-      file: r.origin.file, document: r.origin.document, emulated: isEmulated(r),
-    })),
-    errors,
-    warnings: [...manifests.warnings, ...references.warnings, ...filterWarnings],
-  }
-}
-
-export interface ExportResult {
-  /** Multi-document YAML for `kubectl apply -f -`. */
-  yaml: string
-  /** The documents printed, in file order. */
-  documents: Record<string, unknown>[]
-  resources: ManifestResource[]
-  warnings: ManifestError[]
-}
-
-export interface ExportOptions extends ProjectManifestOptions {
-  /** Leave out documents that are not Knative Eventing kinds (Deployments, Knative Services, ConfigMaps). */
-  eventingOnly?: boolean
-}
-
-/**
- * What `kne export` prints: every Knative resource made kubectl-ready and, unless `eventingOnly`, every other
- * Kubernetes document as written; warns about URIs a cluster cannot reach. Refuses (exit 3) manifests a
- * cluster would refuse.
- */
-export function exportProject(options: ExportOptions): ExportResult {
-  const {manifests, project} = requireManifests(options)
-  if (manifests.errors.length > 0) {
-    throw new KneError(`${manifests.errors.length} problem(s) in ${problemsIn(manifests.errors, project.file, 'the manifests', options.cwd)}; nothing was exported`, 'INVALID_MANIFEST', EXIT.invalid)
-      .withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
-  }
-  const resources = [...manifests.resources, ...manifests.others].map((r) => ({origin: r.origin, document: exportManifest(r), label: describeResource(r), resource: r}))
-  const passed = options.eventingOnly ? [] : manifests.nonEventing.map((d) => ({origin: d.origin, document: d.manifest, label: d.label, resource: undefined}))
-  const entries = inFileOrder([...resources, ...passed], manifests.files)
-  // the loader's "ignored" warning is replaced by what export does with the document
-  const isNonEventing = (w: ManifestError): boolean => manifests.nonEventing.some((d) => d.origin.file === w.file && d.origin.document === w.document && d.label === w.resource)
-  const leftOut: ManifestError[] = options.eventingOnly ? manifests.nonEventing.map((d) => ({
-    file: d.origin.file, document: d.origin.document, resource: d.label, message: `left out: ${d.apiVersion} ${d.kind} is not a Knative Eventing kind`,
-  })) : []
-  const unreachable: ManifestError[] = entries.flatMap(({origin, document, label}) => loopbackUris(document).map(({field, uri}) => ({
-    file: origin.file, document: origin.document, resource: label, field,
-    message: `${uri} is a loopback address: inside a cluster it reaches the pod itself, not this machine; use a ref or a URL the cluster can reach`,
-  })))
-  return {
-    yaml: exportYaml(entries.map((e) => e.document)),
-    documents: entries.map((e) => e.document),
-    resources: entries.flatMap((e) => e.resource ? [e.resource] : []),
-    warnings: [...manifests.warnings.filter((w) => !isNonEventing(w)), ...leftOut, ...unreachable],
-  }
-}
-
-function requireManifests(options: ProjectManifestOptions): ProjectManifests {
+export function requireManifests(options: ProjectManifestOptions): ProjectManifests {
   const loaded = loadProjectManifests(options)
   if (loaded.paths.length === 0) {
     throw new KneError('no manifests to read: pass -f FILE|FOLDER, or run it in a project whose kne.yaml names a manifests folder', 'NO_MANIFESTS', EXIT.usage,
@@ -317,7 +200,7 @@ function requireManifests(options: ProjectManifestOptions): ProjectManifests {
 }
 
 /** Resources in the order they are written: files as read, documents as they appear. */
-function inFileOrder<T extends {origin: {file: string; document: number}}>(items: T[], files: readonly string[]): T[] {
+export function inFileOrder<T extends {origin: {file: string; document: number}}>(items: T[], files: readonly string[]): T[] {
   const rank = new Map(files.map((f, i) => [f, i]))
   return [...items].sort((a, b) => (rank.get(a.origin.file) ?? 0) - (rank.get(b.origin.file) ?? 0) || a.origin.document - b.origin.document)
 }

@@ -1,37 +1,15 @@
 // The control endpoints sources add to the mesh's API:
 //   POST /_kne/v1/sources/pingsources/<namespace>/<name>/fire  sends that PingSource's event now
 //   GET  /_kne/v1/resolve?namespace=NS&destination=JSON        resolves a Destination as the mesh's sinks do
+import {FIRE_PATH, RESOLVE_PATH, type FireAnswer, type ResolveAnswer} from '../../../core/api.js'
 import type {IncomingMessage} from 'node:http'
-import {readDestination} from '../../core/resources/duck.js'
-import {resolveDestination} from '../../core/resources/destination.js'
-import type {FieldErrors} from '../../core/resources/validate.js'
-import type {Mesh} from '../mesh.js'
-
-export const RESOLVE_PATH = '/_kne/v1/resolve'
-const FIRE_PATH = /^\/_kne\/v1\/sources\/pingsources\/([^/]+)\/([^/]+)\/fire$/
-
-export function firePath(namespace: string, name: string): string {
-  return `/_kne/v1/sources/pingsources/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/fire`
-}
-
-export interface FireAnswer {
-  namespace: string
-  name: string
-  /** The id of the event sent. */
-  id: string
-  sinkUri: string
-  delivered: boolean
-  status?: number
-  attempts: number
-  error?: string
-}
-
-export interface ResolveAnswer {
-  uri: string
-}
+import {readDestination} from '../../../core/resources/duck.js'
+import {resolveDestination} from '../../../core/resources/destination.js'
+import type {FieldErrors} from '../../../core/resources/validate.js'
+import type {MeshContext} from '../../../mesh/context.js'
 
 /** Answers a sources endpoint, or undefined when the path is not one of them. */
-export async function sourceControl(mesh: Mesh, req: IncomingMessage, pathname: string, params: URLSearchParams): Promise<{status: number; body: unknown} | undefined> {
+export async function sourceControl(mesh: MeshContext, req: IncomingMessage, pathname: string, params: URLSearchParams): Promise<{status: number; body: unknown} | undefined> {
   const fire = FIRE_PATH.exec(pathname)
   if (fire) {
     req.resume()

@@ -1,11 +1,11 @@
 // Sends a source's event to its sink the way Knative's adapters do: binary mode, retried per the
 // sender policy (core/sources/sender.ts) with waits on the mesh's clock, then given up on.
-import type {CloudEvent} from '../../core/cloudevent.js'
-import {encodeBinary} from '../../core/codec/http.js'
-import {isAck, isSenderRetriable, senderBackoffMs, type SenderRetry} from '../../core/sources/sender.js'
-import type {AbortLike} from '../cancellation.js'
-import type {Clock} from '../clock.js'
-import type {HttpSender} from '../http-client.js'
+import type {CloudEvent} from '../../../core/cloudevent.js'
+import {encodeBinary} from '../../../core/codec/http.js'
+import {isAck, isSenderRetriable, senderBackoffMs, type SenderRetry} from '../../../core/sources/sender.js'
+import type {AbortLike} from '../../../mesh/cancellation.js'
+import type {Clock} from '../../../mesh/clock.js'
+import type {HttpSender} from '../../../mesh/http-client.js'
 
 export interface SendOutcome {
   ok: boolean

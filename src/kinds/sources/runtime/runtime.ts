@@ -2,46 +2,29 @@
 // as supervised local processes (with the SinkBinding contract in their environment), SinkBindings for
 // those processes, and ApiServerSources fed by the manifest changes hot reload applies. apply() takes the
 // whole configuration again on every reload; what did not change keeps running untouched.
+import type {SourceStatus} from '../../../core/api.js'
 import {createServer, type AddressInfo, type Server} from 'node:net'
 import {resolve} from 'node:path'
-import {localServiceUrl, type LocalService} from '../../core/project.js'
-import {resolveDestination, type ResolveContext, type ServiceMap} from '../../core/resources/destination.js'
-import {KNATIVE_GROUPS} from '../../core/resources/kinds.js'
-import {identity} from '../../core/resources/parse.js'
+import {localServiceUrl, type LocalService} from '../../../core/project.js'
+import {resolveDestination, type ResolveContext, type ServiceMap} from '../../../core/resources/destination.js'
+import {hasRole, KNATIVE_GROUPS} from '../../descriptors.js'
+import {identity} from '../../../core/resources/parse.js'
 import {
   resourceKey,
   type ApiServerSource, type ContainerSource, type KneResource, type ManifestResource, type PingSource, type SinkBinding,
-} from '../../core/resources/types.js'
-import type {ObjectChange, WatchedObject} from '../../core/sources/apiserver.js'
-import {bindingEnvironment, subjectSelects, type Workload} from '../../core/sources/binding.js'
-import {planContainerSource, type LocalCommand} from '../../core/sources/container.js'
-import {compileSchedule} from '../../core/sources/cron.js'
-import type {Clock} from '../clock.js'
-import {HttpSender} from '../http-client.js'
-import {Supervisor, waitForListening, type ProcessOutput, type ProcessStatus, type RestartPolicy} from '../processes.js'
+} from '../../../core/resources/types.js'
+import type {ObjectChange, WatchedObject} from '../../../core/sources/apiserver.js'
+import {bindingEnvironment, subjectSelects, type Workload} from '../../../core/sources/binding.js'
+import {planContainerSource, type LocalCommand} from '../../../core/sources/container.js'
+import {compileSchedule} from '../../../core/sources/cron.js'
+import type {Clock} from '../../../mesh/clock.js'
+import {HttpSender} from '../../../mesh/http-client.js'
+import {Supervisor, waitForListening, type ProcessOutput, type ProcessStatus, type RestartPolicy} from '../../../mesh/processes.js'
 import {ApiServerEmitter} from './apiserver.js'
 import {PingRunner, type FireOutcome, type SourceCounters} from './ping.js'
 
-export const SOURCE_KINDS = ['PingSource', 'ContainerSource', 'SinkBinding', 'ApiServerSource'] as const
-export type SourceKind = typeof SOURCE_KINDS[number]
 type SourceResource = PingSource | ContainerSource | SinkBinding | ApiServerSource
 
-/** A source as `GET /_kne/v1/status` reports it (`status.sources[]`). */
-export interface SourceStatus {
-  kind: SourceKind
-  namespace: string
-  name: string
-  /** status.sinkUri; undefined when the sink does not resolve. */
-  sinkUri?: string
-  ready: boolean
-  /** One CamelCase word when not Ready (NotFound: the sink does not resolve). */
-  reason?: string
-  message?: string
-  /** PingSource and ApiServerSource: sent, failed; ContainerSource: restarts; SinkBinding: bound (local services). */
-  counters: Record<string, number>
-}
-
-/** A service kne runs for the project (kne.yaml `services` with a command). */
 export interface LocalServiceStatus {
   /** Its kne.yaml key: `name` or `namespace/name`. */
   name: string
@@ -85,7 +68,7 @@ interface Entry {
 }
 
 function isSource(r: KneResource): r is SourceResource {
-  return (SOURCE_KINDS as readonly string[]).includes(r.kind)
+  return hasRole(r, 'source')
 }
 
 function entryKey(r: {kind: string; metadata: {namespace: string; name: string}}): string {

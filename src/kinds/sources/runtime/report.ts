@@ -1,5 +1,6 @@
 // The start-up lines kne dev prints for the sources and services it runs.
-import type {LocalServiceStatus, SourceStatus} from './runtime.js'
+import type {LocalServiceStatus} from './runtime.js'
+import type {SourceStatus} from '../../../core/api.js'
 
 export function describeSources(sources: readonly SourceStatus[], services: readonly LocalServiceStatus[]): string[] {
   const lines: string[] = []

@@ -1,13 +1,13 @@
 // A running PingSource: waits on the mesh's clock for each fire time of its schedule, then (after
 // Knative's random 0-500 ms spread) sends the ping event to its sink with the sender's retries.
 import {randomUUID} from 'node:crypto'
-import type {PingSchedule} from '../../core/sources/cron.js'
-import {pingEvent} from '../../core/sources/ping.js'
-import {PING_SENDER_RETRY} from '../../core/sources/sender.js'
-import type {PingSource} from '../../core/resources/types.js'
-import {Cancellation} from '../cancellation.js'
-import type {Clock} from '../clock.js'
-import type {HttpSender} from '../http-client.js'
+import type {PingSchedule} from '../../../core/sources/cron.js'
+import {pingEvent} from '../../../core/sources/ping.js'
+import {PING_SENDER_RETRY} from '../../../core/sources/sender.js'
+import type {PingSource} from '../../../core/resources/types.js'
+import {Cancellation} from '../../../mesh/cancellation.js'
+import type {Clock} from '../../../mesh/clock.js'
+import type {HttpSender} from '../../../mesh/http-client.js'
 import {sendEvent, type SendOutcome} from './send.js'
 
 export interface SourceCounters {

@@ -2,11 +2,11 @@
 // and delete events for the resources it watches, sent in order, once each (the adapter library's
 // client sends without retries).
 import {randomUUID} from 'node:crypto'
-import {apiServerEvent, watchedOperations, type ObjectChange} from '../../core/sources/apiserver.js'
-import {SINGLE_ATTEMPT} from '../../core/sources/sender.js'
-import type {ApiServerSource} from '../../core/resources/types.js'
-import type {Clock} from '../clock.js'
-import type {HttpSender} from '../http-client.js'
+import {apiServerEvent, watchedOperations, type ObjectChange} from '../../../core/sources/apiserver.js'
+import {SINGLE_ATTEMPT} from '../../../core/sources/sender.js'
+import type {ApiServerSource} from '../../../core/resources/types.js'
+import type {Clock} from '../../../mesh/clock.js'
+import type {HttpSender} from '../../../mesh/http-client.js'
 import type {SourceCounters} from './ping.js'
 import {sendEvent} from './send.js'
 

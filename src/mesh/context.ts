@@ -1,0 +1,30 @@
+// What the server, the status, explain and control endpoints and the kind plugins see of a running mesh:
+// read-only, so that only the Mesh itself swaps its topology, starts draining or ends its streams.
+import type {MeshStatus} from '../core/api.js'
+import type {KneResource} from '../core/resources/types.js'
+import type {Topology} from '../core/topology.js'
+import type {Journal} from './journal.js'
+import type {EventTypeObserver} from './registry.js'
+import type {MeshRuntime} from './runtime.js'
+import type {SourceRuntime} from '../kinds/sources/runtime/runtime.js'
+
+export interface MeshContext {
+  readonly url: string
+  readonly startedAt: Date
+  /** The routes of the configuration last applied (swapped whole on reload). */
+  readonly topology: Topology
+  /** True once close() began: ingress answers 503. */
+  readonly draining: boolean
+  /** The names requests may carry in their Host header; undefined when bound to every interface (any name). */
+  readonly acceptedHosts: ReadonlySet<string> | undefined
+  /** What the mesh runs, as last applied. */
+  readonly resources: readonly KneResource[]
+  readonly journal: Journal
+  readonly runtime: MeshRuntime
+  readonly eventTypes: EventTypeObserver | undefined
+  readonly sources: SourceRuntime
+  status(): MeshStatus
+  log(line: string): void
+  /** Keeps an activity stream to end when the mesh closes; returns what forgets it. */
+  keepStream(stream: {end(): void}): () => void
+}
