@@ -13,7 +13,7 @@ type Layer = typeof LAYERS[number]
 /** Paths below src/, first match wins. */
 const LAYER_OF: [RegExp, Layer][] = [
   // a kind family's runtime (its mesh plugin, runtime/ and the engines only the plugin runs); the rest of src/kinds/ is pure
-  [/^kinds\/plugins\.ts$|^kinds\/[^/]+\/(plugin|transform|jobs)\.ts$|^kinds\/[^/]+\/runtime\//, 'mesh'],
+  [/^kinds\/plugins\.ts$|^kinds\/[^/]+\/(plugin|transform|jobs|ingress)\.ts$|^kinds\/[^/]+\/runtime\//, 'mesh'],
   [/^kinds\//, 'core'],
   [/^core\//, 'core'],
   [/^project\//, 'project'],
