@@ -88,6 +88,13 @@ export interface RegistryEvents {
 }
 
 /** Collects references: the helpers every descriptor uses to list the ones it holds. */
+/** The references of a kind whose only reference is its spec.delivery (its dead-letter sink). */
+export function deliveryReferences(resource: {spec: {delivery?: DeliverySpec}}): Reference[] {
+  const refs = referenceList()
+  refs.delivery('spec.delivery', resource.spec.delivery)
+  return refs.out
+}
+
 export function referenceList(): {
   out: Reference[]
   destination(field: string, d: Destination | undefined): void

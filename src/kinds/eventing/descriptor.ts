@@ -3,7 +3,7 @@ import {triggerFilterWarnings} from '../../core/filters/index.js'
 import {declaredContribution} from '../../core/registry/contributions.js'
 import {readBroker, readEventType, readTrigger, EVENT_TYPE_SPEC_FIELDS} from '../../core/resources/eventing.js'
 import type {Broker, EventType, Trigger} from '../../core/resources/types.js'
-import {defineKind, referenceList} from '../descriptor.js'
+import {defineKind, deliveryReferences, referenceList} from '../descriptor.js'
 
 const GROUP = 'eventing.knative.dev'
 const BROKER_API_VERSION = `${GROUP}/v1`
@@ -12,11 +12,7 @@ export const brokerKind = defineKind<Broker>({
   kind: 'Broker', group: GROUP, plural: 'brokers', role: 'broker', emulated: true,
   versions: [{apiVersion: BROKER_API_VERSION, specFields: ['config', 'delivery']}],
   read: readBroker,
-  references(resource) {
-    const refs = referenceList()
-    refs.delivery('spec.delivery', resource.spec.delivery)
-    return refs.out
-  },
+  references: deliveryReferences,
   ingressPath: '',
   sinkPrefix: 'broker',
   scaffold: {label: 'Broker', createdVerb: 'successfully created', deletedVerb: 'successfully deleted'},

@@ -1,7 +1,7 @@
 // messaging.knative.dev: Channel and InMemoryChannel (served at /channels/<namespace>/<name>), Subscription.
 import {readChannel, readInMemoryChannel, readSubscription} from '../../core/resources/messaging.js'
 import type {Channel, InMemoryChannel, Subscription} from '../../core/resources/types.js'
-import {defineKind, referenceList} from '../descriptor.js'
+import {defineKind, deliveryReferences, referenceList} from '../descriptor.js'
 
 export const MESSAGING_GROUP = 'messaging.knative.dev'
 const API_VERSION = `${MESSAGING_GROUP}/v1`
@@ -10,11 +10,7 @@ export const channelKind = defineKind<Channel>({
   kind: 'Channel', group: MESSAGING_GROUP, plural: 'channels', role: 'channel', emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['channelTemplate', 'delivery', 'subscribers']}],
   read: readChannel,
-  references(resource) {
-    const refs = referenceList()
-    refs.delivery('spec.delivery', resource.spec.delivery)
-    return refs.out
-  },
+  references: deliveryReferences,
   ingressPath: 'channels',
   sinkPrefix: 'channel',
   // a Channel is backed by a channel of its template's kind and name (kne backs every one in memory)
@@ -25,11 +21,7 @@ export const inMemoryChannelKind = defineKind<InMemoryChannel>({
   kind: 'InMemoryChannel', group: MESSAGING_GROUP, plural: 'inmemorychannels', role: 'channel', emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['delivery', 'subscribers']}],
   read: readInMemoryChannel,
-  references(resource) {
-    const refs = referenceList()
-    refs.delivery('spec.delivery', resource.spec.delivery)
-    return refs.out
-  },
+  references: deliveryReferences,
   ingressPath: 'channels',
 })
 
