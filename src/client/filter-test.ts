@@ -35,7 +35,7 @@ export interface FilterTestReport {
   explanation: FilterExplanation
 }
 
-const usage = (message: string): KneError => new KneError(message, 'INVALID_INPUT', EXIT.usage)
+const usage = (message: string): KneError => new KneError(message, 'INVALID_INPUT')
 
 /** Every trigger of a broker against one event: delivered when at least one of them passes it. */
 export interface BrokerFilterReport {

@@ -79,6 +79,6 @@ export function findMesh(dataDir: string, env: NodeJS.ProcessEnv = process.env):
   if (fromEnv) return {url: fromEnv.replace(/\/+$/, ''), via: 'KNE_URL'}
   const [latest] = runningMeshes(dataDir)
   if (latest) return {url: latest.url, via: 'locator'}
-  throw new KneError('no kne mesh is running', 'MESH_NOT_RUNNING', EXIT.unreachable,
-    ['start one with `kne dev` (in another terminal), or point KNE_URL at a running mesh'])
+  throw new KneError('no kne mesh is running', 'MESH_NOT_RUNNING',
+    {suggestions: ['start one with `kne dev` (in another terminal), or point KNE_URL at a running mesh']})
 }

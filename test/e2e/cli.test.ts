@@ -187,6 +187,7 @@ describe('kne errors a user can act on', () => {
   it('dev with a size it cannot read exits 2 and shows the form sizes take', async () => {
     const result = await runCli(['dev', '--port', '0', '--history-bytes', '64MB'], isolatedEnv())
     expect(result.code).toBe(2)
-    expect(result.stderr).toContain('--history-bytes 64MB: expected a size in bytes such as 64Mi')
+    expect(result.stderr).toContain('Parsing --history-bytes')
+    expect(result.stderr).toContain('64MB: expected a size in bytes such as 64Mi')
   })
 })

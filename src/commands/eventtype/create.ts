@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {createFlags, ScaffoldCommand} from '../../scaffold/cli.js'
+import {createFlags, prose, ScaffoldCommand} from '../../cli/index.js'
 import {createEventType} from '../../scaffold/eventtype.js'
 import type {Manifest} from '../../scaffold/index.js'
-import {prose} from '../../help-text.js'
 
 export default class EventtypeCreate extends ScaffoldCommand<typeof EventtypeCreate> {
   static override summary = 'Create an eventtype: declare an event type in the registry (an eventing.knative.dev/v1beta2 EventType).'
