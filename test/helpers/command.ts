@@ -48,8 +48,19 @@ function loadConfig(dataDir: string): Promise<Config> {
   return config
 }
 
-/** Runs `kne ARGS` to completion in this process; never throws for the command's own failures. */
-export async function runKne(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+let queue: Promise<unknown> = Promise.resolve()
+
+/**
+ * Runs `kne ARGS` to completion in this process; never throws for the command's own failures. Calls run
+ * one at a time: a command owns the process's stdout, environment and working folder while it runs.
+ */
+export function runKne(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+  const next = queue.then(() => runNow(args, options))
+  queue = next.catch(() => undefined)
+  return next
+}
+
+async function runNow(args: string[], options: CommandOptions): Promise<CommandResult> {
   const env: Record<string, string | undefined> = {NO_COLOR: '1', KNE_URL: undefined, KNE_NAMESPACE: undefined, ...options.env}
   env.KNE_DATA_DIR ??= freshDataDir()
   const config = await loadConfig(env.KNE_DATA_DIR)
