@@ -72,6 +72,10 @@ async function runNow(args: string[], options: CommandOptions): Promise<CommandR
   }
   process.exitCode = undefined
   if (options.cwd) process.chdir(options.cwd)
+  // as in a script: no terminal, so a command never prompts (also when vitest runs in one)
+  const terminal = {stdin: process.stdin.isTTY, stdout: process.stdout.isTTY}
+  process.stdin.isTTY = false
+  process.stdout.isTTY = false
   try {
     const output = await captureOutput(() => run(args, config))
     const {error} = output
@@ -81,6 +85,8 @@ async function runNow(args: string[], options: CommandOptions): Promise<CommandR
     const shown = error && !(error instanceof Errors.ExitError) ? `Error: ${error.message}\n${((error as Errors.CLIError).suggestions ?? []).map((s) => `Try this: ${s}\n`).join('')}` : ''
     return {code, stdout: output.stdout, stderr: output.stderr + shown, result: output.result, error}
   } finally {
+    process.stdin.isTTY = terminal.stdin
+    process.stdout.isTTY = terminal.stdout
     process.exitCode = undefined
     process.chdir(cwd)
     for (const [k, v] of Object.entries(saved)) {
