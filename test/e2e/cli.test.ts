@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {spawn} from 'node:child_process'
 import {isolatedEnv, LongRunning, repoRoot, runCli, runJs} from '../helpers/cli.js'
+import {runKne} from '../helpers/command.js'
 import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 
 const fixtures = join(repoRoot, 'test', 'fixtures')
@@ -115,7 +116,7 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
 
 describe('kne errors a user can act on', () => {
   it('send without a running mesh exits 4 and says how to start one', async () => {
-    const result = await runCli(['send', '--type', 'com.example.x'], isolatedEnv())
+    const result = await runKne(['send', '--type', 'com.example.x'])
     expect(result.code).toBe(4)
     expect(result.stderr).toContain('no kne mesh is running')
     expect(result.stderr).toContain('kne dev')
@@ -147,20 +148,20 @@ describe('kne errors a user can act on', () => {
   })
 
   it('an unknown command exits 2 and names the nearest command, without a terminal too', async () => {
-    const result = await runCli(['triger', 'create'], isolatedEnv())
+    const result = await runKne(['triger', 'create'])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('triger create is not a kne command')
     expect(result.stderr).toContain('did you mean `kne trigger create`?')
   })
 
   it('send --json keeps the exit code and reports the error as JSON', async () => {
-    const result = await runCli(['send', '--type', 'com.example.x', '--json'], isolatedEnv())
+    const result = await runKne(['send', '--type', 'com.example.x', '--json'])
     expect(result.code).toBe(4)
     expect(JSON.parse(result.stdout).error.code).toBe('MESH_NOT_RUNNING')
   })
 
   it('dev with a broken manifest exits 3 naming the file, the resource and the field', async () => {
-    const result = await runCli(['dev', '--port', '0', '-f', join(fixtures, 'broken')], isolatedEnv())
+    const result = await runKne(['dev', '--port', '0', '-f', join(fixtures, 'broken')])
     expect(result.code).toBe(3)
     expect(result.stderr).toMatch(/trigger\.yaml \(document 2\): Trigger default\/bad-filter: spec\.filter\.attributes\.Event_Type: /)
     expect(result.stderr).toMatch(/trigger\.yaml \(document 2\): Trigger default\/bad-filter: spec\.subscriber\.uri: Relative URI is not allowed/)
@@ -168,7 +169,7 @@ describe('kne errors a user can act on', () => {
   })
 
   it('dev --json reports a start-up error as one JSON line on stderr, leaving stdout to its records', async () => {
-    const result = await runCli(['dev', '--port', '0', '--json', '-f', join(fixtures, 'broken')], isolatedEnv())
+    const result = await runKne(['dev', '--port', '0', '--json', '-f', join(fixtures, 'broken')])
     expect(result.code).toBe(3)
     expect(result.stdout).toBe('')
     const lines = result.stderr.trim().split('\n')
@@ -185,7 +186,7 @@ describe('kne errors a user can act on', () => {
   })
 
   it('dev with a size it cannot read exits 2 and shows the form sizes take', async () => {
-    const result = await runCli(['dev', '--port', '0', '--history-bytes', '64MB'], isolatedEnv())
+    const result = await runKne(['dev', '--port', '0', '--history-bytes', '64MB'])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('Parsing --history-bytes')
     expect(result.stderr).toContain('64MB: expected a size in bytes such as 64Mi')
