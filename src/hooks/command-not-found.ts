@@ -1,7 +1,7 @@
 // An unknown command is a usage error (exit 2) that names the nearest command, on a terminal or not:
 // oclif's not-found plugin exits 127 and suggests only through a prompt, which scripts never see.
 import {Errors, toConfiguredId, type Hook} from '@oclif/core'
-import {EXIT} from '../core/errors.js'
+import {ERRORS} from '../core/errors.js'
 import {nearestNames} from '../core/registry/patterns.js'
 
 const hook: Hook.CommandNotFound = async function (options) {
@@ -12,7 +12,7 @@ const hook: Hook.CommandNotFound = async function (options) {
     ...(nearest === undefined ? [] : [`did you mean \`${config.bin} ${toConfiguredId(nearest, config)}\`?`]),
     `run \`${config.bin} help\` for the list of commands`,
   ]
-  throw new Errors.CLIError(`${toConfiguredId(options.id, config)} is not a ${config.bin} command`, {code: 'UNKNOWN_COMMAND', exit: EXIT.usage, suggestions})
+  throw new Errors.CLIError(`${toConfiguredId(options.id, config)} is not a ${config.bin} command`, {code: 'UNKNOWN_COMMAND', exit: ERRORS.UNKNOWN_COMMAND.exit, suggestions})
 }
 
 export default hook

@@ -1,10 +1,11 @@
 // What every command shares: flag values checked as oclif parses them (exit 2, the flag named, nothing done),
 // exit codes in --help, and the error table's exit codes.
-import {existsSync, mkdtempSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {ERRORS, EXIT, KneError} from '../../src/core/errors.js'
+import {repoRoot} from '../helpers/cli.js'
 import {jsonOf, runKne} from '../helpers/command.js'
 
 describe('flag values', () => {
@@ -74,5 +75,11 @@ describe('exit codes', () => {
     expect(() => new KneError('x', 'NO_SUCH_CODE')).toThrow()
     const exitOne = Object.entries(ERRORS).filter(([, e]) => e.exit === EXIT.internal).map(([code]) => code)
     expect(exitOne.sort()).toEqual(['MESH_ERROR', 'STREAM_OVERFLOW'])
+  })
+
+  it('docs/output-and-errors.md lists every error code with its exit code', () => {
+    const doc = readFileSync(join(repoRoot, 'docs', 'output-and-errors.md'), 'utf8')
+    const documented = Object.fromEntries([...doc.matchAll(/^\| `([A-Z_]+)` \| (\d+) \|/gm)].map((m) => [m[1], Number(m[2])]))
+    expect(documented).toEqual(Object.fromEntries(Object.entries(ERRORS).map(([code, e]) => [code, e.exit])))
   })
 })
