@@ -81,11 +81,12 @@ export abstract class KneCommand<T extends typeof Command> extends Command {
         return this.catch(converted as Interfaces.CommandError)
       }
     }
-    process.exitCode = err.oclif?.exit ?? err.exitCode ?? EXIT.internal
     if (!this.jsonEnabled()) return super.catch(err)
     // one line, so that a consumer reading a JSON object per line can parse it
     const line = `${JSON.stringify(this.toErrorJson(err))}\n`
     if ((this.ctor as typeof KneCommand).jsonErrorsOnStderr) process.stderr.write(line)
     else process.stdout.write(line)
+    // the error is printed: only its exit code is left (oclif's own catch would print it again, and exit 1)
+    this.exit(err.oclif?.exit ?? err.exitCode ?? EXIT.internal)
   }
 }
