@@ -3,6 +3,7 @@
 import {Flags} from '@oclif/core'
 import {parseHumanDuration, parseIsoDuration} from '../core/delivery/duration.js'
 import {isoDuration} from '../core/manifests/delivery.js'
+import {parseKeyValues} from '../core/manifests/flags.js'
 import {parseServiceFlags} from '../core/project.js'
 import {parseByteQuantity} from '../core/quantity.js'
 import {parseSink} from '../core/sink.js'
@@ -63,8 +64,8 @@ export const destinationFlag = Flags.custom<string>({
 export const keyValueFlag = Flags.custom<string>({
   helpValue: '<key>=<value>',
   multiple: true,
-  async parse(input) {
-    if (input.indexOf('=') <= 0) throw invalid(`${input}: expected KEY=VALUE`)
+  async parse(input, _context, flag) {
+    parseKeyValues([input], `--${flag.name}`)
     return input
   },
 })

@@ -3,7 +3,7 @@
 // is chosen, and locators left by processes that are gone (a crash, SIGKILL) are ignored and removed.
 import {mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import {rewriteFile} from '../scaffold/write-file.js'
 
 export interface Locator {

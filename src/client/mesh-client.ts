@@ -3,7 +3,7 @@ import {MAX_ANSWER_BYTES, request} from './http.js'
 import type {ActivityJson} from '../core/activity.js'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {encodeBinary, encodeStructured} from '../core/codec/http.js'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import type {ArrivalExplanation} from '../mesh/explain.js'
 import type {MeshResources, MeshStatus} from '../mesh/status.js'
 

@@ -1,7 +1,7 @@
 // `kne source ping fire`: asks the running mesh to send a PingSource's event now, through the same
 // sender its schedule uses, and reports what the sink answered.
 import {request} from './http.js'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import {firePath, type FireAnswer} from '../mesh/sources/control.js'
 import {findMesh} from './locator.js'
 

@@ -4,7 +4,7 @@
 import {spawn} from 'node:child_process'
 import {constants} from 'node:os'
 import {request} from './http.js'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import {parseCeOverrides} from '../core/manifests/flags.js'
 import {isAbsoluteUrl} from '../core/resources/validate.js'
 import {formatManifestError, resourceKey, type CloudEventOverrides, type Destination, type SinkBinding} from '../core/resources/types.js'
@@ -71,8 +71,8 @@ function findBinding(options: RunOptions): SinkBinding {
   if (problem) throw new KneError(`SinkBinding ${namespace}/${name} is invalid: ${formatManifestError(problem)}`, 'INVALID_MANIFEST')
   const where = paths.length > 0 ? paths.join(', ') : 'no manifests (pass -f FILE|FOLDER, or run it in a kne project)'
   const known = bindings.map((b) => resourceKey(b.metadata.namespace, b.metadata.name))
-  throw new KneError(`sinkbindings.sources.knative.dev "${name}" not found in namespace "${namespace}" (read ${where})`, 'NOT_FOUND', EXIT.usage,
-    known.length > 0 ? [`the manifests define ${known.join(', ')}`] : [])
+  throw new KneError(`sinkbindings.sources.knative.dev "${name}" not found in namespace "${namespace}" (read ${where})`, 'NOT_FOUND',
+    {suggestions: known.length > 0 ? [`the manifests define ${known.join(', ')}`] : []})
 }
 
 /** A URI needs nothing else; a ref is resolved by the running mesh, as its own sources' sinks are. */

@@ -1,6 +1,6 @@
 import {KneCommand, prose, registryFlags, registryOptions} from '../../cli/index.js'
 import {browseRegistry} from '../../client/registry-browse.js'
-import {EXIT, KneError} from '../../core/errors.js'
+import {KneError} from '../../core/errors.js'
 
 export default class RegistryBrowse extends KneCommand<typeof RegistryBrowse> {
   static override summary = 'Browse the event registry interactively: search types, read one, create a trigger for it or send an example.'
