@@ -31,7 +31,7 @@ name, and a filter that matches every event, are warnings. --json prints the who
       return report
     }
     const show = manifestErrorFormatter(process.cwd())
-    for (const w of report.warnings) process.stderr.write(`warning: ${show(w)}\n`)
+    for (const w of report.warnings) this.note(`warning: ${show(w)}`)
     const where = report.paths.map((p) => displayPath(p)).join(', ')
     if (!report.valid) {
       this.fail(new KneError(`${report.errors.length} problem(s) in ${problemsIn(report.errors, report.config, where)}`, 'INVALID_MANIFEST')
