@@ -3,7 +3,7 @@
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {Config, Errors, run} from '@oclif/core'
+import {Config, Errors, Plugin, run} from '@oclif/core'
 import {captureOutput} from '@oclif/test'
 import {writeLocator} from '../../src/client/locator.js'
 import {createMesh, formatManifestError, loadManifests, loadProjectConfig, VirtualClock, type Mesh} from '../../src/index.js'
@@ -32,14 +32,29 @@ export function freshDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'kne-cmd-'))
 }
 
+/**
+ * kne's commands from their TypeScript sources: a root plugin told to ignore the oclif.manifest.json a
+ * build leaves (Config.load alone would load the built commands it lists, stale after an edit).
+ */
+async function loadSourceConfig(): Promise<Config> {
+  rootPlugin ??= (async () => {
+    const root = new Plugin({root: repoRoot, isRoot: true, ignoreManifest: true})
+    await root.load()
+    return root
+  })()
+  const root = await rootPlugin
+  return Config.load({root: repoRoot, plugins: new Map([[root.name, root]])})
+}
+
+let rootPlugin: Promise<Plugin> | undefined
+
 /** kne's oclif configuration for a data folder (its dataDir is read from KNE_DATA_DIR when it loads). */
 function loadConfig(dataDir: string): Promise<Config> {
   let config = configs.get(dataDir)
   if (!config) {
     const previous = process.env.KNE_DATA_DIR
     process.env.KNE_DATA_DIR = dataDir
-    // the sources, not a manifest a build left behind
-    config = Config.load({root: repoRoot, ignoreManifest: true}).finally(() => {
+    config = loadSourceConfig().finally(() => {
       if (previous === undefined) delete process.env.KNE_DATA_DIR
       else process.env.KNE_DATA_DIR = previous
     })
