@@ -1,4 +1,5 @@
-import {existsSync} from 'node:fs'
+import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {spawn} from 'node:child_process'
@@ -111,6 +112,38 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
     expect(proc.stdout.match(/com\.example\.burst/g)!.length).toBeLessThan(200)
     expect(proc.stderr).toContain('kne dev stopped')
     expect(existsSync(locator)).toBe(false)
+  })
+})
+
+describe('kne dev stopped twice', () => {
+  it('a second Ctrl-C while deliveries drain exits 130 at once', async () => {
+    // a subscriber that never answers keeps a delivery under way
+    const hanging = await startSubscriber(() => undefined)
+    const dir = mkdtempSync(join(tmpdir(), 'kne-ctrl-c-'))
+    writeFileSync(join(dir, 'mesh.yaml'), `apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: {name: default}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: {name: hang}
+spec:
+  broker: default
+  subscriber: {uri: "${hanging.url}"}
+`)
+    const dev = new LongRunning(['dev', '--port', '0', '-f', join(dir, 'mesh.yaml'), '--drain-timeout', '60s'], isolatedEnv())
+    try {
+      const url = (await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
+      void fetch(`${url}/default/default`, {method: 'POST', headers: {'ce-specversion': '1.0', 'ce-id': 'held', 'ce-source': '/e2e', 'ce-type': 'com.example.held'}}).catch(() => undefined)
+      await hanging.waitFor(1)
+      dev.signal('SIGINT')
+      await dev.waitFor(/SIGINT: stopping; waiting up to 1 m 0 s for 1 deliveries under way/)
+      dev.signal('SIGINT')
+      expect(await dev.exited).toBe(130)
+    } finally {
+      dev.kill()
+      await hanging.close()
+    }
   })
 })
 
