@@ -54,13 +54,13 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
   })
 
   it('finds the mesh through KNE_URL without a locator', async () => {
-    const sent = await runCli(['send', '--type', 'com.example.via.env', '-n', 'shop'], isolatedEnv({KNE_URL: url}))
+    const sent = await runKne(['send', '--type', 'com.example.via.env', '-n', 'shop'], {env: {KNE_URL: url}})
     expect(sent.code, sent.stderr).toBe(0)
     expect(sent.stdout).toContain(`accepted by ${url}/shop/default`)
   })
 
   it('tail --history replays what happened before it connected', async () => {
-    await runCli(['send', '--type', 'com.example.history', '-n', 'shop'], env)
+    await runKne(['send', '--type', 'com.example.history', '-n', 'shop'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
     const tail = await runCli(['tail', '--history', '--count', '1', '--type', 'com.example.history', '--timeout', '10s'], env)
     expect(tail.code, tail.stderr).toBe(0)
     expect(tail.stdout).toContain('com.example.history')
@@ -74,7 +74,7 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
   })
 
   it('exits 5 with the broker\'s explanation when the event is rejected', async () => {
-    const sent = await runCli(['send', '--type', 'com.example.x', '--to', 'broker:nope:shop'], env)
+    const sent = await runKne(['send', '--type', 'com.example.x', '--to', 'broker:nope:shop'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
     expect(sent.code).toBe(5)
     expect(sent.stderr.replace(/\s+›?\s*/g, ' ')).toContain('answered 404: broker shop/nope not found')
   })
@@ -91,7 +91,7 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
     expect(second.stderr).toContain(`warning: another kne mesh is running at ${url}`)
     second.signal('SIGTERM')
     expect(await second.exited).toBe(0)
-    const sent = await runCli(['send', '--type', 'com.example.after', '-n', 'shop'], env)
+    const sent = await runKne(['send', '--type', 'com.example.after', '-n', 'shop'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
     expect(sent.code, sent.stderr).toBe(0)
     expect(sent.stdout).toContain(`accepted by ${url}/shop/default`)
   })
