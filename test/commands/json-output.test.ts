@@ -111,3 +111,17 @@ describe('--json prints exactly one JSON document', async () => {
     })
   }
 })
+
+describe('the streams report an error under --json as one JSON line on stderr, stdout left to their records', () => {
+  it.each([
+    ['dev', ['dev', '--port', '0', '-f', 'test/fixtures/broken', '--json'], 3],
+    ['tail', ['tail', '--json'], 4],
+    ['sink', ['sink', '--port', '0', '--fail-rate', '2', '--json'], 2],
+  ])('kne %s', async (_name, args, code) => {
+    const result = await runKne(args as string[])
+    expect(result.code).toBe(code)
+    expect(result.stdout).toBe('')
+    const lines = result.stderr.trim().split('\n')
+    expect(JSON.parse(lines.at(-1)!)).toHaveProperty('error.code')
+  })
+})
