@@ -72,11 +72,11 @@ export abstract class KneCommand<T extends typeof Command> extends Command {
     // this.exit(): the output is written, only the exit code is left
     if (err instanceof Errors.ExitError) throw err
     // Ctrl-C (or Esc) in any prompt
-    if (err.name === 'ExitPromptError') return this.catch(new KneError('cancelled', 'CANCELLED') as unknown as Interfaces.CommandError)
+    if (err.name === 'ExitPromptError') return this.catch(new KneError('cancelled', 'CANCELLED'))
     if (err instanceof KneError) {
       // re-raise as an oclif error so it is rendered (and serialised under --json) with its exit code
       try {
-        this.fail(err)
+        this.fail(err as KneError)
       } catch (converted) {
         return this.catch(converted as Interfaces.CommandError)
       }

@@ -118,7 +118,7 @@ describe('the streams report an error under --json as one JSON line on stderr, s
     ['tail', ['tail', '--json'], 4],
     ['sink', ['sink', '--port', '0', '--fail-rate', '2', '--json'], 2],
   ])('kne %s', async (_name, args, code) => {
-    const result = await runKne(args as string[])
+    const result = await runKne(args)
     expect(result.code).toBe(code)
     expect(result.stdout).toBe('')
     const lines = result.stderr.trim().split('\n')

@@ -3,7 +3,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {freshDataDir, runKne} from '../helpers/command.js'
+import {runKne} from '../helpers/command.js'
 
 const kinds = join('test', 'fixtures', 'kinds')
 
