@@ -125,3 +125,9 @@ describe('the streams report an error under --json as one JSON line on stderr, s
     expect(JSON.parse(lines.at(-1)!)).toHaveProperty('error.code')
   })
 })
+
+it('an unknown command under --json is one JSON error, exit 2', async () => {
+  const result = await runKne(['triger', 'create', '--json'])
+  expect(result.code).toBe(2)
+  expect(JSON.parse(result.stdout)).toMatchObject({error: {code: 'UNKNOWN_COMMAND', suggestions: ['did you mean `kne trigger create`?', 'run `kne help` for the list of commands']}})
+})
