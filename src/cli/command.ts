@@ -3,7 +3,7 @@
 // one JSON document, the value run() returns (or the error), and nothing else. KneErrors end the command
 // with the exit code of their entry in the error table (also under --json, where oclif 4.14 would exit 1).
 import {Command, Errors, type Interfaces} from '@oclif/core'
-import {EXIT, KneError} from '../core/errors.js'
+import {ERRORS, EXIT, KneError, type ErrorCode} from '../core/errors.js'
 
 export type KneFlags<T extends typeof Command> = Interfaces.InferredFlags<T['flags'] & T['baseFlags']>
 export type KneArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -82,6 +82,8 @@ export abstract class KneCommand<T extends typeof Command> extends Command {
       }
     }
     if (!this.jsonEnabled()) return super.catch(err)
+    // oclif's parse errors carry no code of their own
+    if (err.oclif?.exit === ERRORS.USAGE.exit && (err as {code?: string}).code === undefined) Object.assign(err, {code: 'USAGE' satisfies ErrorCode})
     // one line, so that a consumer reading a JSON object per line can parse it
     const line = `${JSON.stringify(this.toErrorJson(err))}\n`
     if ((this.ctor as typeof KneCommand).jsonErrorsOnStderr) process.stderr.write(line)

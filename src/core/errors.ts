@@ -45,6 +45,7 @@ interface ErrorEntry {
 /** Every error code kne uses: the exit code it gives and what it means. */
 export const ERRORS = {
   // usage (2): what was typed cannot be used
+  USAGE: {exit: EXIT.usage, means: "the command line does not parse: a missing, unknown or unexpected flag or argument (oclif's message says which)"},
   INVALID_FLAG: {exit: EXIT.usage, means: 'a flag value kne cannot use, or flags that do not go together'},
   MISSING_FLAG: {exit: EXIT.usage, means: 'a flag the command needs was not given (and there is no terminal to ask)'},
   INVALID_INPUT: {exit: EXIT.usage, means: 'the event, filter or trigger given to kne filter test is not valid'},

@@ -131,3 +131,9 @@ it('an unknown command under --json is one JSON error, exit 2', async () => {
   expect(result.code).toBe(2)
   expect(JSON.parse(result.stdout)).toMatchObject({error: {code: 'UNKNOWN_COMMAND', suggestions: ['did you mean `kne trigger create`?', 'run `kne help` for the list of commands']}})
 })
+
+it('a command line that does not parse, under --json, is one JSON error with the code USAGE, exit 2', async () => {
+  const result = await runKne(['send', '--no-such-flag', '--json'])
+  expect(result.code).toBe(2)
+  expect(JSON.parse(result.stdout)).toMatchObject({error: {code: 'USAGE', message: expect.stringContaining('--no-such-flag')}})
+})
