@@ -2,6 +2,7 @@
 // duration, size, sink or KEY=VALUE fails before the command runs (exit 2, with the flag's help).
 import {Flags} from '@oclif/core'
 import {parseHumanDuration, parseIsoDuration} from '../core/delivery/duration.js'
+import {parseHttpDate} from '../core/delivery/policy.js'
 import {isoDuration} from '../core/manifests/delivery.js'
 import {parseKeyValues} from '../core/manifests/flags.js'
 import {parseServiceFlags} from '../core/project.js'
@@ -45,6 +46,24 @@ export const byteSizeFlag = Flags.custom<number>({
     const bytes = parseByteQuantity(input)
     if (bytes === undefined || bytes === 0) throw invalid(`${input}: expected a size in bytes such as 64Mi, 512Ki or 1048576`)
     return bytes
+  },
+})
+
+/** A share from 0 to 1, such as 0.3. */
+export const fractionFlag = Flags.custom<number>({
+  helpValue: '<0..1>',
+  async parse(input) {
+    if (!/^(?:0|1|0?\.\d+|1\.0*)$/.test(input)) throw invalid(`${input}: expected a number from 0 to 1, such as 0.3`)
+    return Number(input)
+  },
+})
+
+/** A Retry-After header value: seconds, or an HTTP-date. */
+export const retryAfterFlag = Flags.custom<string>({
+  helpValue: '<seconds|http-date>',
+  async parse(input) {
+    if (!/^\d+$/.test(input) && parseHttpDate(input) === undefined) throw invalid(`${input}: expected seconds (5) or an HTTP-date (Wed, 21 Oct 2026 07:28:00 GMT)`)
+    return input
   },
 })
 

@@ -13,6 +13,8 @@ describe('flag values', () => {
     [['send', '--type', 'x', '--timeout', '5x'], '--timeout', '5x: expected a duration such as 15s, 500ms, 2m or PT15S'],
     [['tail', '--timeout', 'soon'], '--timeout', 'soon: expected a duration'],
     [['sink', '--delay', '-1s'], '--delay', 'expected a duration'],
+    [['sink', '--fail-rate', '2'], '--fail-rate', '2: expected a number from 0 to 1'],
+    [['sink', '--retry-after', 'later'], '--retry-after', 'later: expected seconds (5) or an HTTP-date'],
     [['dev', '--history-bytes', '64MB'], '--history-bytes', '64MB: expected a size in bytes such as 64Mi'],
     [['dev', '--drain-timeout', 'later'], '--drain-timeout', 'later: expected a duration'],
     [['dev', '--service', 'orders'], '--service', 'expected NAME=URL'],
@@ -25,6 +27,13 @@ describe('flag values', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toContain(`Parsing ${flag}`)
     expect(result.stderr).toContain(message)
+  })
+
+  it('kne sink exits 2 for a behaviour it cannot follow, before it listens', async () => {
+    for (const args of [['--status', '42'], ['--reply-data', 'x']]) {
+      const result = await runKne(['sink', '--port', '0', ...args])
+      expect({args, code: result.code}).toEqual({args, code: 2})
+    }
   })
 
   it('a bad value under --json is one JSON error with the code INVALID_FLAG', async () => {

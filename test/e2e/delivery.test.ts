@@ -141,13 +141,3 @@ describe('an asynchronous broker under load, then stopped', () => {
     expect(await slow.proc.exited).toBe(0)
   })
 })
-
-describe('kne sink flag errors', () => {
-  it('exits 2 for a behaviour it cannot follow', async () => {
-    const env = isolatedEnv()
-    for (const args of [['--fail-rate', '2'], ['--delay', 'soon'], ['--status', '42'], ['--retry-after', 'later'], ['--reply-data', 'x']]) {
-      const result = await runKne(['sink', '--port', '0', ...args], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
-      expect({args, code: result.code}).toEqual({args, code: 2})
-    }
-  })
-})
