@@ -14,7 +14,7 @@ import {KneError} from '../core/errors.js'
 const invalid = (message: string): KneError => new KneError(message, 'INVALID_FLAG')
 
 /** Milliseconds of a duration: 15s, 500ms, 2m, 1h, a number of seconds, or ISO-8601 (PT0.2S). */
-export function durationMs(text: string): number | undefined {
+function durationMs(text: string): number | undefined {
   return parseHumanDuration(text) ?? parseIsoDuration(text)
 }
 
