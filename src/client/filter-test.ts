@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs'
 import {afterBinaryHop} from '../core/cloudevent.js'
 import {decodeJsonEvent, eventToJsonObject} from '../core/codec/json.js'
 import {buildEvent, type EventInput} from '../core/event-builder.js'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import {explainTriggerFilter, validateTriggerFilter, type FilterExplanation, type TriggerFilterSpec} from '../core/filters/index.js'
 import {formatManifestError, type ManifestError, type Trigger} from '../core/resources/types.js'
 import {parseYamlDocument} from '../core/resources/yaml.js'
@@ -37,7 +37,7 @@ export interface FilterTestReport {
   explanation: FilterExplanation
 }
 
-const usage = (message: string): KneError => new KneError(message, 'INVALID_INPUT', EXIT.usage)
+const usage = (message: string): KneError => new KneError(message, 'INVALID_INPUT')
 
 /** Every trigger of a broker against one event: delivered when at least one of them passes it. */
 export interface BrokerFilterReport {

@@ -3,7 +3,7 @@
 // is chosen, and locators left by processes that are gone (a crash, SIGKILL) are ignored and removed.
 import {mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import {rewriteFile} from '../scaffold/write-file.js'
 
 export interface Locator {
@@ -79,6 +79,6 @@ export function findMesh(dataDir: string, env: NodeJS.ProcessEnv = process.env):
   if (fromEnv) return {url: fromEnv.replace(/\/+$/, ''), via: 'KNE_URL'}
   const [latest] = runningMeshes(dataDir)
   if (latest) return {url: latest.url, via: 'locator'}
-  throw new KneError('no kne mesh is running', 'MESH_NOT_RUNNING', EXIT.unreachable,
-    ['start one with `kne dev` (in another terminal), or point KNE_URL at a running mesh'])
+  throw new KneError('no kne mesh is running', 'MESH_NOT_RUNNING',
+    {suggestions: ['start one with `kne dev` (in another terminal), or point KNE_URL at a running mesh']})
 }

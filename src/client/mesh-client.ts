@@ -3,7 +3,7 @@ import {MAX_ANSWER_BYTES, request} from './http.js'
 import type {ActivityJson} from '../core/activity.js'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {encodeBinary, encodeStructured} from '../core/codec/http.js'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import type {ArrivalExplanation} from '../core/api.js'
 import type {MeshResources, MeshStatus} from '../core/api.js'
 
@@ -17,8 +17,8 @@ export interface SendResult {
 function unreachable(url: string, error: unknown): KneError {
   const err = error as {code?: string; cause?: {code?: string}; message?: string}
   const code = err.cause?.code ?? err.code ?? err.message
-  return new KneError(`cannot reach ${url}: ${code}`, 'MESH_UNREACHABLE', EXIT.unreachable,
-    ['is `kne dev` running? start it, or check KNE_URL'])
+  return new KneError(`cannot reach ${url}: ${code}`, 'MESH_UNREACHABLE',
+    {suggestions: ['is `kne dev` running? start it, or check KNE_URL']})
 }
 
 export async function postEvent(url: string, event: CloudEvent, mode: 'binary' | 'structured', signal?: AbortSignal): Promise<SendResult> {
@@ -109,7 +109,7 @@ export async function followActivity(baseUrl: string, onRecord: (record: Activit
     for await (const chunk of response.body) {
       buffered += chunk.toString()
       // a record is at most an event and its metadata: a line longer than any message is not the mesh's
-      if (buffered.length > 2 * MAX_ANSWER_BYTES) throw new KneError(`the activity stream from ${baseUrl} sent a line of more than ${2 * MAX_ANSWER_BYTES} bytes`, 'STREAM_BROKEN', EXIT.unreachable)
+      if (buffered.length > 2 * MAX_ANSWER_BYTES) throw new KneError(`the activity stream from ${baseUrl} sent a line of more than ${2 * MAX_ANSWER_BYTES} bytes`, 'STREAM_BROKEN')
       let newline: number
       while ((newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline)
@@ -117,7 +117,7 @@ export async function followActivity(baseUrl: string, onRecord: (record: Activit
         if (line === '') continue
         const record = JSON.parse(line) as ActivityJson | {kind: 'subscribed' | 'overflow'; error?: string}
         if (record.kind === 'subscribed') options.onSubscribed?.()
-        else if (record.kind === 'overflow') throw new KneError(`the mesh cut the stream: ${record.error}`, 'STREAM_OVERFLOW', EXIT.internal)
+        else if (record.kind === 'overflow') throw new KneError(`the mesh cut the stream: ${record.error}`, 'STREAM_OVERFLOW')
         else onRecord(record as ActivityJson)
       }
     }
@@ -125,7 +125,7 @@ export async function followActivity(baseUrl: string, onRecord: (record: Activit
     if (options.signal?.aborted) return 'aborted'
     if (error instanceof KneError) throw error
     const code = (error as {code?: string}).code ?? (error as Error).message
-    throw new KneError(`the activity stream from ${baseUrl} broke off (${code})`, 'STREAM_BROKEN', EXIT.unreachable, ['is `kne dev` still running?'])
+    throw new KneError(`the activity stream from ${baseUrl} broke off (${code})`, 'STREAM_BROKEN', {suggestions: ['is `kne dev` still running?']})
   }
   return options.signal?.aborted ? 'aborted' : 'ended'
 }

@@ -2,7 +2,7 @@
 // triggers) and what it observed; with -f, or without a mesh, the manifests on disk (merged with a running
 // mesh's observations). list, describe, export, browse and lint are built on it.
 import {request} from './http.js'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import {
   buildRegistry, exportEventTypes, lintRegistry, nearestNames, sendLine, triggerCreateLine,
   type EventTypeVersion, type ExportedEventType, type LintReport, type ObservedRegistry, type Registry, type RegistryEntry, type RegistryReference,
@@ -215,7 +215,7 @@ function unknownType(type: string, known: string[], loaded: LoadedRegistry): Kne
     ? [`did you mean ${nearest.map((n) => JSON.stringify(n)).join(', ')}?`]
     : [known.length > 0 ? 'kne registry list shows the known types' : 'declare it with kne eventtype create, or send one through kne dev']
   if (!loaded.mesh) suggestions.push(`${loaded.meshProblem ?? 'no observations'}; types seen by kne dev appear while it runs`)
-  return new KneError(`unknown event type ${JSON.stringify(type)}: the registry knows ${known.length === 0 ? 'no types' : `${new Set(known).size} type(s)`}`, 'UNKNOWN_TYPE', EXIT.usage, suggestions)
+  return new KneError(`unknown event type ${JSON.stringify(type)}: the registry knows ${known.length === 0 ? 'no types' : `${new Set(known).size} type(s)`}`, 'UNKNOWN_TYPE', {suggestions})
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 import {spawn} from 'node:child_process'
 import {constants} from 'node:os'
 import {request} from './http.js'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import {parseCeOverrides} from '../core/manifests/flags.js'
 import {isAbsoluteUrl} from '../core/resources/validate.js'
 import {formatManifestError, resourceKey, type CloudEventOverrides, type Destination, type SinkBinding} from '../core/resources/types.js'
@@ -42,15 +42,15 @@ export interface BindingContract {
 /** Works out K_SINK and K_CE_OVERRIDES for `kne run`; throws a KneError saying what is wrong. */
 export async function bindingContract(options: RunOptions): Promise<BindingContract> {
   if ((options.sink === undefined) === (options.binding === undefined)) {
-    throw new KneError('give exactly one of --sink and --binding', 'INVALID_FLAG', EXIT.usage,
-      ['kne run --sink broker:default -- node app.js', 'kne run --binding my-binding -- node app.js'])
+    throw new KneError('give exactly one of --sink and --binding', 'INVALID_FLAG',
+      {suggestions: ['kne run --sink broker:default -- node app.js', 'kne run --binding my-binding -- node app.js']})
   }
   const flagOverrides = parseCeOverrides(options.ceOverrides)
   if (options.sink !== undefined) {
     const namespace = options.namespace ?? loadProjectConfig(options.config, [], options.cwd).config.namespace
     const parsed = parseSink(options.sink, namespace)
-    if (!parsed.ok) throw new KneError(`--sink ${parsed.error}`, 'INVALID_FLAG', EXIT.usage)
-    const sinkUri = await resolveSink(parsed.destination, namespace, options.dataDir, `--sink ${options.sink}`, EXIT.usage)
+    if (!parsed.ok) throw new KneError(`--sink ${parsed.error}`, 'INVALID_FLAG')
+    const sinkUri = await resolveSink(parsed.destination, namespace, options.dataDir, `--sink ${options.sink}`, 'SINK_UNRESOLVED')
     return {sinkUri, env: bindingEnvironment(sinkUri, flagOverrides), via: options.sink}
   }
   const binding = findBinding(options)
@@ -58,7 +58,7 @@ export async function bindingContract(options: RunOptions): Promise<BindingContr
   const ceOverrides: CloudEventOverrides | undefined = binding.spec.ceOverrides || flagOverrides
     ? {extensions: {...binding.spec.ceOverrides?.extensions, ...flagOverrides?.extensions}}
     : undefined
-  const sinkUri = await resolveSink(binding.spec.sink, namespace, options.dataDir, `SinkBinding ${namespace}/${name}: spec.sink`, EXIT.invalid)
+  const sinkUri = await resolveSink(binding.spec.sink, namespace, options.dataDir, `SinkBinding ${namespace}/${name}: spec.sink`, 'BINDING_SINK_UNRESOLVED')
   return {sinkUri, env: bindingEnvironment(sinkUri, ceOverrides, binding.spec.sink.CACerts), via: `SinkBinding ${namespace}/${name}`}
 }
 
@@ -70,15 +70,15 @@ function findBinding(options: RunOptions): SinkBinding {
   const binding = bindings.find((b) => b.metadata.name === name && b.metadata.namespace === namespace)
   if (binding) return binding
   const problem = manifests.errors.find((e) => e.resource === `SinkBinding ${namespace}/${name}`)
-  if (problem) throw new KneError(`SinkBinding ${namespace}/${name} is invalid: ${formatManifestError(problem)}`, 'INVALID_MANIFEST', EXIT.invalid)
+  if (problem) throw new KneError(`SinkBinding ${namespace}/${name} is invalid: ${formatManifestError(problem)}`, 'INVALID_MANIFEST')
   const where = paths.length > 0 ? paths.join(', ') : 'no manifests (pass -f FILE|FOLDER, or run it in a kne project)'
   const known = bindings.map((b) => resourceKey(b.metadata.namespace, b.metadata.name))
-  throw new KneError(`sinkbindings.sources.knative.dev "${name}" not found in namespace "${namespace}" (read ${where})`, 'NOT_FOUND', EXIT.usage,
-    known.length > 0 ? [`the manifests define ${known.join(', ')}`] : [])
+  throw new KneError(`sinkbindings.sources.knative.dev "${name}" not found in namespace "${namespace}" (read ${where})`, 'NOT_FOUND',
+    {suggestions: known.length > 0 ? [`the manifests define ${known.join(', ')}`] : []})
 }
 
 /** A URI needs nothing else; a ref is resolved by the running mesh, as its own sources' sinks are. */
-async function resolveSink(destination: Destination, namespace: string, dataDir: string, what: string, exitCode: number): Promise<string> {
+async function resolveSink(destination: Destination, namespace: string, dataDir: string, what: string, code: 'SINK_UNRESOLVED' | 'BINDING_SINK_UNRESOLVED'): Promise<string> {
   if (destination.ref === undefined && destination.uri !== undefined && isAbsoluteUrl(destination.uri)) return destination.uri
   const {url} = findMesh(dataDir)
   const query = new URLSearchParams({namespace, destination: JSON.stringify(destination)})
@@ -90,11 +90,11 @@ async function resolveSink(destination: Destination, namespace: string, dataDir:
     body = (await response.body.json()) as ResolveAnswer & {error?: string}
   } catch (error) {
     const err = error as {code?: string; cause?: {code?: string}; message?: string}
-    throw new KneError(`cannot reach ${url}: ${err.cause?.code ?? err.code ?? err.message}`, 'MESH_UNREACHABLE', EXIT.unreachable,
-      ['is `kne dev` running? start it, or check KNE_URL'])
+    throw new KneError(`cannot reach ${url}: ${err.cause?.code ?? err.code ?? err.message}`, 'MESH_UNREACHABLE',
+      {suggestions: ['is `kne dev` running? start it, or check KNE_URL']})
   }
   if (status === 200 && body.uri) return body.uri
-  throw new KneError(`${what} does not resolve: ${body.error ?? `HTTP ${status}`}`, 'SINK_UNRESOLVED', exitCode)
+  throw new KneError(`${what} does not resolve: ${body.error ?? `HTTP ${status}`}`, code)
 }
 
 /**
@@ -117,8 +117,7 @@ export function runWithContract(command: readonly string[], env: Record<string, 
       done()
       const notFound = error.code === 'ENOENT'
       // a shell answers 127 for a command it cannot find and 126 for one it cannot run
-      reject(new KneError(`${notFound ? 'command not found' : 'cannot run'}: ${command[0]} (${error.message})`, notFound ? 'COMMAND_NOT_FOUND' : 'COMMAND_FAILED',
-        notFound ? 127 : 126))
+      reject(new KneError(`${notFound ? 'command not found' : 'cannot run'}: ${command[0]} (${error.message})`, notFound ? 'COMMAND_NOT_FOUND' : 'COMMAND_FAILED'))
     })
     child.once('exit', (code, signal) => {
       done()

@@ -5,7 +5,7 @@ import {readFileSync} from 'node:fs'
 import type {ActivityJson, DeliveryTarget} from '../core/activity.js'
 import {buildEvent, type EventInput} from '../core/event-builder.js'
 import {eventToJsonObject} from '../core/codec/json.js'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import {meshAddressOf} from '../core/resources/destination.js'
 import {parseSink} from '../core/sink.js'
 import {MAX_BODY_BYTES} from '../mesh/bodies.js'
@@ -95,7 +95,7 @@ export async function readEventData(options: {data?: string; dataFile?: string; 
   try {
     return readFileSync(options.dataFile)
   } catch (error) {
-    throw new KneError(`--data-file ${options.dataFile}: ${(error as Error).message}`, 'DATA_FILE', EXIT.usage)
+    throw new KneError(`--data-file ${options.dataFile}: ${(error as Error).message}`, 'DATA_FILE')
   }
 }
 
@@ -106,7 +106,7 @@ async function readStdin(stdin: AsyncIterable<Buffer | string>): Promise<Buffer>
   for await (const chunk of stdin) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     size += bytes.length
-    if (size > MAX_BODY_BYTES) throw new KneError(`stdin: the data exceeds ${MAX_BODY_BYTES} bytes`, 'DATA_TOO_LARGE', EXIT.usage)
+    if (size > MAX_BODY_BYTES) throw new KneError(`stdin: the data exceeds ${MAX_BODY_BYTES} bytes`, 'DATA_TOO_LARGE')
     chunks.push(bytes)
   }
   return Buffer.concat(chunks, size)
@@ -120,13 +120,13 @@ export interface Target {
 
 export function resolveTarget(to: string, namespace: string, dataDir: string, env: NodeJS.ProcessEnv = process.env): Target {
   const sink = parseSink(to, namespace)
-  if (!sink.ok) throw new KneError(`--to ${sink.error}`, 'INVALID_FLAG', EXIT.usage)
+  if (!sink.ok) throw new KneError(`--to ${sink.error}`, 'INVALID_FLAG')
   const {destination} = sink
   if (destination.uri) return {url: destination.uri}
   const {ref} = destination
   const served = ref === undefined ? undefined : meshAddressOf(ref, '', namespace)
   if (ref === undefined || served === undefined) {
-    throw new KneError(`--to ${to}: kne send posts to a broker, channel, sequence or parallel of the mesh (broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:…) or to a URL`, 'INVALID_FLAG', EXIT.usage)
+    throw new KneError(`--to ${to}: kne send posts to a broker, channel, sequence or parallel of the mesh (broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:…) or to a URL`, 'INVALID_FLAG')
   }
   const {url} = findMesh(dataDir, env)
   return {url: meshAddressOf(ref, url, namespace)!, meshUrl: url}
@@ -138,11 +138,11 @@ export function resolveTarget(to: string, namespace: string, dataDir: string, en
  */
 export async function send(options: SendOptions, onProgress?: (progress: DeliveryProgress) => void): Promise<SendReport> {
   if (options.data !== undefined && options.dataFile !== undefined) {
-    throw new KneError('use either --data or --data-file, not both', 'INVALID_FLAG', EXIT.usage)
+    throw new KneError('use either --data or --data-file, not both', 'INVALID_FLAG')
   }
   const target = resolveTarget(options.to, options.namespace, options.dataDir, options.env)
   const built = buildEvent({...options, data: await readEventData(options)})
-  if (!built.ok) throw new KneError(`invalid event: ${built.error}`, 'INVALID_EVENT', EXIT.usage)
+  if (!built.ok) throw new KneError(`invalid event: ${built.error}`, 'INVALID_EVENT')
   const {event} = built
   const sent = (response: SendResult, awaited?: boolean): SendReport => ({id: event.id, event: eventToJsonObject(event), response, ...(awaited === undefined ? {} : {awaited})})
   const stop = new AbortController()
@@ -170,8 +170,8 @@ export async function send(options: SendOptions, onProgress?: (progress: Deliver
 
 function timeoutError(url: string, timeoutMs: number, progress: DeliveryProgress | undefined): KneError {
   const where = progress?.deliveries === undefined ? '' : `; the mesh accepted the event and goes on delivering it: ${describeProgress(progress)}`
-  return new KneError(`no answer from ${url} within ${timeoutMs / 1000} s${where}`, 'SEND_TIMEOUT', EXIT.timeout,
-    ['kne tail --id ID follows the event; --async returns once the mesh has accepted it'])
+  return new KneError(`no answer from ${url} within ${timeoutMs / 1000} s${where}`, 'SEND_TIMEOUT',
+    {suggestions: ['kne tail --id ID follows the event; --async returns once the mesh has accepted it']})
 }
 
 export interface Following {

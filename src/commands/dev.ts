@@ -1,11 +1,9 @@
-import {Flags} from '@oclif/core'
-import {KneCommand} from '../base-command.js'
+import {Errors, Flags} from '@oclif/core'
+import {byteSizeFlag, durationFlag, KneCommand, prose, serviceFlag} from '../cli/index.js'
 import {ActivityPrinter} from '../client/activity-printer.js'
 import {removeLocator, writeLocator} from '../client/locator.js'
-import {colors, describeDelivery} from '../client/render.js'
-import {parseHumanDuration} from '../core/delivery/duration.js'
-import {parseByteQuantity} from '../core/quantity.js'
-import {EXIT, KneError} from '../core/errors.js'
+import {colors, describeDelivery, formatMs} from '../client/render.js'
+import {EXIT} from '../core/errors.js'
 import {exposedWarning} from '../core/hosts.js'
 import {describeResource, manifestErrorFormatter} from '../core/resources/types.js'
 import {startDev, watchDev} from '../mesh/dev.js'
@@ -13,11 +11,11 @@ import {prefixedLine} from '../mesh/processes.js'
 import {describeSources} from '../kinds/sources/runtime/report.js'
 import {describeReload} from '../mesh/watch.js'
 import {renderTopology} from '../client/render-status.js'
-import {prose} from '../help-text.js'
 
 export default class Dev extends KneCommand<typeof Dev> {
   // its --json output is a stream of records
   static override jsonErrorsOnStderr = true
+  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid, EXIT.interrupted]
   static override summary = 'Run the in-memory event mesh: brokers, triggers and sources from your Knative manifests, on your laptop.'
   static override description = prose`Loads Knative manifests from files or folders and serves each broker's ingress at
 http://<host>:<port>/<namespace>/<broker>, the path Knative's broker-ingress uses, so an app whose K_SINK points
@@ -45,30 +43,21 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable)'}),
     port: Flags.integer({char: 'p', min: 0, max: 65_535, description: 'port to listen on (0 picks a free one) [default: kne.yaml port, else 8080]', env: 'KNE_PORT'}),
     host: Flags.string({default: '127.0.0.1', description: 'interface to bind (loopback by default); requests must name it, localhost or 127.0.0.1 in their Host header, except with 0.0.0.0 (any name; nothing is authenticated)'}),
-    service: Flags.string({multiple: true, description: 'local URL of a Service that subscribers refer to: NAME=URL or NAMESPACE/NAME=URL (repeatable)'}),
+    service: serviceFlag({description: 'local URL of a Service that subscribers refer to: NAME=URL or NAMESPACE/NAME=URL (repeatable)'}),
     config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
-    'drain-timeout': Flags.string({default: '10s', description: 'on Ctrl-C, how long deliveries under way may take to finish'}),
+    'drain-timeout': durationFlag({default: 10_000, defaultHelp: async () => '10s', description: 'on Ctrl-C, how long deliveries under way may take to finish'}),
     history: Flags.integer({default: 5000, min: 1, description: 'activity records kept for kne tail --history'}),
-    'history-bytes': Flags.string({default: '64Mi', description: 'bytes of activity records kept (a quantity: 512Ki, 64Mi, 1Gi); the oldest go first'}),
+    'history-bytes': byteSizeFlag({default: 64 * 1024 ** 2, defaultHelp: async () => '64Mi', description: 'bytes of activity records kept (a quantity: 512Ki, 64Mi, 1Gi); the oldest go first'}),
     'max-pending': Flags.integer({default: 10_000, min: 1, description: 'events an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING'}),
-    'max-pending-bytes': Flags.string({default: '64Mi', description: 'bytes of events (data and attributes) an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING_BYTES'}),
+    'max-pending-bytes': byteSizeFlag({default: 64 * 1024 ** 2, defaultHelp: async () => '64Mi', description: 'bytes of events (data and attributes) an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING_BYTES'}),
     quiet: Flags.boolean({char: 'q', description: 'do not print activity, only start-up and shutdown'}),
     watch: Flags.boolean({default: true, allowNo: true, description: 'reload the manifests and kne.yaml when they change (--no-watch: load once)'}),
   }
 
-  private byteFlag(name: 'history-bytes' | 'max-pending-bytes'): number {
-    const bytes = parseByteQuantity(this.flags[name])
-    if (bytes === undefined || bytes === 0) {
-      this.fail(new KneError(`--${name} ${this.flags[name]}: expected a size in bytes such as 64Mi, 512Ki or 1048576`, 'INVALID_FLAG', EXIT.usage))
-    }
-    return bytes
-  }
-
   async run(): Promise<void> {
-    const drainMs = parseHumanDuration(this.flags['drain-timeout'])
-    if (drainMs === undefined) this.fail(new KneError(`--drain-timeout ${this.flags['drain-timeout']}: expected a duration such as 10s or 500ms`, 'INVALID_FLAG', EXIT.usage))
-    const historyBytes = this.byteFlag('history-bytes')
-    const maxPendingBytes = this.byteFlag('max-pending-bytes')
+    const drainMs = this.flags['drain-timeout']
+    const historyBytes = this.flags['history-bytes']
+    const maxPendingBytes = this.flags['max-pending-bytes']
     const json = this.jsonEnabled()
     const c = colors()
     const printer = new ActivityPrinter({write: (text) => process.stdout.write(text), writeError: (text) => process.stderr.write(text), colors: c, json})
@@ -106,13 +95,13 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     if (!this.flags.quiet) {
       mesh.journal.subscribe((record) => printer.activity(record))
     }
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const stop = (signal: NodeJS.Signals): void => {
         process.once(signal, () => {
           printer.close()
-          process.exit(130) // a second Ctrl-C gives up at once
+          reject(new Errors.ExitError(EXIT.interrupted)) // a second Ctrl-C gives up at once
         })
-        if (!json) err(`\n${signal}: stopping; waiting up to ${this.flags['drain-timeout']} for ${mesh.runtime.inFlightCount} deliveries under way`)
+        if (!json) err(`\n${signal}: stopping; waiting up to ${formatMs(drainMs)} for ${mesh.runtime.inFlightCount} deliveries under way`)
         ;(watcher ? watcher.close() : Promise.resolve()).then(() => mesh.close({drainTimeoutMs: drainMs})).then((report) => {
           removeLocator(this.config.dataDir, mesh.url)
           printer.close()

@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
-import {KneCommand} from '../base-command.js'
+import {KneCommand, prose} from '../cli/index.js'
 import {manifestErrorFormatter} from '../core/resources/types.js'
 import {exportProject} from '../services/export.js'
-import {prose} from '../help-text.js'
+import {EXIT} from '../core/errors.js'
 
 export default class Export extends KneCommand<typeof Export> {
+  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid]
   static override summary = 'Print the manifests as kubectl-ready YAML for a real Knative cluster.'
   static override description = prose`Reads the manifests (files or folders; without -f the manifests folder named in kne.yaml), checks them as
 kne validate does, and prints every Knative resource as multi-document YAML for kubectl apply -f -: each
@@ -32,7 +33,7 @@ code is 3. --json prints a kubectl List instead.`
   async run(): Promise<{apiVersion: 'v1'; kind: 'List'; items: Record<string, unknown>[]}> {
     const result = exportProject({files: this.flags.filename ?? [], config: this.flags.config, namespace: this.flags.namespace, eventingOnly: this.flags['eventing-only']})
     for (const w of result.warnings) this.note(`warning: ${manifestErrorFormatter(process.cwd())(w)}`)
-    if (!this.jsonEnabled()) process.stdout.write(result.yaml)
+    this.write(result.yaml)
     return {apiVersion: 'v1', kind: 'List', items: result.documents}
   }
 }

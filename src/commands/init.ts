@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {KneCommand} from '../base-command.js'
-import {prose} from '../scaffold/cli.js'
+import {KneCommand, prose} from '../cli/index.js'
 import {initProject, type InitResult} from '../scaffold/index.js'
 
 export default class Init extends KneCommand<typeof Init> {

@@ -1,11 +1,10 @@
 import {Flags} from '@oclif/core'
-import {KneCommand} from '../base-command.js'
+import {destinationFlag, durationFlag, KneCommand, keyValueFlag, prose} from '../cli/index.js'
 import {describeProgress, send, type SendReport} from '../client/send.js'
-import {parseHumanDuration} from '../core/delivery/duration.js'
 import {EXIT, KneError} from '../core/errors.js'
-import {prose} from '../help-text.js'
 
 export default class Send extends KneCommand<typeof Send> {
+  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.unreachable, EXIT.rejected, EXIT.timeout, EXIT.interrupted]
   static override summary = 'Build a CloudEvent and send it to a broker, a channel, a sequence or parallel, or any URL.'
   static override description = prose`Posts one CloudEvent to a broker, a channel, a sequence or a parallel of the running mesh (found
 through kne dev's locator or KNE_URL), or to a URL. Data comes from --data, or --data-file; stdin is read only
@@ -33,27 +32,23 @@ exits 5. --json prints the event, its id and the answer.`
     data: Flags.string({char: 'd', description: 'event data (JSON or text; - reads it from stdin)'}),
     'data-file': Flags.string({description: 'read event data from a file (- for stdin)'}),
     'content-type': Flags.string({description: 'datacontenttype [default: guessed from the data]'}),
-    extension: Flags.string({char: 'e', multiple: true, description: 'extension attribute NAME=VALUE (repeatable)'}),
+    extension: keyValueFlag({char: 'e', description: 'extension attribute NAME=VALUE (repeatable)'}),
     mode: Flags.string({options: ['binary', 'structured'], default: 'binary', description: 'HTTP content mode'}),
-    to: Flags.string({default: 'broker:default', description: 'broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:… or an http(s) URL'}),
+    to: destinationFlag({default: 'broker:default', description: 'broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:… or an http(s) URL'}),
     namespace: Flags.string({char: 'n', default: 'default', description: 'namespace of the broker', env: 'KNE_NAMESPACE'}),
     async: Flags.boolean({description: 'do not wait for the deliveries: the mesh accepting the event is enough'}),
-    timeout: Flags.string({description: 'give up waiting for the answer after this long (30s, 500ms, 2m): exit 6'}),
+    timeout: durationFlag({description: 'give up waiting for the answer after this long (30s, 500ms, 2m): exit 6'}),
   }
 
   async run(): Promise<SendReport> {
     const {flags} = this
-    const timeoutMs = flags.timeout === undefined ? undefined : parseHumanDuration(flags.timeout)
-    if (flags.timeout !== undefined && timeoutMs === undefined) {
-      this.fail(new KneError(`--timeout ${flags.timeout}: expected a duration such as 30s, 500ms or 2m`, 'INVALID_FLAG', EXIT.usage))
-    }
     const progress = progressLine()
     let report: SendReport
     try {
       report = await send({
         type: flags.type, source: flags.source, id: flags.id, subject: flags.subject, data: flags.data, dataFile: flags['data-file'],
         contentType: flags['content-type'], extensions: flags.extension, mode: flags.mode as 'binary' | 'structured',
-        to: flags.to, namespace: flags.namespace, dataDir: this.config.dataDir, async: flags.async, timeoutMs,
+        to: flags.to, namespace: flags.namespace, dataDir: this.config.dataDir, async: flags.async, timeoutMs: flags.timeout,
       }, (p) => progress.show(describeProgress(p)))
     } finally {
       progress.end()
@@ -61,7 +56,7 @@ exits 5. --json prints the event, its id and the answer.`
     const {status, url, body} = report.response
     if (status < 200 || status >= 300) {
       const explanation = typeof body === 'object' && body !== null && 'error' in body ? String((body as {error: unknown}).error) : body === undefined ? 'no explanation' : String(body)
-      throw new KneError(`${url} answered ${status}: ${explanation}`, 'EVENT_REJECTED', EXIT.rejected)
+      throw new KneError(`${url} answered ${status}: ${explanation}`, 'EVENT_REJECTED')
     }
     if (report.awaited === false) this.log(`Event ${report.id} (${flags.type}) accepted by ${url}; its deliveries go on in the mesh`)
     else this.log(`Event ${report.id} (${flags.type}) accepted by ${url}: ${status}`)

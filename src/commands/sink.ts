@@ -1,16 +1,14 @@
 import {randomInt} from 'node:crypto'
 import {Flags} from '@oclif/core'
-import {KneCommand} from '../base-command.js'
+import {durationFlag, fractionFlag, KneCommand, prose, retryAfterFlag} from '../cli/index.js'
 import {colors, renderSinkRequest, sinkRequestToJson} from '../client/render.js'
-import {parseHumanDuration} from '../core/delivery/duration.js'
-import {parseHttpDate} from '../core/delivery/policy.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {checkSinkBehaviour, startSink, type Sink, type SinkOptions} from '../mesh/sink.js'
-import {prose} from '../help-text.js'
 
 export default class SinkCommand extends KneCommand<typeof SinkCommand> {
   // its --json output is a stream of received events
   static override jsonErrorsOnStderr = true
+  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.interrupted]
   static override summary = 'Run a local subscriber that prints every event it receives and answers as told.'
   static override description = prose`Listens on http://<host>:<port>/ and prints each CloudEvent delivered to it (--json: one JSON object per
 line). By default it accepts everything (202). Told to fail, it shows retries, backoff and dead-letter sinks at
@@ -31,10 +29,10 @@ routes like any other event. Point a trigger's subscriber (or deadLetterSink) at
     host: Flags.string({default: '127.0.0.1', description: 'interface to bind (loopback by default)'}),
     status: Flags.integer({description: 'status of failing answers [default: 503]; alone, every answer gets it'}),
     'fail-first': Flags.integer({min: 0, description: 'fail the first N requests, then succeed'}),
-    'fail-rate': Flags.string({description: 'fail this share of requests, from 0 to 1 (e.g. 0.3)'}),
+    'fail-rate': fractionFlag({description: 'fail this share of requests, from 0 to 1 (e.g. 0.3)'}),
     seed: Flags.integer({description: 'seed for --fail-rate, to fail the same requests again [default: random, printed]'}),
-    delay: Flags.string({description: 'wait this long before every answer (2s, 500ms)'}),
-    'retry-after': Flags.string({description: 'Retry-After on failing answers: seconds, or an HTTP-date'}),
+    delay: durationFlag({description: 'wait this long before every answer (2s, 500ms)'}),
+    'retry-after': retryAfterFlag({description: 'Retry-After on failing answers: seconds, or an HTTP-date'}),
     'reply-type': Flags.string({description: 'answer successes with a CloudEvent reply of this type'}),
     'reply-data': Flags.string({dependsOn: ['reply-type'], description: 'data of the reply (JSON or text)'}),
   }
@@ -54,7 +52,7 @@ routes like any other event. Point a trigger's subscriber (or deadLetterSink) at
       })
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        this.fail(new KneError(`port ${options.port} is already in use`, 'PORT_IN_USE', EXIT.usage, ['pick another with --port N, or --port 0 for any free port']))
+        this.fail(new KneError(`port ${options.port} is already in use`, 'PORT_IN_USE', {suggestions: ['pick another with --port N, or --port 0 for any free port']}))
       }
       throw error
     }
@@ -79,23 +77,14 @@ routes like any other event. Point a trigger's subscriber (or deadLetterSink) at
 
   private sinkOptions(): SinkOptions {
     const {flags} = this
-    const invalid = (message: string): never => this.fail(new KneError(message, 'INVALID_FLAG', EXIT.usage))
-    const delayMs = flags.delay === undefined ? undefined : parseHumanDuration(flags.delay)
-    if (flags.delay !== undefined && delayMs === undefined) invalid(`--delay ${flags.delay}: expected a duration such as 2s or 500ms`)
-    const rate = flags['fail-rate']
-    if (rate !== undefined && !/^(?:0|1|0?\.\d+|1\.0*)$/.test(rate)) invalid(`--fail-rate ${rate}: expected a number from 0 to 1, such as 0.3`)
-    const failRate = rate === undefined ? undefined : Number(rate)
-    const retryAfter = flags['retry-after']
-    if (retryAfter !== undefined && !/^\d+$/.test(retryAfter) && parseHttpDate(retryAfter) === undefined) {
-      invalid(`--retry-after ${retryAfter}: expected seconds (5) or an HTTP-date (Wed, 21 Oct 2026 07:28:00 GMT)`)
-    }
+    const failRate = flags['fail-rate']
     const options: SinkOptions = {
       host: flags.host, port: flags.port, status: flags.status, failFirst: flags['fail-first'], failRate,
-      seed: failRate === undefined ? flags.seed : flags.seed ?? randomInt(1, 1_000_000), delayMs, retryAfter,
+      seed: failRate === undefined ? flags.seed : flags.seed ?? randomInt(1, 1_000_000), delayMs: flags.delay, retryAfter: flags['retry-after'],
       reply: flags['reply-type'] === undefined ? undefined : {type: flags['reply-type'], data: flags['reply-data']},
     }
     const problem = checkSinkBehaviour(options)
-    if (problem) invalid(problem)
+    if (problem) this.fail(new KneError(problem, 'INVALID_FLAG'))
     return options
   }
 }

@@ -1,16 +1,15 @@
 import {Flags} from '@oclif/core'
-import {KneCommand} from '../base-command.js'
+import {durationFlag, KneCommand, prose} from '../cli/index.js'
 import {findMesh} from '../client/locator.js'
 import {getExplanation} from '../client/mesh-client.js'
-import {colors, renderActivity} from '../client/render.js'
+import {colors, formatMs, renderActivity} from '../client/render.js'
 import {renderArrivalExplanation} from '../client/render-explain.js'
 import {tail} from '../client/tail.js'
-import {parseHumanDuration} from '../core/delivery/duration.js'
 import {EXIT, KneError} from '../core/errors.js'
-import {prose} from '../help-text.js'
 
 export default class Tail extends KneCommand<typeof Tail> {
   static override jsonErrorsOnStderr = true
+  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.unreachable, EXIT.timeout, EXIT.interrupted]
   static override summary = 'Stream the mesh\'s activity: events in, trigger matches, delivery attempts, replies and outcomes.'
   static override description = prose`Follows the running mesh (kne dev) and prints one line per event, per delivery attempt and per
 outcome; --json prints one JSON object per line instead. Nothing published after tail has connected is
@@ -36,17 +35,13 @@ records (one JSON object per line) and an error is one JSON line on stderr.`
     id: Flags.string({description: 'only the event with this id'}),
     trigger: Flags.string({description: 'only the events this trigger matched, and its deliveries (NAME in --namespace, or NAMESPACE/NAME)'}),
     count: Flags.integer({char: 'c', min: 1, description: 'exit after this many events have settled'}),
-    timeout: Flags.string({description: 'give up after this long (15s, 500ms, 2m, or seconds): exit 6 if --count was not reached'}),
+    timeout: durationFlag({description: 'give up after this long (15s, 500ms, 2m, or seconds): exit 6 if --count was not reached'}),
     history: Flags.boolean({description: 'first replay the activity the mesh still holds'}),
     explain: Flags.boolean({char: 'x', description: 'after each event, explain why each trigger of its broker matched or not'}),
   }
 
   async run(): Promise<void> {
     const {flags} = this
-    const timeoutMs = flags.timeout === undefined ? undefined : parseHumanDuration(flags.timeout)
-    if (flags.timeout !== undefined && timeoutMs === undefined) {
-      this.fail(new KneError(`--timeout ${flags.timeout}: expected a duration such as 15s, 500ms or 2m`, 'INVALID_FLAG', EXIT.usage))
-    }
     const {url} = findMesh(this.config.dataDir)
     const json = this.jsonEnabled()
     const c = colors()
@@ -61,7 +56,7 @@ records (one JSON object per line) and an error is one JSON line on stderr.`
           type: flags.type, source: flags.source, id: flags.id,
           trigger: flags.trigger === undefined || flags.trigger.includes('/') ? flags.trigger : `${flags.namespace}/${flags.trigger}`,
         },
-        count: flags.count, timeoutMs, history: flags.history, signal: interrupt.signal,
+        count: flags.count, timeoutMs: flags.timeout, history: flags.history, signal: interrupt.signal,
         onSubscribed: () => process.stderr.write(c.dim(`connected to ${url}\n`)),
       }, async (record) => {
         process.stdout.write(`${json ? JSON.stringify(record) : renderActivity(record, c)}\n`)
@@ -72,13 +67,13 @@ records (one JSON object per line) and an error is one JSON line on stderr.`
         else process.stdout.write(`${renderArrivalExplanation(explanation, c).join('\n')}\n`)
       })
       if (interrupt.signal.aborted) {
-        if (flags.count !== undefined && result.settled < flags.count) throw new KneError(`interrupted: ${result.settled} of ${flags.count} events settled`, 'INTERRUPTED', EXIT.interrupted)
-        process.exitCode = EXIT.interrupted
+        if (flags.count !== undefined && result.settled < flags.count) throw new KneError(`interrupted: ${result.settled} of ${flags.count} events settled`, 'INTERRUPTED')
+        this.setExitCode(EXIT.interrupted)
         return
       }
       if (flags.count !== undefined && result.settled < flags.count) {
-        if (result.timedOut) throw new KneError(`timed out after ${flags.timeout}: ${result.settled} of ${flags.count} events settled`, 'TAIL_TIMEOUT', EXIT.timeout)
-        if (result.meshStopped) throw new KneError(`the mesh at ${url} stopped: ${result.settled} of ${flags.count} events settled`, 'MESH_STOPPED', EXIT.unreachable)
+        if (result.timedOut) throw new KneError(`timed out after ${formatMs(flags.timeout!)}: ${result.settled} of ${flags.count} events settled`, 'TAIL_TIMEOUT')
+        if (result.meshStopped) throw new KneError(`the mesh at ${url} stopped: ${result.settled} of ${flags.count} events settled`, 'MESH_STOPPED')
       }
       if (result.meshStopped) this.note(`the mesh at ${url} stopped`)
     } finally {

@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
-import {KneCommand} from '../base-command.js'
+import {KneCommand, prose} from '../cli/index.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {manifestErrorFormatter} from '../core/resources/types.js'
 import {displayPath, problemsIn} from '../project/manifests.js'
 import {validateProject, type ValidationReport} from '../services/validate.js'
-import {prose} from '../help-text.js'
 
 export default class Validate extends KneCommand<typeof Validate> {
+  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid]
   static override summary = 'Check Knative manifests the way a cluster would, plus the references between them.'
   static override description = prose`Reads every manifest (files or folders; without -f the manifests folder named in kne.yaml) and checks
 YAML syntax, the CRD schema's field types and names, Knative's admission rules (required fields, names,
@@ -28,14 +28,14 @@ name, and a filter that matches every event, are warnings. --json prints the who
   async run(): Promise<ValidationReport> {
     const report = validateProject({files: this.flags.filename ?? [], config: this.flags.config, namespace: this.flags.namespace})
     if (this.jsonEnabled()) {
-      if (!report.valid) process.exitCode = EXIT.invalid
+      if (!report.valid) this.setExitCode(EXIT.invalid)
       return report
     }
     const show = manifestErrorFormatter(process.cwd())
-    for (const w of report.warnings) process.stderr.write(`warning: ${show(w)}\n`)
+    for (const w of report.warnings) this.note(`warning: ${show(w)}`)
     const where = report.paths.map((p) => displayPath(p)).join(', ')
     if (!report.valid) {
-      this.fail(new KneError(`${report.errors.length} problem(s) in ${problemsIn(report.errors, report.config, where)}`, 'INVALID_MANIFEST', EXIT.invalid)
+      this.fail(new KneError(`${report.errors.length} problem(s) in ${problemsIn(report.errors, report.config, where)}`, 'INVALID_MANIFEST')
         .withDetails(report.errors.map(show)))
     }
     const notRun = report.resources.filter((r) => !r.emulated).length

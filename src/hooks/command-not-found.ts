@@ -1,7 +1,8 @@
 // An unknown command is a usage error (exit 2) that names the nearest command, on a terminal or not:
-// oclif's not-found plugin exits 127 and suggests only through a prompt, which scripts never see.
+// oclif's not-found plugin exits 127 and suggests only through a prompt, which scripts never see. Under
+// --json it is one JSON document on stdout, as every command's error is.
 import {Errors, toConfiguredId, type Hook} from '@oclif/core'
-import {EXIT} from '../core/errors.js'
+import {ERRORS} from '../core/errors.js'
 import {nearestNames} from '../core/registry/patterns.js'
 
 const hook: Hook.CommandNotFound = async function (options) {
@@ -12,7 +13,13 @@ const hook: Hook.CommandNotFound = async function (options) {
     ...(nearest === undefined ? [] : [`did you mean \`${config.bin} ${toConfiguredId(nearest, config)}\`?`]),
     `run \`${config.bin} help\` for the list of commands`,
   ]
-  throw new Errors.CLIError(`${toConfiguredId(options.id, config)} is not a ${config.bin} command`, {code: 'UNKNOWN_COMMAND', exit: EXIT.usage, suggestions})
+  const {exit} = ERRORS.UNKNOWN_COMMAND
+  const message = `${toConfiguredId(options.id, config)} is not a ${config.bin} command`
+  if (options.argv?.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({error: {code: 'UNKNOWN_COMMAND', oclif: {exit}, suggestions, message, name: 'Error'}})}\n`)
+    throw new Errors.ExitError(exit)
+  }
+  throw new Errors.CLIError(message, {code: 'UNKNOWN_COMMAND', exit, suggestions})
 }
 
 export default hook

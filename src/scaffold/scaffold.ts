@@ -1,6 +1,6 @@
 // The create flow of every kind: ask for what is missing (or fail without a TTY), build the manifest
 // from its template, validate it with kne's model and write it.
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import {API_SERVER_MODES, kindInfo, KINDS, type KindInfo, type ScaffoldKind} from '../core/manifests/index.js'
 import {descriptorOf} from '../kinds/descriptors.js'
 import {askBroker, askName, askSink} from './ask.js'
@@ -50,7 +50,7 @@ export async function scaffoldKind(kind: string, input: {name?: string} & Record
   const descriptor = descriptorOf(kind)
   const info = kindInfo(kind)
   const values = descriptor?.scaffold?.values
-  if (info === undefined || values === undefined) throw new KneError(`kne cannot scaffold ${kind}`, 'NOT_SCAFFOLDED', EXIT.usage)
+  if (info === undefined || values === undefined) throw new KneError(`kne cannot scaffold ${kind}`, 'NOT_SCAFFOLDED')
   const {name} = await start(ctx, info, input.name)
   const namespace = ctx.project.explicitNamespace ? ctx.project.namespace : undefined
   return createResource(ctx.project, info, renderManifest(info.template, values({...input, name, namespace})), ctx.options)

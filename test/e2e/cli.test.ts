@@ -1,8 +1,10 @@
-import {existsSync} from 'node:fs'
+import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {spawn} from 'node:child_process'
 import {isolatedEnv, LongRunning, repoRoot, runCli, runJs} from '../helpers/cli.js'
+import {runKne} from '../helpers/command.js'
 import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 
 const fixtures = join(repoRoot, 'test', 'fixtures')
@@ -52,13 +54,13 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
   })
 
   it('finds the mesh through KNE_URL without a locator', async () => {
-    const sent = await runCli(['send', '--type', 'com.example.via.env', '-n', 'shop'], isolatedEnv({KNE_URL: url}))
+    const sent = await runKne(['send', '--type', 'com.example.via.env', '-n', 'shop'], {env: {KNE_URL: url}})
     expect(sent.code, sent.stderr).toBe(0)
     expect(sent.stdout).toContain(`accepted by ${url}/shop/default`)
   })
 
   it('tail --history replays what happened before it connected', async () => {
-    await runCli(['send', '--type', 'com.example.history', '-n', 'shop'], env)
+    await runKne(['send', '--type', 'com.example.history', '-n', 'shop'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
     const tail = await runCli(['tail', '--history', '--count', '1', '--type', 'com.example.history', '--timeout', '10s'], env)
     expect(tail.code, tail.stderr).toBe(0)
     expect(tail.stdout).toContain('com.example.history')
@@ -72,7 +74,7 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
   })
 
   it('exits 5 with the broker\'s explanation when the event is rejected', async () => {
-    const sent = await runCli(['send', '--type', 'com.example.x', '--to', 'broker:nope:shop'], env)
+    const sent = await runKne(['send', '--type', 'com.example.x', '--to', 'broker:nope:shop'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
     expect(sent.code).toBe(5)
     expect(sent.stderr.replace(/\s+›?\s*/g, ' ')).toContain('answered 404: broker shop/nope not found')
   })
@@ -89,7 +91,7 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
     expect(second.stderr).toContain(`warning: another kne mesh is running at ${url}`)
     second.signal('SIGTERM')
     expect(await second.exited).toBe(0)
-    const sent = await runCli(['send', '--type', 'com.example.after', '-n', 'shop'], env)
+    const sent = await runKne(['send', '--type', 'com.example.after', '-n', 'shop'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
     expect(sent.code, sent.stderr).toBe(0)
     expect(sent.stdout).toContain(`accepted by ${url}/shop/default`)
   })
@@ -113,9 +115,41 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
   })
 })
 
+describe('kne dev stopped twice', () => {
+  it('a second Ctrl-C while deliveries drain exits 130 at once', async () => {
+    // a subscriber that never answers keeps a delivery under way
+    const hanging = await startSubscriber(() => undefined)
+    const dir = mkdtempSync(join(tmpdir(), 'kne-ctrl-c-'))
+    writeFileSync(join(dir, 'mesh.yaml'), `apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: {name: default}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: {name: hang}
+spec:
+  broker: default
+  subscriber: {uri: "${hanging.url}"}
+`)
+    const dev = new LongRunning(['dev', '--port', '0', '-f', join(dir, 'mesh.yaml'), '--drain-timeout', '60s'], isolatedEnv())
+    try {
+      const url = (await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
+      void fetch(`${url}/default/default`, {method: 'POST', headers: {'ce-specversion': '1.0', 'ce-id': 'held', 'ce-source': '/e2e', 'ce-type': 'com.example.held'}}).catch(() => undefined)
+      await hanging.waitFor(1)
+      dev.signal('SIGINT')
+      await dev.waitFor(/SIGINT: stopping; waiting up to 1 m 0 s for 1 deliveries under way/)
+      dev.signal('SIGINT')
+      expect(await dev.exited).toBe(130)
+    } finally {
+      dev.kill()
+      await hanging.close()
+    }
+  })
+})
+
 describe('kne errors a user can act on', () => {
   it('send without a running mesh exits 4 and says how to start one', async () => {
-    const result = await runCli(['send', '--type', 'com.example.x'], isolatedEnv())
+    const result = await runKne(['send', '--type', 'com.example.x'])
     expect(result.code).toBe(4)
     expect(result.stderr).toContain('no kne mesh is running')
     expect(result.stderr).toContain('kne dev')
@@ -147,20 +181,20 @@ describe('kne errors a user can act on', () => {
   })
 
   it('an unknown command exits 2 and names the nearest command, without a terminal too', async () => {
-    const result = await runCli(['triger', 'create'], isolatedEnv())
+    const result = await runKne(['triger', 'create'])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('triger create is not a kne command')
     expect(result.stderr).toContain('did you mean `kne trigger create`?')
   })
 
   it('send --json keeps the exit code and reports the error as JSON', async () => {
-    const result = await runCli(['send', '--type', 'com.example.x', '--json'], isolatedEnv())
+    const result = await runKne(['send', '--type', 'com.example.x', '--json'])
     expect(result.code).toBe(4)
     expect(JSON.parse(result.stdout).error.code).toBe('MESH_NOT_RUNNING')
   })
 
   it('dev with a broken manifest exits 3 naming the file, the resource and the field', async () => {
-    const result = await runCli(['dev', '--port', '0', '-f', join(fixtures, 'broken')], isolatedEnv())
+    const result = await runKne(['dev', '--port', '0', '-f', join(fixtures, 'broken')])
     expect(result.code).toBe(3)
     expect(result.stderr).toMatch(/trigger\.yaml \(document 2\): Trigger default\/bad-filter: spec\.filter\.attributes\.Event_Type: /)
     expect(result.stderr).toMatch(/trigger\.yaml \(document 2\): Trigger default\/bad-filter: spec\.subscriber\.uri: Relative URI is not allowed/)
@@ -168,7 +202,7 @@ describe('kne errors a user can act on', () => {
   })
 
   it('dev --json reports a start-up error as one JSON line on stderr, leaving stdout to its records', async () => {
-    const result = await runCli(['dev', '--port', '0', '--json', '-f', join(fixtures, 'broken')], isolatedEnv())
+    const result = await runKne(['dev', '--port', '0', '--json', '-f', join(fixtures, 'broken')])
     expect(result.code).toBe(3)
     expect(result.stdout).toBe('')
     const lines = result.stderr.trim().split('\n')
@@ -185,8 +219,9 @@ describe('kne errors a user can act on', () => {
   })
 
   it('dev with a size it cannot read exits 2 and shows the form sizes take', async () => {
-    const result = await runCli(['dev', '--port', '0', '--history-bytes', '64MB'], isolatedEnv())
+    const result = await runKne(['dev', '--port', '0', '--history-bytes', '64MB'])
     expect(result.code).toBe(2)
-    expect(result.stderr).toContain('--history-bytes 64MB: expected a size in bytes such as 64Mi')
+    expect(result.stderr).toContain('Parsing --history-bytes')
+    expect(result.stderr).toContain('64MB: expected a size in bytes such as 64Mi')
   })
 })

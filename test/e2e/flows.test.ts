@@ -3,7 +3,8 @@
 // that plays each Service's part, kne send starts the flow, and the events arrive where the docs say.
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {isolatedEnv, LongRunning, runCli} from '../helpers/cli.js'
+import {isolatedEnv, LongRunning} from '../helpers/cli.js'
+import {runKne} from '../helpers/command.js'
 import {conformanceDir, hasConformance} from '../helpers/conformance.js'
 import {startSubscriber, type Received, type Responder, type Subscriber} from '../helpers/subscriber.js'
 import {answerEvent} from '../helpers/flows.js'
@@ -63,7 +64,7 @@ describe.skipIf(!hasConformance)('Knative\'s Sequence and Parallel samples under
     })
 
     it('runs both steps in order and inserts the moderated comment through the broker\'s db-insert trigger', async () => {
-      const sent = await runCli(['send', '--type', 'new-review-comment', '--to', 'broker:bookstore-broker', '--data', '{"reviewText":"a fine book"}', '--json'], env)
+      const sent = await runKne(['send', '--type', 'new-review-comment', '--to', 'broker:bookstore-broker', '--data', '{"reviewText":"a fine book"}', '--json'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
       expect(sent.code, sent.stderr).toBe(0)
       expect(data(bookstore.at('/bad-word-filter')[0])).toEqual({reviewText: 'a fine book'})
       expect(bookstore.at('/sentiment-analysis-app')[0]!.headers).toMatchObject({'ce-type': 'moderated-comment', 'ce-badwordfilter': 'good'})
@@ -76,7 +77,7 @@ describe.skipIf(!hasConformance)('Knative\'s Sequence and Parallel samples under
     })
 
     it('shows the event\'s path through the Sequence\'s channels in kne tail', async () => {
-      const tail = await runCli(['tail', '--history', '--json', '--count', '4', '--timeout', '10s'], env)
+      const tail = await runKne(['tail', '--history', '--json', '--count', '4', '--timeout', '10s'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
       expect(tail.code, tail.stderr).toBe(0)
       const arrivals = tail.stdout.trim().split('\n').map((l) => JSON.parse(l) as {kind: string; broker?: string; channel?: string; via?: string})
         .filter((r) => r.kind === 'event').map((r) => `${r.broker ?? r.channel} ${r.via}`)
@@ -110,7 +111,7 @@ describe.skipIf(!hasConformance)('Knative\'s Sequence and Parallel samples under
 
     it('sends each event down the one branch its filter passes, and every reply to the Parallel\'s reply', async () => {
       for (const n of [2, 3, 4]) {
-        const sent = await runCli(['send', '--type', 'me.number', '--to', `${url}/parallels/default/me-odd-even-parallel`, '--data', JSON.stringify({n})], env)
+        const sent = await runKne(['send', '--type', 'me.number', '--to', `${url}/parallels/default/me-odd-even-parallel`, '--data', JSON.stringify({n})], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
         expect(sent.code, sent.stderr).toBe(0)
       }
       expect(parts.at('/me-even-odd-switcher/0')).toHaveLength(3)
@@ -154,17 +155,17 @@ describe.skipIf(!hasConformance)('Knative\'s Sequence and Parallel samples under
     })
 
     it('chains six steps across two Sequences into event-display', async () => {
-      const sent = await runCli(['send', '--type', 'samples.http.mod3', '--to', `${url}/sequences/default/first-sequence`, '--data', '{"path":[]}'], env)
+      const sent = await runKne(['send', '--type', 'samples.http.mod3', '--to', `${url}/sequences/default/first-sequence`, '--data', '{"path":[]}'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
       expect(sent.code, sent.stderr).toBe(0)
       expect(parts.at('/event-display').map(data)).toEqual([{path: ['first', 'second', 'third', 'fourth', 'fifth', 'sixth']}])
     })
 
     it('filters by Service in the Parallel, and kne send reaches a Channel as channel:NAME', async () => {
-      const sent = await runCli(['send', '--type', 'odd.even', '--to', `${url}/parallels/default/odd-even-parallel`, '--data', '{"n":7}'], env)
+      const sent = await runKne(['send', '--type', 'odd.even', '--to', `${url}/parallels/default/odd-even-parallel`, '--data', '{"n":7}'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
       expect(sent.code, sent.stderr).toBe(0)
       expect(parts.at('/odd-transformer').map(data)).toEqual([{n: 7}])
       expect(parts.at('/even-transformer')).toHaveLength(0)
-      const viaChannel = await runCli(['send', '--type', 'review', '--to', 'channel:reviews', '--data', '{"text":"ok"}', '--json'], env)
+      const viaChannel = await runKne(['send', '--type', 'review', '--to', 'channel:reviews', '--data', '{"text":"ok"}', '--json'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
       expect(viaChannel.code, viaChannel.stderr).toBe(0)
       expect(JSON.parse(viaChannel.stdout).response).toMatchObject({status: 202, url: `${url}/channels/default/reviews`})
       expect(parts.at('/event-display').map(data)).toEqual([{path: ['first', 'second', 'third', 'fourth', 'fifth', 'sixth']}, {n: 7, path: ['odd']}, {text: 'ok'}])

@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
 import {isolatedEnv, LongRunning, runCli} from '../helpers/cli.js'
+import {runKne} from '../helpers/command.js'
 
 /** A child that prints the contract it got as JSON, then exits with the code it is given. */
 const PRINT_AND_EXIT = (code: number) => ['node', '-e', `console.log(JSON.stringify({K_SINK: process.env.K_SINK, K_CE_OVERRIDES: process.env.K_CE_OVERRIDES, K_CA_CERTS: process.env.K_CA_CERTS})); process.exit(${code})`]
@@ -72,6 +73,9 @@ describe('kne run', () => {
   })
 
   const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(['run', ...args], {...env, ...extra})
+  // what fails before a command starts needs no process of its own
+  const runInProcess = (args: string[], extra: Record<string, string> = {}) =>
+    runKne(['run', ...args], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!, KNE_URL: env.KNE_URL!, ...extra}})
   const contract = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, string | undefined>
 
   it('gives a URL sink as K_SINK and an empty K_CE_OVERRIDES, passes the output through and exits with the child\'s code', async () => {
@@ -95,17 +99,17 @@ describe('kne run', () => {
   })
 
   it('refuses what it cannot bind, with the documented exit codes', async () => {
-    expect((await run(['--sink', 'broker:default'])).code).toBe(2) // no command after --
-    expect((await run(['--', 'true'])).code).toBe(2) // neither --sink nor --binding
-    expect((await run(['--sink', 'broker:nope', '--', 'true'])).code).toBe(2)
-    const missing = await run(['--binding', 'bind-none', '-f', file, '--', 'true'])
+    expect((await runInProcess(['--sink', 'broker:default'])).code).toBe(2) // no command after --
+    expect((await runInProcess(['--', 'true'])).code).toBe(2) // neither --sink nor --binding
+    expect((await runInProcess(['--sink', 'broker:nope', '--', 'true'])).code).toBe(2)
+    const missing = await runInProcess(['--binding', 'bind-none', '-f', file, '--', 'true'])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toMatch(/sinkbindings\.sources\.knative\.dev "bind-none" not found/)
-    const unresolved = await run(['--binding', 'bind-missing', '-f', file, '--', 'true'])
+    const unresolved = await runInProcess(['--binding', 'bind-missing', '-f', file, '--', 'true'])
     expect(unresolved.code).toBe(3)
     expect(unresolved.stderr).toMatch(/SinkBinding default\/bind-missing: spec\.sink does not resolve/)
-    expect((await run(['--sink', 'broker:default', '--', 'true'], {KNE_URL: '', KNE_DATA_DIR: mkdtempSync(join(tmpdir(), 'kne-none-'))})).code).toBe(4)
-    expect((await run(['--sink', 'http://127.0.0.1:1/', '--', 'kne-no-such-command'])).code).toBe(127)
+    expect((await runInProcess(['--sink', 'broker:default', '--', 'true'], {KNE_URL: '', KNE_DATA_DIR: mkdtempSync(join(tmpdir(), 'kne-none-'))})).code).toBe(4)
+    expect((await runInProcess(['--sink', 'http://127.0.0.1:1/', '--', 'kne-no-such-command'])).code).toBe(127)
   })
 
   it('passes SIGTERM on to the command and exits with its code, or 128+15 when the signal ends it', async () => {

@@ -6,7 +6,8 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {isolatedEnv, LongRunning, runCli} from '../helpers/cli.js'
+import {isolatedEnv, LongRunning} from '../helpers/cli.js'
+import {runKne} from '../helpers/command.js'
 
 /** The service: prints one JSON line per event it receives, with the binding variables it was started with. */
 const DISPLAY = `require('http').createServer((req, res) => {
@@ -138,7 +139,7 @@ describe('kne dev runs sources and services', () => {
   it('prints the sources and the service it runs, and the status lists every source', async () => {
     expect(dev.stdout).toMatch(/Service display {2}http:\/\/127\.0\.0\.1:\d+ {2}running \(pid \d+\) {2}K_SINK=http:\/\/127\.0\.0\.1:\d+\/default\/default \(SinkBinding default\/bind-display\)/)
     expect(dev.stdout).toMatch(/PingSource default\/every-second {2}→ http:\/\/127\.0\.0\.1:\d+\/default\/default {2}Ready/)
-    const list = await runCli(['source', 'list', '--config', join(dir, 'kne.yaml'), '--json'], env)
+    const list = await runKne(['source', 'list', '--config', join(dir, 'kne.yaml'), '--json'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
     expect(list.code).toBe(0)
     const items = (JSON.parse(list.stdout) as {items: {kind: string; name: string; live: {loaded: boolean; ready: string}}[]}).items
     expect(Object.fromEntries(items.map((i) => [i.name, [i.kind, i.live.loaded]]))).toEqual({
@@ -160,12 +161,12 @@ describe('kne dev runs sources and services', () => {
   })
 
   it('kne source ping fire sends one now; an unknown name exits 2', async () => {
-    const fired = await runCli(['source', 'ping', 'fire', 'nightly', '--json'], {...env, KNE_URL: url})
+    const fired = await runKne(['source', 'ping', 'fire', 'nightly', '--json'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!, KNE_URL: url}})
     expect(fired.code).toBe(0)
     const {id, delivered, status} = JSON.parse(fired.stdout) as {id: string; delivered: boolean; status: number}
     expect([delivered, status]).toEqual([true, 202])
     await until('the fired ping', () => displayed().find((e) => e.id === id))
-    const unknown = await runCli(['source', 'ping', 'fire', 'nope'], {...env, KNE_URL: url})
+    const unknown = await runKne(['source', 'ping', 'fire', 'nope'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!, KNE_URL: url}})
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/pingsources\.sources\.knative\.dev "nope" not found/)
   })

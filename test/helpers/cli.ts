@@ -1,4 +1,6 @@
-// Runs the built CLI (bin/run.js) as a user would, in its own data folder so tests never see each other's mesh.
+// Runs the built CLI (bin/run.js) as a user would, in its own data folder so tests never see each other's mesh. For
+// tests whose subject is not the process (its signals, stdin, terminal, lifetime), test/helpers/command.ts runs a
+// command in the test's process instead.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'

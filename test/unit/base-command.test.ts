@@ -1,7 +1,7 @@
 // What every kne command does with errors: Ctrl-C in a prompt exits 130, whichever command asked.
 import {Config} from '@oclif/core'
 import {afterEach, describe, expect, it} from 'vitest'
-import {KneCommand} from '../../src/base-command.js'
+import {KneCommand} from '../../src/cli/index.js'
 import {repoRoot} from '../helpers/cli.js'
 
 afterEach(() => {

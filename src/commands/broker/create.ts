@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {createFlags, deliveryFlags, ScaffoldCommand, prose} from '../../scaffold/cli.js'
+import {createFlags, deliveryFlags, prose, ScaffoldCommand} from '../../cli/index.js'
 import {scaffoldBroker, type Manifest} from '../../scaffold/index.js'
 
 export default class BrokerCreate extends ScaffoldCommand<typeof BrokerCreate> {

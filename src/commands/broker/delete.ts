@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {ScaffoldCommand, projectFlags} from '../../scaffold/cli.js'
+import {projectFlags, ScaffoldCommand} from '../../cli/index.js'
 import {deleteResource, type DeleteResult} from '../../scaffold/index.js'
 import {kindIs} from '../../scaffold/workspace.js'
 

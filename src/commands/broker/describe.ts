@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {ScaffoldCommand, describeFlags} from '../../scaffold/cli.js'
+import {describeFlags, ScaffoldCommand} from '../../cli/index.js'
 import type {DescribeResult} from '../../scaffold/inspect.js'
 import {kindIs} from '../../scaffold/workspace.js'
 

@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {createFlags, ScaffoldCommand} from '../../scaffold/cli.js'
+import {createFlags, destinationFlag, prose, ScaffoldCommand} from '../../cli/index.js'
 import {createEventType} from '../../scaffold/eventtype.js'
 import type {Manifest} from '../../scaffold/index.js'
-import {prose} from '../../help-text.js'
 
 export default class EventtypeCreate extends ScaffoldCommand<typeof EventtypeCreate> {
   static override summary = 'Create an eventtype: declare an event type in the registry (an eventing.knative.dev/v1beta2 EventType).'
@@ -20,7 +19,7 @@ hold the JSON Schema of the data, which kne registry describe shows.`
     type: Flags.string({char: 't', required: true, description: 'the CloudEvents type (ce-type)'}),
     source: Flags.string({description: 'the CloudEvents source (ce-source), a URI reference'}),
     broker: Flags.string({char: 'b', description: 'the broker its events come through'}),
-    reference: Flags.string({char: 'r', description: 'the addressable its events come through: broker:NAME or channel:NAME (with :NAMESPACE optional)'}),
+    reference: destinationFlag({char: 'r', description: 'the addressable its events come through: broker:NAME or channel:NAME (with :NAMESPACE optional)'}),
     description: Flags.string({description: 'what the event means'}),
     schema: Flags.string({description: 'URI of the data schema (spec.schema, the events\' dataschema)'}),
     'schema-data': Flags.string({description: 'the data schema itself, e.g. a JSON Schema (spec.schemaData)'}),

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {projectFlags, ScaffoldCommand} from '../../scaffold/cli.js'
+import {projectFlags, ScaffoldCommand} from '../../cli/index.js'
 import type {DeleteResult} from '../../scaffold/delete.js'
 import {deleteEventType} from '../../scaffold/eventtype.js'
 

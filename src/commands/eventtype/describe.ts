@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {describeFlags, ScaffoldCommand} from '../../scaffold/cli.js'
+import {describeFlags, ScaffoldCommand} from '../../cli/index.js'
 import {describeEventType, describeEventTypeText, type EventTypeView} from '../../scaffold/eventtype.js'
 
 export default class EventtypeDescribe extends ScaffoldCommand<typeof EventtypeDescribe> {

@@ -1,7 +1,6 @@
-import {listFlags, ScaffoldCommand} from '../../scaffold/cli.js'
+import {listFlags, prose, ScaffoldCommand} from '../../cli/index.js'
 import {eventTypeTable, listEventTypes, type EventTypeListResult} from '../../scaffold/eventtype.js'
 import {renderTable} from '../../scaffold/inspect.js'
-import {prose} from '../../help-text.js'
 
 export default class EventtypeList extends ScaffoldCommand<typeof EventtypeList> {
   static override summary = 'List the eventtypes (EventType manifests) the running kne dev runs, or in the manifests.'

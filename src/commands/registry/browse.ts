@@ -1,8 +1,6 @@
-import {KneCommand} from '../../base-command.js'
+import {KneCommand, prose, registryFlags, registryOptions} from '../../cli/index.js'
 import {browseRegistry} from '../../client/registry-browse.js'
-import {EXIT, KneError} from '../../core/errors.js'
-import {registryFlags, registryOptions} from '../../registry-flags.js'
-import {prose} from '../../help-text.js'
+import {KneError} from '../../core/errors.js'
 
 export default class RegistryBrowse extends KneCommand<typeof RegistryBrowse> {
   static override summary = 'Browse the event registry interactively: search types, read one, create a trigger for it or send an example.'
@@ -16,8 +14,8 @@ with --json, in scripts). Ctrl-C exits 130.`
 
   async run(): Promise<void> {
     if (this.jsonEnabled() || process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
-      this.fail(new KneError('kne registry browse is interactive and needs a terminal', 'NOT_A_TTY', EXIT.usage,
-        ['in scripts use kne registry list --json and kne registry describe TYPE --json']))
+      this.fail(new KneError('kne registry browse is interactive and needs a terminal', 'NOT_A_TTY',
+        {suggestions: ['in scripts use kne registry list --json and kne registry describe TYPE --json']}))
     }
     await browseRegistry({...registryOptions(this.flags, this.config.dataDir), namespace: this.flags.namespace})
   }

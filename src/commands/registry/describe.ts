@@ -1,11 +1,9 @@
 import {Args} from '@oclif/core'
-import {KneCommand} from '../../base-command.js'
+import {KneCommand, prose, registryFlags, registryOptions} from '../../cli/index.js'
 import {colors} from '../../client/render.js'
 import {describeRegistryType, type RegistryDescribeResult} from '../../client/registry.js'
 import {describeEntryText} from '../../client/registry-render.js'
-import {registryFlags, registryOptions} from '../../registry-flags.js'
 import {readFromNote} from '../../scaffold/inspect.js'
-import {prose} from '../../help-text.js'
 
 export default class RegistryDescribe extends KneCommand<typeof RegistryDescribe> {
   static override summary = 'Everything about one event type: attributes, schema, an example, producers, consumers, and commands to use it.'

@@ -1,12 +1,10 @@
 import {Flags} from '@oclif/core'
-import {KneCommand} from '../../base-command.js'
+import {KneCommand, prose, registryFlags, registryOptions} from '../../cli/index.js'
 import {colors} from '../../client/render.js'
 import {exportRegistry, type RegistryExportResult} from '../../client/registry.js'
 import {EVENT_TYPE_VERSIONS, type EventTypeVersion} from '../../core/registry/index.js'
 import {toYaml} from '../../scaffold/templates.js'
-import {registryFlags, registryOptions} from '../../registry-flags.js'
 import {readFromNote} from '../../scaffold/inspect.js'
-import {prose} from '../../help-text.js'
 
 export default class RegistryExport extends KneCommand<typeof RegistryExport> {
   static override summary = 'Print EventType manifests for every known event type, or write the missing ones to the manifests folder.'
@@ -40,7 +38,7 @@ an existing file or EventType is never overwritten without --force.`
     const {written} = result
     if (!written) {
       if (result.items.length === 0) this.note('no event types known: nothing to export')
-      if (!this.jsonEnabled()) process.stdout.write(result.items.map((i) => toYaml(i.manifest)).join('---\n'))
+      this.write(result.items.map((i) => toYaml(i.manifest)).join('---\n'))
       return result
     }
     for (const w of written) {

@@ -1,13 +1,13 @@
 import {Flags} from '@oclif/core'
-import {KneCommand} from '../../base-command.js'
+import {KneCommand, prose, registryFlags, registryOptions} from '../../cli/index.js'
 import {colors} from '../../client/render.js'
 import {lintProject, type RegistryLintResult} from '../../client/registry.js'
 import {lintText} from '../../client/registry-render.js'
 import {EXIT} from '../../core/errors.js'
-import {registryFlags, registryOptions} from '../../registry-flags.js'
-import {prose} from '../../help-text.js'
 
 export default class RegistryLint extends KneCommand<typeof RegistryLint> {
+  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid]
+  static override exitCodeMeanings = {[EXIT.invalid]: 'errors in the event flow (with --strict, also warnings)'}
   static override summary = 'Check the event flow: sinks that do not resolve, missing dead-letter sinks, filters no type satisfies, unconsumed types, reply loops.'
   static override description = prose`Errors: manifests that do not load, references that do not resolve (a trigger's broker, a sink), reply loops
 (a subscriber replies with a type its own trigger accepts, or triggers reply to each other in a cycle). Warnings:
@@ -34,7 +34,7 @@ Exits 3 when there are errors (with --strict, also when there are warnings), 0 o
     const c = colors()
     for (const line of lintText(report, c)) this.log(line)
     if (!report.mesh && report.meshProblem) this.note(colors(process.stderr).dim(report.meshProblem))
-    if (report.errors > 0 || (flags.strict && report.warnings > 0)) process.exitCode = EXIT.invalid
+    if (report.errors > 0 || (flags.strict && report.warnings > 0)) this.setExitCode(EXIT.invalid)
     return report
   }
 }

@@ -1,11 +1,9 @@
 import {Flags} from '@oclif/core'
-import {KneCommand} from '../../base-command.js'
+import {KneCommand, prose, registryFlags, registryOptions} from '../../cli/index.js'
 import {colors} from '../../client/render.js'
 import {listRegistry, type RegistryListResult} from '../../client/registry.js'
 import {registryTable} from '../../client/registry-render.js'
-import {registryFlags, registryOptions} from '../../registry-flags.js'
 import {readFromNote} from '../../scaffold/inspect.js'
-import {prose} from '../../help-text.js'
 
 export default class RegistryList extends KneCommand<typeof RegistryList> {
   static override summary = 'List the event types the project knows: declared, emitted by sources, and observed by kne dev.'

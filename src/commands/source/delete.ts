@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {ScaffoldCommand, projectFlags, sourceKindFlag, sourceMatch} from '../../scaffold/cli.js'
+import {projectFlags, ScaffoldCommand, sourceKindFlag, sourceMatch} from '../../cli/index.js'
 import {deleteResource, type DeleteResult} from '../../scaffold/index.js'
 
 export default class SourceDelete extends ScaffoldCommand<typeof SourceDelete> {

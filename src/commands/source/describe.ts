@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {ScaffoldCommand, describeFlags, sourceKindFlag, sourceMatch} from '../../scaffold/cli.js'
+import {describeFlags, ScaffoldCommand, sourceKindFlag, sourceMatch} from '../../cli/index.js'
 import type {DescribeResult} from '../../scaffold/inspect.js'
 
 export default class SourceDescribe extends ScaffoldCommand<typeof SourceDescribe> {

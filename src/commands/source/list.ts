@@ -1,4 +1,4 @@
-import {ScaffoldCommand, listFlags, sourceKindFlag, sourceMatch, prose} from '../../scaffold/cli.js'
+import {listFlags, prose, ScaffoldCommand, sourceKindFlag, sourceMatch} from '../../cli/index.js'
 import {sourceTable, type ListResult} from '../../scaffold/inspect.js'
 
 export default class SourceList extends ScaffoldCommand<typeof SourceList> {

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {createFlags, deliveryFlags, ScaffoldCommand, sinkFlag, prose} from '../../scaffold/cli.js'
+import {createFlags, deliveryFlags, keyValueFlag, prose, ScaffoldCommand, sinkFlag} from '../../cli/index.js'
 import {scaffoldTrigger, type Manifest} from '../../scaffold/index.js'
 
 export default class TriggerCreate extends ScaffoldCommand<typeof TriggerCreate> {
@@ -22,10 +22,10 @@ terminal; without one the command exits 2.`
     ...createFlags,
     broker: Flags.string({description: 'broker to subscribe to [default: default]'}),
     sink: sinkFlag,
-    filter: Flags.string({multiple: true, description: 'legacy exact match KEY=VALUE on an attribute (repeatable; a=1,b=2 is two)'}),
-    exact: Flags.string({multiple: true, description: 'SubscriptionsAPI exact match KEY=VALUE (repeatable)'}),
-    prefix: Flags.string({multiple: true, description: 'SubscriptionsAPI prefix match KEY=VALUE (repeatable)'}),
-    suffix: Flags.string({multiple: true, description: 'SubscriptionsAPI suffix match KEY=VALUE (repeatable)'}),
+    filter: keyValueFlag({ description: 'legacy exact match KEY=VALUE on an attribute (repeatable; a=1,b=2 is two)'}),
+    exact: keyValueFlag({ description: 'SubscriptionsAPI exact match KEY=VALUE (repeatable)'}),
+    prefix: keyValueFlag({ description: 'SubscriptionsAPI prefix match KEY=VALUE (repeatable)'}),
+    suffix: keyValueFlag({ description: 'SubscriptionsAPI suffix match KEY=VALUE (repeatable)'}),
     cesql: Flags.string({multiple: true, description: 'CloudEvents SQL expression that must be true (repeatable)'}),
     ...deliveryFlags,
     format: Flags.string({options: ['json', 'binary'], description: 'HTTP format of events delivered to the subscriber [default: as received]'}),

@@ -1,4 +1,4 @@
-import {ScaffoldCommand, listFlags, prose} from '../../scaffold/cli.js'
+import {listFlags, prose, ScaffoldCommand} from '../../cli/index.js'
 import {triggerTable, type ListResult} from '../../scaffold/inspect.js'
 import {kindIs} from '../../scaffold/workspace.js'
 

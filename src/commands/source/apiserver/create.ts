@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {ceOverrideFlag, createFlags, ScaffoldCommand, sinkFlag, prose} from '../../../scaffold/cli.js'
+import {ceOverrideFlag, createFlags, prose, ScaffoldCommand, sinkFlag} from '../../../cli/index.js'
 import {API_SERVER_MODES} from '../../../core/manifests/index.js'
 import {scaffoldApiServerSource, type Manifest} from '../../../scaffold/index.js'
 

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {ceOverrideFlag, createFlags, ScaffoldCommand, sinkFlag, prose} from '../../../scaffold/cli.js'
+import {ceOverrideFlag, createFlags, prose, ScaffoldCommand, sinkFlag} from '../../../cli/index.js'
 import {scaffoldSinkBinding, type Manifest} from '../../../scaffold/index.js'
 
 export default class SourceBindingCreate extends ScaffoldCommand<typeof SourceBindingCreate> {

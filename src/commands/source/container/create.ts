@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {ceOverrideFlag, createFlags, ScaffoldCommand, sinkFlag, prose} from '../../../scaffold/cli.js'
+import {ceOverrideFlag, createFlags, keyValueFlag, prose, ScaffoldCommand, sinkFlag} from '../../../cli/index.js'
 import {scaffoldContainerSource, type Manifest} from '../../../scaffold/index.js'
 
 export default class SourceContainerCreate extends ScaffoldCommand<typeof SourceContainerCreate> {
@@ -17,7 +17,7 @@ locally with K_SINK set to the sink's URL (\`kne broker describe NAME -o url\` p
     image: Flags.string({description: 'container image'}),
     cmd: Flags.string({multiple: true, description: 'command (entrypoint) of the container; repeat for each element'}),
     arg: Flags.string({multiple: true, description: 'argument of the container; repeat for each'}),
-    env: Flags.string({char: 'e', multiple: true, description: 'environment variable NAME=VALUE (repeatable)'}),
+    env: keyValueFlag({char: 'e', description: 'environment variable NAME=VALUE (repeatable)'}),
     'service-account': Flags.string({description: 'service account the pod runs as'}),
     sink: sinkFlag,
     'ce-override': ceOverrideFlag,

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {ceOverrideFlag, createFlags, ScaffoldCommand, sinkFlag, prose} from '../../../scaffold/cli.js'
+import {ceOverrideFlag, createFlags, prose, ScaffoldCommand, sinkFlag} from '../../../cli/index.js'
 import {scaffoldPingSource, type Manifest} from '../../../scaffold/index.js'
 
 export default class SourcePingCreate extends ScaffoldCommand<typeof SourcePingCreate> {

@@ -1,11 +1,13 @@
 import {Args, Flags} from '@oclif/core'
-import {KneCommand} from '../../../base-command.js'
+import {KneCommand, prose} from '../../../cli/index.js'
 import {firePingSource} from '../../../client/run-ping.js'
 import {loadProjectConfig} from '../../../project/manifests.js'
-import {prose} from '../../../scaffold/cli.js'
 import type {FireAnswer} from '../../../core/api.js'
+import {EXIT} from '../../../core/errors.js'
 
 export default class SourcePingFire extends KneCommand<typeof SourcePingFire> {
+  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid, EXIT.unreachable, EXIT.rejected]
+  static override exitCodeMeanings = {[EXIT.invalid]: 'the PingSource is not Ready (its sink does not resolve)'}
   static override summary = 'Send a PingSource\'s event now, without waiting for its schedule.'
   static override description = prose`Asks the running mesh (kne dev, or KNE_URL) to send the event the PingSource sends on each tick
 (type dev.knative.sources.ping, source /apis/v1/namespaces/<namespace>/pingsources/NAME, a fresh id, its data

@@ -1,65 +1,19 @@
-// What the scaffolding commands share: their flags (kn's names) and how they print results.
-import {Flags, type Command} from '@oclif/core'
-import {KneCommand} from '../base-command.js'
+// The base of the scaffolding commands (create, list, describe, delete): finds the project, prints manifests,
+// tables and kn's messages.
+import type {Command} from '@oclif/core'
+import {KneCommand} from './command.js'
 import type {Manifest} from '../core/manifests/index.js'
-import {EXIT, KneError} from '../core/errors.js'
+import {KneError} from '../core/errors.js'
 import {readMesh} from '../client/read-mesh.js'
 import {colors} from '../client/render.js'
-import type {CreateResult} from './create.js'
+import type {CreateResult} from '../scaffold/create.js'
 import {
   asList, describeResource, describeText, isSource, listResources, readFromNote, renderTable, withStatus,
   type DescribeResult, type InspectOptions, type ListResult, type ResourceView, type Table,
-} from './inspect.js'
-import {displayPath, openProject, type ProjectContext} from './project.js'
-import {toYaml} from './templates.js'
-import type {KindMatch} from './workspace.js'
-
-export const projectFlags = {
-  namespace: Flags.string({char: 'n', description: "namespace [default: kne.yaml's namespace, else default]", env: 'KNE_NAMESPACE'}),
-  dir: Flags.string({description: "manifests folder [default: kne.yaml's manifests folder, else ./knative]"}),
-  config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml]'}),
-}
-
-export const createFlags = {
-  ...projectFlags,
-  force: Flags.boolean({description: 'replace the resource if it already exists'}),
-  'dry-run': Flags.boolean({description: 'print the manifest and write nothing'}),
-  output: Flags.string({char: 'o', options: ['yaml', 'json'], description: 'print the manifest written, in this format'}),
-}
-
-export const sinkFlag = Flags.string({
-  char: 's',
-  description: 'where events go: ksvc:NAME, svc:NAME, broker:NAME, channel:NAME (each with :NAMESPACE optional) or an http(s) URL',
-})
-
-export const ceOverrideFlag = Flags.string({multiple: true, description: 'extension KEY=VALUE set on every event the source sends (repeatable)'})
-
-export const deliveryFlags = {
-  'dl-sink': Flags.string({description: 'dead-letter sink for events that cannot be delivered (sink grammar, as --sink)'}),
-  retry: Flags.integer({min: 0, description: 'retries after the first attempt'}),
-  'backoff-policy': Flags.string({options: ['linear', 'exponential'], description: 'how the delay between retries grows'}),
-  'backoff-delay': Flags.string({description: 'base delay between retries, ISO-8601 (PT0.2S; 200ms is turned into PT0.2S)'}),
-  timeout: Flags.string({description: 'timeout of each delivery attempt, ISO-8601 (PT5S; 5s is accepted)'}),
-  'retry-after-max': Flags.string({description: 'upper bound on Retry-After waits, ISO-8601 (Knative: needs the delivery-retryafter feature)'}),
-}
-
-/** -f, as kne validate and export take it: list and describe read these manifests instead of the running mesh. */
-export const filenameFlag = Flags.string({char: 'f', multiple: true,
-  description: 'read these manifest files or folders (repeatable) [default: what the running kne dev runs, else the manifests folder]'})
-
-export const listFlags = {
-  ...projectFlags,
-  filename: filenameFlag,
-  'all-namespaces': Flags.boolean({char: 'A', description: 'list resources of every namespace'}),
-  'no-headers': Flags.boolean({description: 'print the table without its header row'}),
-  output: Flags.string({char: 'o', options: ['yaml', 'json'], description: 'print the resources (with live status) in this format'}),
-}
-
-export const describeFlags = {
-  ...projectFlags,
-  filename: filenameFlag,
-  output: Flags.string({char: 'o', options: ['yaml', 'json'], description: 'print the resource (with live status) in this format'}),
-}
+} from '../scaffold/inspect.js'
+import {displayPath, openProject, type ProjectContext} from '../scaffold/project.js'
+import {toYaml} from '../scaffold/templates.js'
+import type {KindMatch} from '../scaffold/workspace.js'
 
 /** A scaffolding command: finds its project, prints manifests and kn's messages. */
 export abstract class ScaffoldCommand<T extends typeof Command> extends KneCommand<T> {
@@ -68,9 +22,9 @@ export abstract class ScaffoldCommand<T extends typeof Command> extends KneComma
     return openProject({namespace: flags.namespace, dir: flags.dir, config: flags.config})
   }
 
-  /** Prints a data structure as YAML (default) or JSON. */
+  /** Prints a data structure as YAML (default) or JSON (-o); under --json the returned result is the output. */
   protected print(value: unknown, format: string | undefined): void {
-    process.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : toYaml(value))
+    this.write(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : toYaml(value))
   }
 
   /** kn's message (or the manifest, with -o or --dry-run), where it went, and any warnings; returns the manifest for --json. */
@@ -120,7 +74,7 @@ export abstract class ScaffoldCommand<T extends typeof Command> extends KneComma
       const url = result.item.live?.url
       if (!url) {
         const why = result.meshProblem ?? result.item.live?.message ?? 'not served'
-        throw new KneError(`no URL for ${result.item.kind} '${name}': ${why}`, 'NO_URL', EXIT.unreachable, ['start kne dev'])
+        throw new KneError(`no URL for ${result.item.kind} '${name}': ${why}`, 'NO_URL', {suggestions: ['start kne dev']})
       }
       this.log(url)
     } else if (flags.output) {
@@ -134,12 +88,8 @@ export abstract class ScaffoldCommand<T extends typeof Command> extends KneComma
 
 const SOURCE_KINDS: Record<string, string> = {ping: 'PingSource', container: 'ContainerSource', binding: 'SinkBinding', apiserver: 'ApiServerSource'}
 
-export const sourceKindFlag = Flags.string({description: 'only sources of this kind: ping, container, binding, apiserver, or any source Kind (e.g. KafkaSource)'})
-
 /** The sources a `kne source …` command acts on, narrowed by --kind. */
 export function sourceMatch(kind: string | undefined): KindMatch {
   const wanted = kind === undefined ? undefined : (SOURCE_KINDS[kind.toLowerCase()] ?? kind).toLowerCase()
   return {what: 'sources', kind: (e) => isSource(e) && (wanted === undefined || e.kind.toLowerCase() === wanted)}
 }
-
-export {prose} from '../help-text.js'

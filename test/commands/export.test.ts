@@ -1,11 +1,11 @@
-// kne export from the built CLI: kubectl-ready YAML that Knative's CRD schemas accept, stable, with the
+// kne export in process: kubectl-ready YAML that Knative's CRD schemas accept, stable, with the
 // namespaces filled in and nothing kne-specific or defaulted added.
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parseAllDocuments} from 'yaml'
-import {isolatedEnv, runCli} from '../helpers/cli.js'
+import {freshDataDir, runKne} from '../helpers/command.js'
 import {crdValidator, hasCrds} from '../helpers/crds.js'
 
 const knative = join('test', 'fixtures', 'kinds', 'knative')
@@ -13,7 +13,7 @@ const documents = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS() 
 
 describe('kne export', () => {
   it('prints every resource with its namespace, as written: no webhook defaults, Service refs left as refs', async () => {
-    const result = await runCli(['export', '-f', knative], isolatedEnv())
+    const result = await runKne(['export', '-f', knative])
     expect(result.code, result.stderr).toBe(0)
     const docs = documents(result.stdout)
     expect(docs.map((d) => d.kind)).toEqual(['Broker', 'Broker', 'EventType', 'EventType', 'Sequence', 'Parallel', 'KafkaSource', 'Channel', 'InMemoryChannel', 'Subscription',
@@ -29,7 +29,7 @@ describe('kne export', () => {
   })
 
   it.skipIf(!hasCrds)('passes Knative\'s CRD schemas, resource by resource', async () => {
-    const result = await runCli(['export', '-f', knative, '--namespace', 'staging'], isolatedEnv())
+    const result = await runKne(['export', '-f', knative, '--namespace', 'staging'])
     expect(result.code, result.stderr).toBe(0)
     const validator = crdValidator()
     for (const doc of documents(result.stdout)) {
@@ -41,26 +41,26 @@ describe('kne export', () => {
   })
 
   it('is stable: exporting the export gives the same bytes, and validate accepts it', async () => {
-    const env = isolatedEnv()
-    const first = await runCli(['export', '-f', knative], env)
+    const env = {KNE_DATA_DIR: freshDataDir()}
+    const first = await runKne(['export', '-f', knative], {env})
     const dir = mkdtempSync(join(tmpdir(), 'kne-export-'))
     writeFileSync(join(dir, 'all.yaml'), first.stdout)
     writeFileSync(join(dir, 'kne.yaml'), 'services: {order-processor: "http://127.0.0.1:1", audit: "http://127.0.0.1:2", first-step: "http://127.0.0.1:3", second-step: "http://127.0.0.1:4", even-filter: "http://127.0.0.1:5", even-handler: "http://127.0.0.1:6"}\n')
-    const second = await runCli(['export', '-f', join(dir, 'all.yaml')], env)
+    const second = await runKne(['export', '-f', join(dir, 'all.yaml')], {env})
     expect(second.stdout).toBe(first.stdout)
-    const validated = await runCli(['validate', '--config', join(dir, 'kne.yaml'), '-f', join(dir, 'all.yaml')], env)
+    const validated = await runKne(['validate', '--config', join(dir, 'kne.yaml'), '-f', join(dir, 'all.yaml')], {env})
     expect(validated.code, validated.stderr).toBe(0)
   })
 
   it('--json prints a kubectl List; invalid manifests are not exported (exit 3)', async () => {
-    const listed = await runCli(['export', '-f', knative, '--json'], isolatedEnv())
+    const listed = await runKne(['export', '-f', knative, '--json'])
     expect(listed.code).toBe(0)
     const list = JSON.parse(listed.stdout)
     expect(list).toMatchObject({apiVersion: 'v1', kind: 'List'})
     expect(list.items).toHaveLength(16)
     const dir = mkdtempSync(join(tmpdir(), 'kne-export-'))
     writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: t\nspec:\n  broker: default\n')
-    const refused = await runCli(['export', '-f', dir], isolatedEnv())
+    const refused = await runKne(['export', '-f', dir])
     expect(refused.code).toBe(3)
     expect(refused.stdout).toBe('')
     expect(refused.stderr).toMatch(/bad\.yaml: Trigger default\/t: spec\.subscriber: expected at least one, got none/)

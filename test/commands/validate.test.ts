@@ -1,9 +1,9 @@
-// kne validate as a user and a CI job run it: the built CLI, real files, exit codes and the JSON report.
+// kne validate as a user and a CI job run it: real files, exit codes and the JSON report.
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {isolatedEnv, runCli} from '../helpers/cli.js'
+import {runKne} from '../helpers/command.js'
 
 const kinds = join('test', 'fixtures', 'kinds')
 
@@ -21,7 +21,7 @@ const broken = {
 
 describe('kne validate', () => {
   it('passes a project with every kind, naming what kne dev does not run and the warnings', async () => {
-    const result = await runCli(['validate', '-f', join(kinds, 'knative')], isolatedEnv())
+    const result = await runKne(['validate', '-f', join(kinds, 'knative')])
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout.trim()).toBe('16 resource(s) valid in test/fixtures/kinds/knative (1 not run by kne dev yet), 3 warning(s)')
     expect(result.stderr).toMatch(/warning: test\/fixtures\/kinds\/knative\/triggers\.yaml: Trigger shop\/order-created: spec\.delivery\.backoffDelay: the 2 retries fire back to back/)
@@ -29,7 +29,7 @@ describe('kne validate', () => {
   })
 
   it('without -f reads the manifests folder kne.yaml names; --json reports every resource', async () => {
-    const result = await runCli(['validate', '--config', join(kinds, 'kne.yaml'), '--json'], isolatedEnv())
+    const result = await runKne(['validate', '--config', join(kinds, 'kne.yaml'), '--json'])
     expect(result.code, result.stderr).toBe(0)
     const report = JSON.parse(result.stdout)
     expect(report).toMatchObject({valid: true, errors: []})
@@ -43,7 +43,7 @@ describe('kne validate', () => {
 
   it('exits 3 with one line per problem: Knative\'s rules and references that do not resolve', async () => {
     const dir = folder(broken)
-    const result = await runCli(['validate', '-f', dir], isolatedEnv())
+    const result = await runKne(['validate', '-f', dir])
     expect(result.code).toBe(3)
     const lines = result.stderr.split('\n').filter((l) => l.startsWith('  '))
     expect(lines).toEqual([
@@ -57,7 +57,7 @@ describe('kne validate', () => {
 
   it('--json keeps exit code 3 and gives CI the problems as data', async () => {
     const dir = folder({...broken, 'ping.yaml': broken['ping.yaml'].replace('"@every 1m"', '"*/5 * * * *"')})
-    const result = await runCli(['validate', '-f', dir, '--json'], isolatedEnv())
+    const result = await runKne(['validate', '-f', dir, '--json'])
     expect(result.code).toBe(3)
     const report = JSON.parse(result.stdout)
     expect(report.valid).toBe(false)
@@ -70,10 +70,10 @@ describe('kne validate', () => {
 
   it('reports YAML syntax errors with their position, and exits 2 when there is nothing to read', async () => {
     const dir = folder({'bad.yaml': 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: [oops\n'})
-    const bad = await runCli(['validate', '-f', dir], isolatedEnv())
+    const bad = await runKne(['validate', '-f', dir])
     expect(bad.code).toBe(3)
     expect(bad.stderr).toMatch(/bad\.yaml: invalid YAML at line \d+, column \d+/)
-    const nothing = await runCli(['validate'], isolatedEnv())
+    const nothing = await runKne(['validate'])
     expect(nothing.code).toBe(2)
     expect(nothing.stderr).toContain('no manifests to read')
   })
