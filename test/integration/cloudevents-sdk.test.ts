@@ -24,14 +24,15 @@ async function meshFrom(yaml: string): Promise<Mesh> {
   return mesh
 }
 
-function brokerWithTriggers(triggers: {name: string; type: string; url: string}[]): string {
+function brokerWithTriggers(triggers: {name: string; type: string; url: string; format?: DeliveryFormat}[]): string {
   const broker = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n'
   return [
     broker,
     ...triggers.map(
-      ({name, type, url}) =>
+      ({name, type, url, format}) =>
         `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n  broker: default\n` +
-        `  filter:\n    attributes:\n      type: ${type}\n  subscriber:\n    uri: ${url}\n`,
+        `  filter:\n    attributes:\n      type: ${type}\n  subscriber:\n    uri: ${url}\n` +
+        (format === 'json' ? '  delivery:\n    format: json\n' : ''),
     ),
   ].join('---\n')
 }
@@ -43,47 +44,59 @@ function decode(received: Received): CloudEvent<unknown> {
   return HTTP.toEvent({headers: received.headers, body}) as CloudEvent<unknown>
 }
 
-const modes = [Mode.BINARY, Mode.STRUCTURED]
+/** A trigger's delivery.format: binary mode by default, structured with json. */
+type DeliveryFormat = 'binary' | 'json'
+/** Each way the SDK can send, with each way the broker can deliver. */
+const modes: [Mode, DeliveryFormat][] = [
+  [Mode.BINARY, 'binary'],
+  [Mode.STRUCTURED, 'binary'],
+  [Mode.BINARY, 'json'],
+  [Mode.STRUCTURED, 'json'],
+]
 
 describe('the CloudEvents SDK through a kne broker', () => {
-  it.each(modes)('delivers what the SDK emits in %s mode, JSON data, attributes and extensions intact', async (mode) => {
-    const sink = await subscriber()
-    const mesh = await meshFrom(brokerWithTriggers([{name: 'orders', type: 'com.example.order.created', url: sink.url}]))
-    const emit = emitterFor(httpTransport(`${mesh.url}/default/default`), {mode})
-    const sent = new CloudEvent({
-      id: `order-${mode}`,
-      source: '/shop/checkout',
-      type: 'com.example.order.created',
-      subject: 'order-42',
-      time: '2026-12-04T10:00:00.000Z',
-      dataschema: 'https://example.com/schemas/order',
-      datacontenttype: 'application/json',
-      data: {order: 42, items: ['tea', 'cake'], total: 7.5, note: 'Zürich €'},
-      tenant: 'acme',
-      priority: 3,
-    })
-    await emit(sent)
-    const [got] = await sink.waitFor(1)
-    const event = decode(got!)
-    expect(event.id).toBe(`order-${mode}`)
-    expect(event.source).toBe('/shop/checkout')
-    expect(event.type).toBe('com.example.order.created')
-    expect(event.specversion).toBe('1.0')
-    expect(event.subject).toBe('order-42')
-    expect(event.time).toBe('2026-12-04T10:00:00.000Z')
-    expect(event.dataschema).toBe('https://example.com/schemas/order')
-    expect(event.datacontenttype).toBe('application/json')
-    expect(event.data).toEqual({order: 42, items: ['tea', 'cake'], total: 7.5, note: 'Zürich €'})
-    expect(event.tenant).toBe('acme')
-    // Extensions travel as strings in binary mode; an integer survives structured mode as an integer.
-    expect(String(event.priority)).toBe('3')
-    // The broker adds its arrival time, as Knative's broker does.
-    expect(Date.parse(String(event.knativearrivaltime))).not.toBeNaN()
-  })
+  it.each(modes)(
+    'delivers what the SDK emits in %s mode (delivery format %s), JSON data, attributes and extensions intact',
+    async (mode, format) => {
+      const sink = await subscriber()
+      const mesh = await meshFrom(brokerWithTriggers([{name: 'orders', type: 'com.example.order.created', url: sink.url, format}]))
+      const emit = emitterFor(httpTransport(`${mesh.url}/default/default`), {mode})
+      const sent = new CloudEvent({
+        id: `order-${mode}`,
+        source: '/shop/checkout',
+        type: 'com.example.order.created',
+        subject: 'order-42',
+        time: '2026-12-04T10:00:00.000Z',
+        dataschema: 'https://example.com/schemas/order',
+        datacontenttype: 'application/json',
+        data: {order: 42, items: ['tea', 'cake'], total: 7.5, note: 'Zürich €'},
+        tenant: 'acme',
+        priority: 3,
+      })
+      await emit(sent)
+      const [got] = await sink.waitFor(1)
+      expect(got!.headers['content-type']).toMatch(format === 'json' ? /^application\/cloudevents\+json/ : /^application\/json/)
+      const event = decode(got!)
+      expect(event.id).toBe(`order-${mode}`)
+      expect(event.source).toBe('/shop/checkout')
+      expect(event.type).toBe('com.example.order.created')
+      expect(event.specversion).toBe('1.0')
+      expect(event.subject).toBe('order-42')
+      expect(event.time).toBe('2026-12-04T10:00:00.000Z')
+      expect(event.dataschema).toBe('https://example.com/schemas/order')
+      expect(event.datacontenttype).toBe('application/json')
+      expect(event.data).toEqual({order: 42, items: ['tea', 'cake'], total: 7.5, note: 'Zürich €'})
+      expect(event.tenant).toBe('acme')
+      // Extensions travel as strings in binary mode; an integer survives structured mode as an integer.
+      expect(String(event.priority)).toBe('3')
+      // The broker adds its arrival time, as Knative's broker does.
+      expect(Date.parse(String(event.knativearrivaltime))).not.toBeNaN()
+    },
+  )
 
-  it.each(modes)('delivers binary (Buffer) data that the SDK emits in %s mode byte for byte', async (mode) => {
+  it.each(modes)('delivers binary (Buffer) data that the SDK emits in %s mode (delivery format %s) byte for byte', async (mode, format) => {
     const sink = await subscriber()
-    const mesh = await meshFrom(brokerWithTriggers([{name: 'images', type: 'com.example.image', url: sink.url}]))
+    const mesh = await meshFrom(brokerWithTriggers([{name: 'images', type: 'com.example.image', url: sink.url, format}]))
     const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x7b, 0x0a])
     await emitterFor(httpTransport(`${mesh.url}/default/default`), {mode})(
       new CloudEvent({
