@@ -28,7 +28,9 @@ const {values, positionals} = parseArgs({
   },
 })
 if (positionals.length < 1) {
-  process.stderr.write('usage: node bench/compare.js <dist A | relay> [<dist B | relay> ...] [--samples N] [--max-background PCT] [--triggers N] [--match K] [--rate R] [--history N] [--node-flag F] [--profile DIR] [--tail STREAMS]\n')
+  process.stderr.write(
+    'usage: node bench/compare.js <dist A | relay> [<dist B | relay> ...] [--samples N] [--max-background PCT] [--triggers N] [--match K] [--rate R] [--history N] [--node-flag F] [--profile DIR] [--tail STREAMS]\n',
+  )
   process.exit(2)
 }
 const builds = positionals.map((p) => resolve(p))
@@ -46,18 +48,35 @@ for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.va
     const rate = values.rate === undefined ? undefined : Number(values.rate)
     // the positional `relay` runs the baseline relay in the same mode, for a profile or a GC trace beside kne's
     const shared = {triggers: Number(values.triggers), match: Number(values.match ?? 1), nodeFlags: values['node-flag'] ?? []}
-    const spec = basename(dist) === 'relay'
-      ? {kind: 'relay', mode: rate === undefined ? 'sync' : 'async', ...shared}
-      : {kind: 'kne', async: rate !== undefined, dist, historyLimit: values.history === undefined ? undefined : Number(values.history), ...shared}
+    const spec =
+      basename(dist) === 'relay'
+        ? {kind: 'relay', mode: rate === undefined ? 'sync' : 'async', ...shared}
+        : {
+            kind: 'kne',
+            async: rate !== undefined,
+            dist,
+            historyLimit: values.history === undefined ? undefined : Number(values.history),
+            ...shared,
+          }
     const sut = await startSystem(placement, spec, driver.sinkUrl, {profileDir})
     const readers = Number(values.tail) > 0 ? await startTailReaders(placement, sut.url, Number(values.tail)) : undefined
     try {
       const pids = [sut.pid, ...(readers ? [readers.pid] : [])]
       const load = rate === undefined ? {mode: 'closed', conns: 16} : {mode: 'open', rate, conns: 32}
-      const r = await driver.run({target: sut.target, ...load, perEvent: Number(values.match ?? 1), warmupMs: 3000, measureMs: 3000, drainMs: 2000, pids})
+      const r = await driver.run({
+        target: sut.target,
+        ...load,
+        perEvent: Number(values.match ?? 1),
+        warmupMs: 3000,
+        measureMs: 3000,
+        drainMs: 2000,
+        pids,
+      })
       const clean = r.cpu && r.cpu.backgroundPct <= maxBackground && r.cpu.driverPct <= 85
       const usPerRequest = r.cpu ? (r.cpu.processesPct[0] * 10_000) / r.ackRate : undefined
-      process.stderr.write(`${dist}: ${r.ackRate} req/s (${r.deliveryRate} deliveries/s), ${usPerRequest?.toFixed(0)} µs/req, e2e p50/p99 ${r.e2eMs?.p50}/${r.e2eMs?.p99} ms, background ${r.cpu?.backgroundPct} %${clean ? '' : ' (rejected)'}\n`)
+      process.stderr.write(
+        `${dist}: ${r.ackRate} req/s (${r.deliveryRate} deliveries/s), ${usPerRequest?.toFixed(0)} µs/req, e2e p50/p99 ${r.e2eMs?.p50}/${r.e2eMs?.p99} ms, background ${r.cpu?.backgroundPct} %${clean ? '' : ' (rejected)'}\n`,
+      )
       if (clean) samples.get(dist).push({rps: r.ackRate, usPerRequest})
     } finally {
       await readers?.stop()

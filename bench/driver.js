@@ -200,8 +200,17 @@ function statusClass(status) {
 
 async function execute(params) {
   const {
-    target, mode, rate = 0, conns = 16, warmupMs = 1000, measureMs = 3000, drainMs = 3000, bodyBytes = 1024,
-    maxInflight = 4000, pids = [], count,
+    target,
+    mode,
+    rate = 0,
+    conns = 16,
+    warmupMs = 1000,
+    measureMs = 3000,
+    drainMs = 3000,
+    bodyBytes = 1024,
+    maxInflight = 4000,
+    pids = [],
+    count,
   } = params
   const run = newRun(params)
   current = run
@@ -245,10 +254,15 @@ async function execute(params) {
 
   const connections = []
   for (let i = 0; i < conns; i++) connections.push(new Connection(url.hostname, Number(url.port), onResponse))
-  await Promise.all(connections.map((c) => new Promise((resolve, reject) => {
-    c.socket.once('connect', resolve)
-    c.socket.once('error', reject)
-  })))
+  await Promise.all(
+    connections.map(
+      (c) =>
+        new Promise((resolve, reject) => {
+          c.socket.once('connect', resolve)
+          c.socket.once('error', reject)
+        }),
+    ),
+  )
 
   // count mode (memory fill): a fixed number of events, closed loop, no window
   if (count !== undefined) {
@@ -333,7 +347,13 @@ async function execute(params) {
     e2eRetriedMs: run.e2eRetried.percentiles(),
     ackMs: run.ack.percentiles(),
     cpu: cpu.available
-      ? {driverPct: cpu.processes[0], processesPct: cpu.processes.slice(1), backgroundPct: cpu.backgroundPct, totalPct: cpu.totalPct, stealPct: cpu.stealPct}
+      ? {
+          driverPct: cpu.processes[0],
+          processesPct: cpu.processes.slice(1),
+          backgroundPct: cpu.backgroundPct,
+          totalPct: cpu.totalPct,
+          stealPct: cpu.stealPct,
+        }
       : undefined,
   }
 }

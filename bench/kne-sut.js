@@ -33,8 +33,12 @@ process.on('message', async (message) => {
     globalThis.gc?.()
     const records = mesh.journal.since(0)
     process.send({
-      kind: 'memory', usage: process.memoryUsage(), peakRss: peakRss(), gcExposed: typeof globalThis.gc === 'function',
-      records: records.length, events: records.filter((r) => r.kind === 'event').length,
+      kind: 'memory',
+      usage: process.memoryUsage(),
+      peakRss: peakRss(),
+      gcExposed: typeof globalThis.gc === 'function',
+      records: records.length,
+      events: records.filter((r) => r.kind === 'event').length,
     })
   } else if (message.kind === 'stop') {
     await mesh.close({drainTimeoutMs: 1000})

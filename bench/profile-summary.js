@@ -9,9 +9,13 @@ import {parseArgs} from 'node:util'
 const {values, positionals} = parseArgs({allowPositionals: true, options: {top: {type: 'string', default: '25'}}})
 const top = Number(values.top)
 
-const files = positionals.flatMap((p) => (statSync(p).isDirectory()
-  ? readdirSync(p).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(p, f))
-  : [p]))
+const files = positionals.flatMap((p) =>
+  statSync(p).isDirectory()
+    ? readdirSync(p)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(p, f))
+    : [p],
+)
 if (files.length === 0) {
   process.stderr.write('usage: node bench/profile-summary.js <file.cpuprofile | folder> [--top N]\n')
   process.exit(2)
@@ -69,7 +73,9 @@ for (const file of files) {
   }
   const busy = total - idle
   const pct = (t) => `${((t / busy) * 100).toFixed(1).padStart(5)} %`
-  process.stdout.write(`\n${file}\n  ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s busy (percentages are of busy time)\n`)
+  process.stdout.write(
+    `\n${file}\n  ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s busy (percentages are of busy time)\n`,
+  )
   process.stdout.write('  self time by function:\n')
   for (const [name, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`    ${pct(t)}  ${name}\n`)
   process.stdout.write('  total time (self + callees) of kne functions:\n')

@@ -21,20 +21,38 @@ const RESULTS = join(REPO, 'bench', 'results')
 /** Durations and sizes of each mode; `quick` is a smoke run that finishes in under a minute. */
 const PROFILES = {
   full: {
-    runs: 3, retries: 2, quietWaitMs: 20_000,
+    runs: 3,
+    retries: 2,
+    quietWaitMs: 20_000,
     // the warm-up goes on past warmupMs until the rate is steady (bench/driver.js), for each system alike
-    closedConns: 16, closed: {warmupMs: 3000, steady: {tolerance: 0.03, maxMs: 15_000}, measureMs: 4000, drainMs: 3000},
+    closedConns: 16,
+    closed: {warmupMs: 3000, steady: {tolerance: 0.03, maxMs: 15_000}, measureMs: 4000, drainMs: 3000},
     step: {firstWarmupMs: 3000, warmupMs: 1000, measureMs: 4000, drainMs: 3000},
-    rampFactor: 1.5, bisect: 2, maxRate: 32_000, triggerCounts: [10, 100, 1000], tailStreams: [1, 5],
-    retryRate: 1000, memoryEvents: 20_000, cliRepeats: 10,
+    rampFactor: 1.5,
+    bisect: 2,
+    maxRate: 32_000,
+    triggerCounts: [10, 100, 1000],
+    tailStreams: [1, 5],
+    retryRate: 1000,
+    memoryEvents: 20_000,
+    cliRepeats: 10,
   },
   quick: {
-    runs: 1, retries: 0, quietWaitMs: 0,
+    runs: 1,
+    retries: 0,
+    quietWaitMs: 0,
     // kne's JIT needs ~1.5 s of load before it reaches its steady rate (the first 0.5 s run at a sixth of it)
-    closedConns: 16, closed: {warmupMs: 1200, steady: {tolerance: 0.05, maxMs: 4000}, measureMs: 700, drainMs: 1500},
+    closedConns: 16,
+    closed: {warmupMs: 1200, steady: {tolerance: 0.05, maxMs: 4000}, measureMs: 700, drainMs: 1500},
     step: {firstWarmupMs: 1200, warmupMs: 300, measureMs: 700, drainMs: 1500},
-    rampFactor: 2, bisect: 0, maxRate: 32_000, triggerCounts: [1000], tailStreams: [5],
-    retryRate: 500, memoryEvents: 4000, cliRepeats: 2,
+    rampFactor: 2,
+    bisect: 0,
+    maxRate: 32_000,
+    triggerCounts: [1000],
+    tailStreams: [5],
+    retryRate: 500,
+    memoryEvents: 4000,
+    cliRepeats: 2,
   },
 }
 
@@ -88,7 +106,9 @@ if (args.retries !== undefined) profile.retries = Number(args.retries)
 if (args['quiet-wait'] !== undefined) profile.quietWaitMs = Number(args['quiet-wait']) * 1000
 if (!['lib', 'dev'].includes(args.sut)) fail(`--sut ${args.sut}: expected lib or dev`)
 const options = {sut: args.sut, profile: args.profile, maxBackground: Number(args['max-background']), maxDriver: 85, pin: !args['no-pin']}
-const selected = args.only ? args.only.split(',').map((id) => SCENARIOS.find((s) => s.id === id.trim()) ?? fail(`--only: no scenario ${id}`)) : SCENARIOS
+const selected = args.only
+  ? args.only.split(',').map((id) => SCENARIOS.find((s) => s.id === id.trim()) ?? fail(`--only: no scenario ${id}`))
+  : SCENARIOS
 
 function positive(text, flag) {
   const n = Number(text)
@@ -110,10 +130,17 @@ function newContext(scenario, index, placement, driver) {
   const windows = []
   const problems = []
   return {
-    profile, placement, driver, windows, problems, index,
+    profile,
+    placement,
+    driver,
+    windows,
+    problems,
+    index,
     sutOptions: (label) => ({
       sut: options.sut,
-      profileDir: options.profile ? join(RESULTS, 'profiles', `${scenario.id}-run${index}-${label.replace(/[^a-z0-9]+/gi, '-')}`) : undefined,
+      profileDir: options.profile
+        ? join(RESULTS, 'profiles', `${scenario.id}-run${index}-${label.replace(/[^a-z0-9]+/gi, '-')}`)
+        : undefined,
     }),
     record(label, result, {step = false} = {}) {
       windows.push({label, cpu: result.cpu, step})
@@ -141,7 +168,8 @@ function rejectionReasons(windows, timing) {
       reasons.push(`${w.label}: driver at ${w.cpu.driverPct} % of a core (limit ${options.maxDriver} %)`)
     }
   }
-  if (timing && windows.length > 0 && windows.every((w) => !w.cpu)) reasons.push('CPU accounting unavailable (no /proc): contamination cannot be judged')
+  if (timing && windows.length > 0 && windows.every((w) => !w.cpu))
+    reasons.push('CPU accounting unavailable (no /proc): contamination cannot be judged')
   return reasons
 }
 
@@ -152,10 +180,14 @@ async function runScenario(scenario, placement) {
   let error
   while (runs.filter((r) => r.clean).length < wanted && runs.length < wanted + (timing ? profile.retries : 0)) {
     const index = runs.length + 1
-    const quiet = timing && profile.quietWaitMs > 0
-      ? await waitForQuiet({maxBusyPct: options.maxBackground, maxWaitMs: profile.quietWaitMs})
-      : undefined
-    if (quiet && !quiet.quiet) log(`  machine not quiet after ${Math.round(quiet.waitedMs / 1000)} s (busy ${quiet.samples.slice(-3).join(', ')} % of a core): running anyway`)
+    const quiet =
+      timing && profile.quietWaitMs > 0
+        ? await waitForQuiet({maxBusyPct: options.maxBackground, maxWaitMs: profile.quietWaitMs})
+        : undefined
+    if (quiet && !quiet.quiet)
+      log(
+        `  machine not quiet after ${Math.round(quiet.waitedMs / 1000)} s (busy ${quiet.samples.slice(-3).join(', ')} % of a core): running anyway`,
+      )
     const loadBefore = loadAverage()
     const started = Date.now()
     const driver = await startDriver(placement)
@@ -172,12 +204,22 @@ async function runScenario(scenario, placement) {
     const reasons = rejectionReasons(ctx.windows, timing)
     if (outcome.error) reasons.push(`error: ${outcome.error}`)
     const run = {
-      index, clean: reasons.length === 0, reasons, problems: ctx.problems, seconds: (Date.now() - started) / 1000,
-      quiet, load: {before: loadBefore, after: loadAverage()}, windows: ctx.windows, metrics: outcome.metrics, details: outcome.details,
+      index,
+      clean: reasons.length === 0,
+      reasons,
+      problems: ctx.problems,
+      seconds: (Date.now() - started) / 1000,
+      quiet,
+      load: {before: loadBefore, after: loadAverage()},
+      windows: ctx.windows,
+      metrics: outcome.metrics,
+      details: outcome.details,
     }
     runs.push(run)
     const ratio = typeof run.metrics?.ratio === 'number' ? `, ratio ${run.metrics.ratio.toFixed(2)}` : ''
-    log(`  run ${index}: ${run.clean ? 'clean' : `rejected (${reasons.length} reason(s), first: ${reasons[0]})`} in ${run.seconds.toFixed(1)} s${ratio}`)
+    log(
+      `  run ${index}: ${run.clean ? 'clean' : `rejected (${reasons.length} reason(s), first: ${reasons[0]})`} in ${run.seconds.toFixed(1)} s${ratio}`,
+    )
     if (outcome.error) break
   }
   const clean = runs.filter((r) => r.clean)
@@ -185,8 +227,14 @@ async function runScenario(scenario, placement) {
   const names = new Set(basis.flatMap((r) => Object.keys(r.metrics ?? {})))
   const summary = Object.fromEntries([...names].map((name) => [name, summarize(basis.map((r) => r.metrics[name]))]))
   return {
-    id: scenario.id, title: scenario.title, what: scenario.what, timing,
-    trusted: clean.length > 0, cleanRuns: clean.length, runs, summary,
+    id: scenario.id,
+    title: scenario.title,
+    what: scenario.what,
+    timing,
+    trusted: clean.length > 0,
+    cleanRuns: clean.length,
+    runs,
+    summary,
     rows: scenario.rows.map((row) => evaluateRow(row, summary)),
     error: error?.split('\n')[0],
   }
@@ -199,15 +247,29 @@ function source() {
     return r.status === 0 ? r.stdout.trim() : undefined
   }
   const changes = git(['status', '--porcelain', '--', 'src'])
-  return {commit: git(['rev-parse', '--short', 'HEAD']), srcChanged: changes === undefined ? undefined : changes !== '', build: process.env.KNE_DIST ?? 'dist'}
+  return {
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    srcChanged: changes === undefined ? undefined : changes !== '',
+    build: process.env.KNE_DIST ?? 'dist',
+  }
 }
 
 const placement = detectPlacement({pin: options.pin})
 const result = {
-  version: 1, mode, startedAt: new Date().toISOString(), machine: machineInfo(), placement, options, profile, source: source(),
-  load: {before: loadAverage()}, scenarios: [],
+  version: 1,
+  mode,
+  startedAt: new Date().toISOString(),
+  machine: machineInfo(),
+  placement,
+  options,
+  profile,
+  source: source(),
+  load: {before: loadAverage()},
+  scenarios: [],
 }
-log(`kne bench (${mode}): ${selected.map((s) => s.id).join(', ')}; ${placement.pinned ? `driver on core ${placement.cores.driver}, SUT on core ${placement.cores.sut}` : 'not pinned'}`)
+log(
+  `kne bench (${mode}): ${selected.map((s) => s.id).join(', ')}; ${placement.pinned ? `driver on core ${placement.cores.driver}, SUT on core ${placement.cores.sut}` : 'not pinned'}`,
+)
 for (const scenario of selected) {
   log(`${scenario.id}: ${scenario.title}`)
   const outcome = await runScenario(scenario, placement)
@@ -216,7 +278,9 @@ for (const scenario of selected) {
     if (row.kne === undefined) continue
     const ratio = row.ratio ? ` ratio ${row.ratio.median.toFixed(2)}` : ''
     const verdict = row.pass === undefined ? '' : row.pass ? ' pass' : ' FAIL'
-    log(`  ${row.figure}: kne ${row.kne.median.toFixed(2)}${row.baseline ? ` vs ${row.baseline.median.toFixed(2)}` : ''}${ratio}${verdict}${outcome.trusted ? '' : ' (no clean run)'}`)
+    log(
+      `  ${row.figure}: kne ${row.kne.median.toFixed(2)}${row.baseline ? ` vs ${row.baseline.median.toFixed(2)}` : ''}${ratio}${verdict}${outcome.trusted ? '' : ' (no clean run)'}`,
+    )
   }
 }
 result.finishedAt = new Date().toISOString()

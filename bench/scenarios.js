@@ -26,7 +26,11 @@ async function closedLoop(ctx, label, spec, {conns = ctx.profile.closedConns, pe
   try {
     const printedBefore = sut.printed?.()
     const result = await ctx.driver.run({
-      target: sut.target, mode: 'closed', conns, perEvent, ...ctx.profile.closed,
+      target: sut.target,
+      mode: 'closed',
+      conns,
+      perEvent,
+      ...ctx.profile.closed,
       pids: [sut.pid, ...(helpers?.pid ? [helpers.pid] : [])],
     })
     if (printedBefore) {
@@ -60,7 +64,9 @@ async function inTurn(ctx, first, second) {
 
 /** Whether an open-loop step kept up: everything delivered, nothing refused or skipped, p99 within 100 ms. */
 function stepVerdict(result) {
-  const refused = Object.entries(result.statuses).filter(([k]) => k !== '2xx').reduce((n, [, v]) => n + v, 0)
+  const refused = Object.entries(result.statuses)
+    .filter(([k]) => k !== '2xx')
+    .reduce((n, [, v]) => n + v, 0)
   if (result.sendRate < result.rate * 0.95) return `the driver sent only ${result.sendRate}/s`
   if (result.skipped > 0) return `${result.skipped} sends skipped at the in-flight cap`
   if (refused > 0) return `${refused} requests refused (${JSON.stringify(result.statuses)})`
@@ -87,7 +93,13 @@ async function findKnee(ctx, label, spec, {overload = false} = {}) {
   }
   const runStep = async (rate) => {
     const result = await ctx.driver.run({
-      target: sut.target, mode: 'open', rate, conns: 32, ...step, warmupMs: warm ? step.warmupMs : step.firstWarmupMs, pids: [sut.pid],
+      target: sut.target,
+      mode: 'open',
+      rate,
+      conns: 32,
+      ...step,
+      warmupMs: warm ? step.warmupMs : step.firstWarmupMs,
+      pids: [sut.pid],
     })
     warm = true
     const failure = stepVerdict(result)
@@ -114,7 +126,16 @@ async function findKnee(ctx, label, spec, {overload = false} = {}) {
         await sut.stop()
         await start()
         if (pass > 0) {
-          await ctx.driver.run({target: sut.target, mode: 'open', rate: pass, conns: 32, ...step, warmupMs: step.firstWarmupMs, measureMs: 1000, pids: [sut.pid]})
+          await ctx.driver.run({
+            target: sut.target,
+            mode: 'open',
+            rate: pass,
+            conns: 32,
+            ...step,
+            warmupMs: step.firstWarmupMs,
+            measureMs: 1000,
+            pids: [sut.pid],
+          })
           warm = true
         }
       }
@@ -124,7 +145,15 @@ async function findKnee(ctx, label, spec, {overload = false} = {}) {
     if (overload) {
       // far beyond the knee: ingress must push back (429) instead of growing memory
       const rate = Math.min(maxRate, Math.max(2000, (fail ?? pass) * 3))
-      const result = await ctx.driver.run({target: sut.target, mode: 'open', rate, conns: 32, ...step, warmupMs: step.warmupMs, pids: [sut.pid]})
+      const result = await ctx.driver.run({
+        target: sut.target,
+        mode: 'open',
+        rate,
+        conns: 32,
+        ...step,
+        warmupMs: step.warmupMs,
+        pids: [sut.pid],
+      })
       ctx.record(`${label} overload @${rate}/s`, result, {step: true})
       steps.push({rate, pass: undefined, failure: 'overload probe', result})
     }
@@ -146,17 +175,26 @@ export const SCENARIOS = [
   {
     id: 'sync',
     title: 'Synchronous broker, 1 trigger (closed loop)',
-    what: 'Requests/s at saturation through Knative\'s default broker, which answers after the delivery; baseline: the sync relay.',
+    what: "Requests/s at saturation through Knative's default broker, which answers after the delivery; baseline: the sync relay.",
     async run(ctx) {
-      const [relay, kne] = await inTurn(ctx,
+      const [relay, kne] = await inTurn(
+        ctx,
         () => closedRps(ctx, 'relay sync', {kind: 'relay', mode: 'sync'}),
-        () => closedRps(ctx, 'kne sync', {kind: 'kne', async: false}))
+        () => closedRps(ctx, 'kne sync', {kind: 'kne', async: false}),
+      )
       return {
         metrics: {
-          relayRps: relay.ackRate, kneRps: kne.ackRate, ratio: kne.ackRate / relay.ackRate,
-          relayAckP99: relay.ackMs?.p99, kneAckP99: kne.ackMs?.p99, relayAckP50: relay.ackMs?.p50, kneAckP50: kne.ackMs?.p50,
-          relayCpu: relay.cpu?.processesPct[0], kneCpu: kne.cpu?.processesPct[0],
-          relayWarmupMs: relay.warmupMs, kneWarmupMs: kne.warmupMs,
+          relayRps: relay.ackRate,
+          kneRps: kne.ackRate,
+          ratio: kne.ackRate / relay.ackRate,
+          relayAckP99: relay.ackMs?.p99,
+          kneAckP99: kne.ackMs?.p99,
+          relayAckP50: relay.ackMs?.p50,
+          kneAckP50: kne.ackMs?.p50,
+          relayCpu: relay.cpu?.processesPct[0],
+          kneCpu: kne.cpu?.processesPct[0],
+          relayWarmupMs: relay.warmupMs,
+          kneWarmupMs: kne.warmupMs,
         },
         details: {relay, kne},
       }
@@ -170,37 +208,61 @@ export const SCENARIOS = [
   {
     id: 'devout',
     title: '`kne dev` printing to a pipe vs `kne dev -q` (sync broker, 1 trigger, closed loop)',
-    what: 'Requests/s of the built `kne dev` with its default output (for people) going to a pipe the harness reads to the end, '
-      + 'against `kne dev --quiet`; and `kne dev --json` (every record, NDJSON) to the same pipe. All three run as the built CLI, '
-      + 'whatever --sut says.',
+    what:
+      'Requests/s of the built `kne dev` with its default output (for people) going to a pipe the harness reads to the end, ' +
+      'against `kne dev --quiet`; and `kne dev --json` (every record, NDJSON) to the same pipe. All three run as the built CLI, ' +
+      'whatever --sut says.',
     async run(ctx) {
       const spec = {kind: 'kne', async: false}
       const dev = (label, output) => closedRps(ctx, label, {...spec, output}, {sut: 'dev'})
-      const [quiet, lines] = await inTurn(ctx, () => dev('kne dev -q', 'quiet'), () => dev('kne dev, printing to a pipe', 'lines'))
+      const [quiet, lines] = await inTurn(
+        ctx,
+        () => dev('kne dev -q', 'quiet'),
+        () => dev('kne dev, printing to a pipe', 'lines'),
+      )
       const json = await dev('kne dev --json, to a pipe', 'json')
       return {
         metrics: {
-          quietRps: quiet.ackRate, linesRps: lines.ackRate, jsonRps: json.ackRate,
-          ratio: lines.ackRate / quiet.ackRate, jsonRatio: json.ackRate / quiet.ackRate,
-          linesPrinted: lines.printed?.lines, jsonPrinted: json.printed?.lines,
-          quietUs: usPerRequest(quiet), linesUs: usPerRequest(lines), jsonUs: usPerRequest(json),
+          quietRps: quiet.ackRate,
+          linesRps: lines.ackRate,
+          jsonRps: json.ackRate,
+          ratio: lines.ackRate / quiet.ackRate,
+          jsonRatio: json.ackRate / quiet.ackRate,
+          linesPrinted: lines.printed?.lines,
+          jsonPrinted: json.printed?.lines,
+          quietUs: usPerRequest(quiet),
+          linesUs: usPerRequest(lines),
+          jsonUs: usPerRequest(json),
         },
         details: {quiet, lines, json},
       }
     },
     rows: [
-      {figure: 'requests/s, printing to a pipe (summary lines past 50 records/s)', unit: 'req/s', baseline: 'quietRps', kne: 'linesRps', ratio: 'ratio', target: {op: '>=', value: 0.8}},
+      {
+        figure: 'requests/s, printing to a pipe (summary lines past 50 records/s)',
+        unit: 'req/s',
+        baseline: 'quietRps',
+        kne: 'linesRps',
+        ratio: 'ratio',
+        target: {op: '>=', value: 0.8},
+      },
       {figure: 'requests/s, --json to a pipe (every record)', unit: 'req/s', baseline: 'quietRps', kne: 'jsonRps', ratio: 'jsonRatio'},
       {figure: 'lines printed in the run, for people / --json', unit: '', kne: 'linesPrinted', extra: 'jsonPrinted'},
-      {figure: 'CPU µs per request of kne dev: -q vs printing (less sensitive to a busy machine than the rates)', unit: 'µs', baseline: 'quietUs', kne: 'linesUs'},
+      {
+        figure: 'CPU µs per request of kne dev: -q vs printing (less sensitive to a busy machine than the rates)',
+        unit: 'µs',
+        baseline: 'quietUs',
+        kne: 'linesUs',
+      },
       {figure: 'CPU µs per request of kne dev --json to a pipe', unit: 'µs', baseline: 'quietUs', kne: 'jsonUs'},
     ],
   },
   {
     id: 'async',
     title: 'Asynchronous broker, 1 trigger (open loop, knee search)',
-    what: 'Highest offered rate delivered in full with e2e p99 ≤ 100 ms, and the latency at 1,000 ev/s; baseline: the async relay. '
-      + 'kne then gets an overload probe at 3× its knee, where ingress must push back (429) instead of growing memory.',
+    what:
+      'Highest offered rate delivered in full with e2e p99 ≤ 100 ms, and the latency at 1,000 ev/s; baseline: the async relay. ' +
+      'kne then gets an overload probe at 3× its knee, where ingress must push back (429) instead of growing memory.',
     async run(ctx) {
       const relay = await findKnee(ctx, 'relay async', {kind: 'relay', mode: 'async'})
       const kne = await findKnee(ctx, 'kne async', {kind: 'kne', async: true}, {overload: true})
@@ -208,8 +270,13 @@ export const SCENARIOS = [
       const kne1k = at(kne, 1000)
       return {
         metrics: {
-          relayKnee: relay.knee, kneKnee: kne.knee, ratio: relay.knee > 0 ? kne.knee / relay.knee : undefined,
-          relayP99At1k: relay1k?.e2eMs?.p99, kneP99At1k: kne1k?.e2eMs?.p99, relayP50At1k: relay1k?.e2eMs?.p50, kneP50At1k: kne1k?.e2eMs?.p50,
+          relayKnee: relay.knee,
+          kneKnee: kne.knee,
+          ratio: relay.knee > 0 ? kne.knee / relay.knee : undefined,
+          relayP99At1k: relay1k?.e2eMs?.p99,
+          kneP99At1k: kne1k?.e2eMs?.p99,
+          relayP50At1k: relay1k?.e2eMs?.p50,
+          kneP50At1k: kne1k?.e2eMs?.p50,
           p99RatioAt1k: relay1k?.e2eMs && kne1k?.e2eMs ? kne1k.e2eMs.p99 / relay1k.e2eMs.p99 : undefined,
           knePeakRssMiB: kne.peakRss === undefined ? undefined : kne.peakRss / MiB,
         },
@@ -217,10 +284,29 @@ export const SCENARIOS = [
       }
     },
     rows: [
-      {figure: 'knee (sustained events/s)', unit: 'ev/s', baseline: 'relayKnee', kne: 'kneKnee', ratio: 'ratio', target: {op: '>=', value: 0.7}},
-      {figure: 'e2e p99 at 1,000 ev/s', unit: 'ms', baseline: 'relayP99At1k', kne: 'kneP99At1k', ratio: 'p99RatioAt1k', target: {op: '<', value: 10, on: 'kne', label: '< 10 ms'}},
+      {
+        figure: 'knee (sustained events/s)',
+        unit: 'ev/s',
+        baseline: 'relayKnee',
+        kne: 'kneKnee',
+        ratio: 'ratio',
+        target: {op: '>=', value: 0.7},
+      },
+      {
+        figure: 'e2e p99 at 1,000 ev/s',
+        unit: 'ms',
+        baseline: 'relayP99At1k',
+        kne: 'kneP99At1k',
+        ratio: 'p99RatioAt1k',
+        target: {op: '<', value: 10, on: 'kne', label: '< 10 ms'},
+      },
       {figure: 'e2e p50 at 1,000 ev/s', unit: 'ms', baseline: 'relayP50At1k', kne: 'kneP50At1k'},
-      {figure: 'peak RSS, ramp + overload probe', unit: 'MiB', kne: 'knePeakRssMiB', target: {op: '<', value: 512, on: 'kne', label: '< 512 MiB'}},
+      {
+        figure: 'peak RSS, ramp + overload probe',
+        unit: 'MiB',
+        kne: 'knePeakRssMiB',
+        target: {op: '<', value: 512, on: 'kne', label: '< 512 MiB'},
+      },
     ],
   },
   {
@@ -233,7 +319,13 @@ export const SCENARIOS = [
       for (const n of [1, ...ctx.profile.triggerCounts]) {
         kne[n] = await closedRps(ctx, `kne sync ${n} triggers`, {kind: 'kne', async: false, triggers: n, match: 1})
       }
-      const cesql = await closedRps(ctx, 'kne sync 100 CESQL triggers', {kind: 'kne', async: false, triggers: 100, match: 1, filter: 'cesql'})
+      const cesql = await closedRps(ctx, 'kne sync 100 CESQL triggers', {
+        kind: 'kne',
+        async: false,
+        triggers: 100,
+        match: 1,
+        filter: 'cesql',
+      })
       const metrics = {relay1000Rps: relay.ackRate, cesql100Rps: cesql.ackRate}
       for (const [n, r] of Object.entries(kne)) {
         metrics[`kne${n}Rps`] = r.ackRate
@@ -247,8 +339,21 @@ export const SCENARIOS = [
     rows: [
       {figure: '10 exact triggers vs 1', unit: 'req/s', baseline: 'kne1Rps', kne: 'kne10Rps', ratio: 'ratio10'},
       {figure: '100 exact triggers vs 1', unit: 'req/s', baseline: 'kne1Rps', kne: 'kne100Rps', ratio: 'ratio100'},
-      {figure: '1000 exact triggers vs 1', unit: 'req/s', baseline: 'kne1Rps', kne: 'kne1000Rps', ratio: 'ratio1000', target: {op: '>=', value: 0.8}},
-      {figure: '1000 exact triggers vs the relay (1000, Map index)', unit: 'req/s', baseline: 'relay1000Rps', kne: 'kne1000Rps', ratio: 'kne1000VsRelay'},
+      {
+        figure: '1000 exact triggers vs 1',
+        unit: 'req/s',
+        baseline: 'kne1Rps',
+        kne: 'kne1000Rps',
+        ratio: 'ratio1000',
+        target: {op: '>=', value: 0.8},
+      },
+      {
+        figure: '1000 exact triggers vs the relay (1000, Map index)',
+        unit: 'req/s',
+        baseline: 'relay1000Rps',
+        kne: 'kne1000Rps',
+        ratio: 'kne1000VsRelay',
+      },
       {figure: '100 CESQL triggers vs 100 exact', unit: 'req/s', baseline: 'kne100Rps', kne: 'cesql100Rps', ratio: 'cesqlVsExact'},
       {figure: '100 CESQL triggers vs 1 exact', unit: 'req/s', baseline: 'kne1Rps', kne: 'cesql100Rps', ratio: 'cesqlVsOne'},
     ],
@@ -259,15 +364,26 @@ export const SCENARIOS = [
     what: 'Deliveries/s when every event matches 10 triggers; baseline: the sync relay with 10 matching routes.',
     async run(ctx) {
       const spec = {triggers: 10, match: 10}
-      const [relay, kne] = await inTurn(ctx,
+      const [relay, kne] = await inTurn(
+        ctx,
         () => closedRps(ctx, 'relay sync fan-out 10', {kind: 'relay', mode: 'sync', ...spec}, {perEvent: 10}),
-        () => closedRps(ctx, 'kne sync fan-out 10', {kind: 'kne', async: false, ...spec}, {perEvent: 10}))
+        () => closedRps(ctx, 'kne sync fan-out 10', {kind: 'kne', async: false, ...spec}, {perEvent: 10}),
+      )
       return {
         metrics: {relayDeliveries: relay.deliveryRate, kneDeliveries: kne.deliveryRate, ratio: kne.deliveryRate / relay.deliveryRate},
         details: {relay, kne},
       }
     },
-    rows: [{figure: 'deliveries/s', unit: 'del/s', baseline: 'relayDeliveries', kne: 'kneDeliveries', ratio: 'ratio', target: {op: '>=', value: 0.8}}],
+    rows: [
+      {
+        figure: 'deliveries/s',
+        unit: 'del/s',
+        baseline: 'relayDeliveries',
+        kne: 'kneDeliveries',
+        ratio: 'ratio',
+        target: {op: '>=', value: 0.8},
+      },
+    ],
   },
   {
     id: 'retry',
@@ -291,17 +407,30 @@ export const SCENARIOS = [
       const failing = await runOne(`kne async @${rate}/s, 10 % failing`, 10)
       return {
         metrics: {
-          rate, cleanDelivered: clean.deliveredRatio, failingDelivered: failing.deliveredRatio,
-          duplicates: failing.duplicates, injected: failing.injectedFailures,
-          cleanP99: clean.e2eMs?.p99, failingP99: failing.e2eMs?.p99, retriedP50: failing.e2eRetriedMs?.p50, retriedP99: failing.e2eRetriedMs?.p99,
+          rate,
+          cleanDelivered: clean.deliveredRatio,
+          failingDelivered: failing.deliveredRatio,
+          duplicates: failing.duplicates,
+          injected: failing.injectedFailures,
+          cleanP99: clean.e2eMs?.p99,
+          failingP99: failing.e2eMs?.p99,
+          retriedP50: failing.e2eRetriedMs?.p50,
+          retriedP99: failing.e2eRetriedMs?.p99,
           p99Ratio: clean.e2eMs && failing.e2eMs ? failing.e2eMs.p99 / clean.e2eMs.p99 : undefined,
-          cleanCpu: clean.cpu?.processesPct[0], failingCpu: failing.cpu?.processesPct[0],
+          cleanCpu: clean.cpu?.processesPct[0],
+          failingCpu: failing.cpu?.processesPct[0],
         },
         details: {clean, failing},
       }
     },
     rows: [
-      {figure: 'delivered / offered', unit: '', baseline: 'cleanDelivered', kne: 'failingDelivered', target: {op: '>=', value: 0.999, on: 'kne', label: 'all delivered'}},
+      {
+        figure: 'delivered / offered',
+        unit: '',
+        baseline: 'cleanDelivered',
+        kne: 'failingDelivered',
+        target: {op: '>=', value: 0.999, on: 'kne', label: 'all delivered'},
+      },
       {figure: 'e2e p99 of events not failed', unit: 'ms', baseline: 'cleanP99', kne: 'failingP99', ratio: 'p99Ratio'},
       {figure: 'e2e p99 of retried events (first retry after 10 ms)', unit: 'ms', kne: 'retriedP99'},
       {figure: 'duplicate deliveries', unit: '', kne: 'duplicates', target: {op: '<=', value: 0, on: 'kne', label: 'none'}},
@@ -322,7 +451,8 @@ export const SCENARIOS = [
             pid: readers.pid,
             async stop() {
               lines[streams] = await readers.report()
-              if (lines[streams].endedEarly > 0) ctx.problem(`${label}: ${lines[streams].endedEarly} streams were cut off (fell 16 MiB behind)`)
+              if (lines[streams].endedEarly > 0)
+                ctx.problem(`${label}: ${lines[streams].endedEarly} streams were cut off (fell 16 MiB behind)`)
               await readers.stop()
             },
           }
@@ -341,21 +471,34 @@ export const SCENARIOS = [
     ],
   },
   {
-id: 'memory',
+    id: 'memory',
     title: 'Memory per retained event (history)',
-    what: 'The same events (1 KiB data) sent to kne three times: with a history of 1 record, with a history large enough to keep '
-      + 'every event, and with the default bound (5,000 records). Bytes per retained event = the difference in heap + external '
-      + 'memory between the first two after two full GCs, divided by the events retained (measured over all events sent, so the '
-      + 'figure is not lost in heap noise; it does not depend on the bound). RSS is read with the default bound full.',
+    what:
+      'The same events (1 KiB data) sent to kne three times: with a history of 1 record, with a history large enough to keep ' +
+      'every event, and with the default bound (5,000 records). Bytes per retained event = the difference in heap + external ' +
+      'memory between the first two after two full GCs, divided by the events retained (measured over all events sent, so the ' +
+      'figure is not lost in heap noise; it does not depend on the bound). RSS is read with the default bound full.',
     timing: false,
     async run(ctx) {
       const events = ctx.profile.memoryEvents
       const measure = async (label, historyLimit) => {
         // the figures are read from inside the process, so always through the library host
         const options = {...ctx.sutOptions(label), sut: 'lib'}
-        const sut = await startSystem(ctx.placement, {kind: 'kne', async: false, historyLimit, nodeFlags: ['--expose-gc']}, ctx.driver.sinkUrl, options)
+        const sut = await startSystem(
+          ctx.placement,
+          {kind: 'kne', async: false, historyLimit, nodeFlags: ['--expose-gc']},
+          ctx.driver.sinkUrl,
+          options,
+        )
         try {
-          const fill = await ctx.driver.run({target: sut.target, mode: 'closed', conns: 16, count: events, drainMs: 10_000, pids: [sut.pid]})
+          const fill = await ctx.driver.run({
+            target: sut.target,
+            mode: 'closed',
+            conns: 16,
+            count: events,
+            drainMs: 10_000,
+            pids: [sut.pid],
+          })
           if (fill.delivered < events) ctx.problem(`${label}: only ${fill.delivered} of ${events} events delivered`)
           return await sut.memory()
         } finally {
@@ -372,28 +515,44 @@ id: 'memory',
       const perEvent = retained > 0 ? (used(everything) - used(bounded)) / retained : undefined
       return {
         metrics: {
-          bytesPerEvent: perEvent, ratioToPayload: perEvent === undefined ? undefined : perEvent / 1024,
+          bytesPerEvent: perEvent,
+          ratioToPayload: perEvent === undefined ? undefined : perEvent / 1024,
           heapPerEvent: retained > 0 ? (everything.usage.heapUsed - bounded.usage.heapUsed) / retained : undefined,
           externalPerEvent: retained > 0 ? (everything.usage.external - bounded.usage.external) / retained : undefined,
-          retainedEvents: standard.events, retainedRecords: standard.records,
-          rssMiB: standard.usage.rss / MiB, peakRssMiB: standard.peakRss / MiB,
+          retainedEvents: standard.events,
+          retainedRecords: standard.records,
+          rssMiB: standard.usage.rss / MiB,
+          peakRssMiB: standard.peakRss / MiB,
         },
         details: {bounded, everything, standard},
       }
     },
     rows: [
-      {figure: 'bytes per retained 1 KiB event (heap + external)', unit: 'B', kne: 'bytesPerEvent', ratio: 'ratioToPayload', ratioLabel: '× payload', target: {op: '<=', value: 2, label: '≤ 2 × 1 KiB'}},
+      {
+        figure: 'bytes per retained 1 KiB event (heap + external)',
+        unit: 'B',
+        kne: 'bytesPerEvent',
+        ratio: 'ratioToPayload',
+        ratioLabel: '× payload',
+        target: {op: '<=', value: 2, label: '≤ 2 × 1 KiB'},
+      },
       {figure: 'of which V8 heap (records, event objects, strings)', unit: 'B', kne: 'heapPerEvent'},
-      {figure: 'RSS with the default history bound full', unit: 'MiB', kne: 'rssMiB', target: {op: '<', value: 512, on: 'kne', label: '< 512 MiB'}},
+      {
+        figure: 'RSS with the default history bound full',
+        unit: 'MiB',
+        kne: 'rssMiB',
+        target: {op: '<', value: 512, on: 'kne', label: '< 512 MiB'},
+      },
       {figure: 'events / records retained by the default bound', unit: '', kne: 'retainedEvents', extra: 'retainedRecords'},
     ],
   },
   {
     id: 'cli',
     title: 'CLI start-up',
-    what: '`kne --version` and `kne send` (end to end against a running mesh, sync broker with one trigger) against bare `node -e 0`; '
-      + 'medians of interleaved runs. To see where start-up goes: the import time of @oclif/core and of the send command alone '
-      + '(oclif finds a command through the build\'s oclif.manifest.json and imports only its module).',
+    what:
+      '`kne --version` and `kne send` (end to end against a running mesh, sync broker with one trigger) against bare `node -e 0`; ' +
+      'medians of interleaved runs. To see where start-up goes: the import time of @oclif/core and of the send command alone ' +
+      "(oclif finds a command through the build's oclif.manifest.json and imports only its module).",
     async run(ctx) {
       const sut = await startSystem(ctx.placement, {kind: 'kne', async: false}, ctx.driver.sinkUrl, ctx.sutOptions('cli mesh'))
       const home = mkdtempSync(join(tmpdir(), 'kne-bench-cli-'))
@@ -403,7 +562,18 @@ id: 'memory',
         bare: [node, '-e', '0'],
         // as installed: with the flags of bin/run.js's shebang
         version: [node, ...KNE_NODE_FLAGS, 'bin/run.js', '--version'],
-        send: [node, ...KNE_NODE_FLAGS, 'bin/run.js', 'send', '--type', 'dev.kne.bench.match', '--source', '/bench/cli', '--data', '{"n":1}'],
+        send: [
+          node,
+          ...KNE_NODE_FLAGS,
+          'bin/run.js',
+          'send',
+          '--type',
+          'dev.kne.bench.match',
+          '--source',
+          '/bench/cli',
+          '--data',
+          '{"n":1}',
+        ],
         importOclif: [node, '--input-type=module', '-e', 'await import("@oclif/core")'],
         importSend: [node, '--input-type=module', '-e', 'await import("./dist/commands/send.js")'],
       }
@@ -418,7 +588,8 @@ id: 'memory',
             const t0 = performance.now()
             const result = spawnSync(command, args, {cwd: REPO, env, encoding: 'utf8'})
             times[name].push(performance.now() - t0)
-            if (result.status !== 0) ctx.problem(`${name} exited ${result.status}: ${(result.stderr || result.stdout).trim().split('\n')[0]}`)
+            if (result.status !== 0)
+              ctx.problem(`${name} exited ${result.status}: ${(result.stderr || result.stdout).trim().split('\n')[0]}`)
           }
         }
       } finally {
@@ -427,7 +598,14 @@ id: 'memory',
         const ours1 = processCpu('self', {children: true}) + processCpu(sut.pid) + processCpu(ctx.driver.pid)
         if (machine0 && machine1) {
           const bg = Math.max(0, machine1.busy - machine0.busy - (ours1 - ours0))
-          ctx.record('cli start-up batch', {cpu: {driverPct: undefined, processesPct: [], backgroundPct: round2((bg / seconds) * 100), totalPct: round2(((machine1.busy - machine0.busy) / seconds) * 100)}})
+          ctx.record('cli start-up batch', {
+            cpu: {
+              driverPct: undefined,
+              processesPct: [],
+              backgroundPct: round2((bg / seconds) * 100),
+              totalPct: round2(((machine1.busy - machine0.busy) / seconds) * 100),
+            },
+          })
         }
         await sut.stop()
         rmSync(home, {recursive: true, force: true})
@@ -435,8 +613,13 @@ id: 'memory',
       const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]))
       return {
         metrics: {
-          bareMs: m.bare, versionMs: m.version, sendMs: m.send, importOclifMs: m.importOclif, importSendMs: m.importSend,
-          versionRatio: m.version / m.bare, sendRatio: m.send / m.bare,
+          bareMs: m.bare,
+          versionMs: m.version,
+          sendMs: m.send,
+          importOclifMs: m.importOclif,
+          importSendMs: m.importSend,
+          versionRatio: m.version / m.bare,
+          sendRatio: m.send / m.bare,
         },
         details: {times},
       }
@@ -455,8 +638,15 @@ function summarizeSteps(knee) {
     knee: knee.knee,
     peakRss: knee.peakRss,
     steps: knee.steps.map(({rate, pass, failure, result}) => ({
-      rate, pass, failure, sendRate: result.sendRate, deliveredRatio: result.deliveredRatio, statuses: result.statuses,
-      e2eMs: result.e2eMs, ackMs: result.ackMs, cpu: result.cpu,
+      rate,
+      pass,
+      failure,
+      sendRate: result.sendRate,
+      deliveredRatio: result.deliveredRatio,
+      statuses: result.statuses,
+      e2eMs: result.e2eMs,
+      ackMs: result.ackMs,
+      cpu: result.cpu,
     })),
   }
 }

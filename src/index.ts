@@ -9,11 +9,39 @@ export {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './mesh/server.js
 export {loadManifests, loadProjectConfig} from './project/manifests.js'
 export {realClock, VirtualClock, type Clock} from './mesh/clock.js'
 export {startSink, Sink, type SinkOptions, type SinkBehaviour, type SinkRequest, type SinkAnswer} from './mesh/sink.js'
-export {retryPolicy, plannedWaits, isRetryable, deadLetterExtensions, parseRetryAfter, FANOUT_TIMEOUT_MS, type RetryPolicy} from './core/delivery/policy.js'
+export {
+  retryPolicy,
+  plannedWaits,
+  isRetryable,
+  deadLetterExtensions,
+  parseRetryAfter,
+  FANOUT_TIMEOUT_MS,
+  type RetryPolicy,
+} from './core/delivery/policy.js'
 export type {InFlightDelivery, FailedDelivery, BrokerCounters, TriggerCounters, ChannelCounters, SubscriptionCounters} from './core/api.js'
-export type {MeshStatus, BrokerStatus, TriggerStatus, ChannelStatus, SubscriptionStatus, SequenceStatus, ParallelStatus} from './core/api.js'
+export type {
+  MeshStatus,
+  BrokerStatus,
+  TriggerStatus,
+  ChannelStatus,
+  SubscriptionStatus,
+  SequenceStatus,
+  ParallelStatus,
+} from './core/api.js'
 export {parseManifests} from './core/resources/parse.js'
-export type {Broker, Trigger, Channel, InMemoryChannel, Subscription, Sequence, Parallel, KneResource, ManifestError, Destination, DeliverySpec} from './core/resources/types.js'
+export type {
+  Broker,
+  Trigger,
+  Channel,
+  InMemoryChannel,
+  Subscription,
+  Sequence,
+  Parallel,
+  KneResource,
+  ManifestError,
+  Destination,
+  DeliverySpec,
+} from './core/resources/types.js'
 export {formatManifestError} from './core/resources/types.js'
 export {compileTopology} from './core/topology.js'
 export type {CloudEvent, ExtensionValue} from './core/cloudevent.js'
@@ -23,7 +51,15 @@ export {buildEvent} from './core/event-builder.js'
 export {compileTriggerFilter, explainTriggerFilter, validateTriggerFilter} from './core/filters/index.js'
 export {compileCesql, evaluateCesql} from './core/cesql/index.js'
 export type {Activity, ActivityJson} from './core/activity.js'
-export {buildRegistry, exportEventTypes, inferSchema, lintRegistry, matchTrigger, ObservedTypes, SchemaInference} from './core/registry/index.js'
+export {
+  buildRegistry,
+  exportEventTypes,
+  inferSchema,
+  lintRegistry,
+  matchTrigger,
+  ObservedTypes,
+  SchemaInference,
+} from './core/registry/index.js'
 export type {ObservedRegistry, ObservedType, Registry, RegistryEntry, LintReport, JsonSchema} from './core/registry/index.js'
 export {EventTypeObserver} from './mesh/registry.js'
 export type {SourceOptions, LocalServiceStatus, FireResult} from './kinds/sources/runtime/runtime.js'

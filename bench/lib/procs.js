@@ -26,7 +26,13 @@ export function wrap(placement, role, argv) {
 }
 
 /** Starts `node <script>`, with an IPC channel unless told otherwise; stdout is piped when asked (kne dev prints its URL there). */
-export function startNode(placement, role, script, args = [], {env, nodeFlags = [], stdout = 'inherit', stderr = 'inherit', ipc = true} = {}) {
+export function startNode(
+  placement,
+  role,
+  script,
+  args = [],
+  {env, nodeFlags = [], stdout = 'inherit', stderr = 'inherit', ipc = true} = {},
+) {
   const [command, ...rest] = wrap(placement, role, [process.execPath, ...nodeFlags, script, ...args])
   const stdio = ipc ? ['ignore', stdout, stderr, 'ipc'] : ['ignore', stdout, stderr]
   const child = spawn(command, rest, {stdio, env: {...process.env, ...env}})

@@ -15,7 +15,10 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url))
  * The node flags kne runs with: those of bin/run.js's shebang (`kne dev` as installed). The relay runs with
  * the same ones: they are Node runtime settings, and the relay measured faster with them (bench/notes.md).
  */
-export const KNE_NODE_FLAGS = readFileSync(join(REPO, 'bin', 'run.js'), 'utf8').split('\n', 1)[0].split(/\s+/).filter((word) => word.startsWith('--'))
+export const KNE_NODE_FLAGS = readFileSync(join(REPO, 'bin', 'run.js'), 'utf8')
+  .split('\n', 1)[0]
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'))
 
 export async function startDriver(placement) {
   const child = startNode(placement, 'driver', join(BENCH, 'driver.js'))
@@ -43,7 +46,8 @@ export async function startSystem(placement, spec, sinkUrl, options = {}) {
   if (options.profileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`)
   if (spec.kind === 'relay') {
     const child = startNode(placement, 'sut', join(BENCH, 'relay.js'), [], {
-      nodeFlags, env: {MODE: spec.mode, SINK: sinkUrl, TRIGGERS: String(spec.triggers ?? 1), MATCH: String(spec.match ?? 1)},
+      nodeFlags,
+      env: {MODE: spec.mode, SINK: sinkUrl, TRIGGERS: String(spec.triggers ?? 1), MATCH: String(spec.match ?? 1)},
     })
     const {port} = await nextMessage(child, 'ready')
     return system(child, `http://127.0.0.1:${port}`)
@@ -62,7 +66,11 @@ async function startKneDev(placement, spec, sinkUrl, nodeFlags) {
   const args = ['dev', ...{quiet: ['--quiet', '--json'], lines: [], json: ['--json']}[output], '-f', file, '--port', '0']
   if (spec.historyLimit !== undefined) args.push('--history', String(spec.historyLimit))
   const child = startNode(placement, 'sut', join(REPO, 'bin', 'run.js'), args, {
-    nodeFlags, stdout: 'pipe', stderr: 'pipe', ipc: false, env: {XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, XDG_CACHE_HOME: dir},
+    nodeFlags,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    ipc: false,
+    env: {XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, XDG_CACHE_HOME: dir},
   })
   // what kne dev reports about problems goes to stderr: keep the first lines, not a flood
   const errors = []

@@ -34,8 +34,11 @@ export abstract class KneCommand<T extends typeof Command> extends Command {
     this.args = args as KneArgs<T>
     const output = (flags as {output?: string}).output
     if (output !== undefined && this.jsonEnabled()) {
-      throw new KneError(`-o ${output} and --json do not go together: --json prints the command's result as one JSON document, -o prints it as ${output}`,
-        'INVALID_FLAG', {suggestions: [output === 'json' ? 'drop -o json, or use -o json without --json' : `drop one of -o ${output} and --json`]})
+      throw new KneError(
+        `-o ${output} and --json do not go together: --json prints the command's result as one JSON document, -o prints it as ${output}`,
+        'INVALID_FLAG',
+        {suggestions: [output === 'json' ? 'drop -o json, or use -o json without --json' : `drop one of -o ${output} and --json`]},
+      )
     }
   }
 
@@ -83,7 +86,8 @@ export abstract class KneCommand<T extends typeof Command> extends Command {
     }
     if (!this.jsonEnabled()) return super.catch(err)
     // oclif's parse errors carry no code of their own
-    if (err.oclif?.exit === ERRORS.USAGE.exit && (err as {code?: string}).code === undefined) Object.assign(err, {code: 'USAGE' satisfies ErrorCode})
+    if (err.oclif?.exit === ERRORS.USAGE.exit && (err as {code?: string}).code === undefined)
+      Object.assign(err, {code: 'USAGE' satisfies ErrorCode})
     // one line, so that a consumer reading a JSON object per line can parse it
     const line = `${JSON.stringify(this.toErrorJson(err))}\n`
     if ((this.ctor as typeof KneCommand).jsonErrorsOnStderr) process.stderr.write(line)

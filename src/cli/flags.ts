@@ -62,7 +62,8 @@ export const fractionFlag = Flags.custom<number>({
 export const retryAfterFlag = Flags.custom<string>({
   helpValue: '<seconds|http-date>',
   async parse(input) {
-    if (!/^\d+$/.test(input) && parseHttpDate(input) === undefined) throw invalid(`${input}: expected seconds (5) or an HTTP-date (Wed, 21 Oct 2026 07:28:00 GMT)`)
+    if (!/^\d+$/.test(input) && parseHttpDate(input) === undefined)
+      throw invalid(`${input}: expected seconds (5) or an HTTP-date (Wed, 21 Oct 2026 07:28:00 GMT)`)
     return input
   },
 })
@@ -100,7 +101,11 @@ export const serviceFlag = Flags.custom<string>({
   },
 })
 
-export const namespaceFlag = Flags.string({char: 'n', description: "namespace [default: kne.yaml's namespace, else default]", env: 'KNE_NAMESPACE'})
+export const namespaceFlag = Flags.string({
+  char: 'n',
+  description: "namespace [default: kne.yaml's namespace, else default]",
+  env: 'KNE_NAMESPACE',
+})
 
 export const configFlag = Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'})
 
@@ -136,12 +141,17 @@ export const deliveryFlags = {
   'backoff-policy': Flags.string({options: ['linear', 'exponential'], description: 'how the delay between retries grows'}),
   'backoff-delay': isoDurationFlag({description: 'base delay between retries, ISO-8601 (PT0.2S; 200ms is turned into PT0.2S)'}),
   timeout: isoDurationFlag({description: 'timeout of each delivery attempt, ISO-8601 (PT5S; 5s is accepted)'}),
-  'retry-after-max': isoDurationFlag({description: 'upper bound on Retry-After waits, ISO-8601 (Knative: needs the delivery-retryafter feature)'}),
+  'retry-after-max': isoDurationFlag({
+    description: 'upper bound on Retry-After waits, ISO-8601 (Knative: needs the delivery-retryafter feature)',
+  }),
 }
 
 /** -f, as kne validate and export take it: list and describe read these manifests instead of the running mesh. */
-export const filenameFlag = Flags.string({char: 'f', multiple: true,
-  description: 'read these manifest files or folders (repeatable) [default: what the running kne dev runs, else the manifests folder]'})
+export const filenameFlag = Flags.string({
+  char: 'f',
+  multiple: true,
+  description: 'read these manifest files or folders (repeatable) [default: what the running kne dev runs, else the manifests folder]',
+})
 
 export const listFlags = {
   ...projectFlags,
@@ -157,18 +167,27 @@ export const describeFlags = {
   output: outputFlag('print the resource (with live status) in this format'),
 }
 
-export const sourceKindFlag = Flags.string({description: 'only sources of this kind: ping, container, binding, apiserver, or any source Kind (e.g. KafkaSource)'})
+export const sourceKindFlag = Flags.string({
+  description: 'only sources of this kind: ping, container, binding, apiserver, or any source Kind (e.g. KafkaSource)',
+})
 
 /** Flags the registry commands share: where the manifests are, and whether to ask a running mesh. */
 export const registryFlags = {
-  filename: Flags.string({char: 'f', multiple: true,
-    description: 'read these manifest files or folders (repeatable) [default: what the running kne dev runs, else kne.yaml\'s manifests folder]'}),
+  filename: Flags.string({
+    char: 'f',
+    multiple: true,
+    description:
+      "read these manifest files or folders (repeatable) [default: what the running kne dev runs, else kne.yaml's manifests folder]",
+  }),
   config: configFlag,
   namespace: Flags.string({char: 'n', description: 'only this namespace [default: every namespace]', env: 'KNE_NAMESPACE'}),
   offline: Flags.boolean({description: 'do not ask a running kne dev: the manifests alone, without what it runs and observed'}),
 }
 
 /** The client options the shared registry flags give. */
-export function registryOptions(flags: {filename?: string[]; config?: string; offline?: boolean}, dataDir: string): {files: string[]; config?: string; dataDir: string; live: boolean} {
+export function registryOptions(
+  flags: {filename?: string[]; config?: string; offline?: boolean},
+  dataDir: string,
+): {files: string[]; config?: string; dataDir: string; live: boolean} {
   return {files: flags.filename ?? [], config: flags.config, dataDir, live: !flags.offline}
 }

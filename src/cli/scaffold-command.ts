@@ -8,8 +8,19 @@ import {readMesh} from '../client/read-mesh.js'
 import {colors} from '../client/render.js'
 import type {CreateResult} from '../scaffold/create.js'
 import {
-  asList, describeResource, describeText, isSource, listResources, readFromNote, renderTable, withStatus,
-  type DescribeResult, type InspectOptions, type ListResult, type ResourceView, type Table,
+  asList,
+  describeResource,
+  describeText,
+  isSource,
+  listResources,
+  readFromNote,
+  renderTable,
+  withStatus,
+  type DescribeResult,
+  type InspectOptions,
+  type ListResult,
+  type ResourceView,
+  type Table,
 } from '../scaffold/inspect.js'
 import {displayPath, openProject, type ProjectContext} from '../scaffold/project.js'
 import {toYaml} from '../scaffold/templates.js'
@@ -34,7 +45,11 @@ export abstract class ScaffoldCommand<T extends typeof Command> extends KneComma
       if (output || result.action === 'dry-run') this.print(result.manifest, output)
       else this.log(result.message)
       const file = displayPath({cwd: process.cwd()}, result.file)
-      this.note(result.action === 'dry-run' ? `dry run: nothing written (would go to ${file})` : `${result.action === 'replaced' ? 'Replaced in' : 'Wrote'} ${file}`)
+      this.note(
+        result.action === 'dry-run'
+          ? `dry run: nothing written (would go to ${file})`
+          : `${result.action === 'replaced' ? 'Replaced in' : 'Wrote'} ${file}`,
+      )
     }
     return result.manifest
   }
@@ -58,7 +73,8 @@ export abstract class ScaffoldCommand<T extends typeof Command> extends KneComma
     if (this.jsonEnabled()) return result
     this.noteReadFrom(result)
     if (flags.output) this.print(asList(result.items), flags.output)
-    else if (result.items.length === 0) this.log(`No ${match.what} found${flags['all-namespaces'] ? '' : ` in namespace '${project.namespace}'`}.`)
+    else if (result.items.length === 0)
+      this.log(`No ${match.what} found${flags['all-namespaces'] ? '' : ` in namespace '${project.namespace}'`}.`)
     else for (const line of renderTable(table(result.items, flags['all-namespaces'] === true), flags['no-headers'])) this.log(line)
     if (!result.mesh && result.items.length > 0) this.note(`${result.meshProblem}: live status is unknown (start one with kne dev)`)
     return result
@@ -86,7 +102,12 @@ export abstract class ScaffoldCommand<T extends typeof Command> extends KneComma
   }
 }
 
-const SOURCE_KINDS: Record<string, string> = {ping: 'PingSource', container: 'ContainerSource', binding: 'SinkBinding', apiserver: 'ApiServerSource'}
+const SOURCE_KINDS: Record<string, string> = {
+  ping: 'PingSource',
+  container: 'ContainerSource',
+  binding: 'SinkBinding',
+  apiserver: 'ApiServerSource',
+}
 
 /** The sources a `kne source …` command acts on, narrowed by --kind. */
 export function sourceMatch(kind: string | undefined): KindMatch {

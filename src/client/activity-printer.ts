@@ -123,12 +123,19 @@ export class ActivityPrinter {
 
   private startSummary(): void {
     this.summarizing = true
-    this.line(this.options.colors.dim(`more than ${READABLE_RECORDS_PER_SECOND} activity records a second: printing a summary each second instead (kne tail to follow every event)`))
+    this.line(
+      this.options.colors.dim(
+        `more than ${READABLE_RECORDS_PER_SECOND} activity records a second: printing a summary each second instead (kne tail to follow every event)`,
+      ),
+    )
     this.scheduleSummary()
   }
 
   private scheduleSummary(): void {
-    this.summaryTimer = this.timers.setTimeout(() => this.endOfSecond(), Math.max(0, this.windowStart + SUMMARY_WINDOW_MS - this.timers.now()))
+    this.summaryTimer = this.timers.setTimeout(
+      () => this.endOfSecond(),
+      Math.max(0, this.windowStart + SUMMARY_WINDOW_MS - this.timers.now()),
+    )
   }
 
   private endOfSecond(): void {

@@ -49,7 +49,9 @@ export interface BrokerFilterReport {
 }
 
 export function filterTest(options: FilterTestOptions): FilterTestReport | BrokerFilterReport {
-  const given = [options.trigger, options.filter?.length ? options.filter : undefined, options.filtersFile, options.cesql].filter((g) => g !== undefined)
+  const given = [options.trigger, options.filter?.length ? options.filter : undefined, options.filtersFile, options.cesql].filter(
+    (g) => g !== undefined,
+  )
   if (given.length > 1) throw usage('give at most one of --trigger, --filter, --filters or --cesql')
   if (given.length === 0) return brokerTest(options)
   const {subject, spec} = filterSpec(options)
@@ -65,17 +67,27 @@ function brokerTest(options: FilterTestOptions): BrokerFilterReport {
   const broker = options.broker ?? 'default'
   const {triggers} = loadTriggers(options)
   const event = afterBinaryHop(eventOf(options))
-  const results = triggers.filter((t) => t.spec.broker === broker && t.metadata.namespace === options.namespace).map((t) => {
-    const spec = {filter: t.spec.filter, filters: t.spec.filters}
-    return {trigger: `${t.metadata.namespace}/${t.metadata.name}`, spec, explanation: explainTriggerFilter(spec, event)}
-  })
-  return {subject: `broker ${options.namespace}/${broker}`, event: eventToJsonObject(event), triggers: results, delivers: results.some((r) => r.explanation.delivers)}
+  const results = triggers
+    .filter((t) => t.spec.broker === broker && t.metadata.namespace === options.namespace)
+    .map((t) => {
+      const spec = {filter: t.spec.filter, filters: t.spec.filters}
+      return {trigger: `${t.metadata.namespace}/${t.metadata.name}`, spec, explanation: explainTriggerFilter(spec, event)}
+    })
+  return {
+    subject: `broker ${options.namespace}/${broker}`,
+    event: eventToJsonObject(event),
+    triggers: results,
+    delivers: results.some((r) => r.explanation.delivers),
+  }
 }
 
 /** The event from --event (a JSON-format file), or built from its attributes as `kne send` builds it. */
 function eventOf(options: FilterTestOptions) {
   const {attributes} = options
-  if ((options.event === undefined) === (attributes?.type === undefined)) throw usage('give the event either as a file (--event FILE, or - for stdin) or by its attributes (--type, with --source, --subject, --extension)')
+  if ((options.event === undefined) === (attributes?.type === undefined))
+    throw usage(
+      'give the event either as a file (--event FILE, or - for stdin) or by its attributes (--type, with --source, --subject, --extension)',
+    )
   if (options.event !== undefined) return readEvent(options.event)
   const built = buildEvent({...attributes, type: attributes!.type!, source: attributes!.source ?? 'kne'})
   if (!built.ok) throw usage(`invalid event: ${built.error}`)
@@ -124,7 +136,8 @@ function filterSpec(options: FilterTestOptions): {subject: string; spec: Trigger
     const doc = parsed.value
     // a bare list is spec.filters; a mapping may carry filters and/or filter, like a Trigger's spec
     const spec: TriggerFilterSpec | null = Array.isArray(doc) ? {filters: doc} : (doc as TriggerFilterSpec | null)
-    if (spec === null || typeof spec !== 'object') throw usage(`--filters ${options.filtersFile}: expected a list of filters or a mapping with filters/filter`)
+    if (spec === null || typeof spec !== 'object')
+      throw usage(`--filters ${options.filtersFile}: expected a list of filters or a mapping with filters/filter`)
     return {subject: `--filters ${options.filtersFile}`, spec: {filter: spec.filter, filters: spec.filters}}
   }
   return triggerSpec(options.trigger!, options)
@@ -148,7 +161,9 @@ function triggerSpec(name: string, options: FilterTestOptions): {subject: string
     const invalid = errors.filter((e) => e.resource === `Trigger ${options.namespace}/${name}`)
     if (invalid.length > 0) throw usage(`trigger ${options.namespace}/${name} is not valid`).withDetails(invalid.map(formatManifestError))
     const known = triggers.map((t) => `${t.metadata.namespace}/${t.metadata.name}`)
-    throw usage(`trigger ${options.namespace}/${name} not found in ${files.join(', ')}${known.length ? ` (found: ${known.join(', ')})` : ''}`)
+    throw usage(
+      `trigger ${options.namespace}/${name} not found in ${files.join(', ')}${known.length ? ` (found: ${known.join(', ')})` : ''}`,
+    )
   }
   return {subject: `trigger ${options.namespace}/${name}`, spec: {filter: trigger.spec.filter, filters: trigger.spec.filters}}
 }

@@ -61,7 +61,9 @@ export function request(url: string, options: RequestOptions = {}): Promise<Resp
     })
     req.on('error', reject)
     if (options.timeoutMs !== undefined) {
-      req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), {code: 'ETIMEDOUT'})))
+      req.setTimeout(options.timeoutMs, () =>
+        req.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), {code: 'ETIMEDOUT'})),
+      )
     }
     req.end(options.body)
   })

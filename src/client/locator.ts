@@ -58,7 +58,9 @@ export function runningMeshes(dataDir: string): Locator[] {
 function readLocatorFile(path: string): Locator | undefined {
   try {
     const locator = JSON.parse(readFileSync(path, 'utf8')) as Partial<Locator>
-    return typeof locator.pid === 'number' && typeof locator.url === 'string' && typeof locator.startedAt === 'string' ? locator as Locator : undefined
+    return typeof locator.pid === 'number' && typeof locator.url === 'string' && typeof locator.startedAt === 'string'
+      ? (locator as Locator)
+      : undefined
   } catch {
     return undefined
   }
@@ -79,6 +81,7 @@ export function findMesh(dataDir: string, env: NodeJS.ProcessEnv = process.env):
   if (fromEnv) return {url: fromEnv.replace(/\/+$/, ''), via: 'KNE_URL'}
   const [latest] = runningMeshes(dataDir)
   if (latest) return {url: latest.url, via: 'locator'}
-  throw new KneError('no kne mesh is running', 'MESH_NOT_RUNNING',
-    {suggestions: ['start one with `kne dev` (in another terminal), or point KNE_URL at a running mesh']})
+  throw new KneError('no kne mesh is running', 'MESH_NOT_RUNNING', {
+    suggestions: ['start one with `kne dev` (in another terminal), or point KNE_URL at a running mesh'],
+  })
 }

@@ -17,8 +17,9 @@ export interface SendResult {
 function unreachable(url: string, error: unknown): KneError {
   const err = error as {code?: string; cause?: {code?: string}; message?: string}
   const code = err.cause?.code ?? err.code ?? err.message
-  return new KneError(`cannot reach ${url}: ${code}`, 'MESH_UNREACHABLE',
-    {suggestions: ['is `kne dev` running? start it, or check KNE_URL']})
+  return new KneError(`cannot reach ${url}: ${code}`, 'MESH_UNREACHABLE', {
+    suggestions: ['is `kne dev` running? start it, or check KNE_URL'],
+  })
 }
 
 export async function postEvent(url: string, event: CloudEvent, mode: 'binary' | 'structured', signal?: AbortSignal): Promise<SendResult> {
@@ -96,7 +97,11 @@ export interface FollowOptions {
  * Streams activity records until the signal aborts (`aborted`) or the mesh ends the stream (`ended`, as it
  * does when it stops); a stream cut off mid-way is a KneError (exit 4).
  */
-export async function followActivity(baseUrl: string, onRecord: (record: ActivityJson) => void, options: FollowOptions = {}): Promise<'aborted' | 'ended'> {
+export async function followActivity(
+  baseUrl: string,
+  onRecord: (record: ActivityJson) => void,
+  options: FollowOptions = {},
+): Promise<'aborted' | 'ended'> {
   let response
   try {
     response = await request(`${baseUrl}/_kne/v1/activity?follow=true${options.history ? '&since=1' : ''}`, {signal: options.signal})
@@ -109,7 +114,8 @@ export async function followActivity(baseUrl: string, onRecord: (record: Activit
     for await (const chunk of response.body) {
       buffered += chunk.toString()
       // a record is at most an event and its metadata: a line longer than any message is not the mesh's
-      if (buffered.length > 2 * MAX_ANSWER_BYTES) throw new KneError(`the activity stream from ${baseUrl} sent a line of more than ${2 * MAX_ANSWER_BYTES} bytes`, 'STREAM_BROKEN')
+      if (buffered.length > 2 * MAX_ANSWER_BYTES)
+        throw new KneError(`the activity stream from ${baseUrl} sent a line of more than ${2 * MAX_ANSWER_BYTES} bytes`, 'STREAM_BROKEN')
       let newline: number
       while ((newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline)
@@ -125,7 +131,9 @@ export async function followActivity(baseUrl: string, onRecord: (record: Activit
     if (options.signal?.aborted) return 'aborted'
     if (error instanceof KneError) throw error
     const code = (error as {code?: string}).code ?? (error as Error).message
-    throw new KneError(`the activity stream from ${baseUrl} broke off (${code})`, 'STREAM_BROKEN', {suggestions: ['is `kne dev` still running?']})
+    throw new KneError(`the activity stream from ${baseUrl} broke off (${code})`, 'STREAM_BROKEN', {
+      suggestions: ['is `kne dev` still running?'],
+    })
   }
   return options.signal?.aborted ? 'aborted' : 'ended'
 }

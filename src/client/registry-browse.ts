@@ -23,7 +23,8 @@ const prompt = {output: process.stderr}
 export function searchEntries(entries: readonly RegistryEntry[], term: string | undefined): RegistryEntry[] {
   const words = (term ?? '').toLowerCase().split(/\s+/).filter(Boolean)
   return entries.filter((e) => {
-    const text = `${e.type} ${e.source ?? e.sourcePattern ?? ''} ${formatReference(e.reference)} ${e.namespace} ${e.description ?? ''}`.toLowerCase()
+    const text =
+      `${e.type} ${e.source ?? e.sourcePattern ?? ''} ${formatReference(e.reference)} ${e.namespace} ${e.description ?? ''}`.toLowerCase()
     return words.every((w) => text.includes(w))
   })
 }
@@ -42,14 +43,18 @@ export async function browseRegistry(options: DescribeOptions): Promise<void> {
       return
     }
     if (!loaded.mesh && loaded.meshProblem) process.stderr.write(c.dim(`${loaded.meshProblem}\n`))
-    const key = await search<string>({
-      message: `Event type (${entries.length} known; type to search)`,
-      source: (term) => searchEntries(entries, term).map((e) => ({
-        value: e.key,
-        name: `${e.type}  ${c.dim(`${formatReference(e.reference)} · ${e.origins.join(',')}`)}`,
-        description: e.description,
-      })),
-    }, prompt)
+    const key = await search<string>(
+      {
+        message: `Event type (${entries.length} known; type to search)`,
+        source: (term) =>
+          searchEntries(entries, term).map((e) => ({
+            value: e.key,
+            name: `${e.type}  ${c.dim(`${formatReference(e.reference)} · ${e.origins.join(',')}`)}`,
+            description: e.description,
+          })),
+      },
+      prompt,
+    )
     const entry = entries.find((e) => e.key === key)!
     const described = {...entry, commands: commandsFor(entry, loaded.namespace)}
     out()
@@ -57,12 +62,18 @@ export async function browseRegistry(options: DescribeOptions): Promise<void> {
     out()
     let next: string
     do {
-      next = await select<string>({message: 'What now?', choices: [
-        {value: 'trigger', name: 'Create a trigger for this type', description: described.commands.triggerCreate},
-        {value: 'send', name: 'Send the example event', description: described.commands.send},
-        {value: 'search', name: 'Back to the search'},
-        {value: 'quit', name: 'Quit'},
-      ]}, prompt)
+      next = await select<string>(
+        {
+          message: 'What now?',
+          choices: [
+            {value: 'trigger', name: 'Create a trigger for this type', description: described.commands.triggerCreate},
+            {value: 'send', name: 'Send the example event', description: described.commands.send},
+            {value: 'search', name: 'Back to the search'},
+            {value: 'quit', name: 'Quit'},
+          ],
+        },
+        prompt,
+      )
       if (next === 'trigger') out(await createTrigger(entry, options, loaded.namespace))
       if (next === 'send') out(await sendExample(entry, {...options, progress: (line) => process.stderr.write(c.dim(`${line}\n`))}))
     } while (next === 'trigger' || next === 'send')
@@ -79,15 +90,24 @@ function brokerOf(entry: RegistryEntry, namespace: string): {namespace: string; 
 async function createTrigger(entry: RegistryEntry, options: DescribeOptions, projectNamespace: string): Promise<string> {
   const broker = brokerOf(entry, projectNamespace)
   const name = await input({message: 'Trigger name', default: triggerNameFor(entry.type)}, prompt)
-  const sink = await input({message: 'Sink (ksvc:NAME, svc:NAME, broker:NAME or an http(s) URL)', default: EXAMPLE_SINK_URL,
-    validate: (answer) => sinkProblem(answer.trim()) ?? true}, prompt)
+  const sink = await input(
+    {
+      message: 'Sink (ksvc:NAME, svc:NAME, broker:NAME or an http(s) URL)',
+      default: EXAMPLE_SINK_URL,
+      validate: (answer) => sinkProblem(answer.trim()) ?? true,
+    },
+    prompt,
+  )
   const project = openProject({config: options.config, ...(broker.namespace === projectNamespace ? {} : {namespace: broker.namespace})})
   try {
-    const result = await scaffoldTrigger({name: name.trim(), broker: broker.name, sink: sink.trim(), filter: [`type=${entry.type}`]},
-      {project, prompter: new Prompter(true)})
+    const result = await scaffoldTrigger(
+      {name: name.trim(), broker: broker.name, sink: sink.trim(), filter: [`type=${entry.type}`]},
+      {project, prompter: new Prompter(true)},
+    )
     return [result.message, ...result.warnings.map((w) => `warning: ${w}`), `Wrote ${result.file}`].join('\n')
   } catch (error) {
-    if (error instanceof KneError && error.exitCode !== EXIT.internal) return `${error.message}${error.suggestions.length ? ` (${error.suggestions.join('; ')})` : ''}`
+    if (error instanceof KneError && error.exitCode !== EXIT.internal)
+      return `${error.message}${error.suggestions.length ? ` (${error.suggestions.join('; ')})` : ''}`
     throw error
   }
 }
@@ -135,15 +155,23 @@ export async function sendExample(entry: RegistryEntry, options: SendExampleOpti
   try {
     await Promise.race([follow.subscribed, follow.failed.catch(() => undefined), waited])
     const answer = await Promise.race([
-      postEvent(url, event, 'binary', stop.signal).then((response) => ({response}), (error: unknown) => ({error: error as Error})),
+      postEvent(url, event, 'binary', stop.signal).then(
+        (response) => ({response}),
+        (error: unknown) => ({error: error as Error}),
+      ),
       waited,
     ])
     if (answer !== 'waited' && 'error' in answer) return answer.error.message
     if (answer !== 'waited' && answer.response.status >= 300) return notAccepted(event.id, url, answer.response)
     if (answer !== 'waited') await Promise.race([follow.settled, follow.failed.catch(() => undefined), waited])
     const sent = `Sent event ${event.id} (${entry.type}) to ${url}`
-    return summarizeDeliveries(follow, answer === 'waited' ? `${sent}: no answer within ${formatMs(waitMs)} (a synchronous broker answers once every delivery has ended)`
-      : `${sent}: accepted (${answer.response.status})`, `kne tail --broker ${broker.name} -n ${broker.namespace} --type ${entry.type}`)
+    return summarizeDeliveries(
+      follow,
+      answer === 'waited'
+        ? `${sent}: no answer within ${formatMs(waitMs)} (a synchronous broker answers once every delivery has ended)`
+        : `${sent}: accepted (${answer.response.status})`,
+      `kne tail --broker ${broker.name} -n ${broker.namespace} --type ${entry.type}`,
+    )
   } finally {
     clearTimeout(timer)
     stop.abort()
@@ -152,7 +180,12 @@ export async function sendExample(entry: RegistryEntry, options: SendExampleOpti
 
 function notAccepted(id: string, url: string, response: SendResult): string {
   const body = response.body as {error?: unknown} | string | undefined
-  const why = typeof body === 'object' && body !== null && typeof body.error === 'string' ? body.error : typeof body === 'string' ? body.slice(0, 300) : ''
+  const why =
+    typeof body === 'object' && body !== null && typeof body.error === 'string'
+      ? body.error
+      : typeof body === 'string'
+        ? body.slice(0, 300)
+        : ''
   return `Not accepted: event ${id} to ${url}: ${response.status}${why ? ` ${why}` : ''}`
 }
 
@@ -163,7 +196,9 @@ function summarizeDeliveries(follow: Following, answered: string, tail: string):
   if (follow.progress.deliveries === 0) lines.push('  no trigger matched it')
   for (const [trigger, {outcome, lastAttempt}] of deliveries) {
     const ended = outcome && `${outcome.outcome}${outcome.status ? ` (${outcome.status})` : ''}${outcome.error ? `: ${outcome.error}` : ''}`
-    lines.push(`  trigger ${trigger}: ${ended ?? `still being delivered, ${lastAttempt ? describeAttempt(lastAttempt) : 'no attempt yet'}`}`)
+    lines.push(
+      `  trigger ${trigger}: ${ended ?? `still being delivered, ${lastAttempt ? describeAttempt(lastAttempt) : 'no attempt yet'}`}`,
+    )
   }
   if (deliveries.some(([, d]) => d.outcome === undefined)) lines.push(`  the mesh goes on delivering it: ${tail} follows the deliveries`)
   return lines.join('\n')

@@ -10,8 +10,14 @@ export function registryTable(rows: readonly RegistryRow[]): string[] {
   const namespaces = new Set(rows.map((r) => r.namespace))
   const table: Table = {
     headers: ['TYPE', 'SOURCE', 'REFERENCE', 'ORIGIN', 'PRODUCERS', 'CONSUMERS'],
-    rows: rows.map((r) => [r.type, r.source ?? '<unknown>', formatReference(r.reference), r.origins.join(','), String(r.producers),
-      `${r.consumers}${r.mayConsume > 0 ? ` (+${r.mayConsume} may)` : ''}`]),
+    rows: rows.map((r) => [
+      r.type,
+      r.source ?? '<unknown>',
+      formatReference(r.reference),
+      r.origins.join(','),
+      String(r.producers),
+      `${r.consumers}${r.mayConsume > 0 ? ` (+${r.mayConsume} may)` : ''}`,
+    ]),
   }
   if (namespaces.size > 1) {
     table.headers.unshift('NAMESPACE')
@@ -25,12 +31,20 @@ function indent(text: string, spaces: number): string[] {
 }
 
 function originText(e: RegistryEntry): string {
-  return e.origins.map((o) => {
-    if (o === 'declared') return `declared (${e.declaredBy.map((d) => `EventType ${d.name} in ${d.file}`).join('; ')})`
-    if (o === 'source') return `source (${e.producers.filter((p) => p.via === 'manifest').map((p) => `${p.kind} ${p.name}`).join(', ')})`
-    const seen = e.observed
-    return seen ? `observed (${seen.count} event${seen.count === 1 ? '' : 's'}, first ${seen.firstSeen}, last ${seen.lastSeen})` : 'observed'
-  }).join(', ')
+  return e.origins
+    .map((o) => {
+      if (o === 'declared') return `declared (${e.declaredBy.map((d) => `EventType ${d.name} in ${d.file}`).join('; ')})`
+      if (o === 'source')
+        return `source (${e.producers
+          .filter((p) => p.via === 'manifest')
+          .map((p) => `${p.kind} ${p.name}`)
+          .join(', ')})`
+      const seen = e.observed
+      return seen
+        ? `observed (${seen.count} event${seen.count === 1 ? '' : 's'}, first ${seen.firstSeen}, last ${seen.lastSeen})`
+        : 'observed'
+    })
+    .join(', ')
 }
 
 /** One entry of `kne registry describe`. */
@@ -40,7 +54,12 @@ export function describeEntryText(e: DescribedEntry, c: ChalkInstance): string[]
     if (value !== undefined && value !== '') lines.push(`  ${`${label}:`.padEnd(14)}${value}`)
   }
   attr('Namespace', e.namespace)
-  attr('Reference', e.reference ? `${formatReference(e.reference)}${e.broker && roleOf(e.reference.kind) !== 'broker' ? ` (into broker ${e.broker})` : ''}` : '- (any broker in the namespace)')
+  attr(
+    'Reference',
+    e.reference
+      ? `${formatReference(e.reference)}${e.broker && roleOf(e.reference.kind) !== 'broker' ? ` (into broker ${e.broker})` : ''}`
+      : '- (any broker in the namespace)',
+  )
   attr('Origin', originText(e))
   attr('Description', e.description)
   attr('Source', e.source ?? (e.sourcePattern ? `${e.sourcePattern} (pattern)` : '<unknown>'))
@@ -52,7 +71,8 @@ export function describeEntryText(e: DescribedEntry, c: ChalkInstance): string[]
     lines.push('  Attributes:')
     const width = Math.max(...attributes.map((a) => a.name.length)) + 2
     for (const a of attributes) {
-      const value = a.value ?? (a.template ? `${a.template} (template)` : a.examples?.length ? `e.g. ${a.examples.slice(0, 3).join(', ')}` : '')
+      const value =
+        a.value ?? (a.template ? `${a.template} (template)` : a.examples?.length ? `e.g. ${a.examples.slice(0, 3).join(', ')}` : '')
       lines.push(`    ${a.name.padEnd(width)}${(a.required ? 'required' : 'optional').padEnd(10)}${value}`.trimEnd())
     }
   }
@@ -63,14 +83,26 @@ export function describeEntryText(e: DescribedEntry, c: ChalkInstance): string[]
     lines.push('  Schema (declared, not JSON):', ...indent(e.schemaText.trimEnd(), 4))
   } else if (e.observed && e.observed.data.json === 0) {
     const d = e.observed.data
-    const kinds = Object.entries(d).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')
+    const kinds = Object.entries(d)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')
     lines.push(`  Schema:       none inferred (data: ${kinds})`)
   }
-  if (e.example) lines.push(`  Example event (${e.exampleOrigin === 'schema' ? 'made from the schema' : e.exampleOrigin}):`, ...indent(JSON.stringify(e.example, null, 2), 4))
+  if (e.example)
+    lines.push(
+      `  Example event (${e.exampleOrigin === 'schema' ? 'made from the schema' : e.exampleOrigin}):`,
+      ...indent(JSON.stringify(e.example, null, 2), 4),
+    )
   lines.push('  Producers:')
   if (e.producers.length === 0) lines.push(c.dim('    none known'))
   for (const p of e.producers) {
-    const what = roleOf(p.kind) === 'trigger' ? `the subscriber of trigger ${p.namespace}/${p.name} (replies)` : p.kind === 'Source' ? `source ${p.name}` : `${p.kind} ${p.namespace}/${p.name}`
+    const what =
+      roleOf(p.kind) === 'trigger'
+        ? `the subscriber of trigger ${p.namespace}/${p.name} (replies)`
+        : p.kind === 'Source'
+          ? `source ${p.name}`
+          : `${p.kind} ${p.namespace}/${p.name}`
     lines.push(`    ${what} ${c.dim(`(${p.via})`)}`)
   }
   lines.push('  Consumers:')
@@ -90,8 +122,9 @@ export function describeEntryText(e: DescribedEntry, c: ChalkInstance): string[]
 export function lintText(report: RegistryLintResult, c: ChalkInstance): string[] {
   const lines: string[] = []
   for (const p of report.problems) lines.push(...problemText(p, c))
-  const summary = `${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}`
-    + ` (checked ${report.checked.brokers} broker(s), ${report.checked.triggers} trigger(s), ${report.checked.sources} source(s), ${report.checked.types} event type(s))`
+  const summary =
+    `${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}` +
+    ` (checked ${report.checked.brokers} broker(s), ${report.checked.triggers} trigger(s), ${report.checked.sources} source(s), ${report.checked.types} event type(s))`
   lines.push(report.errors > 0 ? c.red(summary) : report.warnings > 0 ? c.yellow(summary) : c.green(summary))
   return lines
 }

@@ -4,8 +4,19 @@
 import {request} from './http.js'
 import {KneError} from '../core/errors.js'
 import {
-  buildRegistry, exportEventTypes, lintRegistry, nearestNames, sendLine, triggerCreateLine,
-  type EventTypeVersion, type ExportedEventType, type LintReport, type ObservedRegistry, type Registry, type RegistryEntry, type RegistryReference,
+  buildRegistry,
+  exportEventTypes,
+  lintRegistry,
+  nearestNames,
+  sendLine,
+  triggerCreateLine,
+  type EventTypeVersion,
+  type ExportedEventType,
+  type LintReport,
+  type ObservedRegistry,
+  type Registry,
+  type RegistryEntry,
+  type RegistryReference,
 } from '../core/registry/index.js'
 import type {ManifestError, ManifestResource} from '../core/resources/types.js'
 import {loadProjectConfig, loadProjectManifests, type LoadedProject} from '../project/manifests.js'
@@ -59,7 +70,11 @@ interface MeshRegistry {
  * Reads what a running mesh observed, and with `resources` what it runs; undefined (with the reason) when
  * none runs or it cannot be read.
  */
-export async function fetchObservations(dataDir: string, env: NodeJS.ProcessEnv = process.env, options: {resources?: boolean} = {}): Promise<MeshRegistry> {
+export async function fetchObservations(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: {resources?: boolean} = {},
+): Promise<MeshRegistry> {
   let url: string
   try {
     url = findMesh(dataDir, env).url
@@ -72,12 +87,16 @@ export async function fetchObservations(dataDir: string, env: NodeJS.ProcessEnv 
       options.resources ? request(`${url}/_kne/v1/resources`, {timeoutMs: 5000}) : undefined,
     ])
     // a mesh from before GET /_kne/v1/resources: its manifests are read from disk instead
-    const resources = served?.statusCode === 200 ? ((await served.body.json()) as MeshResources).resources as ManifestResource[] : undefined
+    const resources =
+      served?.statusCode === 200 ? (((await served.body.json()) as MeshResources).resources as ManifestResource[]) : undefined
     if (served && served.statusCode !== 200) await served.body.dump()
     if (response.statusCode !== 200) {
       const text = await response.body.text()
-      return {url, ...(resources ? {resources} : {}),
-        problem: `${url} does not report observed event types (HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''})`}
+      return {
+        url,
+        ...(resources ? {resources} : {}),
+        problem: `${url} does not report observed event types (HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''})`,
+      }
     }
     return {url, observed: (await response.body.json()) as ObservedRegistry, ...(resources ? {resources} : {})}
   } catch (error) {
@@ -90,14 +109,26 @@ export async function fetchObservations(dataDir: string, env: NodeJS.ProcessEnv 
 export async function loadRegistry(options: RegistryOptions): Promise<LoadedRegistry> {
   const files = options.files ?? []
   const fromMesh = files.length === 0 && options.manifestsOnly !== true && options.live !== false
-  const live: MeshRegistry = options.live === false ? {problem: 'observations not requested'} : await fetchObservations(options.dataDir, options.env, {resources: fromMesh})
+  const live: MeshRegistry =
+    options.live === false
+      ? {problem: 'observations not requested'}
+      : await fetchObservations(options.dataDir, options.env, {resources: fromMesh})
   const mesh = live.observed && live.url ? {url: live.url, dropped: live.observed.dropped} : null
   const problem = live.problem ? {meshProblem: live.problem} : {}
   if (live.resources) {
     const project = loadProjectConfig(options.config, [], options.cwd)
     const registry = buildRegistry({resources: live.resources, observed: live.observed?.types})
-    return {registry, resources: live.resources, project, namespace: project.config.namespace, paths: [], readFrom: 'mesh', manifestErrors: [],
-      mesh: mesh ?? {url: live.url!, dropped: 0}, ...problem}
+    return {
+      registry,
+      resources: live.resources,
+      project,
+      namespace: project.config.namespace,
+      paths: [],
+      readFrom: 'mesh',
+      manifestErrors: [],
+      mesh: mesh ?? {url: live.url!, dropped: 0},
+      ...problem,
+    }
   }
   const {project, paths, namespace, manifests} = loadProjectManifests({files, config: options.config, cwd: options.cwd})
   const resources = [...manifests.resources, ...manifests.others]
@@ -150,14 +181,24 @@ export async function listRegistry(options: ListOptions): Promise<RegistryListRe
     .filter((e) => options.namespace === undefined || e.namespace === options.namespace)
     .filter((e) => brokerKey === undefined || e.broker === brokerKey)
     .map(toRow)
-  return {types, mesh: loaded.mesh ? {url: loaded.mesh.url} : null, readFrom: loaded.readFrom, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
-    manifestErrors: loaded.manifestErrors.length, problems: loaded.registry.problems}
+  return {
+    types,
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    readFrom: loaded.readFrom,
+    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+    manifestErrors: loaded.manifestErrors.length,
+    problems: loaded.registry.problems,
+  }
 }
 
 function toRow(e: RegistryEntry): RegistryRow {
   const row: RegistryRow = {
-    type: e.type, namespace: e.namespace, origins: e.origins, producers: e.producers.length,
-    consumers: e.consumers.filter((c) => c.verdict === 'matches').length, mayConsume: e.consumers.filter((c) => c.verdict === 'may-match').length,
+    type: e.type,
+    namespace: e.namespace,
+    origins: e.origins,
+    producers: e.producers.length,
+    consumers: e.consumers.filter((c) => c.verdict === 'matches').length,
+    mayConsume: e.consumers.filter((c) => c.verdict === 'may-match').length,
   }
   const source = e.source ?? e.sourcePattern
   if (source) row.source = source
@@ -196,11 +237,17 @@ export async function describeRegistryType(type: string, options: DescribeOption
   const loaded = await loadRegistry(options)
   const inScope = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
   const entries = inScope.filter((e) => e.type === type)
-  if (entries.length === 0) throw unknownType(type, inScope.map((e) => e.type), loaded)
+  if (entries.length === 0)
+    throw unknownType(
+      type,
+      inScope.map((e) => e.type),
+      loaded,
+    )
   return {
     type,
     entries: entries.map((e) => ({...e, commands: commandsFor(e, loaded.namespace)})),
-    mesh: loaded.mesh ? {url: loaded.mesh.url} : null, readFrom: loaded.readFrom,
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    readFrom: loaded.readFrom,
     ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
   }
 }
@@ -211,11 +258,16 @@ export function commandsFor(entry: RegistryEntry, namespace: string): {triggerCr
 
 function unknownType(type: string, known: string[], loaded: LoadedRegistry): KneError {
   const nearest = nearestNames(type, known)
-  const suggestions = nearest.length > 0
-    ? [`did you mean ${nearest.map((n) => JSON.stringify(n)).join(', ')}?`]
-    : [known.length > 0 ? 'kne registry list shows the known types' : 'declare it with kne eventtype create, or send one through kne dev']
+  const suggestions =
+    nearest.length > 0
+      ? [`did you mean ${nearest.map((n) => JSON.stringify(n)).join(', ')}?`]
+      : [known.length > 0 ? 'kne registry list shows the known types' : 'declare it with kne eventtype create, or send one through kne dev']
   if (!loaded.mesh) suggestions.push(`${loaded.meshProblem ?? 'no observations'}; types seen by kne dev appear while it runs`)
-  return new KneError(`unknown event type ${JSON.stringify(type)}: the registry knows ${known.length === 0 ? 'no types' : `${new Set(known).size} type(s)`}`, 'UNKNOWN_TYPE', {suggestions})
+  return new KneError(
+    `unknown event type ${JSON.stringify(type)}: the registry knows ${known.length === 0 ? 'no types' : `${new Set(known).size} type(s)`}`,
+    'UNKNOWN_TYPE',
+    {suggestions},
+  )
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -252,8 +304,13 @@ export async function exportRegistry(options: RegistryExportOptions): Promise<Re
     ? writeEventTypes(openProject({config: options.config, dir: options.write.dir, cwd: options.cwd}), items, {force: options.write.force})
     : undefined
   return {
-    version, namespace: loaded.namespace, items: items.map(({entry, ...item}) => ({...item, origins: entry.origins})), ...(written ? {written} : {}),
-    mesh: loaded.mesh ? {url: loaded.mesh.url} : null, readFrom: loaded.readFrom, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+    version,
+    namespace: loaded.namespace,
+    items: items.map(({entry, ...item}) => ({...item, origins: entry.origins})),
+    ...(written ? {written} : {}),
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    readFrom: loaded.readFrom,
+    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
   }
 }
 
@@ -265,8 +322,11 @@ export interface RegistryLintResult extends LintReport {
 export async function lintProject(options: RegistryOptions): Promise<RegistryLintResult> {
   const loaded = await loadRegistry({...options, manifestsOnly: true})
   const report = lintRegistry({
-    resources: loaded.resources, registry: loaded.registry, services: loaded.project.config.services,
-    brokerDelivery: loaded.project.config.brokerDelivery, manifestErrors: loaded.manifestErrors,
+    resources: loaded.resources,
+    registry: loaded.registry,
+    services: loaded.project.config.services,
+    brokerDelivery: loaded.project.config.brokerDelivery,
+    manifestErrors: loaded.manifestErrors,
   })
   return {...report, mesh: loaded.mesh ? {url: loaded.mesh.url} : null, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {})}
 }

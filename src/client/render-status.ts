@@ -8,9 +8,18 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
   const source = paths.length > 0 ? paths.join(', ') : 'built-in default broker'
   const channels = status.channels.filter((ch) => ch.owner === undefined)
   const subscriptions = status.subscriptions.filter((s) => s.owner === undefined)
-  const counts = [`${status.brokers.length} broker(s)`, `${status.triggers.length} trigger(s)`,
-    ...[[channels.length, 'channel(s)'], [subscriptions.length, 'subscription(s)'], [status.sequences.length, 'sequence(s)'], [status.parallels.length, 'parallel(s)']]
-      .filter(([n]) => n !== 0).map(([n, what]) => `${n} ${what}`)]
+  const counts = [
+    `${status.brokers.length} broker(s)`,
+    `${status.triggers.length} trigger(s)`,
+    ...[
+      [channels.length, 'channel(s)'],
+      [subscriptions.length, 'subscription(s)'],
+      [status.sequences.length, 'sequence(s)'],
+      [status.parallels.length, 'parallel(s)'],
+    ]
+      .filter(([n]) => n !== 0)
+      .map(([n, what]) => `${n} ${what}`),
+  ]
   const lines = [`kne dev: ${counts.join(', ')} from ${source}`]
   type Readiness = {ready: boolean; reason?: string; message?: string}
   const state = (r: Readiness): string => (r.ready ? c.green('Ready') : c.red(`not Ready: ${r.reason}: ${r.message}`))

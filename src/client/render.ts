@@ -52,13 +52,20 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
   const t = c.dim(clock(record.at))
   switch (record.kind) {
     case 'event': {
-      const via = record.via === 'reply' ? c.magenta(` reply from ${subscriberName(record.replyTo)}`)
-        : record.from ? c.magenta(` ${record.from.target === 'dead-letter-sink' ? 'dead-lettered by' : 'from'} ${subscriberName(record.from)}`) : ''
-      const truncated = record.dataTruncated ? c.dim(` (data ${formatBytes(record.dataBytes ?? 0)}: the history kept the first ${formatBytes(MAX_RETAINED_DATA_BYTES)})`) : ''
+      const via =
+        record.via === 'reply'
+          ? c.magenta(` reply from ${subscriberName(record.replyTo)}`)
+          : record.from
+            ? c.magenta(` ${record.from.target === 'dead-letter-sink' ? 'dead-lettered by' : 'from'} ${subscriberName(record.from)}`)
+            : ''
+      const truncated = record.dataTruncated
+        ? c.dim(` (data ${formatBytes(record.dataBytes ?? 0)}: the history kept the first ${formatBytes(MAX_RETAINED_DATA_BYTES)})`)
+        : ''
       const arrived = `${t} ${c.bold(arrivedAt(record))} ${c.cyan('←')} ${c.bold(record.type)} id=${record.id} source=${record.source}${via}${truncated}`
       if (record.matched === undefined) return arrived
       const notMatched = record.notMatched ?? []
-      if (record.matched.length === 0) return `${arrived}\n${t}   ${c.yellow('no trigger matched')}${notMatched.length ? c.dim(` (filtered out by ${notMatched.join(', ')})`) : ''}`
+      if (record.matched.length === 0)
+        return `${arrived}\n${t}   ${c.yellow('no trigger matched')}${notMatched.length ? c.dim(` (filtered out by ${notMatched.join(', ')})`) : ''}`
       return `${arrived}\n${t}   matched ${record.matched.join(', ')}${notMatched.length ? c.dim(` (not: ${notMatched.join(', ')})`) : ''}`
     }
     case 'rejected':
@@ -69,7 +76,7 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
       const ok = record.status !== undefined && record.status >= 200 && record.status < 300
       // a subscriber that does not resolve (no URL) is not called: the outcome line gives the reason, once per event
       const called = record.url !== ''
-      const result = !called ? 'not Ready' : record.status !== undefined ? `HTTP ${record.status}` : record.error ?? 'no response'
+      const result = !called ? 'not Ready' : record.status !== undefined ? `HTTP ${record.status}` : (record.error ?? 'no response')
       const target = record.target === 'subscriber' ? '' : ` ${record.target}`
       const next = record.nextDelayMs !== undefined ? c.yellow(`, retry in ${formatMs(record.nextDelayMs)}`) : ''
       const detail = record.error && record.status !== undefined && called ? c.dim(` (${record.error})`) : ''
@@ -78,8 +85,15 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
     case 'outcome': {
       const color = record.outcome === 'failed' ? c.red : record.outcome === 'dead-lettered' ? c.yellow : c.green
       // the error names the final status already; without one (a failure with no detail) the status says it
-      const status = record.status !== undefined && !record.error && record.outcome !== 'delivered' && record.outcome !== 'replied' ? ` HTTP ${record.status}` : ''
-      const detail = record.error ? c.dim(` (${record.error})`) : record.replyDropped ? c.dim(' (reply dropped: the subscription has no reply)') : ''
+      const status =
+        record.status !== undefined && !record.error && record.outcome !== 'delivered' && record.outcome !== 'replied'
+          ? ` HTTP ${record.status}`
+          : ''
+      const detail = record.error
+        ? c.dim(` (${record.error})`)
+        : record.replyDropped
+          ? c.dim(' (reply dropped: the subscription has no reply)')
+          : ''
       return `${t}   ${color(record.outcome)} ${subscriberName(record)} id=${record.id}${status}${detail}`
     }
     case 'settled':
@@ -111,8 +125,12 @@ export function renderActivitySummary(summary: ActivitySummary, elapsedMs: numbe
 export function sinkRequestToJson(request: SinkRequest): Record<string, unknown> {
   const {event, answer, ...rest} = request
   const {reply, ...answered} = answer
-  return {kind: 'received', ...rest, ...(event ? {event: eventToJsonObject(event)} : {}),
-    answer: {...answered, ...(reply ? {reply: eventToJsonObject(reply)} : {})}}
+  return {
+    kind: 'received',
+    ...rest,
+    ...(event ? {event: eventToJsonObject(event)} : {}),
+    answer: {...answered, ...(reply ? {reply: eventToJsonObject(reply)} : {})},
+  }
 }
 
 const DATA_PREVIEW_BYTES = 4096
@@ -125,7 +143,9 @@ export function renderSinkRequest(request: SinkRequest, c: ChalkInstance): strin
   const answered = (ok ? c.green : c.red)(`→ ${answer.status}${retryAfter}`)
   const t = c.dim(clock(request.at))
   if (!event) return [`${t} #${request.n} ${c.red('not a CloudEvent')} ${answered} ${c.dim(request.error ?? '')}`]
-  const lines = [`${t} #${request.n} ${c.cyan('←')} ${c.bold(event.type)} id=${event.id} source=${event.source} ${c.dim(`(${request.mode})`)} ${answered} ${c.dim(answer.reason)}`]
+  const lines = [
+    `${t} #${request.n} ${c.cyan('←')} ${c.bold(event.type)} id=${event.id} source=${event.source} ${c.dim(`(${request.mode})`)} ${answered} ${c.dim(answer.reason)}`,
+  ]
   const attributes: string[] = []
   if (event.subject !== undefined) attributes.push(`subject=${event.subject}`)
   if (event.time !== undefined) attributes.push(`time=${event.time}`)

@@ -15,16 +15,21 @@ export async function firePingSource(dataDir: string, namespace: string, name: s
     body = (await response.body.json()) as typeof body
   } catch (error) {
     const err = error as {code?: string; cause?: {code?: string}; message?: string}
-    throw new KneError(`cannot reach ${url}: ${err.cause?.code ?? err.code ?? err.message}`, 'MESH_UNREACHABLE',
-      {suggestions: ['is `kne dev` running? start it, or check KNE_URL']})
+    throw new KneError(`cannot reach ${url}: ${err.cause?.code ?? err.code ?? err.message}`, 'MESH_UNREACHABLE', {
+      suggestions: ['is `kne dev` running? start it, or check KNE_URL'],
+    })
   }
   if (status === 200) return body
   if (status === 502) {
-    throw new KneError(`PingSource ${namespace}/${name}: event ${body.id} to ${body.sinkUri} failed after ${body.attempts} attempt(s): ${body.error}`,
-      'EVENT_REJECTED')
+    throw new KneError(
+      `PingSource ${namespace}/${name}: event ${body.id} to ${body.sinkUri} failed after ${body.attempts} attempt(s): ${body.error}`,
+      'EVENT_REJECTED',
+    )
   }
   if (status === 404 && body.reason === 'NotFound') {
-    throw new KneError(body.error ?? `PingSource ${namespace}/${name} not found`, 'NOT_FOUND', {suggestions: ['kne source list --kind ping shows the PingSources of the project']})
+    throw new KneError(body.error ?? `PingSource ${namespace}/${name} not found`, 'NOT_FOUND', {
+      suggestions: ['kne source list --kind ping shows the PingSources of the project'],
+    })
   }
   if (status === 409) throw new KneError(body.error ?? `PingSource ${namespace}/${name} is not Ready`, 'NOT_READY')
   throw new KneError(`${url} answered ${status}: ${body.error ?? 'no explanation'}`, 'MESH_ERROR')

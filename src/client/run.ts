@@ -42,8 +42,9 @@ export interface BindingContract {
 /** Works out K_SINK and K_CE_OVERRIDES for `kne run`; throws a KneError saying what is wrong. */
 export async function bindingContract(options: RunOptions): Promise<BindingContract> {
   if ((options.sink === undefined) === (options.binding === undefined)) {
-    throw new KneError('give exactly one of --sink and --binding', 'INVALID_FLAG',
-      {suggestions: ['kne run --sink broker:default -- node app.js', 'kne run --binding my-binding -- node app.js']})
+    throw new KneError('give exactly one of --sink and --binding', 'INVALID_FLAG', {
+      suggestions: ['kne run --sink broker:default -- node app.js', 'kne run --binding my-binding -- node app.js'],
+    })
   }
   const flagOverrides = parseCeOverrides(options.ceOverrides)
   if (options.sink !== undefined) {
@@ -55,16 +56,28 @@ export async function bindingContract(options: RunOptions): Promise<BindingContr
   }
   const binding = findBinding(options)
   const {namespace, name} = binding.metadata
-  const ceOverrides: CloudEventOverrides | undefined = binding.spec.ceOverrides || flagOverrides
-    ? {extensions: {...binding.spec.ceOverrides?.extensions, ...flagOverrides?.extensions}}
-    : undefined
-  const sinkUri = await resolveSink(binding.spec.sink, namespace, options.dataDir, `SinkBinding ${namespace}/${name}: spec.sink`, 'BINDING_SINK_UNRESOLVED')
+  const ceOverrides: CloudEventOverrides | undefined =
+    binding.spec.ceOverrides || flagOverrides
+      ? {extensions: {...binding.spec.ceOverrides?.extensions, ...flagOverrides?.extensions}}
+      : undefined
+  const sinkUri = await resolveSink(
+    binding.spec.sink,
+    namespace,
+    options.dataDir,
+    `SinkBinding ${namespace}/${name}: spec.sink`,
+    'BINDING_SINK_UNRESOLVED',
+  )
   return {sinkUri, env: bindingEnvironment(sinkUri, ceOverrides, binding.spec.sink.CACerts), via: `SinkBinding ${namespace}/${name}`}
 }
 
 function findBinding(options: RunOptions): SinkBinding {
   const cwd = options.cwd ?? process.cwd()
-  const {manifests, namespace, paths} = loadProjectManifests({files: options.files ?? [], config: options.config, namespace: options.namespace, cwd})
+  const {manifests, namespace, paths} = loadProjectManifests({
+    files: options.files ?? [],
+    config: options.config,
+    namespace: options.namespace,
+    cwd,
+  })
   const name = options.binding!
   const bindings = resourcesOf(manifests.resources, sinkBindingKind)
   const binding = bindings.find((b) => b.metadata.name === name && b.metadata.namespace === namespace)
@@ -73,12 +86,19 @@ function findBinding(options: RunOptions): SinkBinding {
   if (problem) throw new KneError(`SinkBinding ${namespace}/${name} is invalid: ${formatManifestError(problem)}`, 'INVALID_MANIFEST')
   const where = paths.length > 0 ? paths.join(', ') : 'no manifests (pass -f FILE|FOLDER, or run it in a kne project)'
   const known = bindings.map((b) => resourceKey(b.metadata.namespace, b.metadata.name))
-  throw new KneError(`sinkbindings.sources.knative.dev "${name}" not found in namespace "${namespace}" (read ${where})`, 'NOT_FOUND',
-    {suggestions: known.length > 0 ? [`the manifests define ${known.join(', ')}`] : []})
+  throw new KneError(`sinkbindings.sources.knative.dev "${name}" not found in namespace "${namespace}" (read ${where})`, 'NOT_FOUND', {
+    suggestions: known.length > 0 ? [`the manifests define ${known.join(', ')}`] : [],
+  })
 }
 
 /** A URI needs nothing else; a ref is resolved by the running mesh, as its own sources' sinks are. */
-async function resolveSink(destination: Destination, namespace: string, dataDir: string, what: string, code: 'SINK_UNRESOLVED' | 'BINDING_SINK_UNRESOLVED'): Promise<string> {
+async function resolveSink(
+  destination: Destination,
+  namespace: string,
+  dataDir: string,
+  what: string,
+  code: 'SINK_UNRESOLVED' | 'BINDING_SINK_UNRESOLVED',
+): Promise<string> {
   if (destination.ref === undefined && destination.uri !== undefined && isAbsoluteUrl(destination.uri)) return destination.uri
   const {url} = findMesh(dataDir)
   const query = new URLSearchParams({namespace, destination: JSON.stringify(destination)})
@@ -90,8 +110,9 @@ async function resolveSink(destination: Destination, namespace: string, dataDir:
     body = (await response.body.json()) as ResolveAnswer & {error?: string}
   } catch (error) {
     const err = error as {code?: string; cause?: {code?: string}; message?: string}
-    throw new KneError(`cannot reach ${url}: ${err.cause?.code ?? err.code ?? err.message}`, 'MESH_UNREACHABLE',
-      {suggestions: ['is `kne dev` running? start it, or check KNE_URL']})
+    throw new KneError(`cannot reach ${url}: ${err.cause?.code ?? err.code ?? err.message}`, 'MESH_UNREACHABLE', {
+      suggestions: ['is `kne dev` running? start it, or check KNE_URL'],
+    })
   }
   if (status === 200 && body.uri) return body.uri
   throw new KneError(`${what} does not resolve: ${body.error ?? `HTTP ${status}`}`, code)
@@ -117,11 +138,16 @@ export function runWithContract(command: readonly string[], env: Record<string, 
       done()
       const notFound = error.code === 'ENOENT'
       // a shell answers 127 for a command it cannot find and 126 for one it cannot run
-      reject(new KneError(`${notFound ? 'command not found' : 'cannot run'}: ${command[0]} (${error.message})`, notFound ? 'COMMAND_NOT_FOUND' : 'COMMAND_FAILED'))
+      reject(
+        new KneError(
+          `${notFound ? 'command not found' : 'cannot run'}: ${command[0]} (${error.message})`,
+          notFound ? 'COMMAND_NOT_FOUND' : 'COMMAND_FAILED',
+        ),
+      )
     })
     child.once('exit', (code, signal) => {
       done()
-      resolveCode(signal ? 128 + (constants.signals[signal] ?? 0) : code ?? 1)
+      resolveCode(signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1))
     })
   })
 }

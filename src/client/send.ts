@@ -88,7 +88,11 @@ export function describeAttempt(attempt: AttemptProgress): string {
 }
 
 /** Data from --data, or from --data-file; stdin only when one of them is `-`. */
-export async function readEventData(options: {data?: string; dataFile?: string; stdin?: AsyncIterable<Buffer | string>}): Promise<Uint8Array | string | undefined> {
+export async function readEventData(options: {
+  data?: string
+  dataFile?: string
+  stdin?: AsyncIterable<Buffer | string>
+}): Promise<Uint8Array | string | undefined> {
   if (options.data === '-' || options.dataFile === '-') return readStdin(options.stdin ?? process.stdin)
   if (options.data !== undefined) return options.data
   if (options.dataFile === undefined) return undefined
@@ -126,7 +130,10 @@ export function resolveTarget(to: string, namespace: string, dataDir: string, en
   const {ref} = destination
   const served = ref === undefined ? undefined : meshAddressOf(ref, '', namespace)
   if (ref === undefined || served === undefined) {
-    throw new KneError(`--to ${to}: kne send posts to a broker, channel, sequence or parallel of the mesh (broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:…) or to a URL`, 'INVALID_FLAG')
+    throw new KneError(
+      `--to ${to}: kne send posts to a broker, channel, sequence or parallel of the mesh (broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:…) or to a URL`,
+      'INVALID_FLAG',
+    )
   }
   const {url} = findMesh(dataDir, env)
   return {url: meshAddressOf(ref, url, namespace)!, meshUrl: url}
@@ -144,23 +151,40 @@ export async function send(options: SendOptions, onProgress?: (progress: Deliver
   const built = buildEvent({...options, data: await readEventData(options)})
   if (!built.ok) throw new KneError(`invalid event: ${built.error}`, 'INVALID_EVENT')
   const {event} = built
-  const sent = (response: SendResult, awaited?: boolean): SendReport => ({id: event.id, event: eventToJsonObject(event), response, ...(awaited === undefined ? {} : {awaited})})
+  const sent = (response: SendResult, awaited?: boolean): SendReport => ({
+    id: event.id,
+    event: eventToJsonObject(event),
+    response,
+    ...(awaited === undefined ? {} : {awaited}),
+  })
   const stop = new AbortController()
   // with async, the deliveries are the mesh's business: nothing to report
-  const report = options.async || onProgress === undefined ? undefined : (progress: DeliveryProgress): void => {
-    if (!stop.signal.aborted) onProgress(progress)
-  }
-  const follow = target.meshUrl !== undefined && (report !== undefined || options.async === true)
-    ? followDeliveries(target.meshUrl, event.id, stop.signal, report)
-    : undefined
+  const report =
+    options.async || onProgress === undefined
+      ? undefined
+      : (progress: DeliveryProgress): void => {
+          if (!stop.signal.aborted) onProgress(progress)
+        }
+  const follow =
+    target.meshUrl !== undefined && (report !== undefined || options.async === true)
+      ? followDeliveries(target.meshUrl, event.id, stop.signal, report)
+      : undefined
   let timer: NodeJS.Timeout | undefined
   try {
     if (follow) await follow.subscribed
-    const answer = postEvent(target.url, event, options.mode, stop.signal).then((response) => sent(response, options.async ? true : undefined))
-    const accepted = options.async && follow ? follow.accepted.then(() => sent({url: target.url, status: 202}, false)) : new Promise<never>(() => undefined)
-    const timedOut = options.timeoutMs === undefined ? new Promise<never>(() => undefined) : new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(timeoutError(target.url, options.timeoutMs!, follow?.progress)), options.timeoutMs)
-    })
+    const answer = postEvent(target.url, event, options.mode, stop.signal).then((response) =>
+      sent(response, options.async ? true : undefined),
+    )
+    const accepted =
+      options.async && follow
+        ? follow.accepted.then(() => sent({url: target.url, status: 202}, false))
+        : new Promise<never>(() => undefined)
+    const timedOut =
+      options.timeoutMs === undefined
+        ? new Promise<never>(() => undefined)
+        : new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(timeoutError(target.url, options.timeoutMs!, follow?.progress)), options.timeoutMs)
+          })
     return await Promise.race([answer, accepted, timedOut, ...(follow ? [follow.failed] : [])])
   } finally {
     clearTimeout(timer)
@@ -169,9 +193,11 @@ export async function send(options: SendOptions, onProgress?: (progress: Deliver
 }
 
 function timeoutError(url: string, timeoutMs: number, progress: DeliveryProgress | undefined): KneError {
-  const where = progress?.deliveries === undefined ? '' : `; the mesh accepted the event and goes on delivering it: ${describeProgress(progress)}`
-  return new KneError(`no answer from ${url} within ${timeoutMs / 1000} s${where}`, 'SEND_TIMEOUT',
-    {suggestions: ['kne tail --id ID follows the event; --async returns once the mesh has accepted it']})
+  const where =
+    progress?.deliveries === undefined ? '' : `; the mesh accepted the event and goes on delivering it: ${describeProgress(progress)}`
+  return new KneError(`no answer from ${url} within ${timeoutMs / 1000} s${where}`, 'SEND_TIMEOUT', {
+    suggestions: ['kne tail --id ID follows the event; --async returns once the mesh has accepted it'],
+  })
 }
 
 export interface Following {
@@ -190,7 +216,12 @@ export interface Following {
  * Follows the deliveries of the event with this id through the mesh's activity, from the moment it is
  * subscribed: each change is reported (in the order of the records) until the signal aborts.
  */
-export function followDeliveries(meshUrl: string, id: string, signal: AbortSignal, onProgress?: (progress: DeliveryProgress) => void): Following {
+export function followDeliveries(
+  meshUrl: string,
+  id: string,
+  signal: AbortSignal,
+  onProgress?: (progress: DeliveryProgress) => void,
+): Following {
   const progress: DeliveryProgress = {bySubscriber: new Map()}
   let subscribed!: () => void
   let accepted!: () => void
@@ -213,48 +244,63 @@ export function followDeliveries(meshUrl: string, id: string, signal: AbortSigna
   let reported: Promise<unknown> = Promise.resolve()
   const report = (update: (mesh: MeshStatus | undefined) => void, needsStatus: boolean): void => {
     const mesh = needsStatus ? status() : undefined
-    reported = reported.then(() => mesh).then((answer) => {
-      update(answer)
-      onProgress?.(progress)
-    })
+    reported = reported
+      .then(() => mesh)
+      .then((answer) => {
+        update(answer)
+        onProgress?.(progress)
+      })
   }
   let arrival: number | undefined
-  const streamed = followActivity(meshUrl, (record) => {
-    if (arrival === undefined) {
-      if (record.kind !== 'event' || record.id !== id || record.via !== 'ingress' || record.from !== undefined) return
-      arrival = record.arrival
-      accepted()
-      const {channel, matched} = record
-      for (const trigger of matched ?? []) delivery(trigger)
-      if (matched !== undefined && matched.length === 0) settled()
+  const streamed = followActivity(
+    meshUrl,
+    (record) => {
+      if (arrival === undefined) {
+        if (record.kind !== 'event' || record.id !== id || record.via !== 'ingress' || record.from !== undefined) return
+        arrival = record.arrival
+        accepted()
+        const {channel, matched} = record
+        for (const trigger of matched ?? []) delivery(trigger)
+        if (matched !== undefined && matched.length === 0) settled()
+        report((mesh) => {
+          progress.deliveries = matched?.length ?? mesh?.channels.find((c) => `${c.namespace}/${c.name}` === channel)?.subscriptions.length
+        }, channel !== undefined)
+        return
+      }
+      if (record.kind === 'settled' && record.arrival === arrival) {
+        void reported.then(settled)
+        return
+      }
+      if ((record.kind !== 'attempt' && record.kind !== 'outcome') || record.arrival !== arrival) return
+      const state = delivery(record.trigger ?? record.subscription)
+      if (record.kind === 'outcome') {
+        const {outcome, status, error} = record
+        return report(() => (state.outcome = {outcome, status, error}), false)
+      }
+      const attempt: AttemptProgress = {
+        subscriber: record.trigger ?? record.subscription,
+        attempt: record.attempt,
+        status: record.status,
+        error: record.error,
+        nextDelayMs: record.nextDelayMs,
+        ...(record.target === 'subscriber' ? {} : {target: record.target}),
+      }
       report((mesh) => {
-        progress.deliveries = matched?.length ?? mesh?.channels.find((c) => `${c.namespace}/${c.name}` === channel)?.subscriptions.length
-      }, channel !== undefined)
-      return
-    }
-    if (record.kind === 'settled' && record.arrival === arrival) {
-      void reported.then(settled)
-      return
-    }
-    if ((record.kind !== 'attempt' && record.kind !== 'outcome') || record.arrival !== arrival) return
-    const state = delivery(record.trigger ?? record.subscription!)
-    if (record.kind === 'outcome') {
-      const {outcome, status, error} = record
-      return report(() => (state.outcome = {outcome, status, error}), false)
-    }
-    const attempt: AttemptProgress = {subscriber: record.trigger ?? record.subscription!, attempt: record.attempt,
-      status: record.status, error: record.error, nextDelayMs: record.nextDelayMs, ...(record.target === 'subscriber' ? {} : {target: record.target})}
-    report((mesh) => {
-      attempt.of = mesh && attemptsAllowed(mesh, record)
-      state.lastAttempt = attempt
-      progress.lastAttempt = attempt
-    }, true)
-  }, {signal, onSubscribed: () => subscribed()})
+        attempt.of = mesh && attemptsAllowed(mesh, record)
+        state.lastAttempt = attempt
+        progress.lastAttempt = attempt
+      }, true)
+    },
+    {signal, onSubscribed: () => subscribed()},
+  )
   // the stream ending early (the mesh stopping) is the POST's to report; only its failure to start is this one's
-  const failed = streamed.then(() => new Promise<never>(() => undefined), (error: unknown) => {
-    subscribed()
-    throw error
-  })
+  const failed = streamed.then(
+    () => new Promise<never>(() => undefined),
+    (error: unknown) => {
+      subscribed()
+      throw error
+    },
+  )
   failed.catch(() => undefined)
   return {...following, failed}
 }
@@ -262,8 +308,9 @@ export function followDeliveries(meshUrl: string, id: string, signal: AbortSigna
 /** The attempts a subscriber's delivery may make: its delivery spec's retries plus the first. */
 function attemptsAllowed(mesh: MeshStatus, record: Extract<ActivityJson, {kind: 'attempt'}>): number | undefined {
   if (record.target !== 'subscriber') return undefined
-  const spec = record.trigger !== undefined
-    ? mesh.triggers.find((t) => `${t.namespace}/${t.name}` === record.trigger)?.delivery
-    : mesh.subscriptions.find((s) => `${s.namespace}/${s.name}` === record.subscription)?.delivery
+  const spec =
+    record.trigger !== undefined
+      ? mesh.triggers.find((t) => `${t.namespace}/${t.name}` === record.trigger)?.delivery
+      : mesh.subscriptions.find((s) => `${s.namespace}/${s.name}` === record.subscription)?.delivery
   return (spec?.retry ?? 0) + 1
 }

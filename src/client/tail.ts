@@ -23,23 +23,34 @@ export interface TailResult {
 }
 
 /** `print` may be asynchronous (e.g. fetching an explanation); records are still printed in order. */
-export async function tail(baseUrl: string, options: TailOptions, print: (record: ActivityJson) => void | Promise<void>): Promise<TailResult> {
+export async function tail(
+  baseUrl: string,
+  options: TailOptions,
+  print: (record: ActivityJson) => void | Promise<void>,
+): Promise<TailResult> {
   const controller = new AbortController()
   options.signal?.addEventListener('abort', () => controller.abort(), {once: true})
   let settled = 0
   let timedOut = false
-  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-    timedOut = true
-    controller.abort()
-  }, options.timeoutMs)
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true
+          controller.abort()
+        }, options.timeoutMs)
   let printing: Promise<void> = Promise.resolve()
   let ended: 'aborted' | 'ended'
   try {
-    ended = await followActivity(baseUrl, (record) => {
-      if (controller.signal.aborted || !selectsActivity(options.selector, record)) return
-      printing = printing.then(() => print(record))
-      if (record.kind === 'settled' && ++settled === options.count) controller.abort()
-    }, {history: options.history, signal: controller.signal, onSubscribed: options.onSubscribed})
+    ended = await followActivity(
+      baseUrl,
+      (record) => {
+        if (controller.signal.aborted || !selectsActivity(options.selector, record)) return
+        printing = printing.then(() => print(record))
+        if (record.kind === 'settled' && ++settled === options.count) controller.abort()
+      },
+      {history: options.history, signal: controller.signal, onSubscribed: options.onSubscribed},
+    )
   } finally {
     clearTimeout(timer)
     await printing

@@ -41,17 +41,49 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
   ]
   static override flags = {
     filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable)'}),
-    port: Flags.integer({char: 'p', min: 0, max: 65_535, description: 'port to listen on (0 picks a free one) [default: kne.yaml port, else 8080]', env: 'KNE_PORT'}),
-    host: Flags.string({default: '127.0.0.1', description: 'interface to bind (loopback by default); requests must name it, localhost or 127.0.0.1 in their Host header, except with 0.0.0.0 (any name; nothing is authenticated)'}),
+    port: Flags.integer({
+      char: 'p',
+      min: 0,
+      max: 65_535,
+      description: 'port to listen on (0 picks a free one) [default: kne.yaml port, else 8080]',
+      env: 'KNE_PORT',
+    }),
+    host: Flags.string({
+      default: '127.0.0.1',
+      description:
+        'interface to bind (loopback by default); requests must name it, localhost or 127.0.0.1 in their Host header, except with 0.0.0.0 (any name; nothing is authenticated)',
+    }),
     service: serviceFlag({description: 'local URL of a Service that subscribers refer to: NAME=URL or NAMESPACE/NAME=URL (repeatable)'}),
     config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
-    'drain-timeout': durationFlag({default: 10_000, defaultHelp: async () => '10s', description: 'on Ctrl-C, how long deliveries under way may take to finish'}),
+    'drain-timeout': durationFlag({
+      default: 10_000,
+      defaultHelp: async () => '10s',
+      description: 'on Ctrl-C, how long deliveries under way may take to finish',
+    }),
     history: Flags.integer({default: 5000, min: 1, description: 'activity records kept for kne tail --history'}),
-    'history-bytes': byteSizeFlag({default: 64 * 1024 ** 2, defaultHelp: async () => '64Mi', description: 'bytes of activity records kept (a quantity: 512Ki, 64Mi, 1Gi); the oldest go first'}),
-    'max-pending': Flags.integer({default: 10_000, min: 1, description: 'events an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING'}),
-    'max-pending-bytes': byteSizeFlag({default: 64 * 1024 ** 2, defaultHelp: async () => '64Mi', description: 'bytes of events (data and attributes) an asynchronous broker may hold undelivered before its ingress answers 429', env: 'KNE_MAX_PENDING_BYTES'}),
+    'history-bytes': byteSizeFlag({
+      default: 64 * 1024 ** 2,
+      defaultHelp: async () => '64Mi',
+      description: 'bytes of activity records kept (a quantity: 512Ki, 64Mi, 1Gi); the oldest go first',
+    }),
+    'max-pending': Flags.integer({
+      default: 10_000,
+      min: 1,
+      description: 'events an asynchronous broker may hold undelivered before its ingress answers 429',
+      env: 'KNE_MAX_PENDING',
+    }),
+    'max-pending-bytes': byteSizeFlag({
+      default: 64 * 1024 ** 2,
+      defaultHelp: async () => '64Mi',
+      description: 'bytes of events (data and attributes) an asynchronous broker may hold undelivered before its ingress answers 429',
+      env: 'KNE_MAX_PENDING_BYTES',
+    }),
     quiet: Flags.boolean({char: 'q', description: 'do not print activity, only start-up and shutdown'}),
-    watch: Flags.boolean({default: true, allowNo: true, description: 'reload the manifests and kne.yaml when they change (--no-watch: load once)'}),
+    watch: Flags.boolean({
+      default: true,
+      allowNo: true,
+      description: 'reload the manifests and kne.yaml when they change (--no-watch: load once)',
+    }),
   }
 
   async run(): Promise<void> {
@@ -60,37 +92,70 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     const maxPendingBytes = this.flags['max-pending-bytes']
     const json = this.jsonEnabled()
     const c = colors()
-    const printer = new ActivityPrinter({write: (text) => process.stdout.write(text), writeError: (text) => process.stderr.write(text), colors: c, json})
+    const printer = new ActivityPrinter({
+      write: (text) => process.stdout.write(text),
+      writeError: (text) => process.stderr.write(text),
+      colors: c,
+      json,
+    })
     const out = (line: string): void => printer.line(line)
     const err = (line: string): void => printer.error(line)
     const session = await startDev({
-      files: this.flags.filename ?? [], config: this.flags.config, port: this.flags.port, host: this.flags.host,
-      services: this.flags.service, historyLimit: this.flags.history, historyBytes,
-      maxPendingEvents: this.flags['max-pending'], maxPendingBytes, log: err,
-      output: json ? (record) => out(JSON.stringify({kind: 'output', ...record})) : (record) => (record.stream === 'stdout' ? out : err)(prefixedLine(record)),
+      files: this.flags.filename ?? [],
+      config: this.flags.config,
+      port: this.flags.port,
+      host: this.flags.host,
+      services: this.flags.service,
+      historyLimit: this.flags.history,
+      historyBytes,
+      maxPendingEvents: this.flags['max-pending'],
+      maxPendingBytes,
+      log: err,
+      output: json
+        ? (record) => out(JSON.stringify({kind: 'output', ...record}))
+        : (record) => (record.stream === 'stdout' ? out : err)(prefixedLine(record)),
     })
     const {mesh} = session
     const exposed = exposedWarning(this.flags.host)
     if (exposed) err(`warning: ${exposed}`)
     for (const w of session.manifests.warnings) err(`warning: ${manifestErrorFormatter(process.cwd())(w)}`)
-    for (const s of session.servicesNotListening) err(`warning: service ${s.name} is not listening on ${s.url} (${s.reason}); Ready without it`)
-    const others = writeLocator(this.config.dataDir, {version: this.config.version, pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
+    for (const s of session.servicesNotListening)
+      err(`warning: service ${s.name} is not listening on ${s.url} (${s.reason}); Ready without it`)
+    const others = writeLocator(this.config.dataDir, {
+      version: this.config.version,
+      pid: process.pid,
+      url: mesh.url,
+      startedAt: mesh.startedAt.toISOString(),
+    })
     for (const other of others) {
-      err(`warning: another kne mesh is running at ${other.url} (pid ${other.pid}); kne commands now use this one, the most recent, unless KNE_URL points at the other`)
+      err(
+        `warning: another kne mesh is running at ${other.url} (pid ${other.pid}); kne commands now use this one, the most recent, unless KNE_URL points at the other`,
+      )
     }
-    if (json) out(JSON.stringify({kind: 'ready', url: mesh.url, status: mesh.status(), services: mesh.sources.localServiceStatus(), notEmulated: session.notEmulated.map(describeResource)}))
+    if (json)
+      out(
+        JSON.stringify({
+          kind: 'ready',
+          url: mesh.url,
+          status: mesh.status(),
+          services: mesh.sources.localServiceStatus(),
+          notEmulated: session.notEmulated.map(describeResource),
+        }),
+      )
     else {
       for (const line of renderTopology(mesh.status(), session.paths, c)) out(line)
       for (const line of describeSources(mesh.sources.status(), mesh.sources.localServiceStatus())) out(line)
       out(c.green(`Ready on ${mesh.url}`))
     }
     printer.flush()
-    const watcher = this.flags.watch ? await watchDev(session, (event) => {
-      if (json) return out(JSON.stringify(event))
-      const lines = describeReload(event)
-      out(event.problems.length > 0 ? c.yellow(lines.summary) : lines.summary)
-      for (const line of [...lines.problems, ...lines.notes]) err(`  ${line}`)
-    }) : undefined
+    const watcher = this.flags.watch
+      ? await watchDev(session, (event) => {
+          if (json) return out(JSON.stringify(event))
+          const lines = describeReload(event)
+          out(event.problems.length > 0 ? c.yellow(lines.summary) : lines.summary)
+          for (const line of [...lines.problems, ...lines.notes]) err(`  ${line}`)
+        })
+      : undefined
     if (watcher && !json) out(c.dim('Watching the manifests for changes (--no-watch to turn off)'))
     if (!this.flags.quiet) {
       mesh.journal.subscribe((record) => printer.activity(record))
@@ -102,19 +167,24 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
           reject(new Errors.ExitError(EXIT.interrupted)) // a second Ctrl-C gives up at once
         })
         if (!json) err(`\n${signal}: stopping; waiting up to ${formatMs(drainMs)} for ${mesh.runtime.inFlightCount} deliveries under way`)
-        ;(watcher ? watcher.close() : Promise.resolve()).then(() => mesh.close({drainTimeoutMs: drainMs})).then((report) => {
-          removeLocator(this.config.dataDir, mesh.url)
-          printer.close()
-          for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: marked failed`)
-          if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished}))
-          else err(`kne dev stopped (${report.unfinished.length} unfinished deliveries)`)
-          printer.flush()
-          resolve()
-        }, (error: unknown) => {
-          printer.close()
-          err(`error while stopping: ${(error as Error).message}`)
-          resolve()
-        })
+        ;(watcher ? watcher.close() : Promise.resolve())
+          .then(() => mesh.close({drainTimeoutMs: drainMs}))
+          .then(
+            (report) => {
+              removeLocator(this.config.dataDir, mesh.url)
+              printer.close()
+              for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: marked failed`)
+              if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished}))
+              else err(`kne dev stopped (${report.unfinished.length} unfinished deliveries)`)
+              printer.flush()
+              resolve()
+            },
+            (error: unknown) => {
+              printer.close()
+              err(`error while stopping: ${(error as Error).message}`)
+              resolve()
+            },
+          )
       }
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)

@@ -20,18 +20,31 @@ code is 3. --json prints a kubectl List instead.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> | kubectl apply -f -',
     '<%= config.bin %> <%= command.id %> -f knative/ --namespace staging > knative-staging.yaml',
-    '<%= config.bin %> <%= command.id %> --json | jq \'.items[].kind\'',
+    "<%= config.bin %> <%= command.id %> --json | jq '.items[].kind'",
     '<%= config.bin %> <%= command.id %> --eventing-only > eventing.yaml   # without the Deployments and Services beside them',
   ]
   static override flags = {
-    filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable) [default: the manifests folder in kne.yaml]'}),
+    filename: Flags.string({
+      char: 'f',
+      multiple: true,
+      description: 'manifest file or folder (repeatable) [default: the manifests folder in kne.yaml]',
+    }),
     config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
-    namespace: Flags.string({char: 'n', description: 'namespace for resources that set none [default: kne.yaml namespace, else default]', env: 'KNE_NAMESPACE'}),
+    namespace: Flags.string({
+      char: 'n',
+      description: 'namespace for resources that set none [default: kne.yaml namespace, else default]',
+      env: 'KNE_NAMESPACE',
+    }),
     'eventing-only': Flags.boolean({description: 'leave out documents that are not Knative Eventing kinds (Deployments, Services, ...)'}),
   }
 
   async run(): Promise<{apiVersion: 'v1'; kind: 'List'; items: Record<string, unknown>[]}> {
-    const result = exportProject({files: this.flags.filename ?? [], config: this.flags.config, namespace: this.flags.namespace, eventingOnly: this.flags['eventing-only']})
+    const result = exportProject({
+      files: this.flags.filename ?? [],
+      config: this.flags.config,
+      namespace: this.flags.namespace,
+      eventingOnly: this.flags['eventing-only'],
+    })
     for (const w of result.warnings) this.note(`warning: ${manifestErrorFormatter(process.cwd())(w)}`)
     this.write(result.yaml)
     return {apiVersion: 'v1', kind: 'List', items: result.documents}

@@ -15,19 +15,26 @@ already exists is never overwritten: it is kept and listed as such, so init can 
   ]
   static override args = {dir: Args.string({description: 'project folder (created if missing)', default: '.'})}
   static override flags = {
-    namespace: Flags.string({char: 'n', description: 'namespace of the project\'s resources', default: 'default'}),
+    namespace: Flags.string({char: 'n', description: "namespace of the project's resources", default: 'default'}),
     port: Flags.integer({char: 'p', min: 0, max: 65_535, description: 'port kne dev serves on [default: 8080]'}),
     manifests: Flags.string({description: 'manifests folder, inside the project', default: 'knative'}),
   }
 
   async run(): Promise<InitResult> {
-    const result = initProject({dir: this.args.dir, namespace: this.flags.namespace, port: this.flags.port, manifests: this.flags.manifests})
+    const result = initProject({
+      dir: this.args.dir,
+      namespace: this.flags.namespace,
+      port: this.flags.port,
+      manifests: this.flags.manifests,
+    })
     this.log(`${result.created.length > 0 ? 'Created' : 'Kept'} a kne project in ${result.dir}`)
     for (const file of result.created) this.log(`  created ${file}`)
     for (const file of result.kept) this.log(`  kept    ${file} (exists)`)
     for (const note of result.notes) this.note(`note: ${note}`)
     const ns = result.config.namespace === 'default' ? '' : ` -n ${result.config.namespace}`
-    this.log(`Next: \`kne sink\` in one terminal, \`kne dev\` in another (in ${result.dir}), then \`kne send${ns} --type com.example.hello\``)
+    this.log(
+      `Next: \`kne sink\` in one terminal, \`kne dev\` in another (in ${result.dir}), then \`kne send${ns} --type com.example.hello\``,
+    )
     return result
   }
 }

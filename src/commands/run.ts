@@ -9,7 +9,7 @@ export default class Run extends KneCommand<typeof Run> {
   static override exitCodeMeanings = {
     [EXIT.ok]: "the command's own exit code is kne run's (128+N when signal N ended it)",
     [EXIT.usage]: 'bad flag, or a --sink that does not resolve',
-    [EXIT.invalid]: "a SinkBinding whose sink does not resolve",
+    [EXIT.invalid]: 'a SinkBinding whose sink does not resolve',
     [EXIT.cannotRun]: 'the command cannot be run',
     [EXIT.commandNotFound]: 'the command cannot be found',
   }
@@ -33,11 +33,22 @@ resolve; 4 a reference needs the mesh and none is running.`
   // the command's own output is the output: there is nothing for --json to print
   static override enableJsonFlag = false
   static override flags = {
-    sink: destinationFlag({char: 's', description: 'where the command sends events: broker:NAME, ksvc:NAME, channel:NAME, svc:NAME ([:NAMESPACE]) or a URL'}),
+    sink: destinationFlag({
+      char: 's',
+      description: 'where the command sends events: broker:NAME, ksvc:NAME, channel:NAME, svc:NAME ([:NAMESPACE]) or a URL',
+    }),
     binding: Flags.string({char: 'b', description: 'take the sink and ceOverrides of this SinkBinding of the manifests'}),
-    namespace: Flags.string({char: 'n', description: "namespace of the sink and the binding [default: kne.yaml's namespace, else default]", env: 'KNE_NAMESPACE'}),
-    'ce-override': keyValueFlag({description: 'extension KEY=VALUE for K_CE_OVERRIDES (repeatable; added to the binding\'s)'}),
-    filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder to find --binding in [default: kne.yaml\'s manifests folder]'}),
+    namespace: Flags.string({
+      char: 'n',
+      description: "namespace of the sink and the binding [default: kne.yaml's namespace, else default]",
+      env: 'KNE_NAMESPACE',
+    }),
+    'ce-override': keyValueFlag({description: "extension KEY=VALUE for K_CE_OVERRIDES (repeatable; added to the binding's)"}),
+    filename: Flags.string({
+      char: 'f',
+      multiple: true,
+      description: "manifest file or folder to find --binding in [default: kne.yaml's manifests folder]",
+    }),
     config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
   }
 
@@ -45,13 +56,24 @@ resolve; 4 a reference needs the mesh and none is running.`
     const separator = this.argv.indexOf('--')
     const command = separator < 0 ? [] : this.argv.slice(separator + 1)
     if (command.length === 0) {
-      this.fail(new KneError('no command to run: put it after --', 'INVALID_FLAG', {suggestions: ['kne run --sink broker:default -- node producer.js']}))
+      this.fail(
+        new KneError('no command to run: put it after --', 'INVALID_FLAG', {
+          suggestions: ['kne run --sink broker:default -- node producer.js'],
+        }),
+      )
     }
     const contract = await bindingContract({
-      sink: this.flags.sink, binding: this.flags.binding, namespace: this.flags.namespace, ceOverrides: this.flags['ce-override'],
-      files: this.flags.filename, config: this.flags.config, dataDir: this.config.dataDir,
+      sink: this.flags.sink,
+      binding: this.flags.binding,
+      namespace: this.flags.namespace,
+      ceOverrides: this.flags['ce-override'],
+      files: this.flags.filename,
+      config: this.flags.config,
+      dataDir: this.config.dataDir,
     })
-    this.note(`kne run: ${K_SINK}=${contract.sinkUri} (${contract.via})${contract.env[K_CE_OVERRIDES] ? ` ${K_CE_OVERRIDES}=${contract.env[K_CE_OVERRIDES]}` : ''}`)
+    this.note(
+      `kne run: ${K_SINK}=${contract.sinkUri} (${contract.via})${contract.env[K_CE_OVERRIDES] ? ` ${K_CE_OVERRIDES}=${contract.env[K_CE_OVERRIDES]}` : ''}`,
+    )
     this.setExitCode(await runWithContract(command, contract.env))
   }
 }

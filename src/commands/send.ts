@@ -34,7 +34,10 @@ exits 5. --json prints the event, its id and the answer.`
     'content-type': Flags.string({description: 'datacontenttype [default: guessed from the data]'}),
     extension: keyValueFlag({char: 'e', description: 'extension attribute NAME=VALUE (repeatable)'}),
     mode: Flags.string({options: ['binary', 'structured'], default: 'binary', description: 'HTTP content mode'}),
-    to: destinationFlag({default: 'broker:default', description: 'broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:… or an http(s) URL'}),
+    to: destinationFlag({
+      default: 'broker:default',
+      description: 'broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:… or an http(s) URL',
+    }),
     namespace: Flags.string({char: 'n', default: 'default', description: 'namespace of the broker', env: 'KNE_NAMESPACE'}),
     async: Flags.boolean({description: 'do not wait for the deliveries: the mesh accepting the event is enough'}),
     timeout: durationFlag({description: 'give up waiting for the answer after this long (30s, 500ms, 2m): exit 6'}),
@@ -45,17 +48,36 @@ exits 5. --json prints the event, its id and the answer.`
     const progress = progressLine()
     let report: SendReport
     try {
-      report = await send({
-        type: flags.type, source: flags.source, id: flags.id, subject: flags.subject, data: flags.data, dataFile: flags['data-file'],
-        contentType: flags['content-type'], extensions: flags.extension, mode: flags.mode as 'binary' | 'structured',
-        to: flags.to, namespace: flags.namespace, dataDir: this.config.dataDir, async: flags.async, timeoutMs: flags.timeout,
-      }, (p) => progress.show(describeProgress(p)))
+      report = await send(
+        {
+          type: flags.type,
+          source: flags.source,
+          id: flags.id,
+          subject: flags.subject,
+          data: flags.data,
+          dataFile: flags['data-file'],
+          contentType: flags['content-type'],
+          extensions: flags.extension,
+          mode: flags.mode as 'binary' | 'structured',
+          to: flags.to,
+          namespace: flags.namespace,
+          dataDir: this.config.dataDir,
+          async: flags.async,
+          timeoutMs: flags.timeout,
+        },
+        (p) => progress.show(describeProgress(p)),
+      )
     } finally {
       progress.end()
     }
     const {status, url, body} = report.response
     if (status < 200 || status >= 300) {
-      const explanation = typeof body === 'object' && body !== null && 'error' in body ? String((body as {error: unknown}).error) : body === undefined ? 'no explanation' : String(body)
+      const explanation =
+        typeof body === 'object' && body !== null && 'error' in body
+          ? String(body.error)
+          : body === undefined
+            ? 'no explanation'
+            : String(body)
       throw new KneError(`${url} answered ${status}: ${explanation}`, 'EVENT_REJECTED')
     }
     if (report.awaited === false) this.log(`Event ${report.id} (${flags.type}) accepted by ${url}; its deliveries go on in the mesh`)

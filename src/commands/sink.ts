@@ -25,7 +25,14 @@ routes like any other event. Point a trigger's subscriber (or deadLetterSink) at
     '<%= config.bin %> <%= command.id %> --reply-type com.example.order.confirmed --reply-data \'{"ok":true}\'',
   ]
   static override flags = {
-    port: Flags.integer({char: 'p', min: 0, max: 65_535, default: 8081, description: 'port to listen on (0 picks a free one)', env: 'KNE_SINK_PORT'}),
+    port: Flags.integer({
+      char: 'p',
+      min: 0,
+      max: 65_535,
+      default: 8081,
+      description: 'port to listen on (0 picks a free one)',
+      env: 'KNE_SINK_PORT',
+    }),
     host: Flags.string({default: '127.0.0.1', description: 'interface to bind (loopback by default)'}),
     status: Flags.integer({description: 'status of failing answers [default: 503]; alone, every answer gets it'}),
     'fail-first': Flags.integer({min: 0, description: 'fail the first N requests, then succeed'}),
@@ -52,7 +59,11 @@ routes like any other event. Point a trigger's subscriber (or deadLetterSink) at
       })
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        this.fail(new KneError(`port ${options.port} is already in use`, 'PORT_IN_USE', {suggestions: ['pick another with --port N, or --port 0 for any free port']}))
+        this.fail(
+          new KneError(`port ${options.port} is already in use`, 'PORT_IN_USE', {
+            suggestions: ['pick another with --port N, or --port 0 for any free port'],
+          }),
+        )
       }
       throw error
     }
@@ -63,12 +74,15 @@ routes like any other event. Point a trigger's subscriber (or deadLetterSink) at
     }
     await new Promise<void>((resolve) => {
       const stop = (): void => {
-        sink.close().then(() => {
-          const {received, failed} = sink.stats
-          if (json) out(JSON.stringify({kind: 'stopped', received, failed}))
-          else this.note(`kne sink stopped after ${received} request(s), ${failed} answered with a failure`)
-          resolve()
-        }, () => resolve())
+        sink.close().then(
+          () => {
+            const {received, failed} = sink.stats
+            if (json) out(JSON.stringify({kind: 'stopped', received, failed}))
+            else this.note(`kne sink stopped after ${received} request(s), ${failed} answered with a failure`)
+            resolve()
+          },
+          () => resolve(),
+        )
       }
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
@@ -79,8 +93,14 @@ routes like any other event. Point a trigger's subscriber (or deadLetterSink) at
     const {flags} = this
     const failRate = flags['fail-rate']
     const options: SinkOptions = {
-      host: flags.host, port: flags.port, status: flags.status, failFirst: flags['fail-first'], failRate,
-      seed: failRate === undefined ? flags.seed : flags.seed ?? randomInt(1, 1_000_000), delayMs: flags.delay, retryAfter: flags['retry-after'],
+      host: flags.host,
+      port: flags.port,
+      status: flags.status,
+      failFirst: flags['fail-first'],
+      failRate,
+      seed: failRate === undefined ? flags.seed : (flags.seed ?? randomInt(1, 1_000_000)),
+      delayMs: flags.delay,
+      retryAfter: flags['retry-after'],
       reply: flags['reply-type'] === undefined ? undefined : {type: flags['reply-type'], data: flags['reply-data']},
     }
     const problem = checkSinkBehaviour(options)

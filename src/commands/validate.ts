@@ -20,9 +20,17 @@ name, and a filter that matches every event, are warnings. --json prints the who
     '<%= config.bin %> <%= command.id %> -f broker.yaml -f triggers/ --json   # in CI: exit 3 and a JSON report when something is wrong',
   ]
   static override flags = {
-    filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable) [default: the manifests folder in kne.yaml]'}),
+    filename: Flags.string({
+      char: 'f',
+      multiple: true,
+      description: 'manifest file or folder (repeatable) [default: the manifests folder in kne.yaml]',
+    }),
     config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'}),
-    namespace: Flags.string({char: 'n', description: 'namespace of resources that set none [default: kne.yaml namespace, else default]', env: 'KNE_NAMESPACE'}),
+    namespace: Flags.string({
+      char: 'n',
+      description: 'namespace of resources that set none [default: kne.yaml namespace, else default]',
+      env: 'KNE_NAMESPACE',
+    }),
   }
 
   async run(): Promise<ValidationReport> {
@@ -35,11 +43,17 @@ name, and a filter that matches every event, are warnings. --json prints the who
     for (const w of report.warnings) this.note(`warning: ${show(w)}`)
     const where = report.paths.map((p) => displayPath(p)).join(', ')
     if (!report.valid) {
-      this.fail(new KneError(`${report.errors.length} problem(s) in ${problemsIn(report.errors, report.config, where)}`, 'INVALID_MANIFEST')
-        .withDetails(report.errors.map(show)))
+      this.fail(
+        new KneError(
+          `${report.errors.length} problem(s) in ${problemsIn(report.errors, report.config, where)}`,
+          'INVALID_MANIFEST',
+        ).withDetails(report.errors.map(show)),
+      )
     }
     const notRun = report.resources.filter((r) => !r.emulated).length
-    this.log(`${report.resources.length} resource(s) valid in ${where}${notRun > 0 ? ` (${notRun} not run by kne dev yet)` : ''}${report.warnings.length > 0 ? `, ${report.warnings.length} warning(s)` : ''}`)
+    this.log(
+      `${report.resources.length} resource(s) valid in ${where}${notRun > 0 ? ` (${notRun} not run by kne dev yet)` : ''}${report.warnings.length > 0 ? `, ${report.warnings.length} warning(s)` : ''}`,
+    )
     return report
   }
 }

@@ -30,7 +30,10 @@ export type Outcome = 'delivered' | 'replied' | 'dead-lettered' | 'failed'
 export type DeliveryTarget = 'subscriber' | 'reply' | 'dead-letter-sink'
 
 export type ActivityBody =
-  | (EventRef & {kind: 'event'; via: 'ingress' | 'reply'; replyTo?: Sender
+  | (EventRef & {
+      kind: 'event'
+      via: 'ingress' | 'reply'
+      replyTo?: Sender
       /** Sent here in memory as the subscriber or dead-letter sink of another delivery (not as a reply). */
       from?: Sender & {target: Exclude<DeliveryTarget, 'reply'>}
       /** At a broker: the triggers whose filters pass the event, and those whose filters do not (a channel has no filters). */
@@ -39,15 +42,32 @@ export type ActivityBody =
       event: CloudEvent
       /** Set by the history on an event whose data it keeps only the start of; `dataBytes` is the data's real size. */
       dataTruncated?: true
-      dataBytes?: number})
+      dataBytes?: number
+    })
   | {kind: 'rejected'; broker?: string; channel?: string; status: number; error: string; via: 'ingress' | 'reply'}
   /** A request to a broker, channel or flow the mesh does not serve (404), with the ones of that kind it does; the event's id, type and source when it was one. */
   | {kind: 'not-found'; status: 404; path: string; error: string; serves: readonly string[]; id?: string; type?: string; source?: string}
-  | (EventRef & Subscriber & {kind: 'attempt'; target: DeliveryTarget; url: string; attempt: number;
-      status?: number; error?: string; durationMs: number; nextDelayMs?: number})
-  | (EventRef & Subscriber & {kind: 'outcome'; outcome: Outcome; status?: number; error?: string; replyArrival?: number
-      /** The subscriber replied, and the subscription has no reply destination: Knative drops such replies. */
-      replyDropped?: true})
+  | (EventRef &
+      Subscriber & {
+        kind: 'attempt'
+        target: DeliveryTarget
+        url: string
+        attempt: number
+        status?: number
+        error?: string
+        durationMs: number
+        nextDelayMs?: number
+      })
+  | (EventRef &
+      Subscriber & {
+        kind: 'outcome'
+        outcome: Outcome
+        status?: number
+        error?: string
+        replyArrival?: number
+        /** The subscriber replied, and the subscription has no reply destination: Knative drops such replies. */
+        replyDropped?: true
+      })
   | (EventRef & {kind: 'settled'; outcomes: Record<string, Outcome>})
 
 export type Activity = ActivityBody & {seq: number; at: string}
@@ -60,17 +80,50 @@ export type Activity = ActivityBody & {seq: number; at: string}
 /** The empty list of trigger keys, shared (frozen) so that records and routings do not each own one. */
 export const NO_TRIGGERS: string[] = Object.freeze([]) as unknown as string[]
 
-export function eventRecord(ref: EventRef, via: 'ingress' | 'reply', replyTo: Sender | undefined,
-  from: (Sender & {target: Exclude<DeliveryTarget, 'reply'>}) | undefined, routing: Routing | undefined, event: CloudEvent): Activity {
+export function eventRecord(
+  ref: EventRef,
+  via: 'ingress' | 'reply',
+  replyTo: Sender | undefined,
+  from: (Sender & {target: Exclude<DeliveryTarget, 'reply'>}) | undefined,
+  routing: Routing | undefined,
+  event: CloudEvent,
+): Activity {
   // the empty list is shared, so that a record does not own one
   const matched = routing === undefined ? undefined : routing.matched.length === 0 ? NO_TRIGGERS : routing.matched
   const notMatched = routing === undefined ? undefined : routing.notMatched.length === 0 ? NO_TRIGGERS : routing.notMatched
   if (ref.channel === undefined && replyTo === undefined && from === undefined && routing !== undefined) {
-    return {kind: 'event', broker: ref.broker, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-      via, matched, notMatched, event, seq: 0, at: ''}
+    return {
+      kind: 'event',
+      broker: ref.broker,
+      arrival: ref.arrival,
+      id: ref.id,
+      type: ref.type,
+      source: ref.source,
+      via,
+      matched,
+      notMatched,
+      event,
+      seq: 0,
+      at: '',
+    }
   }
-  return {kind: 'event', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-    via, replyTo, from, matched, notMatched, event, seq: 0, at: ''}
+  return {
+    kind: 'event',
+    broker: ref.broker,
+    channel: ref.channel,
+    arrival: ref.arrival,
+    id: ref.id,
+    type: ref.type,
+    source: ref.source,
+    via,
+    replyTo,
+    from,
+    matched,
+    notMatched,
+    event,
+    seq: 0,
+    at: '',
+  }
 }
 
 /** Trigger keys of a broker's routing decision, as records carry them. */
@@ -79,7 +132,12 @@ export interface Routing {
   notMatched: string[]
 }
 
-export function rejectedRecord(where: {broker?: string; channel?: string}, status: number, error: string, via: 'ingress' | 'reply'): Activity {
+export function rejectedRecord(
+  where: {broker?: string; channel?: string},
+  status: number,
+  error: string,
+  via: 'ingress' | 'reply',
+): Activity {
   return {kind: 'rejected', broker: where.broker, channel: where.channel, status, error, via, seq: 0, at: ''}
 }
 
@@ -92,32 +150,129 @@ export function notFoundMessage(record: {error: string; serves: readonly string[
   return `${record.error}${record.serves.length ? `; this mesh serves ${record.serves.join(', ')}` : ''}`
 }
 
-export function attemptRecord(ref: EventRef, who: Subscriber, target: DeliveryTarget, url: string, attempt: number,
-  status: number | undefined, error: string | undefined, durationMs: number, nextDelayMs: number | undefined): Activity {
+export function attemptRecord(
+  ref: EventRef,
+  who: Subscriber,
+  target: DeliveryTarget,
+  url: string,
+  attempt: number,
+  status: number | undefined,
+  error: string | undefined,
+  durationMs: number,
+  nextDelayMs: number | undefined,
+): Activity {
   if (ref.channel === undefined && who.trigger !== undefined && error === undefined && nextDelayMs === undefined) {
-    return {kind: 'attempt', broker: ref.broker, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-      trigger: who.trigger, target, url, attempt, status, durationMs, seq: 0, at: ''}
+    return {
+      kind: 'attempt',
+      broker: ref.broker,
+      arrival: ref.arrival,
+      id: ref.id,
+      type: ref.type,
+      source: ref.source,
+      trigger: who.trigger,
+      target,
+      url,
+      attempt,
+      status,
+      durationMs,
+      seq: 0,
+      at: '',
+    }
   }
-  return {kind: 'attempt', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-    trigger: who.trigger, subscription: who.subscription, target, url, attempt, status, error, durationMs, nextDelayMs, seq: 0, at: ''} as Activity
+  return {
+    kind: 'attempt',
+    broker: ref.broker,
+    channel: ref.channel,
+    arrival: ref.arrival,
+    id: ref.id,
+    type: ref.type,
+    source: ref.source,
+    trigger: who.trigger,
+    subscription: who.subscription,
+    target,
+    url,
+    attempt,
+    status,
+    error,
+    durationMs,
+    nextDelayMs,
+    seq: 0,
+    at: '',
+  } as Activity
 }
 
-export function outcomeRecord(ref: EventRef, who: Subscriber, result: {outcome: Outcome; status?: number; error?: string; replyArrival?: number; replyDropped?: true}): Activity {
-  if (ref.channel === undefined && who.trigger !== undefined && result.error === undefined && result.replyArrival === undefined && result.replyDropped === undefined) {
-    return {kind: 'outcome', broker: ref.broker, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-      trigger: who.trigger, outcome: result.outcome, status: result.status, seq: 0, at: ''}
+export function outcomeRecord(
+  ref: EventRef,
+  who: Subscriber,
+  result: {outcome: Outcome; status?: number; error?: string; replyArrival?: number; replyDropped?: true},
+): Activity {
+  if (
+    ref.channel === undefined &&
+    who.trigger !== undefined &&
+    result.error === undefined &&
+    result.replyArrival === undefined &&
+    result.replyDropped === undefined
+  ) {
+    return {
+      kind: 'outcome',
+      broker: ref.broker,
+      arrival: ref.arrival,
+      id: ref.id,
+      type: ref.type,
+      source: ref.source,
+      trigger: who.trigger,
+      outcome: result.outcome,
+      status: result.status,
+      seq: 0,
+      at: '',
+    }
   }
-  return {kind: 'outcome', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-    trigger: who.trigger, subscription: who.subscription, outcome: result.outcome, status: result.status, error: result.error,
-    replyArrival: result.replyArrival, replyDropped: result.replyDropped, seq: 0, at: ''} as Activity
+  return {
+    kind: 'outcome',
+    broker: ref.broker,
+    channel: ref.channel,
+    arrival: ref.arrival,
+    id: ref.id,
+    type: ref.type,
+    source: ref.source,
+    trigger: who.trigger,
+    subscription: who.subscription,
+    outcome: result.outcome,
+    status: result.status,
+    error: result.error,
+    replyArrival: result.replyArrival,
+    replyDropped: result.replyDropped,
+    seq: 0,
+    at: '',
+  } as Activity
 }
 
 export function settledRecord(ref: EventRef, outcomes: Record<string, Outcome>): Activity {
   if (ref.channel === undefined) {
-    return {kind: 'settled', broker: ref.broker, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source, outcomes, seq: 0, at: ''}
+    return {
+      kind: 'settled',
+      broker: ref.broker,
+      arrival: ref.arrival,
+      id: ref.id,
+      type: ref.type,
+      source: ref.source,
+      outcomes,
+      seq: 0,
+      at: '',
+    }
   }
-  return {kind: 'settled', broker: ref.broker, channel: ref.channel, arrival: ref.arrival, id: ref.id, type: ref.type, source: ref.source,
-    outcomes, seq: 0, at: ''}
+  return {
+    kind: 'settled',
+    broker: ref.broker,
+    channel: ref.channel,
+    arrival: ref.arrival,
+    id: ref.id,
+    type: ref.type,
+    source: ref.source,
+    outcomes,
+    seq: 0,
+    at: '',
+  }
 }
 
 /** The most of an event's data the history keeps: a record of a larger event keeps its first bytes and says so. */
@@ -145,11 +300,12 @@ const RECORD_BYTES = 128
 /** Bytes a record holds, estimated: what the history's byte budget counts. */
 export function recordBytes(record: Activity): number {
   if (record.kind === 'event') return EVENT_RECORD_BYTES + eventBytes(record.event)
-  return RECORD_BYTES + (record.kind === 'settled' ? 0 : record.error?.length ?? 0)
+  return RECORD_BYTES + (record.kind === 'settled' ? 0 : (record.error?.length ?? 0))
 }
 
 /** Activity as it travels over the control API: events in the CloudEvents JSON format. */
-export type ActivityJson = Exclude<Activity, {kind: 'event'}> | (Omit<Extract<Activity, {kind: 'event'}>, 'event'> & {event: Record<string, unknown>})
+export type ActivityJson =
+  Exclude<Activity, {kind: 'event'}> | (Omit<Extract<Activity, {kind: 'event'}>, 'event'> & {event: Record<string, unknown>})
 
 // Records keep the CloudEvent itself; it is rendered to JSON only when someone reads it.
 export function activityToJson(record: Activity): ActivityJson {
@@ -185,13 +341,19 @@ export interface ActivitySelector {
 /** Whether a record is about an event the selector picks (records not about one event match on broker alone). */
 export function selectsActivity(selector: ActivitySelector, record: ActivityBody | ActivityJson): boolean {
   if (record.kind === 'not-found') {
-    return selector.broker === undefined && selector.channel === undefined && selector.trigger === undefined &&
-      (selector.type === undefined || record.type === selector.type) && (selector.source === undefined || record.source === selector.source) &&
+    return (
+      selector.broker === undefined &&
+      selector.channel === undefined &&
+      selector.trigger === undefined &&
+      (selector.type === undefined || record.type === selector.type) &&
+      (selector.source === undefined || record.source === selector.source) &&
       (selector.id === undefined || record.id === selector.id)
+    )
   }
   if (selector.broker !== undefined && record.broker !== selector.broker) return false
   if (selector.channel !== undefined && record.channel !== selector.channel) return false
-  if (record.kind === 'rejected') return selector.type === undefined && selector.source === undefined && selector.id === undefined && selector.trigger === undefined
+  if (record.kind === 'rejected')
+    return selector.type === undefined && selector.source === undefined && selector.id === undefined && selector.trigger === undefined
   if (selector.type !== undefined && record.type !== selector.type) return false
   if (selector.source !== undefined && record.source !== selector.source) return false
   if (selector.id !== undefined && record.id !== selector.id) return false
@@ -200,8 +362,11 @@ export function selectsActivity(selector: ActivitySelector, record: ActivityBody
 
 function concernsTrigger(record: Exclude<ActivityBody | ActivityJson, {kind: 'rejected'} | {kind: 'not-found'}>, trigger: string): boolean {
   switch (record.kind) {
-    case 'event': return record.matched?.includes(trigger) === true
-    case 'settled': return trigger in record.outcomes
-    default: return record.trigger === trigger
+    case 'event':
+      return record.matched?.includes(trigger) === true
+    case 'settled':
+      return trigger in record.outcomes
+    default:
+      return record.trigger === trigger
   }
 }

@@ -33,9 +33,7 @@ export const CONTEXT_ATTRIBUTES: Record<SpecVersion, readonly string[]> = {
 }
 
 /** Names that can never be extensions (any version), so an extension cannot shadow an attribute. */
-export const RESERVED_NAMES = new Set([
-  ...CONTEXT_ATTRIBUTES['1.0'], ...CONTEXT_ATTRIBUTES['0.3'], 'data', 'data_base64',
-])
+export const RESERVED_NAMES = new Set([...CONTEXT_ATTRIBUTES['1.0'], ...CONTEXT_ATTRIBUTES['0.3'], 'data', 'data_base64'])
 
 /**
  * Reads a context attribute or extension by its wire name; undefined when the event does not carry it.
@@ -43,16 +41,27 @@ export const RESERVED_NAMES = new Set([
  */
 export function attributeValue(event: CloudEvent, name: string): ExtensionValue | undefined {
   switch (name) {
-    case 'specversion': return event.specversion
-    case 'id': return event.id
-    case 'source': return event.source
-    case 'type': return event.type
-    case 'datacontenttype': return event.datacontenttype
-    case 'dataschema': case 'schemaurl': return event.dataschema
-    case 'subject': return event.subject
-    case 'time': return event.time
-    case 'datacontentencoding': return event.datacontentencoding
-    default: return Object.hasOwn(event.extensions, name) ? event.extensions[name] : undefined
+    case 'specversion':
+      return event.specversion
+    case 'id':
+      return event.id
+    case 'source':
+      return event.source
+    case 'type':
+      return event.type
+    case 'datacontenttype':
+      return event.datacontenttype
+    case 'dataschema':
+    case 'schemaurl':
+      return event.dataschema
+    case 'subject':
+      return event.subject
+    case 'time':
+      return event.time
+    case 'datacontentencoding':
+      return event.datacontentencoding
+    default:
+      return Object.hasOwn(event.extensions, name) ? event.extensions[name] : undefined
   }
 }
 
@@ -94,8 +103,15 @@ export function afterBinaryHop(event: CloudEvent): CloudEvent {
  * Strings count one byte a character; this runs for every event, so it reads lengths and allocates nothing.
  */
 export function eventBytes(event: CloudEvent): number {
-  let bytes = (event.data?.byteLength ?? 0) + event.id.length + event.source.length + event.type.length
-    + (event.subject?.length ?? 0) + (event.time?.length ?? 0) + (event.datacontenttype?.length ?? 0) + (event.dataschema?.length ?? 0)
+  let bytes =
+    (event.data?.byteLength ?? 0) +
+    event.id.length +
+    event.source.length +
+    event.type.length +
+    (event.subject?.length ?? 0) +
+    (event.time?.length ?? 0) +
+    (event.datacontenttype?.length ?? 0) +
+    (event.dataschema?.length ?? 0)
   for (const name in event.extensions) {
     const value = event.extensions[name]
     bytes += name.length + (typeof value === 'string' ? value.length : 8)

@@ -45,7 +45,10 @@ interface ErrorEntry {
 /** Every error code kne uses: the exit code it gives and what it means. */
 export const ERRORS = {
   // usage (2): what was typed cannot be used
-  USAGE: {exit: EXIT.usage, means: "the command line does not parse: a missing, unknown or unexpected flag or argument (oclif's message says which)"},
+  USAGE: {
+    exit: EXIT.usage,
+    means: "the command line does not parse: a missing, unknown or unexpected flag or argument (oclif's message says which)",
+  },
   INVALID_FLAG: {exit: EXIT.usage, means: 'a flag value kne cannot use, or flags that do not go together'},
   MISSING_FLAG: {exit: EXIT.usage, means: 'a flag the command needs was not given (and there is no terminal to ask)'},
   INVALID_INPUT: {exit: EXIT.usage, means: 'the event, filter or trigger given to kne filter test is not valid'},
@@ -109,7 +112,11 @@ export class KneError<C extends ErrorCode = ErrorCode> extends Error {
    * `new KneError(message, code, {suggestions})`. The older form `(message, code, exitCode, suggestions)` is
    * still accepted; its exit code must be the table's (the compiler checks it).
    */
-  constructor(message: string, readonly code: C, ...rest: [options?: {suggestions?: string[]}] | [exitCode: ExitOf<C>, suggestions?: string[]]) {
+  constructor(
+    message: string,
+    readonly code: C,
+    ...rest: [options?: {suggestions?: string[]}] | [exitCode: ExitOf<C>, suggestions?: string[]]
+  ) {
     super(message)
     this.name = 'KneError'
     this.exitCode = ERRORS[code].exit
@@ -124,7 +131,10 @@ export class KneError<C extends ErrorCode = ErrorCode> extends Error {
 }
 
 /** The exit codes and their meanings, one per line, as --help shows them. */
-export function exitCodesHelp(codes: readonly number[] = Object.keys(EXIT_MEANINGS).map(Number), meanings: Readonly<Record<number, string>> = {}): string {
+export function exitCodesHelp(
+  codes: readonly number[] = Object.keys(EXIT_MEANINGS).map(Number),
+  meanings: Readonly<Record<number, string>> = {},
+): string {
   const lines = codes.map((code) => [String(code), meanings[code] ?? EXIT_MEANINGS[code] ?? ''] as const)
   const width = Math.max(...lines.map(([code]) => code.length))
   return lines.map(([code, meaning]) => `${code.padEnd(width)}  ${meaning}`).join('\n')

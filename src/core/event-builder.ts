@@ -61,7 +61,9 @@ function guessContentType(bytes: Uint8Array): {type: string} | {error: string} {
     return {type: 'application/json'}
   } catch (error) {
     if (/^\s*[[{]/.test(text)) {
-      return {error: `the data is not valid JSON (${(error as Error).message}); fix it, or give --content-type text/plain to send it as text`}
+      return {
+        error: `the data is not valid JSON (${(error as Error).message}); fix it, or give --content-type text/plain to send it as text`,
+      }
     }
     return {type: Buffer.from(text, 'utf8').equals(Buffer.from(bytes)) ? 'text/plain' : 'application/octet-stream'}
   }

@@ -57,7 +57,14 @@ export function sequenceWiring(sequence: Sequence): SequenceWiring {
   const subscriptions = sequence.spec.steps.map((step, i): FlowSubscription => {
     const {delivery, ...subscriber} = step
     const reply = i + 1 < channels.length ? channelRef(channels[i + 1]!) : sequence.spec.reply
-    return {namespace, name: channels[i]!.name, channel: channels[i]!.name, subscriber, ...(reply ? {reply} : {}), ...(delivery ? {delivery} : {})}
+    return {
+      namespace,
+      name: channels[i]!.name,
+      channel: channels[i]!.name,
+      subscriber,
+      ...(reply ? {reply} : {}),
+      ...(delivery ? {delivery} : {}),
+    }
   })
   return {channels, subscriptions}
 }
@@ -73,8 +80,12 @@ export function parallelWiring(parallel: Parallel): ParallelWiring {
       : {namespace, name: `${name}-kn-parallel-filter-${i}`, channel: ingress.name, subscriber: channelRef(channel)}
     const reply = branch.reply ?? parallel.spec.reply
     const subscriber: FlowSubscription = {
-      namespace, name: channel.name, channel: channel.name, subscriber: branch.subscriber,
-      ...(reply ? {reply} : {}), ...(branch.delivery ? {delivery: branch.delivery} : {}),
+      namespace,
+      name: channel.name,
+      channel: channel.name,
+      subscriber: branch.subscriber,
+      ...(reply ? {reply} : {}),
+      ...(branch.delivery ? {delivery: branch.delivery} : {}),
     }
     return {filter, channel, subscriber}
   })

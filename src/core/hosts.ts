@@ -45,14 +45,18 @@ export const hostNameOf = memoize((host: string): string => {
 
 /** What a request from a name the mesh does not answer to is told (403). */
 export function foreignHostMessage(host: string, accepted: ReadonlySet<string>): string {
-  return `kne answers requests addressed to ${[...accepted].join(', ')}, not ${JSON.stringify(host)} (a web page could reach it ` +
+  return (
+    `kne answers requests addressed to ${[...accepted].join(', ')}, not ${JSON.stringify(host)} (a web page could reach it ` +
     'through DNS rebinding); to serve another name, start kne dev with --host NAME, or --host 0.0.0.0 for any'
+  )
 }
 
 /** What kne dev says when it binds `host`, or undefined when that is this machine only. */
 export function exposedWarning(host: string): string | undefined {
   if (isLoopbackHost(host)) return undefined
   const anyName = isUnspecifiedHost(host) ? ' It answers requests for any host name, so a web page can reach it through DNS rebinding.' : ''
-  return `kne dev listens on ${host}: nothing it serves is authenticated; whoever reaches this address can send events, ` +
+  return (
+    `kne dev listens on ${host}: nothing it serves is authenticated; whoever reaches this address can send events, ` +
     `fire sources and read every event in the activity history.${anyName}`
+  )
 }

@@ -48,7 +48,7 @@ export function perObject<K extends object, R>(compute: (key: K) => R): (key: K)
   const cache = new WeakMap<K, R>()
   return (key) => {
     let value = cache.get(key)
-    if (value === undefined) cache.set(key, value = compute(key))
+    if (value === undefined) cache.set(key, (value = compute(key)))
     return value
   }
 }

@@ -98,7 +98,10 @@ export function parseProjectConfig(text: string, file: string): {config: Project
           continue
         }
         if (!isMapping(entry)) {
-          fail(field, `must be a URL (http://127.0.0.1:3000) or a command to run ({command: "node server.js", port: 3000}), got ${JSON.stringify(entry)}`)
+          fail(
+            field,
+            `must be a URL (http://127.0.0.1:3000) or a command to run ({command: "node server.js", port: 3000}), got ${JSON.stringify(entry)}`,
+          )
           continue
         }
         const service = readLocalService(entry, field, fail)
@@ -124,14 +127,15 @@ export function parseProjectConfig(text: string, file: string): {config: Project
   }
   const defaults = doc.brokerDefaults as Record<string, unknown> | undefined
   if (defaults !== undefined) {
-    for (const key of isMapping(defaults) ? Object.keys(defaults) : []) if (key !== 'delivery') fail(`brokerDefaults.${key}`, 'unknown field: brokerDefaults has delivery')
+    for (const key of isMapping(defaults) ? Object.keys(defaults) : [])
+      if (key !== 'delivery') fail(`brokerDefaults.${key}`, 'unknown field: brokerDefaults has delivery')
     const delivery = defaults?.delivery
     if (typeof delivery !== 'object' || delivery === null) {
       fail('brokerDefaults.delivery', 'must be a DeliverySpec (retry, backoffPolicy, backoffDelay, deadLetterSink, timeout)')
     } else {
-      const problems = validateDeliverySpec(delivery as DeliverySpec, 'brokerDefaults.delivery', false)
+      const problems = validateDeliverySpec(delivery, 'brokerDefaults.delivery', false)
       for (const p of problems) fail(p.field, p.message)
-      if (problems.length === 0) config.brokerDelivery = delivery as DeliverySpec
+      if (problems.length === 0) config.brokerDelivery = delivery
     }
   }
   return {config, errors}
@@ -154,7 +158,10 @@ function readLocalCommand(entry: Record<string, unknown>, field: string, known: 
   const {command, cwd, env} = entry
   const isArgv = Array.isArray(command) && command.length > 0 && command.every((a) => typeof a === 'string' || typeof a === 'number')
   if (!(typeof command === 'string' && command.trim() !== '') && !isArgv) {
-    problem('command', `must be a command line ("node server.js") or a list of arguments ([node, server.js]), got ${JSON.stringify(command)}`)
+    problem(
+      'command',
+      `must be a command line ("node server.js") or a list of arguments ([node, server.js]), got ${JSON.stringify(command)}`,
+    )
   }
   if (cwd !== undefined && (typeof cwd !== 'string' || cwd === '')) problem('cwd', 'must be a folder (relative to kne.yaml)')
   const variables: Record<string, string> = {}
@@ -198,7 +205,8 @@ export function parseServiceFlags(values: readonly string[]): {services: Service
     const eq = value.indexOf('=')
     const name = value.slice(0, eq)
     const url = value.slice(eq + 1)
-    if (eq <= 0 || !isAbsoluteUrl(url)) return {services, error: `--service ${value}: expected NAME=URL (or NAMESPACE/NAME=URL), e.g. orders=http://127.0.0.1:3000`}
+    if (eq <= 0 || !isAbsoluteUrl(url))
+      return {services, error: `--service ${value}: expected NAME=URL (or NAMESPACE/NAME=URL), e.g. orders=http://127.0.0.1:3000`}
     services[name] = url
   }
   return {services}

@@ -19,13 +19,14 @@ export interface ReferenceReport {
 }
 
 /** Kinds whose existence kne checks by name (every kind the mesh serves): `group/Kind` → the resource name kubectl uses. */
-const CHECKED_KINDS: Record<string, string> = Object.fromEntries(DESCRIPTORS.filter((d) => d.ingressPath !== undefined).map((d) => [`${d.group}/${d.kind}`, d.plural]))
+const CHECKED_KINDS: Record<string, string> = Object.fromEntries(
+  DESCRIPTORS.filter((d) => d.ingressPath !== undefined).map((d) => [`${d.group}/${d.kind}`, d.plural]),
+)
 
 /** Checks every reference of `resources` against the resources themselves and the service map. */
 export function checkReferences(resources: readonly ManifestResource[], options: {services?: ServiceMap} = {}): ReferenceReport {
   const defined = new Set([...resources.map(identity), ...impliedChannels(resources)])
-  const brokers = new Set(resources.filter((r) => hasRole(r, 'broker'))
-    .map((r) => resourceKey(r.metadata.namespace, r.metadata.name)))
+  const brokers = new Set(resources.filter((r) => hasRole(r, 'broker')).map((r) => resourceKey(r.metadata.namespace, r.metadata.name)))
   const ctx = {meshUrl: 'http://kne.invalid', brokers, services: options.services ?? {}}
   const report: ReferenceReport = {errors: [], warnings: []}
   for (const resource of resources) {
@@ -41,14 +42,22 @@ export function checkReferences(resources: readonly ManifestResource[], options:
       if (plural !== undefined) {
         const target = {apiVersion: ref.apiVersion ?? '', kind: ref.kind, metadata: {namespace: refNamespace, name: ref.name}}
         if (!defined.has(identity(target))) {
-          const problem = {...at, field, message: `${plural}.${group} "${ref.name}" not found in namespace "${refNamespace}": no manifest defines ${ref.kind} ${refNamespace}/${ref.name}`}
+          const problem = {
+            ...at,
+            field,
+            message: `${plural}.${group} "${ref.name}" not found in namespace "${refNamespace}": no manifest defines ${ref.kind} ${refNamespace}/${ref.name}`,
+          }
           ;(advisory ? report.warnings : report.errors).push(problem)
         }
         continue
       }
       const resolved = resolveDestination(destination, namespace, ctx)
       if (resolved.ok) continue
-      if (resolved.reason === 'UnsupportedReference' && defined.has(identity({apiVersion: ref.apiVersion ?? '', kind: ref.kind, metadata: {namespace: refNamespace, name: ref.name}}))) continue
+      if (
+        resolved.reason === 'UnsupportedReference' &&
+        defined.has(identity({apiVersion: ref.apiVersion ?? '', kind: ref.kind, metadata: {namespace: refNamespace, name: ref.name}}))
+      )
+        continue
       report.warnings.push({...at, field, message: resolved.message})
     }
   }
@@ -63,7 +72,9 @@ function impliedChannels(resources: readonly ManifestResource[]): string[] {
   const apiVersion = BACKING_CHANNEL.versions.at(-1)!.apiVersion
   return resources.flatMap((r) => {
     if ('supported' in r) return []
-    return (descriptorFor(r).impliedChannels?.(r) ?? []).map(({namespace, name}) => identity({apiVersion, kind: BACKING_CHANNEL.kind, metadata: {namespace, name}}))
+    return (descriptorFor(r).impliedChannels?.(r) ?? []).map(({namespace, name}) =>
+      identity({apiVersion, kind: BACKING_CHANNEL.kind, metadata: {namespace, name}}),
+    )
   })
 }
 

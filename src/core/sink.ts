@@ -13,7 +13,9 @@ const SERVICE_SINK_PREFIXES: Record<string, {apiVersion: string; kind: string}> 
   service: {apiVersion: 'v1', kind: 'Service'},
 }
 
-const KIND_PREFIXES = DESCRIPTORS.flatMap((d) => d.sinkPrefix === undefined ? [] : [[d.sinkPrefix, {apiVersion: d.versions.at(-1)!.apiVersion, kind: d.kind}] as const])
+const KIND_PREFIXES = DESCRIPTORS.flatMap((d) =>
+  d.sinkPrefix === undefined ? [] : [[d.sinkPrefix, {apiVersion: d.versions.at(-1)!.apiVersion, kind: d.kind}] as const],
+)
 const PREFIXES: Record<string, {apiVersion: string; kind: string}> = {...Object.fromEntries(KIND_PREFIXES), ...SERVICE_SINK_PREFIXES}
 const PREFIX_LIST = [...KIND_PREFIXES.map(([prefix]) => prefix), 'ksvc', 'svc'].join(', ')
 
@@ -29,10 +31,12 @@ export function parseSink(text: string, namespace?: string): SinkParse {
       return {ok: false, error: `${JSON.stringify(text)} is not a valid URL`}
     }
   }
-  if (parts.length > 3 || parts.some((p) => p === '')) return {ok: false, error: `${JSON.stringify(text)}: expected PREFIX:NAME[:NAMESPACE] or an http(s) URL`}
+  if (parts.length > 3 || parts.some((p) => p === ''))
+    return {ok: false, error: `${JSON.stringify(text)}: expected PREFIX:NAME[:NAMESPACE] or an http(s) URL`}
   const [prefix, name, ns] = parts.length === 1 ? ['ksvc', parts[0]!, undefined] : [parts[0]!, parts[1]!, parts[2]]
   const target = PREFIXES[prefix]
-  if (!target) return {ok: false, error: `${JSON.stringify(text)}: unknown prefix ${JSON.stringify(prefix)} (use ${PREFIX_LIST}, or an http(s) URL)`}
+  if (!target)
+    return {ok: false, error: `${JSON.stringify(text)}: unknown prefix ${JSON.stringify(prefix)} (use ${PREFIX_LIST}, or an http(s) URL)`}
   const ref: KReference = {...target, name}
   const refNamespace = ns ?? namespace
   if (refNamespace) ref.namespace = refNamespace

@@ -9,12 +9,30 @@ import {parallelKind, sequenceKind} from '../kinds/flows/descriptor.js'
 import {BACKING_CHANNEL, channelKind, inMemoryChannelKind, subscriptionKind} from '../kinds/messaging/descriptor.js'
 import {descriptorFor, modeledKindOf, resourcesOf} from '../kinds/descriptors.js'
 import {
-  addressableKey, addressOf, brokerAddress, resolveDestination, type AddressableKind, type ResolveContext, type ServiceMap,
+  addressableKey,
+  addressOf,
+  brokerAddress,
+  resolveDestination,
+  type AddressableKind,
+  type ResolveContext,
+  type ServiceMap,
 } from './resources/destination.js'
 import {
-  ASYNC_HANDLER_ANNOTATION, BROKER_CLASS_ANNOTATION, DEFAULT_BROKER_CLASS, resourceKey,
-  type Broker, type Channel, type DeliverySpec, type Destination, type KneKind, type KneResource, type KReference,
-  type ObjectMeta, type Parallel, type Sequence, type Trigger,
+  ASYNC_HANDLER_ANNOTATION,
+  BROKER_CLASS_ANNOTATION,
+  DEFAULT_BROKER_CLASS,
+  resourceKey,
+  type Broker,
+  type Channel,
+  type DeliverySpec,
+  type Destination,
+  type KneKind,
+  type KneResource,
+  type KReference,
+  type ObjectMeta,
+  type Parallel,
+  type Sequence,
+  type Trigger,
 } from './resources/types.js'
 
 /** The Ready condition in Knative's terms: reason is one CamelCase word, message says why. */
@@ -147,8 +165,10 @@ export const STOCK_BROKER_DELIVERY: DeliverySpec = {retry: 10, backoffPolicy: 'e
 
 /** The kinds served at paths of their own that the topology gives addresses to. */
 const ADDRESSABLE = {
-  channel: channelKind as AddressableKind, inMemoryChannel: inMemoryChannelKind as AddressableKind,
-  sequence: sequenceKind as AddressableKind, parallel: parallelKind as AddressableKind,
+  channel: channelKind as AddressableKind,
+  inMemoryChannel: inMemoryChannelKind as AddressableKind,
+  sequence: sequenceKind as AddressableKind,
+  parallel: parallelKind as AddressableKind,
 }
 
 export function compileTopology(resources: readonly KneResource[], options: TopologyOptions): Topology {
@@ -159,14 +179,24 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
   const ctx: ResolveContext = {
     meshUrl: options.meshUrl,
     brokers: new Set(brokers.map((b) => resourceKey(b.metadata.namespace, b.metadata.name))),
-    addressables: addressablesOf(resources, of(channelKind),
-      [...sequences.flatMap((s) => s.wiring.channels), ...parallels.flatMap((p) => [p.wiring.ingress, ...p.wiring.branches.map((b) => b.channel)])]),
+    addressables: addressablesOf(resources, of(channelKind), [
+      ...sequences.flatMap((s) => s.wiring.channels),
+      ...parallels.flatMap((p) => [p.wiring.ingress, ...p.wiring.branches.map((b) => b.channel)]),
+    ]),
     services: options.services ?? {},
   }
   const addresses = new Map<string, MeshAddressable>()
   const topology: Topology = {
-    meshUrl: options.meshUrl, brokers: new Map(), orphanTriggers: [], channels: new Map(), conflictingChannels: [], orphanSubscriptions: [],
-    sequences: new Map(), parallels: new Map(), addresses, context: ctx,
+    meshUrl: options.meshUrl,
+    brokers: new Map(),
+    orphanTriggers: [],
+    channels: new Map(),
+    conflictingChannels: [],
+    orphanSubscriptions: [],
+    sequences: new Map(),
+    parallels: new Map(),
+    addresses,
+    context: ctx,
   }
   for (const broker of brokers) {
     const route = compileBroker(broker, ctx, options.brokerDelivery ?? STOCK_BROKER_DELIVERY, addresses)
@@ -191,14 +221,22 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
   for (const channel of [...of(inMemoryChannelKind), ...of(channelKind)]) {
     const route = compileChannel(channel.kind, channel.metadata, channel.spec.delivery, ctx, addresses)
     if (topology.channels.has(route.key)) {
-      route.status = {ready: false, reason: 'BackingChannelFailed', message: `${describeChannel(topology.channels.get(route.key)!)} already has this name and is not owned by this Channel`}
+      route.status = {
+        ready: false,
+        reason: 'BackingChannelFailed',
+        message: `${describeChannel(topology.channels.get(route.key)!)} already has this name and is not owned by this Channel`,
+      }
       topology.conflictingChannels.push(route)
     } else {
       serve(route)
     }
   }
   /** Compiles a flow's channels and subscriptions; a name already taken stops the whole flow, as its reconciler stops. */
-  const compileFlow = (owner: string, channels: FlowChannel[], subscriptions: FlowSubscription[]): {routes: ChannelRoute[]; subscriptions: SubscriptionRoute[]; status: ReadyStatus} => {
+  const compileFlow = (
+    owner: string,
+    channels: FlowChannel[],
+    subscriptions: FlowSubscription[],
+  ): {routes: ChannelRoute[]; subscriptions: SubscriptionRoute[]; status: ReadyStatus} => {
     const clash = channels.find((c) => topology.channels.has(resourceKey(c.namespace, c.name)))
     if (clash) {
       const message = `channel ${resourceKey(clash.namespace, clash.name)} already exists and is not owned by ${owner}`
@@ -214,7 +252,11 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
     })
     const notReady = subs.find((s) => !s.status.ready)
     const status = notReady
-      ? {ready: false, reason: 'SubscriptionsNotReady', message: `Subscriptions are not ready yet, or there are none: ${notReady.key}: ${notReady.status.message}`}
+      ? {
+          ready: false,
+          reason: 'SubscriptionsNotReady',
+          message: `Subscriptions are not ready yet, or there are none: ${notReady.key}: ${notReady.status.message}`,
+        }
       : {ready: true}
     return {routes, subscriptions: subs, status}
   }
@@ -223,8 +265,12 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
     const key = resourceKey(namespace, name)
     const flow = compileFlow(`Sequence ${key}`, wiring.channels, wiring.subscriptions)
     const route: SequenceRoute = {
-      key, sequence, address: addressOf(ADDRESSABLE.sequence, options.meshUrl, namespace, name),
-      channels: flow.routes.map((c) => c.key), subscriptions: flow.subscriptions.map((s) => s.key), status: flow.status,
+      key,
+      sequence,
+      address: addressOf(ADDRESSABLE.sequence, options.meshUrl, namespace, name),
+      channels: flow.routes.map((c) => c.key),
+      subscriptions: flow.subscriptions.map((s) => s.key),
+      status: flow.status,
     }
     if (flow.routes[0]) addresses.set(route.address, {kind: 'channel', route: flow.routes[0]})
     topology.sequences.set(key, route)
@@ -232,13 +278,20 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
   for (const {parallel, wiring} of parallels) {
     const {namespace, name} = parallel.metadata
     const key = resourceKey(namespace, name)
-    const flow = compileFlow(`Parallel ${key}`, [wiring.ingress, ...wiring.branches.map((b) => b.channel)],
-      wiring.branches.flatMap((b) => [b.filter, b.subscriber]))
+    const flow = compileFlow(
+      `Parallel ${key}`,
+      [wiring.ingress, ...wiring.branches.map((b) => b.channel)],
+      wiring.branches.flatMap((b) => [b.filter, b.subscriber]),
+    )
     const route: ParallelRoute = {
-      key, parallel, address: addressOf(ADDRESSABLE.parallel, options.meshUrl, namespace, name),
+      key,
+      parallel,
+      address: addressOf(ADDRESSABLE.parallel, options.meshUrl, namespace, name),
       ingressChannel: resourceKey(namespace, wiring.ingress.name),
       branches: wiring.branches.map((b) => ({
-        filterSubscription: resourceKey(namespace, b.filter.name), channel: resourceKey(namespace, b.channel.name), subscription: resourceKey(namespace, b.subscriber.name),
+        filterSubscription: resourceKey(namespace, b.filter.name),
+        channel: resourceKey(namespace, b.channel.name),
+        subscription: resourceKey(namespace, b.subscriber.name),
       })),
       status: flow.status,
     }
@@ -249,10 +302,18 @@ export function compileTopology(resources: readonly KneResource[], options: Topo
   for (const subscription of of(subscriptionKind)) {
     const {metadata, spec} = subscription
     const channel = channelFor(topology.channels, spec.channel, metadata.namespace)
-    const route = compileSubscription({...spec, namespace: metadata.namespace, name: metadata.name, channel: spec.channel.name}, channel, ctx)
+    const route = compileSubscription(
+      {...spec, namespace: metadata.namespace, name: metadata.name, channel: spec.channel.name},
+      channel,
+      ctx,
+    )
     if (channel.route) channel.route.subscriptions.push(route)
     else {
-      route.status = {ready: false, reason: 'ChannelReferenceFailed', message: `Failed to get Spec.Channel or backing channel: ${channel.problem}`}
+      route.status = {
+        ready: false,
+        reason: 'ChannelReferenceFailed',
+        message: `Failed to get Spec.Channel or backing channel: ${channel.problem}`,
+      }
       topology.orphanSubscriptions.push(route)
     }
   }
@@ -272,7 +333,8 @@ function addressablesOf(resources: readonly KneResource[], channels: Channel[], 
   }
   // a Channel is backed by a channel of its template's kind and name, which can be referred to directly
   for (const c of channels) {
-    if (c.spec.channelTemplate.kind === BACKING_CHANNEL.kind) out.add(addressableKey(ADDRESSABLE.inMemoryChannel, c.metadata.namespace, c.metadata.name))
+    if (c.spec.channelTemplate.kind === BACKING_CHANNEL.kind)
+      out.add(addressableKey(ADDRESSABLE.inMemoryChannel, c.metadata.namespace, c.metadata.name))
   }
   for (const c of flowChannels) out.add(addressableKey(ADDRESSABLE.inMemoryChannel, c.namespace, c.name))
   return out
@@ -286,7 +348,9 @@ function describeChannel(route: ChannelRoute): string {
 function channelFor(channels: Map<string, ChannelRoute>, ref: KReference, namespace: string): {route?: ChannelRoute; problem?: string} {
   const named = modeledKindOf(ref.apiVersion, ref.kind)
   if (named?.role !== 'channel') {
-    return {problem: `kne runs Channel and InMemoryChannel (messaging.knative.dev); ${ref.apiVersion ?? ''} ${ref.kind} "${ref.name}" is not emulated`}
+    return {
+      problem: `kne runs Channel and InMemoryChannel (messaging.knative.dev); ${ref.apiVersion ?? ''} ${ref.kind} "${ref.name}" is not emulated`,
+    }
   }
   const route = channels.get(resourceKey(namespace, ref.name))
   // a Channel is backed by an InMemoryChannel of its name; an InMemoryChannel has no Channel over it
@@ -315,13 +379,27 @@ function compileBroker(broker: Broker, ctx: ResolveContext, defaults: DeliverySp
   return route
 }
 
-function compileChannel(kind: ChannelRoute['kind'], metadata: Pick<ObjectMeta, 'namespace' | 'name' | 'annotations'>, delivery: DeliverySpec | undefined,
-  ctx: ResolveContext, addresses: AddressMap, owner?: string): ChannelRoute {
+function compileChannel(
+  kind: ChannelRoute['kind'],
+  metadata: Pick<ObjectMeta, 'namespace' | 'name' | 'annotations'>,
+  delivery: DeliverySpec | undefined,
+  ctx: ResolveContext,
+  addresses: AddressMap,
+  owner?: string,
+): ChannelRoute {
   const {namespace, name} = metadata
   const route: ChannelRoute = {
-    key: resourceKey(namespace, name), kind, namespace, name,
+    key: resourceKey(namespace, name),
+    kind,
+    namespace,
+    name,
     address: addressOf(ADDRESSABLE.channel, ctx.meshUrl, namespace, name),
-    async: isAsync(metadata), delivery, subscriptions: [], owner, addresses, status: {ready: true},
+    async: isAsync(metadata),
+    delivery,
+    subscriptions: [],
+    owner,
+    addresses,
+    status: {ready: true},
   }
   resolveDeadLetterSink(route, delivery, namespace, ctx)
   return route
@@ -332,11 +410,17 @@ function isAsync(metadata: Pick<ObjectMeta, 'annotations'>): boolean {
   return metadata.annotations[ASYNC_HANDLER_ANNOTATION]?.toLowerCase() === 'true'
 }
 
-function resolveDeadLetterSink(route: {deadLetterSinkUri?: string; status: ReadyStatus}, delivery: DeliverySpec | undefined, namespace: string, ctx: ResolveContext): void {
+function resolveDeadLetterSink(
+  route: {deadLetterSinkUri?: string; status: ReadyStatus},
+  delivery: DeliverySpec | undefined,
+  namespace: string,
+  ctx: ResolveContext,
+): void {
   if (!delivery?.deadLetterSink) return
   const dls = resolveDestination(delivery.deadLetterSink, namespace, ctx)
   if (dls.ok) route.deadLetterSinkUri = dls.uri
-  else route.status = {ready: false, reason: 'DeadLetterSinkResolveFailed', message: `Unable to resolve the dead letter sink: ${dls.message}`}
+  else
+    route.status = {ready: false, reason: 'DeadLetterSinkResolveFailed', message: `Unable to resolve the dead letter sink: ${dls.message}`}
 }
 
 function compileTrigger(trigger: Trigger, broker: BrokerRoute | undefined, ctx: ResolveContext): TriggerRoute {
@@ -359,7 +443,11 @@ function compileTrigger(trigger: Trigger, broker: BrokerRoute | undefined, ctx: 
   }
   if (!broker) {
     // Knative's message, and how to get the broker: samples assume a `default` broker that -f may not load
-    route.status = {ready: false, reason: 'BrokerDoesNotExist', message: `Broker "${trigger.spec.broker}" does not exist: no manifest loaded defines it; add one with kne broker create ${trigger.spec.broker}${namespace === 'default' ? '' : ` -n ${namespace}`}, or pass the file that defines it with -f`}
+    route.status = {
+      ready: false,
+      reason: 'BrokerDoesNotExist',
+      message: `Broker "${trigger.spec.broker}" does not exist: no manifest loaded defines it; add one with kne broker create ${trigger.spec.broker}${namespace === 'default' ? '' : ` -n ${namespace}`}, or pass the file that defines it with -f`,
+    }
   } else if (!subscriber.ok) {
     route.status = {ready: false, reason: 'SubscriberResolveFailed', message: `Unable to get the Subscriber's URI: ${subscriber.message}`}
   }
@@ -371,12 +459,22 @@ function compileTrigger(trigger: Trigger, broker: BrokerRoute | undefined, ctx: 
  * subscriber, then the reply, then the dead-letter sink (the first that fails names the reason); without a
  * delivery spec of its own it takes its channel's, dead-letter sink included (semantics §4.2).
  */
-function compileSubscription(spec: {namespace: string; name: string; channel: string; subscriber: Destination; reply?: Destination; delivery?: DeliverySpec},
-  channel: {route?: ChannelRoute}, ctx: ResolveContext, owner?: string): SubscriptionRoute {
+function compileSubscription(
+  spec: {namespace: string; name: string; channel: string; subscriber: Destination; reply?: Destination; delivery?: DeliverySpec},
+  channel: {route?: ChannelRoute},
+  ctx: ResolveContext,
+  owner?: string,
+): SubscriptionRoute {
   const {namespace, name} = spec
   const route: SubscriptionRoute = {
-    kind: 'subscription', key: resourceKey(namespace, name), namespace, name, channel: resourceKey(namespace, spec.channel),
-    delivery: spec.delivery ?? channel.route?.delivery, owner, status: {ready: true},
+    kind: 'subscription',
+    key: resourceKey(namespace, name),
+    namespace,
+    name,
+    channel: resourceKey(namespace, spec.channel),
+    delivery: spec.delivery ?? channel.route?.delivery,
+    owner,
+    status: {ready: true},
   }
   const failed = (reason: string, message: string): void => {
     if (route.status.ready) route.status = {ready: false, reason, message}
@@ -398,4 +496,3 @@ function compileSubscription(spec: {namespace: string; name: string; channel: st
   }
   return route
 }
-

@@ -117,5 +117,5 @@ export function referenceList(): {
 
 /** Types a descriptor of one kind for the list of all kinds. */
 export function defineKind<R extends AnyResource>(descriptor: KindDescriptor<R>): KindDescriptor & {readonly kind: R['kind']} {
-  return descriptor as unknown as KindDescriptor & {readonly kind: R['kind']}
+  return descriptor
 }

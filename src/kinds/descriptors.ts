@@ -10,17 +10,18 @@ import {FLOW_KINDS} from './flows/descriptor.js'
 import {MESSAGING_KINDS} from './messaging/descriptor.js'
 import {SOURCE_KINDS, SOURCES_GROUP} from './sources/descriptor.js'
 
-export const DESCRIPTORS: readonly KindDescriptor[] = [
-  ...EVENTING_KINDS,
-  ...SOURCE_KINDS,
-  ...MESSAGING_KINDS,
-  ...FLOW_KINDS,
-]
+export const DESCRIPTORS: readonly KindDescriptor[] = [...EVENTING_KINDS, ...SOURCE_KINDS, ...MESSAGING_KINDS, ...FLOW_KINDS]
 
 const BY_KIND = new Map<string, KindDescriptor>(DESCRIPTORS.map((d) => [d.kind, d]))
 
 /** Knative API groups kne knows; a kind from one of them that kne does not model is kept and reported as such. */
-export const KNATIVE_GROUPS = ['eventing.knative.dev', 'messaging.knative.dev', 'flows.knative.dev', 'sources.knative.dev', 'sinks.knative.dev']
+export const KNATIVE_GROUPS = [
+  'eventing.knative.dev',
+  'messaging.knative.dev',
+  'flows.knative.dev',
+  'sources.knative.dev',
+  'sinks.knative.dev',
+]
 
 /** The descriptor of a kind kne models (any version), or undefined. */
 export function descriptorOf(kind: string): KindDescriptor | undefined {
@@ -40,23 +41,30 @@ export interface KindDefinition {
   read(ctx: KindContext): object
 }
 
-const BY_TYPE = new Map<string, KindDefinition>(DESCRIPTORS.flatMap((d) => d.versions.map((v) => [
-  `${v.apiVersion} ${d.kind}`, {apiVersion: v.apiVersion, kind: d.kind, ...(v.specFields ? {specFields: v.specFields} : {}), read: d.read},
-] as const)))
+const BY_TYPE = new Map<string, KindDefinition>(
+  DESCRIPTORS.flatMap((d) =>
+    d.versions.map(
+      (v) =>
+        [
+          `${v.apiVersion} ${d.kind}`,
+          {apiVersion: v.apiVersion, kind: d.kind, ...(v.specFields ? {specFields: v.specFields} : {}), read: d.read},
+        ] as const,
+    ),
+  ),
+)
 
 function kindDefinition(apiVersion: string, kind: string): KindDefinition | undefined {
   return BY_TYPE.get(`${apiVersion} ${kind}`)
 }
 
 export type VersionVerdict =
-  | {known: true; definition: KindDefinition}
-  | {known: false; group: string; knative: boolean; deprecated?: string; served?: string[]}
+  {known: true; definition: KindDefinition} | {known: false; group: string; knative: boolean; deprecated?: string; served?: string[]}
 
 /** What kne makes of an apiVersion and kind: a modeled kind, a deprecated or unserved version of one, or another kind. */
 export function classifyKind(apiVersion: string, kind: string): VersionVerdict {
   const definition = kindDefinition(apiVersion, kind)
   if (definition) return {known: true, definition}
-  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') as [string, string] : ['', apiVersion]
+  const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion]
   const knative = KNATIVE_GROUPS.includes(group)
   const descriptor = BY_KIND.get(kind)
   if (descriptor === undefined || descriptor.group !== group) return {known: false, group, knative}
@@ -95,7 +103,10 @@ export function roleOf(kind: string): KindRole | undefined {
 }
 
 /** The resources of one kind, typed: `resourcesOf(resources, triggerKind)`. */
-export function resourcesOf<K extends KneKind>(resources: readonly ManifestResource[], {kind}: {kind: K}): Extract<KneResource, {kind: K}>[] {
+export function resourcesOf<K extends KneKind>(
+  resources: readonly ManifestResource[],
+  {kind}: {kind: K},
+): Extract<KneResource, {kind: K}>[] {
   return resources.filter((r): r is Extract<KneResource, {kind: K}> => !('supported' in r) && r.kind === kind)
 }
 
@@ -123,8 +134,12 @@ export function notEmulated(manifests: {resources: readonly ManifestResource[]; 
 
 /** A warning per typed resource the mesh does not run (other Knative kinds were warned about when they loaded). */
 export function notEmulatedWarnings(manifests: {resources: readonly KneResource[]}): ManifestError[] {
-  return manifests.resources.filter((r) => !isEmulated(r)).map((r) => ({
-    file: r.origin.file, document: r.origin.document, resource: describeResource(r),
-    message: `not emulated: kne dev runs ${[...EMULATED_KINDS].join(', ')} for now; this ${r.kind} is checked and exported but has no effect`,
-  }))
+  return manifests.resources
+    .filter((r) => !isEmulated(r))
+    .map((r) => ({
+      file: r.origin.file,
+      document: r.origin.document,
+      resource: describeResource(r),
+      message: `not emulated: kne dev runs ${[...EMULATED_KINDS].join(', ')} for now; this ${r.kind} is checked and exported but has no effect`,
+    }))
 }

@@ -6,9 +6,4 @@ import {flowsPlugin} from './flows/plugin.js'
 import {channelsPlugin} from './messaging/plugin.js'
 import {sourcesPlugin} from './sources/plugin.js'
 
-export const PLUGINS: readonly PluginFactory[] = [
-  () => brokersPlugin,
-  () => channelsPlugin,
-  () => flowsPlugin,
-  () => sourcesPlugin,
-]
+export const PLUGINS: readonly PluginFactory[] = [() => brokersPlugin, () => channelsPlugin, () => flowsPlugin, () => sourcesPlugin]

@@ -32,11 +32,17 @@ export function nextTtl(event: CloudEvent): number {
  * the arrival time set), the same event as triggers' filters and subscribers see it (broker-filter removes
  * the TTL), or why ingress refuses it.
  */
-export function brokerIngress(incoming: CloudEvent, now: number): {event: CloudEvent; delivered: CloudEvent; ttl: number} | {status: typeof LOOP_STATUS; error: string} {
+export function brokerIngress(
+  incoming: CloudEvent,
+  now: number,
+): {event: CloudEvent; delivered: CloudEvent; ttl: number} | {status: typeof LOOP_STATUS; error: string} {
   const ttl = nextTtl(incoming)
   if (ttl <= 0) {
     const arrived = String(attributeValue(incoming, TTL_EXTENSION))
-    return {status: LOOP_STATUS, error: `${TTL_EXTENSION} is exhausted: the event arrived with ${TTL_EXTENSION} ${arrived}, and each pass through a broker spends one (a reply loop?); it is dropped`}
+    return {
+      status: LOOP_STATUS,
+      error: `${TTL_EXTENSION} is exhausted: the event arrived with ${TTL_EXTENSION} ${arrived}, and each pass through a broker spends one (a reply loop?); it is dropped`,
+    }
   }
   const arrival = isoTime(now)
   // both extension sets in one pass, in the incoming order (this runs for every event)

@@ -76,10 +76,14 @@ export class VirtualClock implements Clock {
         this.sleepers = this.sleepers.filter((s) => s !== sleeper)
         reject(signal!.reason)
       }
-      const sleeper: Sleeper = {at: this.current + Math.max(0, ms), order: this.order++, resolve: () => {
-        signal?.removeEventListener('abort', onAbort)
-        resolve()
-      }}
+      const sleeper: Sleeper = {
+        at: this.current + Math.max(0, ms),
+        order: this.order++,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        },
+      }
       this.sleepers.push(sleeper)
       signal?.addEventListener('abort', onAbort, {once: true})
       for (const watcher of this.watchers) {
@@ -154,11 +158,14 @@ export class VirtualClock implements Clock {
    */
   async runUntil<T>(work: Promise<T>, maxAdvances = 10_000): Promise<T> {
     let settled = false
-    const done = work.then(() => {
-      settled = true
-    }, () => {
-      settled = true
-    })
+    const done = work.then(
+      () => {
+        settled = true
+      },
+      () => {
+        settled = true
+      },
+    )
     for (let i = 0; i < maxAdvances; i++) {
       const sleeping = this.watch(1)
       await Promise.race([done, sleeping.promise])

@@ -55,9 +55,14 @@ export interface DevSession {
 }
 
 export function defaultBroker(namespace = 'default'): Broker {
-  return {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: {name: 'default', namespace, labels: {}, annotations: {}},
-    spec: {}, origin: {file: '<built-in>', document: 0},
-    manifest: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: {name: 'default', namespace}}}
+  return {
+    apiVersion: 'eventing.knative.dev/v1',
+    kind: 'Broker',
+    metadata: {name: 'default', namespace, labels: {}, annotations: {}},
+    spec: {},
+    origin: {file: '<built-in>', document: 0},
+    manifest: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: {name: 'default', namespace}},
+  }
 }
 
 /** Loads configuration and manifests; throws a KneError (exit 3) listing every problem. */
@@ -67,14 +72,21 @@ export function loadDevConfiguration(options: DevOptions): Omit<DevSession, 'mes
   const {project, paths, namespace, manifests} = loadProjectManifests({files: options.files, config: options.config, cwd: options.cwd})
   project.config.services = {...project.config.services, ...flagServices.services}
   if (manifests.errors.length > 0) {
-    throw new KneError(`${manifests.errors.length} problem(s) in ${problemsIn(manifests.errors, project.file, 'the manifests', options.cwd)}; nothing was started`, 'INVALID_MANIFEST', EXIT.invalid)
-      .withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
+    throw new KneError(
+      `${manifests.errors.length} problem(s) in ${problemsIn(manifests.errors, project.file, 'the manifests', options.cwd)}; nothing was started`,
+      'INVALID_MANIFEST',
+      EXIT.invalid,
+    ).withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
   }
   const served = paths.length > 0 ? manifests : {...emptyManifests(), resources: [defaultBroker(namespace)], files: []}
   served.warnings.push(...notEmulatedWarnings(served))
   return {
-    project, paths: options.files.length > 0 ? [...options.files] : paths, watchPaths: paths, manifests: served,
-    flagServices: flagServices.services, notEmulated: notEmulated(served),
+    project,
+    paths: options.files.length > 0 ? [...options.files] : paths,
+    watchPaths: paths,
+    manifests: served,
+    flagServices: flagServices.services,
+    notEmulated: notEmulated(served),
   }
 }
 
@@ -87,15 +99,29 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   let mesh: Mesh
   try {
     mesh = await createMesh({
-      host: options.host, port, resources: loaded.manifests.resources, services: config.services,
-      brokerDelivery: config.brokerDelivery, historyLimit: options.historyLimit, historyBytes: options.historyBytes,
-      maxPendingEvents: options.maxPendingEvents, maxPendingBytes: options.maxPendingBytes, log: options.log,
-      sources: {localServices, containerSources: config.containerSources, projectDir: file ? dirname(file) : options.cwd ?? process.cwd(), output: options.output},
+      host: options.host,
+      port,
+      resources: loaded.manifests.resources,
+      services: config.services,
+      brokerDelivery: config.brokerDelivery,
+      historyLimit: options.historyLimit,
+      historyBytes: options.historyBytes,
+      maxPendingEvents: options.maxPendingEvents,
+      maxPendingBytes: options.maxPendingBytes,
+      log: options.log,
+      sources: {
+        localServices,
+        containerSources: config.containerSources,
+        projectDir: file ? dirname(file) : (options.cwd ?? process.cwd()),
+        output: options.output,
+      },
     })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EADDRINUSE') {
-      throw new KneError(`port ${port} is already in use`, 'PORT_IN_USE', EXIT.usage, ['pick another with --port N, or --port 0 for any free port'])
+      throw new KneError(`port ${port} is already in use`, 'PORT_IN_USE', EXIT.usage, [
+        'pick another with --port N, or --port 0 for any free port',
+      ])
     }
     throw error
   }
@@ -111,8 +137,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 export async function watchDev(session: DevSession, onReload: (event: ReloadEvent) => void): Promise<ManifestWatcher | undefined> {
   if (session.watchPaths.length === 0 && !session.project.file) return undefined
   return watchManifests({
-    mesh: session.mesh, paths: session.watchPaths, projectFile: session.project.file, config: session.project.config,
-    initial: {files: session.manifests.files, manifests: session.manifests}, flagServices: session.flagServices, onReload,
+    mesh: session.mesh,
+    paths: session.watchPaths,
+    projectFile: session.project.file,
+    config: session.project.config,
+    initial: {files: session.manifests.files, manifests: session.manifests},
+    flagServices: session.flagServices,
+    onReload,
     // ApiServerSources see the resources kne runs change as the manifests are edited
     onResourceChanges: (changes) => session.mesh.sources.observeChanges(changes),
   })

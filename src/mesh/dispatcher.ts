@@ -3,10 +3,27 @@
 // is read with broker-filter's rules and its reply goes back into the broker; a subscription's answer is
 // read with the channel's own rules and its reply goes to the subscription's reply (semantics §2.6, §4.2).
 // Sends to an address the mesh serves stay in memory. Every attempt and the one terminal outcome are recorded.
-import {attemptRecord, outcomeRecord, type DeliveryTarget, type EventRef, type Outcome, type Sender, type Subscriber} from '../core/activity.js'
+import {
+  attemptRecord,
+  outcomeRecord,
+  type DeliveryTarget,
+  type EventRef,
+  type Outcome,
+  type Sender,
+  type Subscriber,
+} from '../core/activity.js'
 import {withExtension, type CloudEvent} from '../core/cloudevent.js'
 import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type ContentMode, type EncodedMessage} from '../core/codec/http.js'
-import {deadLetterExtensions, FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS, isRetryable, isSuccess, retryPolicy, type FailedResponse, type RetryPolicy} from '../core/delivery/policy.js'
+import {
+  deadLetterExtensions,
+  FANOUT_TIMEOUT_MESSAGE,
+  FANOUT_TIMEOUT_MS,
+  isRetryable,
+  isSuccess,
+  retryPolicy,
+  type FailedResponse,
+  type RetryPolicy,
+} from '../core/delivery/policy.js'
 import type {AddressMap, BrokerRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import type {DeliverySpec} from '../core/resources/types.js'
 import {perObject, rememberLast} from '../core/memo.js'
@@ -41,7 +58,13 @@ export interface DispatchContext {
   journal: Journal
   sender: HttpSender
   /** Accepts an event into one of the mesh's brokers or channels, as its ingress would over HTTP. */
-  publish(target: MeshAddressable, event: CloudEvent, headers: Record<string, string>, via: 'ingress' | 'reply', origin: ArrivalOrigin): Promise<PublishAnswer>
+  publish(
+    target: MeshAddressable,
+    event: CloudEvent,
+    headers: Record<string, string>,
+    via: 'ingress' | 'reply',
+    origin: ArrivalOrigin,
+  ): Promise<PublishAnswer>
 }
 
 interface RequestBase {
@@ -101,7 +124,8 @@ type SendResult = PostResult & {retryAfter?: string; arrival?: number; loop?: st
 
 /** Who a delivery is for, as activity records name it (one object per route: every record of every delivery spreads it). */
 export const subscriberOf = perObject((route: TriggerRoute | SubscriptionRoute): Subscriber =>
-  route.kind === 'trigger' ? {trigger: route.key} : {subscription: route.key})
+  route.kind === 'trigger' ? {trigger: route.key} : {subscription: route.key},
+)
 
 const SINGLE_ATTEMPT = retryPolicy(undefined)
 const compiledPolicy = perObject((delivery: DeliverySpec) => retryPolicy(delivery))
@@ -147,7 +171,13 @@ async function deliverInFull(req: DeliveryRequest, ctx: DispatchContext, first: 
   const {route} = req
   // Kn-Namespace goes on subscriber, reply and dead-letter requests; Prefer: reply only to the subscriber (semantics §1.4)
   const {base: baseHeaders, subscriber: subscriberHeaders} = requestHeaders(req.headers, route.namespace)
-  const d: Delivery = {req, ctx, policy: policyFor(route.delivery), deadline: req.deadline ?? ctx.clock.now() + FANOUT_TIMEOUT_MS, baseHeaders}
+  const d: Delivery = {
+    req,
+    ctx,
+    policy: policyFor(route.delivery),
+    deadline: req.deadline ?? ctx.clock.now() + FANOUT_TIMEOUT_MS,
+    baseHeaders,
+  }
   let failure: Failure
   if (route.subscriberUri === undefined) {
     // Knative would not call a subscriber it cannot resolve; kne fails the delivery at once, with the reason.
@@ -156,7 +186,14 @@ async function deliverInFull(req: DeliveryRequest, ctx: DispatchContext, first: 
     recordAttempt(ctx, req, 'subscriber', '', 1, {headers: {}, body: Buffer.alloc(0), status: 404, error, durationMs: 0})
   } else {
     const url = route.subscriberUri
-    const post: Post = {target: 'subscriber', url, local: req.addresses.get(url), event: req.event, headers: subscriberHeaders, mode: encodingFor(route)}
+    const post: Post = {
+      target: 'subscriber',
+      url,
+      local: req.addresses.get(url),
+      event: req.event,
+      headers: subscriberHeaders,
+      mode: encodingFor(route),
+    }
     const sendOnce = (): Promise<SendResult> => send(d, post)
     let result: DeliveryResult | Failure
     if ('broker' in req) {
@@ -205,7 +242,12 @@ const requestHeaders = rememberLast((passThrough: Record<string, string>, namesp
  * Sends with retries (Knative's DoWithRetries): retryable failures wait and try again until the attempts
  * run out. Returns the successful (2xx) response or the last failure.
  */
-async function attempt<R extends SendResult>(d: Delivery, {target, url}: Pick<Post, 'target' | 'url'>, sendOnce: () => Promise<R>, first?: R): Promise<{response: R} | {failure: Failure}> {
+async function attempt<R extends SendResult>(
+  d: Delivery,
+  {target, url}: Pick<Post, 'target' | 'url'>,
+  sendOnce: () => Promise<R>,
+  first?: R,
+): Promise<{response: R} | {failure: Failure}> {
   const {ctx, req, policy, deadline} = d
   for (let n = 1; ; n++) {
     let response: R
@@ -220,11 +262,19 @@ async function attempt<R extends SendResult>(d: Delivery, {target, url}: Pick<Po
     const cut = ok ? undefined : stopReason(ctx, req, deadline)
     // a loop refused downstream would only run again: it is never retried
     const retry = !ok && !cut && response.loop === undefined && n < policy.maxAttempts && isRetryable(response.status)
-    const wait = retry ? policy.delayBeforeRetry(n, response.status, response.retryAfter ?? headerValue(response.headers, 'retry-after'), ctx.clock.now()) : undefined
+    const wait = retry
+      ? policy.delayBeforeRetry(n, response.status, response.retryAfter ?? headerValue(response.headers, 'retry-after'), ctx.clock.now())
+      : undefined
     recordAttempt(ctx, req, target, url, n, cut ? {...response, error: cut} : response, wait)
     if (ok) return {response}
     const error = cut ?? response.error ?? `HTTP ${response.status}`
-    const failure: Failure = {url, last: {status: response.status, body: response.body, error: response.error}, error, final: cut !== undefined, loop: response.loop}
+    const failure: Failure = {
+      url,
+      last: {status: response.status, body: response.body, error: response.error},
+      error,
+      final: cut !== undefined,
+      loop: response.loop,
+    }
     if (wait === undefined) return {failure}
     // a wait that would outlast the fan-out ends with it, as Knative's cancelled context ends retryablehttp's timer
     const slept = await sleep(ctx, req, Math.min(wait, Math.max(0, deadline - ctx.clock.now())))
@@ -252,30 +302,47 @@ function send({ctx, req, policy}: Delivery, {url, local, event, headers, target,
   const origin: ArrivalOrigin = target === 'reply' ? {replyTo: sender, hops} : {from: {...sender, target}, hops}
   const started = performance.now()
   // an ingress keeps only the pass-through headers (semantics §1.4); a rejection is answered, never thrown
-  const accepted = ctx.publish(local, event, passThroughHeaders(headers), target === 'reply' ? 'reply' : 'ingress', origin)
+  const accepted = ctx
+    .publish(local, event, passThroughHeaders(headers), target === 'reply' ? 'reply' : 'ingress', origin)
     .catch((error: unknown): PublishAnswer => ({status: 500, error: `internal error: ${(error as Error).message}`}))
   return waitForAnswer(accepted, policy.timeoutMs, req.signal).then((answer): SendResult => {
     const durationMs = performance.now() - started
     if ('stopped' in answer) return {headers: {}, body: Buffer.alloc(0), error: answer.stopped, durationMs}
     // the body the mesh's ingress would have answered over HTTP
     const body = answer.error === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify({error: answer.error}))
-    return {status: answer.status, headers: {}, body, error: isSuccess(answer.status) ? undefined : answer.error, durationMs,
-      retryAfter: answer.retryAfter, arrival: answer.arrival, loop: answer.loop}
+    return {
+      status: answer.status,
+      headers: {},
+      body,
+      error: isSuccess(answer.status) ? undefined : answer.error,
+      durationMs,
+      retryAfter: answer.retryAfter,
+      arrival: answer.arrival,
+      loop: answer.loop,
+    }
   })
 }
 
 // a fan-out sends one event to every matched subscriber in the same tick: encoded once for all of them
 const encoded = rememberLast((event: CloudEvent, mode: Exclude<ContentMode, 'batch'>): EncodedMessage =>
-  mode === 'structured' ? encodeStructured(event) : encodeBinary(event))
+  mode === 'structured' ? encodeStructured(event) : encodeBinary(event),
+)
 
 /**
  * The answer of an in-memory hop, or why the sender stopped waiting: the attempt's timeout or the delivery's
  * signal came first (as with an HTTP request; the hop itself carries on, like a request its sender gave up on).
  */
-function waitForAnswer(answer: Promise<PublishAnswer>, timeoutMs: number | undefined, signal: AbortLike): Promise<PublishAnswer | {stopped: string}> {
+function waitForAnswer(
+  answer: Promise<PublishAnswer>,
+  timeoutMs: number | undefined,
+  signal: AbortLike,
+): Promise<PublishAnswer | {stopped: string}> {
   if (signal.aborted) return Promise.resolve({stopped: 'aborted'})
   return new Promise((resolve) => {
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done({stopped: `timed out after ${timeoutMs} ms`}), Math.min(timeoutMs, MAX_TIMER_MS))
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => done({stopped: `timed out after ${timeoutMs} ms`}), Math.min(timeoutMs, MAX_TIMER_MS))
     const onAbort = (): void => done({stopped: 'aborted'})
     function done(result: PublishAnswer | {stopped: string}): void {
       clearTimeout(timer)
@@ -307,9 +374,10 @@ function readByFilter(response: SendResult): FilterAnswer {
   const decoded = decodeHttpMessage(response.headers, response.body)
   if (decoded.ok) return {...response, reply: decoded.event}
   if (response.body.length === 0) return response
-  const error = 'notCloudEvent' in decoded
-    ? 'received a non-empty response not recognized as CloudEvent'
-    : `received a malformed CloudEvent in the response: ${decoded.error}`
+  const error =
+    'notCloudEvent' in decoded
+      ? 'received a non-empty response not recognized as CloudEvent'
+      : `received a malformed CloudEvent in the response: ${decoded.error}`
   // the dead-letter sink gets what the subscriber actually answered, under broker-filter's 502
   return {...response, status: 502, error: `${error} (HTTP ${response.status} from the subscriber, counted as 502)`}
 }
@@ -332,18 +400,35 @@ async function readChannelAnswer(d: Delivery, req: SubscriptionDelivery, respons
   // sdk-go reads no encoding at all here (no structured Content-Type, no known ce-specversion)
   if (!decoded.ok && ('notCloudEvent' in decoded || decoded.mode === undefined)) return {outcome: 'delivered', status: response.status}
   const url = req.route.replyUri
-  if (url === undefined) return decoded.ok ? {outcome: 'delivered', status: response.status, replyDropped: true} : {outcome: 'delivered', status: response.status}
+  if (url === undefined)
+    return decoded.ok
+      ? {outcome: 'delivered', status: response.status, replyDropped: true}
+      : {outcome: 'delivered', status: response.status}
   if (!decoded.ok) {
     // Knative forwards the message as it came and the reply's receiver refuses it (400, not retried)
     const error = `the subscriber's reply is not a valid CloudEvent: ${decoded.error}`
     return {url, last: {status: 400, body: JSON.stringify({error})}, error}
   }
-  return forwardReply(d, response, {event: decoded.event, url, local: req.addresses.get(url), mode: decoded.mode === 'structured' ? 'structured' : 'binary'}, url)
+  return forwardReply(
+    d,
+    response,
+    {event: decoded.event, url, local: req.addresses.get(url), mode: decoded.mode === 'structured' ? 'structured' : 'binary'},
+    url,
+  )
 }
 
 /** Sends a reply on; only the reply POST is retried, with the same policy, then the original is dead-lettered (semantics §2.6, §10.11). */
-async function forwardReply(d: Delivery, response: SendResult, reply: Pick<Post, 'event' | 'url' | 'local' | 'mode'>, where: string): Promise<DeliveryResult | Failure> {
-  const post: Post = {...reply, target: 'reply', headers: {...passThroughHeaders(response.headers), 'kn-namespace': d.baseHeaders['kn-namespace']!}}
+async function forwardReply(
+  d: Delivery,
+  response: SendResult,
+  reply: Pick<Post, 'event' | 'url' | 'local' | 'mode'>,
+  where: string,
+): Promise<DeliveryResult | Failure> {
+  const post: Post = {
+    ...reply,
+    target: 'reply',
+    headers: {...passThroughHeaders(response.headers), 'kn-namespace': d.baseHeaders['kn-namespace']!},
+  }
   const sent = await attempt(d, post, () => send(d, post))
   if ('response' in sent) return {outcome: 'replied', status: response.status, replyArrival: sent.response.arrival}
   const {failure} = sent
@@ -361,10 +446,22 @@ async function deadLetter(d: Delivery, failure: Failure): Promise<DeliveryResult
   if (dls === undefined) return {outcome: 'failed', status, error: `unable to complete request to ${where}: ${failure.error}`, loop}
   let event = req.event
   for (const [name, value] of Object.entries(deadLetterExtensions(failure.url, failure.last))) event = withExtension(event, name, value)
-  const post: Post = {target: 'dead-letter-sink', url: dls, local: req.addresses.get(dls), event, headers: d.baseHeaders, mode: encodingFor(req.route)}
+  const post: Post = {
+    target: 'dead-letter-sink',
+    url: dls,
+    local: req.addresses.get(dls),
+    event,
+    headers: d.baseHeaders,
+    mode: encodingFor(req.route),
+  }
   const sent = await attempt(d, post, () => send(d, post))
   if ('response' in sent) return {outcome: 'dead-lettered', status, error: `${failure.error}; sent to the dead-letter sink ${dls}`}
-  return {outcome: 'failed', status, error: `unable to complete request to either ${where} (${failure.error}) or ${dls} (${sent.failure.error})`, loop}
+  return {
+    outcome: 'failed',
+    status,
+    error: `unable to complete request to either ${where} (${failure.error}) or ${dls} (${sent.failure.error})`,
+    loop,
+  }
 }
 
 /** Binary unless a trigger's delivery.format asks for JSON (only triggers have it). */
@@ -381,10 +478,28 @@ async function sleep(ctx: DispatchContext, req: DeliveryRequest, ms: number): Pr
   }
 }
 
-function recordAttempt(ctx: DispatchContext, req: DeliveryRequest, target: DeliveryTarget, url: string,
-  n: number, response: PostResult, nextDelayMs?: number): void {
-  ctx.journal.append(attemptRecord(req.ref, subscriberOf(req.route), target, url, n, response.status, response.error,
-    Math.round(response.durationMs * 100) / 100, nextDelayMs))
+function recordAttempt(
+  ctx: DispatchContext,
+  req: DeliveryRequest,
+  target: DeliveryTarget,
+  url: string,
+  n: number,
+  response: PostResult,
+  nextDelayMs?: number,
+): void {
+  ctx.journal.append(
+    attemptRecord(
+      req.ref,
+      subscriberOf(req.route),
+      target,
+      url,
+      n,
+      response.status,
+      response.error,
+      Math.round(response.durationMs * 100) / 100,
+      nextDelayMs,
+    ),
+  )
 }
 
 function finish(ctx: DispatchContext, req: DeliveryRequest, result: DeliveryResult): DeliveryResult {

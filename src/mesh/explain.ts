@@ -11,9 +11,14 @@ export function explainArrival(mesh: MeshContext, arrival: number): ArrivalExpla
   if (record?.kind !== 'event' || record.broker === undefined) return undefined
   const broker = mesh.topology.brokers.get(record.broker)
   return {
-    arrival, broker: record.broker, id: record.id, type: record.type,
+    arrival,
+    broker: record.broker,
+    id: record.id,
+    type: record.type,
     triggers: (broker?.triggers ?? []).map((t) => ({
-      trigger: t.key, ready: t.status.ready, subscriberUri: t.subscriberUri,
+      trigger: t.key,
+      ready: t.status.ready,
+      subscriberUri: t.subscriberUri,
       explanation: explainTriggerFilter(t.trigger.spec, record.event),
     })),
   }

@@ -7,7 +7,7 @@ export function isPassThroughHeader(name: string): boolean {
 }
 
 /** Shared by every message without pass-through headers (most of them), so per-fan-out header caches hit. */
-const NONE: Record<string, string> = Object.freeze({}) as Record<string, string>
+const NONE: Record<string, string> = Object.freeze({})
 
 /** The headers a hop passes on; the result is shared and must not be changed. */
 export function passThroughHeaders(headers: HeaderMap): Record<string, string> {

@@ -19,7 +19,7 @@ export interface PostResult {
 }
 
 const EMPTY = Buffer.alloc(0)
-const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({}) as Record<string, string | string[] | undefined>
+const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({})
 
 interface Target {
   pool: Pool
@@ -49,13 +49,25 @@ export class HttpSender {
    * POSTs a message; never rejects: a transport failure is the result's `error`. Gives up after `timeoutMs`
    * (the delivery's `timeout`) or when `signal` is aborted.
    */
-  post(url: string, message: EncodedMessage, extraHeaders: Record<string, string>, timeoutMs?: number, signal?: AbortLike): Promise<PostResult> {
+  post(
+    url: string,
+    message: EncodedMessage,
+    extraHeaders: Record<string, string>,
+    timeoutMs?: number,
+    signal?: AbortLike,
+  ): Promise<PostResult> {
     return new Promise((resolve) => this.send(url, message, extraHeaders, timeoutMs, signal, resolve))
   }
 
   /** `post` for the delivery hot path: `done` is called exactly once with the result, and must not throw. */
-  send(url: string, message: EncodedMessage, extraHeaders: Record<string, string>, timeoutMs: number | undefined, signal: AbortLike | undefined,
-    done: (result: PostResult) => void): void {
+  send(
+    url: string,
+    message: EncodedMessage,
+    extraHeaders: Record<string, string>,
+    timeoutMs: number | undefined,
+    signal: AbortLike | undefined,
+    done: (result: PostResult) => void,
+  ): void {
     const exchange = new Exchange(done, timeoutMs, signal)
     if (exchange.finished) return
     let target: Target
@@ -66,8 +78,12 @@ export class HttpSender {
       return
     }
     const headers = this.headerList(extraHeaders, message)
-    const body = message.body === undefined || typeof message.body === 'string' ? message.body
-      : Buffer.isBuffer(message.body) ? message.body : Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength)
+    const body =
+      message.body === undefined || typeof message.body === 'string'
+        ? message.body
+        : Buffer.isBuffer(message.body)
+          ? message.body
+          : Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength)
     target.pool.dispatch({path: target.path, method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0}, exchange)
   }
 
@@ -98,14 +114,19 @@ class Exchange implements Dispatcher.DispatchHandler {
   private timer: NodeJS.Timeout | undefined = undefined
   private readonly onAbort: (() => void) | undefined = undefined
 
-  constructor(private readonly report: (result: PostResult) => void, private readonly timeoutMs: number | undefined, private readonly signal: AbortLike | undefined) {
+  constructor(
+    private readonly report: (result: PostResult) => void,
+    private readonly timeoutMs: number | undefined,
+    private readonly signal: AbortLike | undefined,
+  ) {
     if (signal?.aborted) {
       this.fail('aborted')
       return
     }
-    if (signal) signal.addEventListener('abort', this.onAbort = () => this.stop('aborted'), {once: true})
+    if (signal) signal.addEventListener('abort', (this.onAbort = () => this.stop('aborted')), {once: true})
     // a longer timeout would fire after 1 ms; a delivery's 15-minute fan-out ends long before this one
-    if (timeoutMs !== undefined) this.timer = setTimeout(() => this.stop(`timed out after ${timeoutMs} ms`), Math.min(timeoutMs, MAX_TIMER_MS))
+    if (timeoutMs !== undefined)
+      this.timer = setTimeout(() => this.stop(`timed out after ${timeoutMs} ms`), Math.min(timeoutMs, MAX_TIMER_MS))
   }
 
   onConnect(abort: (reason?: Error) => void): void {
@@ -119,7 +140,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     // The usual answer (2xx, no body, no ce- headers) is read by its status alone: its headers are parsed
     // only when a reader could need them (an event in the answer, Retry-After, pass-through headers of a reply).
     if (rawHeaders !== null && rawHeaders.length > 0) {
-      if (statusCode < 200 || statusCode >= 300 || hasEventHeader(rawHeaders)) this.headers = util.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>
+      if (statusCode < 200 || statusCode >= 300 || hasEventHeader(rawHeaders)) this.headers = util.parseHeaders(rawHeaders)
       else this.rawHeaders = rawHeaders
     }
     return true
@@ -139,7 +160,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onComplete(): void {
     if (this.finished) return
     const {chunks} = this
-    if (chunks !== undefined && this.rawHeaders !== undefined) this.headers = util.parseHeaders(this.rawHeaders) as Record<string, string | string[] | undefined>
+    if (chunks !== undefined && this.rawHeaders !== undefined) this.headers = util.parseHeaders(this.rawHeaders)
     const body = chunks === undefined ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     this.settle({status: this.status, headers: this.headers, body, durationMs: performance.now() - this.started})
   }
@@ -174,7 +195,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 function hasEventHeader(rawHeaders: Buffer[] | string[]): boolean {
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i]!
-    const name = typeof raw === 'string' ? raw : raw.length === 12 || (raw.length > 3 && raw[2] === 0x2d) ? raw.toString('latin1') : undefined
+    const name =
+      typeof raw === 'string' ? raw : raw.length === 12 || (raw.length > 3 && raw[2] === 0x2d) ? raw.toString('latin1') : undefined
     if (name === undefined) continue
     const lower = name.toLowerCase()
     if (lower.startsWith('ce-') || lower === 'content-type') return true

@@ -20,7 +20,8 @@ export const ACCEPTED_HEADERS = ['Allow', 'POST, OPTIONS', 'Content-Length', '0'
 /** A bug must not take the mesh down: it answers 500 and keeps serving. */
 export function internalError(ctx: MeshContext, req: IncomingMessage, res: ServerResponse, url: string, error: unknown): void {
   ctx.log(`internal error handling ${req.method} ${url}: ${(error as Error).stack ?? String(error)}`)
-  if (!res.headersSent) sendJson(res, 500, {error: `internal error: ${(error as Error).message}`}, url.startsWith(CONTROL_PREFIX) ? {} : ALLOW)
+  if (!res.headersSent)
+    sendJson(res, 500, {error: `internal error: ${(error as Error).message}`}, url.startsWith(CONTROL_PREFIX) ? {} : ALLOW)
   else res.destroy()
 }
 
@@ -34,9 +35,18 @@ export function answeredWithoutEvent(ctx: MeshContext, req: IncomingMessage, res
 }
 
 /** Answers with what ingress decided, now or once a synchronous fan-out ended. */
-export function answerIngress(ctx: MeshContext, req: IncomingMessage, res: ServerResponse, url: string, answer: IngressAnswer | Promise<IngressAnswer>): void {
+export function answerIngress(
+  ctx: MeshContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: string,
+  answer: IngressAnswer | Promise<IngressAnswer>,
+): void {
   if (answer instanceof Promise) {
-    answer.then((settled) => writeIngressAnswer(res, settled), (error: unknown) => internalError(ctx, req, res, url, error))
+    answer.then(
+      (settled) => writeIngressAnswer(res, settled),
+      (error: unknown) => internalError(ctx, req, res, url, error),
+    )
     return
   }
   writeIngressAnswer(res, answer)
@@ -47,8 +57,12 @@ function writeIngressAnswer(res: ServerResponse, answer: IngressAnswer): void {
     res.writeHead(answer.status, ACCEPTED_HEADERS).end()
     return
   }
-  ingressJson(res, answer.status, {error: answer.error, ...(answer.failed ? {failed: answer.failed} : {})},
-    answer.retryAfter === undefined ? {} : {'Retry-After': answer.retryAfter})
+  ingressJson(
+    res,
+    answer.status,
+    {error: answer.error, ...(answer.failed ? {failed: answer.failed} : {})},
+    answer.retryAfter === undefined ? {} : {'Retry-After': answer.retryAfter},
+  )
 }
 
 /** The brokers, channels, sequences and parallels a topology serves, by `namespace/name`, for 404 answers and records. */
@@ -68,7 +82,14 @@ export const servedBy = perObject((topology: Topology): ServedAddresses => ({
 }))
 
 /** A request to an address the mesh does not serve: answered 404 and recorded, since a wrong K_SINK is a newcomer's likeliest mistake. */
-export function answerNotFound(ctx: MeshContext, res: ServerResponse, url: string, error: string, serves: readonly string[], event: CloudEvent | undefined): void {
+export function answerNotFound(
+  ctx: MeshContext,
+  res: ServerResponse,
+  url: string,
+  error: string,
+  serves: readonly string[],
+  event: CloudEvent | undefined,
+): void {
   const record = notFoundRecord(url, error, serves, event)
   ctx.journal.append(record)
   ingressJson(res, 404, {error: notFoundMessage({error, serves})})

@@ -30,7 +30,10 @@ export class Journal {
   readonly limit: number
   readonly maxBytes: number
 
-  constructor(private readonly clock: Clock, bounds: HistoryBounds = {}) {
+  constructor(
+    private readonly clock: Clock,
+    bounds: HistoryBounds = {},
+  ) {
     this.limit = Math.max(1, bounds.records ?? DEFAULT_HISTORY_LIMIT)
     this.maxBytes = bounds.bytes ?? DEFAULT_HISTORY_BYTES
     this.records = new Array<Activity | undefined>(this.limit)

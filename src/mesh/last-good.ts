@@ -25,7 +25,7 @@ export class LastGoodManifests {
     const cache = new LastGoodManifests()
     const byFile = (file: string): ParsedManifests => {
       let entry = cache.files.get(file)
-      if (!entry) cache.files.set(file, entry = {resources: [], others: [], nonEventing: [], errors: [], warnings: []})
+      if (!entry) cache.files.set(file, (entry = {resources: [], others: [], nonEventing: [], errors: [], warnings: []}))
       return entry
     }
     for (const r of manifests.resources) byFile(r.origin.file).resources.push(r)

@@ -87,7 +87,7 @@ export class Mesh implements MeshContext {
   private baseUrl = ''
 
   private constructor(private readonly options: MeshOptions) {
-    const clock = this.clock = options.clock ?? realClock
+    const clock = (this.clock = options.clock ?? realClock)
     this.journal = new Journal(clock, {records: options.historyLimit, bytes: options.historyBytes})
     this.runtime = new MeshRuntime({
       journal: this.journal,
@@ -163,7 +163,11 @@ export class Mesh implements MeshContext {
     if ('services' in options) this.options.services = options.services
     if ('brokerDelivery' in options) this.options.brokerDelivery = options.brokerDelivery
     const {services, brokerDelivery} = this.options
-    this.currentTopology = compileTopology(resources, {meshUrl: this.baseUrl, services: {...this.sources.serviceUrls(), ...services}, brokerDelivery})
+    this.currentTopology = compileTopology(resources, {
+      meshUrl: this.baseUrl,
+      services: {...this.sources.serviceUrls(), ...services},
+      brokerDelivery,
+    })
     for (const plugin of this.plugins) plugin.apply?.(this)
     return this.currentTopology
   }

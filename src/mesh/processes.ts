@@ -70,14 +70,19 @@ export class SupervisedProcess {
   private lastExit: string | undefined
   private restartAt: number | undefined
 
-  constructor(readonly spec: ProcessSpec, private readonly options: Required<SupervisorOptions>) {
+  constructor(
+    readonly spec: ProcessSpec,
+    private readonly options: Required<SupervisorOptions>,
+  ) {
     this.delayMs = options.restart.initialDelayMs
   }
 
   status(): ProcessStatus {
     const state: ProcessState = this.stopping ? 'stopped' : this.child ? 'running' : 'restarting'
     return {
-      name: this.spec.name, state, restarts: this.restarts,
+      name: this.spec.name,
+      state,
+      restarts: this.restarts,
       ...(this.child?.pid !== undefined ? {pid: this.child.pid} : {}),
       ...(this.lastExit ? {lastExit: this.lastExit} : {}),
       ...(state === 'restarting' && this.restartAt !== undefined ? {restartAt: this.restartAt} : {}),
@@ -92,15 +97,22 @@ export class SupervisedProcess {
     if (this.stopping || this.child) return
     const {spec} = this
     const env = {...process.env, ...spec.env}
-    const child = typeof spec.command === 'string'
-      ? spawn(spec.command, {cwd: spec.cwd, env, shell: true, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe']})
-      : spawn(spec.command[0]!, spec.command.slice(1), {cwd: spec.cwd, env, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe']})
+    const child =
+      typeof spec.command === 'string'
+        ? spawn(spec.command, {cwd: spec.cwd, env, shell: true, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe']})
+        : spawn(spec.command[0]!, spec.command.slice(1), {
+            cwd: spec.cwd,
+            env,
+            detached: process.platform !== 'win32',
+            stdio: ['ignore', 'pipe', 'pipe'],
+          })
     this.child = child
     this.startedAt = Date.now()
     LIVE.add(this)
     for (const stream of ['stdout', 'stderr'] as const) {
-      createInterface({input: child[stream]!, crlfDelay: Number.POSITIVE_INFINITY})
-        .on('line', (line) => this.options.output({process: spec.name, stream, line}))
+      createInterface({input: child[stream], crlfDelay: Number.POSITIVE_INFINITY}).on('line', (line) =>
+        this.options.output({process: spec.name, stream, line}),
+      )
     }
     let settle!: () => void
     this.exited = new Promise((resolve) => (settle = resolve))
@@ -127,13 +139,16 @@ export class SupervisedProcess {
     this.delayMs = Math.min(this.delayMs * 2, this.options.restart.maxDelayMs)
     this.restartAt = Date.now() + delay
     this.options.log(`${this.spec.name}: ${how}; restarting in ${formatDelay(delay)}`)
-    const wait = this.restartWait = new Cancellation()
-    realClock.sleep(delay, wait).then(() => {
-      this.restartWait = undefined
-      this.restartAt = undefined
-      this.restarts++
-      this.start()
-    }, () => undefined)
+    const wait = (this.restartWait = new Cancellation())
+    realClock.sleep(delay, wait).then(
+      () => {
+        this.restartWait = undefined
+        this.restartAt = undefined
+        this.restarts++
+        this.start()
+      },
+      () => undefined,
+    )
   }
 
   /** Stops it for good: SIGTERM to its process group, SIGKILL after the grace period. */
@@ -214,7 +229,10 @@ export class Supervisor {
 }
 
 function sameSpec(a: ProcessSpec, b: ProcessSpec): boolean {
-  return JSON.stringify([a.name, a.command, a.cwd, Object.entries(a.env).sort()]) === JSON.stringify([b.name, b.command, b.cwd, Object.entries(b.env).sort()])
+  return (
+    JSON.stringify([a.name, a.command, a.cwd, Object.entries(a.env).sort()]) ===
+    JSON.stringify([b.name, b.command, b.cwd, Object.entries(b.env).sort()])
+  )
 }
 
 export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -245,7 +263,10 @@ const LISTEN_POLL_MS = 50
  * Resolves true once something accepts connections on `host:port`; false when `timeoutMs` passes first, or
  * as soon as `running()` says the process that should listen is gone.
  */
-export async function waitForListening(port: number, options: {timeoutMs: number; host?: string; running?: () => boolean}): Promise<boolean> {
+export async function waitForListening(
+  port: number,
+  options: {timeoutMs: number; host?: string; running?: () => boolean},
+): Promise<boolean> {
   const deadline = Date.now() + options.timeoutMs
   for (;;) {
     if (await accepts(options.host ?? '127.0.0.1', port)) return true

@@ -10,19 +10,29 @@ export class EventTypeObserver {
   private readonly unsubscribe: () => void
   private failed = false
 
-  constructor(journal: Journal, options: {
-    limits?: ObservationLimits
-    log?: (line: string) => void
-    /** The addressable behind a channel key (default: a messaging.knative.dev/v1 Channel). */
-    channelReference?: (channelKey: string) => RegistryReference
-  } = {}) {
+  constructor(
+    journal: Journal,
+    options: {
+      limits?: ObservationLimits
+      log?: (line: string) => void
+      /** The addressable behind a channel key (default: a messaging.knative.dev/v1 Channel). */
+      channelReference?: (channelKey: string) => RegistryReference
+    } = {},
+  ) {
     this.types = new ObservedTypes(options.limits, options.channelReference)
     this.unsubscribe = journal.subscribe((record) => {
       if (record.kind !== 'event') return
       try {
-        this.types.record(record.event, {broker: record.broker, channel: record.channel, via: record.via, replyTrigger: record.replyTo?.trigger, at: record.at})
+        this.types.record(record.event, {
+          broker: record.broker,
+          channel: record.channel,
+          via: record.via,
+          replyTrigger: record.replyTo?.trigger,
+          at: record.at,
+        })
       } catch (error) {
-        if (!this.failed) options.log?.(`event type observation failed (further failures are not reported): ${(error as Error).stack ?? String(error)}`)
+        if (!this.failed)
+          options.log?.(`event type observation failed (further failures are not reported): ${(error as Error).stack ?? String(error)}`)
         this.failed = true
       }
     })

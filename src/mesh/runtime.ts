@@ -2,7 +2,16 @@
 // that gets it (a broker's matching triggers, all of a channel's subscriptions), answering after every
 // delivery finished (Knative's default synchronous in-memory channel) or at once (the opt-in async
 // handler), with counters, deliveries in flight, the 15-minute fan-out limit and a drain.
-import type {BrokerCounters, ChannelCounters, DeliveryCounters, FailedDelivery, InFlightDelivery, IngressCounters, SubscriptionCounters, TriggerCounters} from '../core/api.js'
+import type {
+  BrokerCounters,
+  ChannelCounters,
+  DeliveryCounters,
+  FailedDelivery,
+  InFlightDelivery,
+  IngressCounters,
+  SubscriptionCounters,
+  TriggerCounters,
+} from '../core/api.js'
 import {eventRecord, rejectedRecord, settledRecord, type EventRef, type Outcome, type Routing, type Subscriber} from '../core/activity.js'
 import {afterBinaryHop, eventBytes, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
@@ -11,7 +20,15 @@ import {brokerIngress, LOOP_STATUS, matchTriggers} from './broker.js'
 import {perObject} from '../core/memo.js'
 import {formatBytes} from '../core/quantity.js'
 import {Cancellation} from './cancellation.js'
-import {deliver, subscriberOf, type ArrivalOrigin, type DeliveryCallback, type DeliveryResult, type DispatchContext, type PublishAnswer} from './dispatcher.js'
+import {
+  deliver,
+  subscriberOf,
+  type ArrivalOrigin,
+  type DeliveryCallback,
+  type DeliveryResult,
+  type DispatchContext,
+  type PublishAnswer,
+} from './dispatcher.js'
 import type {Journal} from './journal.js'
 
 export const FAILED_HISTORY_LIMIT = 100
@@ -74,7 +91,10 @@ export class MeshRuntime {
   private readonly dispatch: DispatchContext
 
   constructor(private readonly options: MeshRuntimeOptions) {
-    this.dispatch = {...options.dispatch, publish: (target, event, headers, via, origin) => this.accept(target, event, headers, via, origin)}
+    this.dispatch = {
+      ...options.dispatch,
+      publish: (target, event, headers, via, origin) => this.accept(target, event, headers, via, origin),
+    }
   }
 
   /** Deliveries under way. */
@@ -87,7 +107,13 @@ export class MeshRuntime {
   }
 
   /** Accepts an event into a broker or a channel the mesh serves (an in-memory hop: always answers through a promise). */
-  async accept(target: MeshAddressable, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): Promise<IngressAnswer> {
+  async accept(
+    target: MeshAddressable,
+    incoming: CloudEvent,
+    headers: Record<string, string>,
+    via: Via = 'ingress',
+    origin: ArrivalOrigin = FROM_OUTSIDE,
+  ): Promise<IngressAnswer> {
     if (origin.hops !== undefined && origin.hops % HOPS_PER_STACK === 0) await new Promise<void>((resolve) => setImmediate(resolve))
     return target.kind === 'broker'
       ? this.publish(target.route, incoming, headers, via, origin)
@@ -98,7 +124,13 @@ export class MeshRuntime {
    * Accepts an already decoded and validated event into a broker: what ingress answers, at once when it is
    * known (a refusal, an asynchronous broker), else once every delivery has ended.
    */
-  publish(broker: BrokerRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): IngressAnswer | Promise<IngressAnswer> {
+  publish(
+    broker: BrokerRoute,
+    incoming: CloudEvent,
+    headers: Record<string, string>,
+    via: Via = 'ingress',
+    origin: ArrivalOrigin = FROM_OUTSIDE,
+  ): IngressAnswer | Promise<IngressAnswer> {
     const counters = this.brokerCountersFor(broker.key)
     const ingress = brokerIngress(incoming, this.options.now())
     if ('error' in ingress) return this.reject(counters, {broker: broker.key}, via, ingress.status, ingress.error, true)
@@ -110,14 +142,25 @@ export class MeshRuntime {
     const ref = this.arrive('broker', broker.key, ingress.event, via, origin, {matched: matchedKeys(matched), notMatched})
     const hops = origin.hops ?? 0
     return this.settle(counters, broker.async, ref, bytes, matched, (trigger, signal, deadline, done) =>
-      deliver({ref, route: trigger, broker, ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal}, this.dispatch, done))
+      deliver(
+        {ref, route: trigger, broker, ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal},
+        this.dispatch,
+        done,
+      ),
+    )
   }
 
   /**
    * Accepts an event into a channel: every subscription gets it, unchanged (a channel adds no TTL and no
    * arrival time, semantics §4.1). Answers as `publish` does.
    */
-  publishToChannel(channel: ChannelRoute, incoming: CloudEvent, headers: Record<string, string>, via: Via = 'ingress', origin: ArrivalOrigin = FROM_OUTSIDE): IngressAnswer | Promise<IngressAnswer> {
+  publishToChannel(
+    channel: ChannelRoute,
+    incoming: CloudEvent,
+    headers: Record<string, string>,
+    via: Via = 'ingress',
+    origin: ArrivalOrigin = FROM_OUTSIDE,
+  ): IngressAnswer | Promise<IngressAnswer> {
     const counters = this.channelCountersFor(channel.key)
     const bytes = eventBytes(incoming)
     const refused = this.refuse(counters, 'channel', channel.key, channel.async, via, origin, bytes)
@@ -127,40 +170,75 @@ export class MeshRuntime {
     const ref = this.arrive('channel', channel.key, event, via, origin, undefined)
     const hops = origin.hops ?? 0
     return this.settle(counters, channel.async, ref, bytes, channel.subscriptions, (subscription, signal, deadline, done) =>
-      deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch, done))
+      deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch, done),
+    )
   }
 
   /** Refusals every ingress shares: a chain of in-mesh hops too long, or an asynchronous backlog at its bound. */
-  private refuse(counters: IngressCounters, kind: 'broker' | 'channel', key: string, async: boolean, via: Via, origin: ArrivalOrigin, bytes: number): IngressAnswer | undefined {
+  private refuse(
+    counters: IngressCounters,
+    kind: 'broker' | 'channel',
+    key: string,
+    async: boolean,
+    via: Via,
+    origin: ArrivalOrigin,
+    bytes: number,
+  ): IngressAnswer | undefined {
     if ((origin.hops ?? 0) >= MAX_MESH_HOPS) {
       const error = `the event has taken ${MAX_MESH_HOPS} hops inside the mesh (a loop: a subscriber or reply that leads back here?) and is dropped`
       return this.reject(counters, where(kind, key), via, LOOP_STATUS, error, true)
     }
     // an asynchronous ingress answers before delivering, so its backlog is bounded: past the bound it refuses (429)
     if (async && counters.pending >= this.options.maxPendingEvents) {
-      const answer = this.reject(counters, where(kind, key), via, 429, `${kind} ${key} is at capacity (${this.options.maxPendingEvents} events waiting for delivery); retry later`)
+      const answer = this.reject(
+        counters,
+        where(kind, key),
+        via,
+        429,
+        `${kind} ${key} is at capacity (${this.options.maxPendingEvents} events waiting for delivery); retry later`,
+      )
       return {...answer, retryAfter: OVERLOAD_RETRY_AFTER}
     }
     if (async && counters.pending > 0 && counters.pendingBytes + bytes > this.options.maxPendingBytes) {
-      const answer = this.reject(counters, where(kind, key), via, 429,
-        `${kind} ${key} is at capacity (${formatBytes(counters.pendingBytes)} of events waiting for delivery, at most ${formatBytes(this.options.maxPendingBytes)}); retry later`)
+      const answer = this.reject(
+        counters,
+        where(kind, key),
+        via,
+        429,
+        `${kind} ${key} is at capacity (${formatBytes(counters.pendingBytes)} of events waiting for delivery, at most ${formatBytes(this.options.maxPendingBytes)}); retry later`,
+      )
       return {...answer, retryAfter: OVERLOAD_RETRY_AFTER}
     }
     return undefined
   }
 
-  private reject(counters: IngressCounters, where: {broker: string} | {channel: string}, via: Via, status: number, error: string, loop = false): IngressAnswer {
+  private reject(
+    counters: IngressCounters,
+    where: {broker: string} | {channel: string},
+    via: Via,
+    status: number,
+    error: string,
+    loop = false,
+  ): IngressAnswer {
     counters.rejected++
     this.options.journal.append(rejectedRecord(where, status, error, via))
     return loop ? {status, error, loop: error} : {status, error}
   }
 
-  private arrive(kind: 'broker' | 'channel', key: string, event: CloudEvent, via: Via, origin: ArrivalOrigin, routed: Routing | undefined): EventRef {
+  private arrive(
+    kind: 'broker' | 'channel',
+    key: string,
+    event: CloudEvent,
+    via: Via,
+    origin: ArrivalOrigin,
+    routed: Routing | undefined,
+  ): EventRef {
     const arrival = ++this.arrivals
     // literals rather than a spread: this runs for every event
-    const ref: EventRef = kind === 'broker'
-      ? {broker: key, arrival, id: event.id, type: event.type, source: event.source}
-      : {channel: key, arrival, id: event.id, type: event.type, source: event.source}
+    const ref: EventRef =
+      kind === 'broker'
+        ? {broker: key, arrival, id: event.id, type: event.type, source: event.source}
+        : {channel: key, arrival, id: event.id, type: event.type, source: event.source}
     this.options.journal.append(eventRecord(ref, via, origin.replyTo, origin.from, routed, event))
     return ref
   }
@@ -169,7 +247,14 @@ export class MeshRuntime {
    * Tracks a fan-out until it settles. An asynchronous ingress answers 202 at once (no promise on this, the
    * usual path); a synchronous one after the fan-out, with 202, or 500 when a delivery failed.
    */
-  private settle<R extends Route>(counters: IngressCounters, async: boolean, ref: EventRef, bytes: number, routes: readonly R[], deliverOne: DeliverOne<R>): IngressAnswer | Promise<IngressAnswer> {
+  private settle<R extends Route>(
+    counters: IngressCounters,
+    async: boolean,
+    ref: EventRef,
+    bytes: number,
+    routes: readonly R[],
+    deliverOne: DeliverOne<R>,
+  ): IngressAnswer | Promise<IngressAnswer> {
     counters.accepted++
     counters.pending++
     counters.pendingBytes += bytes
@@ -179,11 +264,13 @@ export class MeshRuntime {
       this.fanOut(ref, routes, deliverOne, () => this.settled(counters, bytes))
       return {status: 202, arrival: ref.arrival}
     }
-    return new Promise((resolve, reject) => this.fanOut(ref, routes, deliverOne, (error, results) => {
-      this.settled(counters, bytes)
-      if (error !== undefined) reject(error)
-      else resolve(answerAfterDeliveries(ref, results!))
-    }))
+    return new Promise((resolve, reject) =>
+      this.fanOut(ref, routes, deliverOne, (error, results) => {
+        this.settled(counters, bytes)
+        if (error !== undefined) reject(error)
+        else resolve(answerAfterDeliveries(ref, results!))
+      }),
+    )
   }
 
   private settled(counters: IngressCounters, bytes: number): void {
@@ -199,7 +286,12 @@ export class MeshRuntime {
    * Delivers to every route in parallel, each with its own cancellation, all within one 15-minute window;
    * reports once: when every delivery ended, or at the first error.
    */
-  private fanOut<R extends Route>(ref: EventRef, routes: readonly R[], deliverOne: DeliverOne<R>, done: (error: Error | undefined, results?: Delivered<R>[]) => void): void {
+  private fanOut<R extends Route>(
+    ref: EventRef,
+    routes: readonly R[],
+    deliverOne: DeliverOne<R>,
+    done: (error: Error | undefined, results?: Delivered<R>[]) => void,
+  ): void {
     const deadline = this.options.now() + FANOUT_TIMEOUT_MS
     const results: Delivered<R>[] = []
     let waiting = routes.length
@@ -226,14 +318,20 @@ export class MeshRuntime {
   }
 
   /** One delivery of a fan-out, counted and tracked while it runs; reports its end once. */
-  private deliverCounted<R extends Route>(ref: EventRef, route: R, deadline: number, deliverOne: DeliverOne<R>,
-    done: (error: Error | undefined, delivered?: Delivered<R>) => void): void {
+  private deliverCounted<R extends Route>(
+    ref: EventRef,
+    route: R,
+    deadline: number,
+    deliverOne: DeliverOne<R>,
+    done: (error: Error | undefined, delivered?: Delivered<R>) => void,
+  ): void {
     const counters = route.kind === 'trigger' ? this.triggerCountersFor(route.key) : this.subscriptionCountersFor(route.key)
     counters.matched++
     counters.inFlight++
-    const flight: InFlightDelivery = route.kind === 'trigger'
-      ? {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, trigger: route.key}
-      : {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, subscription: route.key}
+    const flight: InFlightDelivery =
+      route.kind === 'trigger'
+        ? {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, trigger: route.key}
+        : {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, subscription: route.key}
     const cancellation = new Cancellation(deadline)
     if (this.stopReason) cancellation.abort(this.stopReason)
     this.running.set(flight, cancellation)
@@ -292,7 +390,13 @@ export class MeshRuntime {
   }
 
   private recordFailure(flight: InFlightDelivery, ref: EventRef, result: DeliveryResult): void {
-    this.failures.push({...flight, type: ref.type, status: result.status, error: result.error, at: new Date(this.options.now()).toISOString()})
+    this.failures.push({
+      ...flight,
+      type: ref.type,
+      status: result.status,
+      error: result.error,
+      at: new Date(this.options.now()).toISOString(),
+    })
     if (this.failures.length > FAILED_HISTORY_LIMIT) this.failures.shift()
   }
 
@@ -346,8 +450,11 @@ const singleOutcomes = perObject((_route: Route): Partial<Record<Outcome, Record
 /** Each route's outcome, by its key; a single delivery's reuses one object per route and outcome. */
 function outcomesOf(results: Delivered<Route>[]): Record<string, Outcome> {
   if (results.length === 1) {
-    const {route, result: {outcome}} = results[0]!
-    return singleOutcomes(route)[outcome] ??= Object.freeze({[route.key]: outcome})
+    const {
+      route,
+      result: {outcome},
+    } = results[0]!
+    return (singleOutcomes(route)[outcome] ??= Object.freeze({[route.key]: outcome}))
   }
   const outcomes: Record<string, Outcome> = {}
   for (const {route, result} of results) outcomes[route.key] = result.outcome
@@ -364,7 +471,7 @@ function newIngressCounters(): IngressCounters {
 
 function countersIn<C>(map: Map<string, C>, key: string, create: () => C): C {
   let c = map.get(key)
-  if (!c) map.set(key, c = create())
+  if (!c) map.set(key, (c = create()))
   return c
 }
 

@@ -26,17 +26,25 @@ export interface ConnectionLimits {
 }
 
 /** Neither timeout limits the answer: a synchronous broker's and an activity stream's take as long as they take. */
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 65_000, maxConnections: 1000}
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  idleTimeoutMs: 65_000,
+  maxConnections: 1000,
+}
 
 /** The mesh's HTTP server; a request that runs out of time is answered 408 and its connection closed. */
 export function createMeshServer(mesh: MeshContext, plugins: readonly MeshPlugin[], limits: ConnectionLimits): Server {
-  const server = createServer({
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.idleTimeoutMs,
-    // node checks both timeouts on this interval (30 s by default): a timeout fires at most this late
-    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-  }, createRequestHandler(mesh, plugins))
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.idleTimeoutMs,
+      // node checks both timeouts on this interval (30 s by default): a timeout fires at most this late
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    createRequestHandler(mesh, plugins),
+  )
   server.maxConnections = limits.maxConnections
   let refused = 0
   server.on('drop', () => {
@@ -45,7 +53,10 @@ export function createMeshServer(mesh: MeshContext, plugins: readonly MeshPlugin
   return server
 }
 
-export function createRequestHandler(mesh: MeshContext, plugins: readonly MeshPlugin[]): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestHandler(
+  mesh: MeshContext,
+  plugins: readonly MeshPlugin[],
+): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = routeTable(plugins)
   return (req, res) => {
     const url = req.url ?? '/'
@@ -68,7 +79,13 @@ export function createRequestHandler(mesh: MeshContext, plugins: readonly MeshPl
   }
 }
 
-async function handleControl(mesh: MeshContext, plugins: readonly MeshPlugin[], req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+async function handleControl(
+  mesh: MeshContext,
+  plugins: readonly MeshPlugin[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: string,
+): Promise<void> {
   const {origin, host} = req.headers
   // a browser sends Origin with every POST and with cross-origin reads; other clients send none
   if (origin !== undefined && origin.toLowerCase() !== `http://${host?.toLowerCase()}`) {
@@ -76,10 +93,13 @@ async function handleControl(mesh: MeshContext, plugins: readonly MeshPlugin[], 
   }
   // a web page can send text/plain or a form without asking first (no CORS preflight), but not JSON
   if (req.method !== 'GET' && req.method !== 'HEAD' && !isJsonMediaType(req.headers['content-type'])) {
-    return sendJson(res, 415, {error: `control requests that change something take a JSON body (Content-Type: application/json) or none, not ${req.headers['content-type']}`})
+    return sendJson(res, 415, {
+      error: `control requests that change something take a JSON body (Content-Type: application/json) or none, not ${req.headers['content-type']}`,
+    })
   }
   const {pathname, searchParams} = new URL(url, 'http://kne.local')
-  if (percentDecoded(pathname) === undefined) return sendJson(res, 400, {error: `malformed percent-encoding in ${JSON.stringify(pathname)}`})
+  if (percentDecoded(pathname) === undefined)
+    return sendJson(res, 400, {error: `malformed percent-encoding in ${JSON.stringify(pathname)}`})
   // a plugin's endpoints first (firing a PingSource is the one POST); the rest of the control API is read-only
   for (const plugin of plugins) {
     const answer = await plugin.control?.(mesh, req, pathname, searchParams)
@@ -96,10 +116,14 @@ async function handleControl(mesh: MeshContext, plugins: readonly MeshPlugin[], 
     case API_PATHS.activity:
       return streamActivity(mesh, req, res, searchParams)
     case API_PATHS.registry:
-      return mesh.eventTypes ? sendJson(res, 200, mesh.eventTypes.snapshot()) : sendJson(res, 404, {error: 'this mesh does not observe event types (observeEventTypes: false)'})
+      return mesh.eventTypes
+        ? sendJson(res, 200, mesh.eventTypes.snapshot())
+        : sendJson(res, 404, {error: 'this mesh does not observe event types (observeEventTypes: false)'})
     case API_PATHS.explain: {
       const explanation = explainArrival(mesh, Number(searchParams.get('arrival')))
-      return explanation ? sendJson(res, 200, explanation) : sendJson(res, 404, {error: `arrival ${searchParams.get('arrival')} is not in the history any more`})
+      return explanation
+        ? sendJson(res, 200, explanation)
+        : sendJson(res, 404, {error: `arrival ${searchParams.get('arrival')} is not in the history any more`})
     }
     default:
       return sendJson(res, 404, {error: `unknown control endpoint ${pathname}`})
@@ -196,4 +220,3 @@ const lineOf = rememberLast((record: Activity, _unused: undefined) => activityJs
 function sharedLine(record: Activity): string {
   return lineOf(record, undefined)
 }
-

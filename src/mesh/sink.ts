@@ -70,12 +70,15 @@ export function seededRandom(seed: number): () => number {
 
 /** Checks a behaviour; returns the problem, or undefined when it is usable. */
 export function checkSinkBehaviour(b: SinkBehaviour): string | undefined {
-  if (b.status !== undefined && (!Number.isInteger(b.status) || b.status < 200 || b.status > 599)) return `--status ${b.status}: expected an HTTP status from 200 to 599`
+  if (b.status !== undefined && (!Number.isInteger(b.status) || b.status < 200 || b.status > 599))
+    return `--status ${b.status}: expected an HTTP status from 200 to 599`
   if (b.status !== undefined && isSuccess(b.status) && (b.failFirst !== undefined || b.failRate !== undefined)) {
     return `--status ${b.status}: with --fail-first or --fail-rate, --status is the failing answer; use a status from 300 to 599`
   }
-  if (b.failFirst !== undefined && (!Number.isInteger(b.failFirst) || b.failFirst < 0)) return `--fail-first ${b.failFirst}: expected a whole number >= 0`
-  if (b.failRate !== undefined && !(b.failRate >= 0 && b.failRate <= 1)) return `--fail-rate ${b.failRate}: expected a number from 0 to 1, such as 0.3`
+  if (b.failFirst !== undefined && (!Number.isInteger(b.failFirst) || b.failFirst < 0))
+    return `--fail-first ${b.failFirst}: expected a whole number >= 0`
+  if (b.failRate !== undefined && !(b.failRate >= 0 && b.failRate <= 1))
+    return `--fail-rate ${b.failRate}: expected a number from 0 to 1, such as 0.3`
   if (b.delayMs !== undefined && !(b.delayMs >= 0)) return `--delay: expected a duration such as 2s or 500ms`
   if (b.reply !== undefined) {
     const built = buildEvent({type: b.reply.type, source: b.reply.source ?? 'kne-sink', data: b.reply.data})
@@ -112,7 +115,10 @@ export class Sink {
   /** Answers held by --delay, released at once on close so nothing keeps the process alive. */
   private readonly held = new Map<NodeJS.Timeout, () => void>()
 
-  private constructor(private readonly options: SinkOptions, private readonly onRequest: (request: SinkRequest) => void) {
+  private constructor(
+    private readonly options: SinkOptions,
+    private readonly onRequest: (request: SinkRequest) => void,
+  ) {
     const plan = answerPlanner(options)
     this.server = createServer((req, res) => {
       this.handle(req, res, plan).catch(() => res.destroy())
@@ -170,7 +176,7 @@ export class Sink {
 
   private async handle(req: IncomingMessage, res: ServerResponse, plan: (n: number) => SinkAnswer): Promise<void> {
     if (req.method !== 'POST') {
-      res.writeHead(405, {'Allow': 'POST', 'Content-Type': 'text/plain'}).end('kne sink receives CloudEvents with POST\n')
+      res.writeHead(405, {Allow: 'POST', 'Content-Type': 'text/plain'}).end('kne sink receives CloudEvents with POST\n')
       return
     }
     const chunks: Buffer[] = []
@@ -180,10 +186,16 @@ export class Sink {
     const answer: SinkAnswer = decoded.ok ? plan(n) : {status: 400, reason: `not a CloudEvent: ${decoded.error}`}
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(req.headers)) {
-      if (!name.startsWith('ce-') && !HIDDEN_HEADERS.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value
+      if (!name.startsWith('ce-') && !HIDDEN_HEADERS.has(name) && value !== undefined)
+        headers[name] = Array.isArray(value) ? value.join(',') : value
     }
     const request: SinkRequest = {
-      n, at: new Date().toISOString(), method: req.method, path: req.url ?? '/', headers, answer,
+      n,
+      at: new Date().toISOString(),
+      method: req.method,
+      path: req.url ?? '/',
+      headers,
+      answer,
       ...(decoded.ok ? {mode: decoded.mode, event: decoded.event} : {error: decoded.error}),
     }
     if (!isSuccess(answer.status)) this.failures++
@@ -199,7 +211,11 @@ export class Sink {
       res.writeHead(answer.status).end()
       return
     }
-    res.writeHead(answer.status, {'Content-Type': 'text/plain', ...(answer.retryAfter === undefined ? {} : {'Retry-After': answer.retryAfter})})
+    res
+      .writeHead(answer.status, {
+        'Content-Type': 'text/plain',
+        ...(answer.retryAfter === undefined ? {} : {'Retry-After': answer.retryAfter}),
+      })
       .end(`kne sink: ${answer.reason}\n`)
   }
 }

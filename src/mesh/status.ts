@@ -20,7 +20,7 @@ export function meshStatus(mesh: MeshContext, plugins: readonly MeshPlugin[]): M
     sequences: [],
     parallels: [],
     sources: [],
-    ...Object.assign({}, ...plugins.map((p) => p.status?.(mesh) ?? {})) as PluginStatus,
+    ...(Object.assign({}, ...plugins.map((p) => p.status?.(mesh) ?? {})) as PluginStatus),
     inFlight: [...runtime.inFlight],
     failed: [...runtime.failures],
   }

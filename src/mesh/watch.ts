@@ -129,7 +129,10 @@ class Reloader {
     if (this.stopped) return
     const previous = this.pending.get(path)
     // removed then added again within one quiet period is a change (editors save by renaming)
-    this.pending.set(path, previous === 'removed' && change === 'added' ? 'changed' : previous === 'added' && change === 'changed' ? 'added' : change)
+    this.pending.set(
+      path,
+      previous === 'removed' && change === 'added' ? 'changed' : previous === 'added' && change === 'changed' ? 'added' : change,
+    )
     clearTimeout(this.timer)
     this.timer = setTimeout(() => {
       try {
@@ -204,10 +207,12 @@ class Reloader {
       kind: 'reload',
       at: new Date().toISOString(),
       files: [
-        ...batch.filter(([f]) => f === projectFile).map(([file, change]) => {
-          const taken = problems.every((p) => p.file !== file)
-          return {file, change, taken, keptLastGood: !taken}
-        }),
+        ...batch
+          .filter(([f]) => f === projectFile)
+          .map(([file, change]) => {
+            const taken = problems.every((p) => p.file !== file)
+            return {file, change, taken, keptLastGood: !taken}
+          }),
         ...updates.map((u) => ({file: u.file, change: u.change, taken: u.update.taken, keptLastGood: u.update.keptLastGood})),
       ],
       ...diff,
@@ -224,7 +229,11 @@ class Reloader {
 
   private reloadConfig(file: string, change: FileChange): {problems: ManifestError[]; notes: string[]; namespaceChanged: boolean} {
     if (change === 'removed' || !existsSync(file)) {
-      return {problems: [], notes: ['kne.yaml was removed: its last settings stay in force until kne dev restarts'], namespaceChanged: false}
+      return {
+        problems: [],
+        notes: ['kne.yaml was removed: its last settings stay in force until kne dev restarts'],
+        namespaceChanged: false,
+      }
     }
     const read = readManifestText(file)
     if ('error' in read) return {problems: [{file, message: read.error}], notes: [], namespaceChanged: false}
@@ -238,7 +247,10 @@ class Reloader {
       }
     }
     // the processes kne dev runs are started with it
-    if (JSON.stringify([config.localServices, config.containerSources]) !== JSON.stringify([this.config.localServices, this.config.containerSources])) {
+    if (
+      JSON.stringify([config.localServices, config.containerSources]) !==
+      JSON.stringify([this.config.localServices, this.config.containerSources])
+    ) {
       notes.push('kne.yaml: a service command or a containerSources entry changed; it takes effect when kne dev restarts')
     }
     const namespace = this.options.namespaceOverride ?? config.namespace
@@ -262,7 +274,11 @@ type Snapshot = Map<string, {label: string; fingerprint: string; resource: Manif
 function snapshot(cache: LastGoodManifests): Snapshot {
   const out: Snapshot = new Map()
   for (const r of [...cache.resources, ...cache.others] as ManifestResource[]) {
-    out.set(identity(r), {label: describeResource(r), fingerprint: JSON.stringify([r.apiVersion, r.metadata.namespace, r.manifest]), resource: r})
+    out.set(identity(r), {
+      label: describeResource(r),
+      fingerprint: JSON.stringify([r.apiVersion, r.metadata.namespace, r.manifest]),
+      resource: r,
+    })
   }
   return out
 }
@@ -289,13 +305,24 @@ function changeLabels(changes: readonly ResourceChange[]): Pick<ReloadEvent, 'ad
 /** A reload as lines for a terminal: one summary line, then one line per problem, warning or note. */
 export function describeReload(event: ReloadEvent, cwd = process.cwd()): {summary: string; problems: string[]; notes: string[]} {
   const show = (file: string): string => displayPath(file, cwd)
-  const files = event.files.map((f) => `${show(f.file)} ${f.change}${f.taken ? '' : f.keptLastGood ? ' (refused: its last good version stays in force)' : ' (refused: not loaded)'}`).join(', ')
-  const changes = [...event.added.map((r) => `+${r}`), ...event.changed.map((r) => `~${r}`), ...event.removed.map((r) => `-${r}`),
-    ...event.becameReady.map((r) => `${r} now Ready`), ...event.becameNotReady.map((r) => `${r} now not Ready`)]
+  const files = event.files
+    .map(
+      (f) =>
+        `${show(f.file)} ${f.change}${f.taken ? '' : f.keptLastGood ? ' (refused: its last good version stays in force)' : ' (refused: not loaded)'}`,
+    )
+    .join(', ')
+  const changes = [
+    ...event.added.map((r) => `+${r}`),
+    ...event.changed.map((r) => `~${r}`),
+    ...event.removed.map((r) => `-${r}`),
+    ...event.becameReady.map((r) => `${r} now Ready`),
+    ...event.becameNotReady.map((r) => `${r} now not Ready`),
+  ]
   const served = `${event.brokers} broker(s), ${event.triggers} trigger(s)`
-  const summary = event.problems.length > 0
-    ? `reload: ${files}: ${event.problems.length} problem(s) → ${served}${changes.length ? ` [${changes.join(', ')}]` : ''}`
-    : `reload: ${files} → ${served}${changes.length ? ` [${changes.join(', ')}]` : ' (nothing changed)'}`
+  const summary =
+    event.problems.length > 0
+      ? `reload: ${files}: ${event.problems.length} problem(s) → ${served}${changes.length ? ` [${changes.join(', ')}]` : ''}`
+      : `reload: ${files} → ${served}${changes.length ? ` [${changes.join(', ')}]` : ' (nothing changed)'}`
   const relativise = manifestErrorFormatter(cwd)
   return {
     summary,

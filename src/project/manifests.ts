@@ -59,12 +59,19 @@ export function readManifestText(file: string): {text: string} | {error: string}
     const stats = fstatSync(fd)
     if (stats.isDirectory()) return {error: 'cannot read: it is a folder'}
     if (stats.size > MAX_MANIFEST_FILE_BYTES) {
-      return {error: `too large: ${formatBytes(stats.size)}, more than the ${formatBytes(MAX_MANIFEST_FILE_BYTES)} a Kubernetes API server takes in one request; split it into several files`}
+      return {
+        error: `too large: ${formatBytes(stats.size)}, more than the ${formatBytes(MAX_MANIFEST_FILE_BYTES)} a Kubernetes API server takes in one request; split it into several files`,
+      }
     }
     return {text: readFileSync(fd, 'utf8')}
   } catch (error) {
     const target = (error as NodeJS.ErrnoException).code === 'ENOENT' ? danglingLinkTarget(file) : undefined
-    return {error: target === undefined ? `cannot read: ${(error as Error).message}` : `cannot read: it is a symbolic link to ${target}, which does not exist`}
+    return {
+      error:
+        target === undefined
+          ? `cannot read: ${(error as Error).message}`
+          : `cannot read: it is a symbolic link to ${target}, which does not exist`,
+    }
   } finally {
     if (fd !== undefined) closeSync(fd)
   }
@@ -118,11 +125,16 @@ export interface LoadedProject {
  * first manifest path.
  */
 export function loadProjectConfig(explicit: string | undefined, manifestPaths: readonly string[] = [], cwd = process.cwd()): LoadedProject {
-  const candidates = explicit ? [resolve(cwd, explicit)] : [join(cwd, PROJECT_FILE), ...manifestPaths.flatMap((p) => {
-    const full = resolve(cwd, p)
-    const dir = existsSync(full) && statSync(full).isDirectory() ? full : dirname(full)
-    return [join(dir, PROJECT_FILE), join(dirname(dir), PROJECT_FILE)]
-  })]
+  const candidates = explicit
+    ? [resolve(cwd, explicit)]
+    : [
+        join(cwd, PROJECT_FILE),
+        ...manifestPaths.flatMap((p) => {
+          const full = resolve(cwd, p)
+          const dir = existsSync(full) && statSync(full).isDirectory() ? full : dirname(full)
+          return [join(dir, PROJECT_FILE), join(dirname(dir), PROJECT_FILE)]
+        }),
+      ]
   const file = candidates.find((c) => existsSync(c))
   if (file === undefined) {
     if (explicit) return {config: parseProjectConfig('', explicit).config, errors: [{file: explicit, message: 'no such file'}]}
@@ -184,17 +196,26 @@ export function loadProjectManifests(options: ProjectManifestOptions): ProjectMa
  * What a summary line says problems are in: kne.yaml (by the name it was found under), the manifests, or
  * both, so a typo in kne.yaml is not reported as a problem in the manifests folder.
  */
-export function problemsIn(errors: readonly ManifestError[], projectFile: string | undefined, manifests = 'the manifests', cwd = process.cwd()): string {
+export function problemsIn(
+  errors: readonly ManifestError[],
+  projectFile: string | undefined,
+  manifests = 'the manifests',
+  cwd = process.cwd(),
+): string {
   const inProject = projectFile !== undefined && errors.some((e) => resolve(cwd, e.file) === resolve(cwd, projectFile))
   const inManifests = errors.some((e) => projectFile === undefined || resolve(cwd, e.file) !== resolve(cwd, projectFile))
-  return [inProject ? displayPath(projectFile!, cwd) : undefined, inManifests ? manifests : undefined].filter(Boolean).join(' and ')
+  return [inProject ? displayPath(projectFile, cwd) : undefined, inManifests ? manifests : undefined].filter(Boolean).join(' and ')
 }
 
 export function requireManifests(options: ProjectManifestOptions): ProjectManifests {
   const loaded = loadProjectManifests(options)
   if (loaded.paths.length === 0) {
-    throw new KneError('no manifests to read: pass -f FILE|FOLDER, or run it in a project whose kne.yaml names a manifests folder', 'NO_MANIFESTS', EXIT.usage,
-      ['kne init creates a project with a knative/ folder'])
+    throw new KneError(
+      'no manifests to read: pass -f FILE|FOLDER, or run it in a project whose kne.yaml names a manifests folder',
+      'NO_MANIFESTS',
+      EXIT.usage,
+      ['kne init creates a project with a knative/ folder'],
+    )
   }
   return loaded
 }

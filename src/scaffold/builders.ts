@@ -1,8 +1,21 @@
 // One function per kind: kn-style options in, the manifest a Knative user would write out.
 import {
-  apiServerSourceValues, brokerValues, containerSourceValues, KINDS, pingSourceValues, sinkBindingValues, triggerValues,
-  type ApiServerSourceOptions, type BrokerOptions, type ContainerSourceOptions, type Manifest, type PingSourceOptions,
-  type ScaffoldKind, type SinkBindingOptions, type TemplateValues, type TriggerOptions,
+  apiServerSourceValues,
+  brokerValues,
+  containerSourceValues,
+  KINDS,
+  pingSourceValues,
+  sinkBindingValues,
+  triggerValues,
+  type ApiServerSourceOptions,
+  type BrokerOptions,
+  type ContainerSourceOptions,
+  type Manifest,
+  type PingSourceOptions,
+  type ScaffoldKind,
+  type SinkBindingOptions,
+  type TemplateValues,
+  type TriggerOptions,
 } from '../core/manifests/index.js'
 import {renderManifest} from './templates.js'
 

@@ -48,34 +48,54 @@ export function createResource(project: ProjectContext, info: KindInfo, manifest
   let file = join(project.manifestsDir, fileName)
   const parsed = parseManifests(yaml, displayPath(project, file), project.config.namespace)
   if (parsed.errors.length > 0) {
-    throw new KneError(`cannot create ${info.kind} '${name}' in namespace '${namespace}': ${parsed.errors.length} problem(s)`, 'INVALID_MANIFEST', EXIT.invalid)
-      .withDetails(parsed.errors.map(describeProblem))
+    throw new KneError(
+      `cannot create ${info.kind} '${name}' in namespace '${namespace}': ${parsed.errors.length} problem(s)`,
+      'INVALID_MANIFEST',
+      EXIT.invalid,
+    ).withDetails(parsed.errors.map(describeProblem))
   }
   const workspace = readWorkspace(project)
-  const elsewhere = workspace.manifests.errors.filter((e) => e.resource !== describeResource({kind: info.kind, metadata: {namespace, name}}))
+  const elsewhere = workspace.manifests.errors.filter(
+    (e) => e.resource !== describeResource({kind: info.kind, metadata: {namespace, name}}),
+  )
   const warnings = [
     ...(elsewhere.length > 0
-      ? [`${displayPath(project, project.manifestsDir)} has ${elsewhere.length} other problem(s) kne dev will report: run kne validate`] : []),
+      ? [`${displayPath(project, project.manifestsDir)} has ${elsewhere.length} other problem(s) kne dev will report: run kne validate`]
+      : []),
     ...parsed.warnings.map(describeProblem),
     ...referenceWarnings(workspace, [...parsed.resources, ...parsed.others][0]!, parsed),
-    ...parsed.resources.slice(0, 1).flatMap((r) => descriptorFor(r).advisories?.(r) ?? []).map((w) => `${w.field}: ${w.message}`),
+    ...parsed.resources
+      .slice(0, 1)
+      .flatMap((r) => descriptorFor(r).advisories?.(r) ?? [])
+      .map((w) => `${w.field}: ${w.message}`),
   ]
   const existing = findEntry(workspace, info.kind, namespace, name)
   const result = (action: CreateResult['action'], where: string): CreateResult => ({
-    manifest, file: where, action, namespace, message: info.created(name, namespace), warnings,
+    manifest,
+    file: where,
+    action,
+    namespace,
+    message: info.created(name, namespace),
+    warnings,
   })
   assertCreatable(workspace, info, namespace, name, options)
   if (existing && options.force) {
     if (isInList(existing)) {
-      throw new KneError(`${info.kind} '${name}' is an item of a List in ${displayPath(project, existing.file)}; kne does not rewrite Lists`, 'IN_LIST', EXIT.usage,
-        ['edit that file by hand, or move the resource to a file of its own'])
+      throw new KneError(
+        `${info.kind} '${name}' is an item of a List in ${displayPath(project, existing.file)}; kne does not rewrite Lists`,
+        'IN_LIST',
+        EXIT.usage,
+        ['edit that file by hand, or move the resource to a file of its own'],
+      )
     }
     if (!options.dryRun) rewriteFile(existing.file, replaceDocument(readFileSync(existing.file, 'utf8'), existing.document, yaml))
     return result(options.dryRun ? 'dry-run' : 'replaced', existing.file)
   }
   if (options.dryRun) return result('dry-run', file)
   if (existsSync(project.manifestsDir) && !statSync(project.manifestsDir).isDirectory()) {
-    throw new KneError(`${displayPath(project, project.manifestsDir)} is a file, not a manifests folder`, 'NOT_A_FOLDER', EXIT.usage, ['pass --dir FOLDER'])
+    throw new KneError(`${displayPath(project, project.manifestsDir)} is a file, not a manifests folder`, 'NOT_A_FOLDER', EXIT.usage, [
+      'pass --dir FOLDER',
+    ])
   }
   mkdirSync(project.manifestsDir, {recursive: true})
   // a file of that name holding something else is never touched: the next free name is used
@@ -88,8 +108,9 @@ export function assertCreatable(workspace: Workspace, info: KindInfo, namespace:
   const existing = findEntry(workspace, info.kind, namespace, name)
   if (existing && !options.force && !options.dryRun) {
     const where = displayPath(workspace.project, existing.file)
-    throw new KneError(`${info.kind} '${name}' already exists in namespace '${namespace}' (${where})`, 'ALREADY_EXISTS', EXIT.usage,
-      ['pass --force to replace it, or pick another name'])
+    throw new KneError(`${info.kind} '${name}' already exists in namespace '${namespace}' (${where})`, 'ALREADY_EXISTS', EXIT.usage, [
+      'pass --force to replace it, or pick another name',
+    ])
   }
 }
 

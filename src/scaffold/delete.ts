@@ -21,15 +21,23 @@ export interface DeleteResult {
 export function deleteResource(project: ProjectContext, name: string, match: KindMatch): DeleteResult {
   const entry = findOne(readWorkspace(project), project.namespace, name, match)
   if (isInList(entry)) {
-    throw new KneError(`${entry.kind} '${name}' is an item of a List in ${displayPath(project, entry.file)}; kne does not rewrite Lists`, 'IN_LIST', EXIT.usage,
-      ['edit that file by hand'])
+    throw new KneError(
+      `${entry.kind} '${name}' is an item of a List in ${displayPath(project, entry.file)}; kne does not rewrite Lists`,
+      'IN_LIST',
+      EXIT.usage,
+      ['edit that file by hand'],
+    )
   }
   const {text, empty} = removeDocument(readFileSync(entry.file, 'utf8'), entry.document)
   if (empty) rmSync(entry.file)
   else rewriteFile(entry.file, text)
   const info = KINDS[entry.kind as ScaffoldKind] as KindInfo | undefined
   return {
-    kind: entry.kind, namespace: entry.namespace, name, file: displayPath(project, entry.file), removed: empty ? 'file' : 'document',
+    kind: entry.kind,
+    namespace: entry.namespace,
+    name,
+    file: displayPath(project, entry.file),
+    removed: empty ? 'file' : 'document',
     message: info ? info.deleted(name, entry.namespace) : `${entry.kind} '${name}' deleted in namespace '${entry.namespace}'.`,
   }
 }

@@ -26,7 +26,7 @@ export const EVENT_TYPE_KIND = {
   resource: 'eventtypes.eventing.knative.dev',
   created: (name: string, namespace: string) => `Eventtype '${name}' successfully created in namespace '${namespace}'.`,
   deleted: (name: string, namespace: string) => `Eventtype '${name}' successfully deleted in namespace '${namespace}'.`,
-} as unknown as KindInfo
+}
 
 export const EVENT_TYPES = kindIs('EventType', 'eventtypes')
 
@@ -49,7 +49,7 @@ export interface EventTypeOptions {
 /** The v1beta2 EventType kn would create; exit 2 for flags that do not fit together. */
 export function buildEventType(options: EventTypeOptions, namespace?: string): Manifest {
   if (options.broker !== undefined && options.reference !== undefined) {
-    throw new KneError('use only one of \'--broker\' or \'--reference\' flags', 'INVALID_FLAG', EXIT.usage)
+    throw new KneError("use only one of '--broker' or '--reference' flags", 'INVALID_FLAG', EXIT.usage)
   }
   if (options.type === '') throw new KneError('--type must not be empty', 'INVALID_FLAG', EXIT.usage)
   let reference: Record<string, string> | undefined
@@ -59,7 +59,11 @@ export function buildEventType(options: EventTypeOptions, namespace?: string): M
     const ref = parsed.ok ? parsed.destination.ref : undefined
     // kn's --reference names a broker or a Channel (not an InMemoryChannel)
     if (!ref || (roleOf(ref.kind) !== 'broker' && ref.kind !== channelKind.kind)) {
-      throw new KneError(`--reference ${options.reference}: expected broker:NAME or channel:NAME (with :NAMESPACE optional)`, 'INVALID_FLAG', EXIT.usage)
+      throw new KneError(
+        `--reference ${options.reference}: expected broker:NAME or channel:NAME (with :NAMESPACE optional)`,
+        'INVALID_FLAG',
+        EXIT.usage,
+      )
     }
     reference = {apiVersion: ref.apiVersion ?? '', kind: ref.kind, name: ref.name, ...(ref.namespace ? {namespace: ref.namespace} : {})}
   }
@@ -110,21 +114,36 @@ export interface EventTypeListResult {
   mesh: {url: string} | null
 }
 
-export async function listEventTypes(project: ProjectContext, options: InspectOptions & {allNamespaces?: boolean}): Promise<EventTypeListResult> {
+export async function listEventTypes(
+  project: ProjectContext,
+  options: InspectOptions & {allNamespaces?: boolean},
+): Promise<EventTypeListResult> {
   const {workspace, mesh, readFrom} = await inspectWorkspace(project, options)
-  const views = resourceViews(workspace, (e) => EVENT_TYPES.kind(e) && (options.allNamespaces === true || e.namespace === project.namespace), mesh)
+  const views = resourceViews(
+    workspace,
+    (e) => EVENT_TYPES.kind(e) && (options.allNamespaces === true || e.namespace === project.namespace),
+    mesh,
+  )
   return {items: views.map((v) => eventTypeView(v, workspace)), readFrom, mesh: mesh ? {url: mesh.url} : null}
 }
 
-export async function describeEventType(project: ProjectContext, name: string, options: InspectOptions): Promise<{view: EventTypeView; readFrom: 'mesh' | 'manifests'; mesh: {url: string} | null}> {
+export async function describeEventType(
+  project: ProjectContext,
+  name: string,
+  options: InspectOptions,
+): Promise<{view: EventTypeView; readFrom: 'mesh' | 'manifests'; mesh: {url: string} | null}> {
   const {workspace, mesh, readFrom} = await inspectWorkspace(project, options)
   const entry = findOne(workspace, project.namespace, name, EVENT_TYPES)
-  return {view: eventTypeView(resourceViews(workspace, (e) => e === entry, mesh)[0]!, workspace), readFrom, mesh: mesh ? {url: mesh.url} : null}
+  return {
+    view: eventTypeView(resourceViews(workspace, (e) => e === entry, mesh)[0]!, workspace),
+    readFrom,
+    mesh: mesh ? {url: mesh.url} : null,
+  }
 }
 
 function eventTypeView(v: ResourceView, workspace: Workspace): EventTypeView {
   const spec = (v.manifest.spec as Record<string, unknown> | undefined) ?? {}
-  const attributes = Array.isArray(spec.attributes) ? spec.attributes as {name?: unknown; value?: unknown}[] : undefined
+  const attributes = Array.isArray(spec.attributes) ? (spec.attributes as {name?: unknown; value?: unknown}[]) : undefined
   const attribute = (name: string): string | undefined => {
     const value = attributes?.find((a) => a.name === name)?.value
     return typeof value === 'string' ? value : undefined
@@ -132,19 +151,31 @@ function eventTypeView(v: ResourceView, workspace: Workspace): EventTypeView {
   const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined)
   const rawRef = spec.reference as {apiVersion?: string; kind?: string; name?: string; namespace?: string} | undefined
   let reference: EventTypeView['reference']
-  if (rawRef?.kind && rawRef.name) reference = {apiVersion: rawRef.apiVersion, kind: rawRef.kind, name: rawRef.name, namespace: rawRef.namespace ?? v.namespace}
-  else if (typeof spec.broker === 'string') reference = {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: spec.broker, namespace: v.namespace}
+  if (rawRef?.kind && rawRef.name)
+    reference = {apiVersion: rawRef.apiVersion, kind: rawRef.kind, name: rawRef.name, namespace: rawRef.namespace ?? v.namespace}
+  else if (typeof spec.broker === 'string')
+    reference = {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: spec.broker, namespace: v.namespace}
   const view: EventTypeView = {
-    name: v.name, namespace: v.namespace, apiVersion: v.apiVersion, file: v.file, age: v.age,
-    type: text(spec.type) ?? attribute('type') ?? '', source: text(spec.source) ?? attribute('source') ?? '',
-    ready: 'True', manifest: v.manifest, errors: v.errors,
+    name: v.name,
+    namespace: v.namespace,
+    apiVersion: v.apiVersion,
+    file: v.file,
+    age: v.age,
+    type: text(spec.type) ?? attribute('type') ?? '',
+    source: text(spec.source) ?? attribute('source') ?? '',
+    ready: 'True',
+    manifest: v.manifest,
+    errors: v.errors,
   }
   if (reference) view.reference = reference
   const description = text(spec.description)
   if (description) view.description = description
   const schema = text(spec.schema) ?? attribute('schemadata')
   if (schema) view.schema = schema
-  if (reference && !workspace.entries.some((e) => e.kind === reference.kind && e.name === reference.name && e.namespace === reference.namespace)) {
+  if (
+    reference &&
+    !workspace.entries.some((e) => e.kind === reference.kind && e.name === reference.name && e.namespace === reference.namespace)
+  ) {
     view.ready = 'False'
     view.reason = `ReferenceDoesNotExist : ${reference.kind} ${reference.namespace}/${reference.name} is not in ${workspace.where ?? displayPath(workspace.project, workspace.project.manifestsDir)}`
   }
@@ -192,8 +223,8 @@ export function describeEventTypeText(v: EventTypeView): string[] {
   }
   lines.push('', 'Conditions:', '  OK TYPE                     REASON')
   const ok = v.ready === 'True'
-  lines.push(`  ${ok ? '++' : '!!'} Ready                    ${ok ? '' : v.reason ?? ''}`.trimEnd())
-  lines.push(`  ${v.reference && !ok ? '!!' : '++'} ReferenceExists          ${v.reference && !ok ? v.reason ?? '' : ''}`.trimEnd())
+  lines.push(`  ${ok ? '++' : '!!'} Ready                    ${ok ? '' : (v.reason ?? '')}`.trimEnd())
+  lines.push(`  ${v.reference && !ok ? '!!' : '++'} ReferenceExists          ${v.reference && !ok ? (v.reason ?? '') : ''}`.trimEnd())
   if (v.type) lines.push('', `The registry's view (schema, producers, consumers): kne registry describe ${v.type}`)
   return lines
 }
@@ -212,13 +243,21 @@ export interface WrittenEventType {
 }
 
 /** Writes each exported type that no manifest declares yet, one file each; never overwrites without `force`. */
-export function writeEventTypes(project: ProjectContext, items: readonly ExportedEventType[], options: {force?: boolean} = {}): WrittenEventType[] {
+export function writeEventTypes(
+  project: ProjectContext,
+  items: readonly ExportedEventType[],
+  options: {force?: boolean} = {},
+): WrittenEventType[] {
   return items.map((item) => {
     const base = {name: item.name, namespace: item.namespace, type: item.type}
     if (item.entry.origins.includes('declared')) return {...base, action: 'declared' as const}
     try {
       const result = createResource(project, EVENT_TYPE_KIND, asManifest(item.manifest), {force: options.force})
-      return {...base, file: displayPath(project, result.file), action: result.action === 'replaced' ? 'replaced' as const : 'created' as const}
+      return {
+        ...base,
+        file: displayPath(project, result.file),
+        action: result.action === 'replaced' ? ('replaced' as const) : ('created' as const),
+      }
     } catch (error) {
       if (error instanceof KneError && error.code === 'ALREADY_EXISTS') return {...base, action: 'exists' as const}
       throw error

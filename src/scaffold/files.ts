@@ -44,4 +44,3 @@ export function removeDocument(text: string, index: number): {text: string; empt
 function withNewline(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`
 }
-

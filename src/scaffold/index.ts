@@ -2,7 +2,13 @@
 // manifests folder, and the list/describe views of what is there. The builders are the entry points
 // for anything that needs the manifests kne writes (tests, schema checks).
 export {
-  buildApiServerSource, buildBroker, buildContainerSource, buildManifest, buildPingSource, buildSinkBinding, buildTrigger,
+  buildApiServerSource,
+  buildBroker,
+  buildContainerSource,
+  buildManifest,
+  buildPingSource,
+  buildSinkBinding,
+  buildTrigger,
   type KindOptions,
 } from './builders.js'
 export {renderManifest, renderText, TEMPLATES_DIR, toYaml} from './templates.js'
@@ -12,7 +18,12 @@ export {EXAMPLE_SERVICE, EXAMPLE_SINK_URL, initProject, type InitOptions, type I
 export {openProject, type ProjectContext, type ProjectOptions} from './project.js'
 export {Prompter} from './prompts.js'
 export {
-  scaffoldApiServerSource, scaffoldBroker, scaffoldContainerSource, scaffoldPingSource, scaffoldSinkBinding, scaffoldTrigger,
+  scaffoldApiServerSource,
+  scaffoldBroker,
+  scaffoldContainerSource,
+  scaffoldPingSource,
+  scaffoldSinkBinding,
+  scaffoldTrigger,
   type ScaffoldContext,
 } from './scaffold.js'
 export {readWorkspace, type Workspace, type WorkspaceEntry} from './workspace.js'

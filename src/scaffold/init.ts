@@ -65,45 +65,76 @@ export function initProject(options: InitOptions): InitResult {
   // an existing kne.yaml decides where the manifests go and which namespace they are in
   const read = readManifestText(configFile)
   if ('error' in read) {
-    throw new KneError(`${configFile}: ${read.error}`, 'INVALID_PROJECT', EXIT.invalid, [`remove it, or make it a ${PROJECT_FILE} kne can read, and run kne init again`])
+    throw new KneError(`${configFile}: ${read.error}`, 'INVALID_PROJECT', EXIT.invalid, [
+      `remove it, or make it a ${PROJECT_FILE} kne can read, and run kne init again`,
+    ])
   }
   const {config, errors} = parseProjectConfig(read.text, configFile)
   if (errors.length > 0) {
-    throw new KneError(`${errors.length} problem(s) in ${configFile}`, 'INVALID_PROJECT', EXIT.invalid).withDetails(errors.map(formatManifestError))
+    throw new KneError(`${errors.length} problem(s) in ${configFile}`, 'INVALID_PROJECT', EXIT.invalid).withDetails(
+      errors.map(formatManifestError),
+    )
   }
 
-  const workspace = readWorkspace({cwd: dir, configFile, config, manifestsDir: join(dir, config.manifests), namespace: config.namespace, explicitNamespace: false})
+  const workspace = readWorkspace({
+    cwd: dir,
+    configFile,
+    config,
+    manifestsDir: join(dir, config.manifests),
+    namespace: config.namespace,
+    explicitNamespace: false,
+  })
   const exampleFile = (kind: 'Broker' | 'Trigger', name: string, header: string, yaml: () => string): void => {
     const existing = findEntry(workspace, kind, config.namespace, name)
     if (existing) kept.push(relative(dir, existing.file))
     else write(join(config.manifests, manifestFileName(KINDS[kind].kind, name)), `${header}${yaml()}`)
   }
   const brokerUrl = `http://127.0.0.1:${config.port}/${config.namespace}/default`
-  exampleFile('Broker', 'default', [
-    `# The broker your apps send events to. kne dev serves it at ${brokerUrl}`,
-    '# (point K_SINK there); in a cluster Knative gives it an address of its own.',
-    '',
-  ].join('\n'), () => toYaml(buildBroker({name: 'default'})))
-  exampleFile('Trigger', EXAMPLE_SERVICE, [
-    `# Delivers every event that reaches the default broker to the ${EXAMPLE_SERVICE} Service. kne.yaml maps that`,
-    `# Service to a local URL (${EXAMPLE_SINK_URL}, where \`kne sink\` listens). To deliver only some events, add`,
-    '#   filter:',
-    '#     attributes:',
-    '#       type: com.example.hello',
-    '# or create another trigger: kne trigger create NAME --filter type=com.example.hello --sink ksvc:NAME',
-    '',
-  ].join('\n'), () => toYaml(buildTrigger({name: EXAMPLE_SERVICE, broker: 'default', sink: `ksvc:${EXAMPLE_SERVICE}`})))
+  exampleFile(
+    'Broker',
+    'default',
+    [
+      `# The broker your apps send events to. kne dev serves it at ${brokerUrl}`,
+      '# (point K_SINK there); in a cluster Knative gives it an address of its own.',
+      '',
+    ].join('\n'),
+    () => toYaml(buildBroker({name: 'default'})),
+  )
+  exampleFile(
+    'Trigger',
+    EXAMPLE_SERVICE,
+    [
+      `# Delivers every event that reaches the default broker to the ${EXAMPLE_SERVICE} Service. kne.yaml maps that`,
+      `# Service to a local URL (${EXAMPLE_SINK_URL}, where \`kne sink\` listens). To deliver only some events, add`,
+      '#   filter:',
+      '#     attributes:',
+      '#       type: com.example.hello',
+      '# or create another trigger: kne trigger create NAME --filter type=com.example.hello --sink ksvc:NAME',
+      '',
+    ].join('\n'),
+    () => toYaml(buildTrigger({name: EXAMPLE_SERVICE, broker: 'default', sink: `ksvc:${EXAMPLE_SERVICE}`})),
+  )
 
   if (!existsSync(join(dir, 'README.md'))) {
-    write('README.md', renderText('project/README.md', {
-      name: basename(dir), manifests: config.manifests, port: config.port, namespace: config.namespace, sinkUrl: EXAMPLE_SINK_URL,
-      sendNamespace: config.namespace === 'default' ? '' : ` -n ${config.namespace}`,
-    }))
+    write(
+      'README.md',
+      renderText('project/README.md', {
+        name: basename(dir),
+        manifests: config.manifests,
+        port: config.port,
+        namespace: config.namespace,
+        sinkUrl: EXAMPLE_SINK_URL,
+        sendNamespace: config.namespace === 'default' ? '' : ` -n ${config.namespace}`,
+      }),
+    )
   } else {
     kept.push('README.md')
   }
-  const notes = config.services[EXAMPLE_SERVICE] === undefined
-    ? [`kne.yaml maps no URL for ${EXAMPLE_SERVICE}: add \`services: {${EXAMPLE_SERVICE}: ${EXAMPLE_SINK_URL}}\` so the example trigger is Ready`]
-    : []
+  const notes =
+    config.services[EXAMPLE_SERVICE] === undefined
+      ? [
+          `kne.yaml maps no URL for ${EXAMPLE_SERVICE}: add \`services: {${EXAMPLE_SERVICE}: ${EXAMPLE_SINK_URL}}\` so the example trigger is Ready`,
+        ]
+      : []
   return {dir, created, kept, config, notes}
 }

@@ -100,23 +100,31 @@ export async function inspectWorkspace(project: ProjectContext, options: Inspect
   return {workspace, ...(mesh ? {mesh} : {}), ...(problem ? {meshProblem: problem} : {}), readFrom: fromMesh ? 'mesh' : 'manifests'}
 }
 
-export function resourceViews(workspace: Workspace, select: (e: WorkspaceEntry) => boolean, mesh: Mesh | undefined, now = Date.now()): ResourceView[] {
-  return workspace.entries.filter(select).map((entry) => {
-    const raw = rawResource(entry)
-    const metadata = {...(raw.metadata as Record<string, unknown> | undefined), namespace: entry.namespace}
-    return {
-      kind: entry.kind,
-      apiVersion: entry.apiVersion || String(raw.apiVersion ?? ''),
-      namespace: entry.namespace,
-      name: entry.name,
-      file: displayPath(workspace.project, entry.file),
-      document: entry.document,
-      age: ageOf(entry.file, now, mesh),
-      manifest: {...raw, metadata},
-      errors: entry.errors.map(manifestErrorFormatter(workspace.project.cwd)),
-      live: mesh ? liveState(entry, mesh.status) : null,
-    }
-  }).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind))
+export function resourceViews(
+  workspace: Workspace,
+  select: (e: WorkspaceEntry) => boolean,
+  mesh: Mesh | undefined,
+  now = Date.now(),
+): ResourceView[] {
+  return workspace.entries
+    .filter(select)
+    .map((entry) => {
+      const raw = rawResource(entry)
+      const metadata = {...(raw.metadata as Record<string, unknown> | undefined), namespace: entry.namespace}
+      return {
+        kind: entry.kind,
+        apiVersion: entry.apiVersion || String(raw.apiVersion ?? ''),
+        namespace: entry.namespace,
+        name: entry.name,
+        file: displayPath(workspace.project, entry.file),
+        document: entry.document,
+        age: ageOf(entry.file, now, mesh),
+        manifest: {...raw, metadata},
+        errors: entry.errors.map(manifestErrorFormatter(workspace.project.cwd)),
+        live: mesh ? liveState(entry, mesh.status) : null,
+      }
+    })
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind))
 }
 
 /** kubectl's AGE: of the manifest file; of the mesh for a resource without one (the built-in default broker). */
@@ -143,9 +151,13 @@ function liveState(entry: WorkspaceEntry, status: MeshStatus): LiveState {
     if (source) return sourceState(source)
   }
   const invalid = entry.errors[0]
-  return {loaded: false, ready: 'Unknown', conditions: [],
+  return {
+    loaded: false,
+    ready: 'Unknown',
+    conditions: [],
     reason: invalid ? 'InvalidManifest' : 'NotLoaded',
-    message: invalid ? invalid.message : 'the running kne mesh does not serve this resource (another project, or not reloaded yet)'}
+    message: invalid ? invalid.message : 'the running kne mesh does not serve this resource (another project, or not reloaded yet)',
+  }
 }
 
 function condition(type: string, ok: boolean, reason?: string, message?: string): Condition {
@@ -159,31 +171,47 @@ function readyCondition(s: {ready: boolean; reason?: string; message?: string}):
 function brokerState(b: BrokerStatus): LiveState {
   const dls = b.reason === 'DeadLetterSinkResolveFailed'
   return {
-    loaded: true, ready: b.ready ? 'True' : 'False', reason: b.reason, message: b.message,
+    loaded: true,
+    ready: b.ready ? 'True' : 'False',
+    reason: b.reason,
+    message: b.message,
     conditions: [readyCondition(b), condition('Addressable', true), condition('DeadLetterSinkResolved', !dls, b.reason, b.message)],
-    url: b.url, deadLetterSinkUri: b.deadLetterSinkUri, delivery: b.delivery, counters: {...b.counters},
+    url: b.url,
+    deadLetterSinkUri: b.deadLetterSinkUri,
+    delivery: b.delivery,
+    counters: {...b.counters},
   }
 }
 
 function triggerState(t: TriggerStatus): LiveState {
   // kne's topology reports the first failing condition as the Ready reason (semantics §7)
   return {
-    loaded: true, ready: t.ready ? 'True' : 'False', reason: t.reason, message: t.message,
+    loaded: true,
+    ready: t.ready ? 'True' : 'False',
+    reason: t.reason,
+    message: t.message,
     conditions: [
       readyCondition(t),
       condition('BrokerReady', t.reason !== 'BrokerDoesNotExist', t.reason, t.message),
       condition('SubscriberResolved', t.subscriberUri !== undefined, 'SubscriberResolveFailed', 'the subscriber does not resolve'),
       condition('DeadLetterSinkResolved', t.reason !== 'DeadLetterSinkResolveFailed', t.reason, t.message),
     ],
-    subscriberUri: t.subscriberUri, deadLetterSinkUri: t.deadLetterSinkUri, delivery: t.delivery, counters: {...t.counters},
+    subscriberUri: t.subscriberUri,
+    deadLetterSinkUri: t.deadLetterSinkUri,
+    delivery: t.delivery,
+    counters: {...t.counters},
   }
 }
 
 function sourceState(s: SourceStatus): LiveState {
   return {
-    loaded: true, ready: s.ready ? 'True' : 'False', reason: s.reason, message: s.message,
+    loaded: true,
+    ready: s.ready ? 'True' : 'False',
+    reason: s.reason,
+    message: s.message,
     conditions: [readyCondition(s), condition('SinkProvided', s.sinkUri !== undefined, 'NotFound', 'the sink does not resolve')],
-    sinkUri: s.sinkUri, counters: s.counters,
+    sinkUri: s.sinkUri,
+    counters: s.counters,
   }
 }
 
@@ -224,34 +252,63 @@ function withNamespace(table: Table, views: ResourceView[], allNamespaces: boole
 }
 
 export function brokerTable(views: ResourceView[], allNamespaces = false): Table {
-  return withNamespace({
-    headers: ['NAME', 'URL', 'AGE', 'READY', 'REASON'],
-    rows: views.map((v) => [v.name, v.live?.url ?? (v.live ? '' : UNKNOWN), v.age, readyText(v), reasonText(v)]),
-  }, views, allNamespaces)
+  return withNamespace(
+    {
+      headers: ['NAME', 'URL', 'AGE', 'READY', 'REASON'],
+      rows: views.map((v) => [v.name, v.live?.url ?? (v.live ? '' : UNKNOWN), v.age, readyText(v), reasonText(v)]),
+    },
+    views,
+    allNamespaces,
+  )
 }
 
 export function triggerTable(views: ResourceView[], allNamespaces = false): Table {
-  return withNamespace({
-    headers: ['NAME', 'BROKER', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
-    rows: views.map((v) => [v.name, String(spec(v).broker ?? ''), formatSink(spec(v).subscriber as Destination | undefined, v.namespace),
-      v.age, conditionsText(v), readyText(v), reasonText(v)]),
-  }, views, allNamespaces)
+  return withNamespace(
+    {
+      headers: ['NAME', 'BROKER', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
+      rows: views.map((v) => [
+        v.name,
+        String(spec(v).broker ?? ''),
+        formatSink(spec(v).subscriber as Destination | undefined, v.namespace),
+        v.age,
+        conditionsText(v),
+        readyText(v),
+        reasonText(v),
+      ]),
+    },
+    views,
+    allNamespaces,
+  )
 }
 
 /** kn source list: NAME TYPE RESOURCE SINK READY. */
 export function sourceTable(views: ResourceView[], allNamespaces = false): Table {
-  return withNamespace({
-    headers: ['NAME', 'TYPE', 'RESOURCE', 'SINK', 'READY'],
-    rows: views.map((v) => [v.name, v.kind, `${v.kind.toLowerCase()}s.${v.apiVersion.split('/')[0]}`,
-      formatSink(spec(v).sink as Destination | undefined, v.namespace), readyText(v)]),
-  }, views, allNamespaces)
+  return withNamespace(
+    {
+      headers: ['NAME', 'TYPE', 'RESOURCE', 'SINK', 'READY'],
+      rows: views.map((v) => [
+        v.name,
+        v.kind,
+        `${v.kind.toLowerCase()}s.${v.apiVersion.split('/')[0]}`,
+        formatSink(spec(v).sink as Destination | undefined, v.namespace),
+        readyText(v),
+      ]),
+    },
+    views,
+    allNamespaces,
+  )
 }
 
 /** Columns padded like kubectl's (three spaces apart), trailing blanks trimmed. */
 export function renderTable(table: Table, noHeaders = false): string[] {
   const rows = noHeaders ? table.rows : [table.headers, ...table.rows]
   const widths = table.headers.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('').trimEnd())
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3)))
+      .join('')
+      .trimEnd(),
+  )
 }
 
 export function isSource(entry: WorkspaceEntry): boolean {
@@ -344,19 +401,27 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
   else {
     lines.push('  OK TYPE                     REASON')
     for (const c of v.live.conditions) {
-      lines.push(`  ${c.status === 'True' ? '++' : c.status === 'False' ? '!!' : '??'} ${c.type.padEnd(24)} ${[c.reason, c.message].filter(Boolean).join(': ')}`.trimEnd())
+      lines.push(
+        `  ${c.status === 'True' ? '++' : c.status === 'False' ? '!!' : '??'} ${c.type.padEnd(24)} ${[c.reason, c.message].filter(Boolean).join(': ')}`.trimEnd(),
+      )
     }
   }
   if (v.live?.counters) {
     lines.push('', 'Counters:')
-    lines.push(`  ${Object.entries(v.live.counters).map(([k, n]) => `${k} ${n}`).join(', ')}`)
+    lines.push(
+      `  ${Object.entries(v.live.counters)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
+    )
   }
   return lines
 }
 
 function pairs(map: Record<string, string> | undefined): string | undefined {
   if (!map || Object.keys(map).length === 0) return undefined
-  return Object.entries(map).map(([k, v]) => `${k}=${v}`).join(', ')
+  return Object.entries(map)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -372,9 +437,17 @@ export interface ListResult {
   items: ResourceView[]
 }
 
-export async function listResources(project: ProjectContext, match: KindMatch, options: InspectOptions & {allNamespaces?: boolean}): Promise<ListResult> {
+export async function listResources(
+  project: ProjectContext,
+  match: KindMatch,
+  options: InspectOptions & {allNamespaces?: boolean},
+): Promise<ListResult> {
   const {workspace, mesh, meshProblem, readFrom} = await inspectWorkspace(project, options)
-  const items = resourceViews(workspace, (e) => match.kind(e) && (options.allNamespaces === true || e.namespace === project.namespace), mesh)
+  const items = resourceViews(
+    workspace,
+    (e) => match.kind(e) && (options.allNamespaces === true || e.namespace === project.namespace),
+    mesh,
+  )
   return {mesh: mesh ? {url: mesh.url} : null, meshProblem, readFrom, items}
 }
 
@@ -385,7 +458,12 @@ export interface DescribeResult {
   item: ResourceView
 }
 
-export async function describeResource(project: ProjectContext, name: string, match: KindMatch, options: InspectOptions): Promise<DescribeResult> {
+export async function describeResource(
+  project: ProjectContext,
+  name: string,
+  match: KindMatch,
+  options: InspectOptions,
+): Promise<DescribeResult> {
   const {workspace, mesh, meshProblem, readFrom} = await inspectWorkspace(project, options)
   const entry = findOne(workspace, project.namespace, name, match)
   return {mesh: mesh ? {url: mesh.url} : null, meshProblem, readFrom, item: resourceViews(workspace, (e) => e === entry, mesh)[0]!}

@@ -38,8 +38,11 @@ export function openProject(options: ProjectOptions = {}): ProjectContext {
   }
   const loaded = loadProjectConfig(options.config, options.dir ? [options.dir] : [], cwd)
   if (loaded.errors.length > 0) {
-    throw new KneError(`${loaded.errors.length} problem(s) in ${loaded.file ? displayPathFrom(loaded.file, cwd) : 'kne.yaml'}`, 'INVALID_PROJECT', EXIT.invalid)
-      .withDetails(loaded.errors.map(formatManifestError))
+    throw new KneError(
+      `${loaded.errors.length} problem(s) in ${loaded.file ? displayPathFrom(loaded.file, cwd) : 'kne.yaml'}`,
+      'INVALID_PROJECT',
+      EXIT.invalid,
+    ).withDetails(loaded.errors.map(formatManifestError))
   }
   const base = loaded.file ? dirname(loaded.file) : cwd
   return {

@@ -14,22 +14,37 @@ export class Prompter {
   constructor(readonly interactive: boolean = process.stdin.isTTY === true) {}
 
   /** The value, or the answer to a text prompt; `validate` returns a problem or undefined. */
-  async text(value: string | undefined, ask: {flag: string; message: string; default?: string; validate?: (answer: string) => string | undefined}): Promise<string> {
+  async text(
+    value: string | undefined,
+    ask: {flag: string; message: string; default?: string; validate?: (answer: string) => string | undefined},
+  ): Promise<string> {
     if (value !== undefined) return value
     this.require(ask.flag)
-    return input({
-      message: ask.message,
-      default: ask.default,
-      validate: (answer) => (answer.trim() === '' ? `${ask.flag} is required` : ask.validate?.(answer.trim()) ?? true),
-    }, {output: process.stderr}).then((answer) => answer.trim())
+    return input(
+      {
+        message: ask.message,
+        default: ask.default,
+        validate: (answer) => (answer.trim() === '' ? `${ask.flag} is required` : (ask.validate?.(answer.trim()) ?? true)),
+      },
+      {output: process.stderr},
+    ).then((answer) => answer.trim())
   }
 
   /** The value, or a pick from `choices`; `other` adds a last choice that asks for free text. */
-  async choose(value: string | undefined, ask: {flag: string; message: string; choices: Choice[]; default?: string;
-    other?: {name: string; message: string; validate?: (answer: string) => string | undefined}}): Promise<string> {
+  async choose(
+    value: string | undefined,
+    ask: {
+      flag: string
+      message: string
+      choices: Choice[]
+      default?: string
+      other?: {name: string; message: string; validate?: (answer: string) => string | undefined}
+    },
+  ): Promise<string> {
     if (value !== undefined) return value
     this.require(ask.flag)
-    if (ask.choices.length === 0 && ask.other) return this.text(undefined, {flag: ask.flag, message: ask.other.message, validate: ask.other.validate})
+    if (ask.choices.length === 0 && ask.other)
+      return this.text(undefined, {flag: ask.flag, message: ask.other.message, validate: ask.other.validate})
     const OTHER = '\u0000other'
     const choices = [...ask.choices, ...(ask.other ? [{value: OTHER, name: ask.other.name}] : [])]
     const picked = await select({message: ask.message, choices, default: ask.default}, {output: process.stderr})
@@ -41,6 +56,8 @@ export class Prompter {
   require(flag: string): void {
     if (this.interactive) return
     const what = /^[A-Z]+$/.test(flag) ? `argument ${flag}` : `flag ${flag}`
-    throw new KneError(`missing required ${what}`, 'MISSING_FLAG', EXIT.usage, [`pass ${flag} (kne asks for it only when run in a terminal)`])
+    throw new KneError(`missing required ${what}`, 'MISSING_FLAG', EXIT.usage, [
+      `pass ${flag} (kne asks for it only when run in a terminal)`,
+    ])
   }
 }

@@ -46,7 +46,11 @@ function finish<K extends ScaffoldKind>(ctx: ScaffoldContext, kind: K, options: 
  * The create flow of a kind whose descriptor brings its template values (a kind added as one module):
  * ask for the name when it is missing, render templates/<kind>.yaml, validate and write it.
  */
-export async function scaffoldKind(kind: string, input: {name?: string} & Record<string, unknown>, ctx: ScaffoldContext): Promise<CreateResult> {
+export async function scaffoldKind(
+  kind: string,
+  input: {name?: string} & Record<string, unknown>,
+  ctx: ScaffoldContext,
+): Promise<CreateResult> {
   const descriptor = descriptorOf(kind)
   const info = kindInfo(kind)
   const values = descriptor?.scaffold?.values
@@ -70,13 +74,19 @@ export async function scaffoldTrigger(input: Input<'Trigger', 'broker' | 'sink'>
 
 export async function scaffoldPingSource(input: Input<'PingSource', 'schedule' | 'sink'>, ctx: ScaffoldContext): Promise<CreateResult> {
   const {workspace, prompter, name, namespace} = await start(ctx, KINDS.PingSource, input.name)
-  const schedule = await prompter.text(input.schedule,
-    {flag: '--schedule', message: 'Schedule (cron, e.g. */2 * * * * for every two minutes)', default: '* * * * *'})
+  const schedule = await prompter.text(input.schedule, {
+    flag: '--schedule',
+    message: 'Schedule (cron, e.g. */2 * * * * for every two minutes)',
+    default: '* * * * *',
+  })
   const sink = await askSink(prompter, input.sink, workspace, namespace)
   return finish(ctx, 'PingSource', {...input, name, schedule, sink})
 }
 
-export async function scaffoldContainerSource(input: Input<'ContainerSource', 'image' | 'sink'>, ctx: ScaffoldContext): Promise<CreateResult> {
+export async function scaffoldContainerSource(
+  input: Input<'ContainerSource', 'image' | 'sink'>,
+  ctx: ScaffoldContext,
+): Promise<CreateResult> {
   const {workspace, prompter, name, namespace} = await start(ctx, KINDS.ContainerSource, input.name)
   const image = await prompter.text(input.image, {flag: '--image', message: 'Container image that sends events to $K_SINK'})
   const sink = await askSink(prompter, input.sink, workspace, namespace)
@@ -85,16 +95,23 @@ export async function scaffoldContainerSource(input: Input<'ContainerSource', 'i
 
 export async function scaffoldSinkBinding(input: Input<'SinkBinding', 'subject' | 'sink'>, ctx: ScaffoldContext): Promise<CreateResult> {
   const {workspace, prompter, name, namespace} = await start(ctx, KINDS.SinkBinding, input.name)
-  const subject = await prompter.text(input.subject,
-    {flag: '--subject', message: 'Subject (Kind:apiVersion:name or Kind:apiVersion:key=value, e.g. Deployment:apps/v1:myapp)'})
+  const subject = await prompter.text(input.subject, {
+    flag: '--subject',
+    message: 'Subject (Kind:apiVersion:name or Kind:apiVersion:key=value, e.g. Deployment:apps/v1:myapp)',
+  })
   const sink = await askSink(prompter, input.sink, workspace, namespace)
   return finish(ctx, 'SinkBinding', {...input, name, subject, sink})
 }
 
-export async function scaffoldApiServerSource(input: Input<'ApiServerSource', 'resource' | 'sink'>, ctx: ScaffoldContext): Promise<CreateResult> {
+export async function scaffoldApiServerSource(
+  input: Input<'ApiServerSource', 'resource' | 'sink'>,
+  ctx: ScaffoldContext,
+): Promise<CreateResult> {
   const {workspace, prompter, name, namespace} = await start(ctx, KINDS.ApiServerSource, input.name)
-  const resource = input.resource && input.resource.length > 0 ? input.resource
-    : [await prompter.text(undefined, {flag: '--resource', message: 'Resource to watch (Kind:apiVersion[:key=value], e.g. Event:v1)'})]
+  const resource =
+    input.resource && input.resource.length > 0
+      ? input.resource
+      : [await prompter.text(undefined, {flag: '--resource', message: 'Resource to watch (Kind:apiVersion[:key=value], e.g. Event:v1)'})]
   const sink = await askSink(prompter, input.sink, workspace, namespace)
   return finish(ctx, 'ApiServerSource', {...input, name, resource, sink})
 }

@@ -33,11 +33,15 @@ export interface Workspace {
 
 /** The project's manifests folder, or the files and folders given instead (-f). */
 export function readWorkspace(project: ProjectContext, files: readonly string[] = []): Workspace {
-  const manifests: ParsedManifests = files.length > 0
-    ? loadManifests(files.map((f) => resolve(project.cwd, f)), project.config.namespace)
-    : existsSync(project.manifestsDir) && statSync(project.manifestsDir).isDirectory()
-      ? loadManifests([project.manifestsDir], project.config.namespace)
-      : emptyManifests()
+  const manifests: ParsedManifests =
+    files.length > 0
+      ? loadManifests(
+          files.map((f) => resolve(project.cwd, f)),
+          project.config.namespace,
+        )
+      : existsSync(project.manifestsDir) && statSync(project.manifestsDir).isDirectory()
+        ? loadManifests([project.manifestsDir], project.config.namespace)
+        : emptyManifests()
   const entries: WorkspaceEntry[] = [...manifests.resources, ...manifests.others].map(entryOf)
   // a document that failed validation still names its resource: keep it so it can be listed and deleted
   for (const error of manifests.errors) {
@@ -57,8 +61,16 @@ export function meshWorkspace(project: ProjectContext, resources: readonly KneRe
 }
 
 function entryOf(r: KneResource | OtherResource): WorkspaceEntry {
-  return {apiVersion: r.apiVersion, kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name,
-    file: r.origin.file, document: r.origin.document, resource: r, errors: []}
+  return {
+    apiVersion: r.apiVersion,
+    kind: r.kind,
+    namespace: r.metadata.namespace,
+    name: r.metadata.name,
+    file: r.origin.file,
+    document: r.origin.document,
+    resource: r,
+    errors: [],
+  }
 }
 
 export function findEntry(workspace: Workspace, kind: string, namespace: string, name: string): WorkspaceEntry | undefined {
@@ -71,7 +83,9 @@ export function rawResource(entry: WorkspaceEntry): Record<string, unknown> {
   if (kept) return kept
   const doc = readDocument(entry.file, entry.document) as Record<string, unknown> | undefined
   if (doc && doc.kind === 'List' && Array.isArray(doc.items)) {
-    const item = (doc.items as Record<string, unknown>[]).find((i) => i?.kind === entry.kind && (i.metadata as {name?: string} | undefined)?.name === entry.name)
+    const item = (doc.items as Record<string, unknown>[]).find(
+      (i) => i?.kind === entry.kind && (i.metadata as {name?: string} | undefined)?.name === entry.name,
+    )
     return item ?? {}
   }
   return doc ?? {}
@@ -100,8 +114,12 @@ export function findOne(workspace: Workspace, namespace: string, name: string, m
     throw new KneError(`${match.what} "${name}" not found in namespace "${namespace}" (looked in ${where})`, 'NOT_FOUND', EXIT.usage)
   }
   if (found.length > 1) {
-    throw new KneError(`"${name}" names ${found.length} resources in namespace "${namespace}": ${found.map((e) => e.kind).join(', ')}`, 'AMBIGUOUS', EXIT.usage,
-      ['pass --kind to say which'])
+    throw new KneError(
+      `"${name}" names ${found.length} resources in namespace "${namespace}": ${found.map((e) => e.kind).join(', ')}`,
+      'AMBIGUOUS',
+      EXIT.usage,
+      ['pass --kind to say which'],
+    )
   }
   return found[0]!
 }

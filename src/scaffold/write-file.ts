@@ -25,7 +25,8 @@ export function writeNewFile(file: string, text: string): boolean {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EEXIST') return false
     if (code !== 'EPERM' && code !== 'ENOTSUP') throw error
-    try { // a file system without hard links: exclusive create instead
+    try {
+      // a file system without hard links: exclusive create instead
       writeFileSync(file, text, {flag: 'wx'})
       return true
     } catch (inner) {

@@ -26,25 +26,46 @@ export interface ExportOptions extends ProjectManifestOptions {
 export function exportProject(options: ExportOptions): ExportResult {
   const {manifests, project} = requireManifests(options)
   if (manifests.errors.length > 0) {
-    throw new KneError(`${manifests.errors.length} problem(s) in ${problemsIn(manifests.errors, project.file, 'the manifests', options.cwd)}; nothing was exported`, 'INVALID_MANIFEST', EXIT.invalid)
-      .withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
+    throw new KneError(
+      `${manifests.errors.length} problem(s) in ${problemsIn(manifests.errors, project.file, 'the manifests', options.cwd)}; nothing was exported`,
+      'INVALID_MANIFEST',
+      EXIT.invalid,
+    ).withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
   }
-  const resources = [...manifests.resources, ...manifests.others].map((r) => ({origin: r.origin, document: exportManifest(r), label: describeResource(r), resource: r}))
-  const passed = options.eventingOnly ? [] : manifests.nonEventing.map((d) => ({origin: d.origin, document: d.manifest, label: d.label, resource: undefined}))
+  const resources = [...manifests.resources, ...manifests.others].map((r) => ({
+    origin: r.origin,
+    document: exportManifest(r),
+    label: describeResource(r),
+    resource: r,
+  }))
+  const passed = options.eventingOnly
+    ? []
+    : manifests.nonEventing.map((d) => ({origin: d.origin, document: d.manifest, label: d.label, resource: undefined}))
   const entries = inFileOrder([...resources, ...passed], manifests.files)
   // the loader's "ignored" warning is replaced by what export does with the document
-  const isNonEventing = (w: ManifestError): boolean => manifests.nonEventing.some((d) => d.origin.file === w.file && d.origin.document === w.document && d.label === w.resource)
-  const leftOut: ManifestError[] = options.eventingOnly ? manifests.nonEventing.map((d) => ({
-    file: d.origin.file, document: d.origin.document, resource: d.label, message: `left out: ${d.apiVersion} ${d.kind} is not a Knative Eventing kind`,
-  })) : []
-  const unreachable: ManifestError[] = entries.flatMap(({origin, document, label}) => loopbackUris(document).map(({field, uri}) => ({
-    file: origin.file, document: origin.document, resource: label, field,
-    message: `${uri} is a loopback address: inside a cluster it reaches the pod itself, not this machine; use a ref or a URL the cluster can reach`,
-  })))
+  const isNonEventing = (w: ManifestError): boolean =>
+    manifests.nonEventing.some((d) => d.origin.file === w.file && d.origin.document === w.document && d.label === w.resource)
+  const leftOut: ManifestError[] = options.eventingOnly
+    ? manifests.nonEventing.map((d) => ({
+        file: d.origin.file,
+        document: d.origin.document,
+        resource: d.label,
+        message: `left out: ${d.apiVersion} ${d.kind} is not a Knative Eventing kind`,
+      }))
+    : []
+  const unreachable: ManifestError[] = entries.flatMap(({origin, document, label}) =>
+    loopbackUris(document).map(({field, uri}) => ({
+      file: origin.file,
+      document: origin.document,
+      resource: label,
+      field,
+      message: `${uri} is a loopback address: inside a cluster it reaches the pod itself, not this machine; use a ref or a URL the cluster can reach`,
+    })),
+  )
   return {
     yaml: exportYaml(entries.map((e) => e.document)),
     documents: entries.map((e) => e.document),
-    resources: entries.flatMap((e) => e.resource ? [e.resource] : []),
+    resources: entries.flatMap((e) => (e.resource ? [e.resource] : [])),
     warnings: [...manifests.warnings.filter((w) => !isNonEventing(w)), ...leftOut, ...unreachable],
   }
 }

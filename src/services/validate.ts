@@ -36,16 +36,28 @@ export function validateProject(options: ProjectManifestOptions): ValidationRepo
   const {manifests} = loaded
   const all = [...manifests.resources, ...manifests.others]
   const references = checkReferences(all, {services: referenceableServices(loaded.project.config)})
-  const advisories: ManifestError[] = manifests.resources.flatMap((r) => (descriptorFor(r).advisories?.(r) ?? [])
-    .map((w) => ({file: r.origin.file, document: r.origin.document, resource: describeResource(r), field: w.field, message: w.message})))
+  const advisories: ManifestError[] = manifests.resources.flatMap((r) =>
+    (descriptorFor(r).advisories?.(r) ?? []).map((w) => ({
+      file: r.origin.file,
+      document: r.origin.document,
+      resource: describeResource(r),
+      field: w.field,
+      message: w.message,
+    })),
+  )
   const errors = [...manifests.errors, ...references.errors]
   return {
     valid: errors.length === 0,
     ...(loaded.project.file ? {config: loaded.project.file} : {}),
     paths: loaded.paths,
     resources: inFileOrder(all, manifests.files).map((r) => ({
-      apiVersion: r.apiVersion, kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name,
-      file: r.origin.file, document: r.origin.document, emulated: isEmulated(r),
+      apiVersion: r.apiVersion,
+      kind: r.kind,
+      namespace: r.metadata.namespace,
+      name: r.metadata.name,
+      file: r.origin.file,
+      document: r.origin.document,
+      emulated: isEmulated(r),
     })),
     errors,
     warnings: [...manifests.warnings, ...references.warnings, ...advisories],

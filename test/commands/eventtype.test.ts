@@ -20,23 +20,54 @@ describe('kne eventtype', () => {
     expect((await runKne(['init'], {cwd: dir, env})).code).toBe(0)
   })
 
-  it('create writes a v1beta2 EventType with kn\'s flags and message', async () => {
-    const created = await runKne(['eventtype', 'create', 'order-created', '-t', 'com.example.order.created', '--source', '/shop', '-b', 'default',
-      '--description', 'An order was placed', '--schema-data', '{"type":"object","required":["id"]}'], {cwd: dir, env})
+  it("create writes a v1beta2 EventType with kn's flags and message", async () => {
+    const created = await runKne(
+      [
+        'eventtype',
+        'create',
+        'order-created',
+        '-t',
+        'com.example.order.created',
+        '--source',
+        '/shop',
+        '-b',
+        'default',
+        '--description',
+        'An order was placed',
+        '--schema-data',
+        '{"type":"object","required":["id"]}',
+      ],
+      {cwd: dir, env},
+    )
     expect(created.code, created.stderr).toBe(0)
     expect(created.stdout).toBe("Eventtype 'order-created' successfully created in namespace 'default'.\n")
     const manifest = parse(readFileSync(file('order-created'), 'utf8'))
-    expect(manifest).toEqual({apiVersion: 'eventing.knative.dev/v1beta2', kind: 'EventType', metadata: {name: 'order-created'},
-      spec: {type: 'com.example.order.created', source: '/shop', schemaData: '{"type":"object","required":["id"]}',
-        reference: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default'}, description: 'An order was placed'}})
+    expect(manifest).toEqual({
+      apiVersion: 'eventing.knative.dev/v1beta2',
+      kind: 'EventType',
+      metadata: {name: 'order-created'},
+      spec: {
+        type: 'com.example.order.created',
+        source: '/shop',
+        schemaData: '{"type":"object","required":["id"]}',
+        reference: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default'},
+        description: 'An order was placed',
+      },
+    })
     if (hasCrds) expect(crdValidator().validate(manifest)).toEqual([])
-    const payments = await runKne(['eventtype', 'create', 'payment', '-t', 'com.example.payment', '-r', 'channel:payments', '--json'], {cwd: dir, env})
+    const payments = await runKne(['eventtype', 'create', 'payment', '-t', 'com.example.payment', '-r', 'channel:payments', '--json'], {
+      cwd: dir,
+      env,
+    })
     expect(payments.code, payments.stderr).toBe(0)
     expect(json(payments).spec.reference).toEqual({apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', name: 'payments'})
   })
 
   it('create refuses what kn refuses, and never overwrites without --force', async () => {
-    const both = await runKne(['eventtype', 'create', 'x', '-t', 'a.b', '--broker', 'default', '--reference', 'broker:default'], {cwd: dir, env})
+    const both = await runKne(['eventtype', 'create', 'x', '-t', 'a.b', '--broker', 'default', '--reference', 'broker:default'], {
+      cwd: dir,
+      env,
+    })
     expect(both.code).toBe(2)
     expect(both.stderr).toContain("use only one of '--broker' or '--reference' flags")
     expect((await runKne(['eventtype', 'create', 'x'], {cwd: dir, env})).code).toBe(2) // --type is required
@@ -45,12 +76,15 @@ describe('kne eventtype', () => {
     expect(again.code).toBe(2)
     expect(json(again).error).toMatchObject({code: 'ALREADY_EXISTS'})
     expect(parse(readFileSync(file('order-created'), 'utf8')).spec.type).toBe('com.example.order.created')
-    const forced = await runKne(['eventtype', 'create', 'order-created', '-t', 'com.example.order.created', '--source', '/shop/v2', '-b', 'default', '--force'], {cwd: dir, env})
+    const forced = await runKne(
+      ['eventtype', 'create', 'order-created', '-t', 'com.example.order.created', '--source', '/shop/v2', '-b', 'default', '--force'],
+      {cwd: dir, env},
+    )
     expect(forced.code, forced.stderr).toBe(0)
     expect(parse(readFileSync(file('order-created'), 'utf8')).spec.source).toBe('/shop/v2')
   })
 
-  it('list prints kn\'s columns; READY follows whether the reference exists', async () => {
+  it("list prints kn's columns; READY follows whether the reference exists", async () => {
     const list = await runKne(['eventtype', 'list'], {cwd: dir, env})
     expect(list.code, list.stderr).toBe(0)
     const lines = list.stdout.trimEnd().split('\n')
@@ -75,7 +109,7 @@ describe('kne eventtype', () => {
     expect((await runKne(['eventtype', 'describe', 'nope'], {cwd: dir, env})).code).toBe(2)
   })
 
-  it('delete removes the file with kn\'s message', async () => {
+  it("delete removes the file with kn's message", async () => {
     const deleted = await runKne(['eventtype', 'delete', 'payment'], {cwd: dir, env})
     expect(deleted.code, deleted.stderr).toBe(0)
     expect(deleted.stdout).toBe("Eventtype 'payment' successfully deleted in namespace 'default'.\n")

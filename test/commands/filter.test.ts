@@ -15,7 +15,9 @@ describe('kne filter test', () => {
   const env = {KNE_DATA_DIR: freshDataDir()}
 
   it('exits 0 and explains a passing CESQL filter (--json)', async () => {
-    const r = await runKne(['filter', 'test', '--event', eventFile, '--cesql', "type LIKE 'com.example.%' AND priority > 2", '--json'], {env})
+    const r = await runKne(['filter', 'test', '--event', eventFile, '--cesql', "type LIKE 'com.example.%' AND priority > 2", '--json'], {
+      env,
+    })
     expect(r.code, r.stderr).toBe(0)
     const report = JSON.parse(r.stdout)
     expect(report.explanation).toMatchObject({applied: 'filters', result: 'pass', delivers: true})
@@ -23,18 +25,26 @@ describe('kne filter test', () => {
   })
 
   it('exits 1 and shows the value it saw when a legacy filter drops the event', async () => {
-    const r = await runKne(['filter', 'test', '--event', eventFile, '--filter', 'type=com.example.order.created', '--filter', 'source=/other'], {env})
+    const r = await runKne(
+      ['filter', 'test', '--event', eventFile, '--filter', 'type=com.example.order.created', '--filter', 'source=/other'],
+      {env},
+    )
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('NOT DELIVERED')
     expect(r.stdout).toContain('✗ source: want "/other", saw "/shop"')
   })
 
   it('explains every trigger of the broker for an event given by its attributes, and exits 1 when none takes it', async () => {
-    const r = await runKne(['filter', 'test', '--type', 'com.example.nothing', '-n', 'shop', '-f', shop, '--filter', 'type=x', '--broker', 'default'], {env})
+    const r = await runKne(
+      ['filter', 'test', '--type', 'com.example.nothing', '-n', 'shop', '-f', shop, '--filter', 'type=x', '--broker', 'default'],
+      {env},
+    )
     expect(r.code).toBe(1)
     const all = await runKne(['filter', 'test', '--type', 'com.example.refund', '--source', '/shop', '-n', 'shop', '-f', shop], {env})
     expect(all.code, all.stderr).toBe(0)
-    expect(all.stdout).toMatch(/broker shop\/default:\n  trigger shop\/order-created\n    NOT DELIVERED[^]*trigger shop\/everything-audited\n    DELIVERED/)
+    expect(all.stdout).toMatch(
+      /broker shop\/default:\n {2}trigger shop\/order-created\n {4}NOT DELIVERED[^]*trigger shop\/everything-audited\n {4}DELIVERED/,
+    )
   })
 
   it('exits 2 for CESQL that does not parse, with the position', async () => {

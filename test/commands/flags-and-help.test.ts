@@ -30,7 +30,10 @@ describe('flag values', () => {
   })
 
   it('kne sink exits 2 for a behaviour it cannot follow, before it listens', async () => {
-    for (const args of [['--status', '42'], ['--reply-data', 'x']]) {
+    for (const args of [
+      ['--status', '42'],
+      ['--reply-data', 'x'],
+    ]) {
       const result = await runKne(['sink', '--port', '0', ...args])
       expect({args, code: result.code}).toEqual({args, code: 2})
     }
@@ -58,7 +61,9 @@ describe('flag values', () => {
 
   it('delivery durations are written as ISO-8601, whichever form was typed', async () => {
     const project = mkdtempSync(join(tmpdir(), 'kne-flags-'))
-    const result = await runKne(['broker', 'create', 'orders', '--backoff-delay', '200ms', '--timeout', 'PT5S', '--dry-run', '--json'], {cwd: project})
+    const result = await runKne(['broker', 'create', 'orders', '--backoff-delay', '200ms', '--timeout', 'PT5S', '--dry-run', '--json'], {
+      cwd: project,
+    })
     expect(result.code, result.stderr).toBe(0)
     expect(jsonOf(result).spec.delivery).toEqual({backoffDelay: 'PT0.2S', timeout: 'PT5S'})
   })
@@ -69,12 +74,16 @@ describe('exit codes', () => {
     const result = await runKne(['send', '--help'])
     expect(result.code).toBe(0)
     const section = result.stdout.slice(result.stdout.indexOf('EXIT CODES'))
-    expect(section).toMatch(/^EXIT CODES\n {2}0 +success\n {2}2 +bad flag, argument or name\n {2}4 +no kne mesh running or reachable\n {2}5 +the event was rejected or not delivered\n {2}6 +timed out waiting\n {2}130 +interrupted \(Ctrl-C\)/)
+    expect(section).toMatch(
+      /^EXIT CODES\n {2}0 +success\n {2}2 +bad flag, argument or name\n {2}4 +no kne mesh running or reachable\n {2}5 +the event was rejected or not delivered\n {2}6 +timed out waiting\n {2}130 +interrupted \(Ctrl-C\)/,
+    )
   })
 
   it('kne filter test --help says what 1 means for it', async () => {
     const result = await runKne(['filter', 'test', '--help'])
-    expect(result.stdout).toMatch(/EXIT CODES\n {2}0 +the event would be delivered.*\n {2}1 +the event would not be delivered\n {2}2 +the event, filter or trigger is not valid/)
+    expect(result.stdout).toMatch(
+      /EXIT CODES\n {2}0 +the event would be delivered.*\n {2}1 +the event would not be delivered\n {2}2 +the event, filter or trigger is not valid/,
+    )
   })
 
   it('a KneError takes its exit code from the table, and only internal errors exit 1', () => {
@@ -82,7 +91,9 @@ describe('exit codes', () => {
     expect(new KneError('x', 'INVALID_FLAG', {suggestions: ['try y']}).suggestions).toEqual(['try y'])
     // @ts-expect-error an error code that is not in the table does not compile
     expect(() => new KneError('x', 'NO_SUCH_CODE')).toThrow()
-    const exitOne = Object.entries(ERRORS).filter(([, e]) => e.exit === EXIT.internal).map(([code]) => code)
+    const exitOne = Object.entries(ERRORS)
+      .filter(([, e]) => e.exit === EXIT.internal)
+      .map(([code]) => code)
     expect(exitOne.sort()).toEqual(['MESH_ERROR', 'STREAM_OVERFLOW'])
   })
 

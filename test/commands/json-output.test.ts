@@ -107,7 +107,9 @@ describe('--json prints exactly one JSON document', async () => {
     it(`kne ${id.replaceAll(':', ' ')} -o json --json exits 2 with one JSON error`, async () => {
       const result = await run([...id.split(':'), ...(ARGS[id] ?? []), '-o', 'json', '--json'])
       expect(result.code).toBe(2)
-      expect(oneJsonDocument(result)).toMatchObject({error: {code: 'INVALID_FLAG', message: expect.stringContaining('-o json and --json do not go together')}})
+      expect(oneJsonDocument(result)).toMatchObject({
+        error: {code: 'INVALID_FLAG', message: expect.stringContaining('-o json and --json do not go together')},
+      })
     })
   }
 })
@@ -129,7 +131,9 @@ describe('the streams report an error under --json as one JSON line on stderr, s
 it('an unknown command under --json is one JSON error, exit 2', async () => {
   const result = await runKne(['triger', 'create', '--json'])
   expect(result.code).toBe(2)
-  expect(JSON.parse(result.stdout)).toMatchObject({error: {code: 'UNKNOWN_COMMAND', suggestions: ['did you mean `kne trigger create`?', 'run `kne help` for the list of commands']}})
+  expect(JSON.parse(result.stdout)).toMatchObject({
+    error: {code: 'UNKNOWN_COMMAND', suggestions: ['did you mean `kne trigger create`?', 'run `kne help` for the list of commands']},
+  })
 })
 
 it('a command line that does not parse, under --json, is one JSON error with the code USAGE, exit 2', async () => {

@@ -61,8 +61,10 @@ describe('kne registry from the manifests alone', () => {
   const env = {KNE_DATA_DIR: freshDataDir()}
 
   beforeAll(() => {
-    dir = project(trigger('orders', '  filter: {attributes: {type: com.example.order.created}}\n', 'http://127.0.0.1:9/orders')
-      + trigger('ops', '  filters: [{cesql: "source LIKE \'/apis/v1/namespaces/%\' AND team = \'ops\'"}]\n', 'http://127.0.0.1:9/ops'))
+    dir = project(
+      trigger('orders', '  filter: {attributes: {type: com.example.order.created}}\n', 'http://127.0.0.1:9/orders') +
+        trigger('ops', "  filters: [{cesql: \"source LIKE '/apis/v1/namespaces/%' AND team = 'ops'\"}]\n", 'http://127.0.0.1:9/ops'),
+    )
   })
 
   it('lists declared and source-provided types with their producers and consumers', async () => {
@@ -71,10 +73,23 @@ describe('kne registry from the manifests alone', () => {
     const {types, mesh} = json(result)
     expect(mesh).toBeNull()
     expect(types).toEqual([
-      expect.objectContaining({type: 'com.example.order.created', source: '/shop', origins: ['declared'], producers: 0, consumers: 1, mayConsume: 0,
-        reference: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default', namespace: 'default'}}),
-      expect.objectContaining({type: 'dev.knative.sources.ping', source: '/apis/v1/namespaces/default/pingsources/heartbeat', origins: ['source'],
-        producers: 1, consumers: 0, mayConsume: 1}),
+      expect.objectContaining({
+        type: 'com.example.order.created',
+        source: '/shop',
+        origins: ['declared'],
+        producers: 0,
+        consumers: 1,
+        mayConsume: 0,
+        reference: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default', namespace: 'default'},
+      }),
+      expect.objectContaining({
+        type: 'dev.knative.sources.ping',
+        source: '/apis/v1/namespaces/default/pingsources/heartbeat',
+        origins: ['source'],
+        producers: 1,
+        consumers: 0,
+        mayConsume: 1,
+      }),
     ])
     const table = await runKne(['registry', 'list'], {cwd: dir, env})
     expect(table.stdout.split('\n')[0]).toMatch(/^TYPE\s+SOURCE\s+REFERENCE\s+ORIGIN\s+PRODUCERS\s+CONSUMERS$/)
@@ -88,14 +103,21 @@ describe('kne registry from the manifests alone', () => {
     expect(entry.consumers).toEqual([expect.objectContaining({trigger: 'default/ops', verdict: 'may-match', unknownAttributes: ['team']})])
     expect(entry.schema).toMatchObject({type: 'object', properties: {beat: {type: 'integer'}}})
     expect(entry.example).toMatchObject({type: 'dev.knative.sources.ping', data: {beat: 1}})
-    expect(entry.commands.send).toBe("kne send --type dev.knative.sources.ping --source /apis/v1/namespaces/default/pingsources/heartbeat --to broker:default --data '{\"beat\":1}'")
-    expect(entry.commands.triggerCreate).toBe('kne trigger create sources-ping --broker default --filter type=dev.knative.sources.ping --sink http://127.0.0.1:8081')
+    expect(entry.commands.send).toBe(
+      'kne send --type dev.knative.sources.ping --source /apis/v1/namespaces/default/pingsources/heartbeat --to broker:default --data \'{"beat":1}\'',
+    )
+    expect(entry.commands.triggerCreate).toBe(
+      'kne trigger create sources-ping --broker default --filter type=dev.knative.sources.ping --sink http://127.0.0.1:8081',
+    )
     // the trigger line, pasted, creates a trigger the registry then counts as a consumer
     const words = entry.commands.triggerCreate.split(' ').slice(1)
     const created = await runKne(words, {cwd: dir, env})
     expect(created.code, created.stderr).toBe(0)
     const after = json(await runKne(['registry', 'describe', 'dev.knative.sources.ping', '--json'], {cwd: dir, env})).entries[0]
-    expect(after.consumers.map((c: {trigger: string; verdict: string}) => `${c.trigger} ${c.verdict}`)).toEqual(['default/sources-ping matches', 'default/ops may-match'])
+    expect(after.consumers.map((c: {trigger: string; verdict: string}) => `${c.trigger} ${c.verdict}`)).toEqual([
+      'default/sources-ping matches',
+      'default/ops may-match',
+    ])
     const text = await runKne(['registry', 'describe', 'com.example.order.created'], {cwd: dir, env})
     expect(text.stdout).toContain('An order was placed')
     expect(text.stdout).toMatch(/✓ matches\s+trigger default\/orders/)
@@ -111,7 +133,7 @@ describe('kne registry from the manifests alone', () => {
     expect(json(asJson).error).toMatchObject({code: 'UNKNOWN_TYPE'})
   })
 
-  it('exports EventTypes Knative\'s CRD accepts, in v1beta2 and v1beta3', async () => {
+  it("exports EventTypes Knative's CRD accepts, in v1beta2 and v1beta3", async () => {
     for (const version of ['v1beta2', 'v1beta3']) {
       const result = await runKne(['registry', 'export', '--version', version], {cwd: dir, env})
       expect(result.code, result.stderr).toBe(0)
@@ -128,7 +150,10 @@ describe('kne registry from the manifests alone', () => {
     expect(report.errors).toBe(0)
     expect(report.problems.length).toBe(report.warnings)
     expect((await runKne(['registry', 'lint', '--strict'], {cwd: dir, env})).code).toBe(report.warnings > 0 ? 3 : 0)
-    const broken = project(trigger('loop', '', 'http://127.0.0.1:9/x') + 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: lost}\nspec:\n  broker: nowhere\n  subscriber: {uri: "http://127.0.0.1:9/y"}\n')
+    const broken = project(
+      trigger('loop', '', 'http://127.0.0.1:9/x') +
+        'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: lost}\nspec:\n  broker: nowhere\n  subscriber: {uri: "http://127.0.0.1:9/y"}\n',
+    )
     const failed = await runKne(['registry', 'lint'], {cwd: broken, env})
     expect(failed.code).toBe(3)
     expect(failed.stdout).toMatch(/error\s+missing-broker\s+Trigger default\/lost/)
@@ -139,7 +164,6 @@ describe('kne registry from the manifests alone', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('needs a terminal')
   })
-
 })
 
 describe('kne registry with a running mesh', () => {
@@ -178,7 +202,11 @@ describe('kne registry with a running mesh', () => {
 
   it('merges the types kne dev observed: counts, sources, inferred schema; export --write commits them', async () => {
     const send = async (type: string, source: string, data: unknown): Promise<void> => {
-      const answer = await post(`${meshUrl}/default/default`, binaryHeaders(type, {'ce-source': source, 'content-type': 'application/json'}), JSON.stringify(data))
+      const answer = await post(
+        `${meshUrl}/default/default`,
+        binaryHeaders(type, {'ce-source': source, 'content-type': 'application/json'}),
+        JSON.stringify(data),
+      )
       expect(answer.status).toBe(202)
     }
     await send('com.example.order.created', '/shop', {id: 1, total: 12.5, at: '2024-05-01T10:00:00Z'})
@@ -189,25 +217,44 @@ describe('kne registry with a running mesh', () => {
 
     const {types, mesh} = json(await runKne(['registry', 'list', '--json'], {cwd: dir, env}))
     expect(mesh).toEqual({url: meshUrl})
-    expect(types.find((t: {type: string}) => t.type === 'com.example.order.created')).toMatchObject({origins: ['declared', 'observed'], count: 2, consumers: 1})
-    expect(types.find((t: {type: string}) => t.type === 'com.example.order.shipped')).toMatchObject({origins: ['observed'], count: 2,
-      source: '/warehouse/{warehouse}', producers: 2, consumers: 1})
+    expect(types.find((t: {type: string}) => t.type === 'com.example.order.created')).toMatchObject({
+      origins: ['declared', 'observed'],
+      count: 2,
+      consumers: 1,
+    })
+    expect(types.find((t: {type: string}) => t.type === 'com.example.order.shipped')).toMatchObject({
+      origins: ['observed'],
+      count: 2,
+      source: '/warehouse/{warehouse}',
+      producers: 2,
+      consumers: 1,
+    })
     const brokerOnly = json(await runKne(['registry', 'list', '--broker', 'other', '--json'], {cwd: dir, env}))
     expect(brokerOnly.types).toEqual([])
 
     const described = json(await runKne(['registry', 'describe', 'com.example.order.created', '--json'], {cwd: dir, env})).entries[0]
     expect(described.schemaOrigin).toBe('inferred')
-    expect(described.schema).toMatchObject({required: ['id', 'total', 'at'], properties: {at: {type: 'string', format: 'date-time'}, coupon: {type: 'string'}}})
+    expect(described.schema).toMatchObject({
+      required: ['id', 'total', 'at'],
+      properties: {at: {type: 'string', format: 'date-time'}, coupon: {type: 'string'}},
+    })
     expect(described.observed).toMatchObject({count: 2, via: {ingress: 2, reply: 0}})
 
     const written = await runKne(['registry', 'export', '--write', '--json'], {cwd: dir, env})
     expect(written.code, written.stderr).toBe(0)
     expect(json(written).written.map((w: {type: string; action: string}) => `${w.type} ${w.action}`)).toEqual([
-      'com.example.order.created declared', 'com.example.order.shipped created', 'dev.knative.sources.ping created'])
+      'com.example.order.created declared',
+      'com.example.order.shipped created',
+      'dev.knative.sources.ping created',
+    ])
     const files = readdirSync(join(dir, 'knative')).filter((f) => f.startsWith('eventtype-'))
     expect(files.sort()).toEqual(['eventtype-com.example.order.shipped.yaml', 'eventtype-dev.knative.sources.ping.yaml'])
     const shipped = parse(readFileSync(join(dir, 'knative', 'eventtype-com.example.order.shipped.yaml'), 'utf8'))
-    expect(shipped).toMatchObject({apiVersion: 'eventing.knative.dev/v1beta2', kind: 'EventType', spec: {type: 'com.example.order.shipped', source: '/warehouse/{warehouse}'}})
+    expect(shipped).toMatchObject({
+      apiVersion: 'eventing.knative.dev/v1beta2',
+      kind: 'EventType',
+      spec: {type: 'com.example.order.shipped', source: '/warehouse/{warehouse}'},
+    })
     expect(JSON.parse(shipped.spec.schemaData).required).toEqual(['id'])
     if (hasCrds) expect(crdValidator().validate(shipped)).toEqual([])
     // a second --write overwrites nothing

@@ -31,27 +31,59 @@ describe('kne init and the create commands', () => {
   })
 
   it('broker create --json prints the resource it wrote', async () => {
-    const result = await runKne(['broker', 'create', 'orders', '--retry', '3', '--backoff-policy', 'linear', '--backoff-delay', 'PT1S', '--json'], {cwd: dir, env})
+    const result = await runKne(
+      ['broker', 'create', 'orders', '--retry', '3', '--backoff-policy', 'linear', '--backoff-delay', 'PT1S', '--json'],
+      {cwd: dir, env},
+    )
     expect(result.code, result.stderr).toBe(0)
     const broker = json(result)
-    expect(broker).toEqual({apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: {name: 'orders'},
-      spec: {delivery: {retry: 3, backoffPolicy: 'linear', backoffDelay: 'PT1S'}}})
+    expect(broker).toEqual({
+      apiVersion: 'eventing.knative.dev/v1',
+      kind: 'Broker',
+      metadata: {name: 'orders'},
+      spec: {delivery: {retry: 3, backoffPolicy: 'linear', backoffDelay: 'PT1S'}},
+    })
     expect(manifest('broker-orders.yaml')).toEqual(broker)
   })
 
   it('trigger create --dry-run prints the manifest (YAML, or -o json) and writes nothing', async () => {
-    const args = ['trigger', 'create', 'big', '--broker', 'orders', '--cesql', "INT(amount) > 100", '--prefix', 'type=com.example.', '--sink', 'http://127.0.0.1:3000']
+    const args = [
+      'trigger',
+      'create',
+      'big',
+      '--broker',
+      'orders',
+      '--cesql',
+      'INT(amount) > 100',
+      '--prefix',
+      'type=com.example.',
+      '--sink',
+      'http://127.0.0.1:3000',
+    ]
     const yaml = await runKne([...args, '--dry-run'], {cwd: dir, env})
     expect(yaml.code, yaml.stderr).toBe(0)
-    expect(parse(yaml.stdout)).toMatchObject({kind: 'Trigger', spec: {broker: 'orders', filters: [{prefix: {type: 'com.example.'}}, {cesql: 'INT(amount) > 100'}]}})
+    expect(parse(yaml.stdout)).toMatchObject({
+      kind: 'Trigger',
+      spec: {broker: 'orders', filters: [{prefix: {type: 'com.example.'}}, {cesql: 'INT(amount) > 100'}]},
+    })
     expect(yaml.stderr).toContain('dry run: nothing written')
     const asJson = await runKne([...args, '--dry-run', '-o', 'json'], {cwd: dir, env})
     expect(JSON.parse(asJson.stdout).spec.subscriber).toEqual({uri: 'http://127.0.0.1:3000'})
     expect(existsSync(join(dir, 'knative', 'trigger-big.yaml'))).toBe(false)
   })
 
-  it('trigger create writes kn\'s message, then refuses to overwrite unless --force', async () => {
-    const args = ['trigger', 'create', 'big', '--broker', 'orders', '--filter', 'type=com.example.order.created', '--sink', 'ksvc:big-orders']
+  it("trigger create writes kn's message, then refuses to overwrite unless --force", async () => {
+    const args = [
+      'trigger',
+      'create',
+      'big',
+      '--broker',
+      'orders',
+      '--filter',
+      'type=com.example.order.created',
+      '--sink',
+      'ksvc:big-orders',
+    ]
     const first = await runKne(args, {cwd: dir, env})
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toBe("Trigger 'big' successfully created in namespace 'default'.\n")
@@ -59,7 +91,10 @@ describe('kne init and the create commands', () => {
     const again = await runKne([...args, '--json'], {cwd: dir, env})
     expect(again.code).toBe(2)
     expect(json(again).error.code).toBe('ALREADY_EXISTS')
-    const forced = await runKne(['trigger', 'create', 'big', '--broker', 'orders', '--sink', 'ksvc:big-orders', '--force', '--json'], {cwd: dir, env})
+    const forced = await runKne(['trigger', 'create', 'big', '--broker', 'orders', '--sink', 'ksvc:big-orders', '--force', '--json'], {
+      cwd: dir,
+      env,
+    })
     expect(forced.code, forced.stderr).toBe(0)
     expect(manifest('trigger-big.yaml')).toEqual(json(forced))
     expect(json(forced).spec).not.toHaveProperty('filter')
@@ -80,25 +115,84 @@ describe('kne init and the create commands', () => {
     expect(json(badName).error.code).toBe('INVALID_NAME')
     expect(badCesql.code).toBe(3)
     expect(flat(badCesql.stderr)).toMatch(/--cesql: spec\.filters\[0\]\.cesql: .*column 15/)
-    for (const file of ['trigger-lonely.yaml', 'broker-Bad_Name.yaml', 'trigger-broken.yaml']) expect(existsSync(join(dir, 'knative', file))).toBe(false)
+    for (const file of ['trigger-lonely.yaml', 'broker-Bad_Name.yaml', 'trigger-broken.yaml'])
+      expect(existsSync(join(dir, 'knative', file))).toBe(false)
   })
 
-  it('creates every source kind with kn\'s flags and lists them', async () => {
+  it("creates every source kind with kn's flags and lists them", async () => {
     const created = await Promise.all([
-      runKne(['source', 'ping', 'create', 'heartbeat', '--schedule', '*/1 * * * *', '--data', '{"beat":true}', '--content-type', 'application/json', '--sink', 'broker:default', '--json'], {cwd: dir, env}),
-      runKne(['source', 'container', 'create', 'poller', '--image', 'example.com/poller:1', '--arg', '--period=1', '--env', 'A=1', '--sink', 'broker:default', '--json'], {cwd: dir, env}),
-      runKne(['source', 'binding', 'create', 'bind-app', '--subject', 'Deployment:apps/v1:app', '--sink', 'broker:default', '--json'], {cwd: dir, env}),
-      runKne(['source', 'apiserver', 'create', 'k8s-events', '--resource', 'Event:v1', '--mode', 'Resource', '--sink', 'broker:default', '--json'], {cwd: dir, env}),
+      runKne(
+        [
+          'source',
+          'ping',
+          'create',
+          'heartbeat',
+          '--schedule',
+          '*/1 * * * *',
+          '--data',
+          '{"beat":true}',
+          '--content-type',
+          'application/json',
+          '--sink',
+          'broker:default',
+          '--json',
+        ],
+        {cwd: dir, env},
+      ),
+      runKne(
+        [
+          'source',
+          'container',
+          'create',
+          'poller',
+          '--image',
+          'example.com/poller:1',
+          '--arg',
+          '--period=1',
+          '--env',
+          'A=1',
+          '--sink',
+          'broker:default',
+          '--json',
+        ],
+        {cwd: dir, env},
+      ),
+      runKne(['source', 'binding', 'create', 'bind-app', '--subject', 'Deployment:apps/v1:app', '--sink', 'broker:default', '--json'], {
+        cwd: dir,
+        env,
+      }),
+      runKne(
+        [
+          'source',
+          'apiserver',
+          'create',
+          'k8s-events',
+          '--resource',
+          'Event:v1',
+          '--mode',
+          'Resource',
+          '--sink',
+          'broker:default',
+          '--json',
+        ],
+        {cwd: dir, env},
+      ),
     ])
     for (const r of created) expect(r.code, r.stderr).toBe(0)
     expect(created.map((r) => json(r).kind)).toEqual(['PingSource', 'ContainerSource', 'SinkBinding', 'ApiServerSource'])
-    expect(json(created[0]!).spec).toEqual({schedule: '*/1 * * * *', contentType: 'application/json', data: '{"beat":true}',
-      sink: {ref: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default'}}})
+    expect(json(created[0]).spec).toEqual({
+      schedule: '*/1 * * * *',
+      contentType: 'application/json',
+      data: '{"beat":true}',
+      sink: {ref: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default'}},
+    })
     const list = await runKne(['source', 'list'], {cwd: dir, env})
     expect(list.code).toBe(0)
     const lines = list.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^NAME\s+TYPE\s+RESOURCE\s+SINK\s+READY$/)
-    expect(lines.find((l) => l.startsWith('heartbeat'))).toMatch(/^heartbeat\s+PingSource\s+pingsources\.sources\.knative\.dev\s+broker:default\s+<unknown>$/)
+    expect(lines.find((l) => l.startsWith('heartbeat'))).toMatch(
+      /^heartbeat\s+PingSource\s+pingsources\.sources\.knative\.dev\s+broker:default\s+<unknown>$/,
+    )
     expect(lines).toHaveLength(5)
   })
 
@@ -114,20 +208,26 @@ describe('kne init and the create commands', () => {
     expect(table.stdout).toMatch(/\nbig\s+orders\s+ksvc:big-orders\s+\d+s\s+<unknown>\s+<unknown>\n/)
     expect(table.stderr).toContain('no kne mesh is running')
     expect(json(asJson).mesh).toBeNull()
-    expect(json(asJson).items.map((i: {name: string; live: unknown}) => [i.name, i.live])).toEqual([['default', null], ['orders', null]])
+    expect(json(asJson).items.map((i: {name: string; live: unknown}) => [i.name, i.live])).toEqual([
+      ['default', null],
+      ['orders', null],
+    ])
     expect(describe.stdout).toMatch(/Broker:\s+orders/)
     expect(describe.stdout).toContain('Conditions:\n  <unknown> (no kne mesh is running')
     expect(missing.code).toBe(2)
     expect(json(missing).error.code).toBe('NOT_FOUND')
   })
 
-  it('delete removes the resource\'s file', async () => {
+  it("delete removes the resource's file", async () => {
     const ping = await runKne(['source', 'delete', 'heartbeat', '--kind', 'ping', '--json'], {cwd: dir, env})
     expect(ping.code, ping.stderr).toBe(0)
-    expect(json(ping)).toMatchObject({kind: 'PingSource', removed: 'file', message: "Ping source 'heartbeat' deleted in namespace 'default'."})
+    expect(json(ping)).toMatchObject({
+      kind: 'PingSource',
+      removed: 'file',
+      message: "Ping source 'heartbeat' deleted in namespace 'default'.",
+    })
     expect(existsSync(join(dir, 'knative', 'pingsource-heartbeat.yaml'))).toBe(false)
     const trigger = await runKne(['trigger', 'delete', 'big'], {cwd: dir, env})
     expect(trigger.stdout).toBe("Trigger 'big' deleted in namespace 'default'.\n")
   })
-
 })

@@ -20,8 +20,20 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
     orders = await startSubscriber()
     audit = await startSubscriber()
     env = isolatedEnv()
-    dev = new LongRunning(['dev', '--port', '0', '-f', join(fixtures, 'shop'),
-      '--service', `order-processor=${orders.url}`, '--service', `shop/audit=${audit.url}`], env)
+    dev = new LongRunning(
+      [
+        'dev',
+        '--port',
+        '0',
+        '-f',
+        join(fixtures, 'shop'),
+        '--service',
+        `order-processor=${orders.url}`,
+        '--service',
+        `shop/audit=${audit.url}`,
+      ],
+      env,
+    )
     url = (await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
   })
 
@@ -39,18 +51,24 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
   it('sends an event that tail sees delivered, and tail --count exits 0', async () => {
     const tail = new LongRunning(['tail', '--count', '1', '--timeout', '20s', '--json', '--type', 'com.example.order.created'], env)
     await tail.waitFor(/connected to/)
-    const sent = await runCli(['send', '--type', 'com.example.order.created', '--to', 'broker:default:shop', '--data', '{"id":42}', '--json'], env)
+    const sent = await runCli(
+      ['send', '--type', 'com.example.order.created', '--to', 'broker:default:shop', '--data', '{"id":42}', '--json'],
+      env,
+    )
     expect(sent.code, sent.stderr).toBe(0)
     const report = JSON.parse(sent.stdout)
     expect(report.response.status).toBe(202)
     expect(report.event).toMatchObject({type: 'com.example.order.created', source: 'kne', data: {id: 42}})
     expect(await tail.exited).toBe(0)
-    const records = tail.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const records = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(records.map((r) => r.kind)).toEqual(expect.arrayContaining(['event', 'attempt', 'outcome', 'settled']))
     expect(records.find((r) => r.kind === 'event').matched.sort()).toEqual(['shop/everything-audited', 'shop/order-created'])
     const [got] = await orders.waitFor(1)
     expect(JSON.parse(got!.body.toString())).toEqual({id: 42})
-    expect((await audit.waitFor(1))).toHaveLength(1)
+    expect(await audit.waitFor(1)).toHaveLength(1)
   })
 
   it('finds the mesh through KNE_URL without a locator', async () => {
@@ -67,13 +85,17 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
   })
 
   it('reads event data from stdin and sends structured mode', async () => {
-    const sent = await runCli(['send', '--type', 'com.example.order.created', '-n', 'shop', '--mode', 'structured', '--data-file', '-', '--json'], env, '{"from":"stdin"}')
+    const sent = await runCli(
+      ['send', '--type', 'com.example.order.created', '-n', 'shop', '--mode', 'structured', '--data-file', '-', '--json'],
+      env,
+      '{"from":"stdin"}',
+    )
     expect(sent.code, sent.stderr).toBe(0)
     const received = await orders.waitFor(2)
     expect(JSON.parse(received[1]!.body.toString())).toEqual({from: 'stdin'})
   })
 
-  it('exits 5 with the broker\'s explanation when the event is rejected', async () => {
+  it("exits 5 with the broker's explanation when the event is rejected", async () => {
     const sent = await runKne(['send', '--type', 'com.example.x', '--to', 'broker:nope:shop'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
     expect(sent.code).toBe(5)
     expect(sent.stderr.replace(/\s+›?\s*/g, ' ')).toContain('answered 404: broker shop/nope not found')
@@ -102,9 +124,19 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
     const meshUrl = (await proc.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
     const locator = join(own.KNE_DATA_DIR!, 'meshes', `${new URL(meshUrl).port}.json`)
     expect(existsSync(locator)).toBe(true)
-    await Promise.all(Array.from({length: 200}, (_, i) => fetch(`${meshUrl}/default/default`, {method: 'POST', headers: {
-      'ce-specversion': '1.0', 'ce-id': `burst-${i}`, 'ce-source': '/e2e', 'ce-type': 'com.example.burst',
-    }})))
+    await Promise.all(
+      Array.from({length: 200}, (_, i) =>
+        fetch(`${meshUrl}/default/default`, {
+          method: 'POST',
+          headers: {
+            'ce-specversion': '1.0',
+            'ce-id': `burst-${i}`,
+            'ce-source': '/e2e',
+            'ce-type': 'com.example.burst',
+          },
+        }),
+      ),
+    )
     proc.signal('SIGTERM')
     expect(await proc.exited).toBe(0)
     expect(proc.stdout).toContain('printing a summary each second instead (kne tail to follow every event)')
@@ -120,7 +152,9 @@ describe('kne dev stopped twice', () => {
     // a subscriber that never answers keeps a delivery under way
     const hanging = await startSubscriber(() => undefined)
     const dir = mkdtempSync(join(tmpdir(), 'kne-ctrl-c-'))
-    writeFileSync(join(dir, 'mesh.yaml'), `apiVersion: eventing.knative.dev/v1
+    writeFileSync(
+      join(dir, 'mesh.yaml'),
+      `apiVersion: eventing.knative.dev/v1
 kind: Broker
 metadata: {name: default}
 ---
@@ -130,11 +164,15 @@ metadata: {name: hang}
 spec:
   broker: default
   subscriber: {uri: "${hanging.url}"}
-`)
+`,
+    )
     const dev = new LongRunning(['dev', '--port', '0', '-f', join(dir, 'mesh.yaml'), '--drain-timeout', '60s'], isolatedEnv())
     try {
       const url = (await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
-      void fetch(`${url}/default/default`, {method: 'POST', headers: {'ce-specversion': '1.0', 'ce-id': 'held', 'ce-source': '/e2e', 'ce-type': 'com.example.held'}}).catch(() => undefined)
+      void fetch(`${url}/default/default`, {
+        method: 'POST',
+        headers: {'ce-specversion': '1.0', 'ce-id': 'held', 'ce-source': '/e2e', 'ce-type': 'com.example.held'},
+      }).catch(() => undefined)
       await hanging.waitFor(1)
       dev.signal('SIGINT')
       await dev.waitFor(/SIGINT: stopping; waiting up to 1 m 0 s for 1 deliveries under way/)
@@ -158,7 +196,11 @@ describe('kne errors a user can act on', () => {
   it('sends data piped from a shell straight to a URL with --data -', async () => {
     const sink = await startSubscriber()
     const result = await new Promise<number | null>((resolve) => {
-      const child = spawn('sh', ['-c', `printf '%s' '{"piped":true}' | "${process.execPath}" "${runJs}" send --type com.example.piped --data - --to ${sink.url}`], {env: isolatedEnv()})
+      const child = spawn(
+        'sh',
+        ['-c', `printf '%s' '{"piped":true}' | "${process.execPath}" "${runJs}" send --type com.example.piped --data - --to ${sink.url}`],
+        {env: isolatedEnv()},
+      )
       child.on('close', resolve)
     })
     const [got] = await sink.waitFor(1)
@@ -177,7 +219,10 @@ describe('kne errors a user can act on', () => {
     })
     await sink.close()
     expect(result).toBe(0)
-    expect(sink.received.map((r) => [r.headers['ce-type'], r.body.length])).toEqual([['com.example.a', 0], ['com.example.b', 0]])
+    expect(sink.received.map((r) => [r.headers['ce-type'], r.body.length])).toEqual([
+      ['com.example.a', 0],
+      ['com.example.b', 0],
+    ])
   })
 
   it('an unknown command exits 2 and names the nearest command, without a terminal too', async () => {
@@ -197,7 +242,9 @@ describe('kne errors a user can act on', () => {
     const result = await runKne(['dev', '--port', '0', '-f', join(fixtures, 'broken')])
     expect(result.code).toBe(3)
     expect(result.stderr).toMatch(/trigger\.yaml \(document 2\): Trigger default\/bad-filter: spec\.filter\.attributes\.Event_Type: /)
-    expect(result.stderr).toMatch(/trigger\.yaml \(document 2\): Trigger default\/bad-filter: spec\.subscriber\.uri: Relative URI is not allowed/)
+    expect(result.stderr).toMatch(
+      /trigger\.yaml \(document 2\): Trigger default\/bad-filter: spec\.subscriber\.uri: Relative URI is not allowed/,
+    )
     expect(result.stderr).toContain('2 problem(s) in the manifests')
   })
 

@@ -15,8 +15,11 @@ describe('kne filter test from stdin', () => {
   const env = isolatedEnv()
 
   it('finds a trigger in the manifests', async () => {
-    const r = await runCli(['filter', 'test', '--event', '-', '--trigger', 'order-created', '-n', 'shop', '-f', shop, '--json'], env,
-      JSON.stringify({specversion: '1.0', id: '2', source: '/x', type: 'com.example.order.created'}))
+    const r = await runCli(
+      ['filter', 'test', '--event', '-', '--trigger', 'order-created', '-n', 'shop', '-f', shop, '--json'],
+      env,
+      JSON.stringify({specversion: '1.0', id: '2', source: '/x', type: 'com.example.order.created'}),
+    )
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({subject: 'trigger shop/order-created', explanation: {applied: 'filter', delivers: true}})
   })
@@ -30,7 +33,10 @@ describe('kne tail --explain', () => {
   beforeAll(async () => {
     sink = await startSubscriber()
     env = isolatedEnv()
-    dev = new LongRunning(['dev', '--port', '0', '-f', shop, '--service', `order-processor=${sink.url}`, '--service', `audit=${sink.url}`], env)
+    dev = new LongRunning(
+      ['dev', '--port', '0', '-f', shop, '--service', `order-processor=${sink.url}`, '--service', `audit=${sink.url}`],
+      env,
+    )
     await dev.waitFor(/Ready on/)
   })
   afterAll(async () => {

@@ -35,7 +35,7 @@ async function dev(args: string[], env: NodeJS.ProcessEnv, processes: LongRunnin
   return (await proc.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
 }
 
-describe.skipIf(!hasConformance)('Knative\'s Sequence and Parallel samples under kne dev', () => {
+describe.skipIf(!hasConformance)("Knative's Sequence and Parallel samples under kne dev", () => {
   const processes: LongRunning[] = []
   const servers: Subscriber[] = []
   afterAll(async () => {
@@ -52,36 +52,76 @@ describe.skipIf(!hasConformance)('Knative\'s Sequence and Parallel samples under
       bookstore = await app({
         // the docs' bad-word filter marks the comment and hands it on as moderated-comment
         'bad-word-filter': (req, res) => answerEvent(res, 'moderated-comment', data(req), {'ce-badwordfilter': 'good'}),
-        'sentiment-analysis-app': (req, res) => answerEvent(res, 'moderated-comment', data(req),
-          {'ce-badwordfilter': String(req.headers['ce-badwordfilter']), 'ce-sentimentresult': 'positive'}),
+        'sentiment-analysis-app': (req, res) =>
+          answerEvent(res, 'moderated-comment', data(req), {
+            'ce-badwordfilter': String(req.headers['ce-badwordfilter']),
+            'ce-sentimentresult': 'positive',
+          }),
       })
       servers.push(bookstore)
-      await dev([
-        '-f', sample('bookstore__200-broker.yaml'), '-f', sample('bookstore-seq__100-create-sequence.yaml'),
-        '-f', sample('bookstore-seq__200-create-trigger.yaml'), '-f', sample('bookstore__200-log-trigger.yaml'),
-        ...bookstore.services(), '--service', `node-server-svc=${bookstore.url}`, '--service', `event-display=${bookstore.url}/event-display`,
-      ], env, processes)
+      await dev(
+        [
+          '-f',
+          sample('bookstore__200-broker.yaml'),
+          '-f',
+          sample('bookstore-seq__100-create-sequence.yaml'),
+          '-f',
+          sample('bookstore-seq__200-create-trigger.yaml'),
+          '-f',
+          sample('bookstore__200-log-trigger.yaml'),
+          ...bookstore.services(),
+          '--service',
+          `node-server-svc=${bookstore.url}`,
+          '--service',
+          `event-display=${bookstore.url}/event-display`,
+        ],
+        env,
+        processes,
+      )
     })
 
-    it('runs both steps in order and inserts the moderated comment through the broker\'s db-insert trigger', async () => {
-      const sent = await runKne(['send', '--type', 'new-review-comment', '--to', 'broker:bookstore-broker', '--data', '{"reviewText":"a fine book"}', '--json'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+    it("runs both steps in order and inserts the moderated comment through the broker's db-insert trigger", async () => {
+      const sent = await runKne(
+        ['send', '--type', 'new-review-comment', '--to', 'broker:bookstore-broker', '--data', '{"reviewText":"a fine book"}', '--json'],
+        {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}},
+      )
       expect(sent.code, sent.stderr).toBe(0)
       expect(data(bookstore.at('/bad-word-filter')[0])).toEqual({reviewText: 'a fine book'})
-      expect(bookstore.at('/sentiment-analysis-app')[0]!.headers).toMatchObject({'ce-type': 'moderated-comment', 'ce-badwordfilter': 'good'})
+      expect(bookstore.at('/sentiment-analysis-app')[0]!.headers).toMatchObject({
+        'ce-type': 'moderated-comment',
+        'ce-badwordfilter': 'good',
+      })
       // the trigger's `uri: /insert` is resolved against the Service's URL (RFC 3986), as in Knative
       const inserted = bookstore.at('/insert')
       expect(inserted).toHaveLength(1)
-      expect(inserted[0]!.headers).toMatchObject({'ce-type': 'moderated-comment', 'ce-badwordfilter': 'good', 'ce-sentimentresult': 'positive'})
+      expect(inserted[0]!.headers).toMatchObject({
+        'ce-type': 'moderated-comment',
+        'ce-badwordfilter': 'good',
+        'ce-sentimentresult': 'positive',
+      })
       // log-trigger sees the comment and the Sequence's reply
-      expect(bookstore.at('/event-display').map((r) => r.headers['ce-type'])).toEqual(expect.arrayContaining(['new-review-comment', 'moderated-comment']))
+      expect(bookstore.at('/event-display').map((r) => r.headers['ce-type'])).toEqual(
+        expect.arrayContaining(['new-review-comment', 'moderated-comment']),
+      )
     })
 
-    it('shows the event\'s path through the Sequence\'s channels in kne tail', async () => {
-      const tail = await runKne(['tail', '--history', '--json', '--count', '4', '--timeout', '10s'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+    it("shows the event's path through the Sequence's channels in kne tail", async () => {
+      const tail = await runKne(['tail', '--history', '--json', '--count', '4', '--timeout', '10s'], {
+        env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
+      })
       expect(tail.code, tail.stderr).toBe(0)
-      const arrivals = tail.stdout.trim().split('\n').map((l) => JSON.parse(l) as {kind: string; broker?: string; channel?: string; via?: string})
-        .filter((r) => r.kind === 'event').map((r) => `${r.broker ?? r.channel} ${r.via}`)
-      expect(arrivals).toEqual(['default/bookstore-broker ingress', 'default/sequence-kn-sequence-0 ingress', 'default/sequence-kn-sequence-1 reply', 'default/bookstore-broker reply'])
+      const arrivals = tail.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as {kind: string; broker?: string; channel?: string; via?: string})
+        .filter((r) => r.kind === 'event')
+        .map((r) => `${r.broker ?? r.channel} ${r.via}`)
+      expect(arrivals).toEqual([
+        'default/bookstore-broker ingress',
+        'default/sequence-kn-sequence-0 ingress',
+        'default/sequence-kn-sequence-1 reply',
+        'default/bookstore-broker reply',
+      ])
     })
   })
 
@@ -109,16 +149,21 @@ describe.skipIf(!hasConformance)('Knative\'s Sequence and Parallel samples under
       url = await dev(['-f', sample('md-parmutex-md__README-L98.yaml'), ...parts.services()], env, processes)
     })
 
-    it('sends each event down the one branch its filter passes, and every reply to the Parallel\'s reply', async () => {
+    it("sends each event down the one branch its filter passes, and every reply to the Parallel's reply", async () => {
       for (const n of [2, 3, 4]) {
-        const sent = await runKne(['send', '--type', 'me.number', '--to', `${url}/parallels/default/me-odd-even-parallel`, '--data', JSON.stringify({n})], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+        const sent = await runKne(
+          ['send', '--type', 'me.number', '--to', `${url}/parallels/default/me-odd-even-parallel`, '--data', JSON.stringify({n})],
+          {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}},
+        )
         expect(sent.code, sent.stderr).toBe(0)
       }
       expect(parts.at('/me-even-odd-switcher/0')).toHaveLength(3)
       expect(parts.at('/me-even-odd-switcher/1')).toHaveLength(3)
       expect(parts.at('/me-even-transformer').map(data)).toEqual([{n: 2}, {n: 4}])
       expect(parts.at('/me-event-display').map(data)).toEqual([
-        {n: 2, message: 'we are even!'}, {n: 3, message: 'this is odd!'}, {n: 4, message: 'we are even!'},
+        {n: 2, message: 'we are even!'},
+        {n: 3, message: 'this is odd!'},
+        {n: 4, message: 'we are even!'},
       ])
     })
   })
@@ -127,48 +172,82 @@ describe.skipIf(!hasConformance)('Knative\'s Sequence and Parallel samples under
     let env: NodeJS.ProcessEnv
     let url: string
     let parts: Awaited<ReturnType<typeof app>>
-    const appender = (label: string): Responder => (req, res) => {
-      const body = data(req) as {path?: string[]}
-      answerEvent(res, String(req.headers['ce-type']), {...body, path: [...(body.path ?? []), label]})
-    }
-    const passIf = (even: boolean): Responder => (req, res) => {
-      if (((data(req) as {n: number}).n % 2 === 0) === even) answerEvent(res, String(req.headers['ce-type']), data(req))
-      else res.writeHead(200).end()
-    }
+    const appender =
+      (label: string): Responder =>
+      (req, res) => {
+        const body = data(req) as {path?: string[]}
+        answerEvent(res, String(req.headers['ce-type']), {...body, path: [...(body.path ?? []), label]})
+      }
+    const passIf =
+      (even: boolean): Responder =>
+      (req, res) => {
+        if (((data(req) as {n: number}).n % 2 === 0) === even) answerEvent(res, String(req.headers['ce-type']), data(req))
+        else res.writeHead(200).end()
+      }
 
     beforeAll(async () => {
       env = isolatedEnv()
       parts = await app({
         ...Object.fromEntries(['first', 'second', 'third', 'fourth', 'fifth', 'sixth'].map((s) => [s, appender(s)])),
-        'even-filter': passIf(true), 'odd-filter': passIf(false), 'even-transformer': appender('even'), 'odd-transformer': appender('odd'),
+        'even-filter': passIf(true),
+        'odd-filter': passIf(false),
+        'even-transformer': appender('even'),
+        'odd-transformer': appender('odd'),
         'event-display': (_req, res) => {
           res.writeHead(202).end()
         },
       })
       servers.push(parts)
       const own = mkdtempSync(join(tmpdir(), 'kne-flows-e2e-'))
-      writeFileSync(join(own, 'channel.yaml'), 'apiVersion: messaging.knative.dev/v1\nkind: Channel\nmetadata:\n  name: reviews\n---\n'
-        + 'apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: to-display\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: Channel\n    name: reviews\n'
-        + '  subscriber:\n    ref:\n      apiVersion: serving.knative.dev/v1\n      kind: Service\n      name: event-display\n')
-      url = await dev(['-f', sample('seqr2s__sequence1.yaml'), '-f', sample('seqr2s__sequence2.yaml'), '-f', sample('parmulti__parallel.yaml'), '-f', own,
-        ...parts.services()], env, processes)
+      writeFileSync(
+        join(own, 'channel.yaml'),
+        'apiVersion: messaging.knative.dev/v1\nkind: Channel\nmetadata:\n  name: reviews\n---\n' +
+          'apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: to-display\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: Channel\n    name: reviews\n' +
+          '  subscriber:\n    ref:\n      apiVersion: serving.knative.dev/v1\n      kind: Service\n      name: event-display\n',
+      )
+      url = await dev(
+        [
+          '-f',
+          sample('seqr2s__sequence1.yaml'),
+          '-f',
+          sample('seqr2s__sequence2.yaml'),
+          '-f',
+          sample('parmulti__parallel.yaml'),
+          '-f',
+          own,
+          ...parts.services(),
+        ],
+        env,
+        processes,
+      )
     })
 
     it('chains six steps across two Sequences into event-display', async () => {
-      const sent = await runKne(['send', '--type', 'samples.http.mod3', '--to', `${url}/sequences/default/first-sequence`, '--data', '{"path":[]}'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+      const sent = await runKne(
+        ['send', '--type', 'samples.http.mod3', '--to', `${url}/sequences/default/first-sequence`, '--data', '{"path":[]}'],
+        {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}},
+      )
       expect(sent.code, sent.stderr).toBe(0)
       expect(parts.at('/event-display').map(data)).toEqual([{path: ['first', 'second', 'third', 'fourth', 'fifth', 'sixth']}])
     })
 
     it('filters by Service in the Parallel, and kne send reaches a Channel as channel:NAME', async () => {
-      const sent = await runKne(['send', '--type', 'odd.even', '--to', `${url}/parallels/default/odd-even-parallel`, '--data', '{"n":7}'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+      const sent = await runKne(['send', '--type', 'odd.even', '--to', `${url}/parallels/default/odd-even-parallel`, '--data', '{"n":7}'], {
+        env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
+      })
       expect(sent.code, sent.stderr).toBe(0)
       expect(parts.at('/odd-transformer').map(data)).toEqual([{n: 7}])
       expect(parts.at('/even-transformer')).toHaveLength(0)
-      const viaChannel = await runKne(['send', '--type', 'review', '--to', 'channel:reviews', '--data', '{"text":"ok"}', '--json'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+      const viaChannel = await runKne(['send', '--type', 'review', '--to', 'channel:reviews', '--data', '{"text":"ok"}', '--json'], {
+        env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
+      })
       expect(viaChannel.code, viaChannel.stderr).toBe(0)
       expect(JSON.parse(viaChannel.stdout).response).toMatchObject({status: 202, url: `${url}/channels/default/reviews`})
-      expect(parts.at('/event-display').map(data)).toEqual([{path: ['first', 'second', 'third', 'fourth', 'fifth', 'sixth']}, {n: 7, path: ['odd']}, {text: 'ok'}])
+      expect(parts.at('/event-display').map(data)).toEqual([
+        {path: ['first', 'second', 'third', 'fourth', 'fifth', 'sixth']},
+        {n: 7, path: ['odd']},
+        {text: 'ok'},
+      ])
     })
   })
 })

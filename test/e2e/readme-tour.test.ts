@@ -13,7 +13,10 @@ function tourLines(): string[] {
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
   const section = readme.slice(readme.indexOf('## A project'))
   const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!
-  return block.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter(Boolean)
+  return block
+    .split('\n')
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter(Boolean)
 }
 
 /** Words of one command, as a shell splits them (single and double quotes). */
@@ -33,7 +36,8 @@ describe('the README tour', () => {
     const env = isolatedEnv()
     let cwd = mkdtempSync(join(tmpdir(), 'kne-readme-tour-'))
     const sinks = new Map<string, Subscriber>()
-    const ports = (text: string): string => text.replace(/127\.0\.0\.1:(\d+)/g, (whole, port: string) => sinks.get(port)?.url.replace(/^http:\/\//, '') ?? whole)
+    const ports = (text: string): string =>
+      text.replace(/127\.0\.0\.1:(\d+)/g, (whole, port: string) => sinks.get(port)?.url.replace(/^http:\/\//, '') ?? whole)
     let exported = ''
     for (const line of tourLines()) {
       for (const command of line.replace(/\s*&$/, '').split(/\s*&&\s*|\s*\|\s*/)) {
@@ -74,7 +78,9 @@ describe('the README tour', () => {
     const triggers = JSON.parse(list.stdout) as {readFrom: string; items: {name: string; live: {ready: string; reason?: string}}[]}
     expect(triggers.readFrom).toBe('mesh')
     expect(triggers.items.map((t) => [t.name, t.live.ready, t.live.reason]).sort()).toEqual([
-      ['event-display', 'True', undefined], ['orders', 'True', undefined], ['vip', 'True', undefined],
+      ['event-display', 'True', undefined],
+      ['orders', 'True', undefined],
+      ['vip', 'True', undefined],
     ])
   }, 30_000)
 })

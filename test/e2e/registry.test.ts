@@ -7,7 +7,6 @@ import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {isolatedEnv, runJs} from '../helpers/cli.js'
 
-
 const PROJECT = {
   'kne.yaml': 'namespace: default\nmanifests: knative\nport: 0\n',
   'knative/broker.yaml': `apiVersion: eventing.knative.dev/v1
@@ -91,15 +90,18 @@ describe('kne registry browse in a terminal', () => {
     expect(await exited).toBe(130)
   })
 
-  it.skipIf(spawnSync('script', ['--version']).status !== 0)('trigger create exits 130 on Ctrl-C at its first prompt, like browse', async () => {
-    const child = spawn('script', ['-qfec', `"${process.execPath}" "${runJs}" trigger create`, '/dev/null'], {cwd: dir, env})
-    let screen = ''
-    child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
-    for (const deadline = Date.now() + 20_000; !/\?/.test(screen); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > deadline) throw new Error(`no prompt on screen:\n${screen}`)
-    }
-    child.stdin.write('\x03')
-    expect(await exited).toBe(130)
-  })
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'trigger create exits 130 on Ctrl-C at its first prompt, like browse',
+    async () => {
+      const child = spawn('script', ['-qfec', `"${process.execPath}" "${runJs}" trigger create`, '/dev/null'], {cwd: dir, env})
+      let screen = ''
+      child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+      for (const deadline = Date.now() + 20_000; !/\?/.test(screen); await new Promise((r) => setTimeout(r, 50))) {
+        if (Date.now() > deadline) throw new Error(`no prompt on screen:\n${screen}`)
+      }
+      child.stdin.write('\x03')
+      expect(await exited).toBe(130)
+    },
+  )
 })

@@ -73,7 +73,10 @@ describe('kne dev hot reload', () => {
     expect(await reloads(3)).toMatch(/trigger\.yaml changed → 1 broker\(s\), 1 trigger\(s\)/)
     await send('com.example.c')
     await first.waitFor(2)
-    writeFileSync(join(dir, 'kafka.yaml'), 'apiVersion: sources.knative.dev/v1beta1\nkind: KafkaSource\nmetadata:\n  name: beat\nspec:\n  sink:\n    uri: http://127.0.0.1:1\n')
+    writeFileSync(
+      join(dir, 'kafka.yaml'),
+      'apiVersion: sources.knative.dev/v1beta1\nkind: KafkaSource\nmetadata:\n  name: beat\nspec:\n  sink:\n    uri: http://127.0.0.1:1\n',
+    )
     expect(await reloads(4)).toMatch(/kafka\.yaml added → 1 broker\(s\), 1 trigger\(s\) \[\+KafkaSource default\/beat\]/)
     await dev.waitFor(/KafkaSource default\/beat: kne does not run KafkaSource yet/)
     rmSync(join(dir, 'kafka.yaml'))

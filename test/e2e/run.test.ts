@@ -10,7 +10,11 @@ import {isolatedEnv, LongRunning, runCli} from '../helpers/cli.js'
 import {runKne} from '../helpers/command.js'
 
 /** A child that prints the contract it got as JSON, then exits with the code it is given. */
-const PRINT_AND_EXIT = (code: number) => ['node', '-e', `console.log(JSON.stringify({K_SINK: process.env.K_SINK, K_CE_OVERRIDES: process.env.K_CE_OVERRIDES, K_CA_CERTS: process.env.K_CA_CERTS})); process.exit(${code})`]
+const PRINT_AND_EXIT = (code: number) => [
+  'node',
+  '-e',
+  `console.log(JSON.stringify({K_SINK: process.env.K_SINK, K_CE_OVERRIDES: process.env.K_CE_OVERRIDES, K_CA_CERTS: process.env.K_CA_CERTS})); process.exit(${code})`,
+]
 
 const MANIFESTS = `apiVersion: eventing.knative.dev/v1
 kind: Broker
@@ -78,7 +82,7 @@ describe('kne run', () => {
     runKne(['run', ...args], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!, KNE_URL: env.KNE_URL!, ...extra}})
   const contract = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, string | undefined>
 
-  it('gives a URL sink as K_SINK and an empty K_CE_OVERRIDES, passes the output through and exits with the child\'s code', async () => {
+  it("gives a URL sink as K_SINK and an empty K_CE_OVERRIDES, passes the output through and exits with the child's code", async () => {
     const result = await run(['--sink', 'http://127.0.0.1:9999/events', '--', ...PRINT_AND_EXIT(3)], {KNE_URL: ''})
     expect(result.code).toBe(3)
     expect(contract(result.stdout)).toEqual({K_SINK: 'http://127.0.0.1:9999/events', K_CE_OVERRIDES: ''})
@@ -91,11 +95,14 @@ describe('kne run', () => {
     expect(contract(result.stdout)).toEqual({K_SINK: `${mesh.url}/default/default`, K_CE_OVERRIDES: '{"extensions":{"a":"1","b":"2"}}'})
   })
 
-  it('takes a SinkBinding\'s sink (ref plus uri) and its ceOverrides exactly as Knative formats them', async () => {
+  it("takes a SinkBinding's sink (ref plus uri) and its ceOverrides exactly as Knative formats them", async () => {
     const result = await run(['--binding', 'bind-app', '-f', file, '--', ...PRINT_AND_EXIT(0)])
     expect(result.code).toBe(0)
     // RFC 3986: an absolute path replaces the broker's path (semantics §5.6)
-    expect(contract(result.stdout)).toEqual({K_SINK: `${mesh.url}/events`, K_CE_OVERRIDES: '{"extensions":{"env":"dev","team":"\\u003cpayments\\u003e"}}'})
+    expect(contract(result.stdout)).toEqual({
+      K_SINK: `${mesh.url}/events`,
+      K_CE_OVERRIDES: '{"extensions":{"env":"dev","team":"\\u003cpayments\\u003e"}}',
+    })
   })
 
   it('refuses what it cannot bind, with the documented exit codes', async () => {
@@ -108,19 +115,39 @@ describe('kne run', () => {
     const unresolved = await runInProcess(['--binding', 'bind-missing', '-f', file, '--', 'true'])
     expect(unresolved.code).toBe(3)
     expect(unresolved.stderr).toMatch(/SinkBinding default\/bind-missing: spec\.sink does not resolve/)
-    expect((await runInProcess(['--sink', 'broker:default', '--', 'true'], {KNE_URL: '', KNE_DATA_DIR: mkdtempSync(join(tmpdir(), 'kne-none-'))})).code).toBe(4)
+    expect(
+      (
+        await runInProcess(['--sink', 'broker:default', '--', 'true'], {
+          KNE_URL: '',
+          KNE_DATA_DIR: mkdtempSync(join(tmpdir(), 'kne-none-')),
+        })
+      ).code,
+    ).toBe(4)
     expect((await runInProcess(['--sink', 'http://127.0.0.1:1/', '--', 'kne-no-such-command'])).code).toBe(127)
   })
 
   it('passes SIGTERM on to the command and exits with its code, or 128+15 when the signal ends it', async () => {
-    const handled = new LongRunning(['run', '--sink', 'http://127.0.0.1:1/', '--', 'node', '-e',
-      `process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(42) }); console.log('child ready'); setInterval(() => {}, 1000)`], env)
+    const handled = new LongRunning(
+      [
+        'run',
+        '--sink',
+        'http://127.0.0.1:1/',
+        '--',
+        'node',
+        '-e',
+        `process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(42) }); console.log('child ready'); setInterval(() => {}, 1000)`,
+      ],
+      env,
+    )
     await handled.waitFor(/child ready/)
     handled.signal('SIGTERM')
     expect(await handled.exited).toBe(42)
     expect(handled.stdout).toMatch(/child got SIGTERM/)
 
-    const unhandled = new LongRunning(['run', '--sink', 'http://127.0.0.1:1/', '--', 'node', '-e', `console.log('child ready'); setInterval(() => {}, 1000)`], env)
+    const unhandled = new LongRunning(
+      ['run', '--sink', 'http://127.0.0.1:1/', '--', 'node', '-e', `console.log('child ready'); setInterval(() => {}, 1000)`],
+      env,
+    )
     await unhandled.waitFor(/child ready/)
     unhandled.signal('SIGTERM')
     expect(await unhandled.exited).toBe(143)

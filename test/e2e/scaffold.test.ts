@@ -27,7 +27,10 @@ describe('trigger create in a terminal', () => {
 
   it.skipIf(spawnSync('script', ['--version']).status !== 0)('asks for a missing name and sink in a terminal', async () => {
     // `script` gives the CLI a real pseudo-terminal, so @inquirer/prompts runs as it would for a person
-    const child = spawn('script', ['-qfec', `"${process.execPath}" "${runJs}" trigger create --broker orders`, '/dev/null'], {cwd: dir, env})
+    const child = spawn('script', ['-qfec', `"${process.execPath}" "${runJs}" trigger create --broker orders`, '/dev/null'], {
+      cwd: dir,
+      env,
+    })
     let screen = ''
     child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
@@ -42,7 +45,9 @@ describe('trigger create in a terminal', () => {
     expect(screen).toContain('broker:default') // the trigger's own broker (orders) is not offered
     child.stdin.write('\r') // the first choice: broker:default
     expect(await exited).toBe(0)
-    expect(manifest('trigger-prompted.yaml')).toMatchObject({spec: {broker: 'orders', subscriber: {ref: {kind: 'Broker', name: 'default'}}}})
+    expect(manifest('trigger-prompted.yaml')).toMatchObject({
+      spec: {broker: 'orders', subscriber: {ref: {kind: 'Broker', name: 'default'}}},
+    })
   })
 })
 
@@ -60,10 +65,26 @@ describe('scaffold → kne dev → kne send, end to end', () => {
     display = await startSubscriber()
     hello = await startSubscriber()
     expect((await runKne(['init'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})).code).toBe(0)
-    const created = await runKne(['trigger', 'create', 'hello', '--filter', 'type=com.example.hello', '--sink', 'ksvc:hello'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+    const created = await runKne(['trigger', 'create', 'hello', '--filter', 'type=com.example.hello', '--sink', 'ksvc:hello'], {
+      cwd: dir,
+      env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
+    })
     expect(created.code, created.stderr).toBe(0)
-    dev = new LongRunning(['dev', '--config', join(dir, 'kne.yaml'), '--port', '0', '--quiet',
-      '--service', `hello=${hello.url}`, '--service', `event-display=${display.url}`], env)
+    dev = new LongRunning(
+      [
+        'dev',
+        '--config',
+        join(dir, 'kne.yaml'),
+        '--port',
+        '0',
+        '--quiet',
+        '--service',
+        `hello=${hello.url}`,
+        '--service',
+        `event-display=${display.url}`,
+      ],
+      env,
+    )
     meshUrl = (await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
   })
 
@@ -74,7 +95,10 @@ describe('scaffold → kne dev → kne send, end to end', () => {
   })
 
   it('the scaffolded trigger gets the events its filter lets through', async () => {
-    const sent = await runKne(['send', '--type', 'com.example.hello', '--data', '{"hi":1}'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+    const sent = await runKne(['send', '--type', 'com.example.hello', '--data', '{"hi":1}'], {
+      cwd: dir,
+      env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
+    })
     expect(sent.code, sent.stderr).toBe(0)
     const [got] = await hello.waitFor(1)
     expect(got!.headers['ce-type']).toBe('com.example.hello')
@@ -92,19 +116,35 @@ describe('scaffold → kne dev → kne send, end to end', () => {
     ])
     expect(brokers.stdout).toMatch(new RegExp(`\\ndefault\\s+${meshUrl}/default/default\\s+\\d+s\\s+True\\n`))
     expect(json(triggers).mesh).toEqual({url: meshUrl})
-    expect(json(triggers).items.map((i: {name: string; live: {ready: string; subscriberUri: string}}) => [i.name, i.live.ready, i.live.subscriberUri]))
-      .toEqual([['event-display', 'True', display.url], ['hello', 'True', hello.url]])
+    expect(
+      json(triggers).items.map((i: {name: string; live: {ready: string; subscriberUri: string}}) => [
+        i.name,
+        i.live.ready,
+        i.live.subscriberUri,
+      ]),
+    ).toEqual([
+      ['event-display', 'True', display.url],
+      ['hello', 'True', hello.url],
+    ])
     expect(json(described).item.live).toMatchObject({loaded: true, ready: 'True', counters: {delivered: 1}})
     const yaml = await runKne(['trigger', 'describe', 'hello', '-o', 'yaml'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
-    expect(parse(yaml.stdout).status).toMatchObject({subscriberUri: hello.url, conditions: expect.arrayContaining([{type: 'Ready', status: 'True'}])})
+    expect(parse(yaml.stdout).status).toMatchObject({
+      subscriberUri: hello.url,
+      conditions: expect.arrayContaining([{type: 'Ready', status: 'True'}]),
+    })
   })
 
   it('a trigger created while kne dev runs is picked up and gets its events', async () => {
-    const created = await runKne(['trigger', 'create', 'late', '--filter', 'type=com.example.late', '--sink', hello.url], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+    const created = await runKne(['trigger', 'create', 'late', '--filter', 'type=com.example.late', '--sink', hello.url], {
+      cwd: dir,
+      env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
+    })
     expect(created.code, created.stderr).toBe(0)
     let late: {live: {loaded: boolean; ready: string}} | undefined
     for (const deadline = Date.now() + 15_000; !late?.live.loaded && Date.now() < deadline;) {
-      late = json(await runKne(['trigger', 'list', '--json'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})).items.find((i: {name: string}) => i.name === 'late')
+      late = json(await runKne(['trigger', 'list', '--json'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})).items.find(
+        (i: {name: string}) => i.name === 'late',
+      )
     }
     expect(late?.live).toMatchObject({loaded: true, ready: 'True'})
     expect((await runKne(['send', '--type', 'com.example.late'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})).code).toBe(0)
@@ -114,9 +154,18 @@ describe('scaffold → kne dev → kne send, end to end', () => {
 
   it('a trigger the running mesh does not serve (another folder) is reported as not loaded', async () => {
     const other = join(dir, 'elsewhere')
-    expect((await runKne(['trigger', 'create', 'stray', '--dir', other, '--sink', 'ksvc:hello'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})).code).toBe(0)
+    expect(
+      (
+        await runKne(['trigger', 'create', 'stray', '--dir', other, '--sink', 'ksvc:hello'], {
+          cwd: dir,
+          env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
+        })
+      ).code,
+    ).toBe(0)
     const list = await runKne(['trigger', 'list', '--dir', other], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
     expect(list.code).toBe(0)
-    expect(list.stdout).toMatch(/\nstray\s+default\s+ksvc:hello\s+\d+s\s+<unknown>\s+<unknown>\s+NotLoaded : the running kne mesh does not serve/)
+    expect(list.stdout).toMatch(
+      /\nstray\s+default\s+ksvc:hello\s+\d+s\s+<unknown>\s+<unknown>\s+NotLoaded : the running kne mesh does not serve/,
+    )
   })
 })

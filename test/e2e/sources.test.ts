@@ -111,7 +111,10 @@ describe('kne dev runs sources and services', () => {
   let url: string
 
   const displayed = (): {type: string; id: string; subject?: string; sink?: string}[] =>
-    dev.stdout.split('\n').filter((l) => l.startsWith('[display] {')).map((l) => JSON.parse(l.slice('[display] '.length)))
+    dev.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('[display] {'))
+      .map((l) => JSON.parse(l.slice('[display] '.length)))
 
   async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
     const deadline = Date.now() + timeoutMs
@@ -126,7 +129,10 @@ describe('kne dev runs sources and services', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kne-sources-e2e-'))
     writeFileSync(join(dir, 'app.yaml'), MANIFESTS)
-    writeFileSync(join(dir, 'kne.yaml'), `port: 0\nmanifests: .\nservices:\n  display:\n    command: [node, -e, ${JSON.stringify(DISPLAY)}]\n`)
+    writeFileSync(
+      join(dir, 'kne.yaml'),
+      `port: 0\nmanifests: .\nservices:\n  display:\n    command: [node, -e, ${JSON.stringify(DISPLAY)}]\n`,
+    )
     env = isolatedEnv()
     dev = new LongRunning(['dev', '--config', join(dir, 'kne.yaml'), '--quiet'], env)
     url = (await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
@@ -137,14 +143,19 @@ describe('kne dev runs sources and services', () => {
   })
 
   it('prints the sources and the service it runs, and the status lists every source', async () => {
-    expect(dev.stdout).toMatch(/Service display {2}http:\/\/127\.0\.0\.1:\d+ {2}running \(pid \d+\) {2}K_SINK=http:\/\/127\.0\.0\.1:\d+\/default\/default \(SinkBinding default\/bind-display\)/)
+    expect(dev.stdout).toMatch(
+      /Service display {2}http:\/\/127\.0\.0\.1:\d+ {2}running \(pid \d+\) {2}K_SINK=http:\/\/127\.0\.0\.1:\d+\/default\/default \(SinkBinding default\/bind-display\)/,
+    )
     expect(dev.stdout).toMatch(/PingSource default\/every-second {2}→ http:\/\/127\.0\.0\.1:\d+\/default\/default {2}Ready/)
     const list = await runKne(['source', 'list', '--config', join(dir, 'kne.yaml'), '--json'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
     expect(list.code).toBe(0)
     const items = (JSON.parse(list.stdout) as {items: {kind: string; name: string; live: {loaded: boolean; ready: string}}[]}).items
     expect(Object.fromEntries(items.map((i) => [i.name, [i.kind, i.live.loaded]]))).toEqual({
-      'bind-display': ['SinkBinding', true], 'every-second': ['PingSource', true], heartbeats: ['ContainerSource', true],
-      nightly: ['PingSource', true], 'watch-triggers': ['ApiServerSource', true],
+      'bind-display': ['SinkBinding', true],
+      'every-second': ['PingSource', true],
+      heartbeats: ['ContainerSource', true],
+      nightly: ['PingSource', true],
+      'watch-triggers': ['ApiServerSource', true],
     })
     // the live columns come from the running mesh's status.sources
     const everySecond = items.find((i) => i.name === 'every-second') as unknown as {live: {ready: string; sinkUri?: string}}
@@ -172,12 +183,20 @@ describe('kne dev runs sources and services', () => {
   })
 
   it('restarts a ContainerSource each time it exits, its output prefixed with its name', async () => {
-    await until('two runs', () => (dev.stdout.match(/^\[default\/heartbeats\] beat to http:\/\/127\.0\.0\.1:\d+\/default\/default$/gm)?.length ?? 0) >= 2 || undefined)
+    await until(
+      'two runs',
+      () =>
+        (dev.stdout.match(/^\[default\/heartbeats\] beat to http:\/\/127\.0\.0\.1:\d+\/default\/default$/gm)?.length ?? 0) >= 2 ||
+        undefined,
+    )
     expect(dev.stderr).toMatch(/default\/heartbeats: exit code 2; restarting in 1s/)
   })
 
   it('sends an ApiServerSource event when a manifest adds a resource it watches', async () => {
-    writeFileSync(join(dir, 'more.yaml'), 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: audit\nspec:\n  broker: default\n  filter:\n    attributes:\n      type: com.example.never\n  subscriber:\n    uri: http://127.0.0.1:1/\n')
+    writeFileSync(
+      join(dir, 'more.yaml'),
+      'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: audit\nspec:\n  broker: default\n  filter:\n    attributes:\n      type: com.example.never\n  subscriber:\n    uri: http://127.0.0.1:1/\n',
+    )
     const added = await until('the add event', () => displayed().find((e) => e.type === 'dev.knative.apiserver.ref.add'))
     expect(added.subject).toBe('/apis/eventing.knative.dev/v1/namespaces/default/triggers/audit')
   })

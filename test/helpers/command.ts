@@ -97,7 +97,10 @@ async function runNow(args: string[], options: CommandOptions): Promise<CommandR
     const exit = (error as Errors.CLIError | undefined)?.oclif?.exit
     const code = error ? (exit ?? 1) : Number(process.exitCode ?? 0)
     // what oclif's handler prints at the top of the process
-    const shown = error && !(error instanceof Errors.ExitError) ? `Error: ${error.message}\n${((error as Errors.CLIError).suggestions ?? []).map((s) => `Try this: ${s}\n`).join('')}` : ''
+    const shown =
+      error && !(error instanceof Errors.ExitError)
+        ? `Error: ${error.message}\n${((error as Errors.CLIError).suggestions ?? []).map((s) => `Try this: ${s}\n`).join('')}`
+        : ''
     return {code, stdout: output.stdout, stderr: output.stderr + shown, result: output.result, error}
   } finally {
     process.stdin.isTTY = terminal.stdin
@@ -112,14 +115,18 @@ async function runNow(args: string[], options: CommandOptions): Promise<CommandR
 }
 
 /** The single JSON document a command printed on stdout (throws when there is not exactly one). */
-export function jsonOf(result: CommandResult): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function jsonOf(result: CommandResult): any {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   return JSON.parse(result.stdout)
 }
 
 /** The ids of kne's own commands (`broker:create`, ...), from its oclif configuration. */
 export async function kneCommandIds(): Promise<string[]> {
   const config = await loadConfig(freshDataDir())
-  return config.commands.filter((c) => c.pluginName === 'kne').map((c) => c.id).sort()
+  return config.commands
+    .filter((c) => c.pluginName === 'kne')
+    .map((c) => c.id)
+    .sort()
 }
 
 /** The classes of kne's own commands, by id. */

@@ -45,11 +45,18 @@ export function crdValidator(): CrdValidator {
   ajv.addFormat('int32', {type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31})
   ajv.addFormat('int64', {type: 'number', validate: (n: number) => Number.isInteger(n)})
   const validators = new Map<string, ValidateFunction>()
-  for (const file of readdirSync(crdsDir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-    const crd = parse(readFileSync(join(crdsDir, file), 'utf8')) as {spec: {group: string; names: {kind: string}; versions: {name: string; served: boolean; schema: {openAPIV3Schema: Schema}}[]}}
+  for (const file of readdirSync(crdsDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
+    const crd = parse(readFileSync(join(crdsDir, file), 'utf8')) as {
+      spec: {group: string; names: {kind: string}; versions: {name: string; served: boolean; schema: {openAPIV3Schema: Schema}}[]}
+    }
     for (const version of crd.spec.versions.filter((v) => v.served)) {
       const apiVersion = `${crd.spec.group}/${version.name}`
-      validators.set(`${apiVersion} ${crd.spec.names.kind}`, ajv.compile(rootSchema(version.schema.openAPIV3Schema, apiVersion, crd.spec.names.kind)))
+      validators.set(
+        `${apiVersion} ${crd.spec.names.kind}`,
+        ajv.compile(rootSchema(version.schema.openAPIV3Schema, apiVersion, crd.spec.names.kind)),
+      )
     }
   }
   cached = {
@@ -58,7 +65,10 @@ export function crdValidator(): CrdValidator {
       const validate = validators.get(`${String(manifest.apiVersion)} ${String(manifest.kind)}`)
       if (!validate) return undefined
       if (validate(withoutNulls(manifest))) return []
-      return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? `: ${String(e.params.additionalProperty)}` : ''}`)
+      return (validate.errors ?? []).map(
+        (e) =>
+          `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? `: ${String(e.params.additionalProperty)}` : ''}`,
+      )
     },
   }
   return cached
@@ -76,7 +86,8 @@ export function rootSchema(schema: Schema, apiVersion: string, kind: string): Sc
       apiVersion: {const: apiVersion},
       kind: {const: kind},
       metadata: {
-        type: 'object', required: ['name'],
+        type: 'object',
+        required: ['name'],
         properties: {name: {type: 'string', minLength: 1}, namespace: {type: 'string'}, labels, annotations: labels},
       },
     },
@@ -92,12 +103,17 @@ function strictSchema(schema: Schema): Schema {
     if (out['x-kubernetes-preserve-unknown-fields'] !== true && out.additionalProperties === undefined) out.additionalProperties = false
   }
   if (out.items && typeof out.items === 'object') out.items = strictSchema(out.items as Schema)
-  if (out.additionalProperties && typeof out.additionalProperties === 'object') out.additionalProperties = strictSchema(out.additionalProperties as Schema)
+  if (out.additionalProperties && typeof out.additionalProperties === 'object')
+    out.additionalProperties = strictSchema(out.additionalProperties as Schema)
   return out
 }
 
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== null).map(withoutNulls)
   if (value === null || typeof value !== 'object') return value
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]))
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  )
 }

@@ -6,8 +6,16 @@ import type {Received, Responder} from './subscriber.js'
 
 /** Answers with a binary-mode CloudEvent. */
 export function answerEvent(res: ServerResponse, type: string, data: unknown, extra: Record<string, string> = {}): void {
-  res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': `r-${Math.random().toString(36).slice(2)}`, 'ce-source': '/test/step', 'ce-type': type,
-    'content-type': 'application/json', ...extra}).end(JSON.stringify(data))
+  res
+    .writeHead(200, {
+      'ce-specversion': '1.0',
+      'ce-id': `r-${Math.random().toString(36).slice(2)}`,
+      'ce-source': '/test/step',
+      'ce-type': type,
+      'content-type': 'application/json',
+      ...extra,
+    })
+    .end(JSON.stringify(data))
 }
 
 /** A step that appends `label` to the `path` array of the JSON data it gets and replies with it (as `type`, else the same type). */
@@ -40,7 +48,9 @@ export function subscription(name: string, channelName: string, subscriber: stri
 /** A Trigger of broker `default` whose subscriber is a URI or a ref. */
 export function trigger(name: string, subscriber: string | {kind: string; apiVersion: string; name: string}, type?: string): string {
   const filter = type ? `  filter:\n    attributes:\n      type: ${type}\n` : ''
-  const destination = typeof subscriber === 'string' ? `    uri: ${subscriber}\n`
-    : `    ref:\n      apiVersion: ${subscriber.apiVersion}\n      kind: ${subscriber.kind}\n      name: ${subscriber.name}\n`
+  const destination =
+    typeof subscriber === 'string'
+      ? `    uri: ${subscriber}\n`
+      : `    ref:\n      apiVersion: ${subscriber.apiVersion}\n      kind: ${subscriber.kind}\n      name: ${subscriber.name}\n`
   return `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n  broker: default\n${filter}  subscriber:\n${destination}---\n`
 }

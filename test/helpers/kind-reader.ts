@@ -4,7 +4,11 @@ import {parse} from 'yaml'
 import {rejectUnknownFields, type KindContext} from '../../src/core/resources/read.js'
 import type {FieldErrors} from '../../src/core/resources/validate.js'
 
-export function readWith<T>(read: (ctx: KindContext) => T, specFields: readonly string[], text: string): {spec: T; errors: FieldErrors; warnings: FieldErrors; document: Record<string, unknown>} {
+export function readWith<T>(
+  read: (ctx: KindContext) => T,
+  specFields: readonly string[],
+  text: string,
+): {spec: T; errors: FieldErrors; warnings: FieldErrors; document: Record<string, unknown>} {
   const document = parse(text) as Record<string, unknown>
   const metadata = (document.metadata ?? {}) as {name?: string; namespace?: string}
   const spec = structuredClone((document.spec ?? {}) as Record<string, unknown>)
@@ -12,9 +16,12 @@ export function readWith<T>(read: (ctx: KindContext) => T, specFields: readonly 
   const warnings: FieldErrors = []
   rejectUnknownFields(spec, specFields, 'spec', errors)
   const ctx: KindContext = {
-    apiVersion: String(document.apiVersion), kind: String(document.kind),
+    apiVersion: String(document.apiVersion),
+    kind: String(document.kind),
     metadata: {name: metadata.name ?? '', namespace: metadata.namespace ?? 'default', labels: {}, annotations: {}},
-    spec, errors, warnings,
+    spec,
+    errors,
+    warnings,
   }
   return {spec: read(ctx), errors, warnings, document}
 }

@@ -20,9 +20,10 @@ export function useMesh(): MeshKit {
   const afterFile: (() => unknown)[] = []
   afterAll(() => runAll(afterFile))
   const defer = (cleanup: () => unknown): void => {
-    if (TestRunner.getCurrentTest()) onTestFinished(async () => {
-      await cleanup()
-    })
+    if (TestRunner.getCurrentTest())
+      onTestFinished(async () => {
+        await cleanup()
+      })
     else afterFile.push(cleanup)
   }
   const start = async (options: MeshOptions = {}): Promise<Mesh> => {

@@ -29,7 +29,11 @@ export interface WatchedProject {
 }
 
 /** `files` go into knative/; the mesh takes kne.yaml's namespace, services and brokerDefaults. */
-export async function watchedProject(kit: MeshKit, files: Record<string, string>, kneYaml = 'namespace: default\n'): Promise<WatchedProject> {
+export async function watchedProject(
+  kit: MeshKit,
+  files: Record<string, string>,
+  kneYaml = 'namespace: default\n',
+): Promise<WatchedProject> {
   const dir = mkdtempSync(join(tmpdir(), 'kne-project-'))
   kit.defer(() => rmSync(dir, {recursive: true, force: true}))
   const manifests = join(dir, 'knative')
@@ -44,22 +48,31 @@ export async function watchedProject(kit: MeshKit, files: Record<string, string>
   const events: ReloadEvent[] = []
   const waiting: ((e: ReloadEvent) => void)[] = []
   const watcher = await watchManifests({
-    mesh, paths: [manifests], projectFile: join(dir, 'kne.yaml'), config, initial: {files: loaded.files, manifests: loaded},
+    mesh,
+    paths: [manifests],
+    projectFile: join(dir, 'kne.yaml'),
+    config,
+    initial: {files: loaded.files, manifests: loaded},
     onReload: (event) => {
       events.push(event)
       waiting.shift()?.(event)
     },
   })
   kit.defer(() => watcher.close())
-  const nextReload = (): Promise<ReloadEvent> => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no reload within 10 s')), 10_000)
-    waiting.push((e) => {
-      clearTimeout(timer)
-      resolve(e)
+  const nextReload = (): Promise<ReloadEvent> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no reload within 10 s')), 10_000)
+      waiting.push((e) => {
+        clearTimeout(timer)
+        resolve(e)
+      })
     })
-  })
   return {
-    dir, mesh, events, write, nextReload,
+    dir,
+    mesh,
+    events,
+    write,
+    nextReload,
     remove: (name) => rmSync(join(manifests, name)),
     writeConfig: (text) => writeFileSync(join(dir, 'kne.yaml'), text),
     change(edit) {

@@ -30,10 +30,13 @@ export function heldResponder(): {release: () => void; responder: Responder} {
   const released = new Promise<void>((resolve) => {
     release = resolve
   })
-  return {release, responder: async (_req, res) => {
-    await released
-    res.writeHead(200).end()
-  }}
+  return {
+    release,
+    responder: async (_req, res) => {
+      await released
+      res.writeHead(200).end()
+    },
+  }
 }
 
 export async function startSubscriber(responder: Responder = acceptEmpty): Promise<Subscriber> {
@@ -58,11 +61,17 @@ export async function startSubscriber(responder: Responder = acceptEmpty): Promi
     waitFor(n, timeoutMs = 5000) {
       if (received.length >= n) return Promise.resolve(received.slice(0, n))
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`subscriber got ${received.length} of ${n} requests in ${timeoutMs} ms`)), timeoutMs)
-        waiters.push({n, resolve: () => {
-          clearTimeout(timer)
-          resolve(received.slice(0, n))
-        }})
+        const timer = setTimeout(
+          () => reject(new Error(`subscriber got ${received.length} of ${n} requests in ${timeoutMs} ms`)),
+          timeoutMs,
+        )
+        waiters.push({
+          n,
+          resolve: () => {
+            clearTimeout(timer)
+            resolve(received.slice(0, n))
+          },
+        })
       })
     },
     respond(next) {
@@ -78,7 +87,12 @@ export async function startSubscriber(responder: Responder = acceptEmpty): Promi
 }
 
 /** Posts raw HTTP to the mesh, as a producer would. */
-export async function post(url: string, headers: Record<string, string>, body?: string | Buffer, method = 'POST'): Promise<{status: number; headers: Headers; text: string}> {
+export async function post(
+  url: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+  method = 'POST',
+): Promise<{status: number; headers: Headers; text: string}> {
   const response = await fetch(url, {method, headers, body})
   return {status: response.status, headers: response.headers, text: await response.text()}
 }

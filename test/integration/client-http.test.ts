@@ -22,12 +22,19 @@ describe("the commands' HTTP client (talking to a running mesh)", () => {
   it('posts a body with its headers and reads the answer as JSON or text', async () => {
     const url = await serve((req, res) => {
       const chunks: Buffer[] = []
-      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-        res.writeHead(202, {'content-type': 'application/json'})
-          .end(JSON.stringify({method: req.method, type: req.headers['ce-type'], body: Buffer.concat(chunks).toString()}))
-      })
+      req
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => {
+          res
+            .writeHead(202, {'content-type': 'application/json'})
+            .end(JSON.stringify({method: req.method, type: req.headers['ce-type'], body: Buffer.concat(chunks).toString()}))
+        })
     })
-    const response = await request(`${url}/default/default`, {method: 'POST', headers: {'ce-type': 'com.example.a'}, body: new TextEncoder().encode('{"n":1}')})
+    const response = await request(`${url}/default/default`, {
+      method: 'POST',
+      headers: {'ce-type': 'com.example.a'},
+      body: new TextEncoder().encode('{"n":1}'),
+    })
     expect(response.statusCode).toBe(202)
     expect(await response.body.json()).toEqual({method: 'POST', type: 'com.example.a', body: '{"n":1}'})
     const again = await request(`${url}/x`)

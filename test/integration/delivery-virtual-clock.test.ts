@@ -9,13 +9,17 @@ const kit = useMesh()
 const {subscriber} = kit
 const meshOn = (clock: VirtualClock, yaml: string, options: MeshOptions = {}): Promise<Mesh> => kit.mesh(yaml, {...options, clock})
 
-const status = (code: number, body = ''): Responder => (_req, res) => {
-  res.writeHead(code).end(body)
-}
+const status =
+  (code: number, body = ''): Responder =>
+  (_req, res) => {
+    res.writeHead(code).end(body)
+  }
 
 function manifests(subscriberUrl: string, {broker = '', delivery = ''} = {}): string {
-  return `apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n${broker}---\n`
-    + `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: orders\nspec:\n  broker: default\n  subscriber:\n    uri: ${subscriberUrl}\n${delivery}`
+  return (
+    `apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n${broker}---\n` +
+    `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: orders\nspec:\n  broker: default\n  subscriber:\n    uri: ${subscriberUrl}\n${delivery}`
+  )
 }
 
 function records(mesh: Mesh): ActivityJson[] {
@@ -27,7 +31,12 @@ describe('retry schedules on a virtual clock', () => {
     const failing = await subscriber(status(503, 'busy'))
     const dls = await subscriber()
     const clock = new VirtualClock()
-    const mesh = await meshOn(clock, manifests(failing.url, {broker: `spec:\n  delivery:\n    retry: 10\n    backoffPolicy: exponential\n    backoffDelay: PT0.2S\n    deadLetterSink:\n      uri: ${dls.url}\n`}))
+    const mesh = await meshOn(
+      clock,
+      manifests(failing.url, {
+        broker: `spec:\n  delivery:\n    retry: 10\n    backoffPolicy: exponential\n    backoffDelay: PT0.2S\n    deadLetterSink:\n      uri: ${dls.url}\n`,
+      }),
+    )
     const started = clock.now()
     const answer = await clock.runUntil(post(`${mesh.url}/default/default`, binaryHeaders('com.example.order', {'ce-id': 'order-1'})))
     expect(answer.status).toBe(202)
@@ -37,8 +46,17 @@ describe('retry schedules on a virtual clock', () => {
     // each attempt is recorded at its virtual time, with the wait before the next
     const attempts = records(mesh).filter((r) => r.kind === 'attempt' && r.target === 'subscriber')
     expect(attempts.map((a) => a.kind === 'attempt' && [a.attempt, a.status, a.nextDelayMs])).toEqual([
-      [1, 503, 200], [2, 503, 400], [3, 503, 800], [4, 503, 1600], [5, 503, 3200], [6, 503, 6400],
-      [7, 503, 12_800], [8, 503, 25_600], [9, 503, 51_200], [10, 503, 102_400], [11, 503, undefined],
+      [1, 503, 200],
+      [2, 503, 400],
+      [3, 503, 800],
+      [4, 503, 1600],
+      [5, 503, 3200],
+      [6, 503, 6400],
+      [7, 503, 12_800],
+      [8, 503, 25_600],
+      [9, 503, 51_200],
+      [10, 503, 102_400],
+      [11, 503, undefined],
     ])
     const times = attempts.map((a) => Date.parse(a.at) - started)
     expect(times).toEqual([0, 200, 600, 1400, 3000, 6200, 12_600, 25_400, 51_000, 102_200, 204_600])
@@ -58,7 +76,9 @@ describe('retry schedules on a virtual clock', () => {
     expect(stock.requestedSleeps).toEqual([200, 400, 800, 1600, 3200, 6400, 12_800, 25_600, 51_200, 102_400])
 
     const configured = new VirtualClock()
-    const other = await meshOn(configured, manifests(failing.url), {brokerDelivery: {retry: 3, backoffPolicy: 'linear', backoffDelay: 'PT10S'}})
+    const other = await meshOn(configured, manifests(failing.url), {
+      brokerDelivery: {retry: 3, backoffPolicy: 'linear', backoffDelay: 'PT10S'},
+    })
     expect((await configured.runUntil(post(`${other.url}/default/default`, binaryHeaders('com.example.x')))).status).toBe(500)
     expect(configured.requestedSleeps).toEqual([0, 10_000, 20_000])
   })
@@ -66,7 +86,10 @@ describe('retry schedules on a virtual clock', () => {
   it('waits 0, d, 2d… for linear backoff and retries back to back without a backoff policy', async () => {
     const failing = await subscriber(status(500))
     const linear = new VirtualClock()
-    const mesh = await meshOn(linear, manifests(failing.url, {delivery: '  delivery:\n    retry: 5\n    backoffPolicy: linear\n    backoffDelay: PT1.5S\n'}))
+    const mesh = await meshOn(
+      linear,
+      manifests(failing.url, {delivery: '  delivery:\n    retry: 5\n    backoffPolicy: linear\n    backoffDelay: PT1.5S\n'}),
+    )
     await linear.runUntil(post(`${mesh.url}/default/default`, binaryHeaders('com.example.x')))
     expect(linear.requestedSleeps).toEqual([0, 1500, 3000, 4500, 6000])
 
@@ -84,7 +107,12 @@ describe('retry schedules on a virtual clock', () => {
       if (i < 3) res.writeHead(429, {'Retry-After': dates[i]!}).end()
       else res.writeHead(200).end()
     })
-    const mesh = await meshOn(clock, manifests(limited.url, {delivery: '  delivery:\n    retry: 5\n    backoffPolicy: exponential\n    backoffDelay: PT1S\n    retryAfterMax: PT2M\n'}))
+    const mesh = await meshOn(
+      clock,
+      manifests(limited.url, {
+        delivery: '  delivery:\n    retry: 5\n    backoffPolicy: exponential\n    backoffDelay: PT1S\n    retryAfterMax: PT2M\n',
+      }),
+    )
     const answer = await clock.runUntil(post(`${mesh.url}/default/default`, binaryHeaders('com.example.x')))
     expect(answer.status).toBe(202)
     // 30 s until the date; then 10 minutes capped to 2; then unreadable → the backoff (4 s) alone
@@ -95,7 +123,12 @@ describe('retry schedules on a virtual clock', () => {
     const failing = await subscriber(status(503))
     const dls = await subscriber()
     const clock = new VirtualClock()
-    const mesh = await meshOn(clock, manifests(failing.url, {delivery: `  delivery:\n    retry: 20\n    backoffPolicy: exponential\n    backoffDelay: PT1S\n    deadLetterSink:\n      uri: ${dls.url}\n`}))
+    const mesh = await meshOn(
+      clock,
+      manifests(failing.url, {
+        delivery: `  delivery:\n    retry: 20\n    backoffPolicy: exponential\n    backoffDelay: PT1S\n    deadLetterSink:\n      uri: ${dls.url}\n`,
+      }),
+    )
     const started = clock.now()
     const answer = await clock.runUntil(post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-id': 'slow-1'})))
     expect(answer.status).toBe(500)
@@ -115,10 +148,13 @@ describe('retry schedules on a virtual clock', () => {
       res.writeHead(i % 2 === 0 ? 503 : 200).end()
     })
     const clock = new VirtualClock()
-    const mesh = await meshOn(clock, manifests(flapping.url, {
-      broker: '  annotations:\n    messaging.knative.dev/async-handler: "true"\n',
-      delivery: '  delivery:\n    retry: 3\n    backoffPolicy: exponential\n    backoffDelay: PT30S\n',
-    }))
+    const mesh = await meshOn(
+      clock,
+      manifests(flapping.url, {
+        broker: '  annotations:\n    messaging.knative.dev/async-handler: "true"\n',
+        delivery: '  delivery:\n    retry: 3\n    backoffPolicy: exponential\n    backoffDelay: PT30S\n',
+      }),
+    )
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(202)
     await clock.whenSleeping()
     expect(clock.nextWakeIn).toBe(30_000)

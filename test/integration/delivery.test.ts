@@ -14,18 +14,23 @@ async function subscriber(responder?: Responder): Promise<Subscriber & {times: n
   const times: number[] = []
   const s = await kit.subscriber((req, res, i) => {
     times.push(performance.now())
-    return (responder ?? ((_q, r) => {
-      r.writeHead(200).end()
-    }))(req, res, i)
+    return (
+      responder ??
+      ((_q, r) => {
+        r.writeHead(200).end()
+      })
+    )(req, res, i)
   })
   return Object.assign(s, {times})
 }
 
 const meshFrom = kit.mesh
 
-const answer = (code: number, body = '', headers: Record<string, string> = {}): Responder => (_req, res) => {
-  res.writeHead(code, headers).end(body)
-}
+const answer =
+  (code: number, body = '', headers: Record<string, string> = {}): Responder =>
+  (_req, res) => {
+    res.writeHead(code, headers).end(body)
+  }
 
 const ASYNC = '  annotations:\n    messaging.knative.dev/async-handler: "true"\n'
 
@@ -40,7 +45,11 @@ function trigger(name: string, url: string, {type, delivery}: {type?: string; de
 
 /** A delivery spec block (indented for a Trigger's spec). */
 function delivery(fields: Record<string, string | number>, dls?: string): string {
-  return Object.entries(fields).map(([k, v]) => `    ${k}: ${v}\n`).join('') + (dls ? `    deadLetterSink:\n      uri: ${dls}\n` : '')
+  return (
+    Object.entries(fields)
+      .map(([k, v]) => `    ${k}: ${v}\n`)
+      .join('') + (dls ? `    deadLetterSink:\n      uri: ${dls}\n` : '')
+  )
 }
 
 function records(mesh: Mesh, kind: ActivityJson['kind']): ActivityJson[] {
@@ -70,8 +79,11 @@ describe('which answers are retried (SelectiveRetry)', () => {
     })
     const retried = [404, 408, 409, 429, 500, 502, 503, 504]
     const notRetried = [400, 401, 403, 405, 410, 413, 422]
-    const yaml = broker() + [...retried, ...notRetried]
-      .map((code) => trigger(`t${code}`, `${byStatus.url}/status/${code}`, {type: `com.example.${code}`, delivery: delivery({retry: 2})})).join('')
+    const yaml =
+      broker() +
+      [...retried, ...notRetried]
+        .map((code) => trigger(`t${code}`, `${byStatus.url}/status/${code}`, {type: `com.example.${code}`, delivery: delivery({retry: 2})}))
+        .join('')
     const mesh = await meshFrom(yaml)
     await Promise.all([...retried, ...notRetried].map((code) => post(`${mesh.url}/default/default`, binaryHeaders(`com.example.${code}`))))
     const count = (code: number): number => byStatus.received.filter((r) => r.url === `/status/${code}`).length
@@ -79,29 +91,36 @@ describe('which answers are retried (SelectiveRetry)', () => {
     for (const code of notRetried) expect({code, attempts: count(code)}).toEqual({code, attempts: 1})
   })
 
-  it('retries a 2xx answer that is not a CloudEvent as broker-filter\'s 502, then dead-letters what the subscriber said', async () => {
+  it("retries a 2xx answer that is not a CloudEvent as broker-filter's 502, then dead-letters what the subscriber said", async () => {
     const chatty = await subscriber(answer(200, '{"ok":true}', {'content-type': 'application/json'}))
     const malformed = await subscriber(answer(200, '{}', {'content-type': 'application/cloudevents+json'}))
     const dls = await subscriber()
-    const mesh = await meshFrom(broker()
-      + trigger('chatty', chatty.url, {type: 'com.example.chatty', delivery: delivery({retry: 1}, dls.url)})
-      + trigger('malformed', malformed.url, {type: 'com.example.malformed', delivery: delivery({retry: 1}, dls.url)}))
+    const mesh = await meshFrom(
+      broker() +
+        trigger('chatty', chatty.url, {type: 'com.example.chatty', delivery: delivery({retry: 1}, dls.url)}) +
+        trigger('malformed', malformed.url, {type: 'com.example.malformed', delivery: delivery({retry: 1}, dls.url)}),
+    )
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.chatty'))).status).toBe(202)
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.malformed'))).status).toBe(202)
     expect(chatty.received).toHaveLength(2)
     expect(malformed.received).toHaveLength(2)
     const dead = await dls.waitFor(2)
-    expect(dead.map((d) => [header(d, 'ce-knativeerrordest'), header(d, 'ce-knativeerrorcode'), header(d, 'ce-knativeerrordata')])).toEqual([
-      [chatty.url, '502', Buffer.from('{"ok":true}').toString('base64')],
-      [malformed.url, '502', Buffer.from('{}').toString('base64')],
-    ])
-    const attempts = records(mesh, 'attempt').filter((a) => a.kind === 'attempt' && a.trigger === 'default/chatty' && a.target === 'subscriber')
+    expect(dead.map((d) => [header(d, 'ce-knativeerrordest'), header(d, 'ce-knativeerrorcode'), header(d, 'ce-knativeerrordata')])).toEqual(
+      [
+        [chatty.url, '502', Buffer.from('{"ok":true}').toString('base64')],
+        [malformed.url, '502', Buffer.from('{}').toString('base64')],
+      ],
+    )
+    const attempts = records(mesh, 'attempt').filter(
+      (a) => a.kind === 'attempt' && a.trigger === 'default/chatty' && a.target === 'subscriber',
+    )
     expect(attempts.map((a) => a.kind === 'attempt' && [a.attempt, a.status, a.error])).toEqual([
       [1, 502, 'received a non-empty response not recognized as CloudEvent (HTTP 200 from the subscriber, counted as 502)'],
       [2, 502, 'received a non-empty response not recognized as CloudEvent (HTTP 200 from the subscriber, counted as 502)'],
     ])
     expect(mesh.status().triggers.map((t) => t.counters)).toEqual([
-      expect.objectContaining({matched: 1, deadLettered: 1}), expect.objectContaining({matched: 1, deadLettered: 1}),
+      expect.objectContaining({matched: 1, deadLettered: 1}),
+      expect.objectContaining({matched: 1, deadLettered: 1}),
     ])
   })
 })
@@ -110,9 +129,11 @@ describe('waits between attempts', () => {
   it('waits 0, d, 2d for linear backoff and d, 2d, 4d for exponential', async () => {
     const linear = await subscriber(answer(503))
     const exponential = await subscriber(answer(503))
-    const mesh = await meshFrom(broker()
-      + trigger('linear', linear.url, {delivery: delivery({retry: 3, backoffPolicy: 'linear', backoffDelay: 'PT0.15S'})})
-      + trigger('exponential', exponential.url, {delivery: delivery({retry: 3, backoffPolicy: 'exponential', backoffDelay: 'PT0.1S'})}))
+    const mesh = await meshFrom(
+      broker() +
+        trigger('linear', linear.url, {delivery: delivery({retry: 3, backoffPolicy: 'linear', backoffDelay: 'PT0.15S'})}) +
+        trigger('exponential', exponential.url, {delivery: delivery({retry: 3, backoffPolicy: 'exponential', backoffDelay: 'PT0.1S'})}),
+    )
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(500)
     expect(linear.received).toHaveLength(4)
     expect(exponential.received).toHaveLength(4)
@@ -122,7 +143,9 @@ describe('waits between attempts', () => {
     }
     expectWaits(gaps(linear.times), [0, 150, 300])
     expectWaits(gaps(exponential.times), [100, 200, 400])
-    const waits = records(mesh, 'attempt').filter((a) => a.kind === 'attempt' && a.trigger === 'default/linear').map((a) => a.kind === 'attempt' && a.nextDelayMs)
+    const waits = records(mesh, 'attempt')
+      .filter((a) => a.kind === 'attempt' && a.trigger === 'default/linear')
+      .map((a) => a.kind === 'attempt' && a.nextDelayMs)
     expect(waits).toEqual([0, 150, 300, undefined])
   })
 
@@ -136,12 +159,20 @@ describe('waits between attempts', () => {
       else res.writeHead(200).end()
     })
     const clock = new VirtualClock() // every wait exact, none real
-    const mesh = await meshFrom(broker()
-      + trigger('honoured', honoured.url, {delivery: delivery({retry: 1, retryAfterMax: 'PT0.4S'})})
-      + trigger('ignored', ignored.url, {delivery: delivery({retry: 1})}), {clock})
+    const mesh = await meshFrom(
+      broker() +
+        trigger('honoured', honoured.url, {delivery: delivery({retry: 1, retryAfterMax: 'PT0.4S'})}) +
+        trigger('ignored', ignored.url, {delivery: delivery({retry: 1})}),
+      {clock},
+    )
     expect((await clock.runUntil(post(`${mesh.url}/default/default`, binaryHeaders('com.example.x')))).status).toBe(202)
     const waits = records(mesh, 'attempt').map((a) => a.kind === 'attempt' && [a.trigger, a.attempt, a.status, a.nextDelayMs])
-    expect(waits.sort()).toEqual([['default/honoured', 1, 503, 400], ['default/honoured', 2, 200, undefined], ['default/ignored', 1, 429, 0], ['default/ignored', 2, 200, undefined]])
+    expect(waits.sort()).toEqual([
+      ['default/honoured', 1, 503, 400],
+      ['default/honoured', 2, 200, undefined],
+      ['default/ignored', 1, 429, 0],
+      ['default/ignored', 2, 200, undefined],
+    ])
     expect(clock.requestedSleeps.sort((a, b) => a - b)).toEqual([0, 400])
   })
 })
@@ -161,19 +192,23 @@ describe('failures without a response', () => {
     expect(attempts.map((a) => a.kind === 'attempt' && a.error)).toEqual(['timed out after 200 ms', 'timed out after 200 ms'])
   })
 
-  it('keeps a timeout longer than setTimeout\'s 24.8-day limit instead of cutting every attempt after 1 ms', async () => {
+  it("keeps a timeout longer than setTimeout's 24.8-day limit instead of cutting every attempt after 1 ms", async () => {
     const slowish = await subscriber(async (_req, res) => {
       await new Promise((resolve) => setTimeout(resolve, 20))
       res.writeHead(200).end()
     })
     // one trigger calls the subscriber over HTTP, the other through a channel inside the mesh
-    const channel = 'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: queue\n---\n'
-      + `apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: queued\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: queue\n  subscriber:\n    uri: ${slowish.url}\n---\n`
-      + 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: via-channel\nspec:\n  broker: default\n  subscriber:\n    ref:\n      apiVersion: messaging.knative.dev/v1\n      kind: InMemoryChannel\n      name: queue\n  delivery:\n    timeout: P30D\n'
+    const channel =
+      'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: queue\n---\n' +
+      `apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: queued\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: queue\n  subscriber:\n    uri: ${slowish.url}\n---\n` +
+      'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: via-channel\nspec:\n  broker: default\n  subscriber:\n    ref:\n      apiVersion: messaging.knative.dev/v1\n      kind: InMemoryChannel\n      name: queue\n  delivery:\n    timeout: P30D\n'
     const mesh = await meshFrom(broker() + trigger('direct', slowish.url, {delivery: delivery({timeout: 'P30D'})}) + channel)
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(202)
     expect(slowish.received).toHaveLength(2)
-    expect(mesh.status().triggers.map((t) => t.counters)).toEqual([expect.objectContaining({delivered: 1, failed: 0}), expect.objectContaining({delivered: 1, failed: 0})])
+    expect(mesh.status().triggers.map((t) => t.counters)).toEqual([
+      expect.objectContaining({delivered: 1, failed: 0}),
+      expect.objectContaining({delivered: 1, failed: 0}),
+    ])
   })
 
   it('retries a subscriber that refuses connections, then dead-letters with its URI as knativeerrordest', async () => {
@@ -200,7 +235,9 @@ describe('failures without a response', () => {
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(500)
     const attempts = records(mesh, 'attempt').filter((a) => a.kind === 'attempt' && a.target === 'subscriber')
     expect(attempts.map((a) => a.kind === 'attempt' && [a.status, a.error])).toEqual([
-      [undefined, 'the answer exceeds 67108864 bytes'], [undefined, 'the answer exceeds 67108864 bytes']])
+      [undefined, 'the answer exceeds 67108864 bytes'],
+      [undefined, 'the answer exceeds 67108864 bytes'],
+    ])
     expect(mesh.status().triggers[0]!.counters.failed).toBe(1)
   })
 
@@ -209,7 +246,10 @@ describe('failures without a response', () => {
       res.writeHead([503, 500, 404, 200][i] ?? 200).end()
     })
     const dls = await subscriber()
-    const mesh = await meshFrom(broker() + trigger('flapping', flapping.url, {delivery: delivery({retry: 5, backoffPolicy: 'linear', backoffDelay: 'PT0.02S'}, dls.url)}))
+    const mesh = await meshFrom(
+      broker() +
+        trigger('flapping', flapping.url, {delivery: delivery({retry: 5, backoffPolicy: 'linear', backoffDelay: 'PT0.02S'}, dls.url)}),
+    )
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(202)
     expect(flapping.received).toHaveLength(4)
     expect(dls.received).toHaveLength(0)
@@ -223,9 +263,16 @@ describe('dead-letter sinks', () => {
     const dls = await subscriber()
     const mesh = await meshFrom(broker() + trigger('failing', failing.url, {delivery: delivery({retry: 3}, dls.url)}))
     const data = Buffer.from('{"order":42}')
-    const sent = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {
-      'ce-id': 'dl-1', 'content-type': 'application/json', 'x-request-id': 'req-7', 'prefer': 'reply',
-    }), data)
+    const sent = await post(
+      `${mesh.url}/default/default`,
+      binaryHeaders('com.example.x', {
+        'ce-id': 'dl-1',
+        'content-type': 'application/json',
+        'x-request-id': 'req-7',
+        prefer: 'reply',
+      }),
+      data,
+    )
     expect(sent.status).toBe(202)
     expect(failing.received).toHaveLength(1) // 422 is not retried
     const [dead] = await dls.waitFor(1)
@@ -263,9 +310,11 @@ describe('dead-letter sinks', () => {
     const withBody = await subscriber(answer(400, body))
     const empty = await subscriber(answer(400))
     const dls = await subscriber()
-    const mesh = await meshFrom(broker()
-      + trigger('with-body', withBody.url, {type: 'com.example.a', delivery: delivery({}, dls.url)})
-      + trigger('empty', empty.url, {type: 'com.example.b', delivery: delivery({}, dls.url)}))
+    const mesh = await meshFrom(
+      broker() +
+        trigger('with-body', withBody.url, {type: 'com.example.a', delivery: delivery({}, dls.url)}) +
+        trigger('empty', empty.url, {type: 'com.example.b', delivery: delivery({}, dls.url)}),
+    )
     await post(`${mesh.url}/default/default`, binaryHeaders('com.example.a'))
     await post(`${mesh.url}/default/default`, binaryHeaders('com.example.b'))
     const [first, second] = await dls.waitFor(2)
@@ -300,14 +349,15 @@ describe('dead-letter sinks', () => {
     expect(outcome?.kind === 'outcome' && outcome.error).toContain(`unable to complete request to ${failing.url}`)
   })
 
-  it('uses the trigger\'s delivery whole when it has one (no merging), else the broker\'s', async () => {
+  it("uses the trigger's delivery whole when it has one (no merging), else the broker's", async () => {
     const failing = await subscriber(answer(503))
     const brokerDls = await subscriber()
     const triggerDls = await subscriber()
     const mesh = await meshFrom(
-      broker(`spec:\n  delivery:\n    retry: 3\n    deadLetterSink:\n      uri: ${brokerDls.url}\n`)
-      + trigger('own', `${failing.url}/own`, {type: 'com.example.own', delivery: delivery({}, triggerDls.url)})
-      + trigger('inherits', `${failing.url}/inherits`, {type: 'com.example.inherits'}))
+      broker(`spec:\n  delivery:\n    retry: 3\n    deadLetterSink:\n      uri: ${brokerDls.url}\n`) +
+        trigger('own', `${failing.url}/own`, {type: 'com.example.own', delivery: delivery({}, triggerDls.url)}) +
+        trigger('inherits', `${failing.url}/inherits`, {type: 'com.example.inherits'}),
+    )
     await post(`${mesh.url}/default/default`, binaryHeaders('com.example.own'))
     await post(`${mesh.url}/default/default`, binaryHeaders('com.example.inherits'))
     expect(failing.received.filter((r) => r.url === '/own')).toHaveLength(1)
@@ -327,8 +377,13 @@ describe('replies that cannot be published', () => {
   it('dead-letters the original event when ingress refuses the reply (TTL exhausted, 400 not retried)', async () => {
     const replier = await subscriber(replying())
     const dls = await subscriber()
-    const mesh = await meshFrom(broker() + trigger('replier', replier.url, {type: 'com.example.order', delivery: delivery({retry: 3}, dls.url)}))
-    const sent = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.order', {'ce-id': 'orig-1', 'ce-knativebrokerttl': '2'}))
+    const mesh = await meshFrom(
+      broker() + trigger('replier', replier.url, {type: 'com.example.order', delivery: delivery({retry: 3}, dls.url)}),
+    )
+    const sent = await post(
+      `${mesh.url}/default/default`,
+      binaryHeaders('com.example.order', {'ce-id': 'orig-1', 'ce-knativebrokerttl': '2'}),
+    )
     expect(sent.status).toBe(202)
     const [dead] = await dls.waitFor(1)
     expect(header(dead, 'ce-id')).toBe('orig-1')
@@ -343,8 +398,10 @@ describe('replies that cannot be published', () => {
   it('retries a reply refused with 429 by a full asynchronous broker, then dead-letters the original', async () => {
     const replier = await subscriber(replying())
     const dls = await subscriber()
-    const mesh = await meshFrom(broker(ASYNC) + trigger('replier', replier.url, {type: 'com.example.order', delivery: delivery({retry: 2}, dls.url)}),
-      {maxPendingEvents: 1})
+    const mesh = await meshFrom(
+      broker(ASYNC) + trigger('replier', replier.url, {type: 'com.example.order', delivery: delivery({retry: 2}, dls.url)}),
+      {maxPendingEvents: 1},
+    )
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.order', {'ce-id': 'orig-2'}))).status).toBe(202)
     const [dead] = await dls.waitFor(1)
     expect(header(dead, 'ce-id')).toBe('orig-2')
@@ -367,19 +424,24 @@ describe('nothing lost', () => {
     })
     const bad = await subscriber(answer(400))
     const dls = await subscriber()
-    const mesh = await meshFrom(broker(ASYNC)
-      + trigger('ok', ok.url)
-      + trigger('flaky', flaky.url, {delivery: delivery({retry: 2})})
-      + trigger('bad', bad.url, {type: 'com.example.odd'})
-      + trigger('dead', bad.url, {type: 'com.example.odd', delivery: delivery({}, dls.url)}))
+    const mesh = await meshFrom(
+      broker(ASYNC) +
+        trigger('ok', ok.url) +
+        trigger('flaky', flaky.url, {delivery: delivery({retry: 2})}) +
+        trigger('bad', bad.url, {type: 'com.example.odd'}) +
+        trigger('dead', bad.url, {type: 'com.example.odd', delivery: delivery({}, dls.url)}),
+    )
     const events = 30
-    await Promise.all(Array.from({length: events}, (_, i) =>
-      post(`${mesh.url}/default/default`, binaryHeaders(i % 2 ? 'com.example.odd' : 'com.example.even', {'ce-id': `e-${i}`}))))
+    await Promise.all(
+      Array.from({length: events}, (_, i) =>
+        post(`${mesh.url}/default/default`, binaryHeaders(i % 2 ? 'com.example.odd' : 'com.example.even', {'ce-id': `e-${i}`})),
+      ),
+    )
     await mesh.idle()
     const outcomes = records(mesh, 'outcome')
     const keys = outcomes.map((o) => o.kind === 'outcome' && `${o.arrival}/${o.trigger}`)
     expect(new Set(keys).size).toBe(keys.length)
-    const matched = records(mesh, 'event').reduce((n, r) => n + (r.kind === 'event' ? r.matched?.length ?? 0 : 0), 0)
+    const matched = records(mesh, 'event').reduce((n, r) => n + (r.kind === 'event' ? (r.matched?.length ?? 0) : 0), 0)
     expect(outcomes).toHaveLength(matched)
     expect(matched).toBe(events * 2 + (events / 2) * 2)
     expect(records(mesh, 'settled')).toHaveLength(events)
@@ -400,13 +462,21 @@ describe('nothing lost', () => {
   })
 
   it('gives every delivery of an asynchronous broker whose trigger targets the broker itself one outcome, up to the hop limit', async () => {
-    const self = 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: self\nspec:\n  broker: default\n'
-      + '  subscriber:\n    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: default\n'
+    const self =
+      'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: self\nspec:\n  broker: default\n' +
+      '  subscriber:\n    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: default\n'
     const mesh = await meshFrom(broker(ASYNC) + self)
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))).status).toBe(202)
     await mesh.idle()
     // each in-memory hop is one more event in the same broker, until its 1000th hop is refused
-    expect(mesh.status().triggers[0]!.counters).toEqual({matched: 1000, delivered: 999, replied: 0, deadLettered: 0, failed: 1, inFlight: 0})
+    expect(mesh.status().triggers[0]!.counters).toEqual({
+      matched: 1000,
+      delivered: 999,
+      replied: 0,
+      deadLettered: 0,
+      failed: 1,
+      inFlight: 0,
+    })
     expect(mesh.status().brokers[0]!.counters).toEqual({accepted: 1000, rejected: 1, pending: 0, pendingBytes: 0})
     expect(records(mesh, 'outcome')).toHaveLength(1000)
     expect(records(mesh, 'settled')).toHaveLength(1000)
@@ -416,7 +486,9 @@ describe('nothing lost', () => {
     const {release, responder} = heldResponder()
     const held = await subscriber(responder)
     const mesh = await meshFrom(broker(ASYNC) + trigger('held', held.url), {maxPendingEvents: 5})
-    const answers = await Promise.all(Array.from({length: 12}, () => fetch(`${mesh.url}/default/default`, {method: 'POST', headers: binaryHeaders('com.example.x')})))
+    const answers = await Promise.all(
+      Array.from({length: 12}, () => fetch(`${mesh.url}/default/default`, {method: 'POST', headers: binaryHeaders('com.example.x')})),
+    )
     const codes = answers.map((a) => a.status)
     expect(codes.filter((c) => c === 202)).toHaveLength(5)
     expect(codes.filter((c) => c === 429)).toHaveLength(7)
@@ -435,9 +507,14 @@ describe('shutdown', () => {
   it('refuses new events with 503 while draining, then fails and reports by id what did not finish', async () => {
     const held = await subscriber(() => undefined) // never answers
     const waiting = await subscriber(answer(503))
-    const mesh = await meshFrom(broker(ASYNC)
-      + trigger('held', held.url, {type: 'com.example.held'})
-      + trigger('waiting', waiting.url, {type: 'com.example.waiting', delivery: delivery({retry: 5, backoffPolicy: 'linear', backoffDelay: 'PT60S'})}))
+    const mesh = await meshFrom(
+      broker(ASYNC) +
+        trigger('held', held.url, {type: 'com.example.held'}) +
+        trigger('waiting', waiting.url, {
+          type: 'com.example.waiting',
+          delivery: delivery({retry: 5, backoffPolicy: 'linear', backoffDelay: 'PT60S'}),
+        }),
+    )
     await post(`${mesh.url}/default/default`, binaryHeaders('com.example.held', {'ce-id': 'held-1'}))
     await post(`${mesh.url}/default/default`, binaryHeaders('com.example.waiting', {'ce-id': 'waiting-1'}))
     await held.waitFor(1)
@@ -453,7 +530,12 @@ describe('shutdown', () => {
       expect(o).toMatchObject({outcome: 'failed'})
       expect(o.kind === 'outcome' && o.error).toContain('kne stopped before the delivery finished')
     }
-    expect(mesh.status().failed.map((f) => f.id).sort()).toEqual(['held-1', 'waiting-1'])
+    expect(
+      mesh
+        .status()
+        .failed.map((f) => f.id)
+        .sort(),
+    ).toEqual(['held-1', 'waiting-1'])
   })
 
   it('lets deliveries under way finish within the drain timeout and reports nothing unfinished', async () => {

@@ -12,9 +12,19 @@ const kit = useMesh()
 
 async function start(services: Record<string, string>, serviceStartTimeoutMs?: number): Promise<DevSession> {
   const dir = tempDir('kne-dev-start-')
-  const entries = Object.entries(services).map(([name, code]) => `  ${name}:\n    command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(code)}]\n`)
+  const entries = Object.entries(services).map(
+    ([name, code]) => `  ${name}:\n    command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(code)}]\n`,
+  )
   writeFileSync(join(dir, 'kne.yaml'), `port: 0\nservices:\n${entries.join('')}`)
-  const session = await startDev({files: [], config: join(dir, 'kne.yaml'), port: 0, cwd: dir, log: () => {}, output: () => {}, serviceStartTimeoutMs})
+  const session = await startDev({
+    files: [],
+    config: join(dir, 'kne.yaml'),
+    port: 0,
+    cwd: dir,
+    log: () => {},
+    output: () => {},
+    serviceStartTimeoutMs,
+  })
   kit.defer(() => session.mesh.close())
   return session
 }
@@ -29,7 +39,9 @@ function accepts(url: string): Promise<boolean> {
 describe('kne dev start-up', () => {
   it('is Ready only once a service it starts listens on its port', async () => {
     // the service takes a while before it listens, as `npm start` does
-    const session = await start({slow: `setTimeout(() => require('http').createServer((q, s) => s.end()).listen(Number(process.env.PORT), '127.0.0.1'), 200)`})
+    const session = await start({
+      slow: `setTimeout(() => require('http').createServer((q, s) => s.end()).listen(Number(process.env.PORT), '127.0.0.1'), 200)`,
+    })
     const [service] = session.mesh.sources.localServiceStatus()
     expect(await accepts(service!.url)).toBe(true)
     expect(session.servicesNotListening).toEqual([])
@@ -43,6 +55,8 @@ describe('kne dev start-up', () => {
 
   it('names a service that does not listen in time', async () => {
     const session = await start({silent: 'setInterval(() => {}, 1000)'}, 300)
-    expect(session.servicesNotListening).toEqual([{name: 'silent', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), reason: 'nothing accepts connections after 0.3 s'}])
+    expect(session.servicesNotListening).toEqual([
+      {name: 'silent', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), reason: 'nothing accepts connections after 0.3 s'},
+    ])
   })
 })

@@ -54,10 +54,17 @@ describe('kne export', () => {
     const dir = folder({'a-broker.yaml': BROKER, 'b-flow.yaml': `${SEQUENCE}---\n${SERVICE}`, 'c-trigger.yaml': TRIGGER})
     const result = exportProject({files: [dir], cwd: dir})
     const docs = parseAllDocuments(result.yaml).map((d) => d.toJS() as {kind: string; metadata: {name: string; namespace?: string}})
-    expect(docs.map((d) => `${d.kind} ${d.metadata.name}`)).toEqual(['Broker default', 'Sequence pipeline', 'Service first-step', 'Trigger audit'])
+    expect(docs.map((d) => `${d.kind} ${d.metadata.name}`)).toEqual([
+      'Broker default',
+      'Sequence pipeline',
+      'Service first-step',
+      'Trigger audit',
+    ])
     expect(result.documents[2]).toEqual(parseAllDocuments(SERVICE)[0]!.toJS()) // as written: no namespace added
     expect(result.warnings.map((w) => `${w.resource}: ${w.field}: ${w.message}`)).toEqual([
-      expect.stringMatching(/^Sequence default\/pipeline: spec\.steps\[1\]\.uri: http:\/\/localhost:3000\/second is a loopback address: inside a cluster it reaches the pod itself/),
+      expect.stringMatching(
+        /^Sequence default\/pipeline: spec\.steps\[1\]\.uri: http:\/\/localhost:3000\/second is a loopback address: inside a cluster it reaches the pod itself/,
+      ),
       expect.stringMatching(/^Sequence default\/pipeline: spec\.reply\.uri: http:\/\/127\.0\.0\.2:9000 is a loopback address/),
       expect.stringMatching(/^Trigger default\/audit: spec\.subscriber\.uri: http:\/\/\[::1\]:8081\/audit is a loopback address/),
     ])
@@ -67,6 +74,12 @@ describe('kne export', () => {
     const dir = folder({'flow.yaml': `${SERVICE}---\n${BROKER}`})
     const result = exportProject({files: [dir], cwd: dir, eventingOnly: true})
     expect(result.documents.map((d) => d.kind)).toEqual(['Broker'])
-    expect(result.warnings).toEqual([expect.objectContaining({document: 0, resource: 'Service first-step', message: 'left out: serving.knative.dev/v1 Service is not a Knative Eventing kind'})])
+    expect(result.warnings).toEqual([
+      expect.objectContaining({
+        document: 0,
+        resource: 'Service first-step',
+        message: 'left out: serving.knative.dev/v1 Service is not a Knative Eventing kind',
+      }),
+    ])
   })
 })

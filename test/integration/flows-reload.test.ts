@@ -26,13 +26,24 @@ async function project(files: Record<string, string>, kneYaml: string) {
 
 describe('hot reload of channels and flows', () => {
   it('routes the next event through the edited Sequence, and finishes one under way on the routes it started with', async () => {
-    const [a, b2, c, d, end] = await Promise.all([subscriber(appender('a')), subscriber(appender('b2')), subscriber(appender('c')), subscriber(appender('d')), subscriber()])
+    const [a, b2, c, d, end] = await Promise.all([
+      subscriber(appender('a')),
+      subscriber(appender('b2')),
+      subscriber(appender('c')),
+      subscriber(appender('d')),
+      subscriber(),
+    ])
     let release: () => void = () => {}
     const held = await subscriber((req, res) => {
       release = () => appender('b')(req, res, 0)
     })
     const p = await project({'seq.yaml': sequence([a.url, held.url, c.url], end.url)}, 'namespace: default\n')
-    const send = () => post(`${p.mesh.url}/sequences/default/seq`, {...binaryHeaders('com.example.start'), 'content-type': 'application/json'}, '{"path":[]}')
+    const send = () =>
+      post(
+        `${p.mesh.url}/sequences/default/seq`,
+        {...binaryHeaders('com.example.start'), 'content-type': 'application/json'},
+        '{"path":[]}',
+      )
     const underway = send()
     await held.waitFor(1)
     expect(await p.write('seq.yaml', sequence([a.url, b2.url, d.url], end.url))).toMatchObject({changed: ['Sequence default/seq']})
@@ -45,7 +56,7 @@ describe('hot reload of channels and flows', () => {
     expect(d.received).toHaveLength(1)
   })
 
-  it('applies an edit of kne.yaml\'s brokerDefaults to the next delivery, without a restart note', async () => {
+  it("applies an edit of kne.yaml's brokerDefaults to the next delivery, without a restart note", async () => {
     const failing = await subscriber((_req, res) => {
       res.writeHead(503).end()
     })

@@ -60,7 +60,10 @@ spec:
       expect(response.headers.get('webhook-allowed-rate')).toBe('*')
     }
     if (want.includes('forwarded with knativebrokerttl=1')) {
-      const last = mesh.journal.since().filter((r) => r.kind === 'event').at(-1)
+      const last = mesh.journal
+        .since()
+        .filter((r) => r.kind === 'event')
+        .at(-1)
       expect(last?.kind === 'event' && last.event.extensions.knativebrokerttl).toBe(1)
       expect(sink.received.at(-1)!.headers['ce-knativebrokerttl']).toBeUndefined()
     }

@@ -74,27 +74,37 @@ describe('a running mesh, inspected from another folder', () => {
 
   const options = (): {cwd: string; dataDir: string; env: NodeJS.ProcessEnv} => ({cwd: elsewhere, dataDir, env: {}})
 
-  it('serves what it runs at GET /_kne/v1/resources, with each resource\'s file', async () => {
+  it("serves what it runs at GET /_kne/v1/resources, with each resource's file", async () => {
     const response = await fetch(`${mesh.url}/_kne/v1/resources`)
     expect(response.status).toBe(200)
     const {resources} = (await response.json()) as {resources: {kind: string; metadata: {name: string}; origin: {file: string}}[]}
-    expect(resources.map((r) => `${r.kind} ${r.metadata.name}`)).toEqual(['Broker default', 'EventType order-created', 'PingSource ping-source', 'Trigger orders'])
+    expect(resources.map((r) => `${r.kind} ${r.metadata.name}`)).toEqual([
+      'Broker default',
+      'EventType order-created',
+      'PingSource ping-source',
+      'Trigger orders',
+    ])
     expect(resources[0]!.origin.file).toBe(join(meshDir, 'some/dir/all.yaml'))
   })
 
-  it('kne registry list, describe and export show the mesh\'s declared and source types, not only what it observed', async () => {
+  it("kne registry list, describe and export show the mesh's declared and source types, not only what it observed", async () => {
     const listed = await listRegistry(options())
     expect(listed.types.map((t) => `${t.type} ${t.origins.join(',')}`)).toEqual([
-      'com.example.order.created declared', 'dev.knative.sources.ping source,observed'])
+      'com.example.order.created declared',
+      'dev.knative.sources.ping source,observed',
+    ])
     expect(listed.readFrom).toBe('mesh')
     const described = await describeRegistryType('dev.knative.sources.ping', options())
     expect(described.entries[0]!.producers).toMatchObject([{kind: 'PingSource', name: 'ping-source'}])
     expect(described.entries[0]!.consumers.map((c) => c.trigger)).toEqual(['default/orders'])
     const exported = await exportRegistry(options())
-    expect(exported.items.map((i) => i.manifest.spec)).toMatchObject([{type: 'com.example.order.created'}, {type: 'dev.knative.sources.ping'}])
+    expect(exported.items.map((i) => i.manifest.spec)).toMatchObject([
+      {type: 'com.example.order.created'},
+      {type: 'dev.knative.sources.ping'},
+    ])
   })
 
-  it('-f reads the manifests named instead, still merging the mesh\'s observations', async () => {
+  it("-f reads the manifests named instead, still merging the mesh's observations", async () => {
     const other = join(elsewhere, 'other.yaml')
     writeFileSync(other, 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: default}\n')
     const listed = await listRegistry({...options(), files: [other]})
@@ -102,11 +112,15 @@ describe('a running mesh, inspected from another folder', () => {
     expect(listed.types.map((t) => `${t.type} ${t.origins.join(',')}`)).toEqual(['dev.knative.sources.ping observed'])
   })
 
-  it('kne source describe and list, broker list and eventtype list show the mesh\'s resources with their live status', async () => {
+  it("kne source describe and list, broker list and eventtype list show the mesh's resources with their live status", async () => {
     const project = openProject({cwd: elsewhere})
     const described = await describeResource(project, 'ping-source', sourceMatch(undefined), {readMesh: () => readMesh(dataDir)})
     expect(described.readFrom).toBe('mesh')
-    expect(described.item).toMatchObject({kind: 'PingSource', file: join(meshDir, 'some/dir/all.yaml'), live: {loaded: true, ready: 'True', sinkUri: `${mesh.url}/default/default`}})
+    expect(described.item).toMatchObject({
+      kind: 'PingSource',
+      file: join(meshDir, 'some/dir/all.yaml'),
+      live: {loaded: true, ready: 'True', sinkUri: `${mesh.url}/default/default`},
+    })
     const sources = await listResources(project, sourceMatch(undefined), {readMesh: () => readMesh(dataDir)})
     expect(sources.items.map((i) => i.name)).toEqual(['ping-source'])
     const brokers = await listResources(project, kindIs('Broker'), {readMesh: () => readMesh(dataDir)})
@@ -122,7 +136,11 @@ describe('a running mesh, inspected from another folder', () => {
     const listed = await listResources(project, sourceMatch(undefined), {readMesh: () => readMesh(dataDir), files: [other]})
     expect(listed.readFrom).toBe('manifests')
     expect(listed.items.map((i) => [i.name, i.live?.reason])).toEqual([['stray', 'NotLoaded']])
-    await expect(describeResource(project, 'ping-source', sourceMatch(undefined), {readMesh: () => readMesh(dataDir), files: [other]})).rejects.toThrow(/not found.*looked in/)
-    await expect(listResources(project, sourceMatch(undefined), {readMesh: () => readMesh(dataDir), files: ['missing.yaml']})).rejects.toThrow('-f missing.yaml: no such file or folder')
+    await expect(
+      describeResource(project, 'ping-source', sourceMatch(undefined), {readMesh: () => readMesh(dataDir), files: [other]}),
+    ).rejects.toThrow(/not found.*looked in/)
+    await expect(
+      listResources(project, sourceMatch(undefined), {readMesh: () => readMesh(dataDir), files: ['missing.yaml']}),
+    ).rejects.toThrow('-f missing.yaml: no such file or folder')
   })
 })

@@ -6,17 +6,36 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
-import {JOB_EVENT_FILE_ENV, JobRunner, replaceMountPath, type JobActivity, type JobRecord, type JobRunnerOptions} from '../../src/kinds/job-sink/jobs.js'
+import {
+  JOB_EVENT_FILE_ENV,
+  JobRunner,
+  replaceMountPath,
+  type JobActivity,
+  type JobRecord,
+  type JobRunnerOptions,
+} from '../../src/kinds/job-sink/jobs.js'
 import {planJob, readJobSink, JOB_SINK_SPEC_FIELDS, type JobPlan} from '../../src/kinds/job-sink/read.js'
 import {repoRoot} from '../helpers/cli.js'
 import {readWith} from '../helpers/kind-reader.js'
 
 const node = process.execPath
 const event = (id: string, data = '{"details":"JobSinkDemo"}'): CloudEvent => ({
-  specversion: '1.0', id, source: 'my/curl/command', type: 'my.demo.event', datacontenttype: 'application/json', extensions: {},
+  specversion: '1.0',
+  id,
+  source: 'my/curl/command',
+  type: 'my.demo.event',
+  datacontenttype: 'application/json',
+  extensions: {},
   data: new TextEncoder().encode(data),
 })
-const plan = (command: string[], extra: Partial<JobPlan> = {}): JobPlan => ({sink: 'default/jobs', command, env: {}, eventMountPath: '/etc/jobsink-event', notes: [], ...extra})
+const plan = (command: string[], extra: Partial<JobPlan> = {}): JobPlan => ({
+  sink: 'default/jobs',
+  command,
+  env: {},
+  eventMountPath: '/etc/jobsink-event',
+  notes: [],
+  ...extra,
+})
 
 const runners: JobRunner[] = []
 const cleanup: string[] = []
@@ -25,15 +44,22 @@ afterEach(async () => {
   for (const dir of cleanup.splice(0)) rmSync(dir, {recursive: true, force: true})
 })
 
-function runner(options: JobRunnerOptions = {}): {runner: JobRunner; activity: JobActivity[]; finished: (n: number) => Promise<JobRecord[]>} {
+function runner(options: JobRunnerOptions = {}): {
+  runner: JobRunner
+  activity: JobActivity[]
+  finished: (n: number) => Promise<JobRecord[]>
+} {
   const activity: JobActivity[] = []
   const waiters: {n: number; resolve: () => void}[] = []
-  const jobs = new JobRunner({...options, onActivity: (a) => {
-    activity.push(a)
-    options.onActivity?.(a)
-    const done = activity.filter((x) => x.type === 'finished').length
-    for (const w of waiters.filter((w) => done >= w.n)) w.resolve()
-  }})
+  const jobs = new JobRunner({
+    ...options,
+    onActivity: (a) => {
+      activity.push(a)
+      options.onActivity?.(a)
+      const done = activity.filter((x) => x.type === 'finished').length
+      for (const w of waiters.filter((w) => done >= w.n)) w.resolve()
+    },
+  })
   runners.push(jobs)
   const finished = async (n: number): Promise<JobRecord[]> => {
     if (activity.filter((x) => x.type === 'finished').length < n) await new Promise<void>((resolve) => waiters.push({n, resolve}))
@@ -43,16 +69,26 @@ function runner(options: JobRunnerOptions = {}): {runner: JobRunner; activity: J
 }
 
 describe('JobSink jobs', () => {
-  it('runs Knative\'s example job: `cat /etc/jobsink-event/event` prints the event as structured JSON', async () => {
-    const {spec} = readWith(readJobSink, JOB_SINK_SPEC_FIELDS, readFileSync(join(repoRoot, 'test', 'fixtures', 'knative-docs', 'jobsink-L36.yaml'), 'utf8'))
+  it("runs Knative's example job: `cat /etc/jobsink-event/event` prints the event as structured JSON", async () => {
+    const {spec} = readWith(
+      readJobSink,
+      JOB_SINK_SPEC_FIELDS,
+      readFileSync(join(repoRoot, 'test', 'fixtures', 'knative-docs', 'jobsink-L36.yaml'), 'utf8'),
+    )
     const planned = planJob('default', 'job-sink-logger', spec)
     if (!planned.ok) throw new Error(planned.message)
     const {runner: jobs, activity, finished} = runner()
     const submitted = jobs.submit(planned.plan, event('123'))
-    expect(submitted).toMatchObject({ok: true, duplicate: false, job: {name: 'job-sink-logger-1', state: 'running', sink: 'default/job-sink-logger', eventId: '123'}})
+    expect(submitted).toMatchObject({
+      ok: true,
+      duplicate: false,
+      job: {name: 'job-sink-logger-1', state: 'running', sink: 'default/job-sink-logger', eventId: '123'},
+    })
     const [job] = await finished(1)
     // the output the Knative docs show for this example
-    expect(job!.stdout).toBe('{"specversion":"1.0","id":"123","source":"my/curl/command","type":"my.demo.event","datacontenttype":"application/json","data":{"details":"JobSinkDemo"}}')
+    expect(job!.stdout).toBe(
+      '{"specversion":"1.0","id":"123","source":"my/curl/command","type":"my.demo.event","datacontenttype":"application/json","data":{"details":"JobSinkDemo"}}',
+    )
     expect(job).toMatchObject({state: 'succeeded', exitCode: 0, stderr: ''})
     expect(job!.durationMs).toBeGreaterThanOrEqual(0)
     expect(activity.map((a) => a.type)).toEqual(['started', 'finished'])
@@ -65,10 +101,20 @@ describe('JobSink jobs', () => {
     const script = `const fs = require('node:fs'); const file = process.env.${JOB_EVENT_FILE_ENV};
       fs.writeFileSync(process.argv[1], JSON.stringify({file, same: process.env.FROM_FILES === file, mode: process.env.KNATIVE_EXECUTION_MODE, event: JSON.parse(fs.readFileSync(file, 'utf8'))}))`
     const {runner: jobs, finished} = runner()
-    jobs.submit(plan([node, '-e', script, join(out, 'result.json')], {env: {FROM_FILES: '/etc/jobsink-event/event', KNATIVE_EXECUTION_MODE: 'batch'}}), event('e-2', '{"n":2}'))
+    jobs.submit(
+      plan([node, '-e', script, join(out, 'result.json')], {
+        env: {FROM_FILES: '/etc/jobsink-event/event', KNATIVE_EXECUTION_MODE: 'batch'},
+      }),
+      event('e-2', '{"n":2}'),
+    )
     const [job] = await finished(1)
     expect(job).toMatchObject({state: 'succeeded', exitCode: 0})
-    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as {file: string; same: boolean; mode: string; event: {id: string; data: unknown}}
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as {
+      file: string
+      same: boolean
+      mode: string
+      event: {id: string; data: unknown}
+    }
     expect(result).toMatchObject({same: true, mode: 'batch', event: {id: 'e-2', data: {n: 2}}})
     expect(result.file).toMatch(/jobs-1[/\\]event$/)
     expect(existsSync(result.file)).toBe(false)
@@ -86,10 +132,13 @@ describe('JobSink jobs', () => {
   it('runs at most maxRunning jobs at once and starts the waiting ones as slots free', async () => {
     let running = 0
     let most = 0
-    const {runner: jobs, finished} = runner({limits: {maxRunning: 2}, onActivity: (a) => {
-      if (a.type === 'started') most = Math.max(most, ++running)
-      if (a.type === 'finished') running--
-    }})
+    const {runner: jobs, finished} = runner({
+      limits: {maxRunning: 2},
+      onActivity: (a) => {
+        if (a.type === 'started') most = Math.max(most, ++running)
+        if (a.type === 'finished') running--
+      },
+    })
     const results = [1, 2, 3, 4, 5].map((i) => jobs.submit(plan([node, '-e', 'setTimeout(() => {}, 50)']), event(`c-${i}`)))
     expect(results.map((r) => r.ok && r.job.state)).toEqual(['running', 'running', 'queued', 'queued', 'queued'])
     expect(jobs.counts()).toMatchObject({running: 2, queued: 3})
@@ -103,7 +152,13 @@ describe('JobSink jobs', () => {
     const long = plan([node, '-e', 'setInterval(() => {}, 1000)'])
     expect(jobs.submit(long, event('q-1')).ok).toBe(true)
     expect(jobs.submit(long, event('q-2')).ok).toBe(true)
-    expect(jobs.submit(long, event('q-3'))).toEqual({ok: false, reason: 'QueueFull', message: expect.stringMatching(/^1 jobs are running and 1 \(\d+ bytes of events\) are waiting, the most kne queues \(1 jobs, 1000 bytes\)$/)})
+    expect(jobs.submit(long, event('q-3'))).toEqual({
+      ok: false,
+      reason: 'QueueFull',
+      message: expect.stringMatching(
+        /^1 jobs are running and 1 \(\d+ bytes of events\) are waiting, the most kne queues \(1 jobs, 1000 bytes\)$/,
+      ),
+    })
     const {runner: small} = runner({limits: {maxRunning: 1, maxQueued: 10, maxQueuedBytes: 100}})
     expect(small.submit(long, event('b-1')).ok).toBe(true)
     expect(small.submit(long, event('b-2', JSON.stringify({pad: 'x'.repeat(200)})))).toMatchObject({ok: false, reason: 'QueueFull'})
@@ -116,13 +171,19 @@ describe('JobSink jobs', () => {
     jobs.submit(plan([node, '-e', ''], {cwd: '/kne-no-such-folder'}), event('f-3'))
     jobs.submit(plan(['']), event('f-4'))
     const done = await finished(4)
-    expect(done.find((j) => j.eventId === 'f-3')).toMatchObject({state: 'failed', error: 'could not start: no such folder /kne-no-such-folder'})
+    expect(done.find((j) => j.eventId === 'f-3')).toMatchObject({
+      state: 'failed',
+      error: 'could not start: no such folder /kne-no-such-folder',
+    })
     expect(done.find((j) => j.eventId === 'f-4')).toMatchObject({state: 'failed', error: expect.stringMatching(/^could not start: /)})
     expect(done.find((j) => j.eventId === 'f-1')).toMatchObject({state: 'failed', exitCode: 42, stderr: 'Hello world!\n'})
-    expect(done.find((j) => j.eventId === 'f-2')).toMatchObject({state: 'failed', error: expect.stringMatching(/^could not start: spawn kne-no-such-command-for-jobs ENOENT/)})
+    expect(done.find((j) => j.eventId === 'f-2')).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/^could not start: spawn kne-no-such-command-for-jobs ENOENT/),
+    })
   })
 
-  it('keeps only the end of a job\'s output', async () => {
+  it("keeps only the end of a job's output", async () => {
     const {runner: jobs, finished} = runner({limits: {outputTailBytes: 10}})
     jobs.submit(plan([node, '-e', 'process.stdout.write("a".repeat(5000) + "0123456789")']), event('t-1'))
     const [job] = await finished(1)
@@ -136,7 +197,10 @@ describe('JobSink jobs', () => {
     jobs.submit(long, event('s-2'))
     await jobs.close()
     const done = await finished(2)
-    expect(done.find((j) => j.eventId === 's-2')).toMatchObject({state: 'cancelled', error: 'cancelled: the mesh stopped before the job started'})
+    expect(done.find((j) => j.eventId === 's-2')).toMatchObject({
+      state: 'cancelled',
+      error: 'cancelled: the mesh stopped before the job started',
+    })
     expect(done.find((j) => j.eventId === 's-1')).toMatchObject({state: 'failed', signal: 'SIGTERM', error: 'stopped: the mesh stopped'})
     const pid = running.ok ? running.job.pid! : 0
     expect(() => process.kill(pid, 0)).toThrow()
@@ -152,7 +216,9 @@ describe('JobSink jobs', () => {
 
   it('replaces the mount path only as a whole path', () => {
     expect(replaceMountPath('/etc/jobsink-event/event', '/etc/jobsink-event', '/tmp/j')).toBe('/tmp/j/event')
-    expect(replaceMountPath('cat /etc/jobsink-event/event; ls /etc/jobsink-event', '/etc/jobsink-event', '/tmp/j')).toBe('cat /tmp/j/event; ls /tmp/j')
+    expect(replaceMountPath('cat /etc/jobsink-event/event; ls /etc/jobsink-event', '/etc/jobsink-event', '/tmp/j')).toBe(
+      'cat /tmp/j/event; ls /tmp/j',
+    )
     expect(replaceMountPath('/etc/jobsink-events/x', '/etc/jobsink-event', '/tmp/j')).toBe('/etc/jobsink-events/x')
   })
 })

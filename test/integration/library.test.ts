@@ -14,14 +14,19 @@ describe('library API', () => {
     const orders = await kit.subscriber()
     const loaded = loadManifests([join(repoRoot, 'test', 'fixtures', 'shop')])
     expect(loaded.errors).toEqual([])
-    expect(loaded.resources.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`).sort())
-      .toEqual(['Broker shop/default', 'Trigger shop/everything-audited', 'Trigger shop/order-created'])
+    expect(loaded.resources.map((r) => `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`).sort()).toEqual([
+      'Broker shop/default',
+      'Trigger shop/everything-audited',
+      'Trigger shop/order-created',
+    ])
     const mesh = await kit.start({resources: loaded.resources, services: {'order-processor': orders.url, audit: orders.url}})
     const answer = await post(`${mesh.url}/shop/default`, binaryHeaders('com.example.order.created'))
     expect(answer.status).toBe(202)
     expect(await orders.waitFor(2)).toHaveLength(2)
     const status = mesh.status()
-    expect(status.brokers).toEqual([expect.objectContaining({name: 'default', namespace: 'shop', ready: true, url: `${mesh.url}/shop/default`})])
+    expect(status.brokers).toEqual([
+      expect.objectContaining({name: 'default', namespace: 'shop', ready: true, url: `${mesh.url}/shop/default`}),
+    ])
     expect(status.triggers.every((t) => t.ready && t.counters.delivered === 1)).toBe(true)
     expect(mesh.journal.since().map((r) => r.kind)).toEqual(expect.arrayContaining(['event', 'attempt', 'outcome', 'settled']))
     const report = await mesh.close()
@@ -31,9 +36,11 @@ describe('library API', () => {
 
   it('reports manifest problems with file, resource and field instead of throwing', () => {
     const loaded = loadManifests([join(repoRoot, 'test', 'fixtures', 'broken'), join(repoRoot, 'test', 'fixtures', 'missing')])
-    expect(loaded.errors).toEqual(expect.arrayContaining([
-      expect.objectContaining({resource: 'Trigger default/bad-filter', field: 'spec.subscriber.uri'}),
-      expect.objectContaining({file: expect.stringContaining('missing'), message: 'no such file or folder'}),
-    ]))
+    expect(loaded.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({resource: 'Trigger default/bad-filter', field: 'spec.subscriber.uri'}),
+        expect.objectContaining({file: expect.stringContaining('missing'), message: 'no such file or folder'}),
+      ]),
+    )
   })
 })

@@ -20,15 +20,17 @@ const BROKER = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  
 
 /** A kubectl List of `count` triggers that share one delivery spec through an anchor. */
 function sharedDeliveryList(count: number, subscriber = 'http://127.0.0.1:1'): string {
-  const items = Array.from({length: count}, (_, i) => [
-    '- apiVersion: eventing.knative.dev/v1',
-    '  kind: Trigger',
-    `  metadata: {name: t${i}}`,
-    '  spec:',
-    '    broker: default',
-    `    subscriber: {uri: "${subscriber}"}`,
-    i === 0 ? '    delivery: &d {retry: 3, backoffPolicy: exponential, backoffDelay: PT0.2S}' : '    delivery: *d',
-  ].join('\n'))
+  const items = Array.from({length: count}, (_, i) =>
+    [
+      '- apiVersion: eventing.knative.dev/v1',
+      '  kind: Trigger',
+      `  metadata: {name: t${i}}`,
+      '  spec:',
+      '    broker: default',
+      `    subscriber: {uri: "${subscriber}"}`,
+      i === 0 ? '    delivery: &d {retry: 3, backoffPolicy: exponential, backoffDelay: PT0.2S}' : '    delivery: *d',
+    ].join('\n'),
+  )
   return `apiVersion: v1\nkind: List\nitems:\n${items.join('\n')}\n`
 }
 
@@ -54,19 +56,25 @@ describe('YAML aliases', () => {
   it('refuses a billion-laughs document as a problem naming the file and document, and keeps the others', () => {
     const parsed = parseManifests(billionLaughs(), 'laughs.yaml')
     expect(parsed.resources.map((r) => r.kind)).toEqual(['Broker'])
-    expect(parsed.errors).toEqual([{file: 'laughs.yaml', document: 1, message: expect.stringMatching(/^invalid YAML: its aliases expand beyond \d+ nodes/)}])
+    expect(parsed.errors).toEqual([
+      {file: 'laughs.yaml', document: 1, message: expect.stringMatching(/^invalid YAML: its aliases expand beyond \d+ nodes/)},
+    ])
   })
 
   it('refuses a document with more anchors and aliases than the guard allows (each alias is resolved by a scan over them all)', () => {
     const anchors = Array.from({length: 1001}, (_, i) => `a${i}: &a${i} x`)
     const aliases = Array.from({length: 1000}, (_, i) => `b${i}: *a${i}`)
     const parsed = parseManifests(`${BROKER}---\n${[...anchors, ...aliases].join('\n')}\n`, 'anchors.yaml')
-    expect(parsed.errors).toEqual([{file: 'anchors.yaml', document: 1, message: 'invalid YAML: more than 2000 anchors and aliases (a resource-exhaustion guard)'}])
+    expect(parsed.errors).toEqual([
+      {file: 'anchors.yaml', document: 1, message: 'invalid YAML: more than 2000 anchors and aliases (a resource-exhaustion guard)'},
+    ])
   })
 
   it('still refuses a mapping that repeats a key, with its line (checked in one pass, not key against key)', () => {
     const parsed = parseManifests(`${BROKER}---\n${BROKER}kind: Trigger\n`, 'twice.yaml')
-    expect(parsed.errors).toEqual([{file: 'twice.yaml', document: 1, message: 'invalid YAML at line 10, column 1: Map keys must be unique'}])
+    expect(parsed.errors).toEqual([
+      {file: 'twice.yaml', document: 1, message: 'invalid YAML at line 10, column 1: Map keys must be unique'},
+    ])
   })
 
   it('at start-up, a file with too many aliases is a manifest problem (exit 3) naming the file', () => {
@@ -92,8 +100,14 @@ describe('YAML aliases', () => {
     expect(loaded.errors).toEqual([])
     const mesh = await kit.start({resources: loaded.resources})
     let reloaded: (event: ReloadEvent) => void = () => {}
-    const watcher = await watchManifests({mesh, paths: [dir], config: {namespace: 'default', manifests: '.', port: 0, services: {}, localServices: {}, containerSources: {}},
-      initial: {files: loaded.files, manifests: loaded}, debounceMs: 10, onReload: (event) => reloaded(event)})
+    const watcher = await watchManifests({
+      mesh,
+      paths: [dir],
+      config: {namespace: 'default', manifests: '.', port: 0, services: {}, localServices: {}, containerSources: {}},
+      initial: {files: loaded.files, manifests: loaded},
+      debounceMs: 10,
+      onReload: (event) => reloaded(event),
+    })
     kit.defer(() => watcher.close())
     const reload = new Promise<ReloadEvent>((resolve) => {
       reloaded = resolve
@@ -101,7 +115,9 @@ describe('YAML aliases', () => {
     writeFileSync(join(dir, 'triggers.yaml'), billionLaughs().replace(BROKER, ''))
     const event = await reload
     expect(event.files).toEqual([expect.objectContaining({taken: false, keptLastGood: true})])
-    expect(event.problems).toEqual([expect.objectContaining({file: join(dir, 'triggers.yaml'), document: 0, message: expect.stringMatching(/aliases expand/)})])
+    expect(event.problems).toEqual([
+      expect.objectContaining({file: join(dir, 'triggers.yaml'), document: 0, message: expect.stringMatching(/aliases expand/)}),
+    ])
     expect(event.triggers).toBe(120)
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.a'))).status).toBe(202)
     await a.waitFor(120)
@@ -114,7 +130,9 @@ describe('sizes beyond what a cluster takes', () => {
     const file = join(dir, 'huge.yaml')
     writeFileSync(file, '')
     truncateSync(file, 50 * 1024 * 1024)
-    expect(readManifestFile(file).errors).toEqual([{file, message: expect.stringMatching(/^too large: 50 MiB, more than the 3 MiB a Kubernetes API server takes/)}])
+    expect(readManifestFile(file).errors).toEqual([
+      {file, message: expect.stringMatching(/^too large: 50 MiB, more than the 3 MiB a Kubernetes API server takes/)},
+    ])
   })
 
   it('refuses a document that aliases expand beyond 1.5 MiB', () => {
@@ -123,14 +141,18 @@ describe('sizes beyond what a cluster takes', () => {
     expect(text.length).toBeLessThan(20_000)
     const parsed = parseManifests(text, 'big.yaml')
     expect(parsed.resources).toHaveLength(1)
-    expect(parsed.errors).toEqual([{file: 'big.yaml', document: 1, message: expect.stringMatching(/^too large: as JSON this document is over 1\.5 MiB/)}])
+    expect(parsed.errors).toEqual([
+      {file: 'big.yaml', document: 1, message: expect.stringMatching(/^too large: as JSON this document is over 1\.5 MiB/)},
+    ])
   })
 
   it('refuses annotations over 256 KiB in total', () => {
     const text = `${BROKER}  annotations:\n    one: "${'a'.repeat(200 * 1024)}"\n    two: "${'b'.repeat(100 * 1024)}"\n`
     const parsed = parseManifests(text, 'broker.yaml')
     expect(parsed.resources).toEqual([])
-    expect(parsed.errors).toEqual([expect.objectContaining({field: 'metadata.annotations', message: expect.stringMatching(/^Too long: must have at most 262144 bytes/)})])
+    expect(parsed.errors).toEqual([
+      expect.objectContaining({field: 'metadata.annotations', message: expect.stringMatching(/^Too long: must have at most 262144 bytes/)}),
+    ])
   })
 
   it('reads kne.yaml within the same limits', () => {

@@ -17,8 +17,11 @@ const MiB = 1024 * KiB
 const {subscriber} = kit
 
 async function meshFrom(subscriberUrl: string, options: Parameters<typeof createMesh>[0] = {}, brokerExtra = ''): Promise<Mesh> {
-  return kit.mesh(`apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n${brokerExtra}---\n`
-    + `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: t\nspec:\n  broker: default\n  subscriber:\n    uri: ${subscriberUrl}\n`, options)
+  return kit.mesh(
+    `apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n${brokerExtra}---\n` +
+      `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: t\nspec:\n  broker: default\n  subscriber:\n    uri: ${subscriberUrl}\n`,
+    options,
+  )
 }
 
 const ASYNC = '  annotations:\n    messaging.knative.dev/async-handler: "true"\n'
@@ -29,7 +32,11 @@ async function sendEvents(mesh: Mesh, count: number, data: string, {prefix = 'e'
   const worker = async (): Promise<void> => {
     while (next < count) {
       const i = next++
-      const sent = await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.big', {'ce-id': `${prefix}-${i}`}), 'content-type': 'text/plain'}, data)
+      const sent = await post(
+        `${mesh.url}/default/default`,
+        {...binaryHeaders('com.example.big', {'ce-id': `${prefix}-${i}`}), 'content-type': 'text/plain'},
+        data,
+      )
       expect(sent.status).toBe(202)
     }
   }
@@ -38,7 +45,10 @@ async function sendEvents(mesh: Mesh, count: number, data: string, {prefix = 'e'
 
 async function history(mesh: Mesh, query = ''): Promise<ActivityJson[]> {
   const response = await fetch(`${mesh.url}/_kne/v1/activity${query}`)
-  return (await response.text()).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as ActivityJson)
+  return (await response.text())
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as ActivityJson)
 }
 
 function eventIds(records: ActivityJson[]): string[] {
@@ -61,14 +71,30 @@ describe('the activity history, bounded in bytes', () => {
     expect(sink.received).toHaveLength(20)
   })
 
-  it('keeps the first 64 KiB of a larger event\'s data, with its real size, and hands live followers the whole event', async () => {
+  it("keeps the first 64 KiB of a larger event's data, with its real size, and hands live followers the whole event", async () => {
     const sink = await subscriber()
     const mesh = await meshFrom(sink.url)
     const live: ActivityJson[] = []
     mesh.journal.subscribe((record) => live.push(record as ActivityJson))
     const text = 'é'.repeat(50 * KiB) // 100 KiB of two-byte characters
-    expect((await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.big', {'ce-id': 'big'}), 'content-type': 'text/plain'}, text)).status).toBe(202)
-    expect((await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.small', {'ce-id': 'small'}), 'content-type': 'text/plain'}, 'hello')).status).toBe(202)
+    expect(
+      (
+        await post(
+          `${mesh.url}/default/default`,
+          {...binaryHeaders('com.example.big', {'ce-id': 'big'}), 'content-type': 'text/plain'},
+          text,
+        )
+      ).status,
+    ).toBe(202)
+    expect(
+      (
+        await post(
+          `${mesh.url}/default/default`,
+          {...binaryHeaders('com.example.small', {'ce-id': 'small'}), 'content-type': 'text/plain'},
+          'hello',
+        )
+      ).status,
+    ).toBe(202)
     const [big, small] = (await history(mesh)).filter((r) => r.kind === 'event')
     expect(big).toMatchObject({id: 'big', dataTruncated: true, dataBytes: 100 * KiB})
     const kept = (big as Extract<ActivityJson, {kind: 'event'}>).event.data as string
@@ -109,7 +135,10 @@ describe('replaying the history (GET /_kne/v1/activity, kne tail --history)', ()
       text += chunk
     })
     await new Promise((resolve) => response.on('end', resolve).resume())
-    const records = text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as ActivityJson)
+    const records = text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as ActivityJson)
     // the history as it was when asked for, every record whole and in order
     expect(records.map((r) => r.seq)).toEqual(Array.from({length: expected}, (_, i) => i + 1))
     expect(eventIds(records)).not.toContain('during')
@@ -148,7 +177,7 @@ describe('replaying the history (GET /_kne/v1/activity, kne tail --history)', ()
   })
 })
 
-describe('an asynchronous broker\'s backlog, bounded in bytes', () => {
+describe("an asynchronous broker's backlog, bounded in bytes", () => {
   it('answers 429 once the events waiting for delivery hold --max-pending-bytes, and accepts again as they drain', async () => {
     const {release, responder} = heldResponder()
     const held = await subscriber(responder)
@@ -169,13 +198,18 @@ describe('an asynchronous broker\'s backlog, bounded in bytes', () => {
     release()
     await mesh.idle()
     expect(mesh.status().brokers[0]!.counters).toMatchObject({pending: 0, pendingBytes: 0})
-    expect((await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.big'), 'content-type': 'text/plain'}, data)).status).toBe(202)
+    expect(
+      (await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.big'), 'content-type': 'text/plain'}, data)).status,
+    ).toBe(202)
   })
 
   it('accepts one event larger than the bound when nothing is waiting', async () => {
     const sink = await subscriber()
     const mesh = await meshFrom(sink.url, {maxPendingBytes: 10 * KiB}, ASYNC)
-    expect((await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.big'), 'content-type': 'text/plain'}, 'x'.repeat(20 * KiB))).status).toBe(202)
+    expect(
+      (await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.big'), 'content-type': 'text/plain'}, 'x'.repeat(20 * KiB)))
+        .status,
+    ).toBe(202)
     await sink.waitFor(1)
   })
 })

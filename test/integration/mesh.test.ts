@@ -20,12 +20,23 @@ describe('broker routing and delivery', () => {
   it('delivers a matching event unchanged, with Knative headers, only to triggers whose filter matches', async () => {
     const orders = await subscriber()
     const other = await subscriber()
-    const mesh = await meshFrom(broker() + trigger('orders', orders.url, 'com.example.order') + trigger('other', other.url, 'com.example.other'))
+    const mesh = await meshFrom(
+      broker() + trigger('orders', orders.url, 'com.example.order') + trigger('other', other.url, 'com.example.other'),
+    )
     const data = Buffer.from([0x7b, 0xff, 0x00, 0x7d]) // not UTF-8: bytes must survive untouched
-    const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.order', {
-      'content-type': 'application/octet-stream', 'ce-subject': 'order-1', 'ce-tenant': 'acme',
-      'x-request-id': 'req-1', 'knative-trace': 'k1', 'x-custom': 'dropped', 'authorization': 'Bearer secret',
-    }), data)
+    const answer = await post(
+      `${mesh.url}/default/default`,
+      binaryHeaders('com.example.order', {
+        'content-type': 'application/octet-stream',
+        'ce-subject': 'order-1',
+        'ce-tenant': 'acme',
+        'x-request-id': 'req-1',
+        'knative-trace': 'k1',
+        'x-custom': 'dropped',
+        authorization: 'Bearer secret',
+      }),
+      data,
+    )
     expect(answer.status).toBe(202)
     const [got] = await orders.waitFor(1)
     expect(got!.body.equals(data)).toBe(true)
@@ -51,15 +62,34 @@ describe('broker routing and delivery', () => {
     // node:http writes header strings as latin1: each character is one byte on the wire
     const wire = (text: string): string => Buffer.from(text, 'utf8').toString('latin1')
     const status = await new Promise<number>((resolve, reject) => {
-      http.request(`${mesh.url}/default/default`, {method: 'POST', headers: {
-        ...binaryHeaders('com.example.x', {'ce-id': 'binary'}), 'ce-subject': wire('ü'), 'ce-city': wire('Zürich €'),
-      }}, (res) => {
-        res.resume()
-        resolve(res.statusCode!)
-      }).on('error', reject).end()
+      http
+        .request(
+          `${mesh.url}/default/default`,
+          {
+            method: 'POST',
+            headers: {
+              ...binaryHeaders('com.example.x', {'ce-id': 'binary'}),
+              'ce-subject': wire('ü'),
+              'ce-city': wire('Zürich €'),
+            },
+          },
+          (res) => {
+            res.resume()
+            resolve(res.statusCode!)
+          },
+        )
+        .on('error', reject)
+        .end()
     })
     expect(status).toBe(202)
-    const structured = JSON.stringify({specversion: '1.0', id: 'structured', source: '/test', type: 'com.example.x', subject: 'ü', city: 'Zürich €'})
+    const structured = JSON.stringify({
+      specversion: '1.0',
+      id: 'structured',
+      source: '/test',
+      type: 'com.example.x',
+      subject: 'ü',
+      city: 'Zürich €',
+    })
     expect((await post(`${mesh.url}/default/default`, {'content-type': 'application/cloudevents+json'}, structured)).status).toBe(202)
     const got = await sink.waitFor(2)
     // node:http reads each header byte as one latin1 character: this gives back the bytes that arrived
@@ -100,7 +130,9 @@ describe('broker routing and delivery', () => {
 
   it('routes typed JSON extensions as the strings a binary hop makes of them, as a cluster does', async () => {
     const sink = await subscriber()
-    const mesh = await meshFrom(broker() + `apiVersion: eventing.knative.dev/v1
+    const mesh = await meshFrom(
+      broker() +
+        `apiVersion: eventing.knative.dev/v1
 kind: Trigger
 metadata: {name: priority}
 spec:
@@ -108,7 +140,8 @@ spec:
   filter: {attributes: {priority: "3"}}
   subscriber: {uri: "${sink.url}"}
   delivery: {format: json}
-`)
+`,
+    )
     const structured = JSON.stringify({specversion: '1.0', id: 'p', source: '/s', type: 't', priority: 3, urgent: true})
     expect((await post(`${mesh.url}/default/default`, {'content-type': 'application/cloudevents+json'}, structured)).status).toBe(202)
     const [got] = await sink.waitFor(1)
@@ -118,7 +151,11 @@ spec:
   it('keeps a CloudEvents 0.3 event at 0.3 (no specversion upgrade)', async () => {
     const sink = await subscriber()
     const mesh = await meshFrom(broker() + trigger('all', sink.url))
-    await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.x'), 'ce-specversion': '0.3', 'ce-schemaurl': 'http://example.com/s'})
+    await post(`${mesh.url}/default/default`, {
+      ...binaryHeaders('com.example.x'),
+      'ce-specversion': '0.3',
+      'ce-schemaurl': 'http://example.com/s',
+    })
     const [got] = await sink.waitFor(1)
     expect(got!.headers['ce-specversion']).toBe('0.3')
     expect(got!.headers['ce-schemaurl']).toBe('http://example.com/s')
@@ -128,17 +165,35 @@ spec:
 describe('subscriber responses and replies', () => {
   it('publishes a CloudEvent reply back into the broker, where every trigger sees it', async () => {
     const replier = await subscriber((_req, res) => {
-      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': 'reply-1', 'ce-source': '/replier', 'ce-type': 'com.example.reply', 'content-type': 'text/plain'}).end('done')
+      res
+        .writeHead(200, {
+          'ce-specversion': '1.0',
+          'ce-id': 'reply-1',
+          'ce-source': '/replier',
+          'ce-type': 'com.example.reply',
+          'content-type': 'text/plain',
+        })
+        .end('done')
     })
     const audit = await subscriber()
-    const mesh = await meshFrom(broker() + trigger('work', replier.url, 'com.example.request') + trigger('audit', audit.url, 'com.example.reply'))
+    const mesh = await meshFrom(
+      broker() + trigger('work', replier.url, 'com.example.request') + trigger('audit', audit.url, 'com.example.reply'),
+    )
     const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.request'))
     expect(answer.status).toBe(202)
     const [reply] = await audit.waitFor(1)
     expect(reply!.headers['ce-id']).toBe('reply-1')
     expect(reply!.body.toString()).toBe('done')
-    const outcomes = mesh.journal.since().filter((r) => r.kind === 'outcome').map((r) => r.kind === 'outcome' && [r.trigger, r.outcome])
-    expect(outcomes).toEqual(expect.arrayContaining([['default/work', 'replied'], ['default/audit', 'delivered']]))
+    const outcomes = mesh.journal
+      .since()
+      .filter((r) => r.kind === 'outcome')
+      .map((r) => r.kind === 'outcome' && [r.trigger, r.outcome])
+    expect(outcomes).toEqual(
+      expect.arrayContaining([
+        ['default/work', 'replied'],
+        ['default/audit', 'delivered'],
+      ]),
+    )
   })
 
   it('treats a non-empty 2xx that is not a CloudEvent as a failed delivery (502)', async () => {
@@ -182,7 +237,9 @@ describe('synchronous and asynchronous brokers', () => {
   it('a broker with the async-handler annotation answers 202 before delivering', async () => {
     const held = heldResponder()
     const slow = await subscriber(held.responder)
-    const mesh = await meshFrom(broker('default', '  annotations:\n    messaging.knative.dev/async-handler: "true"\n') + trigger('slow', slow.url))
+    const mesh = await meshFrom(
+      broker('default', '  annotations:\n    messaging.knative.dev/async-handler: "true"\n') + trigger('slow', slow.url),
+    )
     const answer = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x'))
     expect(answer.status).toBe(202)
     await slow.waitFor(1)
@@ -204,16 +261,19 @@ describe('synchronous and asynchronous brokers', () => {
 describe('loops on a synchronous broker', () => {
   const toBroker = '    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: default\n'
   const selfTrigger = `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: self\nspec:\n  broker: default\n  subscriber:\n${toBroker}---\n`
-  const channel = 'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: relay\n---\n'
-    + 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: to-relay\nspec:\n  broker: default\n  subscriber:\n'
-    + '    ref:\n      apiVersion: messaging.knative.dev/v1\n      kind: InMemoryChannel\n      name: relay\n---\n'
-    + 'apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: back\nspec:\n  channel:\n'
-    + `    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: relay\n  subscriber:\n${toBroker}---\n`
+  const channel =
+    'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: relay\n---\n' +
+    'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: to-relay\nspec:\n  broker: default\n  subscriber:\n' +
+    '    ref:\n      apiVersion: messaging.knative.dev/v1\n      kind: InMemoryChannel\n      name: relay\n---\n' +
+    'apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: back\nspec:\n  channel:\n' +
+    `    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: relay\n  subscriber:\n${toBroker}---\n`
 
   /** Posts an event to a mesh on a virtual clock; the answer must come before any retry wait is asked for. */
   async function answerWithoutRetries(clock: VirtualClock, mesh: Mesh): Promise<{status: number; text: string}> {
-    const answer = await Promise.race([post(`${mesh.url}/default/default`, binaryHeaders('com.example.loop')),
-      clock.whenSleeping(1, Number.POSITIVE_INFINITY).then(() => ({status: 0, text: 'a retry wait was asked for before the answer'}))])
+    const answer = await Promise.race([
+      post(`${mesh.url}/default/default`, binaryHeaders('com.example.loop')),
+      clock.whenSleeping(1, Number.POSITIVE_INFINITY).then(() => ({status: 0, text: 'a retry wait was asked for before the answer'})),
+    ])
     expect(clock.requestedSleeps).toEqual([])
     return answer
   }
@@ -223,7 +283,9 @@ describe('loops on a synchronous broker', () => {
     const mesh = await meshFrom(broker() + selfTrigger, {clock}) // the stock delivery: 10 retries
     const answer = await answerWithoutRetries(clock, mesh)
     expect(answer.status).toBe(400)
-    expect(JSON.parse(answer.text).error).toBe('delivery failed for trigger default/self: the event has taken 1000 hops inside the mesh (a loop: a subscriber or reply that leads back here?) and is dropped')
+    expect(JSON.parse(answer.text).error).toBe(
+      'delivery failed for trigger default/self: the event has taken 1000 hops inside the mesh (a loop: a subscriber or reply that leads back here?) and is dropped',
+    )
     expect(mesh.status().triggers[0]!.counters).toMatchObject({matched: 1000, failed: 1000, inFlight: 0})
     expect(mesh.journal.since().filter((r) => r.kind === 'rejected')).toHaveLength(1)
     expect(mesh.journal.since().filter((r) => r.kind === 'attempt')).toHaveLength(1000)
@@ -234,7 +296,9 @@ describe('loops on a synchronous broker', () => {
     const mesh = await meshFrom(broker() + channel, {clock})
     const answer = await answerWithoutRetries(clock, mesh)
     expect(answer.status).toBe(400)
-    expect(JSON.parse(answer.text).error).toMatch(/^delivery failed for trigger default\/to-relay: the event has taken 1000 hops inside the mesh/)
+    expect(JSON.parse(answer.text).error).toMatch(
+      /^delivery failed for trigger default\/to-relay: the event has taken 1000 hops inside the mesh/,
+    )
     expect(mesh.status().brokers[0]!.counters).toMatchObject({accepted: 500, rejected: 1})
   })
 
@@ -252,7 +316,10 @@ describe('loops on a synchronous broker', () => {
     const rejected = mesh.journal.since().filter((r) => r.kind === 'rejected')
     expect(rejected).toMatchObject([{status: 400, via: 'reply'}])
 
-    const withDls = await meshFrom(broker('default', `spec:\n  delivery:\n    retry: 10\n    deadLetterSink:\n      uri: ${dls.url}\n`) + trigger('loop', echo.url, 'com.example.loop'))
+    const withDls = await meshFrom(
+      broker('default', `spec:\n  delivery:\n    retry: 10\n    deadLetterSink:\n      uri: ${dls.url}\n`) +
+        trigger('loop', echo.url, 'com.example.loop'),
+    )
     // a TTL of 4 leaves three passes through the broker: two replies, then the third is refused
     expect((await post(`${withDls.url}/default/default`, binaryHeaders('com.example.loop', {'ce-knativebrokerttl': '4'}))).status).toBe(202)
     expect(dls.received).toHaveLength(1)
@@ -263,7 +330,10 @@ describe('loops on a synchronous broker', () => {
 describe('subscriber resolution', () => {
   it('resolves a Knative Service ref through the service map and a Broker ref with a relative uri', async () => {
     const svc = await subscriber()
-    const yaml = broker() + broker('audit') + `apiVersion: eventing.knative.dev/v1
+    const yaml =
+      broker() +
+      broker('audit') +
+      `apiVersion: eventing.knative.dev/v1
 kind: Trigger
 metadata:
   name: to-service
@@ -296,7 +366,9 @@ spec:
   })
 
   it('marks a trigger whose subscriber does not resolve not Ready, fails its deliveries visibly, and keeps serving', async () => {
-    const yaml = broker() + `apiVersion: eventing.knative.dev/v1
+    const yaml =
+      broker() +
+      `apiVersion: eventing.knative.dev/v1
 kind: Trigger
 metadata:
   name: unmapped
@@ -341,10 +413,14 @@ describe('ingress contract', () => {
       res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': 'r', 'ce-source': '/s', 'ce-type': 'com.example.reply'}).end()
     })
     const replies = await subscriber()
-    const mesh = await meshFrom(broker() + trigger('first', sink.url, 'com.example.x') + trigger('replies', replies.url, 'com.example.reply'))
+    const mesh = await meshFrom(
+      broker() + trigger('first', sink.url, 'com.example.x') + trigger('replies', replies.url, 'com.example.reply'),
+    )
     const spent = await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-knativebrokerttl': '1'}))
     expect(spent.status).toBe(400)
-    expect(JSON.parse(spent.text).error).toBe('knativebrokerttl is exhausted: the event arrived with knativebrokerttl 1, and each pass through a broker spends one (a reply loop?); it is dropped')
+    expect(JSON.parse(spent.text).error).toBe(
+      'knativebrokerttl is exhausted: the event arrived with knativebrokerttl 1, and each pass through a broker spends one (a reply loop?); it is dropped',
+    )
     expect(sink.received).toHaveLength(0)
     // TTL 3 → 2 at ingress; the reply carries 2 → 1 at ingress, still accepted
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.x', {'ce-knativebrokerttl': '3'}))).status).toBe(202)
@@ -362,20 +438,22 @@ describe('activity stream (GET /_kne/v1/activity?follow=true)', () => {
     let subscribed!: () => void
     const live = new Promise<void>((resolve) => (subscribed = resolve))
     const ended = new Promise<void>((resolve, reject) => {
-      http.get(`${mesh.url}/_kne/v1/activity?follow=true`, (res) => {
-        let buffered = ''
-        res.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString()
-          let newline: number
-          while ((newline = buffered.indexOf('\n')) >= 0) {
-            const line = JSON.parse(buffered.slice(0, newline)) as {kind: string; seq?: number; next?: number}
-            buffered = buffered.slice(newline + 1)
-            lines.push(line)
-            if (line.kind === 'subscribed') subscribed()
-          }
+      http
+        .get(`${mesh.url}/_kne/v1/activity?follow=true`, (res) => {
+          let buffered = ''
+          res.on('data', (chunk: Buffer) => {
+            buffered += chunk.toString()
+            let newline: number
+            while ((newline = buffered.indexOf('\n')) >= 0) {
+              const line = JSON.parse(buffered.slice(0, newline)) as {kind: string; seq?: number; next?: number}
+              buffered = buffered.slice(newline + 1)
+              lines.push(line)
+              if (line.kind === 'subscribed') subscribed()
+            }
+          })
+          res.on('end', resolve)
         })
-        res.on('end', resolve)
-      }).on('error', reject)
+        .on('error', reject)
     })
     await live
     for (let i = 0; i < 3; i++) expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.order'))).status).toBe(202)

@@ -28,7 +28,12 @@ describe('kne.yaml', () => {
   it('refuses a top-level field it does not have, suggesting the one meant', () => {
     const {errors} = parseProjectConfig('namespcae: shop\nport: 9000\nbrokerDefaults:\n  retry: 3\n', 'kne.yaml')
     expect(errors).toEqual([
-      {file: 'kne.yaml', field: 'namespcae', message: 'unknown field (did you mean namespace?): kne.yaml has namespace, manifests, port, services, containerSources, brokerDefaults'},
+      {
+        file: 'kne.yaml',
+        field: 'namespcae',
+        message:
+          'unknown field (did you mean namespace?): kne.yaml has namespace, manifests, port, services, containerSources, brokerDefaults',
+      },
       {file: 'kne.yaml', field: 'brokerDefaults.retry', message: 'unknown field: brokerDefaults has delivery'},
       expect.objectContaining({field: 'brokerDefaults.delivery'}),
     ])
@@ -41,7 +46,9 @@ describe('kne.yaml', () => {
     expect(error.message).toBe('1 problem(s) in kne.yaml; nothing was started')
     expect(error.details).toEqual([expect.stringMatching(/^kne\.yaml: namespcae: unknown field \(did you mean namespace\?\)/)])
     const both = project('namespcae: shop\n', {'broker.yaml': BROKER, 'bad.yaml': 'kind: Broker\n'})
-    expect(thrown(() => exportProject({files: [], cwd: both})).message).toBe('2 problem(s) in kne.yaml and the manifests; nothing was exported')
+    expect(thrown(() => exportProject({files: [], cwd: both})).message).toBe(
+      '2 problem(s) in kne.yaml and the manifests; nothing was exported',
+    )
     const report = validateProject({files: [], cwd: both})
     expect(problemsIn(report.errors, report.config, 'knative', both)).toBe('kne.yaml and knative')
     expect(problemsIn(report.errors.slice(1), report.config, 'knative', both)).toBe('knative')
@@ -50,22 +57,38 @@ describe('kne.yaml', () => {
   it('kne validate warns about retries without a wait between them, wherever a delivery spec is', () => {
     const dir = project('namespace: shop\n', {
       'broker.yaml': `${BROKER}spec:\n  delivery: {retry: 5}\n`,
-      'channel.yaml': 'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata: {name: c}\nspec:\n  delivery: {retry: 2, backoffDelay: PT1S}\n',
+      'channel.yaml':
+        'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata: {name: c}\nspec:\n  delivery: {retry: 2, backoffDelay: PT1S}\n',
     })
     const report = validateProject({files: [], cwd: dir})
     expect(report.valid).toBe(true)
     expect(report.warnings.filter((w) => /back to back/.test(w.message))).toEqual([
-      expect.objectContaining({resource: 'Broker shop/default', field: 'spec.delivery.backoffDelay', message: expect.stringMatching(/^the 5 retries fire back to back: without backoffDelay and backoffPolicy/)}),
-      expect.objectContaining({resource: 'InMemoryChannel shop/c', field: 'spec.delivery.backoffPolicy', message: expect.stringMatching(/^the 2 retries fire back to back: without backoffPolicy Knative/)}),
+      expect.objectContaining({
+        resource: 'Broker shop/default',
+        field: 'spec.delivery.backoffDelay',
+        message: expect.stringMatching(/^the 5 retries fire back to back: without backoffDelay and backoffPolicy/),
+      }),
+      expect.objectContaining({
+        resource: 'InMemoryChannel shop/c',
+        field: 'spec.delivery.backoffPolicy',
+        message: expect.stringMatching(/^the 2 retries fire back to back: without backoffPolicy Knative/),
+      }),
     ])
   })
 
   it('a trigger whose broker no loaded file defines says how to add one', async () => {
-    const dir = project('namespace: shop\n', {'trigger.yaml': 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: t}\nspec:\n  broker: default\n  subscriber: {uri: "http://127.0.0.1:1"}\n'})
+    const dir = project('namespace: shop\n', {
+      'trigger.yaml':
+        'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: t}\nspec:\n  broker: default\n  subscriber: {uri: "http://127.0.0.1:1"}\n',
+    })
     const loaded = loadDevConfiguration({files: [join(dir, 'knative', 'trigger.yaml')], cwd: dir})
     const mesh = await kit.start({resources: loaded.manifests.resources})
-    expect(mesh.status().triggers[0]).toMatchObject({ready: false, reason: 'BrokerDoesNotExist',
-      message: 'Broker "default" does not exist: no manifest loaded defines it; add one with kne broker create default -n shop, or pass the file that defines it with -f'})
+    expect(mesh.status().triggers[0]).toMatchObject({
+      ready: false,
+      reason: 'BrokerDoesNotExist',
+      message:
+        'Broker "default" does not exist: no manifest loaded defines it; add one with kne broker create default -n shop, or pass the file that defines it with -f',
+    })
   })
 
   it('a -f path or --config that is not there is a usage error (exit 2)', () => {
@@ -73,6 +96,9 @@ describe('kne.yaml', () => {
     const missing = thrown(() => loadDevConfiguration({files: ['knative', 'nowhere.yaml'], cwd: dir}))
     expect(missing).toMatchObject({exitCode: 2, message: '-f nowhere.yaml: no such file or folder'})
     expect(thrown(() => validateProject({files: ['nowhere/'], cwd: dir}))).toMatchObject({exitCode: 2})
-    expect(thrown(() => loadDevConfiguration({files: [], config: 'other.yaml', cwd: dir}))).toMatchObject({exitCode: 2, message: '--config other.yaml: no such file'})
+    expect(thrown(() => loadDevConfiguration({files: [], config: 'other.yaml', cwd: dir}))).toMatchObject({
+      exitCode: 2,
+      message: '--config other.yaml: no such file',
+    })
   })
 })

@@ -36,7 +36,13 @@ async function setUp(subscriberUrl: string, broker = 'default'): Promise<{mesh: 
   expect(parsed.errors).toEqual([])
   const mesh = await kit.start({resources: parsed.resources, clock: new VirtualClock(), log: () => undefined})
   const entry = buildRegistry({resources: parsed.resources}).entries[0]!
-  return {mesh, entry: {...entry, example: {specversion: '1.0', type: entry.type, source: '/shop', id: 'x', datacontenttype: 'application/json', data: {id: 1}}}}
+  return {
+    mesh,
+    entry: {
+      ...entry,
+      example: {specversion: '1.0', type: entry.type, source: '/shop', id: 'x', datacontenttype: 'application/json', data: {id: 1}},
+    },
+  }
 }
 
 describe('registry browse: send the example event', () => {
@@ -45,10 +51,17 @@ describe('registry browse: send the example event', () => {
     await down.close() // nothing listens there any more: every attempt is refused
     const {mesh, entry} = await setUp(down.url)
     const progress: string[] = []
-    const result = await sendExample(entry, {dataDir: '/nonexistent', env: {KNE_URL: mesh.url}, waitMs: 500, progress: (line) => progress.push(line)})
+    const result = await sendExample(entry, {
+      dataDir: '/nonexistent',
+      env: {KNE_URL: mesh.url},
+      waitMs: 500,
+      progress: (line) => progress.push(line),
+    })
     expect(progress).toEqual([expect.stringMatching(/^waiting for 1 delivery, attempt 1 of 11 failed \(.+\), next in 0.2 s$/)])
     const lines = result.split('\n')
-    expect(lines[0]).toMatch(new RegExp(`^Sent event \\S+ \\(com\\.example\\.order\\.created\\) to ${mesh.url}/default/default: no answer within 500 ms`))
+    expect(lines[0]).toMatch(
+      new RegExp(`^Sent event \\S+ \\(com\\.example\\.order\\.created\\) to ${mesh.url}/default/default: no answer within 500 ms`),
+    )
     expect(lines[1]).toMatch(/^ {2}trigger default\/orders: still being delivered, attempt 1 of 11 failed \(.+\), next in 0.2 s$/)
     expect(lines[2]).toContain('kne tail --broker default -n default --type com.example.order.created')
   }, 10_000)
@@ -65,6 +78,10 @@ describe('registry browse: send the example event', () => {
     const orders = await subscriber()
     const {mesh, entry} = await setUp(orders.url, 'nope')
     const result = await sendExample(entry, {dataDir: '/nonexistent', env: {KNE_URL: mesh.url}})
-    expect(result).toMatch(new RegExp(`^Not accepted: event \\S+ to ${mesh.url}/default/nope: 404 broker default/nope not found; this mesh serves default/default$`))
+    expect(result).toMatch(
+      new RegExp(
+        `^Not accepted: event \\S+ to ${mesh.url}/default/nope: 404 broker default/nope not found; this mesh serves default/default$`,
+      ),
+    )
   })
 })

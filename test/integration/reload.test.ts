@@ -21,7 +21,7 @@ const {subscriber} = kit
 const project = (files: Record<string, string>, kneYaml?: string): Promise<WatchedProject> => watchedProject(kit, files, kneYaml)
 
 describe('hot reload of the manifests', () => {
-  it('routes the next event by the edited trigger, and keeps a broken file\'s last good version', async () => {
+  it("routes the next event by the edited trigger, and keeps a broken file's last good version", async () => {
     const a = await subscriber()
     const b = await subscriber()
     const p = await project({'broker.yaml': BROKER, 'trigger.yaml': trigger('t1', 'com.example.a', `uri: ${a.url}`)})
@@ -45,7 +45,9 @@ describe('hot reload of the manifests', () => {
     expect(refused.problems).toEqual([expect.objectContaining({resource: 'Trigger default/t1', field: 'spec.filter.attributes.Bad_Key'})])
     expect(refused.changed).toEqual([])
     const lines = describeReload(refused, p.dir)
-    expect(lines.summary).toMatch(/^reload: knative\/trigger\.yaml changed \(refused: its last good version stays in force\): 1 problem\(s\)/)
+    expect(lines.summary).toMatch(
+      /^reload: knative\/trigger\.yaml changed \(refused: its last good version stays in force\): 1 problem\(s\)/,
+    )
     expect(lines.problems[0]).toMatch(/^knative\/trigger\.yaml: Trigger default\/t1: spec\.filter\.attributes\.Bad_Key: /)
     await p.send('com.example.b')
     await b.waitFor(2)
@@ -58,7 +60,7 @@ describe('hot reload of the manifests', () => {
     expect(b.received).toHaveLength(2)
   })
 
-  it('adds and removes resources with their files; a file that redefines another\'s resource is refused', async () => {
+  it("adds and removes resources with their files; a file that redefines another's resource is refused", async () => {
     const a = await subscriber()
     const p = await project({'broker.yaml': BROKER})
     let reload = p.nextReload()
@@ -71,7 +73,10 @@ describe('hot reload of the manifests', () => {
     p.write('copy.yaml', BROKER)
     const clash = await reload
     expect(clash.files).toEqual([expect.objectContaining({taken: false, keptLastGood: false})])
-    expect(clash.problems[0]).toMatchObject({field: 'metadata.name', message: expect.stringMatching(/defined twice: also in .*broker\.yaml/)})
+    expect(clash.problems[0]).toMatchObject({
+      field: 'metadata.name',
+      message: expect.stringMatching(/defined twice: also in .*broker\.yaml/),
+    })
 
     reload = p.nextReload()
     p.remove('more.yaml')
@@ -80,7 +85,10 @@ describe('hot reload of the manifests', () => {
     expect(a.received).toHaveLength(1)
 
     reload = p.nextReload()
-    p.write('kafka.yaml', 'apiVersion: sources.knative.dev/v1beta1\nkind: KafkaSource\nmetadata:\n  name: beat\nspec:\n  sink:\n    uri: http://127.0.0.1:1\n')
+    p.write(
+      'kafka.yaml',
+      'apiVersion: sources.knative.dev/v1beta1\nkind: KafkaSource\nmetadata:\n  name: beat\nspec:\n  sink:\n    uri: http://127.0.0.1:1\n',
+    )
     const kafka = await reload
     expect(kafka).toMatchObject({added: ['KafkaSource default/beat'], notEmulated: ['KafkaSource default/beat']})
     expect(kafka.warnings[0]!.message).toMatch(/kne does not run KafkaSource yet/)
@@ -99,7 +107,10 @@ describe('hot reload of the manifests', () => {
 
   it('says which triggers became Ready or not Ready when only kne.yaml changed', async () => {
     const a = await subscriber()
-    const p = await project({'broker.yaml': BROKER, 'trigger.yaml': trigger('t', 'com.example.a', 'ref: {apiVersion: v1, kind: Service, name: orders}')})
+    const p = await project({
+      'broker.yaml': BROKER,
+      'trigger.yaml': trigger('t', 'com.example.a', 'ref: {apiVersion: v1, kind: Service, name: orders}'),
+    })
     expect(p.mesh.status().triggers[0]).toMatchObject({ready: false})
     let reload = p.nextReload()
     p.writeConfig(`services:\n  orders: ${a.url}\n`)
@@ -131,11 +142,13 @@ describe('hot reload of the manifests', () => {
     expect(p.mesh.journal.since().some((r) => r.kind === 'outcome' && r.outcome === 'delivered')).toBe(true)
   })
 
-  it('applies kne.yaml\'s service map and namespace when it changes, and keeps the last good one when it breaks', async () => {
+  it("applies kne.yaml's service map and namespace when it changes, and keeps the last good one when it breaks", async () => {
     const a = await subscriber()
     const b = await subscriber()
-    const p = await project({'broker.yaml': BROKER, 'trigger.yaml': trigger('t', 'com.example.a', 'ref: {apiVersion: v1, kind: Service, name: orders}')},
-      `services:\n  orders: ${a.url}\n`)
+    const p = await project(
+      {'broker.yaml': BROKER, 'trigger.yaml': trigger('t', 'com.example.a', 'ref: {apiVersion: v1, kind: Service, name: orders}')},
+      `services:\n  orders: ${a.url}\n`,
+    )
     await p.send('com.example.a')
     await a.waitFor(1)
 
@@ -163,13 +176,22 @@ describe('hot reload of the manifests', () => {
 })
 
 describe('the last good version of each file', () => {
-  const broker = (name: string, file: string) => parseManifests(`apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: ${name}}\n`, file)
+  const broker = (name: string, file: string) =>
+    parseManifests(`apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: ${name}}\n`, file)
   it('takes valid versions, refuses broken ones and clashes, forgets removed files', () => {
     const cache = LastGoodManifests.from(broker('a', 'one.yaml'))
     expect(cache.update('two.yaml', broker('b', 'two.yaml'))).toMatchObject({taken: true, problems: []})
-    expect(cache.update('two.yaml', parseManifests('kind: [', 'two.yaml'))).toMatchObject({taken: false, keptLastGood: true, problems: [expect.objectContaining({message: expect.stringMatching(/invalid YAML/)})]})
+    expect(cache.update('two.yaml', parseManifests('kind: [', 'two.yaml'))).toMatchObject({
+      taken: false,
+      keptLastGood: true,
+      problems: [expect.objectContaining({message: expect.stringMatching(/invalid YAML/)})],
+    })
     expect(cache.resources.map((r) => r.metadata.name)).toEqual(['a', 'b'])
-    expect(cache.update('three.yaml', broker('a', 'three.yaml'))).toMatchObject({taken: false, keptLastGood: false, problems: [expect.objectContaining({file: 'three.yaml', message: 'defined twice: also in one.yaml'})]})
+    expect(cache.update('three.yaml', broker('a', 'three.yaml'))).toMatchObject({
+      taken: false,
+      keptLastGood: false,
+      problems: [expect.objectContaining({file: 'three.yaml', message: 'defined twice: also in one.yaml'})],
+    })
     expect(cache.update('one.yaml', undefined)).toMatchObject({taken: true})
     expect(cache.update('three.yaml', broker('a', 'three.yaml'))).toMatchObject({taken: true})
     expect(cache.resources.map((r) => `${r.origin.file}:${r.metadata.name}`)).toEqual(['two.yaml:b', 'three.yaml:a'])

@@ -15,13 +15,23 @@ const failing: Responder = (_req, res) => {
 }
 
 function brokerTo(url: string, retry: number): string {
-  return 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n'
-    + `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: orders\nspec:\n  broker: default\n  subscriber:\n    uri: ${url}\n`
-    + `  delivery:\n    retry: ${retry}\n    backoffPolicy: exponential\n    backoffDelay: PT0.2S\n`
+  return (
+    'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n' +
+    `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: orders\nspec:\n  broker: default\n  subscriber:\n    uri: ${url}\n` +
+    `  delivery:\n    retry: ${retry}\n    backoffPolicy: exponential\n    backoffDelay: PT0.2S\n`
+  )
 }
 
 function options(mesh: Mesh, extra: Partial<SendOptions> = {}): SendOptions {
-  return {type: 'com.example.order', to: 'broker:default', namespace: 'default', mode: 'binary', dataDir: '/nonexistent', env: {KNE_URL: mesh.url}, ...extra}
+  return {
+    type: 'com.example.order',
+    to: 'broker:default',
+    namespace: 'default',
+    mode: 'binary',
+    dataDir: '/nonexistent',
+    env: {KNE_URL: mesh.url},
+    ...extra,
+  }
 }
 
 /** Progress lines as they come, and a way to wait for one. */
@@ -35,7 +45,7 @@ function progressLog(): {lines: string[]; onProgress: (p: DeliveryProgress) => v
       lines.push(line)
       for (const w of waiters.filter((w) => line.includes(w.text))) w.resolve()
     },
-    seen: (text) => lines.some((l) => l.includes(text)) ? Promise.resolve() : new Promise((resolve) => waiters.push({text, resolve})),
+    seen: (text) => (lines.some((l) => l.includes(text)) ? Promise.resolve() : new Promise((resolve) => waiters.push({text, resolve}))),
   }
 }
 
@@ -73,18 +83,22 @@ describe('kne send on a synchronous broker', () => {
     const mesh = await meshOf(brokerTo(down.url, 10), new VirtualClock())
     const error = await send(options(mesh, {timeoutMs: 200}), () => undefined).catch((e: unknown) => e)
     expect(error).toMatchObject({exitCode: 6, code: 'SEND_TIMEOUT'})
-    expect((error as Error).message).toMatch(/no answer from .*\/default\/default within 0\.2 s; the mesh accepted the event and goes on delivering it: waiting for 1 delivery, attempt 1 of 11 answered 503, next in 0\.2 s/)
+    expect((error as Error).message).toMatch(
+      /no answer from .*\/default\/default within 0\.2 s; the mesh accepted the event and goes on delivering it: waiting for 1 delivery, attempt 1 of 11 answered 503, next in 0\.2 s/,
+    )
   })
 })
 
 describe('kne send --to and its data', () => {
   it('sends to a sequence, a parallel and a channel by name, as --sink names them', async () => {
     const step = await subscriber()
-    const mesh = await meshOf('apiVersion: flows.knative.dev/v1\nkind: Sequence\nmetadata:\n  name: checkout\nspec:\n  steps:\n'
-      + `    - uri: ${step.url}\n---\n`
-      + `apiVersion: flows.knative.dev/v1\nkind: Parallel\nmetadata:\n  name: fanout\nspec:\n  branches:\n    - subscriber:\n        uri: ${step.url}\n---\n`
-      + 'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: reviews\n---\n'
-      + `apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: reviews-step\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: reviews\n  subscriber:\n    uri: ${step.url}\n`)
+    const mesh = await meshOf(
+      'apiVersion: flows.knative.dev/v1\nkind: Sequence\nmetadata:\n  name: checkout\nspec:\n  steps:\n' +
+        `    - uri: ${step.url}\n---\n` +
+        `apiVersion: flows.knative.dev/v1\nkind: Parallel\nmetadata:\n  name: fanout\nspec:\n  branches:\n    - subscriber:\n        uri: ${step.url}\n---\n` +
+        'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: reviews\n---\n' +
+        `apiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: reviews-step\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: reviews\n  subscriber:\n    uri: ${step.url}\n`,
+    )
     for (const to of ['sequence:checkout', 'parallel:fanout', 'channel:reviews']) {
       const report = await send(options(mesh, {to, data: '{"n":1}'}))
       expect(report.response.status, to).toBe(202)
@@ -94,7 +108,9 @@ describe('kne send --to and its data', () => {
 
   it('names the flag once in an unknown prefix', async () => {
     const mesh = await meshOf(brokerTo('http://127.0.0.1:1', 0))
-    await expect(send(options(mesh, {to: 'kafka:orders'}))).rejects.toThrow(/^--to "kafka:orders": unknown prefix "kafka" \(use broker, channel, sequence, parallel/)
+    await expect(send(options(mesh, {to: 'kafka:orders'}))).rejects.toThrow(
+      /^--to "kafka:orders": unknown prefix "kafka" \(use broker, channel, sequence, parallel/,
+    )
   })
 
   it('refuses data that looks like JSON but does not parse, unless --content-type says what it is', async () => {
@@ -113,7 +129,11 @@ describe('kne send --to and its data', () => {
     const sink = await subscriber()
     const mesh = await meshOf(brokerTo(sink.url, 0))
     // a stdin that must not be touched: reading it would throw
-    const untouchable: AsyncIterable<Buffer> = {[Symbol.asyncIterator]: () => { throw new Error('stdin was read') }}
+    const untouchable: AsyncIterable<Buffer> = {
+      [Symbol.asyncIterator]: () => {
+        throw new Error('stdin was read')
+      },
+    }
     await send(options(mesh, {stdin: untouchable}))
     expect(sink.received[0]!.body.length).toBe(0)
     const piped = async function* (): AsyncGenerator<Buffer> {

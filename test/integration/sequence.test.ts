@@ -19,8 +19,18 @@ describe('Sequence', () => {
   it('chains three steps by their replies and sends the last reply to spec.reply', async () => {
     const steps = await Promise.all(['a', 'b', 'c'].map((label) => subscriber(appender(label))))
     const end = await subscriber()
-    const mesh = await meshFrom(sequence('pipeline', steps.map((s) => s.url), replyTo(end.url)))
-    const sent = await post(`${mesh.url}/sequences/default/pipeline`, {...binaryHeaders('com.example.start'), 'content-type': 'application/json'}, '{"path":[]}')
+    const mesh = await meshFrom(
+      sequence(
+        'pipeline',
+        steps.map((s) => s.url),
+        replyTo(end.url),
+      ),
+    )
+    const sent = await post(
+      `${mesh.url}/sequences/default/pipeline`,
+      {...binaryHeaders('com.example.start'), 'content-type': 'application/json'},
+      '{"path":[]}',
+    )
     expect(sent.status).toBe(202)
     expect(jsonBody(steps[0]!.received[0])).toEqual({path: []})
     expect(jsonBody(steps[1]!.received[0])).toEqual({path: ['a']})
@@ -33,8 +43,17 @@ describe('Sequence', () => {
       ['default/pipeline-kn-sequence-2', 'reply', 'default/pipeline-kn-sequence-1'],
     ])
     const status = mesh.status()
-    expect(status.sequences).toEqual([{namespace: 'default', name: 'pipeline', url: `${mesh.url}/sequences/default/pipeline`, ready: true, steps: 3,
-      channels: [0, 1, 2].map((i) => `default/pipeline-kn-sequence-${i}`), subscriptions: [0, 1, 2].map((i) => `default/pipeline-kn-sequence-${i}`)}])
+    expect(status.sequences).toEqual([
+      {
+        namespace: 'default',
+        name: 'pipeline',
+        url: `${mesh.url}/sequences/default/pipeline`,
+        ready: true,
+        steps: 3,
+        channels: [0, 1, 2].map((i) => `default/pipeline-kn-sequence-${i}`),
+        subscriptions: [0, 1, 2].map((i) => `default/pipeline-kn-sequence-${i}`),
+      },
+    ])
     expect(status.subscriptions.map((s) => [s.name, s.owner, s.replyUri])).toEqual([
       ['pipeline-kn-sequence-0', 'Sequence default/pipeline', `${mesh.url}/channels/default/pipeline-kn-sequence-1`],
       ['pipeline-kn-sequence-1', 'Sequence default/pipeline', `${mesh.url}/channels/default/pipeline-kn-sequence-2`],
@@ -55,15 +74,19 @@ describe('Sequence', () => {
     const last = await subscriber(appender('z'))
     const open = await meshFrom(sequence('open-ended', [last.url]))
     expect((await post(`${open.url}/sequences/default/open-ended`, binaryHeaders('com.example.start'), '{}')).status).toBe(202)
-    expect(records(open, 'outcome')).toEqual([expect.objectContaining({subscription: 'default/open-ended-kn-sequence-0', outcome: 'delivered', replyDropped: true})])
+    expect(records(open, 'outcome')).toEqual([
+      expect.objectContaining({subscription: 'default/open-ended-kn-sequence-0', outcome: 'delivered', replyDropped: true}),
+    ])
   })
 
-  it('answers 500 when a step fails, after the step\'s own retries', async () => {
+  it("answers 500 when a step fails, after the step's own retries", async () => {
     const first = await subscriber(appender('a'))
     const failing = await subscriber((_req, res) => {
       res.writeHead(503).end()
     })
-    const mesh = await meshFrom(`apiVersion: flows.knative.dev/v1\nkind: Sequence\nmetadata:\n  name: flaky\nspec:\n  steps:\n    - uri: ${first.url}\n    - uri: ${failing.url}\n      delivery:\n        retry: 2\n---\n`)
+    const mesh = await meshFrom(
+      `apiVersion: flows.knative.dev/v1\nkind: Sequence\nmetadata:\n  name: flaky\nspec:\n  steps:\n    - uri: ${first.url}\n    - uri: ${failing.url}\n      delivery:\n        retry: 2\n---\n`,
+    )
     const sent = await post(`${mesh.url}/sequences/default/flaky`, binaryHeaders('com.example.start'), '{}')
     expect(sent.status).toBe(500)
     expect(failing.received).toHaveLength(3)
@@ -74,21 +97,41 @@ describe('Sequence', () => {
     // the last step sets the type the broker's second trigger filters on
     const steps = [await subscriber(appender('a')), await subscriber(appender('b', 'com.example.order.enriched'))]
     const done = await subscriber()
-    const mesh = await meshFrom(BROKER
-      + sequence('enrich', steps.map((s) => s.url), '  reply:\n    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: default\n')
-      + trigger('to-sequence', {apiVersion: 'flows.knative.dev/v1', kind: 'Sequence', name: 'enrich'}, 'com.example.order')
-      + trigger('done', done.url, 'com.example.order.enriched'))
-    const sent = await post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.order'), 'content-type': 'application/json'}, '{"path":[]}')
+    const mesh = await meshFrom(
+      BROKER +
+        sequence(
+          'enrich',
+          steps.map((s) => s.url),
+          '  reply:\n    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: default\n',
+        ) +
+        trigger('to-sequence', {apiVersion: 'flows.knative.dev/v1', kind: 'Sequence', name: 'enrich'}, 'com.example.order') +
+        trigger('done', done.url, 'com.example.order.enriched'),
+    )
+    const sent = await post(
+      `${mesh.url}/default/default`,
+      {...binaryHeaders('com.example.order'), 'content-type': 'application/json'},
+      '{"path":[]}',
+    )
     expect(sent.status).toBe(202)
     expect(jsonBody(done.received[0])).toEqual({path: ['a', 'b']})
-    expect(mesh.status().triggers.find((t) => t.name === 'to-sequence')).toMatchObject({subscriberUri: `${mesh.url}/sequences/default/enrich`, ready: true})
+    expect(mesh.status().triggers.find((t) => t.name === 'to-sequence')).toMatchObject({
+      subscriberUri: `${mesh.url}/sequences/default/enrich`,
+      ready: true,
+    })
     const hops = records(mesh, 'event').map((e) => e.broker ?? e.channel)
     expect(hops).toEqual(['default/default', 'default/enrich-kn-sequence-0', 'default/enrich-kn-sequence-1', 'default/default'])
   })
 
   it('is not Ready when a step does not resolve, and says which', async () => {
-    const mesh = await meshFrom('apiVersion: flows.knative.dev/v1\nkind: Sequence\nmetadata:\n  name: s\nspec:\n  steps:\n    - ref:\n        apiVersion: serving.knative.dev/v1\n        kind: Service\n        name: ghost\n---\n')
-    expect(mesh.status().sequences[0]).toMatchObject({ready: false, reason: 'SubscriptionsNotReady',
-      message: expect.stringMatching(/^Subscriptions are not ready yet, or there are none: default\/s-kn-sequence-0: Failed to resolve spec.subscriber: .*ghost/)})
+    const mesh = await meshFrom(
+      'apiVersion: flows.knative.dev/v1\nkind: Sequence\nmetadata:\n  name: s\nspec:\n  steps:\n    - ref:\n        apiVersion: serving.knative.dev/v1\n        kind: Service\n        name: ghost\n---\n',
+    )
+    expect(mesh.status().sequences[0]).toMatchObject({
+      ready: false,
+      reason: 'SubscriptionsNotReady',
+      message: expect.stringMatching(
+        /^Subscriptions are not ready yet, or there are none: default\/s-kn-sequence-0: Failed to resolve spec.subscriber: .*ghost/,
+      ),
+    })
   })
 })

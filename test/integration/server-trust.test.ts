@@ -36,7 +36,9 @@ function rawExchange(mesh: Mesh, ...writes: string[]): Promise<string> {
 function abortMidBody(mesh: Mesh, path: string, headers: string): Promise<void> {
   return new Promise((resolve) => {
     const socket = net.connect(mesh.port, '127.0.0.1', () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${mesh.port}\r\n${headers}Content-Length: 1000\r\n\r\n{"partial":`, () => socket.resetAndDestroy())
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${mesh.port}\r\n${headers}Content-Length: 1000\r\n\r\n{"partial":`, () =>
+        socket.resetAndDestroy(),
+      )
     })
     socket.on('close', () => resolve())
     socket.on('error', () => {})
@@ -66,8 +68,11 @@ describe('malformed requests', () => {
   it('refuses a structured event a million levels deep with 400, recorded like any invalid event', async () => {
     const mesh = await meshFrom(BROKER)
     const data = '['.repeat(1_000_000) + ']'.repeat(1_000_000)
-    const answer = await post(`${mesh.url}/default/default`, {'content-type': 'application/cloudevents+json'},
-      `{"specversion":"1.0","id":"1","source":"/s","type":"t","data":${data}}`)
+    const answer = await post(
+      `${mesh.url}/default/default`,
+      {'content-type': 'application/cloudevents+json'},
+      `{"specversion":"1.0","id":"1","source":"/s","type":"t","data":${data}}`,
+    )
     expect(answer.status).toBe(400)
     expect(JSON.parse(answer.text).error).toBe('invalid CloudEvent: structured event body is nested deeper than 1000 levels')
     expect(mesh.journal.since()).toMatchObject([{kind: 'rejected', broker: 'default/default', status: 400}])
@@ -105,28 +110,43 @@ describe('connection limits', () => {
 
   it('lets a synchronous broker take longer than the request timeout to answer', async () => {
     const slow = await kit.subscriber((_req, res) => void setTimeout(() => res.writeHead(200).end(), 400))
-    const mesh = await meshFrom(`${BROKER}---\napiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: slow}\nspec:\n  broker: default\n  subscriber: {uri: "${slow.url}"}\n`,
-      {connectionLimits: limits})
+    const mesh = await meshFrom(
+      `${BROKER}---\napiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: slow}\nspec:\n  broker: default\n  subscriber: {uri: "${slow.url}"}\n`,
+      {connectionLimits: limits},
+    )
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('t'))).status).toBe(202)
   })
 
   it('closes connections opened past the cap at once, says so once, and serves again when one closes', async () => {
     const mesh = await meshFrom(BROKER, {connectionLimits: {...limits, headersTimeoutMs: 10_000, requestTimeoutMs: 10_000}})
-    const open = await Promise.all([1, 2, 3].map(() => new Promise<net.Socket>((resolve) => {
-      const socket = net.connect(mesh.port, '127.0.0.1', () => resolve(socket))
-    })))
+    const open = await Promise.all(
+      [1, 2, 3].map(
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const socket = net.connect(mesh.port, '127.0.0.1', () => resolve(socket))
+          }),
+      ),
+    )
     expect(await rawExchange(mesh, `GET /_kne/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)).toBe('')
     expect(await rawExchange(mesh)).toBe('')
     expect(mesh.logged).toEqual(['refused a connection: 3 are open already (1 refused so far)'])
     open[0]!.destroy()
     await new Promise((resolve) => open[0]!.on('close', resolve))
-    await expect.poll(async () => (await post(`${mesh.url}/default/default`, binaryHeaders('t')).catch(() => ({status: 0}))).status).toBe(202)
+    await expect
+      .poll(async () => (await post(`${mesh.url}/default/default`, binaryHeaders('t')).catch(() => ({status: 0}))).status)
+      .toBe(202)
     for (const socket of open) socket.destroy()
   })
 })
 
 /** One request through node:http, which (unlike fetch) sends the Host header it is given. */
-function send(mesh: Mesh, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{status: number; text: string}> {
+function send(
+  mesh: Mesh,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{status: number; text: string}> {
   return new Promise((resolve, reject) => {
     const req = http.request({host: '127.0.0.1', port: mesh.port, method, path, headers}, (res) => {
       let text = ''
@@ -148,10 +168,16 @@ describe('requests from web pages', () => {
       expect((await send(mesh, 'POST', '/default/default', {...EVENT, host: `${host}${port}`})).status, host).toBe(202)
       expect((await send(mesh, 'GET', '/_kne/v1/activity', {host: `${host}${port}`})).status, host).toBe(200)
     }
-    for (const [method, path] of [['POST', '/default/default'], ['GET', '/_kne/v1/activity'], ['GET', '/_kne/v1/status']]) {
+    for (const [method, path] of [
+      ['POST', '/default/default'],
+      ['GET', '/_kne/v1/activity'],
+      ['GET', '/_kne/v1/status'],
+    ]) {
       const refused = await send(mesh, method!, path!, {...EVENT, host: `rebound.example:${mesh.port}`})
       expect(refused.status, path).toBe(403)
-      expect(JSON.parse(refused.text).error).toMatch(/^kne answers requests addressed to localhost, 127\.0\.0\.1, \[::1\], not "rebound\.example:\d+"/)
+      expect(JSON.parse(refused.text).error).toMatch(
+        /^kne answers requests addressed to localhost, 127\.0\.0\.1, \[::1\], not "rebound\.example:\d+"/,
+      )
     }
     expect(mesh.journal.since().filter((r) => r.kind === 'event')).toHaveLength(5)
   })
@@ -164,9 +190,12 @@ describe('requests from web pages', () => {
   it('does not fire a PingSource for a page of another origin or a body that is not JSON', async () => {
     const sink = await kit.subscriber()
     // on a clock that does not move, the schedule never fires: only the requests below can
-    const mesh = await meshFrom(`apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: beat\nspec:\n  schedule: "0 * * * *"\n  sink:\n    uri: ${sink.url}\n`,
-      {clock: new VirtualClock()})
-    const fire = (headers: Record<string, string>, body?: string) => send(mesh, 'POST', '/_kne/v1/sources/pingsources/default/beat/fire', headers, body)
+    const mesh = await meshFrom(
+      `apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: beat\nspec:\n  schedule: "0 * * * *"\n  sink:\n    uri: ${sink.url}\n`,
+      {clock: new VirtualClock()},
+    )
+    const fire = (headers: Record<string, string>, body?: string) =>
+      send(mesh, 'POST', '/_kne/v1/sources/pingsources/default/beat/fire', headers, body)
     const self = `127.0.0.1:${mesh.port}`
     const foreign = await fire({host: self, origin: 'http://attacker.example'})
     expect(foreign.status).toBe(403)
@@ -186,7 +215,10 @@ describe('requests from web pages', () => {
 describe('requests to addresses the mesh does not serve', () => {
   const printed = async (mesh: Mesh): Promise<string[]> => {
     const text = await (await fetch(`${mesh.url}/_kne/v1/activity`)).text()
-    return text.trim().split('\n').map((line) => renderActivity(JSON.parse(line) as ActivityJson, colors({isTTY: false} as NodeJS.WriteStream)).slice(13))
+    return text
+      .trim()
+      .split('\n')
+      .map((line) => renderActivity(JSON.parse(line) as ActivityJson, colors({isTTY: false} as NodeJS.WriteStream)).slice(13))
   }
 
   it('records a request to a broker that does not exist, and kne tail prints it with the brokers that do', async () => {
@@ -201,13 +233,21 @@ describe('requests to addresses the mesh does not serve', () => {
       '/ ✗ not found 404: no broker at /: post to /<namespace>/<broker>; this mesh serves default/default, default/orders',
       '- ✗ rejected 400: malformed broker path "/default": expected /<namespace>/<broker>',
     ])
-    expect(mesh.journal.since()[0]).toMatchObject({kind: 'not-found', status: 404, path: '/default/ordres', serves: ['default/default', 'default/orders'], type: 'com.example.order'})
+    expect(mesh.journal.since()[0]).toMatchObject({
+      kind: 'not-found',
+      status: 404,
+      path: '/default/ordres',
+      serves: ['default/default', 'default/orders'],
+      type: 'com.example.order',
+    })
   })
 
   it('records an event posted to a channel that does not exist, but not a probe of one', async () => {
     const mesh = await meshFrom('apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: orders\n')
     expect((await post(`${mesh.url}/channels/default/ordres`, EVENT)).status).toBe(404)
     expect((await post(`${mesh.url}/channels/default/ordres`, {}, undefined, 'GET')).status).toBe(404)
-    expect(await printed(mesh)).toEqual(['/channels/default/ordres ✗ not found 404: channel default/ordres not found; this mesh serves default/orders'])
+    expect(await printed(mesh)).toEqual([
+      '/channels/default/ordres ✗ not found 404: channel default/ordres not found; this mesh serves default/orders',
+    ])
   })
 })

@@ -16,8 +16,12 @@ async function meshFrom(yaml: string, options: MeshOptions): Promise<{mesh: Mesh
   expect(parsed.errors).toEqual([])
   const output: ProcessOutput[] = []
   const logs: string[] = []
-  const mesh = await kit.start({...options, resources: parsed.resources, log: (line) => logs.push(line),
-    sources: {restart: FAST_RESTART, stopGraceMs: 2000, ...options.sources, output: (r) => output.push(r)}})
+  const mesh = await kit.start({
+    ...options,
+    resources: parsed.resources,
+    log: (line) => logs.push(line),
+    sources: {restart: FAST_RESTART, stopGraceMs: 2000, ...options.sources, output: (r) => output.push(r)},
+  })
   return {mesh, output, logs}
 }
 
@@ -45,12 +49,17 @@ const BINDING = `apiVersion: sources.knative.dev/v1\nkind: SinkBinding\nmetadata
 const lines = (output: ProcessOutput[], name: string) => output.filter((o) => o.process === name).map((o) => o.line)
 
 describe('services kne runs', () => {
-  it('starts a service with PORT and its SinkBinding\'s K_SINK, routes a ksvc ref to it, restarts it, and stops it', async () => {
+  it("starts a service with PORT and its SinkBinding's K_SINK, routes a ksvc ref to it, restarts it, and stops it", async () => {
     const {mesh, output} = await meshFrom(BROKER + TRIGGER + BINDING, {
       sources: {localServices: {display: {command: [process.execPath, '-e', SERVER], env: {GREETING: 'hi'}, labels: {app: 'display'}}}},
     })
     const [service] = mesh.sources.localServiceStatus()
-    expect(service).toMatchObject({name: 'display', boundBy: 'default/bind-display', sinkUri: `${mesh.url}/default/default`, process: {state: 'running'}})
+    expect(service).toMatchObject({
+      name: 'display',
+      boundBy: 'default/bind-display',
+      sinkUri: `${mesh.url}/default/default`,
+      process: {state: 'running'},
+    })
     await expect.poll(() => lines(output, 'display')).toContain(`listening on ${new URL(service!.url).port}`)
     expect(mesh.status().triggers[0]).toMatchObject({ready: true, subscriberUri: service!.url})
     expect(mesh.status().sources.find((s) => s.kind === 'SinkBinding')).toMatchObject({ready: true, counters: {bound: 1}})
@@ -58,7 +67,12 @@ describe('services kne runs', () => {
     expect((await post(`${mesh.url}/default/default`, binaryHeaders('com.example.order'))).status).toBe(202)
     await expect.poll(() => lines(output, 'display').filter((l) => l.startsWith('{'))).toHaveLength(1)
     const seen = JSON.parse(lines(output, 'display').find((l) => l.startsWith('{'))!)
-    expect(seen).toEqual({type: 'com.example.order', sink: `${mesh.url}/default/default`, overrides: '{"extensions":{"origin":"display"}}', greeting: 'hi'})
+    expect(seen).toEqual({
+      type: 'com.example.order',
+      sink: `${mesh.url}/default/default`,
+      overrides: '{"extensions":{"origin":"display"}}',
+      greeting: 'hi',
+    })
 
     const firstPid = service!.process.pid!
     process.kill(firstPid, 'SIGKILL')
@@ -109,7 +123,7 @@ spec:
 `
   }
 
-  it('runs the container\'s command with K_SINK and K_CE_OVERRIDES, and restarts it each time it exits', async () => {
+  it("runs the container's command with K_SINK and K_CE_OVERRIDES, and restarts it each time it exits", async () => {
     const sink = await subscriber()
     const {mesh, output, logs} = await meshFrom(containerSource(sink.url), {})
     const received = await sink.waitFor(3, 15_000)
@@ -122,7 +136,7 @@ spec:
     await expect.poll(() => mesh.status().sources[0]!.counters.restarts).toBeGreaterThanOrEqual(2)
   })
 
-  it('waits as long as its restart policy says, even past setTimeout\'s 24.8-day limit', async () => {
+  it("waits as long as its restart policy says, even past setTimeout's 24.8-day limit", async () => {
     const crash = `apiVersion: sources.knative.dev/v1\nkind: ContainerSource\nmetadata:\n  name: crash\nspec:\n  template:\n    spec:\n      containers:\n        - image: crash\n          command: [${JSON.stringify(process.execPath)}, -e, "process.exit(1)"]\n  sink:\n    uri: http://127.0.0.1:9/\n`
     const month = 30 * 86_400_000
     const {mesh, logs} = await meshFrom(crash, {sources: {restart: {initialDelayMs: month, maxDelayMs: month, resetAfterMs: month}}})
@@ -159,7 +173,7 @@ spec:
     expect(mesh.status().sources).toEqual([])
   })
 
-  it('is not Ready when its image has no command kne can run, and runs kne.yaml\'s command in its place', async () => {
+  it("is not Ready when its image has no command kne can run, and runs kne.yaml's command in its place", async () => {
     const sink = await subscriber()
     const image = containerSource(sink.url).replace(/ {10}command: .*\n/, '')
     const {mesh} = await meshFrom(image, {})

@@ -18,9 +18,11 @@ function load(yaml: string): KneResource[] {
 
 const meshFrom = (yaml: string, options: MeshOptions = {}): Promise<Mesh> => kit.start({...options, resources: load(yaml)})
 
-const status = (code: number): Responder => (_req, res) => {
-  res.writeHead(code).end()
-}
+const status =
+  (code: number): Responder =>
+  (_req, res) => {
+    res.writeHead(code).end()
+  }
 
 function pingSource(sink: string, extra = '', name = 'beat', schedule = '0 * * * *'): string {
   return `apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: ${name}\nspec:\n  schedule: "${schedule}"\n${extra}  sink:\n${sink}---\n`
@@ -32,22 +34,33 @@ const NEVER = '0 0 30 2 *'
 const uriSink = (url: string) => `    uri: ${url}\n`
 const brokerSink = '    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: default\n'
 const BROKER = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n'
-const trigger = (url: string) => `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: all\nspec:\n  broker: default\n  subscriber:\n    uri: ${url}\n---\n`
+const trigger = (url: string) =>
+  `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: all\nspec:\n  broker: default\n  subscriber:\n    uri: ${url}\n---\n`
 
-const fire = (mesh: Mesh, name = 'beat', namespace = 'default') => post(`${mesh.url}/_kne/v1/sources/pingsources/${namespace}/${name}/fire`, {})
+const fire = (mesh: Mesh, name = 'beat', namespace = 'default') =>
+  post(`${mesh.url}/_kne/v1/sources/pingsources/${namespace}/${name}/fire`, {})
 
-describe('PingSource on the mesh\'s clock', () => {
-  it('sends Knative\'s event at each fire time, after the spread, in binary mode', async () => {
+describe("PingSource on the mesh's clock", () => {
+  it("sends Knative's event at each fire time, after the spread, in binary mode", async () => {
     const sink = await subscriber()
     const clock = new VirtualClock() // 2024-01-01T00:00:00Z
-    await meshFrom(pingSource(uriSink(sink.url), '  contentType: application/json\n  data: \'{"message": "Hello world!"}\'\n  ceOverrides:\n    extensions:\n      extra: "1"\n'),
-      {clock, sources: {pingJitterMs: () => 250}})
+    await meshFrom(
+      pingSource(
+        uriSink(sink.url),
+        '  contentType: application/json\n  data: \'{"message": "Hello world!"}\'\n  ceOverrides:\n    extensions:\n      extra: "1"\n',
+      ),
+      {clock, sources: {pingJitterMs: () => 250}},
+    )
     await clock.whenSleeping(1)
     await clock.advance(3_600_000 + 250)
     const [first] = await sink.waitFor(1)
     expect(first!.headers).toMatchObject({
-      'ce-specversion': '1.0', 'ce-type': 'dev.knative.sources.ping', 'ce-source': '/apis/v1/namespaces/default/pingsources/beat',
-      'ce-time': '2024-01-01T01:00:00.25Z', 'ce-extra': '1', 'content-type': 'application/json',
+      'ce-specversion': '1.0',
+      'ce-type': 'dev.knative.sources.ping',
+      'ce-source': '/apis/v1/namespaces/default/pingsources/beat',
+      'ce-time': '2024-01-01T01:00:00.25Z',
+      'ce-extra': '1',
+      'content-type': 'application/json',
     })
     expect(first!.body.toString()).toBe('{"message": "Hello world!"}')
     await clock.advance(3_600_000)
@@ -56,7 +69,7 @@ describe('PingSource on the mesh\'s clock', () => {
     expect(second!.headers['ce-id']).not.toBe(first!.headers['ce-id'])
   })
 
-  it('reaches a broker\'s triggers when its sink is the broker, and counts what it sent', async () => {
+  it("reaches a broker's triggers when its sink is the broker, and counts what it sent", async () => {
     const sub = await subscriber()
     const clock = new VirtualClock()
     const mesh = await meshFrom(BROKER + trigger(sub.url) + pingSource(brokerSink), {clock, sources: {pingJitterMs: () => 0}})
@@ -66,12 +79,19 @@ describe('PingSource on the mesh\'s clock', () => {
     expect(delivered!.headers['ce-type']).toBe('dev.knative.sources.ping')
     // the broker answers the ping's POST once the delivery is done
     await expect.poll(() => mesh.status().sources[0]!.counters.sent).toBe(1)
-    expect(mesh.status().sources).toEqual([{
-      kind: 'PingSource', namespace: 'default', name: 'beat', sinkUri: `${mesh.url}/default/default`, ready: true, counters: {sent: 1, failed: 0},
-    }])
+    expect(mesh.status().sources).toEqual([
+      {
+        kind: 'PingSource',
+        namespace: 'default',
+        name: 'beat',
+        sinkUri: `${mesh.url}/default/default`,
+        ready: true,
+        counters: {sent: 1, failed: 0},
+      },
+    ])
   })
 
-  it('retries with the sender\'s exponential waits, then gives the event up', async () => {
+  it("retries with the sender's exponential waits, then gives the event up", async () => {
     const flaky = await subscriber((_req, res, i) => {
       res.writeHead(i < 2 ? 503 : 202).end()
     })
@@ -118,7 +138,7 @@ describe('PingSource schedules far ahead', () => {
     expect(clock.nextWakeIn).toBe(365 * DAY)
   })
 
-  it('sends nothing on the real clock for a schedule months away (past setTimeout\'s 24.8-day limit)', async () => {
+  it("sends nothing on the real clock for a schedule months away (past setTimeout's 24.8-day limit)", async () => {
     const sink = await subscriber()
     const month = ((new Date().getUTCMonth() + 6) % 12) + 1
     const mesh = await meshFrom(pingSource(uriSink(sink.url), '', 'beat', `0 0 1 ${month} *`), {sources: {pingJitterMs: () => 0}})
@@ -127,7 +147,7 @@ describe('PingSource schedules far ahead', () => {
     expect(mesh.status().sources[0]!.counters).toEqual({sent: 0, failed: 0})
   })
 
-  it('sends many pings at once without Node\'s MaxListenersExceededWarning', async () => {
+  it("sends many pings at once without Node's MaxListenersExceededWarning", async () => {
     const warnings: Error[] = []
     const onWarning = (warning: Error): void => {
       warnings.push(warning)
@@ -168,7 +188,11 @@ describe('firing and resolving through the control API', () => {
     expect(notReady.status).toBe(409)
     expect(JSON.parse(notReady.text).error).toMatch(/brokers.eventing.knative.dev "default" not found/)
     expect((await post(`${mesh.url}/_kne/v1/sources/pingsources/default/orphan/fire`, {}, undefined, 'GET')).status).toBe(405)
-    expect(mesh.status().sources[0]).toMatchObject({ready: false, reason: 'NotFound', message: expect.stringMatching(/^Unable to resolve the sink: /)})
+    expect(mesh.status().sources[0]).toMatchObject({
+      ready: false,
+      reason: 'NotFound',
+      message: expect.stringMatching(/^Unable to resolve the sink: /),
+    })
   })
 
   it('resolves a Destination as the mesh resolves sinks', async () => {
@@ -178,16 +202,22 @@ describe('firing and resolving through the control API', () => {
       const r = await post(`${mesh.url}/_kne/v1/resolve?${query}`, {}, undefined, 'GET')
       return {status: r.status, body: JSON.parse(r.text) as {uri?: string; error?: string}}
     }
-    expect(await resolve({ref: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default'}})).toEqual({status: 200, body: {uri: `${mesh.url}/default/default`}})
-    expect(await resolve({ref: {apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'display'}, uri: '/events'}))
-      .toEqual({status: 200, body: {uri: 'http://127.0.0.1:3000/events'}})
+    expect(await resolve({ref: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default'}})).toEqual({
+      status: 200,
+      body: {uri: `${mesh.url}/default/default`},
+    })
+    expect(await resolve({ref: {apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'display'}, uri: '/events'})).toEqual({
+      status: 200,
+      body: {uri: 'http://127.0.0.1:3000/events'},
+    })
     expect((await resolve({ref: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default'}}, 'shop')).status).toBe(404)
     expect((await resolve({uri: 'not a url'})).status).toBe(400)
   })
 })
 
 describe('ApiServerSource on manifest changes', () => {
-  const watcher = (url: string, mode = 'Reference') => `apiVersion: sources.knative.dev/v1\nkind: ApiServerSource\nmetadata:\n  name: watch\nspec:\n  mode: ${mode}\n  resources:\n    - apiVersion: eventing.knative.dev/v1\n      kind: Trigger\n  sink:\n    uri: ${url}\n---\n`
+  const watcher = (url: string, mode = 'Reference') =>
+    `apiVersion: sources.knative.dev/v1\nkind: ApiServerSource\nmetadata:\n  name: watch\nspec:\n  mode: ${mode}\n  resources:\n    - apiVersion: eventing.knative.dev/v1\n      kind: Trigger\n  sink:\n    uri: ${url}\n---\n`
 
   it('sends add, update and delete for the resources it watches, in order, and ignores the rest', async () => {
     const sink = await subscriber()
@@ -200,10 +230,19 @@ describe('ApiServerSource on manifest changes', () => {
     mesh.sources.observeChanges([{before: edited}])
     await mesh.sources.idle()
     const received = await sink.waitFor(3)
-    expect(received.map((r) => r.headers['ce-type'])).toEqual(['dev.knative.apiserver.resource.add', 'dev.knative.apiserver.resource.update', 'dev.knative.apiserver.resource.delete'])
+    expect(received.map((r) => r.headers['ce-type'])).toEqual([
+      'dev.knative.apiserver.resource.add',
+      'dev.knative.apiserver.resource.update',
+      'dev.knative.apiserver.resource.delete',
+    ])
     expect(received[0]!.headers).toMatchObject({
-      'ce-source': 'https://kubernetes.default.svc', 'ce-subject': '/apis/eventing.knative.dev/v1/namespaces/default/triggers/all',
-      'ce-kind': 'Trigger', 'ce-apiversion': 'eventing.knative.dev/v1', 'ce-name': 'all', 'ce-namespace': 'default', 'content-type': 'application/json',
+      'ce-source': 'https://kubernetes.default.svc',
+      'ce-subject': '/apis/eventing.knative.dev/v1/namespaces/default/triggers/all',
+      'ce-kind': 'Trigger',
+      'ce-apiversion': 'eventing.knative.dev/v1',
+      'ce-name': 'all',
+      'ce-namespace': 'default',
+      'content-type': 'application/json',
     })
     expect(JSON.parse(received[1]!.body.toString()).spec.subscriber.uri).toBe('http://127.0.0.1:2/')
     expect(mesh.status().sources.find((s) => s.kind === 'ApiServerSource')!.counters).toEqual({sent: 3, failed: 0})

@@ -27,43 +27,59 @@ const fire = (mesh: Mesh, name: string) => post(`${mesh.url}/_kne/v1/sources/pin
 describe.skipIf(!hasConformance)('Knative doc samples: PingSource and SinkBinding', () => {
   it('ping-source.yaml and ping-source-binary.yaml send their data to event-display', async () => {
     const display = await subscriber()
-    const mesh = await meshFrom(`${sample('ping__ping-source.yaml')}\n---\n${sample('ping__ping-source-binary.yaml')}`, {services: {'event-display': display.url}})
+    const mesh = await meshFrom(`${sample('ping__ping-source.yaml')}\n---\n${sample('ping__ping-source-binary.yaml')}`, {
+      services: {'event-display': display.url},
+    })
     expect(mesh.status().sources.map((s) => [s.name, s.ready, s.sinkUri])).toEqual([
-      ['test-ping-source', true, display.url], ['test-ping-source-binary', true, display.url],
+      ['test-ping-source', true, display.url],
+      ['test-ping-source-binary', true, display.url],
     ])
     expect((await fire(mesh, 'test-ping-source')).status).toBe(200)
     expect((await fire(mesh, 'test-ping-source-binary')).status).toBe(200)
     const [json, binary] = await display.waitFor(2)
-    expect(json!.headers).toMatchObject({'ce-type': 'dev.knative.sources.ping', 'ce-source': '/apis/v1/namespaces/default/pingsources/test-ping-source', 'content-type': 'application/json'})
+    expect(json!.headers).toMatchObject({
+      'ce-type': 'dev.knative.sources.ping',
+      'ce-source': '/apis/v1/namespaces/default/pingsources/test-ping-source',
+      'content-type': 'application/json',
+    })
     expect(json!.body.toString()).toBe('{"message": "Hello world!"}')
     expect(binary!.headers['content-type']).toBe('text/plain')
     expect(binary!.body.toString()).toBe('data')
   })
 
-  it('the PingSource reference\'s ceOverrides reach the sink as extensions (its `...` completed, 42 quoted)', async () => {
+  it("the PingSource reference's ceOverrides reach the sink as extensions (its `...` completed, 42 quoted)", async () => {
     const sink = await subscriber()
     // the page elides the rest of the spec, and an unquoted 42 is not a string (the API server refuses it)
-    const text = sample('md-ping-ref__reference-L58.yaml').replace('  ...\n', `  sink:\n    uri: ${sink.url}\n`).replace('additional: 42', 'additional: "42"')
+    const text = sample('md-ping-ref__reference-L58.yaml')
+      .replace('  ...\n', `  sink:\n    uri: ${sink.url}\n`)
+      .replace('additional: 42', 'additional: "42"')
     const mesh = await meshFrom(text)
     expect((await fire(mesh, 'test-heartbeats')).status).toBe(200)
     const [event] = await sink.waitFor(1)
     expect(event!.headers).toMatchObject({'ce-extra': 'this is an extra attribute', 'ce-additional': '42'})
   })
 
-  it('the sequence sample\'s PingSource fires into the default broker', async () => {
+  it("the sequence sample's PingSource fires into the default broker", async () => {
     const sub = await subscriber()
     const trigger = `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: all\nspec:\n  broker: default\n  subscriber:\n    uri: ${sub.url}\n`
-    const mesh = await meshFrom(`apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n${trigger}---\n${sample('seqbt__ping-source.yaml')}`)
+    const mesh = await meshFrom(
+      `apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n${trigger}---\n${sample('seqbt__ping-source.yaml')}`,
+    )
     expect((await fire(mesh, 'ping-source')).status).toBe(200)
     const [event] = await sub.waitFor(1)
     expect(event!.body.toString()).toBe('{"message": "Hello world!"}')
   })
 
-  it('the troubleshooting example\'s ApiServerSource resolves its channel sink, and says its v1 Event watch never fires here', async () => {
+  it("the troubleshooting example's ApiServerSource resolves its channel sink, and says its v1 Event watch never fires here", async () => {
     const mesh = await meshFrom(sample('trouble__example.yaml'), {services: {'knative-debug/svc': 'http://127.0.0.1:1/'}})
     const source = mesh.status().sources.find((s) => s.kind === 'ApiServerSource')
-    expect(source).toMatchObject({namespace: 'knative-debug', name: 'src', ready: true, sinkUri: `${mesh.url}/channels/knative-debug/chan`,
-      message: expect.stringMatching(/^kne has no v1 Event objects/)})
+    expect(source).toMatchObject({
+      namespace: 'knative-debug',
+      name: 'src',
+      ready: true,
+      sinkUri: `${mesh.url}/channels/knative-debug/chan`,
+      message: expect.stringMatching(/^kne has no v1 Event objects/),
+    })
   })
 
   it('bookstore: the SinkBinding selects the node-server by label, which sends through the broker back to its /insert', async () => {
@@ -72,7 +88,10 @@ describe.skipIf(!hasConformance)('Knative doc samples: PingSource and SinkBindin
     const server = `require('http').createServer((req, res) => { console.log(req.url + ' ' + req.headers['ce-type']); res.writeHead(202).end() })
       .listen(Number(process.env.PORT), '127.0.0.1', () => console.log('K_SINK=' + process.env.K_SINK))`
     const mesh = await meshFrom(`${sample('bookstore__200-broker.yaml')}\n---\n${sample('bookstore__300-sinkbinding.yaml')}`, {
-      sources: {output: (r) => output.push(r), localServices: {'node-server-svc': {command: [process.execPath, '-e', server], env: {}, labels: {app: 'node-server'}}}},
+      sources: {
+        output: (r) => output.push(r),
+        localServices: {'node-server-svc': {command: [process.execPath, '-e', server], env: {}, labels: {app: 'node-server'}}},
+      },
     })
     const printed = () => output.map((o) => o.line)
     await expect.poll(printed).toContain(`K_SINK=${mesh.url}/default/bookstore-broker`)

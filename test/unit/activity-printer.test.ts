@@ -37,20 +37,41 @@ function setUp(json = false) {
   const timers = fakeTimers()
   const writes: string[] = []
   const printer = new ActivityPrinter({
-    write: (text) => writes.push(text), writeError: (text) => writes.push(`stderr: ${text}`),
-    colors: colors({isTTY: false} as NodeJS.WriteStream), json, timers,
+    write: (text) => writes.push(text),
+    writeError: (text) => writes.push(`stderr: ${text}`),
+    colors: colors({isTTY: false} as NodeJS.WriteStream),
+    json,
+    timers,
   })
-  const lines = (): string[] => writes.join('').split('\n').filter((l) => l !== '')
+  const lines = (): string[] =>
+    writes
+      .join('')
+      .split('\n')
+      .filter((l) => l !== '')
   return {timers, writes, printer, lines}
 }
 
 let arrival = 0
-const base = () => ({broker: 'default/default', arrival: ++arrival, id: `e${arrival}`, type: 'com.example', source: '/s', seq: arrival, at: '2024-01-01T00:00:00.000Z'})
-const event = (): Activity => ({...base(), kind: 'event', via: 'ingress', matched: ['default/t'], notMatched: [],
-  event: {specversion: '1.0', id: 'e', source: '/s', type: 'com.example', extensions: {}}})
+const base = () => ({
+  broker: 'default/default',
+  arrival: ++arrival,
+  id: `e${arrival}`,
+  type: 'com.example',
+  source: '/s',
+  seq: arrival,
+  at: '2024-01-01T00:00:00.000Z',
+})
+const event = (): Activity => ({
+  ...base(),
+  kind: 'event',
+  via: 'ingress',
+  matched: ['default/t'],
+  notMatched: [],
+  event: {specversion: '1.0', id: 'e', source: '/s', type: 'com.example', extensions: {}},
+})
 const deadLettered = (): Activity => ({...base(), kind: 'outcome', trigger: 'default/t', outcome: 'dead-lettered', status: 503})
 
-describe('kne dev\'s activity printer', () => {
+describe("kne dev's activity printer", () => {
   it('writes the lines of 10 ms in one write, and at once when flushed', () => {
     const {timers, writes, printer} = setUp()
     printer.line('one')
@@ -76,7 +97,9 @@ describe('kne dev\'s activity printer', () => {
     timers.advance(900)
     // the first 50 records of the second are printed (2 lines each), then the summary takes over
     const busy = lines().slice(2 * READABLE_RECORDS_PER_SECOND)
-    expect(busy[0]).toBe(`more than ${READABLE_RECORDS_PER_SECOND} activity records a second: printing a summary each second instead (kne tail to follow every event)`)
+    expect(busy[0]).toBe(
+      `more than ${READABLE_RECORDS_PER_SECOND} activity records a second: printing a summary each second instead (kne tail to follow every event)`,
+    )
     expect(busy.slice(1)).toEqual(['00:00:01.000 1,240 events/s, 3 dead-lettered — kne tail to follow'])
     for (let i = 0; i < 100; i++) printer.activity(event())
     timers.advance(1000)
@@ -90,7 +113,7 @@ describe('kne dev\'s activity printer', () => {
     expect(lines().at(-1)).toMatch(/matched default\/t$/)
   })
 
-  it('at shutdown prints the last partial second\'s summary and what waits, before what follows on stderr', () => {
+  it("at shutdown prints the last partial second's summary and what waits, before what follows on stderr", () => {
     const {timers, printer, writes} = setUp()
     for (let i = 0; i < 60; i++) printer.activity(event())
     timers.advance(500)

@@ -7,8 +7,20 @@ const ref = {broker: 'shop/default', arrival: 7, id: 'e7', type: 'com.example.or
 
 function eventRecord(event: Partial<CloudEvent>, routing: {matched?: string[]; notMatched?: string[]} = {}): Activity {
   return {
-    kind: 'event', ...ref, via: 'ingress', ...routing, seq: 3, at: '2024-01-02T15:04:05.000Z',
-    event: {specversion: '1.0', id: 'e7', source: '/shop', type: 'com.example.order', extensions: {knativearrivaltime: '2024-01-02T15:04:05Z'}, ...event},
+    kind: 'event',
+    ...ref,
+    via: 'ingress',
+    ...routing,
+    seq: 3,
+    at: '2024-01-02T15:04:05.000Z',
+    event: {
+      specversion: '1.0',
+      id: 'e7',
+      source: '/shop',
+      type: 'com.example.order',
+      extensions: {knativearrivaltime: '2024-01-02T15:04:05Z'},
+      ...event,
+    },
   }
 }
 
@@ -34,7 +46,7 @@ describe('activity stream lines (GET /_kne/v1/activity, what kne tail reads)', (
 })
 
 describe('what the history keeps of an event', () => {
-  it('keeps a small event\'s record as it is', () => {
+  it("keeps a small event's record as it is", () => {
     const record = eventRecord({datacontenttype: 'text/plain', data: bytes('x'.repeat(MAX_RETAINED_DATA_BYTES))})
     expect(retainedRecord(record)).toBe(record)
   })
@@ -45,7 +57,7 @@ describe('what the history keeps of an event', () => {
     const kept = retainedRecord(record)
     expect(kept).toMatchObject({dataTruncated: true, dataBytes: 2 + 3 * MAX_RETAINED_DATA_BYTES, seq: 3})
     const json = activityToJson(kept)
-    const data = json.kind === 'event' ? json.event.data as string : ''
+    const data = json.kind === 'event' ? (json.event.data as string) : ''
     expect(text.startsWith(data)).toBe(true)
     expect(Buffer.byteLength(data)).toBe(MAX_RETAINED_DATA_BYTES - 2)
     expect(record).not.toHaveProperty('dataTruncated') // the record subscribers get is untouched

@@ -23,10 +23,18 @@ describe('kne tail selection', () => {
 })
 
 describe('kne tail selection of requests to addresses that do not exist', () => {
-  const notFound = {kind: 'not-found', status: 404, path: '/shop/defualt', error: 'broker shop/defualt not found', serves: ['shop/default'],
-    id: 'e1', type: 'com.example.order', source: '/shop'} as ActivityBody
+  const notFound = {
+    kind: 'not-found',
+    status: 404,
+    path: '/shop/defualt',
+    error: 'broker shop/defualt not found',
+    serves: ['shop/default'],
+    id: 'e1',
+    type: 'com.example.order',
+    source: '/shop',
+  } as ActivityBody
 
-  it('shows them unless a broker or channel is asked for, by their event\'s type and source', () => {
+  it("shows them unless a broker or channel is asked for, by their event's type and source", () => {
     expect(selectsActivity({}, notFound)).toBe(true)
     expect(selectsActivity({type: 'com.example.order', source: '/shop'}, notFound)).toBe(true)
     expect(selectsActivity({type: 'com.example.other'}, notFound)).toBe(false)

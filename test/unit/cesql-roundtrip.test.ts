@@ -16,7 +16,16 @@ function random(seed: number): () => number {
 
 const OPERATORS = ['+', '-', '*', '/', '%', '=', '!=', '<>', '<', '<=', '>', '>=', 'AND', 'OR', 'XOR'] as const
 const ATTRIBUTES = ['type', 'source', 'subject', 'id', 'priority', 'flag', 'missing']
-const FUNCTIONS: [string, number][] = [['LENGTH', 1], ['UPPER', 1], ['CONCAT', 2], ['ABS', 1], ['INT', 1], ['BOOL', 1], ['STRING', 1], ['LEFT', 2]]
+const FUNCTIONS: [string, number][] = [
+  ['LENGTH', 1],
+  ['UPPER', 1],
+  ['CONCAT', 2],
+  ['ABS', 1],
+  ['INT', 1],
+  ['BOOL', 1],
+  ['STRING', 1],
+  ['LEFT', 2],
+]
 
 function tree(next: () => number, depth: number): CesqlNode {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!
@@ -42,13 +51,16 @@ function tree(next: () => number, depth: number): CesqlNode {
 }
 
 const events: CloudEvent[] = [
-  {specversion: '1.0', id: '1', source: '/shop', type: 'com.example.order', subject: 'it\'s', extensions: {priority: 3, flag: true}},
+  {specversion: '1.0', id: '1', source: '/shop', type: 'com.example.order', subject: "it's", extensions: {priority: 3, flag: true}},
   {specversion: '1.0', id: '2', source: 'x', type: 'TRUE', extensions: {priority: '-7'}},
 ]
 
 /** Applies `change` to the text outside single-quoted string literals (which may contain \' escapes). */
 function outsideQuotes(text: string, change: (part: string) => string): string {
-  return text.split(/('(?:[^'\\]|\\.)*')/).map((part, i) => (i % 2 === 1 ? part : change(part))).join('')
+  return text
+    .split(/('(?:[^'\\]|\\.)*')/)
+    .map((part, i) => (i % 2 === 1 ? part : change(part)))
+    .join('')
 }
 
 describe('CESQL printing and re-parsing', () => {

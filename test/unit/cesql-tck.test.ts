@@ -27,10 +27,24 @@ interface TckFile {
 }
 
 const SPEC_TCK_FILES = [
-  'binary_comparison_operators', 'binary_logical_operators', 'binary_math_operators', 'case_sensitivity',
-  'casting_functions', 'context_attributes_access', 'exists_expression', 'in_expression', 'integer_builtin_functions',
-  'like_expression', 'literals', 'negate_operator', 'not_operator', 'parse_errors', 'spec_examples',
-  'string_builtin_functions', 'sub_expression', 'subscriptions_api_recreations',
+  'binary_comparison_operators',
+  'binary_logical_operators',
+  'binary_math_operators',
+  'case_sensitivity',
+  'casting_functions',
+  'context_attributes_access',
+  'exists_expression',
+  'in_expression',
+  'integer_builtin_functions',
+  'like_expression',
+  'literals',
+  'negate_operator',
+  'not_operator',
+  'parse_errors',
+  'spec_examples',
+  'string_builtin_functions',
+  'sub_expression',
+  'subscriptions_api_recreations',
 ]
 
 /**
@@ -39,7 +53,11 @@ const SPEC_TCK_FILES = [
  * sdk-go's own copy of not_operator.yaml expects exactly that (asserted below).
  */
 const KNOWN_EXCEPTIONS: Record<string, {result: CesqlValue; error: undefined; why: string}> = {
-  'not_operator/Invalid int cast': {result: false, error: undefined, why: "sdk-go: NOT 10 is false with no error; the spec TCK expects true and a cast error"},
+  'not_operator/Invalid int cast': {
+    result: false,
+    error: undefined,
+    why: 'sdk-go: NOT 10 is false with no error; the spec TCK expects true and a cast error',
+  },
 }
 
 const ATTRIBUTE_NAMES = new Set(['specversion', 'id', 'source', 'type', 'subject', 'time', 'dataschema', 'datacontenttype'])
@@ -81,9 +99,10 @@ const FULL_EVENT: CloudEvent = {
 }
 
 function inputEvent(testCase: TckCase): CloudEvent {
-  const base = testCase.event === undefined
-    ? FULL_EVENT
-    : applyMembers({specversion: '1.0', id: '', source: '', type: '', extensions: {}}, testCase.event)
+  const base =
+    testCase.event === undefined
+      ? FULL_EVENT
+      : applyMembers({specversion: '1.0', id: '', source: '', type: '', extensions: {}}, testCase.event)
   return applyMembers(base, testCase.eventOverrides ?? {})
 }
 
@@ -101,9 +120,7 @@ function runCase(testCase: TckCase, functions?: CesqlFunctionRegistry, exception
 }
 
 describe.skipIf(!hasConformance)('CESQL TCK (cloudevents/spec cesql_tck)', () => {
-  const files = hasConformance
-    ? SPEC_TCK_FILES.map((file) => ({file, suite: readConformanceYaml<TckFile>(`cesql_tck/${file}.yaml`)}))
-    : []
+  const files = hasConformance ? SPEC_TCK_FILES.map((file) => ({file, suite: readConformanceYaml<TckFile>(`cesql_tck/${file}.yaml`)})) : []
 
   it('has all 275 cases', () => {
     expect(files.reduce((sum, {suite}) => sum + suite.tests.length, 0)).toBe(275)
@@ -134,7 +151,9 @@ describe.skipIf(!hasConformance)('CESQL user-defined functions (sdk-go runtime T
   const suite = hasConformance ? readConformanceYaml<TckFile>('cesql_tck_sdk-go/user_defined_functions.yaml') : {name: '', tests: []}
   // The two functions sdk-go's runtime test registers.
   const functions = createFunctionRegistry()
-    .addFunction(newFunction('HASPREFIX', ['String', 'String'], undefined, ([text, prefix]) => String(text).startsWith(String(prefix)), 'Boolean'))
+    .addFunction(
+      newFunction('HASPREFIX', ['String', 'String'], undefined, ([text, prefix]) => String(text).startsWith(String(prefix)), 'Boolean'),
+    )
     .addFunction(newFunction('KONKAT', [], 'String', (args) => args.join(''), 'String'))
 
   it('has all 8 cases', () => {
@@ -146,6 +165,10 @@ describe.skipIf(!hasConformance)('CESQL user-defined functions (sdk-go runtime T
   }
 
   it('the functions are unknown without the registry', () => {
-    expect(compileCesql("HASPREFIX('abc', 'a')").evaluate(FULL_EVENT).errors.map((e) => e.kind)).toEqual(['missingFunction'])
+    expect(
+      compileCesql("HASPREFIX('abc', 'a')")
+        .evaluate(FULL_EVENT)
+        .errors.map((e) => e.kind),
+    ).toEqual(['missingFunction'])
   })
 })

@@ -49,7 +49,7 @@ describe('CESQL parse errors', () => {
   it.each([
     ['ABC(', 'an expression'],
     ['1 IN ()', 'an expression'],
-    ["x LIKE 123", 'a string literal'],
+    ['x LIKE 123', 'a string literal'],
     ['my_ext = 1', "'('"],
     ['a NOT b', 'LIKE'],
     ['2147483648 > 1', 'an integer from -2147483648 to 2147483647'],
@@ -194,24 +194,50 @@ describe('compiled CESQL expressions', () => {
 describe('user-defined functions', () => {
   it('report a thrown error as functionEvaluation with the zero value of the return type', () => {
     const functions = createFunctionRegistry()
-      .addFunction(newFunction('BOOM', [], undefined, () => { throw new Error('kaput') }, 'Integer'))
+      .addFunction(
+        newFunction(
+          'BOOM',
+          [],
+          undefined,
+          () => {
+            throw new Error('kaput')
+          },
+          'Integer',
+        ),
+      )
       .addFunction(newFunction('HALF', ['Integer'], undefined, ([n]) => Number(n) / 2, 'Integer'))
-      .addFunction(newFunction('STRICT', ['Integer'], undefined, ([n]) => {
-        throw new CesqlFunctionError('negative', {kind: 'math', value: Number(n)})
-      }, 'Integer'))
+      .addFunction(
+        newFunction(
+          'STRICT',
+          ['Integer'],
+          undefined,
+          ([n]) => {
+            throw new CesqlFunctionError('negative', {kind: 'math', value: Number(n)})
+          },
+          'Integer',
+        ),
+      )
     expect(compileCesql('BOOM()', {functions}).evaluate(event())).toEqual({
-      value: 0, errors: [{kind: 'functionEvaluation', message: 'BOOM failed: kaput'}],
+      value: 0,
+      errors: [{kind: 'functionEvaluation', message: 'BOOM failed: kaput'}],
     })
     // 3 / 2 is not an Integer, so the result is rejected rather than leaking a fraction.
-    expect(compileCesql('HALF(3)', {functions}).evaluate(event()).errors.map((e) => e.kind)).toEqual(['functionEvaluation'])
+    expect(
+      compileCesql('HALF(3)', {functions})
+        .evaluate(event())
+        .errors.map((e) => e.kind),
+    ).toEqual(['functionEvaluation'])
     expect(compileCesql('STRICT(-4)', {functions}).evaluate(event())).toEqual({value: -4, errors: [{kind: 'math', message: 'negative'}]})
   })
 
   it('cast their arguments to the declared types first', () => {
-    const functions = createFunctionRegistry()
-      .addFunction(newFunction('TWICE', ['Integer'], undefined, ([n]) => Number(n) * 2, 'Integer'))
+    const functions = createFunctionRegistry().addFunction(newFunction('TWICE', ['Integer'], undefined, ([n]) => Number(n) * 2, 'Integer'))
     expect(compileCesql("TWICE('21')", {functions}).evaluate(event()).value).toBe(42)
-    expect(compileCesql("TWICE('x')", {functions}).evaluate(event()).errors.map((e) => e.kind)).toEqual(['cast'])
+    expect(
+      compileCesql("TWICE('x')", {functions})
+        .evaluate(event())
+        .errors.map((e) => e.kind),
+    ).toEqual(['cast'])
   })
 
   it('follow sdk-go registration rules', () => {

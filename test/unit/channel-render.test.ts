@@ -10,25 +10,68 @@ const ref = {channel: 'default/s-kn-sequence-1', arrival: 4, id: 'e1', type: 'co
 
 describe('rendering channel activity', () => {
   it('names the channel and where the event came from', () => {
-    const reply = {...ref, kind: 'event', via: 'reply', replyTo: {arrival: 3, subscription: 'default/s-kn-sequence-0'}, event: {}} as ActivityJson
-    expect(renderActivity(reply, c)).toBe('00:00:01.250 channel default/s-kn-sequence-1 ← com.example.step id=e1 source=/step reply from default/s-kn-sequence-0')
-    const delivered = {...ref, kind: 'event', via: 'ingress', from: {arrival: 1, trigger: 'default/to-seq', target: 'subscriber'}, event: {}} as ActivityJson
+    const reply = {
+      ...ref,
+      kind: 'event',
+      via: 'reply',
+      replyTo: {arrival: 3, subscription: 'default/s-kn-sequence-0'},
+      event: {},
+    } as ActivityJson
+    expect(renderActivity(reply, c)).toBe(
+      '00:00:01.250 channel default/s-kn-sequence-1 ← com.example.step id=e1 source=/step reply from default/s-kn-sequence-0',
+    )
+    const delivered = {
+      ...ref,
+      kind: 'event',
+      via: 'ingress',
+      from: {arrival: 1, trigger: 'default/to-seq', target: 'subscriber'},
+      event: {},
+    } as ActivityJson
     expect(renderActivity(delivered, c)).toMatch(/ from default\/to-seq$/)
-    const deadLettered = {...ref, kind: 'event', via: 'ingress', from: {arrival: 1, trigger: 'default/t', target: 'dead-letter-sink'}, event: {}} as ActivityJson
+    const deadLettered = {
+      ...ref,
+      kind: 'event',
+      via: 'ingress',
+      from: {arrival: 1, trigger: 'default/t', target: 'dead-letter-sink'},
+      event: {},
+    } as ActivityJson
     expect(renderActivity(deadLettered, c)).toMatch(/ dead-lettered by default\/t$/)
-    expect(renderActivity({kind: 'rejected', channel: 'default/loop', status: 400, error: 'too many hops', via: 'reply', ...at} as ActivityJson, c))
-      .toBe('00:00:01.250 channel default/loop ✗ rejected 400: too many hops')
+    expect(renderActivity({kind: 'rejected', channel: 'default/loop', status: 400, error: 'too many hops', via: 'reply', ...at}, c)).toBe(
+      '00:00:01.250 channel default/loop ✗ rejected 400: too many hops',
+    )
   })
 
-  it('shows a subscription\'s attempts and outcomes like a trigger\'s, and says when a reply was dropped', () => {
-    const attempt = {...ref, kind: 'attempt', subscription: 'default/s-kn-sequence-1', target: 'reply', url: 'http://x', attempt: 1, status: 202, durationMs: 1.5} as ActivityJson
+  it("shows a subscription's attempts and outcomes like a trigger's, and says when a reply was dropped", () => {
+    const attempt = {
+      ...ref,
+      kind: 'attempt',
+      subscription: 'default/s-kn-sequence-1',
+      target: 'reply',
+      url: 'http://x',
+      attempt: 1,
+      status: 202,
+      durationMs: 1.5,
+    } as ActivityJson
     expect(renderActivity(attempt, c)).toBe('00:00:01.250   → default/s-kn-sequence-1 reply attempt 1: HTTP 202 in 1.5 ms')
-    const dropped = {...ref, kind: 'outcome', subscription: 'default/s-kn-sequence-1', outcome: 'delivered', status: 200, replyDropped: true} as ActivityJson
-    expect(renderActivity(dropped, c)).toBe('00:00:01.250   delivered default/s-kn-sequence-1 id=e1 (reply dropped: the subscription has no reply)')
+    const dropped = {
+      ...ref,
+      kind: 'outcome',
+      subscription: 'default/s-kn-sequence-1',
+      outcome: 'delivered',
+      status: 200,
+      replyDropped: true,
+    } as ActivityJson
+    expect(renderActivity(dropped, c)).toBe(
+      '00:00:01.250   delivered default/s-kn-sequence-1 id=e1 (reply dropped: the subscription has no reply)',
+    )
   })
 
   it('describes an unfinished delivery of a broker or a channel', () => {
-    expect(describeDelivery({arrival: 2, id: 'e1', broker: 'default/default', trigger: 'default/t'})).toBe('event e1 (arrival 2) on default/default for trigger default/t')
-    expect(describeDelivery({arrival: 3, id: 'e1', channel: 'default/pipe', subscription: 'default/log'})).toBe('event e1 (arrival 3) on channel default/pipe for subscription default/log')
+    expect(describeDelivery({arrival: 2, id: 'e1', broker: 'default/default', trigger: 'default/t'})).toBe(
+      'event e1 (arrival 2) on default/default for trigger default/t',
+    )
+    expect(describeDelivery({arrival: 3, id: 'e1', channel: 'default/pipe', subscription: 'default/log'})).toBe(
+      'event e1 (arrival 3) on channel default/pipe for subscription default/log',
+    )
   })
 })

@@ -33,7 +33,8 @@ function dataAsJsonOrText(event: CloudEvent): unknown {
 describe.skipIf(!hasConformance)('HTTP codec against the CloudEvents ingress vectors (Knative expectations)', () => {
   const vectors = hasConformance ? readConformanceYaml<{vectors: Vector[]}>('ce-http-ingress-vectors.yaml').vectors : []
   // K vectors are about the broker's HTTP surface (methods, TTL); they run against a live mesh in test/integration.
-  const codecVectors = vectors.filter((v) => v.mode === 'binary' || v.mode === 'structured' || v.mode === 'batch')
+  const codecVectors = vectors
+    .filter((v) => v.mode === 'binary' || v.mode === 'structured' || v.mode === 'batch')
     .filter((v) => !v.id.startsWith('K'))
 
   it('covers the binary, structured and batch vectors', () => {
@@ -74,8 +75,13 @@ describe.skipIf(!hasConformance)('HTTP codec against the CloudEvents ingress vec
 
 describe('HTTP codec round trips', () => {
   const event: CloudEvent = {
-    specversion: '1.0', id: 'e-1', source: '/orders', type: 'com.example.order.created',
-    datacontenttype: 'application/json', subject: 'order 42 ü', time: '2024-05-01T10:00:00.5+02:00',
+    specversion: '1.0',
+    id: 'e-1',
+    source: '/orders',
+    type: 'com.example.order.created',
+    datacontenttype: 'application/json',
+    subject: 'order 42 ü',
+    time: '2024-05-01T10:00:00.5+02:00',
     extensions: {tenant: 'acme', priority: 3, urgent: true},
     data: Buffer.from('{"amount": 12345678901234567890}'),
   }
@@ -115,7 +121,10 @@ describe('HTTP codec round trips', () => {
   })
 
   it('accepts CloudEvents 0.3 and maps schemaurl to dataschema', () => {
-    const r = decodeHttpMessage({'ce-specversion': '0.3', 'ce-id': '1', 'ce-source': 's', 'ce-type': 't', 'ce-schemaurl': 'http://x/s'}, new Uint8Array())
+    const r = decodeHttpMessage(
+      {'ce-specversion': '0.3', 'ce-id': '1', 'ce-source': 's', 'ce-type': 't', 'ce-schemaurl': 'http://x/s'},
+      new Uint8Array(),
+    )
     expect(r.ok && attributeValue(r.event, 'schemaurl')).toBe('http://x/s')
     expect(r.ok && encodeBinary(r.event).headers['ce-schemaurl']).toBe('http://x/s')
   })
@@ -125,20 +134,31 @@ describe('JSON nesting bound', () => {
   const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth)
   const structured = (data: string): Buffer =>
     Buffer.from(`{"specversion":"1.0","id":"1","source":"/s","type":"t","datacontenttype":"application/json","data":${data}}`)
-  const binary = (contentType?: string): HeaderMap =>
-    ({'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s', 'ce-type': 't', ...(contentType ? {'content-type': contentType} : {})})
+  const binary = (contentType?: string): HeaderMap => ({
+    'ce-specversion': '1.0',
+    'ce-id': '1',
+    'ce-source': '/s',
+    'ce-type': 't',
+    ...(contentType ? {'content-type': contentType} : {}),
+  })
 
   it('refuses a structured event nested deeper than 1000 levels, whatever its size, and keeps one that is not', () => {
     expect(decodeHttpMessage({'content-type': 'application/cloudevents+json'}, structured(nested(999)))).toMatchObject({ok: true})
     for (const depth of [1000, 1_000_000]) {
-      expect(decodeHttpMessage({'content-type': 'application/cloudevents+json'}, structured(nested(depth))))
-        .toEqual({ok: false, error: 'structured event body is nested deeper than 1000 levels', mode: 'structured'})
+      expect(decodeHttpMessage({'content-type': 'application/cloudevents+json'}, structured(nested(depth)))).toEqual({
+        ok: false,
+        error: 'structured event body is nested deeper than 1000 levels',
+        mode: 'structured',
+      })
     }
   })
 
   it('refuses binary-mode JSON data nested deeper than 1000 levels, and passes other data as it came', () => {
-    expect(decodeHttpMessage(binary('application/json'), Buffer.from(nested(1001))))
-      .toEqual({ok: false, error: 'data: JSON nested deeper than 1000 levels', mode: 'binary'})
+    expect(decodeHttpMessage(binary('application/json'), Buffer.from(nested(1001)))).toEqual({
+      ok: false,
+      error: 'data: JSON nested deeper than 1000 levels',
+      mode: 'binary',
+    })
     expect(decodeHttpMessage(binary(), Buffer.from(nested(1001)))).toMatchObject({ok: false}) // no Content-Type: JSON
     expect(decodeHttpMessage(binary('application/json'), Buffer.from(nested(1000)))).toMatchObject({ok: true})
     expect(decodeHttpMessage(binary('application/octet-stream'), Buffer.from(nested(5000)))).toMatchObject({ok: true})

@@ -23,11 +23,18 @@ function describeFlag(flag: Definition): Definition {
 async function surface(): Promise<Record<string, Definition>> {
   const out: Record<string, Definition> = {}
   for (const [id, command] of await kneCommands()) {
-    const flags = {...command.baseFlags, ...(command.enableJsonFlag ? {json: {type: 'boolean'}} : {}), ...command.flags} as Record<string, Definition>
+    const flags = {...command.baseFlags, ...(command.enableJsonFlag ? {json: {type: 'boolean'}} : {}), ...command.flags} as Record<
+      string,
+      Definition
+    >
     const args = (command.args ?? {}) as Record<string, Definition>
     out[id.replaceAll(':', ' ')] = {
       args: Object.fromEntries(Object.entries(args).map(([name, arg]) => [name, describeFlag({...arg, type: 'arg'})])),
-      flags: Object.fromEntries(Object.entries(flags).sort(([a], [b]) => a.localeCompare(b)).map(([name, flag]) => [name, describeFlag(flag)])),
+      flags: Object.fromEntries(
+        Object.entries(flags)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, flag]) => [name, describeFlag(flag)]),
+      ),
       ...(command.strict === false ? {strict: false} : {}),
     }
   }
@@ -37,9 +44,14 @@ async function surface(): Promise<Record<string, Definition>> {
 /** One line per argument and flag, so that a change reads as a one-line diff. */
 function render(commands: Record<string, Definition>): string {
   const block = (entries: Record<string, unknown>, indent: string): string =>
-    Object.entries(entries).map(([name, value]) => `${indent}${JSON.stringify(name)}: ${JSON.stringify(value)}`).join(',\n')
+    Object.entries(entries)
+      .map(([name, value]) => `${indent}${JSON.stringify(name)}: ${JSON.stringify(value)}`)
+      .join(',\n')
   const body = Object.entries(commands).map(([id, {args, flags, ...rest}]) => {
-    const parts = [`    "args": {\n${block(args as Record<string, unknown>, '      ')}\n    }`, `    "flags": {\n${block(flags as Record<string, unknown>, '      ')}\n    }`]
+    const parts = [
+      `    "args": {\n${block(args as Record<string, unknown>, '      ')}\n    }`,
+      `    "flags": {\n${block(flags as Record<string, unknown>, '      ')}\n    }`,
+    ]
     for (const [key, value] of Object.entries(rest)) parts.push(`    ${JSON.stringify(key)}: ${JSON.stringify(value)}`)
     return `  ${JSON.stringify(id)}: {\n${parts.join(',\n')}\n  }`
   })
@@ -51,6 +63,9 @@ describe('the command surface', () => {
     const current = await surface()
     if (process.env.UPDATE_SURFACE) writeFileSync(SNAPSHOT, render(current))
     const committed = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as Record<string, Definition>
-    expect(current, 'the command surface changed: if that is deliberate, run UPDATE_SURFACE=1 npx vitest run test/unit/command-surface.test.ts and commit test/fixtures/command-surface.json').toEqual(committed)
+    expect(
+      current,
+      'the command surface changed: if that is deliberate, run UPDATE_SURFACE=1 npx vitest run test/unit/command-surface.test.ts and commit test/fixtures/command-surface.json',
+    ).toEqual(committed)
   })
 })

@@ -2,15 +2,22 @@ import {describe, expect, it} from 'vitest'
 import {colors, formatMs, renderActivity, renderSinkRequest} from '../../src/client/render.js'
 import type {ActivityJson} from '../../src/core/activity.js'
 import {
-  deadLetterExtensions, isRetryable, parseHttpDate, parseRetryAfter, plannedWaits, retryPolicy,
+  deadLetterExtensions,
+  isRetryable,
+  parseHttpDate,
+  parseRetryAfter,
+  plannedWaits,
+  retryPolicy,
 } from '../../src/core/delivery/policy.js'
 import {VirtualClock} from '../../src/mesh/clock.js'
 import {answerPlanner, checkSinkBehaviour} from '../../src/mesh/sink.js'
 
 describe('SelectiveRetry', () => {
   it('retries no response, 5xx, 404, 408, 409 and 429, and nothing else', () => {
-    for (const status of [undefined, 404, 408, 409, 429, 500, 501, 502, 503, 504, 599]) expect([status, isRetryable(status)]).toEqual([status, true])
-    for (const status of [100, 200, 202, 301, 302, 307, 400, 401, 403, 405, 406, 410, 413, 415, 422, 451]) expect([status, isRetryable(status)]).toEqual([status, false])
+    for (const status of [undefined, 404, 408, 409, 429, 500, 501, 502, 503, 504, 599])
+      expect([status, isRetryable(status)]).toEqual([status, true])
+    for (const status of [100, 200, 202, 301, 302, 307, 400, 401, 403, 405, 406, 410, 413, 415, 422, 451])
+      expect([status, isRetryable(status)]).toEqual([status, false])
   })
 })
 
@@ -52,7 +59,8 @@ describe('Retry-After', () => {
   })
 
   it('counts unreadable values, other date formats and dates in the past as 0', () => {
-    for (const value of ['soon', '', '1.5', '2024-01-01T00:01:00Z', 'Sun, 31 Dec 2023 23:59:00 GMT', '-3']) expect([value, parseRetryAfter(value, now)]).toEqual([value, 0])
+    for (const value of ['soon', '', '1.5', '2024-01-01T00:01:00Z', 'Sun, 31 Dec 2023 23:59:00 GMT', '-3'])
+      expect([value, parseRetryAfter(value, now)]).toEqual([value, 0])
   })
 
   it('applies only to 429 and 503, only with retryAfterMax, capped by it, and never below the backoff', () => {
@@ -69,7 +77,9 @@ describe('Retry-After', () => {
 describe('dead-letter extensions', () => {
   it('carries the failed URL, the status as an integer and the body as standard base64', () => {
     expect(deadLetterExtensions('http://sub/', {status: 422, body: '{ "message": "catastrophic failure" }'})).toEqual({
-      knativeerrordest: 'http://sub/', knativeerrorcode: 422, knativeerrordata: 'eyAibWVzc2FnZSI6ICJjYXRhc3Ryb3BoaWMgZmFpbHVyZSIgfQ==',
+      knativeerrordest: 'http://sub/',
+      knativeerrorcode: 422,
+      knativeerrordata: 'eyAibWVzc2FnZSI6ICJjYXRhc3Ryb3BoaWMgZmFpbHVyZSIgfQ==',
     })
     expect(deadLetterExtensions('http://sub/', {status: 500, body: new Uint8Array()}).knativeerrordata).toBe('')
   })
@@ -163,37 +173,97 @@ describe('kne sink answers', () => {
 
 describe('rendering attempts and outcomes for kne tail', () => {
   const c = colors({isTTY: false} as NodeJS.WriteStream)
-  const ref = {broker: 'default/default', arrival: 3, id: 'order-1', type: 'com.example.order', source: '/shop', seq: 9, at: '2024-01-01T00:00:01.250Z'}
+  const ref = {
+    broker: 'default/default',
+    arrival: 3,
+    id: 'order-1',
+    type: 'com.example.order',
+    source: '/shop',
+    seq: 9,
+    at: '2024-01-01T00:00:01.250Z',
+  }
 
   it('shows the attempt number, the status or the error, and the wait before the next attempt', () => {
-    const attempt = {...ref, kind: 'attempt', trigger: 'default/orders', target: 'subscriber', url: 'http://sub', attempt: 2, status: 503, durationMs: 3.5, nextDelayMs: 1600} as ActivityJson
+    const attempt = {
+      ...ref,
+      kind: 'attempt',
+      trigger: 'default/orders',
+      target: 'subscriber',
+      url: 'http://sub',
+      attempt: 2,
+      status: 503,
+      durationMs: 3.5,
+      nextDelayMs: 1600,
+    } as ActivityJson
     expect(renderActivity(attempt, c)).toBe('00:00:01.250   → default/orders attempt 2: HTTP 503 in 3.5 ms, retry in 1.6 s')
-    const timedOut = {...ref, kind: 'attempt', trigger: 'default/orders', target: 'dead-letter-sink', url: 'http://dls', attempt: 1, error: 'timed out after 200 ms', durationMs: 201} as ActivityJson
+    const timedOut = {
+      ...ref,
+      kind: 'attempt',
+      trigger: 'default/orders',
+      target: 'dead-letter-sink',
+      url: 'http://dls',
+      attempt: 1,
+      error: 'timed out after 200 ms',
+      durationMs: 201,
+    } as ActivityJson
     expect(renderActivity(timedOut, c)).toBe('00:00:01.250   → default/orders dead-letter-sink attempt 1: timed out after 200 ms in 201 ms')
   })
 
   it('shows each terminal outcome with the event id and why', () => {
-    const outcome = {...ref, kind: 'outcome', trigger: 'default/orders', outcome: 'dead-lettered', status: 503, error: 'HTTP 503; sent to the dead-letter sink http://dls'} as ActivityJson
-    expect(renderActivity(outcome, c)).toBe('00:00:01.250   dead-lettered default/orders id=order-1 (HTTP 503; sent to the dead-letter sink http://dls)')
-    expect(renderActivity({...ref, kind: 'outcome', trigger: 'default/orders', outcome: 'failed', status: 400} as ActivityJson, c))
-      .toBe('00:00:01.250   failed default/orders id=order-1 HTTP 400')
-    expect(renderActivity({...ref, kind: 'outcome', trigger: 'default/orders', outcome: 'delivered', status: 202} as ActivityJson, c))
-      .toBe('00:00:01.250   delivered default/orders id=order-1')
+    const outcome = {
+      ...ref,
+      kind: 'outcome',
+      trigger: 'default/orders',
+      outcome: 'dead-lettered',
+      status: 503,
+      error: 'HTTP 503; sent to the dead-letter sink http://dls',
+    } as ActivityJson
+    expect(renderActivity(outcome, c)).toBe(
+      '00:00:01.250   dead-lettered default/orders id=order-1 (HTTP 503; sent to the dead-letter sink http://dls)',
+    )
+    expect(renderActivity({...ref, kind: 'outcome', trigger: 'default/orders', outcome: 'failed', status: 400}, c)).toBe(
+      '00:00:01.250   failed default/orders id=order-1 HTTP 400',
+    )
+    expect(renderActivity({...ref, kind: 'outcome', trigger: 'default/orders', outcome: 'delivered', status: 202}, c)).toBe(
+      '00:00:01.250   delivered default/orders id=order-1',
+    )
   })
 
   it('formats waits for people', () => {
     expect([0, 200, 1600, 102_400, 204_600].map(formatMs)).toEqual(['0 ms', '200 ms', '1.6 s', '1 m 42.4 s', '3 m 24.6 s'])
     // a 25-day Retry-After or backoff reads in days and hours, not as 36000 minutes
-    expect([3_599_900, 3_600_000, 7_530_000, 86_400_000, 25 * 86_400_000, 25 * 86_400_000 + 5 * 3_600_000 + 1234].map(formatMs))
-      .toEqual(['59 m 59.9 s', '1 h 0 m', '2 h 6 m', '1 d 0 h', '25 d 0 h', '25 d 5 h'])
+    expect([3_599_900, 3_600_000, 7_530_000, 86_400_000, 25 * 86_400_000, 25 * 86_400_000 + 5 * 3_600_000 + 1234].map(formatMs)).toEqual([
+      '59 m 59.9 s',
+      '1 h 0 m',
+      '2 h 6 m',
+      '1 d 0 h',
+      '25 d 0 h',
+      '25 d 5 h',
+    ])
   })
 
   it('renders what kne sink received with its answer', () => {
-    const lines = renderSinkRequest({
-      n: 1, at: '2024-01-01T00:00:01.250Z', method: 'POST', path: '/', headers: {'kn-namespace': 'default'}, mode: 'binary',
-      event: {specversion: '1.0', id: 'e1', source: '/s', type: 't', datacontenttype: 'application/json', extensions: {}, data: Buffer.from('{"a":1}')},
-      answer: {status: 503, reason: 'failing as told', retryAfter: '5'},
-    }, c)
+    const lines = renderSinkRequest(
+      {
+        n: 1,
+        at: '2024-01-01T00:00:01.250Z',
+        method: 'POST',
+        path: '/',
+        headers: {'kn-namespace': 'default'},
+        mode: 'binary',
+        event: {
+          specversion: '1.0',
+          id: 'e1',
+          source: '/s',
+          type: 't',
+          datacontenttype: 'application/json',
+          extensions: {},
+          data: Buffer.from('{"a":1}'),
+        },
+        answer: {status: 503, reason: 'failing as told', retryAfter: '5'},
+      },
+      c,
+    )
     expect(lines).toEqual([
       '00:00:01.250 #1 ← t id=e1 source=/s (binary) → 503 Retry-After 5 failing as told',
       '    datacontenttype=application/json  kn-namespace: default',

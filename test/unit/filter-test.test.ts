@@ -11,8 +11,11 @@ const shop = join(repoRoot, 'test', 'fixtures', 'shop')
 
 describe('kne filter test', () => {
   it('builds the event from --type, --source and --extension when no --event is given', () => {
-    const report = filterTest({attributes: {type: 'com.example.order.created', source: '/shop', extensions: ['priority=3']},
-      cesql: "source = '/shop' AND priority = '3'", namespace: 'default'}) as FilterTestReport
+    const report = filterTest({
+      attributes: {type: 'com.example.order.created', source: '/shop', extensions: ['priority=3']},
+      cesql: "source = '/shop' AND priority = '3'",
+      namespace: 'default',
+    }) as FilterTestReport
     expect(report.event).toMatchObject({type: 'com.example.order.created', source: '/shop', priority: '3'})
     expect(report.explanation.delivers).toBe(true)
   })
@@ -20,15 +23,19 @@ describe('kne filter test', () => {
   it('without --trigger or a filter, evaluates every trigger of the broker', () => {
     const report = filterTest({attributes: {type: 'com.example.refund'}, files: [shop], namespace: 'shop'}) as BrokerFilterReport
     expect(report.subject).toBe('broker shop/default')
-    expect(report.triggers.map((t) => [t.trigger, t.explanation.delivers])).toEqual([['shop/order-created', false], ['shop/everything-audited', true]])
+    expect(report.triggers.map((t) => [t.trigger, t.explanation.delivers])).toEqual([
+      ['shop/order-created', false],
+      ['shop/everything-audited', true],
+    ])
     expect(report.delivers).toBe(true)
   })
 
-  it('reads a --filters file within the manifests\' limits: many anchors are a usage error naming the file', () => {
+  it("reads a --filters file within the manifests' limits: many anchors are a usage error naming the file", () => {
     const file = join(tempDir('kne-filters-'), 'filters.yaml')
     writeFileSync(file, Array.from({length: 2_001}, (_, i) => `- exact: &a${i} {type: com.example.order.created}`).join('\n'))
-    expect(() => filterTest({attributes: {type: 'com.example.order.created'}, filtersFile: file, namespace: 'default'}))
-      .toThrow(new RegExp(`--filters ${file}: .*anchors`))
+    expect(() => filterTest({attributes: {type: 'com.example.order.created'}, filtersFile: file, namespace: 'default'})).toThrow(
+      new RegExp(`--filters ${file}: .*anchors`),
+    )
   })
 
   it('asks for the event when neither --event nor --type is given', () => {

@@ -11,7 +11,13 @@ describe('the host names the mesh answers to', () => {
   })
 
   it('reads the name of a Host header without its port', () => {
-    expect(['localhost:8080', 'LOCALHOST', '[::1]:8080', '[::1]', '127.0.0.1:1'].map(hostNameOf)).toEqual(['localhost', 'localhost', '[::1]', '[::1]', '127.0.0.1'])
+    expect(['localhost:8080', 'LOCALHOST', '[::1]:8080', '[::1]', '127.0.0.1:1'].map(hostNameOf)).toEqual([
+      'localhost',
+      'localhost',
+      '[::1]',
+      '[::1]',
+      '127.0.0.1',
+    ])
   })
 
   it('warns kne dev that nothing is authenticated when it binds beyond loopback', () => {

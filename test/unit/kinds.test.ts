@@ -14,7 +14,9 @@ const SRC = join(import.meta.dirname, '..', '..', 'src')
 const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates')
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [])
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  )
 }
 
 describe('kind descriptors', () => {
@@ -50,13 +52,13 @@ describe('kind descriptors', () => {
 })
 
 describe('mesh plugins', () => {
-  it('serve distinct prefixes, tried longest first, so that a broker\'s `/` comes last', () => {
+  it("serve distinct prefixes, tried longest first, so that a broker's `/` comes last", () => {
     const prefixes = routeTable(plugins).map((r) => r.prefix)
     expect(new Set(prefixes).size).toBe(prefixes.length)
     expect(prefixes.at(-1)).toBe('/')
     expect(prefixes).toEqual([...prefixes].sort((a, b) => b.length - a.length))
     // every plugin route is some kind's ingress path: no path is served that no descriptor names
-    const served = DESCRIPTORS.flatMap((d) => d.ingressPath === undefined ? [] : [d.ingressPath === '' ? '/' : `/${d.ingressPath}/`])
+    const served = DESCRIPTORS.flatMap((d) => (d.ingressPath === undefined ? [] : [d.ingressPath === '' ? '/' : `/${d.ingressPath}/`]))
     for (const prefix of prefixes) expect(served).toContain(prefix)
   })
 })
@@ -64,8 +66,10 @@ describe('mesh plugins', () => {
 /** A kind's name compared, switched on, or looked up as a literal: `=== 'Broker'`, `case 'Broker':`, `.has('Broker')`. */
 function kindComparisons(text: string, kinds: readonly string[]): string[] {
   const names = kinds.join('|')
-  const pattern = new RegExp(String.raw`(?:[!=]==?\s*'(?:${names})'|'(?:${names})'\s*[!=]==?|case\s+'(?:${names})'|\.(?:has|includes|get)\('(?:${names})'\)|endsWith\('Source'\))`)
-  return text.split('\n').flatMap((line, i) => pattern.test(line) ? [`${i + 1}: ${line.trim()}`] : [])
+  const pattern = new RegExp(
+    String.raw`(?:[!=]==?\s*'(?:${names})'|'(?:${names})'\s*[!=]==?|case\s+'(?:${names})'|\.(?:has|includes|get)\('(?:${names})'\)|endsWith\('Source'\))`,
+  )
+  return text.split('\n').flatMap((line, i) => (pattern.test(line) ? [`${i + 1}: ${line.trim()}`] : []))
 }
 
 describe('no code outside src/kinds/ switches on a kind name', () => {

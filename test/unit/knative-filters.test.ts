@@ -5,8 +5,16 @@ import {describe, expect, it} from 'vitest'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {decodeJsonEvent} from '../../src/core/codec/json.js'
 import {
-  compileTriggerFilter, explainTriggerFilter, filterDelivers, triggerFilterWarnings, validateTriggerFilter,
-  type CesqlExplanation, type CompositeExplanation, type FilterResult, type SubscriptionsApiFilter, type TriggerFilterSpec,
+  compileTriggerFilter,
+  explainTriggerFilter,
+  filterDelivers,
+  triggerFilterWarnings,
+  validateTriggerFilter,
+  type CesqlExplanation,
+  type CompositeExplanation,
+  type FilterResult,
+  type SubscriptionsApiFilter,
+  type TriggerFilterSpec,
 } from '../../src/core/filters/index.js'
 import {hasConformance, readConformanceYaml} from '../helpers/conformance.js'
 
@@ -81,8 +89,16 @@ const NOFILTER: SubscriptionsApiFilter = {not: {}}
 describe.skipIf(!hasConformance)('knative-filters.yaml', () => {
   it('has the groups and case counts the guide lists (so every case below runs)', () => {
     expect(Object.fromEntries(doc.groups.map((g) => [g.id, g.cases.length]))).toEqual({
-      'legacy-attributes': 13, exact: 12, prefix: 11, suffix: 11, all: 18, any: 18, not: 4, cesql: 9,
-      'trigger-handler': 14, 'derived-quirks': 8,
+      'legacy-attributes': 13,
+      exact: 12,
+      prefix: 11,
+      suffix: 11,
+      all: 18,
+      any: 18,
+      not: 4,
+      cesql: 9,
+      'trigger-handler': 14,
+      'derived-quirks': 8,
     })
     expect(doc.validation.cases).toHaveLength(24)
   })
@@ -98,9 +114,7 @@ describe.skipIf(!hasConformance)('knative-filters.yaml', () => {
           const outcome = triggerLevel ? compiled.evaluate(e) : compiled.evaluateVerbatim(e)
           expect(outcome).toBe(c.expect)
           expect(filterDelivers(outcome)).toBe(c.deliver)
-          expect(compiled.applied).toBe(
-            Array.isArray(c.filters) && c.filters.length > 0 ? 'filters' : c.filter != null ? 'filter' : 'none',
-          )
+          expect(compiled.applied).toBe(Array.isArray(c.filters) && c.filters.length > 0 ? 'filters' : c.filter != null ? 'filter' : 'none')
           const explanation = explainTriggerFilter(spec, e)
           expect(explanation.result).toBe(compiled.evaluate(e))
           expect(JSON.parse(JSON.stringify(explanation))).toEqual(explanation)
@@ -177,7 +191,12 @@ describe('legacy filter.attributes quirks', () => {
     expect(result({filters: [{exact: {datacontentencoding: 'x'}}]}, e)).toBe('fail')
     expect(result({filters: [{prefix: {subject: 'a'}}]}, e)).toBe('fail')
     const v03 = event({specversion: '0.3', dataschema: 'http://s', datacontentencoding: 'base64'})
-    expect(result({filter: {attributes: {schemaurl: 'http://s', dataschema: 'http://s', datacontentencoding: 'base64', specversion: '0.3'}}}, v03)).toBe('pass')
+    expect(
+      result(
+        {filter: {attributes: {schemaurl: 'http://s', dataschema: 'http://s', datacontentencoding: 'base64', specversion: '0.3'}}},
+        v03,
+      ),
+    ).toBe('pass')
   })
 
   it('a missing extension fails; an empty attributes map passes; filter without attributes is no filter', () => {
@@ -301,8 +320,9 @@ describe('validateTriggerFilter', () => {
   it('reports attribute names with their field path', () => {
     expect(paths({filter: {attributes: {Foo_bar: 'x', ok: 'y'}}})).toEqual(['spec.filter.attributes.Foo_bar'])
     expect(paths({filters: [PASS, {exact: {Type: 'x'}}]})).toEqual(['spec.filters[1].exact.Type'])
-    expect(paths({filters: [{all: [PASS, {any: [{not: {suffix: {'a.b': 'x'}}}]}]}]}))
-      .toEqual(['spec.filters[0].all[1].any[0].not.suffix["a.b"]'])
+    expect(paths({filters: [{all: [PASS, {any: [{not: {suffix: {'a.b': 'x'}}}]}]}]})).toEqual([
+      'spec.filters[0].all[1].any[0].not.suffix["a.b"]',
+    ])
     const [error] = validateTriggerFilter({filters: [{prefix: {'0abc': 'x'}}]})
     expect(error!.message).toContain('"0abc"')
     expect(error!.message).toContain('lowercase')
@@ -310,7 +330,9 @@ describe('validateTriggerFilter', () => {
 
   it('rejects more than one dialect per filter object, naming them', () => {
     const errors = validateTriggerFilter({filters: [PASS, {not: PASS, cesql: 'true'}]})
-    expect(errors).toEqual([{path: 'spec.filters[1]', message: expect.stringContaining('multiple dialects found, filters can have only one dialect set')}])
+    expect(errors).toEqual([
+      {path: 'spec.filters[1]', message: expect.stringContaining('multiple dialects found, filters can have only one dialect set')},
+    ])
     expect(errors[0]!.message).toContain('not, cesql')
     // empty dialects do not count (Knative checks len > 0 / non-nil / non-empty)
     expect(validateTriggerFilter({filters: [{exact: {}, all: [], cesql: '', prefix: {type: 'x'}}]})).toEqual([])
@@ -326,16 +348,25 @@ describe('validateTriggerFilter', () => {
 
   it('rejects values of the wrong type the way the CRD schema does', () => {
     const spec = {filters: [{exact: {myint: 20}}, {all: 'x'}, 'nope', {not: []}, {cesql: 5}]} as unknown as TriggerFilterSpec
-    expect(paths(spec)).toEqual(['spec.filters[0].exact.myint', 'spec.filters[1].all', 'spec.filters[2]', 'spec.filters[3].not', 'spec.filters[4].cesql'])
+    expect(paths(spec)).toEqual([
+      'spec.filters[0].exact.myint',
+      'spec.filters[1].all',
+      'spec.filters[2]',
+      'spec.filters[3].not',
+      'spec.filters[4].cesql',
+    ])
     expect(paths({filter: 'x'} as unknown as TriggerFilterSpec)).toEqual(['spec.filter'])
-    expect(paths({filters: {} } as unknown as TriggerFilterSpec)).toEqual(['spec.filters'])
+    expect(paths({filters: {}} as unknown as TriggerFilterSpec)).toEqual(['spec.filters'])
   })
 
   it('admits what Knative admits even when it matches everything, and warns about it', () => {
     const spec: TriggerFilterSpec = {filter: {attributes: {type: 'x'}}, filters: [{exact: {type: ''}}, {}, {any: []}]}
     expect(validateTriggerFilter(spec)).toEqual([])
     expect(triggerFilterWarnings(spec).map((w) => w.path)).toEqual([
-      'spec.filter', 'spec.filters[0].exact.type', 'spec.filters[1]', 'spec.filters[2]',
+      'spec.filter',
+      'spec.filters[0].exact.type',
+      'spec.filters[1]',
+      'spec.filters[2]',
     ])
     expect(triggerFilterWarnings({filters: [PASS]})).toEqual([])
   })
@@ -350,11 +381,17 @@ describe('validateTriggerFilter', () => {
 
 describe('explainTriggerFilter', () => {
   it('says which part applied and why, and shows the values each node saw', () => {
-    const x = explainTriggerFilter({filter: {attributes: {type: 'dev.example', subject: ''}}, filters: []}, event({extensions: {knativebrokerttl: 3}}))
+    const x = explainTriggerFilter(
+      {filter: {attributes: {type: 'dev.example', subject: ''}}, filters: []},
+      event({extensions: {knativebrokerttl: 3}}),
+    )
     expect(x).toMatchObject({applied: 'filter', result: 'fail', delivers: false, ttlRemoved: true})
     expect(x.reason).toContain('spec.filters is empty')
     expect(x.root).toEqual({
-      path: 'spec.filter.attributes', dialect: 'attributes', result: 'fail', checks: [
+      path: 'spec.filter.attributes',
+      dialect: 'attributes',
+      result: 'fail',
+      checks: [
         {name: 'type', expected: 'dev.example', actual: 'dev.example', matched: true},
         {name: 'subject', expected: '', actual: '', matched: false, note: expect.stringContaining('unset')},
       ],
@@ -362,7 +399,10 @@ describe('explainTriggerFilter', () => {
   })
 
   it('marks short-circuited children and skipped elements, and reports CESQL errors', () => {
-    const x = explainTriggerFilter({filters: [{any: [PASS, FAIL]}, {exact: {type: ''}}, {cesql: 'missing = 1'}]}, event({extensions: {n: 7}}))
+    const x = explainTriggerFilter(
+      {filters: [{any: [PASS, FAIL]}, {exact: {type: ''}}, {cesql: 'missing = 1'}]},
+      event({extensions: {n: 7}}),
+    )
     expect(x.applied).toBe('filters')
     expect(x.result).toBe('fail')
     const root = x.root as CompositeExplanation
@@ -387,7 +427,12 @@ describe('explainTriggerFilter', () => {
 
   it('explains no filter', () => {
     expect(explainTriggerFilter({}, event())).toEqual({
-      applied: 'none', reason: expect.any(String), result: 'nofilter', delivers: true, ttlRemoved: false, root: null,
+      applied: 'none',
+      reason: expect.any(String),
+      result: 'nofilter',
+      delivers: true,
+      ttlRemoved: false,
+      root: null,
     })
   })
 })

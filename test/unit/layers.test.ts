@@ -8,7 +8,7 @@ const SRC = join(import.meta.dirname, '..', '..', 'src')
 
 /** Layers from the bottom up: a file may import its own layer and the ones below, never one above. */
 const LAYERS = ['core', 'project', 'mesh', 'scaffold', 'client/services', 'commands'] as const
-type Layer = typeof LAYERS[number]
+type Layer = (typeof LAYERS)[number]
 
 /** Paths below src/, first match wins. */
 const LAYER_OF: [RegExp, Layer][] = [
@@ -32,14 +32,17 @@ function layerOf(file: string): Layer | undefined {
 }
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [])
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  )
 }
 
 /** Every relative import and re-export of a file, as paths below src/. */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(SRC, file), 'utf8')
-  return [...text.matchAll(/^(?:import|export)\b[^'"]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gms)]
-    .map((m) => normalize(join(dirname(file), m[1]!.replace(/\.js$/, '.ts'))))
+  return [...text.matchAll(/^(?:import|export)\b[^'"]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gms)].map((m) =>
+    normalize(join(dirname(file), m[1]!.replace(/\.js$/, '.ts'))),
+  )
 }
 
 const files = sourceFiles(SRC).map((f) => relative(SRC, f).split('\\').join('/'))
@@ -51,9 +54,11 @@ describe('layers', () => {
   })
 
   it('has no import that points up a layer', () => {
-    const upward = [...graph].flatMap(([file, imports]) => imports
-      .filter((target) => LAYERS.indexOf(layerOf(target)!) > LAYERS.indexOf(layerOf(file)!))
-      .map((target) => `${file} (${layerOf(file)}) imports ${target} (${layerOf(target)})`))
+    const upward = [...graph].flatMap(([file, imports]) =>
+      imports
+        .filter((target) => LAYERS.indexOf(layerOf(target)!) > LAYERS.indexOf(layerOf(file)!))
+        .map((target) => `${file} (${layerOf(file)}) imports ${target} (${layerOf(target)})`),
+    )
     expect(upward).toEqual([])
   })
 

@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 import {findMesh, locatorPath, removeLocator, runningMeshes, writeLocator} from '../../src/client/locator.js'
 import {tempDir} from '../helpers/temp.js'
 
-const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!
+const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid
 
 describe('mesh locators', () => {
   it('keeps one locator per mesh: a second mesh neither replaces nor, when it stops, removes the first', () => {

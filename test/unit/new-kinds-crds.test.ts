@@ -19,10 +19,15 @@ function validators(): Map<string, ValidateFunction> {
   const ajv = new Ajv({allErrors: true, strict: false})
   const map = new Map<string, ValidateFunction>()
   for (const file of readdirSync(join(fixtures, 'crds'))) {
-    const crd = parse(readFileSync(join(fixtures, 'crds', file), 'utf8')) as {spec: {group: string; names: {kind: string}; versions: {name: string; schema: {openAPIV3Schema: Schema}}[]}}
+    const crd = parse(readFileSync(join(fixtures, 'crds', file), 'utf8')) as {
+      spec: {group: string; names: {kind: string}; versions: {name: string; schema: {openAPIV3Schema: Schema}}[]}
+    }
     for (const version of crd.spec.versions) {
       const apiVersion = `${crd.spec.group}/${version.name}`
-      map.set(`${apiVersion} ${crd.spec.names.kind}`, ajv.compile(rootSchema(version.schema.openAPIV3Schema, apiVersion, crd.spec.names.kind)))
+      map.set(
+        `${apiVersion} ${crd.spec.names.kind}`,
+        ajv.compile(rootSchema(version.schema.openAPIV3Schema, apiVersion, crd.spec.names.kind)),
+      )
     }
   }
   return map
@@ -40,7 +45,9 @@ const readers = {
   JobSink: (text: string) => readWith(readJobSink, JOB_SINK_SPEC_FIELDS, text),
 }
 
-const examples = readdirSync(join(fixtures, 'knative-docs')).filter((f) => /^(eventtransform-readme|eventtransform-jsonata-md-L|jobsink)/.test(f) && !f.includes('L119')).sort()
+const examples = readdirSync(join(fixtures, 'knative-docs'))
+  .filter((f) => /^(eventtransform-readme|eventtransform-jsonata-md-L|jobsink)/.test(f) && !f.includes('L119'))
+  .sort()
 
 describe('EventTransform and JobSink against their CRD schemas', () => {
   it.each(examples)('%s: each document, as the reader reads it and as kne exports it, validates', (file) => {
@@ -51,19 +58,31 @@ describe('EventTransform and JobSink against their CRD schemas', () => {
       const {spec, errors} = read(JSON.stringify(document))
       expect(errors).toEqual([])
       const metadata = document.metadata as {name: string}
-      expect(problems({apiVersion: document.apiVersion, kind: document.kind, metadata: {name: metadata.name, namespace: 'default'}, spec: JSON.parse(JSON.stringify(spec)) as unknown})).toEqual([])
+      expect(
+        problems({
+          apiVersion: document.apiVersion,
+          kind: document.kind,
+          metadata: {name: metadata.name, namespace: 'default'},
+          spec: JSON.parse(JSON.stringify(spec)) as unknown,
+        }),
+      ).toEqual([])
     }
     const parsed = parseManifests(text, file)
     expect(parsed.errors).toEqual([])
-    for (const resource of parsed.others.filter((r) => r.kind in readers)) expect(problems(exportManifest(resource)), `${file} exported`).toEqual([])
+    for (const resource of parsed.others.filter((r) => r.kind in readers))
+      expect(problems(exportManifest(resource)), `${file} exported`).toEqual([])
   })
 
   it('refuses what a cluster refuses, so a passing test means something', () => {
     const transform = {apiVersion: 'eventing.knative.dev/v1alpha1', kind: 'EventTransform', metadata: {name: 't'}}
     expect(problems({...transform, spec: {jsonata: {expr: '$'}}}).join()).toMatch(/additionalProperty":"expr"/)
     expect(problems({...transform, spec: {reply: {discard: 'yes'}}}).join()).toMatch(/must be boolean/)
-    expect(problems({apiVersion: 'sinks.knative.dev/v1alpha1', kind: 'JobSink', metadata: {name: 'j'}, spec: {job: 'x'}}).join()).toMatch(/must be object/)
+    expect(problems({apiVersion: 'sinks.knative.dev/v1alpha1', kind: 'JobSink', metadata: {name: 'j'}, spec: {job: 'x'}}).join()).toMatch(
+      /must be object/,
+    )
     // the job keeps unknown fields (x-kubernetes-preserve-unknown-fields): its checks are kne's reader's
-    expect(problems({apiVersion: 'sinks.knative.dev/v1alpha1', kind: 'JobSink', metadata: {name: 'j'}, spec: {job: {anything: 1}}})).toEqual([])
+    expect(
+      problems({apiVersion: 'sinks.knative.dev/v1alpha1', kind: 'JobSink', metadata: {name: 'j'}, spec: {job: {anything: 1}}}),
+    ).toEqual([])
   })
 })

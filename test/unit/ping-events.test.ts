@@ -9,7 +9,10 @@ import {pingEvent} from '../../src/core/sources/ping.js'
 import {isSenderRetriable, PING_SENDER_RETRY, senderBackoffMs} from '../../src/core/sources/sender.js'
 
 function ping(spec: string, namespace = 'pingsource-example'): PingSource {
-  const parsed = parseManifests(`apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: test-ping-source\n  namespace: ${namespace}\nspec:\n  sink:\n    uri: http://127.0.0.1:1/\n${spec}`, 'p.yaml')
+  const parsed = parseManifests(
+    `apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: test-ping-source\n  namespace: ${namespace}\nspec:\n  sink:\n    uri: http://127.0.0.1:1/\n${spec}`,
+    'p.yaml',
+  )
   expect(parsed.errors).toEqual([])
   return parsed.resources[0] as PingSource
 }
@@ -17,12 +20,16 @@ function ping(spec: string, namespace = 'pingsource-example'): PingSource {
 const at = {id: 'id-1', timeMs: Date.parse('2024-03-01T12:00:00.250Z')}
 
 describe('the event a PingSource sends', () => {
-  it('has Knative\'s type and source, the given id and time, and data with contentType as datacontenttype', () => {
+  it("has Knative's type and source, the given id and time, and data with contentType as datacontenttype", () => {
     const event = pingEvent(ping('  contentType: application/json\n  data: \'{"message": "Hello world!"}\'\n'), at)
     expect(event).toEqual({
-      specversion: '1.0', id: 'id-1', type: 'dev.knative.sources.ping',
+      specversion: '1.0',
+      id: 'id-1',
+      type: 'dev.knative.sources.ping',
       source: '/apis/v1/namespaces/pingsource-example/pingsources/test-ping-source',
-      time: '2024-03-01T12:00:00.25Z', datacontenttype: 'application/json', extensions: {},
+      time: '2024-03-01T12:00:00.25Z',
+      datacontenttype: 'application/json',
+      extensions: {},
       data: Buffer.from('{"message": "Hello world!"}'),
     })
     expect(event.subject).toBeUndefined()
@@ -68,11 +75,19 @@ function fires(schedule: string, timezone: string | undefined, from: string, n =
 
 describe('PingSource schedules', () => {
   it('reads 5 fields as minutes and 6 as seconds first, in UTC unless told', () => {
-    expect(fires('*/2 * * * *', undefined, '2024-01-01T00:00:30Z')).toEqual(['2024-01-01T00:02:00.000Z', '2024-01-01T00:04:00.000Z', '2024-01-01T00:06:00.000Z'])
-    expect(fires('* * * * * *', undefined, '2024-01-01T00:00:00.400Z')).toEqual(['2024-01-01T00:00:01.000Z', '2024-01-01T00:00:02.000Z', '2024-01-01T00:00:03.000Z'])
+    expect(fires('*/2 * * * *', undefined, '2024-01-01T00:00:30Z')).toEqual([
+      '2024-01-01T00:02:00.000Z',
+      '2024-01-01T00:04:00.000Z',
+      '2024-01-01T00:06:00.000Z',
+    ])
+    expect(fires('* * * * * *', undefined, '2024-01-01T00:00:00.400Z')).toEqual([
+      '2024-01-01T00:00:01.000Z',
+      '2024-01-01T00:00:02.000Z',
+      '2024-01-01T00:00:03.000Z',
+    ])
   })
 
-  it('takes robfig\'s descriptors, and refuses @every as Knative does', () => {
+  it("takes robfig's descriptors, and refuses @every as Knative does", () => {
     expect(fires('@hourly', undefined, '2024-01-01T00:10:00Z', 1)).toEqual(['2024-01-01T01:00:00.000Z'])
     expect(fires('@midnight', undefined, '2024-01-01T00:10:00Z', 1)).toEqual(['2024-01-02T00:00:00.000Z'])
     expect(fires('@weekly', undefined, '2024-01-01T00:10:00Z', 1)).toEqual(['2024-01-07T00:00:00.000Z'])
@@ -95,12 +110,14 @@ describe('PingSource schedules', () => {
   })
 })
 
-describe('the sender\'s retries', () => {
+describe("the sender's retries", () => {
   it('waits 100, 200, 400, 800 and 1600 ms: five retries on 50 ms exponential', () => {
-    expect(Array.from({length: PING_SENDER_RETRY.retries}, (_, i) => senderBackoffMs(i + 1, PING_SENDER_RETRY))).toEqual([100, 200, 400, 800, 1600])
+    expect(Array.from({length: PING_SENDER_RETRY.retries}, (_, i) => senderBackoffMs(i + 1, PING_SENDER_RETRY))).toEqual([
+      100, 200, 400, 800, 1600,
+    ])
   })
 
-  it('retries transport errors and sdk-go\'s retriable statuses only (not 500)', () => {
+  it("retries transport errors and sdk-go's retriable statuses only (not 500)", () => {
     expect([undefined, 404, 413, 425, 429, 502, 503, 504].every(isSenderRetriable)).toBe(true)
     expect([400, 401, 408, 409, 500, 501].some(isSenderRetriable)).toBe(false)
   })

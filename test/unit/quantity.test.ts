@@ -12,7 +12,8 @@ describe('sizes in bytes (kne dev --history-bytes, --max-pending-bytes)', () => 
   })
 
   it('refuses what is not a whole number of bytes', () => {
-    for (const text of ['', '64MB', '64mi', '1.5Mi', '-1', '1e6', 'Mi', '99999999999999999Ti']) expect(parseByteQuantity(text), text).toBeUndefined()
+    for (const text of ['', '64MB', '64mi', '1.5Mi', '-1', '1e6', 'Mi', '99999999999999999Ti'])
+      expect(parseByteQuantity(text), text).toBeUndefined()
   })
 
   it('writes sizes for people', () => {

@@ -7,7 +7,10 @@ function orderFacts(extra: Record<string, string | null> = {}): TypeFacts {
   return {
     type: 'com.example.order.created',
     known: new Map<string, string | null>([
-      ['type', 'com.example.order.created'], ['source', '/shop/eu'], ['specversion', '1.0'], ['datacontenttype', 'application/json'],
+      ['type', 'com.example.order.created'],
+      ['source', '/shop/eu'],
+      ['specversion', '1.0'],
+      ['datacontenttype', 'application/json'],
       ...Object.entries(extra),
     ]),
   }
@@ -54,7 +57,10 @@ describe('consumer matching: which trigger filters can match a type', () => {
   })
 
   it('says "may match" when the answer depends on an attribute the registry does not know', () => {
-    const match = matchTrigger(compileTriggerFilter({filters: [{exact: {type: 'com.example.order.created', tenant: 'acme'}}]}), orderFacts())
+    const match = matchTrigger(
+      compileTriggerFilter({filters: [{exact: {type: 'com.example.order.created', tenant: 'acme'}}]}),
+      orderFacts(),
+    )
     expect(match.verdict).toBe('may-match')
     expect(match.unknownAttributes).toEqual(['tenant'])
     expect(match.reason).toContain('tenant')
@@ -86,15 +92,22 @@ describe('consumer matching: which trigger filters can match a type', () => {
   })
 
   it('uses the exact type and source a filter requires, also against a source pattern', () => {
-    const patterned: TypeFacts = {type: 'dev.knative.sources.ping', known: new Map([['type', 'dev.knative.sources.ping']]),
-      templates: new Map([['source', '/apis/v1/namespaces/{namespace}/pingsources/{pingsource}']])}
+    const patterned: TypeFacts = {
+      type: 'dev.knative.sources.ping',
+      known: new Map([['type', 'dev.knative.sources.ping']]),
+      templates: new Map([['source', '/apis/v1/namespaces/{namespace}/pingsources/{pingsource}']]),
+    }
     expect(verdict({filters: [{exact: {source: '/apis/v1/namespaces/default/pingsources/heartbeat'}}]}, patterned)).toBe('may-match')
     expect(verdict({filters: [{exact: {source: 'https://elsewhere'}}]}, patterned)).toBe('no-match')
     expect(verdict({filter: {attributes: {type: 'dev.knative.sources.ping'}}}, patterned)).toBe('matches')
   })
 
   it('treats a type given as a template as unknown, within the template', () => {
-    const facts: TypeFacts = {type: 'com.example.{region}.order', known: new Map(), templates: new Map([['type', 'com.example.{region}.order']])}
+    const facts: TypeFacts = {
+      type: 'com.example.{region}.order',
+      known: new Map(),
+      templates: new Map([['type', 'com.example.{region}.order']]),
+    }
     expect(verdict({filter: {attributes: {type: 'com.example.eu.order'}}}, facts)).toBe('may-match')
     expect(verdict({filter: {attributes: {type: 'com.other.order'}}}, facts)).toBe('no-match')
     expect(verdict({filters: [{prefix: {type: 'com.example.'}}]}, facts)).toBe('may-match')

@@ -29,8 +29,13 @@ ${filter}
 
 function event(type: string, extra: Partial<CloudEvent> = {}, data?: unknown): CloudEvent {
   return {
-    specversion: '1.0', id: Math.random().toString(36).slice(2), source: '/shop', type, extensions: {},
-    ...(data === undefined ? {} : {datacontenttype: 'application/json', data: Buffer.from(JSON.stringify(data))}), ...extra,
+    specversion: '1.0',
+    id: Math.random().toString(36).slice(2),
+    source: '/shop',
+    type,
+    extensions: {},
+    ...(data === undefined ? {} : {datacontenttype: 'application/json', data: Buffer.from(JSON.stringify(data))}),
+    ...extra,
   }
 }
 
@@ -40,15 +45,28 @@ function only(entries: RegistryEntry[], type: string): RegistryEntry {
   return found[0]!
 }
 
-describe('observing events (the mesh\'s eventtype auto-create)', () => {
+describe("observing events (the mesh's eventtype auto-create)", () => {
   it('counts per type and broker, keeps first and last seen, sources, attributes, schema and one example', () => {
     const observed = new ObservedTypes()
-    observed.record(event('com.example.order.created', {subject: 'o-1'}, {id: 1, total: 9.5}), {broker: 'default/default', via: 'ingress', at: '2024-01-01T00:00:00.000Z'})
-    observed.record(event('com.example.order.created', {extensions: {knativearrivaltime: 'x', tenant: 'acme'}}, {id: 2, total: 3, coupon: 'A'}),
-      {broker: 'default/default', via: 'ingress', at: '2024-01-01T00:00:05.000Z'})
+    observed.record(event('com.example.order.created', {subject: 'o-1'}, {id: 1, total: 9.5}), {
+      broker: 'default/default',
+      via: 'ingress',
+      at: '2024-01-01T00:00:00.000Z',
+    })
+    observed.record(
+      event('com.example.order.created', {extensions: {knativearrivaltime: 'x', tenant: 'acme'}}, {id: 2, total: 3, coupon: 'A'}),
+      {broker: 'default/default', via: 'ingress', at: '2024-01-01T00:00:05.000Z'},
+    )
     const [type] = observed.list()
-    expect(type).toMatchObject({type: 'com.example.order.created', reference: {kind: 'Broker', name: 'default', namespace: 'default'},
-      count: 2, firstSeen: '2024-01-01T00:00:00.000Z', lastSeen: '2024-01-01T00:00:05.000Z', via: {ingress: 2, reply: 0}, inferredFrom: 2})
+    expect(type).toMatchObject({
+      type: 'com.example.order.created',
+      reference: {kind: 'Broker', name: 'default', namespace: 'default'},
+      count: 2,
+      firstSeen: '2024-01-01T00:00:00.000Z',
+      lastSeen: '2024-01-01T00:00:05.000Z',
+      via: {ingress: 2, reply: 0},
+      inferredFrom: 2,
+    })
     expect(type!.sources).toEqual([{value: '/shop', count: 2}])
     expect(type!.attributes.find((a) => a.name === 'subject')).toEqual({name: 'subject', present: 1, values: ['o-1'], moreValues: false})
     expect(type!.attributes.find((a) => a.name === 'id')!.values).toEqual([]) // ids say nothing about the type
@@ -58,10 +76,19 @@ describe('observing events (the mesh\'s eventtype auto-create)', () => {
     expect(type!.example).not.toHaveProperty('knativearrivaltime')
   })
 
-  it('registers a reply with the trigger as its reference (Knative\'s broker-filter auto-create)', () => {
+  it("registers a reply with the trigger as its reference (Knative's broker-filter auto-create)", () => {
     const observed = new ObservedTypes()
-    observed.record(event('com.example.order.confirmed'), {broker: 'shop/orders', via: 'reply', replyTrigger: 'shop/confirm', at: '2024-01-01T00:00:00Z'})
-    expect(observed.list()[0]).toMatchObject({reference: {kind: 'Trigger', name: 'confirm', namespace: 'shop'}, broker: 'shop/orders', via: {ingress: 0, reply: 1}})
+    observed.record(event('com.example.order.confirmed'), {
+      broker: 'shop/orders',
+      via: 'reply',
+      replyTrigger: 'shop/confirm',
+      at: '2024-01-01T00:00:00Z',
+    })
+    expect(observed.list()[0]).toMatchObject({
+      reference: {kind: 'Trigger', name: 'confirm', namespace: 'shop'},
+      broker: 'shop/orders',
+      via: {ingress: 0, reply: 1},
+    })
   })
 
   it('records events that enter a channel with the channel as their reference', () => {
@@ -90,9 +117,10 @@ describe('observing events (the mesh\'s eventtype auto-create)', () => {
     expect(type!.example).not.toHaveProperty('data')
   })
 
-  it('parses every event\'s data at first, then a sample of a busy type\'s', () => {
+  it("parses every event's data at first, then a sample of a busy type's", () => {
     const observed = new ObservedTypes({...DEFAULT_OBSERVATION_LIMITS, inferAll: 10, sampleEvery: 5})
-    for (let i = 1; i <= 30; i++) observed.record(event('t', {}, {n: i}), {broker: 'default/default', via: 'ingress', at: '2024-01-01T00:00:00Z'})
+    for (let i = 1; i <= 30; i++)
+      observed.record(event('t', {}, {n: i}), {broker: 'default/default', via: 'ingress', at: '2024-01-01T00:00:00Z'})
     const [type] = observed.list()
     expect(type!.inferredFrom).toBe(14) // events 1-10, then 15, 20, 25, 30
     expect(type!.data).toMatchObject({json: 14, skipped: 16})
@@ -100,7 +128,13 @@ describe('observing events (the mesh\'s eventtype auto-create)', () => {
   })
 
   it('stays bounded: types, sources and attribute values', () => {
-    const observed = new ObservedTypes({...DEFAULT_OBSERVATION_LIMITS, maxTypes: 3, maxSourcesPerType: 2, maxAttributesPerType: 12, maxValuesPerAttribute: 2})
+    const observed = new ObservedTypes({
+      ...DEFAULT_OBSERVATION_LIMITS,
+      maxTypes: 3,
+      maxSourcesPerType: 2,
+      maxAttributesPerType: 12,
+      maxValuesPerAttribute: 2,
+    })
     const at = {broker: 'default/default', via: 'ingress' as const, at: '2024-01-01T00:00:00Z'}
     for (let i = 0; i < 10; i++) observed.record(event(`t${i}`), at)
     expect(observed.size).toBe(3)
@@ -140,8 +174,15 @@ spec:
 `)
     const {entries} = buildRegistry({resources})
     const created = only(entries, 'com.example.order.created')
-    expect(created).toMatchObject({origins: ['declared'], source: '/shop', description: 'An order was placed', schemaOrigin: 'declared',
-      schemaUrl: 'https://schemas.example.com/order.json', broker: 'default/default', reference: {kind: 'Broker', name: 'default'}})
+    expect(created).toMatchObject({
+      origins: ['declared'],
+      source: '/shop',
+      description: 'An order was placed',
+      schemaOrigin: 'declared',
+      schemaUrl: 'https://schemas.example.com/order.json',
+      broker: 'default/default',
+      reference: {kind: 'Broker', name: 'default'},
+    })
     expect(created.schema).toMatchObject({required: ['id']})
     expect(created.exampleOrigin).toBe('schema')
     expect((created.example as any).data).toEqual({id: 1})
@@ -172,20 +213,34 @@ spec:
 `)
     const {entries} = buildRegistry({resources})
     const ping = only(entries, 'dev.knative.sources.ping')
-    expect(ping).toMatchObject({origins: ['source'], source: '/apis/v1/namespaces/default/pingsources/heartbeat', broker: 'default/default',
-      schemaOrigin: 'source', exampleOrigin: 'source', producers: [{kind: 'PingSource', name: 'heartbeat', namespace: 'default', via: 'manifest'}]})
+    expect(ping).toMatchObject({
+      origins: ['source'],
+      source: '/apis/v1/namespaces/default/pingsources/heartbeat',
+      broker: 'default/default',
+      schemaOrigin: 'source',
+      exampleOrigin: 'source',
+      producers: [{kind: 'PingSource', name: 'heartbeat', namespace: 'default', via: 'manifest'}],
+    })
     expect(ping.description).toMatch(/cron schedule/)
     expect(ping.attributes.find((a) => a.name === 'team')).toEqual({name: 'team', required: true, value: 'platform'})
     expect(ping.attributes.find((a) => a.name === 'subject')).toMatchObject({absent: true})
     expect((ping.schema as any).properties.at).toEqual({type: 'string', format: 'date-time'})
     expect(ping.example).toMatchObject({type: 'dev.knative.sources.ping', team: 'platform', data: {beat: 1}})
     expect(entries.map((e) => e.type).filter((t) => t.startsWith('dev.knative.apiserver'))).toEqual([
-      'dev.knative.apiserver.resource.add', 'dev.knative.apiserver.resource.delete', 'dev.knative.apiserver.resource.update'])
+      'dev.knative.apiserver.resource.add',
+      'dev.knative.apiserver.resource.delete',
+      'dev.knative.apiserver.resource.update',
+    ])
     const add = only(entries, 'dev.knative.apiserver.resource.add')
     expect(add.attributes.find((a) => a.name === 'kind')).toEqual({name: 'kind', required: true, value: 'Event'})
     // the source kne's ApiServerSource sends from (its stand-in for the API server's address)
     expect(add.source).toBe('https://kubernetes.default.svc')
-    expect(add.example).toMatchObject({type: 'dev.knative.apiserver.resource.add', kind: 'Event', apiversion: 'v1', data: {kind: 'Event', metadata: {name: 'example'}}})
+    expect(add.example).toMatchObject({
+      type: 'dev.knative.apiserver.resource.add',
+      kind: 'Event',
+      apiversion: 'v1',
+      data: {kind: 'Event', metadata: {name: 'example'}},
+    })
   })
 
   it('merges a declared type with what was observed at the same broker, and notes disagreements', () => {
@@ -226,19 +281,31 @@ spec: {type: com.example.b}
     observed.record(event('com.example.a'), {broker: 'default/default', via: 'ingress', at: '2024-01-01T00:00:00Z'})
     const {entries} = buildRegistry({resources, observed: observed.list()})
     expect(entries.map((e) => `${e.type} ${e.reference?.kind ?? '-'} ${e.origins.join('+')}`)).toEqual([
-      'com.example.a Broker declared+observed', 'com.example.b - declared'])
+      'com.example.a Broker declared+observed',
+      'com.example.b - declared',
+    ])
     expect(only(entries, 'com.example.a').description).toBe('Declared once')
   })
 
   it('turns several sources into a pattern and attributes sources to the resources that emit them', () => {
-    const resources = manifests(`${BROKER}${['a', 'b'].map((n) => `apiVersion: sources.knative.dev/v1
+    const resources = manifests(
+      `${BROKER}${['a', 'b']
+        .map(
+          (n) => `apiVersion: sources.knative.dev/v1
 kind: PingSource
 metadata: {name: ping-${n}}
 spec:
   sink: {ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}
-`).join('---\n')}`)
+`,
+        )
+        .join('---\n')}`,
+    )
     const observed = new ObservedTypes()
-    observed.record(event('dev.knative.sources.ping', {source: '/apis/v1/namespaces/default/pingsources/ping-a'}), {broker: 'default/default', via: 'ingress', at: '2024-01-01T00:00:00Z'})
+    observed.record(event('dev.knative.sources.ping', {source: '/apis/v1/namespaces/default/pingsources/ping-a'}), {
+      broker: 'default/default',
+      via: 'ingress',
+      at: '2024-01-01T00:00:00Z',
+    })
     const {entries} = buildRegistry({resources, observed: observed.list()})
     const ping = only(entries, 'dev.knative.sources.ping')
     expect(ping.sourcePattern).toBe('/apis/v1/namespaces/default/pingsources/{pingsource}')
@@ -258,7 +325,11 @@ ${trigger('legacy', '  filter: {attributes: {type: com.example.order.created}}')
     const {entries, verdicts} = buildRegistry({resources})
     const entry = only(entries, 'com.example.order.created')
     expect(entry.consumers.map((c) => `${c.trigger} ${c.verdict}`)).toEqual([
-      'default/everything matches', 'default/legacy matches', 'default/prefix matches', 'default/sql may-match'])
+      'default/everything matches',
+      'default/legacy matches',
+      'default/prefix matches',
+      'default/sql may-match',
+    ])
     expect(verdicts.find((v) => v.trigger === 'default/other')!.match.verdict).toBe('no-match')
   })
 

@@ -7,7 +7,7 @@ const ajv = new Ajv2020({strict: true, allowUnionTypes: true, validateFormats: f
 
 function accepts(schema: object, value: unknown): boolean {
   const validate = ajv.compile(schema)
-  return validate(value) as boolean
+  return validate(value)
 }
 
 describe('JSON Schema inference', () => {
@@ -55,7 +55,7 @@ describe('JSON Schema inference', () => {
 
   it('describes nested objects, arrays of objects and top-level non-objects', () => {
     const schema = inferSchema([{order: {lines: [{sku: 'a', qty: 1}, {sku: 'b'}]}}])!
-    const lines = ((schema.properties as any).order.properties.lines) as Record<string, any>
+    const lines = (schema.properties as any).order.properties.lines as Record<string, any>
     expect(lines.type).toBe('array')
     expect(lines.items.required).toEqual(['sku'])
     expect(inferSchema(['x', 'y'])).toEqual({$schema: 'https://json-schema.org/draft/2020-12/schema', type: 'string'})
@@ -94,7 +94,9 @@ describe('JSON Schema inference', () => {
       if (r < 0.55) return null
       if (r < 0.65) return random() < 0.5
       if (r < 0.8) return Array.from({length: Math.floor(random() * 4)}, () => value(depth + 1))
-      return Object.fromEntries(Array.from({length: Math.floor(random() * 4)}, (_, i) => [`f${Math.floor(random() * 6)}${i % 2}`, value(depth + 1)]))
+      return Object.fromEntries(
+        Array.from({length: Math.floor(random() * 4)}, (_, i) => [`f${Math.floor(random() * 6)}${i % 2}`, value(depth + 1)]),
+      )
     }
     const samples = Array.from({length: 200}, () => value(0))
     const schema = inferSchema(samples)!
@@ -102,7 +104,9 @@ describe('JSON Schema inference', () => {
   })
 
   it('makes an example that fits the schema it came from', () => {
-    const schema = inferSchema([{id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479', at: '2024-01-01T00:00:00Z', n: 2, lines: [{sku: 'a'}], ok: true}])!
+    const schema = inferSchema([
+      {id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479', at: '2024-01-01T00:00:00Z', n: 2, lines: [{sku: 'a'}], ok: true},
+    ])!
     const example = exampleFromSchema(schema) as Record<string, unknown>
     expect(accepts(schema, example)).toBe(true)
     expect(example.at).toMatch(/^\d{4}-\d{2}-\d{2}T/)

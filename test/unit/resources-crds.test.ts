@@ -14,7 +14,9 @@ import {repoRoot} from '../helpers/cli.js'
 /** Samples a Knative cluster refuses (or that are fragments of a page), and the field kne names for each. */
 const REFUSED: Record<string, {field?: string; message: RegExp}[]> = {
   // GUIDE.md §6: the three documented samples with bugs
-  'md-triggers__README-L91.yaml': [{field: 'spec.filters[0]', message: /multiple dialects found, filters can have only one dialect set \(found exact, suffix\)/}],
+  'md-triggers__README-L91.yaml': [
+    {field: 'spec.filters[0]', message: /multiple dialects found, filters can have only one dialect set \(found exact, suffix\)/},
+  ],
   'md-triggers__README-L275.yaml': [{field: 'spec.filters', message: /must be a list/}],
   'md-triggers__README-L303.yaml': [
     {field: 'spec.filter.subscriber', message: /unknown field.*indented too far/},
@@ -29,14 +31,21 @@ const REFUSED: Record<string, {field?: string; message: RegExp}[]> = {
   'md-triggers__README-L196.yaml': [{message: /invalid YAML/}],
   'md-triggers__README-L215.yaml': [{message: /invalid YAML/}],
   'md-triggers__README-L235.yaml': [{message: /invalid YAML/}],
-  'md-delivery__event-delivery-L17.yaml': [{field: 'spec.channel', message: /missing field/}, {field: 'spec.delivery.retry', message: /<integer>/}],
+  'md-delivery__event-delivery-L17.yaml': [
+    {field: 'spec.channel', message: /missing field/},
+    {field: 'spec.delivery.retry', message: /<integer>/},
+  ],
   'md-delivery__event-delivery-L46.yaml': [{field: 'spec.delivery.backoffPolicy', message: /<policy-type>/}],
   'md-subscription__subscriptions-L75.yaml': [{field: 'metadata.name', message: /"<subscription-name>" is not a valid Kubernetes name/}],
   'md-retryafter__delivery-retryafter-L51.yaml': [{field: 'spec.channel', message: /the Subscription must reference a channel/}],
 }
 
 const samplesDir = conformanceDir ? join(conformanceDir, 'knative-samples') : ''
-const samples = hasConformance ? readdirSync(samplesDir).filter((f) => f.endsWith('.yaml')).sort() : []
+const samples = hasConformance
+  ? readdirSync(samplesDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+  : []
 const read = (file: string) => parseManifests(readFileSync(join(samplesDir, file), 'utf8'), file)
 const loaded = (file: string): ManifestResource[] => {
   const parsed = read(file)
@@ -68,7 +77,15 @@ describe.skipIf(!hasConformance || !hasCrds)('Knative doc samples against the CR
     const {errors, resources} = read(file)
     expect(resources).toEqual([])
     for (const expected of REFUSED[file]!) {
-      expect(errors, file).toEqual(expect.arrayContaining([expect.objectContaining({file, ...(expected.field ? {field: expected.field} : {}), message: expect.stringMatching(expected.message)})]))
+      expect(errors, file).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            file,
+            ...(expected.field ? {field: expected.field} : {}),
+            message: expect.stringMatching(expected.message),
+          }),
+        ]),
+      )
     }
   })
 
@@ -103,14 +120,27 @@ describe.skipIf(!hasConformance || !hasCrds)('Knative doc samples against the CR
 describe.skipIf(!hasCrds)('the CRD validator used by these tests', () => {
   it('refuses what a cluster refuses, so a passing schema test means something', () => {
     const validator = crdValidator()
-    const trigger = {apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: {name: 't'}, spec: {broker: 'b', subscriber: {uri: 'http://x', bogus: 1}}}
+    const trigger = {
+      apiVersion: 'eventing.knative.dev/v1',
+      kind: 'Trigger',
+      metadata: {name: 't'},
+      spec: {broker: 'b', subscriber: {uri: 'http://x', bogus: 1}},
+    }
     expect(validator.validate(trigger)!.join()).toMatch(/additional properties: bogus/)
-    expect(validator.validate({...trigger, spec: {broker: 'b', subscriber: {uri: 'http://x'}, delivery: {retry: 'three'}}})!.join()).toMatch(/retry must be integer/)
+    expect(
+      validator.validate({...trigger, spec: {broker: 'b', subscriber: {uri: 'http://x'}, delivery: {retry: 'three'}}})!.join(),
+    ).toMatch(/retry must be integer/)
     expect(validator.validate({...trigger, apiVersion: 'eventing.knative.dev/v1beta1'})).toBeUndefined()
-    expect(validator.types).toEqual(expect.arrayContaining(['sources.knative.dev/v1 PingSource', 'eventing.knative.dev/v1beta3 EventType', 'flows.knative.dev/v1 Parallel']))
+    expect(validator.types).toEqual(
+      expect.arrayContaining([
+        'sources.knative.dev/v1 PingSource',
+        'eventing.knative.dev/v1beta3 EventType',
+        'flows.knative.dev/v1 Parallel',
+      ]),
+    )
   })
 
-  it('validates kne\'s own fixtures and their export', () => {
+  it("validates kne's own fixtures and their export", () => {
     const validator = crdValidator()
     for (const folder of ['shop', 'kinds/knative']) {
       for (const file of readdirSync(join(repoRoot, 'test', 'fixtures', folder))) {

@@ -3,11 +3,25 @@
 import {describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
 import {
-  flagForField, formatSink, humanAge, isoDuration, parseApiServerResource, parseKeyValues, parseSubject, renderTemplate,
+  flagForField,
+  formatSink,
+  humanAge,
+  isoDuration,
+  parseApiServerResource,
+  parseKeyValues,
+  parseSubject,
+  renderTemplate,
 } from '../../src/core/manifests/index.js'
 import {parseManifests} from '../../src/core/resources/parse.js'
 import {
-  buildApiServerSource, buildBroker, buildContainerSource, buildPingSource, buildSinkBinding, buildTrigger, toYaml, type Manifest,
+  buildApiServerSource,
+  buildBroker,
+  buildContainerSource,
+  buildPingSource,
+  buildSinkBinding,
+  buildTrigger,
+  toYaml,
+  type Manifest,
 } from '../../src/scaffold/index.js'
 
 function usageError(fn: () => unknown): KneError {
@@ -22,9 +36,14 @@ function usageError(fn: () => unknown): KneError {
 }
 
 describe('renderTemplate', () => {
-  const template = {apiVersion: 'v1', kind: 'X', metadata: {name: '${name}', namespace: '${namespace}'}, spec: {a: '${a}', b: {c: '${c}'}, fixed: 1}}
+  const template = {
+    apiVersion: 'v1',
+    kind: 'X',
+    metadata: {name: '${name}', namespace: '${namespace}'},
+    spec: {a: '${a}', b: {c: '${c}'}, fixed: 1},
+  }
 
-  it('fills placeholders in the template\'s key order and drops unset ones with the mappings they empty', () => {
+  it("fills placeholders in the template's key order and drops unset ones with the mappings they empty", () => {
     const m = renderTemplate(template, {name: 'n', namespace: undefined, a: [1], c: undefined})
     expect(m).toEqual({apiVersion: 'v1', kind: 'X', metadata: {name: 'n'}, spec: {a: [1], fixed: 1}})
     expect(Object.keys(m.spec!)).toEqual(['a', 'fixed'])
@@ -41,8 +60,11 @@ describe('renderTemplate', () => {
 
 describe('kn flag grammars', () => {
   it('splits kn StringSlice values on commas, keeping a comma inside a value', () => {
-    expect(parseKeyValues(['type=a,source=/x,y', 'subject=s'], '--filter', {splitCommas: true}))
-      .toEqual({type: 'a', source: '/x,y', subject: 's'})
+    expect(parseKeyValues(['type=a,source=/x,y', 'subject=s'], '--filter', {splitCommas: true})).toEqual({
+      type: 'a',
+      source: '/x,y',
+      subject: 's',
+    })
     expect(parseKeyValues(['k=a,b'], '--env')).toEqual({k: 'a,b'})
     expect(parseKeyValues(['k='], '--filter')).toEqual({k: ''})
     expect(parseKeyValues(undefined, '--filter')).toBeUndefined()
@@ -56,10 +78,18 @@ describe('kn flag grammars', () => {
 
   it('reads --subject by name or label selector, and --resource with an optional selector', () => {
     expect(parseSubject('Deployment:apps/v1:myapp')).toEqual({apiVersion: 'apps/v1', kind: 'Deployment', name: 'myapp'})
-    expect(parseSubject('Job:batch/v1:app=hb,tier=x')).toEqual({apiVersion: 'batch/v1', kind: 'Job', selector: {matchLabels: {app: 'hb', tier: 'x'}}})
+    expect(parseSubject('Job:batch/v1:app=hb,tier=x')).toEqual({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      selector: {matchLabels: {app: 'hb', tier: 'x'}},
+    })
     expect(usageError(() => parseSubject('Deployment:myapp')).message).toContain('--subject Deployment:myapp')
     expect(parseApiServerResource('Event:v1')).toEqual({apiVersion: 'v1', kind: 'Event'})
-    expect(parseApiServerResource('Deployment:apps/v1:app=shop')).toEqual({apiVersion: 'apps/v1', kind: 'Deployment', selector: {matchLabels: {app: 'shop'}}})
+    expect(parseApiServerResource('Deployment:apps/v1:app=shop')).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      selector: {matchLabels: {app: 'shop'}},
+    })
     expect(usageError(() => parseApiServerResource('Event')).message).toContain('--resource Event')
   })
 
@@ -73,7 +103,7 @@ describe('kn flag grammars', () => {
 })
 
 describe('how resources read', () => {
-  it('prints sinks in kn\'s grammar', () => {
+  it("prints sinks in kn's grammar", () => {
     const ref = (apiVersion: string, kind: string, name: string, namespace?: string) => ({ref: {apiVersion, kind, name, namespace}})
     expect(formatSink(ref('serving.knative.dev/v1', 'Service', 'a'), 'default')).toBe('ksvc:a')
     expect(formatSink(ref('v1', 'Service', 'a', 'shop'), 'default')).toBe('svc:a:shop')
@@ -107,40 +137,68 @@ describe('how resources read', () => {
 describe('builders', () => {
   it('writes a Broker with only what Knative would not default', () => {
     expect(buildBroker({name: 'default'})).toEqual({apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: {name: 'default'}})
-    const broker = buildBroker({name: 'orders', namespace: 'shop', className: 'MTChannelBasedBroker', dlSink: 'ksvc:dead-letters', retry: 3,
-      backoffPolicy: 'linear', backoffDelay: 'PT1S', timeout: '5s'})
-    expect(toYaml(broker)).toBe([
-      'apiVersion: eventing.knative.dev/v1',
-      'kind: Broker',
-      'metadata:',
-      '  name: orders',
-      '  namespace: shop',
-      '  annotations:',
-      '    eventing.knative.dev/broker.class: MTChannelBasedBroker',
-      'spec:',
-      '  delivery:',
-      '    deadLetterSink:',
-      '      ref:',
-      '        apiVersion: serving.knative.dev/v1',
-      '        kind: Service',
-      '        name: dead-letters',
-      '    retry: 3',
-      '    backoffPolicy: linear',
-      '    backoffDelay: PT1S',
-      '    timeout: PT5S',
-      '',
-    ].join('\n'))
+    const broker = buildBroker({
+      name: 'orders',
+      namespace: 'shop',
+      className: 'MTChannelBasedBroker',
+      dlSink: 'ksvc:dead-letters',
+      retry: 3,
+      backoffPolicy: 'linear',
+      backoffDelay: 'PT1S',
+      timeout: '5s',
+    })
+    expect(toYaml(broker)).toBe(
+      [
+        'apiVersion: eventing.knative.dev/v1',
+        'kind: Broker',
+        'metadata:',
+        '  name: orders',
+        '  namespace: shop',
+        '  annotations:',
+        '    eventing.knative.dev/broker.class: MTChannelBasedBroker',
+        'spec:',
+        '  delivery:',
+        '    deadLetterSink:',
+        '      ref:',
+        '        apiVersion: serving.knative.dev/v1',
+        '        kind: Service',
+        '        name: dead-letters',
+        '    retry: 3',
+        '    backoffPolicy: linear',
+        '    backoffDelay: PT1S',
+        '    timeout: PT5S',
+        '',
+      ].join('\n'),
+    )
   })
 
-  it('writes a Trigger with kn\'s legacy filter, or SubscriptionsAPI filters one element per dialect', () => {
+  it("writes a Trigger with kn's legacy filter, or SubscriptionsAPI filters one element per dialect", () => {
     const legacy = buildTrigger({name: 't', broker: 'default', sink: 'ksvc:app', filter: ['type=com.example.a,source=/s']})
-    expect(legacy.spec).toEqual({broker: 'default', filter: {attributes: {type: 'com.example.a', source: '/s'}},
-      subscriber: {ref: {apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'app'}}})
-    const modern = buildTrigger({name: 't', broker: 'b', sink: 'http://127.0.0.1:3000/in', exact: ['type=x'], prefix: ['source=/eu', 'subject=o-'],
-      suffix: ['type=.created'], cesql: ["myext = 'a'", 'subject IS NOT NULL'], format: 'json', retry: 0})
+    expect(legacy.spec).toEqual({
+      broker: 'default',
+      filter: {attributes: {type: 'com.example.a', source: '/s'}},
+      subscriber: {ref: {apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'app'}},
+    })
+    const modern = buildTrigger({
+      name: 't',
+      broker: 'b',
+      sink: 'http://127.0.0.1:3000/in',
+      exact: ['type=x'],
+      prefix: ['source=/eu', 'subject=o-'],
+      suffix: ['type=.created'],
+      cesql: ["myext = 'a'", 'subject IS NOT NULL'],
+      format: 'json',
+      retry: 0,
+    })
     expect(modern.spec).toEqual({
       broker: 'b',
-      filters: [{exact: {type: 'x'}}, {prefix: {source: '/eu', subject: 'o-'}}, {suffix: {type: '.created'}}, {cesql: "myext = 'a'"}, {cesql: 'subject IS NOT NULL'}],
+      filters: [
+        {exact: {type: 'x'}},
+        {prefix: {source: '/eu', subject: 'o-'}},
+        {suffix: {type: '.created'}},
+        {cesql: "myext = 'a'"},
+        {cesql: 'subject IS NOT NULL'},
+      ],
       subscriber: {uri: 'http://127.0.0.1:3000/in'},
       delivery: {retry: 0, format: 'json'},
     })
@@ -148,58 +206,162 @@ describe('builders', () => {
   })
 
   it('refuses --filter together with the new dialects (Knative would ignore the filter)', () => {
-    expect(usageError(() => buildTrigger({name: 't', broker: 'b', sink: 'x', filter: ['type=a'], cesql: ['true']})).message).toContain('--filter cannot be combined')
+    expect(usageError(() => buildTrigger({name: 't', broker: 'b', sink: 'x', filter: ['type=a'], cesql: ['true']})).message).toContain(
+      '--filter cannot be combined',
+    )
   })
 
   it('writes a sink namespace only when the sink names one', () => {
-    expect(buildTrigger({name: 't', broker: 'b', sink: 'svc:receiver:other'}).spec!.subscriber)
-      .toEqual({ref: {apiVersion: 'v1', kind: 'Service', name: 'receiver', namespace: 'other'}})
+    expect(buildTrigger({name: 't', broker: 'b', sink: 'svc:receiver:other'}).spec!.subscriber).toEqual({
+      ref: {apiVersion: 'v1', kind: 'Service', name: 'receiver', namespace: 'other'},
+    })
     expect(usageError(() => buildTrigger({name: 't', broker: 'b', sink: 'kafka:x'})).message).toMatch(/^--sink: .*unknown prefix "kafka"/)
   })
 
   it('writes PingSource data as given, or as dataBase64 with --data-base64 or -e base64', () => {
-    const ping = buildPingSource({name: 'hb', schedule: '*/2 * * * *', data: '{"a":1}', contentType: 'application/json', timezone: 'Europe/Amsterdam',
-      sink: 'broker:default', ceOverride: ['team=orders']})
-    expect(ping.spec).toEqual({schedule: '*/2 * * * *', timezone: 'Europe/Amsterdam', contentType: 'application/json', data: '{"a":1}',
-      sink: {ref: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default'}}, ceOverrides: {extensions: {team: 'orders'}}})
+    const ping = buildPingSource({
+      name: 'hb',
+      schedule: '*/2 * * * *',
+      data: '{"a":1}',
+      contentType: 'application/json',
+      timezone: 'Europe/Amsterdam',
+      sink: 'broker:default',
+      ceOverride: ['team=orders'],
+    })
+    expect(ping.spec).toEqual({
+      schedule: '*/2 * * * *',
+      timezone: 'Europe/Amsterdam',
+      contentType: 'application/json',
+      data: '{"a":1}',
+      sink: {ref: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default'}},
+      ceOverrides: {extensions: {team: 'orders'}},
+    })
     expect(toYaml(ping)).toContain('schedule: "*/2 * * * *"')
-    expect(buildPingSource({name: 'hb', schedule: '@hourly', data: 'aGk=', encoding: 'base64', sink: 'x'}).spec).toMatchObject({dataBase64: 'aGk='})
+    expect(buildPingSource({name: 'hb', schedule: '@hourly', data: 'aGk=', encoding: 'base64', sink: 'x'}).spec).toMatchObject({
+      dataBase64: 'aGk=',
+    })
     expect(buildPingSource({name: 'hb', schedule: '@hourly', dataBase64: 'aGk=', sink: 'x'}).spec).not.toHaveProperty('data')
-    expect(usageError(() => buildPingSource({name: 'hb', schedule: '@hourly', data: 'a', dataBase64: 'aGk=', sink: 'x'})).message).toContain('--data and --data-base64')
+    expect(
+      usageError(() => buildPingSource({name: 'hb', schedule: '@hourly', data: 'a', dataBase64: 'aGk=', sink: 'x'})).message,
+    ).toContain('--data and --data-base64')
   })
 
   it('writes a ContainerSource without a container name (Knative names it <source>-0)', () => {
-    const source = buildContainerSource({name: 'hb', image: 'example/heartbeats', args: ['--period=1'], env: ['POD_NAME=x', 'LIST=a,b'], sink: 'ksvc:display'})
+    const source = buildContainerSource({
+      name: 'hb',
+      image: 'example/heartbeats',
+      args: ['--period=1'],
+      env: ['POD_NAME=x', 'LIST=a,b'],
+      sink: 'ksvc:display',
+    })
     expect(source.spec).toEqual({
-      template: {spec: {containers: [{image: 'example/heartbeats', args: ['--period=1'], env: [{name: 'POD_NAME', value: 'x'}, {name: 'LIST', value: 'a,b'}]}]}},
+      template: {
+        spec: {
+          containers: [
+            {
+              image: 'example/heartbeats',
+              args: ['--period=1'],
+              env: [
+                {name: 'POD_NAME', value: 'x'},
+                {name: 'LIST', value: 'a,b'},
+              ],
+            },
+          ],
+        },
+      },
       sink: {ref: {apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'display'}},
     })
   })
 
-  it('writes a SinkBinding and an ApiServerSource with kn\'s subject and resource grammar', () => {
-    expect(buildSinkBinding({name: 'b', subject: 'Deployment:apps/v1:app', sink: 'broker:default'}).spec!.subject)
-      .toEqual({apiVersion: 'apps/v1', kind: 'Deployment', name: 'app'})
-    const api = buildApiServerSource({name: 'a', resource: ['Event:v1', 'Deployment:apps/v1:app=shop'], mode: 'Resource', serviceAccount: 'reader', sink: 'broker:default'})
+  it("writes a SinkBinding and an ApiServerSource with kn's subject and resource grammar", () => {
+    expect(buildSinkBinding({name: 'b', subject: 'Deployment:apps/v1:app', sink: 'broker:default'}).spec!.subject).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'app',
+    })
+    const api = buildApiServerSource({
+      name: 'a',
+      resource: ['Event:v1', 'Deployment:apps/v1:app=shop'],
+      mode: 'Resource',
+      serviceAccount: 'reader',
+      sink: 'broker:default',
+    })
     expect(Object.keys(api.spec!)).toEqual(['serviceAccountName', 'mode', 'resources', 'sink'])
     expect(buildApiServerSource({name: 'a', resource: ['Event:v1'], sink: 'x'}).spec).not.toHaveProperty('mode')
   })
 })
 
-describe('every manifest the scaffolding writes is accepted by kne\'s resource model', () => {
+describe("every manifest the scaffolding writes is accepted by kne's resource model", () => {
   const manifests: [string, Manifest][] = [
     ['broker', buildBroker({name: 'default'})],
-    ['broker with delivery', buildBroker({name: 'b', namespace: 'shop', className: 'MTChannelBasedBroker', dlSink: 'http://127.0.0.1:9/dls', retry: 2,
-      backoffPolicy: 'exponential', backoffDelay: '500ms', timeout: 'PT2S'})],
+    [
+      'broker with delivery',
+      buildBroker({
+        name: 'b',
+        namespace: 'shop',
+        className: 'MTChannelBasedBroker',
+        dlSink: 'http://127.0.0.1:9/dls',
+        retry: 2,
+        backoffPolicy: 'exponential',
+        backoffDelay: '500ms',
+        timeout: 'PT2S',
+      }),
+    ],
     ['trigger', buildTrigger({name: 't', broker: 'default', sink: 'ksvc:event-display'})],
     ['trigger, legacy filter', buildTrigger({name: 't', broker: 'default', sink: 'svc:x:other', filter: ['type=a', 'source=']})],
-    ['trigger, every dialect and delivery option', buildTrigger({name: 't', broker: 'default', sink: 'channel:c', exact: ['type=a'], prefix: ['source=/'],
-      suffix: ['subject=x'], cesql: ["type LIKE 'com.%'"], dlSink: 'broker:dls', retry: 1, backoffPolicy: 'linear', backoffDelay: 'PT1S', timeout: '1s', format: 'binary'})],
-    ['ping source', buildPingSource({name: 'p', schedule: '*/5 * * * *', data: '{"x":1}', contentType: 'application/json', sink: 'broker:default'})],
-    ['ping source, base64 data and overrides', buildPingSource({name: 'p', schedule: '0 3 * * *', timezone: 'UTC', dataBase64: 'aGVsbG8=', sink: 'ksvc:a', ceOverride: ['team=a']})],
-    ['container source', buildContainerSource({name: 'c', image: 'example/x', cmd: ['/bin/x'], args: ['-v'], env: ['A=1'], serviceAccount: 'sa', sink: 'ksvc:a'})],
+    [
+      'trigger, every dialect and delivery option',
+      buildTrigger({
+        name: 't',
+        broker: 'default',
+        sink: 'channel:c',
+        exact: ['type=a'],
+        prefix: ['source=/'],
+        suffix: ['subject=x'],
+        cesql: ["type LIKE 'com.%'"],
+        dlSink: 'broker:dls',
+        retry: 1,
+        backoffPolicy: 'linear',
+        backoffDelay: 'PT1S',
+        timeout: '1s',
+        format: 'binary',
+      }),
+    ],
+    [
+      'ping source',
+      buildPingSource({name: 'p', schedule: '*/5 * * * *', data: '{"x":1}', contentType: 'application/json', sink: 'broker:default'}),
+    ],
+    [
+      'ping source, base64 data and overrides',
+      buildPingSource({name: 'p', schedule: '0 3 * * *', timezone: 'UTC', dataBase64: 'aGVsbG8=', sink: 'ksvc:a', ceOverride: ['team=a']}),
+    ],
+    [
+      'container source',
+      buildContainerSource({
+        name: 'c',
+        image: 'example/x',
+        cmd: ['/bin/x'],
+        args: ['-v'],
+        env: ['A=1'],
+        serviceAccount: 'sa',
+        sink: 'ksvc:a',
+      }),
+    ],
     ['sink binding by name', buildSinkBinding({name: 's', subject: 'Deployment:apps/v1:app', sink: 'broker:default'})],
-    ['sink binding by selector', buildSinkBinding({name: 's', subject: 'Job:batch/v1:app=x', sink: 'http://127.0.0.1:1/', ceOverride: ['a=b']})],
-    ['apiserver source', buildApiServerSource({name: 'a', resource: ['Event:v1', 'Deployment:apps/v1:app=x'], mode: 'Reference', serviceAccount: 'sa', sink: 'broker:default'})],
+    [
+      'sink binding by selector',
+      buildSinkBinding({name: 's', subject: 'Job:batch/v1:app=x', sink: 'http://127.0.0.1:1/', ceOverride: ['a=b']}),
+    ],
+    [
+      'apiserver source',
+      buildApiServerSource({
+        name: 'a',
+        resource: ['Event:v1', 'Deployment:apps/v1:app=x'],
+        mode: 'Reference',
+        serviceAccount: 'sa',
+        sink: 'broker:default',
+      }),
+    ],
   ]
 
   it.each(manifests)('%s', (_label, manifest) => {
@@ -208,6 +370,10 @@ describe('every manifest the scaffolding writes is accepted by kne\'s resource m
     // every kind kne scaffolds is one the model types (not merely kept as an unknown Knative kind)
     expect(parsed.others).toEqual([])
     expect(parsed.resources).toHaveLength(1)
-    expect(parsed.resources[0]).toMatchObject({apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: {name: manifest.metadata.name}})
+    expect(parsed.resources[0]).toMatchObject({
+      apiVersion: manifest.apiVersion,
+      kind: manifest.kind,
+      metadata: {name: manifest.metadata.name},
+    })
   })
 })

@@ -9,7 +9,17 @@ import {parseManifests} from '../../src/core/resources/parse.js'
 import {removeDocument, replaceDocument} from '../../src/scaffold/files.js'
 import {rewriteFile, writeNewFile} from '../../src/scaffold/write-file.js'
 import {
-  buildBroker, buildPingSource, buildTrigger, createResource, deleteResource, initProject, KINDS, openProject, Prompter, readWorkspace, scaffoldTrigger,
+  buildBroker,
+  buildPingSource,
+  buildTrigger,
+  createResource,
+  deleteResource,
+  initProject,
+  KINDS,
+  openProject,
+  Prompter,
+  readWorkspace,
+  scaffoldTrigger,
 } from '../../src/scaffold/index.js'
 import {kindIs} from '../../src/scaffold/workspace.js'
 import {thrown} from '../helpers/errors.js'
@@ -18,7 +28,8 @@ import {tempDir} from '../helpers/temp.js'
 const tmp = (): string => tempDir('kne-scaffold-')
 
 describe('multi-document edits', () => {
-  const text = '# shop resources\napiVersion: v1\nkind: A\n---\n# about B\napiVersion: v1\nkind: B\n---\napiVersion: v1\nkind: C # trailing\n'
+  const text =
+    '# shop resources\napiVersion: v1\nkind: A\n---\n# about B\napiVersion: v1\nkind: B\n---\napiVersion: v1\nkind: C # trailing\n'
 
   it('replaces one document and keeps the others with their comments', () => {
     const out = replaceDocument(text, 1, 'apiVersion: v1\nkind: B2\n')
@@ -50,7 +61,11 @@ describe('writing files', () => {
     expect(readFileSync(victim, 'utf8')).toBe('keep me\n')
     expect(readFileSync(join(dir, 'broker-a.yaml'), 'utf8')).toBe('new\n')
     expect(readFileSync(join(dir, 'broker-b.yaml'), 'utf8')).toBe('replaced\n')
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp')).sort()).toEqual([`.broker-a.yaml.${process.pid}.tmp`, `.broker-b.yaml.${process.pid}.tmp`])
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.tmp'))
+        .sort(),
+    ).toEqual([`.broker-a.yaml.${process.pid}.tmp`, `.broker-b.yaml.${process.pid}.tmp`])
   })
 })
 
@@ -61,10 +76,11 @@ describe('kne init', () => {
     const error = thrown(() => initProject({dir}))
     expect(error).toBeInstanceOf(KneError)
     expect(error.exitCode).toBe(3)
-    expect(error.message).toBe(`${join(dir, 'kne.yaml')}: cannot read: it is a symbolic link to ${join(dir, 'elsewhere.yaml')}, which does not exist`)
+    expect(error.message).toBe(
+      `${join(dir, 'kne.yaml')}: cannot read: it is a symbolic link to ${join(dir, 'elsewhere.yaml')}, which does not exist`,
+    )
     expect(readdirSync(dir)).toEqual(['kne.yaml'])
   })
-
 
   it('writes kne.yaml (which kne reads back), a default Broker, an example Trigger and a README', () => {
     const dir = join(tmp(), 'shop')
@@ -72,10 +88,20 @@ describe('kne init', () => {
     expect(result.created.sort()).toEqual(['README.md', 'knative/broker-default.yaml', 'knative/trigger-event-display.yaml', 'kne.yaml'])
     const {config, errors} = parseProjectConfig(readFileSync(join(dir, 'kne.yaml'), 'utf8'), 'kne.yaml')
     expect(errors).toEqual([])
-    expect(config).toEqual({namespace: 'shop', manifests: 'knative', port: 9000, services: {'event-display': 'http://127.0.0.1:8081'}, localServices: {}, containerSources: {}})
+    expect(config).toEqual({
+      namespace: 'shop',
+      manifests: 'knative',
+      port: 9000,
+      services: {'event-display': 'http://127.0.0.1:8081'},
+      localServices: {},
+      containerSources: {},
+    })
     const workspace = readWorkspace(openProject({cwd: dir}))
     expect(workspace.manifests.errors).toEqual([])
-    expect(workspace.entries.map((e) => `${e.kind} ${e.namespace}/${e.name}`).sort()).toEqual(['Broker shop/default', 'Trigger shop/event-display'])
+    expect(workspace.entries.map((e) => `${e.kind} ${e.namespace}/${e.name}`).sort()).toEqual([
+      'Broker shop/default',
+      'Trigger shop/event-display',
+    ])
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain('kne send -n shop --type com.example.hello')
     expect(readFileSync(join(dir, 'knative/broker-default.yaml'), 'utf8')).toContain('http://127.0.0.1:9000/shop/default')
     expect(result.notes).toEqual([])
@@ -114,7 +140,11 @@ describe('create and delete', () => {
   it('writes one file per resource and refuses one that exists, wherever it is defined', () => {
     const p = project()
     const created = createResource(p, KINDS.Broker, buildBroker({name: 'orders'}))
-    expect(created).toMatchObject({action: 'created', namespace: 'default', message: "Broker 'orders' successfully created in namespace 'default'."})
+    expect(created).toMatchObject({
+      action: 'created',
+      namespace: 'default',
+      message: "Broker 'orders' successfully created in namespace 'default'.",
+    })
     expect(created.file).toBe(join(p.manifestsDir, 'broker-orders.yaml'))
     const again = thrown(() => createResource(p, KINDS.Broker, buildBroker({name: 'orders', retry: 1})))
     expect([again.code, again.exitCode]).toEqual(['ALREADY_EXISTS', 2])
@@ -124,11 +154,16 @@ describe('create and delete', () => {
   it('--force replaces the resource in place, inside a multi-document file, leaving its neighbours', () => {
     const p = project()
     const file = join(p.manifestsDir, 'more.yaml')
-    writeFileSync(file, '# mine\napiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: a\n---\napiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\n')
+    writeFileSync(
+      file,
+      '# mine\napiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: a\n---\napiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\n',
+    )
     const result = createResource(p, KINDS.Broker, buildBroker({name: 'b', retry: 4}), {force: true})
     expect(result).toMatchObject({action: 'replaced', file})
-    expect(readFileSync(file, 'utf8')).toBe('# mine\napiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: a\n---\n' +
-      'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\nspec:\n  delivery:\n    retry: 4\n')
+    expect(readFileSync(file, 'utf8')).toBe(
+      '# mine\napiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: a\n---\n' +
+        'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\nspec:\n  delivery:\n    retry: 4\n',
+    )
   })
 
   it('never writes over a file of the same name that holds something else', () => {
@@ -156,14 +191,22 @@ describe('create and delete', () => {
   it('warns that --retry without --backoff-delay and --backoff-policy retries back to back', () => {
     const p = project()
     const quick = createResource(p, KINDS.Trigger, buildTrigger({name: 'quick', broker: 'default', sink: 'http://127.0.0.1:1', retry: 3}))
-    expect(quick.warnings).toContain('--backoff-delay: spec.delivery.backoffDelay: the 3 retries fire back to back: without backoffDelay and backoffPolicy Knative waits 0 between attempts; set backoffDelay (e.g. PT0.2S) and backoffPolicy (exponential or linear)')
-    const paced = createResource(p, KINDS.Trigger, buildTrigger({name: 'paced', broker: 'default', sink: 'http://127.0.0.1:1', retry: 3, backoffDelay: '1s', backoffPolicy: 'linear'}))
+    expect(quick.warnings).toContain(
+      '--backoff-delay: spec.delivery.backoffDelay: the 3 retries fire back to back: without backoffDelay and backoffPolicy Knative waits 0 between attempts; set backoffDelay (e.g. PT0.2S) and backoffPolicy (exponential or linear)',
+    )
+    const paced = createResource(
+      p,
+      KINDS.Trigger,
+      buildTrigger({name: 'paced', broker: 'default', sink: 'http://127.0.0.1:1', retry: 3, backoffDelay: '1s', backoffPolicy: 'linear'}),
+    )
     expect(paced.warnings.join('\n')).not.toMatch(/back to back/)
   })
 
-  it('rejects what Knative\'s webhook would, naming the flag, before writing', () => {
+  it("rejects what Knative's webhook would, naming the flag, before writing", () => {
     const p = project()
-    const error = thrown(() => createResource(p, KINDS.Trigger, buildTrigger({name: 't', broker: 'default', sink: 'x', cesql: ['type = ']})))
+    const error = thrown(() =>
+      createResource(p, KINDS.Trigger, buildTrigger({name: 't', broker: 'default', sink: 'x', cesql: ['type = ']})),
+    )
     expect(error.exitCode).toBe(3)
     expect(error.details?.[0]).toMatch(/^--cesql: spec\.filters\[0\]\.cesql: .*column/)
     expect(existsSync(join(p.manifestsDir, 'trigger-t.yaml'))).toBe(false)
@@ -171,7 +214,9 @@ describe('create and delete', () => {
 
   it('rejects a PingSource schedule Knative would, naming --schedule', () => {
     const p = project()
-    const error = thrown(() => createResource(p, KINDS.PingSource, buildPingSource({name: 'p', schedule: '@every 1m', sink: 'broker:default'})))
+    const error = thrown(() =>
+      createResource(p, KINDS.PingSource, buildPingSource({name: 'p', schedule: '@every 1m', sink: 'broker:default'})),
+    )
     expect(error.exitCode).toBe(3)
     expect(error.details?.[0]).toMatch(/^--schedule: spec\.schedule: /)
   })
@@ -187,10 +232,16 @@ describe('create and delete', () => {
 
   it('delete removes the file, or only the document from a file holding others', () => {
     const p = project()
-    expect(deleteResource(p, 'event-display', kindIs('Trigger'))).toMatchObject({removed: 'file', message: "Trigger 'event-display' deleted in namespace 'default'."})
+    expect(deleteResource(p, 'event-display', kindIs('Trigger'))).toMatchObject({
+      removed: 'file',
+      message: "Trigger 'event-display' deleted in namespace 'default'.",
+    })
     expect(existsSync(join(p.manifestsDir, 'trigger-event-display.yaml'))).toBe(false)
     const file = join(p.manifestsDir, 'two.yaml')
-    writeFileSync(file, 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: a\n---\napiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\n')
+    writeFileSync(
+      file,
+      'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: a\n---\napiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\n',
+    )
     expect(deleteResource(p, 'a', kindIs('Broker'))).toMatchObject({removed: 'document'})
     expect(parseManifests(readFileSync(file, 'utf8'), file).resources.map((r) => r.metadata.name)).toEqual(['b'])
     expect(thrown(() => deleteResource(p, 'a', kindIs('Broker')))).toMatchObject({code: 'NOT_FOUND', exitCode: 2})
@@ -198,7 +249,10 @@ describe('create and delete', () => {
 
   it('delete also removes a resource whose document does not validate', () => {
     const p = project()
-    writeFileSync(join(p.manifestsDir, 'broken.yaml'), 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: broken\nspec:\n  broker: default\n')
+    writeFileSync(
+      join(p.manifestsDir, 'broken.yaml'),
+      'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: broken\nspec:\n  broker: default\n',
+    )
     expect(deleteResource(p, 'broken', kindIs('Trigger')).removed).toBe('file')
   })
 })

@@ -26,7 +26,13 @@ describe('kne.yaml services', () => {
 `)
     expect(errors).toEqual([])
     expect(config.localServices).toEqual({
-      display: {command: 'node server.js', port: 3000, cwd: 'services/display', env: {LOG_LEVEL: 'debug', WORKERS: '2'}, labels: {app: 'display'}},
+      display: {
+        command: 'node server.js',
+        port: 3000,
+        cwd: 'services/display',
+        env: {LOG_LEVEL: 'debug', WORKERS: '2'},
+        labels: {app: 'display'},
+      },
       worker: {command: ['python', '-m', 'worker'], env: {}, labels: {}},
     })
     expect(config.services).toEqual({display: 'http://127.0.0.1:3000'})
@@ -50,7 +56,13 @@ containerSources:
   e: node e.js
 `)
     expect(errors.map((e) => e.field)).toEqual([
-      'services.a.command', 'services.b.color', 'services.b.port', 'services.c.command', 'services.c.env.X', 'services.d', 'containerSources.e',
+      'services.a.command',
+      'services.b.color',
+      'services.b.port',
+      'services.c.command',
+      'services.c.env.X',
+      'services.d',
+      'containerSources.e',
     ])
     expect(errors[0]!.message).toMatch(/must be a command line \("node server\.js"\) or a list of arguments/)
   })

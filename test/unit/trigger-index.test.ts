@@ -4,8 +4,13 @@ import {describe, expect, it} from 'vitest'
 import type {CloudEvent, ExtensionValue} from '../../src/core/cloudevent.js'
 import {decodeJsonEvent} from '../../src/core/codec/json.js'
 import {
-  TriggerIndex, compileTriggerFilter, filterDelivers,
-  type CompiledTriggerFilter, type SubscriptionsApiFilter, type TriggerFilterSpec, type TriggerIndexEntry,
+  TriggerIndex,
+  compileTriggerFilter,
+  filterDelivers,
+  type CompiledTriggerFilter,
+  type SubscriptionsApiFilter,
+  type TriggerFilterSpec,
+  type TriggerIndexEntry,
 } from '../../src/core/filters/index.js'
 import {hasConformance, readConformanceYaml} from '../helpers/conformance.js'
 
@@ -49,7 +54,10 @@ describe('requirements the index relies on', () => {
 
   it('come from top-level exact elements and exact elements inside top-level all', () => {
     expect(requires({filters: [{exact: {type: 't'}}]})).toEqual({type: 't'})
-    expect(requires({filters: [{prefix: {type: 'x'}}, {all: [{all: [{exact: {source: 's', type: 't'}}]}]}]})).toEqual({type: 't', source: 's'})
+    expect(requires({filters: [{prefix: {type: 'x'}}, {all: [{all: [{exact: {source: 's', type: 't'}}]}]}]})).toEqual({
+      type: 't',
+      source: 's',
+    })
     expect(requires({filters: [{exact: {type: 't'}, prefix: {type: 'x'}}]})).toEqual({type: 't'})
   })
 
@@ -87,8 +95,10 @@ describe('TriggerIndex', () => {
     for (let i = 0; i < 1000; i++) {
       const type = `com.example.t${i % 250}`
       specs.push(
-        i % 3 === 0 ? {filter: {attributes: {type}}}
-          : i % 3 === 1 ? {filters: [{exact: {type}}]}
+        i % 3 === 0
+          ? {filter: {attributes: {type}}}
+          : i % 3 === 1
+            ? {filters: [{exact: {type}}]}
             : {filters: [{all: [{exact: {type}}, {prefix: {source: '/s'}}]}]},
       )
     }
@@ -110,7 +120,11 @@ describe('TriggerIndex', () => {
   })
 
   it.runIf(hasConformance)('gives the same matches as a full scan on the conformance cases', () => {
-    interface Case {filter?: TriggerFilterSpec['filter']; filters?: TriggerFilterSpec['filters']; event: Record<string, unknown>}
+    interface Case {
+      filter?: TriggerFilterSpec['filter']
+      filters?: TriggerFilterSpec['filters']
+      event: Record<string, unknown>
+    }
     const doc = readConformanceYaml<{groups: {cases: Case[]}[]}>('knative-filters.yaml')
     const cases = doc.groups.flatMap((g) => g.cases)
     const entries = cases.map((c, i) => ({filter: compileTriggerFilter({filter: c.filter, filters: c.filters}), value: i}))
@@ -164,7 +178,7 @@ const TYPES = ['a', 'b', 'c', 'dev.knative.x']
 const SOURCES = ['/s1', '/s2', 'urn:x']
 const NAMES = ['type', 'type', 'source', 'subject', 'e1', 'e2', 'knativebrokerttl']
 const VALUES = [...TYPES, ...SOURCES, 'v', '1', '', 'dev', '/s', 'x']
-const CESQL = ["type = 'a'", "EXISTS e1", "e1 = 'v'", "source LIKE '/s%'", 'e2 > 0', '', "subject = 'v'", 'knativebrokerttl > 1']
+const CESQL = ["type = 'a'", 'EXISTS e1', "e1 = 'v'", "source LIKE '/s%'", 'e2 > 0', '', "subject = 'v'", 'knativebrokerttl > 1']
 
 function randomMap(random: Random): Record<string, string> {
   const map: Record<string, string> = {}
@@ -189,7 +203,9 @@ function randomElement(random: Random, depth: number): SubscriptionsApiFilter {
 
 function randomSpec(random: Random): TriggerFilterSpec {
   const roll = random()
-  const legacy = {attributes: random() < 0.8 ? {type: pick(random, ['', ...TYPES]), ...(random() < 0.3 ? randomMap(random) : {})} : randomMap(random)}
+  const legacy = {
+    attributes: random() < 0.8 ? {type: pick(random, ['', ...TYPES]), ...(random() < 0.3 ? randomMap(random) : {})} : randomMap(random),
+  }
   const filters = Array.from({length: Math.floor(random() * 3)}, () => randomElement(random, 0))
   if (roll < 0.35) return {filter: legacy}
   if (roll < 0.75) return {filters}

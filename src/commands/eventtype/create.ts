@@ -19,18 +19,31 @@ hold the JSON Schema of the data, which kne registry describe shows.`
     type: Flags.string({char: 't', required: true, description: 'the CloudEvents type (ce-type)'}),
     source: Flags.string({description: 'the CloudEvents source (ce-source), a URI reference'}),
     broker: Flags.string({char: 'b', description: 'the broker its events come through'}),
-    reference: destinationFlag({char: 'r', description: 'the addressable its events come through: broker:NAME or channel:NAME (with :NAMESPACE optional)'}),
+    reference: destinationFlag({
+      char: 'r',
+      description: 'the addressable its events come through: broker:NAME or channel:NAME (with :NAMESPACE optional)',
+    }),
     description: Flags.string({description: 'what the event means'}),
-    schema: Flags.string({description: 'URI of the data schema (spec.schema, the events\' dataschema)'}),
+    schema: Flags.string({description: "URI of the data schema (spec.schema, the events' dataschema)"}),
     'schema-data': Flags.string({description: 'the data schema itself, e.g. a JSON Schema (spec.schemaData)'}),
   }
 
   async run(): Promise<Manifest> {
     const {flags} = this
-    const result = createEventType(this.project(), {
-      name: this.args.name, type: flags.type, source: flags.source, broker: flags.broker, reference: flags.reference,
-      description: flags.description, schema: flags.schema, schemaData: flags['schema-data'],
-    }, {force: flags.force, dryRun: flags['dry-run']})
+    const result = createEventType(
+      this.project(),
+      {
+        name: this.args.name,
+        type: flags.type,
+        source: flags.source,
+        broker: flags.broker,
+        reference: flags.reference,
+        description: flags.description,
+        schema: flags.schema,
+        schemaData: flags['schema-data'],
+      },
+      {force: flags.force, dryRun: flags['dry-run']},
+    )
     return this.report(result, flags.output)
   }
 }

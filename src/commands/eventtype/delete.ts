@@ -5,7 +5,10 @@ import {deleteEventType} from '../../scaffold/eventtype.js'
 
 export default class EventtypeDelete extends ScaffoldCommand<typeof EventtypeDelete> {
   static override summary = 'Delete an eventtype: removes its file (or its document from a file holding others).'
-  static override examples = ['<%= config.bin %> <%= command.id %> order-created', '<%= config.bin %> <%= command.id %> myeventtype -n myproject --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> order-created',
+    '<%= config.bin %> <%= command.id %> myeventtype -n myproject --json',
+  ]
   static override args = {name: Args.string({required: true, description: 'eventtype name'})}
   static override flags = projectFlags
 

@@ -3,8 +3,12 @@ import {describeFlags, ScaffoldCommand} from '../../cli/index.js'
 import {describeEventType, describeEventTypeText, type EventTypeView} from '../../scaffold/eventtype.js'
 
 export default class EventtypeDescribe extends ScaffoldCommand<typeof EventtypeDescribe> {
-  static override summary = 'Show an eventtype the running kne dev runs (or, with -f, in the manifests): type, source, schema, reference and its conditions.'
-  static override examples = ['<%= config.bin %> <%= command.id %> order-created', '<%= config.bin %> <%= command.id %> order-created -o yaml']
+  static override summary =
+    'Show an eventtype the running kne dev runs (or, with -f, in the manifests): type, source, schema, reference and its conditions.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> order-created',
+    '<%= config.bin %> <%= command.id %> order-created -o yaml',
+  ]
   static override args = {name: Args.string({required: true, description: 'eventtype name'})}
   static override flags = describeFlags
 

@@ -21,7 +21,8 @@ manifests instead, and without a running mesh the manifests folder is read. kne 
     const result = await listEventTypes(project, {...this.inspectOptions(), allNamespaces: flags['all-namespaces']})
     if (!this.jsonEnabled()) this.noteReadFrom(result)
     if (flags.output) this.print({apiVersion: 'v1', kind: 'List', items: result.items.map((i) => i.manifest)}, flags.output)
-    else if (result.items.length === 0) this.log(`No eventtypes found${flags['all-namespaces'] ? '' : ` in namespace '${project.namespace}'`}.`)
+    else if (result.items.length === 0)
+      this.log(`No eventtypes found${flags['all-namespaces'] ? '' : ` in namespace '${project.namespace}'`}.`)
     else for (const line of renderTable(eventTypeTable(result.items, flags['all-namespaces']), flags['no-headers'])) this.log(line)
     return result
   }

@@ -10,7 +10,11 @@ const NOT_DELIVERED = 1
 
 export default class FilterTest extends KneCommand<typeof FilterTest> {
   static override exitCodes = [EXIT.ok, NOT_DELIVERED, EXIT.usage]
-  static override exitCodeMeanings = {[EXIT.ok]: 'the event would be delivered (to at least one trigger)', [NOT_DELIVERED]: 'the event would not be delivered', [EXIT.usage]: 'the event, filter or trigger is not valid'}
+  static override exitCodeMeanings = {
+    [EXIT.ok]: 'the event would be delivered (to at least one trigger)',
+    [NOT_DELIVERED]: 'the event would not be delivered',
+    [EXIT.usage]: 'the event, filter or trigger is not valid',
+  }
   static override summary = 'Evaluate a trigger filter against an event and explain the decision.'
   static override description = prose`Decides as the broker would: which of spec.filters / spec.filter applies, every sub-filter's
 result, the attribute values it saw (after Knative's lookup rules), and CESQL values and errors. The event is
@@ -28,13 +32,20 @@ filter or trigger) is not valid.`
   ]
   static override flags = {
     event: Flags.string({char: 'e', description: 'CloudEvent in the JSON format: a file, or - for stdin'}),
-    type: Flags.string({description: 'without --event: the event\'s type', exclusive: ['event']}),
-    source: Flags.string({description: 'without --event: the event\'s source [default: kne]', dependsOn: ['type']}),
-    subject: Flags.string({description: 'without --event: the event\'s subject', dependsOn: ['type']}),
+    type: Flags.string({description: "without --event: the event's type", exclusive: ['event']}),
+    source: Flags.string({description: "without --event: the event's source [default: kne]", dependsOn: ['type']}),
+    subject: Flags.string({description: "without --event: the event's subject", dependsOn: ['type']}),
     extension: keyValueFlag({description: 'without --event: an extension attribute NAME=VALUE (repeatable)', dependsOn: ['type']}),
     trigger: Flags.string({char: 't', description: 'a trigger from the manifests, by name'}),
-    broker: Flags.string({char: 'b', description: 'without a trigger or a filter: the broker whose triggers are evaluated [default: default]'}),
-    filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder to find --trigger in [default: kne.yaml manifests folder]'}),
+    broker: Flags.string({
+      char: 'b',
+      description: 'without a trigger or a filter: the broker whose triggers are evaluated [default: default]',
+    }),
+    filename: Flags.string({
+      char: 'f',
+      multiple: true,
+      description: 'manifest file or folder to find --trigger in [default: kne.yaml manifests folder]',
+    }),
     namespace: Flags.string({char: 'n', default: 'default', description: 'namespace of --trigger', env: 'KNE_NAMESPACE'}),
     filter: keyValueFlag({description: 'legacy exact-match attribute NAME=VALUE (repeatable)'}),
     filters: Flags.string({description: 'YAML file with a spec.filters list (or a mapping with filters/filter)'}),
@@ -43,9 +54,17 @@ filter or trigger) is not valid.`
 
   async run(): Promise<FilterTestReport | BrokerFilterReport> {
     const {flags} = this
-    const report = filterTest({event: flags.event, trigger: flags.trigger, files: flags.filename, namespace: flags.namespace,
+    const report = filterTest({
+      event: flags.event,
+      trigger: flags.trigger,
+      files: flags.filename,
+      namespace: flags.namespace,
       attributes: {type: flags.type, source: flags.source, subject: flags.subject, extensions: flags.extension},
-      broker: flags.broker, filter: flags.filter, filtersFile: flags.filters, cesql: flags.cesql})
+      broker: flags.broker,
+      filter: flags.filter,
+      filtersFile: flags.filters,
+      cesql: flags.cesql,
+    })
     if ('triggers' in report) {
       if (!report.delivers) this.setExitCode(NOT_DELIVERED)
       for (const line of renderBrokerFilterReport(report, colors())) this.log(line)

@@ -14,8 +14,11 @@ with --json, in scripts). Ctrl-C exits 130.`
 
   async run(): Promise<void> {
     if (this.jsonEnabled() || process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
-      this.fail(new KneError('kne registry browse is interactive and needs a terminal', 'NOT_A_TTY',
-        {suggestions: ['in scripts use kne registry list --json and kne registry describe TYPE --json']}))
+      this.fail(
+        new KneError('kne registry browse is interactive and needs a terminal', 'NOT_A_TTY', {
+          suggestions: ['in scripts use kne registry list --json and kne registry describe TYPE --json'],
+        }),
+      )
     }
     await browseRegistry({...registryOptions(this.flags, this.config.dataDir), namespace: this.flags.namespace})
   }

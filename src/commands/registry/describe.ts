@@ -20,7 +20,10 @@ ready-to-paste kne trigger create and kne send lines. An unknown type exits 2 an
   static override flags = registryFlags
 
   async run(): Promise<RegistryDescribeResult> {
-    const result = await describeRegistryType(this.args.type, {...registryOptions(this.flags, this.config.dataDir), namespace: this.flags.namespace})
+    const result = await describeRegistryType(this.args.type, {
+      ...registryOptions(this.flags, this.config.dataDir),
+      namespace: this.flags.namespace,
+    })
     const c = colors()
     result.entries.forEach((entry, i) => {
       if (i > 0) this.log('')

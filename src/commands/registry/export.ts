@@ -24,13 +24,17 @@ an existing file or EventType is never overwritten without --force.`
     version: Flags.string({options: [...EVENT_TYPE_VERSIONS], default: 'v1beta2', description: 'EventType API version to write'}),
     write: Flags.boolean({description: 'write the types no EventType declares yet to the manifests folder'}),
     force: Flags.boolean({dependsOn: ['write'], description: 'with --write, replace EventTypes of the same name'}),
-    dir: Flags.string({description: 'with --write, the manifests folder [default: kne.yaml\'s manifests folder, else ./knative]'}),
+    dir: Flags.string({description: "with --write, the manifests folder [default: kne.yaml's manifests folder, else ./knative]"}),
   }
 
   async run(): Promise<RegistryExportResult> {
     const {flags} = this
-    const result = await exportRegistry({...registryOptions(flags, this.config.dataDir), namespace: flags.namespace, version: flags.version as EventTypeVersion,
-      ...(flags.write ? {write: {force: flags.force, dir: flags.dir}} : {})})
+    const result = await exportRegistry({
+      ...registryOptions(flags, this.config.dataDir),
+      namespace: flags.namespace,
+      version: flags.version as EventTypeVersion,
+      ...(flags.write ? {write: {force: flags.force, dir: flags.dir}} : {}),
+    })
     for (const note of result.items.flatMap((i) => i.notes)) this.note(`note: ${note}`)
     if (!result.mesh && result.meshProblem) this.note(result.meshProblem)
     const from = readFromNote(result)
@@ -42,7 +46,8 @@ an existing file or EventType is never overwritten without --force.`
       return result
     }
     for (const w of written) {
-      if (w.action === 'created' || w.action === 'replaced') this.log(`${w.action === 'created' ? 'Wrote' : 'Replaced'} ${w.file} (${w.type})`)
+      if (w.action === 'created' || w.action === 'replaced')
+        this.log(`${w.action === 'created' ? 'Wrote' : 'Replaced'} ${w.file} (${w.type})`)
       else if (w.action === 'exists') this.note(`kept: EventType '${w.name}' exists already (pass --force to replace it)`)
     }
     const declared = written.filter((w) => w.action === 'declared').length

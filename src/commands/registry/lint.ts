@@ -8,7 +8,8 @@ import {EXIT} from '../../core/errors.js'
 export default class RegistryLint extends KneCommand<typeof RegistryLint> {
   static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid]
   static override exitCodeMeanings = {[EXIT.invalid]: 'errors in the event flow (with --strict, also warnings)'}
-  static override summary = 'Check the event flow: sinks that do not resolve, missing dead-letter sinks, filters no type satisfies, unconsumed types, reply loops.'
+  static override summary =
+    'Check the event flow: sinks that do not resolve, missing dead-letter sinks, filters no type satisfies, unconsumed types, reply loops.'
   static override description = prose`Errors: manifests that do not load, references that do not resolve (a trigger's broker, a sink), reply loops
 (a subscriber replies with a type its own trigger accepts, or triggers reply to each other in a cycle). Warnings:
 brokers and triggers without a dead-letter sink, trigger filters no known event type satisfies, event types no
@@ -22,7 +23,11 @@ Exits 3 when there are errors (with --strict, also when there are warnings), 0 o
     '<%= config.bin %> <%= command.id %> -f knative/ --offline',
   ]
   static override flags = {
-    filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable) [default: kne.yaml\'s manifests folder]'}),
+    filename: Flags.string({
+      char: 'f',
+      multiple: true,
+      description: "manifest file or folder (repeatable) [default: kne.yaml's manifests folder]",
+    }),
     config: registryFlags.config,
     offline: registryFlags.offline,
     strict: Flags.boolean({description: 'warnings fail too (exit 3)'}),

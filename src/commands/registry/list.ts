@@ -21,7 +21,7 @@ observed, unless --offline); without a mesh, kne.yaml's manifests folder is read
   ]
   static override flags = {
     ...registryFlags,
-    broker: Flags.string({char: 'b', description: 'only types whose events flow into this broker (in --namespace, else the project\'s)'}),
+    broker: Flags.string({char: 'b', description: "only types whose events flow into this broker (in --namespace, else the project's)"}),
   }
 
   async run(): Promise<RegistryListResult> {
@@ -30,7 +30,8 @@ observed, unless --offline); without a mesh, kne.yaml's manifests folder is read
     const c = colors(process.stderr)
     if (result.types.length === 0) this.log('No event types found.')
     else for (const line of registryTable(result.types)) this.log(line)
-    if (result.manifestErrors > 0) this.note(c.yellow(`${result.manifestErrors} problem(s) in the manifests: kne validate lists them; the registry shows what loaded`))
+    if (result.manifestErrors > 0)
+      this.note(c.yellow(`${result.manifestErrors} problem(s) in the manifests: kne validate lists them; the registry shows what loaded`))
     for (const problem of result.problems) this.note(c.yellow(`warning: ${problem}`))
     if (!result.mesh && result.meshProblem) this.note(c.dim(result.meshProblem))
     const from = readFromNote(result)

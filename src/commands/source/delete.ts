@@ -4,7 +4,10 @@ import {deleteResource, type DeleteResult} from '../../scaffold/index.js'
 
 export default class SourceDelete extends ScaffoldCommand<typeof SourceDelete> {
   static override summary = 'Delete an event source: removes its file (or its document from a file holding others).'
-  static override examples = ['<%= config.bin %> <%= command.id %> heartbeat', '<%= config.bin %> <%= command.id %> heartbeat --kind ping --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> heartbeat',
+    '<%= config.bin %> <%= command.id %> heartbeat --kind ping --json',
+  ]
   static override args = {name: Args.string({required: true, description: 'source name'})}
   static override flags = {...projectFlags, kind: sourceKindFlag}
 

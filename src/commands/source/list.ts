@@ -7,7 +7,11 @@ export default class SourceList extends ScaffoldCommand<typeof SourceList> {
 not run (e.g. KafkaSource) are listed from the manifests; READY comes from the running mesh and is <unknown> without one.
 When kne dev runs, they are the ones it runs (from any folder); -f FILE|DIR (or --dir) reads those manifests instead,
 with the live status of the ones the mesh serves; without a mesh, the manifests folder is read.`
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --kind ping -o yaml', '<%= config.bin %> <%= command.id %> -f samples/']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --kind ping -o yaml',
+    '<%= config.bin %> <%= command.id %> -f samples/',
+  ]
   static override flags = {...listFlags, kind: sourceKindFlag}
 
   async run(): Promise<ListResult> {

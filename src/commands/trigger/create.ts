@@ -22,22 +22,40 @@ terminal; without one the command exits 2.`
     ...createFlags,
     broker: Flags.string({description: 'broker to subscribe to [default: default]'}),
     sink: sinkFlag,
-    filter: keyValueFlag({ description: 'legacy exact match KEY=VALUE on an attribute (repeatable; a=1,b=2 is two)'}),
-    exact: keyValueFlag({ description: 'SubscriptionsAPI exact match KEY=VALUE (repeatable)'}),
-    prefix: keyValueFlag({ description: 'SubscriptionsAPI prefix match KEY=VALUE (repeatable)'}),
-    suffix: keyValueFlag({ description: 'SubscriptionsAPI suffix match KEY=VALUE (repeatable)'}),
+    filter: keyValueFlag({description: 'legacy exact match KEY=VALUE on an attribute (repeatable; a=1,b=2 is two)'}),
+    exact: keyValueFlag({description: 'SubscriptionsAPI exact match KEY=VALUE (repeatable)'}),
+    prefix: keyValueFlag({description: 'SubscriptionsAPI prefix match KEY=VALUE (repeatable)'}),
+    suffix: keyValueFlag({description: 'SubscriptionsAPI suffix match KEY=VALUE (repeatable)'}),
     cesql: Flags.string({multiple: true, description: 'CloudEvents SQL expression that must be true (repeatable)'}),
     ...deliveryFlags,
-    format: Flags.string({options: ['json', 'binary'], description: 'HTTP format of events delivered to the subscriber [default: as received]'}),
+    format: Flags.string({
+      options: ['json', 'binary'],
+      description: 'HTTP format of events delivered to the subscriber [default: as received]',
+    }),
   }
 
   async run(): Promise<Manifest> {
     const {flags} = this
-    const result = await scaffoldTrigger({
-      name: this.args.name, broker: flags.broker, sink: flags.sink, filter: flags.filter, exact: flags.exact, prefix: flags.prefix,
-      suffix: flags.suffix, cesql: flags.cesql, dlSink: flags['dl-sink'], retry: flags.retry, backoffPolicy: flags['backoff-policy'],
-      backoffDelay: flags['backoff-delay'], timeout: flags.timeout, retryAfterMax: flags['retry-after-max'], format: flags.format,
-    }, {project: this.project(), options: {force: flags.force, dryRun: flags['dry-run']}})
+    const result = await scaffoldTrigger(
+      {
+        name: this.args.name,
+        broker: flags.broker,
+        sink: flags.sink,
+        filter: flags.filter,
+        exact: flags.exact,
+        prefix: flags.prefix,
+        suffix: flags.suffix,
+        cesql: flags.cesql,
+        dlSink: flags['dl-sink'],
+        retry: flags.retry,
+        backoffPolicy: flags['backoff-policy'],
+        backoffDelay: flags['backoff-delay'],
+        timeout: flags.timeout,
+        retryAfterMax: flags['retry-after-max'],
+        format: flags.format,
+      },
+      {project: this.project(), options: {force: flags.force, dryRun: flags['dry-run']}},
+    )
     return this.report(result, flags.output)
   }
 }

@@ -29,14 +29,23 @@ function formatLiteral(value: CesqlValue): string {
 /** Prints the tree with every operation in parentheses, e.g. `FALSE AND FALSE OR TRUE` → `(FALSE AND (FALSE OR TRUE))`. */
 export function formatCesqlNode(node: CesqlNode): string {
   switch (node.kind) {
-    case 'literal': return formatLiteral(node.value)
-    case 'attribute': return node.name
-    case 'exists': return `(EXISTS ${node.name})`
-    case 'not': return `(NOT ${formatCesqlNode(node.operand)})`
-    case 'negate': return `(-${formatCesqlNode(node.operand)})`
-    case 'binary': return `(${formatCesqlNode(node.left)} ${node.operator} ${formatCesqlNode(node.right)})`
-    case 'like': return `(${formatCesqlNode(node.operand)} ${node.negated ? 'NOT LIKE' : 'LIKE'} ${formatLiteral(node.pattern)})`
-    case 'in': return `(${formatCesqlNode(node.operand)} ${node.negated ? 'NOT IN' : 'IN'} (${node.set.map(formatCesqlNode).join(', ')}))`
-    case 'call': return `${node.name}(${node.args.map(formatCesqlNode).join(', ')})`
+    case 'literal':
+      return formatLiteral(node.value)
+    case 'attribute':
+      return node.name
+    case 'exists':
+      return `(EXISTS ${node.name})`
+    case 'not':
+      return `(NOT ${formatCesqlNode(node.operand)})`
+    case 'negate':
+      return `(-${formatCesqlNode(node.operand)})`
+    case 'binary':
+      return `(${formatCesqlNode(node.left)} ${node.operator} ${formatCesqlNode(node.right)})`
+    case 'like':
+      return `(${formatCesqlNode(node.operand)} ${node.negated ? 'NOT LIKE' : 'LIKE'} ${formatLiteral(node.pattern)})`
+    case 'in':
+      return `(${formatCesqlNode(node.operand)} ${node.negated ? 'NOT IN' : 'IN'} (${node.set.map(formatCesqlNode).join(', ')}))`
+    case 'call':
+      return `${node.name}(${node.args.map(formatCesqlNode).join(', ')})`
   }
 }

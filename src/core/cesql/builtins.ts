@@ -22,20 +22,32 @@ function int(value: CesqlValue | undefined): number {
 
 /** INT, BOOL and STRING: a failed cast still yields the cast's fallback value, with a cast error. */
 function castFunction(name: string, target: CesqlType): CesqlFunction {
-  return newFunction(name, ['Any'], undefined, ([value]) => {
-    const sink: ErrorSink = {error: undefined}
-    const result = castTo(value!, target, sink)
-    if (sink.error !== undefined) throw new CesqlFunctionError(sink.error.message, {kind: 'cast', value: result})
-    return result
-  }, target)
+  return newFunction(
+    name,
+    ['Any'],
+    undefined,
+    ([value]) => {
+      const sink: ErrorSink = {error: undefined}
+      const result = castTo(value!, target, sink)
+      if (sink.error !== undefined) throw new CesqlFunctionError(sink.error.message, {kind: 'cast', value: result})
+      return result
+    },
+    target,
+  )
 }
 
 function canCastFunction(name: string, target: CesqlType): CesqlFunction {
-  return newFunction(name, ['Any'], undefined, ([value]) => {
-    const sink: ErrorSink = {error: undefined}
-    castTo(value!, target, sink)
-    return sink.error === undefined
-  }, 'Boolean')
+  return newFunction(
+    name,
+    ['Any'],
+    undefined,
+    ([value]) => {
+      const sink: ErrorSink = {error: undefined}
+      castTo(value!, target, sink)
+      return sink.error === undefined
+    },
+    'Boolean',
+  )
 }
 
 /** SUBSTRING's start: 1-based, negative counts from the end; undefined means "out of range". */
@@ -51,35 +63,65 @@ export const BUILTIN_FUNCTIONS: readonly CesqlFunction[] = [
   newFunction('LOWER', ['String'], undefined, ([x]) => str(x).toLowerCase(), 'String'),
   newFunction('UPPER', ['String'], undefined, ([x]) => str(x).toUpperCase(), 'String'),
   newFunction('TRIM', ['String'], undefined, ([x]) => str(x).replace(EDGE_SPACE, ''), 'String'),
-  newFunction('LEFT', ['String', 'Integer'], undefined, ([x, n]) => {
-    const text = chars(str(x))
-    if (int(n) < 0) throw new CesqlFunctionError(`LEFT: the length is negative (${int(n)})`, {value: str(x)})
-    return text.slice(0, int(n)).join('')
-  }, 'String'),
-  newFunction('RIGHT', ['String', 'Integer'], undefined, ([x, n]) => {
-    const text = chars(str(x))
-    if (int(n) < 0) throw new CesqlFunctionError(`RIGHT: the length is negative (${int(n)})`, {value: str(x)})
-    return int(n) >= text.length ? str(x) : text.slice(text.length - int(n)).join('')
-  }, 'String'),
-  newFunction('SUBSTRING', ['String', 'Integer'], undefined, ([x, position]) => {
-    const text = chars(str(x))
-    if (int(position) === 0) return ''
-    const start = substringStart(text.length, int(position))
-    if (start === undefined) throw new CesqlFunctionError(`SUBSTRING: position ${int(position)} is out of range`, {value: ''})
-    return text.slice(start).join('')
-  }, 'String'),
-  newFunction('SUBSTRING', ['String', 'Integer', 'Integer'], undefined, ([x, position, length]) => {
-    const text = chars(str(x))
-    if (int(position) === 0) return ''
-    const start = substringStart(text.length, int(position))
-    if (start === undefined) throw new CesqlFunctionError(`SUBSTRING: position ${int(position)} is out of range`, {value: ''})
-    if (int(length) < 0) throw new CesqlFunctionError(`SUBSTRING: the length is negative (${int(length)})`, {value: ''})
-    return text.slice(start, start + int(length)).join('')
-  }, 'String'),
-  newFunction('ABS', ['Integer'], undefined, ([x]) => {
-    if (int(x) === INT32_MIN) throw new CesqlFunctionError('ABS: integer overflow', {kind: 'math', value: INT32_MAX})
-    return Math.abs(int(x))
-  }, 'Integer'),
+  newFunction(
+    'LEFT',
+    ['String', 'Integer'],
+    undefined,
+    ([x, n]) => {
+      const text = chars(str(x))
+      if (int(n) < 0) throw new CesqlFunctionError(`LEFT: the length is negative (${int(n)})`, {value: str(x)})
+      return text.slice(0, int(n)).join('')
+    },
+    'String',
+  ),
+  newFunction(
+    'RIGHT',
+    ['String', 'Integer'],
+    undefined,
+    ([x, n]) => {
+      const text = chars(str(x))
+      if (int(n) < 0) throw new CesqlFunctionError(`RIGHT: the length is negative (${int(n)})`, {value: str(x)})
+      return int(n) >= text.length ? str(x) : text.slice(text.length - int(n)).join('')
+    },
+    'String',
+  ),
+  newFunction(
+    'SUBSTRING',
+    ['String', 'Integer'],
+    undefined,
+    ([x, position]) => {
+      const text = chars(str(x))
+      if (int(position) === 0) return ''
+      const start = substringStart(text.length, int(position))
+      if (start === undefined) throw new CesqlFunctionError(`SUBSTRING: position ${int(position)} is out of range`, {value: ''})
+      return text.slice(start).join('')
+    },
+    'String',
+  ),
+  newFunction(
+    'SUBSTRING',
+    ['String', 'Integer', 'Integer'],
+    undefined,
+    ([x, position, length]) => {
+      const text = chars(str(x))
+      if (int(position) === 0) return ''
+      const start = substringStart(text.length, int(position))
+      if (start === undefined) throw new CesqlFunctionError(`SUBSTRING: position ${int(position)} is out of range`, {value: ''})
+      if (int(length) < 0) throw new CesqlFunctionError(`SUBSTRING: the length is negative (${int(length)})`, {value: ''})
+      return text.slice(start, start + int(length)).join('')
+    },
+    'String',
+  ),
+  newFunction(
+    'ABS',
+    ['Integer'],
+    undefined,
+    ([x]) => {
+      if (int(x) === INT32_MIN) throw new CesqlFunctionError('ABS: integer overflow', {kind: 'math', value: INT32_MAX})
+      return Math.abs(int(x))
+    },
+    'Integer',
+  ),
   castFunction('INT', 'Integer'),
   castFunction('BOOL', 'Boolean'),
   castFunction('STRING', 'String'),

@@ -40,9 +40,13 @@ export function castToBoolean(value: CesqlValue, sink: ErrorSink): boolean {
 
 export function castTo(value: CesqlValue, target: CesqlType, sink: ErrorSink): CesqlValue {
   switch (target) {
-    case 'String': return castToString(value)
-    case 'Integer': return castToInteger(value, sink)
-    case 'Boolean': return castToBoolean(value, sink)
-    case 'Any': return value
+    case 'String':
+      return castToString(value)
+    case 'Integer':
+      return castToInteger(value, sink)
+    case 'Boolean':
+      return castToBoolean(value, sink)
+    case 'Any':
+      return value
   }
 }

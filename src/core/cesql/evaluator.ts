@@ -35,7 +35,12 @@ const INTEGER_OPERATIONS: Record<'+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' 
   '>=': (x, y) => x >= y,
 }
 
-function compileIntegerOperation(left: CompiledNode, right: CompiledNode, operation: IntegerOperation, zero: number | boolean): CompiledNode {
+function compileIntegerOperation(
+  left: CompiledNode,
+  right: CompiledNode,
+  operation: IntegerOperation,
+  zero: number | boolean,
+): CompiledNode {
   return (state) => {
     // sdk-go evaluates both sides before casting either, which decides which error wins.
     const x = left(state)
@@ -83,15 +88,25 @@ function compileLogic(left: CompiledNode, right: CompiledNode, operator: 'AND' |
 
 function compileBinary(operator: BinaryOperator, left: CompiledNode, right: CompiledNode): CompiledNode {
   switch (operator) {
-    case '+': case '-': case '*': case '/': case '%':
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
       return compileIntegerOperation(left, right, INTEGER_OPERATIONS[operator], 0)
-    case '<': case '<=': case '>': case '>=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
       return compileIntegerOperation(left, right, INTEGER_OPERATIONS[operator], false)
     case '=':
       return compileEquality(left, right, true)
-    case '!=': case '<>':
+    case '!=':
+    case '<>':
       return compileEquality(left, right, false)
-    case 'AND': case 'OR': case 'XOR':
+    case 'AND':
+    case 'OR':
+    case 'XOR':
       return compileLogic(left, right, operator)
   }
 }
@@ -197,6 +212,10 @@ export function compileNode(node: CesqlNode, functions: CesqlFunctionRegistry): 
       }
     }
     case 'call':
-      return compileCall(node.name, node.args.map((arg) => compileNode(arg, functions)), functions)
+      return compileCall(
+        node.name,
+        node.args.map((arg) => compileNode(arg, functions)),
+        functions,
+      )
   }
 }

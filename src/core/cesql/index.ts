@@ -10,14 +10,7 @@ import {CesqlParseError, type CesqlResult} from './types.js'
 export {formatCesqlNode, type CesqlNode} from './ast.js'
 export {CesqlFunctionError, CesqlFunctionRegistry, newFunction, type CesqlFunction, type CesqlFunctionBody} from './functions.js'
 export {parseCesql} from './parser.js'
-export {
-  CesqlParseError,
-  type CesqlError,
-  type CesqlErrorKind,
-  type CesqlResult,
-  type CesqlType,
-  type CesqlValue,
-} from './types.js'
+export {CesqlParseError, type CesqlError, type CesqlErrorKind, type CesqlResult, type CesqlType, type CesqlValue} from './types.js'
 
 export interface CesqlExpression {
   readonly source: string

@@ -4,11 +4,32 @@
 import {parseErrorAt} from './position.js'
 
 export type TokenKind =
-  | 'lparen' | 'rparen' | 'comma'
-  | 'and' | 'or' | 'xor' | 'not' | 'like' | 'exists' | 'in' | 'true' | 'false'
-  | 'star' | 'slash' | 'percent' | 'plus' | 'minus'
-  | 'eq' | 'neq' | 'ltgt' | 'lt' | 'lte' | 'gt' | 'gte'
-  | 'string' | 'integer'
+  | 'lparen'
+  | 'rparen'
+  | 'comma'
+  | 'and'
+  | 'or'
+  | 'xor'
+  | 'not'
+  | 'like'
+  | 'exists'
+  | 'in'
+  | 'true'
+  | 'false'
+  | 'star'
+  | 'slash'
+  | 'percent'
+  | 'plus'
+  | 'minus'
+  | 'eq'
+  | 'neq'
+  | 'ltgt'
+  | 'lt'
+  | 'lte'
+  | 'gt'
+  | 'gte'
+  | 'string'
+  | 'integer'
   /** [a-zA-Z]+: an attribute name, or a function name when followed by '('. */
   | 'identifier'
   /** [a-zA-Z0-9]+ with at least one digit, e.g. `ext1` or `1abc`: attribute names only. */
@@ -25,21 +46,34 @@ export interface Token {
 }
 
 const KEYWORDS: ReadonlyMap<string, TokenKind> = new Map<string, TokenKind>([
-  ['AND', 'and'], ['OR', 'or'], ['XOR', 'xor'], ['NOT', 'not'],
-  ['LIKE', 'like'], ['EXISTS', 'exists'], ['IN', 'in'], ['TRUE', 'true'], ['FALSE', 'false'],
+  ['AND', 'and'],
+  ['OR', 'or'],
+  ['XOR', 'xor'],
+  ['NOT', 'not'],
+  ['LIKE', 'like'],
+  ['EXISTS', 'exists'],
+  ['IN', 'in'],
+  ['TRUE', 'true'],
+  ['FALSE', 'false'],
 ])
 
 export const KEYWORD_NAMES: ReadonlySet<string> = new Set(KEYWORDS.keys())
 
 const SINGLE_CHAR_TOKENS: Readonly<Record<string, TokenKind>> = {
-  '(': 'lparen', ')': 'rparen', ',': 'comma', '*': 'star', '/': 'slash', '%': 'percent', '=': 'eq',
+  '(': 'lparen',
+  ')': 'rparen',
+  ',': 'comma',
+  '*': 'star',
+  '/': 'slash',
+  '%': 'percent',
+  '=': 'eq',
 }
 
 const CHAR_HINTS: Readonly<Record<string, string>> = {
   '&': 'use AND',
   '|': 'use OR',
-  '_': "attribute names contain only letters and digits; function names start with a letter",
-  '`': "quote strings with ' or \"",
+  _: 'attribute names contain only letters and digits; function names start with a letter',
+  '`': 'quote strings with \' or "',
 }
 
 function isLetter(code: number): boolean {

@@ -48,7 +48,10 @@ class Parser {
   private index = 0
   private depth = 0
 
-  constructor(private readonly source: string, private readonly tokens: Token[]) {}
+  constructor(
+    private readonly source: string,
+    private readonly tokens: Token[],
+  ) {}
 
   parseRoot(): CesqlNode {
     const root = this.parseExpression(0)
@@ -147,7 +150,11 @@ class Parser {
         return {kind: 'attribute', name: token.text.toLowerCase()}
       case 'functionIdentifier':
         if (this.peek(1).kind !== 'lparen') {
-          throw this.unexpected(this.peek(1), ["'('"], `'${token.text}' can only be a function name: attribute names contain only letters and digits`)
+          throw this.unexpected(
+            this.peek(1),
+            ["'('"],
+            `'${token.text}' can only be a function name: attribute names contain only letters and digits`,
+          )
         }
         return this.parseCall()
       default:
@@ -207,8 +214,9 @@ class Parser {
     const magnitude = digits.length > 10 ? Number.POSITIVE_INFINITY : Number(digits)
     const value = sign * magnitude
     if (value < INT32_MIN || value > INT32_MAX) {
-      throw parseErrorAt(this.source, token.offset, `integer literal ${token.text} does not fit in 32 bits`,
-        [`an integer from ${INT32_MIN} to ${INT32_MAX}`])
+      throw parseErrorAt(this.source, token.offset, `integer literal ${token.text} does not fit in 32 bits`, [
+        `an integer from ${INT32_MIN} to ${INT32_MAX}`,
+      ])
     }
     return value | 0
   }

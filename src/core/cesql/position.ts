@@ -19,13 +19,7 @@ export function listInWords(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`
 }
 
-export function parseErrorAt(
-  source: string,
-  offset: number,
-  problem: string,
-  expected: string[],
-  hint?: string,
-): CesqlParseError {
+export function parseErrorAt(source: string, offset: number, problem: string, expected: string[], hint?: string): CesqlParseError {
   const position = positionOf(source, offset)
   const wanted = expected.length > 0 ? `, expected ${listInWords(expected)}` : ''
   const advice = hint === undefined ? '' : ` (${hint})`

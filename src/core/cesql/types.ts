@@ -6,8 +6,7 @@ export type CesqlValue = string | number | boolean
 /** The CESQL types; `Any` is only used for function parameters and return types that accept every value. */
 export type CesqlType = 'String' | 'Integer' | 'Boolean' | 'Any'
 
-export type CesqlErrorKind =
-  | 'parse' | 'math' | 'cast' | 'missingAttribute' | 'missingFunction' | 'functionEvaluation' | 'generic'
+export type CesqlErrorKind = 'parse' | 'math' | 'cast' | 'missingAttribute' | 'missingFunction' | 'functionEvaluation' | 'generic'
 
 export interface CesqlError {
   kind: CesqlErrorKind
@@ -58,9 +57,12 @@ export function typeOfValue(value: CesqlValue): Exclude<CesqlType, 'Any'> {
 /** The value an operator or function yields when it fails. sdk-go uses `false` where the type is not known. */
 export function zeroValue(type: CesqlType): CesqlValue {
   switch (type) {
-    case 'String': return ''
-    case 'Integer': return 0
-    default: return false
+    case 'String':
+      return ''
+    case 'Integer':
+      return 0
+    default:
+      return false
   }
 }
 

@@ -37,7 +37,8 @@ export type HttpDecodeResult = (DecodeResult & {mode?: ContentMode}) | {ok: fals
 export function decodeHttpMessage(headers: HeaderMap, body: Uint8Array): HttpDecodeResult {
   const mode = detectContentMode(headers)
   if (mode === 'structured') return {...decodeStructuredBody(body), mode}
-  if (mode === 'batch') return {ok: false, error: 'batched content mode (application/cloudevents-batch+json) is not supported by the broker', mode}
+  if (mode === 'batch')
+    return {ok: false, error: 'batched content mode (application/cloudevents-batch+json) is not supported by the broker', mode}
   if (mode === 'binary') return decodeBinary(headers, body)
   const specversion = headerValue(headers, 'ce-specversion')
   if (specversion !== undefined) {
@@ -63,16 +64,44 @@ function decodeBinary(headers: HeaderMap, body: Uint8Array): HttpDecodeResult {
     const value = fromHeaderText(Array.isArray(raw) ? raw.join(',') : raw)
     // by the whole header name: the attribute name is cut out only for an extension
     switch (header) {
-      case 'ce-specversion': break
-      case 'ce-id': event.id = value; seenId = true; break
-      case 'ce-source': event.source = intern(value); seenSource = true; break
-      case 'ce-type': event.type = intern(value); seenType = true; break
-      case 'ce-subject': if (value.trim() !== '') event.subject = value; break // sdk-go drops an empty subject
-      case 'ce-time': event.time = value; break
-      case 'ce-dataschema': if (event.specversion === '1.0') event.dataschema = value; else event.extensions.dataschema = value; break
-      case 'ce-schemaurl': if (event.specversion === '0.3') event.dataschema = value; else event.extensions.schemaurl = value; break
-      case 'ce-datacontentencoding': if (event.specversion === '0.3') event.datacontentencoding = value; else event.extensions.datacontentencoding = value; break
-      case 'ce-datacontenttype': return {ok: false, error: 'ce-datacontenttype must not be used in binary mode: the Content-Type header carries datacontenttype', mode: 'binary'}
+      case 'ce-specversion':
+        break
+      case 'ce-id':
+        event.id = value
+        seenId = true
+        break
+      case 'ce-source':
+        event.source = intern(value)
+        seenSource = true
+        break
+      case 'ce-type':
+        event.type = intern(value)
+        seenType = true
+        break
+      case 'ce-subject':
+        if (value.trim() !== '') event.subject = value
+        break // sdk-go drops an empty subject
+      case 'ce-time':
+        event.time = value
+        break
+      case 'ce-dataschema':
+        if (event.specversion === '1.0') event.dataschema = value
+        else event.extensions.dataschema = value
+        break
+      case 'ce-schemaurl':
+        if (event.specversion === '0.3') event.dataschema = value
+        else event.extensions.schemaurl = value
+        break
+      case 'ce-datacontentencoding':
+        if (event.specversion === '0.3') event.datacontentencoding = value
+        else event.extensions.datacontentencoding = value
+        break
+      case 'ce-datacontenttype':
+        return {
+          ok: false,
+          error: 'ce-datacontenttype must not be used in binary mode: the Content-Type header carries datacontenttype',
+          mode: 'binary',
+        }
       default: {
         const name = header.slice(3)
         const problem = extensionProblem(name, value)
@@ -109,7 +138,8 @@ export function encodeBinary(event: CloudEvent): EncodedMessage {
   }
   if (event.subject !== undefined) headers['ce-subject'] = toHeaderText(event.subject)
   if (event.time !== undefined) headers['ce-time'] = toHeaderText(event.time)
-  if (event.dataschema !== undefined) headers[event.specversion === '0.3' ? 'ce-schemaurl' : 'ce-dataschema'] = toHeaderText(event.dataschema)
+  if (event.dataschema !== undefined)
+    headers[event.specversion === '0.3' ? 'ce-schemaurl' : 'ce-dataschema'] = toHeaderText(event.dataschema)
   if (event.datacontentencoding !== undefined) headers['ce-datacontentencoding'] = toHeaderText(event.datacontentencoding)
   const {extensions} = event
   for (const name in extensions) headers[ceHeaderName(name)] = toHeaderText(String(extensions[name]))

@@ -1,8 +1,13 @@
 // The CloudEvents JSON format (json-format.md v1.0.2), decoded the way sdk-go does it: null means unset,
 // data is kept as the raw JSON text of the `data` member, data_base64 as its bytes.
 import {
-  CONTEXT_ATTRIBUTES, RESERVED_NAMES, SPEC_VERSIONS, isJsonMediaType,
-  type CloudEvent, type ExtensionValue, type SpecVersion,
+  CONTEXT_ATTRIBUTES,
+  RESERVED_NAMES,
+  SPEC_VERSIONS,
+  isJsonMediaType,
+  type CloudEvent,
+  type ExtensionValue,
+  type SpecVersion,
 } from '../cloudevent.js'
 import {extensionProblem, validateEvent} from './validate.js'
 
@@ -19,7 +24,8 @@ export const MAX_JSON_DEPTH = 1000
 
 /** Decodes the body of a structured-mode message. */
 export function decodeStructuredBody(body: Uint8Array): DecodeResult {
-  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) return {ok: false, error: `structured event body is nested deeper than ${MAX_JSON_DEPTH} levels`}
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH))
+    return {ok: false, error: `structured event body is nested deeper than ${MAX_JSON_DEPTH} levels`}
   let text: string
   try {
     text = textDecoder.decode(body)
@@ -63,7 +69,8 @@ export function decodeJsonEvent(obj: unknown, rawData?: string): DecodeResult {
     }
     if (RESERVED_NAMES.has(name)) continue // a name of the other spec version: not an extension
     const extension = toExtensionValue(value)
-    if (extension === undefined) return {ok: false, error: extensionProblem(name, value) ?? `extension ${JSON.stringify(name)}: unsupported value`}
+    if (extension === undefined)
+      return {ok: false, error: extensionProblem(name, value) ?? `extension ${JSON.stringify(name)}: unsupported value`}
     const problem = extensionProblem(name, extension)
     if (problem) return {ok: false, error: problem}
     event.extensions[name] = extension
@@ -77,15 +84,32 @@ export function decodeJsonEvent(obj: unknown, rawData?: string): DecodeResult {
 
 function setContextAttribute(event: CloudEvent, name: string, value: string): string | undefined {
   switch (name) {
-    case 'id': event.id = value; break
-    case 'source': event.source = value; break
-    case 'type': event.type = value; break
-    case 'datacontenttype': event.datacontenttype = value; break
-    case 'dataschema': case 'schemaurl': event.dataschema = value; break
+    case 'id':
+      event.id = value
+      break
+    case 'source':
+      event.source = value
+      break
+    case 'type':
+      event.type = value
+      break
+    case 'datacontenttype':
+      event.datacontenttype = value
+      break
+    case 'dataschema':
+    case 'schemaurl':
+      event.dataschema = value
+      break
     // sdk-go drops an empty subject instead of rejecting it
-    case 'subject': if (value.trim() !== '') event.subject = value; break
-    case 'time': event.time = value; break
-    case 'datacontentencoding': event.datacontentencoding = value; break
+    case 'subject':
+      if (value.trim() !== '') event.subject = value
+      break
+    case 'time':
+      event.time = value
+      break
+    case 'datacontentencoding':
+      event.datacontentencoding = value
+      break
   }
   return undefined
 }
@@ -97,7 +121,11 @@ function toExtensionValue(value: unknown): ExtensionValue | undefined {
   return undefined
 }
 
-function decodeData(input: Record<string, unknown>, event: CloudEvent, rawData: string | undefined): {bytes: Uint8Array} | {error: string} | undefined {
+function decodeData(
+  input: Record<string, unknown>,
+  event: CloudEvent,
+  rawData: string | undefined,
+): {bytes: Uint8Array} | {error: string} | undefined {
   // sdk-go lets data_base64 win when both are present (json-format.md says they are exclusive)
   if (input.data_base64 !== undefined && input.data_base64 !== null) {
     const b64 = input.data_base64
@@ -258,9 +286,11 @@ export function nestedDeeperThan(bytes: Uint8Array, maxDepth: number): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!
     if (b === QUOTE) i = stringEnd(bytes, i)
-    else if (b === 0x5b || b === 0x7b) { // [ {
+    else if (b === 0x5b || b === 0x7b) {
+      // [ {
       if (++depth > maxDepth) return true
-    } else if (b === 0x5d || b === 0x7d) depth-- // ] }
+    } else if (b === 0x5d || b === 0x7d)
+      depth-- // ] }
     else if (b >= 0x80 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) return false
   }
   return false

@@ -80,13 +80,14 @@ export function parseHttpDate(text: string): number | undefined {
   const asctime = /^[A-Za-z]{3} ([A-Za-z]{3}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/.exec(text)
   let parts: [string, string, string, string, string, string] | undefined
   if (imf) parts = [imf[3]!, imf[2]!, imf[1]!, imf[4]!, imf[5]!, imf[6]!]
-  else if (rfc850) parts = [String(Number(rfc850[3]) + (Number(rfc850[3]) < 70 ? 2000 : 1900)), rfc850[2]!, rfc850[1]!, rfc850[4]!, rfc850[5]!, rfc850[6]!]
+  else if (rfc850)
+    parts = [String(Number(rfc850[3]) + (Number(rfc850[3]) < 70 ? 2000 : 1900)), rfc850[2]!, rfc850[1]!, rfc850[4]!, rfc850[5]!, rfc850[6]!]
   else if (asctime) parts = [asctime[6]!, asctime[1]!, asctime[2]!.trim(), asctime[3]!, asctime[4]!, asctime[5]!]
   if (!parts) return undefined
   const month = MONTHS.indexOf(parts[1].toLowerCase())
   if (month < 0) return undefined
   const [year, , day, hour, minute, second] = parts.map(Number) as number[]
-  const ms = Date.UTC(year!, month, day!, hour!, minute!, second!)
+  const ms = Date.UTC(year!, month, day, hour, minute, second)
   return Number.isNaN(ms) ? undefined : ms
 }
 
@@ -106,9 +107,12 @@ export interface FailedResponse {
  * an integer (500 with body `dispatch error: …` when no response came) and the response body as standard
  * base64, cut to 1024 characters — what Knative intends, without its buffer overrun on bodies over 768 bytes.
  */
-export function deadLetterExtensions(failedUrl: string, last: FailedResponse): {knativeerrordest: string; knativeerrorcode: number; knativeerrordata: string} {
+export function deadLetterExtensions(
+  failedUrl: string,
+  last: FailedResponse,
+): {knativeerrordest: string; knativeerrorcode: number; knativeerrordata: string} {
   const noResponse = last.status === undefined
-  const body = noResponse ? `dispatch error: ${last.error ?? 'no response'}` : last.body ?? ''
+  const body = noResponse ? `dispatch error: ${last.error ?? 'no response'}` : (last.body ?? '')
   const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
   return {
     knativeerrordest: failedUrl,

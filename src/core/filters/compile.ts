@@ -8,7 +8,12 @@ import {BROKER_TTL_EXTENSION, attributeReader, eventForTriggerFilters} from './l
 import type {AttributeEntry, FilterNode, MatchDialect, MaterializedElement, SkippedElement} from './nodes.js'
 import {AllNode, AnyNode, CesqlNode, LegacyAttributesNode, MatchNode, NotNode} from './nodes.js'
 import type {
-  AppliedFilter, FilterExplanation, FilterRequirements, FilterResult, SubscriptionsApiFilter, TriggerFilterSpec,
+  AppliedFilter,
+  FilterExplanation,
+  FilterRequirements,
+  FilterResult,
+  SubscriptionsApiFilter,
+  TriggerFilterSpec,
 } from './types.js'
 
 /** A trigger's filter, compiled once and evaluated per event. */
@@ -36,7 +41,12 @@ export function compileTriggerFilter(spec: TriggerFilterSpec): CompiledTriggerFi
   const filters = Array.isArray(spec.filters) ? spec.filters : []
   if (filters.length > 0) {
     const root = new AllNode('spec.filters', materializeList(filters, 'spec.filters'))
-    return new CompiledFilter('filters', 'spec.filters is a non-empty list: it alone decides (spec.filter is ignored)', root, filtersRequirements(root))
+    return new CompiledFilter(
+      'filters',
+      'spec.filters is a non-empty list: it alone decides (spec.filter is ignored)',
+      root,
+      filtersRequirements(root),
+    )
   }
   if (spec.filter !== undefined && spec.filter !== null) {
     const attributes = isPlainObject(spec.filter) ? spec.filter.attributes : undefined
@@ -117,14 +127,20 @@ function materialize(element: unknown, path: string): MaterializedElement {
       return skip(`${path}.cesql`, `CESQL expression does not parse (${(error as Error).message}): Knative skips it`)
     }
   }
-  const why = filter.cesql === '' ? 'empty cesql expression' : isEmptyList(filter.all) || isEmptyList(filter.any) ? 'empty all/any list' : 'empty filter element (no dialect set)'
+  const why =
+    filter.cesql === ''
+      ? 'empty cesql expression'
+      : isEmptyList(filter.all) || isEmptyList(filter.any)
+        ? 'empty all/any list'
+        : 'empty filter element (no dialect set)'
   return skip(path, `${why}: Knative skips it`)
 }
 
 function matchNode(dialect: MatchDialect, map: Record<string, unknown>, path: string): MaterializedElement {
   const entries: AttributeEntry[] = []
   for (const [name, value] of Object.entries(map)) {
-    if (typeof value !== 'string') return skip(path, `${dialect}: the value of ${JSON.stringify(name)} is not a string: Knative skips the element`)
+    if (typeof value !== 'string')
+      return skip(path, `${dialect}: the value of ${JSON.stringify(name)} is not a string: Knative skips the element`)
     if (name === '' || value === '') {
       return skip(path, `${dialect}: an empty attribute name or value makes Knative skip the whole element, so it matches every event`)
     }

@@ -2,9 +2,22 @@
 // `spec.filters` (exact, prefix, suffix, all, any, not, cesql), their precedence, admission
 // validation, explanations and an index that narrows a broker's triggers per event.
 export type {
-  AppliedFilter, AttributeCheck, AttributesExplanation, AttributesFilterSpec, CesqlExplanation, CompositeExplanation,
-  FilterExplanation, FilterExplanationNode, FilterRequirements, FilterResult, FilterValidationError, NotExplanation,
-  SeenValue, SkippedExplanation, SubscriptionsApiFilter, TriggerFilterSpec,
+  AppliedFilter,
+  AttributeCheck,
+  AttributesExplanation,
+  AttributesFilterSpec,
+  CesqlExplanation,
+  CompositeExplanation,
+  FilterExplanation,
+  FilterExplanationNode,
+  FilterRequirements,
+  FilterResult,
+  FilterValidationError,
+  NotExplanation,
+  SeenValue,
+  SkippedExplanation,
+  SubscriptionsApiFilter,
+  TriggerFilterSpec,
 } from './types.js'
 export type {CompiledTriggerFilter} from './compile.js'
 export {compileTriggerFilter, explainTriggerFilter, filterDelivers} from './compile.js'

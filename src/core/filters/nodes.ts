@@ -77,7 +77,7 @@ function seen(value: string | number | boolean | undefined): SeenValue {
 
 function lookupNote(entry: AttributeEntry, event: CloudEvent, actual: SeenValue): string | undefined {
   if (actual === null) return 'extension not present on the event'
-  if (entry.name === 'time' && event.time === undefined) return 'time is unset; Knative reads it as Go\'s zero time'
+  if (entry.name === 'time' && event.time === undefined) return "time is unset; Knative reads it as Go's zero time"
   if (actual === '' && isCoreLookupName(entry.name)) return `${entry.name} is unset; Knative reads unset core attributes as ""`
   return undefined
 }
@@ -88,7 +88,10 @@ function lookupNote(entry: AttributeEntry, event: CloudEvent, actual: SeenValue)
  * extension value never equals a string.
  */
 export class LegacyAttributesNode implements FilterNode {
-  constructor(readonly path: string, readonly entries: readonly AttributeEntry[]) {}
+  constructor(
+    readonly path: string,
+    readonly entries: readonly AttributeEntry[],
+  ) {}
 
   static matches(expected: string, actual: string | number | boolean | undefined): boolean {
     if (actual === undefined) return false
@@ -107,10 +110,16 @@ export class LegacyAttributesNode implements FilterNode {
     const checks = this.entries.map((entry): AttributeCheck => {
       const raw = entry.read(event)
       const actual = seen(raw)
-      const check: AttributeCheck = {name: entry.name, expected: entry.value, actual, matched: LegacyAttributesNode.matches(entry.value, raw)}
+      const check: AttributeCheck = {
+        name: entry.name,
+        expected: entry.value,
+        actual,
+        matched: LegacyAttributesNode.matches(entry.value, raw),
+      }
       let note = lookupNote(entry, event, actual)
       if (entry.value === '') note = note ? `${note}; "" requires a non-empty value` : '"" matches any non-empty value'
-      else if (raw !== undefined && typeof raw !== 'string') note = 'a non-string extension value never equals a string in the legacy filter'
+      else if (raw !== undefined && typeof raw !== 'string')
+        note = 'a non-string extension value never equals a string in the legacy filter'
       if (note) check.note = note
       return check
     })
@@ -133,7 +142,11 @@ const COMPARATORS: Record<MatchDialect, (actual: string, expected: string) => bo
 export class MatchNode implements FilterNode {
   private readonly compare: (actual: string, expected: string) => boolean
 
-  constructor(readonly dialect: MatchDialect, readonly path: string, readonly entries: readonly AttributeEntry[]) {
+  constructor(
+    readonly dialect: MatchDialect,
+    readonly path: string,
+    readonly entries: readonly AttributeEntry[],
+  ) {
     this.compare = COMPARATORS[dialect]
   }
 
@@ -152,7 +165,9 @@ export class MatchNode implements FilterNode {
       const actual = seen(raw)
       const compared = raw === undefined ? undefined : goValueString(raw)
       const check: AttributeCheck = {
-        name: entry.name, expected: entry.value, actual,
+        name: entry.name,
+        expected: entry.value,
+        actual,
         matched: compared !== undefined && this.compare(compared, entry.value),
       }
       if (raw !== undefined && typeof raw !== 'string') check.compared = compared!
@@ -166,7 +181,10 @@ export class MatchNode implements FilterNode {
 
 /** SubscriptionsAPI `cesql`: pass only when the expression yields true without errors; anything else fails. */
 export class CesqlNode implements FilterNode {
-  constructor(readonly path: string, readonly expression: CesqlExpression) {}
+  constructor(
+    readonly path: string,
+    readonly expression: CesqlExpression,
+  ) {}
 
   evaluate(event: CloudEvent): FilterResult {
     try {
@@ -195,7 +213,9 @@ export class CesqlNode implements FilterNode {
 // Composites
 
 function explainChildren(
-  elements: readonly MaterializedElement[], active: readonly FilterNode[], event: CloudEvent,
+  elements: readonly MaterializedElement[],
+  active: readonly FilterNode[],
+  event: CloudEvent,
   run: (count: number, resultAt: (index: number) => FilterResult) => FilterResult,
 ): {result: FilterResult; children: FilterExplanationNode[]} {
   const explained = new Map<FilterNode, FilterExplanationNode>()
@@ -219,7 +239,10 @@ function explainChildren(
 export class AllNode implements FilterNode {
   readonly active: readonly FilterNode[]
 
-  constructor(readonly path: string, readonly elements: readonly MaterializedElement[]) {
+  constructor(
+    readonly path: string,
+    readonly elements: readonly MaterializedElement[],
+  ) {
     this.active = elements.filter((e): e is FilterNode => !isSkipped(e))
   }
 
@@ -238,7 +261,10 @@ export class AllNode implements FilterNode {
 export class AnyNode implements FilterNode {
   readonly active: readonly FilterNode[]
 
-  constructor(readonly path: string, readonly elements: readonly MaterializedElement[]) {
+  constructor(
+    readonly path: string,
+    readonly elements: readonly MaterializedElement[],
+  ) {
     this.active = elements.filter((e): e is FilterNode => !isSkipped(e))
   }
 
@@ -255,7 +281,10 @@ export class AnyNode implements FilterNode {
 
 /** `not: {...}`. */
 export class NotNode implements FilterNode {
-  constructor(readonly path: string, readonly inner: MaterializedElement) {}
+  constructor(
+    readonly path: string,
+    readonly inner: MaterializedElement,
+  ) {}
 
   evaluate(event: CloudEvent): FilterResult {
     return runNot(isSkipped(this.inner) ? undefined : this.inner.evaluate(event))

@@ -59,7 +59,9 @@ export class TriggerIndex<T> {
     const always = this.always
     const out: TriggerIndexEntry<T>[] = []
     // Three-way merge of lists that are each sorted by insertion order.
-    let a = 0, b = 0, c = 0
+    let a = 0,
+      b = 0,
+      c = 0
     for (;;) {
       while (a < typed.length && typed[a]!.source !== undefined && typed[a]!.source !== event.source) a++
       const next = minSlot(typed[a], sourced[b], always[c])

@@ -115,8 +115,7 @@ export interface SkippedExplanation {
   result: 'nofilter'
 }
 
-export type FilterExplanationNode =
-  | AttributesExplanation | CompositeExplanation | NotExplanation | CesqlExplanation | SkippedExplanation
+export type FilterExplanationNode = AttributesExplanation | CompositeExplanation | NotExplanation | CesqlExplanation | SkippedExplanation
 
 export interface FilterExplanation {
   applied: AppliedFilter

@@ -145,11 +145,14 @@ function warnElement(element: unknown, path: string, warnings: FilterValidationE
     const map = element[dialect] as Record<string, unknown>
     for (const [name, value] of Object.entries(map)) {
       if (value === '') {
-        warnings.push({path: `${path}.${dialect}${keySegment(name)}`, message: `an empty ${dialect} value makes Knative skip this whole filter: it matches every event`})
+        warnings.push({
+          path: `${path}.${dialect}${keySegment(name)}`,
+          message: `an empty ${dialect} value makes Knative skip this whole filter: it matches every event`,
+        })
       }
     }
   } else if (dialect === 'all' || dialect === 'any') {
-    (element[dialect] as unknown[]).forEach((child, i) => warnElement(child, `${path}.${dialect}[${i}]`, warnings))
+    ;(element[dialect] as unknown[]).forEach((child, i) => warnElement(child, `${path}.${dialect}[${i}]`, warnings))
   } else if (dialect === 'not') {
     warnElement(element.not, `${path}.not`, warnings)
   }

@@ -10,7 +10,9 @@ import {compact} from './render.js'
 export function sinkDestination(text: string, flag = '--sink'): Destination {
   const parsed = parseSink(text)
   if (!parsed.ok) {
-    throw usageError(`${flag}: ${parsed.error}`, ['e.g. ksvc:event-display, broker:default, channel:orders:shop, svc:receiver or http://127.0.0.1:8081'])
+    throw usageError(`${flag}: ${parsed.error}`, [
+      'e.g. ksvc:event-display, broker:default, channel:orders:shop, svc:receiver or http://127.0.0.1:8081',
+    ])
   }
   return parsed.destination
 }

@@ -10,7 +10,11 @@ export function usageError(message: string, suggestions: string[] = []): KneErro
  * Reads repeated `key=value` flags into a map. With `splitCommas` (kn's StringSlice flags such as
  * --filter) `a=1,b=2` is two pairs; a comma followed by text without `=` stays in the value (`source=a,b`).
  */
-export function parseKeyValues(values: readonly string[] | undefined, flag: string, options: {splitCommas?: boolean} = {}): Record<string, string> | undefined {
+export function parseKeyValues(
+  values: readonly string[] | undefined,
+  flag: string,
+  options: {splitCommas?: boolean} = {},
+): Record<string, string> | undefined {
   if (!values || values.length === 0) return undefined
   const pairs = options.splitCommas ? values.flatMap(splitPairs) : [...values]
   const out: Record<string, string> = {}
@@ -19,7 +23,8 @@ export function parseKeyValues(values: readonly string[] | undefined, flag: stri
     if (eq <= 0) throw usageError(`${flag} ${pair}: expected KEY=VALUE`)
     const key = pair.slice(0, eq)
     const value = pair.slice(eq + 1)
-    if (Object.hasOwn(out, key) && out[key] !== value) throw usageError(`${flag}: ${key} is given twice (${JSON.stringify(out[key])} and ${JSON.stringify(value)})`)
+    if (Object.hasOwn(out, key) && out[key] !== value)
+      throw usageError(`${flag}: ${key} is given twice (${JSON.stringify(out[key])} and ${JSON.stringify(value)})`)
     out[key] = value
   }
   return out
@@ -55,8 +60,9 @@ export interface BindingSubject {
 export function parseSubject(text: string): BindingSubject {
   const parts = text.split(':')
   if (parts.length !== 3 || parts.some((p) => p === '')) {
-    throw usageError(`--subject ${text}: expected Kind:apiVersion:name or Kind:apiVersion:key=value[,key=value]`,
-      ['e.g. --subject Deployment:apps/v1:myapp or --subject Job:batch/v1:app=heartbeat'])
+    throw usageError(`--subject ${text}: expected Kind:apiVersion:name or Kind:apiVersion:key=value[,key=value]`, [
+      'e.g. --subject Deployment:apps/v1:myapp or --subject Job:batch/v1:app=heartbeat',
+    ])
   }
   const [kind, apiVersion, target] = parts as [string, string, string]
   if (!target.includes('=')) return {apiVersion, kind, name: target}
@@ -73,8 +79,9 @@ export interface ApiServerResource {
 export function parseApiServerResource(text: string): ApiServerResource {
   const parts = text.split(':')
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
-    throw usageError(`--resource ${text}: expected Kind:apiVersion or Kind:apiVersion:key=value[,key=value]`,
-      ['e.g. --resource Event:v1 or --resource Deployment:apps/v1:app=myapp'])
+    throw usageError(`--resource ${text}: expected Kind:apiVersion or Kind:apiVersion:key=value[,key=value]`, [
+      'e.g. --resource Event:v1 or --resource Deployment:apps/v1:app=myapp',
+    ])
   }
   const [kind, apiVersion, selector] = parts as [string, string, string | undefined]
   const resource: ApiServerResource = {apiVersion, kind}

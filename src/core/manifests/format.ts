@@ -6,7 +6,7 @@ import type {Destination} from '../resources/types.js'
 const SINK_PREFIXES: Record<string, string> = {
   'serving.knative.dev/Service': 'ksvc',
   'v1/Service': 'svc',
-  ...Object.fromEntries(DESCRIPTORS.flatMap((d) => d.sinkPrefix === undefined ? [] : [[`${d.group}/${d.kind}`, d.sinkPrefix]])),
+  ...Object.fromEntries(DESCRIPTORS.flatMap((d) => (d.sinkPrefix === undefined ? [] : [[`${d.group}/${d.kind}`, d.sinkPrefix]]))),
 }
 
 /**
@@ -17,7 +17,7 @@ export function formatSink(destination: Destination | undefined, namespace?: str
   if (!destination) return ''
   const {ref, uri} = destination
   if (!ref) return uri ?? ''
-  const group = ref.apiVersion?.includes('/') ? ref.apiVersion.split('/')[0]! : ref.apiVersion ?? ''
+  const group = ref.apiVersion?.includes('/') ? ref.apiVersion.split('/')[0]! : (ref.apiVersion ?? '')
   const prefix = SINK_PREFIXES[`${group}/${ref.kind}`] ?? ref.kind.toLowerCase()
   const ns = ref.namespace && ref.namespace !== namespace ? `:${ref.namespace}` : ''
   return `${prefix}:${ref.name}${ns}${uri ? ` (${uri})` : ''}`

@@ -2,8 +2,15 @@
 export {brokerValues, type BrokerOptions} from './broker.js'
 export {triggerValues, type TriggerOptions} from './trigger.js'
 export {
-  API_SERVER_MODES, apiServerSourceValues, containerSourceValues, pingSourceValues, sinkBindingValues,
-  type ApiServerSourceOptions, type ContainerSourceOptions, type PingSourceOptions, type SinkBindingOptions,
+  API_SERVER_MODES,
+  apiServerSourceValues,
+  containerSourceValues,
+  pingSourceValues,
+  sinkBindingValues,
+  type ApiServerSourceOptions,
+  type ContainerSourceOptions,
+  type PingSourceOptions,
+  type SinkBindingOptions,
 } from './sources.js'
 export {deliveryFromOptions, isoDuration, sinkDestination, type DeliveryOptions} from './delivery.js'
 export {parseApiServerResource, parseCeOverrides, parseEnv, parseKeyValues, parseSubject, usageError} from './flags.js'

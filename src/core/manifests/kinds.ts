@@ -17,19 +17,26 @@ export interface KindInfo {
 }
 
 // kn's messages differ a little from kind to kind: each descriptor's scaffold naming says how
-export const KINDS = Object.fromEntries(DESCRIPTORS.flatMap((d): [string, KindInfo][] => {
-  if (d.scaffold === undefined) return []
-  const {label, createdVerb, deletedVerb} = d.scaffold
-  const apiVersion = d.versions.at(-1)!.apiVersion
-  return [[d.kind, {
-    kind: d.kind,
-    apiVersion,
-    template: d.kind.toLowerCase(),
-    resource: `${d.plural}.${d.group}`,
-    created: (name, namespace) => `${label} '${name}' ${createdVerb} in namespace '${namespace}'.`,
-    deleted: (name, namespace) => `${label} '${name}' ${deletedVerb} in namespace '${namespace}'.`,
-  }]]
-})) as Record<ScaffoldKind, KindInfo>
+export const KINDS = Object.fromEntries(
+  DESCRIPTORS.flatMap((d): [string, KindInfo][] => {
+    if (d.scaffold === undefined) return []
+    const {label, createdVerb, deletedVerb} = d.scaffold
+    const apiVersion = d.versions.at(-1)!.apiVersion
+    return [
+      [
+        d.kind,
+        {
+          kind: d.kind,
+          apiVersion,
+          template: d.kind.toLowerCase(),
+          resource: `${d.plural}.${d.group}`,
+          created: (name, namespace) => `${label} '${name}' ${createdVerb} in namespace '${namespace}'.`,
+          deleted: (name, namespace) => `${label} '${name}' ${deletedVerb} in namespace '${namespace}'.`,
+        },
+      ],
+    ]
+  }),
+) as Record<ScaffoldKind, KindInfo>
 
 /** What the scaffolding knows of a kind by its name (any kind with a descriptor's scaffold naming). */
 export function kindInfo(kind: string): KindInfo | undefined {

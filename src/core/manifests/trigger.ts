@@ -23,8 +23,10 @@ export function triggerValues(options: TriggerOptions): TemplateValues {
   const filters = subscriptionsApiFilters(options)
   if (attributes && filters.length > 0) {
     // semantics §2.4: a non-empty spec.filters makes Knative ignore spec.filter entirely
-    throw usageError('--filter cannot be combined with --exact, --prefix, --suffix or --cesql: Knative ignores spec.filter when spec.filters is set',
-      ['use --exact KEY=VALUE instead of --filter (note: exact "" matches only an empty value, legacy "" matches any non-empty value)'])
+    throw usageError(
+      '--filter cannot be combined with --exact, --prefix, --suffix or --cesql: Knative ignores spec.filter when spec.filters is set',
+      ['use --exact KEY=VALUE instead of --filter (note: exact "" matches only an empty value, legacy "" matches any non-empty value)'],
+    )
   }
   return {
     name: options.name,

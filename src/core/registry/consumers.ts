@@ -36,7 +36,11 @@ export function matchTrigger(filter: CompiledTriggerFilter, facts: TypeFacts): C
   if (unknown.length === 0) {
     return explanation.delivers
       ? {verdict: 'matches', reason: 'the filter accepts what the registry knows of every event of this type', unknownAttributes: []}
-      : {verdict: 'no-match', reason: `the filter rejects this type (${failedChecks(explanation.root).join('; ') || 'see kne filter test'})`, unknownAttributes: []}
+      : {
+          verdict: 'no-match',
+          reason: `the filter rejects this type (${failedChecks(explanation.root).join('; ') || 'see kne filter test'})`,
+          unknownAttributes: [],
+        }
   }
   const unknownSet = new Set(unknown)
   const list = unknown.join(', ')
@@ -64,7 +68,8 @@ function requirementMismatch(filter: CompiledTriggerFilter, facts: TypeFacts): s
       continue
     }
     const template = facts.templates?.get(name)
-    if (template !== undefined && !matchesTemplate(template, required)) return `the filter requires ${name} ${required}, which does not fit ${template}`
+    if (template !== undefined && !matchesTemplate(template, required))
+      return `the filter requires ${name} ${required}, which does not fit ${template}`
   }
   return undefined
 }
@@ -87,7 +92,7 @@ function syntheticEvent(facts: TypeFacts): CloudEvent {
   }
   for (const [name, v] of facts.known) {
     if (v === null || CORE.has(name)) continue
-    event.extensions[name] = v as ExtensionValue
+    event.extensions[name] = v
   }
   const optional = ['datacontenttype', 'dataschema', 'subject', 'time'] as const
   for (const name of optional) {
@@ -100,10 +105,14 @@ function syntheticEvent(facts: TypeFacts): CloudEvent {
 /** Every attribute name a filter tree reads (attribute checks and CESQL identifiers). */
 function collectReads(node: FilterExplanationNode, out: Set<string>): void {
   switch (node.dialect) {
-    case 'attributes': case 'exact': case 'prefix': case 'suffix':
+    case 'attributes':
+    case 'exact':
+    case 'prefix':
+    case 'suffix':
       for (const check of node.checks) out.add(check.name)
       return
-    case 'all': case 'any':
+    case 'all':
+    case 'any':
       for (const child of node.children) collectReads(child, out)
       return
     case 'not':
@@ -130,13 +139,30 @@ function cesqlReadsOf(root: CesqlNode): Set<string> {
   const out = new Set<string>()
   const visit = (n: CesqlNode): void => {
     switch (n.kind) {
-      case 'attribute': case 'exists': out.add(n.name); return
-      case 'not': case 'negate': visit(n.operand); return
-      case 'binary': visit(n.left); visit(n.right); return
-      case 'like': visit(n.operand); return
-      case 'in': visit(n.operand); n.set.forEach(visit); return
-      case 'call': n.args.forEach(visit); return
-      case 'literal': return
+      case 'attribute':
+      case 'exists':
+        out.add(n.name)
+        return
+      case 'not':
+      case 'negate':
+        visit(n.operand)
+        return
+      case 'binary':
+        visit(n.left)
+        visit(n.right)
+        return
+      case 'like':
+        visit(n.operand)
+        return
+      case 'in':
+        visit(n.operand)
+        n.set.forEach(visit)
+        return
+      case 'call':
+        n.args.forEach(visit)
+        return
+      case 'literal':
+        return
     }
   }
   visit(root)
@@ -162,7 +188,12 @@ const NEVER: SubscriptionsApiFilter = {cesql: 'FALSE'}
  * The same filter with every comparison on an unknown attribute replaced by a constant: `favour` true makes
  * each one help the event pass (under a `not`, by failing), false makes each one work against it.
  */
-function assume(applied: 'filters' | 'filter' | 'none', root: FilterExplanationNode, unknown: ReadonlySet<string>, favour: boolean): TriggerFilterSpec {
+function assume(
+  applied: 'filters' | 'filter' | 'none',
+  root: FilterExplanationNode,
+  unknown: ReadonlySet<string>,
+  favour: boolean,
+): TriggerFilterSpec {
   if (applied === 'filter' && root.dialect === 'attributes') {
     const known = Object.fromEntries(root.checks.filter((c) => !unknown.has(c.name)).map((c) => [c.name, c.expected]))
     const hasUnknown = root.checks.some((c) => unknown.has(c.name))
@@ -179,7 +210,9 @@ function rebuild(node: FilterExplanationNode, unknown: ReadonlySet<string>, favo
     case 'attributes':
       // the legacy filter is only ever the root, which assume() handles
       return constant
-    case 'exact': case 'prefix': case 'suffix': {
+    case 'exact':
+    case 'prefix':
+    case 'suffix': {
       const dialect = node.dialect
       const known = node.checks.filter((c) => !unknown.has(c.name))
       if (known.length === node.checks.length) return {[dialect]: Object.fromEntries(known.map((c) => [c.name, c.expected]))}
@@ -187,7 +220,9 @@ function rebuild(node: FilterExplanationNode, unknown: ReadonlySet<string>, favo
       return {all: [{[dialect]: Object.fromEntries(known.map((c) => [c.name, c.expected]))}, constant]}
     }
     case 'cesql':
-      return [...cesqlReads(node.expression)].some((name) => unknown.has(name)) ? {cesql: assumeInCesql(node.expression, unknown, favour)} : {cesql: node.expression}
+      return [...cesqlReads(node.expression)].some((name) => unknown.has(name))
+        ? {cesql: assumeInCesql(node.expression, unknown, favour)}
+        : {cesql: node.expression}
     case 'all':
       return {all: node.children.map((child) => rebuild(child, unknown, favour))}
     case 'any':
@@ -227,9 +262,13 @@ function deliversOn(spec: TriggerFilterSpec, event: CloudEvent): boolean {
 /** The failed comparisons of a tree, for the reason text. */
 function failedChecks(node: FilterExplanationNode): string[] {
   switch (node.dialect) {
-    case 'attributes': case 'exact': case 'prefix': case 'suffix':
+    case 'attributes':
+    case 'exact':
+    case 'prefix':
+    case 'suffix':
       return node.checks.filter((c) => !c.matched).map((c) => `${node.dialect} ${c.name}=${JSON.stringify(c.expected)}`)
-    case 'all': case 'any':
+    case 'all':
+    case 'any':
       return node.result === 'fail' ? node.children.flatMap(failedChecks) : []
     case 'not':
       return node.result === 'fail' ? [`not (${node.child.dialect})`] : []

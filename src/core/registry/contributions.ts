@@ -53,8 +53,15 @@ export function declaredContribution(eventType: EventType, brokerOf: BrokerOf): 
   let reference = spec.reference ? toReference(spec.reference, namespace) : undefined
   // v1beta2's deprecated spec.broker is a Broker reference (as Knative's conversion treats it)
   if (!reference && spec.broker) reference = {apiVersion: BROKER_API_VERSION, kind: 'Broker', name: spec.broker, namespace}
-  const base = {origin: 'declared' as const, namespace: reference?.namespace ?? namespace, reference, broker: brokerOf(reference),
-    producers: [], declaredBy, description: spec.description || undefined}
+  const base = {
+    origin: 'declared' as const,
+    namespace: reference?.namespace ?? namespace,
+    reference,
+    broker: brokerOf(reference),
+    producers: [],
+    declaredBy,
+    description: spec.description || undefined,
+  }
   const attributes: AttributeFact[] = []
   let type: string | undefined
   let sources: string[] = []
@@ -90,7 +97,10 @@ export function declaredContribution(eventType: EventType, brokerOf: BrokerOf): 
       attributes.push({name: 'dataschema', required: false, value: spec.schema})
     }
   }
-  if (!type) return {problem: `${apiVersion} EventType ${namespace}/${metadata.name} (${eventType.origin.file}) gives no type value: not in the registry`}
+  if (!type)
+    return {
+      problem: `${apiVersion} EventType ${namespace}/${metadata.name} (${eventType.origin.file}) gives no type value: not in the registry`,
+    }
   const contribution: Contribution = {...base, type, sources, attributes}
   if (sourceTemplate) contribution.sourceTemplate = sourceTemplate
   if (schemaUrl) contribution.schemaUrl = schemaUrl
@@ -140,7 +150,9 @@ export function pingSourceContribution(source: PingSource, brokerOf: BrokerOf): 
     {name: 'type', required: true, value: PING_SOURCE_TYPE},
     {name: 'time', required: true},
     // without contentType (or without data) datacontenttype stays unset; PingSource events have no subject (semantics §5.2)
-    event.datacontenttype ? {name: 'datacontenttype', required: true, value: event.datacontenttype} : {name: 'datacontenttype', required: false, absent: true},
+    event.datacontenttype
+      ? {name: 'datacontenttype', required: true, value: event.datacontenttype}
+      : {name: 'datacontenttype', required: false, absent: true},
     {name: 'subject', required: false, absent: true},
     {name: 'dataschema', required: false, absent: true},
     ...extensionFacts(event),
@@ -154,8 +166,16 @@ export function pingSourceContribution(source: PingSource, brokerOf: BrokerOf): 
     }
   }
   return {
-    origin: 'source', type: PING_SOURCE_TYPE, namespace: reference?.namespace ?? ns, reference, broker: brokerOf(reference),
-    sources: [event.source], attributes, description: PING_SOURCE_DESCRIPTION, ...(schema ? {schema} : {}), example: eventToJsonObject(event),
+    origin: 'source',
+    type: PING_SOURCE_TYPE,
+    namespace: reference?.namespace ?? ns,
+    reference,
+    broker: brokerOf(reference),
+    sources: [event.source],
+    attributes,
+    description: PING_SOURCE_DESCRIPTION,
+    ...(schema ? {schema} : {}),
+    example: eventToJsonObject(event),
     producers: [{kind: 'PingSource', name: source.metadata.name, namespace: ns, via: 'manifest'}],
   }
 }
@@ -164,10 +184,19 @@ export function pingSourceContribution(source: PingSource, brokerOf: BrokerOf): 
 function apiServerSchema(mode: 'Reference' | 'Resource'): JsonSchema {
   const string = {type: 'string'}
   if (mode === 'Reference') {
-    return {$schema: JSON_SCHEMA_DIALECT, type: 'object', properties: {kind: string, namespace: string, name: string, apiVersion: string},
-      required: ['kind', 'namespace', 'name', 'apiVersion']}
+    return {
+      $schema: JSON_SCHEMA_DIALECT,
+      type: 'object',
+      properties: {kind: string, namespace: string, name: string, apiVersion: string},
+      required: ['kind', 'namespace', 'name', 'apiVersion'],
+    }
   }
-  return {$schema: JSON_SCHEMA_DIALECT, type: 'object', properties: {apiVersion: string, kind: string, metadata: {type: 'object'}}, required: ['apiVersion', 'kind', 'metadata']}
+  return {
+    $schema: JSON_SCHEMA_DIALECT,
+    type: 'object',
+    properties: {apiVersion: string, kind: string, metadata: {type: 'object'}},
+    required: ['apiVersion', 'kind', 'metadata'],
+  }
 }
 
 export function apiServerSourceContributions(source: ApiServerSource, brokerOf: BrokerOf): Contribution[] {
@@ -177,8 +206,12 @@ export function apiServerSourceContributions(source: ApiServerSource, brokerOf: 
   const kinds = [...new Set(spec.resources.map((r) => r.kind))]
   const apiVersions = [...new Set(spec.resources.map((r) => r.apiVersion))]
   const watched = spec.resources[0] ?? {apiVersion: 'v1', kind: 'Event'}
-  const object = {apiVersion: watched.apiVersion, kind: watched.kind, metadata: {name: 'example', namespace: ns, labels: {}},
-    manifest: {apiVersion: watched.apiVersion, kind: watched.kind, metadata: {name: 'example', namespace: ns}}}
+  const object = {
+    apiVersion: watched.apiVersion,
+    kind: watched.kind,
+    metadata: {name: 'example', namespace: ns, labels: {}},
+    manifest: {apiVersion: watched.apiVersion, kind: watched.kind, metadata: {name: 'example', namespace: ns}},
+  }
   const schema = apiServerSchema(spec.mode)
   return API_SERVER_OPERATIONS.map((op) => {
     const event = apiServerEvent(source, op, object, watched.apiVersion, {id: EXAMPLE_ID, timeMs: EXAMPLE_TIME_MS})
@@ -199,8 +232,16 @@ export function apiServerSourceContributions(source: ApiServerSource, brokerOf: 
       ...extensionFacts(event).filter((f) => !['kind', 'apiversion', 'name', 'namespace'].includes(f.name)),
     ]
     return {
-      origin: 'source' as const, type: event.type, namespace: reference?.namespace ?? ns, reference, broker: brokerOf(reference),
-      sources: [event.source], attributes, description: apiServerDescription(spec.mode, op), schema, example: eventToJsonObject(event),
+      origin: 'source' as const,
+      type: event.type,
+      namespace: reference?.namespace ?? ns,
+      reference,
+      broker: brokerOf(reference),
+      sources: [event.source],
+      attributes,
+      description: apiServerDescription(spec.mode, op),
+      schema,
+      example: eventToJsonObject(event),
       producers: [{kind: 'ApiServerSource', name: metadata.name, namespace: ns, via: 'manifest' as const}],
     }
   })
@@ -222,7 +263,11 @@ function sinkReference(sink: Destination, namespace: string): RegistryReference 
 export function observedContribution(observed: ObservedType, sentByTrigger: boolean): Contribution {
   const attributes: AttributeFact[] = [
     {name: 'type', required: true, value: observed.type},
-    {name: 'source', required: true, ...(observed.sources.length === 1 && !observed.moreSources ? {value: observed.sources[0]!.value} : {})},
+    {
+      name: 'source',
+      required: true,
+      ...(observed.sources.length === 1 && !observed.moreSources ? {value: observed.sources[0]!.value} : {}),
+    },
   ]
   const byName = new Map(observed.attributes.map((a) => [a.name, a]))
   for (const a of observed.attributes) {
@@ -239,9 +284,23 @@ export function observedContribution(observed: ObservedType, sentByTrigger: bool
     ? [{kind: 'Trigger', name: observed.reference.name, namespace: observed.reference.namespace, via: 'observed'}]
     : observed.sources.map((s) => ({kind: 'Source', name: s.value, via: 'observed'}))
   const contribution: Contribution = {
-    origin: 'observed', type: observed.type, namespace: observed.reference.namespace, reference: observed.reference, broker: observed.broker,
-    sources: observed.sources.map((s) => s.value), moreSources: observed.moreSources, attributes, producers,
-    observed: {count: observed.count, firstSeen: observed.firstSeen, lastSeen: observed.lastSeen, via: {...observed.via}, data: {...observed.data}, inferredFrom: observed.inferredFrom},
+    origin: 'observed',
+    type: observed.type,
+    namespace: observed.reference.namespace,
+    reference: observed.reference,
+    broker: observed.broker,
+    sources: observed.sources.map((s) => s.value),
+    moreSources: observed.moreSources,
+    attributes,
+    producers,
+    observed: {
+      count: observed.count,
+      firstSeen: observed.firstSeen,
+      lastSeen: observed.lastSeen,
+      via: {...observed.via},
+      data: {...observed.data},
+      inferredFrom: observed.inferredFrom,
+    },
   }
   if (observed.schema) contribution.schema = observed.schema
   if (observed.example) contribution.example = observed.example

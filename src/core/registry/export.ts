@@ -35,8 +35,15 @@ export interface ExportOptions {
 
 /** A DNS-1123 subdomain from any text: lower-case, other characters turned into `-`, at most `max` long. */
 export function toKubernetesName(text: string, max = 253): string {
-  let name = text.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/-+/g, '-').replace(/\.+/g, '.')
-    .split('.').map((label) => label.replace(/^-+|-+$/g, '')).filter(Boolean).join('.')
+  let name = text
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/\.+/g, '.')
+    .split('.')
+    .map((label) => label.replace(/^-+|-+$/g, ''))
+    .filter(Boolean)
+    .join('.')
   if (name.length > max) name = name.slice(0, max).replace(/[.-]+$/, '')
   return name || 'event-type'
 }
@@ -49,9 +56,13 @@ export function eventTypeNames(entries: readonly RegistryEntry[]): Map<RegistryE
   for (const e of entries) count.set(`${e.namespace}/${e.type}`, (count.get(`${e.namespace}/${e.type}`) ?? 0) + 1)
   for (const e of entries) {
     const declared = e.declaredBy[0]?.name
-    let name = declared ?? toKubernetesName(count.get(`${e.namespace}/${e.type}`)! > 1 && e.reference
-      ? `${e.type}-${roleOf(e.reference.kind) === 'broker' ? '' : `${e.reference.kind}-`}${e.reference.name}`
-      : e.type)
+    let name =
+      declared ??
+      toKubernetesName(
+        count.get(`${e.namespace}/${e.type}`)! > 1 && e.reference
+          ? `${e.type}-${roleOf(e.reference.kind) === 'broker' ? '' : `${e.reference.kind}-`}${e.reference.name}`
+          : e.type,
+      )
     const base = name
     for (let n = 2; taken.has(`${e.namespace}/${name}`) || kubernetesNameProblem(name) !== undefined; n++) {
       name = toKubernetesName(`${base.slice(0, 240)}-${n}`)
@@ -85,8 +96,12 @@ function eventTypeManifest(entry: RegistryEntry, name: string, options: ExportOp
   if (entry.namespace !== options.defaultNamespace) metadata.namespace = entry.namespace
   const spec: Record<string, unknown> = {}
   const reference = entry.reference
-    ? {apiVersion: entry.reference.apiVersion, kind: entry.reference.kind, name: entry.reference.name,
-        ...(entry.reference.namespace !== entry.namespace ? {namespace: entry.reference.namespace} : {})}
+    ? {
+        apiVersion: entry.reference.apiVersion,
+        kind: entry.reference.kind,
+        name: entry.reference.name,
+        ...(entry.reference.namespace !== entry.namespace ? {namespace: entry.reference.namespace} : {}),
+      }
     : undefined
   const source = entry.source ?? entry.sourcePattern
   if (version === 'v1beta2') {

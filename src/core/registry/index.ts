@@ -2,25 +2,57 @@
 // JSON Schema inference from event data, consumer matching with the trigger filters, lint checks,
 // EventType export and ready-to-paste command lines.
 export type {
-  AttributeFact, Consumer, ConsumerMatch, DataCounts, DeclaredBy, MatchVerdict, ObservedAttribute, ObservedRegistry,
-  ObservedStats, ObservedType, Origin, Producer, RegistryEntry, RegistryReference,
+  AttributeFact,
+  Consumer,
+  ConsumerMatch,
+  DataCounts,
+  DeclaredBy,
+  MatchVerdict,
+  ObservedAttribute,
+  ObservedRegistry,
+  ObservedStats,
+  ObservedType,
+  Origin,
+  Producer,
+  RegistryEntry,
+  RegistryReference,
 } from './types.js'
 export {ORIGINS} from './types.js'
 export {
-  DEFAULT_INFERENCE_LIMITS, exampleFromSchema, inferSchema, JSON_SCHEMA_DIALECT, SchemaInference, STRING_FORMATS, stringFormats,
-  type InferenceLimits, type JsonSchema, type StringFormat,
+  DEFAULT_INFERENCE_LIMITS,
+  exampleFromSchema,
+  inferSchema,
+  JSON_SCHEMA_DIALECT,
+  SchemaInference,
+  STRING_FORMATS,
+  stringFormats,
+  type InferenceLimits,
+  type JsonSchema,
+  type StringFormat,
 } from './schema.js'
 export {DEFAULT_OBSERVATION_LIMITS, ObservedTypes, type ObservationContext, type ObservationLimits} from './observe.js'
 export {matchTrigger, type TypeFacts} from './consumers.js'
 export {API_SERVER_OPERATIONS, apiServerDescription, PING_SOURCE_DESCRIPTION, PING_SOURCE_TYPE, pingSourceSource} from './source-types.js'
 export {
-  buildRegistry, candidateTriggers, formatReference, referenceKey, typeFacts,
-  type Registry, type RegistryInput, type TriggerVerdict,
+  buildRegistry,
+  candidateTriggers,
+  formatReference,
+  referenceKey,
+  typeFacts,
+  type Registry,
+  type RegistryInput,
+  type TriggerVerdict,
 } from './registry.js'
 export {lintRegistry, type LintCheck, type LintInput, type LintProblem, type LintReport, type LintSeverity} from './lint.js'
 export {
-  EVENT_TYPE_VERSIONS, eventTypeNames, exportEventTypes, toKubernetesName,
-  type EventTypeManifest, type EventTypeVersion, type ExportedEventType, type ExportOptions,
+  EVENT_TYPE_VERSIONS,
+  eventTypeNames,
+  exportEventTypes,
+  toKubernetesName,
+  type EventTypeManifest,
+  type EventTypeVersion,
+  type ExportedEventType,
+  type ExportOptions,
 } from './export.js'
 export {sendLine, shellQuote, triggerCreateLine, triggerNameFor, type SnippetOptions} from './snippets.js'
 export {editDistance, isTemplate, matchesTemplate, nearestNames, sourcePattern} from './patterns.js'

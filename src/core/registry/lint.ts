@@ -15,8 +15,14 @@ import {triggerKind} from '../../kinds/eventing/descriptor.js'
 export type LintSeverity = 'error' | 'warning'
 
 export type LintCheck =
-  | 'invalid-manifest' | 'missing-broker' | 'unresolved-sink' | 'no-dead-letter-sink' | 'unsatisfiable-filter'
-  | 'unconsumed-type' | 'reply-loop' | 'declared-mismatch'
+  | 'invalid-manifest'
+  | 'missing-broker'
+  | 'unresolved-sink'
+  | 'no-dead-letter-sink'
+  | 'unsatisfiable-filter'
+  | 'unconsumed-type'
+  | 'reply-loop'
+  | 'declared-mismatch'
 
 export interface LintProblem {
   severity: LintSeverity
@@ -58,7 +64,13 @@ const LINT_MESH_URL = 'http://127.0.0.1:8080'
 export function lintRegistry(input: LintInput): LintReport {
   const problems: LintProblem[] = []
   for (const e of input.manifestErrors ?? []) {
-    problems.push({severity: 'error', check: 'invalid-manifest', resource: e.resource ?? e.file, file: e.file, message: formatManifestError(e)})
+    problems.push({
+      severity: 'error',
+      check: 'invalid-manifest',
+      resource: e.resource ?? e.file,
+      file: e.file,
+      message: formatManifestError(e),
+    })
   }
   const modeled = input.resources.filter((r): r is KneResource => !('supported' in r))
   const topology = compileTopology(modeled, {meshUrl: LINT_MESH_URL, services: input.services, brokerDelivery: input.brokerDelivery})
@@ -67,19 +79,37 @@ export function lintRegistry(input: LintInput): LintReport {
   // references: the same checks kne validate makes (missing brokers, channels, unmapped services, …)
   if (input.references !== false) {
     const references = checkReferences(input.resources, {services: input.services})
-    for (const [severity, list] of [['error', references.errors], ['warning', references.warnings]] as const) {
+    for (const [severity, list] of [
+      ['error', references.errors],
+      ['warning', references.warnings],
+    ] as const) {
       for (const e of list) {
-        problems.push({severity, check: e.field === 'spec.broker' && e.resource?.startsWith('Trigger ') ? 'missing-broker' : 'unresolved-sink',
-          resource: e.resource ?? e.file, file: e.file, message: `${e.field ? `${e.field}: ` : ''}${e.message}`})
+        problems.push({
+          severity,
+          check: e.field === 'spec.broker' && e.resource?.startsWith('Trigger ') ? 'missing-broker' : 'unresolved-sink',
+          resource: e.resource ?? e.file,
+          file: e.file,
+          message: `${e.field ? `${e.field}: ` : ''}${e.message}`,
+        })
       }
     }
   }
   for (const route of routes) {
     const {trigger} = route
     const sub = trigger.spec.subscriber.ref
-    if (sub !== undefined && roleOf(sub.kind) === 'broker' && sub.name === trigger.spec.broker && (sub.namespace ?? trigger.metadata.namespace) === trigger.metadata.namespace) {
-      problems.push({severity: 'error', check: 'reply-loop', resource: `Trigger ${route.key}`, file: trigger.origin.file,
-        message: `the subscriber is the trigger's own broker: every event it accepts goes back into ${trigger.spec.broker} and reaches it again, until the TTL runs out`})
+    if (
+      sub !== undefined &&
+      roleOf(sub.kind) === 'broker' &&
+      sub.name === trigger.spec.broker &&
+      (sub.namespace ?? trigger.metadata.namespace) === trigger.metadata.namespace
+    ) {
+      problems.push({
+        severity: 'error',
+        check: 'reply-loop',
+        resource: `Trigger ${route.key}`,
+        file: trigger.origin.file,
+        message: `the subscriber is the trigger's own broker: every event it accepts goes back into ${trigger.spec.broker} and reaches it again, until the TTL runs out`,
+      })
     }
   }
   const sources = modeled.filter((r) => isSourceKind(r.apiVersion, r.kind)).length
@@ -88,16 +118,26 @@ export function lintRegistry(input: LintInput): LintReport {
   for (const broker of topology.brokers.values()) {
     const unprotected = broker.triggers.filter((t) => !t.delivery?.deadLetterSink).map((t) => t.trigger.metadata.name)
     if (!broker.delivery?.deadLetterSink) {
-      problems.push({severity: 'warning', check: 'no-dead-letter-sink', resource: `Broker ${broker.key}`, file: broker.broker.origin.file,
+      problems.push({
+        severity: 'warning',
+        check: 'no-dead-letter-sink',
+        resource: `Broker ${broker.key}`,
+        file: broker.broker.origin.file,
         message: `no dead-letter sink: events that run out of retries${unprotected.length > 0 ? ` on ${plural(unprotected.length, 'trigger')} ${unprotected.join(', ')}` : ''} are lost`,
-        hint: 'set spec.delivery.deadLetterSink (kne broker create NAME --dl-sink …)'})
+        hint: 'set spec.delivery.deadLetterSink (kne broker create NAME --dl-sink …)',
+      })
     }
     for (const t of broker.triggers) {
       // a trigger's delivery replaces the broker's whole (semantics §3.1), dead-letter sink included
       if (broker.delivery?.deadLetterSink && t.trigger.spec.delivery && !t.trigger.spec.delivery.deadLetterSink) {
-        problems.push({severity: 'warning', check: 'no-dead-letter-sink', resource: `Trigger ${t.key}`, file: t.trigger.origin.file,
+        problems.push({
+          severity: 'warning',
+          check: 'no-dead-letter-sink',
+          resource: `Trigger ${t.key}`,
+          file: t.trigger.origin.file,
           message: `its spec.delivery replaces the broker's, which has the dead-letter sink: events that fail on this trigger are lost`,
-          hint: 'add deadLetterSink to the trigger\'s delivery (--dl-sink)'})
+          hint: "add deadLetterSink to the trigger's delivery (--dl-sink)",
+        })
       }
     }
   }
@@ -116,18 +156,28 @@ export function lintRegistry(input: LintInput): LintReport {
     const verdicts = byTrigger.get(key) ?? []
     if (verdicts.length > 0 && verdicts.every((v) => v.verdict === 'no-match')) {
       const types = [...new Set(verdicts.map((v) => v.entry.type))]
-      problems.push({severity: 'warning', check: 'unsatisfiable-filter', resource: `Trigger ${key}`, file: trigger.origin.file,
+      problems.push({
+        severity: 'warning',
+        check: 'unsatisfiable-filter',
+        resource: `Trigger ${key}`,
+        file: trigger.origin.file,
         message: `no known event type reaching broker ${trigger.spec.broker} passes its filter (${plural(types.length, 'type')} known: ${types.slice(0, 4).join(', ')}${types.length > 4 ? ', …' : ''})`,
-        hint: `save an example event (kne registry describe ${types[0]} --json) and run kne filter test --trigger ${trigger.metadata.name} --event FILE to see why`})
+        hint: `save an example event (kne registry describe ${types[0]} --json) and run kne filter test --trigger ${trigger.metadata.name} --event FILE to see why`,
+      })
     }
   }
   for (const entry of input.registry.entries) {
     const resource = `EventType ${entry.namespace}/${entry.type} (${formatReference(entry.reference)})`
     const file = entry.declaredBy[0]?.file
     if (entry.consumers.length === 0 && (entry.broker !== undefined || entry.reference === undefined)) {
-      problems.push({severity: 'warning', check: 'unconsumed-type', resource, file,
+      problems.push({
+        severity: 'warning',
+        check: 'unconsumed-type',
+        resource,
+        file,
         message: `no trigger consumes it${entry.broker ? ` on broker ${entry.broker}` : ''}: its events are accepted and dropped`,
-        hint: `kne registry describe ${entry.type} prints a kne trigger create line`})
+        hint: `kne registry describe ${entry.type} prints a kne trigger create line`,
+      })
     }
     for (const note of entry.notes) problems.push({severity: 'warning', check: 'declared-mismatch', resource, file, message: note})
   }
@@ -173,10 +223,13 @@ function replyLoops(registry: Registry): LintProblem[] {
         const certain = next.every((s) => s.certain)
         const chain = next.map((s) => `${s.trigger} replies ${s.type}`).join(', ')
         problems.push({
-          severity: certain ? 'error' : 'warning', check: 'reply-loop', resource: `Trigger ${start}`,
-          message: next.length === 1
-            ? `its subscriber replies with ${next[0]!.type}, which its own filter ${certain ? 'accepts' : 'may accept'}: the reply comes back to it until the TTL runs out`
-            : `reply loop (${chain}, back to ${start})${certain ? '' : ' if the filters that "may match" do'}: events circle until the TTL runs out`,
+          severity: certain ? 'error' : 'warning',
+          check: 'reply-loop',
+          resource: `Trigger ${start}`,
+          message:
+            next.length === 1
+              ? `its subscriber replies with ${next[0]!.type}, which its own filter ${certain ? 'accepts' : 'may accept'}: the reply comes back to it until the TTL runs out`
+              : `reply loop (${chain}, back to ${start})${certain ? '' : ' if the filters that "may match" do'}: events circle until the TTL runs out`,
           hint: 'narrow the filter (e.g. exclude the reply type with not: {exact: {type: …}}) or reply with another type',
         })
       } else if (!path.some((s) => s.trigger === edge.to) && edge.to !== node) {

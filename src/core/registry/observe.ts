@@ -109,8 +109,10 @@ export class ObservedTypes {
    * `channelReference` names the addressable behind a channel key (a Channel, an InMemoryChannel, …);
    * without it every channel is a messaging.knative.dev/v1 Channel.
    */
-  constructor(private readonly limits: ObservationLimits = DEFAULT_OBSERVATION_LIMITS,
-    private readonly channelRef: (channelKey: string) => RegistryReference = channelReference) {}
+  constructor(
+    private readonly limits: ObservationLimits = DEFAULT_OBSERVATION_LIMITS,
+    private readonly channelRef: (channelKey: string) => RegistryReference = channelReference,
+  ) {}
 
   /** Records one event as it entered a broker or a channel. */
   record(event: CloudEvent, context: ObservationContext): void {
@@ -138,11 +140,20 @@ export class ObservedTypes {
       }
       const reference = kind === 'trigger' ? triggerReference(owner) : kind === 'broker' ? brokerReference(owner) : this.channelRef(owner)
       entry = {
-        type: event.type, reference, ...(context.broker !== undefined ? {broker: context.broker} : {}), count: 0, firstSeen: context.at, lastSeen: context.at,
-        via: {ingress: 0, reply: 0}, sources: new Map(), moreSources: false, attributes: new Map(),
-        data: {json: 0, text: 0, binary: 0, none: 0, invalid: 0, skipped: 0}, inference: new SchemaInference(this.limits.schema),
+        type: event.type,
+        reference,
+        ...(context.broker !== undefined ? {broker: context.broker} : {}),
+        count: 0,
+        firstSeen: context.at,
+        lastSeen: context.at,
+        via: {ingress: 0, reply: 0},
+        sources: new Map(),
+        moreSources: false,
+        attributes: new Map(),
+        data: {json: 0, text: 0, binary: 0, none: 0, invalid: 0, skipped: 0},
+        inference: new SchemaInference(this.limits.schema),
       }
-      if (byType === undefined) this.index[kind].set(owner, byType = new Map())
+      if (byType === undefined) this.index[kind].set(owner, (byType = new Map()))
       byType.set(event.type, entry)
       this.tracked.push(entry)
     }
@@ -165,11 +176,21 @@ export class ObservedTypes {
     return this.tracked.map((t) => {
       const schema = t.inference.schema()
       const observed: ObservedType = {
-        type: t.type, reference: t.reference, ...(t.broker !== undefined ? {broker: t.broker} : {}), count: t.count, firstSeen: t.firstSeen, lastSeen: t.lastSeen,
+        type: t.type,
+        reference: t.reference,
+        ...(t.broker !== undefined ? {broker: t.broker} : {}),
+        count: t.count,
+        firstSeen: t.firstSeen,
+        lastSeen: t.lastSeen,
         via: {...t.via},
         sources: [...t.sources].map(([value, count]) => ({value, count})),
         moreSources: t.moreSources,
-        attributes: [...t.attributes].map(([name, a]): ObservedAttribute => ({name, present: a.present, values: [...a.values], moreValues: a.moreValues})),
+        attributes: [...t.attributes].map(([name, a]): ObservedAttribute => ({
+          name,
+          present: a.present,
+          values: [...a.values],
+          moreValues: a.moreValues,
+        })),
         data: {...t.data},
         inferredFrom: t.inference.samples,
       }

@@ -52,7 +52,10 @@ export function isTemplate(value: string): boolean {
 
 /** Whether `value` can be an instance of `template` (each placeholder stands for any text). */
 export function matchesTemplate(template: string, value: string): boolean {
-  const pattern = template.split(/\{[^{}]*\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')
+  const pattern = template
+    .split(/\{[^{}]*\}/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*')
   return new RegExp(`^${pattern}$`, 's').test(value)
 }
 
@@ -77,11 +80,13 @@ export function editDistance(a: string, b: string): number {
  */
 export function nearestNames(wanted: string, known: readonly string[], limit = 3): string[] {
   const needle = wanted.toLowerCase()
-  const scored = [...new Set(known)].map((name) => {
-    const lower = name.toLowerCase()
-    const contains = needle.length >= 3 && (lower.includes(needle) || needle.includes(lower))
-    return {name, contains, distance: editDistance(wanted, name)}
-  }).filter((s) => s.contains || s.distance <= Math.max(3, Math.floor(Math.max(s.name.length, wanted.length) / 3)))
+  const scored = [...new Set(known)]
+    .map((name) => {
+      const lower = name.toLowerCase()
+      const contains = needle.length >= 3 && (lower.includes(needle) || needle.includes(lower))
+      return {name, contains, distance: editDistance(wanted, name)}
+    })
+    .filter((s) => s.contains || s.distance <= Math.max(3, Math.floor(Math.max(s.name.length, wanted.length) / 3)))
   scored.sort((a, b) => Number(b.contains) - Number(a.contains) || a.distance - b.distance || a.name.localeCompare(b.name))
   return scored.slice(0, limit).map((s) => s.name)
 }

@@ -55,7 +55,9 @@ export function formatReference(reference: RegistryReference | undefined, namesp
 export function buildRegistry(input: RegistryInput): Registry {
   const problems: string[] = []
   const triggers = resourcesOf(input.resources, triggerKind)
-  const triggerBrokers = new Map(triggers.map((t) => [`${t.metadata.namespace}/${t.metadata.name}`, `${t.metadata.namespace}/${t.spec.broker}`]))
+  const triggerBrokers = new Map(
+    triggers.map((t) => [`${t.metadata.namespace}/${t.metadata.name}`, `${t.metadata.namespace}/${t.spec.broker}`]),
+  )
   const brokerOf = (reference: RegistryReference | undefined): string | undefined => {
     if (reference === undefined) return undefined
     if (hasRole(reference, 'broker')) return `${reference.namespace}/${reference.name}`
@@ -65,8 +67,8 @@ export function buildRegistry(input: RegistryInput): Registry {
   for (const r of input.resources) {
     if ('supported' in r) continue
     const events = descriptorFor(r).registryEvents?.(r, brokerOf)
-    contributions.push(...events?.contributions ?? [])
-    problems.push(...events?.problems ?? [])
+    contributions.push(...(events?.contributions ?? []))
+    problems.push(...(events?.problems ?? []))
   }
   for (const o of input.observed ?? []) contributions.push(observedContribution(o, roleOf(o.reference.kind) === 'trigger'))
 
@@ -91,7 +93,12 @@ export function buildRegistry(input: RegistryInput): Registry {
 
   const emittedSources = new Set(contributions.filter((c) => c.origin === 'source').flatMap((c) => c.sources))
   const entries = [...groups].map(([key, group]) => mergeEntry(key, group, emittedSources))
-  entries.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.type.localeCompare(b.type) || referenceKey(a.reference).localeCompare(referenceKey(b.reference)))
+  entries.sort(
+    (a, b) =>
+      a.namespace.localeCompare(b.namespace) ||
+      a.type.localeCompare(b.type) ||
+      referenceKey(a.reference).localeCompare(referenceKey(b.reference)),
+  )
 
   const verdicts: TriggerVerdict[] = []
   const compiled = new Map<Trigger, CompiledTriggerFilter>(triggers.map((t) => [t, compileTriggerFilter(t.spec)]))
@@ -102,12 +109,18 @@ export function buildRegistry(input: RegistryInput): Registry {
       const match = matchTrigger(compiled.get(trigger)!, facts)
       verdicts.push({trigger: key, entry: entry.key, match})
       if (match.verdict !== 'no-match') {
-        entry.consumers.push({trigger: key, broker: `${trigger.metadata.namespace}/${trigger.spec.broker}`, ...match, verdict: match.verdict})
+        entry.consumers.push({
+          trigger: key,
+          broker: `${trigger.metadata.namespace}/${trigger.spec.broker}`,
+          ...match,
+          verdict: match.verdict,
+        })
       }
     }
   }
   // certain consumers first, then the ones that may match; by name within each
-  for (const entry of entries) entry.consumers.sort((a, b) => Number(a.verdict !== 'matches') - Number(b.verdict !== 'matches') || a.trigger.localeCompare(b.trigger))
+  for (const entry of entries)
+    entry.consumers.sort((a, b) => Number(a.verdict !== 'matches') - Number(b.verdict !== 'matches') || a.trigger.localeCompare(b.trigger))
   return {entries, verdicts, problems}
 }
 
@@ -173,7 +186,10 @@ function mergeEntry(key: string, group: Contribution[], emittedSources: Readonly
   const seenSources = ordered.filter((c) => c.origin === 'observed').flatMap((c) => c.sources)
   if (declaredSources.length > 0 && !template) {
     const undeclared = seenSources.filter((s) => !declaredSources.includes(s))
-    if (undeclared.length > 0) notes.push(`observed sources the EventType does not declare: ${undeclared.slice(0, 5).join(', ')}${undeclared.length > 5 ? ', …' : ''}`)
+    if (undeclared.length > 0)
+      notes.push(
+        `observed sources the EventType does not declare: ${undeclared.slice(0, 5).join(', ')}${undeclared.length > 5 ? ', …' : ''}`,
+      )
   }
 
   const schemaFrom = ordered.find((c) => c.schema !== undefined)
@@ -231,7 +247,13 @@ function mergeAttributes(ordered: readonly Contribution[], notes: string[]): Att
       if (fact.value === undefined && fact.template === undefined && !fact.absent) {
         if (a.value !== undefined) fact.value = a.value
         else if (a.template !== undefined) fact.template = a.template
-      } else if (c.origin === 'observed' && a.name !== 'source' && fact.value !== undefined && a.value !== undefined && a.value !== fact.value) {
+      } else if (
+        c.origin === 'observed' &&
+        a.name !== 'source' &&
+        fact.value !== undefined &&
+        a.value !== undefined &&
+        a.value !== fact.value
+      ) {
         notes.push(`${a.name}: declared ${JSON.stringify(fact.value)}, observed ${JSON.stringify(a.value)}`)
       } else if (c.origin === 'observed' && fact.absent && a.value !== undefined) {
         notes.push(`${a.name}: expected unset, observed ${JSON.stringify(a.value)}`)
@@ -240,8 +262,7 @@ function mergeAttributes(ordered: readonly Contribution[], notes: string[]): Att
     }
   }
   const order = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema']
-  return [...byName.values()].map((v) => v.fact)
-    .sort((a, b) => rank(order, a.name) - rank(order, b.name) || a.name.localeCompare(b.name))
+  return [...byName.values()].map((v) => v.fact).sort((a, b) => rank(order, a.name) - rank(order, b.name) || a.name.localeCompare(b.name))
 }
 
 function rank(order: readonly string[], name: string): number {
@@ -251,7 +272,12 @@ function rank(order: readonly string[], name: string): number {
 
 /** A JSON-format event made from what is known: attribute values, the source, data from the schema. */
 function schemaExample(entry: RegistryEntry): Record<string, unknown> {
-  const event: Record<string, unknown> = {specversion: '1.0', id: 'example-id', source: entry.source ?? entry.sourcePattern ?? 'kne', type: entry.type}
+  const event: Record<string, unknown> = {
+    specversion: '1.0',
+    id: 'example-id',
+    source: entry.source ?? entry.sourcePattern ?? 'kne',
+    type: entry.type,
+  }
   for (const a of entry.attributes) {
     if (a.absent || a.name in event) continue
     if (a.name === 'dataschema' || a.name === 'datacontenttype' || a.required) {

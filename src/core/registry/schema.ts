@@ -44,8 +44,14 @@ function validDate(year: string, month: string, day: string): boolean {
 const FORMAT_TESTS: Record<StringFormat, (value: string) => boolean> = {
   'date-time': (value) => {
     const dt = DATE_TIME.exec(value)
-    return dt !== null && validDate(dt[1]!, dt[2]!, dt[3]!) && Number(dt[4]) < 24 && Number(dt[5]) < 60 && Number(dt[6]) < 61
-      && (dt[7] === undefined || (Number(dt[7]) < 24 && Number(dt[8]) < 60))
+    return (
+      dt !== null &&
+      validDate(dt[1]!, dt[2]!, dt[3]!) &&
+      Number(dt[4]) < 24 &&
+      Number(dt[5]) < 60 &&
+      Number(dt[6]) < 61 &&
+      (dt[7] === undefined || (Number(dt[7]) < 24 && Number(dt[8]) < 60))
+    )
   },
   date: (value) => {
     const d = DATE.exec(value)
@@ -277,7 +283,9 @@ export function exampleFromSchema(schema: unknown, depth = 0): unknown {
     case 'object': {
       const out: Record<string, unknown> = {}
       const properties = isObject(schema.properties) ? schema.properties : {}
-      const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : Object.keys(properties)
+      const required = Array.isArray(schema.required)
+        ? schema.required.filter((r): r is string => typeof r === 'string')
+        : Object.keys(properties)
       for (const key of required) out[key] = exampleFromSchema(properties[key], depth + 1)
       return out
     }

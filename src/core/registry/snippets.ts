@@ -34,7 +34,18 @@ export interface SnippetOptions {
 
 export function triggerCreateLine(entry: RegistryEntry, options: SnippetOptions): string {
   const broker = brokerOf(entry)
-  const words = ['kne', 'trigger', 'create', triggerNameFor(entry.type), '--broker', broker.name, '--filter', `type=${entry.type}`, '--sink', options.sink]
+  const words = [
+    'kne',
+    'trigger',
+    'create',
+    triggerNameFor(entry.type),
+    '--broker',
+    broker.name,
+    '--filter',
+    `type=${entry.type}`,
+    '--sink',
+    options.sink,
+  ]
   if (broker.namespace !== options.namespace) words.push('-n', broker.namespace)
   return words.map(shellQuote).join(' ')
 }
@@ -58,7 +69,11 @@ export function sendLine(entry: RegistryEntry): string {
     const json = isJsonMediaType(contentType)
     words.push('--data', typeof data === 'string' && !json ? data : JSON.stringify(data))
     // kne send guesses application/json for JSON data and text/plain for text; anything else is said
-    if (contentType && !/^application\/json$/i.test(contentType) && !(typeof data === 'string' && !json && /^text\/plain$/i.test(contentType))) {
+    if (
+      contentType &&
+      !/^application\/json$/i.test(contentType) &&
+      !(typeof data === 'string' && !json && /^text\/plain$/i.test(contentType))
+    ) {
       words.push('--content-type', contentType)
     }
   }

@@ -46,7 +46,9 @@ export function addressOf(kind: AddressableKind, meshUrl: string, namespace: str
 /** Where the mesh serves the resource a reference names, or undefined when it is not of a kind the mesh serves. */
 export function meshAddressOf(ref: KReference, meshUrl: string, defaultNamespace: string): string | undefined {
   const kind = descriptorOf(ref.kind)
-  return kind?.ingressPath === undefined ? undefined : addressOf(kind as AddressableKind, meshUrl, ref.namespace ?? defaultNamespace, ref.name)
+  return kind?.ingressPath === undefined
+    ? undefined
+    : addressOf(kind as AddressableKind, meshUrl, ref.namespace ?? defaultNamespace, ref.name)
 }
 
 export function addressableKey(kind: {kind: string}, namespace: string, name: string): string {
@@ -86,13 +88,21 @@ function resolveRef(ref: KReference, defaultNamespace: string, ctx: ResolveConte
   const addressable = modeledKindOf(ref.apiVersion, ref.kind)
   if (addressable?.role === 'broker') {
     if (!ctx.brokers.has(resourceKey(namespace, ref.name))) {
-      return {ok: false, reason: 'BrokerNotFound', message: `${addressable.plural}.${addressable.group} "${ref.name}" not found in namespace "${namespace}"`}
+      return {
+        ok: false,
+        reason: 'BrokerNotFound',
+        message: `${addressable.plural}.${addressable.group} "${ref.name}" not found in namespace "${namespace}"`,
+      }
     }
     return {ok: true, uri: brokerAddress(ctx.meshUrl, namespace, ref.name)}
   }
   if (addressable?.ingressPath !== undefined) {
     if (!ctx.addressables?.has(addressableKey(addressable, namespace, ref.name))) {
-      return {ok: false, reason: 'NotFound', message: `${addressable.plural}.${addressable.group} "${ref.name}" not found in namespace "${namespace}"`}
+      return {
+        ok: false,
+        reason: 'NotFound',
+        message: `${addressable.plural}.${addressable.group} "${ref.name}" not found in namespace "${namespace}"`,
+      }
     }
     return {ok: true, uri: addressOf(addressable as AddressableKind, ctx.meshUrl, namespace, ref.name)}
   }
@@ -108,5 +118,9 @@ function resolveRef(ref: KReference, defaultNamespace: string, ctx: ResolveConte
     }
     return {ok: true, uri: url}
   }
-  return {ok: false, reason: 'UnsupportedReference', message: `kne cannot resolve a reference to ${ref.apiVersion ?? ''} ${ref.kind} "${ref.name}" yet`}
+  return {
+    ok: false,
+    reason: 'UnsupportedReference',
+    message: `kne cannot resolve a reference to ${ref.apiVersion ?? ''} ${ref.kind} "${ref.name}" yet`,
+  }
 }

@@ -2,11 +2,25 @@
 // ChannelTemplateSpec and LabelSelector. Each returns a fresh typed value with Knative's defaults
 // (a ref's namespace is the parent's) and never touches the document it reads.
 import {
-  isAbsent, join, keySegment, readList, readObject, readRequiredString, readString, readStringMap, rejectUnknownFields, type KindContext,
+  isAbsent,
+  join,
+  keySegment,
+  readList,
+  readObject,
+  readRequiredString,
+  readString,
+  readStringMap,
+  rejectUnknownFields,
+  type KindContext,
 } from './read.js'
 import {
   DEFAULT_CHANNEL_TEMPLATE,
-  type ChannelTemplate, type CloudEventOverrides, type DeliverySpec, type Destination, type KReference, type LabelSelector,
+  type ChannelTemplate,
+  type CloudEventOverrides,
+  type DeliverySpec,
+  type Destination,
+  type KReference,
+  type LabelSelector,
 } from './types.js'
 import {deliveryWarnings, validateDeliveryFields, validateDestination, type FieldErrors} from './validate.js'
 
@@ -17,7 +31,13 @@ const REF_FIELDS = ['apiVersion', 'kind', 'name', 'namespace']
  * Reads a duck/v1 Destination (sink, subscriber, reply, deadLetterSink, …). A required one that is absent
  * gets Knative's "expected at least one, got none".
  */
-export function readDestination(value: unknown, field: string, namespace: string, errors: FieldErrors, required: boolean): Destination | undefined {
+export function readDestination(
+  value: unknown,
+  field: string,
+  namespace: string,
+  errors: FieldErrors,
+  required: boolean,
+): Destination | undefined {
   if (isAbsent(value)) {
     if (required) errors.push({field, message: 'expected at least one, got none: set ref or uri'})
     return undefined
@@ -74,7 +94,13 @@ export function readKReference(value: unknown, field: string, errors: FieldError
 }
 
 /** Reads a DeliverySpec (§3.1); `format` is allowed on Triggers only. Unknown fields are kept by the CRD. */
-export function readDelivery(value: unknown, field: string, namespace: string, ctx: Pick<KindContext, 'errors' | 'warnings'>, allowFormat = false): DeliverySpec | undefined {
+export function readDelivery(
+  value: unknown,
+  field: string,
+  namespace: string,
+  ctx: Pick<KindContext, 'errors' | 'warnings'>,
+  allowFormat = false,
+): DeliverySpec | undefined {
   const {errors} = ctx
   const obj = readObject(value, field, errors)
   if (obj === undefined) return undefined
@@ -101,7 +127,10 @@ export function readCeOverrides(value: unknown, field: string, errors: FieldErro
   const extensions = readStringMap(obj.extensions, `${field}.extensions`, errors) ?? {}
   for (const name of Object.keys(extensions)) {
     if (!EXTENSION_NAME.test(name)) {
-      errors.push({field: `${field}.extensions${keySegment(name)}`, message: `invalid key name ${JSON.stringify(name)}: CloudEvents attribute names MUST consist of letters ('a' to 'z', 'A' to 'Z') or digits ('0' to '9') from the ASCII character set`})
+      errors.push({
+        field: `${field}.extensions${keySegment(name)}`,
+        message: `invalid key name ${JSON.stringify(name)}: CloudEvents attribute names MUST consist of letters ('a' to 'z', 'A' to 'Z') or digits ('0' to '9') from the ASCII character set`,
+      })
     }
   }
   return {extensions}

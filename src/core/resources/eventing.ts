@@ -28,20 +28,26 @@ export function readTrigger(ctx: KindContext): TriggerSpec {
     const ref = readKReference(spec.brokerRef, 'spec.brokerRef', errors)
     if (broker) errors.push({field: 'spec.brokerRef', message: 'expected exactly one, got both: spec.broker and spec.brokerRef'})
     if (ref?.namespace && ref.namespace !== metadata.namespace) {
-      errors.push({field: 'spec.brokerRef.namespace', message: 'a broker in another namespace needs the cross-namespace-event-links feature, which is off'})
+      errors.push({
+        field: 'spec.brokerRef.namespace',
+        message: 'a broker in another namespace needs the cross-namespace-event-links feature, which is off',
+      })
     }
     broker = ref?.name ?? ''
   } else if (!broker && !brokerIsMistyped) {
     errors.push({field: 'spec.broker', message: 'missing field(s): the broker name is required'})
   }
   const filterSpec: TriggerFilterSpec = {}
-  if (!isAbsent(spec.filter)) filterSpec.filter = spec.filter as TriggerFilterSpec['filter']
+  if (!isAbsent(spec.filter)) filterSpec.filter = spec.filter
   if (!isAbsent(spec.filters)) filterSpec.filters = spec.filters as TriggerFilterSpec['filters']
   if (isObject(spec.filter)) {
     // the CRD lists only `attributes` under filter: anything else (a mis-indented subscriber, …) is refused
     for (const key of Object.keys(spec.filter)) {
       if (key !== 'attributes' && !isAbsent(spec.filter[key])) {
-        errors.push({field: `spec.filter.${key}`, message: `unknown field: spec.filter takes only attributes${key === 'subscriber' ? ' (is spec.subscriber indented too far?)' : ''}`})
+        errors.push({
+          field: `spec.filter.${key}`,
+          message: `unknown field: spec.filter takes only attributes${key === 'subscriber' ? ' (is spec.subscriber indented too far?)' : ''}`,
+        })
       }
     }
   }
@@ -73,7 +79,10 @@ function validateTriggerAnnotations(ctx: KindContext, broker: string): void {
         if (typeof ref[key] !== 'string' || ref[key] === '') ctx.errors.push({field: `${field}.${key}`, message: 'missing field(s)'})
       }
       if (typeof ref.namespace === 'string' && ref.namespace !== '' && ref.namespace !== namespace) {
-        ctx.errors.push({field: `${field}.namespace`, message: `Namespace must be empty or equal to the trigger namespace ${JSON.stringify(namespace)}`})
+        ctx.errors.push({
+          field: `${field}.namespace`,
+          message: `Namespace must be empty or equal to the trigger namespace ${JSON.stringify(namespace)}`,
+        })
       }
     }
   }
@@ -81,9 +90,15 @@ function validateTriggerAnnotations(ctx: KindContext, broker: string): void {
   if (injection !== undefined) {
     const field = `metadata.annotations[${INJECTION_ANNOTATION}]`
     if (injection !== 'enabled' && injection !== 'disabled') {
-      ctx.errors.push({field, message: `The provided injection annotation value can only be "enabled" or "disabled", not ${JSON.stringify(injection)}`})
+      ctx.errors.push({
+        field,
+        message: `The provided injection annotation value can only be "enabled" or "disabled", not ${JSON.stringify(injection)}`,
+      })
     } else if (broker !== 'default') {
-      ctx.errors.push({field, message: `The provided injection annotation is only used for default broker, but non-default broker specified here: ${JSON.stringify(broker)}`})
+      ctx.errors.push({
+        field,
+        message: `The provided injection annotation is only used for default broker, but non-default broker specified here: ${JSON.stringify(broker)}`,
+      })
     }
   }
 }
@@ -95,7 +110,10 @@ const EVENT_TYPE_REQUIRED_ATTRIBUTES = ['type', 'source', 'specversion', 'id']
 export function readEventType(ctx: KindContext): EventTypeSpec {
   const {spec, errors, metadata} = ctx
   const eventType: EventTypeSpec = {}
-  const reference = readKReference(spec.reference, 'spec.reference', errors, {extraFields: ['address'], defaultNamespace: metadata.namespace})
+  const reference = readKReference(spec.reference, 'spec.reference', errors, {
+    extraFields: ['address'],
+    defaultNamespace: metadata.namespace,
+  })
   if (reference) eventType.reference = reference
   const description = readString(spec, 'description', 'spec', errors)
   if (description !== undefined) eventType.description = description
@@ -122,7 +140,10 @@ export function readEventType(ctx: KindContext): EventTypeSpec {
   })
   const missing = EVENT_TYPE_REQUIRED_ATTRIBUTES.filter((name) => !attributes.some((a) => a.name === name))
   if (missing.length > 0) {
-    errors.push({field: 'spec.attributes', message: `missing field(s): ${missing.map((m) => `spec.attributes.${m}`).join(', ')} (a v1beta3 EventType lists the attributes type, source, specversion and id)`})
+    errors.push({
+      field: 'spec.attributes',
+      message: `missing field(s): ${missing.map((m) => `spec.attributes.${m}`).join(', ')} (a v1beta3 EventType lists the attributes type, source, specversion and id)`,
+    })
   }
   eventType.attributes = attributes
   return eventType

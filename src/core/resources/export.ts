@@ -6,7 +6,16 @@ import {isObject, keySegment} from './read.js'
 import type {ManifestResource} from './types.js'
 
 /** Metadata the API server sets; a manifest that carries them is a dump, not something to apply. */
-const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+  'selfLink',
+]
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration'
 
 const TOP_ORDER = ['apiVersion', 'kind', 'metadata', 'spec']
@@ -28,12 +37,41 @@ const SPEC_ORDER: Record<string, readonly string[]> = {
 }
 /** Inside a spec: references, destinations, delivery specs and branches read best in this order. */
 const NESTED_ORDER = [
-  'apiVersion', 'kind', 'name', 'namespace', 'address', 'selector',
-  'filter', 'subscriber', 'ref', 'uri', 'CACerts', 'audience', 'reply',
-  'deadLetterSink', 'retry', 'backoffPolicy', 'backoffDelay', 'timeout', 'retryAfterMax', 'format', 'delivery',
+  'apiVersion',
+  'kind',
+  'name',
+  'namespace',
+  'address',
+  'selector',
+  'filter',
+  'subscriber',
+  'ref',
+  'uri',
+  'CACerts',
+  'audience',
+  'reply',
+  'deadLetterSink',
+  'retry',
+  'backoffPolicy',
+  'backoffDelay',
+  'timeout',
+  'retryAfterMax',
+  'format',
+  'delivery',
 ]
 /** User data whose key order is the author's: maps of names, pod templates, filter dialects. */
-const VERBATIM = new Set(['labels', 'annotations', 'attributes', 'extensions', 'matchLabels', 'template', 'exact', 'prefix', 'suffix', 'spec'])
+const VERBATIM = new Set([
+  'labels',
+  'annotations',
+  'attributes',
+  'extensions',
+  'matchLabels',
+  'template',
+  'exact',
+  'prefix',
+  'suffix',
+  'spec',
+])
 
 /**
  * The manifest of one resource, ready for kubectl apply. A resource that set no namespace gets the one it
@@ -123,5 +161,9 @@ function orderKeys(obj: Record<string, unknown>, order: readonly string[]): Reco
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== null).map(withoutNulls)
   if (!isObject(value)) return value
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]))
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  )
 }

@@ -8,7 +8,8 @@ export function readSequence(ctx: KindContext): SequenceSpec {
   const {spec, errors, metadata} = ctx
   const list = readList(spec.steps, 'spec.steps', errors)
   if (!list || list.length === 0) {
-    if (list || spec.steps === undefined || spec.steps === null) errors.push({field: 'spec.steps', message: 'missing field(s): a Sequence has at least one step'})
+    if (list || spec.steps === undefined || spec.steps === null)
+      errors.push({field: 'spec.steps', message: 'missing field(s): a Sequence has at least one step'})
   }
   const steps: SequenceStep[] = []
   ;(list ?? []).forEach((item, i) => {
@@ -39,7 +40,8 @@ export function readParallel(ctx: KindContext): ParallelSpec {
   const {spec, errors, metadata} = ctx
   const list = readList(spec.branches, 'spec.branches', errors)
   if (!list || list.length === 0) {
-    if (list || spec.branches === undefined || spec.branches === null) errors.push({field: 'spec.branches', message: 'missing field(s): a Parallel has at least one branch'})
+    if (list || spec.branches === undefined || spec.branches === null)
+      errors.push({field: 'spec.branches', message: 'missing field(s): a Parallel has at least one branch'})
   }
   const branches: ParallelBranch[] = []
   ;(list ?? []).forEach((item, i) => {
@@ -47,7 +49,9 @@ export function readParallel(ctx: KindContext): ParallelSpec {
     const obj = readObject(item, path, errors)
     if (!obj) return
     // branches keep unknown fields (the CRD preserves them), so only the known ones are read
-    const branch: ParallelBranch = {subscriber: readDestination(obj.subscriber, `${path}.subscriber`, metadata.namespace, errors, true) ?? {}}
+    const branch: ParallelBranch = {
+      subscriber: readDestination(obj.subscriber, `${path}.subscriber`, metadata.namespace, errors, true) ?? {},
+    }
     const filter = readDestination(obj.filter, `${path}.filter`, metadata.namespace, errors, false)
     if (filter) branch.filter = filter
     const reply = readDestination(obj.reply, `${path}.reply`, metadata.namespace, errors, false)

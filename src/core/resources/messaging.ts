@@ -27,7 +27,10 @@ export function readInMemoryChannel(ctx: KindContext): InMemoryChannelSpec {
 function rejectSubscribers(spec: Record<string, unknown>, errors: FieldErrors): void {
   const subscribers = readList(spec.subscribers, 'spec.subscribers', errors)
   if (subscribers && subscribers.length > 0) {
-    errors.push({field: 'spec.subscribers', message: 'must not set the field(s): Knative fills spec.subscribers from Subscriptions; write a Subscription instead'})
+    errors.push({
+      field: 'spec.subscribers',
+      message: 'must not set the field(s): Knative fills spec.subscribers from Subscriptions; write a Subscription instead',
+    })
   }
 }
 
@@ -37,7 +40,10 @@ export function readSubscription(ctx: KindContext): SubscriptionSpec {
   if (isAbsent(spec.channel)) {
     errors.push({field: 'spec.channel', message: 'missing field(s): the Subscription must reference a channel'})
   } else if (channel?.namespace) {
-    errors.push({field: 'spec.channel.namespace', message: 'must not set the field(s): the channel is in the Subscription\'s namespace (cross-namespace-event-links is off)'})
+    errors.push({
+      field: 'spec.channel.namespace',
+      message: "must not set the field(s): the channel is in the Subscription's namespace (cross-namespace-event-links is off)",
+    })
   }
   channel = {...(channel ?? {apiVersion: '', kind: '', name: ''}), namespace: metadata.namespace}
   const subscriber = readDestination(spec.subscriber, 'spec.subscriber', metadata.namespace, errors, false)

@@ -5,7 +5,13 @@ import {kubernetesNameProblem, namespaceProblem} from './names.js'
 import {isAbsent, isObject, keySegment, rejectUnknownFields, type KindContext} from './read.js'
 import {
   describeResource,
-  type KneResource, type ManifestError, type ManifestResource, type NonEventingDocument, type ObjectMeta, type OtherResource, type ResourceOrigin,
+  type KneResource,
+  type ManifestError,
+  type ManifestResource,
+  type NonEventingDocument,
+  type ObjectMeta,
+  type OtherResource,
+  type ResourceOrigin,
 } from './types.js'
 import type {FieldErrors} from './validate.js'
 import {MAX_ANNOTATIONS_BYTES, parseYamlDocuments} from './yaml.js'
@@ -76,7 +82,11 @@ function collect(value: unknown, origin: ResourceOrigin, defaultNamespace: strin
   if (!verdict.known && !verdict.knative && !verdict.served) {
     const name = isObject(value.metadata) && typeof value.metadata.name === 'string' ? value.metadata.name : '<unnamed>'
     out.nonEventing.push({apiVersion, kind, label: `${kind} ${name}`, origin, manifest: structuredClone(value)})
-    out.warnings.push({...at, resource: `${kind} ${name}`, message: `ignored: ${apiVersion} ${kind} is not a Knative Eventing kind (kne export passes it through as written)`})
+    out.warnings.push({
+      ...at,
+      resource: `${kind} ${name}`,
+      message: `ignored: ${apiVersion} ${kind} is not a Knative Eventing kind (kne export passes it through as written)`,
+    })
     return
   }
   const errors: FieldErrors = []
@@ -95,9 +105,14 @@ function collect(value: unknown, origin: ResourceOrigin, defaultNamespace: strin
   if (!verdict.known) {
     if (errors.length === 0) {
       out.others.push({apiVersion, kind, metadata, spec, origin, manifest, supported: false})
-      warnings.push(verdict.deprecated
-        ? {field: 'apiVersion', message: `${apiVersion} is deprecated: kne reads ${kind} as ${verdict.served!.join(' or ')}, so this one is kept as written but not checked, and has no effect`}
-        : {field: '', message: `kne does not run ${kind} yet; it is kept (and exported) but has no effect`})
+      warnings.push(
+        verdict.deprecated
+          ? {
+              field: 'apiVersion',
+              message: `${apiVersion} is deprecated: kne reads ${kind} as ${verdict.served!.join(' or ')}, so this one is kept as written but not checked, and has no effect`,
+            }
+          : {field: '', message: `kne does not run ${kind} yet; it is kept (and exported) but has no effect`},
+      )
     }
     report(out.errors, errors)
     report(out.warnings, warnings)
@@ -115,7 +130,10 @@ function collect(value: unknown, origin: ResourceOrigin, defaultNamespace: strin
 
 function readMetadata(value: unknown, defaultNamespace: string, errors: FieldErrors): ObjectMeta {
   if (!isObject(value)) {
-    errors.push({field: 'metadata', message: isAbsent(value) ? 'missing field(s): metadata.name is required' : 'must be a mapping with name (and namespace)'})
+    errors.push({
+      field: 'metadata',
+      message: isAbsent(value) ? 'missing field(s): metadata.name is required' : 'must be a mapping with name (and namespace)',
+    })
     return {name: '', namespace: defaultNamespace, labels: {}, annotations: {}}
   }
   const name = typeof value.name === 'string' ? value.name : ''
@@ -125,9 +143,15 @@ function readMetadata(value: unknown, defaultNamespace: string, errors: FieldErr
   const nsProblem = namespaceProblem(namespace)
   if (nsProblem) errors.push({field: 'metadata.namespace', message: nsProblem})
   const annotations = stringMap(value.annotations, 'metadata.annotations', errors)
-  const annotationBytes = Object.entries(annotations).reduce((sum, [key, text]) => sum + Buffer.byteLength(key) + Buffer.byteLength(text), 0)
+  const annotationBytes = Object.entries(annotations).reduce(
+    (sum, [key, text]) => sum + Buffer.byteLength(key) + Buffer.byteLength(text),
+    0,
+  )
   if (annotationBytes > MAX_ANNOTATIONS_BYTES) {
-    errors.push({field: 'metadata.annotations', message: `Too long: must have at most ${MAX_ANNOTATIONS_BYTES} bytes (the API server's limit on all annotations together; these have ${annotationBytes})`})
+    errors.push({
+      field: 'metadata.annotations',
+      message: `Too long: must have at most ${MAX_ANNOTATIONS_BYTES} bytes (the API server's limit on all annotations together; these have ${annotationBytes})`,
+    })
   }
   return {name, namespace, labels: stringMap(value.labels, 'metadata.labels', errors), annotations}
 }
@@ -155,8 +179,13 @@ export function findDuplicates(resources: readonly ManifestResource[]): Manifest
     const key = identity(r)
     const first = seen.get(key)
     if (first) {
-      errors.push({file: r.origin.file, document: r.origin.document, resource: describeResource(r), field: 'metadata.name',
-        message: `defined twice: also in ${first.origin.file}${first.origin.file === r.origin.file ? ` (document ${first.origin.document + 1})` : ''}`})
+      errors.push({
+        file: r.origin.file,
+        document: r.origin.document,
+        resource: describeResource(r),
+        field: 'metadata.name',
+        message: `defined twice: also in ${first.origin.file}${first.origin.file === r.origin.file ? ` (document ${first.origin.document + 1})` : ''}`,
+      })
     } else {
       seen.set(key, r)
     }

@@ -25,7 +25,10 @@ export function readPingSource(ctx: KindContext): PingSourceSpec {
   const scheduleProblem = cronProblem(schedule)
   if (scheduleProblem) errors.push({field: 'spec.schedule', message: `invalid value: ${scheduleProblem}`})
   if (ping.timezone !== undefined && !isTimeZone(ping.timezone)) {
-    errors.push({field: 'spec.timezone', message: `invalid value: provided bad location ${ping.timezone}: unknown time zone ${ping.timezone} (use an IANA name such as Europe/Berlin)`})
+    errors.push({
+      field: 'spec.timezone',
+      message: `invalid value: provided bad location ${ping.timezone}: unknown time zone ${ping.timezone} (use an IANA name such as Europe/Berlin)`,
+    })
   }
   checkData(ping, errors)
   const ceOverrides = readCeOverrides(spec.ceOverrides, 'spec.ceOverrides', errors)
@@ -44,15 +47,20 @@ export function cronProblem(schedule: string): string | undefined {
   }
   if (text.startsWith('@')) return DESCRIPTORS.has(text) ? undefined : `unrecognized descriptor: ${text}`
   const fields = text.split(/\s+/)
-  if (fields.length !== 5 && fields.length !== 6) return `expected 5 to 6 fields, found ${fields.length}: [${fields.join(' ')}] (minute hour day-of-month month day-of-week, optionally seconds first)`
+  if (fields.length !== 5 && fields.length !== 6)
+    return `expected 5 to 6 fields, found ${fields.length}: [${fields.join(' ')}] (minute hour day-of-month month day-of-week, optionally seconds first)`
   const named = fields.length - 2 // index of the month field; day-of-week follows it
   for (const [i, field] of fields.entries()) {
     const pattern = i >= named ? NAMED_FIELD : NUMERIC_FIELD
-    if (!pattern.test(field)) return `failed to parse ${JSON.stringify(field)}: only numbers, *, ?, ranges (a-b), steps (/n), lists (a,b)${i >= named ? ' and three-letter names' : ''} are allowed`
+    if (!pattern.test(field))
+      return `failed to parse ${JSON.stringify(field)}: only numbers, *, ?, ranges (a-b), steps (/n), lists (a,b)${i >= named ? ' and three-letter names' : ''} are allowed`
   }
   const dayOfWeek = fields[fields.length - 1]!
   // robfig's weekdays are 0-6 (croner also takes 7 for Sunday); a step (/n) is not a weekday
-  const tooHigh = dayOfWeek.split(',').flatMap((part) => part.split('/')[0]!.split('-')).find((n) => /^\d+$/.test(n) && Number(n) > 6)
+  const tooHigh = dayOfWeek
+    .split(',')
+    .flatMap((part) => part.split('/')[0]!.split('-'))
+    .find((n) => /^\d+$/.test(n) && Number(n) > 6)
   if (tooHigh) return `end of range (${tooHigh}) above maximum (6): ${dayOfWeek}`
   try {
     new Cron(text, {mode: '5-or-6-parts'})

@@ -26,7 +26,10 @@ export function readString(obj: Record<string, unknown>, key: string, path: stri
   const value = obj[key]
   if (isAbsent(value)) return undefined
   if (typeof value !== 'string') {
-    errors.push({field: join(path, key), message: `must be a string, got ${describeValue(value)}${typeof value === 'number' || typeof value === 'boolean' ? ': quote it in YAML' : ''}`})
+    errors.push({
+      field: join(path, key),
+      message: `must be a string, got ${describeValue(value)}${typeof value === 'number' || typeof value === 'boolean' ? ': quote it in YAML' : ''}`,
+    })
     return undefined
   }
   return value
@@ -36,7 +39,8 @@ export function readString(obj: Record<string, unknown>, key: string, path: stri
 export function readRequiredString(obj: Record<string, unknown>, key: string, path: string, errors: FieldErrors, details = ''): string {
   const value = readString(obj, key, path, errors)
   if (value === undefined && !isAbsent(obj[key])) return '' // a type error was reported already
-  if (value === undefined || value === '') errors.push({field: join(path, key), message: `missing field(s)${details ? `: ${details}` : ''}`})
+  if (value === undefined || value === '')
+    errors.push({field: join(path, key), message: `missing field(s)${details ? `: ${details}` : ''}`})
   return value ?? ''
 }
 
@@ -86,7 +90,10 @@ export function readStringMap(value: unknown, path: string, errors: FieldErrors)
 export function rejectUnknownFields(obj: Record<string, unknown>, known: readonly string[], path: string, errors: FieldErrors): void {
   for (const [key, value] of Object.entries(obj)) {
     if (known.includes(key) || isAbsent(value)) continue
-    errors.push({field: path ? `${path}${keySegment(key)}` : key, message: `unknown field: the CRD schema has no ${JSON.stringify(key)} here (known: ${known.join(', ')})`})
+    errors.push({
+      field: path ? `${path}${keySegment(key)}` : key,
+      message: `unknown field: the CRD schema has no ${JSON.stringify(key)} here (known: ${known.join(', ')})`,
+    })
   }
 }
 

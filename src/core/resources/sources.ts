@@ -3,9 +3,7 @@
 // its own file.
 import {readCeOverrides, readDestination, readLabelSelector} from './duck.js'
 import {kubernetesNameProblem} from './names.js'
-import {
-  isAbsent, readList, readObject, readRequiredString, readString, rejectUnknownFields, type KindContext,
-} from './read.js'
+import {isAbsent, readList, readObject, readRequiredString, readString, rejectUnknownFields, type KindContext} from './read.js'
 import type {ApiServerResource, ApiServerSourceSpec, ContainerSourceSpec, SinkBindingSpec, SinkBindingSubject} from './types.js'
 import type {FieldErrors} from './validate.js'
 
@@ -56,7 +54,11 @@ function readSubject(value: unknown, namespace: string, errors: FieldErrors): Si
     // sinkbinding_defaults.go fills the binding's namespace; another one is refused
     namespace: readString(obj, 'namespace', field, errors) || namespace,
   }
-  if (subject.namespace !== namespace) errors.push({field: `${field}.namespace`, message: `invalid value: ${subject.namespace} (a SinkBinding binds subjects in its own namespace, ${namespace})`})
+  if (subject.namespace !== namespace)
+    errors.push({
+      field: `${field}.namespace`,
+      message: `invalid value: ${subject.namespace} (a SinkBinding binds subjects in its own namespace, ${namespace})`,
+    })
   const name = readString(obj, 'name', field, errors)
   const selector = readLabelSelector(obj.selector, `${field}.selector`, errors)
   if (name && selector) errors.push({field, message: 'expected exactly one, got both: spec.subject.name, spec.subject.selector'})
@@ -107,7 +109,8 @@ export function readApiServerSource(ctx: KindContext): ApiServerSourceSpec {
 function readApiServerResources(value: unknown, errors: FieldErrors): ApiServerResource[] {
   const list = readList(value, 'spec.resources', errors)
   if (list === undefined || list.length === 0) {
-    if (list !== undefined || isAbsent(value)) errors.push({field: 'spec.resources', message: 'missing field(s): list at least one resource kind to watch'})
+    if (list !== undefined || isAbsent(value))
+      errors.push({field: 'spec.resources', message: 'missing field(s): list at least one resource kind to watch'})
     return []
   }
   const resources: ApiServerResource[] = []

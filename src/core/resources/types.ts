@@ -218,10 +218,18 @@ export type Parallel = ResourceBase<'Parallel', ParallelSpec>
 
 /** Every kind kne reads into a typed model (the mesh runs some of them; see the mesh's docs). */
 export type KneResource =
-  | Broker | Trigger | EventType
-  | PingSource | ContainerSource | SinkBinding | ApiServerSource
-  | Channel | InMemoryChannel | Subscription
-  | Sequence | Parallel
+  | Broker
+  | Trigger
+  | EventType
+  | PingSource
+  | ContainerSource
+  | SinkBinding
+  | ApiServerSource
+  | Channel
+  | InMemoryChannel
+  | Subscription
+  | Sequence
+  | Parallel
 
 export type KneKind = KneResource['kind']
 
@@ -273,12 +281,16 @@ export function describeResource(r: {kind: string; metadata: {namespace: string;
 /** `file (document N): Kind ns/name: field: message`. */
 export function formatManifestError(e: ManifestError): string {
   const where = [e.file + (e.document !== undefined && e.document > 0 ? ` (document ${e.document + 1})` : ''), e.resource, e.field]
-    .filter(Boolean).join(': ')
+    .filter(Boolean)
+    .join(': ')
   return `${where}: ${e.message}`
 }
 
 /** formatManifestError with the files below `folder` (e.g. the current one) shown relative to it. */
 export function manifestErrorFormatter(folder: string): (e: ManifestError) => string {
   const prefix = folder.replace(/[/\\]+$/, '')
-  return (e) => formatManifestError(e.file.startsWith(prefix) && /^[/\\]/.test(e.file.slice(prefix.length)) ? {...e, file: e.file.slice(prefix.length + 1)} : e)
+  return (e) =>
+    formatManifestError(
+      e.file.startsWith(prefix) && /^[/\\]/.test(e.file.slice(prefix.length)) ? {...e, file: e.file.slice(prefix.length + 1)} : e,
+    )
 }

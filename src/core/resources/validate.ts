@@ -47,7 +47,12 @@ export function validateDeliverySpec(delivery: DeliverySpec, field: string, allo
 export function deliveryWarnings(delivery: DeliverySpec, field: string): FieldErrors {
   if (!delivery.retry || (delivery.backoffDelay !== undefined && delivery.backoffPolicy !== undefined)) return []
   const missing = (['backoffDelay', 'backoffPolicy'] as const).filter((key) => delivery[key] === undefined)
-  return [{field: `${field}.${missing[0]}`, message: `the ${delivery.retry} retries fire back to back: without ${missing.join(' and ')} Knative waits 0 between attempts; set backoffDelay (e.g. PT0.2S) and backoffPolicy (exponential or linear)`}]
+  return [
+    {
+      field: `${field}.${missing[0]}`,
+      message: `the ${delivery.retry} retries fire back to back: without ${missing.join(' and ')} Knative waits 0 between attempts; set backoffDelay (e.g. PT0.2S) and backoffPolicy (exponential or linear)`,
+    },
+  ]
 }
 
 /** The DeliverySpec rules other than the dead-letter sink's (a Destination, checked on its own). */
@@ -64,8 +69,10 @@ export function validateDeliveryFields(delivery: DeliverySpec, field: string, al
     const value = delivery[key]
     if (value === undefined) continue
     const ms = typeof value === 'string' ? parseIsoDuration(value) : undefined
-    if (ms === undefined || ms < 0) errors.push({field: `${field}.${key}`, message: `invalid value: ${String(value)} (an ISO-8601 duration such as PT0.2S)`})
-    else if (key === 'timeout' && ms === 0) errors.push({field: `${field}.timeout`, message: 'invalid value: the timeout must be greater than zero'})
+    if (ms === undefined || ms < 0)
+      errors.push({field: `${field}.${key}`, message: `invalid value: ${String(value)} (an ISO-8601 duration such as PT0.2S)`})
+    else if (key === 'timeout' && ms === 0)
+      errors.push({field: `${field}.timeout`, message: 'invalid value: the timeout must be greater than zero'})
   }
   if (delivery.format !== undefined) {
     if (!allowFormat) errors.push({field: `${field}.format`, message: 'format is only supported on a Trigger'})

@@ -27,7 +27,7 @@ export function parseYamlDocuments(text: string): YamlDocument[] {
   try {
     // the package's own duplicate-key check compares each key with every other: quadratic in a large mapping
     const parsed = parseAllDocuments(text, {prettyErrors: true, uniqueKeys: false, lineCounter})
-    documents = Array.isArray(parsed) ? parsed : [parsed as unknown as Document.Parsed]
+    documents = Array.isArray(parsed) ? parsed : [parsed]
   } catch (error) {
     return [{ok: false, message: `invalid YAML: ${firstLine(error)}`}]
   }
@@ -62,13 +62,17 @@ export function documentValue(doc: Document.Parsed, lineCounter?: LineCounter): 
   try {
     value = doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
   } catch (error) {
-    const reason = error instanceof ReferenceError && /alias count/i.test(error.message)
-      ? `its aliases expand beyond ${MAX_ALIAS_COUNT} nodes (a resource-exhaustion guard)`
-      : firstLine(error)
+    const reason =
+      error instanceof ReferenceError && /alias count/i.test(error.message)
+        ? `its aliases expand beyond ${MAX_ALIAS_COUNT} nodes (a resource-exhaustion guard)`
+        : firstLine(error)
     return {ok: false, message: `invalid YAML: ${reason}`}
   }
   if (jsonSizeExceeds(value, MAX_OBJECT_BYTES)) {
-    return {ok: false, message: `too large: as JSON this document is over ${formatBytes(MAX_OBJECT_BYTES)}, the most a Kubernetes object can be`}
+    return {
+      ok: false,
+      message: `too large: as JSON this document is over ${formatBytes(MAX_OBJECT_BYTES)}, the most a Kubernetes object can be`,
+    }
   }
   return {ok: true, value}
 }

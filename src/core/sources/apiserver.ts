@@ -47,23 +47,33 @@ export function watchingResource(source: ApiServerSource, object: WatchedObject)
     : namespace === metadata.namespace
   if (!inScope) return undefined
   if (spec.owner && !controlledBy(object, spec.owner)) return undefined
-  return spec.resources.find((r) => r.kind === object.kind && groupOf(r.apiVersion) === groupOf(object.apiVersion)
-    && (r.selector === undefined || matchesLabelSelector(r.selector, object.metadata.labels)))
+  return spec.resources.find(
+    (r) =>
+      r.kind === object.kind &&
+      groupOf(r.apiVersion) === groupOf(object.apiVersion) &&
+      (r.selector === undefined || matchesLabelSelector(r.selector, object.metadata.labels)),
+  )
 }
 
 function controlledBy(object: WatchedObject, owner: {apiVersion: string; kind: string}): boolean {
   const refs = (object.manifest.metadata as {ownerReferences?: unknown} | undefined)?.ownerReferences
-  return Array.isArray(refs) && refs.some((r) => {
-    const ref = r as {apiVersion?: unknown; kind?: unknown; controller?: unknown}
-    return ref.controller === true && ref.kind === owner.kind && ref.apiVersion === owner.apiVersion
-  })
+  return (
+    Array.isArray(refs) &&
+    refs.some((r) => {
+      const ref = r as {apiVersion?: unknown; kind?: unknown; controller?: unknown}
+      return ref.controller === true && ref.kind === owner.kind && ref.apiVersion === owner.apiVersion
+    })
+  )
 }
 
 /**
  * What the source's watch reports for a change. A watch with a label selector sees an object that starts
  * matching as added and one that stops matching as deleted.
  */
-export function watchedOperations(source: ApiServerSource, change: ObjectChange): {op: ApiServerOperation; object: WatchedObject; apiVersion: string}[] {
+export function watchedOperations(
+  source: ApiServerSource,
+  change: ObjectChange,
+): {op: ApiServerOperation; object: WatchedObject; apiVersion: string}[] {
   const before = change.before && watchingResource(source, change.before)
   const after = change.after && watchingResource(source, change.after)
   if (after && before) return [{op: 'update', object: change.after!, apiVersion: after.apiVersion}]
@@ -82,16 +92,36 @@ export function selfLink(apiVersion: string, kind: string, namespace: string, na
  * The event for one operation. `apiVersion` is the version the source watches (the API server serves every
  * object at it). Resource mode carries the object, Reference mode its ObjectReference, both as Go marshals them.
  */
-export function apiServerEvent(source: ApiServerSource, op: ApiServerOperation, object: WatchedObject, apiVersion: string,
-  at: {id: string; timeMs: number}): CloudEvent {
+export function apiServerEvent(
+  source: ApiServerSource,
+  op: ApiServerOperation,
+  object: WatchedObject,
+  apiVersion: string,
+  at: {id: string; timeMs: number},
+): CloudEvent {
   const {kind} = object
   const {name, namespace} = object.metadata
-  const data = source.spec.mode === 'Resource'
-    ? goJson({...object.manifest, apiVersion, metadata: {...(object.manifest.metadata as Record<string, unknown> | undefined), namespace}})
-    : goJsonStruct([['kind', kind], ['namespace', namespace], ['name', name], ['apiVersion', apiVersion]])
+  const data =
+    source.spec.mode === 'Resource'
+      ? goJson({
+          ...object.manifest,
+          apiVersion,
+          metadata: {...(object.manifest.metadata as Record<string, unknown> | undefined), namespace},
+        })
+      : goJsonStruct([
+          ['kind', kind],
+          ['namespace', namespace],
+          ['name', name],
+          ['apiVersion', apiVersion],
+        ])
   const event: CloudEvent = {
-    specversion: '1.0', id: at.id, source: API_SERVER_SOURCE_URL, type: apiServerEventType(source.spec.mode, op),
-    subject: selfLink(apiVersion, kind, namespace, name), time: cloudEventTime(at.timeMs), datacontenttype: 'application/json',
+    specversion: '1.0',
+    id: at.id,
+    source: API_SERVER_SOURCE_URL,
+    type: apiServerEventType(source.spec.mode, op),
+    subject: selfLink(apiVersion, kind, namespace, name),
+    time: cloudEventTime(at.timeMs),
+    datacontenttype: 'application/json',
     // copied so that triggers can filter on them
     extensions: {kind, apiversion: apiVersion, name, namespace},
     data: Buffer.from(data, 'utf8'),

@@ -19,7 +19,11 @@ export function formatCeOverrides(ceOverrides: CloudEventOverrides | undefined):
 }
 
 /** The variables SinkBinding injects: K_SINK and K_CE_OVERRIDES always, K_CA_CERTS only when the sink has CA certs. */
-export function bindingEnvironment(sinkUri: string, ceOverrides: CloudEventOverrides | undefined, caCerts?: string): Record<string, string> {
+export function bindingEnvironment(
+  sinkUri: string,
+  ceOverrides: CloudEventOverrides | undefined,
+  caCerts?: string,
+): Record<string, string> {
   const env: Record<string, string> = {[K_SINK]: sinkUri, [K_CE_OVERRIDES]: formatCeOverrides(ceOverrides)}
   if (caCerts) env[K_CA_CERTS] = caCerts
   return env
@@ -40,5 +44,5 @@ export interface Workload {
 export function subjectSelects(subject: SinkBindingSubject, workload: Workload): boolean {
   if (workload.namespace !== undefined && workload.namespace !== subject.namespace) return false
   if (subject.name !== undefined) return subject.name === workload.name
-  return subject.selector !== undefined && matchesLabelSelector(subject.selector as LabelSelector, workload.labels)
+  return subject.selector !== undefined && matchesLabelSelector(subject.selector, workload.labels)
 }

@@ -20,9 +20,7 @@ export interface ProcessPlan {
   env: Record<string, string>
 }
 
-export type ContainerSourcePlan =
-  | {ok: true; processes: ProcessPlan[]; notes: string[]}
-  | {ok: false; reason: string; message: string}
+export type ContainerSourcePlan = {ok: true; processes: ProcessPlan[]; notes: string[]} | {ok: false; reason: string; message: string}
 
 export interface Container {
   name?: unknown
@@ -63,7 +61,11 @@ export function containerEnv(container: Container, notes: string[], label: strin
  * The processes that stand in for the source's containers. `binding` is the SinkBinding contract (K_SINK,
  * K_CE_OVERRIDES); it comes last, as Knative's webhook appends it after removing older values.
  */
-export function planContainerSource(source: ContainerSource, binding: Readonly<Record<string, string>>, mapped?: LocalCommand): ContainerSourcePlan {
+export function planContainerSource(
+  source: ContainerSource,
+  binding: Readonly<Record<string, string>>,
+  mapped?: LocalCommand,
+): ContainerSourcePlan {
   const {namespace, name} = source.metadata
   const containers = source.spec.template.spec.containers as Container[]
   const notes: string[] = []
@@ -80,7 +82,8 @@ export function planContainerSource(source: ContainerSource, binding: Readonly<R
     if (!command || command.length === 0) {
       const image = typeof container.image === 'string' ? container.image : 'its image'
       return {
-        ok: false, reason: 'NoLocalCommand',
+        ok: false,
+        reason: 'NoLocalCommand',
         message: `container ${containerName} has no command, and kne cannot run ${image}: give the container a command, or map one in kne.yaml (containerSources: {${name}: {command: ...}})`,
       }
     }

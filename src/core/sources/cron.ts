@@ -6,8 +6,13 @@ import {cronProblem} from '../resources/ping.js'
 
 /** robfig/cron's descriptors as 6-field patterns (`@every` is refused by Knative). */
 const DESCRIPTORS: Record<string, string> = {
-  '@yearly': '0 0 0 1 1 *', '@annually': '0 0 0 1 1 *', '@monthly': '0 0 0 1 * *', '@weekly': '0 0 0 * * 0',
-  '@daily': '0 0 0 * * *', '@midnight': '0 0 0 * * *', '@hourly': '0 0 * * * *',
+  '@yearly': '0 0 0 1 1 *',
+  '@annually': '0 0 0 1 1 *',
+  '@monthly': '0 0 0 1 * *',
+  '@weekly': '0 0 0 * * 0',
+  '@daily': '0 0 0 * * *',
+  '@midnight': '0 0 0 * * *',
+  '@hourly': '0 0 * * * *',
 }
 
 /** The zone of a PingSource without spec.timezone: UTC, as in Knative's adapter image. */
@@ -35,7 +40,12 @@ export function compileSchedule(schedule: string, timezone?: string): ScheduleRe
     text = text.slice(prefix[0].length)
   }
   // robfig reads `?` as `*`; croner would put the current time in its place
-  const pattern = DESCRIPTORS[text] ?? text.split(/\s+/).map((field) => field.replaceAll('?', '*')).join(' ')
+  const pattern =
+    DESCRIPTORS[text] ??
+    text
+      .split(/\s+/)
+      .map((field) => field.replaceAll('?', '*'))
+      .join(' ')
   let cron: Cron
   try {
     cron = new Cron(pattern, {mode: '5-or-6-parts', timezone: zone ?? DEFAULT_PING_TIMEZONE, domAndDow: false})
@@ -45,7 +55,8 @@ export function compileSchedule(schedule: string, timezone?: string): ScheduleRe
   return {
     ok: true,
     schedule: {
-      text: schedule, timezone: zone ?? DEFAULT_PING_TIMEZONE,
+      text: schedule,
+      timezone: zone ?? DEFAULT_PING_TIMEZONE,
       // no callback was given, so croner sets no timer: the caller schedules on its own clock
       next: (afterMs) => cron.nextRun(new Date(afterMs))?.getTime(),
     },

@@ -10,13 +10,27 @@ export function goJsonString(text: string): string {
   for (const char of text) {
     const code = char.codePointAt(0)!
     switch (char) {
-      case '"': out += '\\"'; break
-      case '\\': out += '\\\\'; break
-      case '\n': out += '\\n'; break
-      case '\r': out += '\\r'; break
-      case '\t': out += '\\t'; break
-      case '\b': out += '\\b'; break
-      case '\f': out += '\\f'; break
+      case '"':
+        out += '\\"'
+        break
+      case '\\':
+        out += '\\\\'
+        break
+      case '\n':
+        out += '\\n'
+        break
+      case '\r':
+        out += '\\r'
+        break
+      case '\t':
+        out += '\\t'
+        break
+      case '\b':
+        out += '\\b'
+        break
+      case '\f':
+        out += '\\f'
+        break
       default:
         if (code < 0x20 || char === '<' || char === '>' || char === '&') out += `\\u00${HEX[code >> 4]}${HEX[code & 0xf]}`
         else if (code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16)}`
@@ -36,7 +50,8 @@ export function goJson(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false'
   if (Array.isArray(value)) return `[${value.map(goJson).join(',')}]`
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     return `{${entries.map(([k, v]) => `${goJsonString(k)}:${goJson(v)}`).join(',')}}`
   }
@@ -45,5 +60,8 @@ export function goJson(value: unknown): string {
 
 /** Marshals a Go struct: fields in declaration order, empty ones left out (`omitempty`). */
 export function goJsonStruct(fields: readonly [name: string, value: string | undefined][]): string {
-  return `{${fields.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${goJsonString(k)}:${goJsonString(v!)}`).join(',')}}`
+  return `{${fields
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${goJsonString(k)}:${goJsonString(v!)}`)
+    .join(',')}}`
 }

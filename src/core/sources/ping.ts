@@ -19,8 +19,12 @@ export function pingData(source: Pick<PingSource, 'spec'>): Uint8Array | undefin
 export function pingEvent(source: PingSource, at: {id: string; timeMs: number}): CloudEvent {
   const {namespace, name} = source.metadata
   const event: CloudEvent = {
-    specversion: '1.0', id: at.id, source: pingSourceSource(namespace, name), type: PING_SOURCE_TYPE,
-    time: cloudEventTime(at.timeMs), extensions: {},
+    specversion: '1.0',
+    id: at.id,
+    source: pingSourceSource(namespace, name),
+    type: PING_SOURCE_TYPE,
+    time: cloudEventTime(at.timeMs),
+    extensions: {},
   }
   const data = pingData(source)
   if (data !== undefined) {

@@ -9,12 +9,21 @@ export function matchesLabelSelector(selector: LabelSelector, labels: Readonly<R
   for (const {key, operator, values = []} of selector.matchExpressions ?? []) {
     const has = Object.hasOwn(labels, key)
     switch (operator) {
-      case 'In': if (!has || !values.includes(labels[key]!)) return false; break
-      case 'NotIn': if (has && values.includes(labels[key]!)) return false; break
-      case 'Exists': if (!has) return false; break
-      case 'DoesNotExist': if (has) return false; break
+      case 'In':
+        if (!has || !values.includes(labels[key]!)) return false
+        break
+      case 'NotIn':
+        if (has && values.includes(labels[key]!)) return false
+        break
+      case 'Exists':
+        if (!has) return false
+        break
+      case 'DoesNotExist':
+        if (has) return false
+        break
       // an operator Kubernetes does not know selects nothing (the API server would have refused it)
-      default: return false
+      default:
+        return false
     }
   }
   return true

@@ -99,9 +99,18 @@ export type TransformOutput =
  * string, number or boolean, is a failure (the transformer answers 500 for those).
  */
 export function readTransformOutput(value: unknown): TransformOutput {
-  if (value === undefined) return {kind: 'failed', failure: {message: 'the expression produced no result (undefined): every path it reads may be missing from the event'}}
+  if (value === undefined)
+    return {
+      kind: 'failed',
+      failure: {message: 'the expression produced no result (undefined): every path it reads may be missing from the event'},
+    }
   if (value === null || typeof value !== 'object') {
-    return {kind: 'failed', failure: {message: `the expression produced ${value === null ? 'null' : `a ${typeof value}`}, not an object: a CloudEvent needs {"specversion": "1.0", "id": ..., "source": ..., "type": ...}`}}
+    return {
+      kind: 'failed',
+      failure: {
+        message: `the expression produced ${value === null ? 'null' : `a ${typeof value}`}, not an object: a CloudEvent needs {"specversion": "1.0", "id": ..., "source": ..., "type": ...}`,
+      },
+    }
   }
   const members = value as Record<string, unknown>
   if (!Array.isArray(value) && 'specversion' in members) {
@@ -177,10 +186,13 @@ interface AstNode {
  * literal (also at the end of a block, or in either branch of a condition). Undefined when the expression
  * does not compile or its result is not an object literal.
  */
-export function producedAttributes(expression: string, names: readonly string[] = ['type', 'source']): Record<string, ProducedAttribute> | undefined {
+export function producedAttributes(
+  expression: string,
+  names: readonly string[] = ['type', 'source'],
+): Record<string, ProducedAttribute> | undefined {
   let ast: AstNode
   try {
-    ast = jsonata(expression).ast() as AstNode
+    ast = jsonata(expression).ast()
   } catch {
     return undefined
   }
@@ -206,7 +218,7 @@ function resultObjects(node: AstNode | undefined): [AstNode, AstNode][][] | unde
   if (node.type === 'block' && node.expressions?.length) return resultObjects(node.expressions[node.expressions.length - 1])
   if (node.type === 'condition') {
     const branches = [resultObjects(node.then), node.else === undefined ? [] : resultObjects(node.else)]
-    return branches.some((b) => b === undefined) ? undefined : branches.flat() as [AstNode, AstNode][][]
+    return branches.some((b) => b === undefined) ? undefined : (branches.flat() as [AstNode, AstNode][][])
   }
   return undefined
 }
@@ -216,6 +228,7 @@ function collectValue(node: AstNode, name: string, into: ProducedAttribute): voi
   else if (node.type === 'condition' && node.then) {
     collectValue(node.then, name, into)
     if (node.else) collectValue(node.else, name, into)
-  } else if (node.type === 'path' && node.steps?.length === 1 && node.steps[0]!.type === 'name' && node.steps[0]!.value === name) into.fromInput = true
+  } else if (node.type === 'path' && node.steps?.length === 1 && node.steps[0]!.type === 'name' && node.steps[0]!.value === name)
+    into.fromInput = true
   else into.computed = true
 }

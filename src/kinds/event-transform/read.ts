@@ -35,13 +35,18 @@ export function readEventTransform(ctx: KindContext): EventTransformSpec {
   const {spec, errors, metadata} = ctx
   // eventtransform_validation.go: exactly one transformation type, and jsonata is the only one
   const jsonata = readJsonata(spec.jsonata, 'spec.jsonata', errors)
-  if (jsonata === undefined && isAbsent(spec.jsonata)) errors.push({field: 'spec.jsonata', message: 'expected exactly one, got neither: spec.jsonata'})
+  if (jsonata === undefined && isAbsent(spec.jsonata))
+    errors.push({field: 'spec.jsonata', message: 'expected exactly one, got neither: spec.jsonata'})
   const transform: EventTransformSpec = {jsonata: jsonata ?? {expression: ''}}
   const sink = readDestination(spec.sink, 'spec.sink', metadata.namespace, errors, false)
   if (sink) {
     transform.sink = sink
     if (sink.CACerts !== undefined) {
-      errors.push({field: 'spec.sink.CACerts', message: 'CACerts for the sink is not supported for JSONata transformations, to propagate CA trust bundles use labeled ConfigMaps: https://knative.dev/docs/eventing/features/transport-encryption/#configure-additional-ca-trust-bundles'})
+      errors.push({
+        field: 'spec.sink.CACerts',
+        message:
+          'CACerts for the sink is not supported for JSONata transformations, to propagate CA trust bundles use labeled ConfigMaps: https://knative.dev/docs/eventing/features/transport-encryption/#configure-additional-ca-trust-bundles',
+      })
     }
   }
   const reply = readReply(spec.reply, sink !== undefined, errors)

@@ -8,7 +8,15 @@ import type {CloudEvent} from '../../core/cloudevent.js'
 import {decodeHttpMessage, encodeStructured, headerValue, type HeaderMap} from '../../core/codec/http.js'
 import {MAX_JSON_DEPTH, eventToJsonObject, nestedDeeperThan} from '../../core/codec/json.js'
 import type {HttpSender} from '../../mesh/http-client.js'
-import {applyToInput, compileTransform, describeJsonataFailure, transformInput, type CompiledTransform, type JsonataLimits, type TransformOutput} from './jsonata.js'
+import {
+  applyToInput,
+  compileTransform,
+  describeJsonataFailure,
+  transformInput,
+  type CompiledTransform,
+  type JsonataLimits,
+  type TransformOutput,
+} from './jsonata.js'
 import type {EventTransformSpec} from './read.js'
 
 /** A message for the sink: the transformed event (structured mode), or the plain JSON the expression produced. */
@@ -65,7 +73,11 @@ export interface TransformResponse {
  * The compiled form of an EventTransform that loaded without errors, with its sink resolved by the caller.
  * An expression that does not compile (only when limits differ from the reader's) names its field.
  */
-export function compileEventTransform(spec: EventTransformSpec, sinkUri: string | undefined, limits?: Partial<JsonataLimits>): {ok: true; target: TransformTarget} | {ok: false; field: string; message: string} {
+export function compileEventTransform(
+  spec: EventTransformSpec,
+  sinkUri: string | undefined,
+  limits?: Partial<JsonataLimits>,
+): {ok: true; target: TransformTarget} | {ok: false; field: string; message: string} {
   const main = compileTransform(spec.jsonata.expression, limits)
   if (!main.ok) return {ok: false, field: 'spec.jsonata.expression', message: describeJsonataFailure(main.failure)}
   const target: TransformTarget = {transform: main.transform}
@@ -87,7 +99,8 @@ export async function runEventTransform(event: CloudEvent, target: TransformTarg
   const output = await applyToInput(target.transform, transformInput(event))
   if (output.kind === 'failed') return failed('transform', describeJsonataFailure(output.failure))
   const message = messageOf(output)
-  if (target.sinkUri === undefined) return {status: 200, headers: message.headers, body: message.body, ...(message.event ? {event: message.event} : {})}
+  if (target.sinkUri === undefined)
+    return {status: 200, headers: message.headers, body: message.body, ...(message.event ? {event: message.event} : {})}
   const sent = message.event ? {sent: message.event} : {}
   let reply: SinkReply
   try {
@@ -143,7 +156,8 @@ function passOn(reply: SinkReply): TransformResponse {
   }
   const response: TransformResponse = {status: reply.status, headers}
   if (reply.body.byteLength > 0) response.body = reply.body
-  const decoded = reply.body.byteLength > 0 || headerValue(reply.headers, 'ce-specversion') ? decodeHttpMessage(reply.headers, reply.body) : undefined
+  const decoded =
+    reply.body.byteLength > 0 || headerValue(reply.headers, 'ce-specversion') ? decodeHttpMessage(reply.headers, reply.body) : undefined
   if (decoded?.ok) response.event = decoded.event
   return response
 }

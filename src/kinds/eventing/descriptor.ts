@@ -9,7 +9,11 @@ const GROUP = 'eventing.knative.dev'
 const BROKER_API_VERSION = `${GROUP}/v1`
 
 export const brokerKind = defineKind<Broker>({
-  kind: 'Broker', group: GROUP, plural: 'brokers', role: 'broker', emulated: true,
+  kind: 'Broker',
+  group: GROUP,
+  plural: 'brokers',
+  role: 'broker',
+  emulated: true,
   versions: [{apiVersion: BROKER_API_VERSION, specFields: ['config', 'delivery']}],
   read: readBroker,
   references: deliveryReferences,
@@ -19,12 +23,21 @@ export const brokerKind = defineKind<Broker>({
 })
 
 export const triggerKind = defineKind<Trigger>({
-  kind: 'Trigger', group: GROUP, plural: 'triggers', role: 'trigger', emulated: true,
+  kind: 'Trigger',
+  group: GROUP,
+  plural: 'triggers',
+  role: 'trigger',
+  emulated: true,
   versions: [{apiVersion: `${GROUP}/v1`}],
   read: readTrigger,
   references(resource) {
     const refs = referenceList()
-    refs.ref('spec.broker', {apiVersion: BROKER_API_VERSION, kind: 'Broker', name: resource.spec.broker, namespace: resource.metadata.namespace})
+    refs.ref('spec.broker', {
+      apiVersion: BROKER_API_VERSION,
+      kind: 'Broker',
+      name: resource.spec.broker,
+      namespace: resource.metadata.namespace,
+    })
     refs.destination('spec.subscriber', resource.spec.subscriber)
     refs.delivery('spec.delivery', resource.spec.delivery)
     return refs.out
@@ -35,7 +48,11 @@ export const triggerKind = defineKind<Trigger>({
 
 // EventType counts as emulated: it feeds the event registry (kne registry, GET /_kne/v1/registry).
 export const eventTypeKind = defineKind<EventType>({
-  kind: 'EventType', group: GROUP, plural: 'eventtypes', role: 'eventtype', emulated: true,
+  kind: 'EventType',
+  group: GROUP,
+  plural: 'eventtypes',
+  role: 'eventtype',
+  emulated: true,
   versions: [
     {apiVersion: `${GROUP}/v1beta2`, specFields: EVENT_TYPE_SPEC_FIELDS.v1beta2},
     {apiVersion: `${GROUP}/v1beta3`, specFields: EVENT_TYPE_SPEC_FIELDS.v1beta3},

@@ -8,14 +8,23 @@ import {memoize} from '../../core/memo.js'
 import type {TriggerRoute} from '../../core/topology.js'
 import type {MeshContext} from '../../mesh/context.js'
 import {passThroughHeaders} from '../../mesh/headers.js'
-import {answeredWithoutEvent, answerIngress, answerNotFound, decodeURIComponentSafe, ingressJson, readBody, servedBy} from '../../mesh/ingress.js'
+import {
+  answeredWithoutEvent,
+  answerIngress,
+  answerNotFound,
+  decodeURIComponentSafe,
+  ingressJson,
+  readBody,
+  servedBy,
+} from '../../mesh/ingress.js'
 import type {MeshPlugin} from '../../mesh/plugin.js'
 
 // Ingress is written with callbacks, not async functions: it runs for every event, and an asynchronous
 // broker answers without a single promise.
 function handleIngress(ctx: MeshContext, req: IncomingMessage, res: ServerResponse, url: string): void {
   if (answeredWithoutEvent(ctx, req, res)) return
-  if (url === '/') return answerNotFound(ctx, res, url, 'no broker at /: post to /<namespace>/<broker>', servedBy(ctx.topology).broker, undefined)
+  if (url === '/')
+    return answerNotFound(ctx, res, url, 'no broker at /: post to /<namespace>/<broker>', servedBy(ctx.topology).broker, undefined)
   const brokerKey = brokerKeyOf(url)
   if (brokerKey === undefined) {
     const error = `malformed broker path ${JSON.stringify(url)}: expected /<namespace>/<broker>`
@@ -34,7 +43,6 @@ function handleIngress(ctx: MeshContext, req: IncomingMessage, res: ServerRespon
     answerIngress(ctx, req, res, url, ctx.runtime.publish(broker, decoded.event, passThroughHeaders(req.headers), 'ingress'))
   })
 }
-
 
 /**
  * `namespace/name` of the broker a path addresses, or undefined when it is not /<namespace>/<broker>;

@@ -8,7 +8,11 @@ const GROUP = 'flows.knative.dev'
 const API_VERSION = `${GROUP}/v1`
 
 export const sequenceKind = defineKind<Sequence>({
-  kind: 'Sequence', group: GROUP, plural: 'sequences', role: 'flow', emulated: true,
+  kind: 'Sequence',
+  group: GROUP,
+  plural: 'sequences',
+  role: 'flow',
+  emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['steps', 'channelTemplate', 'reply']}],
   read: readSequence,
   references(resource) {
@@ -26,7 +30,11 @@ export const sequenceKind = defineKind<Sequence>({
 })
 
 export const parallelKind = defineKind<Parallel>({
-  kind: 'Parallel', group: GROUP, plural: 'parallels', role: 'flow', emulated: true,
+  kind: 'Parallel',
+  group: GROUP,
+  plural: 'parallels',
+  role: 'flow',
+  emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['branches', 'channelTemplate', 'reply']}],
   read: readParallel,
   references(resource) {

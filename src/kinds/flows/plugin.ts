@@ -13,12 +13,21 @@ export const flowsPlugin: MeshPlugin = {
   ],
   status({topology}) {
     const sequences: SequenceStatus[] = [...topology.sequences.values()].map((s) => ({
-      namespace: s.sequence.metadata.namespace, name: s.sequence.metadata.name, url: s.address, ...s.status,
-      steps: s.sequence.spec.steps.length, channels: s.channels, subscriptions: s.subscriptions,
+      namespace: s.sequence.metadata.namespace,
+      name: s.sequence.metadata.name,
+      url: s.address,
+      ...s.status,
+      steps: s.sequence.spec.steps.length,
+      channels: s.channels,
+      subscriptions: s.subscriptions,
     }))
     const parallels: ParallelStatus[] = [...topology.parallels.values()].map((p) => ({
-      namespace: p.parallel.metadata.namespace, name: p.parallel.metadata.name, url: p.address, ...p.status,
-      ingressChannel: p.ingressChannel, branches: p.branches,
+      namespace: p.parallel.metadata.namespace,
+      name: p.parallel.metadata.name,
+      url: p.address,
+      ...p.status,
+      ingressChannel: p.ingressChannel,
+      branches: p.branches,
     }))
     return {sequences, parallels}
   },

@@ -15,7 +15,8 @@ export function jobLocation(basePath: string, namespace: string, name: string, s
 /** Reads a Location path (after the base path): undefined when it has another shape (Knative answers 400). */
 export function parseJobLocation(path: string): {namespace: string; name: string; source: string; id: string} | undefined {
   const parts = path.replace(/\/$/, '').split('/')
-  if (parts.length !== 9 || parts[1] !== 'namespaces' || parts[3] !== 'name' || parts[5] !== 'sources' || parts[7] !== 'ids') return undefined
+  if (parts.length !== 9 || parts[1] !== 'namespaces' || parts[3] !== 'name' || parts[5] !== 'sources' || parts[7] !== 'ids')
+    return undefined
   try {
     return {namespace: parts[2]!, name: parts[4]!, source: decodeURIComponent(parts[6]!), id: decodeURIComponent(parts[8]!)}
   } catch {

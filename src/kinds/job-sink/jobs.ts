@@ -32,7 +32,12 @@ export interface JobRunnerLimits {
 }
 
 export const DEFAULT_JOB_LIMITS: JobRunnerLimits = {
-  maxRunning: 4, maxQueued: 100, maxQueuedBytes: 16 * 1024 * 1024, outputTailBytes: 4096, maxRecords: 1000, stopGraceMs: 2000,
+  maxRunning: 4,
+  maxQueued: 100,
+  maxQueuedBytes: 16 * 1024 * 1024,
+  outputTailBytes: 4096,
+  maxRecords: 1000,
+  stopGraceMs: 2000,
 }
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
@@ -76,9 +81,7 @@ export interface JobRunnerOptions {
   now?: () => number
 }
 
-export type SubmitResult =
-  | {ok: true; job: JobRecord; duplicate: boolean}
-  | {ok: false; reason: 'QueueFull' | 'Closed'; message: string}
+export type SubmitResult = {ok: true; job: JobRecord; duplicate: boolean} | {ok: false; reason: 'QueueFull' | 'Closed'; message: string}
 
 interface Entry {
   record: JobRecord
@@ -118,10 +121,28 @@ export class JobRunner {
     const bytes = eventBytes(event)
     const mustWait = this.running.size >= this.limits.maxRunning
     if (mustWait && (this.queue.length >= this.limits.maxQueued || this.queuedBytes + bytes > this.limits.maxQueuedBytes)) {
-      return {ok: false, reason: 'QueueFull', message: `${this.running.size} jobs are running and ${this.queue.length} (${this.queuedBytes} bytes of events) are waiting, the most kne queues (${this.limits.maxQueued} jobs, ${this.limits.maxQueuedBytes} bytes)`}
+      return {
+        ok: false,
+        reason: 'QueueFull',
+        message: `${this.running.size} jobs are running and ${this.queue.length} (${this.queuedBytes} bytes of events) are waiting, the most kne queues (${this.limits.maxQueued} jobs, ${this.limits.maxQueuedBytes} bytes)`,
+      }
     }
     const name = `${plan.sink.split('/')[1]}-${++this.counter}`
-    const entry: Entry = {record: {name, sink: plan.sink, eventId: event.id, eventSource: event.source, state: 'queued', queuedAt: this.now(), stdout: '', stderr: ''}, plan, event, bytes}
+    const entry: Entry = {
+      record: {
+        name,
+        sink: plan.sink,
+        eventId: event.id,
+        eventSource: event.source,
+        state: 'queued',
+        queuedAt: this.now(),
+        stdout: '',
+        stderr: '',
+      },
+      plan,
+      event,
+      bytes,
+    }
     this.entries.set(key, entry)
     this.forgetOldRecords()
     if (mustWait) {
@@ -178,7 +199,12 @@ export class JobRunner {
     const place = (text: string): string => replaceMountPath(text, plan.eventMountPath, folder)
     const argv = plan.command.map(place)
     const env = {...process.env, ...Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, place(v)])), [JOB_EVENT_FILE_ENV]: file}
-    const cwd = plan.cwd === undefined ? this.options.cwd ?? process.cwd() : isAbsolute(plan.cwd) ? plan.cwd : resolve(this.options.cwd ?? process.cwd(), plan.cwd)
+    const cwd =
+      plan.cwd === undefined
+        ? (this.options.cwd ?? process.cwd())
+        : isAbsolute(plan.cwd)
+          ? plan.cwd
+          : resolve(this.options.cwd ?? process.cwd(), plan.cwd)
     record.state = 'running'
     record.startedAt = this.now()
     this.running.add(entry)
@@ -204,10 +230,15 @@ export class JobRunner {
       })
       if (this.options.onOutput) {
         const output = this.options.onOutput
-        createInterface({input: child[stream]!, crlfDelay: Number.POSITIVE_INFINITY}).on('line', (line) => output({process: `${plan.sink}/${record.name}`, stream, line}))
+        createInterface({input: child[stream]!, crlfDelay: Number.POSITIVE_INFINITY}).on('line', (line) =>
+          output({process: `${plan.sink}/${record.name}`, stream, line}),
+        )
       }
     }
-    const deadline = plan.deadlineMs === undefined ? undefined : setTimeout(() => void this.stop(entry, `deadline exceeded: activeDeadlineSeconds ${plan.deadlineMs! / 1000}`), plan.deadlineMs)
+    const deadline =
+      plan.deadlineMs === undefined
+        ? undefined
+        : setTimeout(() => void this.stop(entry, `deadline exceeded: activeDeadlineSeconds ${plan.deadlineMs! / 1000}`), plan.deadlineMs)
     deadline?.unref()
     let settle!: () => void
     entry.exited = new Promise((done) => (settle = done))
@@ -272,7 +303,7 @@ export class JobRunner {
   private dir(): string {
     if (this.baseDir === undefined) {
       if (this.options.dir === undefined) this.baseDir = mkdtempSync(join(tmpdir(), 'kne-jobs-'))
-      else mkdirSync(this.baseDir = this.options.dir, {recursive: true, mode: 0o700})
+      else mkdirSync((this.baseDir = this.options.dir), {recursive: true, mode: 0o700})
     }
     return this.baseDir
   }

@@ -51,7 +51,8 @@ export function readJobSink(ctx: KindContext): JobSinkSpec {
     for (const key of ['command', 'args'] as const) {
       const list = readList(container[key], `${path}.${key}`, errors)
       list?.forEach((arg, j) => {
-        if (typeof arg !== 'string') errors.push({field: `${path}.${key}[${j}]`, message: `must be a string, got ${JSON.stringify(arg)}: quote it in YAML`})
+        if (typeof arg !== 'string')
+          errors.push({field: `${path}.${key}[${j}]`, message: `must be a string, got ${JSON.stringify(arg)}: quote it in YAML`})
       })
     }
     readString(container, 'workingDir', path, errors)
@@ -89,16 +90,23 @@ export function planJob(namespace: string, name: string, spec: JobSinkSpec): Job
   const command = Array.isArray(container.command) ? container.command.map(String) : []
   if (command.length === 0) {
     const image = typeof container.image === 'string' ? container.image : 'its image'
-    return {ok: false, reason: 'NoLocalCommand', message: `container ${String(container.name ?? 0)} has no command, and kne cannot run ${image}: give the container a command (the image's entrypoint, e.g. [cat])`}
+    return {
+      ok: false,
+      reason: 'NoLocalCommand',
+      message: `container ${String(container.name ?? 0)} has no command, and kne cannot run ${image}: give the container a command (the image's entrypoint, e.g. [cat])`,
+    }
   }
   if (containers.length > 1) notes.push(`${sink}: kne runs the first of ${containers.length} containers`)
   if ((podSpec.initContainers ?? []).length > 0) notes.push(`${sink}: initContainers are not run`)
   for (const key of ['completions', 'parallelism', 'backoffLimit'] as const) {
-    if (typeof jobSpec[key] === 'number' && jobSpec[key] !== (key === 'backoffLimit' ? 0 : 1)) notes.push(`${sink}: ${key} ${jobSpec[key]} is not applied: kne runs each job once`)
+    if (typeof jobSpec[key] === 'number' && jobSpec[key] !== (key === 'backoffLimit' ? 0 : 1))
+      notes.push(`${sink}: ${key} ${jobSpec[key]} is not applied: kne runs each job once`)
   }
   const env = containerEnv(container, notes, sink)
   if (!Object.hasOwn(env, EXECUTION_MODE_ENV.name)) env[EXECUTION_MODE_ENV.name] = EXECUTION_MODE_ENV.value
-  const argv = [...command, ...(Array.isArray(container.args) ? container.args.map(String) : [])].map((arg) => expandKubernetesVariables(arg, env))
+  const argv = [...command, ...(Array.isArray(container.args) ? container.args.map(String) : [])].map((arg) =>
+    expandKubernetesVariables(arg, env),
+  )
   const plan: JobPlan = {sink, command: argv, env, eventMountPath: eventMountPath(container.volumeMounts), notes}
   if (typeof container.workingDir === 'string' && container.workingDir !== '') plan.cwd = container.workingDir
   const deadline = jobSpec.activeDeadlineSeconds
@@ -109,6 +117,9 @@ export function planJob(namespace: string, name: string, spec: JobSinkSpec): Job
 /** The docs' "customizing the event file directory": a volumeMount of the `jobsink-event` volume moves the folder. */
 function eventMountPath(volumeMounts: unknown): string {
   if (!Array.isArray(volumeMounts)) return JOB_EVENT_MOUNT_PATH
-  const mount = volumeMounts.find((m): m is {mountPath: string} => (m as {name?: unknown})?.name === JOB_EVENT_VOLUME && typeof (m as {mountPath?: unknown}).mountPath === 'string')
+  const mount = volumeMounts.find(
+    (m): m is {mountPath: string} =>
+      (m as {name?: unknown})?.name === JOB_EVENT_VOLUME && typeof (m as {mountPath?: unknown}).mountPath === 'string',
+  )
   return mount ? mount.mountPath.replace(/\/+$/, '') || JOB_EVENT_MOUNT_PATH : JOB_EVENT_MOUNT_PATH
 }

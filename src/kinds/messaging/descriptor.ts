@@ -7,7 +7,11 @@ export const MESSAGING_GROUP = 'messaging.knative.dev'
 const API_VERSION = `${MESSAGING_GROUP}/v1`
 
 export const channelKind = defineKind<Channel>({
-  kind: 'Channel', group: MESSAGING_GROUP, plural: 'channels', role: 'channel', emulated: true,
+  kind: 'Channel',
+  group: MESSAGING_GROUP,
+  plural: 'channels',
+  role: 'channel',
+  emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['channelTemplate', 'delivery', 'subscribers']}],
   read: readChannel,
   references: deliveryReferences,
@@ -18,7 +22,11 @@ export const channelKind = defineKind<Channel>({
 })
 
 export const inMemoryChannelKind = defineKind<InMemoryChannel>({
-  kind: 'InMemoryChannel', group: MESSAGING_GROUP, plural: 'inmemorychannels', role: 'channel', emulated: true,
+  kind: 'InMemoryChannel',
+  group: MESSAGING_GROUP,
+  plural: 'inmemorychannels',
+  role: 'channel',
+  emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['delivery', 'subscribers']}],
   read: readInMemoryChannel,
   references: deliveryReferences,
@@ -26,7 +34,11 @@ export const inMemoryChannelKind = defineKind<InMemoryChannel>({
 })
 
 export const subscriptionKind = defineKind<Subscription>({
-  kind: 'Subscription', group: MESSAGING_GROUP, plural: 'subscriptions', role: 'subscription', emulated: true,
+  kind: 'Subscription',
+  group: MESSAGING_GROUP,
+  plural: 'subscriptions',
+  role: 'subscription',
+  emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['channel', 'subscriber', 'reply', 'delivery']}],
   read: readSubscription,
   references(resource) {

@@ -5,7 +5,15 @@ import {notFoundMessage, rejectedRecord} from '../../core/activity.js'
 import {decodeHttpMessage} from '../../core/codec/http.js'
 import type {ChannelRoute, SubscriptionRoute} from '../../core/topology.js'
 import {passThroughHeaders} from '../../mesh/headers.js'
-import {answeredWithoutEvent, answerIngress, answerNotFound, decodeURIComponentSafe, ingressJson, readBody, servedBy} from '../../mesh/ingress.js'
+import {
+  answeredWithoutEvent,
+  answerIngress,
+  answerNotFound,
+  decodeURIComponentSafe,
+  ingressJson,
+  readBody,
+  servedBy,
+} from '../../mesh/ingress.js'
 import type {IngressRoute, MeshPlugin} from '../../mesh/plugin.js'
 import {channelKind} from './descriptor.js'
 
@@ -20,7 +28,10 @@ export function channelIngress(kind: 'channel' | 'sequence' | 'parallel'): Ingre
     const parts = path.split('/')
     const target = parts.length === 4 ? ctx.topology.addresses.get(`${ctx.url}${path}`) : undefined
     if (target?.kind !== 'channel') {
-      const what = parts.length === 4 ? `${kind} ${decodeURIComponentSafe(parts[2]!)}/${decodeURIComponentSafe(parts[3]!)}` : `${kind} path ${JSON.stringify(url)} (expected /${parts[1]}/<namespace>/<name>)`
+      const what =
+        parts.length === 4
+          ? `${kind} ${decodeURIComponentSafe(parts[2]!)}/${decodeURIComponentSafe(parts[3]!)}`
+          : `${kind} path ${JSON.stringify(url)} (expected /${parts[1]}/<namespace>/<name>)`
       const serves = servedBy(ctx.topology)[kind]
       // a probe or a browser's GET is not an event gone astray: only a POST is recorded
       if (req.method !== 'POST') return ingressJson(res, 404, {error: notFoundMessage({error: `${what} not found`, serves})})
@@ -46,14 +57,29 @@ export const channelsPlugin: MeshPlugin = {
   status({topology, runtime}) {
     const channelRoutes: ChannelRoute[] = [...topology.channels.values(), ...topology.conflictingChannels]
     const channels: ChannelStatus[] = channelRoutes.map((c) => ({
-      namespace: c.namespace, name: c.name, kind: c.kind, url: c.address, async: c.async, ...c.status, owner: c.owner,
-      deadLetterSinkUri: c.deadLetterSinkUri, delivery: c.delivery, subscriptions: c.subscriptions.map((s) => s.key),
+      namespace: c.namespace,
+      name: c.name,
+      kind: c.kind,
+      url: c.address,
+      async: c.async,
+      ...c.status,
+      owner: c.owner,
+      deadLetterSinkUri: c.deadLetterSinkUri,
+      delivery: c.delivery,
+      subscriptions: c.subscriptions.map((s) => s.key),
       counters: {...runtime.channelCountersFor(c.key)},
     }))
     const subscriptionRoutes: SubscriptionRoute[] = [...channelRoutes.flatMap((c) => c.subscriptions), ...topology.orphanSubscriptions]
     const subscriptions: SubscriptionStatus[] = subscriptionRoutes.map((s) => ({
-      namespace: s.namespace, name: s.name, channel: s.channel, ...s.status, owner: s.owner,
-      subscriberUri: s.subscriberUri, replyUri: s.replyUri, deadLetterSinkUri: s.deadLetterSinkUri, delivery: s.delivery,
+      namespace: s.namespace,
+      name: s.name,
+      channel: s.channel,
+      ...s.status,
+      owner: s.owner,
+      subscriberUri: s.subscriberUri,
+      replyUri: s.replyUri,
+      deadLetterSinkUri: s.deadLetterSinkUri,
+      delivery: s.delivery,
       counters: {...runtime.subscriptionCountersFor(s.key)},
     }))
     return {channels, subscriptions}

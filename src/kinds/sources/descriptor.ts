@@ -12,10 +12,19 @@ const SOURCE_FIELDS = ['sink', 'ceOverrides']
 type Source = PingSource | ContainerSource | SinkBinding | ApiServerSource
 
 /** What every source kind shares: the group, the role, and its one reference, spec.sink. */
-function source<R extends Source>(kind: R['kind'], read: KindDescriptor<R>['read'], specFields: string[] | undefined, scaffold: ScaffoldNaming,
-  more: Pick<KindDescriptor<R>, 'deprecatedVersions' | 'describeFields' | 'registryEvents'> = {}): KindDescriptor & {readonly kind: R['kind']} {
+function source<R extends Source>(
+  kind: R['kind'],
+  read: KindDescriptor<R>['read'],
+  specFields: string[] | undefined,
+  scaffold: ScaffoldNaming,
+  more: Pick<KindDescriptor<R>, 'deprecatedVersions' | 'describeFields' | 'registryEvents'> = {},
+): KindDescriptor & {readonly kind: R['kind']} {
   return defineKind<R>({
-    kind, group: SOURCES_GROUP, plural: `${kind.toLowerCase()}s`, role: 'source', emulated: true,
+    kind,
+    group: SOURCES_GROUP,
+    plural: `${kind.toLowerCase()}s`,
+    role: 'source',
+    emulated: true,
     versions: [{apiVersion: API_VERSION, ...(specFields ? {specFields: [...specFields, ...SOURCE_FIELDS]} : {})}],
     ...more,
     read,
@@ -28,22 +37,41 @@ function source<R extends Source>(kind: R['kind'], read: KindDescriptor<R>['read
   })
 }
 
-export const pingSourceKind = source<PingSource>('PingSource', readPingSource, ['schedule', 'timezone', 'contentType', 'data', 'dataBase64'],
-  {label: 'Ping source', createdVerb: 'created', deletedVerb: 'deleted'}, {
+export const pingSourceKind = source<PingSource>(
+  'PingSource',
+  readPingSource,
+  ['schedule', 'timezone', 'contentType', 'data', 'dataBase64'],
+  {label: 'Ping source', createdVerb: 'created', deletedVerb: 'deleted'},
+  {
     deprecatedVersions: ['v1beta2'],
     describeFields: [
-      {label: 'Schedule', field: 'schedule'}, {label: 'Timezone', field: 'timezone'}, {label: 'Content type', field: 'contentType'},
-      {label: 'Data', field: 'data'}, {label: 'Data (base64)', field: 'dataBase64'},
+      {label: 'Schedule', field: 'schedule'},
+      {label: 'Timezone', field: 'timezone'},
+      {label: 'Content type', field: 'contentType'},
+      {label: 'Data', field: 'data'},
+      {label: 'Data (base64)', field: 'dataBase64'},
     ],
     registryEvents: (resource, brokerOf) => ({contributions: [pingSourceContribution(resource, brokerOf)], problems: []}),
-  })
-export const containerSourceKind = source<ContainerSource>('ContainerSource', readContainerSource, ['template'],
-  {label: 'ContainerSource', createdVerb: 'created', deletedVerb: 'deleted'})
-export const sinkBindingKind = source<SinkBinding>('SinkBinding', readSinkBinding, ['subject'],
-  {label: 'Sink binding', createdVerb: 'created', deletedVerb: 'deleted'})
-export const apiServerSourceKind = source<ApiServerSource>('ApiServerSource', readApiServerSource, undefined,
-  {label: 'ApiServerSource', createdVerb: 'successfully created', deletedVerb: 'deleted'}, {
+  },
+)
+export const containerSourceKind = source<ContainerSource>('ContainerSource', readContainerSource, ['template'], {
+  label: 'ContainerSource',
+  createdVerb: 'created',
+  deletedVerb: 'deleted',
+})
+export const sinkBindingKind = source<SinkBinding>('SinkBinding', readSinkBinding, ['subject'], {
+  label: 'Sink binding',
+  createdVerb: 'created',
+  deletedVerb: 'deleted',
+})
+export const apiServerSourceKind = source<ApiServerSource>(
+  'ApiServerSource',
+  readApiServerSource,
+  undefined,
+  {label: 'ApiServerSource', createdVerb: 'successfully created', deletedVerb: 'deleted'},
+  {
     registryEvents: (resource, brokerOf) => ({contributions: apiServerSourceContributions(resource, brokerOf), problems: []}),
-  })
+  },
+)
 
 export const SOURCE_KINDS = [pingSourceKind, containerSourceKind, sinkBindingKind, apiServerSourceKind]

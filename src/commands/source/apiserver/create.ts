@@ -16,7 +16,10 @@ several kinds. kne has no Kubernetes API server to watch: it loads and validates
   static override flags = {
     ...createFlags,
     resource: Flags.string({multiple: true, description: 'what to watch: Kind:apiVersion[:key=value[,key=value]] (repeatable)'}),
-    mode: Flags.string({options: [...API_SERVER_MODES], description: 'Reference (the default in Knative) sends a reference; Resource the whole object'}),
+    mode: Flags.string({
+      options: [...API_SERVER_MODES],
+      description: 'Reference (the default in Knative) sends a reference; Resource the whole object',
+    }),
     'service-account': Flags.string({description: 'service account allowed to watch the resources [Knative default: default]'}),
     sink: sinkFlag,
     'ce-override': ceOverrideFlag,
@@ -24,10 +27,17 @@ several kinds. kne has no Kubernetes API server to watch: it loads and validates
 
   async run(): Promise<Manifest> {
     const {flags} = this
-    const result = await scaffoldApiServerSource({
-      name: this.args.name, resource: flags.resource ?? [], mode: flags.mode, serviceAccount: flags['service-account'], sink: flags.sink,
-      ceOverride: flags['ce-override'],
-    }, {project: this.project(), options: {force: flags.force, dryRun: flags['dry-run']}})
+    const result = await scaffoldApiServerSource(
+      {
+        name: this.args.name,
+        resource: flags.resource ?? [],
+        mode: flags.mode,
+        serviceAccount: flags['service-account'],
+        sink: flags.sink,
+        ceOverride: flags['ce-override'],
+      },
+      {project: this.project(), options: {force: flags.force, dryRun: flags['dry-run']}},
+    )
     return this.report(result, flags.output)
   }
 }

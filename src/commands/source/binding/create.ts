@@ -22,8 +22,10 @@ get them.`
 
   async run(): Promise<Manifest> {
     const {flags} = this
-    const result = await scaffoldSinkBinding({name: this.args.name, subject: flags.subject, sink: flags.sink, ceOverride: flags['ce-override']},
-      {project: this.project(), options: {force: flags.force, dryRun: flags['dry-run']}})
+    const result = await scaffoldSinkBinding(
+      {name: this.args.name, subject: flags.subject, sink: flags.sink, ceOverride: flags['ce-override']},
+      {project: this.project(), options: {force: flags.force, dryRun: flags['dry-run']}},
+    )
     return this.report(result, flags.output)
   }
 }

@@ -25,10 +25,19 @@ locally with K_SINK set to the sink's URL (\`kne broker describe NAME -o url\` p
 
   async run(): Promise<Manifest> {
     const {flags} = this
-    const result = await scaffoldContainerSource({
-      name: this.args.name, image: flags.image, cmd: flags.cmd, args: flags.arg, env: flags.env, serviceAccount: flags['service-account'],
-      sink: flags.sink, ceOverride: flags['ce-override'],
-    }, {project: this.project(), options: {force: flags.force, dryRun: flags['dry-run']}})
+    const result = await scaffoldContainerSource(
+      {
+        name: this.args.name,
+        image: flags.image,
+        cmd: flags.cmd,
+        args: flags.arg,
+        env: flags.env,
+        serviceAccount: flags['service-account'],
+        sink: flags.sink,
+        ceOverride: flags['ce-override'],
+      },
+      {project: this.project(), options: {force: flags.force, dryRun: flags['dry-run']}},
+    )
     return this.report(result, flags.output)
   }
 }

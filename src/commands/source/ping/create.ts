@@ -19,7 +19,7 @@ base64 or --data-base64 for that).`
     schedule: Flags.string({description: 'cron schedule, e.g. "*/2 * * * *" (every two minutes)'}),
     data: Flags.string({char: 'd', description: 'event data, as text (JSON with --content-type application/json)'}),
     'data-base64': Flags.string({description: 'event data, base64-encoded bytes (spec.dataBase64)', exclusive: ['data']}),
-    encoding: Flags.string({char: 'e', options: ['text', 'base64'], description: 'how --data is encoded (kn\'s flag) [default: text]'}),
+    encoding: Flags.string({char: 'e', options: ['text', 'base64'], description: "how --data is encoded (kn's flag) [default: text]"}),
     'content-type': Flags.string({description: 'datacontenttype of the events, e.g. application/json'}),
     timezone: Flags.string({description: 'IANA time zone of the schedule, e.g. Europe/Amsterdam [default: UTC]'}),
     sink: sinkFlag,
@@ -28,10 +28,20 @@ base64 or --data-base64 for that).`
 
   async run(): Promise<Manifest> {
     const {flags} = this
-    const result = await scaffoldPingSource({
-      name: this.args.name, schedule: flags.schedule, data: flags.data, dataBase64: flags['data-base64'], encoding: flags.encoding,
-      contentType: flags['content-type'], timezone: flags.timezone, sink: flags.sink, ceOverride: flags['ce-override'],
-    }, {project: this.project(), options: {force: flags.force, dryRun: flags['dry-run']}})
+    const result = await scaffoldPingSource(
+      {
+        name: this.args.name,
+        schedule: flags.schedule,
+        data: flags.data,
+        dataBase64: flags['data-base64'],
+        encoding: flags.encoding,
+        contentType: flags['content-type'],
+        timezone: flags.timezone,
+        sink: flags.sink,
+        ceOverride: flags['ce-override'],
+      },
+      {project: this.project(), options: {force: flags.force, dryRun: flags['dry-run']}},
+    )
     return this.report(result, flags.output)
   }
 }

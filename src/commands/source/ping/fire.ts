@@ -8,7 +8,7 @@ import {EXIT} from '../../../core/errors.js'
 export default class SourcePingFire extends KneCommand<typeof SourcePingFire> {
   static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid, EXIT.unreachable, EXIT.rejected]
   static override exitCodeMeanings = {[EXIT.invalid]: 'the PingSource is not Ready (its sink does not resolve)'}
-  static override summary = 'Send a PingSource\'s event now, without waiting for its schedule.'
+  static override summary = "Send a PingSource's event now, without waiting for its schedule."
   static override description = prose`Asks the running mesh (kne dev, or KNE_URL) to send the event the PingSource sends on each tick
 (type dev.knative.sources.ping, source /apis/v1/namespaces/<namespace>/pingsources/NAME, a fresh id, its data
 and ceOverrides) to its sink right away, with the retries a scheduled tick gets. The schedule is not
@@ -26,7 +26,9 @@ one that is not Ready (its sink does not resolve), 4 when no mesh is running.`
   async run(): Promise<FireAnswer> {
     const namespace = this.flags.namespace ?? loadProjectConfig(undefined).config.namespace
     const answer = await firePingSource(this.config.dataDir, namespace, this.args.name)
-    this.log(`PingSource '${this.args.name}' fired in namespace '${namespace}': event ${answer.id} accepted by ${answer.sinkUri} (${answer.status})`)
+    this.log(
+      `PingSource '${this.args.name}' fired in namespace '${namespace}': event ${answer.id} accepted by ${answer.sinkUri} (${answer.status})`,
+    )
     return answer
   }
 }

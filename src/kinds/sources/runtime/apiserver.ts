@@ -15,8 +15,12 @@ export class ApiServerEmitter {
   /** Events go out one after another, so a sink sees an object's add before its update. */
   private queue: Promise<void> = Promise.resolve()
 
-  constructor(readonly source: ApiServerSource, readonly sinkUri: string, private readonly counters: SourceCounters,
-    private readonly deps: {clock: Clock; sender: HttpSender; log(line: string): void}) {}
+  constructor(
+    readonly source: ApiServerSource,
+    readonly sinkUri: string,
+    private readonly counters: SourceCounters,
+    private readonly deps: {clock: Clock; sender: HttpSender; log(line: string): void},
+  ) {}
 
   observe(changes: readonly ObjectChange[]): void {
     for (const change of changes) {
@@ -31,7 +35,10 @@ export class ApiServerEmitter {
           }
           this.counters.failed++
           const {namespace, name} = this.source.metadata
-          if (!this.abort.signal.aborted) this.deps.log(`ApiServerSource ${namespace}/${name}: ${event.type} for ${event.subject} to ${this.sinkUri} failed: ${outcome.error}`)
+          if (!this.abort.signal.aborted)
+            this.deps.log(
+              `ApiServerSource ${namespace}/${name}: ${event.type} for ${event.subject} to ${this.sinkUri} failed: ${outcome.error}`,
+            )
         })
       }
     }

@@ -9,7 +9,12 @@ import type {FieldErrors} from '../../../core/resources/validate.js'
 import type {MeshContext} from '../../../mesh/context.js'
 
 /** Answers a sources endpoint, or undefined when the path is not one of them. */
-export async function sourceControl(mesh: MeshContext, req: IncomingMessage, pathname: string, params: URLSearchParams): Promise<{status: number; body: unknown} | undefined> {
+export async function sourceControl(
+  mesh: MeshContext,
+  req: IncomingMessage,
+  pathname: string,
+  params: URLSearchParams,
+): Promise<{status: number; body: unknown} | undefined> {
   const fire = FIRE_PATH.exec(pathname)
   if (fire) {
     req.resume()
@@ -20,8 +25,14 @@ export async function sourceControl(mesh: MeshContext, req: IncomingMessage, pat
     if (!result.ok) return {status: result.reason === 'NotFound' ? 404 : 409, body: {error: result.message, reason: result.reason}}
     const {outcome} = result
     const answer: FireAnswer = {
-      namespace, name, id: outcome.id, sinkUri: outcome.sinkUri, delivered: outcome.ok, attempts: outcome.attempts,
-      ...(outcome.status !== undefined ? {status: outcome.status} : {}), ...(outcome.error ? {error: outcome.error} : {}),
+      namespace,
+      name,
+      id: outcome.id,
+      sinkUri: outcome.sinkUri,
+      delivered: outcome.ok,
+      attempts: outcome.attempts,
+      ...(outcome.status !== undefined ? {status: outcome.status} : {}),
+      ...(outcome.error ? {error: outcome.error} : {}),
     }
     return {status: outcome.ok ? 200 : 502, body: answer}
   }
@@ -32,13 +43,21 @@ export async function sourceControl(mesh: MeshContext, req: IncomingMessage, pat
     try {
       value = JSON.parse(params.get('destination') ?? '')
     } catch {
-      return {status: 400, body: {error: 'destination: expected a Destination as JSON, e.g. {"ref":{"apiVersion":"eventing.knative.dev/v1","kind":"Broker","name":"default"}}'}}
+      return {
+        status: 400,
+        body: {
+          error:
+            'destination: expected a Destination as JSON, e.g. {"ref":{"apiVersion":"eventing.knative.dev/v1","kind":"Broker","name":"default"}}',
+        },
+      }
     }
     const errors: FieldErrors = []
     const destination = readDestination(value, 'destination', namespace, errors, true)
     if (!destination || errors.length > 0) return {status: 400, body: {error: errors.map((e) => `${e.field}: ${e.message}`).join('; ')}}
     const resolution = resolveDestination(destination, namespace, mesh.topology.context)
-    return resolution.ok ? {status: 200, body: {uri: resolution.uri} satisfies ResolveAnswer} : {status: 404, body: {error: resolution.message, reason: resolution.reason}}
+    return resolution.ok
+      ? {status: 200, body: {uri: resolution.uri} satisfies ResolveAnswer}
+      : {status: 404, body: {error: resolution.message, reason: resolution.reason}}
   }
   return undefined
 }

@@ -33,8 +33,13 @@ export class PingRunner {
   private readonly abort = new Cancellation()
   private readonly sends = new Set<Promise<unknown>>()
 
-  constructor(readonly source: PingSource, private readonly schedule: PingSchedule, readonly sinkUri: string,
-    private readonly counters: SourceCounters, private readonly deps: PingDeps) {}
+  constructor(
+    readonly source: PingSource,
+    private readonly schedule: PingSchedule,
+    readonly sinkUri: string,
+    private readonly counters: SourceCounters,
+    private readonly deps: PingDeps,
+  ) {}
 
   /** Starts waiting for the first fire time after now. */
   start(): void {
@@ -68,7 +73,9 @@ export class PingRunner {
     const outcome = await this.send()
     if (!outcome.ok && !this.abort.aborted) {
       const {namespace, name} = this.source.metadata
-      this.deps.log(`PingSource ${namespace}/${name}: event ${outcome.id} to ${outcome.sinkUri} was lost after ${outcome.attempts} attempt(s): ${outcome.error}`)
+      this.deps.log(
+        `PingSource ${namespace}/${name}: event ${outcome.id} to ${outcome.sinkUri} was lost after ${outcome.attempts} attempt(s): ${outcome.error}`,
+      )
     }
   }
 
@@ -82,7 +89,12 @@ export class PingRunner {
   private async send(): Promise<FireOutcome> {
     const id = randomUUID()
     const event = pingEvent(this.source, {id, timeMs: this.deps.clock.now()})
-    const outcome = await sendEvent({sender: this.deps.sender, clock: this.deps.clock, signal: this.abort}, this.sinkUri, event, PING_SENDER_RETRY)
+    const outcome = await sendEvent(
+      {sender: this.deps.sender, clock: this.deps.clock, signal: this.abort},
+      this.sinkUri,
+      event,
+      PING_SENDER_RETRY,
+    )
     if (outcome.ok) this.counters.sent++
     else this.counters.failed++
     return {...outcome, id, sinkUri: this.sinkUri}

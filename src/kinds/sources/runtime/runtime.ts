@@ -11,7 +11,12 @@ import {hasRole, KNATIVE_GROUPS} from '../../descriptors.js'
 import {identity} from '../../../core/resources/parse.js'
 import {
   resourceKey,
-  type ApiServerSource, type ContainerSource, type KneResource, type ManifestResource, type PingSource, type SinkBinding,
+  type ApiServerSource,
+  type ContainerSource,
+  type KneResource,
+  type ManifestResource,
+  type PingSource,
+  type SinkBinding,
 } from '../../../core/resources/types.js'
 import type {ObjectChange, WatchedObject} from '../../../core/sources/apiserver.js'
 import {bindingEnvironment, subjectSelects, type Workload} from '../../../core/sources/binding.js'
@@ -50,9 +55,7 @@ export interface SourceOptions {
   pingJitterMs?: () => number
 }
 
-export type FireResult =
-  | {ok: true; outcome: FireOutcome}
-  | {ok: false; reason: 'NotFound' | 'NotReady'; message: string}
+export type FireResult = {ok: true; outcome: FireOutcome} | {ok: false; reason: 'NotFound' | 'NotReady'; message: string}
 
 interface Entry {
   resource: SourceResource
@@ -78,7 +81,9 @@ function entryKey(r: {kind: string; metadata: {namespace: string; name: string}}
 /** A kne.yaml key as a workload: `namespace/name` is in that namespace only, `name` in every one. */
 function workloadOf(key: string, service: LocalService): Workload {
   const slash = key.indexOf('/')
-  return slash < 0 ? {name: key, labels: service.labels} : {namespace: key.slice(0, slash), name: key.slice(slash + 1), labels: service.labels}
+  return slash < 0
+    ? {name: key, labels: service.labels}
+    : {namespace: key.slice(0, slash), name: key.slice(slash + 1), labels: service.labels}
 }
 
 /** The entry for a namespaced resource in a map keyed by `namespace/name` or `name`. */
@@ -126,7 +131,10 @@ export class SourceRuntime {
       seen.add(key)
       const sink = resolveDestination(resource.spec.sink, resource.metadata.namespace, ctx)
       const sinkUri = sink.ok ? sink.uri : undefined
-      const mapped = resource.kind === 'ContainerSource' ? lookup(this.options.containerSources ?? {}, resource.metadata.namespace, resource.metadata.name) : undefined
+      const mapped =
+        resource.kind === 'ContainerSource'
+          ? lookup(this.options.containerSources ?? {}, resource.metadata.namespace, resource.metadata.name)
+          : undefined
       const fingerprint = JSON.stringify([resource.apiVersion, resource.manifest, sinkUri, mapped])
       const current = this.entries.get(key)
       if (current?.fingerprint === fingerprint) continue
@@ -167,7 +175,11 @@ export class SourceRuntime {
         return
       case 'ContainerSource': {
         // ContainerSource creates a SinkBinding for its pods: they get K_SINK and K_CE_OVERRIDES (semantics §5.4)
-        const plan = planContainerSource(resource, bindingEnvironment(sinkUri, resource.spec.ceOverrides, resource.spec.sink.CACerts), mapped)
+        const plan = planContainerSource(
+          resource,
+          bindingEnvironment(sinkUri, resource.spec.ceOverrides, resource.spec.sink.CACerts),
+          mapped,
+        )
         if (!plan.ok) {
           entry.problem = {reason: plan.reason, message: plan.message}
           return
@@ -175,7 +187,9 @@ export class SourceRuntime {
         for (const note of plan.notes) this.options.log(`ContainerSource ${note}`)
         entry.processes = plan.processes.map((p, i) => {
           const key = `${entryKey(resource)}#${i}`
-          this.track(this.supervisor.ensure(key, {name: p.name, command: p.command, cwd: resolve(this.projectDir, p.cwd ?? '.'), env: p.env}))
+          this.track(
+            this.supervisor.ensure(key, {name: p.name, command: p.command, cwd: resolve(this.projectDir, p.cwd ?? '.'), env: p.env}),
+          )
           return key
         })
         return
@@ -200,7 +214,8 @@ export class SourceRuntime {
       if (port === undefined) continue
       const workload = workloadOf(key, service)
       // the first binding (by namespace and name) whose sink resolves wins, as only one K_SINK can be set
-      const binding = ordered.map((b) => ({b, entry: this.entries.get(entryKey(b))}))
+      const binding = ordered
+        .map((b) => ({b, entry: this.entries.get(entryKey(b))}))
         .find(({b, entry}) => entry?.sinkUri !== undefined && subjectSelects(b.spec.subject, workload))
       const env: Record<string, string> = {...service.env, PORT: String(port)}
       if (binding) Object.assign(env, bindingEnvironment(binding.entry!.sinkUri!, binding.b.spec.ceOverrides, binding.b.spec.sink.CACerts))
@@ -208,7 +223,14 @@ export class SourceRuntime {
         url: localServiceUrl(port),
         ...(binding ? {boundBy: resourceKey(binding.b.metadata.namespace, binding.b.metadata.name), sinkUri: binding.entry!.sinkUri} : {}),
       })
-      this.track(this.supervisor.ensure(`Service ${key}`, {name: key, command: service.command, cwd: resolve(this.projectDir, service.cwd ?? '.'), env}))
+      this.track(
+        this.supervisor.ensure(`Service ${key}`, {
+          name: key,
+          command: service.command,
+          cwd: resolve(this.projectDir, service.cwd ?? '.'),
+          env,
+        }),
+      )
     }
   }
 
@@ -235,15 +257,27 @@ export class SourceRuntime {
   async fire(namespace: string, name: string): Promise<FireResult> {
     const entry = this.entries.get(`PingSource ${resourceKey(namespace, name)}`)
     if (!entry) {
-      const known = [...this.entries.values()].filter((e) => e.resource.kind === 'PingSource').map((e) => resourceKey(e.resource.metadata.namespace, e.resource.metadata.name))
-      return {ok: false, reason: 'NotFound', message: `pingsources.sources.knative.dev "${name}" not found in namespace "${namespace}"${known.length ? `; this mesh runs ${known.join(', ')}` : ''}`}
+      const known = [...this.entries.values()]
+        .filter((e) => e.resource.kind === 'PingSource')
+        .map((e) => resourceKey(e.resource.metadata.namespace, e.resource.metadata.name))
+      return {
+        ok: false,
+        reason: 'NotFound',
+        message: `pingsources.sources.knative.dev "${name}" not found in namespace "${namespace}"${known.length ? `; this mesh runs ${known.join(', ')}` : ''}`,
+      }
     }
-    if (!entry.ping) return {ok: false, reason: 'NotReady', message: `PingSource ${namespace}/${name} is not Ready: ${entry.problem?.message ?? 'not running'}`}
+    if (!entry.ping)
+      return {
+        ok: false,
+        reason: 'NotReady',
+        message: `PingSource ${namespace}/${name} is not Ready: ${entry.problem?.message ?? 'not running'}`,
+      }
     return {ok: true, outcome: await entry.ping.fire()}
   }
 
   status(): SourceStatus[] {
-    return [...this.entries.values()].map((entry) => this.sourceStatus(entry))
+    return [...this.entries.values()]
+      .map((entry) => this.sourceStatus(entry))
       .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind))
   }
 
@@ -255,14 +289,21 @@ export class SourceRuntime {
       const down = (entry.processes ?? []).map((key) => this.supervisor.get(key)?.status()).find((s) => s && s.state !== 'running')
       if (down) {
         const when = down.restartAt === undefined ? '' : `; restarting in ${Math.max(0, Math.ceil((down.restartAt - Date.now()) / 1000))}s`
-        return {...base, ready: false, reason: 'ProcessRestarting', message: `${down.name}: ${down.lastExit ?? 'not running'}${when}`, counters: this.counters(entry)}
+        return {
+          ...base,
+          ready: false,
+          reason: 'ProcessRestarting',
+          message: `${down.name}: ${down.lastExit ?? 'not running'}${when}`,
+          counters: this.counters(entry),
+        }
       }
     }
     if (kind === 'SinkBinding') {
       const bound = [...this.services].filter(([, s]) => s.boundBy === resourceKey(metadata.namespace, metadata.name)).map(([key]) => key)
-      const message = bound.length > 0
-        ? `K_SINK set for local service(s) ${bound.join(', ')}`
-        : `no service kne runs matches its subject: run the workload with kne run --binding ${metadata.name} -- COMMAND`
+      const message =
+        bound.length > 0
+          ? `K_SINK set for local service(s) ${bound.join(', ')}`
+          : `no service kne runs matches its subject: run the workload with kne run --binding ${metadata.name} -- COMMAND`
       return {...base, ready: true, message, counters: this.counters(entry)}
     }
     if (entry.resource.kind === 'ApiServerSource') {
@@ -270,7 +311,12 @@ export class SourceRuntime {
       const unseen = entry.resource.spec.resources.filter((r) => !KNATIVE_GROUPS.includes(r.apiVersion.split('/')[0]!))
       if (unseen.length > 0) {
         const kinds = unseen.map((r) => `${r.apiVersion} ${r.kind}`).join(', ')
-        return {...base, ready: true, message: `kne has no ${kinds} objects (it emulates the API server over the Knative resources of its manifests): those never send events`, counters: this.counters(entry)}
+        return {
+          ...base,
+          ready: true,
+          message: `kne has no ${kinds} objects (it emulates the API server over the Knative resources of its manifests): those never send events`,
+          counters: this.counters(entry),
+        }
       }
     }
     return {...base, ready: true, counters: this.counters(entry)}
@@ -291,7 +337,9 @@ export class SourceRuntime {
 
   localServiceStatus(): LocalServiceStatus[] {
     return [...this.services].map(([name, s]) => ({
-      name, url: s.url, process: this.supervisor.get(`Service ${name}`)?.status() ?? {name, state: 'stopped', restarts: 0},
+      name,
+      url: s.url,
+      process: this.supervisor.get(`Service ${name}`)?.status() ?? {name, state: 'stopped', restarts: 0},
       ...(s.boundBy ? {boundBy: s.boundBy, sinkUri: s.sinkUri} : {}),
     }))
   }
@@ -349,12 +397,18 @@ function watched(r: ManifestResource): WatchedObject {
 
 /** Ports nothing listens on right now (the kernel's picks for port 0), all held open until all are picked so that none repeats. */
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({length: count}, () => new Promise<Server>((resolveServer, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolveServer(server))
-  })))
+  const servers = await Promise.all(
+    Array.from(
+      {length: count},
+      () =>
+        new Promise<Server>((resolveServer, reject) => {
+          const server = createServer()
+          server.unref()
+          server.once('error', reject)
+          server.listen(0, '127.0.0.1', () => resolveServer(server))
+        }),
+    ),
+  )
   const ports = servers.map((server) => (server.address() as AddressInfo).port)
   await Promise.all(servers.map((server) => new Promise((done) => server.close(done))))
   return ports

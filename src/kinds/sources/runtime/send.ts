@@ -16,8 +16,12 @@ export interface SendOutcome {
   attempts: number
 }
 
-export async function sendEvent(deps: {sender: HttpSender; clock: Clock; signal: AbortLike}, url: string, event: CloudEvent,
-  policy: SenderRetry): Promise<SendOutcome> {
+export async function sendEvent(
+  deps: {sender: HttpSender; clock: Clock; signal: AbortLike},
+  url: string,
+  event: CloudEvent,
+  policy: SenderRetry,
+): Promise<SendOutcome> {
   const message = encodeBinary(event)
   for (let attempt = 1; ; attempt++) {
     const result = await deps.sender.post(url, message, {}, undefined, deps.signal)
