@@ -79,6 +79,9 @@ async function runNow(args: string[], options: CommandOptions): Promise<CommandR
   const env: Record<string, string | undefined> = {NO_COLOR: '1', KNE_URL: undefined, KNE_NAMESPACE: undefined, ...options.env}
   env.KNE_DATA_DIR ??= freshDataDir()
   const config = await loadConfig(env.KNE_DATA_DIR)
+  // oclif's help renames the commands it shows in place (filter:test → "filter test"); a process exits after
+  // that, but the commands here serve the next run too
+  const names = config.commands.map((c) => ({command: c, id: c.id, aliases: c.aliases}))
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
   const cwd = process.cwd()
   for (const [k, v] of Object.entries(env)) {
@@ -103,6 +106,7 @@ async function runNow(args: string[], options: CommandOptions): Promise<CommandR
         : ''
     return {code, stdout: output.stdout, stderr: output.stderr + shown, result: output.result, error}
   } finally {
+    for (const {command, id, aliases} of names) Object.assign(command, {id, aliases})
     process.stdin.isTTY = terminal.stdin
     process.stdout.isTTY = terminal.stdout
     process.exitCode = undefined

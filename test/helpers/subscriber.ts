@@ -16,6 +16,8 @@ export interface Subscriber {
   received: Received[]
   /** Resolves when `n` requests have arrived. */
   waitFor(n: number, timeoutMs?: number): Promise<Received[]>
+  /** Resolves with the first request `match` accepts, once it has arrived (a test's own event on a shared subscriber). */
+  waitForMatch(match: (r: Received) => boolean, timeoutMs?: number): Promise<Received>
   respond(responder: Responder): void
   close(): Promise<void>
 }
@@ -41,7 +43,7 @@ export function heldResponder(): {release: () => void; responder: Responder} {
 
 export async function startSubscriber(responder: Responder = acceptEmpty): Promise<Subscriber> {
   const received: Received[] = []
-  const waiters: {n: number; resolve: () => void}[] = []
+  const waiters: {ready: () => boolean; resolve: () => void}[] = []
   let current = responder
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -49,30 +51,46 @@ export async function startSubscriber(responder: Responder = acceptEmpty): Promi
     req.on('end', () => {
       const entry: Received = {method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks)}
       received.push(entry)
-      for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve()
+      for (const w of waiters.filter((w) => w.ready())) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve()
+      }
       Promise.resolve(current(entry, res, received.length - 1)).catch(() => res.destroy())
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const {port} = server.address() as AddressInfo
+  const until = <T>(ready: () => boolean, value: () => T, timeoutMs: number, missing: () => string): Promise<T> => {
+    if (ready()) return Promise.resolve(value())
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(missing())), timeoutMs)
+      waiters.push({
+        ready,
+        resolve: () => {
+          clearTimeout(timer)
+          resolve(value())
+        },
+      })
+    })
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     received,
     waitFor(n, timeoutMs = 5000) {
-      if (received.length >= n) return Promise.resolve(received.slice(0, n))
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`subscriber got ${received.length} of ${n} requests in ${timeoutMs} ms`)),
-          timeoutMs,
-        )
-        waiters.push({
-          n,
-          resolve: () => {
-            clearTimeout(timer)
-            resolve(received.slice(0, n))
-          },
-        })
-      })
+      return until(
+        () => received.length >= n,
+        () => received.slice(0, n),
+        timeoutMs,
+        () => `subscriber got ${received.length} of ${n} requests in ${timeoutMs} ms`,
+      )
+    },
+    waitForMatch(match, timeoutMs = 5000) {
+      return until(
+        () => received.some(match),
+        () => received.find(match)!,
+        timeoutMs,
+        () => `none of the ${received.length} requests the subscriber got in ${timeoutMs} ms is the one awaited`,
+      )
     },
     respond(next) {
       current = next
