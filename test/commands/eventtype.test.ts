@@ -1,12 +1,12 @@
 // kne eventtype create|list|describe|delete in process, as kn spells them: kn's messages, files in the
 // manifests folder, JSON output and exit codes, and EventTypes Knative's CRD accepts.
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {beforeEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import {freshDataDir, runKne, type CommandResult} from '../helpers/command.js'
 import {crdValidator, hasCrds} from '../helpers/crds.js'
+import {tempDir} from '../helpers/temp.js'
 
 const json = (r: CommandResult): any => JSON.parse(r.stdout) // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -15,8 +15,19 @@ describe('kne eventtype', () => {
   const env = {KNE_DATA_DIR: freshDataDir()}
   const file = (name: string): string => join(dir, 'knative', `eventtype-${name}.yaml`)
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kne-eventtype-e2e-'))
+  /** Runs `kne eventtype create ARGS` in the test's project; it must succeed. */
+  const create = async (...args: string[]): Promise<void> => {
+    const created = await runKne(['eventtype', 'create', ...args], {cwd: dir, env})
+    expect(created.code, created.stderr).toBe(0)
+  }
+  /** Two EventTypes: one on the project's broker, one on a Channel the manifests do not have. */
+  const declareTwo = async (): Promise<void> => {
+    await create('order-created', '-t', 'com.example.order.created', '--source', '/shop/v2', '-b', 'default')
+    await create('payment', '-t', 'com.example.payment', '-r', 'channel:payments')
+  }
+
+  beforeEach(async () => {
+    dir = tempDir('kne-eventtype-')
     expect((await runKne(['init'], {cwd: dir, env})).code).toBe(0)
   })
 
@@ -64,6 +75,7 @@ describe('kne eventtype', () => {
   })
 
   it('create refuses what kn refuses, and never overwrites without --force', async () => {
+    await create('order-created', '-t', 'com.example.order.created', '--source', '/shop', '-b', 'default')
     const both = await runKne(['eventtype', 'create', 'x', '-t', 'a.b', '--broker', 'default', '--reference', 'broker:default'], {
       cwd: dir,
       env,
@@ -85,6 +97,7 @@ describe('kne eventtype', () => {
   })
 
   it("list prints kn's columns; READY follows whether the reference exists", async () => {
+    await declareTwo()
     const list = await runKne(['eventtype', 'list'], {cwd: dir, env})
     expect(list.code, list.stderr).toBe(0)
     const lines = list.stdout.trimEnd().split('\n')
@@ -99,6 +112,7 @@ describe('kne eventtype', () => {
   })
 
   it('describe shows type, source, reference and conditions', async () => {
+    await declareTwo()
     const text = await runKne(['eventtype', 'describe', 'payment'], {cwd: dir, env})
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toMatch(/Type:\s+com\.example\.payment/)
@@ -110,6 +124,7 @@ describe('kne eventtype', () => {
   })
 
   it("delete removes the file with kn's message", async () => {
+    await declareTwo()
     const deleted = await runKne(['eventtype', 'delete', 'payment'], {cwd: dir, env})
     expect(deleted.code, deleted.stderr).toBe(0)
     expect(deleted.stdout).toBe("Eventtype 'payment' successfully deleted in namespace 'default'.\n")

@@ -13,14 +13,14 @@ import {freshDataDir, kneCommands, meshForProject, runKne, type CommandResult} f
 const STREAMING = new Set(['dev', 'tail', 'sink'])
 const WITHOUT_JSON = new Set(['run'])
 
-/** The least each command needs, in the project below; commands run in id order (create before delete). */
+/** The least each command needs, in the project below (what it deletes, SETUP creates first). */
 const ARGS: Record<string, string[]> = {
   'broker:create': ['orders'],
-  'broker:delete': ['orders'],
+  'broker:delete': ['retired'],
   'broker:describe': ['default'],
   'broker:list': [],
   'eventtype:create': ['refund', '--type', 'com.example.refund'],
-  'eventtype:delete': ['refund'],
+  'eventtype:delete': ['chargeback'],
   'eventtype:describe': ['order-created'],
   'eventtype:list': [],
   export: [],
@@ -35,16 +35,24 @@ const ARGS: Record<string, string[]> = {
   'source:apiserver:create': ['k8s', '--resource', 'Event:v1', '--sink', 'broker:default'],
   'source:binding:create': ['bind', '--subject', 'Deployment:apps/v1:app', '--sink', 'broker:default'],
   'source:container:create': ['poller', '--image', 'ghcr.io/acme/poller', '--sink', 'broker:default'],
-  'source:delete': ['bind', '--kind', 'binding'],
+  'source:delete': ['unbind', '--kind', 'binding'],
   'source:describe': ['heartbeat'],
   'source:list': [],
   'source:ping:create': ['nightly', '--schedule', '0 3 * * *', '--sink', 'broker:default'],
   'source:ping:fire': ['heartbeat'],
   'trigger:create': ['audit', '--sink', 'http://127.0.0.1:9/'],
-  'trigger:delete': ['audit'],
+  'trigger:delete': ['retired'],
   'trigger:describe': ['event-display'],
   'trigger:list': [],
   validate: [],
+}
+
+/** What a command's test creates before it runs, so that no test needs another to have run first. */
+const SETUP: Record<string, string[]> = {
+  'broker:delete': ['broker', 'create', 'retired'],
+  'eventtype:delete': ['eventtype', 'create', 'chargeback', '--type', 'com.example.chargeback'],
+  'source:delete': ['source', 'binding', 'create', 'unbind', '--subject', 'Deployment:apps/v1:app', '--sink', 'broker:default'],
+  'trigger:delete': ['trigger', 'create', 'retired', '--sink', 'http://127.0.0.1:9/'],
 }
 
 /** Exit codes other than 0 that are the answer, not a failure of the test. */
@@ -96,6 +104,10 @@ describe('--json prints exactly one JSON document', async () => {
 
   for (const id of [...commands.keys()].filter((id) => !STREAMING.has(id) && !WITHOUT_JSON.has(id))) {
     it(`kne ${id.replaceAll(':', ' ')} --json`, async () => {
+      if (SETUP[id]) {
+        const setup = await run(SETUP[id])
+        expect(setup.code, setup.stderr).toBe(0)
+      }
       const result = await run([...id.split(':'), ...(ARGS[id] ?? []), '--json'])
       const document = oneJsonDocument(result) as {error?: unknown}
       expect(result.code, JSON.stringify(document)).toBe(EXPECTED_EXIT[id] ?? 0)

@@ -5,7 +5,7 @@ import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {parse, parseAllDocuments} from 'yaml'
 import type {Mesh} from '../../src/index.js'
 import {freshDataDir, meshForProject, runKne, type CommandResult} from '../helpers/command.js'
@@ -60,7 +60,7 @@ describe('kne registry from the manifests alone', () => {
   let dir: string
   const env = {KNE_DATA_DIR: freshDataDir()}
 
-  beforeAll(() => {
+  beforeEach(() => {
     dir = project(
       trigger('orders', '  filter: {attributes: {type: com.example.order.created}}\n', 'http://127.0.0.1:9/orders') +
         trigger('ops', "  filters: [{cesql: \"source LIKE '/apis/v1/namespaces/%' AND team = 'ops'\"}]\n", 'http://127.0.0.1:9/ops'),

@@ -1,11 +1,11 @@
 // The scaffolding commands in process, run in a project folder as a user runs them: JSON output and exit codes,
 // --dry-run, refusing to overwrite, exit 2 without a TTY, list and describe without a running mesh.
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {beforeEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import {freshDataDir, runKne, type CommandResult} from '../helpers/command.js'
+import {tempDir} from '../helpers/temp.js'
 
 const json = (r: CommandResult): any => JSON.parse(r.stdout) // eslint-disable-line @typescript-eslint/no-explicit-any
 const flat = (text: string): string => text.replace(/\s+›?\s*/g, ' ')
@@ -15,8 +15,14 @@ describe('kne init and the create commands', () => {
   let env: {KNE_DATA_DIR: string}
   const manifest = (file: string): unknown => parse(readFileSync(join(dir, 'knative', file), 'utf8'))
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kne-scaffold-e2e-'))
+  /** Runs `kne ARGS` in the test's project; it must succeed. */
+  const scaffold = async (...args: string[]): Promise<void> => {
+    const result = await runKne(args, {cwd: dir, env})
+    expect(result.code, result.stderr).toBe(0)
+  }
+
+  beforeEach(async () => {
+    dir = tempDir('kne-scaffold-')
     env = {KNE_DATA_DIR: freshDataDir()}
     const init = await runKne(['init', '--json'], {cwd: dir, env})
     expect(init.code, init.stderr).toBe(0)
@@ -47,6 +53,7 @@ describe('kne init and the create commands', () => {
   })
 
   it('trigger create --dry-run prints the manifest (YAML, or -o json) and writes nothing', async () => {
+    await scaffold('broker', 'create', 'orders')
     const args = [
       'trigger',
       'create',
@@ -73,6 +80,7 @@ describe('kne init and the create commands', () => {
   })
 
   it("trigger create writes kn's message, then refuses to overwrite unless --force", async () => {
+    await scaffold('broker', 'create', 'orders')
     const args = [
       'trigger',
       'create',
@@ -197,6 +205,18 @@ describe('kne init and the create commands', () => {
   })
 
   it('lists and describes without a mesh: status is unknown, not an error', async () => {
+    await scaffold('broker', 'create', 'orders')
+    await scaffold(
+      'trigger',
+      'create',
+      'big',
+      '--broker',
+      'orders',
+      '--filter',
+      'type=com.example.order.created',
+      '--sink',
+      'ksvc:big-orders',
+    )
     const [table, asJson, describe, missing] = await Promise.all([
       runKne(['trigger', 'list'], {cwd: dir, env}),
       runKne(['broker', 'list', '--json'], {cwd: dir, env}),
@@ -219,6 +239,8 @@ describe('kne init and the create commands', () => {
   })
 
   it("delete removes the resource's file", async () => {
+    await scaffold('source', 'ping', 'create', 'heartbeat', '--schedule', '*/1 * * * *', '--sink', 'broker:default')
+    await scaffold('trigger', 'create', 'big', '--sink', 'ksvc:big-orders')
     const ping = await runKne(['source', 'delete', 'heartbeat', '--kind', 'ping', '--json'], {cwd: dir, env})
     expect(ping.code, ping.stderr).toBe(0)
     expect(json(ping)).toMatchObject({
