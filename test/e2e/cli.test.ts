@@ -5,7 +5,12 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {spawn} from 'node:child_process'
 import {isolatedEnv, LongRunning, repoRoot, runCli, runJs} from '../helpers/cli.js'
 import {runKne} from '../helpers/command.js'
-import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {startSubscriber, type Received, type Subscriber} from '../helpers/subscriber.js'
+
+const withId =
+  (id: string) =>
+  (r: Received): boolean =>
+    r.headers['ce-id'] === id
 
 const fixtures = join(repoRoot, 'test', 'fixtures')
 
@@ -49,11 +54,11 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
   })
 
   it('sends an event that tail sees delivered, and tail --count exits 0', async () => {
-    const tail = new LongRunning(['tail', '--count', '1', '--timeout', '20s', '--json', '--type', 'com.example.order.created'], env)
+    const tail = new LongRunning(['tail', '--count', '1', '--timeout', '20s', '--json', '--id', 'order-42'], env)
     await tail.waitFor(/connected to/)
-    const sent = await runCli(
-      ['send', '--type', 'com.example.order.created', '--to', 'broker:default:shop', '--data', '{"id":42}', '--json'],
-      env,
+    const sent = await runKne(
+      ['send', '--type', 'com.example.order.created', '--id', 'order-42', '--to', 'broker:default:shop', '--data', '{"id":42}', '--json'],
+      {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}},
     )
     expect(sent.code, sent.stderr).toBe(0)
     const report = JSON.parse(sent.stdout)
@@ -66,9 +71,9 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
       .map((l) => JSON.parse(l))
     expect(records.map((r) => r.kind)).toEqual(expect.arrayContaining(['event', 'attempt', 'outcome', 'settled']))
     expect(records.find((r) => r.kind === 'event').matched.sort()).toEqual(['shop/everything-audited', 'shop/order-created'])
-    const [got] = await orders.waitFor(1)
-    expect(JSON.parse(got!.body.toString())).toEqual({id: 42})
-    expect(await audit.waitFor(1)).toHaveLength(1)
+    const got = await orders.waitForMatch(withId('order-42'))
+    expect(JSON.parse(got.body.toString())).toEqual({id: 42})
+    await audit.waitForMatch(withId('order-42'))
   })
 
   it('finds the mesh through KNE_URL without a locator', async () => {
@@ -79,20 +84,35 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
 
   it('tail --history replays what happened before it connected', async () => {
     await runKne(['send', '--type', 'com.example.history', '-n', 'shop'], {env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
-    const tail = await runCli(['tail', '--history', '--count', '1', '--type', 'com.example.history', '--timeout', '10s'], env)
+    const tail = await runKne(['tail', '--history', '--count', '1', '--type', 'com.example.history', '--timeout', '10s'], {
+      env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
+    })
     expect(tail.code, tail.stderr).toBe(0)
     expect(tail.stdout).toContain('com.example.history')
   })
 
   it('reads event data from stdin and sends structured mode', async () => {
     const sent = await runCli(
-      ['send', '--type', 'com.example.order.created', '-n', 'shop', '--mode', 'structured', '--data-file', '-', '--json'],
+      [
+        'send',
+        '--type',
+        'com.example.order.created',
+        '--id',
+        'from-stdin',
+        '-n',
+        'shop',
+        '--mode',
+        'structured',
+        '--data-file',
+        '-',
+        '--json',
+      ],
       env,
       '{"from":"stdin"}',
     )
     expect(sent.code, sent.stderr).toBe(0)
-    const received = await orders.waitFor(2)
-    expect(JSON.parse(received[1]!.body.toString())).toEqual({from: 'stdin'})
+    const received = await orders.waitForMatch(withId('from-stdin'))
+    expect(JSON.parse(received.body.toString())).toEqual({from: 'stdin'})
   })
 
   it("exits 5 with the broker's explanation when the event is rejected", async () => {
@@ -102,7 +122,9 @@ describe('kne dev + kne send + kne tail, as a user runs them', () => {
   })
 
   it('tail --timeout exits 6 when the events do not come', async () => {
-    const tail = await runCli(['tail', '--count', '1', '--timeout', '300ms', '--type', 'com.example.never'], env)
+    const tail = await runKne(['tail', '--count', '1', '--timeout', '300ms', '--type', 'com.example.never'], {
+      env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
+    })
     expect(tail.code).toBe(6)
     expect(tail.stderr).toContain('timed out')
   })
@@ -259,7 +281,7 @@ describe('kne errors a user can act on', () => {
   it('dev on a port in use exits 2 and suggests --port 0', async () => {
     const sink = await startSubscriber()
     const port = new URL(sink.url).port
-    const result = await runCli(['dev', '--port', port], isolatedEnv())
+    const result = await runKne(['dev', '--port', port])
     await sink.close()
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('--port 0')

@@ -69,7 +69,7 @@ describe('kne sink as subscriber and dead-letter sink of kne dev', () => {
     await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/)
   })
 
-  it("retries as kne.yaml's brokerDefaults say, and tail shows every attempt with its wait", async () => {
+  it("retries as kne.yaml's brokerDefaults say, tail shows every attempt with its wait, and the sink counts them when stopped", async () => {
     const tail = new LongRunning(['tail', '--count', '1', '--timeout', '20s', '--json', '--type', 'com.example.order'], env)
     processes.push(tail)
     await tail.waitFor(/connected to/)
@@ -93,6 +93,11 @@ describe('kne sink as subscriber and dead-letter sink of kne dev', () => {
     const first = received[0]!
     expect(first.event).toMatchObject({id: 'order-1', type: 'com.example.order', data: {id: 1}})
     expect(first.headers).toMatchObject({prefer: 'reply', 'kn-namespace': 'default'})
+
+    // on SIGINT kne sink says how many requests it answered
+    flaky.proc.signal('SIGINT')
+    expect(await flaky.proc.exited).toBe(0)
+    expect(jsonLines(flaky.proc.stdout).at(-1)).toEqual({kind: 'stopped', received: 3, failed: 2})
   })
 
   it('dead-letters a refused event to another kne sink with the Knative error extensions', async () => {
@@ -108,12 +113,6 @@ describe('kne sink as subscriber and dead-letter sink of kne dev', () => {
     })
     expect(dead!.headers).toMatchObject({'kn-namespace': 'default'})
     expect(dead!.headers).not.toHaveProperty('prefer')
-  })
-
-  it('stops on SIGINT and says how many requests it answered', async () => {
-    flaky.proc.signal('SIGINT')
-    expect(await flaky.proc.exited).toBe(0)
-    expect(jsonLines(flaky.proc.stdout).at(-1)).toEqual({kind: 'stopped', received: 3, failed: 2})
   })
 })
 

@@ -6,13 +6,24 @@ import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 import {parse} from 'yaml'
 import {isolatedEnv, LongRunning, runJs} from '../helpers/cli.js'
 import {runKne, type CommandResult} from '../helpers/command.js'
-import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {startSubscriber, type Received, type Subscriber} from '../helpers/subscriber.js'
 
 const json = (r: CommandResult): any => JSON.parse(r.stdout) // eslint-disable-line @typescript-eslint/no-explicit-any
+const withId =
+  (id: string) =>
+  (r: Received): boolean =>
+    r.headers['ce-id'] === id
+
+/** Resolves once `done` holds (checked every 25 ms, for 15 s at most). */
+async function until(done: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 15_000; !done(); await new Promise((r) => setTimeout(r, 25))) {
+    if (Date.now() > deadline) throw new Error('timed out waiting')
+  }
+}
 
 describe('trigger create in a terminal', () => {
   let dir: string
@@ -94,25 +105,30 @@ describe('scaffold → kne dev → kne send, end to end', () => {
     await hello?.close()
   })
 
+  const kne = (args: string[]) => runKne(args, {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+
   it('the scaffolded trigger gets the events its filter lets through', async () => {
-    const sent = await runKne(['send', '--type', 'com.example.hello', '--data', '{"hi":1}'], {
-      cwd: dir,
-      env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
-    })
+    const sent = await kne(['send', '--type', 'com.example.hello', '--id', 'hello-1', '--data', '{"hi":1}'])
     expect(sent.code, sent.stderr).toBe(0)
-    const [got] = await hello.waitFor(1)
-    expect(got!.headers['ce-type']).toBe('com.example.hello')
-    expect(JSON.parse(got!.body.toString())).toEqual({hi: 1})
-    expect((await runKne(['send', '--type', 'com.example.other'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})).code).toBe(0)
-    expect(await display.waitFor(2)).toHaveLength(2) // the example trigger takes everything
-    expect(hello.received).toHaveLength(1)
+    const got = await hello.waitForMatch(withId('hello-1'))
+    expect(got.headers['ce-type']).toBe('com.example.hello')
+    expect(JSON.parse(got.body.toString())).toEqual({hi: 1})
+    expect((await kne(['send', '--type', 'com.example.other', '--id', 'other-1'])).code).toBe(0)
+    // the example trigger takes everything
+    await display.waitForMatch(withId('hello-1'))
+    await display.waitForMatch(withId('other-1'))
+    // the broker answered once its deliveries ended, so hello would have it by now
+    expect(hello.received.filter(withId('other-1'))).toEqual([])
   })
 
   it('list and describe show the live status: URL, Ready, resolved subscriber, counters', async () => {
+    const delivered = async (): Promise<number> => json(await kne(['trigger', 'describe', 'hello', '--json'])).item.live.counters.delivered
+    const before = await delivered()
+    expect((await kne(['send', '--type', 'com.example.hello'])).code).toBe(0)
     const [brokers, triggers, described] = await Promise.all([
-      runKne(['broker', 'list'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}}),
-      runKne(['trigger', 'list', '--json'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}}),
-      runKne(['trigger', 'describe', 'hello', '--json'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}}),
+      kne(['broker', 'list']),
+      kne(['trigger', 'list', '--json']),
+      kne(['trigger', 'describe', 'hello', '--json']),
     ])
     expect(brokers.stdout).toMatch(new RegExp(`\\ndefault\\s+${meshUrl}/default/default\\s+\\d+s\\s+True\\n`))
     expect(json(triggers).mesh).toEqual({url: meshUrl})
@@ -126,8 +142,8 @@ describe('scaffold → kne dev → kne send, end to end', () => {
       ['event-display', 'True', display.url],
       ['hello', 'True', hello.url],
     ])
-    expect(json(described).item.live).toMatchObject({loaded: true, ready: 'True', counters: {delivered: 1}})
-    const yaml = await runKne(['trigger', 'describe', 'hello', '-o', 'yaml'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})
+    expect(json(described).item.live).toMatchObject({loaded: true, ready: 'True', counters: {delivered: before + 1}})
+    const yaml = await kne(['trigger', 'describe', 'hello', '-o', 'yaml'])
     expect(parse(yaml.stdout).status).toMatchObject({
       subscriberUri: hello.url,
       conditions: expect.arrayContaining([{type: 'Ready', status: 'True'}]),
@@ -135,21 +151,22 @@ describe('scaffold → kne dev → kne send, end to end', () => {
   })
 
   it('a trigger created while kne dev runs is picked up and gets its events', async () => {
-    const created = await runKne(['trigger', 'create', 'late', '--filter', 'type=com.example.late', '--sink', hello.url], {
-      cwd: dir,
-      env: {KNE_DATA_DIR: env.KNE_DATA_DIR!},
-    })
+    const created = await kne(['trigger', 'create', 'late', '--filter', 'type=com.example.late', '--sink', hello.url])
     expect(created.code, created.stderr).toBe(0)
+    onTestFinished(async () => {
+      // the project is shared: remove the trigger and wait until kne dev has reloaded without it
+      const from = dev.stdout.length
+      await kne(['trigger', 'delete', 'late'])
+      await until(() => /reload: .*trigger-late\.yaml removed/.test(dev.stdout.slice(from)))
+    })
     let late: {live: {loaded: boolean; ready: string}} | undefined
     for (const deadline = Date.now() + 15_000; !late?.live.loaded && Date.now() < deadline;) {
-      late = json(await runKne(['trigger', 'list', '--json'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})).items.find(
-        (i: {name: string}) => i.name === 'late',
-      )
+      late = json(await kne(['trigger', 'list', '--json'])).items.find((i: {name: string}) => i.name === 'late')
     }
     expect(late?.live).toMatchObject({loaded: true, ready: 'True'})
-    expect((await runKne(['send', '--type', 'com.example.late'], {cwd: dir, env: {KNE_DATA_DIR: env.KNE_DATA_DIR!}})).code).toBe(0)
-    const received = await hello.waitFor(2)
-    expect(received[1]!.headers['ce-type']).toBe('com.example.late')
+    expect((await kne(['send', '--type', 'com.example.late', '--id', 'late-1'])).code).toBe(0)
+    const received = await hello.waitForMatch(withId('late-1'))
+    expect(received.headers['ce-type']).toBe('com.example.late')
   })
 
   it('a trigger the running mesh does not serve (another folder) is reported as not loaded', async () => {

@@ -2,12 +2,13 @@
 // command; a PingSource firing every second reaches it through the broker, `kne source ping fire` sends one
 // at once, a ContainerSource is restarted when it exits, an ApiServerSource reports a manifest added while
 // kne dev runs, and stopping kne dev stops every process it started.
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 import {isolatedEnv, LongRunning} from '../helpers/cli.js'
 import {runKne} from '../helpers/command.js'
+import {tempDir} from '../helpers/temp.js'
 
 /** The service: prints one JSON line per event it receives, with the binding variables it was started with. */
 const DISPLAY = `require('http').createServer((req, res) => {
@@ -138,8 +139,10 @@ describe('kne dev runs sources and services', () => {
     url = (await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
   })
 
-  afterAll(() => {
-    dev.kill()
+  afterAll(async () => {
+    // SIGTERM, not SIGKILL: kne dev stops the processes it started
+    dev.signal('SIGTERM')
+    await dev.exited
   })
 
   it('prints the sources and the service it runs, and the status lists every source', async () => {
@@ -197,13 +200,50 @@ describe('kne dev runs sources and services', () => {
       join(dir, 'more.yaml'),
       'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: audit\nspec:\n  broker: default\n  filter:\n    attributes:\n      type: com.example.never\n  subscriber:\n    uri: http://127.0.0.1:1/\n',
     )
+    onTestFinished(() => rmSync(join(dir, 'more.yaml'), {force: true}))
     const added = await until('the add event', () => displayed().find((e) => e.type === 'dev.knative.apiserver.ref.add'))
     expect(added.subject).toBe('/apis/eventing.knative.dev/v1/namespaces/default/triggers/audit')
   })
+})
 
+describe('kne dev stopped', () => {
   it('stops every process it started on SIGTERM', async () => {
+    const dir = tempDir('kne-sources-e2e-')
+    writeFileSync(
+      join(dir, 'app.yaml'),
+      `apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: default
+---
+apiVersion: sources.knative.dev/v1
+kind: ContainerSource
+metadata:
+  name: idle
+spec:
+  template:
+    spec:
+      containers:
+        - image: example.com/idle
+          command: [node, -e, "setInterval(() => undefined, 1000)"]
+  sink:
+    ref:
+      apiVersion: eventing.knative.dev/v1
+      kind: Broker
+      name: default
+`,
+    )
+    writeFileSync(
+      join(dir, 'kne.yaml'),
+      `port: 0\nmanifests: .\nservices:\n  display:\n    command: [node, -e, ${JSON.stringify(DISPLAY)}]\n`,
+    )
+    const dev = new LongRunning(['dev', '--config', join(dir, 'kne.yaml'), '--quiet'], isolatedEnv())
+    onTestFinished(() => dev.kill())
+    // kne dev takes signals once its watcher runs
+    await dev.waitFor(/Watching the manifests for changes/)
+    await dev.waitFor(/: started \(pid \d+\)[\s\S]*: started \(pid \d+\)/)
     const pids = [...`${dev.stderr}`.matchAll(/: started \(pid (\d+)\)/g)].map((m) => Number(m[1]))
-    expect(pids.length).toBeGreaterThanOrEqual(2)
+    expect(pids).toHaveLength(2)
     dev.signal('SIGTERM')
     expect(await dev.exited).toBe(0)
     const alive = pids.filter((pid) => {
