@@ -6,5 +6,8 @@ export default defineConfig({
     disableConsoleIntercept: true,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // every run orders the tests of each file at random, so a test that needs another to run first fails
+    // early; the seed is printed at the start ("Running tests with seed"), and --sequence.seed=N repeats it
+    sequence: {shuffle: {files: false, tests: true}},
   },
 })
