@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Mesh} from '../../src/index.js'
 import {freshDataDir, jsonOf, meshForProject, runKne} from '../helpers/command.js'
-import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {startSubscriber, type Subscriber, withId} from '../helpers/subscriber.js'
 
 describe('kne send', () => {
   let orders: Subscriber
@@ -66,7 +66,7 @@ describe('kne send', () => {
       event: {type: 'com.example.order.created', source: 'kne', data: {id: 42}, tenant: 'acme'},
       response: {status: 202, url: `${mesh.url}/shop/default`},
     })
-    const got = await orders.waitForMatch((r) => r.headers['ce-id'] === 'o-1')
+    const got = await orders.waitForMatch(withId('o-1'))
     expect(got.headers).toMatchObject({'ce-id': 'o-1', 'ce-tenant': 'acme', 'content-type': 'application/json'})
   })
 
@@ -85,7 +85,7 @@ describe('kne send', () => {
     ])
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toBe(`Event o-2 (com.example.order.created) accepted by ${mesh.url}/shop/default: 202\n`)
-    const received = await orders.waitForMatch((r) => r.headers['ce-id'] === 'o-2')
+    const received = await orders.waitForMatch(withId('o-2'))
     // delivered in binary mode, as Knative's broker delivers without delivery.format
     expect(received.headers).toMatchObject({'ce-id': 'o-2', 'content-type': 'text/plain'})
     expect(received.body.toString()).toBe('plain text')

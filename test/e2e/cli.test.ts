@@ -5,12 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {spawn} from 'node:child_process'
 import {isolatedEnv, LongRunning, repoRoot, runCli, runJs} from '../helpers/cli.js'
 import {runKne} from '../helpers/command.js'
-import {startSubscriber, type Received, type Subscriber} from '../helpers/subscriber.js'
-
-const withId =
-  (id: string) =>
-  (r: Received): boolean =>
-    r.headers['ce-id'] === id
+import {startSubscriber, type Subscriber, withId} from '../helpers/subscriber.js'
 
 const fixtures = join(repoRoot, 'test', 'fixtures')
 

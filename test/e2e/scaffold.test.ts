@@ -10,13 +10,9 @@ import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 import {parse} from 'yaml'
 import {isolatedEnv, LongRunning, runJs} from '../helpers/cli.js'
 import {runKne, type CommandResult} from '../helpers/command.js'
-import {startSubscriber, type Received, type Subscriber} from '../helpers/subscriber.js'
+import {startSubscriber, type Subscriber, withId} from '../helpers/subscriber.js'
 
 const json = (r: CommandResult): any => JSON.parse(r.stdout) // eslint-disable-line @typescript-eslint/no-explicit-any
-const withId =
-  (id: string) =>
-  (r: Received): boolean =>
-    r.headers['ce-id'] === id
 
 /** Resolves once `done` holds (checked every 25 ms, for 15 s at most). */
 async function until(done: () => boolean): Promise<void> {

@@ -22,6 +22,12 @@ export interface Subscriber {
   close(): Promise<void>
 }
 
+/** For waitForMatch: the request that delivered the event `id` (binary mode, as brokers and channels deliver). */
+export const withId =
+  (id: string) =>
+  (r: Received): boolean =>
+    r.headers['ce-id'] === id
+
 export const acceptEmpty: Responder = (_req, res) => {
   res.writeHead(200).end()
 }
