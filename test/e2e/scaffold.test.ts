@@ -14,13 +14,6 @@ import {startSubscriber, type Subscriber, withId} from '../helpers/subscriber.js
 
 const json = (r: CommandResult): any => JSON.parse(r.stdout) // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Resolves once `done` holds (checked every 25 ms, for 15 s at most). */
-async function until(done: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 15_000; !done(); await new Promise((r) => setTimeout(r, 25))) {
-    if (Date.now() > deadline) throw new Error('timed out waiting')
-  }
-}
-
 describe('trigger create in a terminal', () => {
   let dir: string
   const env = isolatedEnv()
@@ -151,9 +144,8 @@ describe('scaffold → kne dev → kne send, end to end', () => {
     expect(created.code, created.stderr).toBe(0)
     onTestFinished(async () => {
       // the project is shared: remove the trigger and wait until kne dev has reloaded without it
-      const from = dev.stdout.length
       await kne(['trigger', 'delete', 'late'])
-      await until(() => /reload: .*trigger-late\.yaml removed/.test(dev.stdout.slice(from)))
+      await dev.waitFor(/reload: .*trigger-late\.yaml removed/)
     })
     let late: {live: {loaded: boolean; ready: string}} | undefined
     for (const deadline = Date.now() + 15_000; !late?.live.loaded && Date.now() < deadline;) {
