@@ -8,6 +8,8 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
   const source = paths.length > 0 ? paths.join(', ') : 'built-in default broker'
   const channels = status.channels.filter((ch) => ch.owner === undefined)
   const subscriptions = status.subscriptions.filter((s) => s.owner === undefined)
+  // absent from a mesh that predates the general ResourceStatus
+  const resources = status.resources ?? []
   const counts = [
     `${status.brokers.length} broker(s)`,
     `${status.triggers.length} trigger(s)`,
@@ -16,6 +18,7 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
       [subscriptions.length, 'subscription(s)'],
       [status.sequences.length, 'sequence(s)'],
       [status.parallels.length, 'parallel(s)'],
+      ...[...new Set(resources.map((r) => r.kind))].map((kind) => [resources.filter((r) => r.kind === kind).length, `${kind}(s)`]),
     ]
       .filter(([n]) => n !== 0)
       .map(([n, what]) => `${n} ${what}`),
@@ -45,6 +48,9 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
   }
   for (const p of status.parallels) {
     lines.push(`  Parallel ${p.namespace}/${p.name}  ${c.cyan(p.url)}  ${p.branches.length} branch(es)  ${state(p)}`)
+  }
+  for (const r of resources) {
+    lines.push(`  ${r.kind} ${r.namespace}/${r.name}  ${r.url ? `${c.cyan(r.url)}  ` : ''}${state(r)}`)
   }
   return lines
 }

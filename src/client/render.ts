@@ -98,6 +98,11 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
     }
     case 'settled':
       return `${t}   ${c.dim(`settled ${record.type} id=${record.id}`)}`
+    case 'resource': {
+      const color = record.ok === false ? c.red : record.ok === true ? c.green : (text: string) => text
+      const event = record.id === undefined ? '' : ` id=${record.id}`
+      return `${t} ${c.bold(record.resource)} ${color(record.action)}${event}${record.detail ? c.dim(` (${record.detail})`) : ''}`
+    }
   }
 }
 

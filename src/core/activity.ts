@@ -69,8 +69,35 @@ export type ActivityBody =
         replyDropped?: true
       })
   | (EventRef & {kind: 'settled'; outcomes: Record<string, Outcome>})
+  | ResourceActivity
 
 export type Activity = ActivityBody & {seq: number; at: string}
+
+/**
+ * What a kind's runtime did with an event it was sent, in its plugin's words (a JobSink's job started,
+ * then ended with its exit code): a kind added as one module records its work without a record kind of its own.
+ */
+export interface ResourceActivity {
+  kind: 'resource'
+  /** `Kind namespace/name`. */
+  resource: string
+  /** What happened, e.g. `job started`. */
+  action: string
+  /** False when it went wrong (a job that failed); absent when it is neither (a job queued). */
+  ok?: boolean
+  /** The event it is about. */
+  id?: string
+  type?: string
+  source?: string
+  /** One line of detail: an exit code, an error. */
+  detail?: string
+  /** The kind's own fields (a job's name, exit code, output tail), for kne tail --json. */
+  data?: Record<string, unknown>
+}
+
+export function resourceRecord(record: Omit<ResourceActivity, 'kind'>): Activity {
+  return {kind: 'resource', ...record, seq: 0, at: ''}
+}
 
 // Record builders. Each writes every field of its kind in one literal, seq and at included (the journal
 // stamps them): V8 then keeps all of them inside the object, where fields added later would go to a side
@@ -300,6 +327,7 @@ const RECORD_BYTES = 128
 /** Bytes a record holds, estimated: what the history's byte budget counts. */
 export function recordBytes(record: Activity): number {
   if (record.kind === 'event') return EVENT_RECORD_BYTES + eventBytes(record.event)
+  if (record.kind === 'resource') return RECORD_BYTES + JSON.stringify(record).length
   return RECORD_BYTES + (record.kind === 'settled' ? 0 : (record.error?.length ?? 0))
 }
 
@@ -340,7 +368,8 @@ export interface ActivitySelector {
 
 /** Whether a record is about an event the selector picks (records not about one event match on broker alone). */
 export function selectsActivity(selector: ActivitySelector, record: ActivityBody | ActivityJson): boolean {
-  if (record.kind === 'not-found') {
+  // about no broker, channel or trigger: picked by the event's attributes alone
+  if (record.kind === 'not-found' || record.kind === 'resource') {
     return (
       selector.broker === undefined &&
       selector.channel === undefined &&
@@ -360,7 +389,10 @@ export function selectsActivity(selector: ActivitySelector, record: ActivityBody
   return selector.trigger === undefined || concernsTrigger(record, selector.trigger)
 }
 
-function concernsTrigger(record: Exclude<ActivityBody | ActivityJson, {kind: 'rejected'} | {kind: 'not-found'}>, trigger: string): boolean {
+function concernsTrigger(
+  record: Exclude<ActivityBody | ActivityJson, {kind: 'rejected'} | {kind: 'not-found'} | {kind: 'resource'}>,
+  trigger: string,
+): boolean {
   switch (record.kind) {
     case 'event':
       return record.matched?.includes(trigger) === true

@@ -109,6 +109,21 @@ export interface SourceStatus {
   counters: Record<string, number>
 }
 
+/**
+ * A resource of a kind whose plugin reports it in this general shape (`status.resources[]`: a JobSink):
+ * kne dev's start-up lines, list and describe show it without knowing its kind.
+ */
+export interface ResourceStatus extends ReadyStatus {
+  kind: string
+  namespace: string
+  name: string
+  /** status.address.url: where the mesh serves it, when it is addressable. */
+  url?: string
+  counters: Record<string, number>
+  /** What describe shows under headings of the kind's own (a JobSink's recent jobs), one line each. */
+  sections?: {title: string; lines: string[]}[]
+}
+
 /** A service kne runs for the project (kne.yaml `services` with a command). */
 
 export interface BrokerStatus {
@@ -207,6 +222,8 @@ export interface MeshStatus {
   parallels: ParallelStatus[]
   /** PingSources, ContainerSources, SinkBindings and ApiServerSources, with their sink URI and counters. */
   sources: SourceStatus[]
+  /** The resources of the kinds whose plugins report the general ResourceStatus. */
+  resources: ResourceStatus[]
   /** Deliveries under way, by event. */
   inFlight: InFlightDelivery[]
   /** The most recent deliveries that ended failed (no dead-letter sink, or it failed too), oldest first. */

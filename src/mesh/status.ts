@@ -20,10 +20,23 @@ export function meshStatus(mesh: MeshContext, plugins: readonly MeshPlugin[]): M
     sequences: [],
     parallels: [],
     sources: [],
-    ...(Object.assign({}, ...plugins.map((p) => p.status?.(mesh) ?? {})) as PluginStatus),
+    resources: [],
+    ...pluginLists(plugins.map((p) => p.status?.(mesh) ?? {})),
     inFlight: [...runtime.inFlight],
     failed: [...runtime.failures],
   }
+}
+
+/** The plugins' parts as one: lists of the same name (two kinds' `resources`) are joined, not replaced. */
+function pluginLists(parts: PluginStatus[]): PluginStatus {
+  const out: PluginStatus = {}
+  for (const part of parts) {
+    for (const [key, value] of Object.entries(part)) {
+      const before = out[key]
+      out[key] = Array.isArray(before) && Array.isArray(value) ? [...(before as unknown[]), ...(value as unknown[])] : value
+    }
+  }
+  return out
 }
 
 export function meshResources(mesh: MeshContext): MeshResources {

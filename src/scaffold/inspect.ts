@@ -7,7 +7,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import {formatSink, humanAge, isSourceKind} from '../core/manifests/index.js'
 import type {Destination, KneResource} from '../core/resources/types.js'
 import {manifestErrorFormatter, resourceKey} from '../core/resources/types.js'
-import type {SourceStatus} from '../core/api.js'
+import type {ResourceStatus, SourceStatus} from '../core/api.js'
 import type {BrokerStatus, MeshStatus, TriggerStatus} from '../core/api.js'
 import {displayPath, type ProjectContext} from './project.js'
 import {findOne, meshWorkspace, rawResource, readWorkspace, type KindMatch, type Workspace, type WorkspaceEntry} from './workspace.js'
@@ -37,6 +37,8 @@ export interface LiveState {
   deadLetterSinkUri?: string
   delivery?: unknown
   counters?: Record<string, number>
+  /** A kind's own headings and lines (a JobSink's recent jobs). */
+  sections?: {title: string; lines: string[]}[]
 }
 
 export interface ResourceView {
@@ -149,6 +151,8 @@ function liveState(entry: WorkspaceEntry, status: MeshStatus): LiveState {
   } else {
     const source = status.sources.find((s) => s.kind === entry.kind && same(s))
     if (source) return sourceState(source)
+    const resource = status.resources?.find((r) => r.kind === entry.kind && same(r))
+    if (resource) return resourceState(resource)
   }
   const invalid = entry.errors[0]
   return {
@@ -212,6 +216,19 @@ function sourceState(s: SourceStatus): LiveState {
     conditions: [readyCondition(s), condition('SinkProvided', s.sinkUri !== undefined, 'NotFound', 'the sink does not resolve')],
     sinkUri: s.sinkUri,
     counters: s.counters,
+  }
+}
+
+function resourceState(r: ResourceStatus): LiveState {
+  return {
+    loaded: true,
+    ready: r.ready ? 'True' : 'False',
+    reason: r.reason,
+    message: r.message,
+    conditions: [readyCondition(r), ...(r.url ? [condition('Addressable', true)] : [])],
+    url: r.url,
+    counters: r.counters,
+    ...(r.sections ? {sections: r.sections} : {}),
   }
 }
 
@@ -406,6 +423,7 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
       )
     }
   }
+  for (const section of v.live?.sections ?? []) lines.push('', `${section.title}:`, ...section.lines.map((line) => `  ${line}`))
   if (v.live?.counters) {
     lines.push('', 'Counters:')
     lines.push(
