@@ -1,0 +1,199 @@
+// JobSink on the mesh, over real HTTP with real processes: a Trigger's events start jobs that read the event
+// file, Knative's doc example runs unmodified (its `cat` prints the event under [namespace/name/job]), the
+// Location answers how the job went, each job's start and end are in the activity and status, a full queue
+// answers 503, a JobSink without a command is not Ready, and removing a JobSink stops its jobs.
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import type {Activity, ResourceActivity} from '../../src/core/activity.js'
+import type {ResourceStatus} from '../../src/core/api.js'
+import {parseManifests, type Mesh} from '../../src/index.js'
+import type {ProcessOutput} from '../../src/mesh/processes.js'
+import {repoRoot} from '../helpers/cli.js'
+import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
+
+const kit = useMesh()
+
+const node = JSON.stringify(process.execPath)
+const BROKER = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n'
+const jobSinkRef = (name: string) => `    ref:\n      apiVersion: sinks.knative.dev/v1alpha1\n      kind: JobSink\n      name: ${name}\n`
+
+/** A JobSink whose job is `node -e SCRIPT` (args after it), image and all as a cluster would want it. */
+function jobSink(name: string, script: string | undefined, args: string[] = []): string {
+  const command = script === undefined ? '' : `              command: [${node}, "-e", ${JSON.stringify(script)}]\n`
+  const argList = args.length > 0 ? `              args: ${JSON.stringify(args)}\n` : ''
+  return `apiVersion: sinks.knative.dev/v1alpha1\nkind: JobSink\nmetadata:\n  name: ${name}\nspec:\n  job:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n            - name: main\n              image: ghcr.io/acme/job:1\n${command}${argList}---\n`
+}
+
+function load(yaml: string) {
+  const parsed = parseManifests(yaml, 'test.yaml')
+  expect(parsed.errors).toEqual([])
+  return parsed.resources
+}
+
+/** The mesh's records about its JobSinks' work, so far. */
+const jobRecords = (mesh: Mesh): ResourceActivity[] =>
+  mesh.journal.since().filter((r): r is Activity & ResourceActivity => r.kind === 'resource')
+
+/** Resolves with the first record (kept or to come) that `pick` accepts. */
+function recordWhere(mesh: Mesh, pick: (r: Activity) => boolean): Promise<Activity> {
+  const kept = mesh.journal.since().find(pick)
+  if (kept) return Promise.resolve(kept)
+  return new Promise((resolve) => {
+    const stop = mesh.journal.subscribe((r) => {
+      if (pick(r)) {
+        stop()
+        resolve(r)
+      }
+    })
+  })
+}
+
+const finished = (mesh: Mesh, id: string) =>
+  recordWhere(mesh, (r) => r.kind === 'resource' && r.id === id && /^job (succeeded|failed|cancelled)$/.test(r.action)) as Promise<
+    Activity & ResourceActivity
+  >
+
+const statusOf = (mesh: Mesh, name: string): ResourceStatus | undefined =>
+  mesh.status().resources.find((r) => r.kind === 'JobSink' && r.name === name)
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kne-jobsink-'))
+  kit.defer(() => rmSync(dir, {recursive: true, force: true}))
+  return dir
+}
+
+describe('JobSink on the mesh', () => {
+  it("a Trigger's events start jobs that find the event through KNE_JOBSINK_EVENT_FILE; activity and status say how they went", async () => {
+    const out = tempDir()
+    const script =
+      'const fs = require("fs"); const e = JSON.parse(fs.readFileSync(process.env.KNE_JOBSINK_EVENT_FILE, "utf8")); fs.writeFileSync(require("path").join(process.argv[1], e.id), e.type + " " + JSON.stringify(e.data))'
+    const mesh = await kit.start({
+      resources: load(
+        `${BROKER}${jobSink('writer', script, [out])}apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: to-jobs\nspec:\n  broker: default\n  subscriber:\n${jobSinkRef('writer')}`,
+      ),
+    })
+    expect(mesh.status().triggers[0]).toMatchObject({ready: true, subscriberUri: `${mesh.url}/jobsinks/default/writer`})
+    const sent = await post(
+      `${mesh.url}/default/default`,
+      binaryHeaders('order.created', {'ce-id': 'order-1', 'content-type': 'application/json'}),
+      '{"total": 42}',
+    )
+    expect(sent.status).toBe(202)
+    const end = await finished(mesh, 'order-1')
+    expect(end).toMatchObject({resource: 'JobSink default/writer', action: 'job succeeded', ok: true, type: 'order.created'})
+    expect(readFileSync(join(out, 'order-1'), 'utf8')).toBe('order.created {"total":42}')
+    // the trigger's delivery ended when the job started: 202
+    expect(mesh.journal.since().find((r) => r.kind === 'outcome' && r.id === 'order-1')).toMatchObject({outcome: 'delivered', status: 202})
+    expect(jobRecords(mesh).map((r) => r.action)).toEqual(['job started', 'job succeeded'])
+    expect(statusOf(mesh, 'writer')).toMatchObject({
+      ready: true,
+      url: `${mesh.url}/jobsinks/default/writer`,
+      counters: {succeeded: 1, failed: 0, running: 0, queued: 0},
+      sections: [{title: 'Recent jobs', lines: [expect.stringMatching(/^writer-1 {2}succeeded {2}exit 0 after \d+ ms {2}id=order-1/)]}],
+    })
+  })
+
+  it("runs Knative's doc example unmodified: `cat /etc/jobsink-event/event` prints the event, and its Location answers Complete", async () => {
+    const output: ProcessOutput[] = []
+    const mesh = await kit.start({
+      resources: load(readFileSync(join(repoRoot, 'test', 'fixtures', 'knative-docs', 'jobsink-L36.yaml'), 'utf8')),
+      sources: {output: (record) => output.push(record)},
+    })
+    // the docs' curl, to the JobSink's own address
+    const sent = await post(
+      `${mesh.url}/jobsinks/default/job-sink-logger`,
+      {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-source': 'my/curl/command',
+        'ce-type': 'my.demo.event',
+        'ce-id': '123',
+      },
+      '{"details":"JobSinkDemo"}',
+    )
+    expect(sent.status).toBe(202)
+    const location = sent.headers.get('location')!
+    expect(location).toBe('/jobsinks/namespaces/default/name/job-sink-logger/sources/my%2Fcurl%2Fcommand/ids/123')
+    const end = await finished(mesh, '123')
+    expect(end).toMatchObject({action: 'job succeeded', data: {exitCode: 0}})
+    const printed =
+      '{"specversion":"1.0","id":"123","source":"my/curl/command","type":"my.demo.event","datacontenttype":"application/json","data":{"details":"JobSinkDemo"}}'
+    expect(JSON.parse((end.data as {stdout: string}).stdout)).toEqual(JSON.parse(printed))
+    expect(output).toContainEqual({process: 'default/job-sink-logger/job-sink-logger-1', stream: 'stdout', line: expect.any(String)})
+    expect(JSON.parse(output.find((o) => o.stream === 'stdout')!.line)).toEqual(JSON.parse(printed))
+    const asked = await post(`${mesh.url}${location}`, {}, undefined, 'GET')
+    expect({status: asked.status, reason: asked.headers.get('reason')}).toEqual({status: 200, reason: 'Complete'})
+    // the same event again starts nothing and gets the same Location
+    const again = await post(
+      `${mesh.url}/jobsinks/default/job-sink-logger`,
+      {'ce-specversion': '1.0', 'ce-source': 'my/curl/command', 'ce-type': 'my.demo.event', 'ce-id': '123'},
+      '',
+    )
+    expect({status: again.status, location: again.headers.get('location')}).toEqual({status: 202, location})
+    expect(statusOf(mesh, 'job-sink-logger')?.counters).toMatchObject({succeeded: 1})
+    const unknown = await post(`${mesh.url}/jobsinks/namespaces/default/name/job-sink-logger/sources/x/ids/nope`, {}, undefined, 'GET')
+    expect(unknown.status).toBe(404)
+  })
+
+  it('a Subscription and a PingSource resolve a JobSink ref to its address', async () => {
+    const mesh = await kit.start({
+      resources: load(
+        `${jobSink('jobs', 'null')}apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: ch\n---\napiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: sub\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: ch\n  subscriber:\n${jobSinkRef('jobs')}---\napiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: beat\nspec:\n  schedule: "0 0 30 2 *"\n  sink:\n${jobSinkRef('jobs')}`,
+      ),
+    })
+    const address = `${mesh.url}/jobsinks/default/jobs`
+    expect(mesh.status().subscriptions[0]).toMatchObject({ready: true, subscriberUri: address})
+    expect(mesh.status().sources[0]).toMatchObject({ready: true, sinkUri: address})
+  })
+
+  it('answers 503 once 4 jobs run and 100 wait, and stopping the mesh stops them all', async () => {
+    const mesh = await kit.start({resources: load(jobSink('slow', 'setTimeout(() => {}, 600000)'))})
+    const url = `${mesh.url}/jobsinks/default/slow`
+    const answers: number[] = []
+    for (let i = 0; i < 105; i++) answers.push((await post(url, binaryHeaders('t', {'ce-id': `e${i}`}), '')).status)
+    expect(answers.slice(0, 104).every((s) => s === 202)).toBe(true)
+    expect(answers[104]).toBe(503)
+    expect(jobRecords(mesh).at(-1)).toMatchObject({
+      action: 'refused 503',
+      ok: false,
+      id: 'e104',
+      detail: expect.stringContaining('4 jobs are running'),
+    })
+    expect(statusOf(mesh, 'slow')?.counters).toMatchObject({running: 4, queued: 100})
+    await mesh.close()
+    const ends = jobRecords(mesh).filter((r) => r.action === 'job failed' || r.action === 'job cancelled')
+    expect(ends.filter((r) => r.action === 'job cancelled')).toHaveLength(100)
+    expect(ends.filter((r) => r.action === 'job failed').map((r) => (r.data as {error: string}).error)).toEqual(
+      Array(4).fill('stopped: the mesh stopped'),
+    )
+  })
+
+  it('a JobSink without a command is not Ready (NoLocalCommand) and refuses events with 503', async () => {
+    const mesh = await kit.start({resources: load(jobSink('imaged', undefined))})
+    expect(statusOf(mesh, 'imaged')).toMatchObject({
+      ready: false,
+      reason: 'NoLocalCommand',
+      message: expect.stringContaining('ghcr.io/acme/job:1'),
+    })
+    const sent = await post(`${mesh.url}/jobsinks/default/imaged`, binaryHeaders('t'), '')
+    expect(sent.status).toBe(503)
+    expect(sent.text).toContain('NoLocalCommand')
+  })
+
+  it('hot reload: a removed JobSink stops its jobs and is no longer served; an unknown one answers 404', async () => {
+    const resources = load(jobSink('slow', 'setTimeout(() => {}, 600000)'))
+    const mesh = await kit.start({resources})
+    expect((await post(`${mesh.url}/jobsinks/default/slow`, binaryHeaders('t', {'ce-id': 'long'}), '')).status).toBe(202)
+    await recordWhere(mesh, (r) => r.kind === 'resource' && r.action === 'job started')
+    mesh.apply([])
+    const end = await finished(mesh, 'long')
+    expect(end).toMatchObject({action: 'job failed', data: {error: 'stopped: the JobSink was removed'}})
+    expect(mesh.status().resources).toEqual([])
+    expect((await post(`${mesh.url}/jobsinks/default/slow`, binaryHeaders('t'), '')).status).toBe(404)
+    mesh.apply(resources)
+    expect(statusOf(mesh, 'slow')).toMatchObject({ready: true, counters: {running: 0}})
+  })
+})
