@@ -280,6 +280,9 @@ export function brokerTable(views: ResourceView[], allNamespaces = false): Table
   )
 }
 
+/** The same columns for any kind with an address of its own (kne jobsink list). */
+export const addressTable = brokerTable
+
 export function triggerTable(views: ResourceView[], allNamespaces = false): Table {
   return withNamespace(
     {
