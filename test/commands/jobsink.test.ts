@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import type {Mesh} from '../../src/index.js'
+import {repoRoot} from '../helpers/cli.js'
 import {freshDataDir, jsonOf, meshForProject, runKne} from '../helpers/command.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 
@@ -78,6 +79,14 @@ describe('kne jobsink', () => {
     const noCommand = await run('jobsink', 'create', 'imaged', '--image', 'ghcr.io/acme/job:1')
     expect(noCommand.code).toBe(0)
     expect(noCommand.stderr).toContain('NoLocalCommand: container main has no command')
+  })
+
+  it("validate takes Knative's doc examples as JobSinks kne dev runs", async () => {
+    for (const file of ['jobsink-L36.yaml', 'jobsink-custom-mount-path.yaml']) {
+      const result = await run('validate', '-f', join(repoRoot, 'test', 'fixtures', 'knative-docs', file), '--json')
+      expect(result.code, result.stdout).toBe(0)
+      expect(jsonOf(result)).toMatchObject({valid: true, resources: [{kind: 'JobSink', emulated: true}], warnings: []})
+    }
   })
 
   it("describe and list show the running mesh's JobSinks: Ready or why not, recent jobs and counts", async () => {
