@@ -1,7 +1,8 @@
 // JobSink on the mesh, over real HTTP with real processes: a Trigger's events start jobs that read the event
 // file, Knative's doc example runs unmodified (its `cat` prints the event under [namespace/name/job]), the
 // Location answers how the job went, each job's start and end are in the activity and status, a full queue
-// answers 503, a JobSink without a command is not Ready, and removing a JobSink stops its jobs.
+// answers 503, a JobSink without a command is not Ready, and hot reload of its file changes the next job's
+// command or, removing it, stops its jobs.
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -12,6 +13,7 @@ import {parseManifests, type Mesh} from '../../src/index.js'
 import type {ProcessOutput} from '../../src/mesh/processes.js'
 import {repoRoot} from '../helpers/cli.js'
 import {useMesh} from '../helpers/mesh.js'
+import {watchedProject} from '../helpers/project.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 
 const kit = useMesh()
@@ -183,17 +185,46 @@ describe('JobSink on the mesh', () => {
     expect(sent.text).toContain('NoLocalCommand')
   })
 
-  it('hot reload: a removed JobSink stops its jobs and is no longer served; an unknown one answers 404', async () => {
-    const resources = load(jobSink('slow', 'setTimeout(() => {}, 600000)'))
-    const mesh = await kit.start({resources})
-    expect((await post(`${mesh.url}/jobsinks/default/slow`, binaryHeaders('t', {'ce-id': 'long'}), '')).status).toBe(202)
-    await recordWhere(mesh, (r) => r.kind === 'resource' && r.action === 'job started')
-    mesh.apply([])
-    const end = await finished(mesh, 'long')
-    expect(end).toMatchObject({action: 'job failed', data: {error: 'stopped: the JobSink was removed'}})
-    expect(mesh.status().resources).toEqual([])
-    expect((await post(`${mesh.url}/jobsinks/default/slow`, binaryHeaders('t'), '')).status).toBe(404)
-    mesh.apply(resources)
-    expect(statusOf(mesh, 'slow')).toMatchObject({ready: true, counters: {running: 0}})
+  it('hot reload: an edited JobSink runs its new command for the next event; a removed one stops its jobs and is no longer served', async () => {
+    const p = await watchedProject(kit, {'jobs.yaml': jobSink('jobs', 'process.exit(3)')})
+    const url = `${p.mesh.url}/jobsinks/default/jobs`
+    expect((await post(url, binaryHeaders('t', {'ce-id': 'first'}), '')).status).toBe(202)
+    expect(await finished(p.mesh, 'first')).toMatchObject({action: 'job failed', detail: expect.stringContaining('exit 3')})
+
+    const edited = await p.change(() => p.write('jobs.yaml', jobSink('jobs', 'setTimeout(() => {}, 600000)')))
+    expect(edited.changed).toEqual(['JobSink default/jobs'])
+    expect((await post(url, binaryHeaders('t', {'ce-id': 'long'}), '')).status).toBe(202)
+    await recordWhere(p.mesh, (r) => r.kind === 'resource' && r.id === 'long' && r.action === 'job started')
+
+    const removed = await p.change(() => p.remove('jobs.yaml'))
+    expect(removed.removed).toEqual(['JobSink default/jobs'])
+    expect(await finished(p.mesh, 'long')).toMatchObject({action: 'job failed', data: {error: 'stopped: the JobSink was removed'}})
+    expect(p.mesh.status().resources).toEqual([])
+    expect((await post(url, binaryHeaders('t'), '')).status).toBe(404)
+  })
+
+  it("runs Knative's custom event folder example unmodified: its bash job starts, prints, and stops with the mesh", async () => {
+    const output: ProcessOutput[] = []
+    let printed!: () => void
+    const hello = new Promise<void>((resolve) => (printed = resolve))
+    const mesh = await kit.start({
+      resources: load(readFileSync(join(repoRoot, 'test', 'fixtures', 'knative-docs', 'jobsink-custom-mount-path.yaml'), 'utf8')),
+      sources: {
+        output: (record) => {
+          output.push(record)
+          if (record.line === 'Hello world!') printed()
+        },
+      },
+    })
+    expect((await post(`${mesh.url}/jobsinks/default/job-sink-custom-mount-path`, binaryHeaders('t', {'ce-id': 'c1'}), '')).status).toBe(
+      202,
+    )
+    // its `sleep 5` is cut short by the mesh stopping
+    await hello
+    await mesh.close()
+    expect(output).toEqual([
+      {process: 'default/job-sink-custom-mount-path/job-sink-custom-mount-path-1', stream: 'stdout', line: 'Hello world!'},
+    ])
+    expect(await finished(mesh, 'c1')).toMatchObject({action: 'job failed', data: {error: 'stopped: the mesh stopped'}})
   })
 })
