@@ -9,7 +9,6 @@ import {parse} from 'yaml'
 import type {Mesh} from '../../src/index.js'
 import {repoRoot} from '../helpers/cli.js'
 import {freshDataDir, jsonOf, meshForProject, runKne} from '../helpers/command.js'
-import {binaryHeaders, post} from '../helpers/subscriber.js'
 
 describe('kne jobsink', () => {
   let dir: string
@@ -72,6 +71,12 @@ describe('kne jobsink', () => {
     })
   })
 
+  it('a trigger names a JobSink as its subscriber with --sink jobsink:NAME', async () => {
+    const result = await run('trigger', 'create', 'to-jobs', '--sink', 'jobsink:event-check', '--dry-run', '--json')
+    expect(result.code, result.stderr).toBe(0)
+    expect(jsonOf(result).spec.subscriber).toEqual({ref: {apiVersion: 'sinks.knative.dev/v1alpha1', kind: 'JobSink', name: 'event-check'}})
+  })
+
   it('create refuses a JobSink without --image (exit 2), and warns that one without --cmd cannot run in kne', async () => {
     const noImage = await run('jobsink', 'create', 'x', '--cmd', 'cat', '--json')
     expect(noImage.code).toBe(2)
@@ -91,8 +96,10 @@ describe('kne jobsink', () => {
 
   it("describe and list show the running mesh's JobSinks: Ready or why not, recent jobs and counts", async () => {
     mesh = await meshForProject(dir, env.KNE_DATA_DIR)
-    const sent = await post(`${mesh.url}/jobsinks/default/event-check`, binaryHeaders('t', {'ce-id': 'e1'}), '')
-    expect(sent.status).toBe(202)
+    // kn's sink grammar names it: jobsink:NAME
+    const sent = await run('send', '--to', 'jobsink:event-check', '--type', 't', '--id', 'e1', '--source', '/test', '--json')
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(jsonOf(sent)).toMatchObject({response: {status: 202, url: `${mesh.url}/jobsinks/default/event-check`}})
     await new Promise<void>((resolve) => {
       const done = () => mesh!.journal.since().some((r) => r.kind === 'resource' && r.action === 'job succeeded')
       if (done()) return resolve()
