@@ -9,15 +9,7 @@ import {decodeHttpMessage} from '../../core/codec/http.js'
 import {addressOf, type AddressableKind} from '../../core/resources/destination.js'
 import {describeResource, resourceKey} from '../../core/resources/types.js'
 import type {MeshContext} from '../../mesh/context.js'
-import {
-  ALLOW,
-  answeredWithoutEvent,
-  answerNotFound,
-  decodeURIComponentSafe,
-  ingressJson,
-  percentDecoded,
-  readBody,
-} from '../../mesh/ingress.js'
+import {ALLOW, answeredWithoutEvent, answerNotFound, decodeURIComponentSafe, ingressJson, readBody} from '../../mesh/ingress.js'
 import type {MeshPlugin} from '../../mesh/plugin.js'
 import {jobSinkKind, type JobSink} from './descriptor.js'
 import {jobLocation, jobStatusAnswer, parseJobLocation, submitAnswer} from './ingress.js'
@@ -91,10 +83,10 @@ export function createJobSinkPlugin(ctx: MeshContext): MeshPlugin {
 
   /** GET of a Location: Knative answers 400 to a path of another shape. */
   function answerJobStatus(res: ServerResponse, path: string): void {
-    const job = percentDecoded(path) === undefined ? undefined : parseJobLocation(path.slice(BASE.length))
+    const job = parseJobLocation(path.slice(BASE.length))
     if (job === undefined) return ingressJson(res, 400, {error: `not a job's location: ${path}`})
     const key = resourceKey(job.namespace, job.name)
-    const answer = jobStatusAnswer(sinks.has(key) ? jobs?.find(key, job.source, job.id) : undefined, path)
+    const answer = jobStatusAnswer(sinks.has(key) ? runner().find(key, job.source, job.id) : undefined, path)
     res.writeHead(answer.status, {...answer.headers, 'Content-Length': '0'}).end()
   }
 
@@ -123,14 +115,14 @@ export function createJobSinkPlugin(ctx: MeshContext): MeshPlugin {
     status() {
       const resources: ResourceStatus[] = [...sinks.values()].map(({resource, url, plan}) => {
         const key = resourceKey(resource.metadata.namespace, resource.metadata.name)
-        const recent = jobs?.list(key).slice(-RECENT_JOBS) ?? []
+        const recent = runner().list(key).slice(-RECENT_JOBS)
         return {
           kind: resource.kind,
           namespace: resource.metadata.namespace,
           name: resource.metadata.name,
           url,
           ...(plan.ok ? {ready: true} : {ready: false, reason: plan.reason, message: plan.message}),
-          counters: {...(jobs?.counts(key) ?? {queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0})},
+          counters: {...runner().counts(key)},
           ...(recent.length > 0 ? {sections: [{title: 'Recent jobs', lines: recent.map(describeJob)}]} : {}),
         }
       })
