@@ -7,6 +7,9 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {ActivityPrinter} from '../../src/client/activity-printer.js'
+import {colors} from '../../src/client/render.js'
+import {renderTopology} from '../../src/client/render-status.js'
 import type {Activity, ResourceActivity} from '../../src/core/activity.js'
 import type {ResourceStatus} from '../../src/core/api.js'
 import {parseManifests, type Mesh} from '../../src/index.js'
@@ -96,6 +99,38 @@ describe('JobSink on the mesh', () => {
       counters: {succeeded: 1, failed: 0, running: 0, queued: 0},
       sections: [{title: 'Recent jobs', lines: [expect.stringMatching(/^writer-1 {2}succeeded {2}exit 0 after \d+ ms {2}id=order-1/)]}],
     })
+  })
+
+  it("is in kne dev's start-up lines, and kne dev prints each job's start and end beside the trigger's delivery", async () => {
+    const mesh = await kit.start({
+      resources: load(
+        `${BROKER}${jobSink('quiet', 'null')}${jobSink('imaged', undefined)}apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: to-jobs\nspec:\n  broker: default\n  subscriber:\n${jobSinkRef('quiet')}`,
+      ),
+    })
+    const c = colors({isTTY: false} as NodeJS.WriteStream)
+    expect(renderTopology(mesh.status(), ['knative/'], c)).toEqual([
+      'kne dev: 1 broker(s), 1 trigger(s), 2 JobSink(s) from knative/',
+      `  Broker  default/default  ${mesh.url}/default/default`,
+      `  Trigger default/to-jobs  → ${mesh.url}/jobsinks/default/quiet  Ready`,
+      `  JobSink default/quiet  ${mesh.url}/jobsinks/default/quiet  Ready`,
+      `  JobSink default/imaged  ${mesh.url}/jobsinks/default/imaged  not Ready: NoLocalCommand: ${statusOf(mesh, 'imaged')!.message}`,
+    ])
+    const writes: string[] = []
+    const printer = new ActivityPrinter({write: (t) => writes.push(t), writeError: (t) => writes.push(t), colors: c})
+    mesh.journal.subscribe((record) => printer.activity(record))
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('t', {'ce-id': 'p1'}), '')).status).toBe(202)
+    await finished(mesh, 'p1')
+    printer.flush()
+    const lines = writes
+      .join('')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.slice(13))
+    expect(lines).toContain('  delivered default/to-jobs id=p1')
+    expect(lines.filter((l) => l.startsWith('JobSink'))).toEqual([
+      expect.stringMatching(/^JobSink default\/quiet job started id=p1 \(quiet-1 pid \d+\)$/),
+      expect.stringMatching(/^JobSink default\/quiet job succeeded id=p1 \(quiet-1: exit 0 after \d+ ms\)$/),
+    ])
   })
 
   it("runs Knative's doc example unmodified: `cat /etc/jobsink-event/event` prints the event, and its Location answers Complete", async () => {
