@@ -40,6 +40,8 @@ export interface ScaffoldNaming {
    * added as one module brings them here, and `scaffoldKind` creates it (the first kinds have their builders).
    */
   values?: (options: {name: string; namespace?: string} & Record<string, unknown>) => TemplateValues
+  /** The options `scaffoldKind` asks for in a terminal when their flag is missing (and refuses without one), in order. */
+  asks?: readonly {option: string; flag: string; message: string}[]
 }
 
 /** Any kind's resource: the kinds of KneResource, and a new kind's type defined in its own module. */

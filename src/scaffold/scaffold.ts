@@ -55,9 +55,12 @@ export async function scaffoldKind(
   const info = kindInfo(kind)
   const values = descriptor?.scaffold?.values
   if (info === undefined || values === undefined) throw new KneError(`kne cannot scaffold ${kind}`, 'NOT_SCAFFOLDED')
-  const {name} = await start(ctx, info, input.name)
+  const {name, prompter} = await start(ctx, info, input.name)
+  const asked: Record<string, unknown> = {}
+  for (const {option, flag, message} of descriptor?.scaffold?.asks ?? [])
+    asked[option] = await prompter.text(input[option] as string | undefined, {flag, message})
   const namespace = ctx.project.explicitNamespace ? ctx.project.namespace : undefined
-  return createResource(ctx.project, info, renderManifest(info.template, values({...input, name, namespace})), ctx.options)
+  return createResource(ctx.project, info, renderManifest(info.template, values({...input, ...asked, name, namespace})), ctx.options)
 }
 
 export async function scaffoldBroker(input: Input<'Broker', never>, ctx: ScaffoldContext): Promise<CreateResult> {

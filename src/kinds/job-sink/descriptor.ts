@@ -40,6 +40,7 @@ export const jobSinkKind = defineKind<JobSink>({
     label: 'JobSink',
     createdVerb: 'created',
     deletedVerb: 'deleted',
+    asks: [{option: 'image', flag: '--image', message: "The job container's image (what a cluster runs; kne runs --cmd)"}],
     values(options) {
       const {name, namespace, image, cmd, args, env} = options as unknown as JobSinkOptions
       if (!image) throw usageError('--image is required: the image a cluster runs the job with (kne runs --cmd instead)')
