@@ -387,7 +387,12 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
       for (const f of s.filters) lines.push(`  - ${JSON.stringify(f)}`)
     }
   }
-  for (const {label, field} of descriptor?.describeFields ?? []) attr(label, s[field])
+  for (const {label, field} of descriptor?.describeFields ?? []) {
+    const value = field
+      .split('.')
+      .reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), s)
+    attr(label, value !== null && typeof value === 'object' ? JSON.stringify(value) : value)
+  }
   for (const key of ['subject', 'resources', 'mode', 'serviceAccountName', 'template'] as const) {
     if (s[key] !== undefined) attr(key[0]!.toUpperCase() + key.slice(1), JSON.stringify(s[key]))
   }

@@ -110,6 +110,9 @@ describe('kne jobsink', () => {
     expect(described.code, described.stderr).toBe(0)
     expect(described.stdout).toMatch(/Recent jobs:\n {2}event-check-1 {2}succeeded {2}exit 0 after \d+ ms {2}id=e1 source=\/test/)
     expect(described.stdout).toContain('queued 0, running 0, succeeded 1, failed 0, cancelled 0')
+    expect(described.stdout).toContain(
+      'Image:        docker.io/library/bash:5\nCommand:      ["test"]\nArgs:         ["-s","/etc/jobsink-event/event"]\n',
+    )
     expect((await run('jobsink', 'describe', 'event-check', '-o', 'url')).stdout.trim()).toBe(`${mesh.url}/jobsinks/default/event-check`)
     const listed = jsonOf(await run('jobsink', 'list', '--json')) as {items: {name: string; live: {ready: string; reason?: string}}[]}
     expect(listed.items.map((i) => [i.name, i.live.ready, i.live.reason])).toEqual([

@@ -16,6 +16,8 @@ export interface JobSinkOptions {
   env?: readonly string[]
 }
 
+const FIRST_CONTAINER = 'job.spec.template.spec.containers.0'
+
 const nonEmpty = (list: readonly string[] | undefined): string[] | undefined => (list && list.length > 0 ? [...list] : undefined)
 
 export const jobSinkKind = defineKind<JobSink>({
@@ -30,6 +32,13 @@ export const jobSinkKind = defineKind<JobSink>({
   references: () => [],
   ingressPath: JOB_SINK_ADDRESS.path,
   sinkPrefix: 'jobsink',
+  // what kne runs: the first container
+  describeFields: [
+    {label: 'Image', field: `${FIRST_CONTAINER}.image`},
+    {label: 'Command', field: `${FIRST_CONTAINER}.command`},
+    {label: 'Args', field: `${FIRST_CONTAINER}.args`},
+    {label: 'Working dir', field: `${FIRST_CONTAINER}.workingDir`},
+  ],
   advisories(resource) {
     const planned = planJob(resource.metadata.namespace, resource.metadata.name, resource.spec)
     return planned.ok
