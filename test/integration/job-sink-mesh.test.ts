@@ -175,7 +175,7 @@ describe('JobSink on the mesh', () => {
     expect(unknown.status).toBe(404)
   })
 
-  it('a Subscription and a PingSource resolve a JobSink ref to its address', async () => {
+  it("a Subscription's and a PingSource's events start jobs: a JobSink ref resolves to its address", async () => {
     const mesh = await kit.start({
       resources: load(
         `${jobSink('jobs', 'null')}apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\nmetadata:\n  name: ch\n---\napiVersion: messaging.knative.dev/v1\nkind: Subscription\nmetadata:\n  name: sub\nspec:\n  channel:\n    apiVersion: messaging.knative.dev/v1\n    kind: InMemoryChannel\n    name: ch\n  subscriber:\n${jobSinkRef('jobs')}---\napiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata:\n  name: beat\nspec:\n  schedule: "0 0 30 2 *"\n  sink:\n${jobSinkRef('jobs')}`,
@@ -184,6 +184,14 @@ describe('JobSink on the mesh', () => {
     const address = `${mesh.url}/jobsinks/default/jobs`
     expect(mesh.status().subscriptions[0]).toMatchObject({ready: true, subscriberUri: address})
     expect(mesh.status().sources[0]).toMatchObject({ready: true, sinkUri: address})
+    expect((await post(`${mesh.url}/channels/default/ch`, binaryHeaders('t', {'ce-id': 'via-channel'}), '')).status).toBe(202)
+    expect(await finished(mesh, 'via-channel')).toMatchObject({action: 'job succeeded'})
+    const fired = await post(`${mesh.url}/_kne/v1/sources/pingsources/default/beat/fire`, {'content-type': 'application/json'}, '{}')
+    expect(JSON.parse(fired.text)).toMatchObject({delivered: true, status: 202, sinkUri: address})
+    expect(await finished(mesh, (JSON.parse(fired.text) as {id: string}).id)).toMatchObject({
+      action: 'job succeeded',
+      type: 'dev.knative.sources.ping',
+    })
   })
 
   it('answers 503 once 4 jobs run and 100 wait, and stopping the mesh stops them all', async () => {
