@@ -50,7 +50,7 @@ export {decodeJsonEvent, encodeJsonEvent} from './core/codec/json.js'
 export {buildEvent} from './core/event-builder.js'
 export {compileTriggerFilter, explainTriggerFilter, validateTriggerFilter} from './core/filters/index.js'
 export {compileCesql, evaluateCesql} from './core/cesql/index.js'
-export type {Activity, ActivityJson, ResourceActivity} from './core/activity.js'
+export type {Activity, ActivityJson} from './core/activity.js'
 export {
   buildRegistry,
   exportEventTypes,

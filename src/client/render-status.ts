@@ -1,5 +1,5 @@
 // Start-up summary of what the mesh serves: each broker's, channel's, sequence's and parallel's URL, and
-// each trigger's and subscription's subscriber and readiness (a flow's own channels and subscriptions are
+// each trigger's and subscription's subscriber and readiness, then the other kinds' resources (URL, sink, readiness) (a flow's own channels and subscriptions are
 // summed up by the flow's line).
 import type {ChalkInstance} from 'chalk'
 import type {MeshStatus} from '../core/api.js'
@@ -8,8 +8,9 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
   const source = paths.length > 0 ? paths.join(', ') : 'built-in default broker'
   const channels = status.channels.filter((ch) => ch.owner === undefined)
   const subscriptions = status.subscriptions.filter((s) => s.owner === undefined)
-  // absent from a mesh that predates the general ResourceStatus
+  // a mesh from before the common list has none
   const resources = status.resources ?? []
+  const kinds = [...new Set(resources.map((r) => r.kind))]
   const counts = [
     `${status.brokers.length} broker(s)`,
     `${status.triggers.length} trigger(s)`,
@@ -18,10 +19,10 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
       [subscriptions.length, 'subscription(s)'],
       [status.sequences.length, 'sequence(s)'],
       [status.parallels.length, 'parallel(s)'],
-      ...[...new Set(resources.map((r) => r.kind))].map((kind) => [resources.filter((r) => r.kind === kind).length, `${kind}(s)`]),
     ]
       .filter(([n]) => n !== 0)
       .map(([n, what]) => `${n} ${what}`),
+    ...kinds.map((kind) => `${resources.filter((r) => r.kind === kind).length} ${kind}(s)`),
   ]
   const lines = [`kne dev: ${counts.join(', ')} from ${source}`]
   type Readiness = {ready: boolean; reason?: string; message?: string}
@@ -50,7 +51,9 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
     lines.push(`  Parallel ${p.namespace}/${p.name}  ${c.cyan(p.url)}  ${p.branches.length} branch(es)  ${state(p)}`)
   }
   for (const r of resources) {
-    lines.push(`  ${r.kind} ${r.namespace}/${r.name}  ${r.url ? `${c.cyan(r.url)}  ` : ''}${state(r)}`)
+    const address = r.url === undefined ? '' : `  ${c.cyan(r.url)}`
+    const sink = r.sinkUri === undefined ? '' : `  → ${r.sinkUri}`
+    lines.push(`  ${r.kind} ${r.namespace}/${r.name}${address}${sink}  ${state(r)}`)
   }
   return lines
 }

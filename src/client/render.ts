@@ -98,10 +98,11 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
     }
     case 'settled':
       return `${t}   ${c.dim(`settled ${record.type} id=${record.id}`)}`
-    case 'resource': {
-      const color = record.ok === false ? c.red : record.ok === true ? c.green : (text: string) => text
-      const event = record.id === undefined ? '' : ` id=${record.id}`
-      return `${t} ${c.bold(record.resource)} ${color(record.action)}${event}${record.detail ? c.dim(` (${record.detail})`) : ''}`
+    case 'handled': {
+      const color = record.outcome === 'failed' ? c.red : record.outcome === 'dead-lettered' ? c.yellow : c.green
+      const event = record.type === undefined ? c.red('not a CloudEvent') : `${c.bold(record.type)} id=${record.id} source=${record.source}`
+      const detail = record.error ? c.dim(` (${record.error})`) : ''
+      return `${t} ${c.bold(record.resource)} ${c.cyan('←')} ${event}\n${t}   ${color(record.outcome)} ${record.summary}${detail}`
     }
   }
 }

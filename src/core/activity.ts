@@ -69,35 +69,24 @@ export type ActivityBody =
         replyDropped?: true
       })
   | (EventRef & {kind: 'settled'; outcomes: Record<string, Outcome>})
-  | ResourceActivity
+  /**
+   * What a resource that a kind's own plugin serves did with one request (an EventTransform's transform): its
+   * `Kind namespace/name`, the incoming event's id, type and source when it was one, the status answered,
+   * and the plugin's one-line account of what happened.
+   */
+  | {
+      kind: 'handled'
+      resource: string
+      id?: string
+      type?: string
+      source?: string
+      status: number
+      outcome: Outcome
+      summary: string
+      error?: string
+    }
 
 export type Activity = ActivityBody & {seq: number; at: string}
-
-/**
- * What a kind's runtime did with an event it was sent, in its plugin's words (a JobSink's job started,
- * then ended with its exit code): a kind added as one module records its work without a record kind of its own.
- */
-export interface ResourceActivity {
-  kind: 'resource'
-  /** `Kind namespace/name`. */
-  resource: string
-  /** What happened, e.g. `job started`. */
-  action: string
-  /** False when it went wrong (a job that failed); absent when it is neither (a job queued). */
-  ok?: boolean
-  /** The event it is about. */
-  id?: string
-  type?: string
-  source?: string
-  /** One line of detail: an exit code, an error. */
-  detail?: string
-  /** The kind's own fields (a job's name, exit code, output tail), for kne tail --json. */
-  data?: Record<string, unknown>
-}
-
-export function resourceRecord(record: Omit<ResourceActivity, 'kind'>): Activity {
-  return {kind: 'resource', ...record, seq: 0, at: ''}
-}
 
 // Record builders. Each writes every field of its kind in one literal, seq and at included (the journal
 // stamps them): V8 then keeps all of them inside the object, where fields added later would go to a side
@@ -170,6 +159,26 @@ export function rejectedRecord(
 
 export function notFoundRecord(path: string, error: string, serves: readonly string[], event: CloudEvent | undefined): Activity {
   return {kind: 'not-found', status: 404, path, error, serves, id: event?.id, type: event?.type, source: event?.source, seq: 0, at: ''}
+}
+
+export function handledRecord(
+  resource: string,
+  event: {id: string; type: string; source: string} | undefined,
+  result: {status: number; outcome: Outcome; summary: string; error?: string},
+): Activity {
+  return {
+    kind: 'handled',
+    resource,
+    id: event?.id,
+    type: event?.type,
+    source: event?.source,
+    status: result.status,
+    outcome: result.outcome,
+    summary: result.summary,
+    error: result.error,
+    seq: 0,
+    at: '',
+  }
 }
 
 /** What a request to an address the mesh does not serve is told, and what kne dev and kne tail print. */
@@ -327,7 +336,7 @@ const RECORD_BYTES = 128
 /** Bytes a record holds, estimated: what the history's byte budget counts. */
 export function recordBytes(record: Activity): number {
   if (record.kind === 'event') return EVENT_RECORD_BYTES + eventBytes(record.event)
-  if (record.kind === 'resource') return RECORD_BYTES + JSON.stringify(record).length
+  if (record.kind === 'handled') return RECORD_BYTES + record.summary.length + (record.error?.length ?? 0)
   return RECORD_BYTES + (record.kind === 'settled' ? 0 : (record.error?.length ?? 0))
 }
 
@@ -368,8 +377,7 @@ export interface ActivitySelector {
 
 /** Whether a record is about an event the selector picks (records not about one event match on broker alone). */
 export function selectsActivity(selector: ActivitySelector, record: ActivityBody | ActivityJson): boolean {
-  // about no broker, channel or trigger: picked by the event's attributes alone
-  if (record.kind === 'not-found' || record.kind === 'resource') {
+  if (record.kind === 'not-found' || record.kind === 'handled') {
     return (
       selector.broker === undefined &&
       selector.channel === undefined &&
@@ -390,7 +398,7 @@ export function selectsActivity(selector: ActivitySelector, record: ActivityBody
 }
 
 function concernsTrigger(
-  record: Exclude<ActivityBody | ActivityJson, {kind: 'rejected'} | {kind: 'not-found'} | {kind: 'resource'}>,
+  record: Exclude<ActivityBody | ActivityJson, {kind: 'rejected'} | {kind: 'not-found'} | {kind: 'handled'}>,
   trigger: string,
 ): boolean {
   switch (record.kind) {

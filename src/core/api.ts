@@ -110,15 +110,23 @@ export interface SourceStatus {
 }
 
 /**
- * A resource of a kind whose plugin reports it in this general shape (`status.resources[]`: a JobSink):
- * kne dev's start-up lines, list and describe show it without knowing its kind.
+ * A resource of a kind whose plugin reports it in this common shape (a kind added as one module, such as
+ * EventTransform): Ready and why not, its address, its resolved sink, its other conditions and counters.
  */
-export interface ResourceStatus extends ReadyStatus {
+export interface ResourceStatus {
   kind: string
   namespace: string
   name: string
-  /** status.address.url: where the mesh serves it, when it is addressable. */
+  /** status.address.url, when it is addressable. */
   url?: string
+  /** status.sinkUri; undefined when it has no sink or the sink does not resolve. */
+  sinkUri?: string
+  ready: boolean
+  /** One CamelCase word when not Ready. */
+  reason?: string
+  message?: string
+  /** Its conditions besides Ready, as Knative names them. */
+  conditions: {type: string; ready: boolean; reason?: string; message?: string}[]
   counters: Record<string, number>
   /** What describe shows under headings of the kind's own (a JobSink's recent jobs), one line each. */
   sections?: {title: string; lines: string[]}[]
@@ -222,7 +230,7 @@ export interface MeshStatus {
   parallels: ParallelStatus[]
   /** PingSources, ContainerSources, SinkBindings and ApiServerSources, with their sink URI and counters. */
   sources: SourceStatus[]
-  /** The resources of the kinds whose plugins report the general ResourceStatus. */
+  /** The resources of the other kinds the mesh runs (EventTransforms), each plugin's added to the others'. */
   resources: ResourceStatus[]
   /** Deliveries under way, by event. */
   inFlight: InFlightDelivery[]

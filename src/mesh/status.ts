@@ -21,22 +21,22 @@ export function meshStatus(mesh: MeshContext, plugins: readonly MeshPlugin[]): M
     parallels: [],
     sources: [],
     resources: [],
-    ...pluginLists(plugins.map((p) => p.status?.(mesh) ?? {})),
+    ...mergedLists(plugins.map((p) => p.status?.(mesh) ?? {})),
     inFlight: [...runtime.inFlight],
     failed: [...runtime.failures],
   }
 }
 
-/** The plugins' parts as one: lists of the same name (two kinds' `resources`) are joined, not replaced. */
-function pluginLists(parts: PluginStatus[]): PluginStatus {
-  const out: PluginStatus = {}
+/** The plugins' parts as one: a list two plugins report under the same name holds both plugins' items. */
+function mergedLists(parts: PluginStatus[]): PluginStatus {
+  const merged: PluginStatus = {}
   for (const part of parts) {
-    for (const [key, value] of Object.entries(part)) {
-      const before = out[key]
-      out[key] = Array.isArray(before) && Array.isArray(value) ? [...(before as unknown[]), ...(value as unknown[])] : value
+    for (const [name, value] of Object.entries(part)) {
+      const before: unknown = merged[name]
+      merged[name] = Array.isArray(before) && Array.isArray(value) ? [...(before as unknown[]), ...(value as unknown[])] : value
     }
   }
-  return out
+  return merged
 }
 
 export function meshResources(mesh: MeshContext): MeshResources {

@@ -152,7 +152,8 @@ function liveState(entry: WorkspaceEntry, status: MeshStatus): LiveState {
   } else {
     const source = status.sources.find((s) => s.kind === entry.kind && same(s))
     if (source) return sourceState(source)
-    const resource = status.resources?.find((r) => r.kind === entry.kind && same(r))
+    // the kinds whose plugins report in the common shape (a mesh from before it has no such list)
+    const resource = (status.resources ?? []).find((r) => r.kind === entry.kind && same(r))
     if (resource) return resourceState(resource)
   }
   const invalid = entry.errors[0]
@@ -226,9 +227,10 @@ function resourceState(r: ResourceStatus): LiveState {
     ready: r.ready ? 'True' : 'False',
     reason: r.reason,
     message: r.message,
-    conditions: [readyCondition(r), ...(r.url ? [condition('Addressable', true)] : [])],
+    conditions: [readyCondition(r), ...r.conditions.map((c) => condition(c.type, c.ready, c.reason, c.message))],
     url: r.url,
-    counters: r.counters,
+    sinkUri: r.sinkUri,
+    counters: {...r.counters},
     ...(r.sections ? {sections: r.sections} : {}),
   }
 }
@@ -280,9 +282,6 @@ export function brokerTable(views: ResourceView[], allNamespaces = false): Table
   )
 }
 
-/** The same columns for any kind with an address of its own (kne jobsink list). */
-export const addressTable = brokerTable
-
 export function triggerTable(views: ResourceView[], allNamespaces = false): Table {
   return withNamespace(
     {
@@ -293,6 +292,25 @@ export function triggerTable(views: ResourceView[], allNamespaces = false): Tabl
         formatSink(spec(v).subscriber as Destination | undefined, v.namespace),
         v.age,
         conditionsText(v),
+        readyText(v),
+        reasonText(v),
+      ]),
+    },
+    views,
+    allNamespaces,
+  )
+}
+
+/** An addressable kind with a sink (an EventTransform): NAME URL SINK AGE READY REASON. */
+export function addressableTable(views: ResourceView[], allNamespaces = false): Table {
+  return withNamespace(
+    {
+      headers: ['NAME', 'URL', 'SINK', 'AGE', 'READY', 'REASON'],
+      rows: views.map((v) => [
+        v.name,
+        v.live?.url ?? (v.live ? '' : UNKNOWN),
+        formatSink(spec(v).sink as Destination | undefined, v.namespace),
+        v.age,
         readyText(v),
         reasonText(v),
       ]),
@@ -387,12 +405,7 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
       for (const f of s.filters) lines.push(`  - ${JSON.stringify(f)}`)
     }
   }
-  for (const {label, field} of descriptor?.describeFields ?? []) {
-    const value = field
-      .split('.')
-      .reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), s)
-    attr(label, value !== null && typeof value === 'object' ? JSON.stringify(value) : value)
-  }
+  for (const {label, field} of descriptor?.describeFields ?? []) attr(label, fieldText(s, field))
   for (const key of ['subject', 'resources', 'mode', 'serviceAccountName', 'template'] as const) {
     if (s[key] !== undefined) attr(key[0]!.toUpperCase() + key.slice(1), JSON.stringify(s[key]))
   }
@@ -442,6 +455,16 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
     )
   }
   return lines
+}
+
+/** A spec field by its dotted path (`jsonata.expression`), as describe shows it: objects as JSON, a multi-line text from its own line. */
+function fieldText(spec: Record<string, unknown>, field: string): string | undefined {
+  let value: unknown = spec
+  for (const key of field.split('.'))
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined
+  if (value === undefined) return undefined
+  if (typeof value === 'string') return value.includes('\n') ? `\n${value.replace(/\n+$/, '').replace(/^/gm, '  ')}` : value
+  return JSON.stringify(value)
 }
 
 function pairs(map: Record<string, string> | undefined): string | undefined {

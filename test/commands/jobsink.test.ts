@@ -102,7 +102,7 @@ describe('kne jobsink', () => {
     expect(sent.code, sent.stderr).toBe(0)
     expect(jsonOf(sent)).toMatchObject({response: {status: 202, url: `${mesh.url}/jobsinks/default/event-check`}})
     await new Promise<void>((resolve) => {
-      const done = () => mesh!.journal.since().some((r) => r.kind === 'resource' && r.action === 'job succeeded')
+      const done = () => mesh!.journal.since().some((r) => r.kind === 'handled' && r.summary.includes(' succeeded: '))
       if (done()) return resolve()
       const stop = mesh!.journal.subscribe(() => done() && (stop(), resolve()))
     })

@@ -10,7 +10,7 @@ import {describe, expect, it} from 'vitest'
 import {ActivityPrinter} from '../../src/client/activity-printer.js'
 import {colors} from '../../src/client/render.js'
 import {renderTopology} from '../../src/client/render-status.js'
-import type {Activity, ResourceActivity} from '../../src/core/activity.js'
+import type {Activity} from '../../src/core/activity.js'
 import type {ResourceStatus} from '../../src/core/api.js'
 import {parseManifests, type Mesh} from '../../src/index.js'
 import type {ProcessOutput} from '../../src/mesh/processes.js'
@@ -39,8 +39,10 @@ function load(yaml: string) {
 }
 
 /** The mesh's records about its JobSinks' work, so far. */
-const jobRecords = (mesh: Mesh): ResourceActivity[] =>
-  mesh.journal.since().filter((r): r is Activity & ResourceActivity => r.kind === 'resource')
+type Handled = Extract<Activity, {kind: 'handled'}>
+
+/** What the mesh's JobSinks did with the events they were sent, so far. */
+const jobRecords = (mesh: Mesh): Handled[] => mesh.journal.since().filter((r): r is Handled => r.kind === 'handled')
 
 /** Resolves with the first record (kept or to come) that `pick` accepts. */
 function recordWhere(mesh: Mesh, pick: (r: Activity) => boolean): Promise<Activity> {
@@ -57,9 +59,13 @@ function recordWhere(mesh: Mesh, pick: (r: Activity) => boolean): Promise<Activi
 }
 
 const finished = (mesh: Mesh, id: string) =>
-  recordWhere(mesh, (r) => r.kind === 'resource' && r.id === id && /^job (succeeded|failed|cancelled)$/.test(r.action)) as Promise<
-    Activity & ResourceActivity
-  >
+  recordWhere(
+    mesh,
+    (r) => r.kind === 'handled' && r.id === id && /^job \S+ (succeeded|failed|cancelled):/.test(r.summary),
+  ) as Promise<Handled>
+
+const started = (mesh: Mesh, id: string) =>
+  recordWhere(mesh, (r) => r.kind === 'handled' && r.id === id && /^job \S+ started/.test(r.summary))
 
 const statusOf = (mesh: Mesh, name: string): ResourceStatus | undefined =>
   mesh.status().resources.find((r) => r.kind === 'JobSink' && r.name === name)
@@ -88,11 +94,20 @@ describe('JobSink on the mesh', () => {
     )
     expect(sent.status).toBe(202)
     const end = await finished(mesh, 'order-1')
-    expect(end).toMatchObject({resource: 'JobSink default/writer', action: 'job succeeded', ok: true, type: 'order.created'})
+    expect(end).toMatchObject({
+      resource: 'JobSink default/writer',
+      status: 200,
+      outcome: 'delivered',
+      type: 'order.created',
+      summary: expect.stringMatching(/^job writer-1 succeeded: exit 0 after \d+ ms$/),
+    })
     expect(readFileSync(join(out, 'order-1'), 'utf8')).toBe('order.created {"total":42}')
     // the trigger's delivery ended when the job started: 202
     expect(mesh.journal.since().find((r) => r.kind === 'outcome' && r.id === 'order-1')).toMatchObject({outcome: 'delivered', status: 202})
-    expect(jobRecords(mesh).map((r) => r.action)).toEqual(['job started', 'job succeeded'])
+    expect(jobRecords(mesh).map((r) => [r.status, r.summary.replace(/ \(pid \d+\)| after \d+ ms/g, '')])).toEqual([
+      [202, 'job writer-1 started'],
+      [200, 'job writer-1 succeeded: exit 0'],
+    ])
     expect(statusOf(mesh, 'writer')).toMatchObject({
       ready: true,
       url: `${mesh.url}/jobsinks/default/writer`,
@@ -127,9 +142,10 @@ describe('JobSink on the mesh', () => {
       .filter((l) => l !== '')
       .map((l) => l.slice(13))
     expect(lines).toContain('  delivered default/to-jobs id=p1')
-    expect(lines.filter((l) => l.startsWith('JobSink'))).toEqual([
-      expect.stringMatching(/^JobSink default\/quiet job started id=p1 \(quiet-1 pid \d+\)$/),
-      expect.stringMatching(/^JobSink default\/quiet job succeeded id=p1 \(quiet-1: exit 0 after \d+ ms\)$/),
+    expect(lines.filter((l) => l.startsWith('JobSink'))).toEqual(Array(2).fill('JobSink default/quiet ← t id=p1 source=/test'))
+    expect(lines.filter((l) => l.includes('job quiet-1'))).toEqual([
+      expect.stringMatching(/^ {2}delivered job quiet-1 started \(pid \d+\)$/),
+      expect.stringMatching(/^ {2}delivered job quiet-1 succeeded: exit 0 after \d+ ms$/),
     ])
   })
 
@@ -155,10 +171,9 @@ describe('JobSink on the mesh', () => {
     const location = sent.headers.get('location')!
     expect(location).toBe('/jobsinks/namespaces/default/name/job-sink-logger/sources/my%2Fcurl%2Fcommand/ids/123')
     const end = await finished(mesh, '123')
-    expect(end).toMatchObject({action: 'job succeeded', data: {exitCode: 0}})
+    expect(end).toMatchObject({status: 200, summary: expect.stringContaining('succeeded: exit 0')})
     const printed =
       '{"specversion":"1.0","id":"123","source":"my/curl/command","type":"my.demo.event","datacontenttype":"application/json","data":{"details":"JobSinkDemo"}}'
-    expect(JSON.parse((end.data as {stdout: string}).stdout)).toEqual(JSON.parse(printed))
     expect(output).toContainEqual({process: 'default/job-sink-logger/job-sink-logger-1', stream: 'stdout', line: expect.any(String)})
     expect(JSON.parse(output.find((o) => o.stream === 'stdout')!.line)).toEqual(JSON.parse(printed))
     const asked = await post(`${mesh.url}${location}`, {}, undefined, 'GET')
@@ -185,11 +200,11 @@ describe('JobSink on the mesh', () => {
     expect(mesh.status().subscriptions[0]).toMatchObject({ready: true, subscriberUri: address})
     expect(mesh.status().sources[0]).toMatchObject({ready: true, sinkUri: address})
     expect((await post(`${mesh.url}/channels/default/ch`, binaryHeaders('t', {'ce-id': 'via-channel'}), '')).status).toBe(202)
-    expect(await finished(mesh, 'via-channel')).toMatchObject({action: 'job succeeded'})
+    expect(await finished(mesh, 'via-channel')).toMatchObject({status: 200, outcome: 'delivered'})
     const fired = await post(`${mesh.url}/_kne/v1/sources/pingsources/default/beat/fire`, {'content-type': 'application/json'}, '{}')
     expect(JSON.parse(fired.text)).toMatchObject({delivered: true, status: 202, sinkUri: address})
     expect(await finished(mesh, (JSON.parse(fired.text) as {id: string}).id)).toMatchObject({
-      action: 'job succeeded',
+      status: 200,
       type: 'dev.knative.sources.ping',
     })
   })
@@ -202,18 +217,17 @@ describe('JobSink on the mesh', () => {
     expect(answers.slice(0, 104).every((s) => s === 202)).toBe(true)
     expect(answers[104]).toBe(503)
     expect(jobRecords(mesh).at(-1)).toMatchObject({
-      action: 'refused 503',
-      ok: false,
+      status: 503,
+      outcome: 'failed',
+      summary: 'refused',
       id: 'e104',
-      detail: expect.stringContaining('4 jobs are running'),
+      error: expect.stringContaining('4 jobs are running'),
     })
     expect(statusOf(mesh, 'slow')?.counters).toMatchObject({running: 4, queued: 100})
     await mesh.close()
-    const ends = jobRecords(mesh).filter((r) => r.action === 'job failed' || r.action === 'job cancelled')
-    expect(ends.filter((r) => r.action === 'job cancelled')).toHaveLength(100)
-    expect(ends.filter((r) => r.action === 'job failed').map((r) => (r.data as {error: string}).error)).toEqual(
-      Array(4).fill('stopped: the mesh stopped'),
-    )
+    const ends = jobRecords(mesh).filter((r) => r.status === 400)
+    expect(ends.filter((r) => / cancelled: /.test(r.summary))).toHaveLength(100)
+    expect(ends.filter((r) => / failed: /.test(r.summary)).map((r) => r.error)).toEqual(Array(4).fill('stopped: the mesh stopped'))
   })
 
   it('a JobSink without a command is not Ready (NoLocalCommand) and refuses events with 503', async () => {
@@ -232,16 +246,16 @@ describe('JobSink on the mesh', () => {
     const p = await watchedProject(kit, {'jobs.yaml': jobSink('jobs', 'process.exit(3)')})
     const url = `${p.mesh.url}/jobsinks/default/jobs`
     expect((await post(url, binaryHeaders('t', {'ce-id': 'first'}), '')).status).toBe(202)
-    expect(await finished(p.mesh, 'first')).toMatchObject({action: 'job failed', detail: expect.stringContaining('exit 3')})
+    expect(await finished(p.mesh, 'first')).toMatchObject({outcome: 'failed', summary: expect.stringContaining('exit 3')})
 
     const edited = await p.change(() => p.write('jobs.yaml', jobSink('jobs', 'setTimeout(() => {}, 600000)')))
     expect(edited.changed).toEqual(['JobSink default/jobs'])
     expect((await post(url, binaryHeaders('t', {'ce-id': 'long'}), '')).status).toBe(202)
-    await recordWhere(p.mesh, (r) => r.kind === 'resource' && r.id === 'long' && r.action === 'job started')
+    await started(p.mesh, 'long')
 
     const removed = await p.change(() => p.remove('jobs.yaml'))
     expect(removed.removed).toEqual(['JobSink default/jobs'])
-    expect(await finished(p.mesh, 'long')).toMatchObject({action: 'job failed', data: {error: 'stopped: the JobSink was removed'}})
+    expect(await finished(p.mesh, 'long')).toMatchObject({outcome: 'failed', error: 'stopped: the JobSink was removed'})
     expect(p.mesh.status().resources).toEqual([])
     expect((await post(url, binaryHeaders('t'), '')).status).toBe(404)
   })
@@ -268,6 +282,6 @@ describe('JobSink on the mesh', () => {
     expect(output).toEqual([
       {process: 'default/job-sink-custom-mount-path/job-sink-custom-mount-path-1', stream: 'stdout', line: 'Hello world!'},
     ])
-    expect(await finished(mesh, 'c1')).toMatchObject({action: 'job failed', data: {error: 'stopped: the mesh stopped'}})
+    expect(await finished(mesh, 'c1')).toMatchObject({outcome: 'failed', error: 'stopped: the mesh stopped'})
   })
 })

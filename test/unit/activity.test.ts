@@ -1,7 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {Chalk} from 'chalk'
-import {activityToJson, resourceRecord, selectsActivity, type ActivityBody} from '../../src/core/activity.js'
-import {renderActivity} from '../../src/client/render.js'
+import {selectsActivity, type ActivityBody} from '../../src/core/activity.js'
 
 const ref = {arrival: 1, id: 'e1', type: 'com.example.order', source: '/shop'}
 const onBroker = {kind: 'settled', broker: 'shop/default', ...ref, outcomes: {}} as unknown as ActivityBody
@@ -42,28 +40,5 @@ describe('kne tail selection of requests to addresses that do not exist', () => 
     expect(selectsActivity({type: 'com.example.other'}, notFound)).toBe(false)
     expect(selectsActivity({broker: 'shop/default'}, notFound)).toBe(false)
     expect(selectsActivity({channel: 'shop/orders'}, notFound)).toBe(false)
-  })
-})
-
-describe("a kind's own records (a JobSink's jobs)", () => {
-  const job = resourceRecord({
-    resource: 'JobSink shop/report',
-    action: 'job failed',
-    ok: false,
-    ...ref,
-    detail: 'report-1: exit 3 after 12 ms',
-    data: {job: 'report-1', exitCode: 3},
-  })
-
-  it('are picked by the event they are about, never by a broker, channel or trigger', () => {
-    expect(selectsActivity({id: 'e1', type: 'com.example.order', source: '/shop'}, job)).toBe(true)
-    expect(selectsActivity({id: 'e2'}, job)).toBe(false)
-    expect(selectsActivity({broker: 'shop/default'}, job)).toBe(false)
-    expect(selectsActivity({trigger: 'shop/audit'}, job)).toBe(false)
-  })
-
-  it('print as one line: the resource, what happened and the detail', () => {
-    const line = renderActivity(activityToJson({...job, seq: 1, at: '2026-01-01T10:00:00.000Z'}), new Chalk({level: 0}))
-    expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} JobSink shop\/report job failed id=e1 \(report-1: exit 3 after 12 ms\)$/)
   })
 })

@@ -4,7 +4,7 @@
 // deletes the Jobs a JobSink owns; closing the mesh stops them all.
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {ResourceStatus} from '../../core/api.js'
-import {notFoundMessage, resourceRecord} from '../../core/activity.js'
+import {handledRecord, notFoundMessage, type Activity} from '../../core/activity.js'
 import {decodeHttpMessage} from '../../core/codec/http.js'
 import {addressOf, type AddressableKind} from '../../core/resources/destination.js'
 import {describeResource, resourceKey} from '../../core/resources/types.js'
@@ -58,25 +58,23 @@ export function createJobSinkPlugin(ctx: MeshContext): MeshPlugin {
     readBody(mesh, req, res, url, (body) => {
       const decoded = decodeHttpMessage(req.headers, body)
       if (!decoded.ok) {
-        mesh.journal.append(resourceRecord({resource, action: 'rejected 400', ok: false, detail: decoded.error}))
+        mesh.journal.append(handledRecord(resource, undefined, {status: 400, outcome: 'failed', summary: 'refused', error: decoded.error}))
         return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
       }
       const {event} = decoded
-      const about = {resource, id: event.id, type: event.type, source: event.source}
-      if (!sink.plan.ok) {
-        const error = `${resource} is not Ready: ${sink.plan.reason}: ${sink.plan.message}`
-        mesh.journal.append(resourceRecord({...about, action: 'refused 503', ok: false, detail: error}))
-        return ingressJson(res, 503, {error})
+      const refuse = (status: number, error: string, headers: Record<string, string> = {}): void => {
+        mesh.journal.append(handledRecord(resource, event, {status, outcome: 'failed', summary: 'refused', error}))
+        ingressJson(res, status, {error}, headers)
       }
+      if (!sink.plan.ok) return refuse(503, `${resource} is not Ready: ${sink.plan.reason}: ${sink.plan.message}`)
       const {namespace, name} = sink.resource.metadata
       const result = runner().submit(sink.plan.plan, event)
       const answer = submitAnswer(result, jobLocation(BASE, namespace, name, event.source, event.id))
-      if (answer.error !== undefined) {
-        mesh.journal.append(resourceRecord({...about, action: `refused ${answer.status}`, ok: false, detail: answer.error}))
-        return ingressJson(res, answer.status, {error: answer.error}, answer.headers)
+      if (answer.error !== undefined) return refuse(answer.status, answer.error, answer.headers)
+      if (result.ok && result.duplicate) {
+        const summary = `job ${result.job.name} has this source and id already: nothing started`
+        mesh.journal.append(handledRecord(resource, event, {status: answer.status, outcome: 'delivered', summary}))
       }
-      if (result.ok && result.duplicate)
-        mesh.journal.append(resourceRecord({...about, action: 'duplicate', detail: `${result.job.name} has this source and id already`}))
       res.writeHead(answer.status, {...ALLOW, ...answer.headers, 'Content-Length': '0'}).end()
     })
   }
@@ -122,6 +120,7 @@ export function createJobSinkPlugin(ctx: MeshContext): MeshPlugin {
           name: resource.metadata.name,
           url,
           ...(plan.ok ? {ready: true} : {ready: false, reason: plan.reason, message: plan.message}),
+          conditions: [{type: 'Addressable', ready: true}],
           counters: {...runner().counts(key)},
           ...(recent.length > 0 ? {sections: [{title: 'Recent jobs', lines: recent.map(describeJob)}]} : {}),
         }
@@ -132,39 +131,35 @@ export function createJobSinkPlugin(ctx: MeshContext): MeshPlugin {
   }
 }
 
-/** A job's start or end as an activity record about the event it runs for. */
-function jobRecord({type, job}: JobActivity): ReturnType<typeof resourceRecord> {
+/**
+ * A job's start or end as a record of what the JobSink did with the event: 202 when the job is queued or
+ * started (its ingress's answer), then 200 or 400 as the job's Location answers once it ended (Complete, Failed).
+ */
+function jobRecord({type, job}: JobActivity): Activity {
   const [namespace, name] = job.sink.split('/') as [string, string]
-  const about = {
-    resource: describeResource({kind: jobSinkKind.kind, metadata: {namespace, name}}),
-    id: job.eventId,
-    type: job.eventType,
-    source: job.eventSource,
+  const resource = describeResource({kind: jobSinkKind.kind, metadata: {namespace, name}})
+  const event = {id: job.eventId, type: job.eventType, source: job.eventSource}
+  if (type !== 'finished') {
+    const summary = `job ${job.name} ${type}${job.pid === undefined ? '' : ` (pid ${job.pid})`}`
+    return handledRecord(resource, event, {status: 202, outcome: 'delivered', summary})
   }
-  if (type !== 'finished')
-    return resourceRecord({
-      ...about,
-      action: `job ${type}`,
-      detail: job.name + (job.pid === undefined ? '' : ` pid ${job.pid}`),
-      data: {job: job.name},
-    })
-  const {stdout, stderr, exitCode, signal, durationMs, error, state} = job
-  return resourceRecord({
-    ...about,
-    action: `job ${state}`,
-    ok: state === 'succeeded',
-    detail: describeEnd(job),
-    data: {job: job.name, state, exitCode, signal, durationMs, error, stdout, stderr},
+  const succeeded = job.state === 'succeeded'
+  return handledRecord(resource, event, {
+    status: succeeded ? 200 : 400,
+    outcome: succeeded ? 'delivered' : 'failed',
+    summary: `job ${job.name} ${job.state}: ${jobEnd(job)}`,
+    ...(job.error === undefined ? {} : {error: job.error}),
   })
 }
 
-function describeEnd(job: JobRecord): string {
-  const how = job.error ?? (job.signal ? `killed by ${job.signal}` : `exit ${job.exitCode}`)
-  return `${job.name}: ${how}${job.durationMs === undefined ? '' : ` after ${job.durationMs} ms`}`
+/** How a job ended: `exit 0 after 41 ms`, `killed by SIGTERM after 2003 ms`, `not run`. */
+function jobEnd(job: JobRecord): string {
+  const how = job.signal ? `killed by ${job.signal}` : job.exitCode === undefined ? 'not run' : `exit ${job.exitCode}`
+  return `${how}${job.durationMs === undefined ? '' : ` after ${job.durationMs} ms`}`
 }
 
-/** One line of describe's recent jobs: `job-sink-logger-3  succeeded  exit 0 after 41 ms  id=123`. */
+/** One line of describe's recent jobs: `job-sink-logger-3  succeeded  exit 0 after 41 ms  id=123 source=…`. */
 function describeJob(job: JobRecord): string {
-  const end = job.finishedAt === undefined ? '' : `  ${describeEnd(job).slice(job.name.length + 2)}`
+  const end = job.finishedAt === undefined ? '' : `  ${jobEnd(job)}${job.error === undefined ? '' : ` (${job.error})`}`
   return `${job.name}  ${job.state}${end}  id=${job.eventId} source=${job.eventSource}`
 }
