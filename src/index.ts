@@ -63,7 +63,7 @@ export {
 export type {ObservedRegistry, ObservedType, Registry, RegistryEntry, LintReport, JsonSchema} from './core/registry/index.js'
 export {EventTypeObserver} from './mesh/registry.js'
 export type {SourceOptions, LocalServiceStatus, FireResult} from './kinds/sources/runtime/runtime.js'
-export type {SourceStatus} from './core/api.js'
+export type {ResourceStatus, SourceStatus} from './core/api.js'
 export {bindingEnvironment, formatCeOverrides} from './core/sources/binding.js'
 export {pingEvent} from './core/sources/ping.js'
 export {compileSchedule, type PingSchedule} from './core/sources/cron.js'

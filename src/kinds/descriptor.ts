@@ -36,10 +36,13 @@ export interface ScaffoldNaming {
   createdVerb: string
   deletedVerb: string
   /**
-   * The values its template is rendered with, from kn-style options (name and namespace included); a kind
-   * added as one module brings them here, and `scaffoldKind` creates it (the first kinds have their builders).
+   * The values its template is rendered with, from kn-style options (name and namespace included, --sink as a
+   * Destination); a kind added as one module brings them here, and `scaffoldKind` creates it (the first kinds
+   * have their builders).
    */
-  values?: (options: {name: string; namespace?: string} & Record<string, unknown>) => TemplateValues
+  values?: (options: {name: string; namespace?: string; sink?: Destination} & Record<string, unknown>) => TemplateValues
+  /** Options create asks for in a terminal when their flag is missing (without one it exits 2 naming the flag). */
+  asks?: readonly {option: string; flag: string; message: string}[]
 }
 
 /** Any kind's resource: the kinds of KneResource, and a new kind's type defined in its own module. */
@@ -75,7 +78,7 @@ export interface KindDescriptor<R extends AnyResource = AnyResource> {
   scaffold?: ScaffoldNaming
   /** Problems worth a warning that do not make the resource invalid (kne validate's and create's warnings). */
   advisories?(resource: R): {field: string; message: string}[]
-  /** Spec fields `describe` shows as `Label: value` (beyond the name, sink and status every kind shows). */
+  /** Spec fields `describe` shows as `Label: value`, by dotted path (beyond the name, sink and status every kind shows). */
   describeFields?: readonly {label: string; field: string}[]
   /** The event types it declares or produces, for the event registry. */
   registryEvents?(resource: R, brokerOf: BrokerOf): RegistryEvents

@@ -7,10 +7,17 @@ import {describeResource} from '../core/resources/types.js'
 import type {KindDescriptor, KindRole, Reference} from './descriptor.js'
 import {EVENTING_KINDS} from './eventing/descriptor.js'
 import {FLOW_KINDS} from './flows/descriptor.js'
+import {JOB_SINK_KINDS} from './job-sink/descriptor.js'
 import {MESSAGING_KINDS} from './messaging/descriptor.js'
 import {SOURCE_KINDS, SOURCES_GROUP} from './sources/descriptor.js'
 
-export const DESCRIPTORS: readonly KindDescriptor[] = [...EVENTING_KINDS, ...SOURCE_KINDS, ...MESSAGING_KINDS, ...FLOW_KINDS]
+export const DESCRIPTORS: readonly KindDescriptor[] = [
+  ...EVENTING_KINDS,
+  ...SOURCE_KINDS,
+  ...MESSAGING_KINDS,
+  ...FLOW_KINDS,
+  ...JOB_SINK_KINDS,
+]
 
 const BY_KIND = new Map<string, KindDescriptor>(DESCRIPTORS.map((d) => [d.kind, d]))
 

@@ -3,7 +3,14 @@
 import type {PluginFactory} from '../mesh/plugin.js'
 import {brokersPlugin} from './eventing/plugin.js'
 import {flowsPlugin} from './flows/plugin.js'
+import {createJobSinkPlugin} from './job-sink/plugin.js'
 import {channelsPlugin} from './messaging/plugin.js'
 import {sourcesPlugin} from './sources/plugin.js'
 
-export const PLUGINS: readonly PluginFactory[] = [() => brokersPlugin, () => channelsPlugin, () => flowsPlugin, () => sourcesPlugin]
+export const PLUGINS: readonly PluginFactory[] = [
+  () => brokersPlugin,
+  () => channelsPlugin,
+  () => flowsPlugin,
+  () => sourcesPlugin,
+  (ctx) => createJobSinkPlugin(ctx),
+]

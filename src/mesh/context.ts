@@ -5,6 +5,7 @@ import type {KneResource} from '../core/resources/types.js'
 import type {Topology} from '../core/topology.js'
 import type {Journal} from './journal.js'
 import type {EventTypeObserver} from './registry.js'
+import type {ProcessOutput} from './processes.js'
 import type {MeshRuntime} from './runtime.js'
 import type {SourceRuntime} from '../kinds/sources/runtime/runtime.js'
 
@@ -23,8 +24,12 @@ export interface MeshContext {
   readonly runtime: MeshRuntime
   readonly eventTypes: EventTypeObserver | undefined
   readonly sources: SourceRuntime
+  /** The folder the processes the mesh runs start in, relative working folders included (kne.yaml's). */
+  readonly projectDir: string
   status(): MeshStatus
   log(line: string): void
+  /** Where a line of a process the mesh runs goes (kne dev prints it under `[name]`). */
+  processOutput(record: ProcessOutput): void
   /** Keeps an activity stream to end when the mesh closes; returns what forgets it. */
   keepStream(stream: {end(): void}): () => void
 }

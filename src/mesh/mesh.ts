@@ -18,6 +18,7 @@ import {MeshRuntime} from './runtime.js'
 import {createMeshServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './server.js'
 import {SourceRuntime, type SourceOptions} from '../kinds/sources/runtime/runtime.js'
 import type {MeshPlugin} from './plugin.js'
+import {writePrefixed, type ProcessOutput} from './processes.js'
 import {meshStatus} from './status.js'
 
 export interface MeshOptions {
@@ -179,6 +180,14 @@ export class Mesh implements MeshContext {
   /** Resolves once every event accepted so far has reached its outcome on every matched trigger. */
   idle(): Promise<void> {
     return this.runtime.idle()
+  }
+
+  get projectDir(): string {
+    return this.options.sources?.projectDir ?? process.cwd()
+  }
+
+  processOutput(record: ProcessOutput): void {
+    ;(this.options.sources?.output ?? writePrefixed)(record)
   }
 
   log(line: string): void {

@@ -26,6 +26,10 @@ const ARGS: Record<string, string[]> = {
   export: [],
   'filter:test': ['--type', 'com.example.order.created'],
   init: ['another'],
+  'jobsink:create': ['report', '--image', 'ghcr.io/acme/report:1', '--cmd', 'cat'],
+  'jobsink:delete': ['report'],
+  'jobsink:describe': ['logger'],
+  'jobsink:list': [],
   'registry:browse': [],
   'registry:describe': ['com.example.order.created'],
   'registry:export': [],
@@ -84,6 +88,7 @@ describe('--json prints exactly one JSON document', async () => {
       // its sink answers at once: fire waits for the answer, and the mesh's clock is virtual
       ['source', 'ping', 'create', 'heartbeat', '--schedule', '*/5 * * * *', '--sink', subscriber.url],
       ['eventtype', 'create', 'order-created', '--type', 'com.example.order.created', '--broker', 'default'],
+      ['jobsink', 'create', 'logger', '--image', 'docker.io/library/bash:5', '--cmd', 'cat'],
     ]) {
       const result = await run(setup)
       expect(result.code, result.stderr).toBe(0)

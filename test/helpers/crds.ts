@@ -45,10 +45,15 @@ export function crdValidator(): CrdValidator {
   ajv.addFormat('int32', {type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31})
   ajv.addFormat('int64', {type: 'number', validate: (n: number) => Number.isInteger(n)})
   const validators = new Map<string, ValidateFunction>()
-  for (const file of readdirSync(crdsDir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()) {
-    const crd = parse(readFileSync(join(crdsDir, file), 'utf8')) as {
+  // the kinds kne added after ../shared/knative/crds was taken keep their CRDs in test/fixtures/crds
+  const files = [crdsDir, join(repoRoot, 'test', 'fixtures', 'crds')].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => join(dir, f)),
+  )
+  for (const file of files) {
+    const crd = parse(readFileSync(file, 'utf8')) as {
       spec: {group: string; names: {kind: string}; versions: {name: string; served: boolean; schema: {openAPIV3Schema: Schema}}[]}
     }
     for (const version of crd.spec.versions.filter((v) => v.served)) {

@@ -106,6 +106,7 @@ describe('JobSink ingress answers', () => {
     sink: 'default/j',
     eventId: '1',
     eventSource: 's',
+    eventType: 't',
     state,
     queuedAt: 0,
     stdout: '',

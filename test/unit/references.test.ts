@@ -128,12 +128,12 @@ describe('checkReferences', () => {
 
   it("warns about kinds it cannot look up, unless a manifest defines them; an EventType's reference only warns", () => {
     const resources = load(
-      {apiVersion: 'sinks.knative.dev/v1alpha1', kind: 'JobSink', metadata: {name: 'job'}, spec: {}},
+      {apiVersion: 'eventing.knative.dev/v1alpha1', kind: 'KafkaSink', metadata: {name: 'kafka'}, spec: {topic: 't'}},
       {
         apiVersion: 'sources.knative.dev/v1',
         kind: 'PingSource',
-        metadata: {name: 'to-job'},
-        spec: {sink: ref('sinks.knative.dev/v1alpha1', 'JobSink', 'job')},
+        metadata: {name: 'to-kafka-sink'},
+        spec: {sink: ref('eventing.knative.dev/v1alpha1', 'KafkaSink', 'kafka')},
       },
       {
         apiVersion: 'sources.knative.dev/v1',

@@ -64,7 +64,7 @@ describe.skipIf(!hasConformance || !hasCrds)('Knative doc samples against the CR
     const validator = crdValidator()
     for (const resource of loaded(file)) {
       const problems = validator.validate(resource.manifest)
-      // kinds without a CRD here (KafkaSource, GitHubSource, JobSink, EventPolicy) are not Knative Eventing core
+      // kinds without a CRD here (KafkaSource, GitHubSource, EventPolicy) are not Knative Eventing core
       if (problems === undefined) {
         expect('supported' in resource, `${file}: ${resource.kind} has no CRD, so kne must keep it as an other resource`).toBe(true)
         continue

@@ -49,6 +49,7 @@ export interface JobRecord {
   sink: string
   eventId: string
   eventSource: string
+  eventType: string
   state: JobState
   queuedAt: number
   startedAt?: number
@@ -134,6 +135,7 @@ export class JobRunner {
         sink: plan.sink,
         eventId: event.id,
         eventSource: event.source,
+        eventType: event.type,
         state: 'queued',
         queuedAt: this.now(),
         stdout: '',
@@ -170,6 +172,20 @@ export class JobRunner {
     const counts: Record<JobState, number> = {queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0}
     for (const {record} of this.entries.values()) if (sink === undefined || record.sink === sink) counts[record.state]++
     return counts
+  }
+
+  /**
+   * Stops one JobSink's jobs (it was removed: Knative deletes the Jobs it owns): the waiting ones are
+   * cancelled, the running ones stopped; its records are forgotten once they are.
+   */
+  async cancel(sink: string, reason: string): Promise<void> {
+    for (const entry of this.queue.filter((e) => e.record.sink === sink)) {
+      this.queue.splice(this.queue.indexOf(entry), 1)
+      this.queuedBytes -= entry.bytes
+      this.finish(entry, {error: `cancelled: ${reason}`}, 'cancelled')
+    }
+    await Promise.all([...this.running].filter((e) => e.record.sink === sink).map((e) => this.stop(e, `stopped: ${reason}`)))
+    for (const [key, entry] of this.entries) if (entry.record.sink === sink) this.entries.delete(key)
   }
 
   /** Stops for good: waiting jobs are cancelled, running ones get SIGTERM, then SIGKILL after the grace period. */
