@@ -72,7 +72,7 @@ export class ActivityPrinter {
     w.records++
     if (record.kind === 'event') {
       if (record.via === 'ingress' && record.from === undefined) w.events++
-    } else if (record.kind === 'outcome') {
+    } else if (record.kind === 'outcome' || record.kind === 'handled') {
       if (record.outcome === 'dead-lettered') w.deadLettered++
       else if (record.outcome === 'failed') w.failed++
     } else if (record.kind === 'rejected') {

@@ -98,6 +98,12 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
     }
     case 'settled':
       return `${t}   ${c.dim(`settled ${record.type} id=${record.id}`)}`
+    case 'handled': {
+      const color = record.outcome === 'failed' ? c.red : record.outcome === 'dead-lettered' ? c.yellow : c.green
+      const event = record.type === undefined ? c.red('not a CloudEvent') : `${c.bold(record.type)} id=${record.id} source=${record.source}`
+      const detail = record.error ? c.dim(` (${record.error})`) : ''
+      return `${t} ${c.bold(record.resource)} ${c.cyan('←')} ${event}\n${t}   ${color(`${record.outcome} HTTP ${record.status}`)} ${record.summary}${detail}`
+    }
   }
 }
 

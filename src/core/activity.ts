@@ -69,6 +69,22 @@ export type ActivityBody =
         replyDropped?: true
       })
   | (EventRef & {kind: 'settled'; outcomes: Record<string, Outcome>})
+  /**
+   * What a resource that a kind's own plugin serves did with one request (an EventTransform's transform): its
+   * `Kind namespace/name`, the incoming event's id, type and source when it was one, the status answered,
+   * and the plugin's one-line account of what happened.
+   */
+  | {
+      kind: 'handled'
+      resource: string
+      id?: string
+      type?: string
+      source?: string
+      status: number
+      outcome: Outcome
+      summary: string
+      error?: string
+    }
 
 export type Activity = ActivityBody & {seq: number; at: string}
 
@@ -143,6 +159,26 @@ export function rejectedRecord(
 
 export function notFoundRecord(path: string, error: string, serves: readonly string[], event: CloudEvent | undefined): Activity {
   return {kind: 'not-found', status: 404, path, error, serves, id: event?.id, type: event?.type, source: event?.source, seq: 0, at: ''}
+}
+
+export function handledRecord(
+  resource: string,
+  event: {id: string; type: string; source: string} | undefined,
+  result: {status: number; outcome: Outcome; summary: string; error?: string},
+): Activity {
+  return {
+    kind: 'handled',
+    resource,
+    id: event?.id,
+    type: event?.type,
+    source: event?.source,
+    status: result.status,
+    outcome: result.outcome,
+    summary: result.summary,
+    error: result.error,
+    seq: 0,
+    at: '',
+  }
 }
 
 /** What a request to an address the mesh does not serve is told, and what kne dev and kne tail print. */
@@ -300,6 +336,7 @@ const RECORD_BYTES = 128
 /** Bytes a record holds, estimated: what the history's byte budget counts. */
 export function recordBytes(record: Activity): number {
   if (record.kind === 'event') return EVENT_RECORD_BYTES + eventBytes(record.event)
+  if (record.kind === 'handled') return RECORD_BYTES + record.summary.length + (record.error?.length ?? 0)
   return RECORD_BYTES + (record.kind === 'settled' ? 0 : (record.error?.length ?? 0))
 }
 
@@ -340,7 +377,7 @@ export interface ActivitySelector {
 
 /** Whether a record is about an event the selector picks (records not about one event match on broker alone). */
 export function selectsActivity(selector: ActivitySelector, record: ActivityBody | ActivityJson): boolean {
-  if (record.kind === 'not-found') {
+  if (record.kind === 'not-found' || record.kind === 'handled') {
     return (
       selector.broker === undefined &&
       selector.channel === undefined &&
@@ -360,7 +397,10 @@ export function selectsActivity(selector: ActivitySelector, record: ActivityBody
   return selector.trigger === undefined || concernsTrigger(record, selector.trigger)
 }
 
-function concernsTrigger(record: Exclude<ActivityBody | ActivityJson, {kind: 'rejected'} | {kind: 'not-found'}>, trigger: string): boolean {
+function concernsTrigger(
+  record: Exclude<ActivityBody | ActivityJson, {kind: 'rejected'} | {kind: 'not-found'} | {kind: 'handled'}>,
+  trigger: string,
+): boolean {
   switch (record.kind) {
     case 'event':
       return record.matched?.includes(trigger) === true

@@ -109,6 +109,27 @@ export interface SourceStatus {
   counters: Record<string, number>
 }
 
+/**
+ * A resource of a kind whose plugin reports it in this common shape (a kind added as one module, such as
+ * EventTransform): Ready and why not, its address, its resolved sink, its other conditions and counters.
+ */
+export interface ResourceStatus {
+  kind: string
+  namespace: string
+  name: string
+  /** status.address.url, when it is addressable. */
+  url?: string
+  /** status.sinkUri; undefined when it has no sink or the sink does not resolve. */
+  sinkUri?: string
+  ready: boolean
+  /** One CamelCase word when not Ready. */
+  reason?: string
+  message?: string
+  /** Its conditions besides Ready, as Knative names them. */
+  conditions: {type: string; ready: boolean; reason?: string; message?: string}[]
+  counters: Record<string, number>
+}
+
 /** A service kne runs for the project (kne.yaml `services` with a command). */
 
 export interface BrokerStatus {
@@ -207,6 +228,8 @@ export interface MeshStatus {
   parallels: ParallelStatus[]
   /** PingSources, ContainerSources, SinkBindings and ApiServerSources, with their sink URI and counters. */
   sources: SourceStatus[]
+  /** The resources of the other kinds the mesh runs (EventTransforms), each plugin's added to the others'. */
+  resources: ResourceStatus[]
   /** Deliveries under way, by event. */
   inFlight: InFlightDelivery[]
   /** The most recent deliveries that ended failed (no dead-letter sink, or it failed too), oldest first. */

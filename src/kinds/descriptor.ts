@@ -36,10 +36,11 @@ export interface ScaffoldNaming {
   createdVerb: string
   deletedVerb: string
   /**
-   * The values its template is rendered with, from kn-style options (name and namespace included); a kind
+   * The values its template is rendered with, from kn-style options (name and namespace included, --sink as a
+   * Destination); a kind
    * added as one module brings them here, and `scaffoldKind` creates it (the first kinds have their builders).
    */
-  values?(options: {name: string; namespace?: string} & Record<string, unknown>): TemplateValues
+  values?(options: {name: string; namespace?: string; sink?: Destination} & Record<string, unknown>): TemplateValues
 }
 
 /** Any kind's resource: the kinds of KneResource, and a new kind's type defined in its own module. */

@@ -6,11 +6,18 @@ import type {KneKind, KneResource, ManifestError, ManifestResource} from '../cor
 import {describeResource} from '../core/resources/types.js'
 import type {KindDescriptor, KindRole, Reference} from './descriptor.js'
 import {EVENTING_KINDS} from './eventing/descriptor.js'
+import {EVENT_TRANSFORM_KINDS} from './event-transform/descriptor.js'
 import {FLOW_KINDS} from './flows/descriptor.js'
 import {MESSAGING_KINDS} from './messaging/descriptor.js'
 import {SOURCE_KINDS, SOURCES_GROUP} from './sources/descriptor.js'
 
-export const DESCRIPTORS: readonly KindDescriptor[] = [...EVENTING_KINDS, ...SOURCE_KINDS, ...MESSAGING_KINDS, ...FLOW_KINDS]
+export const DESCRIPTORS: readonly KindDescriptor[] = [
+  ...EVENTING_KINDS,
+  ...SOURCE_KINDS,
+  ...MESSAGING_KINDS,
+  ...FLOW_KINDS,
+  ...EVENT_TRANSFORM_KINDS,
+]
 
 const BY_KIND = new Map<string, KindDescriptor>(DESCRIPTORS.map((d) => [d.kind, d]))
 

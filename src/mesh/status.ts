@@ -20,10 +20,23 @@ export function meshStatus(mesh: MeshContext, plugins: readonly MeshPlugin[]): M
     sequences: [],
     parallels: [],
     sources: [],
-    ...(Object.assign({}, ...plugins.map((p) => p.status?.(mesh) ?? {})) as PluginStatus),
+    resources: [],
+    ...mergedLists(plugins.map((p) => p.status?.(mesh) ?? {})),
     inFlight: [...runtime.inFlight],
     failed: [...runtime.failures],
   }
+}
+
+/** The plugins' parts as one: a list two plugins report under the same name holds both plugins' items. */
+function mergedLists(parts: PluginStatus[]): PluginStatus {
+  const merged: PluginStatus = {}
+  for (const part of parts) {
+    for (const [name, value] of Object.entries(part)) {
+      const before: unknown = merged[name]
+      merged[name] = Array.isArray(before) && Array.isArray(value) ? [...(before as unknown[]), ...(value as unknown[])] : value
+    }
+  }
+  return merged
 }
 
 export function meshResources(mesh: MeshContext): MeshResources {

@@ -2,6 +2,7 @@
 // from its template, validate it with kne's model and write it.
 import {KneError} from '../core/errors.js'
 import {API_SERVER_MODES, kindInfo, KINDS, type KindInfo, type ScaffoldKind} from '../core/manifests/index.js'
+import {sinkDestination} from '../core/manifests/delivery.js'
 import {descriptorOf} from '../kinds/descriptors.js'
 import {askBroker, askName, askSink} from './ask.js'
 import {buildManifest, type KindOptions} from './builders.js'
@@ -57,7 +58,9 @@ export async function scaffoldKind(
   if (info === undefined || values === undefined) throw new KneError(`kne cannot scaffold ${kind}`, 'NOT_SCAFFOLDED')
   const {name} = await start(ctx, info, input.name)
   const namespace = ctx.project.explicitNamespace ? ctx.project.namespace : undefined
-  return createResource(ctx.project, info, renderManifest(info.template, values({...input, name, namespace})), ctx.options)
+  // --sink in kn's grammar reaches the kind's values as a Destination
+  const sink = typeof input.sink === 'string' ? {sink: sinkDestination(input.sink)} : {}
+  return createResource(ctx.project, info, renderManifest(info.template, values({...input, ...sink, name, namespace})), ctx.options)
 }
 
 export async function scaffoldBroker(input: Input<'Broker', never>, ctx: ScaffoldContext): Promise<CreateResult> {

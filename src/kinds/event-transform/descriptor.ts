@@ -1,0 +1,68 @@
+// eventing.knative.dev/v1alpha1 EventTransform: a JSONata expression that maps each event to a new one,
+// served at /eventtransforms/<namespace>/<name>; its result goes to spec.sink, or back as the reply.
+import {usageError} from '../../core/manifests/flags.js'
+import type {ResourceBase} from '../../core/resources/types.js'
+import {defineKind, referenceList} from '../descriptor.js'
+import {
+  EVENT_TRANSFORM_ADDRESS,
+  EVENT_TRANSFORM_API_VERSION,
+  EVENT_TRANSFORM_SPEC_FIELDS,
+  readEventTransform,
+  type EventTransformSpec,
+} from './read.js'
+
+export type EventTransform = ResourceBase<'EventTransform', EventTransformSpec>
+
+export const eventTransformKind = defineKind<EventTransform>({
+  kind: 'EventTransform',
+  group: EVENT_TRANSFORM_ADDRESS.group,
+  plural: EVENT_TRANSFORM_ADDRESS.plural,
+  role: 'transform',
+  emulated: true,
+  versions: [{apiVersion: EVENT_TRANSFORM_API_VERSION, specFields: EVENT_TRANSFORM_SPEC_FIELDS}],
+  read: readEventTransform,
+  references(resource) {
+    const refs = referenceList()
+    refs.destination('spec.sink', resource.spec.sink)
+    return refs.out
+  },
+  ingressPath: EVENT_TRANSFORM_ADDRESS.path,
+  sinkPrefix: 'eventtransform',
+  describeFields: [
+    {label: 'JSONata', field: 'jsonata'},
+    {label: 'Reply', field: 'reply'},
+  ],
+  scaffold: {
+    label: 'EventTransform',
+    createdVerb: 'created',
+    deletedVerb: 'deleted',
+    values(options) {
+      const text = (key: string): string | undefined => {
+        const value = options[key]
+        return typeof value === 'string' ? value : undefined
+      }
+      const expression = text('jsonata')
+      if (expression === undefined || expression.trim() === '')
+        throw usageError('--jsonata is required: the JSONata expression that maps each event to a new one', [
+          `e.g. --jsonata '{"specversion": "1.0", "id": id, "source": source, "type": "order.transformed", "data": data}'`,
+        ])
+      const {sink} = options
+      const replyExpression = text('replyJsonata')
+      const replyDiscard = options.replyDiscard === true ? true : undefined
+      if (sink === undefined && (replyExpression !== undefined || replyDiscard))
+        throw usageError('--reply-jsonata and --reply-discard need --sink: without a sink the transformed event is the reply')
+      if (replyExpression !== undefined && replyDiscard)
+        throw usageError('--reply-jsonata and --reply-discard cannot be used together: a reply is transformed or discarded')
+      return {
+        name: options.name,
+        namespace: options.namespace,
+        sink,
+        expression,
+        replyExpression,
+        replyDiscard,
+      }
+    },
+  },
+})
+
+export const EVENT_TRANSFORM_KINDS = [eventTransformKind]
