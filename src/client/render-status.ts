@@ -1,5 +1,5 @@
 // Start-up summary of what the mesh serves: each broker's, channel's, sequence's and parallel's URL, and
-// each trigger's and subscription's subscriber and readiness (a flow's own channels and subscriptions are
+// each trigger's and subscription's subscriber and readiness, then the other kinds' resources (URL, sink, readiness) (a flow's own channels and subscriptions are
 // summed up by the flow's line).
 import type {ChalkInstance} from 'chalk'
 import type {MeshStatus} from '../core/api.js'
@@ -8,6 +8,9 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
   const source = paths.length > 0 ? paths.join(', ') : 'built-in default broker'
   const channels = status.channels.filter((ch) => ch.owner === undefined)
   const subscriptions = status.subscriptions.filter((s) => s.owner === undefined)
+  // a mesh from before the common list has none
+  const resources = status.resources ?? []
+  const kinds = [...new Set(resources.map((r) => r.kind))]
   const counts = [
     `${status.brokers.length} broker(s)`,
     `${status.triggers.length} trigger(s)`,
@@ -19,6 +22,7 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
     ]
       .filter(([n]) => n !== 0)
       .map(([n, what]) => `${n} ${what}`),
+    ...kinds.map((kind) => `${resources.filter((r) => r.kind === kind).length} ${kind}(s)`),
   ]
   const lines = [`kne dev: ${counts.join(', ')} from ${source}`]
   type Readiness = {ready: boolean; reason?: string; message?: string}
@@ -45,6 +49,11 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
   }
   for (const p of status.parallels) {
     lines.push(`  Parallel ${p.namespace}/${p.name}  ${c.cyan(p.url)}  ${p.branches.length} branch(es)  ${state(p)}`)
+  }
+  for (const r of resources) {
+    const address = r.url === undefined ? '' : `  ${c.cyan(r.url)}`
+    const sink = r.sinkUri === undefined ? '' : `  → ${r.sinkUri}`
+    lines.push(`  ${r.kind} ${r.namespace}/${r.name}${address}${sink}  ${state(r)}`)
   }
   return lines
 }

@@ -102,7 +102,7 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
       const color = record.outcome === 'failed' ? c.red : record.outcome === 'dead-lettered' ? c.yellow : c.green
       const event = record.type === undefined ? c.red('not a CloudEvent') : `${c.bold(record.type)} id=${record.id} source=${record.source}`
       const detail = record.error ? c.dim(` (${record.error})`) : ''
-      return `${t} ${c.bold(record.resource)} ${c.cyan('←')} ${event}\n${t}   ${color(`${record.outcome} HTTP ${record.status}`)} ${record.summary}${detail}`
+      return `${t} ${c.bold(record.resource)} ${c.cyan('←')} ${event}\n${t}   ${color(record.outcome)} ${record.summary}${detail}`
     }
   }
 }

@@ -76,7 +76,7 @@ export interface KindDescriptor<R extends AnyResource = AnyResource> {
   scaffold?: ScaffoldNaming
   /** Problems worth a warning that do not make the resource invalid (kne validate's and create's warnings). */
   advisories?(resource: R): {field: string; message: string}[]
-  /** Spec fields `describe` shows as `Label: value` (beyond the name, sink and status every kind shows). */
+  /** Spec fields `describe` shows as `Label: value`, by dotted path (beyond the name, sink and status every kind shows). */
   describeFields?: readonly {label: string; field: string}[]
   /** The event types it declares or produces, for the event registry. */
   registryEvents?(resource: R, brokerOf: BrokerOf): RegistryEvents

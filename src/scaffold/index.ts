@@ -21,6 +21,7 @@ export {
   scaffoldApiServerSource,
   scaffoldBroker,
   scaffoldContainerSource,
+  scaffoldKind,
   scaffoldPingSource,
   scaffoldSinkBinding,
   scaffoldTrigger,

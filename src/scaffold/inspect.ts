@@ -7,7 +7,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import {formatSink, humanAge, isSourceKind} from '../core/manifests/index.js'
 import type {Destination, KneResource} from '../core/resources/types.js'
 import {manifestErrorFormatter, resourceKey} from '../core/resources/types.js'
-import type {SourceStatus} from '../core/api.js'
+import type {ResourceStatus, SourceStatus} from '../core/api.js'
 import type {BrokerStatus, MeshStatus, TriggerStatus} from '../core/api.js'
 import {displayPath, type ProjectContext} from './project.js'
 import {findOne, meshWorkspace, rawResource, readWorkspace, type KindMatch, type Workspace, type WorkspaceEntry} from './workspace.js'
@@ -149,6 +149,9 @@ function liveState(entry: WorkspaceEntry, status: MeshStatus): LiveState {
   } else {
     const source = status.sources.find((s) => s.kind === entry.kind && same(s))
     if (source) return sourceState(source)
+    // the kinds whose plugins report in the common shape (a mesh from before it has no such list)
+    const resource = (status.resources ?? []).find((r) => r.kind === entry.kind && same(r))
+    if (resource) return resourceState(resource)
   }
   const invalid = entry.errors[0]
   return {
@@ -215,6 +218,19 @@ function sourceState(s: SourceStatus): LiveState {
   }
 }
 
+function resourceState(r: ResourceStatus): LiveState {
+  return {
+    loaded: true,
+    ready: r.ready ? 'True' : 'False',
+    reason: r.reason,
+    message: r.message,
+    conditions: [readyCondition(r), ...r.conditions.map((c) => condition(c.type, c.ready, c.reason, c.message))],
+    url: r.url,
+    sinkUri: r.sinkUri,
+    counters: {...r.counters},
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Tables (kubectl's and kn's columns)
 
@@ -272,6 +288,25 @@ export function triggerTable(views: ResourceView[], allNamespaces = false): Tabl
         formatSink(spec(v).subscriber as Destination | undefined, v.namespace),
         v.age,
         conditionsText(v),
+        readyText(v),
+        reasonText(v),
+      ]),
+    },
+    views,
+    allNamespaces,
+  )
+}
+
+/** An addressable kind with a sink (an EventTransform): NAME URL SINK AGE READY REASON. */
+export function addressableTable(views: ResourceView[], allNamespaces = false): Table {
+  return withNamespace(
+    {
+      headers: ['NAME', 'URL', 'SINK', 'AGE', 'READY', 'REASON'],
+      rows: views.map((v) => [
+        v.name,
+        v.live?.url ?? (v.live ? '' : UNKNOWN),
+        formatSink(spec(v).sink as Destination | undefined, v.namespace),
+        v.age,
         readyText(v),
         reasonText(v),
       ]),
@@ -366,7 +401,7 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
       for (const f of s.filters) lines.push(`  - ${JSON.stringify(f)}`)
     }
   }
-  for (const {label, field} of descriptor?.describeFields ?? []) attr(label, s[field])
+  for (const {label, field} of descriptor?.describeFields ?? []) attr(label, fieldText(s, field))
   for (const key of ['subject', 'resources', 'mode', 'serviceAccountName', 'template'] as const) {
     if (s[key] !== undefined) attr(key[0]!.toUpperCase() + key.slice(1), JSON.stringify(s[key]))
   }
@@ -415,6 +450,16 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
     )
   }
   return lines
+}
+
+/** A spec field by its dotted path (`jsonata.expression`), as describe shows it: objects as JSON, a multi-line text from its own line. */
+function fieldText(spec: Record<string, unknown>, field: string): string | undefined {
+  let value: unknown = spec
+  for (const key of field.split('.'))
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined
+  if (value === undefined) return undefined
+  if (typeof value === 'string') return value.includes('\n') ? `\n${value.replace(/\n+$/, '').replace(/^/gm, '  ')}` : value
+  return JSON.stringify(value)
 }
 
 function pairs(map: Record<string, string> | undefined): string | undefined {

@@ -69,7 +69,7 @@ describe('EventTransform in the mesh', () => {
         type: 'original.event.type',
         status: 200,
         outcome: 'replied',
-        summary: 'replied with transformed.event.type id=e-1',
+        summary: 'with transformed.event.type id=e-1',
       }),
     ])
     const status = mesh.status()
@@ -118,7 +118,7 @@ describe('EventTransform in the mesh', () => {
     expect(records(mesh, 'handled')[0]).toMatchObject({
       outcome: 'delivered',
       status: 202,
-      summary: `sent order.converted id=o-1 to ${sink.url}: HTTP 202`,
+      summary: `order.converted id=o-1 to ${sink.url} (HTTP 202)`,
     })
   })
 
@@ -141,7 +141,7 @@ describe('EventTransform in the mesh', () => {
       {accepted: true},
     ])
     expect(records(mesh, 'handled')[0]!.summary).toMatch(
-      new RegExp(`^sent request.transformed id=\\S+ to ${sink.url}: HTTP 200; replied with reply.transformed id=\\S+$`),
+      new RegExp(`^request.transformed id=\\S+ to ${sink.url} \\(HTTP 200\\); replied with reply.transformed id=\\S+$`),
     )
   })
 
@@ -164,13 +164,13 @@ describe('EventTransform in the mesh', () => {
       id: 'x-9',
       status: 500,
       outcome: 'failed',
-      summary: 'the JSONata expression failed',
+      summary: 'HTTP 500: the JSONata expression failed',
     })
     expect(handled.error).toContain('no total in x-9')
     // what kne tail and kne dev print for it
     const lines = renderActivity(handled, new Chalk({level: 0}))
     expect(lines).toContain('EventTransform default/strict ← order.created id=x-9')
-    expect(lines).toContain('failed HTTP 500 the JSONata expression failed (no total in x-9')
+    expect(lines).toContain('failed HTTP 500: the JSONata expression failed (no total in x-9')
     expect(mesh.status().resources[0]!.counters).toMatchObject({received: 1, failed: 1})
   })
 

@@ -29,8 +29,9 @@ export const eventTransformKind = defineKind<EventTransform>({
   ingressPath: EVENT_TRANSFORM_ADDRESS.path,
   sinkPrefix: 'eventtransform',
   describeFields: [
-    {label: 'JSONata', field: 'jsonata'},
-    {label: 'Reply', field: 'reply'},
+    {label: 'JSONata', field: 'jsonata.expression'},
+    {label: 'Reply JSONata', field: 'reply.jsonata.expression'},
+    {label: 'Reply discard', field: 'reply.discard'},
   ],
   scaffold: {
     label: 'EventTransform',

@@ -96,12 +96,12 @@ export function createEventTransformPlugin(): MeshPlugin {
         ctx.journal.append(handledRecord(resource, event, {status, outcome, summary, ...(error === undefined ? {} : {error})}))
       }
       if (!decoded.ok) {
-        record(400, 'failed', 'not transformed: the request is not a CloudEvent', decoded.error)
+        record(400, 'failed', 'HTTP 400: the request is not a CloudEvent', decoded.error)
         return ingressJson(res, 400, {error: decoded.error})
       }
       if (entry.target === undefined) {
         const error = `${resource} is not Ready: ${entry.status.reason}: ${entry.status.message}`
-        record(503, 'failed', 'not transformed', error)
+        record(503, 'failed', 'HTTP 503: not transformed', error)
         return ingressJson(res, 503, {error})
       }
       runEventTransform(decoded.event, entry.target, send).then(
@@ -113,7 +113,7 @@ export function createEventTransformPlugin(): MeshPlugin {
           if (!res.writableEnded && !res.destroyed) res.writeHead(answer.status, answer.headers).end(answer.body)
         },
         (error: unknown) => {
-          record(500, 'failed', 'not transformed: internal error', (error as Error).message)
+          record(500, 'failed', 'HTTP 500: internal error', (error as Error).message)
           if (!res.headersSent) ingressJson(res, 500, {error: `internal error: ${(error as Error).message}`})
         },
       )
@@ -138,15 +138,13 @@ function accountOf(answer: TransformResponse, entry: ServedTransform): {outcome:
       sink: 'the sink could not be reached',
       reply: "the reply's JSONata expression failed",
     }
-    return {outcome: 'failed', summary: stage[answer.failure.stage]}
+    return {outcome: 'failed', summary: `HTTP ${answer.status}: ${stage[answer.failure.stage]}`}
   }
-  if (entry.sinkUri === undefined) return {outcome: 'replied', summary: `replied with ${produced(answer.event)}`}
-  const ok = answer.status >= 200 && answer.status < 300
+  if (entry.sinkUri === undefined) return {outcome: 'replied', summary: `with ${produced(answer.event)}`}
+  const sent = `${produced(answer.sent)} to ${entry.sinkUri}`
+  if (answer.status < 200 || answer.status >= 300) return {outcome: 'failed', summary: `${sent}: the sink answered HTTP ${answer.status}`}
   const reply = answer.body === undefined ? '' : `; replied with ${produced(answer.event)}`
-  return {
-    outcome: ok ? 'delivered' : 'failed',
-    summary: `sent ${produced(answer.sent)} to ${entry.sinkUri}: HTTP ${answer.status}${ok ? reply : ''}`,
-  }
+  return {outcome: 'delivered', summary: `${sent} (HTTP ${answer.status})${reply}`}
 }
 
 function statusOf(entry: ServedTransform): ResourceStatus {
