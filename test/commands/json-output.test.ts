@@ -23,6 +23,10 @@ const ARGS: Record<string, string[]> = {
   'eventtype:delete': ['refund'],
   'eventtype:describe': ['order-created'],
   'eventtype:list': [],
+  'eventtransform:create': ['retype', '--jsonata', '$merge([$, {"type": "com.example.retyped"}])', '--sink', 'broker:default'],
+  'eventtransform:delete': ['retype'],
+  'eventtransform:describe': ['rename'],
+  'eventtransform:list': [],
   export: [],
   'filter:test': ['--type', 'com.example.order.created'],
   init: ['another'],
@@ -76,6 +80,7 @@ describe('--json prints exactly one JSON document', async () => {
       // its sink answers at once: fire waits for the answer, and the mesh's clock is virtual
       ['source', 'ping', 'create', 'heartbeat', '--schedule', '*/5 * * * *', '--sink', subscriber.url],
       ['eventtype', 'create', 'order-created', '--type', 'com.example.order.created', '--broker', 'default'],
+      ['eventtransform', 'create', 'rename', '--jsonata', '$'],
     ]) {
       const result = await run(setup)
       expect(result.code, result.stderr).toBe(0)

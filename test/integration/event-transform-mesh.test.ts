@@ -6,6 +6,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {renderActivity} from '../../src/client/render.js'
+import {renderTopology} from '../../src/client/render-status.js'
 import {decodeHttpMessage} from '../../src/core/codec/http.js'
 import {parseManifests} from '../../src/index.js'
 import {Chalk} from 'chalk'
@@ -87,6 +88,10 @@ describe('EventTransform in the mesh', () => {
         counters: {received: 1, replied: 1, sent: 0, failed: 0},
       },
     ])
+    // kne dev's start-up print
+    const topology = renderTopology(status, ['knative'], new Chalk({level: 0}))
+    expect(topology[0]).toBe('kne dev: 1 broker(s), 2 trigger(s), 1 EventTransform(s) from knative')
+    expect(topology).toContain(`  EventTransform default/event-transformer  ${mesh.url}/eventtransforms/default/event-transformer  Ready`)
   })
 
   it("sends the transformed event to spec.sink (Knative's format-converter, unmodified) and answers with the sink's status", async () => {
