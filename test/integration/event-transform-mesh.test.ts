@@ -12,9 +12,11 @@ import {parseManifests} from '../../src/index.js'
 import {Chalk} from 'chalk'
 import {answerEvent, BROKER, records, trigger} from '../helpers/flows.js'
 import {useMesh} from '../helpers/mesh.js'
+import {watchedProject} from '../helpers/project.js'
 import {binaryHeaders, post, type Received} from '../helpers/subscriber.js'
 
-const {mesh: meshFrom, subscriber, start} = useMesh()
+const kit = useMesh()
+const {mesh: meshFrom, subscriber, start} = kit
 const DOCS = join(import.meta.dirname, '..', 'fixtures', 'knative-docs')
 const fixture = (name: string): string => readFileSync(join(DOCS, name), 'utf8')
 const ET = {apiVersion: 'eventing.knative.dev/v1alpha1', kind: 'EventTransform'}
@@ -235,6 +237,26 @@ describe('EventTransform in the mesh', () => {
     const answer = await post(`${mesh.url}/eventtransforms/default/lost`, binaryHeaders('x'), '')
     expect(answer.status).toBe(503)
     expect(answer.text).toContain('EventTransform default/lost is not Ready: ServiceNotMapped')
+  })
+
+  it('hot reload applies an edited expression, keeps the last good one when the edit does not compile, and removes it with its file', async () => {
+    const p = await watchedProject(kit, {'t.yaml': transform('t', '{"specversion": "1.0", "id": id, "type": "v1", "source": "s"}')})
+    const typeOf = async (): Promise<string | number> => {
+      const answer = await post(`${p.mesh.url}/eventtransforms/default/t`, binaryHeaders('x'), '')
+      const decoded = decodeHttpMessage(Object.fromEntries(answer.headers), Buffer.from(answer.text))
+      return decoded.ok ? decoded.event.type : answer.status
+    }
+    expect(await typeOf()).toBe('v1')
+    const edited = await p.change(() => p.write('t.yaml', transform('t', '{"specversion": "1.0", "id": id, "type": "v2", "source": "s"}')))
+    expect(edited.changed).toEqual(['EventTransform default/t'])
+    expect(await typeOf()).toBe('v2')
+    const refused = await p.change(() => p.write('t.yaml', transform('t', '{"specversion": "1.0", "type": }')))
+    expect(refused.files).toEqual([expect.objectContaining({taken: false, keptLastGood: true})])
+    expect(refused.problems).toEqual([expect.objectContaining({resource: 'EventTransform default/t', field: 'spec.jsonata.expression'})])
+    expect(await typeOf()).toBe('v2')
+    const removed = await p.change(() => p.remove('t.yaml'))
+    expect(removed.removed).toEqual(['EventTransform default/t'])
+    expect(await typeOf()).toBe(404)
   })
 
   it('applies a changed expression on reload, and answers 404 once the EventTransform is gone', async () => {
