@@ -8,6 +8,7 @@ import {describe, expect, it} from 'vitest'
 import {renderActivity} from '../../src/client/render.js'
 import {renderTopology} from '../../src/client/render-status.js'
 import {decodeHttpMessage} from '../../src/core/codec/http.js'
+import {buildRegistry} from '../../src/core/registry/registry.js'
 import {parseManifests} from '../../src/index.js'
 import {Chalk} from 'chalk'
 import {answerEvent, BROKER, records, trigger} from '../helpers/flows.js'
@@ -211,6 +212,31 @@ describe('EventTransform in the mesh', () => {
       'transform.simple',
       '2025-01-02T03:04:05Z',
       {user: {id: 'u-7'}},
+    ])
+  })
+
+  it('adds the types its expression writes to the event registry, with its sink as their reference', () => {
+    const parsed = parseManifests(
+      `${BROKER}${fixture('eventtransform-readme-L237.yaml')}\n---\n${transform(
+        'to-broker',
+        'type = "a" ? {"specversion": "1.0", "id": id, "type": "order.checked", "source": "/checker"} : {"specversion": "1.0", "id": id, "type": "order.rejected", "source": "/checker"}',
+        '  sink:\n    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: default\n',
+      )}`,
+      'test.yaml',
+    )
+    expect(parsed.errors).toEqual([])
+    const entries = buildRegistry({resources: parsed.resources}).entries.map((e) => [
+      e.type,
+      e.reference?.kind,
+      e.broker,
+      e.source,
+      e.producers,
+    ])
+    const by = (name: string) => [{kind: 'EventTransform', name, namespace: 'default', via: 'manifest'}]
+    expect(entries).toEqual([
+      ['order.checked', 'Broker', 'default/default', '/checker', by('to-broker')],
+      ['order.rejected', 'Broker', 'default/default', '/checker', by('to-broker')],
+      ['transformed.event.type', undefined, undefined, 'transform.event-transformer', by('event-transformer')],
     ])
   })
 

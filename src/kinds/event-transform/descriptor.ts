@@ -2,7 +2,10 @@
 // served at /eventtransforms/<namespace>/<name>; its result goes to spec.sink, or back as the reply.
 import {usageError} from '../../core/manifests/flags.js'
 import type {ResourceBase} from '../../core/resources/types.js'
-import {defineKind, referenceList} from '../descriptor.js'
+import type {BrokerOf, Contribution} from '../../core/registry/contributions.js'
+import type {AttributeFact, RegistryReference} from '../../core/registry/types.js'
+import {defineKind, referenceList, type RegistryEvents} from '../descriptor.js'
+import {producedAttributes} from './jsonata.js'
 import {
   EVENT_TRANSFORM_ADDRESS,
   EVENT_TRANSFORM_API_VERSION,
@@ -33,6 +36,7 @@ export const eventTransformKind = defineKind<EventTransform>({
     {label: 'Reply JSONata', field: 'reply.jsonata.expression'},
     {label: 'Reply discard', field: 'reply.discard'},
   ],
+  registryEvents: producedEvents,
   scaffold: {
     label: 'EventTransform',
     createdVerb: 'created',
@@ -67,3 +71,39 @@ export const eventTransformKind = defineKind<EventTransform>({
 })
 
 export const EVENT_TRANSFORM_KINDS = [eventTransformKind]
+
+/**
+ * The types its expression writes as literals (`"type": "order.renamed"`, in either branch of a condition), for
+ * the registry: sent to its sink, or (without one) the reply to whoever sent the event, so with no reference.
+ */
+function producedEvents(resource: EventTransform, brokerOf: BrokerOf): RegistryEvents {
+  const produced = producedAttributes(resource.spec.jsonata.expression)
+  if (produced === undefined) return {contributions: [], problems: []}
+  const {namespace, name} = resource.metadata
+  const ref = resource.spec.sink?.ref
+  const reference: RegistryReference | undefined = ref
+    ? {apiVersion: ref.apiVersion ?? '', kind: ref.kind, name: ref.name, namespace: ref.namespace ?? namespace}
+    : undefined
+  const source = produced.source!
+  const knownSource = !source.fromInput && !source.computed && source.values.length === 1 ? source.values[0] : undefined
+  const contributions = produced.type!.values.map((type): Contribution => {
+    const attributes: AttributeFact[] = [
+      {name: 'specversion', required: true, value: '1.0'},
+      {name: 'type', required: true, value: type},
+      knownSource === undefined ? {name: 'source', required: true} : {name: 'source', required: true, value: knownSource},
+    ]
+    return {
+      origin: 'source',
+      type,
+      namespace: reference?.namespace ?? namespace,
+      ...(reference ? {reference} : {}),
+      broker: brokerOf(reference),
+      sources: source.fromInput || source.computed ? [] : source.values,
+      ...(source.fromInput || source.computed ? {moreSources: true} : {}),
+      attributes,
+      description: `Produced by EventTransform ${namespace}/${name} (its JSONata expression)`,
+      producers: [{kind: eventTransformKind.kind, name, namespace, via: 'manifest'}],
+    }
+  })
+  return {contributions, problems: []}
+}
