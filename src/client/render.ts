@@ -163,10 +163,19 @@ export function renderSinkRequest(request: SinkRequest, c: ChalkInstance): strin
   if (event.data !== undefined && event.data.length > 0) {
     const bytes = Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength)
     const text = bytes.subarray(0, DATA_PREVIEW_BYTES).toString('utf8')
-    const printable = !text.includes('\uFFFD') && !/[\u0000-\u0008\u000e-\u001f]/.test(text)
+    const printable = !text.includes('\uFFFD') && !hasControlCharacters(text)
     const more = bytes.length > DATA_PREVIEW_BYTES ? c.dim(` … (${bytes.length} bytes)`) : ''
     lines.push(printable ? `    ${text.replace(/\n/g, '\n    ')}${more}` : c.dim(`    <${bytes.length} bytes of binary data>`))
   }
   if (answer.reply) lines.push(`    ${c.magenta('reply')} ${answer.reply.type} id=${answer.reply.id}`)
   return lines
+}
+
+/** C0 control characters other than tab, newline, vertical tab, form feed and carriage return: text that is not for a terminal. */
+function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code <= 0x08 || (code >= 0x0e && code <= 0x1f)) return true
+  }
+  return false
 }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {destinationFlag, durationFlag, KneCommand, keyValueFlag, prose} from '../cli/index.js'
 import {describeProgress, send, type SendReport} from '../client/send.js'
 import {EXIT, KneError} from '../core/errors.js'
+import {textOf} from '../core/resources/read.js'
 
 export default class Send extends KneCommand<typeof Send> {
   static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.unreachable, EXIT.rejected, EXIT.timeout, EXIT.interrupted]
@@ -74,10 +75,10 @@ exits 5. --json prints the event, its id and the answer.`
     if (status < 200 || status >= 300) {
       const explanation =
         typeof body === 'object' && body !== null && 'error' in body
-          ? String(body.error)
+          ? textOf(body.error)
           : body === undefined
             ? 'no explanation'
-            : String(body)
+            : textOf(body)
       throw new KneError(`${url} answered ${status}: ${explanation}`, 'EVENT_REJECTED')
     }
     if (report.awaited === false) this.log(`Event ${report.id} (${flags.type}) accepted by ${url}; its deliveries go on in the mesh`)

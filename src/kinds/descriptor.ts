@@ -37,10 +37,10 @@ export interface ScaffoldNaming {
   deletedVerb: string
   /**
    * The values its template is rendered with, from kn-style options (name and namespace included, --sink as a
-   * Destination); a kind
-   * added as one module brings them here, and `scaffoldKind` creates it (the first kinds have their builders).
+   * Destination); a kind added as one module brings them here, and `scaffoldKind` creates it (the first kinds
+   * have their builders).
    */
-  values?(options: {name: string; namespace?: string; sink?: Destination} & Record<string, unknown>): TemplateValues
+  values?: (options: {name: string; namespace?: string; sink?: Destination} & Record<string, unknown>) => TemplateValues
 }
 
 /** Any kind's resource: the kinds of KneResource, and a new kind's type defined in its own module. */
@@ -60,7 +60,7 @@ export interface KindDescriptor<R extends AnyResource = AnyResource> {
   /** Whether `kne dev` runs it (the others load, validate and export, and are reported as not emulated). */
   emulated: boolean
   /** Reads and checks the spec, with Knative's webhook defaults applied. */
-  read(ctx: KindContext): R['spec']
+  read: (ctx: KindContext) => R['spec']
   /** Every reference the resource holds. */
   references(resource: R): Reference[]
   /**

@@ -2,7 +2,7 @@
 // the manifests folder, written and removed with the scaffolding's file handling; and writing the
 // registry's exported EventTypes there (`kne registry export --write`).
 import {EXIT, KneError} from '../core/errors.js'
-import type {KindInfo, Manifest} from '../core/manifests/index.js'
+import type {Manifest} from '../core/manifests/index.js'
 import type {EventTypeManifest, ExportedEventType} from '../core/registry/index.js'
 import {parseSink} from '../core/sink.js'
 import {createResource, type CreateOptions, type CreateResult} from './create.js'

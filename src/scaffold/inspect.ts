@@ -12,6 +12,7 @@ import type {BrokerStatus, MeshStatus, TriggerStatus} from '../core/api.js'
 import {displayPath, type ProjectContext} from './project.js'
 import {findOne, meshWorkspace, rawResource, readWorkspace, type KindMatch, type Workspace, type WorkspaceEntry} from './workspace.js'
 import {descriptorOf, roleOf} from '../kinds/descriptors.js'
+import {textOf} from '../core/resources/read.js'
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown'
 
@@ -113,7 +114,7 @@ export function resourceViews(
       const metadata = {...(raw.metadata as Record<string, unknown> | undefined), namespace: entry.namespace}
       return {
         kind: entry.kind,
-        apiVersion: entry.apiVersion || String(raw.apiVersion ?? ''),
+        apiVersion: entry.apiVersion || textOf(raw.apiVersion),
         namespace: entry.namespace,
         name: entry.name,
         file: displayPath(workspace.project, entry.file),
@@ -284,7 +285,7 @@ export function triggerTable(views: ResourceView[], allNamespaces = false): Tabl
       headers: ['NAME', 'BROKER', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
       rows: views.map((v) => [
         v.name,
-        String(spec(v).broker ?? ''),
+        textOf(spec(v).broker),
         formatSink(spec(v).subscriber as Destination | undefined, v.namespace),
         v.age,
         conditionsText(v),
@@ -374,7 +375,7 @@ export function describeText(v: ResourceView, meshProblem?: string): string[] {
   const lines: string[] = []
   const attr = (label: string, value: unknown, indent = 0): void => {
     if (value === undefined || value === '') return
-    lines.push(`${' '.repeat(indent)}${`${label}:`.padEnd(Math.max(14 - indent, label.length + 2))}${String(value)}`)
+    lines.push(`${' '.repeat(indent)}${`${label}:`.padEnd(Math.max(14 - indent, label.length + 2))}${textOf(value)}`)
   }
   const meta = v.manifest.metadata as {labels?: Record<string, string>; annotations?: Record<string, string>}
   attr('Name', v.name)

@@ -115,8 +115,8 @@ async function runNow(args: string[], options: CommandOptions): Promise<CommandR
 }
 
 /** The single JSON document a command printed on stdout (throws when there is not exactly one). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read any field of the document
 export function jsonOf(result: CommandResult): any {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   return JSON.parse(result.stdout)
 }
 

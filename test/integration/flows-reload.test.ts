@@ -35,7 +35,7 @@ describe('hot reload of channels and flows', () => {
     ])
     let release: () => void = () => {}
     const held = await subscriber((req, res) => {
-      release = () => appender('b')(req, res, 0)
+      release = () => void appender('b')(req, res, 0)
     })
     const p = await project({'seq.yaml': sequence([a.url, held.url, c.url], end.url)}, 'namespace: default\n')
     const send = () =>

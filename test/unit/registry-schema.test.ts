@@ -55,9 +55,9 @@ describe('JSON Schema inference', () => {
 
   it('describes nested objects, arrays of objects and top-level non-objects', () => {
     const schema = inferSchema([{order: {lines: [{sku: 'a', qty: 1}, {sku: 'b'}]}}])!
-    const lines = (schema.properties as any).order.properties.lines as Record<string, any>
-    expect(lines.type).toBe('array')
-    expect(lines.items.required).toEqual(['sku'])
+    const lines = ['properties', 'order', 'properties', 'lines']
+    expect(schema).toHaveProperty([...lines, 'type'], 'array')
+    expect(schema).toHaveProperty([...lines, 'items', 'required'], ['sku'])
     expect(inferSchema(['x', 'y'])).toEqual({$schema: 'https://json-schema.org/draft/2020-12/schema', type: 'string'})
     expect(inferSchema([[1, 2], {a: 1}])!.type).toEqual(['object', 'array'])
   })
@@ -65,8 +65,7 @@ describe('JSON Schema inference', () => {
   it('turns an object with more distinct keys than the limit into a map described by its values', () => {
     const inference = new SchemaInference({maxDepth: 12, maxProperties: 5, maxNodes: 100, maxArrayItems: 10})
     for (let i = 0; i < 50; i++) inference.add({prices: {[`sku-${i}`]: i + 0.5}})
-    const prices = (inference.schema()!.properties as any).prices
-    expect(prices).toEqual({type: 'object', additionalProperties: {type: 'number'}})
+    expect(inference.schema()).toHaveProperty(['properties', 'prices'], {type: 'object', additionalProperties: {type: 'number'}})
     expect(inference.size).toBeLessThan(10)
   })
 

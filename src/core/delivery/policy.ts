@@ -86,7 +86,7 @@ export function parseHttpDate(text: string): number | undefined {
   if (!parts) return undefined
   const month = MONTHS.indexOf(parts[1].toLowerCase())
   if (month < 0) return undefined
-  const [year, , day, hour, minute, second] = parts.map(Number) as number[]
+  const [year, , day, hour, minute, second] = parts.map(Number)
   const ms = Date.UTC(year!, month, day, hour, minute, second)
   return Number.isNaN(ms) ? undefined : ms
 }

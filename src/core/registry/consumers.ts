@@ -3,7 +3,7 @@
 // attribute the registry does not know (a subject, an extension, a source that varies), the answer is
 // "may match" unless it is settled either way whatever that attribute holds: the filter is then evaluated
 // once with every unknown comparison assumed to favour the event and once assumed to go against it.
-import type {CloudEvent, ExtensionValue} from '../cloudevent.js'
+import type {CloudEvent} from '../cloudevent.js'
 import {CONTEXT_ATTRIBUTES} from '../cloudevent.js'
 import {formatCesqlNode, parseCesql, type CesqlNode} from '../cesql/index.js'
 import {compileTriggerFilter, type CompiledTriggerFilter} from '../filters/index.js'

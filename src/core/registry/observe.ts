@@ -153,7 +153,7 @@ export class ObservedTypes {
         data: {json: 0, text: 0, binary: 0, none: 0, invalid: 0, skipped: 0},
         inference: new SchemaInference(this.limits.schema),
       }
-      if (byType === undefined) this.index[kind].set(owner, (byType = new Map()))
+      if (byType === undefined) this.index[kind].set(owner, (byType = new Map<string, Tracked>()))
       byType.set(event.type, entry)
       this.tracked.push(entry)
     }

@@ -277,7 +277,7 @@ export function exampleFromSchema(schema: unknown, depth = 0): unknown {
   if (Object.hasOwn(schema, 'const')) return schema.const
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0]
   if (Object.hasOwn(schema, 'default')) return schema.default
-  const types = Array.isArray(schema.type) ? schema.type : schema.type === undefined ? [] : [schema.type]
+  const types: unknown[] = Array.isArray(schema.type) ? schema.type : schema.type === undefined ? [] : [schema.type]
   const type = types.find((t) => t !== 'null') ?? types[0] ?? (isObject(schema.properties) ? 'object' : undefined)
   switch (type) {
     case 'object': {

@@ -3,6 +3,7 @@
 import {isJsonMediaType, RESERVED_NAMES} from '../cloudevent.js'
 import {toKubernetesName} from './export.js'
 import type {RegistryEntry} from './types.js'
+import {textOf} from '../resources/read.js'
 
 /** Quotes a word for a POSIX shell only when it needs it. */
 export function shellQuote(word: string): string {
@@ -61,7 +62,7 @@ export function sendLine(entry: RegistryEntry): string {
   if (typeof example.subject === 'string') words.push('--subject', example.subject)
   for (const [name, value] of Object.entries(example)) {
     if (RESERVED_NAMES.has(name) || value === null || typeof value === 'object') continue
-    words.push('-e', `${name}=${String(value)}`)
+    words.push('-e', `${name}=${textOf(value)}`)
   }
   const contentType = typeof example.datacontenttype === 'string' ? example.datacontenttype : undefined
   if (Object.hasOwn(example, 'data')) {

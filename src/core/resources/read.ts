@@ -16,6 +16,14 @@ export function describeValue(value: unknown): string {
   return `${typeof value === 'number' && Number.isInteger(value) ? 'an integer' : `a ${typeof value}`} (${JSON.stringify(value)})`
 }
 
+/** A value as text: scalars as they print, null and undefined as '', lists and maps as JSON. */
+export function textOf(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return value.toString()
+  return JSON.stringify(value) ?? ''
+}
+
 /** A field that is absent or null: the API server prunes nulls for fields that are not nullable. */
 export function isAbsent(value: unknown): value is undefined | null {
   return value === undefined || value === null
@@ -71,7 +79,7 @@ export function readList(value: unknown, path: string, errors: FieldErrors): unk
     errors.push({field: path, message: `must be a list, got ${describeValue(value)}`})
     return undefined
   }
-  return value
+  return value as unknown[]
 }
 
 /** A map of strings (labels, matchLabels, extensions): every value must be a string. */

@@ -1,6 +1,6 @@
 // The SinkBinding contract (semantics §5.4): what a bound workload finds in its environment, formatted
 // exactly as Knative's webhook writes it, and which workloads a SinkBinding's subject names.
-import type {CloudEventOverrides, LabelSelector, SinkBindingSubject} from '../resources/types.js'
+import type {CloudEventOverrides, SinkBindingSubject} from '../resources/types.js'
 import {goJson} from './go-json.js'
 import {matchesLabelSelector} from './selector.js'
 

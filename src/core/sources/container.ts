@@ -3,6 +3,7 @@
 // the container's environment), or the whole source runs the command kne.yaml maps to it. Every process
 // gets the container's env and the SinkBinding contract Knative injects (semantics §5.4).
 import type {ContainerSource} from '../resources/types.js'
+import {textOf} from '../resources/read.js'
 
 /** A command kne runs: a string goes through the shell, a list is the argv. */
 export interface LocalCommand {
@@ -52,7 +53,7 @@ export function containerEnv(container: Container, notes: string[], label: strin
       notes.push(`${label}: env ${entry.name} uses valueFrom, which kne cannot resolve; it is left out`)
       continue
     }
-    env[entry.name] = expandKubernetesVariables(entry.value === undefined ? '' : String(entry.value), env)
+    env[entry.name] = expandKubernetesVariables(textOf(entry.value), env)
   }
   return env
 }

@@ -6,6 +6,7 @@
 import jsonata from 'jsonata'
 import type {CloudEvent} from '../../core/cloudevent.js'
 import {decodeJsonEvent, eventToJsonObject} from '../../core/codec/json.js'
+import {textOf} from '../../core/resources/read.js'
 
 /** Bounds on one evaluation, so that one bad expression cannot stop the mesh (JSONata evaluates without yielding to the event loop). */
 export interface JsonataLimits {
@@ -118,7 +119,7 @@ export function readTransformOutput(value: unknown): TransformOutput {
     if (!decoded.ok) return {kind: 'failed', failure: {message: `the result is not a valid CloudEvent: ${decoded.error}`}}
     return {kind: 'event', event: decoded.event}
   }
-  const contentType = !Array.isArray(value) && members.contenttype ? String(members.contenttype) : 'application/json'
+  const contentType = !Array.isArray(value) && members.contenttype ? textOf(members.contenttype) : 'application/json'
   return {kind: 'json', contentType, body: JSON.stringify(value)}
 }
 

@@ -5,7 +5,7 @@
 // image), since that could never run. kne cannot run images: a job is the first container's command and
 // args as a local process, as for a ContainerSource (src/core/sources/container.ts).
 import {containerEnv, expandKubernetesVariables, type Container} from '../../core/sources/container.js'
-import {isAbsent, readList, readObject, readRequiredString, readString, type KindContext} from '../../core/resources/read.js'
+import {isAbsent, readList, textOf, readObject, readRequiredString, readString, type KindContext} from '../../core/resources/read.js'
 
 export const JOB_SINK_API_VERSION = 'sinks.knative.dev/v1alpha1'
 /**
@@ -93,7 +93,7 @@ export function planJob(namespace: string, name: string, spec: JobSinkSpec): Job
     return {
       ok: false,
       reason: 'NoLocalCommand',
-      message: `container ${String(container.name ?? 0)} has no command, and kne cannot run ${image}: give the container a command (the image's entrypoint, e.g. [cat])`,
+      message: `container ${textOf(container.name ?? 0)} has no command, and kne cannot run ${image}: give the container a command (the image's entrypoint, e.g. [cat])`,
     }
   }
   if (containers.length > 1) notes.push(`${sink}: kne runs the first of ${containers.length} containers`)

@@ -19,7 +19,7 @@ export class ApiServerEmitter {
     readonly source: ApiServerSource,
     readonly sinkUri: string,
     private readonly counters: SourceCounters,
-    private readonly deps: {clock: Clock; sender: HttpSender; log(line: string): void},
+    private readonly deps: {clock: Clock; sender: HttpSender; log: (line: string) => void},
   ) {}
 
   observe(changes: readonly ObjectChange[]): void {

@@ -18,7 +18,7 @@ export interface SourceCounters {
 export interface PingDeps {
   clock: Clock
   sender: HttpSender
-  log(line: string): void
+  log: (line: string) => void
   /** Knative waits rand(0..500) ms before each scheduled send to spread load; tests may pass () => 0. */
   jitterMs(): number
 }

@@ -103,7 +103,7 @@ export class SourceRuntime {
   private readonly projectDir: string
   private closed = false
 
-  constructor(private readonly options: SourceOptions & {clock: Clock; log(line: string): void}) {
+  constructor(private readonly options: SourceOptions & {clock: Clock; log: (line: string) => void}) {
     this.localServices = options.localServices ?? {}
     this.projectDir = options.projectDir ?? process.cwd()
     this.supervisor = new Supervisor({output: options.output, log: options.log, restart: options.restart, stopGraceMs: options.stopGraceMs})
@@ -250,7 +250,7 @@ export class SourceRuntime {
 
   /** Resolves once the events of every change observed so far have been sent. */
   async idle(): Promise<void> {
-    await Promise.all([...this.entries.values()].map((e) => e.emitter?.idle()))
+    await Promise.all([...this.entries.values()].map((e) => e.emitter?.idle() ?? Promise.resolve()))
   }
 
   /** Sends a PingSource's event now (kne source ping fire). */
