@@ -6,10 +6,11 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {renderActivity} from '../../src/client/render.js'
+import {tail} from '../../src/client/tail.js'
 import {renderTopology} from '../../src/client/render-status.js'
 import {decodeHttpMessage} from '../../src/core/codec/http.js'
 import {buildRegistry} from '../../src/core/registry/registry.js'
-import {parseManifests} from '../../src/index.js'
+import {parseManifests, type ActivityJson} from '../../src/index.js'
 import {Chalk} from 'chalk'
 import {answerEvent, BROKER, records, trigger} from '../helpers/flows.js'
 import {useMesh} from '../helpers/mesh.js'
@@ -175,6 +176,10 @@ describe('EventTransform in the mesh', () => {
       summary: 'HTTP 500: the JSONata expression failed',
     })
     expect(handled.error).toContain('no total in x-9')
+    // kne tail's stream carries it, picked by the event's id like the broker's records
+    const streamed: ActivityJson[] = []
+    await tail(mesh.url, {selector: {id: 'x-9'}, history: true, count: 1}, (r) => void streamed.push(r))
+    expect(streamed.filter((r) => r.kind === 'handled')).toEqual([handled])
     // what kne tail and kne dev print for it
     const lines = renderActivity(handled, new Chalk({level: 0}))
     expect(lines).toContain('EventTransform default/strict ← order.created id=x-9')
