@@ -41,6 +41,8 @@ export interface ScaffoldNaming {
    * have their builders).
    */
   values?: (options: {name: string; namespace?: string; sink?: Destination} & Record<string, unknown>) => TemplateValues
+  /** Options create asks for in a terminal when their flag is missing (without one it exits 2 naming the flag). */
+  asks?: readonly {option: string; flag: string; message: string}[]
 }
 
 /** Any kind's resource: the kinds of KneResource, and a new kind's type defined in its own module. */

@@ -45,22 +45,32 @@ function finish<K extends ScaffoldKind>(ctx: ScaffoldContext, kind: K, options: 
 
 /**
  * The create flow of a kind whose descriptor brings its template values (a kind added as one module):
- * ask for the name when it is missing, render templates/<kind>.yaml, validate and write it.
+ * ask for the name and the descriptor's `asks` when they are missing, render templates/<kind>.yaml, validate
+ * and write it.
  */
 export async function scaffoldKind(
   kind: string,
   input: {name?: string} & Record<string, unknown>,
   ctx: ScaffoldContext,
 ): Promise<CreateResult> {
-  const descriptor = descriptorOf(kind)
+  const scaffold = descriptorOf(kind)?.scaffold
   const info = kindInfo(kind)
-  const values = descriptor?.scaffold?.values
+  const values = scaffold?.values
   if (info === undefined || values === undefined) throw new KneError(`kne cannot scaffold ${kind}`, 'NOT_SCAFFOLDED')
-  const {name} = await start(ctx, info, input.name)
+  const {name, prompter} = await start(ctx, info, input.name)
   const namespace = ctx.project.explicitNamespace ? ctx.project.namespace : undefined
+  const asked: Record<string, string> = {}
+  for (const {option, flag, message} of scaffold?.asks ?? []) {
+    if (input[option] === undefined) asked[option] = await prompter.text(undefined, {flag, message})
+  }
   // --sink in kn's grammar reaches the kind's values as a Destination
   const sink = typeof input.sink === 'string' ? {sink: sinkDestination(input.sink)} : {}
-  return createResource(ctx.project, info, renderManifest(info.template, values({...input, ...sink, name, namespace})), ctx.options)
+  return createResource(
+    ctx.project,
+    info,
+    renderManifest(info.template, values({...input, ...asked, ...sink, name, namespace})),
+    ctx.options,
+  )
 }
 
 export async function scaffoldBroker(input: Input<'Broker', never>, ctx: ScaffoldContext): Promise<CreateResult> {

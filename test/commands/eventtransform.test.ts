@@ -62,7 +62,7 @@ describe('kne eventtransform', () => {
       kne(['eventtransform', 'create', 'd', '--jsonata-file', join(dir, 'missing.jsonata'), '--json']),
     ])
     expect(results.map((r) => [r.code, jsonOf(r).error.message])).toEqual([
-      [2, expect.stringContaining('--jsonata is required')],
+      [2, expect.stringContaining('missing required flag --jsonata')],
       [2, expect.stringContaining('--reply-jsonata and --reply-discard need --sink')],
       [2, expect.stringContaining('cannot be used together')],
       [2, expect.stringContaining('--jsonata-file')],

@@ -41,6 +41,9 @@ export const eventTransformKind = defineKind<EventTransform>({
     label: 'EventTransform',
     createdVerb: 'created',
     deletedVerb: 'deleted',
+    asks: [
+      {option: 'jsonata', flag: '--jsonata', message: 'JSONata expression (the new event, e.g. {"specversion": "1.0", "id": id, ...})'},
+    ],
     values(options) {
       const text = (key: string): string | undefined => {
         const value = options[key]
