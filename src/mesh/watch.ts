@@ -266,6 +266,7 @@ function readiness(status: MeshStatus): Map<string, {ready: boolean; reason?: st
   const out = new Map<string, {ready: boolean; reason?: string}>()
   for (const b of status.brokers) out.set(`Broker ${b.namespace}/${b.name}`, {ready: b.ready, reason: b.reason})
   for (const t of status.triggers) out.set(`Trigger ${t.namespace}/${t.name}`, {ready: t.ready, reason: t.reason})
+  for (const r of status.resources) out.set(`${r.kind} ${r.namespace}/${r.name}`, {ready: r.ready, reason: r.reason})
   return out
 }
 

@@ -13,6 +13,7 @@ import {buildRegistry} from '../../src/core/registry/registry.js'
 import {parseManifests, type ActivityJson} from '../../src/index.js'
 import {Chalk} from 'chalk'
 import {answerEvent, BROKER, records, trigger} from '../helpers/flows.js'
+import {describeReload} from '../../src/mesh/watch.js'
 import {useMesh} from '../helpers/mesh.js'
 import {watchedProject} from '../helpers/project.js'
 import {binaryHeaders, post, type Received} from '../helpers/subscriber.js'
@@ -288,6 +289,15 @@ describe('EventTransform in the mesh', () => {
     const removed = await p.change(() => p.remove('t.yaml'))
     expect(removed.removed).toEqual(['EventTransform default/t'])
     expect(await typeOf()).toBe(404)
+  })
+
+  it('hot reload says when an EventTransform becomes Ready: its sink, a broker, appeared', async () => {
+    const toBroker = '  sink:\n    ref:\n      apiVersion: eventing.knative.dev/v1\n      kind: Broker\n      name: later\n'
+    const p = await watchedProject(kit, {'t.yaml': transform('t', '$', toBroker)})
+    expect(p.mesh.status().resources[0]).toMatchObject({ready: false, reason: 'BrokerNotFound'})
+    const added = await p.change(() => p.write('b.yaml', BROKER.replace('name: default', 'name: later')))
+    expect(added.becameReady).toEqual(['EventTransform default/t'])
+    expect(describeReload(added, p.dir).summary).toContain('EventTransform default/t now Ready')
   })
 
   it('applies a changed expression on reload, and answers 404 once the EventTransform is gone', async () => {
