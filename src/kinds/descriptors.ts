@@ -6,6 +6,7 @@ import type {KneKind, KneResource, ManifestError, ManifestResource} from '../cor
 import {describeResource} from '../core/resources/types.js'
 import type {KindDescriptor, KindRole, Reference} from './descriptor.js'
 import {EVENTING_KINDS} from './eventing/descriptor.js'
+import {EVENT_TRANSFORM_KINDS} from './event-transform/descriptor.js'
 import {FLOW_KINDS} from './flows/descriptor.js'
 import {JOB_SINK_KINDS} from './job-sink/descriptor.js'
 import {MESSAGING_KINDS} from './messaging/descriptor.js'
@@ -17,6 +18,7 @@ export const DESCRIPTORS: readonly KindDescriptor[] = [
   ...MESSAGING_KINDS,
   ...FLOW_KINDS,
   ...JOB_SINK_KINDS,
+  ...EVENT_TRANSFORM_KINDS,
 ]
 
 const BY_KIND = new Map<string, KindDescriptor>(DESCRIPTORS.map((d) => [d.kind, d]))

@@ -2,6 +2,7 @@
 // The first ones keep no state of their own (it is in the mesh's runtime), so every mesh shares them.
 import type {PluginFactory} from '../mesh/plugin.js'
 import {brokersPlugin} from './eventing/plugin.js'
+import {createEventTransformPlugin} from './event-transform/plugin.js'
 import {flowsPlugin} from './flows/plugin.js'
 import {createJobSinkPlugin} from './job-sink/plugin.js'
 import {channelsPlugin} from './messaging/plugin.js'
@@ -13,4 +14,5 @@ export const PLUGINS: readonly PluginFactory[] = [
   () => flowsPlugin,
   () => sourcesPlugin,
   (ctx) => createJobSinkPlugin(ctx),
+  () => createEventTransformPlugin(),
 ]

@@ -11,16 +11,20 @@ import {repoRoot} from '../helpers/cli.js'
 import {freshDataDir, jsonOf, meshForProject, runKne} from '../helpers/command.js'
 
 describe('kne jobsink', () => {
-  let dir: string
-  let env: {KNE_DATA_DIR: string}
   let mesh: Mesh | undefined
-  const run = (...args: string[]) => runKne(args, {cwd: dir, env})
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kne-jobsink-'))
-    env = {KNE_DATA_DIR: freshDataDir()}
+  /** A project of its own (kne init), and a function that runs kne in it. */
+  async function newProject() {
+    const dir = mkdtempSync(join(tmpdir(), 'kne-jobsink-'))
+    const env = {KNE_DATA_DIR: freshDataDir()}
+    const run = (...args: string[]) => runKne(args, {cwd: dir, env})
     expect((await run('init', '--json')).code).toBe(0)
-  })
+    return {dir, env, run}
+  }
+
+  let dir: string
+  let run: Awaited<ReturnType<typeof newProject>>['run']
+  beforeAll(async () => ({dir, run} = await newProject()))
 
   afterAll(() => mesh?.close())
 
@@ -96,6 +100,11 @@ describe('kne jobsink', () => {
   })
 
   it("describe and list show the running mesh's JobSinks: Ready or why not, recent jobs and counts", async () => {
+    // a project of its own, so that it does not depend on the tests before it
+    const {dir, env, run} = await newProject()
+    const eventCheck = ['--image', 'docker.io/library/bash:5', '--cmd', 'test', '--arg=-s', '--arg', '/etc/jobsink-event/event']
+    expect((await run('jobsink', 'create', 'event-check', ...eventCheck)).code).toBe(0)
+    expect((await run('jobsink', 'create', 'imaged', '--image', 'ghcr.io/acme/job:1')).code).toBe(0)
     mesh = await meshForProject(dir, env.KNE_DATA_DIR)
     // kn's sink grammar names it: jobsink:NAME
     const sent = await run('send', '--to', 'jobsink:event-check', '--type', 't', '--id', 'e1', '--source', '/test', '--json')

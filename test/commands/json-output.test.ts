@@ -23,11 +23,15 @@ const ARGS: Record<string, string[]> = {
   'eventtype:delete': ['chargeback'],
   'eventtype:describe': ['order-created'],
   'eventtype:list': [],
+  'eventtransform:create': ['retype', '--jsonata', '$merge([$, {"type": "com.example.retyped"}])', '--sink', 'broker:default'],
+  'eventtransform:delete': ['retired'],
+  'eventtransform:describe': ['rename'],
+  'eventtransform:list': [],
   export: [],
   'filter:test': ['--type', 'com.example.order.created'],
   init: ['another'],
   'jobsink:create': ['report', '--image', 'ghcr.io/acme/report:1', '--cmd', 'cat'],
-  'jobsink:delete': ['report'],
+  'jobsink:delete': ['retired'],
   'jobsink:describe': ['logger'],
   'jobsink:list': [],
   'registry:browse': [],
@@ -55,6 +59,8 @@ const ARGS: Record<string, string[]> = {
 const SETUP: Record<string, string[]> = {
   'broker:delete': ['broker', 'create', 'retired'],
   'eventtype:delete': ['eventtype', 'create', 'chargeback', '--type', 'com.example.chargeback'],
+  'eventtransform:delete': ['eventtransform', 'create', 'retired', '--jsonata', '$'],
+  'jobsink:delete': ['jobsink', 'create', 'retired', '--image', 'ghcr.io/acme/report:1', '--cmd', 'cat'],
   'source:delete': ['source', 'binding', 'create', 'unbind', '--subject', 'Deployment:apps/v1:app', '--sink', 'broker:default'],
   'trigger:delete': ['trigger', 'create', 'retired', '--sink', 'http://127.0.0.1:9/'],
 }
@@ -89,6 +95,7 @@ describe('--json prints exactly one JSON document', async () => {
       ['source', 'ping', 'create', 'heartbeat', '--schedule', '*/5 * * * *', '--sink', subscriber.url],
       ['eventtype', 'create', 'order-created', '--type', 'com.example.order.created', '--broker', 'default'],
       ['jobsink', 'create', 'logger', '--image', 'docker.io/library/bash:5', '--cmd', 'cat'],
+      ['eventtransform', 'create', 'rename', '--jsonata', '$'],
     ]) {
       const result = await run(setup)
       expect(result.code, result.stderr).toBe(0)

@@ -5,9 +5,14 @@ import {join} from 'node:path'
 import {Ajv, type ValidateFunction} from 'ajv'
 import {describe, expect, it} from 'vitest'
 import {parse, parseAllDocuments} from 'yaml'
+import {exportManifest} from '../../src/core/resources/export.js'
+import {parseManifests} from '../../src/core/resources/parse.js'
+import {kindInfo} from '../../src/core/manifests/index.js'
+import {eventTransformKind} from '../../src/kinds/event-transform/descriptor.js'
 import {EVENT_TRANSFORM_SPEC_FIELDS, readEventTransform} from '../../src/kinds/event-transform/read.js'
-import {JOB_SINK_SPEC_FIELDS, readJobSink} from '../../src/kinds/job-sink/read.js'
+import {renderManifest} from '../../src/scaffold/templates.js'
 import {exportProject} from '../../src/services/export.js'
+import {JOB_SINK_SPEC_FIELDS, readJobSink} from '../../src/kinds/job-sink/read.js'
 import {repoRoot} from '../helpers/cli.js'
 import {rootSchema, type Schema} from '../helpers/crds.js'
 import {readWith} from '../helpers/kind-reader.js'
@@ -66,10 +71,28 @@ describe('EventTransform and JobSink against their CRD schemas', () => {
         }),
       ).toEqual([])
     }
-    // as kne export prints the file
-    const exported = exportProject({files: [join(fixtures, 'knative-docs', file)], cwd: repoRoot}).documents
-    expect(exported.filter((d) => String(d.kind) in readers).length).toBeGreaterThan(0)
-    for (const document of exported.filter((d) => String(d.kind) in readers)) expect(problems(document), `${file} exported`).toEqual([])
+    const parsed = parseManifests(text, file)
+    expect(parsed.errors).toEqual([])
+    for (const resource of [...parsed.resources, ...parsed.others].filter((r) => r.kind in readers))
+      expect(problems(exportManifest(resource)), `${file} exported`).toEqual([])
+    // and as kne export prints them (exportProject), the Trigger beside an EventTransform left to its own test
+    const exported = exportProject({files: [join(fixtures, 'knative-docs', file)]}).documents.filter((d) => String(d.kind) in readers)
+    expect(exported.length).toBeGreaterThan(0)
+    for (const document of exported) expect(problems(document), `${file} through kne export`).toEqual([])
+  })
+
+  it('validates what kne eventtransform create writes', () => {
+    const manifest = renderManifest(
+      kindInfo('EventTransform')!.template,
+      eventTransformKind.scaffold!.values!({
+        name: 't',
+        namespace: 'default',
+        sink: {ref: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default'}},
+        jsonata: '{"specversion": "1.0", "id": id, "source": source, "type": "t", "data": data}',
+        replyJsonata: '$',
+      }),
+    )
+    expect(problems(manifest)).toEqual([])
   })
 
   it('refuses what a cluster refuses, so a passing test means something', () => {
