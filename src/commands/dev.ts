@@ -9,7 +9,7 @@ import {describeResource, manifestErrorFormatter} from '../core/resources/types.
 import {startDev, watchDev} from '../mesh/dev.js'
 import {prefixedLine} from '../mesh/processes.js'
 import {describeSources} from '../kinds/sources/runtime/report.js'
-import {describeReload} from '../mesh/watch.js'
+import {describeReload, type ManifestWatcher} from '../mesh/watch.js'
 import {renderTopology} from '../client/render-status.js'
 
 export default class Dev extends KneCommand<typeof Dev> {
@@ -116,6 +116,39 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
         : (record) => (record.stream === 'stdout' ? out : err)(prefixedLine(record)),
     })
     const {mesh} = session
+    // Signals are handled from here on, also while the watcher is still starting after the Ready line
+    const started: {watcher?: ManifestWatcher} = {}
+    let stopping = false
+    const stopped = new Promise<void>((resolve, reject) => {
+      const stop = (signal: NodeJS.Signals): void => {
+        stopping = true
+        process.once(signal, () => {
+          printer.close()
+          reject(new Errors.ExitError(EXIT.interrupted)) // a second Ctrl-C gives up at once
+        })
+        if (!json) err(`\n${signal}: stopping; waiting up to ${formatMs(drainMs)} for ${mesh.runtime.inFlightCount} deliveries under way`)
+        ;(started.watcher ? started.watcher.close() : Promise.resolve())
+          .then(() => mesh.close({drainTimeoutMs: drainMs}))
+          .then(
+            (report) => {
+              removeLocator(this.config.dataDir, mesh.url)
+              printer.close()
+              for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: marked failed`)
+              if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished}))
+              else err(`kne dev stopped (${report.unfinished.length} unfinished deliveries)`)
+              printer.flush()
+              resolve()
+            },
+            (error: unknown) => {
+              printer.close()
+              err(`error while stopping: ${(error as Error).message}`)
+              resolve()
+            },
+          )
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
     const exposed = exposedWarning(this.flags.host)
     if (exposed) err(`warning: ${exposed}`)
     for (const w of session.manifests.warnings) err(`warning: ${manifestErrorFormatter(process.cwd())(w)}`)
@@ -156,38 +189,12 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
           for (const line of [...lines.problems, ...lines.notes]) err(`  ${line}`)
         })
       : undefined
-    if (watcher && !json) out(c.dim('Watching the manifests for changes (--no-watch to turn off)'))
-    if (!this.flags.quiet) {
+    started.watcher = watcher
+    if (stopping) await watcher?.close()
+    else if (watcher && !json) out(c.dim('Watching the manifests for changes (--no-watch to turn off)'))
+    if (!this.flags.quiet && !stopping) {
       mesh.journal.subscribe((record) => printer.activity(record))
     }
-    await new Promise<void>((resolve, reject) => {
-      const stop = (signal: NodeJS.Signals): void => {
-        process.once(signal, () => {
-          printer.close()
-          reject(new Errors.ExitError(EXIT.interrupted)) // a second Ctrl-C gives up at once
-        })
-        if (!json) err(`\n${signal}: stopping; waiting up to ${formatMs(drainMs)} for ${mesh.runtime.inFlightCount} deliveries under way`)
-        ;(watcher ? watcher.close() : Promise.resolve())
-          .then(() => mesh.close({drainTimeoutMs: drainMs}))
-          .then(
-            (report) => {
-              removeLocator(this.config.dataDir, mesh.url)
-              printer.close()
-              for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: marked failed`)
-              if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished}))
-              else err(`kne dev stopped (${report.unfinished.length} unfinished deliveries)`)
-              printer.flush()
-              resolve()
-            },
-            (error: unknown) => {
-              printer.close()
-              err(`error while stopping: ${(error as Error).message}`)
-              resolve()
-            },
-          )
-      }
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-    })
+    await stopped
   }
 }

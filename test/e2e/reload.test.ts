@@ -123,4 +123,15 @@ describe('kne dev hot reload, stopped', () => {
     dev.signal('SIGTERM')
     expect(await dev.exited).toBe(0)
   })
+
+  it('stops cleanly on a SIGTERM sent as soon as it prints Ready, while the watcher is still starting', async () => {
+    const dir = tempDir('kne-reload-e2e-')
+    writeFileSync(join(dir, 'broker.yaml'), BROKER)
+    const dev = new LongRunning(['dev', '--port', '0', '-f', dir], isolatedEnv())
+    onTestFinished(() => dev.kill())
+    await dev.waitFor(/Ready on http/)
+    dev.signal('SIGTERM')
+    expect(await dev.exited).toBe(0)
+    expect(dev.stderr).toContain('kne dev stopped')
+  })
 })
