@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {createFlags, deliveryFlags, prose, ScaffoldCommand} from '../../cli/index.js'
+import {createFlags, deliveryFlags, prose} from '../../cli/index.js'
+import {ScaffoldCommand} from '../../cli/scaffold-command.js'
 import {scaffoldBroker, type Manifest} from '../../scaffold/index.js'
 
 export default class BrokerCreate extends ScaffoldCommand<typeof BrokerCreate> {

@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {Args, Flags} from '@oclif/core'
-import {createFlags, prose, ScaffoldCommand, sinkFlag} from '../../cli/index.js'
+import {createFlags, prose, sinkFlag} from '../../cli/index.js'
+import {ScaffoldCommand} from '../../cli/scaffold-command.js'
 import {EXIT, KneError} from '../../core/errors.js'
 import {eventTransformKind} from '../../kinds/event-transform/descriptor.js'
 import {scaffoldKind, type Manifest} from '../../scaffold/index.js'

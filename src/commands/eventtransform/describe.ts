@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
-import {describeFlags, outputFlag, ScaffoldCommand} from '../../cli/index.js'
+import {describeFlags, outputFlag} from '../../cli/index.js'
+import {ScaffoldCommand} from '../../cli/scaffold-command.js'
 import {eventTransformKind} from '../../kinds/event-transform/descriptor.js'
 import type {DescribeResult} from '../../scaffold/inspect.js'
 import {kindIs} from '../../scaffold/workspace.js'

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {createFlags, destinationFlag, prose, ScaffoldCommand} from '../../cli/index.js'
+import {createFlags, destinationFlag, prose} from '../../cli/index.js'
+import {ScaffoldCommand} from '../../cli/scaffold-command.js'
 import {createEventType} from '../../scaffold/eventtype.js'
 import type {Manifest} from '../../scaffold/index.js'
 

@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
-import {projectFlags, ScaffoldCommand} from '../../cli/index.js'
+import {projectFlags} from '../../cli/index.js'
+import {ScaffoldCommand} from '../../cli/scaffold-command.js'
 import type {DeleteResult} from '../../scaffold/delete.js'
 import {deleteEventType} from '../../scaffold/eventtype.js'
 

@@ -1,4 +1,5 @@
-import {listFlags, prose, ScaffoldCommand} from '../../cli/index.js'
+import {listFlags, prose} from '../../cli/index.js'
+import {ScaffoldCommand} from '../../cli/scaffold-command.js'
 import {eventTypeTable, listEventTypes, type EventTypeListResult} from '../../scaffold/eventtype.js'
 import {renderTable} from '../../scaffold/inspect.js'
 

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {createFlags, keyValueFlag, prose, ScaffoldCommand} from '../../cli/index.js'
+import {createFlags, keyValueFlag, prose} from '../../cli/index.js'
+import {ScaffoldCommand} from '../../cli/scaffold-command.js'
 import {scaffoldKind, type Manifest} from '../../scaffold/index.js'
 
 export default class JobSinkCreate extends ScaffoldCommand<typeof JobSinkCreate> {

@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
-import {projectFlags, ScaffoldCommand, sourceKindFlag, sourceMatch} from '../../cli/index.js'
+import {projectFlags, sourceKindFlag} from '../../cli/index.js'
+import {ScaffoldCommand, sourceMatch} from '../../cli/scaffold-command.js'
 import {deleteResource, type DeleteResult} from '../../scaffold/index.js'
 
 export default class SourceDelete extends ScaffoldCommand<typeof SourceDelete> {

@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
-import {describeFlags, ScaffoldCommand, sourceKindFlag, sourceMatch} from '../../cli/index.js'
+import {describeFlags, sourceKindFlag} from '../../cli/index.js'
+import {ScaffoldCommand, sourceMatch} from '../../cli/scaffold-command.js'
 import type {DescribeResult} from '../../scaffold/inspect.js'
 
 export default class SourceDescribe extends ScaffoldCommand<typeof SourceDescribe> {

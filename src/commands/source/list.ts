@@ -1,4 +1,5 @@
-import {listFlags, prose, ScaffoldCommand, sourceKindFlag, sourceMatch} from '../../cli/index.js'
+import {listFlags, prose, sourceKindFlag} from '../../cli/index.js'
+import {ScaffoldCommand, sourceMatch} from '../../cli/scaffold-command.js'
 import {sourceTable, type ListResult} from '../../scaffold/inspect.js'
 
 export default class SourceList extends ScaffoldCommand<typeof SourceList> {

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {createFlags, deliveryFlags, keyValueFlag, prose, ScaffoldCommand, sinkFlag} from '../../cli/index.js'
+import {createFlags, deliveryFlags, keyValueFlag, prose, sinkFlag} from '../../cli/index.js'
+import {ScaffoldCommand} from '../../cli/scaffold-command.js'
 import {scaffoldTrigger, type Manifest} from '../../scaffold/index.js'
 
 export default class TriggerCreate extends ScaffoldCommand<typeof TriggerCreate> {

@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
-import {describeFlags, ScaffoldCommand} from '../../cli/index.js'
+import {describeFlags} from '../../cli/index.js'
+import {ScaffoldCommand} from '../../cli/scaffold-command.js'
 import type {DescribeResult} from '../../scaffold/inspect.js'
 import {kindIs} from '../../scaffold/workspace.js'
 

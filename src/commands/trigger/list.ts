@@ -1,4 +1,5 @@
-import {listFlags, prose, ScaffoldCommand} from '../../cli/index.js'
+import {listFlags, prose} from '../../cli/index.js'
+import {ScaffoldCommand} from '../../cli/scaffold-command.js'
 import {triggerTable, type ListResult} from '../../scaffold/inspect.js'
 import {kindIs} from '../../scaffold/workspace.js'
 

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {ceOverrideFlag, createFlags, keyValueFlag, prose, ScaffoldCommand, sinkFlag} from '../../../cli/index.js'
+import {ceOverrideFlag, createFlags, keyValueFlag, prose, sinkFlag} from '../../../cli/index.js'
+import {ScaffoldCommand} from '../../../cli/scaffold-command.js'
 import {scaffoldContainerSource, type Manifest} from '../../../scaffold/index.js'
 
 export default class SourceContainerCreate extends ScaffoldCommand<typeof SourceContainerCreate> {

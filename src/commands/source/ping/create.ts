@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {ceOverrideFlag, createFlags, prose, ScaffoldCommand, sinkFlag} from '../../../cli/index.js'
+import {ceOverrideFlag, createFlags, prose, sinkFlag} from '../../../cli/index.js'
+import {ScaffoldCommand} from '../../../cli/scaffold-command.js'
 import {scaffoldPingSource, type Manifest} from '../../../scaffold/index.js'
 
 export default class SourcePingCreate extends ScaffoldCommand<typeof SourcePingCreate> {
