@@ -1,8 +1,8 @@
 // kn's sink grammar (knative/client pkg/flags/sink): `broker:NAME`, `channel:NAME`, `ksvc:NAME`, `svc:NAME`,
 // each with an optional `:NAMESPACE`, a bare NAME meaning a Knative Service, or an http(s) URL; kne adds
 // `sequence:NAME` and `parallel:NAME`, which Knative Destinations may refer to as well. The kinds' prefixes
-// are their descriptors' `sinkPrefix`.
-import {DESCRIPTORS} from '../kinds/descriptors.js'
+// are their addresses' `sinkPrefix` (src/kinds/addresses.ts).
+import {ADDRESSES} from '../kinds/addresses.js'
 import type {Destination, KReference} from './resources/types.js'
 
 /** The Services kn's grammar names (they are not Knative Eventing kinds, so no descriptor has them). */
@@ -13,8 +13,8 @@ const SERVICE_SINK_PREFIXES: Record<string, {apiVersion: string; kind: string}> 
   service: {apiVersion: 'v1', kind: 'Service'},
 }
 
-const KIND_PREFIXES = DESCRIPTORS.flatMap((d) =>
-  d.sinkPrefix === undefined ? [] : [[d.sinkPrefix, {apiVersion: d.versions.at(-1)!.apiVersion, kind: d.kind}] as const],
+const KIND_PREFIXES = ADDRESSES.flatMap((a) =>
+  a.sinkPrefix === undefined ? [] : [[a.sinkPrefix, {apiVersion: a.apiVersion, kind: a.kind}] as const],
 )
 const PREFIXES: Record<string, {apiVersion: string; kind: string}> = {...Object.fromEntries(KIND_PREFIXES), ...SERVICE_SINK_PREFIXES}
 const PREFIX_LIST = [...KIND_PREFIXES.map(([prefix]) => prefix), 'ksvc', 'svc'].join(', ')

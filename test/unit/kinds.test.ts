@@ -3,6 +3,7 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {ADDRESSES} from '../../src/kinds/addresses.js'
 import {DESCRIPTORS, classifyKind, descriptorOf, isSourceKind, modeledKinds} from '../../src/kinds/descriptors.js'
 import {PLUGINS} from '../../src/kinds/plugins.js'
 import type {MeshContext} from '../../src/mesh/context.js'
@@ -20,6 +21,20 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('kind descriptors', () => {
+  it('name every kind the mesh serves at a path in addresses.ts, with the same path, sink prefix and latest version', () => {
+    const fromDescriptors = DESCRIPTORS.filter((d) => d.ingressPath !== undefined).map((d) => ({
+      kind: d.kind,
+      group: d.group,
+      plural: d.plural,
+      apiVersion: d.versions.at(-1)!.apiVersion,
+      ingressPath: d.ingressPath,
+      ...(d.sinkPrefix === undefined ? {} : {sinkPrefix: d.sinkPrefix}),
+    }))
+    expect([...ADDRESSES].sort((a, b) => a.kind.localeCompare(b.kind))).toEqual(
+      fromDescriptors.sort((a, b) => a.kind.localeCompare(b.kind)),
+    )
+  })
+
   it.each(DESCRIPTORS.map((d) => [d.kind, d] as const))('%s is complete', (_kind, d) => {
     expect(d.group).toMatch(/^[a-z.]+\.knative\.dev$/)
     expect(d.plural).toMatch(/^[a-z]+s$/)

@@ -45,6 +45,14 @@ function importsOf(file: string): string[] {
   )
 }
 
+/** The imports a file loads when it runs (type-only imports and re-exports left out). */
+function runtimeImportsOf(file: string): string[] {
+  const text = readFileSync(join(SRC, file), 'utf8')
+  return [...text.matchAll(/^(?:import|export)\b[^'"]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gms)]
+    .filter((m) => !/^(?:import|export)\s+type\b/.test(m[0]))
+    .map((m) => normalize(join(dirname(file), m[1]!.replace(/\.js$/, '.ts'))))
+}
+
 const files = sourceFiles(SRC).map((f) => relative(SRC, f).split('\\').join('/'))
 const graph = new Map(files.map((f) => [f, importsOf(f)]))
 
@@ -77,5 +85,20 @@ describe('layers', () => {
     }
     for (const file of files) visit(file, [])
     expect(cycles).toEqual([])
+  })
+
+  it("keeps kne send's start-up light: it loads no kind descriptor (every reader), CESQL or the scaffolding commands' base", () => {
+    const loaded = new Set<string>()
+    const visit = (file: string): void => {
+      if (loaded.has(file)) return
+      loaded.add(file)
+      for (const target of runtimeImportsOf(file)) visit(target)
+    }
+    visit('commands/send.ts')
+    expect(
+      [...loaded].filter((f) =>
+        /^(kinds\/descriptors|kinds\/[^/]+\/descriptor|core\/cesql\/|cli\/scaffold-command|scaffold\/(inspect|scaffold|templates))/.test(f),
+      ),
+    ).toEqual([])
   })
 })

@@ -2,7 +2,8 @@
 // twist: Knative and Kubernetes Services are looked up in the service map instead of cluster DNS (refs, and
 // URIs naming a Service's cluster DNS name), and brokers, channels, sequences and parallels resolve to the
 // paths the mesh serves them at.
-import {descriptorOf, modeledKindOf} from '../../kinds/descriptors.js'
+import {addressOf, brokerAddress, type AddressableKind} from '../../kinds/addresses.js'
+import {modeledKindOf} from '../../kinds/descriptors.js'
 import type {Destination, KReference} from './types.js'
 import {resourceKey} from './types.js'
 
@@ -23,33 +24,7 @@ export type Resolution = {ok: true; uri: string} | {ok: false; reason: string; m
 
 const SERVICE_API_VERSIONS = new Set(['serving.knative.dev/v1', 'v1'])
 
-/** A kind the mesh serves at a path of its own: `/<ingressPath>/<namespace>/<name>` (a broker's is `/<namespace>/<name>`). */
-export interface AddressableKind {
-  kind: string
-  group: string
-  plural: string
-  ingressPath: string
-}
-
-export function brokerAddress(meshUrl: string, namespace: string, name: string): string {
-  return `${meshUrl}/${namespace}/${name}`
-}
-
-/**
- * Where the mesh serves a resource of an addressable kind. Broker paths have exactly two segments (Knative's
- * broker-ingress answers 400 to any other shape), so the three-segment paths of the others are never taken for one.
- */
-export function addressOf(kind: AddressableKind, meshUrl: string, namespace: string, name: string): string {
-  return kind.ingressPath === '' ? brokerAddress(meshUrl, namespace, name) : `${meshUrl}/${kind.ingressPath}/${namespace}/${name}`
-}
-
-/** Where the mesh serves the resource a reference names, or undefined when it is not of a kind the mesh serves. */
-export function meshAddressOf(ref: KReference, meshUrl: string, defaultNamespace: string): string | undefined {
-  const kind = descriptorOf(ref.kind)
-  return kind?.ingressPath === undefined
-    ? undefined
-    : addressOf(kind as AddressableKind, meshUrl, ref.namespace ?? defaultNamespace, ref.name)
-}
+export {addressOf, brokerAddress, meshAddressOf, type AddressableKind} from '../../kinds/addresses.js'
 
 export function addressableKey(kind: {kind: string}, namespace: string, name: string): string {
   return `${kind.kind} ${resourceKey(namespace, name)}`

@@ -4,22 +4,16 @@ import {usageError} from '../../core/manifests/flags.js'
 import type {ResourceBase} from '../../core/resources/types.js'
 import type {BrokerOf, Contribution} from '../../core/registry/contributions.js'
 import type {AttributeFact, RegistryReference} from '../../core/registry/types.js'
+import {addressFields} from '../address.js'
 import {defineKind, referenceList, type RegistryEvents} from '../descriptor.js'
+import {EVENT_TRANSFORM_KIND_ADDRESS} from './address.js'
 import {producedAttributes} from './jsonata.js'
-import {
-  EVENT_TRANSFORM_ADDRESS,
-  EVENT_TRANSFORM_API_VERSION,
-  EVENT_TRANSFORM_SPEC_FIELDS,
-  readEventTransform,
-  type EventTransformSpec,
-} from './read.js'
+import {EVENT_TRANSFORM_API_VERSION, EVENT_TRANSFORM_SPEC_FIELDS, readEventTransform, type EventTransformSpec} from './read.js'
 
 export type EventTransform = ResourceBase<'EventTransform', EventTransformSpec>
 
 export const eventTransformKind = defineKind<EventTransform>({
-  kind: 'EventTransform',
-  group: EVENT_TRANSFORM_ADDRESS.group,
-  plural: EVENT_TRANSFORM_ADDRESS.plural,
+  ...addressFields(EVENT_TRANSFORM_KIND_ADDRESS),
   role: 'transform',
   emulated: true,
   versions: [{apiVersion: EVENT_TRANSFORM_API_VERSION, specFields: EVENT_TRANSFORM_SPEC_FIELDS}],
@@ -29,8 +23,6 @@ export const eventTransformKind = defineKind<EventTransform>({
     refs.destination('spec.sink', resource.spec.sink)
     return refs.out
   },
-  ingressPath: EVENT_TRANSFORM_ADDRESS.path,
-  sinkPrefix: 'eventtransform',
   describeFields: [
     {label: 'JSONata', field: 'jsonata.expression'},
     {label: 'Reply JSONata', field: 'reply.jsonata.expression'},

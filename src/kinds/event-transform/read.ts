@@ -5,11 +5,16 @@ import {readDestination} from '../../core/resources/duck.js'
 import {isAbsent, readBoolean, readObject, readString, rejectUnknownFields, type KindContext} from '../../core/resources/read.js'
 import type {Destination} from '../../core/resources/types.js'
 import type {FieldErrors} from '../../core/resources/validate.js'
+import {EVENT_TRANSFORM_KIND_ADDRESS} from './address.js'
 import {compileTransform, describeJsonataFailure} from './jsonata.js'
 
-export const EVENT_TRANSFORM_API_VERSION = 'eventing.knative.dev/v1alpha1'
-/** Where the mesh serves it (`/<path>/<namespace>/<name>`: three segments, never a broker's) and its name in not-found messages. */
-export const EVENT_TRANSFORM_ADDRESS = {group: 'eventing.knative.dev', plural: 'eventtransforms', path: 'eventtransforms'} as const
+export {EVENT_TRANSFORM_API_VERSION} from './address.js'
+/** Where the mesh serves it (`/<path>/<namespace>/<name>`) and its name in not-found messages. */
+export const EVENT_TRANSFORM_ADDRESS = {
+  group: EVENT_TRANSFORM_KIND_ADDRESS.group,
+  plural: EVENT_TRANSFORM_KIND_ADDRESS.plural,
+  path: EVENT_TRANSFORM_KIND_ADDRESS.ingressPath,
+} as const
 /** The spec fields the CRD lists (config/core/resources/eventtransform.yaml). */
 export const EVENT_TRANSFORM_SPEC_FIELDS = ['jsonata', 'sink', 'reply'] as const
 

@@ -3,22 +3,20 @@ import {triggerFilterWarnings} from '../../core/filters/index.js'
 import {declaredContribution} from '../../core/registry/contributions.js'
 import {readBroker, readEventType, readTrigger, EVENT_TYPE_SPEC_FIELDS} from '../../core/resources/eventing.js'
 import type {Broker, EventType, Trigger} from '../../core/resources/types.js'
+import {addressFields} from '../address.js'
 import {defineKind, deliveryReferences, referenceList} from '../descriptor.js'
+import {BROKER_ADDRESS, EVENTING_GROUP} from './address.js'
 
-const GROUP = 'eventing.knative.dev'
-const BROKER_API_VERSION = `${GROUP}/v1`
+const GROUP = EVENTING_GROUP
+const BROKER_API_VERSION = BROKER_ADDRESS.apiVersion
 
 export const brokerKind = defineKind<Broker>({
-  kind: 'Broker',
-  group: GROUP,
-  plural: 'brokers',
+  ...addressFields(BROKER_ADDRESS),
   role: 'broker',
   emulated: true,
-  versions: [{apiVersion: BROKER_API_VERSION, specFields: ['config', 'delivery']}],
+  versions: [{apiVersion: BROKER_ADDRESS.apiVersion, specFields: ['config', 'delivery']}],
   read: readBroker,
   references: deliveryReferences,
-  ingressPath: '',
-  sinkPrefix: 'broker',
   scaffold: {label: 'Broker', createdVerb: 'successfully created', deletedVerb: 'successfully deleted'},
 })
 

@@ -2,15 +2,14 @@
 import {parallelWiring, sequenceWiring} from '../../core/flows.js'
 import {readParallel, readSequence} from '../../core/resources/flows.js'
 import type {Parallel, Sequence} from '../../core/resources/types.js'
+import {addressFields} from '../address.js'
 import {defineKind, referenceList} from '../descriptor.js'
+import {PARALLEL_ADDRESS, SEQUENCE_ADDRESS} from './address.js'
 
-const GROUP = 'flows.knative.dev'
-const API_VERSION = `${GROUP}/v1`
+const API_VERSION = SEQUENCE_ADDRESS.apiVersion
 
 export const sequenceKind = defineKind<Sequence>({
-  kind: 'Sequence',
-  group: GROUP,
-  plural: 'sequences',
+  ...addressFields(SEQUENCE_ADDRESS),
   role: 'flow',
   emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['steps', 'channelTemplate', 'reply']}],
@@ -24,15 +23,11 @@ export const sequenceKind = defineKind<Sequence>({
     refs.destination('spec.reply', resource.spec.reply)
     return refs.out
   },
-  ingressPath: 'sequences',
-  sinkPrefix: 'sequence',
   impliedChannels: (resource) => sequenceWiring(resource).channels,
 })
 
 export const parallelKind = defineKind<Parallel>({
-  kind: 'Parallel',
-  group: GROUP,
-  plural: 'parallels',
+  ...addressFields(PARALLEL_ADDRESS),
   role: 'flow',
   emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['branches', 'channelTemplate', 'reply']}],
@@ -48,8 +43,6 @@ export const parallelKind = defineKind<Parallel>({
     refs.destination('spec.reply', resource.spec.reply)
     return refs.out
   },
-  ingressPath: 'parallels',
-  sinkPrefix: 'parallel',
   impliedChannels: (resource) => {
     const wiring = parallelWiring(resource)
     return [wiring.ingress, ...wiring.branches.map((b) => b.channel)]

@@ -1,8 +1,10 @@
 // sinks.knative.dev: JobSink, a sink that runs a job per event (read.ts reads it, the plugin runs it).
 import {parseEnv, usageError} from '../../core/manifests/flags.js'
 import type {ResourceBase} from '../../core/resources/types.js'
+import {addressFields} from '../address.js'
 import {defineKind} from '../descriptor.js'
-import {JOB_SINK_ADDRESS, JOB_SINK_API_VERSION, JOB_SINK_SPEC_FIELDS, planJob, readJobSink, type JobSinkSpec} from './read.js'
+import {JOB_SINK_KIND_ADDRESS} from './address.js'
+import {JOB_SINK_API_VERSION, JOB_SINK_SPEC_FIELDS, planJob, readJobSink, type JobSinkSpec} from './read.js'
 
 export type JobSink = ResourceBase<'JobSink', JobSinkSpec>
 
@@ -21,17 +23,13 @@ const FIRST_CONTAINER = 'job.spec.template.spec.containers.0'
 const nonEmpty = (list: readonly string[] | undefined): string[] | undefined => (list && list.length > 0 ? [...list] : undefined)
 
 export const jobSinkKind = defineKind<JobSink>({
-  kind: 'JobSink',
-  group: JOB_SINK_ADDRESS.group,
-  plural: JOB_SINK_ADDRESS.plural,
+  ...addressFields(JOB_SINK_KIND_ADDRESS),
   role: 'sink',
   emulated: true,
   versions: [{apiVersion: JOB_SINK_API_VERSION, specFields: JOB_SINK_SPEC_FIELDS}],
   read: readJobSink,
   // a JobSink sends nothing anywhere: its jobs are its only effect
   references: () => [],
-  ingressPath: JOB_SINK_ADDRESS.path,
-  sinkPrefix: 'jobsink',
   // what kne runs: the first container
   describeFields: [
     {label: 'Image', field: `${FIRST_CONTAINER}.image`},

@@ -4,15 +4,20 @@
 // refuses what Kubernetes would refuse when the Job is created (no containers, a container without an
 // image), since that could never run. kne cannot run images: a job is the first container's command and
 // args as a local process, as for a ContainerSource (src/core/sources/container.ts).
+import {JOB_SINK_KIND_ADDRESS} from './address.js'
 import {containerEnv, expandKubernetesVariables, type Container} from '../../core/sources/container.js'
 import {isAbsent, readList, textOf, readObject, readRequiredString, readString, type KindContext} from '../../core/resources/read.js'
 
-export const JOB_SINK_API_VERSION = 'sinks.knative.dev/v1alpha1'
+export {JOB_SINK_API_VERSION} from './address.js'
 /**
  * Where the mesh serves it: POST to `/<path>/<namespace>/<name>` (Knative: the job-sink service's
  * `/<namespace>/<name>`), GET of a job at `/<path>/namespaces/…` (ingress.ts); three segments, never a broker's.
  */
-export const JOB_SINK_ADDRESS = {group: 'sinks.knative.dev', plural: 'jobsinks', path: 'jobsinks'} as const
+export const JOB_SINK_ADDRESS = {
+  group: JOB_SINK_KIND_ADDRESS.group,
+  plural: JOB_SINK_KIND_ADDRESS.plural,
+  path: JOB_SINK_KIND_ADDRESS.ingressPath,
+} as const
 /** The spec fields the CRD lists (config/core/resources/jobsink.yaml); the job itself keeps unknown fields. */
 export const JOB_SINK_SPEC_FIELDS = ['job'] as const
 

@@ -1,36 +1,31 @@
 // messaging.knative.dev: Channel and InMemoryChannel (served at /channels/<namespace>/<name>), Subscription.
 import {readChannel, readInMemoryChannel, readSubscription} from '../../core/resources/messaging.js'
 import type {Channel, InMemoryChannel, Subscription} from '../../core/resources/types.js'
+import {addressFields} from '../address.js'
 import {defineKind, deliveryReferences, referenceList} from '../descriptor.js'
+import {CHANNEL_ADDRESS, IN_MEMORY_CHANNEL_ADDRESS, MESSAGING_GROUP} from './address.js'
 
-export const MESSAGING_GROUP = 'messaging.knative.dev'
-const API_VERSION = `${MESSAGING_GROUP}/v1`
+export {MESSAGING_GROUP}
+const API_VERSION = CHANNEL_ADDRESS.apiVersion
 
 export const channelKind = defineKind<Channel>({
-  kind: 'Channel',
-  group: MESSAGING_GROUP,
-  plural: 'channels',
+  ...addressFields(CHANNEL_ADDRESS),
   role: 'channel',
   emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['channelTemplate', 'delivery', 'subscribers']}],
   read: readChannel,
   references: deliveryReferences,
-  ingressPath: 'channels',
-  sinkPrefix: 'channel',
   // a Channel is backed by a channel of its template's kind and name (kne backs every one in memory)
   impliedChannels: (resource) => [{namespace: resource.metadata.namespace, name: resource.metadata.name}],
 })
 
 export const inMemoryChannelKind = defineKind<InMemoryChannel>({
-  kind: 'InMemoryChannel',
-  group: MESSAGING_GROUP,
-  plural: 'inmemorychannels',
+  ...addressFields(IN_MEMORY_CHANNEL_ADDRESS),
   role: 'channel',
   emulated: true,
   versions: [{apiVersion: API_VERSION, specFields: ['delivery', 'subscribers']}],
   read: readInMemoryChannel,
   references: deliveryReferences,
-  ingressPath: 'channels',
 })
 
 export const subscriptionKind = defineKind<Subscription>({
