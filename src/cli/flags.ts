@@ -5,7 +5,7 @@ import {parseHumanDuration, parseIsoDuration} from '../core/delivery/duration.js
 import {parseHttpDate} from '../core/delivery/policy.js'
 import {isoDuration} from '../core/manifests/delivery.js'
 import {parseKeyValues} from '../core/manifests/flags.js'
-import {parseServiceFlags} from '../core/project.js'
+import {parseServiceFlags} from '../core/service-flags.js'
 import {parseByteQuantity} from '../core/quantity.js'
 import {parseSink} from '../core/sink.js'
 import {KneError} from '../core/errors.js'

@@ -3,7 +3,7 @@
 // without manifests gets Knative's usual `default` broker.
 import {dirname} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
-import {parseServiceFlags} from '../core/project.js'
+import {parseServiceFlags} from '../core/service-flags.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {emptyManifests} from '../core/resources/parse.js'
 import {manifestErrorFormatter, type Broker, type ManifestResource} from '../core/resources/types.js'

@@ -87,7 +87,7 @@ describe('layers', () => {
     expect(cycles).toEqual([])
   })
 
-  it("keeps kne send's start-up light: it loads no kind descriptor (every reader), CESQL or the scaffolding commands' base", () => {
+  it("keeps kne send's start-up light: it loads no kind descriptor (every reader), CESQL, YAML parser or the scaffolding commands' base", () => {
     const loaded = new Set<string>()
     const visit = (file: string): void => {
       if (loaded.has(file)) return
@@ -97,7 +97,9 @@ describe('layers', () => {
     visit('commands/send.ts')
     expect(
       [...loaded].filter((f) =>
-        /^(kinds\/descriptors|kinds\/[^/]+\/descriptor|core\/cesql\/|cli\/scaffold-command|scaffold\/(inspect|scaffold|templates))/.test(f),
+        /^(kinds\/descriptors|kinds\/[^/]+\/descriptor|core\/cesql\/|core\/resources\/yaml|cli\/scaffold-command|scaffold\/(inspect|scaffold|templates))/.test(
+          f,
+        ),
       ),
     ).toEqual([])
   })
