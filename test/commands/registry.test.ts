@@ -1,8 +1,7 @@
 // kne registry in process, in a project folder as a user runs it: from the manifests alone, then with a
 // running mesh whose observations are merged in; JSON output, exit codes, export validated against
 // Knative's EventType CRD, and lint for CI. Browse in a real terminal is in test/e2e/registry.test.ts.
-import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
@@ -11,57 +10,16 @@ import type {Mesh} from '../../src/index.js'
 import {freshDataDir, meshForProject, runKne, type CommandResult} from '../helpers/command.js'
 import {crdValidator, hasCrds} from '../helpers/crds.js'
 import {binaryHeaders, post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
+import {registryProject, trigger} from '../helpers/registry-project.js'
 
 const json = (r: CommandResult): any => JSON.parse(r.stdout) // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const PROJECT = {
-  'kne.yaml': 'namespace: default\nmanifests: knative\nport: 0\n',
-  'knative/broker.yaml': `apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: {name: default}
-spec:
-  delivery: {deadLetterSink: {uri: "http://127.0.0.1:9/dead"}, retry: 0}
-`,
-  'knative/eventtypes.yaml': `apiVersion: eventing.knative.dev/v1beta2
-kind: EventType
-metadata: {name: order-created}
-spec:
-  type: com.example.order.created
-  source: /shop
-  description: An order was placed
-  reference: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}
-`,
-  'knative/ping.yaml': `apiVersion: sources.knative.dev/v1
-kind: PingSource
-metadata: {name: heartbeat}
-spec:
-  schedule: "*/5 * * * *"
-  contentType: application/json
-  data: '{"beat": 1}'
-  sink: {ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}
-`,
-}
-
-function project(triggers: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kne-registry-e2e-'))
-  for (const [file, text] of Object.entries(PROJECT)) {
-    if (file.includes('/')) spawnSync('mkdir', ['-p', join(dir, file.split('/')[0]!)])
-    writeFileSync(join(dir, file), text)
-  }
-  writeFileSync(join(dir, 'knative/triggers.yaml'), triggers)
-  return dir
-}
-
-function trigger(name: string, filter: string, url: string): string {
-  return `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: ${name}}\nspec:\n  broker: default\n${filter}  subscriber: {uri: "${url}"}\n---\n`
-}
 
 describe('kne registry from the manifests alone', () => {
   let dir: string
   const env = {KNE_DATA_DIR: freshDataDir()}
 
   beforeEach(() => {
-    dir = project(
+    dir = registryProject(
       trigger('orders', '  filter: {attributes: {type: com.example.order.created}}\n', 'http://127.0.0.1:9/orders') +
         trigger('ops', "  filters: [{cesql: \"source LIKE '/apis/v1/namespaces/%' AND team = 'ops'\"}]\n", 'http://127.0.0.1:9/ops'),
     )
@@ -150,7 +108,7 @@ describe('kne registry from the manifests alone', () => {
     expect(report.errors).toBe(0)
     expect(report.problems.length).toBe(report.warnings)
     expect((await runKne(['registry', 'lint', '--strict'], {cwd: dir, env})).code).toBe(report.warnings > 0 ? 3 : 0)
-    const broken = project(
+    const broken = registryProject(
       trigger('loop', '', 'http://127.0.0.1:9/x') +
         'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: lost}\nspec:\n  broker: nowhere\n  subscriber: {uri: "http://127.0.0.1:9/y"}\n',
     )
@@ -175,7 +133,7 @@ describe('kne registry with a running mesh', () => {
 
   beforeAll(async () => {
     orders = await startSubscriber()
-    dir = project(trigger('orders', '  filters: [{prefix: {type: com.example.order.}}]\n', orders.url))
+    dir = registryProject(trigger('orders', '  filters: [{prefix: {type: com.example.order.}}]\n', orders.url))
     env = {KNE_DATA_DIR: freshDataDir()}
     mesh = await meshForProject(dir, env.KNE_DATA_DIR)
     meshUrl = mesh.url

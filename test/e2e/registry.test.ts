@@ -1,60 +1,16 @@
 // kne registry browse (and a create command's prompt) in a real terminal, from the built CLI: search, read a
 // type, quit, and Ctrl-C exits 130 as a shell reports SIGINT.
 import {spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {isolatedEnv, runJs} from '../helpers/cli.js'
-
-const PROJECT = {
-  'kne.yaml': 'namespace: default\nmanifests: knative\nport: 0\n',
-  'knative/broker.yaml': `apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata: {name: default}
-spec:
-  delivery: {deadLetterSink: {uri: "http://127.0.0.1:9/dead"}, retry: 0}
-`,
-  'knative/eventtypes.yaml': `apiVersion: eventing.knative.dev/v1beta2
-kind: EventType
-metadata: {name: order-created}
-spec:
-  type: com.example.order.created
-  source: /shop
-  description: An order was placed
-  reference: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}
-`,
-  'knative/ping.yaml': `apiVersion: sources.knative.dev/v1
-kind: PingSource
-metadata: {name: heartbeat}
-spec:
-  schedule: "*/5 * * * *"
-  contentType: application/json
-  data: '{"beat": 1}'
-  sink: {ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}
-`,
-}
-
-function project(triggers: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kne-registry-e2e-'))
-  for (const [file, text] of Object.entries(PROJECT)) {
-    if (file.includes('/')) spawnSync('mkdir', ['-p', join(dir, file.split('/')[0]!)])
-    writeFileSync(join(dir, file), text)
-  }
-  writeFileSync(join(dir, 'knative/triggers.yaml'), triggers)
-  return dir
-}
-
-function trigger(name: string, filter: string, url: string): string {
-  return `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: ${name}}\nspec:\n  broker: default\n${filter}  subscriber: {uri: "${url}"}\n---\n`
-}
+import {registryProject, trigger} from '../helpers/registry-project.js'
 
 describe('kne registry browse in a terminal', () => {
   let dir: string
   const env = isolatedEnv()
 
   beforeAll(() => {
-    dir = project(trigger('orders', '  filter: {attributes: {type: com.example.order.created}}\n', 'http://127.0.0.1:9/orders'))
+    dir = registryProject(trigger('orders', '  filter: {attributes: {type: com.example.order.created}}\n', 'http://127.0.0.1:9/orders'))
   })
 
   it.skipIf(spawnSync('script', ['--version']).status !== 0)('browse in a terminal: search, read a type, quit', async () => {
