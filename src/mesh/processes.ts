@@ -5,9 +5,9 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {connect} from 'node:net'
-import {createInterface} from 'node:readline'
 import {Cancellation} from './cancellation.js'
 import {realClock} from './clock.js'
+import {forEachOutputLine} from './output-lines.js'
 
 export interface ProcessSpec {
   /** What output lines and log lines are prefixed with. */
@@ -110,9 +110,7 @@ export class SupervisedProcess {
     this.startedAt = Date.now()
     LIVE.add(this)
     for (const stream of ['stdout', 'stderr'] as const) {
-      createInterface({input: child[stream], crlfDelay: Number.POSITIVE_INFINITY}).on('line', (line) =>
-        this.options.output({process: spec.name, stream, line}),
-      )
+      forEachOutputLine(child[stream], (line) => this.options.output({process: spec.name, stream, line}))
     }
     let settle!: () => void
     this.exited = new Promise((resolve) => (settle = resolve))

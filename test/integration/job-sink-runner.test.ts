@@ -15,6 +15,7 @@ import {
   type JobRunnerOptions,
 } from '../../src/kinds/job-sink/jobs.js'
 import {planJob, readJobSink, JOB_SINK_SPEC_FIELDS, type JobPlan} from '../../src/kinds/job-sink/read.js'
+import {MAX_OUTPUT_LINE_CHARS} from '../../src/mesh/output-lines.js'
 import {repoRoot} from '../helpers/cli.js'
 import {readWith} from '../helpers/kind-reader.js'
 
@@ -118,6 +119,17 @@ describe('JobSink jobs', () => {
     expect(result).toMatchObject({same: true, mode: 'batch', event: {id: 'e-2', data: {n: 2}}})
     expect(result.file).toMatch(/jobs-1[/\\]event$/)
     expect(existsSync(result.file)).toBe(false)
+  })
+
+  it("passes a job's output on line by line, a line without end cut at MAX_OUTPUT_LINE_CHARS", async () => {
+    const lines: string[] = []
+    const {runner: jobs, finished} = runner({onOutput: (record) => lines.push(record.line)})
+    const script = `process.stdout.write('a'.repeat(${MAX_OUTPUT_LINE_CHARS * 3 + 10}) + '\\r\\nlast')`
+    jobs.submit(plan([node, '-e', script]), event('long'))
+    await finished(1)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(lines.map((l) => l.length)).toEqual([MAX_OUTPUT_LINE_CHARS, MAX_OUTPUT_LINE_CHARS, MAX_OUTPUT_LINE_CHARS, 10, 4])
+    expect(lines.at(-1)).toBe('last')
   })
 
   it('starts no second job for an event with the same source and id, as Knative does', async () => {

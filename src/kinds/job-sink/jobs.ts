@@ -7,7 +7,7 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {isAbsolute, join, resolve} from 'node:path'
-import {createInterface} from 'node:readline'
+import {forEachOutputLine} from '../../mesh/output-lines.js'
 import {eventBytes, type CloudEvent} from '../../core/cloudevent.js'
 import {encodeJsonEvent} from '../../core/codec/json.js'
 import {signalGroup, type ProcessOutput} from '../../mesh/processes.js'
@@ -246,9 +246,7 @@ export class JobRunner {
       })
       if (this.options.onOutput) {
         const output = this.options.onOutput
-        createInterface({input: child[stream]!, crlfDelay: Number.POSITIVE_INFINITY}).on('line', (line) =>
-          output({process: `${plan.sink}/${record.name}`, stream, line}),
-        )
+        forEachOutputLine(child[stream]!, (line) => output({process: `${plan.sink}/${record.name}`, stream, line}))
       }
     }
     const deadline =
