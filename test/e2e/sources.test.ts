@@ -137,6 +137,8 @@ describe('kne dev runs sources and services', () => {
     env = isolatedEnv()
     dev = new LongRunning(['dev', '--config', join(dir, 'kne.yaml'), '--quiet'], env)
     url = (await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
+    // the watcher starts after Ready: a manifest written before it has scanned would count as already there
+    await dev.waitFor(/Watching the manifests for changes/)
   })
 
   afterAll(async () => {
