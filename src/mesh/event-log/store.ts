@@ -1,0 +1,89 @@
+// The event log's storage, behind one interface so that another backend (NATS JetStream, a database) can
+// replace the file store: append a record, read from a position, query, truncate. A position is the record's
+// journal sequence number (Activity.seq): it is global, only grows, and goes on across restarts.
+import type {Activity, ActivityBody} from '../../core/activity.js'
+
+/** How appended records reach the disk (kne dev --persist-sync). */
+export type PersistSync = 'always' | 'batch'
+
+export interface EventLogOptions {
+  /** The log's folder (created when missing; refused when it holds something that is not kne's log). */
+  dir: string
+  /**
+   * `always`: each record is written and fdatasync'd before append returns.
+   * `batch` (default): each record is written before append returns (a crash of kne, SIGKILL included, loses
+   * nothing), and the file is fdatasync'd at most every `batchSyncMs` (a crash of the machine can lose that much).
+   */
+  sync?: PersistSync
+  batchSyncMs?: number
+  /** Bytes of segments kept at most; past it the oldest segments are dropped (default 256 MiB). */
+  maxBytes?: number
+  /** Age of the newest record of a segment past which the segment is dropped (default: none). */
+  maxAgeMs?: number
+  /** A segment is closed and a new one started past this size (default 16 MiB). */
+  segmentBytes?: number
+  /** The lowest sequence number that must stay (an event not yet settled): no segment holding it or later is dropped. */
+  keepFrom?: () => number | undefined
+  /** Problems found while reading (a damaged record, a torn tail), each naming the file and the offset. */
+  onDamage?: (damage: LogDamage) => void
+  now?: () => number
+}
+
+/** A record that could not be read: where, and what was wrong. It is skipped, never fatal. */
+export interface LogDamage {
+  file: string
+  offset: number
+  problem: string
+}
+
+/** What opening the log found. */
+export interface LogOpenReport {
+  dir: string
+  /** Sequence number of the oldest record kept (`next` when the log is empty). */
+  first: number
+  /** Sequence number after the newest whole record: the journal goes on from here. */
+  next: number
+  segments: number
+  bytes: number
+  damaged: LogDamage[]
+}
+
+/** What a bound dropped. */
+export interface TruncateReport {
+  segments: number
+  records: number
+  bytes: number
+}
+
+/** Records a query picks; every field left out picks all. Times are epoch milliseconds of Activity.at. */
+export interface RecordQuery {
+  fromSeq?: number
+  /** Exclusive. */
+  untilSeq?: number
+  since?: number
+  until?: number
+  kinds?: readonly ActivityBody['kind'][]
+  arrivals?: ReadonlySet<number>
+}
+
+export interface EventLogStore {
+  readonly dir: string
+  readonly opened: LogOpenReport
+  /** Sequence number after the newest record appended. */
+  readonly next: number
+  /** Bytes on disk now, and what the bounds dropped since the log was opened. */
+  stats(): {bytes: number; segments: number; records: number; dropped: TruncateReport}
+  /**
+   * Keeps one record (its seq and at already stamped by the journal), whole: an event's data is never cut.
+   * Throws EventLogWriteError when it cannot be kept (a full disk): the mesh then refuses events with 503.
+   */
+  append(record: Activity): void
+  /** Records with seq >= from (default: the oldest), oldest first; damaged records are skipped (and reported). */
+  read(from?: number): Iterable<Activity>
+  query(query: RecordQuery): Iterable<Activity>
+  /** Drops whole segments whose records all have seq < before (never one holding keepFrom()). */
+  truncate(before: number): TruncateReport
+  /** Writes and syncs what is buffered. */
+  flush(): void
+  close(): void
+}
