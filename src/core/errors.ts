@@ -62,6 +62,7 @@ export const ERRORS = {
   IN_LIST: {exit: EXIT.usage, means: 'the resource is an item of a List, which kne does not rewrite'},
   DATA_FILE: {exit: EXIT.usage, means: 'the data file cannot be read'},
   DATA_TOO_LARGE: {exit: EXIT.usage, means: 'the event data is larger than kne sends'},
+  EVENT_FILE: {exit: EXIT.usage, means: 'an event file cannot be read or written, or is not valid (the message says where)'},
   NO_MANIFESTS: {exit: EXIT.usage, means: 'no manifests to read'},
   NO_SUCH_PATH: {exit: EXIT.usage, means: 'a file or folder that does not exist'},
   NOT_A_FOLDER: {exit: EXIT.usage, means: 'a path that should be a folder is not one'},
@@ -85,6 +86,7 @@ export const ERRORS = {
   EVENT_REJECTED: {exit: EXIT.rejected, means: 'the receiver did not accept the event (not 2xx)'},
   SEND_TIMEOUT: {exit: EXIT.timeout, means: 'no answer in --timeout'},
   TAIL_TIMEOUT: {exit: EXIT.timeout, means: '--count events did not settle in --timeout'},
+  RECORD_TIMEOUT: {exit: EXIT.timeout, means: 'kne record: --count events did not arrive in --timeout'},
   // kne run passes on what a shell answers
   COMMAND_FAILED: {exit: EXIT.cannotRun, means: 'kne run: the command cannot be run'},
   COMMAND_NOT_FOUND: {exit: EXIT.commandNotFound, means: 'kne run: the command cannot be found'},
