@@ -22,11 +22,31 @@ function unreachable(url: string, error: unknown): KneError {
   })
 }
 
-export async function postEvent(url: string, event: CloudEvent, mode: 'binary' | 'structured', signal?: AbortSignal): Promise<SendResult> {
+/** Headers an event file's TransportExtensions cannot set: the event's own, and the ones that frame the message. */
+const FRAMING_HEADERS = new Set(['content-type', 'content-length', 'transfer-encoding', 'host', 'connection'])
+
+function withHeaders(own: Record<string, string>, extra: Record<string, string> | undefined): Record<string, string> {
+  if (extra === undefined) return own
+  const merged = {...own}
+  for (const [name, value] of Object.entries(extra)) {
+    const lower = name.toLowerCase()
+    if (!lower.startsWith('ce-') && !FRAMING_HEADERS.has(lower)) merged[lower] = value
+  }
+  return merged
+}
+
+/** Posts an event; `headers` are sent besides the event's own (never instead of them). */
+export async function postEvent(
+  url: string,
+  event: CloudEvent,
+  mode: 'binary' | 'structured',
+  signal?: AbortSignal,
+  headers?: Record<string, string>,
+): Promise<SendResult> {
   const message = mode === 'structured' ? encodeStructured(event) : encodeBinary(event)
   let response
   try {
-    response = await request(url, {method: 'POST', headers: message.headers, body: message.body, signal})
+    response = await request(url, {method: 'POST', headers: withHeaders(message.headers, headers), body: message.body, signal})
   } catch (error) {
     throw unreachable(url, error)
   }
@@ -99,7 +119,8 @@ export interface FollowOptions {
  */
 export async function followActivity(
   baseUrl: string,
-  onRecord: (record: ActivityJson) => void,
+  /** `line` is the record's JSON text, for a reader that needs an event's data exactly as sent. */
+  onRecord: (record: ActivityJson, line: string) => void,
   options: FollowOptions = {},
 ): Promise<'aborted' | 'ended'> {
   let response
@@ -124,7 +145,7 @@ export async function followActivity(
         const record = JSON.parse(line) as ActivityJson | {kind: 'subscribed' | 'overflow'; error?: string}
         if (record.kind === 'subscribed') options.onSubscribed?.()
         else if (record.kind === 'overflow') throw new KneError(`the mesh cut the stream: ${record.error}`, 'STREAM_OVERFLOW')
-        else onRecord(record as ActivityJson)
+        else onRecord(record as ActivityJson, line)
       }
     }
   } catch (error) {

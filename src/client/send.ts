@@ -3,11 +3,13 @@
 // it can follow the event's deliveries while a synchronous broker holds its answer, or not wait for them.
 import {readFileSync} from 'node:fs'
 import type {ActivityJson, DeliveryTarget} from '../core/activity.js'
+import type {CloudEvent} from '../core/cloudevent.js'
 import {buildEvent, type EventInput} from '../core/event-builder.js'
 import {eventToJsonObject} from '../core/codec/json.js'
 import {KneError} from '../core/errors.js'
 import {meshAddressOf} from '../kinds/addresses.js'
 import {parseSink} from '../core/sink.js'
+import {textOf} from '../core/resources/read.js'
 import {MAX_BODY_BYTES} from '../mesh/bodies.js'
 import type {MeshStatus} from '../core/api.js'
 import {findMesh} from './locator.js'
@@ -150,7 +152,26 @@ export async function send(options: SendOptions, onProgress?: (progress: Deliver
   const target = resolveTarget(options.to, options.namespace, options.dataDir, options.env)
   const built = buildEvent({...options, data: await readEventData(options)})
   if (!built.ok) throw new KneError(`invalid event: ${built.error}`, 'INVALID_EVENT')
-  const {event} = built
+  return sendEvent(target, built.event, options, onProgress)
+}
+
+export interface SendEventOptions {
+  mode: 'binary' | 'structured'
+  /** Gives up waiting for the receiver's answer after this long (exit 6); the mesh goes on delivering. */
+  timeoutMs?: number
+  /** On the mesh: returns once it has accepted the event, without waiting for its deliveries. */
+  async?: boolean
+  /** HTTP headers sent besides the event's own. */
+  headers?: Record<string, string>
+}
+
+/** Sends an event already built to a target, as `send` does: what kne send and kne replay share. */
+export async function sendEvent(
+  target: Target,
+  event: CloudEvent,
+  options: SendEventOptions,
+  onProgress?: (progress: DeliveryProgress) => void,
+): Promise<SendReport> {
   const sent = (response: SendResult, awaited?: boolean): SendReport => ({
     id: event.id,
     event: eventToJsonObject(event),
@@ -172,7 +193,7 @@ export async function send(options: SendOptions, onProgress?: (progress: Deliver
   let timer: NodeJS.Timeout | undefined
   try {
     if (follow) await follow.subscribed
-    const answer = postEvent(target.url, event, options.mode, stop.signal).then((response) =>
+    const answer = postEvent(target.url, event, options.mode, stop.signal, options.headers).then((response) =>
       sent(response, options.async ? true : undefined),
     )
     const accepted =
@@ -190,6 +211,19 @@ export async function send(options: SendOptions, onProgress?: (progress: Deliver
     clearTimeout(timer)
     stop.abort()
   }
+}
+
+/** Whether the receiver accepted the event (2xx). */
+export function accepted(response: SendResult): boolean {
+  return response.status >= 200 && response.status < 300
+}
+
+/** What a receiver that did not accept an event said: `<url> answered 400: <its explanation>`. */
+export function refusalMessage(response: SendResult): string {
+  const {body} = response
+  const explanation =
+    typeof body === 'object' && body !== null && 'error' in body ? textOf(body.error) : body === undefined ? 'no explanation' : textOf(body)
+  return `${response.url} answered ${response.status}: ${explanation}`
 }
 
 function timeoutError(url: string, timeoutMs: number, progress: DeliveryProgress | undefined): KneError {

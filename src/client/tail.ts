@@ -22,11 +22,11 @@ export interface TailResult {
   meshStopped: boolean
 }
 
-/** `print` may be asynchronous (e.g. fetching an explanation); records are still printed in order. */
+/** `print` may be asynchronous (e.g. fetching an explanation); records are still printed in order. `line` is the record's JSON text. */
 export async function tail(
   baseUrl: string,
   options: TailOptions,
-  print: (record: ActivityJson) => void | Promise<void>,
+  print: (record: ActivityJson, line: string) => void | Promise<void>,
 ): Promise<TailResult> {
   const controller = new AbortController()
   options.signal?.addEventListener('abort', () => controller.abort(), {once: true})
@@ -44,9 +44,9 @@ export async function tail(
   try {
     ended = await followActivity(
       baseUrl,
-      (record) => {
+      (record, line) => {
         if (controller.signal.aborted || !selectsActivity(options.selector, record)) return
-        printing = printing.then(() => print(record))
+        printing = printing.then(() => print(record, line))
         if (record.kind === 'settled' && ++settled === options.count) controller.abort()
       },
       {history: options.history, signal: controller.signal, onSubscribed: options.onSubscribed},

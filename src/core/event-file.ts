@@ -8,6 +8,7 @@ import {Document, isMap, LineCounter, parseAllDocuments, type Node} from 'yaml'
 import {CONTEXT_ATTRIBUTES, SPEC_VERSIONS, type CloudEvent, type SpecVersion} from './cloudevent.js'
 import {decodeJsonEvent, encodeJsonEvent, MAX_JSON_DEPTH, nestedDeeperThan, rawMemberText} from './codec/json.js'
 import {validateEvent} from './codec/validate.js'
+import type {ActivityJson} from './activity.js'
 import {KneError} from './errors.js'
 import {BROKER_EXTENSIONS} from './registry/observe.js'
 import {formatBytes} from './quantity.js'
@@ -324,4 +325,32 @@ export function withoutBrokerExtensions(event: CloudEvent): CloudEvent {
   const extensions: CloudEvent['extensions'] = {}
   for (const name in event.extensions) if (!BROKER_EXTENSIONS.has(name)) extensions[name] = event.extensions[name]!
   return {...event, extensions}
+}
+
+type EventActivity = Extract<ActivityJson, {kind: 'event'}>
+
+/**
+ * Whether an activity record is an event arriving at a broker or a channel from outside the mesh: what a
+ * recording keeps. Replies, in-mesh hops and redeliveries are left out: replaying what caused them makes them again.
+ */
+export function arrivedFromOutside(record: ActivityJson): record is EventActivity {
+  return (
+    record.kind === 'event' &&
+    record.via === 'ingress' &&
+    record.from === undefined &&
+    record.replyTo === undefined &&
+    !('redelivers' in record)
+  )
+}
+
+/**
+ * The event of such a record as kne records it: as it came (without the broker's extensions), with where and
+ * when it arrived. `line` is the record's JSON text, which keeps JSON data as it was sent.
+ */
+export function recordedEvent(record: EventActivity, line?: string): {ok: true; item: FileEvent} | {ok: false; error: string} {
+  const eventText = line === undefined ? undefined : rawMemberText(line, 'event')
+  const decoded = decodeJsonEvent(record.event, eventText === undefined ? undefined : rawMemberText(eventText, 'data'))
+  if (!decoded.ok) return {ok: false, error: `event ${record.id}: ${decoded.error}`}
+  const where = record.broker !== undefined ? {broker: record.broker} : {channel: record.channel}
+  return {ok: true, item: {event: withoutBrokerExtensions(decoded.event), mode: 'binary', recorded: {...where, at: record.at}}}
 }
