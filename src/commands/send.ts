@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 import {destinationFlag, durationFlag, KneCommand, keyValueFlag, prose} from '../cli/index.js'
-import {describeProgress, send, type SendReport} from '../client/send.js'
+import type {ReplayReport} from '../client/replay.js'
+import {accepted, describeProgress, refusalMessage, send, type SendReport} from '../client/send.js'
 import {EXIT, KneError} from '../core/errors.js'
-import {textOf} from '../core/resources/read.js'
 
 export default class Send extends KneCommand<typeof Send> {
   static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.unreachable, EXIT.rejected, EXIT.timeout, EXIT.interrupted]
@@ -15,7 +15,9 @@ unless --content-type is given; data that looks like JSON but does not parse is 
 retries, progress is shown on stderr; --async returns as soon as the mesh has accepted the event, and
 --timeout gives up waiting (exit 6; the mesh goes on delivering). Exits 0 only when the receiver answers
 2xx (or, with --async, accepts the event); otherwise prints the status and the broker's explanation and
-exits 5. --json prints the event, its id and the answer.`
+exits 5. --json prints the event, its id and the answer. --file sends the events of an event file instead
+(as kne record writes it, or cloudevents/conformance's YAML), in order, each to where it was recorded
+arriving unless --to is given (kne replay has the same, with pacing).`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --type com.example.order.created --data \'{"id": 42}\'',
     '<%= config.bin %> <%= command.id %> --type com.example.ping --to broker:orders:shop --extension tenant=acme',
@@ -24,9 +26,16 @@ exits 5. --json prints the event, its id and the answer.`
     '<%= config.bin %> <%= command.id %> --type com.example.order.created --to sequence:checkout --async',
     'id=$(<%= config.bin %> <%= command.id %> --type com.example.ping --json | jq -r .id) && <%= config.bin %> tail --history --id "$id" --count 1',
     '<%= config.bin %> <%= command.id %> --type com.example.test --to http://127.0.0.1:3000 --json',
+    '<%= config.bin %> <%= command.id %> --file orders.yaml   # the events kne record wrote',
   ]
   static override flags = {
-    type: Flags.string({char: 't', required: true, description: 'event type (ce-type)'}),
+    type: Flags.string({char: 't', description: 'event type (ce-type); required unless --file'}),
+    file: Flags.string({
+      char: 'f',
+      description: 'send the events of this file (YAML or JSONL, as kne record writes it) instead of building one',
+      exclusive: ['type', 'id', 'subject', 'data', 'data-file', 'content-type', 'extension'],
+      helpValue: '<file>',
+    }),
     source: Flags.string({char: 's', default: 'kne', description: 'event source (ce-source), a URI-reference'}),
     id: Flags.string({description: 'event id [default: a fresh UUID]'}),
     subject: Flags.string({description: 'event subject'}),
@@ -36,16 +45,18 @@ exits 5. --json prints the event, its id and the answer.`
     extension: keyValueFlag({char: 'e', description: 'extension attribute NAME=VALUE (repeatable)'}),
     mode: Flags.string({options: ['binary', 'structured'], default: 'binary', description: 'HTTP content mode'}),
     to: destinationFlag({
-      default: 'broker:default',
-      description: 'broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:… or an http(s) URL',
+      description:
+        'broker:NAME[:NAMESPACE], channel:…, sequence:…, parallel:… or an http(s) URL [default: broker:default; with --file, where each event was recorded]',
     }),
     namespace: Flags.string({char: 'n', default: 'default', description: 'namespace of the broker', env: 'KNE_NAMESPACE'}),
     async: Flags.boolean({description: 'do not wait for the deliveries: the mesh accepting the event is enough'}),
     timeout: durationFlag({description: 'give up waiting for the answer after this long (30s, 500ms, 2m): exit 6'}),
   }
 
-  async run(): Promise<SendReport> {
+  async run(): Promise<SendReport | ReplayReport> {
     const {flags} = this
+    if (flags.file !== undefined) return this.sendFile(flags.file)
+    if (flags.type === undefined) throw new KneError('--type is required (or --file to send the events of a file)', 'MISSING_FLAG')
     const progress = progressLine()
     let report: SendReport
     try {
@@ -60,7 +71,7 @@ exits 5. --json prints the event, its id and the answer.`
           contentType: flags['content-type'],
           extensions: flags.extension,
           mode: flags.mode as 'binary' | 'structured',
-          to: flags.to,
+          to: flags.to ?? 'broker:default',
           namespace: flags.namespace,
           dataDir: this.config.dataDir,
           async: flags.async,
@@ -71,18 +82,39 @@ exits 5. --json prints the event, its id and the answer.`
     } finally {
       progress.end()
     }
-    const {status, url, body} = report.response
-    if (status < 200 || status >= 300) {
-      const explanation =
-        typeof body === 'object' && body !== null && 'error' in body
-          ? textOf(body.error)
-          : body === undefined
-            ? 'no explanation'
-            : textOf(body)
-      throw new KneError(`${url} answered ${status}: ${explanation}`, 'EVENT_REJECTED')
-    }
+    const {status, url} = report.response
+    if (!accepted(report.response)) throw new KneError(refusalMessage(report.response), 'EVENT_REJECTED')
     if (report.awaited === false) this.log(`Event ${report.id} (${flags.type}) accepted by ${url}; its deliveries go on in the mesh`)
     else this.log(`Event ${report.id} (${flags.type}) accepted by ${url}: ${status}`)
+    return report
+  }
+
+  /** --file: the file's events in order, as kne replay sends them (loaded only then: it reads YAML). */
+  private async sendFile(file: string): Promise<ReplayReport> {
+    const {flags} = this
+    const {describeReplayed, replay, replayExitCode, replaySummary} = await import('../client/replay.js')
+    const interrupt = new AbortController()
+    const onSigint = (): void => interrupt.abort()
+    process.once('SIGINT', onSigint)
+    let report: ReplayReport
+    try {
+      report = await replay(
+        file,
+        {
+          to: flags.to,
+          namespace: flags.namespace,
+          dataDir: this.config.dataDir,
+          async: flags.async,
+          timeoutMs: flags.timeout,
+          signal: interrupt.signal,
+        },
+        (event) => this.log(describeReplayed(event, false)),
+      )
+    } finally {
+      process.off('SIGINT', onSigint)
+    }
+    this.note(replaySummary(report))
+    this.setExitCode(replayExitCode(report))
     return report
   }
 }

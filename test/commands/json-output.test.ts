@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Mesh} from '../../src/index.js'
+import {repoRoot} from '../helpers/cli.js'
 import {startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 import {freshDataDir, kneCommands, meshForProject, runKne, type CommandResult} from '../helpers/command.js'
 
@@ -29,6 +30,8 @@ const ARGS: Record<string, string[]> = {
   'eventtransform:list': [],
   export: [],
   'filter:test': ['--type', 'com.example.order.created'],
+  // the mesh's clock is virtual, but the recording's timeout is real time
+  record: ['-o', 'recording.yaml', '--timeout', '50ms'],
   init: ['another'],
   'jobsink:create': ['report', '--image', 'ghcr.io/acme/report:1', '--cmd', 'cat'],
   'jobsink:delete': ['retired'],
@@ -39,6 +42,7 @@ const ARGS: Record<string, string[]> = {
   'registry:export': [],
   'registry:lint': [],
   'registry:list': [],
+  replay: [join(repoRoot, 'test', 'fixtures', 'events', 'orders.yaml'), '--async'],
   send: ['--type', 'com.example.order.created', '--async'],
   'source:apiserver:create': ['k8s', '--resource', 'Event:v1', '--sink', 'broker:default'],
   'source:binding:create': ['bind', '--subject', 'Deployment:apps/v1:app', '--sink', 'broker:default'],

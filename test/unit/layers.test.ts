@@ -97,7 +97,7 @@ describe('layers', () => {
     visit('commands/send.ts')
     expect(
       [...loaded].filter((f) =>
-        /^(kinds\/descriptors|kinds\/[^/]+\/descriptor|core\/cesql\/|core\/resources\/yaml|cli\/scaffold-command|scaffold\/(inspect|scaffold|templates))/.test(
+        /^(kinds\/descriptors|kinds\/[^/]+\/descriptor|core\/cesql\/|core\/resources\/yaml|core\/event-file|cli\/scaffold-command|scaffold\/(inspect|scaffold|templates))/.test(
           f,
         ),
       ),
