@@ -2,6 +2,7 @@
 // replace the file store: append a record, read from a position, query, truncate. A position is the record's
 // journal sequence number (Activity.seq): it is global, only grows, and goes on across restarts.
 import type {Activity, ActivityBody} from '../../core/activity.js'
+import {KneError} from '../../core/errors.js'
 
 /** How appended records reach the disk (kne dev --persist-sync). */
 export type PersistSync = 'always' | 'batch'
@@ -66,24 +67,42 @@ export interface RecordQuery {
   arrivals?: ReadonlySet<number>
 }
 
-export interface EventLogStore {
+/** What reading a log needs: also what `kne events list --from DIR` opens, without the lock, while kne dev may write. */
+export interface EventLogReader {
   readonly dir: string
   readonly opened: LogOpenReport
   /** Sequence number after the newest record appended. */
   readonly next: number
   /** Bytes on disk now, and what the bounds dropped since the log was opened. */
   stats(): {bytes: number; segments: number; records: number; dropped: TruncateReport}
-  /**
-   * Keeps one record (its seq and at already stamped by the journal), whole: an event's data is never cut.
-   * Throws EventLogWriteError when it cannot be kept (a full disk): the mesh then refuses events with 503.
-   */
-  append(record: Activity): void
   /** Records with seq >= from (default: the oldest), oldest first; damaged records are skipped (and reported). */
   read(from?: number): Iterable<Activity>
   query(query: RecordQuery): Iterable<Activity>
+  close(): void
+}
+
+export interface EventLogStore extends EventLogReader {
+  /**
+   * Keeps one record (its seq and at already stamped by the journal), whole: an event's data is never cut.
+   * Throws EventLogWriteError when it cannot be kept (a full disk): the mesh then refuses events with 503.
+   * The next append tries again.
+   */
+  append(record: Activity): void
   /** Drops whole segments whose records all have seq < before (never one holding keepFrom()). */
   truncate(before: number): TruncateReport
   /** Writes and syncs what is buffered. */
   flush(): void
-  close(): void
+}
+
+/** The log cannot keep a record (a full disk, an I/O error): the message names the file and the cause. */
+export class EventLogWriteError extends KneError<'EVENT_LOG_WRITE_FAILED'> {
+  constructor(
+    readonly file: string,
+    /** The system's error code (ENOSPC, EIO, ...), or TOO_LARGE. */
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message, 'EVENT_LOG_WRITE_FAILED')
+    this.name = 'EventLogWriteError'
+  }
 }

@@ -1,0 +1,305 @@
+// The event log's file store on real files: records survive a close and a crash (a torn last record is
+// cut, a damaged one skipped and reported), segments rotate and are read from any seq, the bounds drop
+// the oldest segments but never one still needed, and a folder that is not the log's, a second writer and
+// a full disk are refused with errors naming what to fix.
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, expect, it, onTestFinished} from 'vitest'
+import {eventRecord, settledRecord, type Activity} from '../../src/core/activity.js'
+import type {CloudEvent} from '../../src/core/cloudevent.js'
+import {KneError} from '../../src/core/errors.js'
+import {EventLogWriteError, MARKER_FILE, openEventLog, openEventLogReadOnly} from '../../src/mesh/event-log/file-store.js'
+import type {EventLogOptions, EventLogStore, LogDamage} from '../../src/mesh/event-log/store.js'
+import {thrown} from '../helpers/errors.js'
+import {tempDir} from '../helpers/temp.js'
+
+const START = Date.UTC(2026, 11, 4, 12, 0, 0)
+
+/** A record stamped as the journal would: seq, and `at` one second per seq after START unless given. */
+function settled(seq: number, atMs = START + seq * 1000): Activity {
+  const record = settledRecord(
+    {broker: 'shop/default', arrival: seq, id: `e-${seq}`, type: 'com.example.order', source: '/shop'},
+    {'shop/t1': 'delivered'},
+  )
+  record.seq = seq
+  record.at = new Date(atMs).toISOString()
+  return record
+}
+
+function eventAt(seq: number, data: Uint8Array, datacontenttype: string): Activity {
+  const event: CloudEvent = {
+    specversion: '1.0',
+    id: `e-${seq}`,
+    source: '/shop',
+    type: 'com.example.order',
+    datacontenttype,
+    extensions: {},
+    data,
+  }
+  const record = eventRecord(
+    {broker: 'shop/default', arrival: seq, id: `e-${seq}`, type: 'com.example.order', source: '/shop'},
+    'ingress',
+    undefined,
+    undefined,
+    {matched: ['shop/t1'], notMatched: []},
+    event,
+  )
+  record.seq = seq
+  record.at = new Date(START + seq * 1000).toISOString()
+  return record
+}
+
+/** A log in a new temporary folder, closed when the test ends. */
+function logIn(dir: string, options: Omit<EventLogOptions, 'dir'> = {}): EventLogStore {
+  const log = openEventLog({dir, ...options})
+  onTestFinished(() => log.close())
+  return log
+}
+
+function seqs(records: Iterable<Activity>): number[] {
+  return [...records].map((r) => r.seq)
+}
+
+function segmentFiles(dir: string): string[] {
+  return readdirSync(join(dir, 'segments')).sort()
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({length: to - from + 1}, (_, i) => from + i)
+}
+
+describe('event log store', () => {
+  it('keeps records across a close: events with binary and non-ASCII data, and the journal goes on after the last', () => {
+    const dir = tempDir()
+    const log = openEventLog({dir})
+    const binary = new Uint8Array([0, 0xff, 0x0a, 0x80])
+    log.append(eventAt(1, binary, 'application/octet-stream'))
+    log.append(eventAt(2, new TextEncoder().encode('{"city":"東京"}\n'), 'application/json'))
+    log.append(settled(3))
+    log.close()
+    expect(readFileSync(join(dir, MARKER_FILE), 'utf8')).toBe('{"format":"kne-event-log","version":1}\n')
+    expect(existsSync(join(dir, 'lock'))).toBe(false)
+
+    const again = logIn(dir)
+    expect(again.opened).toMatchObject({first: 1, next: 4, segments: 1, damaged: []})
+    const [first, second, third] = [...again.read()] as [Activity, Activity, Activity]
+    expect(first.kind === 'event' && Buffer.from(first.event.data!).equals(Buffer.from(binary))).toBe(true)
+    expect(second.kind === 'event' && Buffer.from(second.event.data!).toString()).toBe('{"city":"東京"}\n')
+    expect(third).toMatchObject({kind: 'settled', seq: 3, outcomes: {'shop/t1': 'delivered'}})
+    again.append(settled(4))
+    expect(seqs(again.read(3))).toEqual([3, 4])
+    expect(again.stats()).toMatchObject({segments: 1, records: 4})
+  })
+
+  it('cuts a record torn by a crash off when it opens, reports it, and appends cleanly after it', () => {
+    const dir = tempDir()
+    const log = openEventLog({dir})
+    for (const seq of [1, 2, 3]) log.append(settled(seq))
+    log.close()
+    const [segment] = segmentFiles(dir)
+    const file = join(dir, 'segments', segment!)
+    const whole = statSync(file).size
+    const lineBytes = whole / 3
+    truncateSync(file, whole - 25) // a write cut off in the middle of the last line
+
+    // a reader (kne events list --from) leaves the tail out without a report: a writer may be mid-line
+    const readerDamage: LogDamage[] = []
+    const reader = openEventLogReadOnly(dir, {onDamage: (d) => readerDamage.push(d)})
+    expect(seqs(reader.read())).toEqual([1, 2])
+    expect(readerDamage).toEqual([])
+
+    const damage: LogDamage[] = []
+    const reopened = logIn(dir, {onDamage: (d) => damage.push(d)})
+    expect(reopened.opened.damaged).toEqual([
+      {file, offset: 2 * lineBytes, problem: expect.stringMatching(/cut off by a crash.*; cut off$/)},
+    ])
+    expect(damage).toEqual(reopened.opened.damaged)
+    expect(statSync(file).size).toBe(2 * lineBytes)
+    expect(reopened.next).toBe(3)
+    reopened.append(settled(3))
+    expect(seqs(reopened.read())).toEqual([1, 2, 3])
+    expect(damage).toHaveLength(1)
+  })
+
+  it('skips a damaged record in the middle, reports its file and offset, and reads the records after it', () => {
+    const dir = tempDir()
+    const log = openEventLog({dir})
+    for (const seq of [1, 2, 3]) log.append(settled(seq))
+    log.close()
+    const file = join(dir, 'segments', segmentFiles(dir)[0]!)
+    const bytes = readFileSync(file)
+    const lineBytes = bytes.byteLength / 3
+    bytes[lineBytes + 40]! ^= 0x01 // one bit of the second record
+    writeFileSync(file, bytes)
+
+    const damage: LogDamage[] = []
+    const reopened = logIn(dir, {onDamage: (d) => damage.push(d)})
+    expect(reopened.next).toBe(4)
+    expect(seqs(reopened.read())).toEqual([1, 3])
+    expect(damage).toContainEqual({file, offset: lineBytes, problem: 'checksum mismatch: the record was damaged'})
+    reopened.append(settled(4))
+    expect(seqs(openEventLogReadOnly(dir).read())).toEqual([1, 3, 4])
+  })
+
+  it('rotates into segments named by their first seq, and reads from any seq across them', () => {
+    const dir = tempDir()
+    const log = logIn(dir, {segmentBytes: 2000})
+    for (const seq of range(1, 60)) log.append(settled(seq))
+    const files = segmentFiles(dir)
+    expect(files.length).toBeGreaterThan(5)
+    expect(files[0]).toBe('00000000000000000001.log')
+    expect(files.every((f) => /^\d{20}\.log$/.test(f))).toBe(true)
+    for (const file of files) expect(statSync(join(dir, 'segments', file)).size).toBeLessThanOrEqual(2000)
+    const firsts = files.map((f) => Number(f.slice(0, 20)))
+    for (const from of [1, 2, firsts[3]!, firsts[3]! - 1, firsts[3]! + 1, 59, 60]) expect(seqs(log.read(from))).toEqual(range(from, 60))
+    expect(seqs(log.read(61))).toEqual([])
+    expect(seqs(log.query({fromSeq: 10, untilSeq: 20, arrivals: new Set([12, 15, 25])}))).toEqual([12, 15])
+    expect(seqs(log.query({since: START + 40_000, until: START + 42_000}))).toEqual([40, 41, 42])
+    expect(seqs(log.query({kinds: ['event']}))).toEqual([])
+    expect(log.stats()).toMatchObject({segments: files.length, records: 60, dropped: {segments: 0, records: 0, bytes: 0}})
+    // and a reader opened apart lists the same
+    expect(seqs(openEventLogReadOnly(dir).read(firsts[2]))).toEqual(range(firsts[2]!, 60))
+  })
+
+  it('drops the oldest segments past the byte bound and counts them, but keeps every segment from keepFrom on', () => {
+    const dir = tempDir()
+    let keepFrom: number | undefined
+    const log = logIn(dir, {segmentBytes: 2000, maxBytes: 6000, keepFrom: () => keepFrom})
+    for (const seq of range(1, 100)) log.append(settled(seq))
+    const stats = log.stats()
+    expect(stats.bytes).toBeLessThanOrEqual(6000)
+    expect(stats.dropped.segments).toBeGreaterThan(0)
+    const kept = seqs(log.read())
+    expect(kept.at(-1)).toBe(100)
+    expect(stats.dropped.records + kept.length).toBe(100)
+    expect(stats.dropped.records).toBe(kept[0]! - 1)
+    expect(stats.records).toBe(kept.length)
+
+    // an event not yet settled holds its segment and every later one
+    keepFrom = kept[0]! + 1
+    for (const seq of range(101, 200)) log.append(settled(seq))
+    expect(seqs(log.read()).at(0)).toBeLessThanOrEqual(keepFrom)
+    expect(log.stats().bytes).toBeGreaterThan(6000)
+    keepFrom = undefined
+    log.append(settled(201))
+    expect(log.stats().bytes).toBeLessThanOrEqual(6000)
+  })
+
+  it('drops segments whose newest record is older than the age bound, on the log clock, but never from keepFrom on', () => {
+    const dir = tempDir()
+    let now = START
+    let keepFrom: number | undefined = 1
+    const log = logIn(dir, {segmentBytes: 2000, maxAgeMs: 60_000, now: () => now, keepFrom: () => keepFrom})
+    for (const seq of range(1, 30)) log.append(settled(seq, START + seq * 1000))
+    now = START + 10 * 60_000
+    log.append(settled(31, now))
+    expect(seqs(log.read())[0]).toBe(1) // keepFrom holds them all
+    keepFrom = undefined
+    log.append(settled(32, now))
+    // only the newest segment (the one appended to) is left: every other one is over a minute old
+    expect(seqs(log.read())).toEqual(range(segmentFirsts(dir).at(-1)!, 32))
+    expect(log.stats().dropped.records).toBe(segmentFirsts(dir).at(-1)! - 1)
+    expect(log.stats().dropped.segments).toBeGreaterThan(1)
+  })
+
+  it('truncates whole segments below a seq, never the newest', () => {
+    const dir = tempDir()
+    const log = logIn(dir, {segmentBytes: 2000})
+    for (const seq of range(1, 40)) log.append(settled(seq))
+    const firsts = segmentFirsts(dir)
+    const report = log.truncate(firsts[2]! + 1)
+    expect(report).toMatchObject({segments: 2, records: firsts[2]! - 1})
+    expect(seqs(log.read())).toEqual(range(firsts[2]!, 40))
+    log.truncate(1000)
+    expect(segmentFirsts(dir)).toEqual([firsts.at(-1)])
+  })
+
+  it('refuses a folder with other files and no marker, naming the folder, and keeps its files', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'notes.txt'), 'mine')
+    const error = thrown(() => openEventLog({dir}))
+    expect(error).toBeInstanceOf(KneError)
+    expect(error.code).toBe('NOT_AN_EVENT_LOG')
+    expect(error.message).toContain(dir)
+    expect(readdirSync(dir)).toEqual(['notes.txt'])
+    expect(thrown(() => openEventLogReadOnly(dir)).code).toBe('NOT_AN_EVENT_LOG')
+  })
+
+  it('refuses a log from a newer kne, naming the folder', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, MARKER_FILE), '{"format":"kne-event-log","version":2}\n')
+    for (const open of [() => openEventLog({dir}), () => openEventLogReadOnly(dir)]) {
+      const error = thrown(open)
+      expect(error.code).toBe('EVENT_LOG_TOO_NEW')
+      expect(error.message).toContain(dir)
+      expect(error.message).toContain('newer kne')
+    }
+  })
+
+  it('refuses a second writer while the lock holds a live pid, naming it; a reader needs no lock', () => {
+    const dir = tempDir()
+    const log = logIn(dir)
+    log.append(settled(1))
+    const error = thrown(() => openEventLog({dir}))
+    expect(error.code).toBe('EVENT_LOG_IN_USE')
+    expect(error.message).toBe(
+      `${dir} is used by another kne dev (pid ${process.pid}); stop it or choose another folder with --persist DIR`,
+    )
+    expect(seqs(openEventLogReadOnly(dir).read())).toEqual([1])
+  })
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const dir = tempDir()
+    openEventLog({dir}).close()
+    const child = spawn(process.execPath, ['-e', ''])
+    await new Promise((resolve) => child.once('exit', resolve))
+    writeFileSync(join(dir, 'lock'), `${child.pid}\n`)
+    const log = logIn(dir)
+    expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(`${process.pid}\n`)
+    log.append(settled(1))
+    expect(seqs(log.read())).toEqual([1])
+  })
+
+  it('reports a full disk as EventLogWriteError naming the file, and appends again once there is room', () => {
+    const dir = tempDir()
+    const log = logIn(dir, {segmentBytes: 200})
+    log.append(settled(1))
+    // the next record starts a segment; make its file a device that answers every write with ENOSPC
+    const next = join(dir, 'segments', '00000000000000000002.log')
+    symlinkSync('/dev/full', next)
+    const error = thrown(() => log.append(settled(2)))
+    expect(error).toBeInstanceOf(EventLogWriteError)
+    expect(error).toMatchObject({code: 'EVENT_LOG_WRITE_FAILED', file: next, reason: 'ENOSPC'})
+    expect(error.message).toBe(`the event log cannot be written: ${next}: the disk is full (ENOSPC)`)
+    expect(thrown(() => log.append(settled(2))).code).toBe('EVENT_LOG_WRITE_FAILED')
+    unlinkSync(next)
+    log.append(settled(2))
+    log.append(settled(3))
+    expect(seqs(log.read())).toEqual([1, 2, 3])
+    expect(statSync(next).isFile()).toBe(true)
+  })
+
+  it('has each record written when append returns, with either sync', () => {
+    for (const sync of ['always', 'batch'] as const) {
+      const dir = tempDir()
+      const log = logIn(dir, {sync})
+      log.append(settled(1))
+      expect(seqs(openEventLogReadOnly(dir).read())).toEqual([1])
+      log.append(settled(2))
+      log.flush()
+      expect(seqs(openEventLogReadOnly(dir).read())).toEqual([1, 2])
+    }
+  })
+
+  it('refuses to read a folder that does not exist or holds no log', () => {
+    const dir = tempDir()
+    expect(thrown(() => openEventLogReadOnly(join(dir, 'missing'))).code).toBe('NO_SUCH_PATH')
+    mkdirSync(join(dir, 'empty'))
+    expect(thrown(() => openEventLogReadOnly(join(dir, 'empty'))).message).toContain(join(dir, 'empty'))
+  })
+})
+
+function segmentFirsts(dir: string): number[] {
+  return segmentFiles(dir).map((f) => Number(f.slice(0, 20)))
+}
