@@ -97,10 +97,21 @@ describe('event log records', () => {
     expect(dataOf(back!)).toBeUndefined()
   })
 
-  it('writes `<crc32 8 hex> <JSON>` lines, the JSON being the record as the control API gives it', () => {
+  it('writes `<crc32 8 hex> <JSON>` lines, the JSON being the record as the control API gives it, data as data_base64', () => {
     const line = encodeLogRecord(eventWith(text.encode('{"order":1}'), {datacontenttype: 'application/json'})).toString()
     expect(line).toMatch(/^[0-9a-f]{8} \{.*\}\n$/)
-    expect(JSON.parse(line.slice(9))).toMatchObject({kind: 'event', seq: 1, event: {id: 'e-7', data: {order: 1}}})
+    expect(crc32(line.slice(9, -1)).toString(16).padStart(8, '0')).toBe(line.slice(0, 8))
+    expect(JSON.parse(line.slice(9))).toMatchObject({
+      kind: 'event',
+      seq: 1,
+      matched: ['shop/t1'],
+      event: {
+        specversion: '1.0',
+        id: 'e-7',
+        datacontenttype: 'application/json',
+        data_base64: Buffer.from('{"order":1}').toString('base64'),
+      },
+    })
   })
 })
 

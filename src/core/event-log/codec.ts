@@ -1,11 +1,11 @@
 // The event log's records on disk: one line each, `<crc32 of the JSON, 8 hex> <JSON>\n`, the JSON being
-// activityToJson's (the event in the CloudEvents JSON format). A line is whole or it is not read: a
+// activityToJson's (the event in the CloudEvents JSON format, its data as data_base64). A line is whole or it is not read: a
 // checksum that does not match, text that is not a record, or a last line without its newline (a write
 // cut off by a crash) is reported with its offset and skipped.
 import {crc32} from 'node:zlib'
 import type {Activity, ActivityBody} from '../activity.js'
-import {isJsonMediaType, type CloudEvent} from '../cloudevent.js'
-import {decodeJsonEvent, encodeJsonEvent, rawMemberText} from '../codec/json.js'
+import type {CloudEvent} from '../cloudevent.js'
+import {decodeJsonEvent, encodeJsonEvent} from '../codec/json.js'
 
 /** A record read back, or a line that could not be: `offset` is where the line starts in its file. */
 export type LogEntry = {offset: number; record: Activity; problem?: undefined} | {offset: number; problem: string; record?: undefined}
@@ -29,7 +29,6 @@ const KINDS: ReadonlySet<string> = new Set<ActivityBody['kind']>([
 ])
 const NEWLINE = 0x0a
 const SPACE = 0x20
-const CR = 0x0d
 const textDecoder = new TextDecoder('utf-8', {fatal: true})
 
 /** The record as one line of the log (UTF-8), newline included. */
@@ -50,31 +49,15 @@ function recordJson(record: Activity): string {
 }
 
 /**
- * The event in the JSON format, its data kept byte for byte. JSON data goes embedded when it reads back as
- * the same bytes (not when a line break would end the line, nor when the format trims it or takes it as a
- * string), text as a JSON string unless escaping makes it longer than base64; any other data goes as
- * data_base64, which JSON-format readers take whatever the datacontenttype.
+ * The event in the JSON format with its data as data_base64, whatever its type: the bytes come back exactly
+ * (JSON data embedded would be trimmed, lose its line breaks, or be read as a string), and base64 costs a
+ * fraction of checking that data is JSON, to write and to read.
  */
 function eventJson(event: CloudEvent): string {
   const data = event.data
-  if (data === undefined || data.byteLength === 0) return encodeJsonEvent(event)
-  const attributes = (): string => encodeJsonEvent({...event, data: undefined})
-  if (event.datacontentencoding === undefined) {
-    const text = encodeJsonEvent(event)
-    if (isJsonMediaType(event.datacontenttype)) {
-      if (!data.includes(NEWLINE) && !data.includes(CR) && sameBytes(rawMemberText(text, 'data'), data)) return text
-    } else if (rawMemberText(text, 'datacontentencoding') === undefined) {
-      // (a 0.3 event's bytes that are not text get datacontentencoding, which the event did not have)
-      const base64Bytes = Math.ceil(data.byteLength / 3) * 4
-      const bytes = Buffer.byteLength(text)
-      if (bytes <= base64Bytes || bytes <= base64Bytes + Buffer.byteLength(attributes()) + 16) return text
-    }
-  }
-  return `${attributes().slice(0, -1)},"data_base64":"${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}"}`
-}
-
-function sameBytes(text: string | undefined, data: Uint8Array): boolean {
-  return text !== undefined && Buffer.from(text).equals(data)
+  if (data === undefined) return encodeJsonEvent(event)
+  const attributes = encodeJsonEvent({...event, data: undefined})
+  return `${attributes.slice(0, -1)},"data_base64":"${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}"}`
 }
 
 /**
@@ -113,11 +96,9 @@ export function decodeLogLine(line: Uint8Array, offset: number, accept?: (head: 
   if (!/^[0-9a-f]{8}$/.test(checksum)) return problem('not a record: no checksum')
   const json = line.subarray(9)
   if (crc32(json) !== Number.parseInt(checksum, 16)) return problem('checksum mismatch: the record was damaged')
-  let text: string
   let parsed: unknown
   try {
-    text = textDecoder.decode(json)
-    parsed = JSON.parse(text)
+    parsed = JSON.parse(textDecoder.decode(json))
   } catch (error) {
     return problem(`not JSON: ${(error as Error).message}`)
   }
@@ -134,15 +115,7 @@ export function decodeLogLine(line: Uint8Array, offset: number, accept?: (head: 
     return problem(`not an activity record (kind ${JSON.stringify(head?.kind)})`)
   if (accept && !accept(head as RecordHead)) return undefined
   if (head.kind !== 'event') return {offset, record: head as unknown as Activity}
-  const eventJson = head.event as Record<string, unknown> | undefined
-  // JSON data is read as the text it was, not parsed and written again
-  const rawData = eventJson !== null && typeof eventJson === 'object' && 'data' in eventJson ? rawEventData(text) : undefined
-  const decoded = decodeJsonEvent(eventJson, rawData)
+  const decoded = decodeJsonEvent(head.event)
   if (!decoded.ok) return problem(`the event cannot be read: ${decoded.error}`)
   return {offset, record: {...head, event: decoded.event} as unknown as Activity}
-}
-
-function rawEventData(recordText: string): string | undefined {
-  const eventText = rawMemberText(recordText, 'event')
-  return eventText === undefined ? undefined : rawMemberText(eventText, 'data')
 }

@@ -67,8 +67,8 @@ interface Segment {
   bytes: number
   /** Counted when asked for (stats, a drop), then kept: a closed segment does not change. */
   records?: number
-  /** Epoch ms of its newest record, for the age bound. */
-  newestAt?: number
+  /** Its newest record's time (Activity.at), for the age bound. */
+  newestAt?: string
 }
 
 type Accept = (head: RecordHead) => boolean
@@ -136,7 +136,7 @@ class FileLogReader implements EventLogReader {
       let records = 0
       const scan = scanSegment(last.file, (head) => {
         this.nextSeq = Math.max(this.nextSeq, head.seq + 1)
-        last.newestAt = Date.parse(head.at)
+        last.newestAt = head.at
         return false
       })
       for (let step = scan.next(); ; step = scan.next()) {
@@ -387,7 +387,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     else this.syncSoon()
     segment.bytes += line.byteLength
     if (segment.records !== undefined) segment.records++
-    segment.newestAt = Date.parse(record.at)
+    segment.newestAt = record.at
     this.totalBytes += line.byteLength
     this.nextSeq = record.seq + 1
     try {
@@ -499,19 +499,20 @@ class FileEventLog extends FileLogReader implements EventLogStore {
 
   /** Drops the oldest segments past the byte bound or the age bound; never the newest, nor one holding keepFrom() or later. */
   private applyBounds(): void {
-    const overBytes = (): boolean => this.totalBytes > this.maxBytes
-    const overAge = (): boolean => {
-      if (this.maxAgeMs === undefined || this.segments.length < 2) return false
-      const newestAt = this.newestAtOf(this.segments[0]!)
-      return newestAt !== undefined && this.now() - newestAt > this.maxAgeMs
-    }
-    if (!overBytes() && !overAge()) return
+    if (!this.overBounds()) return
     const keepFrom = this.keepFrom()
-    while (this.segments.length > 1 && (overBytes() || overAge())) {
+    while (this.segments.length > 1 && this.overBounds()) {
       // every record of the oldest segment is below the next segment's name
       if (keepFrom !== undefined && this.segments[1]!.first > keepFrom) return
       this.dropOldest()
     }
+  }
+
+  private overBounds(): boolean {
+    if (this.totalBytes > this.maxBytes) return true
+    if (this.maxAgeMs === undefined || this.segments.length < 2) return false
+    const newestAt = this.newestAtOf(this.segments[0]!)
+    return newestAt !== undefined && this.now() - newestAt > this.maxAgeMs
   }
 
   truncate(before: number): TruncateReport {
@@ -545,11 +546,8 @@ class FileEventLog extends FileLogReader implements EventLogStore {
 
   /** Its newest record's time: the last line's, read from the end of the file. */
   private newestAtOf(segment: Segment): number | undefined {
-    if (segment.newestAt === undefined) {
-      const record = lastRecord(segment.file)
-      segment.newestAt = record ? Date.parse(record.at) : undefined
-    }
-    return segment.newestAt
+    segment.newestAt ??= lastRecord(segment.file)?.at
+    return segment.newestAt === undefined ? undefined : Date.parse(segment.newestAt)
   }
 
   override close(): void {
