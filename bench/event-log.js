@@ -88,5 +88,14 @@ for (const [sync, events] of [
       `sync ${sync.padEnd(6)}: ${events} events (${appends} records) in ${seconds.toFixed(2)} s: ` +
         `${Math.round(appends / seconds)} appends/s, ${Math.round(events / seconds)} events/s, ${((seconds / appends) * 1e6).toFixed(1)} µs per append`,
     )
+    if (sync !== 'batch') return
+    const readStarted = process.hrtime.bigint()
+    let records = 0
+    for (const record of log.read()) if (record.seq > 0) records++
+    const readSeconds = Number(process.hrtime.bigint() - readStarted) / 1e9
+    const mib = log.stats().bytes / 1024 / 1024
+    console.log(
+      `read: ${records} records (${mib.toFixed(1)} MiB) in ${readSeconds.toFixed(2)} s: ${Math.round(records / readSeconds)} records/s, ${(mib / readSeconds).toFixed(0)} MiB/s`,
+    )
   })
 }

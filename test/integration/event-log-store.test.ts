@@ -142,6 +142,26 @@ describe('event log store', () => {
     expect(seqs(openEventLogReadOnly(dir).read())).toEqual([1, 3, 4])
   })
 
+  it('reads records larger than a read chunk whole, and cuts one torn in its middle', () => {
+    const dir = tempDir()
+    const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 31) & 0xff)
+    const log = openEventLog({dir})
+    log.append(settled(1))
+    log.append(eventAt(2, big, 'application/octet-stream'))
+    log.append(settled(3))
+    log.append(eventAt(4, big, 'application/octet-stream'))
+    log.close()
+    const file = join(dir, 'segments', segmentFiles(dir)[0]!)
+    truncateSync(file, statSync(file).size - 1024 * 1024)
+
+    const reopened = logIn(dir)
+    expect(reopened.opened.damaged).toHaveLength(1)
+    expect(reopened.next).toBe(4)
+    const records = [...reopened.read(2)]
+    expect(seqs(records)).toEqual([2, 3])
+    expect(records[0]!.kind === 'event' && Buffer.from(records[0].event.data!).equals(Buffer.from(big))).toBe(true)
+  })
+
   it('rotates into segments named by their first seq, and reads from any seq across them', () => {
     const dir = tempDir()
     const log = logIn(dir, {segmentBytes: 2000})
@@ -201,6 +221,24 @@ describe('event log store', () => {
     expect(seqs(log.read())).toEqual(range(segmentFirsts(dir).at(-1)!, 32))
     expect(log.stats().dropped.records).toBe(segmentFirsts(dir).at(-1)! - 1)
     expect(log.stats().dropped.segments).toBeGreaterThan(1)
+  })
+
+  it('lets a reader follow a running writer that rotates and drops segments under it', () => {
+    const dir = tempDir()
+    const log = logIn(dir, {segmentBytes: 2000, maxBytes: 6000})
+    for (const seq of range(1, 50)) log.append(settled(seq))
+    const reader = openEventLogReadOnly(dir)
+    const kept = seqs(reader.read())
+    expect(kept.at(-1)).toBe(50)
+    expect(kept).toEqual(range(kept[0]!, 50))
+
+    const reading = reader.read()[Symbol.iterator]()
+    const first = reading.next().value as Activity
+    for (const seq of range(51, 150)) log.append(settled(seq)) // drops every segment the reader listed
+    const rest = seqs({[Symbol.iterator]: () => reading})
+    expect([first.seq, ...rest]).toEqual([...[first.seq, ...rest]].sort((a, b) => a - b))
+    expect(seqs(reader.read()).at(-1)).toBe(150)
+    expect(reader.stats().segments).toBe(log.stats().segments)
   })
 
   it('truncates whole segments below a seq, never the newest', () => {
