@@ -159,7 +159,8 @@ describe('event log store', () => {
     expect(reopened.next).toBe(4)
     const records = [...reopened.read(2)]
     expect(seqs(records)).toEqual([2, 3])
-    expect(records[0]!.kind === 'event' && Buffer.from(records[0].event.data!).equals(Buffer.from(big))).toBe(true)
+    const bigRecord = records[0]!
+    expect(bigRecord.kind === 'event' && Buffer.from(bigRecord.event.data!).equals(Buffer.from(big))).toBe(true)
   })
 
   it('rotates into segments named by their first seq, and reads from any seq across them', () => {
