@@ -17,16 +17,20 @@ export interface EventLogOptions {
    */
   sync?: PersistSync
   batchSyncMs?: number
-  /** Bytes of segments kept at most; past it the oldest segments are dropped (default 256 MiB). */
+  /**
+   * Bytes of segments kept at most; past it the oldest segments are dropped (default 256 MiB). Bounds apply as
+   * records are appended, not on open: what the log holds is there to be restored first.
+   */
   maxBytes?: number
   /** Age of the newest record of a segment past which the segment is dropped (default: none). */
   maxAgeMs?: number
-  /** A segment is closed and a new one started past this size (default 16 MiB). */
+  /** A segment is closed and a new one started past this size (default 16 MiB, or an eighth of maxBytes when smaller). */
   segmentBytes?: number
   /** The lowest sequence number that must stay (an event not yet settled): no segment holding it or later is dropped. */
   keepFrom?: () => number | undefined
   /** Problems found while reading (a damaged record, a torn tail), each naming the file and the offset. */
   onDamage?: (damage: LogDamage) => void
+  /** The mesh clock, for the age bound (records' `at` are its times). */
   now?: () => number
 }
 
