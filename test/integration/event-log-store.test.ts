@@ -265,6 +265,14 @@ describe('event log store', () => {
     expect(thrown(() => openEventLogReadOnly(dir)).code).toBe('NOT_AN_EVENT_LOG')
   })
 
+  it('takes a folder where a crash cut the writing of the marker short as a new one', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, `${MARKER_FILE}.4242.tmp`), '{"form')
+    const log = logIn(dir)
+    log.append(settled(1))
+    expect(seqs(log.read())).toEqual([1])
+  })
+
   it('refuses a log from a newer kne, naming the folder', () => {
     const dir = tempDir()
     writeFileSync(join(dir, MARKER_FILE), '{"format":"kne-event-log","version":2}\n')

@@ -725,7 +725,8 @@ function prepareFolder(dir: string): void {
       throw new KneError(`${dir} is not a folder: the event log needs one (choose another with --persist DIR)`, 'NOT_A_FOLDER')
     throw writeFailure(dir, error)
   }
-  const entries = readdirSync(dir)
+  // a marker being written when a crash came leaves its temporary file: the folder is still new
+  const entries = readdirSync(dir).filter((name) => !(name.startsWith(`${MARKER_FILE}.`) && name.endsWith('.tmp')))
   if (entries.includes(MARKER_FILE)) return checkMarker(dir)
   if (entries.length > 0)
     throw new KneError(
