@@ -3,30 +3,26 @@
 // (core/event-log/codec.ts). Appends go to the newest segment; past segmentBytes a new one starts, and the
 // bounds drop the oldest whole segments. A segment's name is a lower bound of its records' seqs, and every
 // record in it is below the next segment's name, so a read from a seq starts at one segment found by its name.
+// The folder's marker and lock are log-folder.ts's; reading a segment's lines is segment-file.ts's.
 import {
   closeSync,
   fdatasync,
   fdatasyncSync,
   fstatSync,
-  fsyncSync,
   ftruncateSync,
-  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
   statSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs'
 import {join, resolve} from 'node:path'
 import type {Activity} from '../../core/activity.js'
 import {KneError} from '../../core/errors.js'
-import {decodeLogLines, encodeLogRecord, type LogEntry, type RecordHead} from '../../core/event-log/codec.js'
-import {MAX_BODY_BYTES} from '../bodies.js'
+import {encodeLogRecord} from '../../core/event-log/codec.js'
+import {checkMarker, closeQuietly, MARKER_FILE, prepareFolder, releaseLock, syncFolder, takeLock, writeFailure} from './log-folder.js'
+import {countLines, lastRecord, MAX_RECORD_LINE_BYTES, scanSegment, type Accept} from './segment-file.js'
 import {
   EventLogWriteError,
   type EventLogOptions,
@@ -40,11 +36,9 @@ import {
 } from './store.js'
 
 export {EventLogWriteError} from './store.js'
+export {LOG_FORMAT, LOG_VERSION, MARKER_FILE} from './log-folder.js'
+export {MAX_RECORD_LINE_BYTES} from './segment-file.js'
 
-export const LOG_FORMAT = 'kne-event-log'
-export const LOG_VERSION = 1
-export const MARKER_FILE = 'kne-event-log.json'
-const LOCK_FILE = 'lock'
 const SEGMENTS = 'segments'
 const SEGMENT_NAME = /^(\d{20})\.log$/
 
@@ -53,12 +47,6 @@ export const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024
 /** With a small --persist-max, segments shrink so that dropping one gives back at most an eighth of the log. */
 const MIN_SEGMENT_BYTES = 64 * 1024
 export const DEFAULT_BATCH_SYNC_MS = 100
-const READ_CHUNK_BYTES = 1024 * 1024
-/**
- * The longest line a record can take: the largest body ingress accepts, its data as base64, plus the
- * record's own fields. A longer line is damage, and reading never holds more than this of one line.
- */
-export const MAX_RECORD_LINE_BYTES = Math.ceil(MAX_BODY_BYTES / 3) * 4 + 1024 * 1024
 
 interface Segment {
   /** A lower bound of its records' seqs (the first record's seq, unless that record could not be written). */
@@ -70,8 +58,6 @@ interface Segment {
   /** Its newest record's time (Activity.at), for the age bound. */
   newestAt?: string
 }
-
-type Accept = (head: RecordHead) => boolean
 
 /** Opens (creating when missing) the log for kne dev: takes the lock, cuts a torn last record off. */
 export function openEventLog(options: EventLogOptions): EventLogStore {
@@ -261,7 +247,6 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   private readonly segmentBytes: number
   private readonly keepFrom: () => number | undefined
   private readonly now: () => number
-  private readonly lockFile: string
   /** The newest segment's file, open for appending; undefined after a failed write (reopened on the next append). */
   private fd: number | undefined
   private totalBytes = 0
@@ -277,13 +262,13 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     const dir = resolve(options.dir)
     prepareFolder(dir)
     const log = new FileEventLog(dir, options)
-    log.takeLock()
+    takeLock(dir)
     try {
       mkdirSync(log.segmentsDir, {recursive: true})
       log.scanOnOpen()
       log.totalBytes = log.segments.reduce((sum, s) => sum + s.bytes, 0)
     } catch (error) {
-      log.releaseLock()
+      releaseLock(dir)
       throw error
     }
     return log
@@ -298,55 +283,6 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     this.segmentBytes = options.segmentBytes ?? Math.max(MIN_SEGMENT_BYTES, Math.min(DEFAULT_SEGMENT_BYTES, Math.floor(this.maxBytes / 8)))
     this.keepFrom = options.keepFrom ?? (() => undefined)
     this.now = options.now ?? Date.now
-    this.lockFile = join(dir, LOCK_FILE)
-  }
-
-  private takeLock(): void {
-    // the pid is written first and linked in whole, so that no one reads a lock without its pid
-    const withPid = `${this.lockFile}.${process.pid}`
-    try {
-      writeFileSync(withPid, `${process.pid}\n`)
-    } catch (error) {
-      throw writeFailure(withPid, error)
-    }
-    try {
-      this.linkLock(withPid)
-    } finally {
-      unlinkQuietly(withPid)
-    }
-  }
-
-  private linkLock(withPid: string): void {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        linkSync(withPid, this.lockFile)
-        return
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailure(this.lockFile, error)
-      }
-      const pid = readPid(this.lockFile)
-      if (pid !== undefined && isAlive(pid))
-        throw new KneError(
-          `${this.dir} is used by another kne dev (pid ${pid}); stop it or choose another folder with --persist DIR`,
-          'EVENT_LOG_IN_USE',
-          {suggestions: [`if pid ${pid} is not kne, delete ${this.lockFile}`]},
-        )
-      // the pid is gone: a kne that crashed left the lock
-      try {
-        unlinkSync(this.lockFile)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFailure(this.lockFile, error)
-      }
-    }
-    throw new KneError(`${this.dir}: the lock ${this.lockFile} could not be taken; another kne dev may be starting`, 'EVENT_LOG_IN_USE')
-  }
-
-  private releaseLock(): void {
-    try {
-      if (readPid(this.lockFile) === process.pid) unlinkSync(this.lockFile)
-    } catch {
-      // already gone
-    }
   }
 
   protected override cutTail(segment: Segment, at: number): void {
@@ -559,7 +495,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       clearTimeout(this.syncTimer)
       this.syncTimer = undefined
       this.dropFd()
-      this.releaseLock()
+      releaseLock(this.dir)
     }
   }
 }
@@ -581,243 +517,4 @@ function segmentHolding(segments: readonly Segment[], seq: number): number {
 
 function segmentName(seq: number): string {
   return `${String(seq).padStart(20, '0')}.log`
-}
-
-interface ScanEnd {
-  /** The file's size when the scan began (what it read). */
-  size: number
-  /** Whole lines read (damaged ones too). */
-  lines: number
-  /** Where a last line without its newline starts. */
-  tornAt?: number
-  tornProblem?: string
-}
-
-/**
- * The entries of one segment, read a chunk at a time up to the size it had when the scan began (a device
- * such as /dev/full never ends). A line longer than MAX_RECORD_LINE_BYTES is damage, skipped unread.
- */
-function* scanSegment(file: string, accept: Accept | undefined): Generator<LogEntry, ScanEnd | undefined> {
-  let fd: number
-  try {
-    fd = openSync(file, 'r')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined // dropped meanwhile
-    throw error
-  }
-  try {
-    const size = fstatSync(fd).size
-    const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, Math.max(size, 1)))
-    let pending: Buffer[] = []
-    let pendingBytes = 0
-    let pendingOffset = 0
-    /** Where an over-long line started, while its bytes are skipped. */
-    let skippingFrom: number | undefined
-    let lines = 0
-    let position = 0
-    while (position < size) {
-      const read = readSync(fd, chunk, 0, Math.min(chunk.byteLength, size - position), position)
-      if (read === 0) break
-      let data = chunk.subarray(0, read)
-      let dataOffset = position
-      position += read
-      if (skippingFrom !== undefined) {
-        const newline = data.indexOf(0x0a)
-        if (newline < 0) continue
-        skippingFrom = undefined
-        lines++
-        data = data.subarray(newline + 1)
-        dataOffset += newline + 1
-      }
-      const lastNewline = data.lastIndexOf(0x0a)
-      if (lastNewline < 0) {
-        if (pending.length === 0) pendingOffset = dataOffset
-        pending.push(Buffer.from(data))
-        pendingBytes += data.byteLength
-        if (pendingBytes > MAX_RECORD_LINE_BYTES) {
-          yield {offset: pendingOffset, problem: `a line longer than ${MAX_RECORD_LINE_BYTES} bytes, which no record takes`}
-          skippingFrom = pendingOffset
-          pending = []
-          pendingBytes = 0
-        }
-        continue
-      }
-      const whole = pending.length ? Buffer.concat([...pending, data.subarray(0, lastNewline + 1)]) : data.subarray(0, lastNewline + 1)
-      const wholeOffset = pending.length ? pendingOffset : dataOffset
-      const decoded = decodeLogLines(whole, wholeOffset, false, accept)
-      lines += decoded.lines
-      const rest = data.subarray(lastNewline + 1)
-      pending = rest.byteLength ? [Buffer.from(rest)] : []
-      pendingBytes = rest.byteLength
-      pendingOffset = dataOffset + lastNewline + 1
-      yield* decoded.entries
-    }
-    if (skippingFrom !== undefined)
-      return {size, lines, tornAt: skippingFrom, tornProblem: 'a line longer than any record, without a newline'}
-    if (pendingBytes > 0)
-      return {size, lines, tornAt: pendingOffset, tornProblem: `a record cut off by a crash (${pendingBytes} bytes without a newline)`}
-    return {size, lines}
-  } finally {
-    closeSync(fd)
-  }
-}
-
-/** A segment's last record: its last line, read backwards from the end, or the whole file when that line is damaged. */
-function lastRecord(file: string): Activity | undefined {
-  let fd: number
-  try {
-    fd = openSync(file, 'r')
-  } catch {
-    return undefined
-  }
-  try {
-    const size = fstatSync(fd).size
-    // a window twice as large each time: a long last line costs twice its length, not its square
-    for (let window = 64 * 1024; window <= 2 * MAX_RECORD_LINE_BYTES; window *= 2) {
-      const start = Math.max(0, size - window)
-      const tail = Buffer.allocUnsafe(size - start)
-      readSync(fd, tail, 0, tail.byteLength, start)
-      const end = tail.lastIndexOf(0x0a)
-      const lineStart = end <= 0 ? -1 : tail.lastIndexOf(0x0a, end - 1)
-      if (start > 0 && lineStart < 0) continue
-      if (end < 0) break
-      const record = decodeLogLines(tail.subarray(lineStart + 1, end + 1), start + lineStart + 1, false).entries[0]?.record
-      if (record) return record
-      break
-    }
-  } finally {
-    closeSync(fd)
-  }
-  let last: Activity | undefined
-  for (const entry of scanSegment(file, undefined)) if (entry.record) last = entry.record
-  return last
-}
-
-function countLines(file: string): number {
-  let fd: number
-  try {
-    fd = openSync(file, 'r')
-  } catch {
-    return 0
-  }
-  try {
-    const size = fstatSync(fd).size
-    const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, Math.max(size, 1)))
-    let lines = 0
-    for (let position = 0; position < size;) {
-      const read = readSync(fd, chunk, 0, Math.min(chunk.byteLength, size - position), position)
-      if (read === 0) break
-      for (let i = chunk.indexOf(0x0a); i >= 0 && i < read; i = chunk.indexOf(0x0a, i + 1)) lines++
-      position += read
-    }
-    return lines
-  } finally {
-    closeSync(fd)
-  }
-}
-
-/** Creates the folder, or checks that it is kne's log (or empty); writes the marker. */
-function prepareFolder(dir: string): void {
-  try {
-    mkdirSync(dir, {recursive: true})
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
-      throw new KneError(`${dir} is not a folder: the event log needs one (choose another with --persist DIR)`, 'NOT_A_FOLDER')
-    throw writeFailure(dir, error)
-  }
-  // a marker being written when a crash came leaves its temporary file: the folder is still new
-  const entries = readdirSync(dir).filter((name) => !(name.startsWith(`${MARKER_FILE}.`) && name.endsWith('.tmp')))
-  if (entries.includes(MARKER_FILE)) return checkMarker(dir)
-  if (entries.length > 0)
-    throw new KneError(
-      `${dir} is not kne's event log: it holds other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}) and no ${MARKER_FILE}; choose an empty or new folder with --persist DIR`,
-      'NOT_AN_EVENT_LOG',
-    )
-  const marker = join(dir, MARKER_FILE)
-  const temporary = `${marker}.${process.pid}.tmp`
-  try {
-    writeFileSync(temporary, `${JSON.stringify({format: LOG_FORMAT, version: LOG_VERSION})}\n`)
-    renameSync(temporary, marker)
-    syncFolder(dir)
-  } catch (error) {
-    throw writeFailure(marker, error)
-  }
-}
-
-function checkMarker(dir: string): void {
-  const marker = join(dir, MARKER_FILE)
-  let parsed: {format?: unknown; version?: unknown}
-  try {
-    parsed = JSON.parse(readFileSync(marker, 'utf8')) as typeof parsed
-  } catch (error) {
-    throw new KneError(`${marker} cannot be read as kne's event log marker: ${(error as Error).message}`, 'NOT_AN_EVENT_LOG')
-  }
-  if (parsed?.format !== LOG_FORMAT || !Number.isSafeInteger(parsed.version) || (parsed.version as number) < 1)
-    throw new KneError(`${dir} is not kne's event log: ${marker} does not say format "${LOG_FORMAT}" and a version`, 'NOT_AN_EVENT_LOG')
-  if ((parsed.version as number) > LOG_VERSION)
-    throw new KneError(
-      `${dir} holds an event log from a newer kne (format version ${String(parsed.version)}; this kne reads version ${LOG_VERSION}): upgrade kne, or choose another folder with --persist DIR`,
-      'EVENT_LOG_TOO_NEW',
-    )
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim())
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it runs, as another user
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** So that a file created or removed in it survives a crash of the machine. */
-function syncFolder(dir: string): void {
-  let fd: number | undefined
-  try {
-    fd = openSync(dir, 'r')
-    fsyncSync(fd)
-  } catch {
-    // not every file system syncs a folder; the files' own syncs still hold
-  } finally {
-    if (fd !== undefined) closeQuietly(fd)
-  }
-}
-
-function unlinkQuietly(file: string): void {
-  try {
-    unlinkSync(file)
-  } catch {
-    // already gone
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd)
-  } catch {
-    // already closed
-  }
-}
-
-function writeFailure(file: string, error: unknown): EventLogWriteError {
-  const code = (error as NodeJS.ErrnoException).code ?? 'EIO'
-  const cause =
-    code === 'ENOSPC'
-      ? 'the disk is full (ENOSPC)'
-      : code === 'EDQUOT'
-        ? 'the disk quota is used up (EDQUOT)'
-        : code === 'EIO'
-          ? 'an I/O error (EIO)'
-          : (error as Error).message
-  return new EventLogWriteError(file, code, `the event log cannot be written: ${file}: ${cause}`)
 }
