@@ -3,13 +3,26 @@
 // the oldest segments but never one still needed, and a folder that is not the log's, a second writer and
 // a full disk are refused with errors naming what to fix.
 import {spawn} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs'
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {eventRecord, settledRecord, type Activity} from '../../src/core/activity.js'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {KneError} from '../../src/core/errors.js'
+import {encodeLogRecord} from '../../src/core/event-log/codec.js'
 import {EventLogWriteError, MARKER_FILE, openEventLog, openEventLogReadOnly} from '../../src/mesh/event-log/file-store.js'
+import {scanSegment} from '../../src/mesh/event-log/segment-file.js'
 import type {EventLogOptions, EventLogStore, LogDamage} from '../../src/mesh/event-log/store.js'
 import {thrown} from '../helpers/errors.js'
 import {tempDir} from '../helpers/temp.js'
@@ -163,6 +176,25 @@ describe('event log store', () => {
     expect(bigRecord.kind === 'event' && Buffer.from(bigRecord.event.data!).equals(Buffer.from(big))).toBe(true)
   })
 
+  it('reports a line longer than any record as damage without holding it, and reads on after it', () => {
+    const dir = tempDir()
+    const log = openEventLog({dir})
+    log.append(settled(1))
+    log.close()
+    const file = join(dir, 'segments', segmentFiles(dir)[0]!)
+    const firstLine = statSync(file).size
+    appendFileSync(file, Buffer.alloc(2.5 * 1024 * 1024, 0x61))
+    appendFileSync(file, '\n')
+    appendFileSync(file, encodeLogRecord(settled(2)))
+    const scan = scanSegment(file, undefined, 1024 * 1024)
+    const entries = [...{[Symbol.iterator]: () => scan}]
+    expect(entries.map((e) => e.record?.seq ?? [e.offset, e.problem])).toEqual([
+      1,
+      [firstLine, 'a line longer than 1048576 bytes, which no record takes'],
+      2,
+    ])
+  })
+
   it('rotates into segments named by their first seq, and reads from any seq across them', () => {
     const dir = tempDir()
     const log = logIn(dir, {segmentBytes: 2000})
@@ -240,6 +272,28 @@ describe('event log store', () => {
     expect([first.seq, ...rest]).toEqual([...[first.seq, ...rest]].sort((a, b) => a - b))
     expect(seqs(reader.read()).at(-1)).toBe(150)
     expect(reader.stats().segments).toBe(log.stats().segments)
+  })
+
+  it('ages segments written before a restart by their last record', () => {
+    const dir = tempDir()
+    const before = openEventLog({dir, segmentBytes: 2000})
+    for (const seq of range(1, 60)) before.append(settled(seq, START + seq * 1000))
+    before.close()
+    const firsts = segmentFirsts(dir)
+    expect(firsts.length).toBeGreaterThan(4)
+    // just over a minute after the newest record of the second segment
+    const newestOf = (segment: number): number => START + (firsts[segment + 1]! - 1) * 1000
+    let now = newestOf(1) + 60_001
+    const log = logIn(dir, {segmentBytes: 2000, maxAgeMs: 60_000, now: () => now})
+    log.append(settled(61, now))
+    expect(segmentFirsts(dir)[0]).toBe(firsts[2])
+    expect(log.stats().dropped).toMatchObject({segments: 2, records: firsts[2]! - 1})
+    now = newestOf(2) + 60_000
+    log.append(settled(62, now))
+    expect(segmentFirsts(dir)[0]).toBe(firsts[2])
+    now += 1
+    log.append(settled(63, now))
+    expect(segmentFirsts(dir)[0]).toBe(firsts[3])
   })
 
   it('truncates whole segments below a seq, never the newest', () => {

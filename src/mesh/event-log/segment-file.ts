@@ -28,7 +28,11 @@ export interface ScanEnd {
  * The entries of one segment, read a chunk at a time up to the size it had when the scan began (a device
  * such as /dev/full never ends). A line longer than MAX_RECORD_LINE_BYTES is damage, skipped unread.
  */
-export function* scanSegment(file: string, accept: Accept | undefined): Generator<LogEntry, ScanEnd | undefined> {
+export function* scanSegment(
+  file: string,
+  accept: Accept | undefined,
+  maxLineBytes = MAX_RECORD_LINE_BYTES,
+): Generator<LogEntry, ScanEnd | undefined> {
   let fd: number
   try {
     fd = openSync(file, 'r')
@@ -65,8 +69,8 @@ export function* scanSegment(file: string, accept: Accept | undefined): Generato
         if (pending.length === 0) pendingOffset = dataOffset
         pending.push(Buffer.from(data))
         pendingBytes += data.byteLength
-        if (pendingBytes > MAX_RECORD_LINE_BYTES) {
-          yield {offset: pendingOffset, problem: `a line longer than ${MAX_RECORD_LINE_BYTES} bytes, which no record takes`}
+        if (pendingBytes > maxLineBytes) {
+          yield {offset: pendingOffset, problem: `a line longer than ${maxLineBytes} bytes, which no record takes`}
           skippingFrom = pendingOffset
           pending = []
           pendingBytes = 0
