@@ -92,6 +92,15 @@ describe('event log records', () => {
     expect(dataOf(back)!.equals(Buffer.from(data))).toBe(true)
   })
 
+  it('keeps a 0.3 event that came with datacontentencoding base64', () => {
+    const data = new Uint8Array([1, 2, 3, 0xff])
+    const back = roundTrip([
+      eventWith(data, {specversion: '0.3', datacontenttype: 'application/octet-stream', datacontentencoding: 'base64'}),
+    ])[0]!
+    expect(back.kind === 'event' && back.event.datacontentencoding).toBe('base64')
+    expect(dataOf(back)!.equals(Buffer.from(data))).toBe(true)
+  })
+
   it('keeps an event without data without data', () => {
     const [back] = roundTrip([eventWith(undefined)])
     expect(dataOf(back!)).toBeUndefined()

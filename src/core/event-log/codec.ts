@@ -92,10 +92,10 @@ export function decodeLogLines(
 export function decodeLogLine(line: Uint8Array, offset: number, accept?: (head: RecordHead) => boolean): LogEntry | undefined {
   const problem = (text: string): LogEntry => ({offset, problem: text})
   if (line.byteLength < 10 || line[8] !== SPACE) return problem('not a record: no checksum')
-  const checksum = String.fromCharCode(...line.subarray(0, 8))
-  if (!/^[0-9a-f]{8}$/.test(checksum)) return problem('not a record: no checksum')
+  const checksum = hexChecksum(line)
+  if (checksum === undefined) return problem('not a record: no checksum')
   const json = line.subarray(9)
-  if (crc32(json) !== Number.parseInt(checksum, 16)) return problem('checksum mismatch: the record was damaged')
+  if (crc32(json) !== checksum) return problem('checksum mismatch: the record was damaged')
   let parsed: unknown
   try {
     parsed = JSON.parse(textDecoder.decode(json))
@@ -115,7 +115,22 @@ export function decodeLogLine(line: Uint8Array, offset: number, accept?: (head: 
     return problem(`not an activity record (kind ${JSON.stringify(head?.kind)})`)
   if (accept && !accept(head as RecordHead)) return undefined
   if (head.kind !== 'event') return {offset, record: head as unknown as Activity}
-  const decoded = decodeJsonEvent(head.event)
+  // the checksum vouches for data_base64, which this codec wrote: it is decoded without the format's checks
+  const {data_base64: base64, ...attributes} = (head.event ?? {}) as Record<string, unknown>
+  const decoded = decodeJsonEvent(attributes)
   if (!decoded.ok) return problem(`the event cannot be read: ${decoded.error}`)
+  if (typeof base64 === 'string') decoded.event.data = Buffer.from(base64, 'base64')
   return {offset, record: {...head, event: decoded.event} as unknown as Activity}
+}
+
+/** The 8 lower-case hex digits a line starts with, as a number. */
+function hexChecksum(line: Uint8Array): number | undefined {
+  let value = 0
+  for (let i = 0; i < 8; i++) {
+    const c = line[i]!
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1
+    if (digit < 0) return undefined
+    value = value * 16 + digit
+  }
+  return value
 }
