@@ -47,6 +47,8 @@ export const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024
 /** With a small --persist-max, segments shrink so that dropping one gives back at most an eighth of the log. */
 const MIN_SEGMENT_BYTES = 64 * 1024
 export const DEFAULT_BATCH_SYNC_MS = 100
+/** batch: past this many bytes of records waiting for the end of the turn, they are written at once. */
+const MAX_PENDING_BYTES = 256 * 1024
 
 interface Segment {
   /** A lower bound of its records' seqs (the first record's seq, unless that record could not be written). */
@@ -156,6 +158,8 @@ class FileLogReader implements EventLogReader {
 
   protected cutTail(_segment: Segment, _at: number): void {}
 
+  protected beforeRead(): void {}
+
   private firstRecordSeq(): number | undefined {
     for (const segment of this.segments) for (const entry of scanSegment(segment.file, undefined)) if (entry.record) return entry.record.seq
     return undefined
@@ -189,6 +193,7 @@ class FileLogReader implements EventLogReader {
   }
 
   stats(): {bytes: number; segments: number; records: number; dropped: TruncateReport} {
+    this.beforeRead()
     const segments = this.currentSegments()
     let records = 0
     for (const segment of segments) records += this.recordsOf(segment)
@@ -217,6 +222,7 @@ class FileLogReader implements EventLogReader {
   }
 
   private *records(accept: Accept | undefined, from?: number, until?: number): Generator<Activity> {
+    this.beforeRead()
     // a copy: the writer rotates and drops while a reader is paused between records
     const segments = [...this.currentSegments()]
     for (let i = from === undefined ? 0 : segmentHolding(segments, from); i < segments.length; i++) {
@@ -257,6 +263,11 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   private closeAfterSync = false
   private syncFailure: NodeJS.ErrnoException | undefined
   private closed = false
+  /** batch: the records of events' paths appended in this turn of the event loop, written together at its end. */
+  private pending: Buffer[] = []
+  private pendingBytes = 0
+  private pendingNewestAt: string | undefined
+  private pendingWrite: NodeJS.Immediate | undefined
 
   static open(options: EventLogOptions): FileEventLog {
     const dir = resolve(options.dir)
@@ -314,22 +325,77 @@ class FileEventLog extends FileLogReader implements EventLogStore {
         `the event log does not keep a record of ${line.byteLength} bytes (at most ${MAX_RECORD_LINE_BYTES})`,
       )
     let segment = this.activeSegment()
-    if (segment === undefined || (segment.bytes > 0 && segment.bytes + line.byteLength > this.segmentBytes))
+    const queued = segment === undefined ? 0 : segment.bytes + this.pendingBytes
+    if (segment === undefined || (queued > 0 && queued + line.byteLength > this.segmentBytes)) {
+      this.writePending()
       segment = this.startSegment(record.seq)
-    else if (this.fd === undefined) this.reopen(segment)
-    this.write(segment, line)
+    } else if (this.fd === undefined) this.reopen(segment)
+    if (this.sync === 'batch' && record.kind !== 'event' && this.pendingBytes + line.byteLength <= MAX_PENDING_BYTES) {
+      // a record of an event's path waits for the end of this turn: lost in a crash, its delivery is made again
+      this.pending.push(line)
+      this.pendingBytes += line.byteLength
+      this.pendingNewestAt = record.at
+      this.nextSeq = record.seq + 1
+      this.pendingWrite ??= setImmediate(() => this.writePendingSoon())
+      return
+    }
+    // an event's record is written before append returns (its producer is answered after), with the records before it
+    const bytes = this.pending.length ? Buffer.concat([...this.pending, line]) : line
+    const before = segment.bytes
+    this.write(segment, bytes)
     // always: a record that cannot be synced is taken back, as its event is refused
-    if (this.sync === 'always') this.syncNow(segment, segment.bytes)
+    if (this.sync === 'always') this.syncNow(segment, before)
     else this.syncSoon()
-    segment.bytes += line.byteLength
-    if (segment.records !== undefined) segment.records++
-    segment.newestAt = record.at
-    this.totalBytes += line.byteLength
+    this.written(segment, bytes.byteLength, this.pending.length + 1, record.at)
     this.nextSeq = record.seq + 1
     try {
       this.applyBounds()
     } catch {
       // the record is kept; a segment that cannot be removed now is tried again on the next append
+    }
+  }
+
+  private written(segment: Segment, bytes: number, records: number, newestAt: string): void {
+    segment.bytes += bytes
+    if (segment.records !== undefined) segment.records += records
+    segment.newestAt = newestAt
+    this.totalBytes += bytes
+    this.pending = []
+    this.pendingBytes = 0
+    this.pendingNewestAt = undefined
+  }
+
+  /** Writes the records waiting for the end of the turn; on failure they wait on, for the next write. */
+  private writePending(): void {
+    const segment = this.activeSegment()
+    if (this.pending.length === 0 || segment === undefined) return
+    if (this.fd === undefined) this.reopen(segment)
+    const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending)
+    this.write(segment, bytes)
+    this.syncSoon()
+    this.written(segment, bytes.byteLength, this.pending.length, this.pendingNewestAt!)
+    try {
+      this.applyBounds()
+    } catch {
+      // tried again on the next write
+    }
+  }
+
+  private writePendingSoon(): void {
+    this.pendingWrite = undefined
+    try {
+      this.writePending()
+    } catch {
+      // the records wait on; the next event's append writes them or reports the failure
+    }
+  }
+
+  /** What is read includes what was appended. */
+  protected override beforeRead(): void {
+    try {
+      this.writePending()
+    } catch {
+      // read what the files hold
     }
   }
 
@@ -428,6 +494,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   }
 
   flush(): void {
+    this.writePending()
     const segment = this.activeSegment()
     // an fdatasync still running may have started before the last write
     if (segment && (this.dirty || (this.syncing !== undefined && this.syncing === this.fd))) this.syncNow(segment)
@@ -492,6 +559,8 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       this.flush()
     } finally {
       this.closed = true
+      clearImmediate(this.pendingWrite)
+      this.pendingWrite = undefined
       clearTimeout(this.syncTimer)
       this.syncTimer = undefined
       this.dropFd()

@@ -12,8 +12,11 @@ export interface EventLogOptions {
   dir: string
   /**
    * `always`: each record is written and fdatasync'd before append returns.
-   * `batch` (default): each record is written before append returns (a crash of kne, SIGKILL included, loses
-   * nothing), and the file is fdatasync'd at most every `batchSyncMs` (a crash of the machine can lose that much).
+   * `batch` (default): an event's record (kind `event`) is written before append returns, with every record
+   * before it, so a crash of kne (SIGKILL included) loses no accepted event; the records of events' paths
+   * (attempts, outcomes, settled, ...) are written together at the end of the event loop's turn, or with the
+   * next event's record: a crash can lose the last turn's, and a delivery whose outcome was lost is made again
+   * (at-least-once). The file is fdatasync'd at most every `batchSyncMs` (a crash of the machine can lose that much).
    */
   sync?: PersistSync
   batchSyncMs?: number
@@ -88,13 +91,14 @@ export interface EventLogReader {
 export interface EventLogStore extends EventLogReader {
   /**
    * Keeps one record (its seq and at already stamped by the journal), whole: an event's data is never cut.
-   * Throws EventLogWriteError when it cannot be kept (a full disk): the mesh then refuses events with 503.
-   * The next append tries again.
+   * Throws EventLogWriteError when it cannot be written (a full disk): the mesh then refuses events with 503.
+   * The next append tries again (a record of an event's path that waits for the end of the turn is reported
+   * by the append that writes it).
    */
   append(record: Activity): void
   /** Drops whole segments whose records all have seq < before (never one holding keepFrom()). */
   truncate(before: number): TruncateReport
-  /** Writes and syncs what is buffered. */
+  /** Writes what waits for the end of the turn, and fdatasyncs. */
   flush(): void
 }
 
