@@ -18,15 +18,17 @@ export interface RecordHead {
   arrival?: number
 }
 
-const KINDS: ReadonlySet<string> = new Set<ActivityBody['kind']>([
-  'event',
-  'rejected',
-  'not-found',
-  'attempt',
-  'outcome',
-  'settled',
-  'handled',
-])
+/** Every kind of record, so that a kind added to ActivityBody must be added here (the compiler says so). */
+const RECORD_KINDS: Record<ActivityBody['kind'], true> = {
+  event: true,
+  rejected: true,
+  'not-found': true,
+  attempt: true,
+  outcome: true,
+  settled: true,
+  handled: true,
+}
+const KINDS: ReadonlySet<string> = new Set(Object.keys(RECORD_KINDS))
 const NEWLINE = 0x0a
 const SPACE = 0x20
 const textDecoder = new TextDecoder('utf-8', {fatal: true})
