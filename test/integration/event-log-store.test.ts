@@ -274,7 +274,10 @@ describe('event log store', () => {
     const rest = seqs({[Symbol.iterator]: () => reading})
     expect([first.seq, ...rest]).toEqual([...[first.seq, ...rest]].sort((a, b) => a - b))
     expect(seqs(reader.read()).at(-1)).toBe(150)
-    expect(reader.stats().segments).toBe(log.stats().segments)
+    expect(reader.stats()).toEqual({...log.stats(), dropped: {segments: 0, records: 0, bytes: 0}})
+    log.append(settled(151))
+    log.flush()
+    expect(reader.stats().records).toBe(log.stats().records)
   })
 
   it('ages segments written before a restart by their last record', () => {
@@ -331,6 +334,14 @@ describe('event log store', () => {
     const log = logIn(dir)
     log.append(settled(1))
     expect(seqs(log.read())).toEqual([1])
+  })
+
+  it('refuses a file where the folder should be', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'log'), '')
+    const error = thrown(() => openEventLog({dir: join(dir, 'log')}))
+    expect(error.code).toBe('NOT_A_FOLDER')
+    expect(error.message).toContain(join(dir, 'log'))
   })
 
   it('refuses a log from a newer kne, naming the folder', () => {

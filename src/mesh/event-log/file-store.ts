@@ -96,6 +96,7 @@ class FileLogReader implements EventLogReader {
   protected nextSeq = 1
   protected readonly dropped: TruncateReport = {segments: 0, records: 0, bytes: 0}
   private report: LogOpenReport | undefined
+  private readonly lineCounts = new Map<string, {bytes: number; records: number}>()
 
   constructor(
     dir: string,
@@ -197,11 +198,20 @@ class FileLogReader implements EventLogReader {
     const segments = this.currentSegments()
     let records = 0
     for (const segment of segments) records += this.recordsOf(segment)
+    if (this.lineCounts.size > segments.length) {
+      const listed = new Set(segments.map((segment) => segment.file))
+      for (const file of this.lineCounts.keys()) if (!listed.has(file)) this.lineCounts.delete(file)
+    }
     return {bytes: segments.reduce((sum, s) => sum + s.bytes, 0), segments: segments.length, records, dropped: {...this.dropped}}
   }
 
   protected recordsOf(segment: Segment): number {
-    segment.records ??= countLines(segment.file)
+    if (segment.records === undefined) {
+      // a reader lists the folder afresh each time: a segment of the same size was counted already
+      const counted = this.lineCounts.get(segment.file)
+      segment.records = counted?.bytes === segment.bytes ? counted.records : countLines(segment.file)
+      if (!this.writable) this.lineCounts.set(segment.file, {bytes: segment.bytes, records: segment.records})
+    }
     return segment.records
   }
 
