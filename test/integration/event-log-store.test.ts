@@ -380,6 +380,15 @@ describe('event log store', () => {
     expect(seqs(log.read())).toEqual([1])
   })
 
+  it('takes over a lock with its own pid that it does not hold: a kne restarted in a container gets the same pid', () => {
+    const dir = tempDir()
+    openEventLog({dir}).close()
+    writeFileSync(join(dir, 'lock'), `${process.pid}\n`)
+    const log = logIn(dir)
+    log.append(settled(1))
+    expect(thrown(() => openEventLog({dir})).code).toBe('EVENT_LOG_IN_USE')
+  })
+
   it('reports a full disk as EventLogWriteError naming the file, and appends again once there is room', () => {
     const dir = tempDir()
     const log = logIn(dir, {segmentBytes: 200})

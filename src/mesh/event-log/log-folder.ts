@@ -20,6 +20,8 @@ export const LOG_FORMAT = 'kne-event-log'
 export const LOG_VERSION = 1
 export const MARKER_FILE = 'kne-event-log.json'
 const LOCK_FILE = 'lock'
+/** The folders whose lock this process holds: a lock with this pid and not in here is an earlier process's that had the same pid (a container restarted). */
+const lockedHere = new Set<string>()
 
 /** Creates the folder, or checks that it is kne's log (or empty); writes the marker. */
 export function prepareFolder(dir: string): void {
@@ -139,6 +141,7 @@ export function takeLock(dir: string): void {
   }
   try {
     linkLock(dir, lockFile, withPid)
+    lockedHere.add(dir)
   } finally {
     unlinkQuietly(withPid)
   }
@@ -153,13 +156,13 @@ function linkLock(dir: string, lockFile: string, withPid: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailure(lockFile, error)
     }
     const pid = readPid(lockFile)
-    if (pid !== undefined && isAlive(pid))
+    if (pid !== undefined && (pid === process.pid ? lockedHere.has(dir) : isAlive(pid)))
       throw new KneError(
         `${dir} is used by another kne dev (pid ${pid}); stop it or choose another folder with --persist DIR`,
         'EVENT_LOG_IN_USE',
         {suggestions: [`if pid ${pid} is not kne, delete ${lockFile}`]},
       )
-    // the pid is gone: a kne that crashed left the lock
+    // the pid is gone (or was this one's in an earlier life): a kne that crashed left the lock
     try {
       unlinkSync(lockFile)
     } catch (error) {
@@ -172,6 +175,7 @@ function linkLock(dir: string, lockFile: string, withPid: string): void {
 /** Removes the lock, when it is still this process's. */
 export function releaseLock(dir: string): void {
   const lockFile = join(dir, LOCK_FILE)
+  lockedHere.delete(dir)
   try {
     if (readPid(lockFile) === process.pid) unlinkSync(lockFile)
   } catch {
