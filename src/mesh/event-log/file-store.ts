@@ -44,7 +44,7 @@ const SEGMENT_NAME = /^(\d{20})\.log$/
 
 export const DEFAULT_LOG_MAX_BYTES = 256 * 1024 * 1024
 export const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024
-/** With a small --persist-max, segments shrink so that dropping one gives back at most an eighth of the log. */
+/** A small --persist-max gets segments of an eighth of it (a drop then gives back no more than that), not under this. */
 const MIN_SEGMENT_BYTES = 64 * 1024
 export const DEFAULT_BATCH_SYNC_MS = 100
 /** batch: past this many bytes of records waiting for the end of the turn, they are written at once. */
