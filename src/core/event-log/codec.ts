@@ -1,7 +1,7 @@
 // The event log's records on disk: one line each, `<crc32 of the JSON, 8 hex> <JSON>\n`, the JSON being
-// activityToJson's (the event in the CloudEvents JSON format, its data as data_base64). A line is whole or it is not read: a
-// checksum that does not match, text that is not a record, or a last line without its newline (a write
-// cut off by a crash) is reported with its offset and skipped.
+// activityToJson's (the event in the CloudEvents JSON format, its data as data_base64). A line is whole or
+// it is not read: a checksum that does not match, text that is not a record, or a last line without its
+// newline (a write cut off by a crash) is reported with its offset and skipped.
 import {crc32} from 'node:zlib'
 import type {Activity, ActivityBody} from '../activity.js'
 import type {CloudEvent} from '../cloudevent.js'
