@@ -270,7 +270,10 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   private syncTimer: NodeJS.Timeout | undefined
   /** The fd an fdatasync is running on: it is closed only when that returns. */
   private syncing: number | undefined
-  private closeAfterSync = false
+  /** What to do with the fd an fdatasync is running on when it returns (close it, or sync it once more first). */
+  private afterSync: (() => void) | undefined
+  /** Closed segments' fds whose last fdatasync has not returned yet. */
+  private readonly retiring = new Set<number>()
   private syncFailure: NodeJS.ErrnoException | undefined
   private closed = false
   /** batch: the records of events' paths appended in this turn of the event loop, written together at its end. */
@@ -431,10 +434,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   /** A new segment named by the seq of its first record; the one before it is synced and closed. */
   private startSegment(seq: number): Segment {
     const previous = this.activeSegment()
-    if (previous !== undefined && this.fd !== undefined) {
-      this.syncNow(previous)
-      this.dropFd()
-    }
+    if (previous !== undefined && this.fd !== undefined) this.retireFd()
     const segment: Segment = {first: seq, file: join(this.segmentsDir, segmentName(seq)), bytes: 0, records: 0}
     this.segments.push(segment)
     this.reopen(segment)
@@ -459,8 +459,26 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     this.fd = undefined
     this.dirty = false
     if (fd === undefined) return
-    if (this.syncing === fd) this.closeAfterSync = true
+    if (this.syncing === fd) this.afterSync = () => closeQuietly(fd)
     else closeQuietly(fd)
+  }
+
+  /** A closed segment's last fdatasync (always: done already) runs off the event loop; its fd is closed after it. */
+  private retireFd(): void {
+    const fd = this.fd!
+    const unsynced = this.dirty || this.syncing === fd
+    this.fd = undefined
+    this.dirty = false
+    if (!unsynced) return closeQuietly(fd)
+    this.retiring.add(fd)
+    const finish = (): void =>
+      fdatasync(fd, (error) => {
+        this.retiring.delete(fd)
+        closeQuietly(fd)
+        if (error && !this.closed) this.syncFailure = error
+      })
+    if (this.syncing === fd) this.afterSync = finish
+    else finish()
   }
 
   /** fdatasync now; on failure the file is cut back to `cutTo` when given. */
@@ -493,11 +511,10 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       this.syncing = fd
       fdatasync(fd, (error) => {
         this.syncing = undefined
-        if (this.closeAfterSync) {
-          this.closeAfterSync = false
-          closeQuietly(fd)
-        }
+        const after = this.afterSync
+        this.afterSync = undefined
         if (error && !this.closed) this.syncFailure = error
+        after?.()
       })
     }, this.batchSyncMs)
     this.syncTimer.unref()
@@ -505,6 +522,14 @@ class FileEventLog extends FileLogReader implements EventLogStore {
 
   flush(): void {
     this.writePending()
+    // the segments closed last are synced too, their fds still open until their own syncs return
+    for (const fd of this.retiring) {
+      try {
+        fdatasyncSync(fd)
+      } catch (error) {
+        throw writeFailure(this.segmentsDir, error)
+      }
+    }
     const segment = this.activeSegment()
     // an fdatasync still running may have started before the last write
     if (segment && (this.dirty || (this.syncing !== undefined && this.syncing === this.fd))) this.syncNow(segment)
