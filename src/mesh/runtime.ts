@@ -87,7 +87,7 @@ type DeliverOne<R extends Route> = (route: R, signal: Cancellation, deadline: nu
  */
 export interface ResumedArrival {
   ref: EventRef
-  /** Where it arrived, as the mesh serves it now (undefined when it is gone: every delivery is then in `gone`). */
+  /** Where it arrived, as the mesh serves it now (undefined when it is gone: every delivery is then in `ended`). */
   target: MeshAddressable | undefined
   /** The event as accepted (its record's). */
   event: CloudEvent
@@ -96,8 +96,11 @@ export interface ResumedArrival {
   outcomes: Record<string, Outcome>
   /** The deliveries that go on, each from where it stopped. */
   deliveries: {route: TriggerRoute | SubscriptionRoute; step: ResumeStep}[]
-  /** Deliveries whose trigger or subscription is no longer there: each ends failed with the reason. */
-  gone: {who: Subscriber; step: ResumeStep; error: string}[]
+  /**
+   * Deliveries that end without another attempt: one whose trigger or subscription is gone (with its step, for
+   * the resumed record, and a failed result with the reason), or whose last step the mesh itself accepted.
+   */
+  ended: {who: Subscriber; result: Pick<DeliveryResult, 'outcome' | 'error' | 'replyArrival'>; step?: ResumeStep}[]
 }
 
 /** The origin of an event that came over HTTP (shared: most events). */
@@ -466,14 +469,14 @@ export class MeshRuntime {
     const {ref, target} = arrival
     const counters = ref.broker !== undefined ? this.brokerCountersFor(ref.broker) : this.channelCountersFor(ref.channel!)
     const earlier = {...arrival.outcomes}
-    for (const {who, step, error} of arrival.gone) {
+    for (const {who, result, step} of arrival.ended) {
       const delivery = who.trigger !== undefined ? this.triggerCountersFor(who.trigger) : this.subscriptionCountersFor(who.subscription)
       delivery.matched++
-      delivery.failed++
-      this.options.journal.append(resumedRecord(ref, who, step))
-      this.options.journal.append(outcomeRecord(ref, who, {outcome: 'failed', error}))
-      this.recordFailure(flightFor(ref, who), ref, {outcome: 'failed', error})
-      earlier[who.trigger ?? who.subscription] = 'failed'
+      countOutcome(delivery, result.outcome)
+      if (step !== undefined) this.options.journal.append(resumedRecord(ref, who, step))
+      this.options.journal.append(outcomeRecord(ref, who, result))
+      if (result.outcome === 'failed') this.recordFailure(flightFor(ref, who), ref, result)
+      earlier[who.trigger ?? who.subscription] = result.outcome
     }
     const steps = new Map(arrival.deliveries.map(({route, step}) => [route, step]))
     const routes = arrival.deliveries.map(({route}) => route)

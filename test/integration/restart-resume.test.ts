@@ -10,7 +10,7 @@ import {activityToJson} from '../../src/core/activity.js'
 import {decodeJsonEvent} from '../../src/core/codec/json.js'
 import {VirtualClock, type Activity, type ActivityJson, type Mesh} from '../../src/index.js'
 import {useMesh} from '../helpers/mesh.js'
-import {channel, subscription} from '../helpers/flows.js'
+import {channel, subscription, trigger} from '../helpers/flows.js'
 import {acceptEmpty, binaryHeaders, heldResponder, post, type Responder} from '../helpers/subscriber.js'
 
 const kit = useMesh()
@@ -273,6 +273,45 @@ describe('restart without loss', () => {
       outcomes: {'default/a': 'delivered', 'default/b': 'delivered'},
     })
     expect(after.status().channels[0]!.counters).toMatchObject({accepted: 1, pending: 0})
+    held.release()
+  })
+
+  it("does not ask a subscriber again once its reply was accepted: the reply's own arrival resumes instead", async () => {
+    const replying = await kit.subscriber((_req, res) => {
+      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': 'shipment-1', 'ce-source': '/orders', 'ce-type': 'com.example.shipment'}).end()
+    })
+    const held = heldResponder()
+    const shipping = await kit.subscriber(held.responder)
+    const yaml =
+      'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n' +
+      trigger('orders', replying.url, 'com.example.order') +
+      trigger('shipping', shipping.url, 'com.example.shipment')
+    const before = await kit.mesh(yaml, {clock: new VirtualClock()})
+    const log = recorded(before)
+    // a synchronous broker: the reply's delivery is under way, so neither the reply nor the order has an outcome
+    void send(before, 'order-8').catch(() => undefined)
+    await shipping.waitFor(1)
+    const crash = log.slice()
+    expect(crash.map((r) => r.kind)).toEqual(['event', 'attempt', 'event'])
+
+    shipping.respond(acceptEmpty)
+    const after = await kit.mesh(yaml, {clock: new VirtualClock(), restore: fromLog(crash)})
+    await after.idle()
+    expect(replying.received).toHaveLength(1)
+    expect(shipping.received.map((r) => r.headers['ce-id'])).toEqual(['shipment-1', 'shipment-1'])
+    const settled = after.journal.since().filter((r) => r.kind === 'settled')
+    expect(settled).toMatchObject([
+      {arrival: 1, outcomes: {'default/orders': 'replied'}},
+      {arrival: 2, outcomes: {'default/shipping': 'delivered'}},
+    ])
+    expect(after.journal.since().find((r) => r.kind === 'outcome' && r.trigger === 'default/orders')).toMatchObject({
+      outcome: 'replied',
+      replyArrival: 2,
+    })
+    expect(after.status().triggers.map((t) => [t.name, t.counters.replied, t.counters.delivered])).toEqual([
+      ['orders', 1, 0],
+      ['shipping', 0, 1],
+    ])
     held.release()
   })
 })

@@ -10,7 +10,7 @@ import {
   type Activity,
   type EventRef,
 } from '../../src/core/activity.js'
-import {PendingDeliveries, resumeStep} from '../../src/core/event-log/pending.js'
+import {handedOnOutcome, PendingDeliveries, resumeStep} from '../../src/core/event-log/pending.js'
 import {FANOUT_TIMEOUT_MS} from '../../src/core/delivery/policy.js'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
@@ -157,5 +157,26 @@ describe('pending deliveries after a restart', () => {
     const records = log([0, accepted()], [FANOUT_TIMEOUT_MS + 5, tried(orders, 'subscriber', 1, 503, 1000)])
     const pending = pendingOf(records)
     expect(pending.windowLeftMs(pending.arrivals()[0]!)).toBe(0)
+  })
+
+  it('ends a delivery whose reply or in-mesh hop the mesh had accepted, unless an answer was recorded after it', () => {
+    const reply = (arrival: number, target?: 'subscriber'): Activity =>
+      eventRecord(
+        {...ref, arrival, id: `r${arrival}`},
+        target ? 'ingress' : 'reply',
+        target ? undefined : {arrival: 7, ...orders},
+        target ? {arrival: 7, ...orders, target} : undefined,
+        {matched: [], notMatched: []},
+        event,
+      )
+    const replied = pendingOf(log([0, accepted()], [10, tried(orders, 'subscriber', 1, 200)], [11, reply(8)]))
+    expect(handedOnOutcome(replied.arrivals()[0]!.deliveries[0]!)).toEqual({outcome: 'replied', replyArrival: 8})
+    const handed = pendingOf(log([0, accepted()], [11, reply(9, 'subscriber')]))
+    expect(handedOnOutcome(handed.arrivals()[0]!.deliveries[0]!)).toEqual({outcome: 'delivered'})
+    // the hop's broker answered 500 (its own fan-out failed): the retry goes on as usual
+    const refused = pendingOf(log([0, accepted()], [11, reply(9, 'subscriber')], [20, tried(orders, 'subscriber', 1, 500, 1000)]))
+    const delivery = refused.arrivals()[0]!.deliveries[0]!
+    expect(handedOnOutcome(delivery)).toBeUndefined()
+    expect(resumeStep(delivery, T0 + 20)).toMatchObject({target: 'subscriber', attempt: 2, waitMs: 1000})
   })
 })

@@ -14,6 +14,11 @@ export interface PendingDelivery {
   subscriber?: AttemptActivity
   reply?: AttemptActivity
   deadLetter?: AttemptActivity
+  /**
+   * The arrival its last step made in the mesh itself (a reply into a broker, or a subscriber or dead-letter
+   * sink that is one of the mesh's brokers or channels), when no answer was recorded after it: that step took.
+   */
+  handedOn?: {target: DeliveryTarget; arrival: number}
 }
 
 /** An arrival whose fan-out had not settled when the previous run stopped. */
@@ -67,6 +72,7 @@ export class PendingDeliveries {
     this.lastKind = record.kind
     switch (record.kind) {
       case 'event':
+        this.handOn(record)
         this.open.set(record.arrival, {
           event: record,
           outcomes: {},
@@ -91,6 +97,7 @@ export class PendingDeliveries {
         const arrival = this.open.get(record.arrival)
         if (arrival === undefined || keyOf(record) in arrival.outcomes) return
         const delivery = deliveryOf(arrival, record)
+        delivery.handedOn = undefined
         if (record.target === 'subscriber') delivery.subscriber = record
         else if (record.target === 'reply') delivery.reply = record
         else delivery.deadLetter = record
@@ -98,6 +105,15 @@ export class PendingDeliveries {
       }
       default:
     }
+  }
+
+  /** A reply or an in-mesh hop arrived: the delivery it came from has done that step. */
+  private handOn(record: EventActivity): void {
+    const sender = record.replyTo ?? record.from
+    if (sender === undefined) return
+    const arrival = this.open.get(sender.arrival)
+    if (arrival === undefined || keyOf(sender) in arrival.outcomes) return
+    deliveryOf(arrival, sender).handedOn = {target: record.from?.target ?? 'reply', arrival: record.arrival}
   }
 
   /** Epoch ms of the last record the previous run appended (NaN before any): the latest moment it is known to have run. */
@@ -128,6 +144,19 @@ export class PendingDeliveries {
     const ran = this.lastRecordAt - Date.parse(arrival.event.at) - (this.downMs - arrival.downBeforeMs)
     return Math.max(0, FANOUT_TIMEOUT_MS - (Number.isNaN(ran) ? 0 : ran))
   }
+}
+
+/**
+ * The outcome of a delivery whose last step was accepted by the mesh itself (its reply, or its subscriber or
+ * dead-letter sink being one of the mesh's brokers or channels), though the previous run did not record it:
+ * that arrival is in the log and goes on by itself, so the step is not sent again. A synchronous broker or
+ * channel answers only after its own fan-out; after a restart its acceptance is the answer.
+ */
+export function handedOnOutcome(delivery: PendingDelivery): {outcome: Outcome; replyArrival?: number} | undefined {
+  const {handedOn} = delivery
+  if (handedOn === undefined) return undefined
+  if (handedOn.target === 'reply') return {outcome: 'replied', replyArrival: handedOn.arrival}
+  return {outcome: handedOn.target === 'subscriber' ? 'delivered' : 'dead-lettered'}
 }
 
 /** How a pending delivery goes on at `now` (epoch ms of the mesh's clock). */

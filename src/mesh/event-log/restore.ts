@@ -3,7 +3,7 @@
 // registry observations, as the previous run left them; then (once its resources are applied) every
 // delivery that had not reached an outcome, on the current topology, from its next attempt.
 import type {Activity, Subscriber} from '../../core/activity.js'
-import {PendingDeliveries, resumeStep, type PendingArrival, type PendingDelivery} from '../../core/event-log/pending.js'
+import {handedOnOutcome, PendingDeliveries, resumeStep, type PendingArrival, type PendingDelivery} from '../../core/event-log/pending.js'
 import type {MeshAddressable, SubscriptionRoute, Topology, TriggerRoute} from '../../core/topology.js'
 import type {Journal} from '../journal.js'
 import type {EventTypeObserver} from '../registry.js'
@@ -17,7 +17,7 @@ export interface RestoreReport {
   next: number
   /** Arrivals whose fan-out had not settled, each resumed. */
   arrivals: number
-  /** Deliveries resumed (those whose trigger or subscription is gone included: they end failed). */
+  /** Deliveries taken up: resumed, ended failed (their trigger or subscription is gone), or ended by a hop the log shows. */
   deliveries: number
 }
 
@@ -67,7 +67,7 @@ export function resumeDeliveries(
     const resumed = resumedArrival(mesh.topology, arrival, pending.windowLeftMs(arrival), now)
     mesh.runtime.resume(resumed)
     report.arrivals++
-    report.deliveries += resumed.deliveries.length + resumed.gone.length
+    report.deliveries += resumed.deliveries.length + resumed.ended.length
   }
   return report
 }
@@ -86,7 +86,7 @@ function resumedArrival(topology: Topology, arrival: PendingArrival, windowLeftM
   const routes: readonly (TriggerRoute | SubscriptionRoute)[] =
     target === undefined ? [] : target.kind === 'broker' ? target.route.triggers : target.route.subscriptions
   const deliveries: ResumedArrival['deliveries'] = []
-  const gone: ResumedArrival['gone'] = []
+  const ended: ResumedArrival['ended'] = []
   const pendingDeliveries: PendingDelivery[] = [...arrival.deliveries]
   // a channel's records do not name the subscriptions of its fan-out: those without any record are its subscriptions now
   if (!arrival.routesKnown) {
@@ -96,13 +96,18 @@ function resumedArrival(topology: Topology, arrival: PendingArrival, windowLeftM
     }
   }
   for (const delivery of pendingDeliveries) {
+    const handedOn = handedOnOutcome(delivery)
+    if (handedOn !== undefined) {
+      ended.push({who: delivery.who, result: handedOn})
+      continue
+    }
     const step = resumeStep(delivery, now)
     const key = keyOf(delivery.who)
     const route = routes.find((r) => r.key === key)
     if (route !== undefined && target !== undefined) deliveries.push({route, step})
-    else gone.push({who: delivery.who, step, error: goneReason(record, delivery.who, target)})
+    else ended.push({who: delivery.who, result: {outcome: 'failed', error: goneReason(record, delivery.who, target)}, step})
   }
-  return {ref, target, event: record.event, windowLeftMs, outcomes: arrival.outcomes, deliveries, gone}
+  return {ref, target, event: record.event, windowLeftMs, outcomes: arrival.outcomes, deliveries, ended}
 }
 
 function targetOf(topology: Topology, record: PendingArrival['event']): MeshAddressable | undefined {
