@@ -7,6 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {tail} from '../../src/client/tail.js'
 import {renderActivity} from '../../src/client/render.js'
 import {activityToJson} from '../../src/core/activity.js'
+import {FANOUT_TIMEOUT_MESSAGE} from '../../src/core/delivery/policy.js'
 import {decodeJsonEvent} from '../../src/core/codec/json.js'
 import {VirtualClock, type Activity, type ActivityJson, type Mesh} from '../../src/index.js'
 import {useMesh} from '../helpers/mesh.js'
@@ -313,5 +314,33 @@ describe('restart without loss', () => {
       ['shipping', 0, 1],
     ])
     held.release()
+  })
+
+  it('gives a resumed fan-out what was left of its 15 minutes, not counting the time kne was down', async () => {
+    const failing = await kit.subscriber(failWith(503))
+    const slow =
+      'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n' +
+      `${ASYNC}spec:\n  delivery:\n    retry: 5\n    backoffPolicy: exponential\n    backoffDelay: PT10M\n---\n` +
+      trigger('orders', failing.url)
+    const first = new VirtualClock()
+    const before = await kit.mesh(slow, {clock: first})
+    const log = recorded(before)
+    await send(before, 'order-9')
+    await first.whenSleeping(1)
+    await first.advanceToNext()
+    await first.whenSleeping(1)
+    // attempt 2 ran 10 minutes into the fan-out and scheduled a retry in 20; kne is back an hour later
+    expect(attempts(before)).toEqual([
+      [1, 503, 600_000],
+      [2, 503, 1_200_000],
+    ])
+    const second = new VirtualClock(first.now() + 3_600_000)
+    const after = await kit.mesh(slow, {clock: second, restore: fromLog(log)})
+    expect(after.journal.since().find((r) => r.kind === 'resumed')).toMatchObject({attempt: 3, waitMs: 0, mayRepeat: true})
+    await second.runUntil(after.idle())
+    expect(failing.received).toHaveLength(3)
+    // attempt 3 asks for 40 minutes; the 5 minutes left of the window end it
+    expect(second.requestedSleeps).toEqual([300_000])
+    expect(after.journal.since().find((r) => r.kind === 'outcome')).toMatchObject({outcome: 'failed', error: FANOUT_TIMEOUT_MESSAGE})
   })
 })
