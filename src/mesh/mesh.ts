@@ -52,7 +52,9 @@ export interface MeshOptions {
   /**
    * The records a previous run of the mesh appended (its event log), oldest first: before it listens the mesh
    * takes back their history, sequence and arrival numbers, counters, failures and registry observations,
-   * and once its resources are applied it resumes every delivery they leave without an outcome.
+   * and once its resources are applied it resumes every delivery they leave without an outcome. The
+   * resumed deliveries' first records are appended before start() resolves: whatever persists the journal
+   * must subscribe to it before then.
    */
   restore?: Iterable<Activity>
 }
