@@ -343,4 +343,28 @@ describe('restart without loss', () => {
     expect(second.requestedSleeps).toEqual([300_000])
     expect(after.journal.since().find((r) => r.kind === 'outcome')).toMatchObject({outcome: 'failed', error: FANOUT_TIMEOUT_MESSAGE})
   })
+
+  it('dead-letters an event whose attempts had run out when kne stopped, before its dead-letter sink was called', async () => {
+    const failing = await kit.subscriber(failWith(503))
+    const dls = await kit.subscriber()
+    const first = new VirtualClock()
+    const before = await kit.mesh(shop(failing.url, {dls: dls.url}), {clock: first})
+    const log = recorded(before)
+    await send(before, 'order-10')
+    await first.runUntil(dls.waitFor(1))
+    // the log as it was when the last attempt had been recorded: the dead letter came after it
+    const last = log.findIndex((r) => r.kind === 'attempt' && r.attempt === 6)
+    expect(log[last]).toMatchObject({status: 503})
+    expect(log[last]!.kind === 'attempt' && log[last]!.nextDelayMs).toBeUndefined()
+    const crash = log.slice(0, last + 1)
+
+    const after = await kit.mesh(shop(failing.url, {dls: dls.url}), {clock: new VirtualClock(first.now()), restore: fromLog(crash)})
+    expect(after.journal.since().find((r) => r.kind === 'resumed')).toMatchObject({target: 'dead-letter-sink', attempt: 1, mayRepeat: true})
+    await after.idle()
+    expect(failing.received).toHaveLength(6)
+    expect(dls.received).toHaveLength(2)
+    expect(dls.received[1]!.headers).toMatchObject({'ce-id': 'order-10', 'ce-knativeerrorcode': '503', 'ce-knativeerrordest': failing.url})
+    expect(after.journal.since().find((r) => r.kind === 'outcome')).toMatchObject({outcome: 'dead-lettered', status: 503})
+    expect(after.status().triggers[0]!.counters).toMatchObject({matched: 1, deadLettered: 1, inFlight: 0})
+  })
 })
