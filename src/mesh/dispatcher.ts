@@ -15,6 +15,8 @@ import {
 import {withExtension, type CloudEvent} from '../core/cloudevent.js'
 import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type ContentMode, type EncodedMessage} from '../core/codec/http.js'
 import {
+  attemptError,
+  deadLetteredError,
   deadLetterExtensions,
   FANOUT_TIMEOUT_MESSAGE,
   FANOUT_TIMEOUT_MS,
@@ -190,7 +192,7 @@ async function deliverInFull(req: DeliveryRequest, ctx: DispatchContext, first: 
   if (req.resume?.target === 'dead-letter-sink') {
     // the subscriber's attempts ran out before the restart: only the dead letter is left to do
     const {url = '', status, error} = req.resume.failure ?? {}
-    failure = {url, last: {status, error}, error: error ?? (status === undefined ? 'no response' : `HTTP ${status}`)}
+    failure = {url, last: {status, error}, error: attemptError(status, error)}
   } else if (route.subscriberUri === undefined) {
     // Knative would not call a subscriber it cannot resolve; kne fails the delivery at once, with the reason.
     const error = `${route.kind} is not Ready: ${route.status.message ?? 'subscriber not resolved'}`
@@ -282,7 +284,7 @@ async function attempt<R extends SendResult>(
       : undefined
     recordAttempt(ctx, req, target, url, n, cut ? {...response, error: cut} : response, wait)
     if (ok) return {response}
-    const error = cut ?? response.error ?? `HTTP ${response.status}`
+    const error = cut ?? attemptError(response.status, response.error)
     const failure: Failure = {
       url,
       last: {status: response.status, body: response.body, error: response.error},
@@ -470,7 +472,7 @@ async function deadLetter(d: Delivery, failure: Failure): Promise<DeliveryResult
     mode: encodingFor(req.route),
   }
   const sent = await attempt(d, post, () => send(d, post))
-  if ('response' in sent) return {outcome: 'dead-lettered', status, error: `${failure.error}; sent to the dead-letter sink ${dls}`}
+  if ('response' in sent) return {outcome: 'dead-lettered', status, error: deadLetteredError(failure.error, dls)}
   return {
     outcome: 'failed',
     status,

@@ -100,7 +100,7 @@ export interface ResumedArrival {
    * Deliveries that end without another attempt: one whose trigger or subscription is gone (with its step, for
    * the resumed record, and a failed result with the reason), or whose last step the mesh itself accepted.
    */
-  ended: {who: Subscriber; result: Pick<DeliveryResult, 'outcome' | 'error' | 'replyArrival'>; step?: ResumeStep}[]
+  ended: {who: Subscriber; result: Pick<DeliveryResult, 'outcome' | 'status' | 'error' | 'replyArrival'>; step?: ResumeStep}[]
 }
 
 /** The origin of an event that came over HTTP (shared: most events). */

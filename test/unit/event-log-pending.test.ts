@@ -10,7 +10,7 @@ import {
   type Activity,
   type EventRef,
 } from '../../src/core/activity.js'
-import {handedOnOutcome, PendingDeliveries, resumeStep} from '../../src/core/event-log/pending.js'
+import {reachedOutcome, PendingDeliveries, resumeStep} from '../../src/core/event-log/pending.js'
 import {FANOUT_TIMEOUT_MS} from '../../src/core/delivery/policy.js'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
@@ -170,13 +170,22 @@ describe('pending deliveries after a restart', () => {
         event,
       )
     const replied = pendingOf(log([0, accepted()], [10, tried(orders, 'subscriber', 1, 200)], [11, reply(8)]))
-    expect(handedOnOutcome(replied.arrivals()[0]!.deliveries[0]!)).toEqual({outcome: 'replied', replyArrival: 8})
+    expect(reachedOutcome(replied.arrivals()[0]!.deliveries[0]!)).toEqual({outcome: 'replied', replyArrival: 8})
     const handed = pendingOf(log([0, accepted()], [11, reply(9, 'subscriber')]))
-    expect(handedOnOutcome(handed.arrivals()[0]!.deliveries[0]!)).toEqual({outcome: 'delivered'})
+    expect(reachedOutcome(handed.arrivals()[0]!.deliveries[0]!)).toEqual({outcome: 'delivered'})
     // the hop's broker answered 500 (its own fan-out failed): the retry goes on as usual
     const refused = pendingOf(log([0, accepted()], [11, reply(9, 'subscriber')], [20, tried(orders, 'subscriber', 1, 500, 1000)]))
     const delivery = refused.arrivals()[0]!.deliveries[0]!
-    expect(handedOnOutcome(delivery)).toBeUndefined()
+    expect(reachedOutcome(delivery)).toBeUndefined()
     expect(resumeStep(delivery, T0 + 20)).toMatchObject({target: 'subscriber', attempt: 2, waitMs: 1000})
+  })
+
+  it('ends a delivery whose dead-letter sink answered 2xx as dead-lettered, with the failure that sent it there', () => {
+    const records = log([0, accepted()], [10, tried(orders, 'subscriber', 1, 503)], [20, tried(orders, 'dead-letter-sink', 1, 202)])
+    expect(reachedOutcome(pendingOf(records).arrivals()[0]!.deliveries[0]!)).toEqual({
+      outcome: 'dead-lettered',
+      status: 503,
+      error: 'HTTP 503; sent to the dead-letter sink http://dls',
+    })
   })
 })

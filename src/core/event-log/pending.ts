@@ -3,7 +3,7 @@
 // 15-minute fan-out window left (downtime does not count), and whether the attempt it goes on with may have
 // been sent already (delivery is at-least-once: the previous run may have crashed before recording an answer).
 import type {Activity, DeliveryTarget, Outcome, Subscriber} from '../activity.js'
-import {FANOUT_TIMEOUT_MS, isSuccess} from '../delivery/policy.js'
+import {attemptError, deadLetteredError, FANOUT_TIMEOUT_MS, isSuccess} from '../delivery/policy.js'
 
 export type EventActivity = Extract<Activity, {kind: 'event'}>
 type AttemptActivity = Extract<Activity, {kind: 'attempt'}>
@@ -147,23 +147,34 @@ export class PendingDeliveries {
 }
 
 /**
- * The outcome of a delivery whose last step was accepted by the mesh itself (its reply, or its subscriber or
- * dead-letter sink being one of the mesh's brokers or channels), though the previous run did not record it:
- * that arrival is in the log and goes on by itself, so the step is not sent again. A synchronous broker or
- * channel answers only after its own fan-out; after a restart its acceptance is the answer.
+ * The outcome a delivery had reached before the restart, though it was not recorded: its last step was
+ * accepted by the mesh itself (its reply, or its subscriber or dead-letter sink being one of the mesh's
+ * brokers or channels; that arrival is in the log and goes on by itself), or its dead-letter sink answered
+ * 2xx. That step is not sent again. A synchronous broker or channel answers only after its own fan-out;
+ * after a restart its acceptance is the answer.
  */
-export function handedOnOutcome(delivery: PendingDelivery): {outcome: Outcome; replyArrival?: number} | undefined {
-  const {handedOn} = delivery
-  if (handedOn === undefined) return undefined
-  if (handedOn.target === 'reply') return {outcome: 'replied', replyArrival: handedOn.arrival}
-  return {outcome: handedOn.target === 'subscriber' ? 'delivered' : 'dead-lettered'}
+export function reachedOutcome(
+  delivery: PendingDelivery,
+): {outcome: Outcome; status?: number; error?: string; replyArrival?: number} | undefined {
+  const {handedOn, deadLetter} = delivery
+  if (handedOn !== undefined) {
+    if (handedOn.target === 'reply') return {outcome: 'replied', replyArrival: handedOn.arrival}
+    return {outcome: handedOn.target === 'subscriber' ? 'delivered' : 'dead-lettered'}
+  }
+  if (deadLetter === undefined || !isSuccess(deadLetter.status)) return undefined
+  const failed = delivery.reply ?? delivery.subscriber
+  return {
+    outcome: 'dead-lettered',
+    status: failed?.status,
+    error: deadLetteredError(attemptError(failed?.status, failed?.error), deadLetter.url),
+  }
 }
 
 /** How a pending delivery goes on at `now` (epoch ms of the mesh's clock). */
 export function resumeStep(delivery: PendingDelivery, now: number): ResumeStep {
   const {subscriber, reply, deadLetter} = delivery
   if (deadLetter !== undefined) {
-    // the dead-letter sink's own retries go on; the failure that sent it there is the reply's when there was one
+    // the dead-letter sink's own retries go on (a 2xx from it is reachedOutcome's); the failure that sent it there is the reply's when there was one
     const failed = reply ?? subscriber
     return {
       ...retryStep('dead-letter-sink', deadLetter, now),

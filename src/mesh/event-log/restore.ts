@@ -3,7 +3,7 @@
 // registry observations, as the previous run left them; then (once its resources are applied) every
 // delivery that had not reached an outcome, on the current topology, from its next attempt.
 import type {Activity, Subscriber} from '../../core/activity.js'
-import {handedOnOutcome, PendingDeliveries, resumeStep, type PendingArrival, type PendingDelivery} from '../../core/event-log/pending.js'
+import {reachedOutcome, PendingDeliveries, resumeStep, type PendingArrival, type PendingDelivery} from '../../core/event-log/pending.js'
 import type {MeshAddressable, SubscriptionRoute, Topology, TriggerRoute} from '../../core/topology.js'
 import type {Journal} from '../journal.js'
 import type {EventTypeObserver} from '../registry.js'
@@ -96,9 +96,9 @@ function resumedArrival(topology: Topology, arrival: PendingArrival, windowLeftM
     }
   }
   for (const delivery of pendingDeliveries) {
-    const handedOn = handedOnOutcome(delivery)
-    if (handedOn !== undefined) {
-      ended.push({who: delivery.who, result: handedOn})
+    const reached = reachedOutcome(delivery)
+    if (reached !== undefined) {
+      ended.push({who: delivery.who, result: reached})
       continue
     }
     const step = resumeStep(delivery, now)
