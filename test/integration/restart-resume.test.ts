@@ -161,6 +161,13 @@ describe('restart without loss', () => {
       seen.push(r)
       if (r.kind === 'resumed') stop.abort()
     })
+    // the previous run's records come first, from the restored history, with their own numbers
+    const upToResumed = seen.slice(0, seen.findIndex((r) => r.kind === 'resumed') + 1)
+    expect(upToResumed.map((r) => [r.kind, r.seq])).toEqual([
+      ['event', 1],
+      ['attempt', 2],
+      ['resumed', 3],
+    ])
     const lines = seen.filter((r) => r.kind === 'resumed').map((r) => renderActivity(r, plain))
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(
