@@ -374,4 +374,31 @@ describe('restart without loss', () => {
     expect(after.journal.since().find((r) => r.kind === 'outcome')).toMatchObject({outcome: 'dead-lettered', status: 503})
     expect(after.status().triggers[0]!.counters).toMatchObject({matched: 1, deadLettered: 1, inFlight: 0})
   })
+
+  it('starts, and resumes the other events, when a record cannot be restored', async () => {
+    const subscriber = await kit.subscriber()
+    const before = await kit.mesh(shop(subscriber.url), {clock: new VirtualClock()})
+    const log = recorded(before)
+    const held = heldResponder()
+    subscriber.respond(held.responder)
+    await send(before, 'order-11')
+    await send(before, 'order-12')
+    await subscriber.waitFor(2)
+    const [first, second] = fromLog(log)
+    // a record that lost its event (the log's checks should never let one through, but it must not stop kne)
+    const broken = {...first!, event: undefined} as unknown as Activity
+
+    subscriber.respond(acceptEmpty)
+    const lines: string[] = []
+    const after = await kit.mesh(shop(subscriber.url), {
+      clock: new VirtualClock(),
+      restore: [broken, second!],
+      log: (line) => lines.push(line),
+    })
+    await after.idle()
+    expect(lines).toEqual([expect.stringMatching(/^event log record 1 could not be restored and is left out: /)])
+    expect(after.restored).toMatchObject({records: 2, skipped: 1, arrivals: 1})
+    expect(subscriber.received.slice(2).map((r) => r.headers['ce-id'])).toEqual(['order-12'])
+    held.release()
+  })
 })

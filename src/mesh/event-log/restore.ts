@@ -13,6 +13,8 @@ import type {MeshRuntime, ResumedArrival} from '../runtime.js'
 export interface RestoreReport {
   /** Records read. */
   records: number
+  /** Records that could not be taken back (each one logged): left out, as a damaged record is. */
+  skipped: number
   /** Sequence number after the last record read (the journal goes on from it). */
   next: number
   /** Arrivals whose fan-out had not settled, each resumed. */
@@ -26,6 +28,7 @@ export interface RestoreTarget {
   journal: Journal
   runtime: MeshRuntime
   eventTypes: EventTypeObserver | undefined
+  log(line: string): void
 }
 
 /** The records read, and the deliveries they leave to resume. */
@@ -42,14 +45,21 @@ export interface Restored {
 export function restoreRecords(mesh: RestoreTarget, records: Iterable<Activity>): Restored {
   const pending = new PendingDeliveries()
   let count = 0
+  let skipped = 0
   for (const record of records) {
-    mesh.journal.restore(record)
-    mesh.runtime.restoreCounts(record)
-    mesh.eventTypes?.observe(record)
-    pending.add(record)
     count++
+    // a record the log kept whole but wrong is left out, as a damaged one is: it must not keep kne from starting
+    try {
+      mesh.journal.restore(record)
+      mesh.runtime.restoreCounts(record)
+      mesh.eventTypes?.observe(record)
+      pending.add(record)
+    } catch (error) {
+      skipped++
+      mesh.log(`event log record ${String(record.seq)} could not be restored and is left out: ${(error as Error).message}`)
+    }
   }
-  return {report: {records: count, next: mesh.journal.next, arrivals: 0, deliveries: 0}, pending}
+  return {report: {records: count, skipped, next: mesh.journal.next, arrivals: 0, deliveries: 0}, pending}
 }
 
 /**
@@ -58,16 +68,21 @@ export function restoreRecords(mesh: RestoreTarget, records: Iterable<Activity>)
  * window. A trigger or subscription that is no longer there ends the delivery failed, with the reason.
  */
 export function resumeDeliveries(
-  mesh: {runtime: MeshRuntime; topology: Topology; clock: {now(): number}},
+  mesh: {runtime: MeshRuntime; topology: Topology; clock: {now(): number}; log(line: string): void},
   restored: Restored,
 ): RestoreReport {
   const {pending, report} = restored
   const now = mesh.clock.now()
   for (const arrival of pending.arrivals()) {
-    const resumed = resumedArrival(mesh.topology, arrival, pending.windowLeftMs(arrival), now)
-    mesh.runtime.resume(resumed)
-    report.arrivals++
-    report.deliveries += resumed.deliveries.length + resumed.ended.length
+    // one record the log kept wrong must not keep the mesh from starting, nor the other events from resuming
+    try {
+      const resumed = resumedArrival(mesh.topology, arrival, pending.windowLeftMs(arrival), now)
+      mesh.runtime.resume(resumed)
+      report.arrivals++
+      report.deliveries += resumed.deliveries.length + resumed.ended.length
+    } catch (error) {
+      mesh.log(`could not resume arrival ${arrival.event.arrival} (event ${arrival.event.id}): ${(error as Error).message}`)
+    }
   }
   return report
 }
