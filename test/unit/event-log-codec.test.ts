@@ -9,6 +9,7 @@ import {
   notFoundRecord,
   outcomeRecord,
   rejectedRecord,
+  resumedRecord,
   settledRecord,
   type Activity,
 } from '../../src/core/activity.js'
@@ -53,6 +54,7 @@ describe('event log records', () => {
       stamped(outcomeRecord(ref, {trigger: 'shop/t1'}, {outcome: 'dead-lettered', status: 503, error: 'Service Unavailable'}), 5),
       stamped(settledRecord(ref, {'shop/t1': 'dead-lettered'}), 6),
       stamped(handledRecord('EventTransform shop/tx', ref, {status: 200, outcome: 'replied', summary: 'transformed'}), 7),
+      stamped(resumedRecord(ref, {trigger: 'shop/t1'}, {target: 'subscriber', attempt: 3, waitMs: 150, mayRepeat: true}), 8),
     ]
     const back = roundTrip(records)
     expect(back.map((r) => [r.kind, r.seq, r.at])).toEqual(records.map((r) => [r.kind, r.seq, r.at]))

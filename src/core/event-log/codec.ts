@@ -26,6 +26,7 @@ const RECORD_KINDS: Record<ActivityBody['kind'], true> = {
   attempt: true,
   outcome: true,
   settled: true,
+  resumed: true,
   handled: true,
 }
 const KINDS: ReadonlySet<string> = new Set(Object.keys(RECORD_KINDS))
