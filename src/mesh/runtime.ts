@@ -45,6 +45,9 @@ import type {Journal} from './journal.js'
 
 export const FAILED_HISTORY_LIMIT = 100
 
+/** The outcomes of a fan-out that delivered to no one. */
+const NO_OUTCOMES: Record<string, Outcome> = Object.freeze({})
+
 /**
  * Hops one event may take inside the mesh (replies, deliveries to the mesh's own addresses). A channel has
  * no TTL, so a loop through channels would never end; this bounds it far above any real flow.
@@ -174,6 +177,7 @@ export class MeshRuntime {
     const {delivered, ttl} = ingress
     const {matched, notMatched} = matchTriggers(broker, delivered)
     const ref = this.arrive('broker', broker.key, ingress.event, via, origin, {matched: matchedKeys(matched), notMatched})
+    if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
     const hops = origin.hops ?? 0
     return this.settle(counters, broker.async, ref, bytes, matched, (trigger, signal, deadline, done) =>
       deliver(
@@ -202,6 +206,7 @@ export class MeshRuntime {
     // the channel dispatcher sends binary mode, so subscribers see every extension as a string
     const event = afterBinaryHop(incoming)
     const ref = this.arrive('channel', channel.key, event, via, origin, undefined)
+    if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
     const hops = origin.hops ?? 0
     return this.settle(counters, channel.async, ref, bytes, channel.subscriptions, (subscription, signal, deadline, done) =>
       deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch, done),
@@ -246,6 +251,17 @@ export class MeshRuntime {
     return undefined
   }
 
+  /**
+   * The event log could not keep the event's record (a full disk): the event is not delivered, and its
+   * producer is answered 503 to send it again later; its arrival is settled with no delivery.
+   */
+  private refuseUnkept(counters: IngressCounters, ref: EventRef): IngressAnswer {
+    const {journal} = this.options
+    const error = `kne could not keep the event in its event log (${journal.sinkFailure?.message ?? 'write failed'}); send it again later`
+    journal.append(settledRecord(ref, NO_OUTCOMES))
+    return this.reject(counters, ref.broker !== undefined ? {broker: ref.broker} : {channel: ref.channel!}, 'ingress', 503, error)
+  }
+
   private reject(
     counters: IngressCounters,
     where: {broker: string} | {channel: string},
@@ -268,12 +284,14 @@ export class MeshRuntime {
     routed: Routing | undefined,
   ): EventRef {
     const arrival = ++this.arrivals
+    const {journal} = this.options
+    const seq = journal.next
     // literals rather than a spread: this runs for every event
     const ref: EventRef =
       kind === 'broker'
-        ? {broker: key, arrival, id: event.id, type: event.type, source: event.source}
-        : {channel: key, arrival, id: event.id, type: event.type, source: event.source}
-    this.options.journal.append(eventRecord(ref, via, origin.replyTo, origin.from, routed, event))
+        ? {broker: key, arrival, id: event.id, type: event.type, source: event.source, seq}
+        : {channel: key, arrival, id: event.id, type: event.type, source: event.source, seq}
+    journal.append(eventRecord(ref, via, origin.replyTo, origin.from, routed, event))
     return ref
   }
 
@@ -382,6 +400,14 @@ export class MeshRuntime {
     } catch (error) {
       ended(error as Error)
     }
+  }
+
+  /** Sequence number of the oldest event record whose arrival has a delivery under way: the event log keeps it. */
+  oldestUnsettledSeq(): number | undefined {
+    let oldest: number | undefined
+    for (const flight of this.running.keys())
+      if (flight.seq !== undefined && (oldest === undefined || flight.seq < oldest)) oldest = flight.seq
+    return oldest
   }
 
   /** Resolves when every fan-out in progress has settled (callers race it with a drain timeout). */
@@ -569,10 +595,14 @@ export class MeshRuntime {
   }
 }
 
-function flightOf(ref: Pick<EventRef, 'arrival' | 'id' | 'broker' | 'channel'>, kind: Route['kind'], key: string): InFlightDelivery {
+function flightOf(
+  ref: Pick<EventRef, 'arrival' | 'id' | 'broker' | 'channel' | 'seq'>,
+  kind: Route['kind'],
+  key: string,
+): InFlightDelivery {
   return kind === 'trigger'
-    ? {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, trigger: key}
-    : {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, subscription: key}
+    ? {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, seq: ref.seq, trigger: key}
+    : {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, seq: ref.seq, subscription: key}
 }
 
 /** A trigger's or a subscription's delivery under way, as status names it. */
