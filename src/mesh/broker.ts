@@ -67,6 +67,16 @@ export function brokerIngress(
   return {event: {...incoming, extensions}, delivered: {...incoming, extensions: deliveredExtensions}, ttl}
 }
 
+/**
+ * An event as ingress accepted it (as its record keeps it), split again into the event triggers deliver
+ * (without the TTL, as broker-filter removes it) and the TTL a reply inherits: how a restart resumes it.
+ */
+export function acceptedForDelivery(accepted: CloudEvent): {delivered: CloudEvent; ttl: number} {
+  const {[TTL_EXTENSION]: ttl, ...extensions} = accepted.extensions
+  const n = Number(ttl)
+  return {delivered: {...accepted, extensions}, ttl: Number.isInteger(n) && n > 0 ? n : MAX_TTL}
+}
+
 /** The triggers whose filters pass the event, and the keys of those whose filters do not. */
 export function matchTriggers(broker: BrokerRoute, delivered: CloudEvent): {matched: TriggerRoute[]; notMatched: string[]} {
   const matched: TriggerRoute[] = []

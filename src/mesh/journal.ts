@@ -27,6 +27,13 @@ export class Journal {
   private firstSeq = 1
   private keptBytes = 0
   private readonly listeners = new Set<ActivityListener>()
+  private sink: ((record: Activity) => void) | undefined
+  /** Whether the last record appended reached the sink (true without one). */
+  lastKept = true
+  /** Why the sink refused the last record it refused, and when (wall clock); undefined once it keeps an event's record again. */
+  sinkFailure: {message: string; at: number} | undefined
+  /** Called when the sink starts refusing records (not again until it has kept one). */
+  onSinkFailure: ((error: Error) => void) | undefined
   readonly limit: number
   readonly maxBytes: number
 
@@ -63,13 +70,54 @@ export class Journal {
   append(record: Activity): Activity {
     record.seq = this.nextSeq++
     record.at = isoTime(this.clock.now())
+    if (this.sink !== undefined) this.toSink(this.sink, record)
     this.keep(retainedRecord(record))
     for (const listener of this.listeners) listener(record)
     return record
   }
 
+  /**
+   * Sends every record appended from now on to `sink` first (the event log's append, whole), or stops when
+   * undefined. A sink that throws marks the record not kept (`lastKept`) and the failure (`sinkFailure`).
+   */
+  setSink(sink: ((record: Activity) => void) | undefined): void {
+    this.sink = sink
+    this.lastKept = true
+    this.sinkFailure = undefined
+  }
+
+  private toSink(sink: (record: Activity) => void, record: Activity): void {
+    try {
+      sink(record)
+      this.lastKept = true
+      // an event's record is what ingress waits on: the log works again when one is kept
+      if (record.kind === 'event') this.sinkFailure = undefined
+    } catch (error) {
+      this.lastKept = false
+      if (this.sinkFailure === undefined) this.onSinkFailure?.(error as Error)
+      this.sinkFailure = {message: (error as Error).message, at: Date.now()}
+    }
+  }
+
+  /**
+   * Keeps a record a previous run of the mesh appended (already numbered, timestamped and in the event log),
+   * oldest first: it joins the history and the next record is numbered after it, but no subscriber is
+   * called, so that nothing persists it twice. Only before the mesh appends records of its own.
+   */
+  restore(record: Activity): void {
+    if (record.seq < this.nextSeq) return
+    if (this.nextSeq === this.firstSeq || record.seq - this.nextSeq >= this.limit) {
+      // nothing kept yet, or a gap (records the log could not read) wider than the history: it starts here
+      while (this.firstSeq < this.nextSeq) this.dropOldest()
+      this.firstSeq = record.seq
+    }
+    this.nextSeq = record.seq + 1
+    this.keep(retainedRecord(record))
+  }
+
   private keep(record: Activity): void {
-    if (record.seq - this.firstSeq >= this.limit) this.dropOldest()
+    // more than one only after a gap in restored records
+    while (record.seq - this.firstSeq >= this.limit) this.dropOldest()
     const slot = record.seq % this.limit
     const bytes = recordBytes(record)
     this.records[slot] = record
@@ -81,6 +129,7 @@ export class Journal {
   private dropOldest(): void {
     const slot = this.firstSeq++ % this.limit
     this.keptBytes -= this.sizes[slot]!
+    this.sizes[slot] = 0
     this.records[slot] = undefined
   }
 
@@ -89,10 +138,13 @@ export class Journal {
     return seq >= this.firstSeq && seq < this.nextSeq ? this.records[seq % this.limit] : undefined
   }
 
-  /** Kept records with seq >= since, oldest first. */
+  /** Kept records with seq >= since, oldest first (restored records may have gaps: those the log could not read). */
   since(since = 0): Activity[] {
     const out: Activity[] = []
-    for (let seq = Math.max(since, this.firstSeq); seq < this.nextSeq; seq++) out.push(this.records[seq % this.limit]!)
+    for (let seq = Math.max(since, this.firstSeq); seq < this.nextSeq; seq++) {
+      const record = this.records[seq % this.limit]
+      if (record !== undefined) out.push(record)
+    }
     return out
   }
 
