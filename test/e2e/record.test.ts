@@ -1,22 +1,23 @@
 // `kne record` as a user stops it: Ctrl-C leaves a whole file (every document complete), says the count, and
-// exits 0; the file replays.
+// exits 0; `kne replay` sends the file into a fresh mesh.
 import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {expect, it} from 'vitest'
 import {parseYamlEventFile} from '../../src/core/event-file.js'
 import {useMesh} from '../helpers/mesh.js'
-import {isolatedEnv, LongRunning} from '../helpers/cli.js'
+import {isolatedEnv, LongRunning, runCli} from '../helpers/cli.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 
 const kit = useMesh()
 
-it('kne record stopped by Ctrl-C leaves a whole file, says how many it recorded and exits 0', async () => {
+const brokerTo = (url: string): string =>
+  'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n' +
+  `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: all\nspec:\n  broker: default\n  subscriber:\n    uri: ${url}\n`
+
+it('kne record stopped by Ctrl-C leaves a whole file, says how many it recorded and exits 0; kne replay sends it again', async () => {
   const sink = await kit.subscriber()
-  const mesh = await kit.mesh(
-    'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n' +
-      `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: all\nspec:\n  broker: default\n  subscriber:\n    uri: ${sink.url}\n`,
-  )
+  const mesh = await kit.mesh(brokerTo(sink.url))
   const file = join(mkdtempSync(join(tmpdir(), 'kne-record-')), 'orders.yaml')
   const recording = new LongRunning(['record', '-o', file], isolatedEnv({KNE_URL: mesh.url}))
   try {
@@ -46,4 +47,12 @@ it('kne record stopped by Ctrl-C leaves a whole file, says how many it recorded 
     ['e-2', 'order e-2\n', 'default/default'],
     ['e-3', 'order e-3\n', 'default/default'],
   ])
+  const again = await kit.subscriber()
+  const fresh = await kit.mesh(brokerTo(again.url))
+  const replayed = await runCli(['replay', file], isolatedEnv({KNE_URL: fresh.url}))
+  expect(replayed.code, replayed.stderr).toBe(0)
+  expect(replayed.stderr).toContain(`3 events sent from ${file}: 3 accepted, 0 not accepted`)
+  expect(again.received.map((r) => [r.headers['ce-id'], r.body.toString()])).toEqual(
+    sink.received.map((r) => [r.headers['ce-id'], r.body.toString()]),
+  )
 })

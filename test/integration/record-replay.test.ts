@@ -10,7 +10,7 @@ import {replay} from '../../src/client/replay.js'
 import type {ActivityJson} from '../../src/core/activity.js'
 import {parseYamlEventFile} from '../../src/core/event-file.js'
 import {VirtualClock, type Mesh} from '../../src/index.js'
-import {answerEvent, BROKER, channel, subscription, trigger} from '../helpers/flows.js'
+import {answerEvent, appender, BROKER, channel, subscription, trigger} from '../helpers/flows.js'
 import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post, type Received, type Subscriber} from '../helpers/subscriber.js'
 
@@ -133,6 +133,31 @@ describe('record and replay', () => {
       }
     },
   )
+
+  it("an event sent to a Sequence is recorded at the flow's first channel, and replayed there runs the flow again", async () => {
+    const flow = async (): Promise<{mesh: Mesh; end: Subscriber}> => {
+      const step = await kit.subscriber(appender('a'))
+      const end = await kit.subscriber()
+      const mesh = await kit.mesh(
+        `apiVersion: flows.knative.dev/v1\nkind: Sequence\nmetadata:\n  name: checkout\nspec:\n  steps:\n    - uri: ${step.url}\n  reply:\n    uri: ${end.url}\n---\n`,
+      )
+      return {mesh, end}
+    }
+    const original = await flow()
+    const file = tempFile('flow.yaml')
+    let subscribed!: () => void
+    const live = new Promise<void>((resolve) => (subscribed = resolve))
+    const recording = record(original.mesh.url, file, {selector: {}, format: 'yaml', count: 1, onSubscribed: () => subscribed()})
+    await live
+    const headers = {...binaryHeaders('com.example.start', {'ce-id': 's-1'}), 'content-type': 'application/json'}
+    expect((await post(`${original.mesh.url}/sequences/default/checkout`, headers, '{"path":[]}')).status).toBe(202)
+    await recording
+    const fresh = await flow()
+    const report = await replay(file, {namespace: 'default', dataDir: tempFile('data'), env: {KNE_URL: fresh.mesh.url}})
+    expect(report.events.map((e) => [e.id, e.to, e.status])).toEqual([['s-1', 'channel:checkout-kn-sequence-0:default', 202]])
+    expect(fresh.end.received.map((r) => r.body.toString())).toEqual(['{"path":["a"]}'])
+    expect(original.end.received.map((r) => r.body.toString())).toEqual(['{"path":["a"]}'])
+  })
 
   it('--history records what the mesh still holds, and leaves out an event whose data the history cut, naming it', async () => {
     const {mesh} = await shop()
