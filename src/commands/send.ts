@@ -33,7 +33,7 @@ arriving unless --to is given (kne replay has the same, with pacing).`
     file: Flags.string({
       char: 'f',
       description: 'send the events of this file (YAML or JSONL, as kne record writes it) instead of building one',
-      exclusive: ['type', 'id', 'subject', 'data', 'data-file', 'content-type', 'extension'],
+      exclusive: ['type', 'source', 'id', 'subject', 'data', 'data-file', 'content-type', 'extension', 'mode'],
       helpValue: '<file>',
     }),
     source: Flags.string({char: 's', default: 'kne', description: 'event source (ce-source), a URI-reference'}),

@@ -113,6 +113,7 @@ describe('kne record, kne replay, kne send --file', () => {
     expect(result.code).toBe(2)
     expect(jsonOf(result)).toMatchObject({error: {code: 'MISSING_FLAG', message: expect.stringContaining('--type is required (or --file')}})
     expect((await kne(['send', '--file', ORDERS, '--type', 'x'])).code).toBe(2)
+    expect((await kne(['send', '--file', ORDERS, '--mode', 'structured'])).code).toBe(2)
   })
 
   it('kne record --history writes what the mesh holds; --count not reached in --timeout exits 6 with the count', async () => {
