@@ -4,7 +4,7 @@
 // comment per document saying where and when the event arrived, which other tools ignore, and DataBase64 for
 // data that is not UTF-8 text. JSONL is one JSON object per line for large recordings: the event in the
 // CloudEvents JSON format under `event`, kne's note under `kne`.
-import {Document, isMap, LineCounter, parseAllDocuments, type Node} from 'yaml'
+import {Document, isAlias, isMap, isNode, LineCounter, parseAllDocuments, visit, type Node} from 'yaml'
 import {CONTEXT_ATTRIBUTES, SPEC_VERSIONS, type CloudEvent, type SpecVersion} from './cloudevent.js'
 import {decodeJsonEvent, encodeJsonEvent, MAX_JSON_DEPTH, nestedDeeperThan, rawMemberText} from './codec/json.js'
 import {validateEvent} from './codec/validate.js'
@@ -74,7 +74,8 @@ export function parseYamlEventFile(text: string, file: string): FileEvent[] {
   const lineCounter = new LineCounter()
   let documents
   try {
-    documents = parseAllDocuments(text, {schema: 'failsafe', prettyErrors: true, lineCounter})
+    // the package's own duplicate-key check compares each key with every other: quadratic in a large mapping
+    documents = parseAllDocuments(text, {schema: 'failsafe', prettyErrors: true, uniqueKeys: false, lineCounter})
   } catch (error) {
     throw fileError(file, undefined, `invalid YAML: ${(error as Error).message.split('\n')[0]}`)
   }
@@ -96,6 +97,8 @@ export function parseYamlEventFile(text: string, file: string): FileEvent[] {
         `invalid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
       )
     }
+    const shared = anchorOrAlias(doc)
+    if (shared) throw fileError(file, `document ${index + 1}, line ${lineOf(shared)}`, 'an event file uses no YAML anchors or aliases')
     let value: unknown
     try {
       value = doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
@@ -108,6 +111,19 @@ export function parseYamlEventFile(text: string, file: string): FileEvent[] {
     events.push({...event, ...(recorded ? {recorded} : {}), position: at([])})
   })
   return events
+}
+
+/** The first anchor or alias of a document: the yaml package resolves each alias by a scan over all of them. */
+function anchorOrAlias(doc: Document.Parsed): Node | undefined {
+  let found: Node | undefined
+  visit(doc, (_key, node) => {
+    if (isAlias(node) || (isNode(node) && node.anchor !== undefined)) {
+      found = node
+      return visit.BREAK
+    }
+    return undefined
+  })
+  return found
 }
 
 /** kne's comment before a document: wherever the yaml package puts a comment at that place. */

@@ -147,6 +147,11 @@ describe('YAML event files', () => {
       'ContextAttributes: {specversion: "1.0", type: t, id: "1", source: /s}\nData: a\nDataBase64: YQ==\n',
       /Data and DataBase64: give one of them/,
     ],
+    [
+      'anchors and aliases',
+      'ContextAttributes: {specversion: "1.0", type: t, id: "1", source: /s}\nData: &d x\nDataBase64: *d\n',
+      /^bad\.yaml: document 1, line 2: an event file uses no YAML anchors or aliases/,
+    ],
   ])('refuses %s, naming the file, the document, the line and the field', (_name, yaml, message) => {
     expect(() => parseYamlEventFile(yaml, 'bad.yaml')).toThrow(message)
   })
