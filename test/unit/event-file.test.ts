@@ -3,12 +3,15 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import type {ActivityJson} from '../../src/core/activity.js'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {
+  arrivedFromOutside,
   eventFileFormat,
   jsonlEventLine,
   parseJsonlEventLine,
   parseYamlEventFile,
+  recordedEvent,
   withoutBrokerExtensions,
   yamlEventDocument,
   type FileEvent,
@@ -256,4 +259,45 @@ it('leaves out the extensions a broker adds to what it accepts', () => {
   const accepted = {...order, extensions: {...order.extensions, knativearrivaltime: '2026-12-04T10:00:00Z', knativebrokerttl: 254}}
   expect(withoutBrokerExtensions(accepted).extensions).toEqual(order.extensions)
   expect(withoutBrokerExtensions(order)).toBe(order)
+})
+
+describe('what a recording keeps of the activity', () => {
+  const arrival = {
+    kind: 'event',
+    broker: 'shop/orders',
+    arrival: 7,
+    id: 'order-1',
+    type: 'com.example.order.created',
+    source: '/shop/checkout',
+    via: 'ingress',
+    matched: ['shop/audit'],
+    notMatched: [],
+    event: {
+      specversion: '1.0',
+      id: 'order-1',
+      source: '/shop/checkout',
+      type: 'com.example.order.created',
+      knativearrivaltime: '2026-12-04T10:00:00Z',
+      knativebrokerttl: 254,
+      data: {n: 1},
+    },
+    seq: 3,
+    at: '2026-12-04T10:00:00.456Z',
+  } as unknown as ActivityJson
+
+  it('keeps events that arrive from outside, not replies, in-mesh hops or redeliveries', () => {
+    expect(arrivedFromOutside(arrival)).toBe(true)
+    expect(arrivedFromOutside({...arrival, via: 'reply', replyTo: {arrival: 1, trigger: 'shop/a'}} as ActivityJson)).toBe(false)
+    expect(arrivedFromOutside({...arrival, from: {arrival: 1, trigger: 'shop/a', target: 'subscriber'}} as ActivityJson)).toBe(false)
+    expect(arrivedFromOutside({...arrival, redelivers: {arrival: 1, trigger: 'shop/a'}} as unknown as ActivityJson)).toBe(false)
+    expect(arrivedFromOutside({...arrival, kind: 'settled'} as unknown as ActivityJson)).toBe(false)
+  })
+
+  it('records the event as it came, with where and when it arrived, and its JSON data as sent', () => {
+    const line = `{"kind":"event","broker":"shop/orders","event":{"specversion":"1.0","id":"order-1","source":"/shop/checkout","type":"com.example.order.created","knativebrokerttl":254,"data":{"n":  1}}}`
+    const result = recordedEvent(arrival as Extract<ActivityJson, {kind: 'event'}>, line)
+    expect(result.ok && result.item.recorded).toEqual({broker: 'shop/orders', at: '2026-12-04T10:00:00.456Z'})
+    expect(result.ok && result.item.event.extensions).toEqual({})
+    expect(result.ok && Buffer.from(result.item.event.data!).toString()).toBe('{"n":  1}')
+  })
 })
