@@ -69,8 +69,14 @@ export interface ReplayReport {
   dryRun?: true
   /** Stopped (Ctrl-C) before every event was sent. */
   interrupted?: true
+  /** Each event, up to MAX_REPORTED_EVENTS (each is also reported as it is answered). */
   events: ReplayedEvent[]
+  /** Events past MAX_REPORTED_EVENTS, counted but not listed. */
+  eventsLeftOut?: number
 }
+
+/** The most events a report lists: a replay of a million events reports each as it goes, and keeps the counts. */
+export const MAX_REPORTED_EVENTS = 10_000
 
 /** The longest JSONL line read: an event of the largest body the mesh accepts, in base64, with its attributes. */
 export const MAX_EVENT_LINE_CHARS = Math.ceil((MAX_BODY_BYTES * 4) / 3) + 1024 * 1024
@@ -101,41 +107,38 @@ export async function replay(file: string, options: ReplayOptions, onEvent?: (ev
       source: event.source,
       to,
     }
-    report.sent++
-    report.events.push(replayed)
-    if (options.dryRun) {
-      onEvent?.(replayed)
-      continue
-    }
-    const now = clock.now()
-    start ??= now
-    const wait = start + schedule(item, index) - now
-    if (wait > 0) {
-      try {
-        await clock.sleep(wait, options.signal)
-      } catch {
-        report.sent--
-        report.events.pop()
-        report.interrupted = true
-        break
+    if (!options.dryRun) {
+      const now = clock.now()
+      start ??= now
+      const wait = start + schedule(item, index) - now
+      if (wait > 0) {
+        try {
+          await clock.sleep(wait, options.signal)
+        } catch {
+          report.interrupted = true
+          break
+        }
+      }
+      let target = targets.get(to)
+      if (target === undefined) targets.set(to, (target = resolveTarget(to, options.namespace, options.dataDir, options.env)))
+      const {response} = await sendEvent(target, event, {
+        mode: item.mode,
+        async: options.async,
+        timeoutMs: options.timeoutMs,
+        headers: item.headers,
+      })
+      replayed.url = response.url
+      replayed.status = response.status
+      replayed.accepted = accepted(response)
+      if (replayed.accepted) report.accepted++
+      else {
+        report.rejected++
+        replayed.error = refusalMessage(response)
       }
     }
-    let target = targets.get(to)
-    if (target === undefined) targets.set(to, (target = resolveTarget(to, options.namespace, options.dataDir, options.env)))
-    const {response} = await sendEvent(target, event, {
-      mode: item.mode,
-      async: options.async,
-      timeoutMs: options.timeoutMs,
-      headers: item.headers,
-    })
-    replayed.url = response.url
-    replayed.status = response.status
-    replayed.accepted = accepted(response)
-    if (replayed.accepted) report.accepted++
-    else {
-      report.rejected++
-      replayed.error = refusalMessage(response)
-    }
+    report.sent++
+    if (report.events.length < MAX_REPORTED_EVENTS) report.events.push(replayed)
+    else report.eventsLeftOut = (report.eventsLeftOut ?? 0) + 1
     onEvent?.(replayed)
   }
   return report

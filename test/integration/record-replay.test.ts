@@ -252,6 +252,25 @@ describe('replay reports each event', () => {
     expect(orders.received.map((r) => r.headers['ce-id'])).toEqual(['m-1', 'm-3'])
   })
 
+  it('a report lists at most 10,000 events and counts the rest; --dry-run sends nothing', async () => {
+    const {orders} = await shop()
+    const file = tempFile('many.jsonl')
+    const line = (i: number): string => JSON.stringify({specversion: '1.0', id: `n-${i}`, source: '/test', type: 'com.example.order'})
+    writeFileSync(file, Array.from({length: 10_002}, (_, i) => line(i)).join('\n'))
+    const report = await replay(file, {namespace: 'default', dataDir: tempFile('data'), dryRun: true})
+    expect(report).toMatchObject({sent: 10_002, dryRun: true, eventsLeftOut: 2})
+    expect(report.events).toHaveLength(10_000)
+    expect(report.events.at(-1)).toEqual({
+      index: 10_000,
+      position: 'line 10000',
+      id: 'n-9999',
+      type: 'com.example.order',
+      source: '/test',
+      to: 'broker:default',
+    })
+    expect(orders.received).toEqual([])
+  })
+
   it('--new-ids gives each event a fresh id', async () => {
     const {mesh, orders} = await shop()
     const file = tempFile('ids.jsonl')
