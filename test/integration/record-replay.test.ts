@@ -11,6 +11,7 @@ import type {ActivityJson} from '../../src/core/activity.js'
 import {parseYamlEventFile} from '../../src/core/event-file.js'
 import {VirtualClock, type Mesh} from '../../src/index.js'
 import {answerEvent, appender, BROKER, channel, subscription, trigger} from '../helpers/flows.js'
+import {conformanceDir, hasConformance} from '../helpers/conformance.js'
 import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post, type Received, type Subscriber} from '../helpers/subscriber.js'
 
@@ -278,5 +279,23 @@ describe('replay reports each event', () => {
     const report = await replay(file, {namespace: 'default', dataDir: tempFile('data'), env: {KNE_URL: mesh.url}, newIds: true})
     expect(report.events[0]!.id).not.toBe('same')
     expect(orders.received[0]!.headers['ce-id']).toBe(report.events[0]!.id)
+  })
+})
+
+describe.skipIf(!hasConformance)("the conformance tool's fixtures", () => {
+  it('v1.yaml is sent as the tool sends it: binary, then structured, with its TransportExtensions as headers', async () => {
+    const receiver = await kit.subscriber()
+    const file = join(conformanceDir!, 'cloudevents_conformance', 'yaml', 'v1.yaml')
+    const report = await replay(file, {namespace: 'default', dataDir: tempFile('data'), to: receiver.url})
+    expect(report).toMatchObject({sent: 2, accepted: 2})
+    const [binary, structured] = receiver.received
+    expect(binary!.headers).toMatchObject({'user-agent': 'foo', 'ce-id': '4321-4321-4321', 'ce-comexampleextension1': 'value'})
+    expect(binary!.body.toString()).toBe('{"world":"hello"}\n')
+    expect(structured!.headers).toMatchObject({'user-agent': 'foo', 'content-type': 'application/cloudevents+json; charset=utf-8'})
+    expect(JSON.parse(structured!.body.toString())).toMatchObject({
+      id: '4321-4321-4321',
+      comexampleextension2: '{"othervalue": 5}',
+      data: {world: 'hello'},
+    })
   })
 })
