@@ -231,7 +231,8 @@ async function* jsonlEvents(file: string): AsyncGenerator<FileEvent> {
     lineNumber++
     if (line.trim() === '') return undefined
     if (++count > MAX_FILE_EVENTS) throw new KneError(`${file}: more than ${MAX_FILE_EVENTS} events`, 'EVENT_FILE')
-    return parseJsonlEventLine(line.endsWith('\r') ? line.slice(0, -1) : line, file, lineNumber)
+    const text = lineNumber === 1 && line.startsWith('\uFEFF') ? line.slice(1) : line // a byte-order mark some editors write
+    return parseJsonlEventLine(text.endsWith('\r') ? text.slice(0, -1) : text, file, lineNumber)
   }
   // the start of a line that has not ended yet, in pieces: a long line is joined once, not re-scanned per chunk
   let pieces: string[] = []

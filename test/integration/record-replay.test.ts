@@ -275,7 +275,8 @@ describe('replay reports each event', () => {
   it('--new-ids gives each event a fresh id', async () => {
     const {mesh, orders} = await shop()
     const file = tempFile('ids.jsonl')
-    writeFileSync(file, `${JSON.stringify({specversion: '1.0', id: 'same', source: '/test', type: 'com.example.order'})}\n`)
+    // as an editor on Windows may save it: a byte-order mark and CRLF line ends
+    writeFileSync(file, `\uFEFF${JSON.stringify({specversion: '1.0', id: 'same', source: '/test', type: 'com.example.order'})}\r\n`)
     const report = await replay(file, {namespace: 'default', dataDir: tempFile('data'), env: {KNE_URL: mesh.url}, newIds: true})
     expect(report.events[0]!.id).not.toBe('same')
     expect(orders.received[0]!.headers['ce-id']).toBe(report.events[0]!.id)

@@ -163,6 +163,11 @@ describe('YAML event files', () => {
     expect(() => parseYamlEventFile('#'.repeat(33 * 1024 * 1024), 'huge.yaml')).toThrow(/huge\.yaml: larger than 32 MiB/)
   })
 
+  it('reads a file saved with a byte-order mark and CRLF line ends', () => {
+    const text = `\uFEFF${yamlEventDocument(recorded, true).replaceAll('\n', '\r\n')}`
+    expect(parseYamlEventFile(text, 'windows.yaml')[0]).toMatchObject({event: {id: 'order-1'}, recorded: recorded.recorded})
+  })
+
   it('skips empty documents, such as a trailing ---', () => {
     expect(roundTripYaml([recorded]).length).toBe(1)
     expect(parseYamlEventFile(`${yamlEventDocument(recorded, true)}---\n`, 'events.yaml')).toHaveLength(1)
