@@ -20,11 +20,16 @@ export const LOOP_STATUS = 400
 
 /** Ingress's TTL defaulter: absent or unreadable → 255, otherwise one less (never below 0). */
 export function nextTtl(event: CloudEvent): number {
+  const ttl = ttlOf(event)
+  return ttl === undefined ? MAX_TTL : Math.max(0, ttl - 1)
+}
+
+/** The TTL an event carries, when it carries a readable one. */
+export function ttlOf(event: CloudEvent): number | undefined {
   const value = attributeValue(event, TTL_EXTENSION)
-  if (value === undefined || typeof value === 'boolean') return MAX_TTL
+  if (value === undefined || typeof value === 'boolean') return undefined
   const text = String(value)
-  if (!/^[+-]?\d+$/.test(text.trim())) return MAX_TTL
-  return Math.max(0, Number(text) - 1)
+  return /^[+-]?\d+$/.test(text.trim()) ? Number(text) : undefined
 }
 
 /**

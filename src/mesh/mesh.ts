@@ -2,7 +2,7 @@
 // every reload), read its status and activity, and close it with a drain that accounts for every delivery.
 import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import type {InFlightDelivery, MeshStatus} from '../core/api.js'
+import type {InFlightDelivery, MeshStatus, RedeliverAnswer, RedeliverRequest} from '../core/api.js'
 import {acceptedHostNames} from '../core/hosts.js'
 import type {DeliverySpec} from '../core/resources/types.js'
 import type {KneResource} from '../core/resources/types.js'
@@ -13,6 +13,7 @@ import {realClock, type Clock} from './clock.js'
 import type {MeshContext} from './context.js'
 import {HttpSender} from './http-client.js'
 import {Journal} from './journal.js'
+import {MeshEvents, type ActivitySource} from './events.js'
 import {EventTypeObserver} from './registry.js'
 import {MeshRuntime} from './runtime.js'
 import {createMeshServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './server.js'
@@ -47,6 +48,8 @@ export interface MeshOptions {
   sources?: SourceOptions
   /** Timeouts for receiving a request, and the cap on open connections (defaults: DEFAULT_CONNECTION_LIMITS). */
   connectionLimits?: Partial<ConnectionLimits>
+  /** The event log events are found in (an EventLogStore); without one, the bounded in-memory history. */
+  eventLog?: ActivitySource
 }
 
 export interface CloseReport {
@@ -72,6 +75,8 @@ export class Mesh implements MeshContext {
   readonly eventTypes: EventTypeObserver | undefined
   /** PingSources, ContainerSources, SinkBindings, ApiServerSources and the local services kne runs. */
   readonly sources: SourceRuntime
+  /** The events accepted so far: query, show, redeliver (from the event log when there is one). */
+  readonly events: MeshEvents
   /** Open activity streams (ended when the mesh closes). */
   private readonly streams = new Set<{end(): void}>()
   readonly startedAt = new Date()
@@ -99,6 +104,7 @@ export class Mesh implements MeshContext {
     })
     this.eventTypes = options.observeEventTypes === false ? undefined : new EventTypeObserver(this.journal, {log: (line) => this.log(line)})
     this.sources = new SourceRuntime({...options.sources, clock, log: (line) => this.log(line)})
+    this.events = new MeshEvents(this, this.journal, {log: options.eventLog})
     this.applied = options.resources ?? []
     this.currentTopology = compileTopology([], {meshUrl: ''})
     this.plugins = PLUGINS.map((create) => create(this))
@@ -175,6 +181,14 @@ export class Mesh implements MeshContext {
 
   status(): MeshStatus {
     return meshStatus(this, this.plugins)
+  }
+
+  /**
+   * Sends events again (kne redeliver): the events given by arrival or id, or those a filter picks, each to
+   * its triggers or subscriptions whose delivery ended dead-lettered or failed, as a new arrival.
+   */
+  redeliver(request: RedeliverRequest = {}): RedeliverAnswer {
+    return this.events.redeliver(request)
   }
 
   /** Resolves once every event accepted so far has reached its outcome on every matched trigger. */

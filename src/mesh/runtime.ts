@@ -12,11 +12,21 @@ import type {
   SubscriptionCounters,
   TriggerCounters,
 } from '../core/api.js'
-import {eventRecord, rejectedRecord, settledRecord, type EventRef, type Outcome, type Routing, type Subscriber} from '../core/activity.js'
-import {afterBinaryHop, eventBytes, type CloudEvent} from '../core/cloudevent.js'
+import {
+  eventRecord,
+  NO_TRIGGERS,
+  rejectedRecord,
+  settledRecord,
+  type EventRef,
+  type Outcome,
+  type Redelivers,
+  type Routing,
+  type Subscriber,
+} from '../core/activity.js'
+import {afterBinaryHop, eventBytes, withExtension, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
 import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
-import {brokerIngress, LOOP_STATUS, matchTriggers} from './broker.js'
+import {brokerIngress, LOOP_STATUS, matchTriggers, MAX_TTL, TTL_EXTENSION, ttlOf} from './broker.js'
 import {perObject} from '../core/memo.js'
 import {formatBytes} from '../core/quantity.js'
 import {Cancellation} from './cancellation.js'
@@ -65,6 +75,11 @@ export type IngressAnswer = PublishAnswer & {failed?: (Subscriber & {status?: nu
 
 type Via = 'ingress' | 'reply'
 type Route = TriggerRoute | SubscriptionRoute
+
+/** Where a redelivery goes: one trigger of its broker, or one subscription of its channel, as the topology has them now. */
+export type RedeliveryRoute =
+  | {kind: 'trigger'; broker: BrokerRoute; trigger: TriggerRoute}
+  | {kind: 'subscription'; channel: ChannelRoute; subscription: SubscriptionRoute}
 type Delivered<R extends Route> = {route: R; result: DeliveryResult}
 /** Starts one delivery of a fan-out; it reports its end through `done`, once. */
 type DeliverOne<R extends Route> = (route: R, signal: Cancellation, deadline: number, done: DeliveryCallback) => void
@@ -174,6 +189,50 @@ export class MeshRuntime {
     )
   }
 
+  /**
+   * Sends an event again, as a new arrival, to one trigger or subscription only (filters are not evaluated
+   * again), with the route's current delivery spec. `event` is the event as its first arrival recorded it
+   * (a broker's: as ingress accepted it, its TTL and arrival time kept, so the subscriber sees what it saw
+   * then). Answers at once: 202 with the new arrival, or why it is refused (the backlog bounds of an
+   * asynchronous ingress apply).
+   */
+  redeliver(to: RedeliveryRoute, event: CloudEvent, redelivers: Redelivers): IngressAnswer {
+    const bytes = eventBytes(event)
+    if (to.kind === 'trigger') {
+      const {broker, trigger} = to
+      const counters = this.brokerCountersFor(broker.key)
+      const refused = this.refuse(counters, 'broker', broker.key, true, 'ingress', FROM_OUTSIDE, bytes)
+      if (refused) return refused
+      // broker-filter removes the TTL before delivering; the reply inherits it
+      const ttl = ttlOf(event) ?? MAX_TTL
+      const delivered = withExtension(event, TTL_EXTENSION, undefined)
+      const ref = this.arrive(
+        'broker',
+        broker.key,
+        event,
+        'ingress',
+        FROM_OUTSIDE,
+        {matched: matchedKeys([trigger]), notMatched: NO_TRIGGERS},
+        redelivers,
+      )
+      return this.settle(counters, true, ref, bytes, [trigger], (route, signal, deadline, done) =>
+        deliver(
+          {ref, route, broker, ttl, event: delivered, headers: {}, deadline, addresses: broker.addresses, hops: 0, signal},
+          this.dispatch,
+          done,
+        ),
+      ) as IngressAnswer
+    }
+    const {channel, subscription} = to
+    const counters = this.channelCountersFor(channel.key)
+    const refused = this.refuse(counters, 'channel', channel.key, true, 'ingress', FROM_OUTSIDE, bytes)
+    if (refused) return refused
+    const ref = this.arrive('channel', channel.key, event, 'ingress', FROM_OUTSIDE, undefined, redelivers)
+    return this.settle(counters, true, ref, bytes, [subscription], (route, signal, deadline, done) =>
+      deliver({ref, route, event, headers: {}, deadline, addresses: channel.addresses, hops: 0, signal}, this.dispatch, done),
+    ) as IngressAnswer
+  }
+
   /** Refusals every ingress shares: a chain of in-mesh hops too long, or an asynchronous backlog at its bound. */
   private refuse(
     counters: IngressCounters,
@@ -232,6 +291,7 @@ export class MeshRuntime {
     via: Via,
     origin: ArrivalOrigin,
     routed: Routing | undefined,
+    redelivers?: Redelivers,
   ): EventRef {
     const arrival = ++this.arrivals
     // literals rather than a spread: this runs for every event
@@ -239,7 +299,7 @@ export class MeshRuntime {
       kind === 'broker'
         ? {broker: key, arrival, id: event.id, type: event.type, source: event.source}
         : {channel: key, arrival, id: event.id, type: event.type, source: event.source}
-    this.options.journal.append(eventRecord(ref, via, origin.replyTo, origin.from, routed, event))
+    this.options.journal.append(eventRecord(ref, via, origin.replyTo, origin.from, routed, event, redelivers))
     return ref
   }
 
