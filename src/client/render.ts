@@ -172,7 +172,7 @@ export function renderSinkRequest(request: SinkRequest, c: ChalkInstance): strin
 }
 
 /** C0 control characters other than tab, newline, vertical tab, form feed and carriage return: text that is not for a terminal. */
-function hasControlCharacters(text: string): boolean {
+export function hasControlCharacters(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
     if (code <= 0x08 || (code >= 0x0e && code <= 0x1f)) return true

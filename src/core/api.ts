@@ -112,7 +112,7 @@ export interface RedeliverRequest {
   /** The events to consider when no arrivals are given (its outcomes default to `outcomes`). */
   filter?: EventQuery
   /** Deliveries with these outcomes go again (default dead-lettered and failed). */
-  outcomes?: QueryOutcome[]
+  outcomes?: readonly QueryOutcome[]
   /** Only this trigger's, or subscription's, deliveries (`namespace/name`). */
   trigger?: string
   subscription?: string
@@ -161,11 +161,14 @@ export function parseRedeliverRequest(body: unknown): RedeliverRequest | {error:
   }
 }
 
-/** One delivery considered: sent again as `redelivery` (a new arrival), refused, or skipped and why. */
+/**
+ * One delivery considered: sent again as `redelivery` (a new arrival); `skipped` when it needs none (already
+ * redelivered); `error` when it could not be sent (its trigger or subscription is gone, its record is not kept
+ * whole, the mesh refused it: then with the `status` it answered).
+ */
 export type Redelivery = RedeliveryChoice & {
   /** The new arrival that carries it. */
   redelivery?: number
-  /** Refused by the mesh (its status and why), or not sent (`skipped`). */
   status?: number
   error?: string
 }

@@ -70,6 +70,7 @@ export const ERRORS = {
   SINK_UNRESOLVED: {exit: EXIT.usage, means: 'the --sink given does not resolve'},
   UNKNOWN_COMMAND: {exit: EXIT.usage, means: 'not a kne command'},
   NOT_SCAFFOLDED: {exit: EXIT.usage, means: 'kne has no template for that kind'},
+  EVENT_NOT_FOUND: {exit: EXIT.usage, means: 'no event with that arrival number or id in the mesh (or the log folder)'},
   // invalid (3)
   INVALID_MANIFEST: {exit: EXIT.invalid, means: 'a manifest does not validate'},
   INVALID_PROJECT: {exit: EXIT.invalid, means: 'kne.yaml does not validate'},

@@ -5,7 +5,15 @@
 import {activityToJson, MAX_RETAINED_DATA_BYTES, type Activity} from '../core/activity.js'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {eventToJsonObject} from '../core/codec/json.js'
-import type {EventDetail, EventShowAnswer, EventsAnswer, RedeliverAnswer, RedeliverRequest, Redelivery} from '../core/api.js'
+import type {
+  ArrivalExplanation,
+  EventDetail,
+  EventShowAnswer,
+  EventsAnswer,
+  RedeliverAnswer,
+  RedeliverRequest,
+  Redelivery,
+} from '../core/api.js'
 import {formatBytes} from '../core/quantity.js'
 import {
   DEFAULT_REDELIVER_OUTCOMES,
@@ -45,43 +53,40 @@ export interface MeshEventsOptions {
   bounds?: EventIndexBounds
 }
 
-export class MeshEvents {
-  private index: EventIndex
+/** Finds events in a source of records (a running mesh's, or a log folder read offline). */
+export class EventFinder {
+  private current: EventIndex
   /** The seq the next read starts from. */
   private next = 1
-  private readonly source: ActivitySource
-  readonly from: 'history' | 'log'
 
   constructor(
-    private readonly host: EventsHost,
-    journal: Journal,
-    private readonly options: MeshEventsOptions = {},
+    protected readonly source: ActivitySource,
+    readonly from: 'history' | 'log',
+    private readonly options: {bounds?: EventIndexBounds; explain?: (record: Activity) => ArrivalExplanation | undefined} = {},
   ) {
-    this.source = options.log ?? journalSource(journal)
-    this.from = options.log ? 'log' : 'history'
-    this.index = new EventIndex(options.bounds)
+    this.current = new EventIndex(options.bounds)
   }
 
-  /** Takes in the records appended since the last request; a gap (the history moved on past them) starts the index again. */
-  private catchUp(): EventIndex {
+  /** The index, with the records appended since the last request; a gap (the history moved on past them) starts it again. */
+  protected index(): EventIndex {
     let first = true
     for (const record of this.source.read(this.next)) {
-      if (first && record.seq > this.next && this.next > 1) this.index = new EventIndex(this.options.bounds)
+      if (first && record.seq > this.next && this.next > 1) this.current = new EventIndex(this.options.bounds)
       first = false
-      this.index.add(record)
+      this.current.add(record)
       this.next = record.seq + 1
     }
-    return this.index
+    return this.current
   }
 
   /** Summaries of the events the query picks, newest first. */
   query(query: EventQuery = {}): EventsAnswer {
-    return {...this.catchUp().query(query), from: this.from}
+    return {...this.index().query(query), from: this.from}
   }
 
   /** Every arrival with this arrival number or event id, newest first, whole, with its path. */
   show(key: string | number): EventShowAnswer {
-    const summaries = this.catchUp().find(key)
+    const summaries = this.index().find(key)
     return {key: String(key), from: this.from, events: summaries.map((summary) => this.detail(summary))}
   }
 
@@ -99,10 +104,35 @@ export class MeshEvents {
         detail.dataTruncated = true
         detail.dataBytes = arrived.dataBytes
       }
-      const explanation = explainEvent(this.host.topology, arrived)
+      const explanation = this.options.explain?.(arrived)
       if (explanation) detail.explanation = explanation
     }
     return detail
+  }
+
+  /** The event as its arrival recorded it, whole, or why it cannot be sent again. */
+  protected eventOf(summary: EventSummary): CloudEvent | string {
+    for (const record of this.source.read(summary.firstSeq)) {
+      if (record.kind !== 'event' || record.arrival !== summary.arrival) break
+      if (record.dataTruncated)
+        return `the history kept only the first ${formatBytes(MAX_RETAINED_DATA_BYTES)} of its data (${formatBytes(record.dataBytes ?? 0)}); kne dev --persist keeps events whole`
+      return record.event
+    }
+    return 'its record is no longer kept'
+  }
+}
+
+/** A running mesh's events: found in its event log or history, explained against its triggers, and redelivered. */
+export class MeshEvents extends EventFinder {
+  constructor(
+    private readonly host: EventsHost,
+    journal: Journal,
+    options: MeshEventsOptions = {},
+  ) {
+    super(options.log ?? journalSource(journal), options.log ? 'log' : 'history', {
+      bounds: options.bounds,
+      explain: (record) => explainEvent(host.topology, record),
+    })
   }
 
   /**
@@ -111,7 +141,7 @@ export class MeshEvents {
    * with dryRun, lists them and sends nothing.
    */
   redeliver(request: RedeliverRequest = {}): RedeliverAnswer {
-    const index = this.catchUp()
+    const index = this.index()
     const outcomes = request.outcomes && request.outcomes.length > 0 ? request.outcomes : DEFAULT_REDELIVER_OUTCOMES
     const notFound: string[] = []
     let events: EventSummary[]
@@ -135,9 +165,9 @@ export class MeshEvents {
 
   private redeliverOne(summary: EventSummary, choice: RedeliveryChoice, dryRun: boolean): Redelivery {
     const route = this.routeOf(summary, choice)
-    if (typeof route === 'string') return {...choice, skipped: route}
+    if (typeof route === 'string') return {...choice, error: route}
     const event = this.eventOf(summary)
-    if (typeof event === 'string') return {...choice, skipped: event}
+    if (typeof event === 'string') return {...choice, error: event}
     if (dryRun) return choice
     if (this.host.draining) return {...choice, status: 503, error: 'the mesh is shutting down'}
     const who = choice.trigger !== undefined ? {trigger: choice.trigger} : {subscription: choice.subscription}
@@ -162,17 +192,6 @@ export class MeshEvents {
     return subscription
       ? {kind: 'subscription', channel, subscription}
       : `subscription ${choice.subscription} no longer exists on channel ${channel.key}`
-  }
-
-  /** The event as its arrival recorded it, whole, or why it cannot be sent again. */
-  private eventOf(summary: EventSummary): CloudEvent | string {
-    for (const record of this.source.read(summary.firstSeq)) {
-      if (record.kind !== 'event' || record.arrival !== summary.arrival) break
-      if (record.dataTruncated)
-        return `the history kept only the first ${formatBytes(MAX_RETAINED_DATA_BYTES)} of its data (${formatBytes(record.dataBytes ?? 0)}); kne dev --persist keeps events whole`
-      return record.event
-    }
-    return 'its record is no longer kept'
   }
 }
 

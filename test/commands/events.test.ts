@@ -1,0 +1,95 @@
+// kne events list|show and kne redeliver, run in process against a mesh in this process: what they print,
+// their --json documents and their exit codes.
+import {describe, expect, it} from 'vitest'
+import {writeLocator} from '../../src/client/locator.js'
+import {parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
+import {freshDataDir, jsonOf, runKne} from '../helpers/command.js'
+import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
+
+const kit = useMesh()
+
+function manifests(subscriberUrl: string, dlsUrl: string, withTrigger = true): string {
+  const broker = `apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\nspec:\n  delivery:\n    retry: 1\n    backoffDelay: PT1S\n    deadLetterSink:\n      uri: ${dlsUrl}\n`
+  const trigger = `---\napiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: orders\nspec:\n  broker: default\n  subscriber:\n    uri: ${subscriberUrl}\n`
+  return withTrigger ? broker + trigger : broker
+}
+
+describe('kne events and kne redeliver', () => {
+  it('lists a dead-lettered event, shows it whole, and redelivers it once the subscriber is fixed', async () => {
+    let fixed = false
+    const orders = await kit.subscriber((_req, res) => {
+      res.writeHead(fixed ? 200 : 503).end()
+    })
+    const dls = await kit.subscriber()
+    const clock = new VirtualClock()
+    const mesh: Mesh = await kit.mesh(manifests(orders.url, dls.url), {clock, log: () => undefined})
+    const dataDir = freshDataDir()
+    writeLocator(dataDir, {version: 'test', pid: process.pid, url: mesh.url, startedAt: mesh.startedAt.toISOString()})
+    const kne = (...args: string[]) => runKne(args, {env: {KNE_DATA_DIR: dataDir}})
+    for (const id of ['cmd-1', 'cmd-2']) {
+      const headers = {...binaryHeaders('com.example.order', {'ce-id': id}), 'content-type': 'application/json'}
+      await clock.runUntil(post(`${mesh.url}/default/default`, headers, '{"order":{"id":1,"items":["book"]}}'))
+    }
+
+    const listed = await kne('events', 'list', '--outcome', 'dead-lettered', '--json')
+    expect(listed.code).toBe(0)
+    expect(jsonOf(listed).events.map((e: {id: string}) => e.id)).toEqual(['cmd-2', 'cmd-1'])
+    const table = await kne('events', 'list', '--outcome', 'dead-lettered', '--trigger', 'orders', '--limit', '1')
+    expect(table.stdout.split('\n')[0]).toMatch(/^ARRIVAL\s+TIME\s+AT\s+TYPE\s+ID\s+DELIVERIES$/)
+    expect(table.stdout).toContain('default/orders: dead-lettered (2 attempts)')
+    expect(table.stdout).not.toContain('cmd-1')
+    expect(table.stderr).toContain('showing the newest 1 of 2 events (--limit)')
+    expect(jsonOf(await kne('events', 'list', '--outcome', 'pending', '--json')).events).toEqual([])
+
+    const shown = await kne('events', 'show', 'cmd-1')
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toContain('arrival 1: com.example.order id=cmd-1 at default/default')
+    // the data pretty-printed
+    expect(shown.stdout).toContain('data:\n  {\n    "order": {\n      "id": 1,')
+    expect(shown.stdout).toMatch(/path:\n.*default\/default ← com\.example\.order id=cmd-1/)
+    expect(shown.stdout).toMatch(/→ default\/orders attempt 2: HTTP 503/)
+    expect(shown.stdout).toMatch(/dead-lettered default\/orders id=cmd-1/)
+    expect(shown.stdout).toContain('triggers now:')
+    const missing = await kne('events', 'show', 'nothing', '--json')
+    expect(missing.code).toBe(2)
+    expect(jsonOf(missing)).toMatchObject({error: {code: 'EVENT_NOT_FOUND'}})
+
+    const dry = await kne('redeliver', '--dry-run', '--json')
+    expect(dry.code).toBe(0)
+    expect(jsonOf(dry).redeliveries.map((r: {id: string}) => r.id)).toEqual(['cmd-1', 'cmd-2'])
+    await mesh.idle()
+    expect(orders.received).toHaveLength(4)
+
+    fixed = true
+    const sent = await kne('redeliver', 'cmd-1')
+    expect(sent.code).toBe(0)
+    expect(sent.stdout).toBe('redelivered event cmd-1 (arrival 1, dead-lettered) to trigger default/orders as arrival 3\n')
+    await mesh.idle()
+    expect(orders.received.map((r) => r.headers['ce-id'])).toEqual(['cmd-1', 'cmd-1', 'cmd-2', 'cmd-2', 'cmd-1'])
+    const again = await kne('redeliver', 'cmd-1', '--json')
+    expect(again.code).toBe(0)
+    expect(jsonOf(again).redeliveries).toEqual([expect.objectContaining({skipped: 'already redelivered as arrival 3, and delivered'})])
+    expect((await kne('events', 'show', '3')).stdout).toContain('redelivers arrival 1 to default/orders')
+
+    // the trigger is gone: reported, not sent, exit 5
+    mesh.apply(parseManifests(manifests(orders.url, dls.url, false), 'test.yaml').resources)
+    const gone = await kne('redeliver', 'cmd-2')
+    expect(gone.code).toBe(5)
+    expect(gone.stdout).toContain(
+      'not sent event cmd-2 (arrival 2, dead-lettered) to trigger default/orders: trigger default/orders no longer exists',
+    )
+    const unknown = await kne('redeliver', '99', '--json')
+    expect(unknown.code).toBe(2)
+    expect(jsonOf(unknown).notFound).toEqual(['99'])
+  })
+
+  it('refuses a time it cannot read, and says when no mesh runs', async () => {
+    const bad = await runKne(['events', 'list', '--since', 'yesterday'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('expected a duration back from now (10m, 2h) or a time such as 2026-01-31T09:00:00Z')
+    const none = await runKne(['events', 'list', '--json'])
+    expect(none.code).toBe(4)
+    expect(jsonOf(none)).toMatchObject({error: {code: 'MESH_NOT_RUNNING'}})
+  })
+})
