@@ -57,7 +57,9 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
           ? c.magenta(` reply from ${subscriberName(record.replyTo)}`)
           : record.from
             ? c.magenta(` ${record.from.target === 'dead-letter-sink' ? 'dead-lettered by' : 'from'} ${subscriberName(record.from)}`)
-            : ''
+            : record.redelivers
+              ? c.magenta(` redelivery of arrival ${record.redelivers.arrival} to ${subscriberName(record.redelivers)}`)
+              : ''
       const truncated = record.dataTruncated
         ? c.dim(` (data ${formatBytes(record.dataBytes ?? 0)}: the history kept the first ${formatBytes(MAX_RETAINED_DATA_BYTES)})`)
         : ''

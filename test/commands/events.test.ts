@@ -70,7 +70,10 @@ describe('kne events and kne redeliver', () => {
     const again = await kne('redeliver', 'cmd-1', '--json')
     expect(again.code).toBe(0)
     expect(jsonOf(again).redeliveries).toEqual([expect.objectContaining({skipped: 'already redelivered as arrival 3, and delivered'})])
-    expect((await kne('events', 'show', '3')).stdout).toContain('redelivers arrival 1 to default/orders')
+    const redelivery = (await kne('events', 'show', '3')).stdout
+    expect(redelivery).toContain('redelivers arrival 1 to default/orders')
+    // its path starts as kne tail prints it
+    expect(redelivery).toMatch(/default\/default ← com\.example\.order id=cmd-1 source=\/test redelivery of arrival 1 to default\/orders\n/)
 
     // the trigger is gone: reported, not sent, exit 5
     mesh.apply(parseManifests(manifests(orders.url, dls.url, false), 'test.yaml').resources)
