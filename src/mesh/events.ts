@@ -97,17 +97,15 @@ export class EventFinder {
       if (belongsTo(record, summary.arrival)) path.push(record)
     }
     const arrived = path[0]?.kind === 'event' && path[0].arrival === summary.arrival ? path[0] : undefined
-    const detail: EventDetail = {summary, path: path.map(activityToJson)}
-    if (arrived?.kind === 'event') {
-      detail.event = eventToJsonObject(arrived.event)
-      if (arrived.dataTruncated) {
-        detail.dataTruncated = true
-        detail.dataBytes = arrived.dataBytes
-      }
-      const explanation = this.options.explain?.(arrived)
-      if (explanation) detail.explanation = explanation
+    if (arrived?.kind !== 'event') return {summary, path: path.map(activityToJson)}
+    const explanation = this.options.explain?.(arrived)
+    return {
+      summary,
+      event: eventToJsonObject(arrived.event),
+      ...(arrived.dataTruncated ? {dataTruncated: true, dataBytes: arrived.dataBytes} : {}),
+      path: path.map(activityToJson),
+      ...(explanation ? {explanation} : {}),
     }
-    return detail
   }
 
   /** The event as its arrival recorded it, whole, or why it cannot be sent again. */

@@ -1,9 +1,10 @@
 import {Args, Flags} from '@oclif/core'
-import {KneCommand, prose} from '../../cli/index.js'
+import {KneCommand, outputFlag, prose} from '../../cli/index.js'
 import {showEvent} from '../../client/events.js'
 import {renderEventDetail} from '../../client/render-events.js'
 import {colors} from '../../client/render.js'
 import type {EventShowAnswer} from '../../core/api.js'
+import {toYaml} from '../../scaffold/templates.js'
 
 export default class EventsShow extends KneCommand<typeof EventsShow> {
   static override summary = 'Show an event whole: its attributes, its data, and every step of its path with each attempt.'
@@ -16,14 +17,20 @@ now) matches it or not.`
     '<%= config.bin %> <%= command.id %> 42',
     '<%= config.bin %> <%= command.id %> order-1001 --json',
     '<%= config.bin %> <%= command.id %> order-1001 --from .kne',
+    '<%= config.bin %> <%= command.id %> 42 -o yaml',
   ]
   static override args = {key: Args.string({required: true, description: 'arrival number or event id'})}
   static override flags = {
     from: Flags.string({description: "read this log folder (kne dev --persist's) instead of the running mesh"}),
+    output: outputFlag('print the events (event, summary, path, explanation) in this format'),
   }
 
   async run(): Promise<EventShowAnswer> {
     const answer = await showEvent({dataDir: this.config.dataDir, from: this.flags.from}, this.args.key)
+    if (this.flags.output) {
+      this.write(this.flags.output === 'json' ? `${JSON.stringify(answer.events, null, 2)}\n` : toYaml(answer.events))
+      return answer
+    }
     const c = colors()
     answer.events.forEach((detail, i) => {
       if (i > 0) this.log('')
