@@ -21,8 +21,12 @@ export abstract class KneCommand<T extends typeof Command> extends Command {
   /** The exit code to end with once the result is printed (a report that says "not valid" is still printed). */
   private exitAfterOutput: number | undefined
 
+  /** Flags that may be given without a value (`--persist` or `--persist DIR`): alone, they parse as the empty string. */
+  static optionalValueFlags: readonly string[] = []
+
   public override async init(): Promise<void> {
     await super.init()
+    this.argv = withOptionalValues(this.argv, (this.ctor as typeof KneCommand).optionalValueFlags)
     const {args, flags} = await this.parse({
       args: this.ctor.args,
       baseFlags: (super.ctor as typeof KneCommand).baseFlags,
@@ -95,4 +99,17 @@ export abstract class KneCommand<T extends typeof Command> extends Command {
     // the error is printed: only its exit code is left (oclif's own catch would print it again, and exit 1)
     this.exit(err.oclif?.exit ?? err.exitCode ?? EXIT.internal)
   }
+}
+
+/** `--name` followed by nothing or by another flag becomes `--name=`, so that oclif parses it as given with an empty value. */
+export function withOptionalValues(argv: readonly string[], names: readonly string[]): string[] {
+  const out = [...argv]
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === '--') break
+    const name = out[i]!.startsWith('--') ? out[i]!.slice(2) : undefined
+    if (name === undefined || !names.includes(name)) continue
+    const next = out[i + 1]
+    if (next === undefined || next.startsWith('-')) out[i] = `--${name}=`
+  }
+  return out
 }

@@ -1,7 +1,7 @@
 // The flags kne's commands share, and the flag types that check their values as oclif parses them: a bad
 // duration, size, sink or KEY=VALUE fails before the command runs (exit 2, with the flag's help).
 import {Flags} from '@oclif/core'
-import {parseHumanDuration, parseIsoDuration} from '../core/delivery/duration.js'
+import {parseAge, parseHumanDuration, parseIsoDuration} from '../core/delivery/duration.js'
 import {parseHttpDate} from '../core/delivery/policy.js'
 import {isoDuration} from '../core/manifests/delivery.js'
 import {parseKeyValues} from '../core/manifests/flags.js'
@@ -46,6 +46,18 @@ export const byteSizeFlag = Flags.custom<number>({
     const bytes = parseByteQuantity(input)
     if (bytes === undefined || bytes === 0) throw invalid(`${input}: expected a size in bytes such as 64Mi, 512Ki or 1048576`)
     return bytes
+  },
+})
+
+/** A bound of the event log: a size (256Mi, 1Gi) or an age (12h, 7d). */
+export const logBoundFlag = Flags.custom<{bytes: number} | {ageMs: number}>({
+  helpValue: '<size|age>',
+  async parse(input) {
+    const bytes = parseByteQuantity(input)
+    if (bytes !== undefined && bytes > 0) return {bytes}
+    const ageMs = parseAge(input)
+    if (ageMs !== undefined && ageMs > 0) return {ageMs}
+    throw invalid(`${input}: expected a size (256Mi, 1Gi) or an age (12h, 7d)`)
   },
 })
 

@@ -6,7 +6,8 @@ export default class Init extends KneCommand<typeof Init> {
   static override summary = 'Create a kne project: kne.yaml, a manifests folder with a default broker and an example trigger.'
   static override description = prose`Writes, in DIR (default: the current folder), kne.yaml (namespace, manifests folder, port, and the local URL of
 the example's event-display service), a manifests folder (knative/) holding a Broker named "default" and a
-Trigger that delivers every event to event-display, and a README with the commands to run it. A file that
+Trigger that delivers every event to event-display, a README with the commands to run it, and a .gitignore
+line for .kne/ (where kne dev --persist keeps its event log). A file that
 already exists is never overwritten: it is kept and listed as such, so init can be run again safely.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -29,6 +30,7 @@ already exists is never overwritten: it is kept and listed as such, so init can 
     })
     this.log(`${result.created.length > 0 ? 'Created' : 'Kept'} a kne project in ${result.dir}`)
     for (const file of result.created) this.log(`  created ${file}`)
+    for (const file of result.updated) this.log(`  updated ${file}`)
     for (const file of result.kept) this.log(`  kept    ${file} (exists)`)
     for (const note of result.notes) this.note(`note: ${note}`)
     const ns = result.config.namespace === 'default' ? '' : ` -n ${result.config.namespace}`

@@ -5,7 +5,11 @@ import type {ServiceMap} from './resources/destination.js'
 import type {LocalCommand} from './sources/container.js'
 import type {DeliverySpec, ManifestError} from './resources/types.js'
 import {isAbsoluteUrl, validateDeliverySpec} from './resources/validate.js'
+import {resolve} from 'node:path'
 import {parseYamlDocument} from './resources/yaml.js'
+import {parseByteQuantity} from './quantity.js'
+import {textOf} from './resources/read.js'
+import {parseAge} from './delivery/duration.js'
 import {nearestNames} from './registry/patterns.js'
 
 export const PROJECT_FILE = 'kne.yaml'
@@ -23,7 +27,25 @@ export interface ProjectConfig {
   containerSources: Record<string, LocalCommand>
   /** Like Knative's config-br-defaults: what a Broker without spec.delivery gets. */
   brokerDelivery?: DeliverySpec
+  /** The event log kne dev keeps (`persist:`); undefined: events live in memory only. */
+  persist?: PersistConfig
 }
+
+/** How appended records reach the disk: each synced before the mesh goes on, or synced in batches. */
+export const PERSIST_SYNC_MODES = ['always', 'batch'] as const
+export type PersistSync = (typeof PERSIST_SYNC_MODES)[number]
+
+/** kne.yaml's `persist:`: `true`, a folder, or a mapping with the folder and the log's bounds. */
+export interface PersistConfig {
+  /** The log's folder as written (relative to kne.yaml); `.kne` by default. */
+  dir: string
+  sync?: PersistSync
+  maxBytes?: number
+  maxAgeMs?: number
+}
+
+/** The log's folder when `persist:` or `--persist` names none: beside kne.yaml. */
+export const DEFAULT_PERSIST_DIR = '.kne'
 
 /** A `services` entry with a command: kne dev starts it, restarts it when it dies, and routes to its port. */
 export interface LocalService extends LocalCommand {
@@ -55,7 +77,7 @@ export function referenceableServices(config: Pick<ProjectConfig, 'services' | '
 }
 
 /** Every field kne.yaml has; anything else is a typo (namespcae:) that would otherwise be ignored. */
-const PROJECT_FIELDS = ['namespace', 'manifests', 'port', 'services', 'containerSources', 'brokerDefaults']
+const PROJECT_FIELDS = ['namespace', 'manifests', 'port', 'services', 'containerSources', 'brokerDefaults', 'persist']
 
 export function parseProjectConfig(text: string, file: string): {config: ProjectConfig; errors: ManifestError[]} {
   const config = defaultProjectConfig()
@@ -138,7 +160,74 @@ export function parseProjectConfig(text: string, file: string): {config: Project
       if (problems.length === 0) config.brokerDelivery = delivery
     }
   }
+  if (doc.persist !== undefined) config.persist = readPersist(doc.persist, fail)
   return {config, errors}
+}
+
+const PERSIST_FIELDS = ['dir', 'sync', 'maxSize', 'maxAge']
+
+/** `persist: true`, `persist: path`, or `persist: {dir, sync, maxSize, maxAge}`; `false` keeps events in memory only. */
+function readPersist(value: unknown, fail: Fail): PersistConfig | undefined {
+  if (value === false) return undefined
+  if (value === true) return {dir: DEFAULT_PERSIST_DIR}
+  if (typeof value === 'string' && value !== '') return {dir: value}
+  if (!isMapping(value)) {
+    fail('persist', `must be true, a folder, or {dir, sync, maxSize, maxAge}, got ${JSON.stringify(value)}`)
+    return undefined
+  }
+  for (const key of Object.keys(value))
+    if (!PERSIST_FIELDS.includes(key)) fail(`persist.${key}`, `unknown field: persist has ${PERSIST_FIELDS.join(', ')}`)
+  const persist: PersistConfig = {dir: DEFAULT_PERSIST_DIR}
+  if (value.dir !== undefined) {
+    if (typeof value.dir === 'string' && value.dir !== '') persist.dir = value.dir
+    else fail('persist.dir', 'must be a folder path')
+  }
+  if (value.sync !== undefined) {
+    if ((PERSIST_SYNC_MODES as readonly unknown[]).includes(value.sync)) persist.sync = value.sync as PersistSync
+    else fail('persist.sync', `must be ${PERSIST_SYNC_MODES.join(' or ')}, got ${JSON.stringify(value.sync)}`)
+  }
+  if (value.maxSize !== undefined) {
+    const bytes = parseByteQuantity(textOf(value.maxSize))
+    if (bytes !== undefined && bytes > 0) persist.maxBytes = bytes
+    else fail('persist.maxSize', `must be a size such as 256Mi or 1Gi, got ${JSON.stringify(value.maxSize)}`)
+  }
+  if (value.maxAge !== undefined) {
+    const ms = parseAge(textOf(value.maxAge))
+    if (ms !== undefined && ms > 0) persist.maxAgeMs = ms
+    else fail('persist.maxAge', `must be a duration such as 12h or 7d, got ${JSON.stringify(value.maxAge)}`)
+  }
+  return persist
+}
+
+/** What `--persist [DIR]`, `--persist-sync` and `--persist-max` say; `dir` is '' for `--persist` alone. */
+export interface PersistFlags {
+  dir?: string
+  sync?: PersistSync
+  bounds?: readonly ({bytes: number} | {ageMs: number})[]
+}
+
+/**
+ * The event log kne dev keeps, its folder absolute: the flags win over kne.yaml's `persist:`; a folder from
+ * kne.yaml is relative to kne.yaml, one from --persist to the current folder. Undefined: no log.
+ */
+export function resolvePersist(
+  config: PersistConfig | undefined,
+  flags: PersistFlags,
+  where: {projectDir: string; cwd: string},
+): PersistConfig | {error: string} | undefined {
+  if (flags.dir === undefined && config === undefined) {
+    return flags.sync !== undefined || (flags.bounds?.length ?? 0) > 0
+      ? {error: '--persist-sync and --persist-max set up the event log: add --persist (or persist: in kne.yaml)'}
+      : undefined
+  }
+  const dir = flags.dir ? resolve(where.cwd, flags.dir) : resolve(where.projectDir, config?.dir ?? DEFAULT_PERSIST_DIR)
+  const persist: PersistConfig = {...config, dir}
+  if (flags.sync !== undefined) persist.sync = flags.sync
+  for (const bound of flags.bounds ?? []) {
+    if ('bytes' in bound) persist.maxBytes = bound.bytes
+    else persist.maxAgeMs = bound.ageMs
+  }
+  return persist
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

@@ -4,6 +4,7 @@
 import {dirname} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {parseServiceFlags} from '../core/service-flags.js'
+import {resolvePersist, type PersistConfig, type PersistFlags} from '../core/project.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {emptyManifests} from '../core/resources/parse.js'
 import {manifestErrorFormatter, type Broker, type ManifestResource} from '../core/resources/types.js'
@@ -31,6 +32,8 @@ export interface DevOptions {
   /** Where the output of the processes kne runs goes (services, ContainerSources). */
   output?: SourceOptions['output']
   cwd?: string
+  /** --persist [DIR], --persist-sync, --persist-max: with kne.yaml's `persist:`, the event log to keep. */
+  persist?: PersistFlags
   /** How long the services kne starts get to listen on their ports before the mesh is reported Ready anyway. */
   serviceStartTimeoutMs?: number
 }
@@ -50,6 +53,8 @@ export interface DevSession {
   flagServices: ServiceMap
   /** Resources that loaded but that the mesh does not run (kinds it does not emulate yet). */
   notEmulated: ManifestResource[]
+  /** The event log kept (its folder absolute), when there is one. */
+  persist?: PersistConfig
   /** Services kne started that did not listen on their port in time, with why. */
   servicesNotListening: {name: string; url: string; reason: string}[]
 }
@@ -78,6 +83,11 @@ export function loadDevConfiguration(options: DevOptions): Omit<DevSession, 'mes
       EXIT.invalid,
     ).withDetails(manifests.errors.map(manifestErrorFormatter(options.cwd ?? process.cwd())))
   }
+  const persist = resolvePersist(project.config.persist, options.persist ?? {}, {
+    projectDir: project.file ? dirname(project.file) : (options.cwd ?? process.cwd()),
+    cwd: options.cwd ?? process.cwd(),
+  })
+  if (persist !== undefined && 'error' in persist) throw new KneError(persist.error, 'INVALID_FLAG', EXIT.usage)
   const served = paths.length > 0 ? manifests : {...emptyManifests(), resources: [defaultBroker(namespace)], files: []}
   served.warnings.push(...notEmulatedWarnings(served))
   return {
@@ -87,6 +97,7 @@ export function loadDevConfiguration(options: DevOptions): Omit<DevSession, 'mes
     manifests: served,
     flagServices: flagServices.services,
     notEmulated: notEmulated(served),
+    persist,
   }
 }
 

@@ -1,10 +1,10 @@
 // kne init: a project folder with kne.yaml, a manifests folder holding a `default` Broker and an example
 // Trigger, and a README note. Files that exist are kept as they are: init never overwrites anything.
-import {existsSync, mkdirSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {basename, isAbsolute, join, normalize, relative, resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {KINDS, manifestFileName} from '../core/manifests/index.js'
-import {DEFAULT_PORT, parseProjectConfig, PROJECT_FILE, type ProjectConfig} from '../core/project.js'
+import {DEFAULT_PERSIST_DIR, DEFAULT_PORT, parseProjectConfig, PROJECT_FILE, type ProjectConfig} from '../core/project.js'
 import {namespaceProblem} from '../core/resources/parse.js'
 import {formatManifestError} from '../core/resources/types.js'
 import {readManifestText} from '../project/manifests.js'
@@ -31,6 +31,8 @@ export interface InitResult {
   dir: string
   /** Files written, relative to `dir`. */
   created: string[]
+  /** Files that existed and got a line added (.gitignore), relative to `dir`. */
+  updated: string[]
   /** Files (or resources) that existed and were left alone, relative to `dir`. */
   kept: string[]
   config: ProjectConfig
@@ -49,6 +51,7 @@ export function initProject(options: InitOptions): InitResult {
   }
   const created: string[] = []
   const kept: string[] = []
+  const updated: string[] = []
   const write = (relativePath: string, text: string): void => {
     mkdirSync(join(dir, relativePath, '..'), {recursive: true})
     if (writeNewFile(join(dir, relativePath), text)) created.push(relativePath)
@@ -130,11 +133,28 @@ export function initProject(options: InitOptions): InitResult {
   } else {
     kept.push('README.md')
   }
+  // the event log (kne dev --persist) is the machine's own history, not the project's
+  const ignore = join(dir, '.gitignore')
+  const ignored = existsSync(ignore) ? readFileSync(ignore, 'utf8') : undefined
+  if (ignored === undefined) write('.gitignore', `${GITIGNORE_ENTRY}\n`)
+  else if (ignoresPersistDir(ignored)) kept.push('.gitignore')
+  else {
+    appendFileSync(ignore, `${ignored === '' || ignored.endsWith('\n') ? '' : '\n'}${GITIGNORE_ENTRY}\n`)
+    updated.push('.gitignore')
+  }
   const notes =
     config.services[EXAMPLE_SERVICE] === undefined
       ? [
           `kne.yaml maps no URL for ${EXAMPLE_SERVICE}: add \`services: {${EXAMPLE_SERVICE}: ${EXAMPLE_SINK_URL}}\` so the example trigger is Ready`,
         ]
       : []
-  return {dir, created, kept, config, notes}
+  return {dir, created, updated, kept, config, notes}
+}
+
+/** The line kne init adds to .gitignore: the event log's default folder. */
+export const GITIGNORE_ENTRY = `/${DEFAULT_PERSIST_DIR}/`
+
+/** Whether a .gitignore already leaves out the event log's folder (as .kne, .kne/, /.kne or /.kne/). */
+function ignoresPersistDir(text: string): boolean {
+  return text.split(/\r?\n/).some((line) => line.trim().replace(/^\//, '').replace(/\/$/, '') === DEFAULT_PERSIST_DIR)
 }

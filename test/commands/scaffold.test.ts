@@ -45,7 +45,13 @@ describe('kne init and the create commands', () => {
     const again = await runKne(['init', '--json'], {cwd: dir, env})
     expect(again.code).toBe(0)
     expect(json(again)).toMatchObject({created: [], config: {namespace: 'default', manifests: 'knative', port: 8080}})
-    expect(json(again).kept.sort()).toEqual(['README.md', 'knative/broker-default.yaml', 'knative/trigger-event-display.yaml', 'kne.yaml'])
+    expect(json(again).kept.sort()).toEqual([
+      '.gitignore',
+      'README.md',
+      'knative/broker-default.yaml',
+      'knative/trigger-event-display.yaml',
+      'kne.yaml',
+    ])
   })
 
   it('broker create --json prints the resource it wrote', async () => {

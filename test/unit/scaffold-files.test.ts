@@ -85,7 +85,14 @@ describe('kne init', () => {
   it('writes kne.yaml (which kne reads back), a default Broker, an example Trigger and a README', () => {
     const dir = join(tmp(), 'shop')
     const result = initProject({dir, namespace: 'shop', port: 9000})
-    expect(result.created.sort()).toEqual(['README.md', 'knative/broker-default.yaml', 'knative/trigger-event-display.yaml', 'kne.yaml'])
+    expect(result.created.sort()).toEqual([
+      '.gitignore',
+      'README.md',
+      'knative/broker-default.yaml',
+      'knative/trigger-event-display.yaml',
+      'kne.yaml',
+    ])
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('/.kne/\n')
     const {config, errors} = parseProjectConfig(readFileSync(join(dir, 'kne.yaml'), 'utf8'), 'kne.yaml')
     expect(errors).toEqual([])
     expect(config).toEqual({
@@ -113,14 +120,25 @@ describe('kne init', () => {
     mkdirSync(join(dir, 'deploy/eventing'), {recursive: true})
     writeFileSync(join(dir, 'deploy/eventing/all.yaml'), 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n')
     writeFileSync(join(dir, 'README.md'), 'mine\n')
+    writeFileSync(join(dir, '.gitignore'), 'node_modules\n.kne\n')
     const first = initProject({dir})
     expect(first.created).toEqual(['deploy/eventing/trigger-event-display.yaml'])
-    expect(first.kept.sort()).toEqual(['README.md', 'deploy/eventing/all.yaml', 'kne.yaml'])
+    expect(first.kept.sort()).toEqual(['.gitignore', 'README.md', 'deploy/eventing/all.yaml', 'kne.yaml'])
     expect(first.notes[0]).toContain('kne.yaml maps no URL for event-display')
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('mine\n')
     const again = initProject({dir})
     expect(again.created).toEqual([])
     expect(readdirSync(join(dir, 'deploy/eventing')).sort()).toEqual(['all.yaml', 'trigger-event-display.yaml'])
+  })
+
+  it("adds the event log's folder to an existing .gitignore once, keeping its lines", () => {
+    const dir = tmp()
+    writeFileSync(join(dir, '.gitignore'), 'node_modules')
+    expect(initProject({dir}).updated).toEqual(['.gitignore'])
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('node_modules\n/.kne/\n')
+    const again = initProject({dir})
+    expect([again.updated, again.kept.includes('.gitignore')]).toEqual([[], true])
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('node_modules\n/.kne/\n')
   })
 
   it('refuses a bad namespace before writing anything', () => {

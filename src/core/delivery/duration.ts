@@ -26,3 +26,9 @@ export function parseHumanDuration(text: string): number | undefined {
   const factor = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
   return Math.round(Number(m[1]) * factor)
 }
+
+/** A log's age bound: a duration (90m, 12h) or a number of days (7d). */
+export function parseAge(text: string): number | undefined {
+  const days = /^(\d+)d$/.exec(text.trim())
+  return days ? Number(days[1]) * 86_400_000 : parseHumanDuration(text)
+}
