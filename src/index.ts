@@ -5,6 +5,7 @@
 //   … POST CloudEvents to `${mesh.url}/default/default` …
 //   await mesh.close()
 export {createMesh, Mesh, type ApplyOptions, type CloseReport, type MeshOptions} from './mesh/mesh.js'
+export type {RestoreReport} from './mesh/event-log/restore.js'
 export {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './mesh/server.js'
 export {loadManifests, loadProjectConfig} from './project/manifests.js'
 export {realClock, VirtualClock, type Clock} from './mesh/clock.js'

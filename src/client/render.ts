@@ -98,6 +98,13 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
           : ''
       return `${t}   ${color(record.outcome)} ${subscriberName(record)} id=${record.id}${status}${detail}`
     }
+    case 'resumed': {
+      // the event's own line is from the run before the restart: this one names the event again
+      const target = record.target === 'subscriber' ? '' : ` ${record.target}`
+      const when = record.waitMs > 0 ? ` in ${formatMs(record.waitMs)}` : ' now'
+      const repeat = record.mayRepeat ? c.dim(' (the previous run may have sent it already: it may arrive twice)') : ''
+      return `${t}   ${c.yellow('↻')} ${subscriberName(record)}${target} id=${record.id} resumed after a restart: attempt ${record.attempt}${when}${repeat}`
+    }
     case 'settled':
       return `${t}   ${c.dim(`settled ${record.type} id=${record.id}`)}`
     case 'handled': {

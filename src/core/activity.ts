@@ -75,6 +75,20 @@ export type ActivityBody =
       })
   | (EventRef & {kind: 'settled'; outcomes: Record<string, Outcome>})
   /**
+   * A delivery a previous run of the mesh left without an outcome, taken up again after a restart: the
+   * attempt it goes on with (at the subscriber, or at the dead-letter sink once the subscriber's attempts ran
+   * out), after what was left of the retry's wait. `mayRepeat`: the previous run may have sent that attempt
+   * already (it crashed before recording the answer), so the receiver may get the event twice.
+   */
+  | (EventRef &
+      Subscriber & {
+        kind: 'resumed'
+        target: Exclude<DeliveryTarget, 'reply'>
+        attempt: number
+        waitMs: number
+        mayRepeat: boolean
+      })
+  /**
    * What a resource that a kind's own plugin serves did with one request (an EventTransform's transform): its
    * `Kind namespace/name`, the incoming event's id, type and source when it was one, the status answered,
    * and the plugin's one-line account of what happened.
@@ -290,6 +304,30 @@ export function outcomeRecord(
   } as Activity
 }
 
+export function resumedRecord(
+  ref: EventRef,
+  who: Subscriber,
+  step: {target: Exclude<DeliveryTarget, 'reply'>; attempt: number; waitMs: number; mayRepeat: boolean},
+): Activity {
+  return {
+    kind: 'resumed',
+    broker: ref.broker,
+    channel: ref.channel,
+    arrival: ref.arrival,
+    id: ref.id,
+    type: ref.type,
+    source: ref.source,
+    trigger: who.trigger,
+    subscription: who.subscription,
+    target: step.target,
+    attempt: step.attempt,
+    waitMs: step.waitMs,
+    mayRepeat: step.mayRepeat,
+    seq: 0,
+    at: '',
+  } as Activity
+}
+
 export function settledRecord(ref: EventRef, outcomes: Record<string, Outcome>): Activity {
   if (ref.channel === undefined) {
     return {
@@ -344,7 +382,7 @@ const RECORD_BYTES = 128
 export function recordBytes(record: Activity): number {
   if (record.kind === 'event') return EVENT_RECORD_BYTES + eventBytes(record.event)
   if (record.kind === 'handled') return RECORD_BYTES + record.summary.length + (record.error?.length ?? 0)
-  return RECORD_BYTES + (record.kind === 'settled' ? 0 : (record.error?.length ?? 0))
+  return RECORD_BYTES + (record.kind === 'settled' || record.kind === 'resumed' ? 0 : (record.error?.length ?? 0))
 }
 
 /** Activity as it travels over the control API: events in the CloudEvents JSON format. */

@@ -20,16 +20,11 @@ export const LOOP_STATUS = 400
 
 /** Ingress's TTL defaulter: absent or unreadable → 255, otherwise one less (never below 0). */
 export function nextTtl(event: CloudEvent): number {
-  const ttl = ttlOf(event)
-  return ttl === undefined ? MAX_TTL : Math.max(0, ttl - 1)
-}
-
-/** The TTL an event carries, when it carries a readable one. */
-export function ttlOf(event: CloudEvent): number | undefined {
   const value = attributeValue(event, TTL_EXTENSION)
-  if (value === undefined || typeof value === 'boolean') return undefined
+  if (value === undefined || typeof value === 'boolean') return MAX_TTL
   const text = String(value)
-  return /^[+-]?\d+$/.test(text.trim()) ? Number(text) : undefined
+  if (!/^[+-]?\d+$/.test(text.trim())) return MAX_TTL
+  return Math.max(0, Number(text) - 1)
 }
 
 /**
@@ -70,6 +65,16 @@ export function brokerIngress(
   if (!hasTtl) extensions[TTL_EXTENSION] = ttl
   if (!hasArrival) extensions[ARRIVAL_TIME_EXTENSION] = deliveredExtensions[ARRIVAL_TIME_EXTENSION] = arrival
   return {event: {...incoming, extensions}, delivered: {...incoming, extensions: deliveredExtensions}, ttl}
+}
+
+/**
+ * An event as ingress accepted it (as its record keeps it), split again into the event triggers deliver
+ * (without the TTL, as broker-filter removes it) and the TTL a reply inherits: how a restart resumes it.
+ */
+export function acceptedForDelivery(accepted: CloudEvent): {delivered: CloudEvent; ttl: number} {
+  const {[TTL_EXTENSION]: ttl, ...extensions} = accepted.extensions
+  const n = Number(ttl)
+  return {delivered: {...accepted, extensions}, ttl: Number.isInteger(n) && n > 0 ? n : MAX_TTL}
 }
 
 /** The triggers whose filters pass the event, and the keys of those whose filters do not. */

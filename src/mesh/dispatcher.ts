@@ -15,6 +15,8 @@ import {
 import {withExtension, type CloudEvent} from '../core/cloudevent.js'
 import {decodeHttpMessage, encodeBinary, encodeStructured, headerValue, type ContentMode, type EncodedMessage} from '../core/codec/http.js'
 import {
+  attemptError,
+  deadLetteredError,
   deadLetterExtensions,
   FANOUT_TIMEOUT_MESSAGE,
   FANOUT_TIMEOUT_MS,
@@ -26,6 +28,7 @@ import {
 } from '../core/delivery/policy.js'
 import type {AddressMap, BrokerRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
 import type {DeliverySpec} from '../core/resources/types.js'
+import type {ResumeStep} from '../core/event-log/pending.js'
 import {perObject, rememberLast} from '../core/memo.js'
 import type {AbortLike} from './cancellation.js'
 import {MAX_TIMER_MS, type Clock} from './clock.js'
@@ -81,6 +84,8 @@ interface RequestBase {
   hops: number
   /** Aborted when the mesh gives up on this delivery (drain timeout) or its fan-out runs out of time. */
   signal: AbortLike
+  /** Set when the delivery goes on from where a previous run of the mesh left it (a restart). */
+  resume?: ResumeStep
 }
 
 /** A trigger's delivery: its reply goes back into its broker, inheriting the TTL the event carried at ingress. */
@@ -144,7 +149,12 @@ function policyFor(delivery: DeliverySpec | undefined): RetryPolicy {
 export function deliver(req: DeliveryRequest, ctx: DispatchContext, done: DeliveryCallback): void {
   const {route} = req
   const url = route.subscriberUri
-  if (url === undefined || req.addresses.has(url) || stopReason(ctx, req, req.deadline ?? Number.POSITIVE_INFINITY) !== undefined) {
+  if (
+    url === undefined ||
+    req.resume !== undefined ||
+    req.addresses.has(url) ||
+    stopReason(ctx, req, req.deadline ?? Number.POSITIVE_INFINITY) !== undefined
+  ) {
     return inFull(req, ctx, undefined, done)
   }
   const policy = policyFor(route.delivery)
@@ -179,7 +189,11 @@ async function deliverInFull(req: DeliveryRequest, ctx: DispatchContext, first: 
     baseHeaders,
   }
   let failure: Failure
-  if (route.subscriberUri === undefined) {
+  if (req.resume?.target === 'dead-letter-sink') {
+    // the subscriber's attempts ran out before the restart: only the dead letter is left to do
+    const {url = '', status, error} = req.resume.failure ?? {}
+    failure = {url, last: {status, error}, error: attemptError(status, error)}
+  } else if (route.subscriberUri === undefined) {
     // Knative would not call a subscriber it cannot resolve; kne fails the delivery at once, with the reason.
     const error = `${route.kind} is not Ready: ${route.status.message ?? 'subscriber not resolved'}`
     failure = {url: '', last: {status: 404, body: error}, error}
@@ -249,7 +263,10 @@ async function attempt<R extends SendResult>(
   first?: R,
 ): Promise<{response: R} | {failure: Failure}> {
   const {ctx, req, policy, deadline} = d
-  for (let n = 1; ; n++) {
+  // a resumed delivery goes on at its next attempt, after what was left of the wait
+  const resumed = req.resume?.target === target ? req.resume : undefined
+  if (resumed !== undefined && resumed.waitMs > 0) await sleep(ctx, req, Math.min(resumed.waitMs, Math.max(0, deadline - ctx.clock.now())))
+  for (let n = resumed?.attempt ?? 1; ; n++) {
     let response: R
     if (n === 1 && first !== undefined) {
       response = first
@@ -267,7 +284,7 @@ async function attempt<R extends SendResult>(
       : undefined
     recordAttempt(ctx, req, target, url, n, cut ? {...response, error: cut} : response, wait)
     if (ok) return {response}
-    const error = cut ?? response.error ?? `HTTP ${response.status}`
+    const error = cut ?? attemptError(response.status, response.error)
     const failure: Failure = {
       url,
       last: {status: response.status, body: response.body, error: response.error},
@@ -455,7 +472,7 @@ async function deadLetter(d: Delivery, failure: Failure): Promise<DeliveryResult
     mode: encodingFor(req.route),
   }
   const sent = await attempt(d, post, () => send(d, post))
-  if ('response' in sent) return {outcome: 'dead-lettered', status, error: `${failure.error}; sent to the dead-letter sink ${dls}`}
+  if ('response' in sent) return {outcome: 'dead-lettered', status, error: deadLetteredError(failure.error, dls)}
   return {
     outcome: 'failed',
     status,

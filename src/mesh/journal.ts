@@ -68,8 +68,25 @@ export class Journal {
     return record
   }
 
+  /**
+   * Keeps a record a previous run of the mesh appended (already numbered, timestamped and in the event log),
+   * oldest first: it joins the history and the next record is numbered after it, but no subscriber is
+   * called, so that nothing persists it twice. Only before the mesh appends records of its own.
+   */
+  restore(record: Activity): void {
+    if (record.seq < this.nextSeq) return
+    if (this.nextSeq === this.firstSeq || record.seq - this.nextSeq >= this.limit) {
+      // nothing kept yet, or a gap (records the log could not read) wider than the history: it starts here
+      while (this.firstSeq < this.nextSeq) this.dropOldest()
+      this.firstSeq = record.seq
+    }
+    this.nextSeq = record.seq + 1
+    this.keep(retainedRecord(record))
+  }
+
   private keep(record: Activity): void {
-    if (record.seq - this.firstSeq >= this.limit) this.dropOldest()
+    // more than one only after a gap in restored records
+    while (record.seq - this.firstSeq >= this.limit) this.dropOldest()
     const slot = record.seq % this.limit
     const bytes = recordBytes(record)
     this.records[slot] = record
@@ -81,6 +98,7 @@ export class Journal {
   private dropOldest(): void {
     const slot = this.firstSeq++ % this.limit
     this.keptBytes -= this.sizes[slot]!
+    this.sizes[slot] = 0
     this.records[slot] = undefined
   }
 
@@ -89,10 +107,13 @@ export class Journal {
     return seq >= this.firstSeq && seq < this.nextSeq ? this.records[seq % this.limit] : undefined
   }
 
-  /** Kept records with seq >= since, oldest first. */
+  /** Kept records with seq >= since, oldest first (restored records may have gaps: those the log could not read). */
   since(since = 0): Activity[] {
     const out: Activity[] = []
-    for (let seq = Math.max(since, this.firstSeq); seq < this.nextSeq; seq++) out.push(this.records[seq % this.limit]!)
+    for (let seq = Math.max(since, this.firstSeq); seq < this.nextSeq; seq++) {
+      const record = this.records[seq % this.limit]
+      if (record !== undefined) out.push(record)
+    }
     return out
   }
 

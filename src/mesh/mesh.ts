@@ -2,6 +2,7 @@
 // every reload), read its status and activity, and close it with a drain that accounts for every delivery.
 import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import type {Activity} from '../core/activity.js'
 import type {InFlightDelivery, MeshStatus, RedeliverAnswer, RedeliverRequest} from '../core/api.js'
 import {acceptedHostNames} from '../core/hosts.js'
 import type {DeliverySpec} from '../core/resources/types.js'
@@ -15,6 +16,7 @@ import {HttpSender} from './http-client.js'
 import {Journal} from './journal.js'
 import {MeshEvents, type ActivitySource} from './events.js'
 import {EventTypeObserver} from './registry.js'
+import {restoreRecords, resumeDeliveries, type RestoreReport} from './event-log/restore.js'
 import {MeshRuntime} from './runtime.js'
 import {createMeshServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './server.js'
 import {SourceRuntime, type SourceOptions} from '../kinds/sources/runtime/runtime.js'
@@ -50,6 +52,14 @@ export interface MeshOptions {
   connectionLimits?: Partial<ConnectionLimits>
   /** The event log events are found in (an EventLogStore); without one, the bounded in-memory history. */
   eventLog?: ActivitySource
+  /**
+   * The records a previous run of the mesh appended (its event log), oldest first: before it listens the mesh
+   * takes back their history, sequence and arrival numbers, counters, failures and registry observations,
+   * and once its resources are applied it resumes every delivery they leave without an outcome. The
+   * resumed deliveries' first records are appended before start() resolves: whatever persists the journal
+   * must subscribe to it before then.
+   */
+  restore?: Iterable<Activity>
 }
 
 export interface CloseReport {
@@ -91,6 +101,8 @@ export class Mesh implements MeshContext {
   readonly clock: Clock
   private readonly sender = new HttpSender()
   private baseUrl = ''
+  /** What a start from a previous run's records (options.restore) found and resumed. */
+  restored: RestoreReport | undefined
 
   private constructor(private readonly options: MeshOptions) {
     const clock = (this.clock = options.clock ?? realClock)
@@ -114,6 +126,8 @@ export class Mesh implements MeshContext {
   /** Starts a mesh and resolves once it is listening. */
   static async start(options: MeshOptions = {}): Promise<Mesh> {
     const mesh = new Mesh(options)
+    // before anything can be appended: the records go on from the previous run's numbers
+    const restored = options.restore && restoreRecords(mesh, options.restore)
     await new Promise<void>((resolve, reject) => {
       mesh.server.once('error', reject)
       const host = options.host ?? '127.0.0.1'
@@ -128,6 +142,7 @@ export class Mesh implements MeshContext {
     mesh.baseUrl = `http://${host}:${address.port}`
     await mesh.sources.prepare()
     mesh.apply(mesh.applied)
+    if (restored) mesh.restored = resumeDeliveries(mesh, restored)
     return mesh
   }
 

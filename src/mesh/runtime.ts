@@ -15,18 +15,22 @@ import type {
 import {
   eventRecord,
   NO_TRIGGERS,
+  outcomeRecord,
   rejectedRecord,
+  resumedRecord,
   settledRecord,
+  type Activity,
   type EventRef,
   type Outcome,
   type Redelivers,
   type Routing,
   type Subscriber,
 } from '../core/activity.js'
-import {afterBinaryHop, eventBytes, withExtension, type CloudEvent} from '../core/cloudevent.js'
+import type {ResumeStep} from '../core/event-log/pending.js'
+import {afterBinaryHop, eventBytes, type CloudEvent} from '../core/cloudevent.js'
 import {FANOUT_TIMEOUT_MESSAGE, FANOUT_TIMEOUT_MS} from '../core/delivery/policy.js'
 import type {BrokerRoute, ChannelRoute, MeshAddressable, SubscriptionRoute, TriggerRoute} from '../core/topology.js'
-import {brokerIngress, LOOP_STATUS, matchTriggers, MAX_TTL, TTL_EXTENSION, ttlOf} from './broker.js'
+import {acceptedForDelivery, brokerIngress, LOOP_STATUS, matchTriggers} from './broker.js'
 import {perObject} from '../core/memo.js'
 import {formatBytes} from '../core/quantity.js'
 import {Cancellation} from './cancellation.js'
@@ -83,6 +87,28 @@ export type RedeliveryRoute =
 type Delivered<R extends Route> = {route: R; result: DeliveryResult}
 /** Starts one delivery of a fan-out; it reports its end through `done`, once. */
 type DeliverOne<R extends Route> = (route: R, signal: Cancellation, deadline: number, done: DeliveryCallback) => void
+
+/**
+ * An arrival a previous run of the mesh accepted and did not settle, as a restart resumes it: on the routes
+ * of the current topology, within what is left of its fan-out window.
+ */
+export interface ResumedArrival {
+  ref: EventRef
+  /** Where it arrived, as the mesh serves it now (undefined when it is gone: every delivery is then in `ended`). */
+  target: MeshAddressable | undefined
+  /** The event as accepted (its record's). */
+  event: CloudEvent
+  windowLeftMs: number
+  /** Outcomes recorded before the restart, by trigger or subscription key. */
+  outcomes: Record<string, Outcome>
+  /** The deliveries that go on, each from where it stopped. */
+  deliveries: {route: TriggerRoute | SubscriptionRoute; step: ResumeStep}[]
+  /**
+   * Deliveries that end without another attempt: one whose trigger or subscription is gone (with its step, for
+   * the resumed record, and a failed result with the reason), or whose last step the mesh itself accepted.
+   */
+  ended: {who: Subscriber; result: Pick<DeliveryResult, 'outcome' | 'status' | 'error' | 'replyArrival'>; step?: ResumeStep}[]
+}
 
 /** The origin of an event that came over HTTP (shared: most events). */
 const FROM_OUTSIDE: ArrivalOrigin = Object.freeze({})
@@ -204,8 +230,7 @@ export class MeshRuntime {
       const refused = this.refuse(counters, 'broker', broker.key, true, 'ingress', FROM_OUTSIDE, bytes)
       if (refused) return refused
       // broker-filter removes the TTL before delivering; the reply inherits it
-      const ttl = ttlOf(event) ?? MAX_TTL
-      const delivered = withExtension(event, TTL_EXTENSION, undefined)
+      const {delivered, ttl} = acceptedForDelivery(event)
       const ref = this.arrive(
         'broker',
         broker.key,
@@ -351,13 +376,15 @@ export class MeshRuntime {
     routes: readonly R[],
     deliverOne: DeliverOne<R>,
     done: (error: Error | undefined, results?: Delivered<R>[]) => void,
+    resumed?: {deadline: number; earlier: Record<string, Outcome>},
   ): void {
-    const deadline = this.options.now() + FANOUT_TIMEOUT_MS
+    const deadline = resumed?.deadline ?? this.options.now() + FANOUT_TIMEOUT_MS
     const results: Delivered<R>[] = []
     let waiting = routes.length
     const allDone = (): void => {
       try {
-        this.options.journal.append(settledRecord(ref, outcomesOf(results)))
+        const outcomes = resumed === undefined ? outcomesOf(results) : {...resumed.earlier, ...outcomesOf(results)}
+        this.options.journal.append(settledRecord(ref, outcomes))
       } catch (error) {
         return done(error as Error)
       }
@@ -388,10 +415,7 @@ export class MeshRuntime {
     const counters = route.kind === 'trigger' ? this.triggerCountersFor(route.key) : this.subscriptionCountersFor(route.key)
     counters.matched++
     counters.inFlight++
-    const flight: InFlightDelivery =
-      route.kind === 'trigger'
-        ? {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, trigger: route.key}
-        : {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, subscription: route.key}
+    const flight = flightOf(ref, route.kind, route.key)
     const cancellation = new Cancellation(deadline)
     if (this.stopReason) cancellation.abort(this.stopReason)
     this.running.set(flight, cancellation)
@@ -450,14 +474,130 @@ export class MeshRuntime {
   }
 
   private recordFailure(flight: InFlightDelivery, ref: EventRef, result: DeliveryResult): void {
-    this.failures.push({
+    this.keepFailure({
       ...flight,
       type: ref.type,
       status: result.status,
       error: result.error,
       at: new Date(this.options.now()).toISOString(),
     })
+  }
+
+  private keepFailure(failure: FailedDelivery): void {
+    this.failures.push(failure)
     if (this.failures.length > FAILED_HISTORY_LIMIT) this.failures.shift()
+  }
+
+  /**
+   * Counts a record a previous run of the mesh appended, as that run counted it: arrivals accepted and
+   * refused, and each delivery's outcome (deliveries that go on after the restart are counted as they run).
+   */
+  restoreCounts(record: Activity): void {
+    if (record.kind === 'event') {
+      ;(record.broker !== undefined ? this.brokerCountersFor(record.broker) : this.channelCountersFor(record.channel!)).accepted++
+      if (record.arrival > this.arrivals) this.arrivals = record.arrival
+    } else if (record.kind === 'rejected') {
+      if (record.broker !== undefined) this.brokerCountersFor(record.broker).rejected++
+      else if (record.channel !== undefined) this.channelCountersFor(record.channel).rejected++
+    } else if (record.kind === 'outcome') {
+      const counters =
+        record.trigger !== undefined ? this.triggerCountersFor(record.trigger) : this.subscriptionCountersFor(record.subscription)
+      counters.matched++
+      countOutcome(counters, record.outcome)
+      if (record.outcome === 'failed') {
+        const {arrival, id, broker, channel, type, status, error, at} = record
+        this.keepFailure({...flightFor({arrival, id, broker, channel}, record), type, status, error, at})
+      }
+    }
+  }
+
+  /**
+   * Goes on with an arrival a previous run accepted and did not settle (a restart): a `resumed` record for each
+   * delivery left, which then goes on from its next attempt; the settled record names every route's outcome,
+   * those recorded before the restart too. Nobody waits for the answer: the producer's request is long gone.
+   */
+  resume(arrival: ResumedArrival): void {
+    const {ref, target} = arrival
+    const counters = ref.broker !== undefined ? this.brokerCountersFor(ref.broker) : this.channelCountersFor(ref.channel!)
+    const earlier = {...arrival.outcomes}
+    for (const {who, result, step} of arrival.ended) {
+      const delivery = who.trigger !== undefined ? this.triggerCountersFor(who.trigger) : this.subscriptionCountersFor(who.subscription)
+      delivery.matched++
+      countOutcome(delivery, result.outcome)
+      if (step !== undefined) this.options.journal.append(resumedRecord(ref, who, step))
+      this.options.journal.append(outcomeRecord(ref, who, result))
+      if (result.outcome === 'failed') this.recordFailure(flightFor(ref, who), ref, result)
+      earlier[who.trigger ?? who.subscription] = result.outcome
+    }
+    const steps = new Map(arrival.deliveries.map(({route, step}) => [route, step]))
+    const routes = arrival.deliveries.map(({route}) => route)
+    const resumed = {deadline: this.options.now() + arrival.windowLeftMs, earlier}
+    const bytes = eventBytes(arrival.event)
+    counters.pending++
+    counters.pendingBytes += bytes
+    this.settling++
+    const started = (route: Route): ResumeStep => {
+      const step = steps.get(route)!
+      this.options.journal.append(resumedRecord(ref, subscriberOf(route), step))
+      return step
+    }
+    const settled = (): void => this.settled(counters, bytes)
+    if (target === undefined) {
+      this.fanOut(ref, [], () => undefined, settled, resumed)
+    } else if (target.kind === 'broker') {
+      const broker = target.route
+      const {delivered, ttl} = acceptedForDelivery(arrival.event)
+      const triggers = routes.filter((route): route is TriggerRoute => route.kind === 'trigger')
+      this.fanOut(
+        ref,
+        triggers,
+        (trigger, signal, deadline, done) =>
+          deliver(
+            {
+              ref,
+              route: trigger,
+              broker,
+              ttl,
+              event: delivered,
+              headers: {},
+              deadline,
+              addresses: broker.addresses,
+              hops: 0,
+              signal,
+              resume: started(trigger),
+            },
+            this.dispatch,
+            done,
+          ),
+        settled,
+        resumed,
+      )
+    } else {
+      const channel = target.route
+      const subscriptions = routes.filter((route): route is SubscriptionRoute => route.kind === 'subscription')
+      this.fanOut(
+        ref,
+        subscriptions,
+        (subscription, signal, deadline, done) =>
+          deliver(
+            {
+              ref,
+              route: subscription,
+              event: arrival.event,
+              headers: {},
+              deadline,
+              addresses: channel.addresses,
+              hops: 0,
+              signal,
+              resume: started(subscription),
+            },
+            this.dispatch,
+            done,
+          ),
+        settled,
+        resumed,
+      )
+    }
   }
 
   /**
@@ -478,6 +618,17 @@ export class MeshRuntime {
     }, 1000)
     this.sweeper.unref()
   }
+}
+
+function flightOf(ref: Pick<EventRef, 'arrival' | 'id' | 'broker' | 'channel'>, kind: Route['kind'], key: string): InFlightDelivery {
+  return kind === 'trigger'
+    ? {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, trigger: key}
+    : {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, subscription: key}
+}
+
+/** A trigger's or a subscription's delivery under way, as status names it. */
+function flightFor(ref: Pick<EventRef, 'arrival' | 'id' | 'broker' | 'channel'>, who: Subscriber): InFlightDelivery {
+  return who.trigger !== undefined ? flightOf(ref, 'trigger', who.trigger) : flightOf(ref, 'subscription', who.subscription)
 }
 
 function where(kind: 'broker' | 'channel', key: string): {broker: string} | {channel: string} {

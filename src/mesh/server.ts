@@ -237,7 +237,11 @@ function replayHistory(mesh: MeshContext, res: ServerResponse, since: number, un
     seq = Math.max(seq, mesh.journal.first)
     if (seq >= until) return done()
     let chunk = ''
-    for (; seq < until && chunk.length < REPLAY_CHUNK_CHARS; seq++) chunk += activityJsonLine(mesh.journal.get(seq)!)
+    for (; seq < until && chunk.length < REPLAY_CHUNK_CHARS; seq++) {
+      // a restored history has a gap where the log had a record it could not read
+      const record = mesh.journal.get(seq)
+      if (record !== undefined) chunk += activityJsonLine(record)
+    }
     if (res.write(chunk)) setImmediate(writeChunk)
     else res.once('drain', writeChunk)
   }

@@ -74,4 +74,19 @@ describe('rendering channel activity', () => {
       'event e1 (arrival 3) on channel default/pipe for subscription default/log',
     )
   })
+
+  it("shows a subscription's delivery resumed after a restart in one line, with the wait left", () => {
+    const resumed = {
+      ...ref,
+      kind: 'resumed',
+      subscription: 'default/s-kn-sequence-1',
+      target: 'dead-letter-sink',
+      attempt: 2,
+      waitMs: 1600,
+      mayRepeat: false,
+    } as ActivityJson
+    expect(renderActivity(resumed, c)).toBe(
+      '00:00:01.250   ↻ default/s-kn-sequence-1 dead-letter-sink id=e1 resumed after a restart: attempt 2 in 1.6 s',
+    )
+  })
 })

@@ -94,6 +94,16 @@ export function parseHttpDate(text: string): number | undefined {
 /** Knative caps knativeerrordata at 1024 characters of base64 (KnativeErrorDataExtensionMaxLength). */
 export const ERROR_DATA_MAX_LENGTH = 1024
 
+/** Why an attempt failed, in a few words: its transport error, else its status. */
+export function attemptError(status: number | undefined, error: string | undefined): string {
+  return error ?? (status === undefined ? 'no response' : `HTTP ${status}`)
+}
+
+/** What a dead-lettered delivery's outcome says: why it failed, and where the event went instead. */
+export function deadLetteredError(failure: string, deadLetterSink: string): string {
+  return `${failure}; sent to the dead-letter sink ${deadLetterSink}`
+}
+
 /** The last thing a failed delivery got: a response (status and body) or a transport error. */
 export interface FailedResponse {
   status?: number

@@ -2,6 +2,7 @@
 // replace the file store: append a record, read from a position, query, truncate. A position is the record's
 // journal sequence number (Activity.seq): it is global, only grows, and goes on across restarts.
 import type {Activity, ActivityBody} from '../../core/activity.js'
+import {KneError} from '../../core/errors.js'
 
 /** How appended records reach the disk (kne dev --persist-sync). */
 export type PersistSync = 'always' | 'batch'
@@ -11,21 +12,28 @@ export interface EventLogOptions {
   dir: string
   /**
    * `always`: each record is written and fdatasync'd before append returns.
-   * `batch` (default): each record is written before append returns (a crash of kne, SIGKILL included, loses
-   * nothing), and the file is fdatasync'd at most every `batchSyncMs` (a crash of the machine can lose that much).
+   * `batch` (default): an event's record (kind `event`) is written before append returns, with every record
+   * before it, so a crash of kne (SIGKILL included) loses no accepted event; the records of events' paths
+   * (attempts, outcomes, settled, ...) are written together at the end of the event loop's turn, or with the
+   * next event's record: a crash can lose the last turn's, and a delivery whose outcome was lost is made again
+   * (at-least-once). The file is fdatasync'd at most every `batchSyncMs` (a crash of the machine can lose that much).
    */
   sync?: PersistSync
   batchSyncMs?: number
-  /** Bytes of segments kept at most; past it the oldest segments are dropped (default 256 MiB). */
+  /**
+   * Bytes of segments kept at most; past it the oldest segments are dropped (default 256 MiB). Bounds apply as
+   * records are appended, not on open: what the log holds is there to be restored first.
+   */
   maxBytes?: number
   /** Age of the newest record of a segment past which the segment is dropped (default: none). */
   maxAgeMs?: number
-  /** A segment is closed and a new one started past this size (default 16 MiB). */
+  /** A segment is closed and a new one started past this size (default 16 MiB, or an eighth of maxBytes when smaller). */
   segmentBytes?: number
   /** The lowest sequence number that must stay (an event not yet settled): no segment holding it or later is dropped. */
   keepFrom?: () => number | undefined
   /** Problems found while reading (a damaged record, a torn tail), each naming the file and the offset. */
   onDamage?: (damage: LogDamage) => void
+  /** The mesh clock, for the age bound (records' `at` are its times). */
   now?: () => number
 }
 
@@ -66,24 +74,43 @@ export interface RecordQuery {
   arrivals?: ReadonlySet<number>
 }
 
-export interface EventLogStore {
+/** What reading a log needs: also what `kne events list --from DIR` opens, without the lock, while kne dev may write. */
+export interface EventLogReader {
   readonly dir: string
   readonly opened: LogOpenReport
   /** Sequence number after the newest record appended. */
   readonly next: number
   /** Bytes on disk now, and what the bounds dropped since the log was opened. */
   stats(): {bytes: number; segments: number; records: number; dropped: TruncateReport}
-  /**
-   * Keeps one record (its seq and at already stamped by the journal), whole: an event's data is never cut.
-   * Throws EventLogWriteError when it cannot be kept (a full disk): the mesh then refuses events with 503.
-   */
-  append(record: Activity): void
   /** Records with seq >= from (default: the oldest), oldest first; damaged records are skipped (and reported). */
   read(from?: number): Iterable<Activity>
   query(query: RecordQuery): Iterable<Activity>
+  close(): void
+}
+
+export interface EventLogStore extends EventLogReader {
+  /**
+   * Keeps one record (its seq and at already stamped by the journal), whole: an event's data is never cut.
+   * Throws EventLogWriteError when it cannot be written (a full disk): the mesh then refuses events with 503.
+   * The next append tries again (a record of an event's path that waits for the end of the turn is reported
+   * by the append that writes it).
+   */
+  append(record: Activity): void
   /** Drops whole segments whose records all have seq < before (never one holding keepFrom()). */
   truncate(before: number): TruncateReport
-  /** Writes and syncs what is buffered. */
+  /** Writes what waits for the end of the turn, and fdatasyncs. */
   flush(): void
-  close(): void
+}
+
+/** The log cannot keep a record (a full disk, an I/O error): the message names the file and the cause. */
+export class EventLogWriteError extends KneError<'EVENT_LOG_WRITE_FAILED'> {
+  constructor(
+    readonly file: string,
+    /** The system's error code (ENOSPC, EIO, ...), or TOO_LARGE. */
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message, 'EVENT_LOG_WRITE_FAILED')
+    this.name = 'EventLogWriteError'
+  }
 }

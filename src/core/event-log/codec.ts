@@ -1,0 +1,139 @@
+// The event log's records on disk: one line each, `<crc32 of the JSON, 8 hex> <JSON>\n`, the JSON being
+// activityToJson's (the event in the CloudEvents JSON format, its data as data_base64). A line is whole or
+// it is not read: a checksum that does not match, text that is not a record, or a last line without its
+// newline (a write cut off by a crash) is reported with its offset and skipped.
+import {crc32} from 'node:zlib'
+import type {Activity, ActivityBody} from '../activity.js'
+import type {CloudEvent} from '../cloudevent.js'
+import {decodeJsonEvent, encodeJsonEvent} from '../codec/json.js'
+
+/** A record read back, or a line that could not be: `offset` is where the line starts in its file. */
+export type LogEntry = {offset: number; record: Activity; problem?: undefined} | {offset: number; problem: string; record?: undefined}
+
+/** The fields a reader can pick records by before the event is decoded (the costly part). */
+export interface RecordHead {
+  kind: ActivityBody['kind']
+  seq: number
+  at: string
+  arrival?: number
+}
+
+/** Every kind of record, so that a kind added to ActivityBody must be added here (the compiler says so). */
+const RECORD_KINDS: Record<ActivityBody['kind'], true> = {
+  event: true,
+  rejected: true,
+  'not-found': true,
+  attempt: true,
+  outcome: true,
+  settled: true,
+  resumed: true,
+  handled: true,
+}
+const KINDS: ReadonlySet<string> = new Set(Object.keys(RECORD_KINDS))
+const NEWLINE = 0x0a
+const SPACE = 0x20
+const textDecoder = new TextDecoder('utf-8', {fatal: true})
+
+/** The record as one line of the log (UTF-8), newline included. */
+export function encodeLogRecord(record: Activity): Buffer {
+  const json = Buffer.from(recordJson(record))
+  const line = Buffer.allocUnsafe(json.byteLength + 10)
+  line.write(crc32(json).toString(16).padStart(8, '0'), 0, 'latin1')
+  line[8] = SPACE
+  json.copy(line, 9)
+  line[line.byteLength - 1] = NEWLINE
+  return line
+}
+
+function recordJson(record: Activity): string {
+  if (record.kind !== 'event') return JSON.stringify(record)
+  const {event, ...rest} = record
+  return `${JSON.stringify(rest).slice(0, -1)},"event":${eventJson(event)}}`
+}
+
+/**
+ * The event in the JSON format with its data as data_base64, whatever its type: the bytes come back exactly
+ * (JSON data embedded would be trimmed, lose its line breaks, or be read as a string), and base64 costs a
+ * fraction of checking that data is JSON, to write and to read.
+ */
+function eventJson(event: CloudEvent): string {
+  const data = event.data
+  if (data === undefined) return encodeJsonEvent(event)
+  const attributes = encodeJsonEvent({...event, data: undefined})
+  return `${attributes.slice(0, -1)},"data_base64":"${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}"}`
+}
+
+/**
+ * The records in the whole lines of `bytes`, which start at `offset` of their file. Lines `accept` turns
+ * down (it sees the record's head before its event is decoded) are left out. `used` is where the last whole
+ * line ends; the bytes after it are a record still being written, or, at the end of a file (`atEnd`), one a
+ * crash cut off, reported as such.
+ */
+export function decodeLogLines(
+  bytes: Uint8Array,
+  offset: number,
+  atEnd: boolean,
+  accept?: (head: RecordHead) => boolean,
+): {entries: LogEntry[]; used: number; lines: number} {
+  const entries: LogEntry[] = []
+  let start = 0
+  let lines = 0
+  for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
+    const entry = decodeLogLine(bytes.subarray(start, end), offset + start, accept)
+    if (entry) entries.push(entry)
+    lines++
+    start = end + 1
+  }
+  if (atEnd && start < bytes.byteLength) {
+    entries.push({offset: offset + start, problem: `a record cut off by a crash (${bytes.byteLength - start} bytes without a newline)`})
+    return {entries, used: bytes.byteLength, lines}
+  }
+  return {entries, used: start, lines}
+}
+
+/** One line (without its newline): the record, a problem, or undefined when `accept` turns it down. */
+export function decodeLogLine(line: Uint8Array, offset: number, accept?: (head: RecordHead) => boolean): LogEntry | undefined {
+  const problem = (text: string): LogEntry => ({offset, problem: text})
+  if (line.byteLength < 10 || line[8] !== SPACE) return problem('not a record: no checksum')
+  const checksum = hexChecksum(line)
+  if (checksum === undefined) return problem('not a record: no checksum')
+  const json = line.subarray(9)
+  if (crc32(json) !== checksum) return problem('checksum mismatch: the record was damaged')
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(textDecoder.decode(json))
+  } catch (error) {
+    return problem(`not JSON: ${(error as Error).message}`)
+  }
+  const head = parsed as Partial<RecordHead> & Record<string, unknown>
+  if (
+    head === null ||
+    typeof head !== 'object' ||
+    typeof head.kind !== 'string' ||
+    !KINDS.has(head.kind) ||
+    !Number.isSafeInteger(head.seq) ||
+    head.seq! < 1 ||
+    typeof head.at !== 'string'
+  )
+    return problem(`not an activity record (kind ${JSON.stringify(head?.kind)})`)
+  if (accept && !accept(head as RecordHead)) return undefined
+  if (head.kind !== 'event') return {offset, record: head as unknown as Activity}
+  // the checksum vouches for data_base64, which this codec wrote: it is decoded without the format's checks
+  const {data_base64: base64, ...attributes} = (head.event ?? {}) as Record<string, unknown>
+  const decoded = decodeJsonEvent(attributes)
+  if (!decoded.ok) return problem(`the event cannot be read: ${decoded.error}`)
+  if (typeof base64 === 'string') decoded.event.data = Buffer.from(base64, 'base64')
+  return {offset, record: {...head, event: decoded.event} as unknown as Activity}
+}
+
+/** The 8 lower-case hex digits a line starts with, as a number. */
+function hexChecksum(line: Uint8Array): number | undefined {
+  let value = 0
+  for (let i = 0; i < 8; i++) {
+    const c = line[i]!
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1
+    if (digit < 0) return undefined
+    value = value * 16 + digit
+  }
+  return value
+}

@@ -1,0 +1,170 @@
+// The event log's line format: every record kind reads back as it was written, an event with its data
+// byte for byte, and a line that is damaged or cut off is reported where it starts and skipped.
+import {crc32} from 'node:zlib'
+import {describe, expect, it} from 'vitest'
+import {
+  attemptRecord,
+  eventRecord,
+  handledRecord,
+  notFoundRecord,
+  outcomeRecord,
+  rejectedRecord,
+  resumedRecord,
+  settledRecord,
+  type Activity,
+} from '../../src/core/activity.js'
+import type {CloudEvent} from '../../src/core/cloudevent.js'
+import {decodeLogLines, encodeLogRecord} from '../../src/core/event-log/codec.js'
+
+const ref = {broker: 'shop/default', arrival: 7, id: 'e-7', type: 'com.example.order', source: '/shop'}
+const text = new TextEncoder()
+
+function stamped(record: Activity, seq: number): Activity {
+  record.seq = seq
+  record.at = new Date(Date.UTC(2026, 11, 4, 12, 0, seq)).toISOString()
+  return record
+}
+
+function eventWith(data: Uint8Array | undefined, attributes: Partial<CloudEvent> = {}): Activity {
+  const event: CloudEvent = {specversion: '1.0', id: 'e-7', source: '/shop', type: 'com.example.order', extensions: {}, data, ...attributes}
+  return stamped(eventRecord(ref, 'ingress', undefined, undefined, {matched: ['shop/t1'], notMatched: []}, event), 1)
+}
+
+function roundTrip(records: Activity[]): Activity[] {
+  const bytes = Buffer.concat(records.map(encodeLogRecord))
+  const {entries, used} = decodeLogLines(bytes, 0, true)
+  expect(entries.filter((e) => e.problem)).toEqual([])
+  expect(used).toBe(bytes.byteLength)
+  return entries.map((e) => e.record!)
+}
+
+function dataOf(record: Activity): Buffer | undefined {
+  if (record.kind !== 'event') throw new Error('not an event record')
+  const data = record.event.data
+  return data === undefined ? undefined : Buffer.from(data)
+}
+
+describe('event log records', () => {
+  it('reads back every kind of record', () => {
+    const records = [
+      eventWith(text.encode('{"order":1}'), {datacontenttype: 'application/json', extensions: {tenant: 'a', priority: 3, urgent: true}}),
+      stamped(rejectedRecord({broker: 'shop/default'}, 400, 'not a CloudEvent', 'ingress'), 2),
+      stamped(notFoundRecord('/shop/defualt', 'broker shop/defualt not found', ['shop/default'], undefined), 3),
+      stamped(attemptRecord(ref, {trigger: 'shop/t1'}, 'subscriber', 'http://127.0.0.1:1/', 1, 503, 'Service Unavailable', 12, 200), 4),
+      stamped(outcomeRecord(ref, {trigger: 'shop/t1'}, {outcome: 'dead-lettered', status: 503, error: 'Service Unavailable'}), 5),
+      stamped(settledRecord(ref, {'shop/t1': 'dead-lettered'}), 6),
+      stamped(handledRecord('EventTransform shop/tx', ref, {status: 200, outcome: 'replied', summary: 'transformed'}), 7),
+      stamped(resumedRecord(ref, {trigger: 'shop/t1'}, {target: 'subscriber', attempt: 3, waitMs: 150, mayRepeat: true}), 8),
+    ]
+    const back = roundTrip(records)
+    expect(back.map((r) => [r.kind, r.seq, r.at])).toEqual(records.map((r) => [r.kind, r.seq, r.at]))
+    expect(back.slice(1)).toEqual(records.slice(1))
+    const event = back[0]!
+    expect(event).toMatchObject({kind: 'event', arrival: 7, matched: ['shop/t1'], notMatched: []})
+    expect(event.kind === 'event' && event.event.extensions).toEqual({tenant: 'a', priority: 3, urgent: true})
+  })
+
+  it.each([
+    ['binary data', new Uint8Array([0, 1, 2, 0xff, 0xfe, 0x0a, 0x0d]), 'application/octet-stream'],
+    ['non-ASCII text', text.encode('Grüße, 東京 🚀\nzweite Zeile'), 'text/plain; charset=utf-8'],
+    ['non-ASCII JSON', text.encode('{"city":"東京","emoji":"🚀"}'), 'application/json'],
+    ['pretty-printed JSON (line breaks)', text.encode('{\n  "order": 1,\r\n  "items": [1, 2]\n}\n'), 'application/json'],
+    ['JSON with spaces around it', text.encode('  {"order":1}  '), 'application/cloudevents+json'],
+    ['JSON-typed data that is not JSON', text.encode('not json'), 'application/json'],
+    ['JSON text that is a string', text.encode('"just a string"'), 'application/json'],
+    ['text that escaping would blow up', new Uint8Array(3000).fill(1), 'text/plain'],
+    ['no datacontenttype (JSON implied)', text.encode('[1,2,3]'), undefined],
+  ])('keeps %s byte for byte', (_name, data, datacontenttype) => {
+    const record = eventWith(data, {datacontenttype})
+    const back = roundTrip([record])[0]!
+    expect(dataOf(back)!.equals(Buffer.from(data))).toBe(true)
+    expect(back.kind === 'event' && back.event.datacontenttype).toBe(datacontenttype)
+    expect(encodeLogRecord(record).indexOf(0x0a)).toBe(encodeLogRecord(record).byteLength - 1)
+  })
+
+  it('keeps a 0.3 event, its bytes and its attributes', () => {
+    const data = new Uint8Array([0xc3, 0x28, 0x00])
+    const back = roundTrip([eventWith(data, {specversion: '0.3', datacontenttype: 'text/plain', dataschema: 'https://example.com/s'})])[0]!
+    expect(back.kind === 'event' && back.event).toMatchObject({
+      specversion: '0.3',
+      dataschema: 'https://example.com/s',
+      datacontenttype: 'text/plain',
+    })
+    expect(back.kind === 'event' && back.event.datacontentencoding).toBeUndefined()
+    expect(dataOf(back)!.equals(Buffer.from(data))).toBe(true)
+  })
+
+  it('keeps a 0.3 event that came with datacontentencoding base64', () => {
+    const data = new Uint8Array([1, 2, 3, 0xff])
+    const back = roundTrip([
+      eventWith(data, {specversion: '0.3', datacontenttype: 'application/octet-stream', datacontentencoding: 'base64'}),
+    ])[0]!
+    expect(back.kind === 'event' && back.event.datacontentencoding).toBe('base64')
+    expect(dataOf(back)!.equals(Buffer.from(data))).toBe(true)
+  })
+
+  it('keeps an event without data without data', () => {
+    const [back] = roundTrip([eventWith(undefined)])
+    expect(dataOf(back!)).toBeUndefined()
+  })
+
+  it('writes `<crc32 8 hex> <JSON>` lines, the JSON being the record as the control API gives it, data as data_base64', () => {
+    const line = encodeLogRecord(eventWith(text.encode('{"order":1}'), {datacontenttype: 'application/json'})).toString()
+    expect(line).toMatch(/^[0-9a-f]{8} \{.*\}\n$/)
+    expect(crc32(line.slice(9, -1)).toString(16).padStart(8, '0')).toBe(line.slice(0, 8))
+    expect(JSON.parse(line.slice(9))).toMatchObject({
+      kind: 'event',
+      seq: 1,
+      matched: ['shop/t1'],
+      event: {
+        specversion: '1.0',
+        id: 'e-7',
+        datacontenttype: 'application/json',
+        data_base64: Buffer.from('{"order":1}').toString('base64'),
+      },
+    })
+  })
+})
+
+describe('damaged event log lines', () => {
+  const three = [1, 2, 3].map((seq) => stamped(settledRecord(ref, {'shop/t1': 'delivered'}), seq))
+  const lines = three.map(encodeLogRecord)
+
+  it('reports a flipped byte with the offset of its line, and reads the records after it', () => {
+    const bytes = Buffer.concat(lines)
+    const damagedAt = lines[0]!.byteLength
+    bytes[damagedAt + 30]! ^= 0x04
+    const {entries} = decodeLogLines(bytes, 1000, true)
+    expect(entries.map((e) => e.record?.seq ?? e.problem)).toEqual([1, 'checksum mismatch: the record was damaged', 3])
+    expect(entries[1]!.offset).toBe(1000 + damagedAt)
+  })
+
+  it('reports a torn last line at the end of a file, and leaves it for later otherwise', () => {
+    const bytes = Buffer.concat(lines)
+    const cut = bytes.subarray(0, bytes.byteLength - 20)
+    const atEnd = decodeLogLines(cut, 0, true)
+    expect(atEnd.entries.map((e) => e.record?.seq ?? e.problem)).toEqual([1, 2, expect.stringMatching(/^a record cut off by a crash/)])
+    expect(atEnd.entries[2]!.offset).toBe(lines[0]!.byteLength + lines[1]!.byteLength)
+    const midway = decodeLogLines(cut, 0, false)
+    expect(midway.entries.map((e) => e.record?.seq)).toEqual([1, 2])
+    expect(midway.used).toBe(lines[0]!.byteLength + lines[1]!.byteLength)
+  })
+
+  it('reports lines that are not records: no checksum, not JSON, not an activity', () => {
+    const json = '{"kind":"meteor","seq":1,"at":"x"}'
+    const withCrc = (body: string): string => `${crc32(body).toString(16).padStart(8, '0')} ${body}\n`
+    const bytes = Buffer.from(`garbage\n\n${withCrc('{"kind":')}${withCrc(json)}`)
+    expect(decodeLogLines(bytes, 0, true).entries.map((e) => e.problem)).toEqual([
+      'not a record: no checksum',
+      'not a record: no checksum',
+      expect.stringMatching(/^not JSON/),
+      'not an activity record (kind "meteor")',
+    ])
+  })
+
+  it('passes only the records a reader accepts, judged before the event is decoded', () => {
+    const bytes = Buffer.concat([...lines, encodeLogRecord(eventWith(text.encode('x'), {datacontenttype: 'text/plain'}))])
+    const {entries} = decodeLogLines(bytes, 0, true, (head) => head.kind === 'settled' && head.seq >= 2)
+    expect(entries.map((e) => e.record?.seq)).toEqual([2, 3])
+  })
+})
