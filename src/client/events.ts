@@ -12,6 +12,8 @@ import {
 } from '../core/api.js'
 import {KneError} from '../core/errors.js'
 import type {EventQuery} from '../core/event-log/index.js'
+import {openEventLogReadOnly} from '../mesh/event-log/file-store.js'
+import type {LogDamage} from '../mesh/event-log/store.js'
 import {EventFinder} from '../mesh/events.js'
 import {request, type Response} from './http.js'
 import {findMesh} from './locator.js'
@@ -24,7 +26,7 @@ export interface EventsWhere {
 }
 
 /** The events a query picks, newest first. */
-export async function listEvents(where: EventsWhere, query: EventQuery): Promise<EventsAnswer> {
+export async function listEvents(where: EventsWhere, query: EventQuery): Promise<EventsAnswer & {damage?: LogDamageReport}> {
   if (where.from !== undefined) return withLog(where.from, (finder) => finder.query(query))
   const {url} = findMesh(where.dataDir)
   const params = eventQueryParams(query).toString()
@@ -32,9 +34,9 @@ export async function listEvents(where: EventsWhere, query: EventQuery): Promise
 }
 
 /** Every arrival with this arrival number or event id, newest first; EVENT_NOT_FOUND when there is none. */
-export async function showEvent(where: EventsWhere, key: string): Promise<EventShowAnswer> {
+export async function showEvent(where: EventsWhere, key: string): Promise<EventShowAnswer & {damage?: LogDamageReport}> {
   if (where.from !== undefined) {
-    const answer = await withLog(where.from, (finder) => finder.show(key))
+    const answer = withLog(where.from, (finder) => finder.show(key))
     if (answer.events.length === 0) throw notFound(key, `the log in ${where.from}`)
     return answer
   }
@@ -94,16 +96,26 @@ async function answerOf<T>(url: string, response: Response): Promise<T> {
   })
 }
 
-/** Runs `use` on a log folder opened read-only, closed afterwards. */
-async function withLog<T>(dir: string, use: (finder: EventFinder) => T): Promise<T> {
-  const store = await openLog(dir)
-  try {
-    return use(new EventFinder(store, 'log'))
-  } finally {
-    store.close()
-  }
+/** A log folder's records that could not be read (each skipped): the first few, and how many in all. */
+export interface LogDamageReport {
+  damaged: number
+  first: LogDamage[]
 }
 
-async function openLog(dir: string): Promise<{read(from?: number): Iterable<import('../core/activity.js').Activity>; close(): void}> {
-  throw new KneError(`kne cannot read a log folder offline yet (${dir}): ask the running kne dev instead`, 'INVALID_FLAG')
+const DAMAGE_SHOWN = 20
+
+/** Runs `use` on a log folder opened read-only (closed afterwards), with the damaged records it skipped. */
+function withLog<T extends object>(dir: string, use: (finder: EventFinder) => T): T & {damage?: LogDamageReport} {
+  const damage: LogDamageReport = {damaged: 0, first: []}
+  const reader = openEventLogReadOnly(dir, {
+    onDamage: (problem) => {
+      if (damage.damaged++ < DAMAGE_SHOWN) damage.first.push(problem)
+    },
+  })
+  try {
+    const answer = use(new EventFinder(reader, 'log'))
+    return damage.damaged > 0 ? {...answer, damage} : (answer)
+  } finally {
+    reader.close()
+  }
 }

@@ -49,6 +49,14 @@ function deliveriesText(e: EventSummary): string {
   return `${deliveries}${origin}`
 }
 
+/** What a log folder read offline could not read: one line per damaged record shown, and how many in all. */
+export function damageNotes(damage: {damaged: number; first: {file: string; offset: number; problem: string}[]} | undefined): string[] {
+  if (damage === undefined) return []
+  const lines = damage.first.map((d) => `skipped a damaged record: ${d.file} at byte ${d.offset}: ${d.problem}`)
+  if (damage.damaged > damage.first.length) lines.push(`… and ${damage.damaged - damage.first.length} more damaged records`)
+  return lines
+}
+
 /** One arrival: a heading, the attributes, the data, the path and the explanation. */
 export function renderEventDetail(detail: EventDetail, c: ChalkInstance): string[] {
   const s = detail.summary

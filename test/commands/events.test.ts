@@ -1,7 +1,11 @@
-// kne events list|show and kne redeliver, run in process against a mesh in this process: what they print,
-// their --json documents and their exit codes.
+// kne events list|show and kne redeliver, run in process against a mesh in this process (or a log folder it
+// wrote): what they print, their --json documents and their exit codes.
+import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {writeLocator} from '../../src/client/locator.js'
+import {openEventLog} from '../../src/mesh/event-log/file-store.js'
 import {parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
 import {freshDataDir, jsonOf, runKne} from '../helpers/command.js'
 import {useMesh} from '../helpers/mesh.js'
@@ -98,5 +102,62 @@ describe('kne events and kne redeliver', () => {
     const none = await runKne(['events', 'list', '--json'])
     expect(none.code).toBe(4)
     expect(jsonOf(none)).toMatchObject({error: {code: 'MESH_NOT_RUNNING'}})
+  })
+})
+
+describe('kne events list|show --from DIR: a log folder read without a running mesh', () => {
+  it('finds the events the log holds, whole, and skips a damaged record with a note', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kne-events-from-'))
+    const orders = await kit.subscriber((req, res) => {
+      res.writeHead(req.headers['ce-id'] === 'big-1' ? 200 : 503).end()
+    })
+    const dls = await kit.subscriber()
+    const clock = new VirtualClock()
+    const mesh = await kit.mesh(manifests(orders.url, dls.url), {clock, log: () => undefined})
+    const store = openEventLog({dir})
+    const unsubscribe = mesh.journal.subscribe((record) => store.append(record))
+    const big = 'x'.repeat(70 * 1024)
+    await clock.runUntil(
+      post(`${mesh.url}/default/default`, {...binaryHeaders('com.example.order', {'ce-id': 'big-1'}), 'content-type': 'text/plain'}, big),
+    )
+    await clock.runUntil(post(`${mesh.url}/default/default`, binaryHeaders('com.example.order', {'ce-id': 'dead-1'})))
+    await mesh.idle()
+    unsubscribe()
+    store.close()
+    // no mesh runs for these commands: a fresh data folder
+    const listed = await runKne(['events', 'list', '--from', dir, '--outcome', 'dead-lettered', '--json'])
+    expect(listed.code).toBe(0)
+    expect(jsonOf(listed)).toMatchObject({from: 'log', events: [{id: 'dead-1', deliveries: [{outcome: 'dead-lettered', attempts: 2}]}]})
+    // the log keeps the event whole, where the history cuts its data at 64 KiB
+    const shown = await runKne(['events', 'show', 'big-1', '--from', dir, '--json'])
+    expect(shown.code).toBe(0)
+    const [detail] = jsonOf(shown).events
+    expect(detail.event.data).toHaveLength(70 * 1024)
+    expect(detail.dataTruncated).toBeUndefined()
+    expect(detail.path.map((r: {kind: string}) => r.kind)).toEqual(['event', 'attempt', 'outcome', 'settled'])
+
+    // a damaged record in the middle: skipped and reported, the rest still read
+    const [segment] = readdirSync(join(dir, 'segments'))
+    const file = join(dir, 'segments', segment!)
+    const text = readFileSync(file, 'utf8')
+    writeFileSync(file, text.replace('"kind":"outcome"', '"kind":"0utcome"'))
+    const damaged = await runKne(['events', 'list', '--from', dir])
+    expect(damaged.code).toBe(0)
+    expect(damaged.stdout).toContain('dead-1')
+    expect(damaged.stderr).toMatch(/skipped a damaged record: .*\.log at byte \d+: checksum mismatch/)
+    const missing = await runKne(['events', 'show', 'nothing', '--from', dir, '--json'])
+    expect(missing.code).toBe(2)
+    expect(jsonOf(missing)).toMatchObject({error: {code: 'EVENT_NOT_FOUND'}})
+  })
+
+  it("refuses a folder that is not kne's log, and one that does not exist", async () => {
+    const other = mkdtempSync(join(tmpdir(), 'kne-not-a-log-'))
+    writeFileSync(join(other, 'notes.txt'), 'mine')
+    const refused = await runKne(['events', 'list', '--from', other, '--json'])
+    expect(refused.code).toBe(2)
+    expect(jsonOf(refused)).toMatchObject({error: {code: 'NOT_AN_EVENT_LOG'}})
+    const absent = await runKne(['events', 'list', '--from', join(other, 'nowhere'), '--json'])
+    expect(absent.code).toBe(2)
+    expect(jsonOf(absent)).toMatchObject({error: {code: 'NO_SUCH_PATH'}})
   })
 })

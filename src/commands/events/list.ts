@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {KneCommand, outputFlag, prose} from '../../cli/index.js'
 import {eventFilterFlags, eventQueryOf, outcomeFlag} from '../../cli/event-flags.js'
 import {listEvents} from '../../client/events.js'
-import {eventsListNotes, renderEventsList} from '../../client/render-events.js'
+import {damageNotes, eventsListNotes, renderEventsList} from '../../client/render-events.js'
 import {colors} from '../../client/render.js'
 import type {EventsAnswer} from '../../core/api.js'
 import {DEFAULT_QUERY_LIMIT} from '../../core/event-log/index.js'
@@ -41,6 +41,7 @@ folder without a running mesh.`
     else for (const line of renderEventsList(answer, flags['no-headers'])) this.log(line)
     const c = colors(process.stderr)
     for (const note of eventsListNotes(answer)) this.note(c.dim(note))
+    for (const note of damageNotes(answer.damage)) this.note(c.yellow(note))
     return answer
   }
 }

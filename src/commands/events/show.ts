@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {KneCommand, outputFlag, prose} from '../../cli/index.js'
 import {showEvent} from '../../client/events.js'
-import {renderEventDetail} from '../../client/render-events.js'
+import {damageNotes, renderEventDetail} from '../../client/render-events.js'
 import {colors} from '../../client/render.js'
 import type {EventShowAnswer} from '../../core/api.js'
 import {toYaml} from '../../scaffold/templates.js'
@@ -27,6 +27,7 @@ now) matches it or not.`
 
   async run(): Promise<EventShowAnswer> {
     const answer = await showEvent({dataDir: this.config.dataDir, from: this.flags.from}, this.args.key)
+    for (const note of damageNotes(answer.damage)) this.note(colors(process.stderr).yellow(note))
     if (this.flags.output) {
       this.write(this.flags.output === 'json' ? `${JSON.stringify(answer.events, null, 2)}\n` : toYaml(answer.events))
       return answer
