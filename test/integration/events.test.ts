@@ -141,6 +141,27 @@ describe('finding and redelivering events', () => {
     await clock.runUntil(mesh.idle())
   })
 
+  it('does not send again an event whose data the history cut, and says why', async () => {
+    const failing = await kit.subscriber((_req, res) => {
+      res.writeHead(500).end()
+    })
+    const dls = await kit.subscriber()
+    const clock = new VirtualClock()
+    const mesh = await kit.mesh(brokerYaml(failing.url, dls.url), {clock})
+    const headers = {...binaryHeaders('com.example.order', {'ce-id': 'big-1'}), 'content-type': 'text/plain'}
+    await clock.runUntil(post(`${mesh.url}/default/default`, headers, 'x'.repeat(70 * 1024)))
+    const shown = await getJson<EventShowAnswer>(`${mesh.url}/_kne/v1/events/big-1`)
+    expect(shown.body.events[0]).toMatchObject({dataTruncated: true, dataBytes: 70 * 1024})
+    const answer = await redeliver(mesh, {})
+    expect(answer.body.redeliveries).toEqual([
+      expect.objectContaining({
+        arrival: 1,
+        error: 'the history kept only the first 64 KiB of its data (70 KiB); kne dev --persist keeps events whole',
+      }),
+    ])
+    expect(failing.received).toHaveLength(2)
+  })
+
   it('redelivers a subscription of a channel', async () => {
     const {responder, fix} = fixable()
     const sub = await kit.subscriber(responder)
