@@ -1,9 +1,13 @@
 // Finding events and redelivering them through the control API, over real HTTP to real subscribers, on a
 // virtual clock: a subscriber that fails until it is fixed dead-letters an event; the event is found by its
 // outcome, redelivered once the subscriber is fixed, and the two arrivals name each other.
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
 import type {EventShowAnswer, EventsAnswer, RedeliverAnswer} from '../../src/core/api.js'
+import {openEventLog} from '../../src/mesh/event-log/file-store.js'
 import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
 
@@ -160,6 +164,31 @@ describe('finding and redelivering events', () => {
       }),
     ])
     expect(failing.received).toHaveLength(2)
+  })
+
+  it('finds and redelivers from the event log when the mesh keeps one: the event whole', async () => {
+    const {responder, fix} = fixable()
+    const orders = await kit.subscriber(responder)
+    const dls = await kit.subscriber()
+    const clock = new VirtualClock()
+    const store = openEventLog({dir: mkdtempSync(join(tmpdir(), 'kne-events-log-'))})
+    kit.defer(() => store.close())
+    const mesh = await kit.mesh(brokerYaml(orders.url, dls.url), {clock, eventLog: store})
+    mesh.journal.subscribe((record) => store.append(record))
+    const headers = {...binaryHeaders('com.example.order', {'ce-id': 'big-2'}), 'content-type': 'text/plain'}
+    await clock.runUntil(post(`${mesh.url}/default/default`, headers, 'y'.repeat(70 * 1024)))
+    const found = await getJson<EventsAnswer>(`${mesh.url}/_kne/v1/events?outcome=dead-lettered`)
+    expect(found.body).toMatchObject({from: 'log', events: [{arrival: 1, id: 'big-2'}]})
+    fix()
+    expect((await redeliver(mesh, {})).body.redeliveries).toEqual([expect.objectContaining({redelivery: 2})])
+    await clock.runUntil(mesh.idle())
+    // sent again whole: the log keeps an event's data, where the history keeps 64 KiB
+    expect((await orders.waitFor(3))[2]!.body.length).toBe(70 * 1024)
+    const shown = await getJson<EventShowAnswer>(`${mesh.url}/_kne/v1/events/big-2`)
+    expect(shown.body.events.map((e) => [e.summary.arrival, e.dataTruncated, (e.event!.data as string).length])).toEqual([
+      [2, undefined, 70 * 1024],
+      [1, undefined, 70 * 1024],
+    ])
   })
 
   it('redelivers a subscription of a channel', async () => {
