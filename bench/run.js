@@ -35,6 +35,8 @@ const PROFILES = {
     tailStreams: [1, 5],
     retryRate: 1000,
     memoryEvents: 20_000,
+    crashEvents: 5000,
+    crashKills: 5,
     cliRepeats: 10,
   },
   quick: {
@@ -52,6 +54,8 @@ const PROFILES = {
     tailStreams: [5],
     retryRate: 500,
     memoryEvents: 4000,
+    crashEvents: 500,
+    crashKills: 2,
     cliRepeats: 2,
   },
 }

@@ -9,6 +9,7 @@ import {fileURLToPath} from 'node:url'
 import {wrap} from './lib/procs.js'
 import {median, round2} from './lib/stats.js'
 import {machineCpu, peakRss, processCpu} from './lib/sys.js'
+import {crashTest} from './crash.js'
 import {KNE_NODE_FLAGS, startSystem, startTailReaders} from './lib/systems.js'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -544,6 +545,103 @@ export const SCENARIOS = [
         target: {op: '<', value: 512, on: 'kne', label: '< 512 MiB'},
       },
       {figure: 'events / records retained by the default bound', unit: '', kne: 'retainedEvents', extra: 'retainedRecords'},
+    ],
+  },
+  {
+    id: 'persist',
+    title: 'Event log: sync broker with `--persist` (closed loop)',
+    what:
+      'Requests/s of the built `kne dev` as people start it (printing to a pipe) with `--persist` (batch sync, the default) and ' +
+      'with `--persist-sync always`, against the same kne dev keeping events in memory only. Bytes on disk per 1 KiB event: ' +
+      'a fixed number of events through the library host with the log on, the log folder measured once every delivery is done.',
+    async run(ctx) {
+      const dev = (label, persist) => closedRps(ctx, label, {kind: 'kne', async: false, output: 'lines', persist}, {sut: 'dev'})
+      const [memory, batch] = await inTurn(
+        ctx,
+        () => dev('kne dev, in memory', undefined),
+        () => dev('kne dev --persist (batch)', 'batch'),
+      )
+      const always = await dev('kne dev --persist --persist-sync always', 'always')
+      const events = ctx.profile.memoryEvents
+      const sut = await startSystem(ctx.placement, {kind: 'kne', async: false, persist: 'batch'}, ctx.driver.sinkUrl, {
+        ...ctx.sutOptions('disk'),
+        sut: 'lib',
+      })
+      let disk
+      try {
+        const fill = await ctx.driver.run({target: sut.target, mode: 'closed', conns: 16, count: events, drainMs: 10_000, pids: [sut.pid]})
+        if (fill.delivered < events) ctx.problem(`disk: only ${fill.delivered} of ${events} events delivered`)
+        disk = await sut.disk()
+      } finally {
+        await sut.stop()
+      }
+      return {
+        metrics: {
+          memoryRps: memory.ackRate,
+          batchRps: batch.ackRate,
+          alwaysRps: always.ackRate,
+          ratio: batch.ackRate / memory.ackRate,
+          alwaysRatio: always.ackRate / memory.ackRate,
+          memoryP99: memory.ackMs?.p99,
+          batchP99: batch.ackMs?.p99,
+          alwaysP99: always.ackMs?.p99,
+          bytesPerEvent: disk.bytes / events,
+          diskRatio: disk.bytes / events / 1024,
+        },
+        details: {memory, batch, always, disk},
+      }
+    },
+    rows: [
+      {
+        figure: 'requests/s, --persist (batch) vs in memory',
+        unit: 'req/s',
+        baseline: 'memoryRps',
+        kne: 'batchRps',
+        ratio: 'ratio',
+        target: {op: '>=', value: 0.7},
+      },
+      {
+        figure: 'requests/s, --persist-sync always vs in memory',
+        unit: 'req/s',
+        baseline: 'memoryRps',
+        kne: 'alwaysRps',
+        ratio: 'alwaysRatio',
+      },
+      {figure: 'ack p99, --persist (batch) vs in memory', unit: 'ms', baseline: 'memoryP99', kne: 'batchP99'},
+      {figure: 'ack p99, --persist-sync always', unit: 'ms', kne: 'alwaysP99'},
+      {
+        figure: 'bytes on disk per 1 KiB event (event, attempt, outcome, settled)',
+        unit: 'B',
+        kne: 'bytesPerEvent',
+        ratio: 'diskRatio',
+        ratioLabel: '× payload',
+      },
+    ],
+  },
+  {
+    id: 'crash',
+    title: 'Crash test: `kne dev --persist` killed with SIGKILL while it delivers',
+    what:
+      'The built kne dev (async broker, one trigger, retry 5, linear PT0.5S; the first attempt of every event fails) takes ' +
+      'events from 8 senders and is killed with SIGKILL at random moments, then started again on the same log; at the end ' +
+      'every event it accepted (202) must have reached the subscriber. An answer lost to a kill counts as refused.',
+    timing: false,
+    async run(ctx) {
+      const result = await crashTest({events: ctx.profile.crashEvents, kills: ctx.profile.crashKills})
+      if (result.lost > 0) ctx.problem(`${result.lost} accepted events never reached the subscriber`)
+      return {metrics: {...result, duplicateShare: result.duplicates / Math.max(1, result.delivered)}, details: result}
+    },
+    rows: [
+      {figure: 'accepted events lost', unit: '', kne: 'lost', target: {op: '<=', value: 0, on: 'kne', label: 'none'}},
+      {figure: 'accepted / delivered', unit: '', kne: 'accepted', extra: 'delivered'},
+      {
+        figure: 'duplicate deliveries (at-least-once: in flight at a kill)',
+        unit: '',
+        kne: 'duplicates',
+        ratio: 'duplicateShare',
+        ratioLabel: 'of delivered',
+      },
+      {figure: 'kills / events sent', unit: '', kne: 'kills', extra: 'events'},
     ],
   },
   {

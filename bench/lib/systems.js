@@ -65,6 +65,7 @@ async function startKneDev(placement, spec, sinkUrl, nodeFlags) {
   const output = spec.output ?? 'quiet'
   const args = ['dev', ...{quiet: ['--quiet', '--json'], lines: [], json: ['--json']}[output], '-f', file, '--port', '0']
   if (spec.historyLimit !== undefined) args.push('--history', String(spec.historyLimit))
+  if (spec.persist) args.push('--persist', join(dir, 'log'), '--persist-sync', spec.persist)
   const child = startNode(placement, 'sut', join(REPO, 'bin', 'run.js'), args, {
     nodeFlags,
     stdout: 'pipe',
@@ -131,6 +132,12 @@ function system(child, url) {
       if (!child.send) throw new Error('memory figures need the library host (--sut lib)')
       child.send({kind: 'memory'})
       return nextMessage(child, 'memory')
+    },
+    /** Bytes of the event log on disk and the events the history holds, once every delivery is done. */
+    async disk() {
+      if (!child.send) throw new Error('disk figures need the library host (--sut lib)')
+      child.send({kind: 'disk'})
+      return nextMessage(child, 'disk')
     },
     stop: () => stopChild(child),
   }

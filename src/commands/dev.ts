@@ -1,5 +1,7 @@
 import {Errors, Flags} from '@oclif/core'
-import {byteSizeFlag, durationFlag, KneCommand, prose, serviceFlag} from '../cli/index.js'
+import {byteSizeFlag, durationFlag, KneCommand, logBoundFlag, prose, serviceFlag} from '../cli/index.js'
+import {PERSIST_SYNC_MODES, type PersistConfig, type PersistSync} from '../core/project.js'
+import type {RestoreReport} from '../mesh/event-log/restore.js'
 import {ActivityPrinter} from '../client/activity-printer.js'
 import {removeLocator, writeLocator} from '../client/locator.js'
 import {colors, describeDelivery, formatMs} from '../client/render.js'
@@ -38,7 +40,10 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     '<%= config.bin %> <%= command.id %> -f knative/ --no-watch   # load once, ignore later edits',
     '<%= config.bin %> <%= command.id %> --host 0.0.0.0   # reachable from containers and other machines: nothing is authenticated',
     '<%= config.bin %> <%= command.id %> --history-bytes 256Mi --max-pending-bytes 16Mi',
+    '<%= config.bin %> <%= command.id %> --persist   # keep events in .kne/ and resume unfinished deliveries after a restart',
+    '<%= config.bin %> <%= command.id %> --persist /tmp/shop-log --persist-sync always --persist-max 1Gi --persist-max 7d',
   ]
+  static override optionalValueFlags = ['persist']
   static override flags = {
     filename: Flags.string({char: 'f', multiple: true, description: 'manifest file or folder (repeatable)'}),
     port: Flags.integer({
@@ -78,6 +83,20 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
       description: 'bytes of events (data and attributes) an asynchronous broker may hold undelivered before its ingress answers 429',
       env: 'KNE_MAX_PENDING_BYTES',
     }),
+    persist: Flags.string({
+      helpValue: '[DIR]',
+      description:
+        'keep every event and its path in a log folder, and on start resume the deliveries a stop or a crash cut short [default folder: .kne beside kne.yaml]',
+    }),
+    'persist-sync': Flags.string({
+      options: [...PERSIST_SYNC_MODES],
+      description:
+        'batch: each record written at once, synced to disk every 100 ms; always: each record synced before kne goes on [default: batch]',
+    }),
+    'persist-max': logBoundFlag({
+      multiple: true,
+      description: 'bound of the log, a size (256Mi) or an age (7d); the oldest segments go first [default: 256Mi]',
+    }),
     quiet: Flags.boolean({char: 'q', description: 'do not print activity, only start-up and shutdown'}),
     watch: Flags.boolean({
       default: true,
@@ -110,6 +129,7 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
       historyBytes,
       maxPendingEvents: this.flags['max-pending'],
       maxPendingBytes,
+      persist: {dir: this.flags.persist, sync: this.flags['persist-sync'] as PersistSync | undefined, bounds: this.flags['persist-max']},
       log: err,
       output: json
         ? (record) => out(JSON.stringify({kind: 'output', ...record}))
@@ -133,7 +153,8 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
             (report) => {
               removeLocator(this.config.dataDir, mesh.url)
               printer.close()
-              for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: marked failed`)
+              const left = report.resumable ? 'left in the event log: the next kne dev --persist resumes it' : 'marked failed'
+              for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: ${left}`)
               if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished}))
               else err(`kne dev stopped (${report.unfinished.length} unfinished deliveries)`)
               printer.flush()
@@ -173,11 +194,13 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
           status: mesh.status(),
           services: mesh.sources.localServiceStatus(),
           notEmulated: session.notEmulated.map(describeResource),
+          persist: session.persist && {dir: session.persist.dir, restored: mesh.restored},
         }),
       )
     else {
       for (const line of renderTopology(mesh.status(), session.paths, c)) out(line)
       for (const line of describeSources(mesh.sources.status(), mesh.sources.localServiceStatus())) out(line)
+      if (session.persist) out(describePersist(session.persist, mesh.restored))
       out(c.green(`Ready on ${mesh.url}`))
     }
     printer.flush()
@@ -197,4 +220,13 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     }
     await stopped
   }
+}
+
+/** The start-up line about the event log: where, how it syncs, and what a restart took back from it. */
+function describePersist(persist: PersistConfig, restored: RestoreReport | undefined): string {
+  const taken =
+    restored === undefined || restored.records === 0
+      ? 'empty'
+      : `${restored.records} records restored, ${restored.deliveries} deliveries resumed${restored.skipped ? `, ${restored.skipped} records skipped` : ''}`
+  return `  Event log  ${persist.dir}  (${persist.sync ?? 'batch'} sync; ${taken})`
 }

@@ -17,6 +17,8 @@ export interface EventRef {
   id: string
   type: string
   source: string
+  /** Sequence number of the arrival's event record (records leave it out: the event log keeps its segment until the arrival settles). */
+  seq?: number
 }
 
 /** Who a delivery is for: a trigger of a broker, or a subscription to a channel (`namespace/name`). */

@@ -244,7 +244,8 @@ export type BrokerCounters = IngressCounters
 export type ChannelCounters = IngressCounters
 
 /** A delivery under way: the arrival (at a broker or a channel) and whom it is for (a trigger or a subscription). */
-export type InFlightDelivery = {arrival: number; id: string; broker?: string; channel?: string} & Subscriber
+/** `seq`: the sequence number of the event's record (the event log keeps it until the delivery ends). */
+export type InFlightDelivery = {arrival: number; id: string; broker?: string; channel?: string; seq?: number} & Subscriber
 
 /** A delivery that ended `failed`: kept (the most recent ones) so status can name what was lost. */
 export type FailedDelivery = InFlightDelivery & {

@@ -17,6 +17,8 @@ export interface MeshContext {
   readonly topology: Topology
   /** True once close() began: ingress answers 503. */
   readonly draining: boolean
+  /** Why ingress refuses events now (503): the mesh is shutting down, or its event log cannot keep them. */
+  readonly refusal: string | undefined
   /** The names requests may carry in their Host header; undefined when bound to every interface (any name). */
   readonly acceptedHosts: ReadonlySet<string> | undefined
   /** What the mesh runs, as last applied. */

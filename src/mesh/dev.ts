@@ -119,6 +119,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       historyBytes: options.historyBytes,
       maxPendingEvents: options.maxPendingEvents,
       maxPendingBytes: options.maxPendingBytes,
+      persist: loaded.persist,
       log: options.log,
       sources: {
         localServices,

@@ -25,11 +25,11 @@ export function internalError(ctx: MeshContext, req: IncomingMessage, res: Serve
   else res.destroy()
 }
 
-/** The answers every ingress gives before it reads a body: the OPTIONS probe, 405, and 503 while draining; true when it answered. */
+/** The answers every ingress gives before it reads a body: the OPTIONS probe, 405, and 503 while refusing events; true when it answered. */
 export function answeredWithoutEvent(ctx: MeshContext, req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method === 'OPTIONS') res.writeHead(200, {...ALLOW, 'WebHook-Allowed-Origin': '*', 'WebHook-Allowed-Rate': '*'}).end()
   else if (req.method !== 'POST') ingressJson(res, 405, {error: `method ${req.method} is not allowed: send events with POST`})
-  else if (ctx.draining) ingressJson(res, 503, {error: 'kne is shutting down and no longer accepts events'})
+  else if (ctx.refusal !== undefined) ingressJson(res, 503, {error: ctx.refusal})
   else return false
   return true
 }

@@ -27,6 +27,13 @@ export class Journal {
   private firstSeq = 1
   private keptBytes = 0
   private readonly listeners = new Set<ActivityListener>()
+  private sink: ((record: Activity) => void) | undefined
+  /** Whether the last record appended reached the sink (true without one). */
+  lastKept = true
+  /** Why the sink refused the last record it refused, and when (wall clock); undefined once it keeps an event's record again. */
+  sinkFailure: {message: string; at: number} | undefined
+  /** Called when the sink starts refusing records (not again until it has kept one). */
+  onSinkFailure: ((error: Error) => void) | undefined
   readonly limit: number
   readonly maxBytes: number
 
@@ -63,9 +70,33 @@ export class Journal {
   append(record: Activity): Activity {
     record.seq = this.nextSeq++
     record.at = isoTime(this.clock.now())
+    if (this.sink !== undefined) this.toSink(this.sink, record)
     this.keep(retainedRecord(record))
     for (const listener of this.listeners) listener(record)
     return record
+  }
+
+  /**
+   * Sends every record appended from now on to `sink` first (the event log's append, whole), or stops when
+   * undefined. A sink that throws marks the record not kept (`lastKept`) and the failure (`sinkFailure`).
+   */
+  setSink(sink: ((record: Activity) => void) | undefined): void {
+    this.sink = sink
+    this.lastKept = true
+    this.sinkFailure = undefined
+  }
+
+  private toSink(sink: (record: Activity) => void, record: Activity): void {
+    try {
+      sink(record)
+      this.lastKept = true
+      // an event's record is what ingress waits on: the log works again when one is kept
+      if (record.kind === 'event') this.sinkFailure = undefined
+    } catch (error) {
+      this.lastKept = false
+      if (this.sinkFailure === undefined) this.onSinkFailure?.(error as Error)
+      this.sinkFailure = {message: (error as Error).message, at: Date.now()}
+    }
   }
 
   /**

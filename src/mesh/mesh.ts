@@ -6,6 +6,7 @@ import type {Activity} from '../core/activity.js'
 import type {InFlightDelivery, MeshStatus, RedeliverAnswer, RedeliverRequest} from '../core/api.js'
 import {acceptedHostNames} from '../core/hosts.js'
 import type {DeliverySpec} from '../core/resources/types.js'
+import type {PersistConfig} from '../core/project.js'
 import type {KneResource} from '../core/resources/types.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {compileTopology, type Topology} from '../core/topology.js'
@@ -17,6 +18,8 @@ import {Journal} from './journal.js'
 import {MeshEvents, type ActivitySource} from './events.js'
 import {EventTypeObserver} from './registry.js'
 import {restoreRecords, resumeDeliveries, type RestoreReport} from './event-log/restore.js'
+import {openEventLog} from './event-log/file-store.js'
+import type {EventLogStore} from './event-log/store.js'
 import {MeshRuntime} from './runtime.js'
 import {createMeshServer, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './server.js'
 import {SourceRuntime, type SourceOptions} from '../kinds/sources/runtime/runtime.js'
@@ -48,9 +51,14 @@ export interface MeshOptions {
   observeEventTypes?: boolean
   /** Local services and ContainerSource commands to run, and where their output goes. */
   sources?: SourceOptions
+  /**
+   * Keep every record in an event log in this folder (docs/events.md): on start the mesh restores its history,
+   * counters and registry from it and resumes the deliveries that had not reached an outcome.
+   */
+  persist?: PersistConfig
   /** Timeouts for receiving a request, and the cap on open connections (defaults: DEFAULT_CONNECTION_LIMITS). */
   connectionLimits?: Partial<ConnectionLimits>
-  /** The event log events are found in (an EventLogStore); without one, the bounded in-memory history. */
+  /** Where events are found when the mesh has no persist log of its own (an EventLogStore); without either, the bounded in-memory history. */
   eventLog?: ActivitySource
   /**
    * The records a previous run of the mesh appended (its event log), oldest first: before it listens the mesh
@@ -63,8 +71,12 @@ export interface MeshOptions {
 }
 
 export interface CloseReport {
-  /** Deliveries that had not finished when the drain timeout ran out; each was failed and recorded. */
+  /**
+   * Deliveries that had not finished when the drain timeout ran out: each was failed and recorded, or, with
+   * an event log (`resumable`), left there without an outcome for the next start to resume.
+   */
   unfinished: InFlightDelivery[]
+  resumable: boolean
 }
 
 export const DEFAULT_MAX_PENDING_EVENTS = 10_000
@@ -101,10 +113,16 @@ export class Mesh implements MeshContext {
   readonly clock: Clock
   private readonly sender = new HttpSender()
   private baseUrl = ''
-  /** What a start from a previous run's records (options.restore) found and resumed. */
+  /** What a start from a previous run's records (options.restore, or the event log) found and resumed. */
   restored: RestoreReport | undefined
+  /** The event log every record goes to (options.persist). */
+  readonly eventLog: EventLogStore | undefined
 
-  private constructor(private readonly options: MeshOptions) {
+  private constructor(
+    private readonly options: MeshOptions,
+    eventLog: EventLogStore | undefined,
+  ) {
+    this.eventLog = eventLog
     const clock = (this.clock = options.clock ?? realClock)
     this.journal = new Journal(clock, {records: options.historyLimit, bytes: options.historyBytes})
     this.runtime = new MeshRuntime({
@@ -116,7 +134,7 @@ export class Mesh implements MeshContext {
     })
     this.eventTypes = options.observeEventTypes === false ? undefined : new EventTypeObserver(this.journal, {log: (line) => this.log(line)})
     this.sources = new SourceRuntime({...options.sources, clock, log: (line) => this.log(line)})
-    this.events = new MeshEvents(this, this.journal, {log: options.eventLog})
+    this.events = new MeshEvents(this, this.journal, {log: eventLog ?? options.eventLog})
     this.applied = options.resources ?? []
     this.currentTopology = compileTopology([], {meshUrl: ''})
     this.plugins = PLUGINS.map((create) => create(this))
@@ -125,25 +143,48 @@ export class Mesh implements MeshContext {
 
   /** Starts a mesh and resolves once it is listening. */
   static async start(options: MeshOptions = {}): Promise<Mesh> {
-    const mesh = new Mesh(options)
-    // before anything can be appended: the records go on from the previous run's numbers
-    const restored = options.restore && restoreRecords(mesh, options.restore)
+    const log = (line: string): void => (options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line)
+    // the log's lock is taken before anything else: a folder another kne uses stops the start here
+    const eventLog: EventLogStore | undefined =
+      options.persist && openPersistedLog(options.persist, options.clock ?? realClock, log, () => mesh.runtime.oldestUnsettledSeq())
+    const mesh = new Mesh(options, eventLog)
+    try {
+      // before anything can be appended: the records go on from the previous run's numbers
+      const records = eventLog ? eventLog.read() : options.restore
+      const restored = records && restoreRecords(mesh, records)
+      if (eventLog) mesh.persistTo(eventLog)
+      await mesh.listen()
+      await mesh.sources.prepare()
+      mesh.apply(mesh.applied)
+      if (restored) mesh.restored = resumeDeliveries(mesh, restored)
+    } catch (error) {
+      eventLog?.close()
+      throw error
+    }
+    return mesh
+  }
+
+  /** Every record appended from now on goes to the event log first; a failed write makes ingress refuse events for a while. */
+  private persistTo(eventLog: EventLogStore): void {
+    this.journal.onSinkFailure = (error) =>
+      this.log(`the event log cannot keep records (${error.message}); ingress answers 503 until it can`)
+    this.journal.setSink((record) => eventLog.append(record))
+  }
+
+  private async listen(): Promise<void> {
+    const {options} = this
     await new Promise<void>((resolve, reject) => {
-      mesh.server.once('error', reject)
+      this.server.once('error', reject)
       const host = options.host ?? '127.0.0.1'
-      mesh.server.listen(options.port ?? 0, host, () => {
-        mesh.server.off('error', reject)
-        mesh.hosts = acceptedHostNames(host, (mesh.server.address() as AddressInfo).address)
+      this.server.listen(options.port ?? 0, host, () => {
+        this.server.off('error', reject)
+        this.hosts = acceptedHostNames(host, (this.server.address() as AddressInfo).address)
         resolve()
       })
     })
-    const address = mesh.server.address() as AddressInfo
+    const address = this.server.address() as AddressInfo
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    mesh.baseUrl = `http://${host}:${address.port}`
-    await mesh.sources.prepare()
-    mesh.apply(mesh.applied)
-    if (restored) mesh.restored = resumeDeliveries(mesh, restored)
-    return mesh
+    this.baseUrl = `http://${host}:${address.port}`
   }
 
   get url(): string {
@@ -158,6 +199,16 @@ export class Mesh implements MeshContext {
   /** True once close() began: ingress answers 503. */
   get draining(): boolean {
     return this.closing
+  }
+
+  /** Why ingress refuses events now (503); undefined while it accepts them. */
+  get refusal(): string | undefined {
+    if (this.closing) return 'kne is shutting down and no longer accepts events'
+    const failure = this.journal.sinkFailure
+    // for a second after a failed write; then an event is let through to try the log again
+    if (failure !== undefined && Date.now() - failure.at < LOG_RETRY_MS)
+      return `kne cannot keep events in its event log (${failure.message}); send them again later`
+    return undefined
   }
 
   /** The names requests may carry in their Host header; undefined when bound to every interface (any name). */
@@ -236,6 +287,8 @@ export class Mesh implements MeshContext {
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), drainTimeoutMs).unref()),
     ])
     const unfinished = drained ? [] : [...this.runtime.inFlight].map((d) => ({...d}))
+    // with an event log, what did not finish stays there without an outcome: the next start resumes it
+    this.closeEventLog()
     this.runtime.stop(new Error('kne stopped before the delivery finished (drain timeout)'))
     if (!drained) await Promise.race([this.runtime.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
     await this.sources.close()
@@ -246,11 +299,43 @@ export class Mesh implements MeshContext {
     })
     await this.sender.close()
     for (const plugin of this.plugins) await plugin.close?.()
-    return {unfinished}
+    return {unfinished, resumable: this.eventLog !== undefined}
+  }
+
+  /** Writes and syncs what the event log holds, releases its lock, and sends it no more records. */
+  private closeEventLog(): void {
+    if (this.eventLog === undefined) return
+    this.journal.setSink(undefined)
+    try {
+      this.eventLog.close()
+    } catch (error) {
+      this.log(`the event log could not be closed cleanly: ${(error as Error).message}`)
+    }
   }
 }
 
 /** Starts a mesh (the library entry point): `const mesh = await createMesh({resources}); … await mesh.close()`. */
 export function createMesh(options: MeshOptions = {}): Promise<Mesh> {
   return Mesh.start(options)
+}
+
+/** How long ingress refuses events without trying the event log again after it failed to write one. */
+const LOG_RETRY_MS = 1000
+
+/** Opens the event log for a mesh: bounds and sync as configured, damage reported on the mesh's log. */
+function openPersistedLog(
+  persist: PersistConfig,
+  clock: Clock,
+  log: (line: string) => void,
+  keepFrom: () => number | undefined,
+): EventLogStore {
+  return openEventLog({
+    dir: persist.dir,
+    sync: persist.sync,
+    maxBytes: persist.maxBytes,
+    maxAgeMs: persist.maxAgeMs,
+    keepFrom,
+    now: () => clock.now(),
+    onDamage: (damage) => log(`event log: ${damage.file} at offset ${damage.offset}: ${damage.problem}; the record is skipped`),
+  })
 }

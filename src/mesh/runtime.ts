@@ -47,6 +47,9 @@ import type {Journal} from './journal.js'
 
 export const FAILED_HISTORY_LIMIT = 100
 
+/** The outcomes of a fan-out that delivered to no one. */
+const NO_OUTCOMES: Record<string, Outcome> = Object.freeze({})
+
 /**
  * Hops one event may take inside the mesh (replies, deliveries to the mesh's own addresses). A channel has
  * no TTL, so a loop through channels would never end; this bounds it far above any real flow.
@@ -181,6 +184,7 @@ export class MeshRuntime {
     const {delivered, ttl} = ingress
     const {matched, notMatched} = matchTriggers(broker, delivered)
     const ref = this.arrive('broker', broker.key, ingress.event, via, origin, {matched: matchedKeys(matched), notMatched})
+    if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
     const hops = origin.hops ?? 0
     return this.settle(counters, broker.async, ref, bytes, matched, (trigger, signal, deadline, done) =>
       deliver(
@@ -209,6 +213,7 @@ export class MeshRuntime {
     // the channel dispatcher sends binary mode, so subscribers see every extension as a string
     const event = afterBinaryHop(incoming)
     const ref = this.arrive('channel', channel.key, event, via, origin, undefined)
+    if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
     const hops = origin.hops ?? 0
     return this.settle(counters, channel.async, ref, bytes, channel.subscriptions, (subscription, signal, deadline, done) =>
       deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch, done),
@@ -240,6 +245,7 @@ export class MeshRuntime {
         {matched: matchedKeys([trigger]), notMatched: NO_TRIGGERS},
         redelivers,
       )
+      if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
       return this.settle(counters, true, ref, bytes, [trigger], (route, signal, deadline, done) =>
         deliver(
           {ref, route, broker, ttl, event: delivered, headers: {}, deadline, addresses: broker.addresses, hops: 0, signal},
@@ -253,6 +259,7 @@ export class MeshRuntime {
     const refused = this.refuse(counters, 'channel', channel.key, true, 'ingress', FROM_OUTSIDE, bytes)
     if (refused) return refused
     const ref = this.arrive('channel', channel.key, event, 'ingress', FROM_OUTSIDE, undefined, redelivers)
+    if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
     return this.settle(counters, true, ref, bytes, [subscription], (route, signal, deadline, done) =>
       deliver({ref, route, event, headers: {}, deadline, addresses: channel.addresses, hops: 0, signal}, this.dispatch, done),
     ) as IngressAnswer
@@ -296,6 +303,17 @@ export class MeshRuntime {
     return undefined
   }
 
+  /**
+   * The event log could not keep the event's record (a full disk): the event is not delivered, and its
+   * producer is answered 503 to send it again later; its arrival is settled with no delivery.
+   */
+  private refuseUnkept(counters: IngressCounters, ref: EventRef): IngressAnswer {
+    const {journal} = this.options
+    const error = `kne could not keep the event in its event log (${journal.sinkFailure?.message ?? 'write failed'}); send it again later`
+    journal.append(settledRecord(ref, NO_OUTCOMES))
+    return this.reject(counters, ref.broker !== undefined ? {broker: ref.broker} : {channel: ref.channel!}, 'ingress', 503, error)
+  }
+
   private reject(
     counters: IngressCounters,
     where: {broker: string} | {channel: string},
@@ -319,12 +337,14 @@ export class MeshRuntime {
     redelivers?: Redelivers,
   ): EventRef {
     const arrival = ++this.arrivals
+    const {journal} = this.options
+    const seq = journal.next
     // literals rather than a spread: this runs for every event
     const ref: EventRef =
       kind === 'broker'
-        ? {broker: key, arrival, id: event.id, type: event.type, source: event.source}
-        : {channel: key, arrival, id: event.id, type: event.type, source: event.source}
-    this.options.journal.append(eventRecord(ref, via, origin.replyTo, origin.from, routed, event, redelivers))
+        ? {broker: key, arrival, id: event.id, type: event.type, source: event.source, seq}
+        : {channel: key, arrival, id: event.id, type: event.type, source: event.source, seq}
+    journal.append(eventRecord(ref, via, origin.replyTo, origin.from, routed, event, redelivers))
     return ref
   }
 
@@ -433,6 +453,14 @@ export class MeshRuntime {
     } catch (error) {
       ended(error as Error)
     }
+  }
+
+  /** Sequence number of the oldest event record whose arrival has a delivery under way: the event log keeps it. */
+  oldestUnsettledSeq(): number | undefined {
+    let oldest: number | undefined
+    for (const flight of this.running.keys())
+      if (flight.seq !== undefined && (oldest === undefined || flight.seq < oldest)) oldest = flight.seq
+    return oldest
   }
 
   /** Resolves when every fan-out in progress has settled (callers race it with a drain timeout). */
@@ -620,10 +648,14 @@ export class MeshRuntime {
   }
 }
 
-function flightOf(ref: Pick<EventRef, 'arrival' | 'id' | 'broker' | 'channel'>, kind: Route['kind'], key: string): InFlightDelivery {
+function flightOf(
+  ref: Pick<EventRef, 'arrival' | 'id' | 'broker' | 'channel' | 'seq'>,
+  kind: Route['kind'],
+  key: string,
+): InFlightDelivery {
   return kind === 'trigger'
-    ? {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, trigger: key}
-    : {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, subscription: key}
+    ? {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, seq: ref.seq, trigger: key}
+    : {arrival: ref.arrival, id: ref.id, broker: ref.broker, channel: ref.channel, seq: ref.seq, subscription: key}
 }
 
 /** A trigger's or a subscription's delivery under way, as status names it. */

@@ -7,7 +7,6 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
 import type {EventShowAnswer, EventsAnswer, RedeliverAnswer} from '../../src/core/api.js'
-import {openEventLog} from '../../src/mesh/event-log/file-store.js'
 import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post, type Responder} from '../helpers/subscriber.js'
 
@@ -166,15 +165,13 @@ describe('finding and redelivering events', () => {
     expect(failing.received).toHaveLength(2)
   })
 
-  it('finds and redelivers from the event log when the mesh keeps one: the event whole', async () => {
+  it('finds and redelivers from the event log when the mesh keeps one (persist): the event whole', async () => {
     const {responder, fix} = fixable()
     const orders = await kit.subscriber(responder)
     const dls = await kit.subscriber()
     const clock = new VirtualClock()
-    const store = openEventLog({dir: mkdtempSync(join(tmpdir(), 'kne-events-log-'))})
-    kit.defer(() => store.close())
-    const mesh = await kit.mesh(brokerYaml(orders.url, dls.url), {clock, eventLog: store})
-    mesh.journal.subscribe((record) => store.append(record))
+    const dir = mkdtempSync(join(tmpdir(), 'kne-events-log-'))
+    const mesh = await kit.mesh(brokerYaml(orders.url, dls.url), {clock, persist: {dir}})
     const headers = {...binaryHeaders('com.example.order', {'ce-id': 'big-2'}), 'content-type': 'text/plain'}
     await clock.runUntil(post(`${mesh.url}/default/default`, headers, 'y'.repeat(70 * 1024)))
     const found = await getJson<EventsAnswer>(`${mesh.url}/_kne/v1/events?outcome=dead-lettered`)

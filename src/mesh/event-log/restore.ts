@@ -96,6 +96,7 @@ function resumedArrival(topology: Topology, arrival: PendingArrival, windowLeftM
     id: record.id,
     type: record.type,
     source: record.source,
+    seq: record.seq,
   }
   const target = targetOf(topology, record)
   const routes: readonly (TriggerRoute | SubscriptionRoute)[] =

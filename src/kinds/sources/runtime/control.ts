@@ -19,7 +19,7 @@ export async function sourceControl(
   if (fire) {
     req.resume()
     if (req.method !== 'POST') return {status: 405, body: {error: `fire a PingSource with POST ${pathname}`}}
-    if (mesh.draining) return {status: 503, body: {error: 'kne is shutting down'}}
+    if (mesh.refusal !== undefined) return {status: 503, body: {error: mesh.refusal}}
     const [namespace, name] = [decodeURIComponent(fire[1]!), decodeURIComponent(fire[2]!)]
     const result = await mesh.sources.fire(namespace, name)
     if (!result.ok) return {status: result.reason === 'NotFound' ? 404 : 409, body: {error: result.message, reason: result.reason}}

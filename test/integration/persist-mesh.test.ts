@@ -1,0 +1,104 @@
+// A mesh with an event log (createMesh({persist})): a restart on the same folder takes back the history, the
+// numbers and the counters; a stop that leaves deliveries waiting for a retry leaves them in the log for the
+// next start; a log that cannot write makes ingress answer 503 instead of accepting events it cannot keep.
+import {readdirSync, rmSync, symlinkSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {VirtualClock} from '../../src/index.js'
+import {useMesh} from '../helpers/mesh.js'
+import {binaryHeaders, post} from '../helpers/subscriber.js'
+import {tempDir} from '../helpers/temp.js'
+
+const kit = useMesh()
+
+function shop(subscriberUrl: string): string {
+  return `apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: default
+spec:
+  delivery: {retry: 3, backoffPolicy: linear, backoffDelay: PT10S}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata:
+  name: orders
+spec:
+  broker: default
+  subscriber:
+    uri: ${subscriberUrl}
+`
+}
+
+const send = (url: string, id: string, data = '{}') =>
+  post(`${url}/default/default`, binaryHeaders('com.example.order', {'ce-id': id, 'content-type': 'application/json'}), data)
+
+describe('createMesh({persist})', () => {
+  it('started again on the same folder, takes back the history and counters and numbers on after them', async () => {
+    const subscriber = await kit.subscriber()
+    const dir = tempDir('kne-persist-')
+    const first = await kit.mesh(shop(subscriber.url), {persist: {dir}})
+    for (const id of ['a', 'b']) expect((await send(first.url, id)).status).toBe(202)
+    const lastSeq = first.journal.next - 1
+    await first.close()
+    const second = await kit.mesh(shop(subscriber.url), {persist: {dir}})
+    expect(second.restored).toMatchObject({records: lastSeq, deliveries: 0})
+    expect(second.journal.since(0).map((r) => r.seq)).toEqual([...Array(lastSeq).keys()].map((i) => i + 1))
+    expect(second.runtime.triggerCountersFor('default/orders')).toMatchObject({matched: 2, delivered: 2})
+    expect((await send(second.url, 'c')).status).toBe(202)
+    const c = second.journal.since(lastSeq + 1).find((r) => r.kind === 'event')
+    expect(c).toMatchObject({seq: lastSeq + 1, arrival: 3, id: 'c'})
+  })
+
+  it('stopped while a delivery waits for its retry, leaves it in the log; the next start delivers it', async () => {
+    const clock = new VirtualClock()
+    const subscriber = await kit.subscriber((_req, res) => void res.writeHead(503).end())
+    const dir = tempDir('kne-persist-')
+    const first = await kit.mesh(
+      shop(subscriber.url).replace(
+        'name: default\nspec:',
+        'name: default\n  annotations:\n    messaging.knative.dev/async-handler: "true"\nspec:',
+      ),
+      {
+        persist: {dir},
+        clock,
+      },
+    )
+    expect((await send(first.url, 'waiting')).status).toBe(202)
+    await subscriber.waitFor(1)
+    const report = await first.close({drainTimeoutMs: 0})
+    expect(report).toMatchObject({resumable: true, unfinished: [{id: 'waiting', trigger: 'default/orders'}]})
+    subscriber.respond((_req, res) => void res.writeHead(200).end())
+    const restartClock = new VirtualClock()
+    const second = await kit.mesh(shop(subscriber.url), {persist: {dir}, clock: restartClock})
+    expect(second.restored).toMatchObject({arrivals: 1, deliveries: 1})
+    await restartClock.advance(10_000)
+    await second.idle()
+    expect(subscriber.received.map((r) => r.headers['ce-id'])).toEqual(['waiting', 'waiting'])
+    const outcomes = second.journal.since(0).filter((r) => r.kind === 'outcome')
+    // the stop's own "failed" never reached the log: the one outcome is the delivery after the restart
+    expect(outcomes.map((r) => r.kind === 'outcome' && r.outcome)).toEqual(['delivered'])
+  })
+
+  it('answers 503 while the log cannot write an event, and accepts events again once it can', async () => {
+    const subscriber = await kit.subscriber()
+    const dir = tempDir('kne-persist-')
+    // segments of 64 KiB: an event of 100 KiB starts a new one, whose file is made /dev/full (every write: ENOSPC)
+    const mesh = await kit.mesh(shop(subscriber.url), {persist: {dir, maxBytes: 512 * 1024}, log: () => undefined})
+    expect((await send(mesh.url, 'small')).status).toBe(202)
+    const next = join(dir, 'segments', `${String(mesh.journal.next).padStart(20, '0')}.log`)
+    symlinkSync('/dev/full', next)
+    const big = JSON.stringify({pad: 'x'.repeat(100 * 1024)})
+    const refused = await send(mesh.url, 'big', big)
+    expect(refused.status).toBe(503)
+    expect(refused.text).toMatch(/could not keep the event in its event log .*ENOSPC/)
+    expect(subscriber.received.map((r) => r.headers['ce-id'])).toEqual(['small'])
+    // the next request is refused before its body is read, without trying the log
+    expect((await send(mesh.url, 'soon')).status).toBe(503)
+    rmSync(next)
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    expect((await send(mesh.url, 'big-again', big)).status).toBe(202)
+    expect(readdirSync(join(dir, 'segments')).length).toBeGreaterThan(1)
+    expect(mesh.eventLog?.stats().records).toBeGreaterThan(4)
+  })
+})
