@@ -67,8 +67,12 @@ export class EventFinder {
     this.current = new EventIndex(options.bounds)
   }
 
+  /** Fed by the mesh's journal as records are appended, once the index has read the source to its end. */
+  protected following = false
+
   /** The index, with the records appended since the last request; a gap (the history moved on past them) starts it again. */
   protected index(): EventIndex {
+    if (this.following) return this.current
     let first = true
     for (const record of this.source.read(this.next)) {
       if (first && record.seq > this.next && this.next > 1) this.current = new EventIndex(this.options.bounds)
@@ -77,6 +81,13 @@ export class EventFinder {
       this.next = record.seq + 1
     }
     return this.current
+  }
+
+  /** A record just appended, taken in at once while following (read from the source otherwise). */
+  protected follow(record: Activity): void {
+    if (!this.following || record.seq < this.next) return
+    this.current.add(record)
+    this.next = record.seq + 1
   }
 
   /** Summaries of the events the query picks, newest first. */
@@ -131,6 +142,18 @@ export class MeshEvents extends EventFinder {
       bounds: options.bounds,
       explain: (record) => explainEvent(host.topology, record),
     })
+    // a log is read once, on the first request (it may be large); from then on the journal feeds the index
+    if (options.log)
+      journal.subscribe((record) => {
+        // a record the log could not keep (ingress answered 503) is not one of the log's events
+        if (journal.lastKept) this.follow(record)
+      })
+  }
+
+  protected override index(): EventIndex {
+    const index = super.index()
+    if (this.from === 'log') this.following = true
+    return index
   }
 
   /**
