@@ -52,6 +52,9 @@ export {buildEvent} from './core/event-builder.js'
 export {compileTriggerFilter, explainTriggerFilter, validateTriggerFilter} from './core/filters/index.js'
 export {compileCesql, evaluateCesql} from './core/cesql/index.js'
 export type {Activity, ActivityJson} from './core/activity.js'
+export {EventFinder, MeshEvents, journalSource, type ActivitySource} from './mesh/events.js'
+export type {EventQuery, EventSummary, EventDelivery, DeliveryState, QueryOutcome} from './core/event-log/index.js'
+export type {EventsAnswer, EventShowAnswer, EventDetail, RedeliverRequest, RedeliverAnswer, Redelivery} from './core/api.js'
 export {
   buildRegistry,
   exportEventTypes,

@@ -57,7 +57,9 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
           ? c.magenta(` reply from ${subscriberName(record.replyTo)}`)
           : record.from
             ? c.magenta(` ${record.from.target === 'dead-letter-sink' ? 'dead-lettered by' : 'from'} ${subscriberName(record.from)}`)
-            : ''
+            : record.redelivers
+              ? c.magenta(` redelivery of arrival ${record.redelivers.arrival} to ${subscriberName(record.redelivers)}`)
+              : ''
       const truncated = record.dataTruncated
         ? c.dim(` (data ${formatBytes(record.dataBytes ?? 0)}: the history kept the first ${formatBytes(MAX_RETAINED_DATA_BYTES)})`)
         : ''
@@ -179,7 +181,7 @@ export function renderSinkRequest(request: SinkRequest, c: ChalkInstance): strin
 }
 
 /** C0 control characters other than tab, newline, vertical tab, form feed and carriage return: text that is not for a terminal. */
-function hasControlCharacters(text: string): boolean {
+export function hasControlCharacters(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
     if (code <= 0x08 || (code >= 0x0e && code <= 0x1f)) return true

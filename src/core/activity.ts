@@ -27,6 +27,9 @@ export type Subscriber = {trigger: string; subscription?: undefined} | {subscrip
 /** The delivery an event came from when it arrived in memory: the arrival it was delivered for, and to whom. */
 export type Sender = Subscriber & {arrival: number}
 
+/** What a redelivery sends again: the earlier arrival, and the trigger or subscription it goes to once more. */
+export type Redelivers = Subscriber & {arrival: number}
+
 export type Outcome = 'delivered' | 'replied' | 'dead-lettered' | 'failed'
 
 export type DeliveryTarget = 'subscriber' | 'reply' | 'dead-letter-sink'
@@ -41,6 +44,8 @@ export type ActivityBody =
       /** At a broker: the triggers whose filters pass the event, and those whose filters do not (a channel has no filters). */
       matched?: string[]
       notMatched?: string[]
+      /** A redelivery (kne redeliver): the arrival whose event this sends again, and to whom. */
+      redelivers?: Redelivers
       event: CloudEvent
       /** Set by the history on an event whose data it keeps only the start of; `dataBytes` is the data's real size. */
       dataTruncated?: true
@@ -119,11 +124,12 @@ export function eventRecord(
   from: (Sender & {target: Exclude<DeliveryTarget, 'reply'>}) | undefined,
   routing: Routing | undefined,
   event: CloudEvent,
+  redelivers?: Redelivers,
 ): Activity {
   // the empty list is shared, so that a record does not own one
   const matched = routing === undefined ? undefined : routing.matched.length === 0 ? NO_TRIGGERS : routing.matched
   const notMatched = routing === undefined ? undefined : routing.notMatched.length === 0 ? NO_TRIGGERS : routing.notMatched
-  if (ref.channel === undefined && replyTo === undefined && from === undefined && routing !== undefined) {
+  if (ref.channel === undefined && replyTo === undefined && from === undefined && redelivers === undefined && routing !== undefined) {
     return {
       kind: 'event',
       broker: ref.broker,
@@ -152,6 +158,7 @@ export function eventRecord(
     from,
     matched,
     notMatched,
+    redelivers,
     event,
     seq: 0,
     at: '',

@@ -1,6 +1,14 @@
 // The control API's wire format (`/_kne/v1/...`): what the mesh serves and its clients read, in one module
 // both sides import, so that the two cannot drift apart.
-import type {Subscriber} from './activity.js'
+import type {ActivityJson, Subscriber} from './activity.js'
+import {
+  QUERY_OUTCOMES,
+  type EventQuery,
+  type EventQueryResult,
+  type EventSummary,
+  type QueryOutcome,
+  type RedeliveryChoice,
+} from './event-log/index.js'
 import type {FilterExplanation} from './filters/index.js'
 import type {DeliverySpec, KneResource} from './resources/types.js'
 import type {ReadyStatus} from './topology.js'
@@ -17,7 +25,160 @@ export const API_PATHS = {
   activity: `${API_PREFIX}/activity`,
   registry: `${API_PREFIX}/registry`,
   explain: `${API_PREFIX}/explain`,
+  /** `?type=&source=&id=&broker=&channel=&trigger=&subscription=&outcome=(repeatable)&since=&until=&limit=` (times in epoch ms). */
+  events: `${API_PREFIX}/events`,
 } as const
+
+/** `GET /_kne/v1/events/<arrival or id>`. */
+export const EVENT_PATH = /^\/_kne\/v1\/events\/([^/]+)$/
+
+export function eventPath(key: string | number): string {
+  return `${API_PATHS.events}/${encodeURIComponent(String(key))}`
+}
+
+/** `POST /_kne/v1/redeliver` (a JSON RedeliverRequest): the one control POST besides plugins'. */
+export const REDELIVER_PATH = `${API_PREFIX}/redeliver`
+
+/** A query as `GET /_kne/v1/events` takes it. */
+export function eventQueryParams(query: EventQuery): URLSearchParams {
+  const params = new URLSearchParams()
+  for (const name of ['type', 'source', 'id', 'broker', 'channel', 'trigger', 'subscription'] as const) {
+    const value = query[name]
+    if (value !== undefined) params.set(name, value)
+  }
+  for (const outcome of query.outcomes ?? []) params.append('outcome', outcome)
+  for (const name of ['since', 'until', 'limit'] as const) {
+    const value = query[name]
+    if (value !== undefined) params.set(name, String(value))
+  }
+  return params
+}
+
+/** The query a `GET /_kne/v1/events` asks, or what is wrong with it. */
+export function parseEventQuery(params: URLSearchParams): EventQuery | {error: string} {
+  const query: EventQuery = {}
+  const known = ['type', 'source', 'id', 'broker', 'channel', 'trigger', 'subscription', 'outcome', 'since', 'until', 'limit']
+  const unknownName = [...params.keys()].find((name) => !known.includes(name))
+  if (unknownName !== undefined) return {error: `unknown parameter ${JSON.stringify(unknownName)} (known: ${known.join(', ')})`}
+  for (const name of ['type', 'source', 'id', 'broker', 'channel', 'trigger', 'subscription'] as const) {
+    const value = params.get(name)
+    if (value !== null) query[name] = value
+  }
+  const outcomes = params.getAll('outcome')
+  const unknown = outcomes.find((o) => !(QUERY_OUTCOMES as readonly string[]).includes(o))
+  if (unknown !== undefined) return {error: `outcome ${JSON.stringify(unknown)} is not one of ${QUERY_OUTCOMES.join(', ')}`}
+  if (outcomes.length > 0) query.outcomes = outcomes as QueryOutcome[]
+  for (const name of ['since', 'until', 'limit'] as const) {
+    const value = params.get(name)
+    if (value === null) continue
+    if (!/^\d+$/.test(value))
+      return {error: `${name} must be a whole number${name === 'limit' ? '' : ' (epoch milliseconds)'}, not ${JSON.stringify(value)}`}
+    query[name] = Number(value)
+  }
+  return query
+}
+
+/** `GET /_kne/v1/events`: summaries, newest first. */
+export type EventsAnswer = EventQueryResult & {
+  /** Where the events come from: the mesh's history (bounded, in memory) or its event log. */
+  from: 'history' | 'log'
+}
+
+/** One arrival of an event, whole, with every record of its path. */
+export interface EventDetail {
+  summary: EventSummary
+  /** The event as it arrived (CloudEvents JSON format); absent when its record is no longer kept. */
+  event?: Record<string, unknown>
+  /** The history kept only the first 64 KiB of its data (no event log); `dataBytes` is its real size. */
+  dataTruncated?: true
+  dataBytes?: number
+  /** Its records, oldest first: arrival, attempts, outcomes, and the arrivals of its replies, hops and redeliveries. */
+  path: ActivityJson[]
+  /** A broker's: why each of its triggers (as they are now) matched it or not. */
+  explanation?: ArrivalExplanation
+}
+
+/** `GET /_kne/v1/events/<key>`: every arrival with that arrival number or event id, newest first. */
+export interface EventShowAnswer {
+  key: string
+  from: 'history' | 'log'
+  events: EventDetail[]
+}
+
+/** `POST /_kne/v1/redeliver`: which events, and which of their deliveries, to send again. */
+export interface RedeliverRequest {
+  /** Arrival numbers or event ids; when absent, the events `filter` picks. */
+  arrivals?: (number | string)[]
+  /** The events to consider when no arrivals are given (its outcomes default to `outcomes`). */
+  filter?: EventQuery
+  /** Deliveries with these outcomes go again (default dead-lettered and failed). */
+  outcomes?: readonly QueryOutcome[]
+  /** Only this trigger's, or subscription's, deliveries (`namespace/name`). */
+  trigger?: string
+  subscription?: string
+  /** List what would be sent, and send nothing. */
+  dryRun?: boolean
+}
+
+/** The request a `POST /_kne/v1/redeliver` body makes, or what is wrong with it. */
+export function parseRedeliverRequest(body: unknown): RedeliverRequest | {error: string} {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return {error: 'the body must be a JSON object'}
+  const input = body as Record<string, unknown>
+  const known = ['arrivals', 'filter', 'outcomes', 'trigger', 'subscription', 'dryRun']
+  const extra = Object.keys(input).find((k) => !known.includes(k))
+  if (extra !== undefined) return {error: `unknown field ${JSON.stringify(extra)} (known: ${known.join(', ')})`}
+  const {arrivals, filter, outcomes, trigger, subscription, dryRun} = input
+  if (arrivals !== undefined && (!Array.isArray(arrivals) || !arrivals.every((a) => typeof a === 'string' || Number.isInteger(a))))
+    return {error: 'arrivals must be a list of arrival numbers or event ids'}
+  if (outcomes !== undefined && (!Array.isArray(outcomes) || !outcomes.every((o) => (QUERY_OUTCOMES as readonly unknown[]).includes(o))))
+    return {error: `outcomes must be a list of ${QUERY_OUTCOMES.join(', ')}`}
+  for (const [name, value] of [
+    ['trigger', trigger],
+    ['subscription', subscription],
+  ] as const)
+    if (value !== undefined && typeof value !== 'string') return {error: `${name} must be a string (namespace/name)`}
+  if (dryRun !== undefined && typeof dryRun !== 'boolean') return {error: 'dryRun must be true or false'}
+  let query: EventQuery | undefined
+  if (filter !== undefined) {
+    if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) return {error: 'filter must be a JSON object'}
+    const params = new URLSearchParams()
+    for (const [name, value] of Object.entries(filter as Record<string, unknown>)) {
+      if (name === 'outcomes' && Array.isArray(value)) for (const o of value as unknown[]) params.append('outcome', String(o))
+      else if (typeof value === 'string' || typeof value === 'number') params.set(name, String(value))
+      else return {error: `filter.${name} must be a string or a number`}
+    }
+    const parsed = parseEventQuery(params)
+    if ('error' in parsed) return {error: `filter: ${parsed.error}`}
+    query = parsed
+  }
+  return {
+    arrivals: arrivals as (number | string)[] | undefined,
+    filter: query,
+    outcomes: outcomes as QueryOutcome[] | undefined,
+    trigger: trigger as string | undefined,
+    subscription: subscription as string | undefined,
+    dryRun: dryRun,
+  }
+}
+
+/**
+ * One delivery considered: sent again as `redelivery` (a new arrival); `skipped` when it needs none (already
+ * redelivered); `error` when it could not be sent (its trigger or subscription is gone, its record is not kept
+ * whole, the mesh refused it: then with the `status` it answered).
+ */
+export type Redelivery = RedeliveryChoice & {
+  /** The new arrival that carries it. */
+  redelivery?: number
+  status?: number
+  error?: string
+}
+
+export interface RedeliverAnswer {
+  dryRun: boolean
+  redeliveries: Redelivery[]
+  /** Keys given that match no event the mesh knows. */
+  notFound: string[]
+}
 
 /** `GET /_kne/v1/health`. */
 export interface HealthAnswer {

@@ -71,6 +71,7 @@ export const ERRORS = {
   SINK_UNRESOLVED: {exit: EXIT.usage, means: 'the --sink given does not resolve'},
   UNKNOWN_COMMAND: {exit: EXIT.usage, means: 'not a kne command'},
   NOT_SCAFFOLDED: {exit: EXIT.usage, means: 'kne has no template for that kind'},
+  EVENT_NOT_FOUND: {exit: EXIT.usage, means: 'no event with that arrival number or id in the mesh (or the log folder)'},
   EVENT_LOG_IN_USE: {exit: EXIT.usage, means: "the event log's folder is used by another kne dev (the message names its pid)"},
   NOT_AN_EVENT_LOG: {exit: EXIT.usage, means: "the folder given for the event log holds something that is not kne's event log"},
   EVENT_LOG_TOO_NEW: {exit: EXIT.usage, means: 'the event log was written by a newer kne'},

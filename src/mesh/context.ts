@@ -3,6 +3,7 @@
 import type {MeshStatus} from '../core/api.js'
 import type {KneResource} from '../core/resources/types.js'
 import type {Topology} from '../core/topology.js'
+import type {MeshEvents} from './events.js'
 import type {Journal} from './journal.js'
 import type {EventTypeObserver} from './registry.js'
 import type {ProcessOutput} from './processes.js'
@@ -25,6 +26,8 @@ export interface MeshContext {
   readonly journal: Journal
   readonly runtime: MeshRuntime
   readonly eventTypes: EventTypeObserver | undefined
+  /** Find, show and redeliver the events the mesh accepted. */
+  readonly events: MeshEvents
   readonly sources: SourceRuntime
   /** The folder the processes the mesh runs start in, relative working folders included (kne.yaml's). */
   readonly projectDir: string

@@ -3,7 +3,7 @@
 import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import type {Activity} from '../core/activity.js'
-import type {InFlightDelivery, MeshStatus} from '../core/api.js'
+import type {InFlightDelivery, MeshStatus, RedeliverAnswer, RedeliverRequest} from '../core/api.js'
 import {acceptedHostNames} from '../core/hosts.js'
 import type {DeliverySpec} from '../core/resources/types.js'
 import type {PersistConfig} from '../core/project.js'
@@ -15,6 +15,7 @@ import {realClock, type Clock} from './clock.js'
 import type {MeshContext} from './context.js'
 import {HttpSender} from './http-client.js'
 import {Journal} from './journal.js'
+import {MeshEvents, type ActivitySource} from './events.js'
 import {EventTypeObserver} from './registry.js'
 import {restoreRecords, resumeDeliveries, type RestoreReport} from './event-log/restore.js'
 import {openEventLog} from './event-log/file-store.js'
@@ -57,6 +58,8 @@ export interface MeshOptions {
   persist?: PersistConfig
   /** Timeouts for receiving a request, and the cap on open connections (defaults: DEFAULT_CONNECTION_LIMITS). */
   connectionLimits?: Partial<ConnectionLimits>
+  /** Where events are found when the mesh has no persist log of its own (an EventLogStore); without either, the bounded in-memory history. */
+  eventLog?: ActivitySource
   /**
    * The records a previous run of the mesh appended (its event log), oldest first: before it listens the mesh
    * takes back their history, sequence and arrival numbers, counters, failures and registry observations,
@@ -94,6 +97,8 @@ export class Mesh implements MeshContext {
   readonly eventTypes: EventTypeObserver | undefined
   /** PingSources, ContainerSources, SinkBindings, ApiServerSources and the local services kne runs. */
   readonly sources: SourceRuntime
+  /** The events accepted so far: query, show, redeliver (from the event log when there is one). */
+  readonly events: MeshEvents
   /** Open activity streams (ended when the mesh closes). */
   private readonly streams = new Set<{end(): void}>()
   readonly startedAt = new Date()
@@ -129,6 +134,7 @@ export class Mesh implements MeshContext {
     })
     this.eventTypes = options.observeEventTypes === false ? undefined : new EventTypeObserver(this.journal, {log: (line) => this.log(line)})
     this.sources = new SourceRuntime({...options.sources, clock, log: (line) => this.log(line)})
+    this.events = new MeshEvents(this, this.journal, {log: eventLog ?? options.eventLog})
     this.applied = options.resources ?? []
     this.currentTopology = compileTopology([], {meshUrl: ''})
     this.plugins = PLUGINS.map((create) => create(this))
@@ -241,6 +247,14 @@ export class Mesh implements MeshContext {
 
   status(): MeshStatus {
     return meshStatus(this, this.plugins)
+  }
+
+  /**
+   * Sends events again (kne redeliver): the events given by arrival or id, or those a filter picks, each to
+   * its triggers or subscriptions whose delivery ended dead-lettered or failed, as a new arrival.
+   */
+  redeliver(request: RedeliverRequest = {}): RedeliverAnswer {
+    return this.events.redeliver(request)
   }
 
   /** Resolves once every event accepted so far has reached its outcome on every matched trigger. */

@@ -14,6 +14,7 @@ import type {
 } from '../core/api.js'
 import {
   eventRecord,
+  NO_TRIGGERS,
   outcomeRecord,
   rejectedRecord,
   resumedRecord,
@@ -21,6 +22,7 @@ import {
   type Activity,
   type EventRef,
   type Outcome,
+  type Redelivers,
   type Routing,
   type Subscriber,
 } from '../core/activity.js'
@@ -80,6 +82,11 @@ export type IngressAnswer = PublishAnswer & {failed?: (Subscriber & {status?: nu
 
 type Via = 'ingress' | 'reply'
 type Route = TriggerRoute | SubscriptionRoute
+
+/** Where a redelivery goes: one trigger of its broker, or one subscription of its channel, as the topology has them now. */
+export type RedeliveryRoute =
+  | {kind: 'trigger'; broker: BrokerRoute; trigger: TriggerRoute}
+  | {kind: 'subscription'; channel: ChannelRoute; subscription: SubscriptionRoute}
 type Delivered<R extends Route> = {route: R; result: DeliveryResult}
 /** Starts one delivery of a fan-out; it reports its end through `done`, once. */
 type DeliverOne<R extends Route> = (route: R, signal: Cancellation, deadline: number, done: DeliveryCallback) => void
@@ -213,6 +220,51 @@ export class MeshRuntime {
     )
   }
 
+  /**
+   * Sends an event again, as a new arrival, to one trigger or subscription only (filters are not evaluated
+   * again), with the route's current delivery spec. `event` is the event as its first arrival recorded it
+   * (a broker's: as ingress accepted it, its TTL and arrival time kept, so the subscriber sees what it saw
+   * then). Answers at once: 202 with the new arrival, or why it is refused (the backlog bounds of an
+   * asynchronous ingress apply).
+   */
+  redeliver(to: RedeliveryRoute, event: CloudEvent, redelivers: Redelivers): IngressAnswer {
+    const bytes = eventBytes(event)
+    if (to.kind === 'trigger') {
+      const {broker, trigger} = to
+      const counters = this.brokerCountersFor(broker.key)
+      const refused = this.refuse(counters, 'broker', broker.key, true, 'ingress', FROM_OUTSIDE, bytes)
+      if (refused) return refused
+      // broker-filter removes the TTL before delivering; the reply inherits it
+      const {delivered, ttl} = acceptedForDelivery(event)
+      const ref = this.arrive(
+        'broker',
+        broker.key,
+        event,
+        'ingress',
+        FROM_OUTSIDE,
+        {matched: matchedKeys([trigger]), notMatched: NO_TRIGGERS},
+        redelivers,
+      )
+      if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
+      return this.settle(counters, true, ref, bytes, [trigger], (route, signal, deadline, done) =>
+        deliver(
+          {ref, route, broker, ttl, event: delivered, headers: {}, deadline, addresses: broker.addresses, hops: 0, signal},
+          this.dispatch,
+          done,
+        ),
+      ) as IngressAnswer
+    }
+    const {channel, subscription} = to
+    const counters = this.channelCountersFor(channel.key)
+    const refused = this.refuse(counters, 'channel', channel.key, true, 'ingress', FROM_OUTSIDE, bytes)
+    if (refused) return refused
+    const ref = this.arrive('channel', channel.key, event, 'ingress', FROM_OUTSIDE, undefined, redelivers)
+    if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
+    return this.settle(counters, true, ref, bytes, [subscription], (route, signal, deadline, done) =>
+      deliver({ref, route, event, headers: {}, deadline, addresses: channel.addresses, hops: 0, signal}, this.dispatch, done),
+    ) as IngressAnswer
+  }
+
   /** Refusals every ingress shares: a chain of in-mesh hops too long, or an asynchronous backlog at its bound. */
   private refuse(
     counters: IngressCounters,
@@ -282,6 +334,7 @@ export class MeshRuntime {
     via: Via,
     origin: ArrivalOrigin,
     routed: Routing | undefined,
+    redelivers?: Redelivers,
   ): EventRef {
     const arrival = ++this.arrivals
     const {journal} = this.options
@@ -291,7 +344,7 @@ export class MeshRuntime {
       kind === 'broker'
         ? {broker: key, arrival, id: event.id, type: event.type, source: event.source, seq}
         : {channel: key, arrival, id: event.id, type: event.type, source: event.source, seq}
-    journal.append(eventRecord(ref, via, origin.replyTo, origin.from, routed, event))
+    journal.append(eventRecord(ref, via, origin.replyTo, origin.from, routed, event, redelivers))
     return ref
   }
 

@@ -2,14 +2,14 @@
 // it starts with (brokers at /<namespace>/<broker>, channels at /channels/…, flows at /sequences/… and
 // /parallels/…; see src/kinds/plugins.ts).
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
-import {API_PATHS, CONTROL_PREFIX} from '../core/api.js'
+import {API_PATHS, CONTROL_PREFIX, EVENT_PATH, parseEventQuery, parseRedeliverRequest, REDELIVER_PATH} from '../core/api.js'
 import {activityJsonLine, type Activity} from '../core/activity.js'
 import {isJsonMediaType} from '../core/cloudevent.js'
 import {foreignHostMessage, hostNameOf} from '../core/hosts.js'
 import {rememberLast} from '../core/memo.js'
 import type {MeshContext} from './context.js'
 import {explainArrival} from './explain.js'
-import {ALLOW, internalError, percentDecoded, sendJson} from './ingress.js'
+import {ALLOW, internalError, percentDecoded, readBody, sendJson} from './ingress.js'
 import {routeTable, type MeshPlugin} from './plugin.js'
 import {meshResources} from './status.js'
 
@@ -105,7 +105,20 @@ async function handleControl(
     const answer = await plugin.control?.(mesh, req, pathname, searchParams)
     if (answer) return sendJson(res, answer.status, answer.body)
   }
+  // redelivery is the one change the control API makes itself (JSON only: checked above)
+  if (pathname === REDELIVER_PATH) {
+    if (req.method !== 'POST') return sendJson(res, 405, {error: `${REDELIVER_PATH} takes a POST with a JSON body`}, {Allow: 'POST'})
+    return readBody(mesh, req, res, url, (body) => redeliver(mesh, res, body))
+  }
   if (req.method !== 'GET') return sendJson(res, 405, {error: 'the control API is read-only: use GET'})
+  const eventKey = EVENT_PATH.exec(pathname)?.[1]
+  if (eventKey !== undefined) {
+    const key = percentDecoded(eventKey)!
+    const answer = mesh.events.show(key)
+    return answer.events.length > 0
+      ? sendJson(res, 200, answer)
+      : sendJson(res, 404, {error: `no event with arrival number or id ${JSON.stringify(key)} in the mesh's ${answer.from}`})
+  }
   switch (pathname) {
     case API_PATHS.health:
       return sendJson(res, 200, {status: mesh.draining ? 'draining' : 'ok'})
@@ -119,6 +132,10 @@ async function handleControl(
       return mesh.eventTypes
         ? sendJson(res, 200, mesh.eventTypes.snapshot())
         : sendJson(res, 404, {error: 'this mesh does not observe event types (observeEventTypes: false)'})
+    case API_PATHS.events: {
+      const query = parseEventQuery(searchParams)
+      return 'error' in query ? sendJson(res, 400, query) : sendJson(res, 200, mesh.events.query(query))
+    }
     case API_PATHS.explain: {
       const explanation = explainArrival(mesh, Number(searchParams.get('arrival')))
       return explanation
@@ -128,6 +145,19 @@ async function handleControl(
     default:
       return sendJson(res, 404, {error: `unknown control endpoint ${pathname}`})
   }
+}
+
+/** `POST /_kne/v1/redeliver`: the body's request, sent, and what became of each delivery. */
+function redeliver(mesh: MeshContext, res: ServerResponse, body: Buffer): void {
+  let parsed: unknown
+  try {
+    parsed = body.length === 0 ? {} : JSON.parse(body.toString('utf8'))
+  } catch (error) {
+    return sendJson(res, 400, {error: `the body is not JSON: ${(error as Error).message}`})
+  }
+  const request = parseRedeliverRequest(parsed)
+  if ('error' in request) return sendJson(res, 400, request)
+  sendJson(res, 200, mesh.events.redeliver(request))
 }
 
 /** How long a follower's records wait to leave together: a busy mesh appends thousands a second, one write each cost a syscall. */

@@ -136,6 +136,14 @@ describe('pending deliveries after a restart', () => {
     expect(arrival!.deliveries.map((d) => d.who)).toEqual([{subscription: 'default/a'}])
   })
 
+  it("knows a channel redelivery's one subscription from its event record", () => {
+    const onChannel: EventRef = {channel: 'default/orders', arrival: 4, id: 'c1', type: 't', source: '/s'}
+    const redelivers = {arrival: 3, subscription: 'default/a'}
+    const [arrival] = pendingOf(log([0, eventRecord(onChannel, 'ingress', undefined, undefined, undefined, event, redelivers)])).arrivals()
+    expect(arrival!.routesKnown).toBe(true)
+    expect(arrival!.deliveries).toEqual([{who: {subscription: 'default/a'}}])
+  })
+
   it('leaves what is left of the 15-minute fan-out window: the time the old run ran counts, downtime does not', () => {
     const records = log([0, accepted()], [60_000, tried(orders, 'subscriber', 1, 503, 600_000)])
     const pending = pendingOf(records)

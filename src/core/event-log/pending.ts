@@ -76,8 +76,9 @@ export class PendingDeliveries {
         this.open.set(record.arrival, {
           event: record,
           outcomes: {},
-          deliveries: [],
-          routesKnown: record.matched !== undefined,
+          // a channel's redelivery goes to the one subscription it names, not to every subscription
+          deliveries: record.redelivers?.subscription === undefined ? [] : [{who: {subscription: record.redelivers.subscription}}],
+          routesKnown: record.matched !== undefined || record.redelivers !== undefined,
           downBeforeMs: this.downMs,
         })
         return
