@@ -355,7 +355,7 @@ export function arrivedFromOutside(record: ActivityJson): record is EventActivit
     record.via === 'ingress' &&
     record.from === undefined &&
     record.replyTo === undefined &&
-    !('redelivers' in record)
+    record.redelivers === undefined
   )
 }
 

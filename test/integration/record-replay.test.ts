@@ -160,6 +160,22 @@ describe('record and replay', () => {
     expect(original.end.received.map((r) => r.body.toString())).toEqual(['{"path":["a"]}'])
   })
 
+  it('leaves out a redelivery: the event it sends again is already in the recording', async () => {
+    const {mesh, orders} = await shop()
+    const file = tempFile('redelivered.yaml')
+    let subscribed!: () => void
+    const live = new Promise<void>((resolve) => (subscribed = resolve))
+    const recording = record(mesh.url, file, {selector: {}, format: 'yaml', count: 2, onSubscribed: () => subscribed()})
+    await live
+    const broker = `${mesh.url}/default/default`
+    expect((await post(broker, binaryHeaders('com.example.order', {'ce-id': 'o-1'}))).status).toBe(202)
+    mesh.redeliver({arrivals: ['o-1'], outcomes: ['delivered'], trigger: 'default/orders'})
+    await orders.waitFor(2)
+    expect((await post(broker, binaryHeaders('com.example.order', {'ce-id': 'o-2'}))).status).toBe(202)
+    await recording
+    expect(parseYamlEventFile(readFileSync(file, 'utf8'), file).map((e) => e.event.id)).toEqual(['o-1', 'o-2'])
+  })
+
   it('--history records what the mesh still holds, and leaves out an event whose data the history cut, naming it', async () => {
     const {mesh} = await shop()
     const big = 'x'.repeat(70 * 1024)

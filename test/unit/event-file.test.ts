@@ -294,7 +294,8 @@ describe('what a recording keeps of the activity', () => {
     expect(arrivedFromOutside(arrival)).toBe(true)
     expect(arrivedFromOutside({...arrival, via: 'reply', replyTo: {arrival: 1, trigger: 'shop/a'}} as ActivityJson)).toBe(false)
     expect(arrivedFromOutside({...arrival, from: {arrival: 1, trigger: 'shop/a', target: 'subscriber'}} as ActivityJson)).toBe(false)
-    expect(arrivedFromOutside({...arrival, redelivers: {arrival: 1, trigger: 'shop/a'}} as unknown as ActivityJson)).toBe(false)
+    expect(arrivedFromOutside({...arrival, redelivers: {arrival: 1, trigger: 'shop/a'}} as ActivityJson)).toBe(false)
+    expect(arrivedFromOutside({...arrival, redelivers: undefined} as ActivityJson)).toBe(true)
     expect(arrivedFromOutside({...arrival, kind: 'settled'} as unknown as ActivityJson)).toBe(false)
   })
 
