@@ -105,6 +105,16 @@ describe('event log store', () => {
     expect(again.stats()).toMatchObject({segments: 1, records: 4})
   })
 
+  it("creates its folders and segments readable by its user only: they hold every event's data", () => {
+    const dir = join(tempDir('kne-log-'), 'new', '.kne')
+    const log = logIn(dir)
+    log.append(settled(1))
+    log.close()
+    const mode = (path: string): number => statSync(path).mode & 0o777
+    const segment = join(dir, 'segments', readdirSync(join(dir, 'segments'))[0]!)
+    expect([mode(dir), mode(join(dir, 'segments')), mode(segment)]).toEqual([0o700, 0o700, 0o600])
+  })
+
   it('cuts a record torn by a crash off when it opens, reports it, and appends cleanly after it', () => {
     const dir = tempDir()
     const log = openEventLog({dir})

@@ -21,7 +21,18 @@ import {join, resolve} from 'node:path'
 import type {Activity} from '../../core/activity.js'
 import {KneError} from '../../core/errors.js'
 import {encodeLogRecord} from '../../core/event-log/codec.js'
-import {checkMarker, closeQuietly, MARKER_FILE, prepareFolder, releaseLock, syncFolder, takeLock, writeFailure} from './log-folder.js'
+import {
+  checkMarker,
+  closeQuietly,
+  MARKER_FILE,
+  prepareFolder,
+  PRIVATE_FILE,
+  PRIVATE_FOLDER,
+  releaseLock,
+  syncFolder,
+  takeLock,
+  writeFailure,
+} from './log-folder.js'
 import {countLines, lastRecord, MAX_RECORD_LINE_BYTES, scanSegment, type Accept} from './segment-file.js'
 import {
   EventLogWriteError,
@@ -288,7 +299,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     const log = new FileEventLog(dir, options)
     takeLock(dir)
     try {
-      mkdirSync(log.segmentsDir, {recursive: true})
+      mkdirSync(log.segmentsDir, {recursive: true, mode: PRIVATE_FOLDER})
       log.scanOnOpen()
       log.totalBytes = log.segments.reduce((sum, s) => sum + s.bytes, 0)
     } catch (error) {
@@ -445,7 +456,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   /** Opens the newest segment for appending, after a failed write too: what a failed write left past the last record goes. */
   private reopen(segment: Segment): void {
     try {
-      this.fd = openSync(segment.file, 'a')
+      this.fd = openSync(segment.file, 'a', PRIVATE_FILE)
       const stat = fstatSync(this.fd)
       if (stat.isFile() && stat.size > segment.bytes) ftruncateSync(this.fd, segment.bytes)
     } catch (error) {

@@ -23,10 +23,15 @@ const LOCK_FILE = 'lock'
 /** The folders whose lock this process holds: a lock with this pid and not in here is an earlier process's that had the same pid (a container restarted). */
 const lockedHere = new Set<string>()
 
+/** Modes of what the log creates: its user reads and writes, nobody else (the umask may take more away). */
+export const PRIVATE_FOLDER = 0o700
+export const PRIVATE_FILE = 0o600
+
 /** Creates the folder, or checks that it is kne's log (or empty); writes the marker. */
 export function prepareFolder(dir: string): void {
   try {
-    mkdirSync(dir, {recursive: true})
+    // the log holds every event's data: only its user reads it
+    mkdirSync(dir, {recursive: true, mode: PRIVATE_FOLDER})
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
       throw new KneError(`${dir} is not a folder: the event log needs one (choose another with --persist DIR)`, 'NOT_A_FOLDER')
