@@ -119,6 +119,12 @@ export const namespaceFlag = Flags.string({
   env: 'KNE_NAMESPACE',
 })
 
+/** Where a mesh's locator, stop request and log file live, so that meshes of parallel jobs do not collide. */
+export const stateDirFlag = Flags.string({
+  description: "folder of the mesh's locator, stop request and (with kne dev --detach) log file [default: kne's data dir]",
+  env: 'KNE_STATE_DIR',
+})
+
 export const configFlag = Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the manifests]'})
 
 /** Where a scaffolding command finds its project. */

@@ -1,6 +1,7 @@
 // How kne commands find a running `kne dev`: KNE_URL when set, else the locators the meshes write, one per
 // mesh (`<data dir>/meshes/<port>.json`), so that several meshes coexist: the most recently started live one
-// is chosen, and locators left by processes that are gone (a crash, SIGKILL) are ignored and removed.
+// is chosen, and locators left by processes that are gone (a crash, SIGKILL) are ignored and removed. The folder
+// they live in is the state directory: KNE_STATE_DIR (or a command's --state-dir), else kne's data dir.
 import {mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {KneError} from '../core/errors.js'
@@ -11,6 +12,13 @@ export interface Locator {
   pid: number
   url: string
   startedAt: string
+  /** Where its output goes, when it was started by kne dev --detach. */
+  logFile?: string
+}
+
+/** The folder of the meshes' locators, log files and stop requests: KNE_STATE_DIR when set, else kne's data dir. */
+export function stateDirOf(dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.KNE_STATE_DIR?.trim() || dataDir
 }
 
 function meshesDir(dataDir: string): string {
@@ -19,6 +27,11 @@ function meshesDir(dataDir: string): string {
 
 export function locatorPath(dataDir: string, url: string): string {
   return join(meshesDir(dataDir), `${new URL(url).port || '80'}.json`)
+}
+
+/** Where kne stop asks a mesh to drain for a given time: read by kne dev when it is told to stop. */
+export function stopRequestPath(dataDir: string, url: string): string {
+  return join(meshesDir(dataDir), `${new URL(url).port || '80'}.stop`)
 }
 
 /** Writes this mesh's locator; returns the other meshes that are running, most recent first. */
@@ -66,12 +79,18 @@ function readLocatorFile(path: string): Locator | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether the process runs: a zombie (exited, not yet reaped by a parent that does not reap) does not. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ..."; only Linux has it
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true
   }
 }
 
@@ -79,7 +98,7 @@ function isAlive(pid: number): boolean {
 export function findMesh(dataDir: string, env: NodeJS.ProcessEnv = process.env): {url: string; via: 'KNE_URL' | 'locator'} {
   const fromEnv = env.KNE_URL?.trim()
   if (fromEnv) return {url: fromEnv.replace(/\/+$/, ''), via: 'KNE_URL'}
-  const [latest] = runningMeshes(dataDir)
+  const [latest] = runningMeshes(stateDirOf(dataDir, env))
   if (latest) return {url: latest.url, via: 'locator'}
   throw new KneError('no kne mesh is running', 'MESH_NOT_RUNNING', {
     suggestions: ['start one with `kne dev` (in another terminal), or point KNE_URL at a running mesh'],

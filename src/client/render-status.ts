@@ -3,6 +3,7 @@
 // summed up by the flow's line).
 import type {ChalkInstance} from 'chalk'
 import type {MeshStatus} from '../core/api.js'
+import {formatMs} from './render.js'
 
 export function renderTopology(status: MeshStatus, paths: readonly string[], c: ChalkInstance): string[] {
   const source = paths.length > 0 ? paths.join(', ') : 'built-in default broker'
@@ -55,5 +56,41 @@ export function renderTopology(status: MeshStatus, paths: readonly string[], c: 
     const sink = r.sinkUri === undefined ? '' : `  → ${r.sinkUri}`
     lines.push(`  ${r.kind} ${r.namespace}/${r.name}${address}${sink}  ${state(r)}`)
   }
+  return lines
+}
+
+/** kne status: where the mesh runs, for how long, and what its resources have counted so far. */
+export function renderMeshStatus(status: MeshStatus & {uptimeMs: number; logFile?: string}, c: ChalkInstance): string[] {
+  const lines = [
+    `${c.green('Running')} on ${c.cyan(status.url)}  pid ${status.pid}, up ${formatMs(status.uptimeMs)}${status.draining ? c.yellow(', draining') : ''}`,
+  ]
+  if (status.logFile) lines.push(`  Log       ${status.logFile}`)
+  const sum = <K extends string>(items: readonly {counters: Record<K, number>}[], key: K): number =>
+    items.reduce((total, item) => total + item.counters[key], 0)
+  const ingress = [...status.brokers, ...status.channels]
+  const deliveries = [...status.triggers, ...status.subscriptions]
+  lines.push(
+    `  Events    ${sum(ingress, 'accepted')} accepted, ${sum(ingress, 'rejected')} rejected, ${sum(ingress, 'pending')} pending`,
+    `  Delivery  ${sum(deliveries, 'delivered')} delivered, ${sum(deliveries, 'replied')} replied, ${sum(deliveries, 'deadLettered')} dead-lettered, ${sum(deliveries, 'failed')} failed, ${status.inFlight.length} in flight`,
+  )
+  for (const b of status.brokers) {
+    const n = b.counters
+    lines.push(`  Broker  ${b.namespace}/${b.name}  ${n.accepted} accepted, ${n.rejected} rejected${b.ready ? '' : c.red('  not Ready')}`)
+  }
+  for (const t of status.triggers) {
+    const n = t.counters
+    lines.push(
+      `  Trigger ${t.namespace}/${t.name}  ${n.matched} matched, ${n.delivered} delivered, ${n.deadLettered} dead-lettered, ${n.failed} failed, ${n.inFlight} in flight${t.ready ? '' : c.red('  not Ready')}`,
+    )
+  }
+  const others = [
+    [status.channels.filter((ch) => ch.owner === undefined).length, 'channel(s)'],
+    [status.subscriptions.filter((s) => s.owner === undefined).length, 'subscription(s)'],
+    [status.sequences.length, 'sequence(s)'],
+    [status.parallels.length, 'parallel(s)'],
+    [status.sources.length, 'source(s)'],
+    [(status.resources ?? []).length, 'other resource(s)'],
+  ].filter(([n]) => n !== 0)
+  if (others.length > 0) lines.push(`  Also    ${others.map(([n, what]) => `${n} ${what}`).join(', ')} (kne ... list describes them)`)
   return lines
 }

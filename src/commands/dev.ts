@@ -1,9 +1,12 @@
+import {readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
 import {Errors, Flags} from '@oclif/core'
-import {byteSizeFlag, durationFlag, KneCommand, logBoundFlag, prose, serviceFlag} from '../cli/index.js'
+import {byteSizeFlag, durationFlag, KneCommand, logBoundFlag, prose, serviceFlag, stateDirFlag} from '../cli/index.js'
 import {PERSIST_SYNC_MODES, type PersistConfig, type PersistSync} from '../core/project.js'
 import type {RestoreReport} from '../mesh/event-log/restore.js'
 import {ActivityPrinter} from '../client/activity-printer.js'
-import {removeLocator, writeLocator} from '../client/locator.js'
+import {removeLocator, stopRequestPath, writeLocator} from '../client/locator.js'
+import {LOG_FILE_ENV, startDetached, type DetachedMesh} from '../client/detach.js'
 import {colors, describeDelivery, formatMs} from '../client/render.js'
 import {EXIT} from '../core/errors.js'
 import {exposedWarning} from '../core/hosts.js'
@@ -17,7 +20,8 @@ import {renderTopology} from '../client/render-status.js'
 export default class Dev extends KneCommand<typeof Dev> {
   // its --json output is a stream of records
   static override jsonErrorsOnStderr = true
-  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid, EXIT.interrupted]
+  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid, EXIT.timeout, EXIT.interrupted]
+  static override exitCodeMeanings = {[EXIT.timeout]: '--detach: the mesh was not Ready in --wait-timeout'}
   static override summary = 'Run the in-memory event mesh: brokers, triggers and sources from your Knative manifests, on your laptop.'
   static override description = prose`Loads Knative manifests from files or folders and serves each broker's ingress at
 http://<host>:<port>/<namespace>/<broker>, the path Knative's broker-ingress uses, so an app whose K_SINK points
@@ -31,7 +35,10 @@ command for, restarting them when they exit; their output is printed with their 
 load and are checked but have no effect yet (each is reported). Edits to the manifests and kne.yaml are picked up as they are saved: a file that does not
 validate is reported and its last good version stays in force (--no-watch turns this off).
 Other kne commands find the most recently started mesh through its locator file; KNE_URL overrides it. Ctrl-C stops accepting events,
-lets deliveries under way finish (up to --drain-timeout) and reports any that did not.`
+lets deliveries under way finish (up to --drain-timeout) and reports any that did not.
+With --detach it runs in the background, its output (NDJSON, as with --json) in a log file under the state dir, and returns
+once the mesh is Ready, printing its URL (or the start-up error, with the exit code kne dev gives); kne status and kne stop
+find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR) and --port 0 so that they do not collide.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> -f knative/ --port 8080',
@@ -42,6 +49,8 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     '<%= config.bin %> <%= command.id %> --history-bytes 256Mi --max-pending-bytes 16Mi',
     '<%= config.bin %> <%= command.id %> --persist   # keep events in .kne/ and resume unfinished deliveries after a restart',
     '<%= config.bin %> <%= command.id %> --persist /tmp/shop-log --persist-sync always --persist-max 1Gi --persist-max 7d',
+    'KNE_URL=$(<%= config.bin %> <%= command.id %> --detach -f knative/ --port 0)   # in a script: returns once Ready',
+    '<%= config.bin %> <%= command.id %> --detach --port 0 --state-dir .kne-ci --json   # {url, pid, logFile, stateDir}',
   ]
   static override optionalValueFlags = ['persist']
   static override flags = {
@@ -97,6 +106,15 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
       multiple: true,
       description: 'bound of the log, a size (256Mi) or an age (7d); the oldest segments go first [default: 256Mi]',
     }),
+    detach: Flags.boolean({
+      description: 'run in the background, output to a log file, and return once the mesh is Ready (kne stop stops it)',
+    }),
+    'wait-timeout': durationFlag({
+      default: 30_000,
+      defaultHelp: async () => '30s',
+      description: 'with --detach, how long to wait for the mesh to be Ready before stopping it (exit 6)',
+    }),
+    'state-dir': stateDirFlag,
     quiet: Flags.boolean({char: 'q', description: 'do not print activity, only start-up and shutdown'}),
     watch: Flags.boolean({
       default: true,
@@ -105,8 +123,22 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     }),
   }
 
-  async run(): Promise<void> {
-    const drainMs = this.flags['drain-timeout']
+  async run(): Promise<DetachedMesh | void> {
+    const stateDir = this.flags['state-dir'] ?? this.config.dataDir
+    if (this.flags.detach) {
+      const detached = await startDetached({
+        runScript: join(this.config.root, 'bin', 'run.js'),
+        argv: this.argv,
+        stateDir,
+        waitTimeoutMs: this.flags['wait-timeout'],
+      })
+      this.log(detached.url)
+      this.note(`kne dev is running in the background (pid ${detached.pid}); its output goes to ${detached.logFile}; kne stop stops it`)
+      return detached
+    }
+    const logFile = process.env[LOG_FILE_ENV]
+    delete process.env[LOG_FILE_ENV] // not passed on to the services kne dev starts
+    const drainTimeout = this.flags['drain-timeout']
     const historyBytes = this.flags['history-bytes']
     const maxPendingBytes = this.flags['max-pending-bytes']
     const json = this.jsonEnabled()
@@ -146,12 +178,13 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
           printer.close()
           reject(new Errors.ExitError(EXIT.interrupted)) // a second Ctrl-C gives up at once
         })
+        const drainMs = requestedDrain(stateDir, mesh.url) ?? drainTimeout
         if (!json) err(`\n${signal}: stopping; waiting up to ${formatMs(drainMs)} for ${mesh.runtime.inFlightCount} deliveries under way`)
         ;(started.watcher ? started.watcher.close() : Promise.resolve())
           .then(() => mesh.close({drainTimeoutMs: drainMs}))
           .then(
             (report) => {
-              removeLocator(this.config.dataDir, mesh.url)
+              removeLocator(stateDir, mesh.url)
               printer.close()
               const left = report.resumable ? 'left in the event log: the next kne dev --persist resumes it' : 'marked failed'
               for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: ${left}`)
@@ -175,11 +208,12 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
     for (const w of session.manifests.warnings) err(`warning: ${manifestErrorFormatter(process.cwd())(w)}`)
     for (const s of session.servicesNotListening)
       err(`warning: service ${s.name} is not listening on ${s.url} (${s.reason}); Ready without it`)
-    const others = writeLocator(this.config.dataDir, {
+    const others = writeLocator(stateDir, {
       version: this.config.version,
       pid: process.pid,
       url: mesh.url,
       startedAt: mesh.startedAt.toISOString(),
+      ...(logFile ? {logFile} : {}),
     })
     for (const other of others) {
       err(
@@ -219,6 +253,18 @@ lets deliveries under way finish (up to --drain-timeout) and reports any that di
       mesh.journal.subscribe((record) => printer.activity(record))
     }
     await stopped
+  }
+}
+
+/** The drain time kne stop asked this mesh for, if it did (the request is consumed). */
+function requestedDrain(stateDir: string, url: string): number | undefined {
+  const path = stopRequestPath(stateDir, url)
+  try {
+    const request = JSON.parse(readFileSync(path, 'utf8')) as {pid?: unknown; drainTimeoutMs?: unknown}
+    rmSync(path, {force: true})
+    return request.pid === process.pid && typeof request.drainTimeoutMs === 'number' ? request.drainTimeoutMs : undefined
+  } catch {
+    return undefined
   }
 }
 

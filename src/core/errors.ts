@@ -94,6 +94,8 @@ export const ERRORS = {
   EVENT_REJECTED: {exit: EXIT.rejected, means: 'the receiver did not accept the event (not 2xx)'},
   SEND_TIMEOUT: {exit: EXIT.timeout, means: 'no answer in --timeout'},
   TAIL_TIMEOUT: {exit: EXIT.timeout, means: '--count events did not settle in --timeout'},
+  DETACHED_TIMEOUT: {exit: EXIT.timeout, means: 'kne dev --detach: the mesh was not Ready in --wait-timeout (it is stopped)'},
+  MESH_NOT_STOPPED: {exit: EXIT.timeout, means: 'kne stop: the mesh did not exit after its drain time and 10s more (it is killed)'},
   RECORD_TIMEOUT: {exit: EXIT.timeout, means: 'kne record: --count events did not arrive in --timeout'},
   // kne run passes on what a shell answers
   COMMAND_FAILED: {exit: EXIT.cannotRun, means: 'kne run: the command cannot be run'},
@@ -104,6 +106,10 @@ export const ERRORS = {
   // internal (1): kne or the mesh did something it should not
   MESH_ERROR: {exit: EXIT.internal, means: 'the mesh answered in a way kne does not expect'},
   STREAM_OVERFLOW: {exit: EXIT.internal, means: 'the mesh cut a stream its reader did not keep up with'},
+  DETACHED_EXITED: {
+    exit: EXIT.internal,
+    means: 'kne dev --detach: the mesh exited before it was Ready without saying why (its log file may)',
+  },
 } as const satisfies Record<string, ErrorEntry>
 
 export type ErrorCode = keyof typeof ERRORS
