@@ -123,7 +123,7 @@ function logFileFor(stateDir: string): string {
 function startError(record: Record<string, unknown>): KneError | undefined {
   const error = record.error as {code?: string; message?: string; details?: unknown; suggestions?: unknown} | undefined
   if (error === undefined || typeof error.message !== 'string') return undefined
-  const code = (error.code !== undefined && error.code in ERRORS ? error.code : 'DETACHED_EXITED') as ErrorCode
+  const code = (error.code !== undefined && error.code in ERRORS ? error.code : 'MESH_STOPPED') as ErrorCode
   const suggestions = Array.isArray(error.suggestions) ? error.suggestions.map(String) : []
   const kneError = new KneError(error.message, code, {suggestions})
   return Array.isArray(error.details) ? kneError.withDetails(error.details.map(String)) : kneError
@@ -158,7 +158,7 @@ export async function startDetached(options: DetachOptions): Promise<DetachedMes
     }
   })()
   const pid = child.pid
-  if (pid === undefined) throw new KneError(`kne dev could not be started; see ${logFile}`, 'DETACHED_EXITED')
+  if (pid === undefined) throw new KneError(`kne dev could not be started; see ${logFile}`, 'MESH_STOPPED')
   return new Promise<DetachedMesh>((resolve, reject) => {
     let failure: KneError | undefined
     let settled = false
@@ -181,7 +181,7 @@ export async function startDetached(options: DetachOptions): Promise<DetachedMes
       reader.read()
       finish(
         failure ??
-          new KneError(`kne dev exited (${signal ?? `code ${code}`}) before it was Ready; its output is in ${logFile}`, 'DETACHED_EXITED'),
+          new KneError(`kne dev exited (${signal ?? `code ${code}`}) before it was Ready; its output is in ${logFile}`, 'MESH_STOPPED'),
       )
     })
     const timer = setTimeout(() => {

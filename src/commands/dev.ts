@@ -20,8 +20,11 @@ import {renderTopology} from '../client/render-status.js'
 export default class Dev extends KneCommand<typeof Dev> {
   // its --json output is a stream of records
   static override jsonErrorsOnStderr = true
-  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid, EXIT.timeout, EXIT.interrupted]
-  static override exitCodeMeanings = {[EXIT.timeout]: '--detach: the mesh was not Ready in --wait-timeout'}
+  static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.invalid, EXIT.unreachable, EXIT.timeout, EXIT.interrupted]
+  static override exitCodeMeanings = {
+    [EXIT.unreachable]: '--detach: the mesh exited before it was Ready, without saying why',
+    [EXIT.timeout]: '--detach: the mesh was not Ready in --wait-timeout',
+  }
   static override summary = 'Run the in-memory event mesh: brokers, triggers and sources from your Knative manifests, on your laptop.'
   static override description = prose`Loads Knative manifests from files or folders and serves each broker's ingress at
 http://<host>:<port>/<namespace>/<broker>, the path Knative's broker-ingress uses, so an app whose K_SINK points

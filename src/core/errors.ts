@@ -106,10 +106,6 @@ export const ERRORS = {
   // internal (1): kne or the mesh did something it should not
   MESH_ERROR: {exit: EXIT.internal, means: 'the mesh answered in a way kne does not expect'},
   STREAM_OVERFLOW: {exit: EXIT.internal, means: 'the mesh cut a stream its reader did not keep up with'},
-  DETACHED_EXITED: {
-    exit: EXIT.internal,
-    means: 'kne dev --detach: the mesh exited before it was Ready without saying why (its log file may)',
-  },
 } as const satisfies Record<string, ErrorEntry>
 
 export type ErrorCode = keyof typeof ERRORS

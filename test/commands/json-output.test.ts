@@ -47,6 +47,9 @@ const ARGS: Record<string, string[]> = {
   redeliver: ['--dry-run'],
   replay: [join(repoRoot, 'test', 'fixtures', 'events', 'orders.yaml'), '--async'],
   send: ['--type', 'com.example.order.created', '--async'],
+  status: [],
+  // the mesh here runs in the test's own process: kne stop looks in a state dir without it, and finds none
+  stop: ['--state-dir', mkdtempSync(join(tmpdir(), 'kne-json-state-'))],
   'source:apiserver:create': ['k8s', '--resource', 'Event:v1', '--sink', 'broker:default'],
   'source:binding:create': ['bind', '--subject', 'Deployment:apps/v1:app', '--sink', 'broker:default'],
   'source:container:create': ['poller', '--image', 'ghcr.io/acme/poller', '--sink', 'broker:default'],
@@ -77,6 +80,7 @@ const SETUP: Record<string, string[]> = {
 const EXPECTED_EXIT: Record<string, number> = {
   'registry:browse': 2, // needs a terminal
   'registry:lint': 0,
+  stop: 4, // no mesh in its state dir
 }
 
 function oneJsonDocument(result: CommandResult): unknown {
