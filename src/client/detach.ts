@@ -10,7 +10,7 @@ import {rewriteFile} from '../scaffold/write-file.js'
 import type {MeshStatus} from '../core/api.js'
 import {findMesh, isAlive, runningMeshes, stopRequestPath, type Locator} from './locator.js'
 import {getStatus} from './mesh-client.js'
-import type {describeDelivery} from './render.js'
+import {formatMs, type describeDelivery} from './render.js'
 
 /** The environment variable that tells a detached kne dev its log file, for its locator. */
 export const LOG_FILE_ENV = 'KNE_DEV_LOG_FILE'
@@ -40,21 +40,16 @@ export interface StoppedMesh {
 
 /** kne dev's arguments without the ones that only the detaching parent reads, plus --json for the log. */
 export function detachedDevArgs(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--')
+  const flags = end === -1 ? argv : argv.slice(0, end)
   const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (arg === '--') {
-      out.push(...argv.slice(i))
-      break
-    }
+  for (let i = 0; i < flags.length; i++) {
+    const arg = flags[i]!
     if (arg === '--detach' || arg === '--json' || arg.startsWith('--wait-timeout=')) continue
-    if (arg === '--wait-timeout') {
-      i++
-      continue
-    }
-    out.push(arg)
+    if (arg === '--wait-timeout') i++
+    else out.push(arg)
   }
-  return ['dev', ...out, '--json']
+  return ['dev', ...out, '--json', ...(end === -1 ? [] : argv.slice(end))]
 }
 
 /** Follows a growing NDJSON file from an offset, handing each complete record to `onRecord`. */
@@ -111,6 +106,16 @@ class LogReader {
       }
       if (record !== null && typeof record === 'object') this.onRecord(record as Record<string, unknown>)
     }
+  }
+}
+
+/** Calls `onChange` when the file changes (fs.watch), or every ALIVE_CHECK_MS where the system cannot watch it. */
+function follow(path: string, onChange: () => void): {close: () => void} {
+  try {
+    return watch(path, onChange)
+  } catch {
+    const timer = setInterval(onChange, ALIVE_CHECK_MS)
+    return {close: () => clearInterval(timer)}
   }
 }
 
@@ -176,25 +181,31 @@ export async function startDetached(options: DetachOptions): Promise<DetachedMes
       if (record.kind === 'ready' && typeof record.url === 'string') finish({url: record.url, pid, logFile, stateDir: options.stateDir})
       failure ??= startError(record)
     })
-    const watcher = watch(logFile, () => reader.read())
+    const watcher = follow(logFile, () => reader.read())
+    let timedOut = false
     child.once('exit', (code, signal) => {
       reader.read()
+      if (timedOut) {
+        return finish(
+          new KneError(
+            `kne dev (pid ${pid}) was not Ready within ${formatMs(options.waitTimeoutMs)}; it is stopped, its output is in ${logFile}`,
+            'DETACHED_TIMEOUT',
+            {suggestions: ['a longer --wait-timeout, if the services kne.yaml starts are slow to listen']},
+          ),
+        )
+      }
       finish(
         failure ??
           new KneError(`kne dev exited (${signal ?? `code ${code}`}) before it was Ready; its output is in ${logFile}`, 'MESH_STOPPED'),
       )
     })
     const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      finish(
-        new KneError(
-          `kne dev was not Ready within ${options.waitTimeoutMs} ms; it is stopped, its output is in ${logFile}`,
-          'DETACHED_TIMEOUT',
-          {
-            suggestions: ['a longer --wait-timeout, if the services kne.yaml starts are slow to listen'],
-          },
-        ),
-      )
+      timedOut = true
+      try {
+        process.kill(-pid, 'SIGKILL') // its process group: the services it started too
+      } catch {
+        child.kill('SIGKILL')
+      }
     }, options.waitTimeoutMs)
     reader.read()
   })
@@ -237,7 +248,7 @@ export async function stopMesh(mesh: Locator, stateDir: string, drainTimeoutMs?:
   // Its drain time is not known when kne stop did not set it: kne dev's default, 10s, is assumed
   const deadline = Date.now() + (drainTimeoutMs ?? 10_000) + EXIT_GRACE_MS
   await new Promise<void>((resolve, reject) => {
-    const watcher = mesh.logFile === undefined ? undefined : watch(mesh.logFile, () => reader!.read())
+    const watcher = mesh.logFile === undefined ? undefined : follow(mesh.logFile, () => reader!.read())
     const timer = setInterval(() => {
       if (isAlive(mesh.pid) && Date.now() < deadline) return
       clearInterval(timer)

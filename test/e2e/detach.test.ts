@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {isolatedEnv, repoRoot, runCli, type CliResult} from '../helpers/cli.js'
 import {startSubscriber} from '../helpers/subscriber.js'
+import {isAlive} from '../../src/client/locator.js'
 
 interface Detached {
   url: string
@@ -118,4 +119,23 @@ spec:
     expect(stopped.code, stopped.stderr).toBe(5)
     expect(stopped.stdout).toMatch(/^not finished: event stuck-1 \(arrival \d+\) on .* for trigger default\/flaky$/m)
   })
+})
+
+it('kne dev --detach that is not Ready within --wait-timeout exits 6 and stops the mesh it started', async () => {
+  const env = isolatedEnv()
+  // no kne dev is Ready a millisecond after it was spawned
+  const result = await runCli(['dev', '--detach', '--port', '0', '--wait-timeout', '1ms', '--json'], env)
+  expect(result.code).toBe(6)
+  const error = (JSON.parse(result.stderr) as {error: {code: string; message: string}}).error
+  expect(error.code).toBe('DETACHED_TIMEOUT')
+  const pid = Number(/\(pid (\d+)\)/.exec(error.message)![1])
+  onTestFinished(() => {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // stopped by kne
+    }
+  })
+  expect(isAlive(pid)).toBe(false)
+  expect((await runCli(['status'], env)).code).toBe(4)
 })
