@@ -227,6 +227,16 @@ export function locateMesh(stateDir: string, url: string | undefined): Locator {
 
 /** Asks the mesh to drain (for `drainTimeoutMs`, else its own --drain-timeout) and stop; resolves once its process is gone. */
 export async function stopMesh(mesh: Locator, stateDir: string, drainTimeoutMs?: number): Promise<StoppedMesh> {
+  // the pid of a locator whose mesh crashed may belong to another process by now: only the mesh's own is signalled
+  const answering = await getStatus(mesh.url).then(
+    (status) => status.pid,
+    () => undefined,
+  )
+  if (answering !== mesh.pid) {
+    throw new KneError(`the mesh at ${mesh.url} (pid ${mesh.pid}) does not answer as itself; nothing was stopped`, 'MESH_UNREACHABLE', {
+      suggestions: [`is pid ${mesh.pid} a kne dev? stop it with kill, or remove its locator from ${stateDir}`],
+    })
+  }
   const requestPath = stopRequestPath(stateDir, mesh.url)
   if (drainTimeoutMs !== undefined) rewriteFile(requestPath, `${JSON.stringify({pid: mesh.pid, drainTimeoutMs})}\n`)
   let unfinished: UnfinishedDelivery[] | undefined
@@ -245,8 +255,8 @@ export async function stopMesh(mesh: Locator, stateDir: string, drainTimeoutMs?:
   } catch {
     // gone already
   }
-  // Its drain time is not known when kne stop did not set it: kne dev's default, 10s, is assumed
-  const deadline = Date.now() + (drainTimeoutMs ?? 10_000) + EXIT_GRACE_MS
+  // a kne dev from before the locator had its drain time had the default, 10s
+  const deadline = Date.now() + (drainTimeoutMs ?? mesh.drainTimeoutMs ?? 10_000) + EXIT_GRACE_MS
   await new Promise<void>((resolve, reject) => {
     const watcher = mesh.logFile === undefined ? undefined : follow(mesh.logFile, () => reader!.read())
     const timer = setInterval(() => {

@@ -14,6 +14,8 @@ export interface Locator {
   startedAt: string
   /** Where its output goes, when it was started by kne dev --detach. */
   logFile?: string
+  /** Its --drain-timeout: how long kne stop waits for it to drain unless told otherwise. */
+  drainTimeoutMs?: number
 }
 
 /** The folder of the meshes' locators, log files and stop requests: KNE_STATE_DIR when set, else kne's data dir. */

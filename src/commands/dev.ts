@@ -217,6 +217,7 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
       url: mesh.url,
       startedAt: mesh.startedAt.toISOString(),
       ...(logFile ? {logFile} : {}),
+      drainTimeoutMs: drainTimeout,
     })
     for (const other of others) {
       err(
