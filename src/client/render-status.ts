@@ -91,6 +91,6 @@ export function renderMeshStatus(status: MeshStatus & {uptimeMs: number; logFile
     [status.sources.length, 'source(s)'],
     [(status.resources ?? []).length, 'other resource(s)'],
   ].filter(([n]) => n !== 0)
-  if (others.length > 0) lines.push(`  Also    ${others.map(([n, what]) => `${n} ${what}`).join(', ')} `)
+  if (others.length > 0) lines.push(`  Also    ${others.map(([n, what]) => `${n} ${what}`).join(', ')}`)
   return lines
 }
