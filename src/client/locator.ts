@@ -5,6 +5,7 @@ import {mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {KneError} from '../core/errors.js'
 import {rewriteFile} from '../scaffold/write-file.js'
+import {isProcessAlive} from '../mesh/pid.js'
 
 export interface Locator {
   version: string
@@ -49,7 +50,7 @@ export function runningMeshes(dataDir: string): Locator[] {
     const path = join(meshesDir(dataDir), name)
     const locator = readLocatorFile(path)
     if (locator === undefined) continue
-    if (isAlive(locator.pid)) running.push(locator)
+    if (isProcessAlive(locator.pid)) running.push(locator)
     else rmSync(path, {force: true})
   }
   return running.sort((a, b) => b.startedAt.localeCompare(a.startedAt))
@@ -63,15 +64,6 @@ function readLocatorFile(path: string): Locator | undefined {
       : undefined
   } catch {
     return undefined
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
