@@ -22,7 +22,7 @@ describe('createMesh({persist})', () => {
   it('started again on the same folder, takes back the history and counters and numbers on after them', async () => {
     const subscriber = await kit.subscriber()
     const dir = tempDir('kne-persist-')
-    const first = await kit.mesh(shop(subscriber.url), {persist: {dir}})
+    const first = await kit.mesh(shop(subscriber.url), {persist: dir})
     for (const id of ['a', 'b']) expect((await send(first.url, id)).status).toBe(202)
     const lastSeq = first.journal.next - 1
     await first.close()
