@@ -153,7 +153,8 @@ export class Mesh implements MeshContext {
     const mesh = new Mesh(options, eventLog)
     try {
       // before anything can be appended: the records go on from the previous run's numbers
-      const records = eventLog ? eventLog.read() : options.restore
+      // the restore's one pass over the log builds the events index too
+      const records = eventLog ? mesh.events.indexing(eventLog.read()) : options.restore
       const restored = records && restoreRecords(mesh, records)
       if (eventLog) mesh.persistTo(eventLog)
       await mesh.listen()
