@@ -8,7 +8,8 @@ import {join} from 'node:path'
 import {ERRORS, KneError, type ErrorCode} from '../core/errors.js'
 import {rewriteFile} from '../scaffold/write-file.js'
 import type {MeshStatus} from '../core/api.js'
-import {findMesh, isAlive, runningMeshes, stopRequestPath, type Locator} from './locator.js'
+import {isProcessAlive} from '../mesh/pid.js'
+import {findMesh, runningMeshes, stopRequestPath, type Locator} from './locator.js'
 import {getStatus} from './mesh-client.js'
 import {formatMs, type describeDelivery} from './render.js'
 
@@ -260,10 +261,10 @@ export async function stopMesh(mesh: Locator, stateDir: string, drainTimeoutMs?:
   await new Promise<void>((resolve, reject) => {
     const watcher = mesh.logFile === undefined ? undefined : follow(mesh.logFile, () => reader!.read())
     const timer = setInterval(() => {
-      if (isAlive(mesh.pid) && Date.now() < deadline) return
+      if (isProcessAlive(mesh.pid) && Date.now() < deadline) return
       clearInterval(timer)
       watcher?.close()
-      if (!isAlive(mesh.pid)) return resolve()
+      if (!isProcessAlive(mesh.pid)) return resolve()
       process.kill(mesh.pid, 'SIGKILL')
       reject(
         new KneError(`the mesh at ${mesh.url} (pid ${mesh.pid}) did not exit after its drain; it was killed`, 'MESH_NOT_STOPPED', {

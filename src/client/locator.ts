@@ -6,6 +6,7 @@ import {mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {KneError} from '../core/errors.js'
 import {rewriteFile} from '../scaffold/write-file.js'
+import {isProcessAlive} from '../mesh/pid.js'
 
 export interface Locator {
   version: string
@@ -64,7 +65,7 @@ export function runningMeshes(dataDir: string): Locator[] {
     const path = join(meshesDir(dataDir), name)
     const locator = readLocatorFile(path)
     if (locator === undefined) continue
-    if (isAlive(locator.pid)) running.push(locator)
+    if (isProcessAlive(locator.pid)) running.push(locator)
     else rmSync(path, {force: true})
   }
   return running.sort((a, b) => b.startedAt.localeCompare(a.startedAt))
@@ -78,21 +79,6 @@ function readLocatorFile(path: string): Locator | undefined {
       : undefined
   } catch {
     return undefined
-  }
-}
-
-/** Whether the process runs: a zombie (exited, not yet reaped by a parent that does not reap) does not. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ..."; only Linux has it
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return true
   }
 }
 

@@ -274,6 +274,22 @@ export function describeReplayed(event: ReplayedEvent, dryRun: boolean): string 
 }
 
 /** The line said once the file is done: how many were sent and accepted. */
+/** Replays a file until its end or until Ctrl-C, which stops before the next event (kne replay, kne send --file). */
+export async function replayUntilInterrupted(
+  file: string,
+  options: Omit<ReplayOptions, 'signal'>,
+  onEvent?: (event: ReplayedEvent) => void,
+): Promise<ReplayReport> {
+  const interrupt = new AbortController()
+  const onSigint = (): void => interrupt.abort()
+  process.once('SIGINT', onSigint)
+  try {
+    return await replay(file, {...options, signal: interrupt.signal}, onEvent)
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}
+
 export function replaySummary(report: ReplayReport): string {
   const events = `${report.sent} ${report.sent === 1 ? 'event' : 'events'}`
   if (report.dryRun) return `${events} would be sent from ${report.file}`

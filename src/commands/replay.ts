@@ -1,6 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import {destinationFlag, durationFlag, KneCommand, prose} from '../cli/index.js'
-import {describeReplayed, replay, replayExitCode, replaySummary, type ReplayPace, type ReplayReport} from '../client/replay.js'
+import {
+  describeReplayed,
+  replayExitCode,
+  replaySummary,
+  replayUntilInterrupted,
+  type ReplayPace,
+  type ReplayReport,
+} from '../client/replay.js'
 import {EXIT, KneError} from '../core/errors.js'
 
 /** A rate of events: 50, or 50/s. */
@@ -72,29 +79,20 @@ was accepted, 5 when one was not (each is reported, and the others are still sen
           ? {kind: 'recorded', speed: flags.speed ?? 1}
           : {kind: 'answered'}
     const dryRun = flags['dry-run']
-    const interrupt = new AbortController()
-    const onSigint = (): void => interrupt.abort()
-    process.once('SIGINT', onSigint)
-    let report: ReplayReport
-    try {
-      report = await replay(
-        args.file,
-        {
-          to: flags.to,
-          namespace: flags.namespace,
-          dataDir: this.config.dataDir,
-          pace,
-          newIds: flags['new-ids'],
-          dryRun,
-          async: flags.async,
-          timeoutMs: flags.timeout,
-          signal: interrupt.signal,
-        },
-        (event) => this.log(describeReplayed(event, dryRun)),
-      )
-    } finally {
-      process.off('SIGINT', onSigint)
-    }
+    const report = await replayUntilInterrupted(
+      args.file,
+      {
+        to: flags.to,
+        namespace: flags.namespace,
+        dataDir: this.config.dataDir,
+        pace,
+        newIds: flags['new-ids'],
+        dryRun,
+        async: flags.async,
+        timeoutMs: flags.timeout,
+      },
+      (event) => this.log(describeReplayed(event, dryRun)),
+    )
     this.note(replaySummary(report))
     this.setExitCode(replayExitCode(report))
     return report

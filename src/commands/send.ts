@@ -92,27 +92,12 @@ arriving unless --to is given (kne replay has the same, with pacing).`
   /** --file: the file's events in order, as kne replay sends them (loaded only then: it reads YAML). */
   private async sendFile(file: string): Promise<ReplayReport> {
     const {flags} = this
-    const {describeReplayed, replay, replayExitCode, replaySummary} = await import('../client/replay.js')
-    const interrupt = new AbortController()
-    const onSigint = (): void => interrupt.abort()
-    process.once('SIGINT', onSigint)
-    let report: ReplayReport
-    try {
-      report = await replay(
-        file,
-        {
-          to: flags.to,
-          namespace: flags.namespace,
-          dataDir: this.config.dataDir,
-          async: flags.async,
-          timeoutMs: flags.timeout,
-          signal: interrupt.signal,
-        },
-        (event) => this.log(describeReplayed(event, false)),
-      )
-    } finally {
-      process.off('SIGINT', onSigint)
-    }
+    const {describeReplayed, replayUntilInterrupted, replayExitCode, replaySummary} = await import('../client/replay.js')
+    const report = await replayUntilInterrupted(
+      file,
+      {to: flags.to, namespace: flags.namespace, dataDir: this.config.dataDir, async: flags.async, timeoutMs: flags.timeout},
+      (event) => this.log(describeReplayed(event, false)),
+    )
     this.note(replaySummary(report))
     this.setExitCode(replayExitCode(report))
     return report

@@ -83,6 +83,21 @@ export class EventFinder {
     return this.current
   }
 
+  /**
+   * Takes in the records of a pass over the whole source made elsewhere (a restart's restore reads the log
+   * once for all), then follows the journal: no request has to read the log again.
+   */
+  *indexing(records: Iterable<Activity>): Generator<Activity> {
+    for (const record of records) {
+      if (record.seq >= this.next) {
+        this.current.add(record)
+        this.next = record.seq + 1
+      }
+      yield record
+    }
+    if (this.from === 'log') this.following = true
+  }
+
   /** A record just appended, taken in at once while following (read from the source otherwise). */
   protected follow(record: Activity): void {
     if (!this.following || record.seq < this.next) return
@@ -142,7 +157,7 @@ export class MeshEvents extends EventFinder {
       bounds: options.bounds,
       explain: (record) => explainEvent(host.topology, record),
     })
-    // a log is read once, on the first request (it may be large); from then on the journal feeds the index
+    // a log is read once (by the restore when the mesh starts, else on the first request); from then on the journal feeds the index
     if (options.log)
       journal.subscribe((record) => {
         // a record the log could not keep (ingress answered 503) is not one of the log's events

@@ -52,10 +52,11 @@ export interface MeshOptions {
   /** Local services and ContainerSource commands to run, and where their output goes. */
   sources?: SourceOptions
   /**
-   * Keep every record in an event log in this folder (docs/events.md): on start the mesh restores its history,
-   * counters and registry from it and resumes the deliveries that had not reached an outcome.
+   * Keep every record in an event log in this folder (a path, or `{dir, sync, maxBytes, maxAgeMs}`; docs/events.md):
+   * on start the mesh restores its history, counters and registry from it and resumes the deliveries that had
+   * not reached an outcome.
    */
-  persist?: PersistConfig
+  persist?: string | PersistConfig
   /** Timeouts for receiving a request, and the cap on open connections (defaults: DEFAULT_CONNECTION_LIMITS). */
   connectionLimits?: Partial<ConnectionLimits>
   /** Where events are found when the mesh has no persist log of its own (an EventLogStore); without either, the bounded in-memory history. */
@@ -146,11 +147,14 @@ export class Mesh implements MeshContext {
     const log = (line: string): void => (options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line)
     // the log's lock is taken before anything else: a folder another kne uses stops the start here
     const eventLog: EventLogStore | undefined =
-      options.persist && openPersistedLog(options.persist, options.clock ?? realClock, log, () => mesh.runtime.oldestUnsettledSeq())
+      options.persist === undefined
+        ? undefined
+        : openPersistedLog(options.persist, options.clock ?? realClock, log, () => mesh.runtime.oldestUnsettledSeq())
     const mesh = new Mesh(options, eventLog)
     try {
       // before anything can be appended: the records go on from the previous run's numbers
-      const records = eventLog ? eventLog.read() : options.restore
+      // the restore's one pass over the log builds the events index too
+      const records = eventLog ? mesh.events.indexing(eventLog.read()) : options.restore
       const restored = records && restoreRecords(mesh, records)
       if (eventLog) mesh.persistTo(eventLog)
       await mesh.listen()
@@ -324,11 +328,12 @@ const LOG_RETRY_MS = 1000
 
 /** Opens the event log for a mesh: bounds and sync as configured, damage reported on the mesh's log. */
 function openPersistedLog(
-  persist: PersistConfig,
+  option: string | PersistConfig,
   clock: Clock,
   log: (line: string) => void,
   keepFrom: () => number | undefined,
 ): EventLogStore {
+  const persist = typeof option === 'string' ? {dir: option} : option
   return openEventLog({
     dir: persist.dir,
     sync: persist.sync,

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {isolatedEnv, repoRoot, runCli, type CliResult} from '../helpers/cli.js'
 import {startSubscriber} from '../helpers/subscriber.js'
-import {isAlive} from '../../src/client/locator.js'
+import {isProcessAlive} from '../../src/mesh/pid.js'
 
 interface Detached {
   url: string
@@ -136,6 +136,6 @@ it('kne dev --detach that is not Ready within --wait-timeout exits 6 and stops t
       // stopped by kne
     }
   })
-  expect(isAlive(pid)).toBe(false)
+  expect(isProcessAlive(pid)).toBe(false)
   expect((await runCli(['status'], env)).code).toBe(4)
 })

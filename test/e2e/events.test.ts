@@ -3,28 +3,16 @@
 // has stopped, kne events show --from reads the same story from the log folder.
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {brokerWithTrigger} from '../helpers/flows.js'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {isolatedEnv, LongRunning, runCli} from '../helpers/cli.js'
 import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
 import {tempDir} from '../helpers/temp.js'
 
 function manifests(subscriberUrl: string, dlsUrl: string): string {
-  return `apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata:
-  name: default
-spec:
-  delivery: {retry: 1, backoffPolicy: linear, backoffDelay: PT0.05S, deadLetterSink: {uri: "${dlsUrl}"}}
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata:
-  name: orders
-spec:
-  broker: default
-  subscriber:
-    uri: ${subscriberUrl}
-`
+  return brokerWithTrigger(subscriberUrl, {
+    delivery: `{retry: 1, backoffPolicy: linear, backoffDelay: PT0.05S, deadLetterSink: {uri: "${dlsUrl}"}}`,
+  })
 }
 
 describe('kne events and kne redeliver with kne dev --persist', () => {

@@ -3,6 +3,7 @@
 // cannot take a log folder in use; a damaged record is reported and kne dev starts anyway.
 import {appendFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {brokerWithTrigger} from '../helpers/flows.js'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {isolatedEnv, LongRunning} from '../helpers/cli.js'
 import {post, startSubscriber} from '../helpers/subscriber.js'
@@ -10,23 +11,7 @@ import {tempDir} from '../helpers/temp.js'
 
 /** An asynchronous broker (answers 202 at once) and a trigger that retries 4 times, 300 ms apart. */
 function manifests(subscriberUrl: string): string {
-  return `apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata:
-  name: default
-  annotations:
-    messaging.knative.dev/async-handler: "true"
----
-apiVersion: eventing.knative.dev/v1
-kind: Trigger
-metadata:
-  name: orders
-spec:
-  broker: default
-  delivery: {retry: 4, backoffPolicy: linear, backoffDelay: PT0.3S}
-  subscriber:
-    uri: ${subscriberUrl}
-`
+  return brokerWithTrigger(subscriberUrl, {async: true, delivery: '{retry: 4, backoffPolicy: linear, backoffDelay: PT0.3S}'})
 }
 
 function startDev(dir: string, log: string, env: NodeJS.ProcessEnv): LongRunning {

@@ -34,6 +34,28 @@ export function records<K extends ActivityJson['kind']>(mesh: Mesh, kind: K): Ex
   return (mesh.journal.since() as ActivityJson[]).filter((r): r is Extract<ActivityJson, {kind: K}> => r.kind === kind)
 }
 
+/**
+ * The usual test topology: broker `default` (asynchronous when asked; `delivery` is its spec.delivery as flow
+ * YAML) and one trigger `orders` with no filter, delivering to `subscriberUrl`.
+ */
+export function brokerWithTrigger(subscriberUrl: string, {async = false, delivery}: {async?: boolean; delivery?: string} = {}): string {
+  const annotations = async ? '  annotations:\n    messaging.knative.dev/async-handler: "true"\n' : ''
+  return `apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: default
+${annotations}${delivery ? `spec:\n  delivery: ${delivery}\n` : ''}---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata:
+  name: orders
+spec:
+  broker: default
+  subscriber:
+    uri: ${subscriberUrl}
+`
+}
+
 export const BROKER = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n---\n'
 
 export function channel(name: string, extra = '', kind = 'InMemoryChannel'): string {

@@ -15,6 +15,7 @@ import {
 import {join} from 'node:path'
 import {KneError} from '../../core/errors.js'
 import {EventLogWriteError} from './store.js'
+import {isProcessAlive} from '../pid.js'
 
 export const LOG_FORMAT = 'kne-event-log'
 export const LOG_VERSION = 1
@@ -79,16 +80,6 @@ function readPid(file: string): number | undefined {
     return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined
   } catch {
     return undefined
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it runs, as another user
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
@@ -161,7 +152,7 @@ function linkLock(dir: string, lockFile: string, withPid: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailure(lockFile, error)
     }
     const pid = readPid(lockFile)
-    if (pid !== undefined && (pid === process.pid ? lockedHere.has(dir) : isAlive(pid)))
+    if (pid !== undefined && (pid === process.pid ? lockedHere.has(dir) : isProcessAlive(pid)))
       throw new KneError(
         `${dir} is used by another kne dev (pid ${pid}); stop it or choose another folder with --persist DIR`,
         'EVENT_LOG_IN_USE',
