@@ -75,7 +75,7 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
     'drain-timeout': durationFlag({
       default: 10_000,
       defaultHelp: async () => '10s',
-      description: 'on Ctrl-C, how long deliveries under way may take to finish',
+      description: 'on Ctrl-C, SIGTERM or kne stop, how long deliveries under way may take to finish',
     }),
     history: Flags.integer({default: 5000, min: 1, description: 'activity records kept for kne tail --history'}),
     'history-bytes': byteSizeFlag({
