@@ -1,5 +1,5 @@
 import {readFileSync, rmSync} from 'node:fs'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {Errors, Flags} from '@oclif/core'
 import {byteSizeFlag, durationFlag, KneCommand, logBoundFlag, prose, serviceFlag, stateDirFlag} from '../cli/index.js'
 import {PERSIST_SYNC_MODES, type PersistConfig, type PersistSync} from '../core/project.js'
@@ -127,7 +127,7 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
   }
 
   async run(): Promise<DetachedMesh | void> {
-    const stateDir = this.flags['state-dir'] ?? this.config.dataDir
+    const stateDir = resolve(this.flags['state-dir'] ?? this.config.dataDir)
     if (this.flags.detach) {
       const detached = await startDetached({
         runScript: join(this.config.root, 'bin', 'run.js'),
