@@ -587,6 +587,10 @@ export const SCENARIOS = [
           alwaysP99: always.ackMs?.p99,
           bytesPerEvent: disk.bytes / events,
           diskRatio: disk.bytes / events / 1024,
+          memoryUs: usPerRequest(memory),
+          batchUs: usPerRequest(batch),
+          alwaysUs: usPerRequest(always),
+          usRatio: usPerRequest(memory) / usPerRequest(batch),
         },
         details: {memory, batch, always, disk},
       }
@@ -607,6 +611,15 @@ export const SCENARIOS = [
         kne: 'alwaysRps',
         ratio: 'alwaysRatio',
       },
+      {
+        figure: 'CPU µs per request of kne dev, in memory vs --persist (batch) (less sensitive to a busy machine than the rates)',
+        unit: 'µs',
+        baseline: 'memoryUs',
+        kne: 'batchUs',
+        ratio: 'usRatio',
+        ratioLabel: 'requests/CPU-s, persist / memory',
+      },
+      {figure: 'CPU µs per request of kne dev --persist-sync always', unit: 'µs', baseline: 'memoryUs', kne: 'alwaysUs'},
       {figure: 'ack p99, --persist (batch) vs in memory', unit: 'ms', baseline: 'memoryP99', kne: 'batchP99'},
       {figure: 'ack p99, --persist-sync always', unit: 'ms', kne: 'alwaysP99'},
       {
