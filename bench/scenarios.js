@@ -637,7 +637,8 @@ export const SCENARIOS = [
     what:
       'The built kne dev (async broker, one trigger, retry 5, linear PT0.5S; the first attempt of every event fails) takes ' +
       'events from 8 senders and is killed with SIGKILL at random moments, then started again on the same log; at the end ' +
-      'every event it accepted (202) must have reached the subscriber. An answer lost to a kill counts as refused.',
+      'every event it accepted (202) must have reached the subscriber. A sender posts each event again until it is accepted: ' +
+      'an answer lost to a kill, or a refusal while kne starts again, counts as a refused send.',
     timing: false,
     async run(ctx) {
       const result = await crashTest({events: ctx.profile.crashEvents, kills: ctx.profile.crashKills})
