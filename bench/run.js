@@ -73,6 +73,7 @@ const {values: args} = parseArgs({
     profile: {type: 'boolean', default: false},
     md: {type: 'string'},
     render: {type: 'string'},
+    add: {type: 'string', multiple: true},
     help: {type: 'boolean', default: false},
   },
 })
@@ -80,7 +81,8 @@ const {values: args} = parseArgs({
 if (args.help) {
   process.stdout.write(`usage: node bench/run.js [--quick] [--only ${SCENARIOS.map((s) => s.id).join(',')}] [--runs N] [--retries N]
        [--sut lib|dev] [--no-pin] [--max-background PCT] [--quiet-wait SECONDS] [--profile] [--md PATH]
-       node bench/run.js --render bench/results/<run>.json [--md PATH]   (Markdown again, with today's bench/notes.md)
+       node bench/run.js --render bench/results/<run>.json [--add <later run>.json …] [--md PATH]
+         (Markdown again, with today's bench/notes.md; --add puts a later run's scenarios in, dated)
 See docs/benchmarks.md.
 `)
   process.exit(0)
@@ -88,6 +90,16 @@ See docs/benchmarks.md.
 
 if (args.render) {
   const saved = JSON.parse(readFileSync(args.render, 'utf8'))
+  // --add: the scenarios of a later run (--only …) take the place of the same ones, or join them, and are dated
+  for (const file of args.add ?? []) {
+    const later = JSON.parse(readFileSync(file, 'utf8'))
+    const ids = later.scenarios.map((s) => s.id)
+    saved.scenarios = [...saved.scenarios.filter((s) => !ids.includes(s.id)), ...later.scenarios]
+    saved.merged = [
+      ...(saved.merged ?? []),
+      {ids, startedAt: later.startedAt, finishedAt: later.finishedAt, source: later.source, mode: later.mode},
+    ]
+  }
   const mdPath = args.md ?? (saved.mode === 'full' ? join(REPO, 'BENCHMARKS.md') : join(RESULTS, `BENCHMARKS.${saved.mode}.md`))
   writeFileSync(mdPath, renderMarkdown(saved, readNotes()))
   process.stderr.write(`wrote ${relative(REPO, mdPath)} from ${args.render}\n`)

@@ -587,6 +587,10 @@ export const SCENARIOS = [
           alwaysP99: always.ackMs?.p99,
           bytesPerEvent: disk.bytes / events,
           diskRatio: disk.bytes / events / 1024,
+          memoryUs: usPerRequest(memory),
+          batchUs: usPerRequest(batch),
+          alwaysUs: usPerRequest(always),
+          usRatio: usPerRequest(memory) / usPerRequest(batch),
         },
         details: {memory, batch, always, disk},
       }
@@ -607,6 +611,15 @@ export const SCENARIOS = [
         kne: 'alwaysRps',
         ratio: 'alwaysRatio',
       },
+      {
+        figure: 'CPU µs per request of kne dev, in memory vs --persist (batch) (less sensitive to a busy machine than the rates)',
+        unit: 'µs',
+        baseline: 'memoryUs',
+        kne: 'batchUs',
+        ratio: 'usRatio',
+        ratioLabel: 'requests/CPU-s, persist / memory',
+      },
+      {figure: 'CPU µs per request of kne dev --persist-sync always', unit: 'µs', baseline: 'memoryUs', kne: 'alwaysUs'},
       {figure: 'ack p99, --persist (batch) vs in memory', unit: 'ms', baseline: 'memoryP99', kne: 'batchP99'},
       {figure: 'ack p99, --persist-sync always', unit: 'ms', kne: 'alwaysP99'},
       {
@@ -624,7 +637,8 @@ export const SCENARIOS = [
     what:
       'The built kne dev (async broker, one trigger, retry 5, linear PT0.5S; the first attempt of every event fails) takes ' +
       'events from 8 senders and is killed with SIGKILL at random moments, then started again on the same log; at the end ' +
-      'every event it accepted (202) must have reached the subscriber. An answer lost to a kill counts as refused.',
+      'every event it accepted (202) must have reached the subscriber. A sender posts each event again until it is accepted: ' +
+      'an answer lost to a kill, or a refusal while kne starts again, counts as a refused send.',
     timing: false,
     async run(ctx) {
       const result = await crashTest({events: ctx.profile.crashEvents, kills: ctx.profile.crashKills})

@@ -90,6 +90,13 @@ export function renderMarkdown(result, notes) {
         '(the CLI start-up scenario always runs `dist/`).',
     )
   }
+  for (const merged of result.merged ?? []) {
+    const minutes = ((Date.parse(merged.finishedAt) - Date.parse(merged.startedAt)) / 60_000).toFixed(1)
+    out.push(
+      `- Scenarios ${merged.ids.join(', ')}: from a later run, \`npm run bench -- --only ${merged.ids.join(',')}\` on ` +
+        `${merged.startedAt.slice(0, 16).replace('T', ' ')} UTC in ${minutes} min (${merged.mode} mode), commit ${merged.source?.commit ?? 'unknown'}, same machine and placement.`,
+    )
+  }
   out.push(
     `- Machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}; load average ${fmtLoad(result.load.before)} before, ${fmtLoad(result.load.after)} after.`,
   )

@@ -114,7 +114,7 @@ function withLog<T extends object>(dir: string, use: (finder: EventFinder) => T)
   })
   try {
     const answer = use(new EventFinder(reader, 'log'))
-    return damage.damaged > 0 ? {...answer, damage} : (answer)
+    return damage.damaged > 0 ? {...answer, damage} : answer
   } finally {
     reader.close()
   }

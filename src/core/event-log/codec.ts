@@ -36,12 +36,13 @@ const textDecoder = new TextDecoder('utf-8', {fatal: true})
 
 /** The record as one line of the log (UTF-8), newline included. */
 export function encodeLogRecord(record: Activity): Buffer {
-  const json = Buffer.from(recordJson(record))
-  const line = Buffer.allocUnsafe(json.byteLength + 10)
-  line.write(crc32(json).toString(16).padStart(8, '0'), 0, 'latin1')
+  const json = recordJson(record)
+  // the JSON is encoded once, straight into the line, after room for the checksum
+  const line = Buffer.allocUnsafe(Buffer.byteLength(json) + 10)
+  const end = 9 + line.write(json, 9)
+  line.write(crc32(line.subarray(9, end)).toString(16).padStart(8, '0'), 0, 'latin1')
   line[8] = SPACE
-  json.copy(line, 9)
-  line[line.byteLength - 1] = NEWLINE
+  line[end] = NEWLINE
   return line
 }
 
