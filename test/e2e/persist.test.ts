@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {brokerWithTrigger} from '../helpers/flows.js'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {isolatedEnv, LongRunning} from '../helpers/cli.js'
-import {post, startSubscriber} from '../helpers/subscriber.js'
+import {post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 import {tempDir} from '../helpers/temp.js'
 
 /** An asynchronous broker (answers 202 at once) and a trigger that retries 4 times, 300 ms apart. */
@@ -18,6 +18,15 @@ function startDev(dir: string, log: string, env: NodeJS.ProcessEnv): LongRunning
   const dev = new LongRunning(['dev', '-f', join(dir, 'app.yaml'), '--port', '0', '--persist', log, '--no-watch', '--quiet'], env)
   onTestFinished(() => dev.kill())
   return dev
+}
+
+/** A project folder whose broker delivers to a subscriber that accepts everything, and where its log goes. */
+async function project(): Promise<{subscriber: Subscriber; dir: string; log: string}> {
+  const subscriber = await startSubscriber()
+  onTestFinished(() => subscriber.close())
+  const dir = tempDir('kne-persist-e2e-')
+  writeFileSync(join(dir, 'app.yaml'), manifests(subscriber.url))
+  return {subscriber, dir, log: join(dir, 'log')}
 }
 
 const readyUrl = async (dev: LongRunning): Promise<string> => (await dev.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
@@ -75,11 +84,7 @@ describe('kne dev --persist', () => {
   })
 
   it('refuses a log folder another kne dev uses, naming its pid', async () => {
-    const subscriber = await startSubscriber()
-    onTestFinished(() => subscriber.close())
-    const dir = tempDir('kne-persist-e2e-')
-    writeFileSync(join(dir, 'app.yaml'), manifests(subscriber.url))
-    const log = join(dir, 'log')
+    const {dir, log} = await project()
     const first = startDev(dir, log, isolatedEnv())
     await readyUrl(first)
     const second = startDev(dir, log, isolatedEnv())
@@ -89,11 +94,7 @@ describe('kne dev --persist', () => {
   })
 
   it('reports a damaged record with its file and offset, and starts', async () => {
-    const subscriber = await startSubscriber()
-    onTestFinished(() => subscriber.close())
-    const dir = tempDir('kne-persist-e2e-')
-    writeFileSync(join(dir, 'app.yaml'), manifests(subscriber.url))
-    const log = join(dir, 'log')
+    const {subscriber, dir, log} = await project()
     const first = startDev(dir, log, isolatedEnv())
     const url = await readyUrl(first)
     const sent = await post(`${url}/default/default`, {'ce-specversion': '1.0', 'ce-id': 'a', 'ce-type': 't', 'ce-source': '/s'})
