@@ -6,10 +6,9 @@ import {spawn} from 'node:child_process'
 import {closeSync, mkdirSync, openSync, readSync, rmSync, statSync, watch} from 'node:fs'
 import {join} from 'node:path'
 import {ERRORS, KneError, type ErrorCode} from '../core/errors.js'
-import {rewriteFile} from '../scaffold/write-file.js'
 import type {MeshStatus} from '../core/api.js'
 import {isProcessAlive} from '../mesh/pid.js'
-import {findMesh, runningMeshes, stopRequestPath, type Locator} from './locator.js'
+import {findMesh, runningMeshes, stopRequestPath, writeStopRequest, type Locator} from './locator.js'
 import {getStatus} from './mesh-client.js'
 import {formatMs, type describeDelivery} from './render.js'
 
@@ -239,7 +238,7 @@ export async function stopMesh(mesh: Locator, stateDir: string, drainTimeoutMs?:
     })
   }
   const requestPath = stopRequestPath(stateDir, mesh.url)
-  if (drainTimeoutMs !== undefined) rewriteFile(requestPath, `${JSON.stringify({pid: mesh.pid, drainTimeoutMs})}\n`)
+  if (drainTimeoutMs !== undefined) writeStopRequest(stateDir, mesh.url, mesh.pid, drainTimeoutMs)
   let unfinished: UnfinishedDelivery[] | undefined
   const reader =
     mesh.logFile === undefined

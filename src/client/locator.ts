@@ -37,6 +37,23 @@ export function stopRequestPath(dataDir: string, url: string): string {
   return join(meshesDir(dataDir), `${new URL(url).port || '80'}.stop`)
 }
 
+/** kne stop's side: asks the mesh with this pid to drain for this long when it gets SIGTERM. */
+export function writeStopRequest(dataDir: string, url: string, pid: number, drainTimeoutMs: number): void {
+  rewriteFile(stopRequestPath(dataDir, url), `${JSON.stringify({pid, drainTimeoutMs})}\n`)
+}
+
+/** kne dev's side, on SIGTERM: the drain time kne stop asked this process for, if it asked; the request is used up. */
+export function takeStopRequest(dataDir: string, url: string, pid = process.pid): number | undefined {
+  const path = stopRequestPath(dataDir, url)
+  try {
+    const request = JSON.parse(readFileSync(path, 'utf8')) as {pid?: unknown; drainTimeoutMs?: unknown}
+    rmSync(path, {force: true})
+    return request.pid === pid && typeof request.drainTimeoutMs === 'number' ? request.drainTimeoutMs : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Writes this mesh's locator; returns the other meshes that are running, most recent first. */
 export function writeLocator(dataDir: string, locator: Locator): Locator[] {
   const others = runningMeshes(dataDir).filter((other) => other.pid !== locator.pid)

@@ -1,11 +1,10 @@
-import {readFileSync, rmSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {Errors, Flags} from '@oclif/core'
 import {byteSizeFlag, durationFlag, KneCommand, logBoundFlag, prose, serviceFlag, stateDirFlag} from '../cli/index.js'
 import {PERSIST_SYNC_MODES, type PersistConfig, type PersistSync} from '../core/project.js'
 import type {RestoreReport} from '../mesh/event-log/restore.js'
 import {ActivityPrinter} from '../client/activity-printer.js'
-import {removeLocator, stopRequestPath, writeLocator} from '../client/locator.js'
+import {removeLocator, takeStopRequest, writeLocator} from '../client/locator.js'
 import {LOG_FILE_ENV, startDetached, type DetachedMesh} from '../client/detach.js'
 import {colors, describeDelivery, formatMs} from '../client/render.js'
 import {EXIT} from '../core/errors.js'
@@ -181,7 +180,7 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
           printer.close()
           reject(new Errors.ExitError(EXIT.interrupted)) // a second Ctrl-C gives up at once
         })
-        const drainMs = requestedDrain(stateDir, mesh.url) ?? drainTimeout
+        const drainMs = takeStopRequest(stateDir, mesh.url) ?? drainTimeout
         if (!json) err(`\n${signal}: stopping; waiting up to ${formatMs(drainMs)} for ${mesh.runtime.inFlightCount} deliveries under way`)
         ;(started.watcher ? started.watcher.close() : Promise.resolve())
           .then(() => mesh.close({drainTimeoutMs: drainMs}))
@@ -257,18 +256,6 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
       mesh.journal.subscribe((record) => printer.activity(record))
     }
     await stopped
-  }
-}
-
-/** The drain time kne stop asked this mesh for, if it did (the request is consumed). */
-function requestedDrain(stateDir: string, url: string): number | undefined {
-  const path = stopRequestPath(stateDir, url)
-  try {
-    const request = JSON.parse(readFileSync(path, 'utf8')) as {pid?: unknown; drainTimeoutMs?: unknown}
-    rmSync(path, {force: true})
-    return request.pid === process.pid && typeof request.drainTimeoutMs === 'number' ? request.drainTimeoutMs : undefined
-  } catch {
-    return undefined
   }
 }
 

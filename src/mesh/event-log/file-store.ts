@@ -33,6 +33,7 @@ import {
   takeLock,
   writeFailure,
 } from './log-folder.js'
+import type {PersistSync} from '../../core/project.js'
 import {countLines, lastRecord, MAX_RECORD_LINE_BYTES, scanSegment, type Accept} from './segment-file.js'
 import {
   EventLogWriteError,
@@ -41,7 +42,6 @@ import {
   type EventLogStore,
   type LogDamage,
   type LogOpenReport,
-  type PersistSync,
   type RecordQuery,
   type TruncateReport,
 } from './store.js'

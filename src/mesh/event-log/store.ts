@@ -3,9 +3,7 @@
 // journal sequence number (Activity.seq): it is global, only grows, and goes on across restarts.
 import type {Activity, ActivityBody} from '../../core/activity.js'
 import {KneError} from '../../core/errors.js'
-
-/** How appended records reach the disk (kne dev --persist-sync). */
-export type PersistSync = 'always' | 'batch'
+import type {PersistSync} from '../../core/project.js'
 
 export interface EventLogOptions {
   /** The log's folder (created when missing; refused when it holds something that is not kne's log). */
