@@ -1,0 +1,230 @@
+// Routing snapshots on disk: the project's manifests compiled, a set of events routed through them (from an
+// event file, or one per type the registry knows), compared with the golden file, which is written when it
+// is missing and rewritten on request. kne test runs them as tests of their own or as a `snapshot:` step.
+import {existsSync, mkdirSync, readFileSync, statSync} from 'node:fs'
+import {dirname, isAbsolute, join, relative, resolve} from 'node:path'
+import {type CloudEvent} from '../core/cloudevent.js'
+import {decodeJsonEvent} from '../core/codec/json.js'
+import {EXIT, KneError} from '../core/errors.js'
+import type {FlowStepResult, FlowTestResult} from '../core/flow-test/report.js'
+import {referenceableServices} from '../core/project.js'
+import {buildRegistry, type RegistryEntry} from '../core/registry/index.js'
+import {manifestErrorFormatter, resourceKey} from '../core/resources/types.js'
+import {
+  computeRoutingSnapshot,
+  diffRoutingSnapshots,
+  MAX_SNAPSHOT_EVENTS,
+  parseRoutingSnapshot,
+  renderRoutingSnapshot,
+  snapshotEventKey,
+  type SnapshotInput,
+  type SnapshotStep,
+} from '../core/routing-snapshot.js'
+import {compileTopology} from '../core/topology.js'
+import {roleOf} from '../kinds/descriptors.js'
+import {problemsIn, requireManifests} from '../project/manifests.js'
+import {rewriteFile} from '../scaffold/write-file.js'
+import {readEventFile} from '../client/replay.js'
+
+export interface RoutingSnapshotOptions {
+  /** The golden file (relative to `projectDir`). */
+  file: string
+  /** Where kne.yaml is looked for, and relative paths start (default: the current folder). */
+  projectDir?: string
+  /** Manifest files or folders; default: kne.yaml's manifests folder. */
+  manifests?: readonly string[]
+  /** Explicit kne.yaml path. */
+  config?: string
+  /** An event file (kne record's YAML or JSONL); default: one event per type the registry knows. */
+  events?: string
+  /** Rewrite the file with the current routing instead of comparing. */
+  update?: boolean
+  /** A missing file fails instead of being written (Jest's --ci). */
+  ci?: boolean
+}
+
+export type RoutingSnapshotStatus = 'passed' | 'failed' | 'written' | 'updated'
+
+export interface RoutingSnapshotResult {
+  status: RoutingSnapshotStatus
+  /** The file, as given. */
+  file: string
+  /** Routing changes since the file was written (why it failed, or what --update-snapshots recorded). */
+  changes: string[]
+  /** Differences that leave routing as it was (triggers an event does not reach, added, removed or refiltered). */
+  notes: string[]
+  /** Distinct events routed. */
+  events: number
+}
+
+/** Snapshot files are read whole: far more than any project's routing takes. */
+const MAX_SNAPSHOT_FILE_BYTES = 32 * 1024 * 1024
+
+/** The mesh URL the snapshot's topology is compiled with: only which addresses are the mesh's matters. */
+const SNAPSHOT_MESH_URL = 'http://127.0.0.1:8080'
+
+/** Routes the events, compares with (or writes) the golden file, and says how it went. */
+export async function runRoutingSnapshot(options: RoutingSnapshotOptions): Promise<RoutingSnapshotResult> {
+  const cwd = resolve(options.projectDir ?? process.cwd())
+  const {manifests, project} = requireManifests({files: options.manifests ?? [], config: options.config, cwd})
+  if (manifests.errors.length > 0) {
+    throw new KneError(
+      `${manifests.errors.length} problem(s) in ${problemsIn(manifests.errors, project.file, 'the manifests', cwd)}; no routing snapshot was taken`,
+      'INVALID_MANIFEST',
+      EXIT.invalid,
+    ).withDetails(manifests.errors.map(manifestErrorFormatter(cwd)))
+  }
+  const topology = compileTopology(manifests.resources, {meshUrl: SNAPSHOT_MESH_URL, services: referenceableServices(project.config)})
+  const inputs =
+    options.events === undefined
+      ? registryEvents(buildRegistry({resources: [...manifests.resources, ...manifests.others]}).entries)
+      : await fileEvents(isAbsolute(options.events) ? options.events : join(cwd, options.events))
+  const current = computeRoutingSnapshot(topology, inputs)
+  const text = renderRoutingSnapshot(current)
+  const path = isAbsolute(options.file) ? options.file : join(cwd, options.file)
+  const result = (status: RoutingSnapshotStatus, changes: string[] = [], notes: string[] = []): RoutingSnapshotResult => ({
+    status,
+    file: options.file,
+    changes,
+    notes,
+    events: current.events.length,
+  })
+
+  if (!existsSync(path)) {
+    if (options.ci && !options.update)
+      return result('failed', [
+        `${options.file} does not exist: a missing snapshot is not written under --ci; run kne test --update-snapshots and commit the file`,
+      ])
+    write(path, text, options.file)
+    return result('written')
+  }
+  const recorded = parseRoutingSnapshot(readSnapshot(path, options.file), options.file)
+  const {changes, notes} = diffRoutingSnapshots(recorded, current)
+  if (options.update) {
+    if (changes.length === 0 && notes.length === 0 && renderRoutingSnapshot(recorded) === text) return result('passed')
+    write(path, text, options.file)
+    return result('updated', changes, notes)
+  }
+  return result(changes.length > 0 ? 'failed' : 'passed', changes, notes)
+}
+
+/** One event per registry entry: its example (observed, a source's, or made from its schema), else a minimal one. */
+function registryEvents(entries: readonly RegistryEntry[]): SnapshotInput[] {
+  return entries.map((entry, i) => {
+    const example = entry.example === undefined ? undefined : decodeJsonEvent({...entry.example, id: `snapshot-${i + 1}`})
+    const event: CloudEvent = example?.ok
+      ? example.event
+      : {specversion: '1.0', id: `snapshot-${i + 1}`, type: entry.type, source: entry.source ?? entry.sources[0] ?? 'kne', extensions: {}}
+    if (entry.broker !== undefined) return {event, broker: entry.broker}
+    if (entry.reference !== undefined && roleOf(entry.reference.kind) === 'channel')
+      return {event, channel: resourceKey(entry.reference.namespace, entry.reference.name)}
+    return {event, namespace: entry.namespace}
+  })
+}
+
+/** The file's events, where kne's note says they arrived (else at every broker); distinct ones only, bounded. */
+async function fileEvents(file: string): Promise<SnapshotInput[]> {
+  const inputs = new Map<string, SnapshotInput>()
+  for await (const item of readEventFile(file).events) {
+    const key = snapshotEventKey(item.event)
+    if (inputs.has(key)) continue
+    if (inputs.size >= MAX_SNAPSHOT_EVENTS)
+      throw new KneError(
+        `${file}: more than ${MAX_SNAPSHOT_EVENTS} distinct events (by type, source, subject and extensions); a snapshot is for a representative set`,
+        'EVENT_FILE',
+      )
+    const recorded = item.recorded
+    inputs.set(key, {
+      event: item.event,
+      ...(recorded?.broker !== undefined ? {broker: recorded.broker} : {}),
+      ...(recorded?.channel !== undefined ? {channel: recorded.channel} : {}),
+    })
+  }
+  return [...inputs.values()]
+}
+
+function readSnapshot(path: string, file: string): string {
+  try {
+    const stats = statSync(path)
+    if (!stats.isFile()) throw new Error('not a file')
+    if (stats.size > MAX_SNAPSHOT_FILE_BYTES) throw new Error(`larger than ${MAX_SNAPSHOT_FILE_BYTES / 1024 / 1024} MiB`)
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new KneError(`${file}: cannot read: ${(error as Error).message}`, 'SNAPSHOT_FILE')
+  }
+}
+
+function write(path: string, text: string, file: string): void {
+  try {
+    mkdirSync(dirname(path), {recursive: true})
+    rewriteFile(path, text)
+  } catch (error) {
+    throw new KneError(`${file}: cannot write: ${(error as Error).message}`, 'SNAPSHOT_FILE')
+  }
+}
+
+/** One line for a snapshot's outcome, as kne test prints it. */
+export function snapshotSummary(result: RoutingSnapshotResult): string {
+  const events = `${result.events} event${result.events === 1 ? '' : 's'}`
+  switch (result.status) {
+    case 'written':
+      return `routing snapshot ${result.file} written (${events})`
+    case 'updated':
+      return `routing snapshot ${result.file} updated (${events}, ${result.changes.length} routing change(s) recorded)`
+    case 'passed':
+      return `routing of ${events} matches ${result.file}${result.notes.length > 0 ? ` (${result.notes.length} difference(s) that do not change routing; --update-snapshots records them)` : ''}`
+    case 'failed':
+      return `routing changed since ${result.file} was written: ${result.changes.length} change(s)`
+  }
+}
+
+/** The step a snapshot is, in a flow test's report. */
+export function snapshotStepResult(result: RoutingSnapshotResult, step: number): FlowStepResult {
+  return {step, kind: 'snapshot', summary: snapshotSummary(result), status: result.status === 'failed' ? 'failed' : 'passed'}
+}
+
+/** A snapshot as a test of its own (named after its file), so it appears in --json, JUnit and TAP like the others. */
+export function snapshotTestResult(result: RoutingSnapshotResult, durationMs: number, cwd = process.cwd()): FlowTestResult {
+  const file = isAbsolute(result.file) ? relative(cwd, result.file) || result.file : result.file
+  return {
+    file,
+    name: `routing snapshot ${file}`,
+    status: result.status === 'failed' ? 'failed' : 'passed',
+    durationMs,
+    meshMs: 0,
+    steps: [snapshotStepResult(result, 1)],
+    ...(result.status === 'failed'
+      ? {
+          failure: {
+            message: snapshotSummary(result),
+            step: 1,
+            details: [...result.changes, 'kne test --update-snapshots records the new routing'],
+          },
+        }
+      : {}),
+  }
+}
+
+/**
+ * Runs a flow test's `snapshot:` step: its file and events are relative to the test file, its manifests are
+ * the test's. Returns the step's result, and the failure when routing changed.
+ */
+export async function runSnapshotStep(
+  step: SnapshotStep,
+  context: {testFile: string; manifests: readonly string[]; config?: string; update?: boolean; ci?: boolean; index: number},
+): Promise<{step: FlowStepResult; failure?: {message: string; step: number; details: string[]}}> {
+  const dir = dirname(resolve(context.testFile))
+  const result = await runRoutingSnapshot({
+    file: resolve(dir, step.file),
+    projectDir: dir,
+    manifests: context.manifests,
+    ...(context.config !== undefined ? {config: context.config} : {}),
+    ...(step.events !== undefined ? {events: resolve(dir, step.events)} : {}),
+    ...(context.update !== undefined ? {update: context.update} : {}),
+    ...(context.ci !== undefined ? {ci: context.ci} : {}),
+  })
+  const shown = {...result, file: step.file}
+  const stepResult = snapshotStepResult(shown, context.index)
+  if (result.status !== 'failed') return {step: stepResult}
+  return {step: stepResult, failure: {message: snapshotSummary(shown), step: context.index, details: result.changes}}
+}
