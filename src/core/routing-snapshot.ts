@@ -333,14 +333,39 @@ export function parseRoutingSnapshot(text: string, file: string): RoutingSnapsho
     raw.brokers.forEach((b, j) => {
       const at = `${where}.brokers[${j}]`
       if (!isObject(b) || typeof b.broker !== 'string') throw fail(at, 'expected a mapping with a broker name')
-      for (const list of ['reaches', 'misses'])
-        if (!Array.isArray(b[list]) || !(b[list] as unknown[]).every((t) => isObject(t) && typeof t.trigger === 'string'))
-          throw fail(`${at}.${list}`, 'expected a list of triggers')
+      checkList(b.reaches, `${at}.reaches`, 'trigger', ['subscriber'], fail)
+      checkList(b.misses, `${at}.misses`, 'trigger', ['why'], fail)
     })
-    if (raw.channels !== undefined && !Array.isArray(raw.channels)) throw fail(`${where}.channels`, 'expected a list')
+    if (raw.channels !== undefined) {
+      if (!Array.isArray(raw.channels)) throw fail(`${where}.channels`, 'expected a list')
+      raw.channels.forEach((c, j) => {
+        const at = `${where}.channels[${j}]`
+        if (!isObject(c) || typeof c.channel !== 'string') throw fail(at, 'expected a mapping with a channel name')
+        checkList(c.reaches, `${at}.reaches`, 'subscription', ['subscriber'], fail)
+      })
+    }
     return raw as unknown as SnapshotEvent
   })
   return {events}
+}
+
+/** A list of mappings, each naming its `name` field and the text fields given, with `then` a list of lines when present. */
+function checkList(
+  list: unknown,
+  at: string,
+  name: string,
+  texts: readonly string[],
+  fail: (where: string, message: string) => KneError,
+): void {
+  if (!Array.isArray(list)) throw fail(at, `expected a list of ${name}s`)
+  list.forEach((item, i) => {
+    const here = `${at}[${i}]`
+    if (!isObject(item)) throw fail(here, 'expected a mapping')
+    for (const field of [name, ...texts]) if (typeof item[field] !== 'string') throw fail(`${here}.${field}`, 'expected a text value')
+    if (item.then !== undefined && !(Array.isArray(item.then) && item.then.every((line) => typeof line === 'string')))
+      throw fail(`${here}.then`, 'expected a list of text lines')
+    if (name === 'trigger' && item.filter !== 'none' && !isObject(item.filter)) throw fail(`${here}.filter`, 'expected none or a filter')
+  })
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -210,7 +210,13 @@ describe('the snapshot file', () => {
     }
     expect(bad('events: [{type: a}]')).toMatch(/^r\.snap\.yaml: events\[0\]\.source: expected a text value/)
     expect(bad('events: [{type: a, source: b, brokers: [{broker: x, reaches: [1], misses: []}]}]')).toMatch(
-      /events\[0\]\.brokers\[0\]\.reaches: expected a list of triggers/,
+      /events\[0\]\.brokers\[0\]\.reaches\[0\]: expected a mapping/,
+    )
+    expect(
+      bad('events: [{type: a, source: b, brokers: [{broker: x, reaches: [{trigger: t, subscriber: s, then: [{}]}], misses: []}]}]'),
+    ).toMatch(/events\[0\]\.brokers\[0\]\.reaches\[0\]\.then: expected a list of text lines/)
+    expect(bad('events: [{type: a, source: b, brokers: [], channels: [{channel: c, reaches: [{subscription: s}]}]}]')).toMatch(
+      /events\[0\]\.channels\[0\]\.reaches\[0\]\.subscriber: expected a text value/,
     )
     expect(bad('[1, 2]')).toMatch(/expected a mapping with an events list/)
     expect(bad('events: [')).toMatch(/invalid YAML/)
