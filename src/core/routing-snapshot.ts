@@ -124,7 +124,7 @@ export function computeRoutingSnapshot(topology: Topology, inputs: readonly Snap
     entry.brokers = brokers.map((key) => routeThroughBroker(topology, key, event))
     if (input.channel !== undefined) {
       const channel = topology.channels.get(input.channel)
-      entry.channels = [{channel: shortName(input.channel), reaches: channel ? routeThroughChannel(topology, channel, event, 0) : []}]
+      entry.channels = [{channel: shortName(input.channel), reaches: channel ? routeThroughChannel(topology, channel, event, []) : []}]
     }
     events.set(key, entry)
   }
@@ -167,7 +167,7 @@ function routeThroughBroker(topology: Topology, key: string, event: CloudEvent, 
     const filter = snapshotFilter(route.trigger, explanation)
     if (explanation.delivers) {
       const reached: ReachedTrigger = {trigger: name, filter, subscriber: subscriberOf(route)}
-      const then = nested ? [] : follow(topology, route.subscriberUri, event, 1)
+      const then = nested ? [] : follow(topology, route.subscriberUri, event, [key])
       if (then.length > 0) reached.then = then
       out.reaches.push(reached)
     } else {
@@ -191,34 +191,50 @@ function snapshotFilter(trigger: Trigger, explanation: FilterExplanation): Snaps
   return 'none'
 }
 
-/** Where an event delivered to `uri` goes next, when the mesh serves that address; one line per hop. */
-function follow(topology: Topology, uri: string | undefined, event: CloudEvent, depth: number): string[] {
+/**
+ * Where an event delivered to `uri` goes next, when the mesh serves that address; one line per hop. `path` holds
+ * the brokers and channels already passed, so that a loop is said once instead of followed.
+ */
+function follow(topology: Topology, uri: string | undefined, event: CloudEvent, path: readonly string[]): string[] {
   const target = uri === undefined ? undefined : topology.addresses.get(uri)
-  if (target === undefined || depth > MAX_FOLLOW_DEPTH) return []
+  if (target === undefined || path.length > MAX_FOLLOW_DEPTH) return []
+  if (path.includes(target.route.key)) return [`${target.kind} ${shortName(target.route.key)} again: a loop, not followed`]
   if (target.kind === 'broker') {
     const routed = routeThroughBroker(topology, target.route.key, event, true)
     const names = routed.reaches.map((r) => r.trigger)
     return [`broker ${shortName(target.route.key)}: ${names.length > 0 ? `triggers ${names.join(', ')}` : 'no trigger'}`]
   }
   const channel = target.route
-  return routeThroughChannel(topology, channel, event, depth).flatMap((s) => [
+  return routeThroughChannel(topology, channel, event, path).flatMap((s) => [
     `${describeChannel(channel)}: ${channel.owner === undefined ? `subscription ${s.subscription} → ` : ''}${s.subscriber}`,
     ...(s.then ?? []),
   ])
 }
 
-function routeThroughChannel(topology: Topology, channel: ChannelRoute, event: CloudEvent, depth: number): ReachedSubscription[] {
+function routeThroughChannel(topology: Topology, channel: ChannelRoute, event: CloudEvent, path: readonly string[]): ReachedSubscription[] {
   return [...channel.subscriptions]
     .sort((a, b) => a.key.localeCompare(b.key))
     .map((s) => {
       const reached: ReachedSubscription = {
         subscription: shortName(s.key),
-        subscriber: flowSubscriber(topology, channel, s.key) ?? s.subscriberUri ?? `(not Ready: ${s.status.reason ?? 'unknown'})`,
+        subscriber:
+          flowSubscriber(topology, channel, s.key) ??
+          addressName(topology, s.subscriberUri) ??
+          `(not Ready: ${s.status.reason ?? 'unknown'})`,
       }
-      const then = follow(topology, s.subscriberUri, event, depth + 1)
+      const then = follow(topology, s.subscriberUri, event, [...path, channel.key])
       if (then.length > 0) reached.then = then
       return reached
     })
+}
+
+/** A URI in kn's sink grammar when the mesh serves it (`channel:orders`, `sequence:enrich`), else as it is. */
+function addressName(topology: Topology, uri: string | undefined): string | undefined {
+  const target = uri === undefined ? undefined : topology.addresses.get(uri)
+  if (target === undefined) return uri
+  if (target.kind === 'broker') return `broker:${shortName(target.route.key)}`
+  const [kind, key] = (target.route.owner ?? `channel ${target.route.key}`).split(' ') as [string, string]
+  return `${kind.toLowerCase()}:${shortName(key)}`
 }
 
 /** A Sequence's or Parallel's channel named as the flow's step or branch. */

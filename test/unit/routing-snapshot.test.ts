@@ -149,6 +149,30 @@ spec:
     })
   })
 
+  it('says a loop once instead of following it: a trigger back to its broker, a channel subscribed to itself', () => {
+    const channel = `apiVersion: messaging.knative.dev/v1
+kind: InMemoryChannel
+metadata: {name: round}
+---
+apiVersion: messaging.knative.dev/v1
+kind: Subscription
+metadata: {name: again}
+spec:
+  channel: {apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: round}
+  subscriber: {ref: {apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: round}}
+`
+    const shot = snapshot([
+      broker('default'),
+      channel,
+      trigger('back', '', {subscriber: '{ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}'}),
+      trigger('round', '', {subscriber: '{ref: {apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: round}}'}),
+    ])
+    expect(Object.fromEntries(shot.events[0]!.brokers[0]!.reaches.map((r) => [r.trigger, r.then]))).toEqual({
+      back: ['broker default again: a loop, not followed'],
+      round: ['InMemoryChannel round: subscription again → channel:round', 'channel round again: a loop, not followed'],
+    })
+  })
+
   it('routes an event recorded on a channel to its subscriptions, and one recorded on a broker only there', () => {
     const channel = `apiVersion: messaging.knative.dev/v1
 kind: InMemoryChannel
