@@ -4,12 +4,15 @@
 // and compared: a routing change becomes one sentence naming the event, the trigger and what changed.
 import {Document, isMap, isScalar, visit} from 'yaml'
 import {afterBinaryHop, type CloudEvent} from './cloudevent.js'
+import {decodeJsonEvent} from './codec/json.js'
 import {KneError} from './errors.js'
 import {explainTriggers} from './explain.js'
 import type {FilterExplanation, FilterExplanationNode} from './filters/index.js'
 import {formatSink} from './manifests/format.js'
 import {parseYamlDocument} from './resources/yaml.js'
-import type {Destination, Trigger} from './resources/types.js'
+import type {RegistryEntry} from './registry/index.js'
+import {resourceKey, type Destination, type Trigger} from './resources/types.js'
+import {roleOf} from '../kinds/descriptors.js'
 import type {ChannelRoute, Topology, TriggerRoute} from './topology.js'
 
 /** The filter that decides, as written in the Trigger: `none`, its `spec.filter.attributes`, or its `spec.filters`. */
@@ -129,6 +132,38 @@ export function computeRoutingSnapshot(topology: Topology, inputs: readonly Snap
     events.set(key, entry)
   }
   return {events: [...events.values()].sort(compareEvents)}
+}
+
+/**
+ * The events a snapshot routes when none are given: one per registry entry (its example, else a minimal event
+ * of its type and source), where its EventType says it arrives; then one per type a trigger's filter requires
+ * exactly that the registry does not know, at that trigger's broker, so that a project without EventTypes is
+ * covered too.
+ */
+export function defaultSnapshotInputs(entries: readonly RegistryEntry[], topology: Topology): SnapshotInput[] {
+  const inputs: SnapshotInput[] = entries.map((entry, i) => {
+    const id = `snapshot-${i + 1}`
+    const example = entry.example === undefined ? undefined : decodeJsonEvent({...entry.example, id})
+    const event: CloudEvent = example?.ok ? example.event : minimalEvent(id, entry.type, entry.source ?? entry.sources[0])
+    if (entry.broker !== undefined) return {event, broker: entry.broker}
+    if (entry.reference !== undefined && roleOf(entry.reference.kind) === 'channel')
+      return {event, channel: resourceKey(entry.reference.namespace, entry.reference.name)}
+    return {event, namespace: entry.namespace}
+  })
+  const known = new Set(entries.map((e) => e.type))
+  for (const broker of topology.brokers.values()) {
+    for (const trigger of broker.triggers) {
+      const {type, source} = trigger.filter.requires
+      if (type === undefined || known.has(type)) continue
+      known.add(type)
+      inputs.push({event: minimalEvent(`snapshot-${inputs.length + 1}`, type, source), broker: broker.key})
+    }
+  }
+  return inputs
+}
+
+function minimalEvent(id: string, type: string, source = 'kne'): CloudEvent {
+  return {specversion: '1.0', id, type, source, extensions: {}}
 }
 
 function eventAttributes(event: CloudEvent): SnapshotEvent {

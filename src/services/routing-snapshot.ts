@@ -3,15 +3,14 @@
 // is missing and rewritten on request. kne test runs them as tests of their own or as a `snapshot:` step.
 import {existsSync, mkdirSync, readFileSync, statSync} from 'node:fs'
 import {dirname, isAbsolute, join, relative, resolve} from 'node:path'
-import {type CloudEvent} from '../core/cloudevent.js'
-import {decodeJsonEvent} from '../core/codec/json.js'
 import {EXIT, KneError} from '../core/errors.js'
 import type {FlowStepResult, FlowTestResult} from '../core/flow-test/report.js'
 import {referenceableServices} from '../core/project.js'
-import {buildRegistry, type RegistryEntry} from '../core/registry/index.js'
-import {manifestErrorFormatter, resourceKey} from '../core/resources/types.js'
+import {buildRegistry} from '../core/registry/index.js'
+import {manifestErrorFormatter} from '../core/resources/types.js'
 import {
   computeRoutingSnapshot,
+  defaultSnapshotInputs,
   diffRoutingSnapshots,
   MAX_SNAPSHOT_EVENTS,
   parseRoutingSnapshot,
@@ -21,7 +20,6 @@ import {
   type SnapshotStep,
 } from '../core/routing-snapshot.js'
 import {compileTopology} from '../core/topology.js'
-import {roleOf} from '../kinds/descriptors.js'
 import {problemsIn, requireManifests} from '../project/manifests.js'
 import {rewriteFile} from '../scaffold/write-file.js'
 import {readEventFile} from '../client/replay.js'
@@ -77,7 +75,7 @@ export async function runRoutingSnapshot(options: RoutingSnapshotOptions): Promi
   const topology = compileTopology(manifests.resources, {meshUrl: SNAPSHOT_MESH_URL, services: referenceableServices(project.config)})
   const inputs =
     options.events === undefined
-      ? registryEvents(buildRegistry({resources: [...manifests.resources, ...manifests.others]}).entries)
+      ? defaultSnapshotInputs(buildRegistry({resources: [...manifests.resources, ...manifests.others]}).entries, topology)
       : await fileEvents(isAbsolute(options.events) ? options.events : join(cwd, options.events))
   const current = computeRoutingSnapshot(topology, inputs)
   const text = renderRoutingSnapshot(current)
@@ -106,20 +104,6 @@ export async function runRoutingSnapshot(options: RoutingSnapshotOptions): Promi
     return result('updated', changes, notes)
   }
   return result(changes.length > 0 ? 'failed' : 'passed', changes, notes)
-}
-
-/** One event per registry entry: its example (observed, a source's, or made from its schema), else a minimal one. */
-function registryEvents(entries: readonly RegistryEntry[]): SnapshotInput[] {
-  return entries.map((entry, i) => {
-    const example = entry.example === undefined ? undefined : decodeJsonEvent({...entry.example, id: `snapshot-${i + 1}`})
-    const event: CloudEvent = example?.ok
-      ? example.event
-      : {specversion: '1.0', id: `snapshot-${i + 1}`, type: entry.type, source: entry.source ?? entry.sources[0] ?? 'kne', extensions: {}}
-    if (entry.broker !== undefined) return {event, broker: entry.broker}
-    if (entry.reference !== undefined && roleOf(entry.reference.kind) === 'channel')
-      return {event, channel: resourceKey(entry.reference.namespace, entry.reference.name)}
-    return {event, namespace: entry.namespace}
-  })
 }
 
 /** The file's events, where kne's note says they arrived (else at every broker); distinct ones only, bounded. */

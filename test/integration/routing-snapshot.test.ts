@@ -140,7 +140,7 @@ ContextAttributes: {specversion: "1.0", type: com.example.audit.login, id: "2", 
       status: 'failed',
       durationMs: 12,
       steps: [{step: 1, kind: 'snapshot', status: 'failed'}],
-      failure: {message: 'routing changed since routing.snap.yaml was written: 2 change(s)', step: 1},
+      failure: {message: 'routing changed since routing.snap.yaml was written: 3 change(s)', step: 1},
     })
     expect(test.failure!.details).toContain(failed.changes[0])
 
@@ -151,7 +151,7 @@ ContextAttributes: {specversion: "1.0", type: com.example.audit.login, id: "2", 
       step: 3,
       kind: 'snapshot',
       status: 'passed',
-      summary: 'routing snapshot orders.snap.yaml written (2 events)',
+      summary: 'routing snapshot orders.snap.yaml written (3 events)',
     })
     expect(readFileSync(join(dir, 'test', 'orders.snap.yaml'), 'utf8')).toContain('com.example.order.created')
   })

@@ -3,9 +3,11 @@
 import {describe, expect, it} from 'vitest'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {KneError} from '../../src/core/errors.js'
+import {buildRegistry} from '../../src/core/registry/index.js'
 import {parseManifests} from '../../src/core/resources/parse.js'
 import {
   computeRoutingSnapshot,
+  defaultSnapshotInputs,
   diffRoutingSnapshots,
   parseRoutingSnapshot,
   parseSnapshotStep,
@@ -203,6 +205,35 @@ spec:
     const b = snapshot([broker('default'), BILLING], [event('a.type', '/other'), event('a.type'), event('b.type')])
     expect(a).toEqual(b)
     expect(a.events.map((e) => `${e.type} ${e.source}`)).toEqual(['a.type /other', 'a.type /shop', 'b.type /shop'])
+  })
+})
+
+describe('the events a snapshot routes by default', () => {
+  it('one per registry entry where its EventType says it arrives, then one per type a trigger requires that the registry lacks', () => {
+    const eventType = `apiVersion: eventing.knative.dev/v1beta2
+kind: EventType
+metadata: {name: created}
+spec:
+  type: com.example.order.created
+  source: /shop
+  reference: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}
+`
+    const parsed = parseManifests(
+      [
+        broker('default'),
+        broker('other'),
+        eventType,
+        BILLING,
+        trigger('refunds', 'filters: [{exact: {type: com.example.refund, source: /pay}}]', {broker: 'other'}),
+      ].join('---\n'),
+      't.yaml',
+    )
+    const topology = compileTopology(parsed.resources, {meshUrl: 'http://127.0.0.1:8080', services: SERVICES})
+    const inputs = defaultSnapshotInputs(buildRegistry({resources: parsed.resources}).entries, topology)
+    expect(inputs.map((i) => [i.event.type, i.event.source, i.broker])).toEqual([
+      ['com.example.order.created', '/shop', 'default/default'],
+      ['com.example.refund', '/pay', 'default/other'],
+    ])
   })
 })
 
