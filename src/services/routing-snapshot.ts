@@ -80,11 +80,20 @@ export async function runRoutingSnapshot(options: RoutingSnapshotOptions): Promi
   const current = computeRoutingSnapshot(topology, inputs)
   const text = renderRoutingSnapshot(current)
   const path = isAbsolute(options.file) ? options.file : join(cwd, options.file)
+  // an empty snapshot always matches: say why it is empty rather than let it pass unnoticed
+  const empty =
+    current.events.length > 0
+      ? []
+      : [
+          options.events === undefined
+            ? 'no events to route: the registry knows no event type and no trigger requires one; declare EventTypes or give an event file'
+            : `no events to route: ${options.events} holds none`,
+        ]
   const result = (status: RoutingSnapshotStatus, changes: string[] = [], notes: string[] = []): RoutingSnapshotResult => ({
     status,
     file: options.file,
     changes,
-    notes,
+    notes: [...empty, ...notes],
     events: current.events.length,
   })
 
@@ -150,13 +159,15 @@ function write(path: string, text: string, file: string): void {
 /** One line for a snapshot's outcome, as kne test prints it. */
 export function snapshotSummary(result: RoutingSnapshotResult): string {
   const events = `${result.events} event${result.events === 1 ? '' : 's'}`
+  const [note, ...more] = result.notes
+  const noted = note === undefined ? '' : `; ${note}${more.length > 0 ? ` (and ${more.length} more note(s))` : ''}`
   switch (result.status) {
     case 'written':
-      return `routing snapshot ${result.file} written (${events})`
+      return `routing snapshot ${result.file} written (${events})${noted}`
     case 'updated':
-      return `routing snapshot ${result.file} updated (${events}, ${result.changes.length} routing change(s) recorded)`
+      return `routing snapshot ${result.file} updated (${events}, ${result.changes.length} routing change(s) recorded)${noted}`
     case 'passed':
-      return `routing of ${events} matches ${result.file}${result.notes.length > 0 ? ` (${result.notes.length} difference(s) that do not change routing; --update-snapshots records them)` : ''}`
+      return `routing of ${events} matches ${result.file}${noted}`
     case 'failed':
       return `routing changed since ${result.file} was written: ${result.changes.length} change(s)`
   }

@@ -1,6 +1,6 @@
 // Routing snapshots of a project on disk: written on the first run, matched on the next, failed after a
 // manifest edit that changes routing, rewritten with update; events from the registry or an event file.
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
@@ -112,6 +112,17 @@ ContextAttributes: {specversion: "1.0", type: com.example.audit.login, id: "2", 
     const result = await runRoutingSnapshot({projectDir: dir, file: 'r.snap.yaml', events: 'events.yaml'})
     expect(result).toMatchObject({status: 'written', events: 1})
     expect(readFileSync(join(dir, 'r.snap.yaml'), 'utf8')).toMatch(/reaches:\n\s+- trigger: audit\n/)
+  })
+
+  it('says why a snapshot routes no events, which would otherwise always match', async () => {
+    const {dir, write} = project()
+    write('triggers.yaml', TRIGGERS.split('---')[1]!) // audit: a prefix, which requires no type
+    rmSync(join(dir, 'knative', 'eventtypes.yaml'))
+    const result = await runRoutingSnapshot({projectDir: dir, file: 'r.snap.yaml'})
+    expect(result).toMatchObject({status: 'written', events: 0})
+    expect(result.notes).toEqual([
+      'no events to route: the registry knows no event type and no trigger requires one; declare EventTypes or give an event file',
+    ])
   })
 
   it('refuses invalid manifests (exit 3) and a file that is not a snapshot (exit 3), naming it', async () => {
