@@ -71,3 +71,12 @@ export type {ResourceStatus, SourceStatus} from './core/api.js'
 export {bindingEnvironment, formatCeOverrides} from './core/sources/binding.js'
 export {pingEvent} from './core/sources/ping.js'
 export {compileSchedule, type PingSchedule} from './core/sources/cron.js'
+export {
+  computeRoutingSnapshot,
+  diffRoutingSnapshots,
+  parseRoutingSnapshot,
+  renderRoutingSnapshot,
+  type RoutingSnapshot,
+  type SnapshotInput,
+} from './core/routing-snapshot.js'
+export {runRoutingSnapshot, type RoutingSnapshotOptions, type RoutingSnapshotResult} from './services/routing-snapshot.js'
