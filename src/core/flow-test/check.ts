@@ -28,8 +28,12 @@ export interface DeliveryFact {
   /** The event as it arrived (undefined when the history no longer keeps it). */
   event?: CloudEvent
   outcome: Outcome | 'pending'
-  /** Sequence number and clock time of the outcome record (the last attempt's while pending). */
+  /**
+   * Where the delivery stands in the order of things: the sequence number of the subscriber's last answer
+   * (a Sequence's step answers before the outcome, which waits for the reply's own journey), else the outcome's.
+   */
   seq: number
+  /** Clock time of the outcome (of the last attempt while pending). */
   at: number
   attempts: {attempt: number; target: string; url: string; status?: number; error?: string; nextDelayMs?: number}[]
   subscriberUrl?: string
@@ -99,12 +103,13 @@ export function deliveryFacts(observation: FlowObservation): DeliveryFact[] {
         ...(record.error === undefined ? {} : {error: record.error}),
         ...(record.nextDelayMs === undefined ? {} : {nextDelayMs: record.nextDelayMs}),
       })
-      if (record.target === 'subscriber') fact.subscriberUrl = record.url
+      if (record.target === 'subscriber') Object.assign(fact, {subscriberUrl: record.url, seq: record.seq})
       if (record.target === 'dead-letter-sink') fact.deadLetterUrl = record.url
-      if (fact.outcome === 'pending') Object.assign(fact, {seq: record.seq, at})
+      if (fact.outcome === 'pending') fact.at = at
     } else if (record.kind === 'outcome') {
       const fact = factOf(record, at)
-      Object.assign(fact, {outcome: record.outcome, seq: record.seq, at})
+      Object.assign(fact, {outcome: record.outcome, at})
+      if (fact.subscriberUrl === undefined) fact.seq = record.seq
       if (record.error !== undefined) fact.error = record.error
       if (record.replyArrival !== undefined) fact.reply = events.get(record.replyArrival) ?? fact.reply
     }
