@@ -271,7 +271,12 @@ export async function runFlowTest(prepared: PreparedTest, options: {realTime: bo
       log: (line) => meshLog.push(line),
     })
     const running = mesh
-    const nameOf = (url: string): string | undefined => byUrl.get(originOf(url))
+    // the mesh's own addresses (a flow's channels) without its port, which changes from run to run
+    byUrl.set(running.url, MESH_NAME)
+    const nameOf = (url: string): string | undefined => {
+      const name = byUrl.get(originOf(url))
+      return name === MESH_NAME ? `${MESH_NAME}${url.slice(running.url.length)}` : name
+    }
     const explain = (arrival: number): string[] => {
       const record = running.journal.since().find((r) => r.kind === 'event' && r.arrival === arrival)
       const explanation = record && explainEvent(running.topology, record)
@@ -381,6 +386,8 @@ async function settle(mesh: Mesh, clock: Clock, until?: number): Promise<void> {
 }
 
 const MAX_ADVANCES = 100_000
+/** How output names the mesh's own URL. */
+const MESH_NAME = '(mesh)'
 
 function isUrl(name: string): boolean {
   return /^https?:\/\//i.test(name)

@@ -157,6 +157,37 @@ describe('kne test', () => {
     expect(jsonOf(await runKne(['test', 'nothing-here', '--json'], {cwd: empty})).error.code).toBe('NO_SUCH_PATH')
   })
 
+  it('checks a Parallel’s branches, a reply, and a stand-in for a subscriber URL the manifests give literally', async () => {
+    const manifests = `${BROKER}---
+apiVersion: flows.knative.dev/v1
+kind: Parallel
+metadata:
+  name: checks
+spec:
+  channelTemplate: {apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel}
+  branches:
+    - subscriber: {ref: {apiVersion: v1, kind: Service, name: fraud}}
+    - subscriber: {uri: "http://stock.example.com/check"}
+  reply: {ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}
+${trigger('checks', 'com.example.order.created', 'fraud').replace('{apiVersion: v1, kind: Service, name: fraud}', '{apiVersion: flows.knative.dev/v1, kind: Parallel, name: checks}')}`
+    const dir = project(manifests, {
+      'test/parallel.kne.yaml': `name: both checks see the order, and fraud answers
+subscribers:
+  fraud: {reply: {type: com.example.fraud.checked, data: {risk: low}}}
+  http://stock.example.com: {}
+steps:
+  - send: {broker: default, type: com.example.order.created, data: {id: 7}}
+  - expect:
+      delivered:
+        - {to: fraud, subscription: checks-kn-parallel-0, data: {id: 7}}
+        - {to: "http://stock.example.com", subscription: checks-kn-parallel-1, data: {id: 7}}
+      replied: {to: fraud, type: com.example.fraud.checked, data: {risk: low}}
+`,
+    })
+    const result = await runKne(['test', '--json'], {cwd: dir})
+    expect(result.code, JSON.stringify(jsonOf(result), null, 2)).toBe(0)
+  })
+
   it('runs ten exponential retries in virtual time: the 15-minute fan-out window ends PT1S’s, PT0.5S’s reach the dead-letter sink', async () => {
     const delivery = (delay: string): string =>
       `  delivery:\n    retry: 10\n    backoffPolicy: exponential\n    backoffDelay: ${delay}\n    deadLetterSink:\n      ref: {apiVersion: v1, kind: Service, name: dead-letters}\n`

@@ -67,7 +67,7 @@ function orders(): FlowObservation {
   return {
     records: j.records,
     nameOf: (u) => URLS[new URL(u).origin],
-    explain: () => ['  trigger default/audit: NOT DELIVERED (fail): type is com.example.order.created, not com.example.audit'],
+    explain: () => ['    trigger default/audit: NOT DELIVERED (fail): type is com.example.order.created, not com.example.audit'],
   }
 }
 

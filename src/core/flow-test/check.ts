@@ -12,7 +12,7 @@ export interface FlowObservation {
   records: readonly Activity[]
   /** The name a subscriber's URL stands for (a stand-in's or a Service's); undefined when it has none. */
   nameOf?: (url: string) => string | undefined
-  /** Lines saying why each trigger of the arrival's broker matched it or not. */
+  /** Lines saying why each trigger of the arrival's broker matched it or not, indented to go under the arrival's line. */
   explain?: (arrival: number) => string[]
   /** Clock time (epoch ms): what the mesh did after it does not count. */
   until?: number
@@ -262,10 +262,9 @@ export function deliveryDifferences(expectation: Expectation, fact: DeliveryFact
     if (wanted !== undefined && !keyMatches(wanted, key)) differences.push({field, want: wanted, saw: key ?? '(none)'})
   }
   // a reply's expectation is about the reply: its type, source and data
-  const event = expectation.kind === 'replied' ? fact.reply : fact.event
-  differences.push(
-    ...eventDifferences(expectation, event).map((d) => (expectation.kind === 'replied' ? {...d, field: `reply.${d.field}`} : d)),
-  )
+  if (expectation.kind !== 'replied') differences.push(...eventDifferences(expectation, fact.event))
+  else if (fact.reply === undefined) differences.push({field: 'reply', want: 'a reply', saw: 'none'})
+  else differences.push(...eventDifferences(expectation, fact.reply).map((d) => ({...d, field: `reply.${d.field}`})))
   return differences
 }
 
@@ -431,7 +430,7 @@ export function arrivalPath(arrival: number, observation: FlowObservation): stri
     lines.push(`  arrival ${arrival}: ${start.type} id=${start.id} at ${where}${origin}${data}`)
     if (start.matched !== undefined && start.matched.length === 0 && (start.notMatched ?? []).length === 0)
       lines.push(`    broker ${start.broker} has no triggers: the event went nowhere`)
-    lines.push(...(observation.explain?.(arrival) ?? []).map((line) => `  ${line}`))
+    lines.push(...(observation.explain?.(arrival) ?? []))
   }
   for (const record of records) {
     if (record.kind === 'attempt') {
