@@ -257,11 +257,7 @@ export async function runFlowTest(prepared: PreparedTest, options: {realTime: bo
   try {
     for (const [name, behaviour] of Object.entries(test.subscribers)) standIns.set(name, await Sink.start({...behaviour, clock}))
     const services: ServiceMap = {...prepared.services}
-    const byUrl = new Map<string, string>()
-    for (const [name, sink] of standIns) {
-      byUrl.set(sink.url, name)
-      if (!isUrl(name)) services[name] = sink.url
-    }
+    for (const [name, sink] of standIns) if (!isUrl(name)) services[name] = sink.url
     mesh = await createMesh({
       resources: withStandInUrls(prepared.resources, standIns),
       services,
@@ -271,18 +267,7 @@ export async function runFlowTest(prepared: PreparedTest, options: {realTime: bo
       log: (line) => meshLog.push(line),
     })
     const running = mesh
-    // the mesh's own addresses (a flow's channels) without its port, which changes from run to run
-    byUrl.set(running.url, MESH_NAME)
-    const nameOf = (url: string): string | undefined => {
-      const name = byUrl.get(originOf(url))
-      return name === MESH_NAME ? `${MESH_NAME}${url.slice(running.url.length)}` : name
-    }
-    const explain = (arrival: number): string[] => {
-      const record = running.journal.since().find((r) => r.kind === 'event' && r.arrival === arrival)
-      const explanation = record && explainEvent(running.topology, record)
-      if (explanation === undefined) return []
-      return renderArrivalExplanation(explanation, plain).map((line) => withNames(line, byUrl))
-    }
+    const names = new Map([...standIns].map(([name, sink]) => [name, sink.url]))
     let lastSendAt = clock.now()
     for (const [i, step] of test.steps.entries()) {
       const result = steps[i]!
@@ -296,7 +281,7 @@ export async function runFlowTest(prepared: PreparedTest, options: {realTime: bo
       } else {
         const until = step.withinMs === undefined ? undefined : lastSendAt + step.withinMs
         await settle(running, clock, until)
-        const observation: FlowObservation = {records: running.journal.since(), nameOf, explain, ...(until === undefined ? {} : {until})}
+        const observation = observeMesh(running, names, until)
         const checked = checkExpectations(step.expectations, observation, step.inOrder)
         if (!checked.pass) failure = {message: checked.message, step: i + 1, details: checked.details}
       }
@@ -325,6 +310,29 @@ export async function runFlowTest(prepared: PreparedTest, options: {realTime: bo
     steps,
     ...(failure === undefined ? {} : {failure}),
   }
+}
+
+/**
+ * What a mesh did, for the expectation checks (core/flow-test/check.ts): its records, its subscribers named
+ * by `names` (name → the URL that stands for it), the mesh's own addresses without its port, and each
+ * arrival's trigger decisions; only what happened by clock time `until` when given.
+ */
+export function observeMesh(mesh: Mesh, names: ReadonlyMap<string, string> = new Map(), until?: number): FlowObservation {
+  const byUrl = new Map([...names].map(([name, url]) => [originOf(url), name]))
+  // the mesh's own addresses (a flow's channels) without its port, which changes from run to run
+  byUrl.set(mesh.url, MESH_NAME)
+  const nameOf = (url: string): string | undefined => {
+    const name = byUrl.get(originOf(url))
+    return name === MESH_NAME ? `${MESH_NAME}${url.slice(mesh.url.length)}` : name
+  }
+  const records = mesh.journal.since()
+  const explain = (arrival: number): string[] => {
+    const record = records.find((r) => r.kind === 'event' && r.arrival === arrival)
+    const explanation = record && explainEvent(mesh.topology, record)
+    if (explanation === undefined) return []
+    return renderArrivalExplanation(explanation, plain).map((line) => withNames(line, byUrl))
+  }
+  return {records, nameOf, explain, ...(until === undefined ? {} : {until})}
 }
 
 function stepSummary(step: FlowStep): string {
@@ -417,6 +425,6 @@ function withStandInUrls(resources: readonly KneResource[], standIns: ReadonlyMa
 /** A line with the stand-ins' local URLs replaced by their names, so output does not change from run to run. */
 function withNames(line: string, byUrl: ReadonlyMap<string, string>): string {
   let out = line
-  for (const [url, name] of byUrl) out = out.replaceAll(url, name)
+  for (const [origin, name] of byUrl) out = out.replaceAll(origin, name)
   return out
 }

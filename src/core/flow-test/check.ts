@@ -370,8 +370,19 @@ function explainMiss(expectation: Expectation, facts: readonly DeliveryFact[], o
   const {nameOf} = observation
   const arrivals = relatedArrivals(expectation, observation)
   const lines: string[] = []
-  if (arrivals.length === 0) lines.push('what the mesh did: no event arrived that has the attributes asked for')
-  else {
+  if (arrivals.length === 0) {
+    // none has the attributes: the events sent in from outside show where things went instead
+    const until = observation.until ?? Number.POSITIVE_INFINITY
+    const sent = observation.records.filter(
+      (r) => r.kind === 'event' && r.via === 'ingress' && r.from === undefined && r.redelivers === undefined && Date.parse(r.at) <= until,
+    )
+    lines.push(
+      sent.length === 0
+        ? 'what the mesh did: no event arrived'
+        : 'no event arrived that has the attributes asked for; what the mesh did with the events sent:',
+    )
+    for (const record of sent.slice(0, MAX_PATHS)) if (record.kind === 'event') lines.push(...arrivalPath(record.arrival, observation))
+  } else {
     lines.push(
       arrivals.length === 1
         ? 'what the mesh did with the event:'
