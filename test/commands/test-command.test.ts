@@ -188,6 +188,54 @@ steps:
     expect(result.code, JSON.stringify(jsonOf(result), null, 2)).toBe(0)
   })
 
+  it('counts only what happened within a bound after the send, and fails a send the mesh does not take', async () => {
+    const retrying =
+      BROKER +
+      trigger(
+        'orders',
+        'com.example.order.created',
+        'order-processor',
+        '  delivery:\n    retry: 1\n    backoffPolicy: exponential\n    backoffDelay: PT5S\n',
+      )
+    const dir = project(retrying, {
+      'test/within.kne.yaml': `name: the retry comes after 5 s
+subscribers: {order-processor: {failFirst: 1}}
+steps:
+  - send: {type: com.example.order.created}
+  - expect:
+      notDelivered: {to: order-processor}
+      within: 2s
+  - expect:
+      delivered: {to: order-processor}
+      within: PT6S
+  - wait: 1m
+---
+name: no such broker
+steps:
+  - send: {broker: nowhere, type: com.example.order.created}
+  - expect:
+      delivered: {}
+`,
+    })
+    const result = await runKne(['test', '--json'], {cwd: dir})
+    expect(result.code).toBe(1)
+    const run = jsonOf(result) as FlowTestRun
+    // the send returns after the retry (5 s), the second expect watches until 6 s, then the wait: 66 s
+    expect(run.tests[0]).toMatchObject({status: 'passed', meshMs: 66_000})
+    expect(run.tests[1]).toMatchObject({
+      status: 'failed',
+      failure: {step: 1, message: expect.stringMatching(/^broker:nowhere did not take the event: .* answered 404/)},
+    })
+    expect(run.tests[1]!.steps.map((s) => s.status)).toEqual(['failed', 'skipped'])
+  })
+
+  it('--real-time runs the same test on the wall clock', async () => {
+    const dir = project(ORDERS, {'test/orders.kne.yaml': PASSING})
+    const result = await runKne(['test', '--real-time', '--json'], {cwd: dir})
+    expect(result.code).toBe(0)
+    expect(jsonOf(result).tests[0].status).toBe('passed')
+  })
+
   it('runs ten exponential retries in virtual time: the 15-minute fan-out window ends PT1S’s, PT0.5S’s reach the dead-letter sink', async () => {
     const delivery = (delay: string): string =>
       `  delivery:\n    retry: 10\n    backoffPolicy: exponential\n    backoffDelay: ${delay}\n    deadLetterSink:\n      ref: {apiVersion: v1, kind: Service, name: dead-letters}\n`
