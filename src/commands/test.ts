@@ -32,7 +32,7 @@ the nearest candidates (exit 1). docs/flow-tests.md describes the format.`
   }
   static override flags = {
     'real-time': Flags.boolean({description: 'run on the wall clock instead of virtual time'}),
-    config: Flags.string({description: 'path to kne.yaml [default: ./kne.yaml, or beside the test files]'}),
+    config: Flags.string({description: "path to kne.yaml [default: the nearest kne.yaml in the test file's folder or above]"}),
     reporter: Flags.string({description: 'how to report the run', options: ['human', 'json'], default: 'human'}),
   }
 

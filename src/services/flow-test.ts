@@ -160,6 +160,7 @@ function prepare(
         problems.push({
           file: shown,
           document: test.document,
+          name: test.name,
           field: 'manifests',
           message: 'no manifests: name them (manifests: [../knative]) or run kne test in a project whose kne.yaml names a manifests folder',
         })
@@ -173,6 +174,7 @@ function prepare(
           problems.push({
             file: shown,
             document: test.document,
+            name: test.name,
             step: i + 1,
             field: `steps[${i}].send.to`,
             message: `${step.to}: send goes to broker:NAME, channel:NAME, sequence:NAME, parallel:NAME or a URL`,
@@ -225,7 +227,7 @@ function problemResults(problems: readonly FlowTestProblem[]): FlowTestResult[] 
     }
     return {
       file: first.file,
-      name: first.document > 1 ? `document ${first.document}` : first.file,
+      name: first.name ?? (first.document > 1 ? `document ${first.document}` : first.file),
       status: 'error',
       durationMs: 0,
       meshMs: 0,
@@ -263,6 +265,8 @@ export async function runFlowTest(prepared: PreparedTest, options: {realTime: bo
       services,
       brokerDelivery: prepared.brokerDelivery,
       clock,
+      // the expectations read the history: keep all of a test's records (still bounded in bytes)
+      historyLimit: TEST_HISTORY_RECORDS,
       observeEventTypes: false,
       log: (line) => meshLog.push(line),
     })
@@ -394,6 +398,7 @@ async function settle(mesh: Mesh, clock: Clock, until?: number): Promise<void> {
 }
 
 const MAX_ADVANCES = 100_000
+const TEST_HISTORY_RECORDS = 1_000_000
 /** How output names the mesh's own URL. */
 const MESH_NAME = '(mesh)'
 

@@ -94,6 +94,8 @@ export interface FlowTestProblem {
   file: string
   /** 1-based YAML document. */
   document: number
+  /** The test's name, when the document has one. */
+  name?: string
   /** 1-based step, when the problem is in one. */
   step?: number
   /** `steps[2].expect.delivered.to`, as the file nests it. */
