@@ -28,7 +28,7 @@ export class Journal {
   private keptBytes = 0
   private readonly listeners = new Set<ActivityListener>()
   private sink: ((record: Activity) => void) | undefined
-  private commitSink: (() => void) | undefined
+  private commitSink: ((seq: number | undefined) => void) | undefined
   /** Whether the last record appended reached the sink (true without one). */
   lastKept = true
   /** Why the sink refused the last record it refused, and when (wall clock); undefined once it keeps an event's record again. */
@@ -82,18 +82,21 @@ export class Journal {
    * undefined; `commit` writes what the sink keeps back to write together (the log's batch). A sink that
    * throws marks the record not kept (`lastKept`) and the failure (`sinkFailure`).
    */
-  setSink(sink: ((record: Activity) => void) | undefined, commit?: () => void): void {
+  setSink(sink: ((record: Activity) => void) | undefined, commit?: (seq: number | undefined) => void): void {
     this.sink = sink
     this.commitSink = sink === undefined ? undefined : commit
     this.lastKept = true
     this.sinkFailure = undefined
   }
 
-  /** Before a producer is told its event was accepted: the sink writes what it kept back. False when it cannot (`sinkFailure` says why). */
-  commit(): boolean {
+  /**
+   * Before a producer is told its event (whose record is `seq`) was accepted: the sink writes what it kept
+   * back, if that record is in it. False when it cannot (`sinkFailure` says why).
+   */
+  commit(seq?: number): boolean {
     if (this.commitSink === undefined) return true
     try {
-      this.commitSink()
+      this.commitSink(seq)
       this.sinkFailure = undefined
       return true
     } catch (error) {

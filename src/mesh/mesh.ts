@@ -174,7 +174,7 @@ export class Mesh implements MeshContext {
       this.log(`the event log cannot keep records (${error.message}); ingress answers 503 until it can`)
     this.journal.setSink(
       (record) => eventLog.append(record),
-      () => eventLog.commit(),
+      (seq) => eventLog.commit(seq),
     )
   }
 

@@ -376,7 +376,7 @@ export class MeshRuntime {
     deliverOne: DeliverOne<R>,
   ): IngressAnswer | Promise<IngressAnswer> {
     // a producer outside the mesh is told its event was accepted only once the event log holds its record
-    if (async && outside && !this.options.journal.commit()) return this.refuseUnkept(counters, ref)
+    if (async && outside && !this.options.journal.commit(ref.seq)) return this.refuseUnkept(counters, ref)
     counters.accepted++
     counters.pending++
     counters.pendingBytes += bytes
@@ -390,7 +390,7 @@ export class MeshRuntime {
       this.fanOut(ref, routes, deliverOne, (error, results) => {
         this.settled(counters, bytes)
         if (error !== undefined) reject(error)
-        else if (outside && !this.options.journal.commit()) resolve(this.unkept(counters, ref))
+        else if (outside && !this.options.journal.commit(ref.seq)) resolve(this.unkept(counters, ref))
         else resolve(answerAfterDeliveries(ref, results!))
       }),
     )

@@ -294,6 +294,8 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   /** Their JSON texts, and the UTF-8 size of each. */
   private pending: string[] = []
   private pendingTextBytes: number[] = []
+  /** The seq of the oldest record waiting (while any does). */
+  private firstPendingSeq = 0
   private pendingBytes = 0
   private pendingNewestAt: string | undefined
   private pendingWrite: NodeJS.Timeout | undefined
@@ -364,6 +366,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     } else if (this.fd === undefined) this.reopen(segment)
     if (this.sync === 'batch') {
       // the record waits to be written with others: before a producer is answered (commit), else soon
+      if (this.pending.length === 0) this.firstPendingSeq = record.seq
       this.pending.push(text)
       this.pendingTextBytes.push(textBytes)
       this.pendingBytes += lineBytes
@@ -401,8 +404,9 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     this.pendingNewestAt = undefined
   }
 
-  commit(): void {
+  commit(seq?: number): void {
     if (this.closed) throw new Error('the event log is closed')
+    if (seq !== undefined && (this.pending.length === 0 || seq < this.firstPendingSeq)) return
     this.writePending()
   }
 

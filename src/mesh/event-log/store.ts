@@ -96,8 +96,11 @@ export interface EventLogStore extends EventLogReader {
    * append or commit that tries.
    */
   append(record: Activity): void
-  /** Writes every record appended and not yet written (before a producer is answered); throws EventLogWriteError when it cannot. */
-  commit(): void
+  /**
+   * Before a producer is answered: writes the records appended and not yet written when the record `seq`
+   * (its event's) is among them (default: whenever any is); throws EventLogWriteError when it cannot.
+   */
+  commit(seq?: number): void
   /** Drops whole segments whose records all have seq < before (never one holding keepFrom()). */
   truncate(before: number): TruncateReport
   /** Writes what waits to be written, and fdatasyncs. */
