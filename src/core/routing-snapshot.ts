@@ -13,7 +13,7 @@ import {parseYamlDocument} from './resources/yaml.js'
 import type {RegistryEntry} from './registry/index.js'
 import {resourceKey, type Destination, type Trigger} from './resources/types.js'
 import {roleOf} from '../kinds/descriptors.js'
-import type {ChannelRoute, Topology, TriggerRoute} from './topology.js'
+import type {ChannelRoute, ReadyStatus, Topology, TriggerRoute} from './topology.js'
 
 /** The filter that decides, as written in the Trigger: `none`, its `spec.filter.attributes`, or its `spec.filters`. */
 export type SnapshotFilter = 'none' | {attributes: Record<string, string>} | {filters: unknown[]}
@@ -81,6 +81,7 @@ export interface SnapshotInput {
 
 /** A flow test's `snapshot:` step: the golden file and, optionally, an event file (both relative to the test file). */
 export interface SnapshotStep {
+  kind: 'snapshot'
   file: string
   events?: string
 }
@@ -94,14 +95,14 @@ const MAX_FOLLOW_DEPTH = 8
 /** A `snapshot:` step as a flow-test file writes it (`{file, events?}`), or the field that is wrong and why. */
 export function parseSnapshotStep(value: unknown, field: string): SnapshotStep | {error: {field: string; message: string}} {
   const error = (at: string, message: string) => ({error: {field: at, message}})
-  if (typeof value === 'string') return value.trim() === '' ? error(field, 'expected a file name') : {file: value}
+  if (typeof value === 'string') return value.trim() === '' ? error(field, 'expected a file name') : {kind: 'snapshot', file: value}
   if (!isObject(value)) return error(field, 'expected {file, events?} or a file name')
   const unknown = Object.keys(value).find((k) => k !== 'file' && k !== 'events')
   if (unknown !== undefined) return error(`${field}.${unknown}`, `unknown field (a snapshot step has file and events)`)
   if (typeof value.file !== 'string' || value.file.trim() === '') return error(`${field}.file`, 'expected the snapshot file name')
   if (value.events !== undefined && (typeof value.events !== 'string' || value.events.trim() === ''))
     return error(`${field}.events`, 'expected an event file name')
-  return {file: value.file, ...(value.events !== undefined ? {events: value.events} : {})}
+  return {kind: 'snapshot', file: value.file, ...(value.events !== undefined ? {events: value.events} : {})}
 }
 
 // ---------------------------------------------------------------------------------------------- compute
@@ -213,8 +214,12 @@ function routeThroughBroker(topology: Topology, key: string, event: CloudEvent, 
 }
 
 function subscriberOf(route: TriggerRoute): string {
-  const sink = formatSink(route.trigger.spec.subscriber, route.namespace)
-  return route.status.ready ? sink : `${sink} (not Ready: ${route.status.reason ?? 'unknown'})`
+  return withReadiness(formatSink(route.trigger.spec.subscriber, route.namespace), route.status)
+}
+
+/** A subscriber as written, and why it is not Ready when it is not (then nothing is delivered to it). */
+function withReadiness(sink: string, status: ReadyStatus): string {
+  return status.ready ? sink : `${sink} (not Ready: ${status.reason ?? 'unknown'})`
 }
 
 /** The part of a Trigger's spec that decided, as written. */
@@ -252,24 +257,12 @@ function routeThroughChannel(topology: Topology, channel: ChannelRoute, event: C
     .map((s) => {
       const reached: ReachedSubscription = {
         subscription: shortName(s.key),
-        subscriber:
-          flowSubscriber(topology, channel, s.key) ??
-          addressName(topology, s.subscriberUri) ??
-          `(not Ready: ${s.status.reason ?? 'unknown'})`,
+        subscriber: flowSubscriber(topology, channel, s.key) ?? withReadiness(formatSink(s.subscriber, s.namespace), s.status),
       }
       const then = follow(topology, s.subscriberUri, event, [...path, channel.key])
       if (then.length > 0) reached.then = then
       return reached
     })
-}
-
-/** A URI in kn's sink grammar when the mesh serves it (`channel:orders`, `sequence:enrich`), else as it is. */
-function addressName(topology: Topology, uri: string | undefined): string | undefined {
-  const target = uri === undefined ? undefined : topology.addresses.get(uri)
-  if (target === undefined) return uri
-  if (target.kind === 'broker') return `broker:${shortName(target.route.key)}`
-  const [kind, key] = (target.route.owner ?? `channel ${target.route.key}`).split(' ') as [string, string]
-  return `${kind.toLowerCase()}:${shortName(key)}`
 }
 
 /** A Sequence's or Parallel's channel named as the flow's step or branch. */

@@ -157,7 +157,10 @@ ContextAttributes: {specversion: "1.0", type: com.example.audit.login, id: "2", 
 
     mkdirSync(join(dir, 'test'))
     const testFile = join(dir, 'test', 'orders.kne.yaml')
-    const step = await runSnapshotStep({file: 'orders.snap.yaml'}, {testFile, manifests: [join(dir, 'knative')], index: 3})
+    const step = await runSnapshotStep(
+      {kind: 'snapshot', file: 'orders.snap.yaml'},
+      {testFile, manifests: [join(dir, 'knative')], index: 3},
+    )
     expect(step.step).toEqual({
       step: 3,
       kind: 'snapshot',

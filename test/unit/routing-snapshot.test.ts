@@ -147,7 +147,7 @@ spec:
         'Parallel fan: branch 1 (no filter: every event)',
         'Parallel fan: branch 1 svc:audit',
       ],
-      'to-channel': ['InMemoryChannel orders: subscription to-audit → http://127.0.0.1:9002'],
+      'to-channel': ['InMemoryChannel orders: subscription to-audit → svc:audit'],
     })
   })
 
@@ -171,7 +171,7 @@ spec:
     ])
     expect(Object.fromEntries(shot.events[0]!.brokers[0]!.reaches.map((r) => [r.trigger, r.then]))).toEqual({
       back: ['broker default again: a loop, not followed'],
-      round: ['InMemoryChannel round: subscription again → channel:round', 'channel round again: a loop, not followed'],
+      round: ['InMemoryChannel round: subscription again → inmemorychannel:round', 'channel round again: a loop, not followed'],
     })
   })
 
@@ -359,10 +359,11 @@ describe('what changed', () => {
 describe('the snapshot step of a flow test', () => {
   it('takes {file, events?} or a file name, and names the field that is wrong', () => {
     expect(parseSnapshotStep({file: 'r.snap.yaml', events: 'events.yaml'}, 'steps[2].snapshot')).toEqual({
+      kind: 'snapshot',
       file: 'r.snap.yaml',
       events: 'events.yaml',
     })
-    expect(parseSnapshotStep('r.snap.yaml', 'steps[0].snapshot')).toEqual({file: 'r.snap.yaml'})
+    expect(parseSnapshotStep('r.snap.yaml', 'steps[0].snapshot')).toEqual({kind: 'snapshot', file: 'r.snap.yaml'})
     expect(parseSnapshotStep({file: 'r', event: 'x'}, 'steps[1].snapshot')).toEqual({
       error: {field: 'steps[1].snapshot.event', message: 'unknown field (a snapshot step has file and events)'},
     })
