@@ -7,7 +7,8 @@ import {EXIT, KneError} from '../core/errors.js'
 import type {FlowStepResult, FlowTestResult} from '../core/flow-test/report.js'
 import {referenceableServices} from '../core/project.js'
 import {buildRegistry} from '../core/registry/index.js'
-import {manifestErrorFormatter} from '../core/resources/types.js'
+import type {ServiceMap} from '../core/resources/destination.js'
+import {manifestErrorFormatter, type KneResource} from '../core/resources/types.js'
 import {
   computeRoutingSnapshot,
   defaultSnapshotInputs,
@@ -61,7 +62,7 @@ const MAX_SNAPSHOT_FILE_BYTES = 32 * 1024 * 1024
 /** The mesh URL the snapshot's topology is compiled with: only which addresses are the mesh's matters. */
 const SNAPSHOT_MESH_URL = 'http://127.0.0.1:8080'
 
-/** Routes the events, compares with (or writes) the golden file, and says how it went. */
+/** Loads the project's manifests, routes the events, compares with (or writes) the golden file, and says how it went. */
 export async function runRoutingSnapshot(options: RoutingSnapshotOptions): Promise<RoutingSnapshotResult> {
   const cwd = resolve(options.projectDir ?? process.cwd())
   const {manifests, project} = requireManifests({files: options.manifests ?? [], config: options.config, cwd})
@@ -72,44 +73,69 @@ export async function runRoutingSnapshot(options: RoutingSnapshotOptions): Promi
       EXIT.invalid,
     ).withDetails(manifests.errors.map(manifestErrorFormatter(cwd)))
   }
-  const topology = compileTopology(manifests.resources, {meshUrl: SNAPSHOT_MESH_URL, services: referenceableServices(project.config)})
+  return checkRoutingSnapshot({
+    resources: manifests.resources,
+    services: referenceableServices(project.config),
+    path: isAbsolute(options.file) ? options.file : join(cwd, options.file),
+    file: options.file,
+    ...(options.events === undefined ? {} : {events: isAbsolute(options.events) ? options.events : join(cwd, options.events)}),
+    update: options.update === true,
+    ci: options.ci === true,
+  })
+}
+
+/** What a snapshot is checked against: resources already loaded, and absolute paths. */
+interface SnapshotCheck {
+  resources: readonly KneResource[]
+  services: ServiceMap
+  /** The golden file's absolute path, and the name messages give it. */
+  path: string
+  file: string
+  /** An event file's absolute path. */
+  events?: string
+  update: boolean
+  ci: boolean
+}
+
+async function checkRoutingSnapshot(check: SnapshotCheck): Promise<RoutingSnapshotResult> {
+  const {path, file} = check
+  const topology = compileTopology(check.resources, {meshUrl: SNAPSHOT_MESH_URL, services: check.services})
   const inputs =
-    options.events === undefined
-      ? defaultSnapshotInputs(buildRegistry({resources: [...manifests.resources, ...manifests.others]}).entries, topology)
-      : await fileEvents(isAbsolute(options.events) ? options.events : join(cwd, options.events))
+    check.events === undefined
+      ? defaultSnapshotInputs(buildRegistry({resources: check.resources}).entries, topology)
+      : await fileEvents(check.events)
   const current = computeRoutingSnapshot(topology, inputs)
   const text = renderRoutingSnapshot(current)
-  const path = isAbsolute(options.file) ? options.file : join(cwd, options.file)
   // an empty snapshot always matches: say why it is empty rather than let it pass unnoticed
   const empty =
     current.events.length > 0
       ? []
       : [
-          options.events === undefined
+          check.events === undefined
             ? 'no events to route: the registry knows no event type and no trigger requires one; declare EventTypes or give an event file'
-            : `no events to route: ${options.events} holds none`,
+            : `no events to route: ${check.events} holds none`,
         ]
   const result = (status: RoutingSnapshotStatus, changes: string[] = [], notes: string[] = []): RoutingSnapshotResult => ({
     status,
-    file: options.file,
+    file,
     changes,
     notes: [...empty, ...notes],
     events: current.events.length,
   })
 
   if (!existsSync(path)) {
-    if (options.ci && !options.update)
+    if (check.ci && !check.update)
       return result('failed', [
-        `${options.file} does not exist: a missing snapshot is not written under --ci; run kne test --update-snapshots and commit the file`,
+        `${file} does not exist: a missing snapshot is not written under --ci; run kne test --update-snapshots and commit the file`,
       ])
-    write(path, text, options.file)
+    write(path, text, file)
     return result('written')
   }
-  const recorded = parseRoutingSnapshot(readSnapshot(path, options.file), options.file)
+  const recorded = parseRoutingSnapshot(readSnapshot(path, file), file)
   const {changes, notes} = diffRoutingSnapshots(recorded, current)
-  if (options.update) {
+  if (check.update) {
     if (changes.length === 0 && notes.length === 0 && renderRoutingSnapshot(recorded) === text) return result('passed')
-    write(path, text, options.file)
+    write(path, text, file)
     return result('updated', changes, notes)
   }
   return result(changes.length > 0 ? 'failed' : 'passed', changes, notes)
@@ -201,25 +227,33 @@ export function snapshotTestResult(result: RoutingSnapshotResult, durationMs: nu
 }
 
 /**
- * Runs a flow test's `snapshot:` step: its file and events are relative to the test file, its manifests are
- * the test's. Returns the step's result, and the failure when routing changed.
+ * Runs a flow test's `snapshot:` step on the test's resources (as its manifests are written, before stand-ins
+ * take their subscribers' places); its file and events are relative to the test file. Returns the step's
+ * result, and the failure when routing changed; throws a KneError when the step cannot run.
  */
 export async function runSnapshotStep(
   step: SnapshotStep,
-  context: {testFile: string; manifests: readonly string[]; config?: string; update?: boolean; ci?: boolean; index: number},
+  context: {
+    testFile: string
+    resources: readonly KneResource[]
+    services: ServiceMap
+    update?: boolean
+    ci?: boolean
+    /** 1-based, as the test file counts its steps. */
+    index: number
+  },
 ): Promise<{step: FlowStepResult; failure?: {message: string; step: number; details: string[]}}> {
   const dir = dirname(resolve(context.testFile))
-  const result = await runRoutingSnapshot({
-    file: resolve(dir, step.file),
-    projectDir: dir,
-    manifests: context.manifests,
-    ...(context.config !== undefined ? {config: context.config} : {}),
-    ...(step.events !== undefined ? {events: resolve(dir, step.events)} : {}),
-    ...(context.update !== undefined ? {update: context.update} : {}),
-    ...(context.ci !== undefined ? {ci: context.ci} : {}),
+  const result = await checkRoutingSnapshot({
+    resources: context.resources,
+    services: context.services,
+    path: resolve(dir, step.file),
+    file: step.file,
+    ...(step.events === undefined ? {} : {events: resolve(dir, step.events)}),
+    update: context.update === true,
+    ci: context.ci === true,
   })
-  const shown = {...result, file: step.file}
-  const stepResult = snapshotStepResult(shown, context.index)
+  const stepResult = snapshotStepResult(result, context.index)
   if (result.status !== 'failed') return {step: stepResult}
-  return {step: stepResult, failure: {message: snapshotSummary(shown), step: context.index, details: result.changes}}
+  return {step: stepResult, failure: {message: snapshotSummary(result), step: context.index, details: result.changes}}
 }

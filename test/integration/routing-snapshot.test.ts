@@ -4,6 +4,7 @@ import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
+import {loadManifests} from '../../src/project/manifests.js'
 import {runRoutingSnapshot, runSnapshotStep, snapshotTestResult} from '../../src/services/routing-snapshot.js'
 import {tempDir} from '../helpers/temp.js'
 
@@ -159,7 +160,7 @@ ContextAttributes: {specversion: "1.0", type: com.example.audit.login, id: "2", 
     const testFile = join(dir, 'test', 'orders.kne.yaml')
     const step = await runSnapshotStep(
       {kind: 'snapshot', file: 'orders.snap.yaml'},
-      {testFile, manifests: [join(dir, 'knative')], index: 3},
+      {testFile, resources: loadManifests([join(dir, 'knative')]).resources, services: {}, index: 3},
     )
     expect(step.step).toEqual({
       step: 3,
