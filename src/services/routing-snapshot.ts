@@ -54,6 +54,8 @@ export interface RoutingSnapshotResult {
   notes: string[]
   /** Distinct events routed. */
   events: number
+  /** Failed because the file does not exist (under --ci), not because routing changed. */
+  missing?: true
 }
 
 /** Snapshot files are read whole: far more than any project's routing takes. */
@@ -125,9 +127,10 @@ async function checkRoutingSnapshot(check: SnapshotCheck): Promise<RoutingSnapsh
 
   if (!existsSync(path)) {
     if (check.ci && !check.update)
-      return result('failed', [
-        `${file} does not exist: a missing snapshot is not written under --ci; run kne test --update-snapshots and commit the file`,
-      ])
+      return {
+        ...result('failed', ['run kne test --update-snapshots where the snapshot can be reviewed, and commit the file']),
+        missing: true,
+      }
     write(path, text, file)
     return result('written')
   }
@@ -191,17 +194,20 @@ export function snapshotSummary(result: RoutingSnapshotResult): string {
     case 'written':
       return `routing snapshot ${result.file} written (${events})${noted}`
     case 'updated':
-      return `routing snapshot ${result.file} updated (${events}, ${result.changes.length} routing change(s) recorded)${noted}`
+      return `routing snapshot ${result.file} updated (${events}, ${result.changes.length} routing change(s) recorded)`
     case 'passed':
       return `routing of ${events} matches ${result.file}${noted}`
     case 'failed':
+      if (result.missing) return `${result.file} does not exist, and under --ci a missing snapshot fails instead of being written`
       return `routing changed since ${result.file} was written: ${result.changes.length} change(s)`
   }
 }
 
 /** The step a snapshot is, in a flow test's report. */
 export function snapshotStepResult(result: RoutingSnapshotResult, step: number): FlowStepResult {
-  return {step, kind: 'snapshot', summary: snapshotSummary(result), status: result.status === 'failed' ? 'failed' : 'passed'}
+  // a failed step says what it checked; the failure says what changed
+  const summary = result.status === 'failed' ? `routing snapshot ${result.file}` : snapshotSummary(result)
+  return {step, kind: 'snapshot', summary, status: result.status === 'failed' ? 'failed' : 'passed'}
 }
 
 /** A snapshot as a test of its own (named after its file), so it appears in --json, JUnit and TAP like the others. */
@@ -219,7 +225,7 @@ export function snapshotTestResult(result: RoutingSnapshotResult, durationMs: nu
           failure: {
             message: snapshotSummary(result),
             step: 1,
-            details: [...result.changes, 'kne test --update-snapshots records the new routing'],
+            details: result.missing ? result.changes : [...result.changes, 'kne test --update-snapshots records the new routing'],
           },
         }
       : {}),

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {KneError} from '../../src/core/errors.js'
 import {loadManifests} from '../../src/project/manifests.js'
-import {runRoutingSnapshot, runSnapshotStep, snapshotTestResult} from '../../src/services/routing-snapshot.js'
+import {runRoutingSnapshot, runSnapshotStep, snapshotSummary, snapshotTestResult} from '../../src/services/routing-snapshot.js'
 import {tempDir} from '../helpers/temp.js'
 
 const KNE_YAML = `namespace: default
@@ -95,8 +95,10 @@ describe('runRoutingSnapshot', () => {
   it('under ci a missing snapshot fails and nothing is written', async () => {
     const {dir} = project()
     const result = await runRoutingSnapshot({projectDir: dir, file: 'snapshots/routing.snap.yaml', ci: true})
-    expect(result.status).toBe('failed')
-    expect(result.changes[0]).toMatch(/^snapshots\/routing\.snap\.yaml does not exist: a missing snapshot is not written under --ci/)
+    expect(result).toMatchObject({status: 'failed', missing: true})
+    expect(snapshotSummary(result)).toBe(
+      'snapshots/routing.snap.yaml does not exist, and under --ci a missing snapshot fails instead of being written',
+    )
     expect(await runRoutingSnapshot({projectDir: dir, file: 'snapshots/routing.snap.yaml'})).toMatchObject({status: 'written'})
   })
 
