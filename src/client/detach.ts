@@ -4,6 +4,7 @@
 // log. The log is read as it grows (fs.watch), so neither side sleeps to find out.
 import {spawn} from 'node:child_process'
 import {closeSync, mkdirSync, openSync, readSync, rmSync, statSync, watch} from 'node:fs'
+import {StringDecoder} from 'node:string_decoder'
 import {join} from 'node:path'
 import {ERRORS, KneError, type ErrorCode} from '../core/errors.js'
 import type {MeshStatus} from '../core/api.js'
@@ -53,8 +54,10 @@ export function detachedDevArgs(argv: readonly string[]): string[] {
 }
 
 /** Follows a growing NDJSON file from an offset, handing each complete record to `onRecord`. */
-class LogReader {
+export class LogReader {
   private offset: number
+  /** Keeps a character whose bytes a read cut in two until the next read brings the rest. */
+  private readonly decoder = new StringDecoder('utf8')
   private partial = ''
   private skipping = false
 
@@ -79,7 +82,7 @@ class LogReader {
         const n = readSync(fd, chunk, 0, chunk.length, this.offset)
         if (n === 0) break
         this.offset += n
-        this.take(chunk.subarray(0, n).toString('utf8'))
+        this.take(this.decoder.write(chunk.subarray(0, n)))
       }
     } finally {
       closeSync(fd)
