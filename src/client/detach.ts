@@ -37,6 +37,8 @@ export interface StoppedMesh {
   logFile?: string
   /** The deliveries the drain did not finish; undefined when the mesh wrote no `stopped` record (not detached, or killed). */
   unfinished?: UnfinishedDelivery[]
+  /** They are in the mesh's event log, for its next start to resume (else they were marked failed). */
+  resumable?: boolean
 }
 
 /** kne dev's arguments without the ones that only the detaching parent reads, plus --json for the log. */
@@ -243,13 +245,16 @@ export async function stopMesh(mesh: Locator, stateDir: string, drainTimeoutMs?:
   const requestPath = stopRequestPath(stateDir, mesh.url)
   if (drainTimeoutMs !== undefined) writeStopRequest(stateDir, mesh.url, mesh.pid, drainTimeoutMs)
   let unfinished: UnfinishedDelivery[] | undefined
+  let resumable: boolean | undefined
   const reader =
     mesh.logFile === undefined
       ? undefined
       : new LogReader(
           mesh.logFile,
           (record) => {
-            if (record.kind === 'stopped' && Array.isArray(record.unfinished)) unfinished = record.unfinished as UnfinishedDelivery[]
+            if (record.kind !== 'stopped' || !Array.isArray(record.unfinished)) return
+            unfinished = record.unfinished as UnfinishedDelivery[]
+            resumable = record.resumable === true
           },
           sizeOf(mesh.logFile),
         )
@@ -276,7 +281,7 @@ export async function stopMesh(mesh: Locator, stateDir: string, drainTimeoutMs?:
     }, ALIVE_CHECK_MS)
   }).finally(() => rmSync(requestPath, {force: true}))
   reader?.read()
-  return {url: mesh.url, pid: mesh.pid, ...(mesh.logFile ? {logFile: mesh.logFile} : {}), unfinished}
+  return {url: mesh.url, pid: mesh.pid, ...(mesh.logFile ? {logFile: mesh.logFile} : {}), unfinished, resumable}
 }
 
 function sizeOf(path: string): number {
