@@ -275,20 +275,18 @@ function describeChannel(channel: ChannelRoute): string {
 /** The destination a flow's subscription delivers to, as its Sequence step or Parallel branch writes it. */
 function flowSubscriber(topology: Topology, channel: ChannelRoute, subscription: string): string | undefined {
   if (channel.owner === undefined) return undefined
-  const [kind, key] = channel.owner.split(' ') as [string, string]
-  const namespace = channel.namespace
+  const key = channel.owner.slice(channel.owner.indexOf(' ') + 1)
   const sink = (d: Destination | undefined, what: string): string | undefined =>
-    d === undefined ? undefined : `${what} ${formatSink(d, namespace)}`
-  if (kind === 'Sequence') {
-    const route = topology.sequences.get(key)
-    const step = route?.subscriptions.indexOf(subscription) ?? -1
-    return step < 0 ? undefined : sink(route!.sequence.spec.steps[step], `step ${step}`)
-  }
-  const route = topology.parallels.get(key)
-  const index = route?.branches.findIndex((b) => b.filterSubscription === subscription || b.subscription === subscription) ?? -1
+    d === undefined ? undefined : `${what} ${formatSink(d, channel.namespace)}`
+  // the flow whose subscriptions include this one: a Sequence's step, else a Parallel's branch
+  const sequence = topology.sequences.get(key)
+  const step = sequence?.subscriptions.indexOf(subscription) ?? -1
+  if (step >= 0) return sink(sequence!.sequence.spec.steps[step], `step ${step}`)
+  const parallel = topology.parallels.get(key)
+  const index = parallel?.branches.findIndex((b) => b.filterSubscription === subscription || b.subscription === subscription) ?? -1
   if (index < 0) return undefined
-  const branch = route!.parallel.spec.branches[index]!
-  if (route!.branches[index]!.subscription === subscription) return sink(branch.subscriber, `branch ${index}`)
+  const branch = parallel!.parallel.spec.branches[index]!
+  if (parallel!.branches[index]!.subscription === subscription) return sink(branch.subscriber, `branch ${index}`)
   return branch.filter ? sink(branch.filter, `branch ${index} filter`) : `branch ${index} (no filter: every event)`
 }
 
