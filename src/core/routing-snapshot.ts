@@ -11,6 +11,7 @@ import type {FilterExplanation, FilterExplanationNode} from './filters/index.js'
 import {formatSink} from './manifests/format.js'
 import {parseYamlDocument} from './resources/yaml.js'
 import type {RegistryEntry} from './registry/index.js'
+import {nearestNames} from './registry/patterns.js'
 import {resourceKey, type Destination, type Trigger} from './resources/types.js'
 import {roleOf} from '../kinds/descriptors.js'
 import type {ChannelRoute, ReadyStatus, Topology, TriggerRoute} from './topology.js'
@@ -86,6 +87,8 @@ export interface SnapshotStep {
   events?: string
 }
 
+const SNAPSHOT_STEP_FIELDS = ['file', 'events']
+
 /** The most distinct events one snapshot routes. */
 export const MAX_SNAPSHOT_EVENTS = 10_000
 
@@ -97,8 +100,11 @@ export function parseSnapshotStep(value: unknown, field: string): SnapshotStep |
   const error = (at: string, message: string) => ({error: {field: at, message}})
   if (typeof value === 'string') return value.trim() === '' ? error(field, 'expected a file name') : {kind: 'snapshot', file: value}
   if (!isObject(value)) return error(field, 'expected {file, events?} or a file name')
-  const unknown = Object.keys(value).find((k) => k !== 'file' && k !== 'events')
-  if (unknown !== undefined) return error(`${field}.${unknown}`, `unknown field (a snapshot step has file and events)`)
+  const unknown = Object.keys(value).find((k) => !SNAPSHOT_STEP_FIELDS.includes(k))
+  if (unknown !== undefined) {
+    const [nearest] = nearestNames(unknown, SNAPSHOT_STEP_FIELDS, 1)
+    return error(`${field}.${unknown}`, `unknown field${nearest ? ` (did you mean ${nearest}?)` : ''}: expected file, events`)
+  }
   if (typeof value.file !== 'string' || value.file.trim() === '') return error(`${field}.file`, 'expected the snapshot file name')
   if (value.events !== undefined && (typeof value.events !== 'string' || value.events.trim() === ''))
     return error(`${field}.events`, 'expected an event file name')

@@ -125,6 +125,6 @@ steps:
     const {dir} = project({'test/bad.kne.yaml': test})
     const result = await runKne(['test'], {cwd: dir})
     expect(result.code).toBe(3)
-    expect(result.stdout).toContain('steps[0].snapshot.event: unknown field (a snapshot step has file and events)')
+    expect(result.stdout).toContain('steps[0].snapshot.event: unknown field (did you mean events?): expected file, events')
   })
 })

@@ -365,7 +365,7 @@ describe('the snapshot step of a flow test', () => {
     })
     expect(parseSnapshotStep('r.snap.yaml', 'steps[0].snapshot')).toEqual({kind: 'snapshot', file: 'r.snap.yaml'})
     expect(parseSnapshotStep({file: 'r', event: 'x'}, 'steps[1].snapshot')).toEqual({
-      error: {field: 'steps[1].snapshot.event', message: 'unknown field (a snapshot step has file and events)'},
+      error: {field: 'steps[1].snapshot.event', message: 'unknown field (did you mean events?): expected file, events'},
     })
     expect(parseSnapshotStep({events: 'x'}, 'steps[1].snapshot')).toEqual({
       error: {field: 'steps[1].snapshot.file', message: 'expected the snapshot file name'},
