@@ -2,14 +2,14 @@
 // channel) every event reaches, with the filter that decided, and which it does not reach and why; computed
 // from the compiled topology and the filter engine, no event sent. Rendered as a YAML golden file, read back,
 // and compared: a routing change becomes one sentence naming the event, the trigger and what changed.
-import {Document, isMap, isScalar, visit} from 'yaml'
+import {Document, isMap, isScalar, parseDocument, visit} from 'yaml'
 import {afterBinaryHop, type CloudEvent} from './cloudevent.js'
 import {decodeJsonEvent} from './codec/json.js'
 import {KneError} from './errors.js'
 import {explainTriggers} from './explain.js'
 import type {FilterExplanation, FilterExplanationNode} from './filters/index.js'
 import {formatSink} from './manifests/format.js'
-import {parseYamlDocument} from './resources/yaml.js'
+import {formatBytes} from './quantity.js'
 import type {RegistryEntry} from './registry/index.js'
 import {nearestNames} from './registry/patterns.js'
 import {resourceKey, type Destination, type Trigger} from './resources/types.js'
@@ -88,6 +88,9 @@ export interface SnapshotStep {
 }
 
 const SNAPSHOT_STEP_FIELDS = ['file', 'events']
+
+/** The largest snapshot file read (it is parsed whole). */
+export const MAX_SNAPSHOT_TEXT = 32 * 1024 * 1024
 
 /** The most distinct events one snapshot routes. */
 export const MAX_SNAPSHOT_EVENTS = 10_000
@@ -364,14 +367,22 @@ export function renderRoutingSnapshot(snapshot: RoutingSnapshot): string {
 
 /** Reads a snapshot file back; throws a KneError naming the file and the field when it is not one. */
 export function parseRoutingSnapshot(text: string, file: string): RoutingSnapshot {
-  const parsed = parseYamlDocument(text)
   const fail = (where: string, message: string): KneError =>
     new KneError(
       `${file}: ${where ? `${where}: ` : ''}${message} (not a routing snapshot kne wrote? delete it, or run with --update-snapshots)`,
       'SNAPSHOT_FILE',
     )
-  if (!parsed.ok) throw fail('', `invalid YAML: ${parsed.message}`)
-  const top = parsed.value
+  if (text.length > MAX_SNAPSHOT_TEXT) throw fail('', `larger than ${formatBytes(MAX_SNAPSHOT_TEXT)}`)
+  // not a manifest, so not held to a Kubernetes object's size; kne writes no anchors or aliases, so none are read
+  let top: unknown
+  try {
+    const doc = parseDocument(text, {uniqueKeys: false})
+    const error = doc.errors[0]
+    if (error !== undefined) throw fail('', `invalid YAML: ${error.message.split('\n')[0]!}`)
+    top = doc.toJS({maxAliasCount: 0})
+  } catch (error) {
+    throw error instanceof KneError ? error : fail('', `invalid YAML: ${(error as Error).message.split('\n')[0]!}`)
+  }
   if (!isObject(top) || !Array.isArray(top.events)) throw fail('', 'expected a mapping with an events list')
   const events = top.events.map((raw, i) => {
     const where = `events[${i}]`

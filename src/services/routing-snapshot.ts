@@ -4,6 +4,7 @@
 import {existsSync, mkdirSync, readFileSync, statSync} from 'node:fs'
 import {dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
+import {formatBytes} from '../core/quantity.js'
 import type {FlowStepResult, FlowTestResult} from '../core/flow-test/report.js'
 import {referenceableServices} from '../core/project.js'
 import {buildRegistry} from '../core/registry/index.js'
@@ -14,6 +15,7 @@ import {
   defaultSnapshotInputs,
   diffRoutingSnapshots,
   MAX_SNAPSHOT_EVENTS,
+  MAX_SNAPSHOT_TEXT,
   parseRoutingSnapshot,
   renderRoutingSnapshot,
   snapshotEventKey,
@@ -57,9 +59,6 @@ export interface RoutingSnapshotResult {
   /** Failed because the file does not exist (under --ci), not because routing changed. */
   missing?: true
 }
-
-/** Snapshot files are read whole: far more than any project's routing takes. */
-const MAX_SNAPSHOT_FILE_BYTES = 32 * 1024 * 1024
 
 /** The mesh URL the snapshot's topology is compiled with: only which addresses are the mesh's matters. */
 const SNAPSHOT_MESH_URL = 'http://127.0.0.1:8080'
@@ -108,6 +107,12 @@ async function checkRoutingSnapshot(check: SnapshotCheck): Promise<RoutingSnapsh
       : await fileEvents(check.events)
   const current = computeRoutingSnapshot(topology, inputs)
   const text = renderRoutingSnapshot(current)
+  // a file kne could not read back is not written: every event lists every trigger of its brokers
+  if (text.length > MAX_SNAPSHOT_TEXT)
+    throw new KneError(
+      `${file}: the snapshot of ${current.events.length} events would be larger than ${formatBytes(MAX_SNAPSHOT_TEXT)}; route a representative set of events (--snapshot-events FILE)`,
+      'SNAPSHOT_FILE',
+    )
   // an empty snapshot always matches: say why it is empty rather than let it pass unnoticed
   const empty =
     current.events.length > 0
@@ -169,7 +174,7 @@ function readSnapshot(path: string, file: string): string {
   try {
     const stats = statSync(path)
     if (!stats.isFile()) throw new Error('not a file')
-    if (stats.size > MAX_SNAPSHOT_FILE_BYTES) throw new Error(`larger than ${MAX_SNAPSHOT_FILE_BYTES / 1024 / 1024} MiB`)
+    if (stats.size > MAX_SNAPSHOT_TEXT) throw new Error(`larger than ${formatBytes(MAX_SNAPSHOT_TEXT)}`)
     return readFileSync(path, 'utf8')
   } catch (error) {
     throw new KneError(`${file}: cannot read: ${(error as Error).message}`, 'SNAPSHOT_FILE')

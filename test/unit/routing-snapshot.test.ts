@@ -274,7 +274,8 @@ describe('the snapshot file', () => {
       /events\[0\]\.channels\[0\]\.reaches\[0\]\.subscriber: expected a text value/,
     )
     expect(bad('[1, 2]')).toMatch(/expected a mapping with an events list/)
-    expect(bad('events: [')).toMatch(/invalid YAML/)
+    expect(bad('events: [')).toMatch(/^r\.snap\.yaml: invalid YAML: /)
+    expect(bad('a: &x {b: 1}\nevents: [*x]')).toMatch(/invalid YAML: .*alias/i)
   })
 })
 
