@@ -59,6 +59,9 @@ export class HttpSender {
     return new Promise((resolve) => this.send(url, message, extraHeaders, timeoutMs, signal, resolve))
   }
 
+  /** Requests sent and not answered yet (nor given up on): kne test moves virtual time only while none is under way. */
+  inFlight = 0
+
   /** `post` for the delivery hot path: `done` is called exactly once with the result, and must not throw. */
   send(
     url: string,
@@ -68,7 +71,15 @@ export class HttpSender {
     signal: AbortLike | undefined,
     done: (result: PostResult) => void,
   ): void {
-    const exchange = new Exchange(done, timeoutMs, signal)
+    this.inFlight++
+    const exchange = new Exchange(
+      (result) => {
+        this.inFlight--
+        done(result)
+      },
+      timeoutMs,
+      signal,
+    )
     if (exchange.finished) return
     let target: Target
     try {

@@ -229,6 +229,32 @@ steps:
     expect(run.tests[1]!.steps.map((s) => s.status)).toEqual(['failed', 'skipped'])
   })
 
+  it('lets a PingSource tick in virtual time during a wait, and only then', async () => {
+    const manifests = `${BROKER}---
+apiVersion: sources.knative.dev/v1
+kind: PingSource
+metadata: {name: heartbeat}
+spec:
+  schedule: "* * * * *"
+  data: '{"beat": true}'
+  sink: {ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}
+${trigger('monitor', 'dev.knative.sources.ping', 'monitor')}`
+    const dir = project(manifests, {
+      'test/ping.kne.yaml': `name: a beat a minute
+subscribers: {monitor: {delay: 10s}}
+steps:
+  - expect:
+      notDelivered: {to: monitor}
+  - wait: 150s
+  - expect:
+      delivered: {to: monitor, data: {beat: true}, count: 2}
+`,
+    })
+    const result = await runKne(['test', '--json'], {cwd: dir})
+    expect(result.code, JSON.stringify(jsonOf(result), null, 2)).toBe(0)
+    expect(jsonOf(result).tests[0].meshMs).toBe(150_000)
+  })
+
   it('--real-time runs the same test on the wall clock', async () => {
     const dir = project(ORDERS, {'test/orders.kne.yaml': PASSING})
     const result = await runKne(['test', '--real-time', '--json'], {cwd: dir})
