@@ -22,6 +22,7 @@ import type {DeliverySpec, KneResource} from '../core/resources/types.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {manifestErrorFormatter} from '../core/resources/types.js'
 import {parseSink} from '../core/sink.js'
+import {nearestNames} from '../core/registry/patterns.js'
 import {meshAddressOf} from '../kinds/addresses.js'
 import {Cancellation} from '../mesh/cancellation.js'
 import {realClock, VirtualClock, type Clock} from '../mesh/clock.js'
@@ -169,16 +170,37 @@ function prepare(
       const manifests = loadManifests(paths, project.config.namespace)
       for (const error of manifests.errors)
         problems.push({file: shown, document: test.document, field: 'manifests', message: showProblem(error)})
+      const problem = (step: number, field: string, message: string): void => {
+        problems.push({file: shown, document: test.document, name: test.name, step, field: `steps[${step - 1}].${field}`, message})
+      }
+      const served = servedAddresses(manifests.resources, project.config.namespace)
+      const triggers = manifests.resources
+        .filter((r) => r.kind === 'Trigger')
+        .flatMap((r) => [r.metadata.name, `${r.metadata.namespace}/${r.metadata.name}`])
+      const subscribers = [...Object.keys(test.subscribers), ...Object.keys(project.config.services)]
       test.steps.forEach((step, i) => {
-        if (step.kind === 'send' && sendUrl(step, '', project.config.namespace) === undefined)
-          problems.push({
-            file: shown,
-            document: test.document,
-            name: test.name,
-            step: i + 1,
-            field: `steps[${i}].send.to`,
-            message: `${step.to}: send goes to broker:NAME, channel:NAME, sequence:NAME, parallel:NAME or a URL`,
-          })
+        if (step.kind === 'send') {
+          const url = sendUrl(step, '', project.config.namespace)
+          if (url === undefined)
+            problem(i + 1, 'send.to', `${step.to}: send goes to broker:NAME, channel:NAME, sequence:NAME, parallel:NAME or a URL`)
+          else if (!isUrl(url) && !served.has(url))
+            problem(i + 1, 'send.to', `${step.to}: no such resource in the manifests${suggestion(url, [...served.keys()], served)}`)
+        }
+        if (step.kind !== 'expect') return
+        step.expectations.forEach((e, j) => {
+          const at = `expect.${e.kind}${step.expectations.filter((x) => x.kind === e.kind).length > 1 ? `[${step.expectations.filter((x, k) => x.kind === e.kind && k < j).length}]` : ''}`
+          if (e.trigger !== undefined && !triggers.includes(e.trigger))
+            problem(i + 1, `${at}.trigger`, `no trigger ${e.trigger} in the manifests${didYouMean(e.trigger, triggers)}`)
+          for (const field of ['to', 'deadLetterSink'] as const) {
+            const name = e[field]
+            if (name !== undefined && !isUrl(name) && !subscribers.includes(name))
+              problem(
+                i + 1,
+                `${at}.${field}`,
+                `${name} is neither a stand-in (subscribers) nor a service in kne.yaml, nor a URL${didYouMean(name, subscribers)}`,
+              )
+          }
+        })
       })
       prepared.push({
         file: shown,
@@ -201,6 +223,28 @@ function projectOf(file: string, config: string | undefined, cwd: string): Loade
     if (existsSync(candidate)) return loadProjectConfig(candidate, [], cwd)
     if (dirname(dir) === dir) return loadProjectConfig(undefined, [], cwd)
   }
+}
+
+/** The paths the mesh serves for the manifests' brokers, channels and flows (`/default/orders` → `broker default/orders`). */
+function servedAddresses(resources: readonly KneResource[], namespace: string): Map<string, string> {
+  const served = new Map<string, string>()
+  for (const r of resources) {
+    const path = meshAddressOf({kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace}, '', namespace)
+    if (path !== undefined)
+      served.set(path, `${r.kind.toLowerCase()}:${r.metadata.name}${r.metadata.namespace === namespace ? '' : `:${r.metadata.namespace}`}`)
+  }
+  return served
+}
+
+function suggestion(path: string, paths: readonly string[], served: ReadonlyMap<string, string>): string {
+  const [nearest] = nearestNames(path, paths, 1)
+  if (nearest !== undefined) return ` (did you mean ${served.get(nearest)}?)`
+  return served.size === 0 ? '' : `; it has ${[...served.values()].join(', ')}`
+}
+
+function didYouMean(name: string, known: readonly string[]): string {
+  const [nearest] = nearestNames(name, known, 1)
+  return nearest === undefined ? '' : ` (did you mean ${nearest}?)`
 }
 
 /** Where a send step posts on a mesh at `meshUrl`; undefined when its `to` names nothing kne can post to. */
