@@ -151,11 +151,11 @@ function prepare(
     }
     const parsed = parseFlowTests(text.text, shown)
     problems.push(...parsed.problems)
-    if (parsed.problems.length > 0) continue
+    const damaged = new Set(parsed.problems.map((p) => p.document))
     const project = projectOf(file, config, cwd)
     const showProblem = manifestErrorFormatter(cwd)
     for (const error of project.errors) problems.push({file: shown, document: 1, message: `kne.yaml: ${showProblem(error)}`})
-    for (const test of parsed.tests) {
+    for (const test of parsed.tests.filter((t) => !damaged.has(t.document))) {
       const paths = test.manifests ? test.manifests.map((p) => resolve(dirname(file), p)) : manifestPaths([], project, cwd)
       if (paths.length === 0) {
         problems.push({
@@ -284,7 +284,7 @@ function problemResults(problems: readonly FlowTestProblem[]): FlowTestResult[] 
 const plain = new Chalk({level: 0})
 
 /** Runs one test on a mesh and stand-ins of its own, closed when it ends, whatever happened. */
-export async function runFlowTest(prepared: PreparedTest, options: {realTime: boolean; cwd?: string}): Promise<FlowTestResult> {
+async function runFlowTest(prepared: PreparedTest, options: {realTime: boolean; cwd?: string}): Promise<FlowTestResult> {
   const {test} = prepared
   const started = performance.now()
   const clock: Clock = options.realTime ? realClock : new VirtualClock()
