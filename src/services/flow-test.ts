@@ -22,6 +22,7 @@ import type {DeliverySpec, KneResource} from '../core/resources/types.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {manifestErrorFormatter} from '../core/resources/types.js'
 import {parseSink} from '../core/sink.js'
+import {compileTopology} from '../core/topology.js'
 import {nearestNames} from '../core/registry/patterns.js'
 import {meshAddressOf} from '../kinds/addresses.js'
 import {Cancellation} from '../mesh/cancellation.js'
@@ -174,9 +175,15 @@ function prepare(
         problems.push({file: shown, document: test.document, name: test.name, step, field: `steps[${step - 1}].${field}`, message})
       }
       const served = servedAddresses(manifests.resources, project.config.namespace)
-      const triggers = manifests.resources
-        .filter((r) => r.kind === 'Trigger')
-        .flatMap((r) => [r.metadata.name, `${r.metadata.namespace}/${r.metadata.name}`])
+      const routes = compileTopology(manifests.resources, {meshUrl: ''})
+      const keyAndName = (key: string): string[] => [key, key.slice(key.indexOf('/') + 1)]
+      const triggers = [...[...routes.brokers.values()].flatMap((b) => b.triggers), ...routes.orphanTriggers].flatMap((t) =>
+        keyAndName(t.key),
+      )
+      // a flow's own subscriptions (SEQUENCE-kn-sequence-N) are there too
+      const subscriptions = [...[...routes.channels.values()].flatMap((c) => c.subscriptions), ...routes.orphanSubscriptions].flatMap((s) =>
+        keyAndName(s.key),
+      )
       const subscribers = [...Object.keys(test.subscribers), ...Object.keys(project.config.services)]
       test.steps.forEach((step, i) => {
         if (step.kind === 'send') {
@@ -191,6 +198,12 @@ function prepare(
           const at = `expect.${e.kind}${step.expectations.filter((x) => x.kind === e.kind).length > 1 ? `[${step.expectations.filter((x, k) => x.kind === e.kind && k < j).length}]` : ''}`
           if (e.trigger !== undefined && !triggers.includes(e.trigger))
             problem(i + 1, `${at}.trigger`, `no trigger ${e.trigger} in the manifests${didYouMean(e.trigger, triggers)}`)
+          if (e.subscription !== undefined && !subscriptions.includes(e.subscription))
+            problem(
+              i + 1,
+              `${at}.subscription`,
+              `no subscription ${e.subscription} in the manifests${didYouMean(e.subscription, subscriptions)}`,
+            )
           for (const field of ['to', 'deadLetterSink'] as const) {
             const name = e[field]
             if (name !== undefined && !isUrl(name) && !subscribers.includes(name))
