@@ -72,14 +72,7 @@ export class HttpSender {
     done: (result: PostResult) => void,
   ): void {
     this.inFlight++
-    const exchange = new Exchange(
-      (result) => {
-        this.inFlight--
-        done(result)
-      },
-      timeoutMs,
-      signal,
-    )
+    const exchange = new Exchange(done, timeoutMs, signal, this)
     if (exchange.finished) return
     let target: Target
     try {
@@ -129,6 +122,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly report: (result: PostResult) => void,
     private readonly timeoutMs: number | undefined,
     private readonly signal: AbortLike | undefined,
+    /** Counts the request as under way until it reports. */
+    private readonly sender: {inFlight: number},
   ) {
     if (signal?.aborted) {
       this.fail('aborted')
@@ -195,6 +190,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.finished = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort)
+    this.sender.inFlight--
     this.report(result)
   }
 }
