@@ -234,6 +234,11 @@ export class Mesh implements MeshContext {
     return () => this.streams.delete(stream)
   }
 
+  /** HTTP requests the mesh has sent (deliveries, dead letters, replies) and not yet had an answer to. */
+  get requestsInFlight(): number {
+    return this.sender.inFlight
+  }
+
   get port(): number {
     return (this.server.address() as AddressInfo).port
   }
