@@ -92,6 +92,12 @@ describe('runRoutingSnapshot', () => {
     expect(await runRoutingSnapshot({projectDir: dir, file, update: true})).toMatchObject({status: 'passed'})
   })
 
+  it('a snapshot kept in the manifests folder (*.snap.yaml) is never read as a manifest', async () => {
+    const {dir} = project()
+    expect(await runRoutingSnapshot({projectDir: dir, file: 'knative/routing.snap.yaml'})).toMatchObject({status: 'written'})
+    expect(await runRoutingSnapshot({projectDir: dir, file: 'knative/routing.snap.yaml'})).toMatchObject({status: 'passed'})
+  })
+
   it('under ci a missing snapshot fails and nothing is written', async () => {
     const {dir} = project()
     const result = await runRoutingSnapshot({projectDir: dir, file: 'snapshots/routing.snap.yaml', ci: true})
