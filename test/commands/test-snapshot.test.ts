@@ -1,10 +1,11 @@
 // kne test --snapshot and the snapshot step in this process: a routing snapshot written, matched, failed after a
 // manifest edit (exit 1, the change named), updated with --update-snapshots, failed under --ci when missing, and
 // refused when the file is not one (exit 3).
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import type {FlowTestRun} from '../../src/core/flow-test/report.js'
+import {repoRoot} from '../helpers/cli.js'
 import {jsonOf, runKne} from '../helpers/command.js'
 import {tempDir} from '../helpers/temp.js'
 
@@ -74,6 +75,20 @@ describe('kne test --snapshot', () => {
     expect(updated.code).toBe(0)
     expect(updated.stdout).toContain('routing snapshot routing.snap.yaml updated (2 events, 3 routing change(s) recorded)')
     expect((await runKne(['test', '--snapshot', 'routing.snap.yaml'], {cwd: dir})).code).toBe(0)
+  })
+
+  it("examples/orders: a snapshot of the project's routing is written, then matches; kne test with it runs both", async () => {
+    const dir = tempDir('kne-snapshot-example-')
+    cpSync(join(repoRoot, 'examples', 'orders'), dir, {recursive: true})
+    const first = await runKne(['test', '--snapshot', 'routing.snap.yaml'], {cwd: dir})
+    expect(first.code, first.stdout).toBe(0)
+    expect(first.stdout).toMatch(/routing snapshot routing\.snap\.yaml written \(\d+ events?\)/)
+    const again = await runKne(['test', 'test', '--snapshot', 'routing.snap.yaml', '--json'], {cwd: dir})
+    expect(again.code, again.stdout).toBe(0)
+    const run = jsonOf(again) as FlowTestRun
+    expect(run.failed + run.errors).toBe(0)
+    expect(run.tests.map((t) => t.name)).toContain('routing snapshot routing.snap.yaml')
+    expect(run.tests.length).toBeGreaterThan(1)
   })
 
   it('--ci fails on a missing snapshot and writes nothing; a file that is not a snapshot exits 3', async () => {
