@@ -86,3 +86,13 @@ export {
 export {parseFlowTests, type EventMatch, type Expectation, type ExpectationKind, type FlowTest} from './core/flow-test/format.js'
 export type {FlowStepResult, FlowTestFailure, FlowTestResult, FlowTestRun} from './core/flow-test/report.js'
 export {observeMesh, runFlowTests, type FlowTestOptions} from './services/flow-test.js'
+// routing snapshots: which triggers each event reaches, compared with a golden file
+export {
+  computeRoutingSnapshot,
+  diffRoutingSnapshots,
+  parseRoutingSnapshot,
+  renderRoutingSnapshot,
+  type RoutingSnapshot,
+  type SnapshotInput,
+} from './core/routing-snapshot.js'
+export {runRoutingSnapshot, type RoutingSnapshotOptions, type RoutingSnapshotResult} from './services/routing-snapshot.js'

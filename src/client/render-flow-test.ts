@@ -9,7 +9,11 @@ export function renderFlowTestResult(result: FlowTestResult, c: ChalkInstance): 
   const timing = result.status === 'error' ? '' : c.dim(` (${formatMs(result.durationMs)}, mesh time ${formatMs(result.meshMs)})`)
   const lines = [`${mark} ${result.name} ${c.dim(`— ${result.file}`)}${timing}`]
   const {failure} = result
-  if (failure === undefined) return lines
+  if (failure === undefined) {
+    // a routing snapshot says whether it matched, or was written or updated
+    for (const s of result.steps.filter((s) => s.kind === 'snapshot')) lines.push(c.dim(`    ${s.step}. ${s.summary}`))
+    return lines
+  }
   const step = failure.step === undefined ? undefined : result.steps.find((s) => s.step === failure.step)
   if (step !== undefined && result.status !== 'error') {
     for (const s of result.steps.filter((s) => s.step < step.step)) lines.push(c.dim(`    ${s.step}. ${s.summary}`))

@@ -20,12 +20,17 @@ as told, sends events and checks what the mesh did with them: delivered, replied
 delivered, to whom, with which attributes and data. Time is virtual unless --real-time: retries and delays pass at
 once, so ten exponential retries end in milliseconds. Every file is checked before any test runs; a bad one is
 reported with its file, step and field (exit 3). A failed expectation prints what the mesh did with the event and
-the nearest candidates (exit 1). docs/flow-tests.md describes the format.`
+the nearest candidates (exit 1). --snapshot FILE checks a routing snapshot: which triggers each event type reaches
+and which filter decided, compared with a golden file that is written when missing (under --ci a missing one
+fails) and rewritten with --update-snapshots; a routing change fails (exit 1) with a sentence per change.
+docs/flow-tests.md describes the format.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> test/orders.kne.yaml',
     '<%= config.bin %> <%= command.id %> test/ --json   # in CI: one JSON document, exit 1 when a test failed',
     '<%= config.bin %> <%= command.id %> --real-time   # on the wall clock: retries and delays take their real time',
+    '<%= config.bin %> <%= command.id %> --snapshot routing.snap.yaml   # which triggers each event type reaches: written once, then checked',
+    '<%= config.bin %> <%= command.id %> --snapshot routing.snap.yaml --update-snapshots   # record the routing as it is now',
   ]
   static override args = {
     paths: Args.string({description: 'test files or folders [default: test/ below the project folder]'}),
@@ -34,6 +39,18 @@ the nearest candidates (exit 1). docs/flow-tests.md describes the format.`
     'real-time': Flags.boolean({description: 'run on the wall clock instead of virtual time'}),
     config: Flags.string({description: "path to kne.yaml [default: the nearest kne.yaml in the test file's folder or above]"}),
     reporter: Flags.string({description: 'how to report the run', options: ['human', 'json'], default: 'human'}),
+    snapshot: Flags.string({
+      description: 'check a routing snapshot file of the project (written when missing); without test paths, only the snapshots run',
+      multiple: true,
+    }),
+    'snapshot-events': Flags.string({
+      description: 'an event file (as kne record writes) for the snapshots to route [default: one event per type the registry knows]',
+    }),
+    'update-snapshots': Flags.boolean({
+      char: 'u',
+      description: 'rewrite routing snapshots (files and snapshot steps) with the routing as it is now',
+    }),
+    ci: Flags.boolean({description: 'a missing routing snapshot fails instead of being written (Jest does the same in CI)'}),
   }
 
   async run(): Promise<FlowTestRun> {
@@ -44,6 +61,10 @@ the nearest candidates (exit 1). docs/flow-tests.md describes the format.`
       paths: argv as string[],
       config: this.flags.config,
       realTime: this.flags['real-time'],
+      snapshots: this.flags.snapshot ?? [],
+      snapshotEvents: this.flags['snapshot-events'],
+      updateSnapshots: this.flags['update-snapshots'],
+      ci: this.flags.ci,
       onResult: json ? undefined : (result) => renderFlowTestResult(result, c).forEach((line) => this.log(line)),
     })
     if (json) {

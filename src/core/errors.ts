@@ -89,6 +89,10 @@ export const ERRORS = {
   },
   NOT_READY: {exit: EXIT.invalid, means: 'the resource is not Ready (its references do not resolve)'},
   BINDING_SINK_UNRESOLVED: {exit: EXIT.invalid, means: "a SinkBinding's sink does not resolve"},
+  SNAPSHOT_FILE: {
+    exit: EXIT.invalid,
+    means: 'a routing snapshot file cannot be read or written, or is not one kne wrote (the message says where)',
+  },
   // unreachable (4)
   MESH_NOT_RUNNING: {exit: EXIT.unreachable, means: 'no kne mesh is running (start kne dev, or set KNE_URL)'},
   MESH_UNREACHABLE: {exit: EXIT.unreachable, means: 'the mesh cannot be reached'},

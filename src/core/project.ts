@@ -15,6 +15,8 @@ import {nearestNames} from './registry/patterns.js'
 export const PROJECT_FILE = 'kne.yaml'
 /** kne test's files: event-flow tests, never read as manifests. */
 export const TEST_FILE_SUFFIX = '.kne.yaml'
+/** Routing snapshots, as kne test's docs name them: golden files, never read as manifests. */
+export const SNAPSHOT_FILE_SUFFIX = '.snap.yaml'
 
 export interface ProjectConfig {
   namespace: string

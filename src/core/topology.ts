@@ -67,6 +67,8 @@ export interface SubscriptionRoute extends SubscriberRoute {
   name: string
   /** `namespace/name` of the channel it subscribes to (it may not exist). */
   channel: string
+  /** spec.subscriber as written (a flow's: its step or branch). */
+  subscriber: Destination
   /** status.physicalSubscription.replyUri: where the subscriber's replies go; without one they are dropped. */
   replyUri?: string
   /** The delivery spec that applies: the subscription's, else its channel's (replaced whole, semantics §4.2). */
@@ -472,6 +474,7 @@ function compileSubscription(
     namespace,
     name,
     channel: resourceKey(namespace, spec.channel),
+    subscriber: spec.subscriber,
     delivery: spec.delivery ?? channel.route?.delivery,
     owner,
     status: {ready: true},

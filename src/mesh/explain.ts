@@ -2,7 +2,7 @@
 // filter for a retained event, computed on request so the delivery path never pays for it.
 import type {Activity} from '../core/activity.js'
 import type {ArrivalExplanation} from '../core/api.js'
-import {explainTriggerFilter} from '../core/filters/index.js'
+import {explainTriggers} from '../core/explain.js'
 import type {Topology} from '../core/topology.js'
 import type {Journal} from './journal.js'
 
@@ -15,17 +15,11 @@ export function explainArrival(mesh: {journal: Journal; topology: Topology}, arr
 /** Explains an event record against its broker's current triggers; undefined for a channel's, whose arrivals pass no filters. */
 export function explainEvent(topology: Topology, record: Activity): ArrivalExplanation | undefined {
   if (record.kind !== 'event' || record.broker === undefined) return undefined
-  const broker = topology.brokers.get(record.broker)
   return {
     arrival: record.arrival,
     broker: record.broker,
     id: record.id,
     type: record.type,
-    triggers: (broker?.triggers ?? []).map((t) => ({
-      trigger: t.key,
-      ready: t.status.ready,
-      subscriberUri: t.subscriberUri,
-      explanation: explainTriggerFilter(t.trigger.spec, record.event),
-    })),
+    triggers: explainTriggers(topology.brokers.get(record.broker), record.event),
   }
 }

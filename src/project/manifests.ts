@@ -3,7 +3,7 @@
 import {closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
 import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
-import {parseProjectConfig, PROJECT_FILE, TEST_FILE_SUFFIX, type ProjectConfig} from '../core/project.js'
+import {parseProjectConfig, PROJECT_FILE, SNAPSHOT_FILE_SUFFIX, TEST_FILE_SUFFIX, type ProjectConfig} from '../core/project.js'
 import {emptyManifests, findDuplicates, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
 import type {ManifestError} from '../core/resources/types.js'
 import {formatBytes} from '../core/quantity.js'
@@ -15,10 +15,19 @@ export function displayPath(path: string, cwd = process.cwd()): string {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
 }
 
-/** True for a file name kne reads as a manifest: *.yaml or *.yml, not hidden, not kne.yaml, not a kne test (*.kne.yaml). */
+/**
+ * True for a file name kne reads as a manifest: *.yaml or *.yml, not hidden, not kne.yaml, not a kne test
+ * (*.kne.yaml) or a routing snapshot (*.snap.yaml).
+ */
 export function isManifestFile(path: string): boolean {
   const name = basename(path)
-  return /\.ya?ml$/i.test(name) && !name.startsWith('.') && name !== PROJECT_FILE && !name.endsWith(TEST_FILE_SUFFIX)
+  return (
+    /\.ya?ml$/i.test(name) &&
+    !name.startsWith('.') &&
+    name !== PROJECT_FILE &&
+    !name.endsWith(TEST_FILE_SUFFIX) &&
+    !name.endsWith(SNAPSHOT_FILE_SUFFIX)
+  )
 }
 
 /** Every manifest file below the given paths, in a stable order. */

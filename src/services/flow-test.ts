@@ -44,6 +44,7 @@ import {postEvent} from '../client/mesh-client.js'
 import {refusalMessage} from '../client/send.js'
 import {renderArrivalExplanation} from '../client/render-explain.js'
 import {formatMs} from '../client/render.js'
+import {runRoutingSnapshot, runSnapshotStep, snapshotTestResult} from './routing-snapshot.js'
 
 /** Where kne test looks without arguments, below the project's folder. */
 export const DEFAULT_TEST_FOLDER = 'test'
@@ -58,6 +59,14 @@ export interface FlowTestOptions {
   realTime?: boolean
   /** Called as each test ends, for output that follows the run. */
   onResult?: (result: FlowTestResult) => void
+  /** Routing snapshot files to check, each a test of its own; with no paths, only these run. */
+  snapshots?: readonly string[]
+  /** An event file the snapshots route (default: one event per type the registry knows). */
+  snapshotEvents?: string
+  /** Rewrite routing snapshots (files and steps) with the routing as it is now. */
+  updateSnapshots?: boolean
+  /** A missing routing snapshot fails instead of being written. */
+  ci?: boolean
 }
 
 /** A test ready to run: its file, its resources and what the project gives every test. */
@@ -75,16 +84,27 @@ export async function runFlowTests(options: FlowTestOptions): Promise<FlowTestRu
   const cwd = options.cwd ?? process.cwd()
   const startedAt = new Date().toISOString()
   const started = performance.now()
-  const files = testFiles(options.paths, options.config, cwd)
+  const snapshotsOnly = options.paths.length === 0 && (options.snapshots?.length ?? 0) > 0
+  const files = snapshotsOnly ? [] : testFiles(options.paths, options.config, cwd)
   const {prepared, problems} = prepare(files, options.config, cwd)
   const tests: FlowTestResult[] = []
+  for (const file of options.snapshots ?? []) {
+    const result = await snapshotTest(file, options, cwd)
+    tests.push(result)
+    options.onResult?.(result)
+  }
   if (problems.length > 0) {
     // nothing runs when any file is bad: each test the problems are in is reported as an error
     tests.push(...problemResults(problems))
     tests.forEach((t) => options.onResult?.(t))
   } else {
     for (const test of prepared) {
-      const result = await runFlowTest(test, {realTime: options.realTime === true, cwd})
+      const result = await runFlowTest(test, {
+        realTime: options.realTime === true,
+        cwd,
+        updateSnapshots: options.updateSnapshots === true,
+        ci: options.ci === true,
+      })
       tests.push(result)
       options.onResult?.(result)
     }
@@ -96,6 +116,26 @@ export async function runFlowTests(options: FlowTestOptions): Promise<FlowTestRu
     errors: tests.filter((t) => t.status === 'error').length,
     durationMs: Math.round(performance.now() - started),
     startedAt,
+  }
+}
+
+/** A routing snapshot of the project as a test: failed when routing changed, an error when it cannot be checked. */
+async function snapshotTest(file: string, options: FlowTestOptions, cwd: string): Promise<FlowTestResult> {
+  const started = performance.now()
+  try {
+    const result = await runRoutingSnapshot({
+      file,
+      projectDir: cwd,
+      ...(options.config === undefined ? {} : {config: options.config}),
+      ...(options.snapshotEvents === undefined ? {} : {events: options.snapshotEvents}),
+      update: options.updateSnapshots === true,
+      ci: options.ci === true,
+    })
+    return snapshotTestResult(result, Math.round(performance.now() - started), cwd)
+  } catch (error) {
+    if (!(error instanceof KneError)) throw error
+    const failure: FlowTestFailure = {message: error.message, details: error.details ?? []}
+    return {file, name: `routing snapshot ${file}`, status: 'error', durationMs: 0, meshMs: 0, steps: [], failure}
   }
 }
 
@@ -294,7 +334,10 @@ function problemResults(problems: readonly FlowTestProblem[]): FlowTestResult[] 
 const plain = new Chalk({level: 0})
 
 /** Runs one test on a mesh and stand-ins of its own, closed when it ends, whatever happened. */
-async function runFlowTest(prepared: PreparedTest, options: {realTime: boolean; cwd?: string}): Promise<FlowTestResult> {
+async function runFlowTest(
+  prepared: PreparedTest,
+  options: {realTime: boolean; cwd?: string; updateSnapshots?: boolean; ci?: boolean},
+): Promise<FlowTestResult> {
   const {test} = prepared
   const started = performance.now()
   const clock: Clock = options.realTime ? realClock : new VirtualClock()
@@ -337,6 +380,18 @@ async function runFlowTest(prepared: PreparedTest, options: {realTime: boolean; 
         if (sent.problem !== undefined) failure = {message: sent.problem, step: i + 1, details: []}
       } else if (step.kind === 'wait') {
         await settle(running, clock, sinks, clock.now() + step.ms)
+      } else if (step.kind === 'snapshot') {
+        const checked = await runSnapshotStep(step, {
+          testFile: resolve(options.cwd ?? process.cwd(), prepared.file),
+          // the manifests as written: a stand-in's port would change the snapshot from run to run
+          resources: prepared.resources,
+          services: {...standInNames(standIns), ...prepared.services},
+          update: options.updateSnapshots === true,
+          ci: options.ci === true,
+          index: i + 1,
+        })
+        result.summary = checked.step.summary
+        failure = checked.failure
       } else {
         const until = step.withinMs === undefined ? undefined : lastSendAt + step.withinMs
         await settle(running, clock, sinks, until)
@@ -400,6 +455,8 @@ function stepSummary(step: FlowStep): string {
       return `send ${step.type} to ${step.to}`
     case 'wait':
       return `wait ${formatMs(step.ms)}`
+    case 'snapshot':
+      return `routing snapshot ${step.file}`
     case 'expect': {
       const what = step.expectations.map(describeExpectation).join(step.inOrder ? ', then ' : '; ')
       return step.withinMs === undefined ? what : `${what} within ${formatMs(step.withinMs)}`
@@ -491,6 +548,13 @@ const MAX_ADVANCES = 100_000
 const TEST_HISTORY_RECORDS = 1_000_000
 /** How output names the mesh's own URL. */
 const MESH_NAME = '(mesh)'
+
+/** The stand-ins' Service names, each as a Service the snapshot's topology resolves (the URL never shows). */
+function standInNames(standIns: ReadonlyMap<string, Sink>): ServiceMap {
+  return Object.fromEntries([...standIns.keys()].filter((name) => !isUrl(name)).map((name) => [name, STAND_IN_URL]))
+}
+
+const STAND_IN_URL = 'http://stand-in.kne.invalid'
 
 function isUrl(name: string): boolean {
   return /^https?:\/\//i.test(name)

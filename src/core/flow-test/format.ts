@@ -4,6 +4,7 @@ import {RESERVED_NAMES} from '../cloudevent.js'
 import {parseHumanDuration, parseIsoDuration} from '../delivery/duration.js'
 import {nearestNames} from '../registry/patterns.js'
 import {parseYamlDocuments} from '../resources/yaml.js'
+import {parseSnapshotStep, type SnapshotStep} from '../routing-snapshot.js'
 import {checkSinkBehaviour, type SinkBehaviour} from '../sink-behaviour.js'
 
 /** The outcomes an expectation can ask for, as the file spells them. */
@@ -73,7 +74,10 @@ export interface WaitStep {
   ms: number
 }
 
-export type FlowStep = SendStep | ExpectStep | WaitStep
+/** A routing snapshot checked against the test's manifests (docs/flow-tests.md, Routing snapshots). */
+export type {SnapshotStep} from '../routing-snapshot.js'
+
+export type FlowStep = SendStep | ExpectStep | WaitStep | SnapshotStep
 
 /** A stand-in subscriber: kne sink's behaviour (src/core/sink-behaviour.ts). */
 export type StandIn = SinkBehaviour
@@ -110,7 +114,7 @@ export interface FlowTestFile {
 }
 
 const TEST_FIELDS = ['name', 'manifests', 'subscribers', 'steps']
-const STEP_FIELDS = ['send', 'expect', 'wait']
+const STEP_FIELDS = ['send', 'expect', 'wait', 'snapshot']
 const SEND_FIELDS = ['broker', 'channel', 'to', 'type', 'source', 'id', 'subject', 'dataschema', 'datacontenttype', 'data', 'extensions']
 const EXPECT_FIELDS = [...EXPECTATION_KINDS, 'within', 'inOrder']
 const MATCH_FIELDS = ['type', 'source', 'id', 'subject', 'dataschema', 'datacontenttype', 'extensions', 'data']
@@ -312,17 +316,26 @@ function readStep(raw: unknown, index: number, fail: Fail): FlowStep | undefined
   const step = index + 1
   const at = `steps[${index}]`
   if (!isMapping(raw)) {
-    fail(at, 'a step is a mapping with one of send, expect or wait', step)
+    fail(at, 'a step is a mapping with one of send, expect, wait or snapshot', step)
     return undefined
   }
   unknownFields(raw, STEP_FIELDS, at, fail, step)
   const kinds = STEP_FIELDS.filter((k) => raw[k] !== undefined)
   if (kinds.length !== 1) {
-    fail(at, kinds.length === 0 ? 'a step needs one of send, expect or wait' : `a step has one of ${kinds.join(', ')}, not several`, step)
+    fail(
+      at,
+      kinds.length === 0 ? 'a step needs one of send, expect, wait or snapshot' : `a step has one of ${kinds.join(', ')}, not several`,
+      step,
+    )
     return undefined
   }
   if (raw.send !== undefined) return readSend(raw.send, `${at}.send`, step, fail)
   if (raw.expect !== undefined) return readExpect(raw.expect, `${at}.expect`, step, fail)
+  if (raw.snapshot !== undefined) {
+    const snapshot = parseSnapshotStep(raw.snapshot, `${at}.snapshot`)
+    if ('error' in snapshot) fail(snapshot.error.field, snapshot.error.message, step)
+    return 'error' in snapshot ? undefined : snapshot
+  }
   const ms = readDuration(raw.wait)
   if (ms === undefined) {
     fail(`${at}.wait`, `must be a duration such as 5s or PT5S, got ${JSON.stringify(raw.wait)}`, step)
