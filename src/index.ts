@@ -71,3 +71,18 @@ export type {ResourceStatus, SourceStatus} from './core/api.js'
 export {bindingEnvironment, formatCeOverrides} from './core/sources/binding.js'
 export {pingEvent} from './core/sources/ping.js'
 export {compileSchedule, type PingSchedule} from './core/sources/cron.js'
+// event-flow tests (kne test): the file format, the expectation checks and their explanations, the runner
+export {
+  checkExpectation,
+  checkExpectations,
+  deliveryFacts,
+  describeExpectation,
+  subsetDifferences,
+  type CheckResult,
+  type DeliveryFact,
+  type Difference,
+  type FlowObservation,
+} from './core/flow-test/check.js'
+export {parseFlowTests, type EventMatch, type Expectation, type ExpectationKind, type FlowTest} from './core/flow-test/format.js'
+export type {FlowStepResult, FlowTestFailure, FlowTestResult, FlowTestRun} from './core/flow-test/report.js'
+export {observeMesh, runFlowTests, type FlowTestOptions} from './services/flow-test.js'

@@ -65,6 +65,7 @@ export const ERRORS = {
   EVENT_FILE: {exit: EXIT.usage, means: 'an event file cannot be read or written, or is not valid (the message says where)'},
   NO_MANIFESTS: {exit: EXIT.usage, means: 'no manifests to read'},
   NO_SUCH_PATH: {exit: EXIT.usage, means: 'a file or folder that does not exist'},
+  NO_TESTS: {exit: EXIT.usage, means: 'kne test found no *.kne.yaml file where it looked'},
   NOT_A_FOLDER: {exit: EXIT.usage, means: 'a path that should be a folder is not one'},
   NOT_A_TTY: {exit: EXIT.usage, means: 'an interactive command without a terminal'},
   PORT_IN_USE: {exit: EXIT.usage, means: 'the port is taken (--port 0 picks a free one)'},
@@ -82,6 +83,10 @@ export const ERRORS = {
   // invalid (3)
   INVALID_MANIFEST: {exit: EXIT.invalid, means: 'a manifest does not validate'},
   INVALID_PROJECT: {exit: EXIT.invalid, means: 'kne.yaml does not validate'},
+  INVALID_TEST_FILE: {
+    exit: EXIT.invalid,
+    means: 'a kne test file, or the manifests a test runs, does not validate (the message names the file, step and field)',
+  },
   NOT_READY: {exit: EXIT.invalid, means: 'the resource is not Ready (its references do not resolve)'},
   BINDING_SINK_UNRESOLVED: {exit: EXIT.invalid, means: "a SinkBinding's sink does not resolve"},
   // unreachable (4)

@@ -28,6 +28,7 @@ export class Journal {
   private keptBytes = 0
   private readonly listeners = new Set<ActivityListener>()
   private sink: ((record: Activity) => void) | undefined
+  private commitSink: ((seq: number | undefined) => void) | undefined
   /** Whether the last record appended reached the sink (true without one). */
   lastKept = true
   /** Why the sink refused the last record it refused, and when (wall clock); undefined once it keeps an event's record again. */
@@ -78,12 +79,30 @@ export class Journal {
 
   /**
    * Sends every record appended from now on to `sink` first (the event log's append, whole), or stops when
-   * undefined. A sink that throws marks the record not kept (`lastKept`) and the failure (`sinkFailure`).
+   * undefined; `commit` writes what the sink keeps back to write together (the log's batch). A sink that
+   * throws marks the record not kept (`lastKept`) and the failure (`sinkFailure`).
    */
-  setSink(sink: ((record: Activity) => void) | undefined): void {
+  setSink(sink: ((record: Activity) => void) | undefined, commit?: (seq: number | undefined) => void): void {
     this.sink = sink
+    this.commitSink = sink === undefined ? undefined : commit
     this.lastKept = true
     this.sinkFailure = undefined
+  }
+
+  /**
+   * Before a producer is told its event (whose record is `seq`) was accepted: the sink writes what it kept
+   * back, if that record is in it. False when it cannot (`sinkFailure` says why).
+   */
+  commit(seq?: number): boolean {
+    if (this.commitSink === undefined) return true
+    try {
+      this.commitSink(seq)
+      this.sinkFailure = undefined
+      return true
+    } catch (error) {
+      this.failed(error as Error)
+      return false
+    }
   }
 
   private toSink(sink: (record: Activity) => void, record: Activity): void {
@@ -94,9 +113,13 @@ export class Journal {
       if (record.kind === 'event') this.sinkFailure = undefined
     } catch (error) {
       this.lastKept = false
-      if (this.sinkFailure === undefined) this.onSinkFailure?.(error as Error)
-      this.sinkFailure = {message: (error as Error).message, at: Date.now()}
+      this.failed(error as Error)
     }
+  }
+
+  private failed(error: Error): void {
+    if (this.sinkFailure === undefined) this.onSinkFailure?.(error)
+    this.sinkFailure = {message: error.message, at: Date.now()}
   }
 
   /**

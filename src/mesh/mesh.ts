@@ -172,7 +172,10 @@ export class Mesh implements MeshContext {
   private persistTo(eventLog: EventLogStore): void {
     this.journal.onSinkFailure = (error) =>
       this.log(`the event log cannot keep records (${error.message}); ingress answers 503 until it can`)
-    this.journal.setSink((record) => eventLog.append(record))
+    this.journal.setSink(
+      (record) => eventLog.append(record),
+      (seq) => eventLog.commit(seq),
+    )
   }
 
   private async listen(): Promise<void> {

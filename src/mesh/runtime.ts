@@ -186,7 +186,7 @@ export class MeshRuntime {
     const ref = this.arrive('broker', broker.key, ingress.event, via, origin, {matched: matchedKeys(matched), notMatched})
     if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
     const hops = origin.hops ?? 0
-    return this.settle(counters, broker.async, ref, bytes, matched, (trigger, signal, deadline, done) =>
+    return this.settle(counters, broker.async, origin === FROM_OUTSIDE, ref, bytes, matched, (trigger, signal, deadline, done) =>
       deliver(
         {ref, route: trigger, broker, ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal},
         this.dispatch,
@@ -215,8 +215,15 @@ export class MeshRuntime {
     const ref = this.arrive('channel', channel.key, event, via, origin, undefined)
     if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
     const hops = origin.hops ?? 0
-    return this.settle(counters, channel.async, ref, bytes, channel.subscriptions, (subscription, signal, deadline, done) =>
-      deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch, done),
+    return this.settle(
+      counters,
+      channel.async,
+      origin === FROM_OUTSIDE,
+      ref,
+      bytes,
+      channel.subscriptions,
+      (subscription, signal, deadline, done) =>
+        deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch, done),
     )
   }
 
@@ -246,7 +253,7 @@ export class MeshRuntime {
         redelivers,
       )
       if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
-      return this.settle(counters, true, ref, bytes, [trigger], (route, signal, deadline, done) =>
+      return this.settle(counters, true, true, ref, bytes, [trigger], (route, signal, deadline, done) =>
         deliver(
           {ref, route, broker, ttl, event: delivered, headers: {}, deadline, addresses: broker.addresses, hops: 0, signal},
           this.dispatch,
@@ -260,7 +267,7 @@ export class MeshRuntime {
     if (refused) return refused
     const ref = this.arrive('channel', channel.key, event, 'ingress', FROM_OUTSIDE, undefined, redelivers)
     if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
-    return this.settle(counters, true, ref, bytes, [subscription], (route, signal, deadline, done) =>
+    return this.settle(counters, true, true, ref, bytes, [subscription], (route, signal, deadline, done) =>
       deliver({ref, route, event, headers: {}, deadline, addresses: channel.addresses, hops: 0, signal}, this.dispatch, done),
     ) as IngressAnswer
   }
@@ -308,9 +315,16 @@ export class MeshRuntime {
    * producer is answered 503 to send it again later; its arrival is settled with no delivery.
    */
   private refuseUnkept(counters: IngressCounters, ref: EventRef): IngressAnswer {
-    const {journal} = this.options
-    const error = `kne could not keep the event in its event log (${journal.sinkFailure?.message ?? 'write failed'}); send it again later`
-    journal.append(settledRecord(ref, NO_OUTCOMES))
+    this.options.journal.append(settledRecord(ref, NO_OUTCOMES))
+    return this.unkept(counters, ref)
+  }
+
+  /**
+   * A synchronous ingress's deliveries ended but the event log cannot write the event's record: its producer
+   * is answered 503 to send it again (the deliveries were made: at-least-once).
+   */
+  private unkept(counters: IngressCounters, ref: EventRef): IngressAnswer {
+    const error = `kne could not keep the event in its event log (${this.options.journal.sinkFailure?.message ?? 'write failed'}); send it again later`
     return this.reject(counters, ref.broker !== undefined ? {broker: ref.broker} : {channel: ref.channel!}, 'ingress', 503, error)
   }
 
@@ -355,11 +369,14 @@ export class MeshRuntime {
   private settle<R extends Route>(
     counters: IngressCounters,
     async: boolean,
+    outside: boolean,
     ref: EventRef,
     bytes: number,
     routes: readonly R[],
     deliverOne: DeliverOne<R>,
   ): IngressAnswer | Promise<IngressAnswer> {
+    // a producer outside the mesh is told its event was accepted only once the event log holds its record
+    if (async && outside && !this.options.journal.commit(ref.seq)) return this.refuseUnkept(counters, ref)
     counters.accepted++
     counters.pending++
     counters.pendingBytes += bytes
@@ -373,6 +390,7 @@ export class MeshRuntime {
       this.fanOut(ref, routes, deliverOne, (error, results) => {
         this.settled(counters, bytes)
         if (error !== undefined) reject(error)
+        else if (outside && !this.options.journal.commit(ref.seq)) resolve(this.unkept(counters, ref))
         else resolve(answerAfterDeliveries(ref, results!))
       }),
     )

@@ -58,6 +58,7 @@ const ARGS: Record<string, string[]> = {
   'source:list': [],
   'source:ping:create': ['nightly', '--schedule', '0 3 * * *', '--sink', 'broker:default'],
   'source:ping:fire': ['heartbeat'],
+  test: [join(repoRoot, 'examples', 'orders')],
   'trigger:create': ['audit', '--sink', 'http://127.0.0.1:9/'],
   'trigger:delete': ['retired'],
   'trigger:describe': ['event-display'],

@@ -1,6 +1,7 @@
-// The event log's promise to a process killed with SIGKILL: every event record whose append returned is
-// read back after the kill, whole, in order, and the log goes on after it. A child process (the built
-// dist/) appends events and says so after each append; it is killed mid-stream, three times.
+// The event log's promise to a process killed with SIGKILL: every event record whose commit returned (what
+// the mesh does before it answers a producer) is read back after the kill, whole, in order, and the log goes
+// on after it. A child process (the built dist/) appends events and says so after each commit; it is killed
+// mid-stream, three times.
 import {spawn} from 'node:child_process'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -8,7 +9,7 @@ import {openEventLog} from '../../src/mesh/event-log/file-store.js'
 import {repoRoot} from '../helpers/cli.js'
 import {tempDir} from '../helpers/temp.js'
 
-/** Appends an event record (64 KiB of data) and a settled record, forever, saying each event's seq once its append returned. */
+/** Appends an event record (64 KiB of data) and a settled record, forever, saying each event's seq once its commit returned. */
 const writer = `
 import {eventRecord, settledRecord} from ${JSON.stringify(join(repoRoot, 'dist', 'core', 'activity.js'))}
 import {openEventLog} from ${JSON.stringify(join(repoRoot, 'dist', 'mesh', 'event-log', 'file-store.js'))}
@@ -22,6 +23,7 @@ for (let arrival = 1; ; arrival++) {
   record.seq = seq++
   record.at = new Date().toISOString()
   log.append(record)
+  log.commit()
   process.stdout.write(record.seq + '\\n')
   const settled = settledRecord(ref, {'default/t1': 'delivered'})
   settled.seq = seq++
@@ -52,7 +54,7 @@ function killedWhileWriting(dir: string, after: number): Promise<number[]> {
 }
 
 describe('event log after kill -9', () => {
-  it('reads back every event whose append returned, three kills in a row, and goes on after them', async () => {
+  it('reads back every event whose commit returned, three kills in a row, and goes on after them', async () => {
     const dir = tempDir()
     const acknowledged: number[] = []
     for (const after of [40, 25, 60]) acknowledged.push(...(await killedWhileWriting(dir, after)))

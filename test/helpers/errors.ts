@@ -9,3 +9,13 @@ export function thrown(fn: () => unknown): KneError {
   }
   throw new Error('expected an error')
 }
+
+/** The KneError a call throws, or undefined when it returns. */
+export function thrownIfAny(fn: () => unknown): KneError | undefined {
+  try {
+    fn()
+  } catch (error) {
+    return error as KneError
+  }
+  return undefined
+}

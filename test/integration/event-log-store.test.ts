@@ -24,7 +24,7 @@ import {encodeLogRecord} from '../../src/core/event-log/codec.js'
 import {EventLogWriteError, MARKER_FILE, openEventLog, openEventLogReadOnly} from '../../src/mesh/event-log/file-store.js'
 import {scanSegment} from '../../src/mesh/event-log/segment-file.js'
 import type {EventLogOptions, EventLogStore, LogDamage} from '../../src/mesh/event-log/store.js'
-import {thrown} from '../helpers/errors.js'
+import {thrown, thrownIfAny} from '../helpers/errors.js'
 import {tempDir} from '../helpers/temp.js'
 
 const START = Date.UTC(2026, 11, 4, 12, 0, 0)
@@ -399,27 +399,48 @@ describe('event log store', () => {
     expect(thrown(() => openEventLog({dir})).code).toBe('EVENT_LOG_IN_USE')
   })
 
-  it('reports a full disk as EventLogWriteError naming the file, and appends again once there is room', () => {
+  it('reports a full disk as EventLogWriteError naming the file, and writes again once there is room', () => {
     const dir = tempDir()
     const log = logIn(dir, {segmentBytes: 200})
     const data = new TextEncoder().encode('{"order":1}')
     log.append(eventAt(1, data, 'application/json'))
+    log.commit()
     // the next record starts a segment; make its file a device that answers every write with ENOSPC
     const next = join(dir, 'segments', '00000000000000000002.log')
     symlinkSync('/dev/full', next)
-    const error = thrown(() => log.append(eventAt(2, data, 'application/json')))
+    log.append(eventAt(2, data, 'application/json'))
+    const error = thrown(() => log.commit())
     expect(error).toBeInstanceOf(EventLogWriteError)
     expect(error).toMatchObject({code: 'EVENT_LOG_WRITE_FAILED', file: next, reason: 'ENOSPC'})
     expect(error.message).toBe(`the event log cannot be written: ${next}: the disk is full (ENOSPC)`)
-    expect(thrown(() => log.append(eventAt(2, data, 'application/json'))).code).toBe('EVENT_LOG_WRITE_FAILED')
+    expect(thrown(() => log.commit()).code).toBe('EVENT_LOG_WRITE_FAILED')
     unlinkSync(next)
-    log.append(eventAt(2, data, 'application/json'))
+    // the record waited: it is written once there is room
+    log.commit()
     log.append(settled(3))
     expect(seqs(log.read())).toEqual([1, 2, 3])
     expect(statSync(next).isFile()).toBe(true)
   })
 
-  it("has an event's record written when append returns; with batch, its path's records by the end of the turn", async () => {
+  it('keeps at most 256 KiB waiting while the disk is full: past it, append throws and keeps no more', () => {
+    const dir = tempDir()
+    const log = logIn(dir, {segmentBytes: 64 * 1024 * 1024})
+    const file = join(dir, 'segments', '00000000000000000001.log')
+    symlinkSync('/dev/full', file)
+    const data = new Uint8Array(16 * 1024).fill(0x61)
+    let refused: KneError | undefined
+    let seq = 0
+    while (refused === undefined && seq < 100) refused = thrownIfAny(() => log.append(eventAt(++seq, data, 'text/plain')))
+    expect(refused?.code).toBe('EVENT_LOG_WRITE_FAILED')
+    unlinkSync(file)
+    log.commit()
+    // the records before the refused one waited, and no more than 256 KiB of them
+    expect(seqs(log.read())).toEqual(Array.from({length: seq - 1}, (_, i) => i + 1))
+    expect(log.stats().bytes).toBeLessThanOrEqual(256 * 1024)
+    expect(log.stats().bytes).toBeGreaterThan(200 * 1024)
+  })
+
+  it('writes a record when a commit of it returns (always: when append returns); with batch, the others within batchWriteMs', async () => {
     const data = new TextEncoder().encode('{"order":1}')
     const onDisk = (dir: string): number[] => seqs(openEventLogReadOnly(dir).read())
     const always = tempDir()
@@ -429,18 +450,27 @@ describe('event log store', () => {
     expect(onDisk(always)).toEqual([1, 2])
 
     const batch = tempDir()
-    const log = logIn(batch, {sync: 'batch'})
+    const log = logIn(batch, {sync: 'batch', batchWriteMs: 5})
     log.append(eventAt(1, data, 'application/json'))
     log.append(settled(2))
-    expect(onDisk(batch)).toEqual([1])
-    expect(seqs(log.read())).toEqual([1, 2]) // the writer reads what was appended
+    expect(onDisk(batch)).toEqual([])
+    log.commit()
+    expect(onDisk(batch)).toEqual([1, 2])
     log.append(settled(3))
-    log.append(eventAt(4, data, 'application/json')) // written with the records before it
+    expect(seqs(log.read())).toEqual([1, 2, 3]) // the writer reads what was appended
+    log.append(settled(4))
+    expect(onDisk(batch)).toEqual([1, 2, 3])
+    // a timer of 20 ms fires after the log's of 5 ms
+    await new Promise((resolve) => setTimeout(resolve, 20))
     expect(onDisk(batch)).toEqual([1, 2, 3, 4])
-    log.append(settled(5))
-    await new Promise((resolve) => setImmediate(resolve))
-    expect(onDisk(batch)).toEqual([1, 2, 3, 4, 5])
-    expect(log.next).toBe(6)
+    // commit(seq) writes only when that record still waits: an answer whose event is written already writes nothing
+    log.append(eventAt(5, data, 'application/json'))
+    log.append(settled(6))
+    log.commit(4)
+    expect(onDisk(batch)).toEqual([1, 2, 3, 4])
+    log.commit(5)
+    expect(onDisk(batch)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(log.next).toBe(7)
   })
 
   it('refuses to read a folder that does not exist or holds no log', () => {

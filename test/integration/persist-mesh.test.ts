@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {brokerWithTrigger} from '../helpers/flows.js'
 import {describe, expect, it} from 'vitest'
 import {VirtualClock} from '../../src/index.js'
+import {openEventLogReadOnly} from '../../src/mesh/event-log/file-store.js'
 import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 import {tempDir} from '../helpers/temp.js'
@@ -63,25 +64,41 @@ describe('createMesh({persist})', () => {
     expect(outcomes.map((r) => r.kind === 'outcome' && r.outcome)).toEqual(['delivered'])
   })
 
-  it('answers 503 while the log cannot write an event, and accepts events again once it can', async () => {
-    const subscriber = await kit.subscriber()
-    const dir = tempDir('kne-persist-')
-    // segments of 64 KiB: an event of 100 KiB starts a new one, whose file is made /dev/full (every write: ENOSPC)
-    const mesh = await kit.mesh(shop(subscriber.url), {persist: {dir, maxBytes: 512 * 1024}, log: () => undefined})
-    expect((await send(mesh.url, 'small')).status).toBe(202)
-    const next = join(dir, 'segments', `${String(mesh.journal.next).padStart(20, '0')}.log`)
-    symlinkSync('/dev/full', next)
-    const big = JSON.stringify({pad: 'x'.repeat(100 * 1024)})
-    const refused = await send(mesh.url, 'big', big)
-    expect(refused.status).toBe(503)
-    expect(refused.text).toMatch(/could not keep the event in its event log .*ENOSPC/)
-    expect(subscriber.received.map((r) => r.headers['ce-id'])).toEqual(['small'])
-    // the next request is refused before its body is read, without trying the log
-    expect((await send(mesh.url, 'soon')).status).toBe(503)
-    rmSync(next)
-    await new Promise((resolve) => setTimeout(resolve, 1100))
-    expect((await send(mesh.url, 'big-again', big)).status).toBe(202)
-    expect(readdirSync(join(dir, 'segments')).length).toBeGreaterThan(1)
-    expect(mesh.eventLog?.stats().records).toBeGreaterThan(4)
-  })
+  for (const async of [true, false])
+    it(`has an event's record in the log's files when its producer is answered (${async ? 'asynchronous' : 'synchronous'} broker)`, async () => {
+      const subscriber = await kit.subscriber()
+      const dir = tempDir('kne-persist-')
+      const mesh = await kit.mesh(shop(subscriber.url, async), {persist: {dir}})
+      for (const id of ['one', 'two', 'three']) {
+        expect((await send(mesh.url, id)).status).toBe(202)
+        const onDisk = [...openEventLogReadOnly(dir).read()].filter((r) => r.kind === 'event').map((r) => r.kind === 'event' && r.id)
+        expect(onDisk.at(-1)).toBe(id)
+      }
+    })
+
+  for (const async of [true, false])
+    it(`answers 503 while the log cannot write an event, and accepts events again once it can (${async ? 'asynchronous' : 'synchronous'} broker)`, async () => {
+      const subscriber = await kit.subscriber()
+      const dir = tempDir('kne-persist-')
+      // segments of 64 KiB: an event of 100 KiB starts a new one, whose file is made /dev/full (every write: ENOSPC)
+      const mesh = await kit.mesh(shop(subscriber.url, async), {persist: {dir, maxBytes: 512 * 1024}, log: () => undefined})
+      expect((await send(mesh.url, 'small')).status).toBe(202)
+      await mesh.idle()
+      const next = join(dir, 'segments', `${String(mesh.journal.next).padStart(20, '0')}.log`)
+      symlinkSync('/dev/full', next)
+      const big = JSON.stringify({pad: 'x'.repeat(100 * 1024)})
+      const refused = await send(mesh.url, 'big', big)
+      expect(refused.status).toBe(503)
+      expect(refused.text).toMatch(/could not keep the event in its event log .*ENOSPC/)
+      // an asynchronous broker answers before it delivers: the event is not delivered; a synchronous one answers
+      // after its deliveries, which were made (at-least-once: the producer sends it again)
+      expect(subscriber.received.map((r) => r.headers['ce-id'])).toEqual(async ? ['small'] : ['small', 'big'])
+      // the next request is refused before its body is read, without trying the log
+      expect((await send(mesh.url, 'soon')).status).toBe(503)
+      rmSync(next)
+      await new Promise((resolve) => setTimeout(resolve, 1100))
+      expect((await send(mesh.url, 'big-again', big)).status).toBe(202)
+      expect(readdirSync(join(dir, 'segments')).length).toBeGreaterThan(1)
+      expect(mesh.eventLog?.stats().records).toBeGreaterThan(4)
+    })
 })

@@ -4,8 +4,10 @@
 // newline (a write cut off by a crash) is reported with its offset and skipped.
 import {crc32} from 'node:zlib'
 import type {Activity, ActivityBody} from '../activity.js'
-import type {CloudEvent} from '../cloudevent.js'
-import {decodeJsonEvent, encodeJsonEvent} from '../codec/json.js'
+import {decodeJsonEvent} from '../codec/json.js'
+import {logRecordJson} from './record-json.js'
+
+export {logRecordJson} from './record-json.js'
 
 /** A record read back, or a line that could not be: `offset` is where the line starts in its file. */
 export type LogEntry = {offset: number; record: Activity; problem?: undefined} | {offset: number; problem: string; record?: undefined}
@@ -36,33 +38,38 @@ const textDecoder = new TextDecoder('utf-8', {fatal: true})
 
 /** The record as one line of the log (UTF-8), newline included. */
 export function encodeLogRecord(record: Activity): Buffer {
-  const json = recordJson(record)
-  // the JSON is encoded once, straight into the line, after room for the checksum
-  const line = Buffer.allocUnsafe(Buffer.byteLength(json) + 10)
-  const end = 9 + line.write(json, 9)
-  line.write(crc32(line.subarray(9, end)).toString(16).padStart(8, '0'), 0, 'latin1')
-  line[8] = SPACE
-  line[end] = NEWLINE
-  return line
+  const text = logRecordJson(record)
+  return frameLogLines([text], [Buffer.byteLength(text)])
 }
 
-function recordJson(record: Activity): string {
-  if (record.kind !== 'event') return JSON.stringify(record)
-  const {event, ...rest} = record
-  return `${JSON.stringify(rest).slice(0, -1)},"event":${eventJson(event)}}`
-}
+/** The bytes a record's line takes besides its JSON: the checksum, a space and the newline. */
+export const LINE_FRAME_BYTES = 10
 
 /**
- * The event in the JSON format with its data as data_base64, whatever its type: the bytes come back exactly
- * (JSON data embedded would be trimmed, lose its line breaks, or be read as a string), and base64 costs a
- * fraction of checking that data is JSON, to write and to read.
+ * The lines of records given as their JSON texts (logRecordJson's) and the UTF-8 size of each, in one buffer:
+ * each text is encoded once, straight into its line, and its checksum is taken of those bytes.
  */
-function eventJson(event: CloudEvent): string {
-  const data = event.data
-  if (data === undefined) return encodeJsonEvent(event)
-  const attributes = encodeJsonEvent({...event, data: undefined})
-  return `${attributes.slice(0, -1)},"data_base64":"${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}"}`
+export function frameLogLines(texts: readonly string[], textBytes: readonly number[]): Buffer {
+  let total = 0
+  for (const n of textBytes) total += n + LINE_FRAME_BYTES
+  const lines = Buffer.allocUnsafe(total)
+  let at = 0
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!
+    const n = textBytes[i]!
+    const start = at + 9
+    // text that is all ASCII (its UTF-8 size is its length) is copied as it is
+    lines.write(text, start, n, n === text.length ? 'latin1' : 'utf8')
+    const checksum = crc32(lines.subarray(start, start + n))
+    for (let digit = 0; digit < 8; digit++) lines[at + digit] = HEX_DIGITS[(checksum >>> (28 - 4 * digit)) & 0xf]!
+    lines[at + 8] = SPACE
+    lines[start + n] = NEWLINE
+    at = start + n + 1
+  }
+  return lines
 }
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1')
 
 /**
  * The records in the whole lines of `bytes`, which start at `offset` of their file. Lines `accept` turns

@@ -20,7 +20,7 @@ import {
 import {join, resolve} from 'node:path'
 import type {Activity} from '../../core/activity.js'
 import {KneError} from '../../core/errors.js'
-import {encodeLogRecord} from '../../core/event-log/codec.js'
+import {frameLogLines, LINE_FRAME_BYTES, logRecordJson} from '../../core/event-log/codec.js'
 import {
   checkMarker,
   closeQuietly,
@@ -58,7 +58,9 @@ export const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024
 /** A small --persist-max gets segments of an eighth of it (a drop then gives back no more than that), not under this. */
 const MIN_SEGMENT_BYTES = 64 * 1024
 export const DEFAULT_BATCH_SYNC_MS = 100
-/** batch: past this many bytes of records waiting for the end of the turn, they are written at once. */
+/** batch: records wait at most this long to be written (unless a producer is answered first). */
+export const DEFAULT_BATCH_WRITE_MS = 20
+/** batch: past this many bytes of records waiting to be written, they are written at once. */
 const MAX_PENDING_BYTES = 256 * 1024
 
 interface Segment {
@@ -269,6 +271,7 @@ class FileLogReader implements EventLogReader {
 class FileEventLog extends FileLogReader implements EventLogStore {
   private readonly sync: PersistSync
   private readonly batchSyncMs: number
+  private readonly batchWriteMs: number
   private readonly maxBytes: number
   private readonly maxAgeMs: number | undefined
   private readonly segmentBytes: number
@@ -287,11 +290,15 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   private readonly retiring = new Set<number>()
   private syncFailure: NodeJS.ErrnoException | undefined
   private closed = false
-  /** batch: the records of events' paths appended in this turn of the event loop, written together at its end. */
-  private pending: Buffer[] = []
+  /** batch: records appended and not yet written, written together (commit, a timer, a read, a new segment, close). */
+  /** Their JSON texts, and the UTF-8 size of each. */
+  private pending: string[] = []
+  private pendingTextBytes: number[] = []
+  /** The seq of the oldest record waiting (while any does). */
+  private firstPendingSeq = 0
   private pendingBytes = 0
   private pendingNewestAt: string | undefined
-  private pendingWrite: NodeJS.Immediate | undefined
+  private pendingWrite: NodeJS.Timeout | undefined
 
   static open(options: EventLogOptions): FileEventLog {
     const dir = resolve(options.dir)
@@ -313,6 +320,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     super(dir, true, options.onDamage)
     this.sync = options.sync ?? 'batch'
     this.batchSyncMs = options.batchSyncMs ?? DEFAULT_BATCH_SYNC_MS
+    this.batchWriteMs = options.batchWriteMs ?? DEFAULT_BATCH_WRITE_MS
     this.maxBytes = options.maxBytes ?? DEFAULT_LOG_MAX_BYTES
     this.maxAgeMs = options.maxAgeMs
     this.segmentBytes = options.segmentBytes ?? Math.max(MIN_SEGMENT_BYTES, Math.min(DEFAULT_SEGMENT_BYTES, Math.floor(this.maxBytes / 8)))
@@ -341,36 +349,42 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       this.syncFailure = undefined
       throw writeFailure(this.activeSegment()?.file ?? this.segmentsDir, failure)
     }
-    const line = encodeLogRecord(record)
-    if (line.byteLength > MAX_RECORD_LINE_BYTES)
+    const text = logRecordJson(record)
+    const textBytes = Buffer.byteLength(text)
+    const lineBytes = textBytes + LINE_FRAME_BYTES
+    if (lineBytes > MAX_RECORD_LINE_BYTES)
       throw new EventLogWriteError(
         this.segmentsDir,
         'TOO_LARGE',
-        `the event log does not keep a record of ${line.byteLength} bytes (at most ${MAX_RECORD_LINE_BYTES})`,
+        `the event log does not keep a record of ${lineBytes} bytes (at most ${MAX_RECORD_LINE_BYTES})`,
       )
     let segment = this.activeSegment()
     const queued = segment === undefined ? 0 : segment.bytes + this.pendingBytes
-    if (segment === undefined || (queued > 0 && queued + line.byteLength > this.segmentBytes)) {
+    if (segment === undefined || (queued > 0 && queued + lineBytes > this.segmentBytes)) {
       this.writePending()
       segment = this.startSegment(record.seq)
     } else if (this.fd === undefined) this.reopen(segment)
-    if (this.sync === 'batch' && record.kind !== 'event' && this.pendingBytes + line.byteLength <= MAX_PENDING_BYTES) {
-      // a record of an event's path waits for the end of this turn: lost in a crash, its delivery is made again
-      this.pending.push(line)
-      this.pendingBytes += line.byteLength
+    if (this.sync === 'batch') {
+      // the record waits to be written with others: before a producer is answered (commit), else soon
+      if (this.pending.length === 0) this.firstPendingSeq = record.seq
+      this.pending.push(text)
+      this.pendingTextBytes.push(textBytes)
+      this.pendingBytes += lineBytes
+      if (this.pendingBytes > MAX_PENDING_BYTES) this.writePendingOrDrop()
       this.pendingNewestAt = record.at
       this.nextSeq = record.seq + 1
-      this.pendingWrite ??= setImmediate(() => this.writePendingSoon())
+      if (this.pendingWrite === undefined) {
+        this.pendingWrite = setTimeout(() => this.writePendingSoon(), this.batchWriteMs)
+        this.pendingWrite.unref()
+      }
       return
     }
-    // an event's record is written before append returns (its producer is answered after), with the records before it
-    const bytes = this.pending.length ? Buffer.concat([...this.pending, line]) : line
+    // always: the record is written and synced before append returns; one that cannot be synced is taken back, as its event is refused
+    const bytes = frameLogLines([text], [textBytes])
     const before = segment.bytes
     this.write(segment, bytes)
-    // always: a record that cannot be synced is taken back, as its event is refused
-    if (this.sync === 'always') this.syncNow(segment, before)
-    else this.syncSoon()
-    this.written(segment, bytes.byteLength, this.pending.length + 1, record.at)
+    this.syncNow(segment, before)
+    this.written(segment, bytes.byteLength, 1, record.at)
     this.nextSeq = record.seq + 1
     try {
       this.applyBounds()
@@ -385,16 +399,23 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     segment.newestAt = newestAt
     this.totalBytes += bytes
     this.pending = []
+    this.pendingTextBytes = []
     this.pendingBytes = 0
     this.pendingNewestAt = undefined
   }
 
-  /** Writes the records waiting for the end of the turn; on failure they wait on, for the next write. */
+  commit(seq?: number): void {
+    if (this.closed) throw new Error('the event log is closed')
+    if (seq !== undefined && (this.pending.length === 0 || seq < this.firstPendingSeq)) return
+    this.writePending()
+  }
+
+  /** Writes the records waiting to be written; on failure they wait on, for the next write. */
   private writePending(): void {
     const segment = this.activeSegment()
     if (this.pending.length === 0 || segment === undefined) return
     if (this.fd === undefined) this.reopen(segment)
-    const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending)
+    const bytes = frameLogLines(this.pending, this.pendingTextBytes)
     this.write(segment, bytes)
     this.syncSoon()
     this.written(segment, bytes.byteLength, this.pending.length, this.pendingNewestAt!)
@@ -405,12 +426,23 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     }
   }
 
+  /** Past MAX_PENDING_BYTES waiting: written now, or when that fails the newest record goes (the append throws), so that a full disk grows no memory. */
+  private writePendingOrDrop(): void {
+    try {
+      this.writePending()
+    } catch (error) {
+      this.pendingBytes -= this.pendingTextBytes.pop()! + LINE_FRAME_BYTES
+      this.pending.pop()
+      throw error
+    }
+  }
+
   private writePendingSoon(): void {
     this.pendingWrite = undefined
     try {
       this.writePending()
     } catch {
-      // the records wait on; the next event's append writes them or reports the failure
+      // the records wait on; the next commit or write reports the failure
     }
   }
 
@@ -605,7 +637,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       this.flush()
     } finally {
       this.closed = true
-      clearImmediate(this.pendingWrite)
+      clearTimeout(this.pendingWrite)
       this.pendingWrite = undefined
       clearTimeout(this.syncTimer)
       this.syncTimer = undefined

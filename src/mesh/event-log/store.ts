@@ -10,14 +10,16 @@ export interface EventLogOptions {
   dir: string
   /**
    * `always`: each record is written and fdatasync'd before append returns.
-   * `batch` (default): an event's record (kind `event`) is written before append returns, with every record
-   * before it, so a crash of kne (SIGKILL included) loses no accepted event; the records of events' paths
-   * (attempts, outcomes, settled, ...) are written together at the end of the event loop's turn, or with the
-   * next event's record: a crash can lose the last turn's, and a delivery whose outcome was lost is made again
-   * (at-least-once). The file is fdatasync'd at most every `batchSyncMs` (a crash of the machine can lose that much).
+   * `batch` (default): records wait in memory (at most 256 KiB) and are written together: before a producer
+   * outside the mesh is answered (`commit`), so a crash of kne (SIGKILL included) loses no event a producer
+   * was told was accepted, and at the latest `batchWriteMs` after the first of them was appended. A crash can
+   * lose what was not written yet: events no producer had an answer for, and steps of events' paths, whose
+   * deliveries are then made again (at-least-once). The file is fdatasync'd at most every `batchSyncMs`
+   * (a crash of the machine can lose that much).
    */
   sync?: PersistSync
   batchSyncMs?: number
+  batchWriteMs?: number
   /**
    * Bytes of segments kept at most; past it the oldest segments are dropped (default 256 MiB). Bounds apply as
    * records are appended, not on open: what the log holds is there to be restored first.
@@ -90,13 +92,18 @@ export interface EventLogStore extends EventLogReader {
   /**
    * Keeps one record (its seq and at already stamped by the journal), whole: an event's data is never cut.
    * Throws EventLogWriteError when it cannot be written (a full disk): the mesh then refuses events with 503.
-   * The next append tries again (a record of an event's path that waits for the end of the turn is reported
-   * by the append that writes it).
+   * In batch mode the record may wait to be written with others: a failure to write it is thrown by the
+   * append or commit that tries.
    */
   append(record: Activity): void
+  /**
+   * Before a producer is answered: writes the records appended and not yet written when the record `seq`
+   * (its event's) is among them (default: whenever any is); throws EventLogWriteError when it cannot.
+   */
+  commit(seq?: number): void
   /** Drops whole segments whose records all have seq < before (never one holding keepFrom()). */
   truncate(before: number): TruncateReport
-  /** Writes what waits for the end of the turn, and fdatasyncs. */
+  /** Writes what waits to be written, and fdatasyncs. */
   flush(): void
 }
 

@@ -1,0 +1,137 @@
+// The JSON of the records every delivered event writes to the event log (its event, an attempt, the outcome
+// and the settled record, in the shapes core/activity.ts builds for a broker's usual case), written field by
+// field, with the strings that come back on every event (broker, trigger, type, source, URL) quoted once and
+// remembered: JSON.stringify of these records was most of the log's cost per event (bench: persist, see
+// bench/notes.md). Any other record takes JSON.stringify. Both parse to the same value
+// (test/unit/event-log-record-json.test.ts builds each record with activity.ts's builders and compares).
+import type {Activity} from '../activity.js'
+import type {CloudEvent} from '../cloudevent.js'
+import {encodeJsonEvent} from '../codec/json.js'
+import {memoize} from '../memo.js'
+
+type Of<K extends Activity['kind']> = Extract<Activity, {kind: K}>
+
+/** A string as JSON, remembered: for strings that repeat from event to event. */
+const quoted = memoize((text: string) => JSON.stringify(text), 4096)
+/** A string as JSON, for strings that are new with every event (ids, times). */
+const fresh = JSON.stringify as (text: string) => string
+
+/** The record's JSON, with the event in the JSON format and its data as data_base64 (what codec.ts writes). */
+export function logRecordJson(record: Activity): string {
+  switch (record.kind) {
+    case 'event':
+      return eventRecordJson(record)
+    case 'attempt':
+      return isUsualAttempt(record) ? attemptJson(record) : JSON.stringify(record)
+    case 'outcome':
+      return isUsualOutcome(record) ? outcomeJson(record) : JSON.stringify(record)
+    case 'settled':
+      return record.channel === undefined && record.broker !== undefined ? settledJson(record, record.broker) : JSON.stringify(record)
+    default:
+      return JSON.stringify(record)
+  }
+}
+
+function eventRecordJson(record: Of<'event'>): string {
+  const {event} = record
+  if (
+    record.channel !== undefined ||
+    record.broker === undefined ||
+    record.replyTo !== undefined ||
+    record.from !== undefined ||
+    record.redelivers !== undefined ||
+    record.dataTruncated !== undefined ||
+    record.matched === undefined ||
+    record.notMatched === undefined
+  ) {
+    const {event: _event, ...rest} = record
+    return `${JSON.stringify(rest).slice(0, -1)},"event":${eventJson(event)}}`
+  }
+  return (
+    `{"kind":"event","broker":${quoted(record.broker)},"arrival":${record.arrival},"id":${fresh(record.id)},` +
+    `"type":${quoted(record.type)},"source":${quoted(record.source)},"via":"${record.via}",` +
+    `"matched":${triggerList(record.matched)},"notMatched":${triggerList(record.notMatched)},` +
+    `"seq":${record.seq},"at":${fresh(record.at)},"event":${eventJson(event)}}`
+  )
+}
+
+function triggerList(keys: readonly string[]): string {
+  if (keys.length === 0) return '[]'
+  let text = `[${quoted(keys[0]!)}`
+  for (let i = 1; i < keys.length; i++) text += `,${quoted(keys[i]!)}`
+  return `${text}]`
+}
+
+/**
+ * The event in the JSON format with its data as data_base64, whatever its type: the bytes come back exactly
+ * (JSON data embedded would be trimmed, lose its line breaks, or be read as a string), and base64 costs a
+ * fraction of checking that data is JSON, to write and to read.
+ */
+function eventJson(event: CloudEvent): string {
+  const data = event.data
+  const base64 = data === undefined ? undefined : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')
+  if (event.specversion !== '1.0' || event.datacontentencoding !== undefined) {
+    if (base64 === undefined) return encodeJsonEvent(event)
+    const attributes = encodeJsonEvent({...event, data: undefined})
+    return `${attributes.slice(0, -1)},"data_base64":"${base64}"}`
+  }
+  let text = `{"specversion":"1.0","id":${fresh(event.id)},"source":${quoted(event.source)},"type":${quoted(event.type)}`
+  if (event.datacontenttype !== undefined) text += `,"datacontenttype":${quoted(event.datacontenttype)}`
+  if (event.dataschema !== undefined) text += `,"dataschema":${quoted(event.dataschema)}`
+  if (event.subject !== undefined) text += `,"subject":${fresh(event.subject)}`
+  if (event.time !== undefined) text += `,"time":${fresh(event.time)}`
+  const extensions = event.extensions
+  for (const name of Object.keys(extensions)) {
+    const value = extensions[name]
+    if (value !== undefined) text += `,${quoted(name)}:${typeof value === 'string' ? fresh(value) : JSON.stringify(value)}`
+  }
+  return base64 === undefined ? `${text}}` : `${text},"data_base64":"${base64}"}`
+}
+
+function isUsualAttempt(r: Of<'attempt'>): r is Of<'attempt'> & {broker: string; trigger: string} {
+  return (
+    r.channel === undefined &&
+    r.broker !== undefined &&
+    r.trigger !== undefined &&
+    r.error === undefined &&
+    r.nextDelayMs === undefined &&
+    Number.isFinite(r.durationMs)
+  )
+}
+
+function attemptJson(r: Of<'attempt'> & {broker: string; trigger: string}): string {
+  return (
+    `{"kind":"attempt","broker":${quoted(r.broker)},"arrival":${r.arrival},"id":${fresh(r.id)},"type":${quoted(r.type)},` +
+    `"source":${quoted(r.source)},"trigger":${quoted(r.trigger)},"target":"${r.target}","url":${quoted(r.url)},` +
+    `"attempt":${r.attempt},${r.status === undefined ? '' : `"status":${r.status},`}"durationMs":${r.durationMs},` +
+    `"seq":${r.seq},"at":${fresh(r.at)}}`
+  )
+}
+
+function isUsualOutcome(r: Of<'outcome'>): r is Of<'outcome'> & {broker: string; trigger: string} {
+  return (
+    r.channel === undefined &&
+    r.broker !== undefined &&
+    r.trigger !== undefined &&
+    r.error === undefined &&
+    r.replyArrival === undefined &&
+    r.replyDropped === undefined
+  )
+}
+
+function outcomeJson(r: Of<'outcome'> & {broker: string; trigger: string}): string {
+  return (
+    `{"kind":"outcome","broker":${quoted(r.broker)},"arrival":${r.arrival},"id":${fresh(r.id)},"type":${quoted(r.type)},` +
+    `"source":${quoted(r.source)},"trigger":${quoted(r.trigger)},"outcome":"${r.outcome}",` +
+    `${r.status === undefined ? '' : `"status":${r.status},`}"seq":${r.seq},"at":${fresh(r.at)}}`
+  )
+}
+
+function settledJson(r: Of<'settled'>, broker: string): string {
+  let outcomes = ''
+  for (const key of Object.keys(r.outcomes)) outcomes += `${outcomes ? ',' : ''}${quoted(key)}:"${r.outcomes[key]}"`
+  return (
+    `{"kind":"settled","broker":${quoted(broker)},"arrival":${r.arrival},"id":${fresh(r.id)},"type":${quoted(r.type)},` +
+    `"source":${quoted(r.source)},"outcomes":{${outcomes}},"seq":${r.seq},"at":${fresh(r.at)}}`
+  )
+}

@@ -1,0 +1,435 @@
+// `kne test`: finds the test files, reads and checks every one (and the manifests each test runs) before
+// anything runs, then runs each test on a private mesh of its own (127.0.0.1, port 0), on a virtual clock
+// unless told otherwise, with a stand-in subscriber per entry of `subscribers`, and closes both after the
+// test, passed or not. The result is the FlowTestRun every reporter reads.
+import {existsSync, readdirSync, statSync} from 'node:fs'
+import {dirname, join, resolve} from 'node:path'
+import {performance} from 'node:perf_hooks'
+import {Chalk} from 'chalk'
+import {buildEvent} from '../core/event-builder.js'
+import {EXIT, KneError} from '../core/errors.js'
+import {checkExpectations, describeExpectation, type FlowObservation} from '../core/flow-test/check.js'
+import {
+  describeProblem,
+  parseFlowTests,
+  type FlowStep,
+  type FlowTest,
+  type FlowTestProblem,
+  type SendStep,
+} from '../core/flow-test/format.js'
+import type {FlowStepResult, FlowTestFailure, FlowTestResult, FlowTestRun} from '../core/flow-test/report.js'
+import type {DeliverySpec, KneResource} from '../core/resources/types.js'
+import type {ServiceMap} from '../core/resources/destination.js'
+import {manifestErrorFormatter} from '../core/resources/types.js'
+import {parseSink} from '../core/sink.js'
+import {meshAddressOf} from '../kinds/addresses.js'
+import {Cancellation} from '../mesh/cancellation.js'
+import {realClock, VirtualClock, type Clock} from '../mesh/clock.js'
+import {explainEvent} from '../mesh/explain.js'
+import {createMesh, type Mesh} from '../mesh/mesh.js'
+import {Sink} from '../mesh/sink.js'
+import {PROJECT_FILE} from '../core/project.js'
+import {displayPath, loadManifests, loadProjectConfig, manifestPaths, readManifestText, type LoadedProject} from '../project/manifests.js'
+import {postEvent} from '../client/mesh-client.js'
+import {refusalMessage} from '../client/send.js'
+import {renderArrivalExplanation} from '../client/render-explain.js'
+import {formatMs} from '../client/render.js'
+
+/** A file kne test reads. */
+export const TEST_FILE_SUFFIX = '.kne.yaml'
+/** Where kne test looks without arguments, below the project's folder. */
+export const DEFAULT_TEST_FOLDER = 'test'
+
+export interface FlowTestOptions {
+  /** Test files and folders; none: `test/` below the project's folder (kne.yaml's, else the current one). */
+  paths: readonly string[]
+  /** Explicit kne.yaml. */
+  config?: string
+  cwd?: string
+  /** The wall clock instead of the virtual one. */
+  realTime?: boolean
+  /** Called as each test ends, for output that follows the run. */
+  onResult?: (result: FlowTestResult) => void
+}
+
+/** A test ready to run: its file, its resources and what the project gives every test. */
+interface PreparedTest {
+  file: string
+  test: FlowTest
+  resources: readonly KneResource[]
+  namespace: string
+  services: ServiceMap
+  brokerDelivery?: DeliverySpec
+}
+
+/** Runs every test found; throws for paths that do not exist or when there is no test at all. */
+export async function runFlowTests(options: FlowTestOptions): Promise<FlowTestRun> {
+  const cwd = options.cwd ?? process.cwd()
+  const startedAt = new Date().toISOString()
+  const started = performance.now()
+  const files = testFiles(options.paths, options.config, cwd)
+  const {prepared, problems} = prepare(files, options.config, cwd)
+  const tests: FlowTestResult[] = []
+  if (problems.length > 0) {
+    // nothing runs when any file is bad: each test the problems are in is reported as an error
+    tests.push(...problemResults(problems))
+    tests.forEach((t) => options.onResult?.(t))
+  } else {
+    for (const test of prepared) {
+      const result = await runFlowTest(test, {realTime: options.realTime === true, cwd})
+      tests.push(result)
+      options.onResult?.(result)
+    }
+  }
+  return {
+    tests,
+    passed: tests.filter((t) => t.status === 'passed').length,
+    failed: tests.filter((t) => t.status === 'failed').length,
+    errors: tests.filter((t) => t.status === 'error').length,
+    durationMs: Math.round(performance.now() - started),
+    startedAt,
+  }
+}
+
+/** The exit code of a run: 3 when a test could not run (a bad file or manifests), else 1 when one failed, else 0. */
+export function runExitCode(run: FlowTestRun): number {
+  return run.errors > 0 ? EXIT.invalid : run.failed > 0 ? EXIT.internal : EXIT.ok
+}
+
+/** Every `*.kne.yaml` below the given files and folders (or the project's test folder), in a stable order. */
+export function testFiles(paths: readonly string[], config: string | undefined, cwd: string): string[] {
+  if (paths.length === 0) {
+    const project = loadProjectConfig(config, [], cwd)
+    const folder = join(project.file ? dirname(project.file) : cwd, DEFAULT_TEST_FOLDER)
+    const found = existsSync(folder) ? walk(folder) : []
+    if (found.length === 0) {
+      throw new KneError(`no test files: kne test runs ${displayPath(folder, cwd)}/**/*${TEST_FILE_SUFFIX} without arguments`, 'NO_TESTS', {
+        suggestions: ['name test files or folders: kne test path/to/orders.kne.yaml'],
+      })
+    }
+    return found
+  }
+  const files: string[] = []
+  for (const path of paths) {
+    const full = resolve(cwd, path)
+    if (!existsSync(full)) throw new KneError(`${path}: no such file or folder`, 'NO_SUCH_PATH')
+    if (statSync(full).isDirectory()) {
+      const found = walk(full)
+      if (found.length === 0) throw new KneError(`${path}: no *${TEST_FILE_SUFFIX} file in the folder`, 'NO_TESTS')
+      files.push(...found)
+    } else files.push(full)
+  }
+  return [...new Set(files)]
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = []
+  for (const entry of readdirSync(dir, {withFileTypes: true}).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
+    const full = join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...walk(full))
+    else if (entry.name.endsWith(TEST_FILE_SUFFIX)) out.push(full)
+  }
+  return out
+}
+
+/** Reads every file and every test's manifests; a problem anywhere stops the run before it starts. */
+function prepare(
+  files: readonly string[],
+  config: string | undefined,
+  cwd: string,
+): {prepared: PreparedTest[]; problems: FlowTestProblem[]} {
+  const prepared: PreparedTest[] = []
+  const problems: FlowTestProblem[] = []
+  for (const file of files) {
+    const shown = displayPath(file, cwd)
+    const text = readManifestText(file)
+    if ('error' in text) {
+      problems.push({file: shown, document: 1, message: text.error})
+      continue
+    }
+    const parsed = parseFlowTests(text.text, shown)
+    problems.push(...parsed.problems)
+    if (parsed.problems.length > 0) continue
+    const project = projectOf(file, config, cwd)
+    const showProblem = manifestErrorFormatter(cwd)
+    for (const error of project.errors) problems.push({file: shown, document: 1, message: `kne.yaml: ${showProblem(error)}`})
+    for (const test of parsed.tests) {
+      const paths = test.manifests ? test.manifests.map((p) => resolve(dirname(file), p)) : manifestPaths([], project, cwd)
+      if (paths.length === 0) {
+        problems.push({
+          file: shown,
+          document: test.document,
+          name: test.name,
+          field: 'manifests',
+          message: 'no manifests: name them (manifests: [../knative]) or run kne test in a project whose kne.yaml names a manifests folder',
+        })
+        continue
+      }
+      const manifests = loadManifests(paths, project.config.namespace)
+      for (const error of manifests.errors)
+        problems.push({file: shown, document: test.document, field: 'manifests', message: showProblem(error)})
+      test.steps.forEach((step, i) => {
+        if (step.kind === 'send' && sendUrl(step, '', project.config.namespace) === undefined)
+          problems.push({
+            file: shown,
+            document: test.document,
+            name: test.name,
+            step: i + 1,
+            field: `steps[${i}].send.to`,
+            message: `${step.to}: send goes to broker:NAME, channel:NAME, sequence:NAME, parallel:NAME or a URL`,
+          })
+      })
+      prepared.push({
+        file: shown,
+        test,
+        resources: manifests.resources,
+        namespace: project.config.namespace,
+        services: project.config.services,
+        brokerDelivery: project.config.brokerDelivery,
+      })
+    }
+  }
+  return {prepared, problems}
+}
+
+/** The project a test file belongs to: the explicit kne.yaml, else the nearest one in its folder or above, else the current folder's. */
+function projectOf(file: string, config: string | undefined, cwd: string): LoadedProject {
+  if (config !== undefined) return loadProjectConfig(config, [], cwd)
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const candidate = join(dir, PROJECT_FILE)
+    if (existsSync(candidate)) return loadProjectConfig(candidate, [], cwd)
+    if (dirname(dir) === dir) return loadProjectConfig(undefined, [], cwd)
+  }
+}
+
+/** Where a send step posts on a mesh at `meshUrl`; undefined when its `to` names nothing kne can post to. */
+function sendUrl(step: SendStep, meshUrl: string, namespace: string): string | undefined {
+  const sink = parseSink(step.to, namespace)
+  if (!sink.ok) return undefined
+  if (sink.destination.uri) return sink.destination.uri
+  return sink.destination.ref === undefined ? undefined : meshAddressOf(sink.destination.ref, meshUrl, namespace)
+}
+
+function problemResults(problems: readonly FlowTestProblem[]): FlowTestResult[] {
+  const byTest = new Map<string, FlowTestProblem[]>()
+  for (const problem of problems) {
+    const key = `${problem.file}\u0000${problem.document}`
+    byTest.set(key, [...(byTest.get(key) ?? []), problem])
+  }
+  return [...byTest.values()].map((list) => {
+    const [first] = list as [FlowTestProblem, ...FlowTestProblem[]]
+    const failure: FlowTestFailure = {
+      message: describeProblem(first),
+      ...(first.step === undefined ? {} : {step: first.step}),
+      ...(first.field === undefined ? {} : {field: first.field}),
+      details: list.slice(1).map((p) => describeProblem(p)),
+    }
+    return {
+      file: first.file,
+      name: first.name ?? (first.document > 1 ? `document ${first.document}` : first.file),
+      status: 'error',
+      durationMs: 0,
+      meshMs: 0,
+      steps: [],
+      failure,
+    }
+  })
+}
+
+const plain = new Chalk({level: 0})
+
+/** Runs one test on a mesh and stand-ins of its own, closed when it ends, whatever happened. */
+export async function runFlowTest(prepared: PreparedTest, options: {realTime: boolean; cwd?: string}): Promise<FlowTestResult> {
+  const {test} = prepared
+  const started = performance.now()
+  const clock: Clock = options.realTime ? realClock : new VirtualClock()
+  const meshStart = clock.now()
+  const standIns = new Map<string, Sink>()
+  let mesh: Mesh | undefined
+  const steps: FlowStepResult[] = test.steps.map((step, i) => ({
+    step: i + 1,
+    kind: step.kind,
+    summary: stepSummary(step),
+    status: 'skipped',
+  }))
+  let failure: FlowTestFailure | undefined
+  let status: FlowTestResult['status'] = 'passed'
+  const meshLog: string[] = []
+  try {
+    for (const [name, behaviour] of Object.entries(test.subscribers)) standIns.set(name, await Sink.start({...behaviour, clock}))
+    const services: ServiceMap = {...prepared.services}
+    for (const [name, sink] of standIns) if (!isUrl(name)) services[name] = sink.url
+    mesh = await createMesh({
+      resources: withStandInUrls(prepared.resources, standIns),
+      services,
+      brokerDelivery: prepared.brokerDelivery,
+      clock,
+      // the expectations read the history: keep all of a test's records (still bounded in bytes)
+      historyLimit: TEST_HISTORY_RECORDS,
+      observeEventTypes: false,
+      log: (line) => meshLog.push(line),
+    })
+    const running = mesh
+    const names = new Map([...standIns].map(([name, sink]) => [name, sink.url]))
+    let lastSendAt = clock.now()
+    for (const [i, step] of test.steps.entries()) {
+      const result = steps[i]!
+      if (step.kind === 'send') {
+        lastSendAt = clock.now()
+        const sent = await send(running, clock, step, prepared.namespace)
+        result.summary = sent.summary
+        if (sent.problem !== undefined) failure = {message: sent.problem, step: i + 1, details: []}
+      } else if (step.kind === 'wait') {
+        await settle(running, clock, clock.now() + step.ms)
+      } else {
+        const until = step.withinMs === undefined ? undefined : lastSendAt + step.withinMs
+        await settle(running, clock, until)
+        const observation = observeMesh(running, names, until)
+        const checked = checkExpectations(step.expectations, observation, step.inOrder)
+        if (!checked.pass) failure = {message: checked.message, step: i + 1, details: checked.details}
+      }
+      result.status = failure === undefined ? 'passed' : 'failed'
+      if (failure !== undefined) {
+        status = 'failed'
+        break
+      }
+    }
+  } catch (error) {
+    status = 'error'
+    const message = error instanceof KneError || error instanceof Error ? error.message : String(error)
+    failure = {message: `the test could not run: ${message}`, details: meshLog}
+    const current = steps.find((s) => s.status === 'skipped')
+    if (current) current.status = 'error'
+  } finally {
+    await mesh?.close({drainTimeoutMs: 0})
+    await Promise.all([...standIns.values()].map((s) => s.close()))
+  }
+  return {
+    file: prepared.file,
+    name: test.name,
+    status,
+    durationMs: Math.round(performance.now() - started),
+    meshMs: clock.now() - meshStart,
+    steps,
+    ...(failure === undefined ? {} : {failure}),
+  }
+}
+
+/**
+ * What a mesh did, for the expectation checks (core/flow-test/check.ts): its records, its subscribers named
+ * by `names` (name → the URL that stands for it), the mesh's own addresses without its port, and each
+ * arrival's trigger decisions; only what happened by clock time `until` when given.
+ */
+export function observeMesh(mesh: Mesh, names: ReadonlyMap<string, string> = new Map(), until?: number): FlowObservation {
+  const byUrl = new Map([...names].map(([name, url]) => [originOf(url), name]))
+  // the mesh's own addresses (a flow's channels) without its port, which changes from run to run
+  byUrl.set(mesh.url, MESH_NAME)
+  const nameOf = (url: string): string | undefined => {
+    const name = byUrl.get(originOf(url))
+    return name === MESH_NAME ? `${MESH_NAME}${url.slice(mesh.url.length)}` : name
+  }
+  const records = mesh.journal.since()
+  const explain = (arrival: number): string[] => {
+    const record = records.find((r) => r.kind === 'event' && r.arrival === arrival)
+    const explanation = record && explainEvent(mesh.topology, record)
+    if (explanation === undefined) return []
+    return renderArrivalExplanation(explanation, plain).map((line) => withNames(line, byUrl))
+  }
+  return {records, nameOf, explain, ...(until === undefined ? {} : {until})}
+}
+
+function stepSummary(step: FlowStep): string {
+  switch (step.kind) {
+    case 'send':
+      return `send ${step.type} to ${step.to}`
+    case 'wait':
+      return `wait ${formatMs(step.ms)}`
+    case 'expect': {
+      const what = step.expectations.map(describeExpectation).join(step.inOrder ? ', then ' : '; ')
+      return step.withinMs === undefined ? what : `${what} within ${formatMs(step.withinMs)}`
+    }
+  }
+}
+
+/** Posts a send step's event and waits for the answer, moving virtual time while a synchronous broker delivers. */
+async function send(mesh: Mesh, clock: Clock, step: SendStep, namespace: string): Promise<{summary: string; problem?: string}> {
+  const built = buildEvent({
+    type: step.type,
+    source: step.source,
+    id: step.id,
+    subject: step.subject,
+    dataschema: step.dataschema,
+    data: step.data,
+    contentType: step.datacontenttype,
+    extensions: Object.entries(step.extensions).map(([k, v]) => `${k}=${v}`),
+    now: new Date(clock.now()),
+  })
+  if (!built.ok) return {summary: `send ${step.type} to ${step.to}`, problem: `the event is not valid: ${built.error}`}
+  const url = sendUrl(step, mesh.url, namespace)!
+  const posted = postEvent(url, built.event, 'binary')
+  const answer = clock instanceof VirtualClock ? await clock.runUntil(posted) : await posted
+  const summary = `sent ${step.type}${step.id === undefined ? '' : ` id=${step.id}`} to ${step.to}: ${answer.status}`
+  // a synchronous broker answers 500 when a delivery failed: the event was taken all the same
+  const arrived = mesh.journal.since().some((r) => r.kind === 'event' && r.id === built.event.id && r.via === 'ingress')
+  if (answer.status < 300 || arrived) return {summary}
+  return {summary, problem: `${step.to} did not take the event: ${refusalMessage(answer)}`}
+}
+
+/**
+ * Lets the mesh work until every delivery has its outcome, or until clock time `until`: on the virtual
+ * clock by moving time from one wait to the next, so retries and delays pass at once.
+ */
+async function settle(mesh: Mesh, clock: Clock, until?: number): Promise<void> {
+  const deadline = new Cancellation()
+  const timeUp =
+    until === undefined
+      ? new Promise<void>(() => undefined)
+      : clock.sleep(Math.max(0, until - clock.now()), deadline).catch(() => undefined)
+  const work = Promise.race([mesh.idle(), timeUp])
+  try {
+    if (clock instanceof VirtualClock) await clock.runUntil(work, MAX_ADVANCES)
+    else await work
+  } finally {
+    deadline.abort(new Error('settled'))
+  }
+  // a wait lets all of its time pass, even when the mesh was idle before
+  if (until !== undefined && clock instanceof VirtualClock && clock.now() < until) await clock.advance(until - clock.now())
+}
+
+const MAX_ADVANCES = 100_000
+const TEST_HISTORY_RECORDS = 1_000_000
+/** How output names the mesh's own URL. */
+const MESH_NAME = '(mesh)'
+
+function isUrl(name: string): boolean {
+  return /^https?:\/\//i.test(name)
+}
+
+function originOf(url: string): string {
+  return URL.parse(url)?.origin ?? url
+}
+
+/** Subscriber URLs the manifests give literally, pointed at their stand-ins (`http://audit.example.com/in` → the stand-in's URL). */
+function withStandInUrls(resources: readonly KneResource[], standIns: ReadonlyMap<string, Sink>): readonly KneResource[] {
+  const urls = [...standIns].filter(([name]) => isUrl(name)).map(([name, sink]) => [name.replace(/\/+$/, ''), sink.url] as const)
+  if (urls.length === 0) return resources
+  const rewrite = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      for (const [from, to] of urls)
+        if (value === from || value.startsWith(`${from}/`) || value.startsWith(`${from}?`)) return `${to}${value.slice(from.length)}`
+      return value
+    }
+    if (Array.isArray(value)) return value.map(rewrite)
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]))
+    return value
+  }
+  return resources.map((r) => ({...r, spec: rewrite(r.spec)}) as KneResource)
+}
+
+/** A line with the stand-ins' local URLs replaced by their names, so output does not change from run to run. */
+function withNames(line: string, byUrl: ReadonlyMap<string, string>): string {
+  let out = line
+  for (const [origin, name] of byUrl) out = out.replaceAll(origin, name)
+  return out
+}
