@@ -4,7 +4,9 @@ import {colors} from '../client/render.js'
 import {renderFlowTestResult, renderFlowTestSummary} from '../client/render-flow-test.js'
 import {EXIT, KneError} from '../core/errors.js'
 import type {FlowTestRun} from '../core/flow-test/report.js'
+import {renderReport, REPORTERS, type Reporter} from '../core/flow-test/reporters.js'
 import {runExitCode, runFlowTests} from '../services/flow-test.js'
+import {writeReportFile} from '../services/flow-test-report.js'
 
 export default class Test extends KneCommand<typeof Test> {
   static override exitCodes = [EXIT.ok, EXIT.internal, EXIT.usage, EXIT.invalid, EXIT.interrupted]
@@ -20,12 +22,16 @@ as told, sends events and checks what the mesh did with them: delivered, replied
 delivered, to whom, with which attributes and data. Time is virtual unless --real-time: retries and delays pass at
 once, so ten exponential retries end in milliseconds. Every file is checked before any test runs; a bad one is
 reported with its file, step and field (exit 3). A failed expectation prints what the mesh did with the event and
-the nearest candidates (exit 1). docs/flow-tests.md describes the format.`
+the nearest candidates (exit 1). docs/flow-tests.md describes the format. --reporter junit or tap prints JUnit XML or
+TAP 14 instead of the human lines; with --output FILE the report goes to FILE and the human lines still print
+(docs/ci.md).`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> test/orders.kne.yaml',
     '<%= config.bin %> <%= command.id %> test/ --json   # in CI: one JSON document, exit 1 when a test failed',
     '<%= config.bin %> <%= command.id %> --real-time   # on the wall clock: retries and delays take their real time',
+    '<%= config.bin %> <%= command.id %> --reporter junit --output reports/kne-junit.xml   # for GitHub, GitLab, Jenkins',
+    '<%= config.bin %> <%= command.id %> --reporter tap > kne-test.tap',
   ]
   static override args = {
     paths: Args.string({description: 'test files or folders [default: test/ below the project folder]'}),
@@ -33,25 +39,40 @@ the nearest candidates (exit 1). docs/flow-tests.md describes the format.`
   static override flags = {
     'real-time': Flags.boolean({description: 'run on the wall clock instead of virtual time'}),
     config: Flags.string({description: "path to kne.yaml [default: the nearest kne.yaml in the test file's folder or above]"}),
-    reporter: Flags.string({description: 'how to report the run', options: ['human', 'json'], default: 'human'}),
+    reporter: Flags.string({
+      description: "the report: human lines, --json's document, JUnit XML or TAP 14 [default: human]",
+      options: [...REPORTERS],
+    }),
+    output: Flags.string({
+      description: 'write the --reporter report to this file (its folder is made) and print the human lines',
+      helpValue: '<file>',
+    }),
   }
 
   async run(): Promise<FlowTestRun> {
     const {argv} = await this.parse(Test)
-    const json = this.jsonEnabled() || this.flags.reporter === 'json'
+    const reporter = this.reporter()
+    const {output} = this.flags
+    // the human lines go to stdout unless a report takes it (or --json, whose document is the only output)
+    const human = !this.jsonEnabled() && (reporter === 'human' || output !== undefined)
     const c = colors()
     const run = await runFlowTests({
       paths: argv as string[],
       config: this.flags.config,
       realTime: this.flags['real-time'],
-      onResult: json ? undefined : (result) => renderFlowTestResult(result, c).forEach((line) => this.log(line)),
+      onResult: human ? (result) => renderFlowTestResult(result, c).forEach((line) => this.log(line)) : undefined,
     })
-    if (json) {
-      if (!this.jsonEnabled()) this.write(`${JSON.stringify(run, null, 2)}\n`)
+    if (!human) {
+      if (reporter !== 'human' && output !== undefined) writeReportFile(output, renderReport(run, reporter))
+      else if (reporter !== 'human' && !this.jsonEnabled()) process.stdout.write(renderReport(run, reporter))
       this.setExitCode(runExitCode(run))
       return run
     }
     this.log(renderFlowTestSummary(run, c))
+    if (reporter !== 'human' && output !== undefined) {
+      writeReportFile(output, renderReport(run, reporter))
+      this.note(`${reporter} report written to ${output}`)
+    }
     if (run.errors > 0)
       this.fail(
         new KneError(`${run.errors} test${run.errors === 1 ? '' : 's'} could not run: fix the test files first`, 'INVALID_TEST_FILE'),
@@ -59,5 +80,22 @@ the nearest candidates (exit 1). docs/flow-tests.md describes the format.`
     // a failed test is the answer, not an error: exit 1, as test runners do
     if (run.failed > 0) this.setExitCode(EXIT.internal)
     return run
+  }
+
+  /** --reporter, or json under --json; a report --output can write when it is given. */
+  private reporter(): Reporter {
+    const {reporter, output} = this.flags
+    if (this.jsonEnabled() && reporter !== undefined && reporter !== 'json')
+      throw new KneError(
+        `--reporter ${reporter} and --json do not go together: --json prints the run as one JSON document, --reporter ${reporter} prints it as ${reporter === 'human' ? 'lines for people' : reporter === 'junit' ? 'JUnit XML' : 'TAP'}`,
+        'INVALID_FLAG',
+        {suggestions: [`drop --json, or write the report to a file: --reporter ${reporter} --output FILE`]},
+      )
+    const chosen = this.jsonEnabled() ? 'json' : ((reporter ?? 'human') as Reporter)
+    if (output !== undefined && chosen === 'human')
+      throw new KneError('--output writes the --reporter report to a file: give --reporter junit, tap or json with it', 'INVALID_FLAG', {
+        suggestions: [`--reporter junit --output ${output}`],
+      })
+    return chosen
   }
 }
