@@ -1,0 +1,74 @@
+// docs/ci.md's shell recipe, run as written against the built CLI in a copy of examples/orders, so the recipe
+// cannot rot: the event-flow tests write a JUnit report the schema accepts, then a detached mesh is started,
+// checked, sent to and stopped. `kne` is the built CLI, put first on PATH.
+import {spawn} from 'node:child_process'
+import {chmodSync, cpSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {delimiter, join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {isolatedEnv, repoRoot, runJs} from '../helpers/cli.js'
+import {validateJunit, xpath} from '../helpers/junit.js'
+
+/** The block docs/ci.md marks as the recipe (```sh ci-recipe). */
+function recipe(): string {
+  const docs = readFileSync(join(repoRoot, 'docs', 'ci.md'), 'utf8')
+  const block = /^```sh ci-recipe\n([\s\S]*?)^```$/m.exec(docs)
+  if (!block?.[1]) throw new Error('docs/ci.md has no ```sh ci-recipe block')
+  return block[1]
+}
+
+/** A copy of examples/orders, its test/orders.kne.yaml changed by `edit`. */
+function project(edit: (text: string) => string = (text) => text): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kne-ci-recipe-'))
+  cpSync(join(repoRoot, 'examples', 'orders'), dir, {recursive: true})
+  const tests = join(dir, 'test', 'orders.kne.yaml')
+  writeFileSync(tests, edit(readFileSync(tests, 'utf8')))
+  return dir
+}
+
+/** A folder holding `kne`, the built CLI. */
+function kneOnPath(): string {
+  const bin = mkdtempSync(join(tmpdir(), 'kne-bin-'))
+  writeFileSync(join(bin, 'kne'), `#!/bin/sh\nexec "${process.execPath}" "${runJs}" "$@"\n`)
+  chmodSync(join(bin, 'kne'), 0o755)
+  return bin
+}
+
+function sh(script: string, cwd: string): Promise<{code: number | null; stdout: string; stderr: string}> {
+  const env = isolatedEnv()
+  env.PATH = `${kneOnPath()}${delimiter}${env.PATH ?? ''}`
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', script], {cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code, stdout, stderr}))
+  })
+}
+
+describe("docs/ci.md's shell recipe", () => {
+  it('runs as written: the flow tests pass with a valid JUnit report, and the detached mesh starts and stops clean', async () => {
+    const dir = project()
+    const result = await sh(recipe(), dir)
+    expect(result.code, result.stdout + result.stderr).toBe(0)
+    const report = readFileSync(join(dir, 'reports', 'kne-junit.xml'), 'utf8')
+    expect(await validateJunit(report)).toEqual({valid: true, errors: []})
+    expect(await xpath(report, 'string(/testsuites/@failures)')).toBe('0')
+    expect(Number(await xpath(report, 'string(/testsuites/@tests)'))).toBeGreaterThan(0)
+    // kne status printed the mesh the recipe started, kne stop found nothing unfinished
+    expect(result.stdout).toMatch(/Running on http:\/\/127\.0\.0\.1:\d+/)
+  })
+
+  it('fails the job with kne test exit 1 when a flow test fails, the report written first', async () => {
+    const dir = project((text) => text.replace('data: {id: 1}}', 'data: {id: 9}}'))
+    const result = await sh(recipe(), dir)
+    expect(result.code, result.stdout + result.stderr).toBe(1)
+    const report = readFileSync(join(dir, 'reports', 'kne-junit.xml'), 'utf8')
+    expect(await validateJunit(report)).toEqual({valid: true, errors: []})
+    expect(await xpath(report, 'string(/testsuites/@failures)')).toBe('1')
+    expect(await xpath(report, 'string(//failure/@message)')).toContain('{"id":9}')
+    expect(result.stdout).not.toMatch(/Running on/)
+  })
+})
