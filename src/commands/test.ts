@@ -4,7 +4,7 @@ import {colors} from '../client/render.js'
 import {renderFlowTestResult, renderFlowTestSummary} from '../client/render-flow-test.js'
 import {EXIT, KneError} from '../core/errors.js'
 import type {FlowTestRun} from '../core/flow-test/report.js'
-import {renderReport, REPORTERS, type Reporter} from '../core/flow-test/reporters.js'
+import {renderReport, REPORT_FORMATS, REPORTERS, type Reporter} from '../core/flow-test/reporters.js'
 import {runExitCode, runFlowTests} from '../services/flow-test.js'
 import {writeReportFile} from '../services/flow-test-report.js'
 
@@ -62,15 +62,17 @@ TAP 14 instead of the human lines; with --output FILE the report goes to FILE an
       realTime: this.flags['real-time'],
       onResult: human ? (result) => renderFlowTestResult(result, c).forEach((line) => this.log(line)) : undefined,
     })
+    const report = reporter === 'human' ? undefined : renderReport(run, reporter)
     if (!human) {
-      if (reporter !== 'human' && output !== undefined) writeReportFile(output, renderReport(run, reporter))
-      else if (reporter !== 'human' && !this.jsonEnabled()) process.stdout.write(renderReport(run, reporter))
+      // under --json, oclif prints the run (this.write prints nothing)
+      if (report !== undefined && output !== undefined) writeReportFile(output, report)
+      else if (report !== undefined) this.write(report)
       this.setExitCode(runExitCode(run))
       return run
     }
     this.log(renderFlowTestSummary(run, c))
-    if (reporter !== 'human' && output !== undefined) {
-      writeReportFile(output, renderReport(run, reporter))
+    if (report !== undefined && output !== undefined) {
+      writeReportFile(output, report)
       this.note(`${reporter} report written to ${output}`)
     }
     if (run.errors > 0)
@@ -87,9 +89,15 @@ TAP 14 instead of the human lines; with --output FILE the report goes to FILE an
     const {reporter, output} = this.flags
     if (this.jsonEnabled() && reporter !== undefined && reporter !== 'json')
       throw new KneError(
-        `--reporter ${reporter} and --json do not go together: --json prints the run as one JSON document, --reporter ${reporter} prints it as ${reporter === 'human' ? 'lines for people' : reporter === 'junit' ? 'JUnit XML' : 'TAP'}`,
+        `--reporter ${reporter} and --json do not go together: --json prints the run as one JSON document, --reporter ${reporter} as ${REPORT_FORMATS[reporter as Reporter]}`,
         'INVALID_FLAG',
-        {suggestions: [`drop --json, or write the report to a file: --reporter ${reporter} --output FILE`]},
+        {
+          suggestions: [
+            reporter === 'human'
+              ? 'drop --reporter human'
+              : `drop --json, or keep the human lines and write the report: --reporter ${reporter} --output FILE`,
+          ],
+        },
       )
     const chosen = this.jsonEnabled() ? 'json' : ((reporter ?? 'human') as Reporter)
     if (output !== undefined && chosen === 'human')

@@ -115,6 +115,9 @@ describe('kne test --reporter and --output', () => {
       code: 'INVALID_FLAG',
       message: expect.stringContaining('--reporter junit and --json do not go together'),
     })
+    const humanAndJson = await runKne(['test', '--json', '--reporter', 'human'], {cwd: dir})
+    expect(humanAndJson.code).toBe(2)
+    expect(jsonOf(humanAndJson).error.suggestions).toEqual(['drop --reporter human'])
     const human = await runKne(['test', '--output', 'junit.xml'], {cwd: dir})
     expect(human.code).toBe(2)
     expect(human.stderr).toContain('--output writes the --reporter report to a file')

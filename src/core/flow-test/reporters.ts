@@ -7,6 +7,14 @@ import {renderTap} from './tap.js'
 export const REPORTERS = ['human', 'json', 'junit', 'tap'] as const
 export type Reporter = (typeof REPORTERS)[number]
 
+/** What each reporter prints, for messages and help. */
+export const REPORT_FORMATS: Readonly<Record<Reporter, string>> = {
+  human: 'lines for people',
+  json: 'one JSON document',
+  junit: 'JUnit XML',
+  tap: 'TAP 14',
+}
+
 /** The run as the report a machine reads: --json's document, JUnit XML or TAP 14 (each ends with a newline). */
 export function renderReport(run: FlowTestRun, reporter: Exclude<Reporter, 'human'>): string {
   switch (reporter) {
