@@ -4,6 +4,7 @@
 // log. The log is read as it grows (fs.watch), so neither side sleeps to find out.
 import {spawn} from 'node:child_process'
 import {closeSync, mkdirSync, openSync, readSync, rmSync, statSync, watch} from 'node:fs'
+import {StringDecoder} from 'node:string_decoder'
 import {join} from 'node:path'
 import {ERRORS, KneError, type ErrorCode} from '../core/errors.js'
 import type {MeshStatus} from '../core/api.js'
@@ -36,6 +37,8 @@ export interface StoppedMesh {
   logFile?: string
   /** The deliveries the drain did not finish; undefined when the mesh wrote no `stopped` record (not detached, or killed). */
   unfinished?: UnfinishedDelivery[]
+  /** They are in the mesh's event log, for its next start to resume (else they were marked failed). */
+  resumable?: boolean
 }
 
 /** kne dev's arguments without the ones that only the detaching parent reads, plus --json for the log. */
@@ -53,8 +56,10 @@ export function detachedDevArgs(argv: readonly string[]): string[] {
 }
 
 /** Follows a growing NDJSON file from an offset, handing each complete record to `onRecord`. */
-class LogReader {
+export class LogReader {
   private offset: number
+  /** Keeps a character whose bytes a read cut in two until the next read brings the rest. */
+  private readonly decoder = new StringDecoder('utf8')
   private partial = ''
   private skipping = false
 
@@ -79,7 +84,7 @@ class LogReader {
         const n = readSync(fd, chunk, 0, chunk.length, this.offset)
         if (n === 0) break
         this.offset += n
-        this.take(chunk.subarray(0, n).toString('utf8'))
+        this.take(this.decoder.write(chunk.subarray(0, n)))
       }
     } finally {
       closeSync(fd)
@@ -240,13 +245,16 @@ export async function stopMesh(mesh: Locator, stateDir: string, drainTimeoutMs?:
   const requestPath = stopRequestPath(stateDir, mesh.url)
   if (drainTimeoutMs !== undefined) writeStopRequest(stateDir, mesh.url, mesh.pid, drainTimeoutMs)
   let unfinished: UnfinishedDelivery[] | undefined
+  let resumable: boolean | undefined
   const reader =
     mesh.logFile === undefined
       ? undefined
       : new LogReader(
           mesh.logFile,
           (record) => {
-            if (record.kind === 'stopped' && Array.isArray(record.unfinished)) unfinished = record.unfinished as UnfinishedDelivery[]
+            if (record.kind !== 'stopped' || !Array.isArray(record.unfinished)) return
+            unfinished = record.unfinished as UnfinishedDelivery[]
+            resumable = record.resumable === true
           },
           sizeOf(mesh.logFile),
         )
@@ -273,7 +281,7 @@ export async function stopMesh(mesh: Locator, stateDir: string, drainTimeoutMs?:
     }, ALIVE_CHECK_MS)
   }).finally(() => rmSync(requestPath, {force: true}))
   reader?.read()
-  return {url: mesh.url, pid: mesh.pid, ...(mesh.logFile ? {logFile: mesh.logFile} : {}), unfinished}
+  return {url: mesh.url, pid: mesh.pid, ...(mesh.logFile ? {logFile: mesh.logFile} : {}), unfinished, resumable}
 }
 
 function sizeOf(path: string): number {

@@ -48,6 +48,11 @@ export function describeDelivery(d: Subscriber & {arrival: number; id: string; b
   return `event ${d.id} (arrival ${d.arrival}) on ${arrivedAt(d)} for ${who}`
 }
 
+/** What became of a delivery a stop left unfinished: kept for the next start (an event log), or failed. */
+export function unfinishedFate(resumable: boolean): string {
+  return resumable ? 'left in the event log: the next kne dev --persist resumes it' : 'marked failed'
+}
+
 export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
   const t = c.dim(clock(record.at))
   switch (record.kind) {

@@ -6,7 +6,7 @@ import type {RestoreReport} from '../mesh/event-log/restore.js'
 import {ActivityPrinter} from '../client/activity-printer.js'
 import {removeLocator, takeStopRequest, writeLocator} from '../client/locator.js'
 import {LOG_FILE_ENV, startDetached, type DetachedMesh} from '../client/detach.js'
-import {colors, describeDelivery, formatMs} from '../client/render.js'
+import {colors, describeDelivery, formatMs, unfinishedFate} from '../client/render.js'
 import {EXIT} from '../core/errors.js'
 import {exposedWarning} from '../core/hosts.js'
 import {describeResource, manifestErrorFormatter} from '../core/resources/types.js'
@@ -188,9 +188,8 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
             (report) => {
               removeLocator(stateDir, mesh.url)
               printer.close()
-              const left = report.resumable ? 'left in the event log: the next kne dev --persist resumes it' : 'marked failed'
-              for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: ${left}`)
-              if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished}))
+              for (const u of report.unfinished) err(`not finished: ${describeDelivery(u)}: ${unfinishedFate(report.resumable)}`)
+              if (json) out(JSON.stringify({kind: 'stopped', unfinished: report.unfinished, resumable: report.resumable}))
               else err(`kne dev stopped (${report.unfinished.length} unfinished deliveries)`)
               printer.flush()
               resolve()

@@ -1,6 +1,6 @@
 import {KneCommand, durationFlag, prose, stateDirFlag} from '../cli/index.js'
 import {locateMesh, stopMesh, type StoppedMesh} from '../client/detach.js'
-import {describeDelivery} from '../client/render.js'
+import {describeDelivery, unfinishedFate} from '../client/render.js'
 import {EXIT} from '../core/errors.js'
 
 export default class Stop extends KneCommand<typeof Stop> {
@@ -29,7 +29,8 @@ the log file of a mesh started with --detach). Exits 0 when nothing was left unf
     const stateDir = this.flags['state-dir'] ?? this.config.dataDir
     const mesh = locateMesh(stateDir, process.env.KNE_URL?.trim().replace(/\/+$/, '') || undefined)
     const stopped = await stopMesh(mesh, stateDir, this.flags['drain-timeout'])
-    for (const u of stopped.unfinished ?? []) this.log(`not finished: ${describeDelivery(u)}`)
+    for (const u of stopped.unfinished ?? [])
+      this.log(`not finished: ${describeDelivery(u)}: ${unfinishedFate(stopped.resumable === true)}`)
     this.note(
       `stopped the mesh at ${stopped.url} (pid ${stopped.pid})${stopped.unfinished === undefined ? '' : `: ${stopped.unfinished.length} unfinished deliveries`}`,
     )

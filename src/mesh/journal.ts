@@ -109,8 +109,8 @@ export class Journal {
     try {
       sink(record)
       this.lastKept = true
-      // an event's record is what ingress waits on: the log works again when one is kept
-      if (record.kind === 'event') this.sinkFailure = undefined
+      // an event's record is what ingress waits on: the log works again when one is kept (with a commit, once it is written)
+      if (record.kind === 'event' && this.commitSink === undefined) this.sinkFailure = undefined
     } catch (error) {
       this.lastKept = false
       this.failed(error as Error)

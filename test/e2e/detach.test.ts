@@ -55,7 +55,7 @@ describe('kne dev --detach, kne status, kne stop', () => {
 
     const stopped = await runCli(['stop', '--json'], env)
     expect(stopped.code, stopped.stderr).toBe(0)
-    expect(json(stopped)).toEqual({url: mesh.url, pid: mesh.pid, logFile: mesh.logFile, unfinished: []})
+    expect(json(stopped)).toEqual({url: mesh.url, pid: mesh.pid, logFile: mesh.logFile, unfinished: [], resumable: false})
     const none = await runCli(['status', '--json'], env)
     expect(none.code).toBe(4)
     expect(json(none)).toMatchObject({error: {code: 'MESH_NOT_RUNNING'}})
@@ -90,14 +90,15 @@ describe('kne dev --detach, kne status, kne stop', () => {
     expect(json(stopSecond)).toMatchObject({url: second.url})
   })
 
-  it('kne stop with a delivery still retrying and a short --drain-timeout exits 5 naming it', async () => {
-    const env = isolatedEnv()
-    const failing = await startSubscriber((_req, res) => void res.writeHead(500).end())
-    onTestFinished(() => failing.close())
-    const dir = mkdtempSync(join(tmpdir(), 'kne-detach-'))
-    writeFileSync(
-      join(dir, 'trigger.yaml'),
-      `apiVersion: eventing.knative.dev/v1
+  for (const persist of [false, true])
+    it(`kne stop with a delivery still retrying and a short --drain-timeout exits 5 naming it and what became of it${persist ? ' (--persist)' : ''}`, async () => {
+      const env = isolatedEnv()
+      const failing = await startSubscriber((_req, res) => void res.writeHead(500).end())
+      onTestFinished(() => failing.close())
+      const dir = mkdtempSync(join(tmpdir(), 'kne-detach-'))
+      writeFileSync(
+        join(dir, 'trigger.yaml'),
+        `apiVersion: eventing.knative.dev/v1
 kind: Broker
 metadata: {name: default, namespace: default}
 ---
@@ -109,16 +110,21 @@ spec:
   subscriber: {uri: ${failing.url}}
   delivery: {retry: 10, backoffPolicy: linear, backoffDelay: PT10S}
 `,
-    )
-    await detach(['-f', dir], env)
-    const sent = await runCli(['send', '--type', 'com.example.ping', '--id', 'stuck-1', '--async'], env)
-    expect(sent.code, sent.stderr).toBe(0)
-    await failing.waitFor(1)
+      )
+      await detach(['-f', dir, ...(persist ? ['--persist', join(dir, '.kne')] : [])], env)
+      const sent = await runCli(['send', '--type', 'com.example.ping', '--id', 'stuck-1', '--async'], env)
+      expect(sent.code, sent.stderr).toBe(0)
+      await failing.waitFor(1)
 
-    const stopped = await runCli(['stop', '--drain-timeout', '100ms'], env)
-    expect(stopped.code, stopped.stderr).toBe(5)
-    expect(stopped.stdout).toMatch(/^not finished: event stuck-1 \(arrival \d+\) on .* for trigger default\/flaky$/m)
-  })
+      const stopped = await runCli(['stop', '--drain-timeout', '100ms'], env)
+      expect(stopped.code, stopped.stderr).toBe(5)
+      expect(stopped.stdout).toMatch(
+        new RegExp(
+          String.raw`^not finished: event stuck-1 \(arrival \d+\) on .* for trigger default\/flaky: ${persist ? 'left in the event log: the next kne dev --persist resumes it' : 'marked failed'}$`,
+          'm',
+        ),
+      )
+    })
 })
 
 it('kne dev --detach that is not Ready within --wait-timeout exits 6 and stops the mesh it started', async () => {

@@ -200,4 +200,22 @@ describe('the event index', () => {
     expect(small.size + small.dropped).toBe(20)
     expect(small.query().events[0]!.arrival).toBe(20)
   })
+
+  it('counts the bytes of the events it keeps, whatever it dropped and however their deliveries changed', () => {
+    const stamp = stamper()
+    const records = (arrival: number): Activity[] => {
+      const ref: EventRef = {broker: 'default/default', arrival, id: `e${arrival}`, type: 'com.example.order', source: '/shop'}
+      return [
+        ...brokerEvent(arrival, `e${arrival}`, {a: 'delivered', b: undefined}),
+        outcomeRecord(ref, {trigger: 'b'}, {outcome: 'dead-lettered', status: 500, error: 'x'.repeat(arrival * 10)}),
+        settledRecord(ref, {a: 'delivered', b: 'dead-lettered'}),
+      ]
+    }
+    const bounded = new EventIndex({events: 3})
+    for (let arrival = 1; arrival <= 8; arrival++) for (const r of records(arrival)) bounded.add(stamp(r))
+    const fresh = new EventIndex()
+    for (let arrival = 6; arrival <= 8; arrival++) for (const r of records(arrival)) fresh.add(stamp(r))
+    expect(bounded.size).toBe(3)
+    expect(bounded.bytes).toBe(fresh.bytes)
+  })
 })

@@ -95,7 +95,6 @@ const DELIVERY_BYTES = 96
 export class EventIndex {
   /** By arrival; arrivals only grow, so the map's order is the order of arrival. */
   private readonly summaries = new Map<number, EventSummary>()
-  private readonly sizes = new Map<number, number>()
   private keptBytes = 0
   private droppedCount = 0
   readonly maxEvents: number
@@ -141,24 +140,26 @@ export class EventIndex {
         const summary = this.summaries.get(record.arrival)
         if (!summary) return
         summary.lastSeq = record.seq
+        const before = summaryBytes(summary)
         const delivery = deliveryOf(summary, record)
         delivery.outcome = record.outcome
         delivery.status = record.status
         delivery.error = record.error
-        this.resize(summary)
+        this.keptBytes += summaryBytes(summary) - before
         return
       }
       case 'settled': {
         const summary = this.summaries.get(record.arrival)
         if (!summary) return
         summary.lastSeq = record.seq
+        const before = summaryBytes(summary)
         for (const [key, outcome] of Object.entries(record.outcomes)) {
           const delivery = summary.deliveries.find((d) => (d.trigger ?? d.subscription) === key)
           if (delivery) delivery.outcome = outcome
           else summary.deliveries.push(summary.channel === undefined ? newDelivery({trigger: key}) : newDelivery({subscription: key}))
         }
         summary.settled = true
-        this.resize(summary)
+        this.keptBytes += summaryBytes(summary) - before
         return
       }
       default: {
@@ -192,37 +193,39 @@ export class EventIndex {
       firstSeq: record.seq,
       lastSeq: record.seq,
     }
-    this.summaries.delete(record.arrival)
-    this.summaries.set(record.arrival, summary)
-    this.resize(summary)
-    // the delivery it came from (a reply's, a hop's, a redelivery's) takes it in as the last step of its path
-    for (const origin of [record.replyTo, record.from, record.redelivers]) {
-      const earlier = origin && this.summaries.get(origin.arrival)
-      if (earlier) earlier.lastSeq = Math.max(earlier.lastSeq, record.seq)
+    const replaced = this.summaries.get(record.arrival)
+    if (replaced !== undefined) {
+      this.summaries.delete(record.arrival)
+      this.keptBytes -= summaryBytes(replaced)
     }
+    this.summaries.set(record.arrival, summary)
+    this.keptBytes += summaryBytes(summary)
+    if (record.replyTo !== undefined) this.extendPath(record.replyTo.arrival, record.seq)
+    if (record.from !== undefined) this.extendPath(record.from.arrival, record.seq)
     if (record.redelivers) {
-      const earlier = this.summaries.get(record.redelivers.arrival)
+      const earlier = this.extendPath(record.redelivers.arrival, record.seq)
       if (earlier) {
+        const before = summaryBytes(earlier)
         const delivery = deliveryOf(earlier, record.redelivers)
         ;(delivery.redeliveredAs ??= []).push(record.arrival)
-        this.resize(earlier)
+        this.keptBytes += summaryBytes(earlier) - before
       }
     }
     this.bound()
   }
 
-  private resize(summary: EventSummary): void {
-    const bytes = summaryBytes(summary)
-    this.keptBytes += bytes - (this.sizes.get(summary.arrival) ?? 0)
-    this.sizes.set(summary.arrival, bytes)
+  /** The arrival an event came from (a reply's, a hop's, a redelivery's) takes the event's record in as the last step of its path. */
+  private extendPath(arrival: number, seq: number): EventSummary | undefined {
+    const earlier = this.summaries.get(arrival)
+    if (earlier) earlier.lastSeq = Math.max(earlier.lastSeq, seq)
+    return earlier
   }
 
   private bound(): void {
     while (this.summaries.size > this.maxEvents || (this.keptBytes > this.maxBytes && this.summaries.size > 1)) {
-      const oldest = this.summaries.keys().next().value as number
+      const [oldest, summary] = this.summaries.entries().next().value as [number, EventSummary]
       this.summaries.delete(oldest)
-      this.keptBytes -= this.sizes.get(oldest) ?? 0
-      this.sizes.delete(oldest)
+      this.keptBytes -= summaryBytes(summary)
       this.droppedCount++
     }
   }
@@ -286,10 +289,11 @@ export function subscriberKey(who: Subscriber): string {
   return who.trigger ?? who.subscription
 }
 
+// every field in the literal, so that setting status and error later keeps the object's shape (and its size)
 function newDelivery(who: Subscriber): EventDelivery {
   return who.trigger !== undefined
-    ? {trigger: who.trigger, outcome: 'pending', attempts: 0}
-    : {subscription: who.subscription, outcome: 'pending', attempts: 0}
+    ? {trigger: who.trigger, outcome: 'pending', attempts: 0, status: undefined, error: undefined, redeliveredAs: undefined}
+    : {subscription: who.subscription, outcome: 'pending', attempts: 0, status: undefined, error: undefined, redeliveredAs: undefined}
 }
 
 /** The summary's delivery for a trigger or subscription, added when its first record names one it did not know (a channel's). */
