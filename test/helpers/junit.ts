@@ -25,3 +25,15 @@ export async function xpath(xml: string, expression: string): Promise<string> {
   if (result.errors.length > 0) throw new Error(`xmllint --xpath ${expression}: ${result.rawOutput}`)
   return result.normalized.replace(/\n$/, '')
 }
+
+// a character no report in the tests holds, between the values of one xmllint run
+const SEPARATOR = '\u241e'
+
+/** Several XPath values at once (one xmllint run instead of one each), by the names given. */
+export async function xpaths<K extends string>(xml: string, expressions: Record<K, string>): Promise<Record<K, string>> {
+  const names = Object.keys(expressions) as K[]
+  const values = (await xpath(xml, `concat(${names.map((name) => `string(${expressions[name]})`).join(`, '${SEPARATOR}', `)}, '')`)).split(
+    SEPARATOR,
+  )
+  return Object.fromEntries(names.map((name, i) => [name, values[i]])) as Record<K, string>
+}
