@@ -2,7 +2,7 @@
 // (artifacts:reports:junit) and Jenkins' junit plugin render: one <testsuite> per test file, one <testcase> per
 // test, in the subset of the format all three read (Jenkins' schema, plus the testcase `file` GitLab reads).
 import type {FlowStepResult, FlowTestFailure, FlowTestResult, FlowTestRun} from './report.js'
-import {printable} from './text.js'
+import {failureOf, printable} from './text.js'
 
 /** The run as a JUnit XML document (UTF-8, ends with a newline). */
 export function renderJunit(run: FlowTestRun): string {
@@ -26,28 +26,21 @@ function testcase(test: FlowTestResult): string[] {
   const lines = [`${open}>`]
   if (test.status !== 'passed') {
     const element = test.status === 'error' ? 'error' : 'failure'
-    const failure = test.failure ?? {message: `the test ${test.status === 'error' ? 'could not run' : 'failed'}`, details: []}
-    const type = failureType(test, failure)
-    lines.push(`      <${element}${attributes({message: failure.message, type})}>${text(failureText(failure, test.steps))}</${element}>`)
+    const {failure, step} = failureOf(test)
+    // the kind of step that failed (`expect`, ...) says more than a class name would
+    const type = step?.kind ?? element
+    lines.push(`      <${element}${attributes({message: failure.message, type})}>${text(failureText(failure, step))}</${element}>`)
   }
   if (out !== undefined) lines.push(`      <system-out>${text(out)}</system-out>`)
   lines.push('    </testcase>')
   return lines
 }
 
-/** What the type says: the kind of step that failed (`expect`, `snapshot`, ...), or the whole test's status. */
-function failureType(test: FlowTestResult, failure: FlowTestFailure): string {
-  const step = test.steps.find((candidate) => candidate.step === failure.step)
-  return step?.kind ?? (test.status === 'error' ? 'error' : 'failure')
-}
-
 /** The failure's whole story, as CI systems show it under the message: where, which field, then why. */
-function failureText(failure: FlowTestFailure, steps: FlowStepResult[]): string {
+function failureText(failure: FlowTestFailure, step: FlowStepResult | undefined): string {
   const lines = [failure.message]
-  if (failure.step !== undefined) {
-    const step = steps.find((candidate) => candidate.step === failure.step)
-    lines.push(step ? `at step ${step.step} (${step.kind}): ${step.summary}` : `at step ${failure.step}`)
-  }
+  if (step) lines.push(`at step ${step.step} (${step.kind}): ${step.summary}`)
+  else if (failure.step !== undefined) lines.push(`at step ${failure.step}`)
   if (failure.field !== undefined) lines.push(`field: ${failure.field}`)
   if (failure.details.length > 0) lines.push('', ...failure.details)
   return lines.join('\n')

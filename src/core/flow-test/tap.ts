@@ -2,7 +2,7 @@
 // test in run order, and for each test that did not pass a YAML block with why.
 import {stringify} from 'yaml'
 import type {FlowTestResult, FlowTestRun} from './report.js'
-import {printable} from './text.js'
+import {failureOf, printable} from './text.js'
 
 /** The run as a TAP 14 stream (ends with a newline). */
 export function renderTap(run: FlowTestRun): string {
@@ -33,19 +33,16 @@ function description(name: string): string {
 
 /** The YAML diagnostic block under a test point: message, where (file, step, field), and the details. */
 function diagnostics(test: FlowTestResult): string[] {
-  const failure = test.failure
+  const {failure, step} = failureOf(test)
   const block: Record<string, unknown> = {
-    message: printable(failure?.message ?? `the test ${test.status === 'error' ? 'could not run' : 'failed'}`),
+    message: printable(failure.message),
     severity: test.status === 'error' ? 'error' : 'fail',
     file: printable(test.file),
   }
-  if (failure?.step !== undefined) {
-    const step = test.steps.find((candidate) => candidate.step === failure.step)
-    block.step = failure.step
-    if (step) block.summary = printable(`${step.kind}: ${step.summary}`)
-  }
-  if (failure?.field !== undefined) block.field = printable(failure.field)
-  if (failure && failure.details.length > 0) block.details = failure.details.map(printable)
+  if (failure.step !== undefined) block.step = failure.step
+  if (step) block.summary = printable(`${step.kind}: ${step.summary}`)
+  if (failure.field !== undefined) block.field = printable(failure.field)
+  if (failure.details.length > 0) block.details = failure.details.map(printable)
   block.duration_ms = Math.max(0, Math.round(test.durationMs))
   const yaml = stringify(block, {lineWidth: 0}).trimEnd()
   return ['  ---', ...yaml.split('\n').map((line) => `  ${line}`), '  ...']

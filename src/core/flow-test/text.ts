@@ -1,5 +1,14 @@
-// Text from a test run (names, messages, event data in details) made safe for a report file: XML 1.0 forbids
-// most C0 control characters even as references, and a lone surrogate is not valid UTF-8.
+// What the report files (JUnit XML, TAP) share: why a test did not pass, read the same way, and text made
+// safe for a file (XML 1.0 forbids most C0 control characters even as references; a lone surrogate is not
+// valid UTF-8).
+import type {FlowStepResult, FlowTestFailure, FlowTestResult} from './report.js'
+
+/** Why a test that did not pass failed (a result without a failure still gets a message), and the step it failed at. */
+export function failureOf(test: FlowTestResult): {failure: FlowTestFailure; step?: FlowStepResult} {
+  const failure = test.failure ?? {message: `the test ${test.status === 'error' ? 'could not run' : 'failed'}`, details: []}
+  const step = failure.step === undefined ? undefined : test.steps.find((candidate) => candidate.step === failure.step)
+  return {failure, step}
+}
 
 /**
  * The text with each character a report cannot carry (C0 controls other than tab, LF and CR; U+FFFE, U+FFFF;
