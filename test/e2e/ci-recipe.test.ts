@@ -2,12 +2,14 @@
 // cannot rot: the event-flow tests write a JUnit report the schema accepts, then a detached mesh is started,
 // checked, sent to and stopped. `kne` is the built CLI, put first on PATH.
 import {spawn} from 'node:child_process'
-import {chmodSync, cpSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {delimiter, join} from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, onTestFinished} from 'vitest'
+import {runningMeshes} from '../../src/client/locator.js'
 import {isolatedEnv, repoRoot, runJs} from '../helpers/cli.js'
 import {validateJunit, xpaths} from '../helpers/junit.js'
+import {tempDir} from '../helpers/temp.js'
 
 /** The block docs/ci.md marks as the recipe (```sh ci-recipe). */
 function recipe(): string {
@@ -19,7 +21,7 @@ function recipe(): string {
 
 /** A copy of examples/orders, its test/orders.kne.yaml changed by `edit`. */
 function project(edit: (text: string) => string = (text) => text): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kne-ci-recipe-'))
+  const dir = tempDir('kne-ci-recipe-')
   cpSync(join(repoRoot, 'examples', 'orders'), dir, {recursive: true})
   const tests = join(dir, 'test', 'orders.kne.yaml')
   writeFileSync(tests, edit(readFileSync(tests, 'utf8')))
@@ -28,14 +30,30 @@ function project(edit: (text: string) => string = (text) => text): string {
 
 /** A folder holding `kne`, the built CLI. */
 function kneOnPath(): string {
-  const bin = mkdtempSync(join(tmpdir(), 'kne-bin-'))
+  const bin = tempDir('kne-bin-')
   writeFileSync(join(bin, 'kne'), `#!/bin/sh\nexec "${process.execPath}" "${runJs}" "$@"\n`)
   chmodSync(join(bin, 'kne'), 0o755)
   return bin
 }
 
+/**
+ * The script run by sh in `cwd`, with the built CLI as `kne`. Its TMPDIR is the test's, so the state dir the
+ * recipe makes with mktemp is found when the test ends, and a mesh a failed run left is killed.
+ */
 function sh(script: string, cwd: string): Promise<{code: number | null; stdout: string; stderr: string}> {
-  const env = isolatedEnv()
+  const scratch = mkdtempSync(join(tmpdir(), 'kne-ci-tmp-'))
+  onTestFinished(() => {
+    for (const stateDir of readdirSync(scratch))
+      for (const mesh of runningMeshes(join(scratch, stateDir))) {
+        try {
+          process.kill(mesh.pid, 'SIGKILL')
+        } catch {
+          // gone meanwhile
+        }
+      }
+    rmSync(scratch, {recursive: true, force: true})
+  })
+  const env = isolatedEnv({TMPDIR: scratch})
   env.PATH = `${kneOnPath()}${delimiter}${env.PATH ?? ''}`
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', script], {cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
