@@ -2,7 +2,7 @@
 // anything runs, then runs each test on a private mesh of its own (127.0.0.1, port 0), on a virtual clock
 // unless told otherwise, with a stand-in subscriber per entry of `subscribers`, and closes both after the
 // test, passed or not. The result is the FlowTestRun every reporter reads.
-import {existsSync, readdirSync, statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {Chalk} from 'chalk'
@@ -30,15 +30,21 @@ import {realClock, VirtualClock, type Clock} from '../mesh/clock.js'
 import {explainEvent} from '../mesh/explain.js'
 import {createMesh, type Mesh} from '../mesh/mesh.js'
 import {Sink} from '../mesh/sink.js'
-import {PROJECT_FILE} from '../core/project.js'
-import {displayPath, loadManifests, loadProjectConfig, manifestPaths, readManifestText, type LoadedProject} from '../project/manifests.js'
+import {PROJECT_FILE, TEST_FILE_SUFFIX} from '../core/project.js'
+import {
+  displayPath,
+  filesBelow,
+  loadManifests,
+  loadProjectConfig,
+  manifestPaths,
+  readManifestText,
+  type LoadedProject,
+} from '../project/manifests.js'
 import {postEvent} from '../client/mesh-client.js'
 import {refusalMessage} from '../client/send.js'
 import {renderArrivalExplanation} from '../client/render-explain.js'
 import {formatMs} from '../client/render.js'
 
-/** A file kne test reads. */
-export const TEST_FILE_SUFFIX = '.kne.yaml'
 /** Where kne test looks without arguments, below the project's folder. */
 export const DEFAULT_TEST_FOLDER = 'test'
 
@@ -103,7 +109,7 @@ export function testFiles(paths: readonly string[], config: string | undefined, 
   if (paths.length === 0) {
     const project = loadProjectConfig(config, [], cwd)
     const folder = join(project.file ? dirname(project.file) : cwd, DEFAULT_TEST_FOLDER)
-    const found = existsSync(folder) ? walk(folder) : []
+    const found = existsSync(folder) ? filesBelow(folder, isTestFile) : []
     if (found.length === 0) {
       throw new KneError(`no test files: kne test runs ${displayPath(folder, cwd)}/**/*${TEST_FILE_SUFFIX} without arguments`, 'NO_TESTS', {
         suggestions: ['name test files or folders: kne test path/to/orders.kne.yaml'],
@@ -116,7 +122,7 @@ export function testFiles(paths: readonly string[], config: string | undefined, 
     const full = resolve(cwd, path)
     if (!existsSync(full)) throw new KneError(`${path}: no such file or folder`, 'NO_SUCH_PATH')
     if (statSync(full).isDirectory()) {
-      const found = walk(full)
+      const found = filesBelow(full, isTestFile)
       if (found.length === 0) throw new KneError(`${path}: no *${TEST_FILE_SUFFIX} file in the folder`, 'NO_TESTS')
       files.push(...found)
     } else files.push(full)
@@ -124,16 +130,7 @@ export function testFiles(paths: readonly string[], config: string | undefined, 
   return [...new Set(files)]
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = []
-  for (const entry of readdirSync(dir, {withFileTypes: true}).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
-    const full = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...walk(full))
-    else if (entry.name.endsWith(TEST_FILE_SUFFIX)) out.push(full)
-  }
-  return out
-}
+const isTestFile = (name: string): boolean => name.endsWith(TEST_FILE_SUFFIX)
 
 /** Reads every file and every test's manifests; a problem anywhere stops the run before it starts. */
 function prepare(
