@@ -36,12 +36,13 @@ export abstract class KneCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as KneFlags<T>
     this.args = args as KneArgs<T>
-    const output = (flags as {output?: string}).output
-    if (output !== undefined && this.jsonEnabled()) {
+    // -o yaml|json|url, kubectl's format, cannot print beside --json; kne test's --output FILE (no -o) can
+    const format = this.ctor.flags?.output?.char === 'o' ? (flags as {output?: string}).output : undefined
+    if (format !== undefined && this.jsonEnabled()) {
       throw new KneError(
-        `-o ${output} and --json do not go together: --json prints the command's result as one JSON document, -o prints it as ${output}`,
+        `-o ${format} and --json do not go together: --json prints the command's result as one JSON document, -o prints it as ${format}`,
         'INVALID_FLAG',
-        {suggestions: [output === 'json' ? 'drop -o json, or use -o json without --json' : `drop one of -o ${output} and --json`]},
+        {suggestions: [format === 'json' ? 'drop -o json, or use -o json without --json' : `drop one of -o ${format} and --json`]},
       )
     }
   }

@@ -66,6 +66,7 @@ export const ERRORS = {
   NO_MANIFESTS: {exit: EXIT.usage, means: 'no manifests to read'},
   NO_SUCH_PATH: {exit: EXIT.usage, means: 'a file or folder that does not exist'},
   NO_TESTS: {exit: EXIT.usage, means: 'kne test found no *.kne.yaml file where it looked'},
+  REPORT_FILE: {exit: EXIT.usage, means: 'kne test --output: the report file cannot be written (the message says why)'},
   NOT_A_FOLDER: {exit: EXIT.usage, means: 'a path that should be a folder is not one'},
   NOT_A_TTY: {exit: EXIT.usage, means: 'an interactive command without a terminal'},
   PORT_IN_USE: {exit: EXIT.usage, means: 'the port is taken (--port 0 picks a free one)'},

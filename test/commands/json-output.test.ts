@@ -140,7 +140,8 @@ describe('--json prints exactly one JSON document', async () => {
     })
   }
 
-  for (const id of [...commands].filter(([, c]) => c.flags?.output !== undefined).map(([id]) => id)) {
+  // -o yaml|json: kubectl's format flag (kne test's --output FILE goes with --json: test/commands/test-reporters.test.ts)
+  for (const id of [...commands].filter(([, c]) => c.flags?.output?.char === 'o').map(([id]) => id)) {
     it(`kne ${id.replaceAll(':', ' ')} -o json --json exits 2 with one JSON error`, async () => {
       const result = await run([...id.split(':'), ...(ARGS[id] ?? []), '-o', 'json', '--json'])
       expect(result.code).toBe(2)
