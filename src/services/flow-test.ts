@@ -258,11 +258,8 @@ export async function runFlowTest(prepared: PreparedTest, options: {realTime: bo
   const meshLog: string[] = []
   try {
     for (const [name, behaviour] of Object.entries(test.subscribers)) standIns.set(name, await Sink.start({...behaviour, clock}))
-    const services: ServiceMap = {...prepared.services}
-    for (const [name, sink] of standIns) if (!isUrl(name)) services[name] = sink.url
     mesh = await createMesh({
-      resources: withStandInUrls(prepared.resources, standIns),
-      services,
+      ...withStandIns(prepared.resources, prepared.services, standIns),
       brokerDelivery: prepared.brokerDelivery,
       clock,
       // the expectations read the history: keep all of a test's records (still bounded in bytes)
@@ -353,7 +350,12 @@ function stepSummary(step: FlowStep): string {
 }
 
 /** Posts a send step's event and waits for the answer, moving virtual time while a synchronous broker delivers. */
-async function send(mesh: Mesh, clock: Clock, step: SendStep, namespace: string): Promise<{summary: string; problem?: string}> {
+export async function send(
+  mesh: Mesh,
+  clock: Clock,
+  step: SendStep,
+  namespace: string,
+): Promise<{summary: string; problem?: string; id?: string; status?: number}> {
   const built = buildEvent({
     type: step.type,
     source: step.source,
@@ -372,15 +374,16 @@ async function send(mesh: Mesh, clock: Clock, step: SendStep, namespace: string)
   const summary = `sent ${step.type}${step.id === undefined ? '' : ` id=${step.id}`} to ${step.to}: ${answer.status}`
   // a synchronous broker answers 500 when a delivery failed: the event was taken all the same
   const arrived = mesh.journal.since().some((r) => r.kind === 'event' && r.id === built.event.id && r.via === 'ingress')
-  if (answer.status < 300 || arrived) return {summary}
-  return {summary, problem: `${step.to} did not take the event: ${refusalMessage(answer)}`}
+  const sent = {summary, id: built.event.id, status: answer.status}
+  if (answer.status < 300 || arrived) return sent
+  return {...sent, problem: `${step.to} did not take the event: ${refusalMessage(answer)}`}
 }
 
 /**
  * Lets the mesh work until every delivery has its outcome, or until clock time `until`: on the virtual
  * clock by moving time from one wait to the next, so retries and delays pass at once.
  */
-async function settle(mesh: Mesh, clock: Clock, until?: number): Promise<void> {
+export async function settle(mesh: Mesh, clock: Clock, until?: number): Promise<void> {
   const deadline = new Cancellation()
   const timeUp =
     until === undefined
@@ -398,7 +401,7 @@ async function settle(mesh: Mesh, clock: Clock, until?: number): Promise<void> {
 }
 
 const MAX_ADVANCES = 100_000
-const TEST_HISTORY_RECORDS = 1_000_000
+export const TEST_HISTORY_RECORDS = 1_000_000
 /** How output names the mesh's own URL. */
 const MESH_NAME = '(mesh)'
 
@@ -410,8 +413,19 @@ function originOf(url: string): string {
   return URL.parse(url)?.origin ?? url
 }
 
+/** The resources and services a test's mesh runs: stand-ins by Service name in the services, by URL in the resources. */
+export function withStandIns(
+  resources: readonly KneResource[],
+  services: ServiceMap,
+  standIns: ReadonlyMap<string, {url: string}>,
+): {resources: readonly KneResource[]; services: ServiceMap} {
+  const withNames: ServiceMap = {...services}
+  for (const [name, sink] of standIns) if (!isUrl(name)) withNames[name] = sink.url
+  return {resources: withStandInUrls(resources, standIns), services: withNames}
+}
+
 /** Subscriber URLs the manifests give literally, pointed at their stand-ins (`http://audit.example.com/in` → the stand-in's URL). */
-function withStandInUrls(resources: readonly KneResource[], standIns: ReadonlyMap<string, Sink>): readonly KneResource[] {
+function withStandInUrls(resources: readonly KneResource[], standIns: ReadonlyMap<string, {url: string}>): readonly KneResource[] {
   const urls = [...standIns].filter(([name]) => isUrl(name)).map(([name, sink]) => [name.replace(/\/+$/, ''), sink.url] as const)
   if (urls.length === 0) return resources
   const rewrite = (value: unknown): unknown => {
