@@ -73,6 +73,18 @@ describe('useMesh', () => {
     await expect(mesh.advance('soon')).rejects.toThrow('advance: "soon" is not a duration')
   })
 
+  it("runs docs/flow-tests.md's example on examples/orders", async () => {
+    const mesh = await useMesh('knative/', {
+      cwd: join(repoRoot, 'examples', 'orders'),
+      subscribers: {'order-processor': {}, payments: {status: 503}, 'dead-letters': {}},
+    })
+    await mesh.send({broker: 'default', type: 'com.example.order.created', data: {id: 2}})
+    await expect(mesh).toHaveDelivered({to: 'order-processor', data: {id: 2}})
+    await expect(mesh).toHaveDeadLettered({trigger: 'payments', deadLetterSink: 'dead-letters', count: 1})
+    await expect(mesh).not.toHaveDelivered({to: 'audit'})
+    await expect(mesh).toHaveRouted({type: 'com.example.order.created'}, {to: ['order-processor', 'payments']})
+  })
+
   it('lets virtual time pass with advance, as a wait step', async () => {
     const mesh = await useMesh(MANIFESTS, {subscribers: {payments: {delay: '5s'}, 'order-processor': {}}})
     const started = mesh.clock.now()
