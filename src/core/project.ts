@@ -13,6 +13,8 @@ import {parseAge} from './delivery/duration.js'
 import {nearestNames} from './registry/patterns.js'
 
 export const PROJECT_FILE = 'kne.yaml'
+/** kne test's files: event-flow tests, never read as manifests. */
+export const TEST_FILE_SUFFIX = '.kne.yaml'
 
 export interface ProjectConfig {
   namespace: string

@@ -59,6 +59,9 @@ export class HttpSender {
     return new Promise((resolve) => this.send(url, message, extraHeaders, timeoutMs, signal, resolve))
   }
 
+  /** Requests sent and not answered yet (nor given up on): kne test moves virtual time only while none is under way. */
+  inFlight = 0
+
   /** `post` for the delivery hot path: `done` is called exactly once with the result, and must not throw. */
   send(
     url: string,
@@ -68,7 +71,8 @@ export class HttpSender {
     signal: AbortLike | undefined,
     done: (result: PostResult) => void,
   ): void {
-    const exchange = new Exchange(done, timeoutMs, signal)
+    this.inFlight++
+    const exchange = new Exchange(done, timeoutMs, signal, this)
     if (exchange.finished) return
     let target: Target
     try {
@@ -118,6 +122,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly report: (result: PostResult) => void,
     private readonly timeoutMs: number | undefined,
     private readonly signal: AbortLike | undefined,
+    /** Counts the request as under way until it reports. */
+    private readonly sender: {inFlight: number},
   ) {
     if (signal?.aborted) {
       this.fail('aborted')
@@ -184,6 +190,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.finished = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort)
+    this.sender.inFlight--
     this.report(result)
   }
 }

@@ -48,6 +48,7 @@ export class Sink {
   private readonly held = new Map<NodeJS.Timeout, () => void>()
   /** Delays on options.clock, ended at once on close. */
   private readonly closing = new Cancellation()
+  private delayed = 0
 
   private constructor(
     private readonly options: SinkOptions,
@@ -99,7 +100,21 @@ export class Sink {
     })
   }
 
-  private hold(ms: number): Promise<void> {
+  /** Requests whose answer waits out the delay now. */
+  get holding(): number {
+    return this.delayed
+  }
+
+  private async hold(ms: number): Promise<void> {
+    this.delayed++
+    try {
+      await this.wait(ms)
+    } finally {
+      this.delayed--
+    }
+  }
+
+  private wait(ms: number): Promise<void> {
     if (this.options.clock) return this.options.clock.sleep(ms, this.closing).catch(() => undefined)
     return new Promise((resolve) => {
       const timer = setTimeout(() => {

@@ -3,7 +3,7 @@
 import {closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
 import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
-import {parseProjectConfig, PROJECT_FILE, type ProjectConfig} from '../core/project.js'
+import {parseProjectConfig, PROJECT_FILE, TEST_FILE_SUFFIX, type ProjectConfig} from '../core/project.js'
 import {emptyManifests, findDuplicates, parseManifests, type ParsedManifests} from '../core/resources/parse.js'
 import type {ManifestError} from '../core/resources/types.js'
 import {formatBytes} from '../core/quantity.js'
@@ -15,10 +15,10 @@ export function displayPath(path: string, cwd = process.cwd()): string {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
 }
 
-/** True for a file name kne reads as a manifest: *.yaml or *.yml, not hidden, not kne.yaml. */
+/** True for a file name kne reads as a manifest: *.yaml or *.yml, not hidden, not kne.yaml, not a kne test (*.kne.yaml). */
 export function isManifestFile(path: string): boolean {
   const name = basename(path)
-  return /\.ya?ml$/i.test(name) && !name.startsWith('.') && name !== PROJECT_FILE
+  return /\.ya?ml$/i.test(name) && !name.startsWith('.') && name !== PROJECT_FILE && !name.endsWith(TEST_FILE_SUFFIX)
 }
 
 /** Every manifest file below the given paths, in a stable order. */
@@ -31,19 +31,20 @@ export function manifestFiles(paths: readonly string[]): {files: string[]; error
       errors.push({file: path, message: 'no such file or folder'})
       continue
     }
-    if (statSync(full).isDirectory()) files.push(...walk(full))
+    if (statSync(full).isDirectory()) files.push(...filesBelow(full, isManifestFile))
     else files.push(full)
   }
   return {files: [...new Set(files)], errors}
 }
 
-function walk(dir: string): string[] {
+/** The files below a folder whose names `accept` takes, in a stable order; hidden files and folders and node_modules are left out. */
+export function filesBelow(dir: string, accept: (name: string) => boolean): string[] {
   const out: string[] = []
   for (const entry of readdirSync(dir, {withFileTypes: true}).sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
     const full = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...walk(full))
-    else if (isManifestFile(entry.name)) out.push(full)
+    if (entry.isDirectory()) out.push(...filesBelow(full, accept))
+    else if (accept(entry.name)) out.push(full)
   }
   return out
 }

@@ -2,7 +2,7 @@
 // anything runs, then runs each test on a private mesh of its own (127.0.0.1, port 0), on a virtual clock
 // unless told otherwise, with a stand-in subscriber per entry of `subscribers`, and closes both after the
 // test, passed or not. The result is the FlowTestRun every reporter reads.
-import {existsSync, readdirSync, statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {Chalk} from 'chalk'
@@ -22,21 +22,29 @@ import type {DeliverySpec, KneResource} from '../core/resources/types.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {manifestErrorFormatter} from '../core/resources/types.js'
 import {parseSink} from '../core/sink.js'
+import {compileTopology} from '../core/topology.js'
+import {nearestNames} from '../core/registry/patterns.js'
 import {meshAddressOf} from '../kinds/addresses.js'
 import {Cancellation} from '../mesh/cancellation.js'
 import {realClock, VirtualClock, type Clock} from '../mesh/clock.js'
 import {explainEvent} from '../mesh/explain.js'
 import {createMesh, type Mesh} from '../mesh/mesh.js'
 import {Sink} from '../mesh/sink.js'
-import {PROJECT_FILE} from '../core/project.js'
-import {displayPath, loadManifests, loadProjectConfig, manifestPaths, readManifestText, type LoadedProject} from '../project/manifests.js'
+import {PROJECT_FILE, TEST_FILE_SUFFIX} from '../core/project.js'
+import {
+  displayPath,
+  filesBelow,
+  loadManifests,
+  loadProjectConfig,
+  manifestPaths,
+  readManifestText,
+  type LoadedProject,
+} from '../project/manifests.js'
 import {postEvent} from '../client/mesh-client.js'
 import {refusalMessage} from '../client/send.js'
 import {renderArrivalExplanation} from '../client/render-explain.js'
 import {formatMs} from '../client/render.js'
 
-/** A file kne test reads. */
-export const TEST_FILE_SUFFIX = '.kne.yaml'
 /** Where kne test looks without arguments, below the project's folder. */
 export const DEFAULT_TEST_FOLDER = 'test'
 
@@ -101,7 +109,7 @@ export function testFiles(paths: readonly string[], config: string | undefined, 
   if (paths.length === 0) {
     const project = loadProjectConfig(config, [], cwd)
     const folder = join(project.file ? dirname(project.file) : cwd, DEFAULT_TEST_FOLDER)
-    const found = existsSync(folder) ? walk(folder) : []
+    const found = existsSync(folder) ? filesBelow(folder, isTestFile) : []
     if (found.length === 0) {
       throw new KneError(`no test files: kne test runs ${displayPath(folder, cwd)}/**/*${TEST_FILE_SUFFIX} without arguments`, 'NO_TESTS', {
         suggestions: ['name test files or folders: kne test path/to/orders.kne.yaml'],
@@ -114,7 +122,7 @@ export function testFiles(paths: readonly string[], config: string | undefined, 
     const full = resolve(cwd, path)
     if (!existsSync(full)) throw new KneError(`${path}: no such file or folder`, 'NO_SUCH_PATH')
     if (statSync(full).isDirectory()) {
-      const found = walk(full)
+      const found = filesBelow(full, isTestFile)
       if (found.length === 0) throw new KneError(`${path}: no *${TEST_FILE_SUFFIX} file in the folder`, 'NO_TESTS')
       files.push(...found)
     } else files.push(full)
@@ -122,16 +130,7 @@ export function testFiles(paths: readonly string[], config: string | undefined, 
   return [...new Set(files)]
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = []
-  for (const entry of readdirSync(dir, {withFileTypes: true}).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
-    const full = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...walk(full))
-    else if (entry.name.endsWith(TEST_FILE_SUFFIX)) out.push(full)
-  }
-  return out
-}
+const isTestFile = (name: string): boolean => name.endsWith(TEST_FILE_SUFFIX)
 
 /** Reads every file and every test's manifests; a problem anywhere stops the run before it starts. */
 function prepare(
@@ -150,11 +149,11 @@ function prepare(
     }
     const parsed = parseFlowTests(text.text, shown)
     problems.push(...parsed.problems)
-    if (parsed.problems.length > 0) continue
+    const damaged = new Set(parsed.problems.map((p) => p.document))
     const project = projectOf(file, config, cwd)
     const showProblem = manifestErrorFormatter(cwd)
     for (const error of project.errors) problems.push({file: shown, document: 1, message: `kne.yaml: ${showProblem(error)}`})
-    for (const test of parsed.tests) {
+    for (const test of parsed.tests.filter((t) => !damaged.has(t.document))) {
       const paths = test.manifests ? test.manifests.map((p) => resolve(dirname(file), p)) : manifestPaths([], project, cwd)
       if (paths.length === 0) {
         problems.push({
@@ -169,16 +168,49 @@ function prepare(
       const manifests = loadManifests(paths, project.config.namespace)
       for (const error of manifests.errors)
         problems.push({file: shown, document: test.document, field: 'manifests', message: showProblem(error)})
+      const problem = (step: number, field: string, message: string): void => {
+        problems.push({file: shown, document: test.document, name: test.name, step, field: `steps[${step - 1}].${field}`, message})
+      }
+      const served = servedAddresses(manifests.resources, project.config.namespace)
+      const routes = compileTopology(manifests.resources, {meshUrl: ''})
+      const keyAndName = (key: string): string[] => [key, key.slice(key.indexOf('/') + 1)]
+      const triggers = [...[...routes.brokers.values()].flatMap((b) => b.triggers), ...routes.orphanTriggers].flatMap((t) =>
+        keyAndName(t.key),
+      )
+      // a flow's own subscriptions (SEQUENCE-kn-sequence-N) are there too
+      const subscriptions = [...[...routes.channels.values()].flatMap((c) => c.subscriptions), ...routes.orphanSubscriptions].flatMap((s) =>
+        keyAndName(s.key),
+      )
+      const subscribers = [...Object.keys(test.subscribers), ...Object.keys(project.config.services)]
       test.steps.forEach((step, i) => {
-        if (step.kind === 'send' && sendUrl(step, '', project.config.namespace) === undefined)
-          problems.push({
-            file: shown,
-            document: test.document,
-            name: test.name,
-            step: i + 1,
-            field: `steps[${i}].send.to`,
-            message: `${step.to}: send goes to broker:NAME, channel:NAME, sequence:NAME, parallel:NAME or a URL`,
-          })
+        if (step.kind === 'send') {
+          const url = sendUrl(step, '', project.config.namespace)
+          if (url === undefined)
+            problem(i + 1, 'send.to', `${step.to}: send goes to broker:NAME, channel:NAME, sequence:NAME, parallel:NAME or a URL`)
+          else if (!isUrl(url) && !served.has(url))
+            problem(i + 1, 'send.to', `${step.to}: no such resource in the manifests${suggestion(url, [...served.keys()], served)}`)
+        }
+        if (step.kind !== 'expect') return
+        step.expectations.forEach((e, j) => {
+          const at = `expect.${e.kind}${step.expectations.filter((x) => x.kind === e.kind).length > 1 ? `[${step.expectations.filter((x, k) => x.kind === e.kind && k < j).length}]` : ''}`
+          if (e.trigger !== undefined && !triggers.includes(e.trigger))
+            problem(i + 1, `${at}.trigger`, `no trigger ${e.trigger} in the manifests${didYouMean(e.trigger, triggers)}`)
+          if (e.subscription !== undefined && !subscriptions.includes(e.subscription))
+            problem(
+              i + 1,
+              `${at}.subscription`,
+              `no subscription ${e.subscription} in the manifests${didYouMean(e.subscription, subscriptions)}`,
+            )
+          for (const field of ['to', 'deadLetterSink'] as const) {
+            const name = e[field]
+            if (name !== undefined && !isUrl(name) && !subscribers.includes(name))
+              problem(
+                i + 1,
+                `${at}.${field}`,
+                `${name} is neither a stand-in (subscribers) nor a service in kne.yaml, nor a URL${didYouMean(name, subscribers)}`,
+              )
+          }
+        })
       })
       prepared.push({
         file: shown,
@@ -201,6 +233,28 @@ function projectOf(file: string, config: string | undefined, cwd: string): Loade
     if (existsSync(candidate)) return loadProjectConfig(candidate, [], cwd)
     if (dirname(dir) === dir) return loadProjectConfig(undefined, [], cwd)
   }
+}
+
+/** The paths the mesh serves for the manifests' brokers, channels and flows (`/default/orders` → `broker default/orders`). */
+function servedAddresses(resources: readonly KneResource[], namespace: string): Map<string, string> {
+  const served = new Map<string, string>()
+  for (const r of resources) {
+    const path = meshAddressOf({kind: r.kind, name: r.metadata.name, namespace: r.metadata.namespace}, '', namespace)
+    if (path !== undefined)
+      served.set(path, `${r.kind.toLowerCase()}:${r.metadata.name}${r.metadata.namespace === namespace ? '' : `:${r.metadata.namespace}`}`)
+  }
+  return served
+}
+
+function suggestion(path: string, paths: readonly string[], served: ReadonlyMap<string, string>): string {
+  const [nearest] = nearestNames(path, paths, 1)
+  if (nearest !== undefined) return ` (did you mean ${served.get(nearest)}?)`
+  return served.size === 0 ? '' : `; it has ${[...served.values()].join(', ')}`
+}
+
+function didYouMean(name: string, known: readonly string[]): string {
+  const [nearest] = nearestNames(name, known, 1)
+  return nearest === undefined ? '' : ` (did you mean ${nearest}?)`
 }
 
 /** Where a send step posts on a mesh at `meshUrl`; undefined when its `to` names nothing kne can post to. */
@@ -240,7 +294,7 @@ function problemResults(problems: readonly FlowTestProblem[]): FlowTestResult[] 
 const plain = new Chalk({level: 0})
 
 /** Runs one test on a mesh and stand-ins of its own, closed when it ends, whatever happened. */
-export async function runFlowTest(prepared: PreparedTest, options: {realTime: boolean; cwd?: string}): Promise<FlowTestResult> {
+async function runFlowTest(prepared: PreparedTest, options: {realTime: boolean; cwd?: string}): Promise<FlowTestResult> {
   const {test} = prepared
   const started = performance.now()
   const clock: Clock = options.realTime ? realClock : new VirtualClock()
@@ -269,19 +323,20 @@ export async function runFlowTest(prepared: PreparedTest, options: {realTime: bo
     })
     const running = mesh
     const names = new Map([...standIns].map(([name, sink]) => [name, sink.url]))
+    const sinks = [...standIns.values()]
     let lastSendAt = clock.now()
     for (const [i, step] of test.steps.entries()) {
       const result = steps[i]!
       if (step.kind === 'send') {
         lastSendAt = clock.now()
-        const sent = await send(running, clock, step, prepared.namespace)
+        const sent = await send(running, clock, sinks, step, prepared.namespace)
         result.summary = sent.summary
         if (sent.problem !== undefined) failure = {message: sent.problem, step: i + 1, details: []}
       } else if (step.kind === 'wait') {
-        await settle(running, clock, clock.now() + step.ms)
+        await settle(running, clock, sinks, clock.now() + step.ms)
       } else {
         const until = step.withinMs === undefined ? undefined : lastSendAt + step.withinMs
-        await settle(running, clock, until)
+        await settle(running, clock, sinks, until)
         const observation = observeMesh(running, names, until)
         const checked = checkExpectations(step.expectations, observation, step.inOrder)
         if (!checked.pass) failure = {message: checked.message, step: i + 1, details: checked.details}
@@ -353,6 +408,7 @@ function stepSummary(step: FlowStep): string {
 export async function send(
   mesh: Mesh,
   clock: Clock,
+  standIns: readonly Sink[],
   step: SendStep,
   namespace: string,
 ): Promise<{summary: string; problem?: string; id?: string; status?: number}> {
@@ -370,7 +426,8 @@ export async function send(
   if (!built.ok) return {summary: `send ${step.type} to ${step.to}`, problem: `the event is not valid: ${built.error}`}
   const url = sendUrl(step, mesh.url, namespace)!
   const posted = postEvent(url, built.event, 'binary')
-  const answer = clock instanceof VirtualClock ? await clock.runUntil(posted) : await posted
+  // a send straight to a URL (a stand-in's, say) may need time to pass with no delivery under way
+  const answer = clock instanceof VirtualClock ? await drive(mesh, clock, standIns, posted, !url.startsWith(mesh.url)) : await posted
   const summary = `sent ${step.type}${step.id === undefined ? '' : ` id=${step.id}`} to ${step.to}: ${answer.status}`
   // a synchronous broker answers 500 when a delivery failed: the event was taken all the same
   const arrived = mesh.journal.since().some((r) => r.kind === 'event' && r.id === built.event.id && r.via === 'ingress')
@@ -383,21 +440,49 @@ export async function send(
  * Lets the mesh work until every delivery has its outcome, or until clock time `until`: on the virtual
  * clock by moving time from one wait to the next, so retries and delays pass at once.
  */
-export async function settle(mesh: Mesh, clock: Clock, until?: number): Promise<void> {
+export async function settle(mesh: Mesh, clock: Clock, standIns: readonly Sink[], until?: number): Promise<void> {
+  if (until === undefined) {
+    await (clock instanceof VirtualClock ? drive(mesh, clock, standIns, mesh.idle(), false) : mesh.idle())
+    return
+  }
   const deadline = new Cancellation()
-  const timeUp =
-    until === undefined
-      ? new Promise<void>(() => undefined)
-      : clock.sleep(Math.max(0, until - clock.now()), deadline).catch(() => undefined)
-  const work = Promise.race([mesh.idle(), timeUp])
+  const timeUp = clock.sleep(Math.max(0, until - clock.now()), deadline).catch(() => undefined)
   try {
-    if (clock instanceof VirtualClock) await clock.runUntil(work, MAX_ADVANCES)
-    else await work
+    // on the wall clock, an idle mesh need not wait out the bound; on the virtual one, the time passes at once
+    if (clock instanceof VirtualClock) await drive(mesh, clock, standIns, timeUp, true)
+    else await Promise.race([mesh.idle(), timeUp])
   } finally {
     deadline.abort(new Error('settled'))
   }
-  // a wait lets all of its time pass, even when the mesh was idle before
-  if (until !== undefined && clock instanceof VirtualClock && clock.now() < until) await clock.advance(until - clock.now())
+}
+
+/**
+ * Moves virtual time to the next wait, again and again, until `work` settles, but only while the mesh waits
+ * on the clock alone: no request of its own under way other than the ones a stand-in holds for its delay.
+ * So an attempt's answer is in before a later retry or tick is due, whatever the machine's speed. Without
+ * `idleMayAdvance`, time stands still while no delivery is under way (a PingSource's tick waits for a wait step).
+ */
+async function drive<T>(mesh: Mesh, clock: VirtualClock, standIns: readonly Sink[], work: Promise<T>, idleMayAdvance: boolean): Promise<T> {
+  let settled = false
+  const done = work.then(
+    () => (settled = true),
+    () => (settled = true),
+  )
+  for (let advances = 0, polls = 0; advances < MAX_ADVANCES;) {
+    await new Promise((resolve) => setImmediate(resolve))
+    if (settled) return work
+    const held = standIns.reduce((sum, s) => sum + s.holding, 0)
+    const waitsOnClock = mesh.requestsInFlight <= held && (idleMayAdvance || mesh.runtime.inFlightCount > 0)
+    if (clock.pending > 0 && waitsOnClock) {
+      await clock.advanceToNext()
+      advances++
+      polls = 0
+    } else {
+      // a request is under way (or nothing waits): let real I/O go on, looking less often as it lasts
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, polls++ < 100 ? 1 : 10))])
+    }
+  }
+  throw new Error(`the mesh was still busy after ${MAX_ADVANCES} waits on the virtual clock`)
 }
 
 const MAX_ADVANCES = 100_000

@@ -94,7 +94,7 @@ export class KneTestMesh {
     const step = read.value
     return this.serially(async () => {
       this.lastSendAt = this.clock.now()
-      const sent = await send(this.mesh, this.clock, step, this.namespace)
+      const sent = await send(this.mesh, this.clock, this.sinks, step, this.namespace)
       if (sent.problem !== undefined || sent.id === undefined || sent.status === undefined)
         throw new KneError(sent.problem ?? sent.summary, 'EVENT_REJECTED')
       return {id: sent.id, status: sent.status, summary: sent.summary}
@@ -103,7 +103,7 @@ export class KneTestMesh {
 
   /** Lets the mesh work until every event has its outcome (on the virtual clock, every retry and delay passes at once). */
   idle(): Promise<void> {
-    return this.serially(() => settle(this.mesh, this.clock))
+    return this.serially(() => settle(this.mesh, this.clock, this.sinks))
   }
 
   /** Lets this much mesh time pass (`2s`, `500ms`, `PT5M` or milliseconds), as a kne test `wait` step: PingSource ticks, retries due. */
@@ -113,7 +113,7 @@ export class KneTestMesh {
       return Promise.reject(
         new KneError(`advance: ${JSON.stringify(duration)} is not a duration such as 2s, 500ms or PT2S`, 'INVALID_INPUT'),
       )
-    return this.serially(() => settle(this.mesh, this.clock, this.clock.now() + ms))
+    return this.serially(() => settle(this.mesh, this.clock, this.sinks, this.clock.now() + ms))
   }
 
   /** The CloudEvents a stand-in received (every attempt, failed ones too), oldest first. */
@@ -136,7 +136,7 @@ export class KneTestMesh {
   observe(withinMs?: number): Promise<FlowObservation> {
     return this.serially(async () => {
       const until = withinMs === undefined ? undefined : this.lastSendAt + withinMs
-      await settle(this.mesh, this.clock, until)
+      await settle(this.mesh, this.clock, this.sinks, until)
       const names = new Map([...this.standIns].map(([name, {sink}]) => [name, sink.url]))
       return observeMesh(this.mesh, names, until)
     })
@@ -152,6 +152,11 @@ export class KneTestMesh {
       }
     })()
     return this.closed
+  }
+
+  /** The stand-ins: the virtual clock moves while they hold an answer for its delay. */
+  private get sinks(): Sink[] {
+    return [...this.standIns.values()].map(({sink}) => sink)
   }
 
   /** One thing at a time drives the clock: a matcher awaited beside a send waits for it. */

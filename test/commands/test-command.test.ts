@@ -146,6 +146,26 @@ describe('kne test', () => {
     })
   })
 
+  it('exits 3 for names the manifests and stand-ins do not have, with the nearest one', async () => {
+    const dir = project(ORDERS, {
+      'test/typos.kne.yaml': `name: typos
+subscribers: {order-processor: {}}
+steps:
+  - send: {broker: defualt, type: com.example.order.created}
+  - expect:
+      delivered: {to: order-procesor, trigger: order}
+`,
+    })
+    const result = await runKne(['test', '--json'], {cwd: dir})
+    expect(result.code).toBe(3)
+    const failure = jsonOf(result).tests[0].failure
+    expect([failure.message, ...failure.details]).toEqual([
+      'test/typos.kne.yaml, step 1, steps[0].send.to: broker:defualt: no such resource in the manifests (did you mean broker:default?)',
+      'test/typos.kne.yaml, step 2, steps[1].expect.delivered.trigger: no trigger order in the manifests (did you mean orders?)',
+      'test/typos.kne.yaml, step 2, steps[1].expect.delivered.to: order-procesor is neither a stand-in (subscribers) nor a service in kne.yaml, nor a URL (did you mean order-processor?)',
+    ])
+  })
+
   it('exits 3 when the manifests a test runs do not load, and 2 when there is no test file or path', async () => {
     const dir = project(ORDERS, {'test/orders.kne.yaml': PASSING.replace('steps:', 'manifests: [../missing]\nsteps:')})
     const result = await runKne(['test', '--json'], {cwd: dir})
@@ -210,9 +230,9 @@ steps:
       within: PT6S
   - wait: 1m
 ---
-name: no such broker
+name: an event whose hops are spent
 steps:
-  - send: {broker: nowhere, type: com.example.order.created}
+  - send: {broker: default, type: com.example.order.created, extensions: {knativebrokerttl: 0}}
   - expect:
       delivered: {}
 `,
@@ -224,9 +244,35 @@ steps:
     expect(run.tests[0]).toMatchObject({status: 'passed', meshMs: 66_000})
     expect(run.tests[1]).toMatchObject({
       status: 'failed',
-      failure: {step: 1, message: expect.stringMatching(/^broker:nowhere did not take the event: .* answered 404/)},
+      failure: {step: 1, message: expect.stringMatching(/^broker:default did not take the event: .* answered 400/)},
     })
     expect(run.tests[1]!.steps.map((s) => s.status)).toEqual(['failed', 'skipped'])
+  })
+
+  it('lets a PingSource tick in virtual time during a wait, and only then', async () => {
+    const manifests = `${BROKER}---
+apiVersion: sources.knative.dev/v1
+kind: PingSource
+metadata: {name: heartbeat}
+spec:
+  schedule: "* * * * *"
+  data: '{"beat": true}'
+  sink: {ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}
+${trigger('monitor', 'dev.knative.sources.ping', 'monitor')}`
+    const dir = project(manifests, {
+      'test/ping.kne.yaml': `name: a beat a minute
+subscribers: {monitor: {delay: 10s}}
+steps:
+  - expect:
+      notDelivered: {to: monitor}
+  - wait: 150s
+  - expect:
+      delivered: {to: monitor, data: {beat: true}, count: 2}
+`,
+    })
+    const result = await runKne(['test', '--json'], {cwd: dir})
+    expect(result.code, JSON.stringify(jsonOf(result), null, 2)).toBe(0)
+    expect(jsonOf(result).tests[0].meshMs).toBe(150_000)
   })
 
   it('--real-time runs the same test on the wall clock', async () => {

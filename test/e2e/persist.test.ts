@@ -8,6 +8,7 @@ import {describe, expect, it, onTestFinished} from 'vitest'
 import {isolatedEnv, LongRunning} from '../helpers/cli.js'
 import {post, startSubscriber, type Subscriber} from '../helpers/subscriber.js'
 import {tempDir} from '../helpers/temp.js'
+import {openEventLogReadOnly} from '../../src/mesh/event-log/file-store.js'
 
 /** An asynchronous broker (answers 202 at once) and a trigger that retries 4 times, 300 ms apart. */
 function manifests(subscriberUrl: string): string {
@@ -81,6 +82,37 @@ describe('kne dev --persist', () => {
     expect(duplicates).toBeLessThanOrEqual(events - deliveredBeforeKill)
     second.signal('SIGTERM')
     expect(await second.exited).toBe(0)
+  })
+
+  it('killed with SIGKILL while a synchronous broker answers, has every event it answered 202 for in its log', async () => {
+    const subscriber = await startSubscriber()
+    onTestFinished(() => subscriber.close())
+    const dir = tempDir('kne-persist-e2e-')
+    // a synchronous broker answers once its deliveries ended: its records wait to be written with others' until then
+    writeFileSync(join(dir, 'app.yaml'), brokerWithTrigger(subscriber.url, {}))
+    const log = join(dir, 'log')
+    const dev = startDev(dir, log, isolatedEnv())
+    const url = await readyUrl(dev)
+    const answered: string[] = []
+    let killed = false
+    const sender = async (first: number): Promise<void> => {
+      for (let i = first; !killed; i += 8) {
+        const headers = {'ce-specversion': '1.0', 'ce-id': `sync-${i}`, 'ce-type': 'com.example.order.created', 'ce-source': '/shop'}
+        const answer = await post(`${url}/default/default`, headers, '{}').catch(() => undefined)
+        if (answer === undefined) return // the connection died with kne
+        if (answer.status === 202) answered.push(`sync-${i}`)
+        // killed right after an answer, with the other senders' requests under way
+        if (answered.length >= 150 && !killed) {
+          killed = true
+          dev.kill()
+        }
+      }
+    }
+    await Promise.all(Array.from({length: 8}, (_, i) => sender(i)))
+    await dev.exited
+    const kept = new Set([...openEventLogReadOnly(log).read()].flatMap((r) => (r.kind === 'event' ? [r.id] : [])))
+    expect(answered.length).toBeGreaterThanOrEqual(150)
+    expect(answered.filter((id) => !kept.has(id))).toEqual([])
   })
 
   it('refuses a log folder another kne dev uses, naming its pid', async () => {

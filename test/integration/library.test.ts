@@ -43,4 +43,12 @@ describe('library API', () => {
       ]),
     )
   })
+
+  it("reads a project folder's manifests without its kne test files (*.kne.yaml)", () => {
+    const project = join(repoRoot, 'examples', 'orders')
+    const loaded = loadManifests([project])
+    expect(loaded.errors).toEqual([])
+    expect(loaded.files.some((file) => file.endsWith('.kne.yaml'))).toBe(false)
+    expect(loaded.resources.map((r) => r.kind)).toContain('Broker')
+  })
 })

@@ -46,13 +46,15 @@ export function encodeLogRecord(record: Activity): Buffer {
 export const LINE_FRAME_BYTES = 10
 
 /**
- * The lines of records given as their JSON texts (logRecordJson's) and the UTF-8 size of each, in one buffer:
- * each text is encoded once, straight into its line, and its checksum is taken of those bytes.
+ * The lines of records given as their JSON texts (logRecordJson's) and the UTF-8 size of each, in one buffer
+ * (`scratch`'s start when it is large enough): each text is encoded once, straight into its line, and its
+ * checksum is taken of those bytes.
  */
-export function frameLogLines(texts: readonly string[], textBytes: readonly number[]): Buffer {
+export function frameLogLines(texts: readonly string[], textBytes: readonly number[], scratch?: Buffer): Buffer {
   let total = 0
   for (const n of textBytes) total += n + LINE_FRAME_BYTES
-  const lines = Buffer.allocUnsafe(total)
+  // a writer that writes the lines at once can lend a buffer to frame them in, instead of one new buffer a write
+  const lines = scratch !== undefined && scratch.byteLength >= total ? scratch.subarray(0, total) : Buffer.allocUnsafe(total)
   let at = 0
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i]!

@@ -144,8 +144,16 @@ export function parseFlowTests(text: string, file: string): FlowTestFile {
   const documents = parseYamlDocuments(text)
   documents.forEach((doc, index) => {
     const document = index + 1
+    const name = doc.ok && isMapping(doc.value) && typeof doc.value.name === 'string' ? doc.value.name : undefined
     const fail: Fail = (field, message, step) =>
-      problems.push({file, document, ...(step === undefined ? {} : {step}), ...(field === '' ? {} : {field}), message})
+      problems.push({
+        file,
+        document,
+        ...(name === undefined ? {} : {name}),
+        ...(step === undefined ? {} : {step}),
+        ...(field === '' ? {} : {field}),
+        message,
+      })
     if (!doc.ok) return fail('', doc.message)
     // an empty document (a trailing ---) holds no test
     if (doc.value === null || doc.value === undefined) return

@@ -294,6 +294,8 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   /** Their JSON texts, and the UTF-8 size of each. */
   private pending: string[] = []
   private pendingTextBytes: number[] = []
+  /** Where the waiting records are framed to be written (writeSync is done with it when it returns). */
+  private readonly scratch = Buffer.allocUnsafe(MAX_PENDING_BYTES + 64 * 1024)
   /** The seq of the oldest record waiting (while any does). */
   private firstPendingSeq = 0
   private pendingBytes = 0
@@ -415,7 +417,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     const segment = this.activeSegment()
     if (this.pending.length === 0 || segment === undefined) return
     if (this.fd === undefined) this.reopen(segment)
-    const bytes = frameLogLines(this.pending, this.pendingTextBytes)
+    const bytes = frameLogLines(this.pending, this.pendingTextBytes, this.scratch)
     this.write(segment, bytes)
     this.syncSoon()
     this.written(segment, bytes.byteLength, this.pending.length, this.pendingNewestAt!)
