@@ -162,16 +162,12 @@ export const kneMatchers = {
 }
 
 /**
- * `setupKneMatchers(expect, hooks?)`: adds the matchers, and makes `hooks` useMesh's default. With jest (or
- * given `{afterEach}`), it also registers the afterEach that closes the meshes useMesh makes in each test:
- * call it before the tests run (a setup file, or the top of the test file). vitest closes them with
- * onTestFinished: a global one (globals: true), or `setupKneMatchers(expect, {onTestFinished})`.
+ * `setupKneMatchers(expect, hooks?)`: adds the matchers, and makes `hooks` useMesh's default: vitest's
+ * `{onTestFinished}` when it runs without globals; `{afterEach}` registers the hook that closes each test's
+ * meshes (call it before the tests run). With vitest's or jest's globals, `setupKneMatchers(expect)` is enough.
  */
 export function setupKneMatchers(expect: {extend(matchers: typeof kneMatchers): void}, hooks: TestHooks = {}): void {
   expect.extend(kneMatchers)
   setDefaultHooks(hooks)
-  const global = globalThis as {afterEach?: TestHooks['afterEach']; onTestFinished?: unknown}
-  const afterEach =
-    hooks.afterEach ?? (hooks.onTestFinished === undefined && global.onTestFinished === undefined ? global.afterEach : undefined)
-  if (afterEach !== undefined) registerAfterEach(afterEach)
+  if (hooks.afterEach !== undefined) registerAfterEach(hooks.afterEach)
 }

@@ -1,7 +1,7 @@
 // useMesh: a private mesh for one test of a Node test suite (vitest, jest), with stand-in subscribers as
 // kne test runs them, on the virtual clock unless told otherwise, closed when the test ends. Knows no test
-// framework: it takes the framework's hooks, or finds vitest's onTestFinished (globals) or a jest
-// afterEach that setupKneMatchers registered.
+// framework: it takes the framework's hooks, or finds vitest's global onTestFinished or jest's global
+// afterEach.
 import {resolve} from 'node:path'
 import {eventBytes, type CloudEvent} from '../core/cloudevent.js'
 import {KneError} from '../core/errors.js'
@@ -209,6 +209,12 @@ export function registerAfterEach(afterEach: NonNullable<TestHooks['afterEach']>
   afterEachRegistered = true
 }
 
+// jest (or mocha) allows no hook inside a test: with its globals, the afterEach that closes each test's
+// meshes is registered as kne/testing loads (the top of a test file, or a setup file)
+const globalHooks = globalThis as {onTestFinished?: unknown; afterEach?: unknown}
+if (globalHooks.onTestFinished === undefined && typeof globalHooks.afterEach === 'function')
+  registerAfterEach(globalHooks.afterEach as NonNullable<TestHooks['afterEach']>)
+
 /**
  * Starts a private mesh on 127.0.0.1 (a free port) running `manifests` (a file or folder path, a list of
  * them, or YAML text: a string with a line break; none: kne.yaml's manifests folder), with a stand-in per
@@ -270,7 +276,7 @@ export async function useMesh(manifests?: string | readonly string[], options: U
   return handle
 }
 
-/** vitest's onTestFinished (given, setupKneMatchers', or a global), else a registered afterEach; else the caller closes. */
+/** vitest's onTestFinished (given, setupKneMatchers', or a global), else the registered afterEach (jest); else the caller closes. */
 function closeWhenTestEnds(handle: KneTestMesh, given: TestHooks | undefined): void {
   const hooks = given ?? defaultHooks
   const onTestFinished = hooks.onTestFinished ?? (globalThis as {onTestFinished?: TestHooks['onTestFinished']}).onTestFinished
