@@ -125,6 +125,19 @@ describe('matchers on vitest expect', () => {
     expect(mesh.received('dead-letters')[0]?.extensions).toMatchObject({knativeerrorcode: '503'})
   })
 
+  it('tells failed deliveries (no dead-letter sink) from dead-lettered ones, and .not with a count asks for another number', async () => {
+    const mesh = await useMesh(MANIFESTS, {subscribers: {'order-processor': {status: 500}, payments: {}, 'dead-letters': {}}})
+    await mesh.send({type: 'com.example.order.created', data: {id: 9}})
+    await expect(mesh).toHaveFailed({trigger: 'orders', to: 'order-processor', count: 1})
+    await expect(mesh).not.toHaveDeadLettered()
+    await expect(mesh).not.toHaveReplied()
+    await expect(mesh).not.toHaveDelivered({to: 'payments', count: 2})
+    const message = await failure(expect(mesh).not.toHaveDelivered({to: 'payments', count: 1}))
+    expect(message).toBe('expected not delivered to payments ×1, but the mesh made exactly 1')
+    const failed = await failure(expect(mesh).not.toHaveFailed({trigger: 'orders'}))
+    expect(failed.split('\n')[0]).toBe('expected failed by trigger orders ×0, but the mesh made 1 such delivery')
+  })
+
   it('counts only what happened within a bound after the last send', async () => {
     const mesh = await useMesh(MANIFESTS, {subscribers: {'order-processor': {}, payments: {failFirst: 3}, 'dead-letters': {}}})
     await mesh.send({type: 'com.example.order.created', data: {id: 4}})
