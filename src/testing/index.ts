@@ -9,5 +9,16 @@
 //
 // It imports no test framework: the type declarations are kne/testing/vitest and kne/testing/jest.
 export {useMesh, KneTestMesh, registerAfterEach, type UseMeshOptions, type TestHooks, type SendFields, type SentEvent} from './use-mesh.js'
-export {kneMatchers, setupKneMatchers, type KneMatchers, type DeliveryExpectation, type Routes, type MatcherResult} from './matchers.js'
+export {
+  kneMatchers,
+  setupKneMatchers,
+  type KneMatchers,
+  type DeliveryExpectation,
+  type Routes,
+  type MatcherResult,
+  type ExpectStepFields,
+  type DeliveryFields,
+  type KneOutcomeMatchers,
+  type KneFlowMatchers,
+} from './matchers.js'
 export type {RoutedEvent} from '../core/flow-test/routed.js'

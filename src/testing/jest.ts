@@ -2,11 +2,11 @@
 // from @jest/globals and the expect package (whose Matchers jest's expect has); the global `expect` of
 // @types/jest takes the snippet in docs/flow-tests.md.
 import type {Matchers as ExpectMatchers} from 'expect'
-import type {KneOutcomeMatchers, KneRoutingMatchers, OnMesh} from './matchers.js'
+import type {KneOutcomeMatchers, KneFlowMatchers, OnMesh} from './matchers.js'
 
 declare module 'expect' {
   interface Matchers<R extends void | Promise<void>, T = unknown>
-    extends OnMesh<KneOutcomeMatchers, T, Promise<Awaited<R>>>, OnMesh<KneRoutingMatchers, T, Promise<Awaited<R>>> {}
+    extends OnMesh<KneOutcomeMatchers, T, Promise<Awaited<R>>>, OnMesh<KneFlowMatchers, T, Promise<Awaited<R>>> {}
 }
 
 /** Jest's matchers, with kne's. */

@@ -51,14 +51,30 @@ export interface KneOutcomeMatchers<R = unknown> {
   toHaveFailed(expected?: DeliveryExpectation): R
 }
 
-/** The routing matcher's signature. */
-export interface KneRoutingMatchers<R = unknown> {
+/** A kne test `expect` step as a value: outcomes (each an expectation or a list), `within` and `inOrder`. */
+export interface ExpectStepFields {
+  delivered?: DeliveryFields | DeliveryFields[]
+  replied?: DeliveryFields | DeliveryFields[]
+  deadLettered?: DeliveryFields | DeliveryFields[]
+  failed?: DeliveryFields | DeliveryFields[]
+  notDelivered?: Omit<DeliveryFields, 'count' | 'deadLetterSink'> | Omit<DeliveryFields, 'count' | 'deadLetterSink'>[]
+  within?: string | number
+  inOrder?: boolean
+}
+
+/** An expectation's fields without `within` (a step has one for all). */
+export type DeliveryFields = Omit<DeliveryExpectation, 'within'>
+
+/** The routing matcher's and the expect-step matcher's signatures. */
+export interface KneFlowMatchers<R = unknown> {
   /** Every event with these attributes that arrived at a broker reached exactly these triggers. */
   toHaveRouted(event: RoutedEvent, routes: Routes): R
+  /** A kne test `expect` step, as written in a test file: several outcomes, `inOrder`, `within`. */
+  toMeetExpectations(step: ExpectStepFields): R
 }
 
 /** Every kne matcher's signature. */
-export interface KneMatchers<R = unknown> extends KneOutcomeMatchers<R>, KneRoutingMatchers<R> {}
+export interface KneMatchers<R = unknown> extends KneOutcomeMatchers<R>, KneFlowMatchers<R> {}
 
 /** Matchers as `expect(value)` offers them: on the mesh useMesh returned (or an untyped value), never on anything else. */
 export type OnMesh<Matchers, T, R> = {
@@ -142,6 +158,17 @@ async function routedMatcher(self: MatcherThis | undefined, received: unknown, e
   return {pass: result.pass, message: lines(message, result.details)}
 }
 
+async function stepMatcher(self: MatcherThis | undefined, received: unknown, fields: ExpectStepFields): Promise<MatcherResult> {
+  const mesh = meshOf(received, 'toMeetExpectations')
+  const read = readExpectValue(fields)
+  if (read.value === undefined)
+    throw new KneError(`toMeetExpectations: ${read.problems.map((p) => p.replace(/^expect\.?/, '')).join('; ')}`, 'INVALID_INPUT')
+  const {expectations, withinMs, inOrder} = read.value
+  const result = checkExpectations(expectations, await mesh.observe(withinMs), inOrder)
+  const message = self?.isNot === true && result.pass ? `expected not ${result.message}, but the mesh did that` : result.message
+  return {pass: result.pass, message: lines(message, result.details)}
+}
+
 /** The matchers, for `expect.extend(kneMatchers)` (vitest or jest); each is async: `await expect(mesh).toHaveDelivered({...})`. */
 export const kneMatchers = {
   toHaveDelivered(this: MatcherThis | undefined, received: unknown, expected?: DeliveryExpectation) {
@@ -158,6 +185,9 @@ export const kneMatchers = {
   },
   toHaveRouted(this: MatcherThis | undefined, received: unknown, event: RoutedEvent, routes: Routes) {
     return routedMatcher(this, received, event, routes)
+  },
+  toMeetExpectations(this: MatcherThis | undefined, received: unknown, step: ExpectStepFields) {
+    return stepMatcher(this, received, step)
   },
 }
 

@@ -138,6 +138,27 @@ describe('matchers on vitest expect', () => {
     expect(failed.split('\n')[0]).toBe('expected failed by trigger orders ×0, but the mesh made 1 such delivery')
   })
 
+  it('checks a whole expect step as a test file writes it: several outcomes, inOrder and within', async () => {
+    const mesh = await useMesh(MANIFESTS, {subscribers: {'order-processor': {}, payments: {status: 503}, 'dead-letters': {}}})
+    await mesh.send({type: 'com.example.order.created', data: {id: 10}})
+    await expect(mesh).toMeetExpectations({
+      delivered: {to: 'order-processor'},
+      deadLettered: {trigger: 'vip', count: 1},
+      notDelivered: {to: 'payments'},
+    })
+    await expect(mesh).toMeetExpectations({delivered: {to: 'order-processor'}, deadLettered: {trigger: 'vip'}, inOrder: true})
+    const order = await failure(
+      expect(mesh).toMeetExpectations({deadLettered: {trigger: 'vip'}, delivered: {to: 'order-processor'}, inOrder: true}),
+    )
+    expect(order.split('\n')[0]).toBe(
+      'expected in order: delivered to order-processor after dead-lettered by trigger vip, but it happened before',
+    )
+    await expect(mesh).not.toMeetExpectations({deadLettered: {trigger: 'vip'}, within: '1m'})
+    await expect(expect(mesh).toMeetExpectations({delivred: {}} as never)).rejects.toThrow(
+      'toMeetExpectations: delivred: unknown field (did you mean delivered?)',
+    )
+  })
+
   it('counts only what happened within a bound after the last send', async () => {
     const mesh = await useMesh(MANIFESTS, {subscribers: {'order-processor': {}, payments: {failFirst: 3}, 'dead-letters': {}}})
     await mesh.send({type: 'com.example.order.created', data: {id: 4}})
