@@ -289,7 +289,14 @@ function closeWhenTestEnds(handle: KneTestMesh, given: TestHooks | undefined): v
     }
   }
   if (hooks.afterEach !== undefined) registerAfterEach(hooks.afterEach)
-  if (afterEachRegistered) closedAfterEach.add(handle)
+  if (afterEachRegistered && !outsideTest()) closedAfterEach.add(handle)
+}
+
+/** Whether jest's global expect says no test is running (a beforeAll's mesh must outlive the first test). */
+function outsideTest(): boolean {
+  const expect = (globalThis as {expect?: {getState?: () => {currentTestName?: string} | undefined}}).expect
+  const state = typeof expect?.getState === 'function' ? expect.getState() : undefined
+  return state !== undefined && state.currentTestName === undefined
 }
 
 function invalid(what: string, problems: readonly string[]): KneError {

@@ -324,20 +324,27 @@ describe('closing', () => {
 
 describe('kne/testing as a package', () => {
   it('resolves through the export map to the built dist, runs a mesh and a matcher there, and closes the mesh with jest-style globals', async () => {
-    // jest's globals: the afterEach kne/testing registers as it loads closes the test's meshes
+    // jest's globals: the afterEach kne/testing registers as it loads closes the test's meshes, not a beforeAll's
     const script = `
       const afterEach = []
       globalThis.afterEach = (fn) => afterEach.push(fn)
+      let currentTestName
+      globalThis.expect = {getState: () => ({currentTestName})}
       const testing = await import('kne/testing')
+      const shared = await testing.useMesh(${JSON.stringify(MANIFESTS)}) // as in a beforeAll: no test is running
+      currentTestName = 'a test'
       const mesh = await testing.useMesh(${JSON.stringify(MANIFESTS)}, {subscribers: {payments: {}}})
       await mesh.send({type: 'com.example.order.created'})
       const result = await testing.kneMatchers.toHaveDelivered.call({isNot: false}, mesh, {to: 'payments'})
       const health = mesh.url + '/_kne/v1/health'
       await Promise.all(afterEach.map((fn) => fn()))
       const closed = await fetch(health).then(() => false, () => true)
+      const sharedOpen = (await fetch(shared.url + '/_kne/v1/health')).ok
+      await shared.close()
       console.log(JSON.stringify({
         afterEach: afterEach.length,
         closed,
+        sharedOpen,
         from: import.meta.resolve('kne/testing'),
         types: [import.meta.resolve('kne/testing/vitest'), import.meta.resolve('kne/testing/jest')],
         exports: Object.keys(testing).sort(),
@@ -345,11 +352,19 @@ describe('kne/testing as a package', () => {
       }))
       await mesh.close()`
     const {stdout} = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {cwd: repoRoot})
-    const out = JSON.parse(stdout) as {afterEach: number; closed: boolean; from: string; types: string[]; exports: string[]; pass: boolean}
+    const out = JSON.parse(stdout) as {
+      afterEach: number
+      closed: boolean
+      sharedOpen: boolean
+      from: string
+      types: string[]
+      exports: string[]
+      pass: boolean
+    }
     expect(out.from).toBe(`file://${join(repoRoot, 'dist', 'testing', 'index.js')}`)
     expect(out.types).toEqual([`file://${join(repoRoot, 'dist/testing/vitest.js')}`, `file://${join(repoRoot, 'dist/testing/jest.js')}`])
     expect(out.exports).toEqual(expect.arrayContaining(['KneTestMesh', 'kneMatchers', 'setupKneMatchers', 'useMesh']))
-    expect(out).toMatchObject({pass: true, afterEach: 1, closed: true})
+    expect(out).toMatchObject({pass: true, afterEach: 1, closed: true, sharedOpen: true})
     for (const types of ['index', 'vitest', 'jest'])
       expect(readFileSync(join(repoRoot, 'dist', 'testing', `${types}.d.ts`), 'utf8')).not.toBe('')
   })
