@@ -85,6 +85,14 @@ describe('useMesh', () => {
     await expect(mesh).toHaveRouted({type: 'com.example.order.created'}, {to: ['order-processor', 'payments']})
   })
 
+  it('stands in for a URL the manifests give literally, and for anything below it', async () => {
+    const yaml = MANIFESTS.replace(service('order-processor'), '    uri: http://orders.example.com/in\n')
+    const mesh = await useMesh(yaml, {subscribers: {'http://orders.example.com': {}}})
+    await mesh.send({type: 'com.example.order.created', data: {id: 11}})
+    await expect(mesh).toHaveDelivered({to: 'http://orders.example.com', trigger: 'orders'})
+    expect(mesh.requests('http://orders.example.com').map((r) => r.path)).toEqual(['/in'])
+  })
+
   it('lets virtual time pass with advance, as a wait step', async () => {
     const mesh = await useMesh(MANIFESTS, {subscribers: {payments: {delay: '5s'}, 'order-processor': {}}})
     const started = mesh.clock.now()
