@@ -355,11 +355,8 @@ async function runFlowTest(
   const meshLog: string[] = []
   try {
     for (const [name, behaviour] of Object.entries(test.subscribers)) standIns.set(name, await Sink.start({...behaviour, clock}))
-    const services: ServiceMap = {...prepared.services}
-    for (const [name, sink] of standIns) if (!isUrl(name)) services[name] = sink.url
     mesh = await createMesh({
-      resources: withStandInUrls(prepared.resources, standIns),
-      services,
+      ...withStandIns(prepared.resources, prepared.services, standIns),
       brokerDelivery: prepared.brokerDelivery,
       clock,
       // the expectations read the history: keep all of a test's records (still bounded in bytes)
@@ -465,13 +462,13 @@ function stepSummary(step: FlowStep): string {
 }
 
 /** Posts a send step's event and waits for the answer, moving virtual time while a synchronous broker delivers. */
-async function send(
+export async function send(
   mesh: Mesh,
   clock: Clock,
   standIns: readonly Sink[],
   step: SendStep,
   namespace: string,
-): Promise<{summary: string; problem?: string}> {
+): Promise<{summary: string; problem?: string; id?: string; status?: number}> {
   const built = buildEvent({
     type: step.type,
     source: step.source,
@@ -491,15 +488,16 @@ async function send(
   const summary = `sent ${step.type}${step.id === undefined ? '' : ` id=${step.id}`} to ${step.to}: ${answer.status}`
   // a synchronous broker answers 500 when a delivery failed: the event was taken all the same
   const arrived = mesh.journal.since().some((r) => r.kind === 'event' && r.id === built.event.id && r.via === 'ingress')
-  if (answer.status < 300 || arrived) return {summary}
-  return {summary, problem: `${step.to} did not take the event: ${refusalMessage(answer)}`}
+  const sent = {summary, id: built.event.id, status: answer.status}
+  if (answer.status < 300 || arrived) return sent
+  return {...sent, problem: `${step.to} did not take the event: ${refusalMessage(answer)}`}
 }
 
 /**
  * Lets the mesh work until every delivery has its outcome, or until clock time `until`: on the virtual
  * clock by moving time from one wait to the next, so retries and delays pass at once.
  */
-async function settle(mesh: Mesh, clock: Clock, standIns: readonly Sink[], until?: number): Promise<void> {
+export async function settle(mesh: Mesh, clock: Clock, standIns: readonly Sink[], until?: number): Promise<void> {
   if (until === undefined) {
     await (clock instanceof VirtualClock ? drive(mesh, clock, standIns, mesh.idle(), false) : mesh.idle())
     return
@@ -545,7 +543,7 @@ async function drive<T>(mesh: Mesh, clock: VirtualClock, standIns: readonly Sink
 }
 
 const MAX_ADVANCES = 100_000
-const TEST_HISTORY_RECORDS = 1_000_000
+export const TEST_HISTORY_RECORDS = 1_000_000
 /** How output names the mesh's own URL. */
 const MESH_NAME = '(mesh)'
 
@@ -564,8 +562,19 @@ function originOf(url: string): string {
   return URL.parse(url)?.origin ?? url
 }
 
+/** The resources and services a test's mesh runs: stand-ins by Service name in the services, by URL in the resources. */
+export function withStandIns(
+  resources: readonly KneResource[],
+  services: ServiceMap,
+  standIns: ReadonlyMap<string, {url: string}>,
+): {resources: readonly KneResource[]; services: ServiceMap} {
+  const withNames: ServiceMap = {...services}
+  for (const [name, sink] of standIns) if (!isUrl(name)) withNames[name] = sink.url
+  return {resources: withStandInUrls(resources, standIns), services: withNames}
+}
+
 /** Subscriber URLs the manifests give literally, pointed at their stand-ins (`http://audit.example.com/in` → the stand-in's URL). */
-function withStandInUrls(resources: readonly KneResource[], standIns: ReadonlyMap<string, Sink>): readonly KneResource[] {
+function withStandInUrls(resources: readonly KneResource[], standIns: ReadonlyMap<string, {url: string}>): readonly KneResource[] {
   const urls = [...standIns].filter(([name]) => isUrl(name)).map(([name, sink]) => [name.replace(/\/+$/, ''), sink.url] as const)
   if (urls.length === 0) return resources
   const rewrite = (value: unknown): unknown => {

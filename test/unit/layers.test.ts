@@ -21,7 +21,8 @@ const LAYER_OF: [RegExp, Layer][] = [
   // the oclif base class for scaffolding commands is CLI glue, whichever folder holds it
   [/^scaffold\/cli\.ts$/, 'commands'],
   [/^scaffold\//, 'scaffold'],
-  [/^(client|services)\//, 'client/services'],
+  // kne/testing (useMesh and the matchers for a Node test suite) runs meshes as the services do
+  [/^(client|services|testing)\//, 'client/services'],
   // the library API (createMesh, loadManifests, ...): anything below the commands
   [/^index\.ts$/, 'client/services'],
   [/^(commands|cli|hooks)\/|^(base-command|help-text|registry-flags)\.ts$/, 'commands'],

@@ -148,7 +148,7 @@ const OUTCOME_WORD: Record<Expectation['kind'], string> = {
 }
 
 /** `name` matches `namespace/name` keys; `namespace/name` only itself. */
-function keyMatches(wanted: string, key: string | undefined): boolean {
+export function keyMatches(wanted: string, key: string | undefined): boolean {
   if (key === undefined) return false
   return wanted.includes('/') ? key === wanted : key.slice(key.indexOf('/') + 1) === wanted
 }

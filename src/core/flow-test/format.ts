@@ -496,3 +496,25 @@ function readExpectation(kind: ExpectationKind, raw: unknown, at: string, step: 
   if (raw.data !== undefined) expectation.data = raw.data
   return ok ? expectation : undefined
 }
+
+/** Runs a reader on a value a test suite passes (kne/testing) and collects its problems as `field: message` lines. */
+function readValue<T>(read: (fail: Fail) => T | undefined): {value?: T; problems: string[]} {
+  const problems: string[] = []
+  const value = read((field, message) => problems.push(field === '' ? message : `${field}: ${message}`))
+  return problems.length > 0 || value === undefined ? {problems} : {value, problems}
+}
+
+/** A send step given as a value (`{broker, type, data, ...}`), read by the test file's rules; problems name `send.FIELD`. */
+export function readSendValue(raw: unknown): {value?: SendStep; problems: string[]} {
+  return readValue((fail) => readSend(raw, 'send', 1, fail))
+}
+
+/** An expect step given as a value (`{delivered: {...}, within: '2s'}`), read by the test file's rules; problems name `expect.KIND.FIELD`. */
+export function readExpectValue(raw: unknown): {value?: ExpectStep; problems: string[]} {
+  return readValue((fail) => readExpect(raw, 'expect', 1, fail))
+}
+
+/** Stand-in subscribers given as a value (`{payments: {failFirst: 2}}`), read by the test file's rules; problems name `subscribers.NAME.FIELD`. */
+export function readStandInsValue(raw: unknown): {value?: Record<string, StandIn>; problems: string[]} {
+  return readValue((fail) => readSubscribers(raw, fail))
+}
