@@ -3,21 +3,12 @@
 // and explanation lines: what was expected, each related event's path, the nearest candidates.
 import {KneError} from '../core/errors.js'
 import {checkExpectations, describeExpectation} from '../core/flow-test/check.js'
-import {readDuration, readExpectValue, type EventMatch, type ExpectationKind} from '../core/flow-test/format.js'
+import {readDuration, readExpectValue, type Expectation, type ExpectationKind} from '../core/flow-test/format.js'
 import {checkRouting, type RoutedEvent} from '../core/flow-test/routed.js'
 import {KneTestMesh, registerAfterEach, setDefaultHooks, type TestHooks} from './use-mesh.js'
 
-/** What a matcher takes: a kne test expectation's fields, and `within` (`2s`, `500ms`, `PT2S` or ms). */
-export interface DeliveryExpectation extends EventMatch {
-  to?: string
-  trigger?: string
-  subscription?: string
-  broker?: string
-  channel?: string
-  /** toHaveDeadLettered only: the dead-letter sink that took the event. */
-  deadLetterSink?: string
-  /** Exactly this many; without it at least one. */
-  count?: number
+/** What a matcher takes: a kne test expectation's fields (core/flow-test/format.ts), and `within` (`2s`, `500ms`, `PT2S` or ms). */
+export interface DeliveryExpectation extends Omit<Expectation, 'kind'> {
   /** Only what the mesh did within this long (mesh time) after the last send counts; without it, until the mesh is idle. */
   within?: string | number
 }
