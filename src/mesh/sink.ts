@@ -7,6 +7,7 @@ import type {CloudEvent} from '../core/cloudevent.js'
 import {decodeHttpMessage, encodeBinary, type ContentMode} from '../core/codec/http.js'
 import {isSuccess} from '../core/delivery/policy.js'
 import {answerPlanner, checkSinkBehaviour, type SinkAnswer, type SinkBehaviour} from '../core/sink-behaviour.js'
+import {MAX_BODY_BYTES} from './bodies.js'
 import {Cancellation} from './cancellation.js'
 import type {Clock} from './clock.js'
 
@@ -131,10 +132,22 @@ export class Sink {
       return
     }
     const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
+    let size = 0
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length
+      // read to its end, kept no further than the mesh's own bound
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer)
+    }
     const n = ++this.count
-    const decoded = decodeHttpMessage(req.headers, Buffer.concat(chunks))
-    const answer: SinkAnswer = decoded.ok ? plan(n) : {status: 400, reason: `not a CloudEvent: ${decoded.error}`}
+    const tooLarge = size > MAX_BODY_BYTES
+    const decoded = tooLarge
+      ? ({ok: false, error: `the body is over ${MAX_BODY_BYTES} bytes`} as const)
+      : decodeHttpMessage(req.headers, Buffer.concat(chunks))
+    const answer: SinkAnswer = decoded.ok
+      ? plan(n)
+      : tooLarge
+        ? {status: 413, reason: decoded.error}
+        : {status: 400, reason: `not a CloudEvent: ${decoded.error}`}
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(req.headers)) {
       if (!name.startsWith('ce-') && !HIDDEN_HEADERS.has(name) && value !== undefined)
