@@ -51,20 +51,13 @@ function keyOf(name: string | undefined, namespace: string): string | undefined 
 }
 
 /** The query the event filter flags make. */
-export function eventQueryOf(flags: {
-  type?: string
-  source?: string
-  id?: string
-  broker?: string
-  channel?: string
-  trigger?: string
-  subscription?: string
-  namespace: string
-  since?: number
-  until?: number
-  outcome?: string[]
-  limit?: number
-}): EventQuery {
+export function eventQueryOf(
+  flags: Omit<EventQuery, 'outcomes'> & {
+    namespace: string
+    /** --outcome, as typed: the flag's options are the query's outcomes. */
+    outcome?: string[]
+  },
+): EventQuery {
   const query: EventQuery = {
     type: flags.type,
     source: flags.source,
