@@ -6,6 +6,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import {parseServiceFlags} from '../core/service-flags.js'
 import {resolvePersist, type PersistConfig, type PersistFlags} from '../core/project.js'
 import type {ServiceMap} from '../core/resources/destination.js'
+import {otlpTracesUrl, type OtelEnvironment} from '../core/trace-context.js'
 import {emptyManifests} from '../core/resources/parse.js'
 import {manifestErrorFormatter, type Broker, type ManifestResource} from '../core/resources/types.js'
 import {loadProjectManifests, problemsIn, type LoadedManifests, type LoadedProject} from '../project/manifests.js'
@@ -36,6 +37,10 @@ export interface DevOptions {
   persist?: PersistFlags
   /** How long the services kne starts get to listen on their ports before the mesh is reported Ready anyway. */
   serviceStartTimeoutMs?: number
+  /** --otel-endpoint: the OTLP/HTTP collector's base URL; without it the OTEL_EXPORTER_OTLP_* variables of `env` apply. */
+  otelEndpoint?: string
+  /** Where the OTEL_* variables are read (process.env by default). */
+  env?: OtelEnvironment
 }
 
 /** A service's `npm start` may compile first; past this, kne dev says it is Ready and which services do not listen. */
@@ -120,6 +125,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       maxPendingEvents: options.maxPendingEvents,
       maxPendingBytes: options.maxPendingBytes,
       persist: loaded.persist,
+      otel: otelOptions(options),
       log: options.log,
       sources: {
         localServices,
@@ -140,6 +146,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   // Ready means an event sent now reaches the services kne started, not that their processes were spawned
   const servicesNotListening = await mesh.sources.untilServicesListen(options.serviceStartTimeoutMs ?? SERVICE_START_TIMEOUT_MS)
   return {...loaded, mesh, servicesNotListening}
+}
+
+/** The span export kne dev asks of the mesh: --otel-endpoint, else the standard variables. */
+function otelOptions(options: DevOptions): MeshOptions['otel'] {
+  const env: OtelEnvironment = options.env ?? process.env
+  const tracesEndpoint = otlpTracesUrl(options.otelEndpoint, env)
+  return tracesEndpoint === undefined ? undefined : {tracesEndpoint, serviceName: env.OTEL_SERVICE_NAME?.trim() || undefined}
 }
 
 /**

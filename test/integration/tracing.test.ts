@@ -1,0 +1,254 @@
+// W3C Trace Context through the mesh, and the spans it exports over OTLP/HTTP to a collector in the test:
+// real producers' requests, real subscribers, retries on a virtual clock.
+import {describe, expect, it} from 'vitest'
+import {VirtualClock, type Mesh, type MeshOptions} from '../../src/index.js'
+import {useMesh} from '../helpers/mesh.js'
+import {SPAN_KIND, startCollector, type Collector, type ReceivedSpan} from '../helpers/otlp.js'
+import {binaryHeaders, post, type Received, type Responder} from '../helpers/subscriber.js'
+
+const kit = useMesh()
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
+const PARENT_ID = '00f067aa0ba902b7'
+const INCOMING = `00-${TRACE_ID}-${PARENT_ID}-01`
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+
+function brokerAndTriggers(triggers: {name: string; type: string; uri: string; delivery?: string}[], broker = ''): string {
+  return [
+    `apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n${broker}`,
+    ...triggers.map(
+      (t) =>
+        `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: ${t.name}\nspec:\n  broker: default\n` +
+        `  filter:\n    attributes:\n      type: ${t.type}\n  subscriber:\n    uri: ${t.uri}\n${t.delivery ?? ''}`,
+    ),
+  ].join('---\n')
+}
+
+function traceparentOf(r: Received): {traceId: string; parentId: string; flags: string} {
+  const match = TRACEPARENT.exec(String(r.headers.traceparent))
+  expect(match, `traceparent ${String(r.headers.traceparent)}`).not.toBeNull()
+  return {traceId: match![1]!, parentId: match![2]!, flags: match![3]!}
+}
+
+const answer =
+  (...statuses: number[]): Responder =>
+  (_req, res, index) => {
+    res.writeHead(statuses[Math.min(index, statuses.length - 1)]!).end()
+  }
+
+describe('trace context without an exporter', () => {
+  it('continues an incoming traceparent and tracestate: same trace, the delivery as the new parent', async () => {
+    const sub = await kit.subscriber()
+    const mesh = await kit.mesh(brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url}]))
+    const sent = await post(`${mesh.url}/default/default`, {
+      ...binaryHeaders('order.created'),
+      traceparent: INCOMING,
+      tracestate: 'vendor=abc',
+    })
+    expect(sent.status).toBe(202)
+    const [got] = await sub.waitFor(1)
+    const tp = traceparentOf(got!)
+    expect(tp.traceId).toBe(TRACE_ID)
+    expect(tp.parentId).not.toBe(PARENT_ID)
+    expect(tp.flags).toBe('01')
+    expect(got!.headers.tracestate).toBe('vendor=abc')
+  })
+
+  it('starts a trace for an event without one, with a new span id on every request', async () => {
+    const sub = await kit.subscriber(answer(503, 200))
+    const clock = new VirtualClock()
+    const mesh = await kit.mesh(
+      brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url, delivery: '  delivery:\n    retry: 2\n'}]),
+      {clock},
+    )
+    expect((await clock.runUntil(post(`${mesh.url}/default/default`, binaryHeaders('order.created')))).status).toBe(202)
+    const [first, second] = (await sub.waitFor(2)).map(traceparentOf)
+    expect(first!.traceId).toBe(second!.traceId)
+    expect(first!.traceId).not.toBe(TRACE_ID)
+    expect(first!.parentId).not.toBe(second!.parentId)
+    expect(sub.received[0]!.headers.tracestate).toBeUndefined()
+  })
+
+  it('honours the distributed-tracing extension (binary ce-traceparent, structured traceparent) and passes it on unchanged', async () => {
+    const sub = await kit.subscriber()
+    const mesh = await kit.mesh(brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url}]))
+    await post(`${mesh.url}/default/default`, {...binaryHeaders('order.created', {'ce-id': 'binary'}), 'ce-traceparent': INCOMING})
+    const structured = {specversion: '1.0', id: 'structured', source: '/test', type: 'order.created', traceparent: INCOMING}
+    await post(`${mesh.url}/default/default`, {'content-type': 'application/cloudevents+json'}, JSON.stringify(structured))
+    const received = await sub.waitFor(2)
+    for (const r of received) {
+      expect(traceparentOf(r).traceId).toBe(TRACE_ID)
+      // the extension keeps the producer's context; the header carries the hop's
+      expect(r.headers['ce-traceparent']).toBe(INCOMING)
+    }
+  })
+
+  it('prefers the traceparent header to the extension, and ignores one that is not valid', async () => {
+    const sub = await kit.subscriber()
+    const mesh = await kit.mesh(brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url}]))
+    const other = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`
+    await post(`${mesh.url}/default/default`, {
+      ...binaryHeaders('order.created', {'ce-id': 'both'}),
+      traceparent: other,
+      'ce-traceparent': INCOMING,
+    })
+    await post(`${mesh.url}/default/default`, {
+      ...binaryHeaders('order.created', {'ce-id': 'bad'}),
+      traceparent: `00-${'0'.repeat(32)}-${PARENT_ID}-01`,
+    })
+    const [both, bad] = await sub.waitFor(2)
+    expect(traceparentOf(both!).traceId).toBe('a'.repeat(32))
+    expect(traceparentOf(bad!).traceId).not.toBe('0'.repeat(32))
+  })
+})
+
+describe('spans exported over OTLP/HTTP', () => {
+  async function tracedMesh(yaml: string, options: MeshOptions = {}): Promise<{mesh: Mesh; collector: Collector}> {
+    const collector = await startCollector()
+    kit.defer(() => collector.close())
+    const mesh = await kit.mesh(yaml, {...options, otel: {endpoint: collector.url}})
+    return {mesh, collector}
+  }
+
+  const byName = (spans: ReceivedSpan[], name: string): ReceivedSpan[] => spans.filter((s) => s.name === name)
+
+  it('records ingress, each filter decision and each attempt, linked parent to child, with Knative and CloudEvents attributes', async () => {
+    const sub = await kit.subscriber(answer(503, 200))
+    const other = await kit.subscriber()
+    const clock = new VirtualClock()
+    const {mesh, collector} = await tracedMesh(
+      brokerAndTriggers([
+        {
+          name: 'orders',
+          type: 'order.created',
+          uri: sub.url,
+          delivery: '  delivery:\n    retry: 2\n    backoffPolicy: exponential\n    backoffDelay: PT1S\n',
+        },
+        {name: 'refunds', type: 'refund.created', uri: other.url},
+      ]),
+      {clock},
+    )
+    const sent = post(`${mesh.url}/default/default`, {
+      ...binaryHeaders('order.created', {'ce-id': 'order-1', 'ce-subject': 'o/1'}),
+      traceparent: INCOMING,
+    })
+    expect((await clock.runUntil(sent)).status).toBe(202)
+    await mesh.close()
+    const spans = collector.spans
+    expect(collector.paths.every((p) => p === '/v1/traces')).toBe(true)
+    expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([TRACE_ID]))
+    expect(spans[0]!.serviceName).toBe('kne')
+
+    const [ingress] = byName(spans, 'broker:default.default')
+    expect(ingress).toMatchObject({kind: SPAN_KIND.server, parentSpanId: PARENT_ID})
+    expect(ingress!.attributes).toMatchObject({
+      'messaging.system': 'knative',
+      'messaging.destination.name': 'broker:default.default',
+      'kn.broker.name': 'default',
+      'kn.broker.namespace': 'default',
+      'cloudevents.event_id': 'order-1',
+      'cloudevents.event_type': 'order.created',
+      'cloudevents.event_source': '/test',
+      'cloudevents.event_spec_version': '1.0',
+      'cloudevents.event_subject': 'o/1',
+      'http.response.status_code': 202,
+    })
+
+    const [orders] = byName(spans, 'trigger:orders.default')
+    expect(orders).toMatchObject({kind: SPAN_KIND.internal, parentSpanId: ingress!.spanId})
+    expect(orders!.attributes).toMatchObject({'kn.trigger.name': 'orders', 'kne.filter.matched': true, 'kne.filter.applied': 'filter'})
+    const [refunds] = byName(spans, 'trigger:refunds.default')
+    expect(refunds).toMatchObject({kind: SPAN_KIND.internal, parentSpanId: ingress!.spanId})
+    expect(refunds!.attributes['kne.filter.matched']).toBe(false)
+
+    const attempts = byName(spans, 'send subscriber').sort(
+      (a, b) => Number(a.attributes['kne.delivery.attempt']) - Number(b.attributes['kne.delivery.attempt']),
+    )
+    expect(
+      attempts.map((a) => [a.kind, a.parentSpanId, a.attributes['kne.delivery.attempt'], a.attributes['http.response.status_code']]),
+    ).toEqual([
+      [SPAN_KIND.client, orders!.spanId, 1, 503],
+      [SPAN_KIND.client, orders!.spanId, 2, 200],
+    ])
+    expect(attempts[0]!.statusCode).toBe(2)
+    expect(attempts[0]!.attributes).toMatchObject({
+      'kne.delivery.next_delay_ms': 1000,
+      'url.full': sub.url,
+      'kne.delivery.target': 'subscriber',
+    })
+    expect(attempts[1]!.attributes['http.request.resend_count']).toBe(1)
+    // each request named its own span as the parent
+    expect(sub.received.map((r) => traceparentOf(r).parentId)).toEqual(attempts.map((a) => a.spanId))
+    expect(other.received).toHaveLength(0)
+  })
+
+  it('records the dead-letter request, and the sink gets its span as the parent', async () => {
+    const failing = await kit.subscriber(answer(500))
+    const dls = await kit.subscriber()
+    const clock = new VirtualClock()
+    const {mesh, collector} = await tracedMesh(
+      brokerAndTriggers([
+        {
+          name: 'orders',
+          type: 'order.created',
+          uri: failing.url,
+          delivery: `  delivery:\n    retry: 1\n    backoffDelay: PT1S\n    deadLetterSink:\n      uri: ${dls.url}\n`,
+        },
+      ]),
+      {clock},
+    )
+    expect((await clock.runUntil(post(`${mesh.url}/default/default`, binaryHeaders('order.created')))).status).toBe(202)
+    await mesh.close()
+    const [dead] = byName(collector.spans, 'send dead-letter-sink')
+    const [orders] = byName(collector.spans, 'trigger:orders.default')
+    expect(dead).toMatchObject({kind: SPAN_KIND.client, parentSpanId: orders!.spanId})
+    expect(dead!.attributes).toMatchObject({
+      'kne.delivery.target': 'dead-letter-sink',
+      'http.response.status_code': 200,
+      'url.full': dls.url,
+    })
+    expect(byName(collector.spans, 'send subscriber')).toHaveLength(2)
+    const tp = traceparentOf(dls.received[0]!)
+    expect(tp.traceId).toBe(orders!.traceId)
+    expect(tp.parentId).toBe(dead!.spanId)
+  })
+
+  it('follows a reply back into the broker: the reply request is the parent of its second ingress', async () => {
+    const replying = await kit.subscriber((_req, res) => {
+      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': 'reply-1', 'ce-source': '/replier', 'ce-type': 'order.confirmed'}).end()
+    })
+    const confirmed = await kit.subscriber()
+    const {mesh, collector} = await tracedMesh(
+      brokerAndTriggers([
+        {name: 'orders', type: 'order.created', uri: replying.url},
+        {name: 'confirmations', type: 'order.confirmed', uri: confirmed.url},
+      ]),
+    )
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('order.created'))).status).toBe(202)
+    await confirmed.waitFor(1)
+    await mesh.close()
+    const [reply] = byName(collector.spans, 'send reply')
+    const ingresses = byName(collector.spans, 'broker:default.default')
+    expect(ingresses).toHaveLength(2)
+    const second = ingresses.find((s) => s.attributes['cloudevents.event_id'] === 'reply-1')
+    expect(second!.parentSpanId).toBe(reply!.spanId)
+    expect(new Set(collector.spans.map((s) => s.traceId)).size).toBe(1)
+    expect(traceparentOf(confirmed.received[0]!).traceId).toBe(reply!.traceId)
+  })
+
+  it('reports a collector that refuses spans once, and delivers all the same', async () => {
+    const refusing = await startCollector(400)
+    kit.defer(() => refusing.close())
+    const lines: string[] = []
+    const sub = await kit.subscriber()
+    const mesh = await kit.mesh(brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url}]), {
+      otel: {tracesEndpoint: `${refusing.url}/v1/traces`},
+      log: (line) => lines.push(line),
+    })
+    for (let i = 0; i < 3; i++) expect((await post(`${mesh.url}/default/default`, binaryHeaders('order.created'))).status).toBe(202)
+    await mesh.close()
+    expect(sub.received).toHaveLength(3)
+    expect(refusing.paths.length).toBeGreaterThan(0)
+    expect(lines.filter((l) => l.includes('traces are not reaching'))).toHaveLength(1)
+  })
+})
