@@ -44,6 +44,7 @@ import {
   type PublishAnswer,
 } from './dispatcher.js'
 import type {Journal} from './journal.js'
+import {latencyOf} from './latency.js'
 import type {EventTrace} from './tracing.js'
 import type {SpanParent} from '../core/trace-context.js'
 
@@ -493,6 +494,7 @@ export class MeshRuntime {
     counters.matched++
     counters.inFlight++
     const flight = flightOf(ref, route.kind, route.key)
+    const started = this.options.now()
     const cancellation = new Cancellation(deadline)
     if (this.stopReason) cancellation.abort(this.stopReason)
     this.running.set(flight, cancellation)
@@ -501,6 +503,7 @@ export class MeshRuntime {
       if (!this.running.delete(flight)) return // reported already
       counters.inFlight--
       if (error !== undefined) return done(error)
+      latencyOf(counters).observe(this.options.now() - started)
       countOutcome(counters, result!.outcome)
       if (result!.outcome === 'failed') this.recordFailure(flight, ref, result!)
       done(undefined, {route, result: result!})
