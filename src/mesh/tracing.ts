@@ -11,6 +11,7 @@ import type {CloudEvent} from '../core/cloudevent.js'
 import {formatTraceparent, isSampled, messagingDestination, SPAN_ATTRIBUTES as A, type SpanParent} from '../core/trace-context.js'
 import type {DeliveryTarget} from '../core/activity.js'
 import type {TriggerRoute} from '../core/topology.js'
+import {memoize, perObject} from '../core/memo.js'
 
 /** An accepted event's place in its trace: what its deliveries' requests name as their parent's trace. */
 export interface EventTrace {
@@ -205,8 +206,7 @@ class SpanRecorder {
   }
 
   ingress(parent: SpanParent | undefined, kind: 'broker' | 'channel', key: string, event: CloudEvent): EventTrace {
-    const destination = messagingDestination(kind, key)
-    const [namespace, name] = split(key)
+    const {destination, namespace, name} = namesOf(kind, key)
     const attributes: Attributes = {
       [A.messagingSystem]: 'knative',
       [A.messagingOperation]: 'receive',
@@ -223,7 +223,7 @@ class SpanRecorder {
     const ctx = this.api.trace.setSpan(this.api.ROOT_CONTEXT, trace.span!)
     const triggers = new Map<string, EventTrace>()
     for (const route of routes) {
-      const [namespace, name] = split(route.key)
+      const {namespace, name} = namesOf('trigger', route.key)
       const passed = matched.includes(route)
       const attributes: Attributes = {
         [A.triggerName]: name,
@@ -231,7 +231,7 @@ class SpanRecorder {
         [A.matched]: passed,
         [A.filterApplied]: route.filter.applied,
       }
-      const span = this.tracer.startSpan(messagingDestination('trigger', route.key), {kind: INTERNAL, attributes}, ctx)
+      const span = this.tracer.startSpan(namesOf('trigger', route.key).destination, {kind: INTERNAL, attributes}, ctx)
       span.end()
       if (passed) triggers.set(route.key, traceOf(span, trace.state))
     }
@@ -247,14 +247,9 @@ class SpanRecorder {
 
   request(trace: EventTrace, who: Who, target: DeliveryTarget, url: string): Span {
     const ctx = this.api.trace.setSpan(this.api.ROOT_CONTEXT, trace.span!)
-    const key = who.trigger ?? who.subscription
-    const [namespace, name] = split(key)
+    // the trigger's name and namespace are on the filter span above it: a request names its destination only
     const attributes: Attributes = {
-      [A.messagingSystem]: 'knative',
-      [A.messagingOperation]: 'send',
-      [A.messagingDestination]: messagingDestination(who.trigger !== undefined ? 'trigger' : 'subscription', key),
-      [who.trigger !== undefined ? A.triggerName : A.subscriptionName]: name,
-      [who.trigger !== undefined ? A.triggerNamespace : A.subscriptionNamespace]: namespace,
+      [A.messagingDestination]: destinationOf(who),
       [A.target]: target,
       [A.httpMethod]: 'POST',
       [A.url]: url,
@@ -290,10 +285,26 @@ function endRequest(
   span.end()
 }
 
-function split(key: string): [string, string] {
-  const slash = key.indexOf('/')
-  return [key.slice(0, slash), key.slice(slash + 1)]
+type Named = 'broker' | 'channel' | 'trigger'
+const namesBy = Object.fromEntries(
+  (['broker', 'channel', 'trigger'] as const).map((kind) => [
+    kind,
+    memoize((key: string) => {
+      const slash = key.indexOf('/')
+      return {destination: messagingDestination(kind, key), namespace: key.slice(0, slash), name: key.slice(slash + 1)}
+    }, 10_000),
+  ]),
+) as Record<Named, (key: string) => {destination: string; namespace: string; name: string}>
+
+/** A broker's, channel's or trigger's span name and its parts, computed once per key. */
+function namesOf(kind: Named, key: string): {destination: string; namespace: string; name: string} {
+  return namesBy[kind](key)
 }
+
+/** A delivery's destination (`trigger:name.namespace`), once per trigger or subscription (who is one object per route). */
+const destinationOf = perObject((who: Who) =>
+  who.trigger !== undefined ? messagingDestination('trigger', who.trigger) : messagingDestination('subscription', who.subscription),
+)
 
 function eventAttributes(event: CloudEvent): Attributes {
   const attributes: Attributes = {
