@@ -239,12 +239,14 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
           services: mesh.sources.localServiceStatus(),
           notEmulated: session.notEmulated.map(describeResource),
           persist: session.persist && {dir: session.persist.dir, restored: mesh.restored},
+          ...(mesh.tracing.exportUrl === undefined ? {} : {traces: mesh.tracing.exportUrl}),
         }),
       )
     else {
       for (const line of renderTopology(mesh.status(), session.paths, c)) out(line)
       for (const line of describeSources(mesh.sources.status(), mesh.sources.localServiceStatus())) out(line)
       if (session.persist) out(describePersist(session.persist, mesh.restored))
+      if (mesh.tracing.exportUrl !== undefined) out(`  Traces     ${mesh.tracing.exportUrl}  (OTLP/HTTP; docs/observability.md)`)
       out(c.green(`Ready on ${mesh.url}`))
     }
     printer.flush()

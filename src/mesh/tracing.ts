@@ -85,6 +85,11 @@ export class MeshTracing {
     return this.recorder !== undefined
   }
 
+  /** Where spans are sent (the OTLP/HTTP traces URL), when they are. */
+  get exportUrl(): string | undefined {
+    return this.recorder?.url
+  }
+
   /**
    * The trace of an event a broker or channel accepted: continuing `parent` (the incoming traceparent, or the
    * request of the mesh's own hop that brought it), else a new one. Recorded: its ingress span is open.
@@ -162,6 +167,7 @@ class SpanRecorder {
     private readonly api: Api,
     private readonly tracer: Tracer,
     private readonly provider: BasicTracerProvider,
+    readonly url: string,
   ) {}
 
   static async start(options: TracingOptions): Promise<SpanRecorder> {
@@ -190,7 +196,7 @@ class SpanRecorder {
         }),
       ],
     })
-    return new SpanRecorder(api, provider.getTracer('kne'), provider)
+    return new SpanRecorder(api, provider.getTracer('kne'), provider, options.url)
   }
 
   private contextOf(parent: SpanParent | undefined): Context {

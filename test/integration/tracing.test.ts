@@ -1,7 +1,12 @@
 // W3C Trace Context through the mesh, and the spans it exports over OTLP/HTTP to a collector in the test:
 // real producers' requests, real subscribers, retries on a virtual clock.
 import {describe, expect, it} from 'vitest'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {VirtualClock, type Mesh, type MeshOptions} from '../../src/index.js'
+import {startDev} from '../../src/mesh/dev.js'
+import {tempDir} from '../helpers/temp.js'
+import {channel, subscription} from '../helpers/flows.js'
 import {useMesh} from '../helpers/mesh.js'
 import {SPAN_KIND, startCollector, type Collector, type ReceivedSpan} from '../helpers/otlp.js'
 import {binaryHeaders, post, type Received, type Responder} from '../helpers/subscriber.js'
@@ -81,6 +86,30 @@ describe('trace context without an exporter', () => {
       // the extension keeps the producer's context; the header carries the hop's
       expect(r.headers['ce-traceparent']).toBe(INCOMING)
     }
+  })
+
+  it('continues the trace through a channel to its subscriptions, and through a reply to another channel', async () => {
+    const replier = await kit.subscriber((_req, res) => {
+      res.writeHead(200, {'ce-specversion': '1.0', 'ce-id': 'r-1', 'ce-source': '/replier', 'ce-type': 'order.checked'}).end()
+    })
+    const end = await kit.subscriber()
+    const mesh = await kit.mesh(
+      channel('orders') +
+        channel('checked') +
+        subscription(
+          'check',
+          'orders',
+          replier.url,
+          `  reply:\n    ref:\n      apiVersion: messaging.knative.dev/v1\n      kind: InMemoryChannel\n      name: checked\n`,
+        ) +
+        subscription('store', 'checked', end.url),
+    )
+    expect((await post(`${mesh.url}/channels/default/orders`, {...binaryHeaders('order.created'), traceparent: INCOMING})).status).toBe(202)
+    const [first] = await replier.waitFor(1)
+    const [last] = await end.waitFor(1)
+    expect(traceparentOf(first!).traceId).toBe(TRACE_ID)
+    expect(traceparentOf(last!).traceId).toBe(TRACE_ID)
+    expect(traceparentOf(last!).parentId).not.toBe(traceparentOf(first!).parentId)
   })
 
   it('prefers the traceparent header to the extension, and ignores one that is not valid', async () => {
@@ -250,5 +279,35 @@ describe('spans exported over OTLP/HTTP', () => {
     expect(sub.received).toHaveLength(3)
     expect(refusing.paths.length).toBeGreaterThan(0)
     expect(lines.filter((l) => l.includes('traces are not reaching'))).toHaveLength(1)
+  })
+
+  it('kne dev exports to OTEL_EXPORTER_OTLP_ENDPOINT (with /v1/traces appended) under OTEL_SERVICE_NAME, and the flag wins over it', async () => {
+    const collector = await startCollector()
+    const ignored = await startCollector()
+    kit.defer(() => Promise.all([collector.close(), ignored.close()]))
+    const sub = await kit.subscriber()
+    const dir = tempDir('kne-dev-otel-')
+    writeFileSync(join(dir, 'app.yaml'), brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url}]))
+    const dev = (options: {otelEndpoint?: string; env: Record<string, string>}) =>
+      startDev({files: [join(dir, 'app.yaml')], port: 0, cwd: dir, log: () => {}, output: () => {}, ...options})
+    const fromEnv = await dev({env: {OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/`, OTEL_SERVICE_NAME: 'shop-dev'}})
+    expect(fromEnv.mesh.tracing.exportUrl).toBe(`${collector.url}/v1/traces`)
+    await post(`${fromEnv.mesh.url}/default/default`, binaryHeaders('order.created'))
+    await fromEnv.mesh.close()
+    expect(collector.paths).toContain('/v1/traces')
+    expect(new Set(collector.spans.map((s) => s.serviceName))).toEqual(new Set(['shop-dev']))
+
+    const fromFlag = await dev({otelEndpoint: collector.url, env: {OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${ignored.url}/v1/traces`}})
+    expect(fromFlag.mesh.tracing.exportUrl).toBe(`${collector.url}/v1/traces`)
+    await fromFlag.mesh.close()
+    const none = await dev({env: {}})
+    expect(none.mesh.tracing.exportUrl).toBeUndefined()
+    await none.mesh.close()
+  })
+
+  it('refuses an endpoint that is not an http or https URL', async () => {
+    await expect(kit.mesh(brokerAndTriggers([]), {otel: {endpoint: 'localhost:4318'}})).rejects.toThrow(
+      /cannot export traces: .* is not an http or https URL/,
+    )
   })
 })
