@@ -61,11 +61,16 @@ export interface OtelEnvironment {
  */
 export function otlpTracesUrl(flag: string | undefined, env: OtelEnvironment): string | undefined {
   if (flag !== undefined && flag !== '') return appendTracesPath(flag)
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined
+  if (isOtelDisabled(env)) return undefined
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()
   if (traces) return traces
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim()
   return base ? appendTracesPath(base) : undefined
+}
+
+/** OTEL_SDK_DISABLED=true (any case): no export from the variables or kne.yaml. */
+export function isOtelDisabled(env: OtelEnvironment): boolean {
+  return env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true'
 }
 
 function appendTracesPath(base: string): string {

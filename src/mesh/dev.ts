@@ -4,9 +4,9 @@
 import {dirname} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {parseServiceFlags} from '../core/service-flags.js'
-import {resolvePersist, type PersistConfig, type PersistFlags} from '../core/project.js'
+import {resolvePersist, type OtelConfig, type PersistConfig, type PersistFlags} from '../core/project.js'
 import type {ServiceMap} from '../core/resources/destination.js'
-import {otlpTracesUrl, type OtelEnvironment} from '../core/trace-context.js'
+import {isOtelDisabled, otlpTracesUrl, type OtelEnvironment} from '../core/trace-context.js'
 import {emptyManifests} from '../core/resources/parse.js'
 import {manifestErrorFormatter, type Broker, type ManifestResource} from '../core/resources/types.js'
 import {loadProjectManifests, problemsIn, type LoadedManifests, type LoadedProject} from '../project/manifests.js'
@@ -125,7 +125,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       maxPendingEvents: options.maxPendingEvents,
       maxPendingBytes: options.maxPendingBytes,
       persist: loaded.persist,
-      otel: otelOptions(options),
+      otel: otelOptions(options, config.otel),
       log: options.log,
       sources: {
         localServices,
@@ -148,11 +148,14 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   return {...loaded, mesh, servicesNotListening}
 }
 
-/** The span export kne dev asks of the mesh: --otel-endpoint, else the standard variables. */
-function otelOptions(options: DevOptions): MeshOptions['otel'] {
+/** The span export kne dev asks of the mesh: --otel-endpoint, else the standard variables, else kne.yaml's `otel:`. */
+function otelOptions(options: DevOptions, config: OtelConfig | undefined): MeshOptions['otel'] {
   const env: OtelEnvironment = options.env ?? process.env
-  const tracesEndpoint = otlpTracesUrl(options.otelEndpoint, env)
-  return tracesEndpoint === undefined ? undefined : {tracesEndpoint, serviceName: env.OTEL_SERVICE_NAME?.trim() || undefined}
+  // OTEL_SDK_DISABLED=true turns kne.yaml's export off as well; only the flag is stronger
+  const fromConfig = config === undefined || isOtelDisabled(env) ? undefined : otlpTracesUrl(config.endpoint, {})
+  const tracesEndpoint = otlpTracesUrl(options.otelEndpoint, env) ?? fromConfig
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || config?.serviceName
+  return tracesEndpoint === undefined ? undefined : {tracesEndpoint, serviceName}
 }
 
 /**

@@ -281,7 +281,7 @@ describe('spans exported over OTLP/HTTP', () => {
     expect(lines.filter((l) => l.includes('traces are not reaching'))).toHaveLength(1)
   })
 
-  it('kne dev exports to OTEL_EXPORTER_OTLP_ENDPOINT (with /v1/traces appended) under OTEL_SERVICE_NAME, and the flag wins over it', async () => {
+  it('kne dev exports to OTEL_EXPORTER_OTLP_ENDPOINT (with /v1/traces appended) under OTEL_SERVICE_NAME; the flag wins over it, and it over kne.yaml', async () => {
     const collector = await startCollector()
     const ignored = await startCollector()
     kit.defer(() => Promise.all([collector.close(), ignored.close()]))
@@ -303,6 +303,17 @@ describe('spans exported over OTLP/HTTP', () => {
     const none = await dev({env: {}})
     expect(none.mesh.tracing.exportUrl).toBeUndefined()
     await none.mesh.close()
+
+    // kne.yaml's otel: applies when neither the flag nor a variable says, and OTEL_SDK_DISABLED turns it off
+    writeFileSync(join(dir, 'kne.yaml'), `otel:\n  endpoint: ${ignored.url}\n  serviceName: from-yaml\n`)
+    const fromYaml = await dev({env: {}})
+    expect(fromYaml.mesh.tracing.exportUrl).toBe(`${ignored.url}/v1/traces`)
+    await post(`${fromYaml.mesh.url}/default/default`, binaryHeaders('order.created'))
+    await fromYaml.mesh.close()
+    expect(new Set(ignored.spans.map((s) => s.serviceName))).toEqual(new Set(['from-yaml']))
+    const disabled = await dev({env: {OTEL_SDK_DISABLED: 'true'}})
+    expect(disabled.mesh.tracing.exportUrl).toBeUndefined()
+    await disabled.mesh.close()
   })
 
   it('refuses an endpoint that is not an http or https URL', async () => {

@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+import {parseProjectConfig} from '../../src/core/project.js'
 import {formatTraceparent, otlpTracesUrl, otlpUrlProblem, parseTraceparent} from '../../src/core/trace-context.js'
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
@@ -56,5 +57,25 @@ describe('where OTLP/HTTP traces go', () => {
     expect(otlpUrlProblem('http://localhost:4318/v1/traces')).toBeUndefined()
     expect(otlpUrlProblem('localhost:4318/v1/traces')).toMatch(/not an http or https URL/)
     expect(otlpUrlProblem('not a url')).toMatch(/is not a URL/)
+  })
+})
+
+describe("kne.yaml's otel:", () => {
+  const parse = (text: string) => parseProjectConfig(text, 'kne.yaml')
+
+  it('reads the collector base URL and the service name', () => {
+    expect(parse('otel:\n  endpoint: http://localhost:4318\n  serviceName: shop\n')).toEqual({
+      config: expect.objectContaining({otel: {endpoint: 'http://localhost:4318', serviceName: 'shop'}}),
+      errors: [],
+    })
+  })
+
+  it('reports a missing or unusable endpoint and unknown fields, with the field', () => {
+    expect(parse('otel:\n  endpoint: localhost:4318\n').errors).toEqual([
+      {file: 'kne.yaml', field: 'otel.endpoint', message: expect.stringMatching(/http or https base URL/)},
+    ])
+    expect(parse('otel:\n  serviceName: shop\n').errors.map((e) => e.field)).toEqual(['otel.endpoint'])
+    expect(parse('otel:\n  endpoint: http://c:4318\n  protocol: grpc\n').errors.map((e) => e.field)).toEqual(['otel.protocol'])
+    expect(parse('otel: http://c:4318\n').errors.map((e) => e.field)).toEqual(['otel'])
   })
 })
