@@ -34,6 +34,8 @@ export interface RequestTrace {
 const POOL = Buffer.alloc(4096)
 let offset = POOL.length
 
+const ZEROS: Record<number, string> = {8: '0'.repeat(16), 16: '0'.repeat(32)}
+
 function randomHex(bytes: number): string {
   if (offset + bytes > POOL.length) {
     randomFillSync(POOL)
@@ -41,7 +43,7 @@ function randomHex(bytes: number): string {
   }
   const hex = POOL.toString('hex', offset, (offset += bytes))
   // all zeros is invalid (1 in 2^64 at worst): take the next ones
-  return /[^0]/.test(hex) ? hex : randomHex(bytes)
+  return hex !== ZEROS[bytes] ? hex : randomHex(bytes)
 }
 
 export function newTraceId(): string {
@@ -102,7 +104,9 @@ export class MeshTracing {
         ? {traceId: newTraceId(), flags: '01', state: undefined, span: undefined}
         : {traceId: parent.traceId, flags: parent.flags, state: parent.state, span: undefined}
     }
-    return recorder.ingress(parent, kind, key, event)
+    const trace = recorder.ingress(parent, kind, key, event)
+    // the sampler (OTEL_TRACES_SAMPLER) left this trace out: its requests still carry its context, unsampled
+    return trace.span!.isRecording() ? trace : {traceId: trace.traceId, flags: trace.flags, state: trace.state, span: undefined}
   }
 
   /**
@@ -185,7 +189,6 @@ class SpanRecorder {
     const provider = new sdk.BasicTracerProvider({
       resource: resourceFromAttributes({'service.name': options.serviceName ?? 'kne'}),
       idGenerator: {generateTraceId: newTraceId, generateSpanId: newSpanId},
-      sampler: new sdk.ParentBasedSampler({root: new sdk.AlwaysOnSampler()}),
       spanLimits: {attributeValueLengthLimit: MAX_ATTRIBUTE_CHARS, attributeCountLimit: 32, eventCountLimit: 8, linkCountLimit: 0},
       spanProcessors: [
         new sdk.BatchSpanProcessor(exporter, {

@@ -316,6 +316,24 @@ describe('spans exported over OTLP/HTTP', () => {
     await disabled.mesh.close()
   })
 
+  it('samples as OTEL_TRACES_SAMPLER says: a trace left out records nothing and is propagated unsampled', async () => {
+    const sub = await kit.subscriber()
+    const previous = process.env.OTEL_TRACES_SAMPLER
+    process.env.OTEL_TRACES_SAMPLER = 'always_off'
+    let traced: Awaited<ReturnType<typeof tracedMesh>>
+    try {
+      traced = await tracedMesh(brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url}]))
+    } finally {
+      if (previous === undefined) delete process.env.OTEL_TRACES_SAMPLER
+      else process.env.OTEL_TRACES_SAMPLER = previous
+    }
+    const {mesh, collector} = traced
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('order.created'))).status).toBe(202)
+    await mesh.close()
+    expect(collector.spans).toEqual([])
+    expect(traceparentOf(sub.received[0]!).flags).toBe('00')
+  })
+
   it('refuses an endpoint that is not an http or https URL', async () => {
     await expect(kit.mesh(brokerAndTriggers([]), {otel: {endpoint: 'localhost:4318'}})).rejects.toThrow(
       /cannot export traces: .* is not an http or https URL/,
