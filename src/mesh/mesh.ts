@@ -170,14 +170,13 @@ export class Mesh implements MeshContext {
         ? undefined
         : openPersistedLog(options.persist, options.clock ?? realClock, log, () => mesh.runtime.oldestUnsettledSeq())
     let mesh: Mesh
+    let tracing = MeshTracing.off
     try {
-      const tracing =
-        tracesUrl === undefined
-          ? MeshTracing.off
-          : await MeshTracing.exporting({url: tracesUrl, serviceName: options.otel?.serviceName, log})
+      if (tracesUrl !== undefined) tracing = await MeshTracing.exporting({url: tracesUrl, serviceName: options.otel?.serviceName, log})
       mesh = new Mesh(options, eventLog, tracing)
     } catch (error) {
       eventLog?.close()
+      await tracing.close()
       throw error
     }
     try {

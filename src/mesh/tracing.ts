@@ -66,9 +66,9 @@ export interface TracingOptions {
   scheduledDelayMs?: number
 }
 
-/** Spans kept waiting for export at most (more are dropped): with attributes bounded to 1 KiB, a few MiB. */
+/** Spans kept waiting for export at most (more are dropped): with at most 16 attributes of 512 characters each, about 32 MiB at worst. */
 const MAX_QUEUED_SPANS = 4096
-const MAX_ATTRIBUTE_CHARS = 1024
+const MAX_ATTRIBUTE_CHARS = 512
 /** An export (and the flush at close) gives up after this long. */
 const EXPORT_TIMEOUT_MS = 3000
 
@@ -189,7 +189,7 @@ class SpanRecorder {
     const provider = new sdk.BasicTracerProvider({
       resource: resourceFromAttributes({'service.name': options.serviceName ?? 'kne'}),
       idGenerator: {generateTraceId: newTraceId, generateSpanId: newSpanId},
-      spanLimits: {attributeValueLengthLimit: MAX_ATTRIBUTE_CHARS, attributeCountLimit: 32, eventCountLimit: 8, linkCountLimit: 0},
+      spanLimits: {attributeValueLengthLimit: MAX_ATTRIBUTE_CHARS, attributeCountLimit: 16, eventCountLimit: 0, linkCountLimit: 0},
       spanProcessors: [
         new sdk.BatchSpanProcessor(exporter, {
           maxQueueSize: MAX_QUEUED_SPANS,
