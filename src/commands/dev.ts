@@ -113,7 +113,7 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
     'otel-endpoint': Flags.string({
       helpValue: 'URL',
       description:
-        'export traces over OTLP/HTTP to this collector (its base URL: /v1/traces is appended) [default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT; none: no export, trace context still propagated]',
+        'export traces over OTLP/HTTP to this collector (its base URL: /v1/traces is appended) [default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else kne.yaml otel.endpoint; none: no export, trace context still propagated]',
     }),
     detach: Flags.boolean({
       description: 'run in the background, output to a log file, and return once the mesh is Ready (kne stop stops it)',

@@ -6,7 +6,7 @@ import {EXIT, KneError} from '../core/errors.js'
 import {parseServiceFlags} from '../core/service-flags.js'
 import {resolvePersist, type OtelConfig, type PersistConfig, type PersistFlags} from '../core/project.js'
 import type {ServiceMap} from '../core/resources/destination.js'
-import {isOtelDisabled, otlpTracesUrl, type OtelEnvironment} from '../core/trace-context.js'
+import {isOtelDisabled, otlpTracesUrl, otlpUrlProblem, type OtelEnvironment} from '../core/trace-context.js'
 import {emptyManifests} from '../core/resources/parse.js'
 import {manifestErrorFormatter, type Broker, type ManifestResource} from '../core/resources/types.js'
 import {loadProjectManifests, problemsIn, type LoadedManifests, type LoadedProject} from '../project/manifests.js'
@@ -151,6 +151,18 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 /** The span export kne dev asks of the mesh: --otel-endpoint, else the standard variables, else kne.yaml's `otel:`. */
 function otelOptions(options: DevOptions, config: OtelConfig | undefined): MeshOptions['otel'] {
   const env: OtelEnvironment = options.env ?? process.env
+  const given: [string, string | undefined][] = [
+    ['--otel-endpoint', options.otelEndpoint],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT],
+  ]
+  for (const [name, value] of given) {
+    const problem = value?.trim() ? otlpUrlProblem(value.trim()) : undefined
+    if (problem !== undefined)
+      throw new KneError(`${name}: ${problem}`, 'INVALID_FLAG', {
+        suggestions: ["give the collector's base URL, e.g. http://localhost:4318"],
+      })
+  }
   // OTEL_SDK_DISABLED=true turns kne.yaml's export off as well; only the flag is stronger
   const fromConfig = config === undefined || isOtelDisabled(env) ? undefined : otlpTracesUrl(config.endpoint, {})
   const tracesEndpoint = otlpTracesUrl(options.otelEndpoint, env) ?? fromConfig

@@ -314,6 +314,14 @@ describe('spans exported over OTLP/HTTP', () => {
     const disabled = await dev({env: {OTEL_SDK_DISABLED: 'true'}})
     expect(disabled.mesh.tracing.exportUrl).toBeUndefined()
     await disabled.mesh.close()
+
+    // a setting that is not a URL is refused with its name
+    await expect(dev({otelEndpoint: 'localhost:4318', env: {}})).rejects.toThrow(
+      /^--otel-endpoint: localhost:4318 is not an http or https URL/,
+    )
+    await expect(dev({env: {OTEL_EXPORTER_OTLP_ENDPOINT: 'collector'}})).rejects.toThrow(
+      /^OTEL_EXPORTER_OTLP_ENDPOINT: "collector" is not a URL/,
+    )
   })
 
   it('samples as OTEL_TRACES_SAMPLER says: a trace left out records nothing and is propagated unsampled', async () => {
