@@ -125,6 +125,8 @@ export const SPAN_ATTRIBUTES = {
   matched: 'kne.filter.matched',
   /** Which part of the trigger's spec decided (spec.filters, spec.filter, none), as kne filter test names it. */
   filterApplied: 'kne.filter.applied',
+  /** On an ingress span: triggers that did not match past the first 100, which get no filter span. */
+  unmatchedNotRecorded: 'kne.filter.unmatched_not_recorded',
 } as const
 
 /** `broker:name.namespace`, `trigger:name.namespace`: Knative's span names and messaging destinations (eventing pkg/tracing). */

@@ -69,6 +69,8 @@ export interface TracingOptions {
 /** Spans kept waiting for export at most (more are dropped): with at most 16 attributes of 512 characters each, about 32 MiB at worst. */
 const MAX_QUEUED_SPANS = 4096
 const MAX_ATTRIBUTE_CHARS = 512
+/** Filter spans of triggers that did not match, per event, at most: a broker with a thousand triggers would flood the queue. */
+const MAX_UNMATCHED_FILTER_SPANS = 100
 /** An export (and the flush at close) gives up after this long. */
 const EXPORT_TIMEOUT_MS = 3000
 
@@ -231,19 +233,23 @@ class SpanRecorder {
   filtered(trace: EventTrace, routes: readonly TriggerRoute[], matched: readonly TriggerRoute[]): EventTrace {
     const ctx = this.api.trace.setSpan(this.api.ROOT_CONTEXT, trace.span!)
     const triggers = new Map<string, EventTrace>()
+    const passing: {has(route: TriggerRoute): boolean} = matched.length > 8 ? new Set(matched) : {has: (route) => matched.includes(route)}
+    let unmatchedLeft = MAX_UNMATCHED_FILTER_SPANS
     for (const route of routes) {
-      const {namespace, name} = namesOf('trigger', route.key)
-      const passed = matched.includes(route)
+      const passed = passing.has(route)
+      if (!passed && unmatchedLeft-- <= 0) continue
+      const {destination, namespace, name} = namesOf('trigger', route.key)
       const attributes: Attributes = {
         [A.triggerName]: name,
         [A.triggerNamespace]: namespace,
         [A.matched]: passed,
         [A.filterApplied]: route.filter.applied,
       }
-      const span = this.tracer.startSpan(namesOf('trigger', route.key).destination, {kind: INTERNAL, attributes}, ctx)
+      const span = this.tracer.startSpan(destination, {kind: INTERNAL, attributes}, ctx)
       span.end()
       if (passed) triggers.set(route.key, traceOf(span, trace.state))
     }
+    if (unmatchedLeft < 0) trace.span!.setAttribute(A.unmatchedNotRecorded, -unmatchedLeft)
     return {...trace, triggers}
   }
 

@@ -211,6 +211,18 @@ describe('spans exported over OTLP/HTTP', () => {
     expect(other.received).toHaveLength(0)
   })
 
+  it('records at most 100 filter spans of triggers that did not match, and counts the rest on the ingress span', async () => {
+    const sub = await kit.subscriber()
+    const others = Array.from({length: 103}, (_, i) => ({name: `other-${i}`, type: `other.${i}`, uri: sub.url}))
+    const {mesh, collector} = await tracedMesh(brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url}, ...others]))
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('order.created'))).status).toBe(202)
+    await mesh.close()
+    const filters = collector.spans.filter((s) => s.kind === SPAN_KIND.internal)
+    expect(filters).toHaveLength(101)
+    expect(filters.filter((s) => s.attributes['kne.filter.matched'] === true).map((s) => s.name)).toEqual(['trigger:orders.default'])
+    expect(byName(collector.spans, 'broker:default.default')[0]!.attributes['kne.filter.unmatched_not_recorded']).toBe(3)
+  })
+
   it('records the dead-letter request, and the sink gets its span as the parent', async () => {
     const failing = await kit.subscriber(answer(500))
     const dls = await kit.subscriber()
