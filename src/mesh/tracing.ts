@@ -54,6 +54,16 @@ export function newSpanId(): string {
   return randomHex(8)
 }
 
+/**
+ * The trace context a request carries when a hop sends an event on without recording a span (an
+ * EventTransform to its sink): `parent`'s trace with a span id of its own, or a new trace.
+ */
+export function onwardTraceContext(parent: SpanParent | undefined): {traceparent: string; tracestate: string | undefined} {
+  return parent === undefined
+    ? {traceparent: formatTraceparent(newTraceId(), newSpanId(), '01'), tracestate: undefined}
+    : {traceparent: formatTraceparent(parent.traceId, newSpanId(), parent.flags), tracestate: parent.state}
+}
+
 /** Where spans go and how they are named. */
 export interface TracingOptions {
   /** The OTLP/HTTP traces URL (…/v1/traces). */

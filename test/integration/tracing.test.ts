@@ -112,6 +112,21 @@ describe('trace context without an exporter', () => {
     expect(traceparentOf(last!).parentId).not.toBe(traceparentOf(first!).parentId)
   })
 
+  it('continues the trace through an EventTransform to its sink', async () => {
+    const sink = await kit.subscriber()
+    const mesh = await kit.mesh(
+      `apiVersion: eventing.knative.dev/v1alpha1\nkind: EventTransform\nmetadata:\n  name: enrich\nspec:\n  sink:\n    uri: ${sink.url}\n  jsonata:\n    expression: $\n---\n` +
+        brokerAndTriggers([{name: 'orders', type: 'order.created', uri: `http://127.0.0.1:1/unused`}]).replace(
+          'uri: http://127.0.0.1:1/unused',
+          'ref:\n      apiVersion: eventing.knative.dev/v1alpha1\n      kind: EventTransform\n      name: enrich',
+        ),
+    )
+    expect((await post(`${mesh.url}/default/default`, {...binaryHeaders('order.created'), traceparent: INCOMING})).status).toBe(202)
+    const [got] = await sink.waitFor(1)
+    expect(traceparentOf(got!).traceId).toBe(TRACE_ID)
+    expect(traceparentOf(got!).parentId).not.toBe(PARENT_ID)
+  })
+
   it('prefers the traceparent header to the extension, and ignores one that is not valid', async () => {
     const sub = await kit.subscriber()
     const mesh = await kit.mesh(brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url}]))
