@@ -1,8 +1,8 @@
 // Trace context for every event, and its spans when an OTLP endpoint is set. Without one, an event still
 // continues the trace it came with (or starts one) and every request kne sends carries a traceparent naming
-// a span id of its own: two random ids and a string per request, no span objects. With one, the
-// OpenTelemetry SDK records an ingress span (SERVER), a span per trigger's filter decision (INTERNAL) and a
-// span per request (CLIENT: each attempt to the subscriber, each reply and dead-letter attempt), batched and
+// a span id of its own: a trace id per event, a span id and a string per request, no span objects. With one,
+// the OpenTelemetry SDK records an ingress span (SERVER), a span per trigger's filter decision (INTERNAL) and
+// a span per request (CLIENT: each attempt to the subscriber, each reply and dead-letter attempt), batched and
 // sent over OTLP/HTTP JSON. The SDK is loaded only then.
 import {randomFillSync} from 'node:crypto'
 import type {Attributes, Context, Span, Tracer} from '@opentelemetry/api'
@@ -93,10 +93,6 @@ export class MeshTracing {
   /** Tracing with export to `options.url`; loads the OpenTelemetry SDK. */
   static async exporting(options: TracingOptions): Promise<MeshTracing> {
     return new MeshTracing(await SpanRecorder.start(options))
-  }
-
-  get recording(): boolean {
-    return this.recorder !== undefined
   }
 
   /** Where spans are sent (the OTLP/HTTP traces URL), when they are. */
