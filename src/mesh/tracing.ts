@@ -239,10 +239,10 @@ class SpanRecorder {
   filtered(trace: EventTrace, routes: readonly TriggerRoute[], matched: readonly TriggerRoute[]): EventTrace {
     const ctx = this.api.trace.setSpan(this.api.ROOT_CONTEXT, trace.span!)
     const triggers = new Map<string, EventTrace>()
-    const passing: {has(route: TriggerRoute): boolean} = matched.length > 8 ? new Set(matched) : {has: (route) => matched.includes(route)}
+    const many = matched.length > 8 ? new Set(matched) : undefined
     let unmatchedLeft = MAX_UNMATCHED_FILTER_SPANS
     for (const route of routes) {
-      const passed = passing.has(route)
+      const passed = many === undefined ? matched.includes(route) : many.has(route)
       if (!passed && unmatchedLeft-- <= 0) continue
       const {destination, namespace, name} = namesOf('trigger', route.key)
       const attributes: Attributes = {
@@ -256,7 +256,7 @@ class SpanRecorder {
       if (passed) triggers.set(route.key, traceOf(span, trace.state))
     }
     if (unmatchedLeft < 0) trace.span!.setAttribute(A.unmatchedNotRecorded, -unmatchedLeft)
-    return {...trace, triggers}
+    return {traceId: trace.traceId, flags: trace.flags, state: trace.state, span: trace.span, triggers}
   }
 
   endIngress(trace: EventTrace, status: number, error: string | undefined): void {
