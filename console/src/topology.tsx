@@ -301,7 +301,7 @@ export function Topology({status, resources}: {status: MeshStatus | undefined; r
                 key={n.id}
                 class={`node kind-${n.kind.toLowerCase()}${n.ready === false ? ' not-ready' : ''}${n.id === selected ? ' selected' : ''}`}
                 transform={`translate(${n.x - NODE_WIDTH / 2} ${n.y - NODE_HEIGHT / 2})`}
-                tabIndex={0}
+                tabindex={0}
                 role="button"
                 aria-label={`${n.kind} ${n.name}${n.ready === false ? `, not Ready: ${n.reason ?? ''}` : ''}`}
                 data-node={n.id}
