@@ -57,7 +57,11 @@ function filterText(resources: MeshResources | undefined, namespace: string, nam
 }
 
 /** Nodes and edges from the status the control API reports. */
-export function buildGraph(status: MeshStatus, resources: MeshResources | undefined): {nodes: GraphNode[]; edges: GraphEdge[]} {
+export function buildGraph(
+  status: MeshStatus,
+  resources: MeshResources | undefined,
+  showFlowChannels: boolean,
+): {nodes: GraphNode[]; edges: GraphEdge[]} {
   const nodes = new Map<string, GraphNode>()
   const edges: GraphEdge[] = []
   const byUrl = new Map<string, string>()
@@ -131,22 +135,13 @@ export function buildGraph(status: MeshStatus, resources: MeshResources | undefi
       counters: counterText(t.counters as unknown as Record<string, number>, ['matched', 'delivered', 'deadLettered', 'failed']),
       details: [filter, `subscriber ${t.subscriberUri ?? '(does not resolve)'}`],
     })
-    edges.push({from: `Broker:${t.broker}`, to: id, label: filter.length > 40 ? `${filter.slice(0, 39)}…` : filter})
-    if (!nodes.has(`Broker:${t.broker}`))
-      add({
-        id: `Broker:${t.broker}`,
-        kind: 'Broker',
-        name: t.broker,
-        ready: false,
-        reason: 'NotFound',
-        message: 'no such broker',
-        counters: '',
-        details: [],
-      })
+    // spec.broker names a broker of the trigger's own namespace; a missing one leaves the trigger not Ready, which it says
+    edges.push({from: `Broker:${t.namespace}/${t.broker}`, to: id, label: filter.length > 34 ? `${filter.slice(0, 33)}…` : filter})
     link(id, t.subscriberUri)
     if (t.deadLetterSinkUri) link(id, t.deadLetterSinkUri, 'dead letter', true)
   }
   for (const c of status.channels) {
+    if (c.owner && !showFlowChannels) continue
     const id = `Channel:${c.namespace}/${c.name}`
     add(
       {
@@ -164,6 +159,7 @@ export function buildGraph(status: MeshStatus, resources: MeshResources | undefi
     if (c.deadLetterSinkUri) link(id, c.deadLetterSinkUri, 'dead letter', true)
   }
   for (const s of status.subscriptions) {
+    if (s.owner && !showFlowChannels) continue
     const id = `Subscription:${s.namespace}/${s.name}`
     add({
       id,
@@ -229,23 +225,34 @@ function clip(text: string, max: number): string {
 
 export function Topology({status, resources}: {status: MeshStatus | undefined; resources: MeshResources | undefined}) {
   const [selected, setSelected] = useState<string | undefined>()
+  const [showFlowChannels, setShowFlowChannels] = useState(false)
   const layout = useMemo(() => {
     if (!status) return undefined
-    const {nodes, edges} = buildGraph(status, resources)
-    const g = new dagre.graphlib.Graph<GraphLabel, Box, {points?: Point[]}>({multigraph: true})
-    g.setGraph({rankdir: 'LR', nodesep: 18, ranksep: 70, marginx: 10, marginy: 10})
+    const {nodes, edges} = buildGraph(status, resources, showFlowChannels)
+    const g = new dagre.graphlib.Graph<GraphLabel, Box, {points?: Point[]; x?: number; y?: number; width?: number; height?: number}>({
+      multigraph: true,
+    })
+    g.setGraph({rankdir: 'LR', nodesep: 18, ranksep: 36, marginx: 10, marginy: 10})
     g.setDefaultEdgeLabel(() => ({}))
     for (const node of nodes) g.setNode(node.id, {width: NODE_WIDTH, height: NODE_HEIGHT})
-    edges.forEach((edge, i) => g.setEdge(edge.from, edge.to, {}, String(i)))
+    // a labelled edge gets room for its label between the ranks
+    edges.forEach((edge, i) => g.setEdge(edge.from, edge.to, edge.label ? {width: edge.label.length * 5.2, height: 14} : {}, String(i)))
     dagre.layout(g)
     const graph = g.graph()
     return {
       nodes: nodes.map((n) => ({...n, x: g.node(n.id).x ?? 0, y: g.node(n.id).y ?? 0})),
-      edges: edges.map((e, i) => ({...e, points: g.edge({v: e.from, w: e.to, name: String(i)}).points ?? []})),
+      edges: edges.map((e, i) => {
+        const placed = g.edge({v: e.from, w: e.to, name: String(i)})
+        return {
+          ...e,
+          points: placed.points ?? [],
+          labelAt: placed.x === undefined || placed.y === undefined ? undefined : {x: placed.x, y: placed.y},
+        }
+      }),
       width: graph.width ?? 0,
       height: graph.height ?? 0,
     }
-  }, [status, resources])
+  }, [status, resources, showFlowChannels])
   if (!layout) return <p class="muted">Waiting for the mesh…</p>
   const notReady = layout.nodes.filter((n) => n.ready === false)
   const chosen = layout.nodes.find((n) => n.id === selected)
@@ -267,6 +274,14 @@ export function Topology({status, resources}: {status: MeshStatus | undefined; r
           </ul>
         </section>
       )}
+      <label class="graph-options">
+        <input
+          type="checkbox"
+          checked={showFlowChannels}
+          onChange={(event) => setShowFlowChannels((event.target as HTMLInputElement).checked)}
+        />{' '}
+        Show the channels and subscriptions Sequences and Parallels make
+      </label>
       {layout.nodes.length === 0 && <p class="muted">The mesh runs no resources yet: add manifests to the project.</p>}
       <div class="graph-and-panel">
         <div class="graph">
@@ -284,12 +299,12 @@ export function Topology({status, resources}: {status: MeshStatus | undefined; r
             </defs>
             {layout.edges.map((e, i) => {
               const d = e.points.map((p, j) => `${j === 0 ? 'M' : 'L'} ${p.x} ${p.y}`).join(' ')
-              const middle = e.points[Math.floor(e.points.length / 2)]
+              const middle = e.labelAt ?? e.points[Math.floor(e.points.length / 2)]
               return (
                 <g key={i} class={`edge${e.dashed ? ' dashed' : ''}`}>
                   <path d={d} marker-end="url(#arrow)" />
                   {e.label && middle && (
-                    <text x={middle.x} y={middle.y - 4} text-anchor="middle" class="edge-label">
+                    <text x={middle.x} y={middle.y + 4} text-anchor="middle" class="edge-label">
                       {e.label}
                     </text>
                   )}
