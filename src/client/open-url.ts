@@ -1,11 +1,11 @@
-// Opens a URL in the default browser with the platform's opener (open, xdg-open, start), and says whether it could.
+// Opens a URL in the default browser with the platform's opener (xdg-open, open, Windows' URL handler), and says whether it could.
 import {spawn} from 'node:child_process'
 
 /** The opener command for a platform. */
 export function openerFor(platform: NodeJS.Platform, url: string): {command: string; args: string[]} {
   if (platform === 'darwin') return {command: 'open', args: [url]}
-  // start is a cmd built-in; its first quoted argument is the window title
-  if (platform === 'win32') return {command: 'cmd', args: ['/c', 'start', '""', url.replace(/&/g, '^&')]}
+  // what `start URL` runs, without cmd's quoting rules (an & in the URL would end cmd's command)
+  if (platform === 'win32') return {command: 'rundll32', args: ['url.dll,FileProtocolHandler', url]}
   return {command: 'xdg-open', args: [url]}
 }
 

@@ -17,7 +17,7 @@ export default class Ui extends KneCommand<typeof Ui> {
   static override exitCodes = [EXIT.ok, EXIT.usage, EXIT.unreachable]
   static override summary = "Open the running mesh's web console (topology, live events, send, registry, dead letters) in the browser."
   static override description = prose`Finds the running mesh as kne status does (KNE_URL, else the most recently started one of the state dir)
-and opens its console, http://<host>:<port>/_kne/ui/, with the platform's opener (xdg-open, open, start). Where none
+and opens its console, http://<host>:<port>/_kne/ui/, with the platform's opener (xdg-open, open, or Windows' URL handler). Where none
 can open it, the URL is printed to open by hand. --no-open and --json only print it. kne dev prints the same URL
 when it starts. Exits 4 when no mesh runs.`
   static override examples = [
