@@ -294,7 +294,11 @@ export function DeadLetters() {
         {answer.matched} events dead-lettered or failed (from the mesh's {answer.from === 'log' ? 'event log' : 'history'}).
         {canRedeliver ? '' : ' Redeliver needs the event log: start kne dev with --persist.'}
       </p>
-      {message && <p aria-live="polite">{message}</p>}
+      {message && (
+        <p class="redelivered" aria-live="polite">
+          {message}
+        </p>
+      )}
       <table>
         <thead>
           <tr>
@@ -326,7 +330,7 @@ export function DeadLetters() {
               </td>
               <td>
                 {canRedeliver && (
-                  <button type="button" onClick={() => void redeliver(e.arrival)}>
+                  <button type="button" aria-label={`Redeliver arrival ${e.arrival}`} onClick={() => void redeliver(e.arrival)}>
                     Redeliver
                   </button>
                 )}

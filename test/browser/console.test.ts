@@ -18,6 +18,7 @@ function trigger(name: string, type: string, url: string, broker = 'default'): s
 describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a browser', () => {
   let orders: Subscriber
   let audit: Subscriber
+  let flaky: Subscriber
   let dev: LongRunning
   let browser: Browser
   let consoleUrl: string
@@ -26,7 +27,12 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
   let triggersFile: string
 
   beforeAll(async () => {
-    ;[orders, audit] = await Promise.all([startSubscriber(), startSubscriber()])
+    ;[orders, audit, flaky] = await Promise.all([
+      startSubscriber(),
+      startSubscriber(),
+      // 400 is not retried: its deliveries fail at once
+      startSubscriber((_req, res) => void res.writeHead(400).end()),
+    ])
     project = mkdtempSync(join(tmpdir(), 'kne-console-'))
     mkdirSync(join(project, 'knative'))
     writeFileSync(join(project, 'kne.yaml'), 'namespace: default\nmanifests: knative\n')
@@ -36,9 +42,11 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
       triggersFile,
       trigger('orders', 'com.example.order.created', orders.url) +
         trigger('audit', 'com.example.audit', audit.url) +
-        trigger('stray', 'com.example.audit', audit.url, 'missing'),
+        trigger('stray', 'com.example.audit', audit.url, 'missing') +
+        trigger('flaky', 'com.example.flaky', flaky.url),
     )
-    dev = new LongRunning(['dev', '--port', '0', '--quiet'], isolatedEnv(), project)
+    // with its event log on, so that Dead letters offers Redeliver
+    dev = new LongRunning(['dev', '--port', '0', '--quiet', '--persist', join(project, 'log')], isolatedEnv(), project)
     const [browserStarted, printed] = await Promise.all([launchBrowser(), dev.waitFor(/Console\s+(http:\/\/\S+)/)])
     browser = browserStarted
     consoleUrl = printed[1]!
@@ -48,7 +56,7 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
   afterAll(async () => {
     await browser?.close()
     dev?.kill()
-    await Promise.all([orders?.close(), audit?.close()])
+    await Promise.all([orders?.close(), audit?.close(), flaky?.close()])
     if (project) rmSync(project, {recursive: true, force: true})
   })
 
@@ -64,7 +72,7 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
     return Object.assign(page, {problems})
   }
 
-  async function postEvent(type: string, source: string, data: unknown = {}): Promise<void> {
+  async function postEvent(type: string, source: string, data: unknown = {}): Promise<number> {
     const answer = await fetch(`${meshUrl}/default/default`, {
       method: 'POST',
       headers: {
@@ -76,7 +84,7 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
       },
       body: JSON.stringify(data),
     })
-    expect(answer.status).toBeLessThan(300)
+    return answer.status
   }
 
   it("shows the manifests' resources on the topology, and a trigger that is not Ready with its reason", async () => {
@@ -95,7 +103,7 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
   it('lists a sent event in the live list within a second', async () => {
     const page = await open('events')
     const type = `com.example.live.${Date.now()}`
-    await postEvent(type, '/live')
+    expect(await postEvent(type, '/live')).toBe(202)
     await page.locator(`a.row:has-text("${type}")`).waitFor({timeout: 1000})
     await page.close()
   })
@@ -103,7 +111,7 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
   it("shows in an event's detail the trigger that did not match it and why", async () => {
     const page = await open('events')
     const source = `/detail-${Date.now()}`
-    await postEvent('com.example.order.created', source, {order: 42})
+    expect(await postEvent('com.example.order.created', source, {order: 42})).toBe(202)
     await page.locator('input[name="source"]').fill(source)
     await page.locator(`a.row:has-text("${source}")`).click()
     const audit = page.locator('.explanations li.not-matched', {hasText: 'default/audit'})
@@ -129,6 +137,21 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
     expect(received.headers).toMatchObject({'ce-type': 'com.example.order.created', 'ce-source': '/console'})
     await expect.poll(() => page.locator('.send-result').textContent()).toMatch(/answered 202 — arrival \d+/)
     await page.locator('.send-result .explanations').waitFor()
+    await page.close()
+  })
+
+  it('lists a failed delivery under Dead letters and sends it again with Redeliver', async () => {
+    const page = await open('dead-letters')
+    const source = `/flaky-${Date.now()}`
+    // the synchronous broker answers with the failed delivery
+    expect(await postEvent('com.example.flaky', source)).toBe(500)
+    const before = flaky.received.length
+    const row = page.locator('.dead-letters tbody tr', {hasText: 'com.example.flaky'}).first()
+    await row.waitFor()
+    expect(await row.textContent()).toMatch(/default\/flaky: failed \(400\)/)
+    await row.getByRole('button', {name: /^Redeliver arrival \d+$/}).click()
+    await expect.poll(() => page.locator('.redelivered').textContent()).toMatch(/1 redelivered as arrival \d+/)
+    await expect.poll(() => flaky.received.length).toBeGreaterThan(before)
     await page.close()
   })
 
