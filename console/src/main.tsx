@@ -29,7 +29,7 @@ function App() {
   const [where, setWhere] = useState(route())
   const [status, setStatus] = useState<MeshStatus | undefined>()
   const [resources, setResources] = useState<MeshResources | undefined>()
-  const [reloads, setReloads] = useState<ReloadsAnswer>({count: 0})
+  const [reloads, setReloads] = useState<ReloadsAnswer>({count: 0, problems: []})
   const [problem, setProblem] = useState<string | undefined>()
   const [connected, setConnected] = useState(false)
   const [version, setVersion] = useState(0)
@@ -79,7 +79,7 @@ function App() {
     }, setConnected)
   }, [])
 
-  const last = reloads.last
+  const {problems} = reloads
   return (
     <>
       <header>
@@ -100,14 +100,13 @@ function App() {
           {problem}
         </p>
       )}
-      {last && last.problems.length > 0 && (
+      {problems.length > 0 && (
         <section class="banner bad manifest-problems" role="alert" aria-label="Manifest problems">
           <strong>
-            The last reload ({new Date(last.at).toLocaleTimeString()}) found {last.problems.length} problem(s); the last good version of
-            each file stays in force:
+            The manifests have {problems.length} problem(s); the last good version of each file stays in force until it is fixed:
           </strong>
           <ul>
-            {last.problems.map((p, i) => (
+            {problems.map((p, i) => (
               <li key={i}>
                 <code>{p.file}</code>
                 {p.resource ? ` ${p.resource}` : ''}

@@ -494,6 +494,8 @@ export interface ReloadsAnswer {
   /** Reloads since the mesh started (0 when it does not watch its manifests, or nothing changed yet). */
   count: number
   last?: ReloadEvent
+  /** What is wrong with every file whose latest version was refused (its last good version stays in force), until a reload takes it. */
+  problems: ManifestError[]
 }
 
 export type FileChange = 'added' | 'changed' | 'removed'

@@ -85,16 +85,22 @@ describe('POST /_kne/v1/send', () => {
 })
 
 describe('GET /_kne/v1/reloads', () => {
-  it('says what the last reload refused, and that the next one took the file', async () => {
-    const project = await watchedProject(kit, {'broker.yaml': BROKER})
+  it("keeps a refused file's problems until a reload takes the file, whatever else reloads meanwhile", async () => {
+    const project = await watchedProject(kit, {'broker.yaml': BROKER, 'other.yaml': BROKER.replace('default', 'other')})
     const reloads = async (): Promise<ReloadsAnswer> => (await (await fetch(`${project.mesh.url}/_kne/v1/reloads`)).json()) as ReloadsAnswer
-    expect(await reloads()).toEqual({count: 0})
+    expect(await reloads()).toEqual({count: 0, problems: []})
     await project.change(() => project.write('broker.yaml', 'kind: Broker\nmetadata: [\n'))
     const broken = await reloads()
     expect(broken.count).toBe(1)
     expect(broken.last?.problems[0]?.file).toMatch(/broker\.yaml$/)
+    expect(broken.problems).toEqual(broken.last?.problems)
+    // another file's good edit: the broken one is still broken
+    await project.change(() => project.write('other.yaml', BROKER.replace('default', 'renamed')))
+    const later = await reloads()
+    expect(later).toMatchObject({count: 2, last: {problems: []}})
+    expect(later.problems).toEqual(broken.problems)
     await project.change(() => project.write('broker.yaml', BROKER))
-    expect(await reloads()).toMatchObject({count: 2, last: {problems: []}})
+    expect(await reloads()).toMatchObject({count: 3, problems: []})
   })
 })
 
