@@ -125,6 +125,27 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
     await page.close()
   })
 
+  it("shows an event's binary data as a hex dump", async () => {
+    const page = await open('events')
+    const source = `/binary-${Date.now()}`
+    const answer = await fetch(`${meshUrl}/default/default`, {
+      method: 'POST',
+      headers: {
+        'ce-specversion': '1.0',
+        'ce-id': crypto.randomUUID(),
+        'ce-type': 'com.example.blob',
+        'ce-source': source,
+        'content-type': 'application/octet-stream',
+      },
+      body: new Uint8Array([0, 1, 2, 0xff, 0x41]),
+    })
+    expect(answer.status).toBe(202)
+    await page.locator('input[name="source"]').fill(source)
+    await page.locator(`a.row:has-text("${source}")`).click()
+    await expect.poll(() => page.locator('pre.data').textContent()).toBe(`00000000  00 01 02 ff 41${' '.repeat(33)}  ....A`)
+    await page.close()
+  })
+
   it("sends the form's event to the broker, and a subscriber receives it", async () => {
     const page = await open('send')
     const marker = `form-${Date.now()}`
