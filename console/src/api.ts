@@ -11,6 +11,7 @@ import type {
   SendRequest,
 } from '../../src/core/api.js'
 import type {Registry} from '../../src/core/registry/registry.js'
+import {MAX_ROWS} from './store.js'
 
 const API = '/_kne/v1'
 
@@ -42,17 +43,18 @@ export const api = {
 }
 
 /**
- * Follows the activity stream (NDJSON) from the start of the mesh's history, as `kne tail --history` does;
- * reconnects after the last record seen when the stream ends. Returns what stops it.
+ * Follows the activity stream (NDJSON) from the latest records of the mesh's history, as `kne tail --history`
+ * does from its start; reconnects after the last record seen when the stream ends. Returns what stops it.
  */
 export function followActivity(onRecords: (records: ActivityJson[]) => void, onState: (connected: boolean) => void): () => void {
   let stopped = false
-  let since = 1
+  // the first connection asks for the latest records only (about four an event): the history may be hundreds of MiB
+  let from = `last=${4 * MAX_ROWS}`
   const controller = new AbortController()
   const run = async (): Promise<void> => {
     while (!stopped) {
       try {
-        const response = await fetch(`${API}/activity?follow=true&since=${since}`, {signal: controller.signal, cache: 'no-store'})
+        const response = await fetch(`${API}/activity?follow=true&${from}`, {signal: controller.signal, cache: 'no-store'})
         if (!response.ok || response.body === null) throw new Error(`activity answered ${response.status}`)
         onState(true)
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
@@ -67,7 +69,7 @@ export function followActivity(onRecords: (records: ActivityJson[]) => void, onS
             if (line === '') continue
             const record = JSON.parse(line) as ActivityJson | {kind: 'subscribed' | 'overflow'; next?: number}
             if (record.kind === 'subscribed' || record.kind === 'overflow') continue
-            since = (record as ActivityJson).seq + 1
+            from = `since=${(record as ActivityJson).seq + 1}`
             records.push(record as ActivityJson)
           }
           if (records.length > 0) onRecords(records)

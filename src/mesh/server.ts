@@ -209,7 +209,9 @@ const REPLAY_CHUNK_CHARS = 64 * 1024
  * subscription is live from the start, so a client that waits for that line misses nothing.
  */
 function streamActivity(mesh: MeshContext, req: IncomingMessage, res: ServerResponse, params: URLSearchParams): void {
-  const since = Number(params.get('since') ?? '0') || 0
+  // `last=N`: the latest N records of the history rather than all of it (the console starts there)
+  const last = Number(params.get('last') ?? '0') || 0
+  const since = last > 0 ? Math.max(1, mesh.journal.next - last) : Number(params.get('since') ?? '0') || 0
   const follow = params.get('follow') === 'true'
   res.writeHead(200, {'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store'})
   const until = mesh.journal.next

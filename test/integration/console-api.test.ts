@@ -84,6 +84,17 @@ describe('POST /_kne/v1/send', () => {
   })
 })
 
+describe('GET /_kne/v1/activity?last=N', () => {
+  it('gives the latest N records of the history', async () => {
+    const mesh = await kit.mesh(BROKER)
+    for (const id of ['a', 'b', 'c'])
+      await post(`${mesh.url}/default/default`, {'ce-specversion': '1.0', 'ce-id': id, 'ce-type': 't', 'ce-source': '/s'})
+    const lines = (await (await fetch(`${mesh.url}/_kne/v1/activity?last=2`)).text()).trim().split('\n')
+    const all = mesh.journal.since()
+    expect(lines.map((line) => (JSON.parse(line) as {seq: number}).seq)).toEqual(all.slice(-2).map((r) => r.seq))
+  })
+})
+
 describe('GET /_kne/v1/reloads', () => {
   it("keeps a refused file's problems until a reload takes the file, whatever else reloads meanwhile", async () => {
     const project = await watchedProject(kit, {'broker.yaml': BROKER, 'other.yaml': BROKER.replace('default', 'other')})
