@@ -36,10 +36,11 @@ interface Box extends Partial<Point> {
 const NODE_WIDTH = 210
 const NODE_HEIGHT = 66
 
+/** `matched 2 · dead-lettered 2`: the first counter always, the others when not 0, camelCase names in words. */
 function counterText(counters: Record<string, number>, names: readonly string[]): string {
   return names
-    .filter((name) => counters[name] !== undefined)
-    .map((name) => `${name} ${counters[name]}`)
+    .filter((name, i) => counters[name] !== undefined && (i === 0 || counters[name] !== 0))
+    .map((name) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${counters[name]}`)
     .join(' · ')
 }
 
@@ -51,9 +52,19 @@ function trimUrl(url: string): string {
 function filterText(resources: MeshResources | undefined, namespace: string, name: string): string {
   const trigger = resources?.resources.find((r) => r.kind === 'Trigger' && r.metadata.name === name && r.metadata.namespace === namespace)
   const spec = (trigger?.spec ?? {}) as {filter?: {attributes?: Record<string, string>}; filters?: unknown[]}
-  if (spec.filters && spec.filters.length > 0) return `filters: ${JSON.stringify(spec.filters)}`
+  if (spec.filters && spec.filters.length > 0) return `filters: ${spec.filters.map(dialectText).join(', ')}`
   const attributes = Object.entries(spec.filter?.attributes ?? {})
   return attributes.length > 0 ? `filter: ${attributes.map(([k, v]) => `${k}=${v}`).join(', ')}` : 'no filter (every event)'
+}
+
+/** One SubscriptionsAPI filter in a few words: `prefix type=com.example.`, `cesql …`, `all(…)`. */
+function dialectText(filter: unknown): string {
+  const [dialect, value] = Object.entries((filter ?? {}) as Record<string, unknown>)[0] ?? ['?', undefined]
+  if (dialect === 'cesql') return `cesql ${String(value)}`
+  if (dialect === 'all' || dialect === 'any') return `${dialect}(${((value ?? []) as unknown[]).map(dialectText).join(', ')})`
+  if (dialect === 'not') return `not(${dialectText(value)})`
+  const pairs = Object.entries((value ?? {}) as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`)
+  return `${dialect} ${pairs.join(', ')}`
 }
 
 /** Nodes and edges from the status the control API reports. */
@@ -207,16 +218,42 @@ export function buildGraph(
     )
     link(id, r.sinkUri)
   }
+  const manifests = new Map((resources?.resources ?? []).map((r) => [`${r.kind}:${r.metadata.namespace}/${r.metadata.name}`, r]))
   for (const [from, uri, label, dashed] of targets) {
     if (uri === undefined) continue
     let to = byUrl.get(trimUrl(uri))
     if (to === undefined) {
       to = `Sink:${uri}`
-      if (!nodes.has(to)) nodes.set(to, {id: to, kind: 'Subscriber', name: uri.replace(/^https?:\/\//, ''), counters: '', details: [uri]})
+      const ref = destinationRef(manifests.get(from)?.spec, label)
+      if (!nodes.has(to))
+        nodes.set(to, {
+          id: to,
+          kind: ref?.kind ?? 'Subscriber',
+          name: ref?.name ?? uri.replace(/^https?:\/\//, ''),
+          counters: '',
+          details: [uri],
+        })
     }
     edges.push({from, to, label, dashed})
   }
   return {nodes: [...nodes.values()], edges: edges.filter((e) => nodes.has(e.from) && nodes.has(e.to))}
+}
+
+interface DestinationSpec {
+  ref?: {kind: string; name: string}
+}
+
+/** The reference a resource's manifest gives for the destination an edge goes to (its subscriber, sink, reply or dead-letter sink). */
+function destinationRef(spec: unknown, label: string | undefined): {kind: string; name: string} | undefined {
+  const fields = (spec ?? {}) as {
+    subscriber?: DestinationSpec
+    sink?: DestinationSpec
+    reply?: DestinationSpec
+    delivery?: {deadLetterSink?: DestinationSpec}
+  }
+  const destination =
+    label === 'dead letter' ? fields.delivery?.deadLetterSink : label === 'reply' ? fields.reply : (fields.subscriber ?? fields.sink)
+  return destination?.ref
 }
 
 function clip(text: string, max: number): string {
