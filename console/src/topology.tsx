@@ -326,7 +326,7 @@ export function Topology({status, resources}: {status: MeshStatus | undefined; r
             width={layout.width}
             height={layout.height}
             viewBox={`0 0 ${layout.width} ${layout.height}`}
-            role="img"
+            role="group"
             aria-label="Topology"
           >
             <defs>

@@ -127,8 +127,8 @@ export function Send({status, reloads}: {status: MeshStatus | undefined; reloads
           Type
           <input name="type" list="known-types" value={form.type} onInput={pickType} required placeholder="com.example.order.created" />
           <datalist id="known-types">
-            {registry?.entries.map((e) => (
-              <option key={e.type} value={e.type} />
+            {[...new Set(registry?.entries.map((e) => e.type))].map((type) => (
+              <option key={type} value={type} />
             ))}
           </datalist>
         </label>
