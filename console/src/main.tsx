@@ -44,10 +44,14 @@ function App() {
   useEffect(() => {
     let stopped = false
     let seenReloads = -1
+    let startedAt: string | undefined
     const poll = async (): Promise<void> => {
       try {
         const [next, reloaded] = await Promise.all([api.status(), api.reloads()])
         if (stopped) return
+        // another mesh on this port: its arrival numbers start again, so the page starts again too
+        if (startedAt !== undefined && next.startedAt !== startedAt) return location.reload()
+        startedAt = next.startedAt
         setStatus(next)
         setProblem(undefined)
         if (reloaded.count !== seenReloads) {
