@@ -9,7 +9,7 @@ import {filterRows, NO_FILTER, rowOutcome, type EventRow, type EventStore, type 
 
 const ROW_HEIGHT = 30
 const OVERSCAN = 8
-const OUTCOMES = ['', 'delivered', 'replied', 'dead-lettered', 'failed', 'pending', 'no match']
+const OUTCOMES = ['', 'delivered', 'replied', 'dead-lettered', 'failed', 'pending', 'no match', 'rejected', 'not found']
 
 export function LiveEvents({store, version, selected}: {store: EventStore; version: number; selected: number | undefined}) {
   const [filter, setFilter] = useState<RowFilter>(NO_FILTER)
@@ -92,7 +92,7 @@ export function LiveEvents({store, version, selected}: {store: EventStore; versi
                   style={{top: `${(first + i) * ROW_HEIGHT}px`}}
                   data-arrival={row.arrival}
                 >
-                  <span>{row.arrival}</span>
+                  <span>{row.refused ? '–' : row.arrival}</span>
                   <span>{row.at.slice(11, 23)}</span>
                   <span title={row.type}>{row.type}</span>
                   <span title={row.source}>{row.source}</span>
@@ -107,10 +107,30 @@ export function LiveEvents({store, version, selected}: {store: EventStore; versi
       <section class="event-detail" aria-label="Event detail">
         {selected === undefined ? (
           <p class="muted">Select an event to see its attributes, data and path.</p>
+        ) : selected < 0 ? (
+          <RefusedDetail row={store.get(selected)} />
         ) : (
           <EventDetail arrival={selected} />
         )}
       </section>
+    </div>
+  )
+}
+
+/** A request ingress refused: what it was sent to and why (it never became an arrival, so it has no path). */
+function RefusedDetail({row}: {row: EventRow | undefined}) {
+  if (!row?.refused) return <p class="muted">That request is no longer in the list.</p>
+  return (
+    <div class="detail">
+      <h2>
+        {row.type} <span class="muted">refused with {row.refused.status}</span>
+      </h2>
+      <p class="bad">{row.refused.error}</p>
+      <p>
+        {row.refused.path ? `posted to ${row.refused.path}` : `at ${row.broker ?? row.channel ?? '?'}`}
+        {row.id ? ` · id ${row.id}` : ''}
+        {row.source ? ` · source ${row.source}` : ''} · {row.at}
+      </p>
     </div>
   )
 }

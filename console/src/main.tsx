@@ -20,7 +20,7 @@ type View = (typeof VIEWS)[number][0]
 function route(): {view: View; arrival?: number} {
   const [, view, arrival] = location.hash.split('/')
   const known = VIEWS.find(([name]) => name === view)?.[0] ?? 'topology'
-  return {view: known, arrival: arrival !== undefined && /^\d+$/.test(arrival) ? Number(arrival) : undefined}
+  return {view: known, arrival: arrival !== undefined && /^-?\d+$/.test(arrival) ? Number(arrival) : undefined}
 }
 
 const store = new EventStore()

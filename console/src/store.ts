@@ -15,12 +15,15 @@ export interface EventRow {
   notMatched: string[]
   outcomes: Record<string, Outcome>
   settled: boolean
+  /** Ingress refused it (no arrival: the row's number is minus its record's seq). */
+  refused?: {status: number; error: string; path?: string}
 }
 
 /** The summary the list and its outcome filter use. */
-export type RowOutcome = Outcome | 'pending' | 'no match'
+export type RowOutcome = Outcome | 'pending' | 'no match' | 'rejected' | 'not found'
 
 export function rowOutcome(row: EventRow): RowOutcome {
+  if (row.refused) return row.refused.status === 404 ? 'not found' : 'rejected'
   const outcomes = Object.values(row.outcomes)
   if (row.broker !== undefined && row.matched.length === 0) return 'no match'
   for (const worst of ['failed', 'dead-lettered'] as const) if (outcomes.includes(worst)) return worst
@@ -36,6 +39,15 @@ export class EventStore {
   private readonly byArrival = new Map<number, EventRow>()
   /** Bumped on every change, so views know when to draw again. */
   version = 0
+
+  get(arrival: number): EventRow | undefined {
+    return this.byArrival.get(arrival)
+  }
+
+  private push(row: EventRow): void {
+    this.rows.push(row)
+    this.byArrival.set(row.arrival, row)
+  }
 
   add(records: readonly ActivityJson[]): void {
     for (const record of records) {
@@ -54,8 +66,25 @@ export class EventStore {
           outcomes: {},
           settled: false,
         }
-        this.rows.push(row)
-        this.byArrival.set(row.arrival, row)
+        this.push(row)
+      } else if (record.kind === 'rejected' || record.kind === 'not-found') {
+        const notFound = record.kind === 'not-found' ? record : undefined
+        const rejected = record.kind === 'rejected' ? record : undefined
+        this.push({
+          arrival: -record.seq,
+          id: notFound?.id ?? '',
+          type: notFound?.type ?? '(refused)',
+          source: notFound?.source ?? '',
+          at: record.at,
+          broker: notFound ? notFound.path : rejected?.broker,
+          channel: rejected?.channel,
+          via: 'ingress',
+          matched: [],
+          notMatched: [],
+          outcomes: {},
+          settled: true,
+          refused: {status: record.status, error: record.error, path: notFound?.path},
+        })
       } else if (record.kind === 'outcome') {
         const row = this.byArrival.get(record.arrival)
         if (row) row.outcomes[record.trigger ?? record.subscription ?? ''] = record.outcome

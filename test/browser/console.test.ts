@@ -125,6 +125,22 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
     await page.close()
   })
 
+  it('lists an event sent to a broker that does not exist, and says why it went nowhere', async () => {
+    const page = await open('events')
+    const source = `/astray-${Date.now()}`
+    const answer = await fetch(`${meshUrl}/default/nowhere`, {
+      method: 'POST',
+      headers: {'ce-specversion': '1.0', 'ce-id': crypto.randomUUID(), 'ce-type': 'com.example.astray', 'ce-source': source},
+    })
+    expect(answer.status).toBe(404)
+    await page.locator('input[name="source"]').fill(source)
+    const row = page.locator(`a.row:has-text("${source}")`)
+    expect(await row.locator('.outcome').textContent()).toBe('not found')
+    await row.click()
+    await expect.poll(() => page.locator('.event-detail').textContent()).toMatch(/broker default\/nowhere not found/)
+    await page.close()
+  })
+
   it("shows an event's binary data as a hex dump", async () => {
     const page = await open('events')
     const source = `/binary-${Date.now()}`
