@@ -31,7 +31,7 @@ export interface MeshContext {
   readonly sources: SourceRuntime
   /** The folder the processes the mesh runs start in, relative working folders included (kne.yaml's). */
   readonly projectDir: string
-  /** How often the manifests were reloaded, and what the last reload did. */
+  /** How often the manifests were reloaded, what the last reload did, and the problems of the files still refused. */
   readonly reloads: ReloadsAnswer
   status(): MeshStatus
   log(line: string): void
