@@ -100,6 +100,25 @@ describe.skipIf(noBrowser !== undefined && !browserRequired)('the console in a b
     await page.close()
   })
 
+  it('is reachable from the keyboard with a visible focus, and follows the dark colour scheme', async () => {
+    const page = await browser.newPage({viewport: {width: 1280, height: 720}, colorScheme: 'dark'})
+    await page.goto(`${consoleUrl}#/topology`)
+    await page.locator('.connection.ok').waitFor()
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe('rgb(15, 18, 22)')
+    const focused = () =>
+      page.evaluate(() => {
+        const element = document.activeElement as HTMLElement
+        return {text: element.textContent, outline: getComputedStyle(element).outlineStyle}
+      })
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Tab')
+    expect(await focused()).toEqual({text: 'Live events', outline: 'solid'})
+    await page.keyboard.press('Enter')
+    await page.locator('form.filters').waitFor()
+    expect(page.url()).toMatch(/#\/events$/)
+    await page.close()
+  })
+
   it('lists a sent event in the live list within a second', async () => {
     const page = await open('events')
     const type = `com.example.live.${Date.now()}`
