@@ -479,6 +479,8 @@ export function parseSendRequest(body: unknown): SendRequest | {error: string} {
       !Object.values(extensions).every((v) => typeof v === 'string'))
   )
     return {error: 'event.extensions must be an object of string values'}
+  const badName = Object.keys(extensions ?? {}).find((name) => name.includes('='))
+  if (badName !== undefined) return {error: `event.extensions: ${JSON.stringify(badName)} is not an attribute name`}
   return {
     to,
     namespace: namespace,

@@ -65,6 +65,7 @@ describe('POST /_kne/v1/send', () => {
       [{to: 'thing:x', event: {type: 't'}}, /unknown prefix "thing"/],
       [{to: 'broker:default', event: {type: 't', extensions: {n: 1}}}, /extensions must be an object of string values/],
       [{to: 'broker:default', event: {type: 't', extensions: {'Bad-Name': 'x'}}}, /Bad-Name/],
+      [{to: 'broker:default', event: {type: 't', extensions: {'a=b': 'x'}}}, /"a=b" is not an attribute name/],
       [{to: 'broker:default', event: {type: 't'}, extra: true}, /unknown field "extra"/],
       [[], /must be a JSON object/],
     ]
