@@ -63,6 +63,7 @@ const ARGS: Record<string, string[]> = {
   'trigger:delete': ['retired'],
   'trigger:describe': ['event-display'],
   'trigger:list': [],
+  ui: [],
   validate: [],
 }
 
