@@ -1,6 +1,7 @@
 // The event registry as the commands see it: when a mesh runs, the resources it runs (EventTypes, sources,
 // triggers) and what it observed; with -f, or without a mesh, the manifests on disk (merged with a running
 // mesh's observations). list, describe, export, browse and lint are built on it.
+import {readSchemaFile} from '../project/schema-files.js'
 import {request} from './http.js'
 import {KneError} from '../core/errors.js'
 import {
@@ -327,6 +328,7 @@ export async function lintProject(options: RegistryOptions): Promise<RegistryLin
     services: loaded.project.config.services,
     brokerDelivery: loaded.project.config.brokerDelivery,
     manifestErrors: loaded.manifestErrors,
+    readSchemaFile,
   })
   return {...report, mesh: loaded.mesh ? {url: loaded.mesh.url} : null, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {})}
 }

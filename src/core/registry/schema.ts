@@ -63,6 +63,11 @@ const FORMAT_TESTS: Record<StringFormat, (value: string) => boolean> = {
   ipv4: (value) => IPV4.test(value),
 }
 
+/** Whether a string has one of the formats kne knows (the same test inference uses). */
+export function hasFormat(format: StringFormat, value: string): boolean {
+  return FORMAT_TESTS[format](value)
+}
+
 /** The formats a string satisfies, in STRING_FORMATS order (only among `candidates` when given). */
 export function stringFormats(value: string, candidates: readonly StringFormat[] = STRING_FORMATS): StringFormat[] {
   return candidates.filter((format) => FORMAT_TESTS[format](value))

@@ -1,0 +1,88 @@
+import {describe, expect, it} from 'vitest'
+import {parseProjectConfig} from '../../src/core/project.js'
+import {compileEventSchemas, declaredSchemas, localSchemaPath, violationsOf} from '../../src/core/registry/validation.js'
+import {parseManifests} from '../../src/index.js'
+
+describe('kne.yaml registry.validate', () => {
+  it('reads off, warn and reject', () => {
+    for (const mode of ['off', 'warn', 'reject']) {
+      const {config, errors} = parseProjectConfig(`registry:\n  validate: ${mode}\n`, '/p/kne.yaml')
+      expect(errors).toEqual([])
+      expect(config.validateEvents).toBe(mode)
+    }
+  })
+
+  it('a bad value or field is an error naming the file and field', () => {
+    expect(parseProjectConfig('registry: {validate: strict}\n', '/p/kne.yaml').errors).toEqual([
+      {file: '/p/kne.yaml', field: 'registry.validate', message: 'must be off, warn, reject, got "strict"'},
+    ])
+    expect(parseProjectConfig('registry: {validat: warn}\n', '/p/kne.yaml').errors[0]).toMatchObject({field: 'registry.validat'})
+    expect(parseProjectConfig('registry: warn\n', '/p/kne.yaml').errors[0]).toMatchObject({field: 'registry'})
+  })
+})
+
+describe('declared schemas', () => {
+  it('a schema URI is a local file relative to its manifest, or a file: URL; other schemes are never fetched', () => {
+    expect(localSchemaPath('./schemas/order.json', '/p/knative/et.yaml')).toBe('/p/knative/schemas/order.json')
+    expect(localSchemaPath('/abs/order.json', '/p/knative/et.yaml')).toBe('/abs/order.json')
+    expect(localSchemaPath('file:///abs/order.json', '/p/knative/et.yaml')).toBe('/abs/order.json')
+    expect(localSchemaPath('https://example.com/order.json', '/p/et.yaml')).toBeUndefined()
+    expect(localSchemaPath('urn:example:order', '/p/et.yaml')).toBeUndefined()
+  })
+
+  it('reports a schema file that cannot be read, schemaData that is broken JSON, and an unknown dialect, each with file, resource and field', () => {
+    const {resources} = parseManifests(
+      `apiVersion: eventing.knative.dev/v1beta2
+kind: EventType
+metadata: {name: a}
+spec: {type: a, schema: ./missing.json}
+---
+apiVersion: eventing.knative.dev/v1beta2
+kind: EventType
+metadata: {name: b}
+spec: {type: b, schemaData: '{"type": '}
+---
+apiVersion: eventing.knative.dev/v1beta2
+kind: EventType
+metadata: {name: c}
+spec: {type: c, schemaData: '{"$schema": "http://json-schema.org/draft-04/schema#"}'}
+---
+apiVersion: eventing.knative.dev/v1beta2
+kind: EventType
+metadata: {name: d}
+spec: {type: d, schemaData: 'an Avro schema, as text', schema: https://example.com/d.avsc}
+`,
+      '/p/et.yaml',
+    )
+    const declared = declaredSchemas(resources, () => {
+      throw new Error('ENOENT: no such file')
+    })
+    expect(declared.problems.map((p) => [p.resource, p.field])).toEqual([
+      ['EventType default/a', 'spec.schema'],
+      ['EventType default/b', 'spec.schemaData'],
+    ])
+    expect(declared.problems[0]!.message).toContain('/p/missing.json: ENOENT')
+    const compiled = compileEventSchemas(declared.schemas)
+    expect(compiled.problems).toEqual([
+      expect.objectContaining({
+        resource: 'EventType default/c',
+        field: 'spec.schemaData',
+        message: expect.stringContaining('kne checks JSON Schema 2020-12, 2019-09 and draft-07'),
+      }),
+    ])
+    expect(compiled.schemas.size).toBe(0)
+  })
+
+  it('checks data with the formats kne knows, in draft-07 and 2020-12', () => {
+    const schema = {
+      type: 'object',
+      properties: {at: {type: 'string', format: 'date-time'}, who: {format: 'email'}},
+      additionalProperties: false,
+    }
+    expect(violationsOf(schema, {at: '2024-01-01T12:00:00Z', who: 'a@example.com'})).toEqual([])
+    expect(violationsOf({...schema, $schema: 'http://json-schema.org/draft-07/schema#'}, {at: 'yesterday', extra: 1})).toEqual([
+      {path: '/extra', message: 'is not allowed'},
+      {path: '/at', message: 'must match format "date-time"'},
+    ])
+  })
+})
