@@ -5,7 +5,7 @@ import {Chalk, type ChalkInstance} from 'chalk'
 import {MAX_RETAINED_DATA_BYTES, notFoundMessage, type ActivityJson, type Subscriber} from '../core/activity.js'
 import {eventToJsonObject} from '../core/codec/json.js'
 import {formatBytes} from '../core/quantity.js'
-import {formatViolation} from '../core/registry/validation.js'
+import {formatViolation} from '../core/registry/violations.js'
 import type {SinkRequest} from '../mesh/sink.js'
 
 export function colors(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): ChalkInstance {

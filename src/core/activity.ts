@@ -5,7 +5,7 @@
 // name the delivery they came from, so the records of one event's journey can be followed.
 import {eventBytes, type CloudEvent} from './cloudevent.js'
 import {encodeJsonEvent, eventToJsonObject} from './codec/json.js'
-import type {DataCheck, DataViolation} from './registry/validation.js'
+import type {DataCheck, DataViolation} from './registry/violations.js'
 
 /** Fields every record about an accepted event carries, so streams can be filtered without lookups. */
 export interface EventRef {

@@ -11,7 +11,7 @@ import {parseByteQuantity} from './quantity.js'
 import {textOf} from './resources/read.js'
 import {parseAge} from './delivery/duration.js'
 import {nearestNames} from './registry/patterns.js'
-import {VALIDATION_MODES, type ValidationMode} from './registry/validation.js'
+import {VALIDATION_MODES, type ValidationMode} from './registry/violations.js'
 
 export const PROJECT_FILE = 'kne.yaml'
 /** kne test's files: event-flow tests, never read as manifests. */

@@ -4,7 +4,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {CONTROL_PREFIX} from '../core/api.js'
 import {invalidDataRecord, notFoundMessage, notFoundRecord, rejectedRecord} from '../core/activity.js'
-import {describeViolations} from '../core/registry/validation.js'
+import {describeViolations} from '../core/registry/violations.js'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {perObject} from '../core/memo.js'
 import type {Topology} from '../core/topology.js'

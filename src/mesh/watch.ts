@@ -2,7 +2,7 @@
 // file is read again and the whole routing table is replaced in one mesh.apply() (deliveries under way keep
 // the routes they started with). A file that does not parse or validate is reported and its last good
 // version stays in force: an edit never stops the mesh.
-import type {ValidationMode} from '../core/registry/validation.js'
+import type {ValidationMode} from '../core/registry/violations.js'
 import {existsSync} from 'node:fs'
 import {resolve, sep} from 'node:path'
 import {watch, type FSWatcher} from 'chokidar'

@@ -4,10 +4,10 @@
 // is a manifest problem and its type is not checked; kne never fetches a schema over the network.
 import {isAbsolute, dirname, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
-import {Ajv2019} from 'ajv/dist/2019.js'
-import {Ajv2020} from 'ajv/dist/2020.js'
+import {createRequire} from 'node:module'
+import type {Ajv, ErrorObject, Options, ValidateFunction} from 'ajv'
 import {isJsonMediaType, type CloudEvent} from '../cloudevent.js'
+import type {DataCheck, DataViolation} from './violations.js'
 import type {EventType, ManifestError, ManifestResource} from '../resources/types.js'
 import {describeResource} from '../resources/types.js'
 import {declaredContribution} from './contributions.js'
@@ -16,22 +16,14 @@ import {hasFormat, STRING_FORMATS, type JsonSchema} from './schema.js'
 import {resourcesOf} from '../../kinds/descriptors.js'
 import {eventTypeKind} from '../../kinds/eventing/descriptor.js'
 
-export const VALIDATION_MODES = ['off', 'warn', 'reject'] as const
-/** off: events are not checked; warn: violations are recorded in the activity; reject: ingress answers 400. */
-export type ValidationMode = (typeof VALIDATION_MODES)[number]
-
-/** One way the data breaks its schema: where (a JSON Pointer into the data, '' for the data itself) and what. */
-export interface DataViolation {
-  path: string
-  message: string
-}
-
-/** What checking an event found: the first violations (at most MAX_REPORTED_VIOLATIONS) and how many there were. */
-export interface DataCheck {
-  type: string
-  violations: DataViolation[]
-  total: number
-}
+export {
+  describeViolations,
+  formatViolation,
+  VALIDATION_MODES,
+  type DataCheck,
+  type DataViolation,
+  type ValidationMode,
+} from './violations.js'
 
 export const MAX_REPORTED_VIOLATIONS = 10
 /** The largest schema file kne reads. */
@@ -192,17 +184,6 @@ export function violationsOf(schema: JsonSchema, value: unknown): DataViolation[
   return compiled.validate(value) ? [] : (compiled.validate.errors ?? []).map(toViolation)
 }
 
-/** `data/total: must be number`, for one line of text. */
-export function formatViolation(v: DataViolation): string {
-  return `data${v.path}: ${v.message}`
-}
-
-/** The violations in one line: the first few, and how many more. */
-export function describeViolations(check: DataCheck, shown = 3): string {
-  const first = check.violations.slice(0, shown).map(formatViolation).join('; ')
-  return check.total > shown ? `${first}; and ${check.total - shown} more` : first
-}
-
 function checked(validate: ValidateFunction, type: string, data: unknown): DataCheck | undefined {
   if (validate(data)) return undefined
   const violations = (validate.errors ?? []).map(toViolation)
@@ -232,19 +213,22 @@ function pointerToken(name: string): string {
 }
 
 // One validator per dialect; formats are the ones kne's schema inference knows (others are not checked).
-type AjvInstance = Ajv | Ajv2019 | Ajv2020
-const ajvs = new Map<string, AjvInstance>()
+// ajv is loaded on the first schema compiled: commands that never check data do not pay for it.
+const require = createRequire(import.meta.url)
+type AjvClass = new (options: Options) => Ajv
+const AJV_MODULES: Record<string, string> = {'07': 'ajv', '2019': 'ajv/dist/2019.js', '2020': 'ajv/dist/2020.js'}
+const ajvs = new Map<string, Ajv>()
 const DIALECTS: Record<string, string> = {
   'https://json-schema.org/draft/2020-12/schema': '2020',
   'https://json-schema.org/draft/2019-09/schema': '2019',
   'http://json-schema.org/draft-07/schema': '07',
 }
 
-function ajvFor(dialect: string): AjvInstance {
+function ajvFor(dialect: string): Ajv {
   let ajv = ajvs.get(dialect)
   if (ajv === undefined) {
-    const options = {strict: false, allErrors: true, logger: false as const}
-    ajv = dialect === '07' ? new Ajv(options) : dialect === '2019' ? new Ajv2019(options) : new Ajv2020(options)
+    const AjvOfDialect = (require(AJV_MODULES[dialect]!) as {default: AjvClass}).default
+    ajv = new AjvOfDialect({strict: false, allErrors: true, logger: false})
     for (const format of STRING_FORMATS) ajv.addFormat(format, (value: string) => hasFormat(format, value))
     ajvs.set(dialect, ajv)
   }
