@@ -7,9 +7,11 @@ import {KneError} from '../core/errors.js'
 import {
   buildRegistry,
   exportEventTypes,
+  formatReference,
   lintRegistry,
   nearestNames,
   sendLine,
+  shellQuote,
   triggerCreateLine,
   type EventTypeVersion,
   type ExportedEventType,
@@ -19,7 +21,8 @@ import {
   type RegistryEntry,
   type RegistryReference,
 } from '../core/registry/index.js'
-import type {ManifestError, ManifestResource} from '../core/resources/types.js'
+import type {KReference, ManifestError, ManifestResource} from '../core/resources/types.js'
+import {hasRole} from '../kinds/descriptors.js'
 import {loadProjectConfig, loadProjectManifests, type LoadedProject} from '../project/manifests.js'
 import type {MeshResources} from '../core/api.js'
 import {writeEventTypes, type WrittenEventType} from '../scaffold/eventtype.js'
@@ -269,6 +272,93 @@ function unknownType(type: string, known: string[], loaded: LoadedRegistry): Kne
     'UNKNOWN_TYPE',
     {suggestions},
   )
+}
+
+// ---------------------------------------------------------------------------------------------------
+// example
+
+export type ExampleOrigin = NonNullable<RegistryEntry['exampleOrigin']>
+
+/** Which example kne used, in words. */
+export const EXAMPLE_ORIGINS: Record<ExampleOrigin, string> = {
+  declared: "the example in the EventType's schema",
+  observed: 'the latest event kne dev saw',
+  source: 'the event its source sends',
+  schema: "made from the EventType's schema, with every required field",
+}
+
+export interface RegistryExampleResult {
+  type: string
+  namespace: string
+  /** `Kind/name` the type comes through, or `-`. */
+  reference: string
+  /** `namespace/name` of the broker its events flow into, when known. */
+  broker?: string
+  origin: ExampleOrigin
+  /** The origin in words. */
+  from: string
+  /** The example event, in the CloudEvents JSON format. */
+  event: Record<string, unknown>
+  mesh: {url: string} | null
+  readFrom: 'mesh' | 'manifests'
+  meshProblem?: string
+}
+
+export interface ExampleOptions extends DescribeOptions {
+  /** Prefer the type as it flows into this broker (in `namespace`, else the project's). */
+  broker?: string
+  /** Or where the example is going (kne send --example's --to): when it is a broker, prefer that broker. */
+  to?: KReference
+}
+
+const EXAMPLE_RANK: Record<ExampleOrigin, number> = {declared: 0, observed: 1, source: 2, schema: 3}
+
+/**
+ * The registry's example of a type: the declared schema's own example, else the latest observed event,
+ * else a source's, else one made from the schema. Exit 2 when the type is unknown or has none.
+ */
+export async function registryExample(type: string, options: ExampleOptions): Promise<RegistryExampleResult> {
+  const loaded = await loadRegistry(options)
+  const inScope = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const entries = inScope.filter((e) => e.type === type)
+  if (entries.length === 0)
+    throw unknownType(
+      type,
+      inScope.map((e) => e.type),
+      loaded,
+    )
+  const to = options.to && hasRole({apiVersion: options.to.apiVersion ?? '', kind: options.to.kind}, 'broker') ? options.to.name : undefined
+  const brokerName = options.broker ?? to
+  const broker = brokerName === undefined ? undefined : `${options.namespace ?? loaded.namespace}/${brokerName}`
+  const withExample = entries
+    .filter((e) => e.example !== undefined && e.exampleOrigin !== undefined)
+    .sort(
+      (a, b) =>
+        Number(b.broker === broker) - Number(a.broker === broker) || EXAMPLE_RANK[a.exampleOrigin!] - EXAMPLE_RANK[b.exampleOrigin!],
+    )
+  const entry = withExample[0]
+  if (entry === undefined)
+    throw new KneError(
+      `no example of ${type}: no EventType declares a JSON Schema of its data, and no event of it was seen`,
+      'NO_EXAMPLE',
+      {
+        suggestions: [
+          `add schemaData to its EventType, or send one event of it through kne dev (kne send --type ${shellQuote(type)} --data …)`,
+        ],
+      },
+    )
+  return {
+    type,
+    namespace: entry.namespace,
+    reference: formatReference(entry.reference),
+    ...(entry.broker ? {broker: entry.broker} : {}),
+    origin: entry.exampleOrigin!,
+    from: EXAMPLE_ORIGINS[entry.exampleOrigin!],
+    event: entry.example!,
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    readFrom: loaded.readFrom,
+    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ const ARGS: Record<string, string[]> = {
   'jobsink:list': [],
   'registry:browse': [],
   'registry:describe': ['com.example.order.created'],
+  'registry:example': ['com.example.order.created'],
   'registry:export': [],
   'registry:lint': [],
   'registry:list': [],
@@ -72,6 +73,8 @@ const SETUP: Record<string, string[]> = {
   'eventtype:delete': ['eventtype', 'create', 'chargeback', '--type', 'com.example.chargeback'],
   'eventtransform:delete': ['eventtransform', 'create', 'retired', '--jsonata', '$'],
   'events:show': ['send', '--type', 'com.example.order.created', '--id', 'json-show-1', '--async'],
+  // an event seen is an example
+  'registry:example': ['send', '--type', 'com.example.order.created', '--id', 'json-example-1', '--data', '{"id": 1}', '--async'],
   'jobsink:delete': ['jobsink', 'create', 'retired', '--image', 'ghcr.io/acme/report:1', '--cmd', 'cat'],
   'source:delete': ['source', 'binding', 'create', 'unbind', '--subject', 'Deployment:apps/v1:app', '--sink', 'broker:default'],
   'trigger:delete': ['trigger', 'create', 'retired', '--sink', 'http://127.0.0.1:9/'],

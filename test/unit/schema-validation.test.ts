@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {parseProjectConfig} from '../../src/core/project.js'
 import {compileEventSchemas, declaredSchemas, localSchemaPath, violationsOf} from '../../src/core/registry/validation.js'
+import {exampleFromSchema} from '../../src/core/registry/example.js'
 import {parseManifests} from '../../src/index.js'
 
 describe('kne.yaml registry.validate', () => {
@@ -84,5 +85,45 @@ spec: {type: d, schemaData: 'an Avro schema, as text', schema: https://example.c
       {path: '/extra', message: 'is not allowed'},
       {path: '/at', message: 'must match format "date-time"'},
     ])
+  })
+})
+
+describe('examples made from a schema', () => {
+  it('fit the schema: $ref, allOf, oneOf, enum, const, default, bounds, formats, nested objects and arrays', () => {
+    const schema = {
+      $defs: {money: {type: 'number', exclusiveMinimum: 0, multipleOf: 0.01}},
+      type: 'object',
+      required: ['id', 'kind', 'total', 'tags', 'lines', 'contact', 'version', 'currency', 'shipTo'],
+      properties: {
+        id: {type: 'string', format: 'uuid'},
+        kind: {const: 'order'},
+        currency: {type: 'string', default: 'EUR'},
+        version: {type: 'integer', minimum: 3, maximum: 9, multipleOf: 3},
+        total: {$ref: '#/$defs/money'},
+        tags: {type: 'array', items: {type: 'string', minLength: 12}, minItems: 2},
+        lines: {
+          type: 'array',
+          items: {
+            allOf: [
+              {type: 'object', required: ['sku'], properties: {sku: {type: 'string', maxLength: 3}}},
+              {required: ['at'], properties: {at: {type: 'string', format: 'date'}}},
+            ],
+          },
+        },
+        contact: {oneOf: [{type: 'null'}, {type: 'object', required: ['email'], properties: {email: {type: 'string', format: 'email'}}}]},
+        shipTo: {type: ['object', 'null'], properties: {city: {type: 'string'}}},
+        optional: {type: 'string'},
+      },
+      additionalProperties: false,
+    }
+    const example = exampleFromSchema(schema)
+    expect(violationsOf(schema, example)).toEqual([])
+    expect(example).toMatchObject({kind: 'order', currency: 'EUR', version: 3, contact: {email: 'someone@example.com'}})
+    expect(example).not.toHaveProperty('optional')
+  })
+
+  it('end on a recursive schema', () => {
+    const schema = {$defs: {node: {type: 'object', required: ['child'], properties: {child: {$ref: '#/$defs/node'}}}}, $ref: '#/$defs/node'}
+    expect(JSON.stringify(exampleFromSchema(schema)).length).toBeLessThan(200)
   })
 })
