@@ -13,6 +13,8 @@ import {
   sendLine,
   shellQuote,
   triggerCreateLine,
+  typescriptTypes,
+  type GeneratedType,
   type EventTypeVersion,
   type ExportedEventType,
   type LintReport,
@@ -28,6 +30,8 @@ import type {MeshResources} from '../core/api.js'
 import {writeEventTypes, type WrittenEventType} from '../scaffold/eventtype.js'
 import {EXAMPLE_SINK_URL} from '../scaffold/init.js'
 import {openProject} from '../scaffold/project.js'
+import {rewriteFile} from '../scaffold/write-file.js'
+import {resolve} from 'node:path'
 import {findMesh} from './locator.js'
 
 export interface RegistryOptions {
@@ -355,6 +359,50 @@ export async function registryExample(type: string, options: ExampleOptions): Pr
     origin: entry.exampleOrigin!,
     from: EXAMPLE_ORIGINS[entry.exampleOrigin!],
     event: entry.example!,
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    readFrom: loaded.readFrom,
+    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// codegen
+
+export const CODEGEN_LANGUAGES = ['typescript'] as const
+export type CodegenLanguage = (typeof CODEGEN_LANGUAGES)[number]
+
+export interface CodegenOptions extends RegistryOptions {
+  lang: CodegenLanguage
+  namespace?: string
+  /** Write the code to this file (replaced whole) instead of returning it to print. */
+  out?: string
+}
+
+export interface RegistryCodegenResult {
+  lang: CodegenLanguage
+  /** The file written, absolute. */
+  file?: string
+  /** The code, when no file was written. */
+  code?: string
+  types: GeneratedType[]
+  skipped: string[]
+  mesh: {url: string} | null
+  readFrom: 'mesh' | 'manifests'
+  meshProblem?: string
+}
+
+/** Types for code from the registry: one per event type, and the union of them all. */
+export async function registryCodegen(options: CodegenOptions): Promise<RegistryCodegenResult> {
+  const loaded = await loadRegistry(options)
+  const entries = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const {code, types, skipped} = typescriptTypes(entries)
+  const file = options.out === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.out)
+  if (file !== undefined) rewriteFile(file, code)
+  return {
+    lang: options.lang,
+    ...(file === undefined ? {code} : {file}),
+    types,
+    skipped,
     mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
     readFrom: loaded.readFrom,
     ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),

@@ -40,6 +40,7 @@ const ARGS: Record<string, string[]> = {
   'jobsink:describe': ['logger'],
   'jobsink:list': [],
   'registry:browse': [],
+  'registry:codegen': ['--lang', 'typescript'],
   'registry:describe': ['com.example.order.created'],
   'registry:example': ['com.example.order.created'],
   'registry:export': [],
