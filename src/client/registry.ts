@@ -3,7 +3,7 @@
 // mesh's observations). list, describe, export, browse and lint are built on it.
 import {readSchemaFile} from '../project/schema-files.js'
 import {request} from './http.js'
-import {KneError} from '../core/errors.js'
+import {EXIT, KneError} from '../core/errors.js'
 import {
   buildRegistry,
   exportEventTypes,
@@ -14,7 +14,9 @@ import {
   shellQuote,
   triggerCreateLine,
   typescriptTypes,
+  diffRegistries,
   type GeneratedType,
+  type RegistryDiff,
   type EventTypeVersion,
   type ExportedEventType,
   type LintReport,
@@ -23,14 +25,15 @@ import {
   type RegistryEntry,
   type RegistryReference,
 } from '../core/registry/index.js'
-import type {KReference, ManifestError, ManifestResource} from '../core/resources/types.js'
+import {manifestErrorFormatter, type KReference, type ManifestError, type ManifestResource} from '../core/resources/types.js'
 import {hasRole} from '../kinds/descriptors.js'
-import {loadProjectConfig, loadProjectManifests, type LoadedProject} from '../project/manifests.js'
+import {loadManifests, loadProjectConfig, loadProjectManifests, type LoadedProject} from '../project/manifests.js'
 import type {MeshResources} from '../core/api.js'
 import {writeEventTypes, type WrittenEventType} from '../scaffold/eventtype.js'
 import {EXAMPLE_SINK_URL} from '../scaffold/init.js'
 import {openProject} from '../scaffold/project.js'
 import {rewriteFile} from '../scaffold/write-file.js'
+import {existsSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {findMesh} from './locator.js'
 
@@ -407,6 +410,79 @@ export async function registryCodegen(options: CodegenOptions): Promise<Registry
     readFrom: loaded.readFrom,
     ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// diff
+
+/** What `kne registry diff` compares: `current`, or a registry export (a file or folder of EventType manifests). */
+export const CURRENT_REGISTRY = 'current'
+
+export interface RegistryDocument {
+  /** As given: `current`, or the path. */
+  label: string
+  entries: RegistryEntry[]
+  /** The resources it was built from (its triggers are consumers). */
+  resources: ManifestResource[]
+  readFrom: 'mesh' | 'manifests' | 'file'
+}
+
+/**
+ * Reads one side of a diff: `current` (the running mesh's registry, else the project's), or a registry
+ * export. Every input format is read here (EventType manifests today).
+ */
+export async function loadRegistryDocument(spec: string, options: RegistryOptions): Promise<RegistryDocument> {
+  if (spec === CURRENT_REGISTRY) {
+    const loaded = await loadRegistry(options)
+    return {label: spec, entries: loaded.registry.entries, resources: loaded.resources, readFrom: loaded.readFrom}
+  }
+  const cwd = options.cwd ?? process.cwd()
+  if (!existsSync(resolve(cwd, spec)))
+    throw new KneError(`${spec}: no such file or folder (give a registry export, or ${CURRENT_REGISTRY})`, 'NO_SUCH_PATH', EXIT.usage)
+  const project = loadProjectConfig(options.config, [], cwd)
+  const manifests = loadManifests([resolve(cwd, spec)], project.config.namespace)
+  if (manifests.errors.length > 0)
+    throw new KneError(
+      `${manifests.errors.length} problem(s) in ${spec}: it is not a registry export kne can read`,
+      'INVALID_MANIFEST',
+      EXIT.invalid,
+    ).withDetails(manifests.errors.map(manifestErrorFormatter(cwd)))
+  const resources = [...manifests.resources, ...manifests.others]
+  return {label: spec, entries: buildRegistry({resources}).entries, resources, readFrom: 'file'}
+}
+
+export interface RegistryDiffResult extends RegistryDiff {
+  old: {label: string; readFrom: RegistryDocument['readFrom']}
+  new: {label: string; readFrom: RegistryDocument['readFrom']}
+}
+
+/** Compares two registries; consumers are the triggers of both and of the current registry (exports hold none), matched against both sides' types. */
+export async function diffRegistry(
+  oldSpec: string,
+  newSpec: string,
+  options: RegistryOptions & {namespace?: string},
+): Promise<RegistryDiffResult> {
+  const before = await loadRegistryDocument(oldSpec, options)
+  const after = await loadRegistryDocument(newSpec, options)
+  const current =
+    oldSpec === CURRENT_REGISTRY
+      ? before
+      : newSpec === CURRENT_REGISTRY
+        ? after
+        : await loadRegistryDocument(CURRENT_REGISTRY, options).catch(() => undefined)
+  // both sides' types with every trigger known: which triggers consume each type, wherever they are declared
+  const everything = buildRegistry({resources: [...before.resources, ...after.resources, ...(current?.resources ?? [])]})
+  const consumers = new Map<string, string[]>()
+  for (const e of everything.entries)
+    consumers.set(`${e.namespace}/${e.type}`, [...(consumers.get(`${e.namespace}/${e.type}`) ?? []), ...e.consumers.map((c) => c.trigger)])
+  const inScope = (entries: RegistryEntry[]): RegistryEntry[] =>
+    entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const diff = diffRegistries(
+    inScope(before.entries),
+    inScope(after.entries),
+    (namespace, type) => consumers.get(`${namespace}/${type}`) ?? [],
+  )
+  return {old: {label: before.label, readFrom: before.readFrom}, new: {label: after.label, readFrom: after.readFrom}, ...diff}
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ const ARGS: Record<string, string[]> = {
   'registry:browse': [],
   'registry:codegen': ['--lang', 'typescript'],
   'registry:describe': ['com.example.order.created'],
+  'registry:diff': ['current', 'current'],
   'registry:example': ['com.example.order.created'],
   'registry:export': [],
   'registry:lint': [],

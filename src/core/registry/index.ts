@@ -29,6 +29,7 @@ export {
   type JsonSchema,
   type StringFormat,
 } from './schema.js'
+export {diffRegistries, type ChangedType, type RegistryDiff, type TypeChange, type TypeSummary} from './diff.js'
 export {pascalCase, schemaType, typescriptTypes, type GeneratedType, type TypeScriptCode} from './codegen.js'
 export {declaredExample, exampleFromSchema, MAX_EXAMPLE_DEPTH} from './example.js'
 export {
