@@ -5,6 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {activityToJson} from '../../src/core/activity.js'
 import {renderActivity} from '../../src/client/render.js'
 import {loadManifests} from '../../src/index.js'
+import {startDev} from '../../src/mesh/dev.js'
 import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 import {tempDir} from '../helpers/temp.js'
@@ -153,5 +154,25 @@ spec:
     const ingress = `${mesh.url}/channels/default/orders`
     expect((await post(ingress, ...order(BAD))).status).toBe(400)
     expect((await post(ingress, ...order(GOOD))).status).toBe(202)
+  })
+
+  it("kne dev takes kne.yaml's registry.validate, --validate-events wins over it, and a reload can change it", async () => {
+    const orders = await kit.subscriber()
+    const dir = tempDir()
+    mkdirSync(join(dir, 'knative'))
+    writeFileSync(join(dir, 'knative', 'all.yaml'), orderManifests(orders.url))
+    writeFileSync(join(dir, 'kne.yaml'), 'port: 0\nregistry:\n  validate: reject\n')
+    const dev = (validateEvents?: 'off') =>
+      startDev({files: [], config: join(dir, 'kne.yaml'), port: 0, cwd: dir, log: () => {}, output: () => {}, validateEvents})
+    const fromFile = await dev()
+    kit.defer(() => fromFile.mesh.close())
+    expect((await post(`${fromFile.mesh.url}/default/default`, ...order(BAD))).status).toBe(400)
+    const flagged = await dev('off')
+    kit.defer(() => flagged.mesh.close())
+    expect((await post(`${flagged.mesh.url}/default/default`, ...order(BAD))).status).toBe(202)
+    // what a reload of kne.yaml applies
+    fromFile.mesh.apply(fromFile.mesh.resources, {validateEvents: 'warn'})
+    expect((await post(`${fromFile.mesh.url}/default/default`, ...order(BAD, 'after-reload'))).status).toBe(202)
+    expect(fromFile.mesh.journal.since(0).some((r) => r.kind === 'invalid-data' && r.id === 'after-reload')).toBe(true)
   })
 })
