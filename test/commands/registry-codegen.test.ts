@@ -119,7 +119,15 @@ describe('kne registry codegen --lang typescript', () => {
     writeFileSync(
       join(out, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: {strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', types: []},
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          types: [],
+          skipLibCheck: true,
+        },
         files: ['events.ts', 'handler.ts', 'wrong.ts'],
       }),
     )
