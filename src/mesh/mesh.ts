@@ -128,10 +128,8 @@ export class Mesh implements MeshContext {
   restored: RestoreReport | undefined
   /** The event log every record goes to (options.persist). */
   readonly eventLog: EventLogStore | undefined
-  /** The declared schemas ingress checks events against; undefined when validation is off or no type has one. */
-  eventSchemas: MeshContext['eventSchemas']
-  /** Schemas of the configuration last applied that could not be read or compiled (their types are not checked). */
-  schemaProblems: ManifestError[] = []
+  private schemaCheck: MeshContext['eventSchemas']
+  private unusableSchemas: ManifestError[] = []
 
   private constructor(
     private readonly options: MeshOptions,
@@ -232,6 +230,16 @@ export class Mesh implements MeshContext {
     return undefined
   }
 
+  /** The declared schemas ingress checks events against; undefined when validation is off or no type has one. */
+  get eventSchemas(): MeshContext['eventSchemas'] {
+    return this.schemaCheck
+  }
+
+  /** Schemas of the configuration last applied that could not be read or compiled (their types are not checked). */
+  get schemaProblems(): readonly ManifestError[] {
+    return this.unusableSchemas
+  }
+
   /** The names requests may carry in their Host header; undefined when bound to every interface (any name). */
   get acceptedHosts(): ReadonlySet<string> | undefined {
     return this.hosts
@@ -276,14 +284,14 @@ export class Mesh implements MeshContext {
   /** Compiles the declared schemas when validation is on; one that does not compile is logged, and its type not checked. */
   private compileSchemas(resources: readonly KneResource[]): void {
     const mode = this.options.validateEvents ?? 'off'
-    this.eventSchemas = undefined
-    this.schemaProblems = []
+    this.schemaCheck = undefined
+    this.unusableSchemas = []
     if (mode === 'off') return
     const declared = declaredSchemas(resources, readSchemaFile)
     const compiled = compileEventSchemas(declared.schemas)
-    this.schemaProblems = [...declared.problems, ...compiled.problems]
-    for (const problem of this.schemaProblems) this.log(formatManifestError(problem))
-    if (compiled.schemas.size > 0) this.eventSchemas = {mode, schemas: compiled.schemas}
+    this.unusableSchemas = [...declared.problems, ...compiled.problems]
+    for (const problem of this.unusableSchemas) this.log(formatManifestError(problem))
+    if (compiled.schemas.size > 0) this.schemaCheck = {mode, schemas: compiled.schemas}
   }
 
   status(): MeshStatus {

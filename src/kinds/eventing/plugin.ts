@@ -41,8 +41,11 @@ function handleIngress(ctx: MeshContext, req: IncomingMessage, res: ServerRespon
       return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
     }
     if (!broker) return answerNotFound(ctx, res, url, `broker ${brokerKey} not found`, servedBy(ctx.topology).broker, decoded.event)
-    const {namespace, name} = broker.broker.metadata
-    if (ctx.eventSchemas !== undefined && refusedBySchema(ctx, res, {broker: broker.key}, namespace, `Broker/${name}`, decoded.event))
+    const {kind, metadata} = broker.broker
+    if (
+      ctx.eventSchemas !== undefined &&
+      refusedBySchema(ctx, res, {broker: broker.key}, metadata.namespace, `${kind}/${metadata.name}`, decoded.event)
+    )
       return
     answerIngress(ctx, req, res, url, ctx.runtime.publish(broker, decoded.event, passThroughHeaders(req.headers), 'ingress'))
   })
