@@ -15,6 +15,7 @@ import {
   triggerCreateLine,
   typescriptTypes,
   diffRegistries,
+  withLocalSchemas,
   type GeneratedType,
   type RegistryDiff,
   type EventTypeVersion,
@@ -128,7 +129,7 @@ export async function loadRegistry(options: RegistryOptions): Promise<LoadedRegi
   const problem = live.problem ? {meshProblem: live.problem} : {}
   if (live.resources) {
     const project = loadProjectConfig(options.config, [], options.cwd)
-    const registry = buildRegistry({resources: live.resources, observed: live.observed?.types})
+    const registry = buildRegistry({resources: withLocalSchemas(live.resources, readSchemaFile), observed: live.observed?.types})
     return {
       registry,
       resources: live.resources,
@@ -143,7 +144,8 @@ export async function loadRegistry(options: RegistryOptions): Promise<LoadedRegi
   }
   const {project, paths, namespace, manifests} = loadProjectManifests({files, config: options.config, cwd: options.cwd})
   const resources = [...manifests.resources, ...manifests.others]
-  const registry = buildRegistry({resources, observed: live.observed?.types})
+  // an EventType's schema file is its schema: described, exported, made into examples and types
+  const registry = buildRegistry({resources: withLocalSchemas(resources, readSchemaFile), observed: live.observed?.types})
   return {registry, resources, project, namespace, paths, readFrom: 'manifests', manifestErrors: manifests.errors, mesh, ...problem}
 }
 
@@ -448,7 +450,12 @@ export async function loadRegistryDocument(spec: string, options: RegistryOption
       EXIT.invalid,
     ).withDetails(manifests.errors.map(manifestErrorFormatter(cwd)))
   const resources = [...manifests.resources, ...manifests.others]
-  return {label: spec, entries: buildRegistry({resources}).entries, resources, readFrom: 'file'}
+  return {
+    label: spec,
+    entries: buildRegistry({resources: withLocalSchemas(resources, readSchemaFile)}).entries,
+    resources,
+    readFrom: 'file',
+  }
 }
 
 export interface RegistryDiffResult extends RegistryDiff {

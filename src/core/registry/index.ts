@@ -42,6 +42,7 @@ export {
   MAX_REPORTED_VIOLATIONS,
   VALIDATION_MODES,
   violationsOf,
+  withLocalSchemas,
   type DataCheck,
   type DataViolation,
   type DeclaredSchema,

@@ -115,6 +115,31 @@ export function declaredSchemas(
   return {schemas, problems}
 }
 
+/**
+ * The resources with each EventType whose schema URI names a readable local JSON Schema given it as
+ * schemaData (a copy; the rest as they are): what the registry describes, exports and makes examples and
+ * types from. Problems are left to declaredSchemas.
+ */
+export function withLocalSchemas(resources: readonly ManifestResource[], readFile: ReadSchemaFile): ManifestResource[] {
+  const eventTypes = new Set<ManifestResource>(resourcesOf(resources, eventTypeKind))
+  return resources.map((r) => {
+    if (!eventTypes.has(r)) return r
+    const eventType = r as EventType
+    if (eventType.spec.schemaData !== undefined) return r
+    const {contribution} = declaredContribution(eventType, () => undefined)
+    const path = contribution?.schemaUrl === undefined ? undefined : localSchemaPath(contribution.schemaUrl, eventType.origin.file)
+    if (path === undefined) return r
+    try {
+      const text = readFile(path)
+      const parsed: unknown = JSON.parse(text)
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return r
+      return {...eventType, spec: {...eventType.spec, schemaData: text}}
+    } catch {
+      return r
+    }
+  })
+}
+
 function schemaUriField(eventType: EventType): string {
   const index = eventType.spec.attributes?.findIndex((a) => a.name === 'schemadata') ?? -1
   return index >= 0 && !eventType.apiVersion.endsWith('/v1beta2') ? `spec.attributes[${index}].value` : 'spec.schema'
