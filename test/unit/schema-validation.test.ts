@@ -3,6 +3,7 @@ import {parseProjectConfig} from '../../src/core/project.js'
 import {compileEventSchemas, declaredSchemas, localSchemaPath, violationsOf} from '../../src/core/registry/validation.js'
 import {exampleFromSchema} from '../../src/core/registry/example.js'
 import {parseManifests} from '../../src/index.js'
+import {buildRegistry, diffRegistries} from '../../src/core/registry/index.js'
 
 describe('kne.yaml registry.validate', () => {
   it('reads off, warn and reject', () => {
@@ -125,5 +126,39 @@ describe('examples made from a schema', () => {
   it('end on a recursive schema', () => {
     const schema = {$defs: {node: {type: 'object', required: ['child'], properties: {child: {$ref: '#/$defs/node'}}}}, $ref: '#/$defs/node'}
     expect(JSON.stringify(exampleFromSchema(schema)).length).toBeLessThan(200)
+  })
+})
+
+describe('registry diff', () => {
+  const registry = (yaml: string) => {
+    const parsed = parseManifests(yaml, 'diff.yaml')
+    expect(parsed.errors).toEqual([])
+    return buildRegistry({resources: parsed.resources}).entries
+  }
+  const v1beta3 = (attributes: string, schema?: unknown): string =>
+    `apiVersion: eventing.knative.dev/v1beta3\nkind: EventType\nmetadata: {name: paid}\nspec:\n  attributes:\n` +
+    `    - {name: type, value: com.example.paid, required: true}\n    - {name: source, value: /shop, required: true}\n` +
+    `    - {name: specversion, value: "1.0", required: true}\n    - {name: id, required: true}\n${attributes}` +
+    (schema === undefined
+      ? ''
+      : `---\napiVersion: eventing.knative.dev/v1beta2\nkind: EventType\nmetadata: {name: paid-schema}\nspec:\n  type: com.example.paid\n  schemaData: '${JSON.stringify(schema)}'\n`)
+
+  it('finds required attributes added, fixed values changed, and changes inside array items behind $refs', () => {
+    const items = (sku: unknown, required: string[]) => ({
+      type: 'object',
+      properties: {lines: {type: 'array', items: {$ref: '#/$defs/line'}}},
+      $defs: {line: {type: 'object', required, properties: {sku}}},
+    })
+    const before = registry(v1beta3('    - {name: region, value: eu, required: true}\n', items({type: 'string'}, [])))
+    const after = registry(
+      v1beta3('    - {name: region, value: us, required: true}\n    - {name: tenant, required: true}\n', items({type: 'integer'}, ['sku'])),
+    )
+    expect(diffRegistries(before, after).changed[0]!.changes).toEqual([
+      {breaking: true, at: 'attribute region', message: 'value changed from "eu" to "us"'},
+      {breaking: true, at: 'attribute tenant', message: 'required attribute added'},
+      {breaking: true, at: 'data/lines/*/sku', message: 'now required'},
+      {breaking: true, at: 'data/lines/*/sku', message: 'type changed from string to number'},
+    ])
+    expect(diffRegistries(after, after)).toEqual({added: [], removed: [], changed: [], breaking: 0})
   })
 })
