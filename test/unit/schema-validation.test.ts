@@ -162,3 +162,26 @@ describe('registry diff', () => {
     expect(diffRegistries(after, after)).toEqual({added: [], removed: [], changed: [], breaking: 0})
   })
 })
+
+describe('checking large data', () => {
+  it('stops at the first violation past 256 KiB of data, so that a huge event cannot make millions of them', () => {
+    const {schemas} = compileEventSchemas([
+      {namespace: 'default', type: 'big', reference: '-', schema: {type: 'array', items: {type: 'string'}}, where: {file: 'x.yaml'}},
+    ])
+    const event = (items: number) => ({
+      specversion: '1.0' as const,
+      id: '1',
+      source: '/s',
+      type: 'big',
+      datacontenttype: 'application/json',
+      data: new TextEncoder().encode(JSON.stringify(Array.from({length: items}, (_, i) => i))),
+      extensions: {},
+    })
+    expect(schemas.check('default', 'Broker/default', event(1000))).toMatchObject({total: 1000})
+    expect(schemas.check('default', 'Broker/default', event(100_000))).toEqual({
+      type: 'big',
+      violations: [{path: '/0', message: 'must be string'}],
+      total: 1,
+    })
+  })
+})

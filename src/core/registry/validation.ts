@@ -156,7 +156,7 @@ function jsonError(text: string): string {
 
 /** The declared schemas compiled: check an event's data against its type's. */
 export class EventSchemas {
-  constructor(private readonly validators: ReadonlyMap<string, ValidateFunction>) {}
+  constructor(private readonly validators: ReadonlyMap<string, Validator>) {}
 
   get size(): number {
     return this.validators.size
@@ -169,27 +169,28 @@ export class EventSchemas {
 
   /** The violations of an event's data, or undefined when it is valid or its type has no schema. */
   check(namespace: string, reference: string, event: CloudEvent): DataCheck | undefined {
-    const validate = this.validatorFor(namespace, reference, event.type)
-    if (validate === undefined) return undefined
+    const validator = this.validatorFor(namespace, reference, event.type)
+    if (validator === undefined) return undefined
     const data = eventData(event)
     if ('problem' in data) return {type: event.type, violations: [{path: '', message: data.problem}], total: 1}
-    return checked(validate, event.type, data.value)
+    // large data could break a schema in millions of places: past the bound, the first one is enough
+    return checked(event.data!.byteLength > MAX_ALL_ERRORS_BYTES ? validator.firstError() : validator.validate, event.type, data.value)
   }
 
   /** The same check on data already parsed (an event in the JSON format). */
   checkData(namespace: string, reference: string, type: string, data: unknown): DataCheck | undefined {
-    const validate = this.validatorFor(namespace, reference, type)
-    return validate === undefined ? undefined : checked(validate, type, data)
+    const validator = this.validatorFor(namespace, reference, type)
+    return validator === undefined ? undefined : checked(validator.validate, type, data)
   }
 
-  private validatorFor(namespace: string, reference: string, type: string): ValidateFunction | undefined {
+  private validatorFor(namespace: string, reference: string, type: string): Validator | undefined {
     return this.validators.get(`${namespace}/${type}/${reference}`) ?? this.validators.get(`${namespace}/${type}/-`)
   }
 }
 
 /** Compiles the declared schemas (a schema compiled before is reused); one that does not compile is a problem and its type is not checked. */
 export function compileEventSchemas(declared: readonly DeclaredSchema[]): {schemas: EventSchemas; problems: ManifestError[]} {
-  const validators = new Map<string, ValidateFunction>()
+  const validators = new Map<string, Validator>()
   const problems: ManifestError[] = []
   for (const d of declared) {
     const key = `${d.namespace}/${d.type}/${d.reference}`
@@ -197,7 +198,7 @@ export function compileEventSchemas(declared: readonly DeclaredSchema[]): {schem
     const compiled = compileSchema(d.schema)
     if ('error' in compiled)
       problems.push({...d.where, message: `the JSON Schema does not compile: ${compiled.error}; its events are not checked`})
-    else validators.set(key, compiled.validate)
+    else validators.set(key, compiled)
   }
   return {schemas: new EventSchemas(validators), problems}
 }
@@ -249,40 +250,55 @@ const DIALECTS: Record<string, string> = {
   'http://json-schema.org/draft-07/schema': '07',
 }
 
-function ajvFor(dialect: string): Ajv {
-  let ajv = ajvs.get(dialect)
+function ajvFor(dialect: string, allErrors: boolean): Ajv {
+  let ajv = ajvs.get(`${dialect}/${allErrors}`)
   if (ajv === undefined) {
     const AjvOfDialect = (require(AJV_MODULES[dialect]!) as {default: AjvClass}).default
-    ajv = new AjvOfDialect({strict: false, allErrors: true, logger: false})
+    ajv = new AjvOfDialect({strict: false, allErrors, logger: false})
     for (const format of STRING_FORMATS) ajv.addFormat(format, (value: string) => hasFormat(format, value))
-    ajvs.set(dialect, ajv)
+    ajvs.set(`${dialect}/${allErrors}`, ajv)
   }
   return ajv
 }
 
+/** A compiled schema: every violation, or (compiled when first needed) only the first. */
+interface Validator {
+  validate: ValidateFunction
+  firstError(): ValidateFunction
+}
+
+/** Data larger than this is checked up to its first violation (ajv's allErrors keeps every one in memory). */
+export const MAX_ALL_ERRORS_BYTES = 256 * 1024
+
+/** ajv compiles a copy: it keeps the schema object it compiled, removed again so that reloads do not pile up. */
+function compileWith(ajv: Ajv, text: string): ValidateFunction {
+  const own = JSON.parse(text) as JsonSchema
+  try {
+    return ajv.compile(own)
+  } finally {
+    ajv.removeSchema(own)
+  }
+}
+
 // compiled validators by schema text: a reload compiles only what changed (bounded: cleared when full)
-const compiledCache = new Map<string, {validate: ValidateFunction} | {error: string}>()
+const compiledCache = new Map<string, Validator | {error: string}>()
 const MAX_CACHED_SCHEMAS = 512
 
-function compileSchema(schema: JsonSchema): {validate: ValidateFunction} | {error: string} {
+function compileSchema(schema: JsonSchema): Validator | {error: string} {
   const text = JSON.stringify(schema)
   const cached = compiledCache.get(text)
   if (cached) return cached
   const declaredDialect = typeof schema.$schema === 'string' ? schema.$schema.replace(/#$/, '') : undefined
   const dialect = declaredDialect === undefined ? '2020' : DIALECTS[declaredDialect]
-  let result: {validate: ValidateFunction} | {error: string}
+  let result: Validator | {error: string}
   if (dialect === undefined) {
     result = {error: `$schema ${declaredDialect}: kne checks JSON Schema 2020-12, 2019-09 and draft-07`}
   } else {
-    const ajv = ajvFor(dialect)
-    // a copy: ajv keeps the schema object it compiled (removed again below, so that reloads do not pile up)
-    const own = JSON.parse(text) as JsonSchema
     try {
-      result = {validate: ajv.compile(own)}
+      let first: ValidateFunction | undefined
+      result = {validate: compileWith(ajvFor(dialect, true), text), firstError: () => (first ??= compileWith(ajvFor(dialect, false), text))}
     } catch (error) {
       result = {error: (error as Error).message}
-    } finally {
-      ajv.removeSchema(own)
     }
   }
   if (compiledCache.size >= MAX_CACHED_SCHEMAS) compiledCache.clear()
