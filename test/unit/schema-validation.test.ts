@@ -123,6 +123,12 @@ describe('examples made from a schema', () => {
     expect(example).not.toHaveProperty('optional')
   })
 
+  it('stay small whatever minItems and minLength ask', () => {
+    const example = exampleFromSchema({type: 'array', minItems: 1e9, items: {type: 'string', minLength: 1e9}}) as string[]
+    expect(example).toHaveLength(100)
+    expect(example[0]).toHaveLength(4096)
+  })
+
   it('end on a recursive schema', () => {
     const schema = {$defs: {node: {type: 'object', required: ['child'], properties: {child: {$ref: '#/$defs/node'}}}}, $ref: '#/$defs/node'}
     expect(JSON.stringify(exampleFromSchema(schema)).length).toBeLessThan(200)

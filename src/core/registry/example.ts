@@ -5,6 +5,9 @@
 
 /** Nesting below this depth is left out (null, or an object without its properties). */
 export const MAX_EXAMPLE_DEPTH = 12
+/** A schema's minItems and minLength are followed up to these (an example stays small whatever the schema asks). */
+const MAX_EXAMPLE_ITEMS = 100
+const MAX_EXAMPLE_STRING = 4096
 
 const FORMAT_EXAMPLES: Record<string, string> = {
   'date-time': '2024-01-01T12:00:00Z',
@@ -111,7 +114,7 @@ function arrayExample(schema: Record<string, unknown>, root: unknown, depth: num
   const min = typeof schema.minItems === 'number' ? schema.minItems : 0
   const max = typeof schema.maxItems === 'number' ? schema.maxItems : Infinity
   // one item shows its shape; more only where minItems asks (distinct ones when uniqueItems does)
-  const wanted = Math.min(Math.max(min, isObject(schema.items) ? 1 : 0, out.length), max)
+  const wanted = Math.min(Math.max(Math.min(min, MAX_EXAMPLE_ITEMS), isObject(schema.items) ? 1 : 0, out.length), max)
   while (out.length < wanted && isObject(schema.items)) {
     const item = exampleFromSchema(schema.items, root, depth + 1)
     out.push(schema.uniqueItems === true && out.length > 0 && typeof item === 'number' ? item + out.length : item)
@@ -121,7 +124,7 @@ function arrayExample(schema: Record<string, unknown>, root: unknown, depth: num
 
 function stringExample(schema: Record<string, unknown>): string {
   let text = typeof schema.format === 'string' && FORMAT_EXAMPLES[schema.format] ? FORMAT_EXAMPLES[schema.format]! : 'string'
-  const min = typeof schema.minLength === 'number' ? schema.minLength : 0
+  const min = typeof schema.minLength === 'number' ? Math.min(schema.minLength, MAX_EXAMPLE_STRING) : 0
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity
   if (text.length < min) text = text.padEnd(min, 'x')
   if (text.length > max) text = text.slice(0, max)
