@@ -136,7 +136,8 @@ function numberExample(schema: Record<string, unknown>, integer: boolean): numbe
     const value = schema[key]
     return typeof value === 'number' ? value : undefined
   }
-  const step = num('multipleOf') ?? (integer ? 1 : undefined)
+  const multipleOf = num('multipleOf')
+  const step = multipleOf !== undefined && multipleOf > 0 ? multipleOf : integer ? 1 : undefined
   let value = integer ? 1 : 1.5
   const low = num('minimum') ?? (num('exclusiveMinimum') !== undefined ? num('exclusiveMinimum')! + (step ?? 0.5) : undefined)
   const high = num('maximum') ?? (num('exclusiveMaximum') !== undefined ? num('exclusiveMaximum')! - (step ?? 0.5) : undefined)
