@@ -24,6 +24,8 @@ export const API_PATHS = {
   resources: `${API_PREFIX}/resources`,
   activity: `${API_PREFIX}/activity`,
   registry: `${API_PREFIX}/registry`,
+  /** The registry in xRegistry's shape, read-only: `/`, `/model`, `/messagegroups[/G[/messages[/M]]]`, the same for `schemagroups` and `endpoints`; `?inline` nests every collection. */
+  xregistry: `${API_PREFIX}/xregistry`,
   explain: `${API_PREFIX}/explain`,
   /** `?type=&source=&id=&broker=&channel=&trigger=&subscription=&outcome=(repeatable)&since=&until=&limit=` (times in epoch ms). */
   events: `${API_PREFIX}/events`,

@@ -12,6 +12,7 @@ import {explainArrival} from './explain.js'
 import {ALLOW, internalError, percentDecoded, readBody, sendJson} from './ingress.js'
 import {routeTable, type MeshPlugin} from './plugin.js'
 import {meshResources} from './status.js'
+import {xregistryAnswer} from './xregistry.js'
 
 /** How long a client may take to send a request, and how many connections the mesh keeps open. */
 export interface ConnectionLimits {
@@ -118,6 +119,10 @@ async function handleControl(
     return answer.events.length > 0
       ? sendJson(res, 200, answer)
       : sendJson(res, 404, {error: `no event with arrival number or id ${JSON.stringify(key)} in the mesh's ${answer.from}`})
+  }
+  if (pathname === API_PATHS.xregistry || pathname.startsWith(`${API_PATHS.xregistry}/`)) {
+    const answer = xregistryAnswer(mesh, pathname.slice(API_PATHS.xregistry.length), searchParams.has('inline'))
+    return sendJson(res, answer.status, answer.body)
   }
   switch (pathname) {
     case API_PATHS.health:
