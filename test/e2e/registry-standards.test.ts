@@ -49,7 +49,7 @@ describe.skipIf(!hasConformance)("the bookstore sample's registry as AsyncAPI an
       operations: Record<string, {action: string; title: string}>
     }
     expect(doc.servers.mesh!.host).toBe('127.0.0.1:8099')
-    const channel = doc.channels['default_broker_bookstore-broker']!
+    const channel = doc.channels['default.broker.bookstore-broker']!
     expect(channel.address).toBe('/default/bookstore-broker')
     expect(Object.keys(channel.messages).sort()).toEqual(['moderated-comment', 'new-review-comment'])
     expect(channel.messages['moderated-comment']).toMatchObject({

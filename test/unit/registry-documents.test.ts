@@ -336,10 +336,10 @@ describe('toAsyncApi', () => {
     const doc = asJson(toAsyncApi(documentInput(PROJECT, observed)))
     expect(doc.asyncapi).toBe('3.0.0')
     expect(doc.servers.mesh).toMatchObject({host: '127.0.0.1:8080', protocol: 'http'})
-    expect(doc.channels['default_broker_default'].address).toBe('/default/default')
-    const messages = doc.channels['default_broker_default'].messages
-    expect(Object.keys(messages)).toEqual(['com_example_order_created'])
-    expect(messages.com_example_order_created.examples[0]).toMatchObject({
+    expect(doc.channels['default.broker.default'].address).toBe('/default/default')
+    const messages = doc.channels['default.broker.default'].messages
+    expect(Object.keys(messages)).toEqual(['com.example.order.created'])
+    expect(messages['com.example.order.created'].examples[0]).toMatchObject({
       name: 'observed',
       headers: {'ce-type': 'com.example.order.created', 'ce-source': '/shop', 'content-type': 'application/json'},
       payload: {id: 7},
@@ -348,7 +348,7 @@ describe('toAsyncApi', () => {
     expect(operations.find((o) => o.action === 'receive')).toMatchObject({
       title: 'Trigger default/orders receives',
       description: expect.stringContaining('Filter: type=com.example.order.created.'),
-      messages: [{$ref: '#/channels/default_broker_default/messages/com_example_order_created'}],
+      messages: [{$ref: '#/channels/default.broker.default/messages/com.example.order.created'}],
       'x-kne-filter': {filter: {attributes: {type: 'com.example.order.created'}}},
     })
     expect(operations.find((o) => o.action === 'send')).toMatchObject({title: 'Source /shop sends'})
@@ -356,7 +356,7 @@ describe('toAsyncApi', () => {
 
   it('limits the document to one broker', () => {
     const doc = asJson(toAsyncApi({...documentInput(), broker: 'default/default'}))
-    expect(Object.keys(doc.channels)).toEqual(['default_broker_default'])
+    expect(Object.keys(doc.channels)).toEqual(['default.broker.default'])
     expect(doc.info.title).toBe('Broker default/default')
   })
 })

@@ -12,9 +12,9 @@ export const ASYNCAPI_VERSION = '3.0.0'
 
 type AsyncApiObject = Record<string, unknown>
 
-/** AsyncAPI's keys for channels, operations and messages: letters, digits, `_` and `-`. */
+/** AsyncAPI's keys for channels, operations and messages: letters, digits, `.`, `_` and `-` (its components' rule). */
 export function asyncApiKey(text: string): string {
-  return text.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 200) || '_'
+  return text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 200) || '_'
 }
 
 /** A binary-mode HTTP header of a CloudEvents attribute (the binding's `ce-` prefix; datacontenttype is Content-Type). */
@@ -50,13 +50,14 @@ export function toAsyncApi(input: DocumentInput): AsyncApiObject {
     }
     const ref = (key: string) => ({$ref: `#/channels/${channel.key}/messages/${key}`})
     // send: one operation per producer, with the types it sends here
-    const producers = new Map<string, {title: string; via: Set<string>; keys: string[]}>()
+    const producers = new Map<string, {title: string; key: string; via: Set<string>; keys: string[]}>()
     for (const m of channel.messages) {
       for (const p of m.entry.producers) {
         const id = `${p.kind}/${p.namespace ?? ''}/${p.name}`
         const producer = producers.get(id) ?? {
           title: `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`,
-          via: new Set(),
+          key: [p.kind, p.namespace, p.name].filter(Boolean).join('.'),
+          via: new Set<string>(),
           keys: [],
         }
         producer.via.add(p.via === 'manifest' ? 'its manifest' : 'events the mesh observed')
@@ -64,8 +65,8 @@ export function toAsyncApi(input: DocumentInput): AsyncApiObject {
         producers.set(id, producer)
       }
     }
-    for (const [id, p] of producers) {
-      operations[uniqueKey(operations, asyncApiKey(`send_${channel.key}_${id}`))] = {
+    for (const p of producers.values()) {
+      operations[uniqueKey(operations, asyncApiKey(`send.${channel.key}.${p.key}`))] = {
         action: 'send',
         channel: {$ref: `#/channels/${channel.key}`},
         title: `${p.title} sends`,
@@ -80,7 +81,7 @@ export function toAsyncApi(input: DocumentInput): AsyncApiObject {
       const key = `${trigger.metadata.namespace}/${trigger.metadata.name}`
       const consumed = channel.messages.filter((m) => m.entry.consumers.some((c) => c.trigger === key))
       const maybe = consumed.filter((m) => m.entry.consumers.find((c) => c.trigger === key)?.verdict === 'may-match')
-      operations[uniqueKey(operations, asyncApiKey(`receive_${channel.key}_${trigger.metadata.name}`))] = {
+      operations[uniqueKey(operations, asyncApiKey(`receive.${trigger.metadata.namespace}.${trigger.metadata.name}`))] = {
         action: 'receive',
         channel: {$ref: `#/channels/${channel.key}`},
         title: `Trigger ${key} receives`,
