@@ -418,6 +418,9 @@ function brokerKey(broker: string, namespace: string, loaded: LoadedRegistry): s
   return key
 }
 
+/** Problems listed one per line; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 100
+
 /** The largest document kne registry import reads. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
@@ -466,7 +469,10 @@ export function importRegistryDocument(options: RegistryImportOptions): Registry
     throw new KneError(
       `${displayPath(project, path)}: ${mapped.format === undefined ? 'not an xRegistry or AsyncAPI 3 document' : `${mapped.problems.length} problem(s) in the ${mapped.format === 'asyncapi' ? 'AsyncAPI' : 'xRegistry'} document`}; nothing written`,
       'INVALID_DOCUMENT',
-    ).withDetails(mapped.problems.map((p) => `${p.path || '/'}: ${p.message}`))
+    ).withDetails([
+      ...mapped.problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${p.path || '/'}: ${p.message}`),
+      ...(mapped.problems.length > MAX_LISTED_PROBLEMS ? [`… and ${mapped.problems.length - MAX_LISTED_PROBLEMS} more`] : []),
+    ])
   }
   const written = writeImportedEventTypes(
     project,

@@ -257,6 +257,10 @@ describe('eventTypesFromDocument', () => {
     expect(eventTypesFromDocument({messagegroups: []}, {namespace: 'default'}).problems).toEqual([
       {path: '/messagegroups', message: 'must be an object keyed by id, not an array'},
     ])
+    const deep = `{"messagegroups": {"g": {"envelope": "CloudEvents/1.0", "messages": {"m": {"envelopemetadata": {"type": {"value": "t"}}, "dataschemaformat": "Avro/1.9", "dataschema": ${'['.repeat(200_000)}${']'.repeat(200_000)}}}}}}`
+    expect(eventTypesFromDocument(deep, {namespace: 'default'}).problems).toEqual([
+      {path: '', message: expect.stringContaining('nested too deeply for kne to read') as unknown},
+    ])
     const looping = {
       messagegroups: {
         g: {

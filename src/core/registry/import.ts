@@ -65,6 +65,16 @@ const ATTRIBUTE_NAME = /^[a-z0-9]+$/
 
 /** The EventTypes an xRegistry or AsyncAPI 3 document describes (text as JSON or YAML, or the parsed document). */
 export function eventTypesFromDocument(input: unknown, options: ImportOptions): DocumentEventTypes {
+  try {
+    return readDocument(input, options)
+  } catch (error) {
+    // JSON parses nesting of any depth, but walking or writing it back recurses
+    if (!(error instanceof RangeError)) throw error
+    return {eventTypes: [], unmapped: [], problems: [{path: '', message: `nested too deeply for kne to read (${error.message})`}]}
+  }
+}
+
+function readDocument(input: unknown, options: ImportOptions): DocumentEventTypes {
   const result: DocumentEventTypes = {eventTypes: [], unmapped: [], problems: []}
   const document = typeof input === 'string' ? parseText(input, result) : input
   if (document === undefined) return result
