@@ -43,7 +43,8 @@ reads back to the same EventTypes.`
     if (result.written.length === 0) this.note('no event types in the document: nothing written')
     if (result.unmapped.length > 0) {
       this.note(c.yellow(`not mapped (${result.unmapped.length}):`))
-      for (const u of result.unmapped) this.note(c.yellow(`  ${u.path || '/'}: ${u.message}`))
+      for (const u of result.unmapped.slice(0, 100)) this.note(c.yellow(`  ${u.path || '/'}: ${u.message}`))
+      if (result.unmapped.length > 100) this.note(c.yellow(`  … and ${result.unmapped.length - 100} more (--json lists them all)`))
     }
     if (result.dryRun && result.written.length > 0) this.note(c.dim('dry run: nothing written'))
     return result
