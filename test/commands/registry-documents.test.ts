@@ -4,7 +4,8 @@
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {beforeEach, describe, expect, it} from 'vitest'
-import {freshDataDir, runKne, type CommandResult} from '../helpers/command.js'
+import {freshDataDir, meshForProject, runKne, type CommandResult} from '../helpers/command.js'
+import {binaryHeaders, post, startSubscriber} from '../helpers/subscriber.js'
 import {registryProject, trigger} from '../helpers/registry-project.js'
 
 const json = (r: CommandResult): any => JSON.parse(r.stdout) // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -45,6 +46,41 @@ describe('kne registry export --format asyncapi|xregistry', () => {
     expect(text).toMatch(/^asyncapi: 3\.0\.0\n/)
     expect(text).toContain('title: Broker default/default')
     expect(text).toContain('Trigger default/orders receives')
+  })
+
+  it('with kne dev running: its address, and what it observed (the latest event as the example, its source as a producer)', async () => {
+    const orders = await startSubscriber()
+    dir = registryProject(trigger('orders', '  filter: {attributes: {type: com.example.order.created}}\n', orders.url))
+    const dataDir = freshDataDir()
+    const mesh = await meshForProject(dir, dataDir)
+    try {
+      const accepted = await post(
+        `${mesh.url}/default/default`,
+        binaryHeaders('com.example.order.created', {'ce-source': '/shop', 'content-type': 'application/json'}),
+        '{"id": 42, "total": 9.5}',
+      )
+      expect(accepted.status).toBe(202)
+      const result = await runKne(['registry', 'export', '--format', 'asyncapi', '--json'], {cwd: dir, env: {KNE_DATA_DIR: dataDir}})
+      expect(result.code, result.stderr).toBe(0)
+      const {document, meshUrl, readFrom} = json(result)
+      expect({meshUrl, readFrom}).toEqual({meshUrl: mesh.url, readFrom: 'mesh'})
+      expect(document.servers.mesh.host).toBe(new URL(mesh.url).host)
+      const message = document.channels['default.broker.default'].messages['com.example.order.created']
+      expect(message.examples).toEqual([
+        expect.objectContaining({
+          name: 'observed',
+          payload: {id: 42, total: 9.5},
+          headers: expect.objectContaining({'ce-source': '/shop'}),
+        }),
+      ])
+      expect(message.payload).toMatchObject({type: 'object', properties: {id: {type: 'integer'}, total: {type: 'number'}}})
+      expect(Object.values(document.operations).map((o) => (o as {title: string}).title)).toEqual(
+        expect.arrayContaining(['Source /shop sends', 'PingSource default/heartbeat sends', 'Trigger default/orders receives']),
+      )
+    } finally {
+      await mesh.close()
+      await orders.close()
+    }
   })
 
   it('an unknown --broker exits 2 naming the known ones; a flag of the other format exits 2', async () => {
