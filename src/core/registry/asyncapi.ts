@@ -3,7 +3,8 @@
 // (required as the registry knows them) and the data's JSON Schema as payload, an example from what the mesh
 // saw, and operations: `send` for each producer kne knows, `receive` for each trigger with its filter.
 import type {Trigger} from '../resources/types.js'
-import {documentGroups, documentTriggers, envelopeAttributes, type DocumentGroup, type DocumentInput} from './documents.js'
+import {documentGroups, documentTriggers, type DocumentGroup, type DocumentInput} from './documents.js'
+import {cloudEventAttributes} from './export.js'
 import type {JsonSchema} from './schema.js'
 import type {RegistryEntry} from './types.js'
 import {hasRole} from '../../kinds/descriptors.js'
@@ -164,7 +165,7 @@ function groupTitle(group: DocumentGroup): string {
 function messageObject(entry: RegistryEntry, name: string): AsyncApiObject {
   const properties: Record<string, AsyncApiObject> = {}
   const required: string[] = []
-  for (const a of envelopeAttributes(entry)) {
+  for (const a of cloudEventAttributes(entry)) {
     const header = cloudEventsHeader(a.name)
     const schema: AsyncApiObject = {type: 'string', description: `CloudEvents attribute ${a.name}`}
     if (a.value !== undefined) schema.const = a.value

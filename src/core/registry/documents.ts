@@ -80,27 +80,3 @@ export function xid(text: string): string {
 export function describeGroup(group: DocumentGroup): string {
   return group.reference ? `${group.reference.kind} ${group.reference.namespace}/${group.reference.name}` : `namespace ${group.namespace}`
 }
-
-/** The attribute facts of an entry as a CloudEvent must carry them: the four required ones first. */
-export function envelopeAttributes(entry: RegistryEntry): {name: string; required: boolean; value?: string; template?: string}[] {
-  const fact = (name: string) => entry.attributes.find((a) => a.name === name)
-  const source = entry.source ?? entry.sourcePattern
-  const sourceIsTemplate = entry.source === undefined && entry.sourcePattern !== undefined
-  const attributes: {name: string; required: boolean; value?: string; template?: string}[] = [
-    {name: 'specversion', required: true, value: fact('specversion')?.value ?? '1.0'},
-    {name: 'id', required: true},
-    {name: 'source', required: true, ...(source === undefined ? {} : sourceIsTemplate ? {template: source} : {value: source})},
-    {name: 'type', required: true, value: entry.type},
-  ]
-  for (const a of entry.attributes) {
-    if (['specversion', 'id', 'source', 'type'].includes(a.name) || a.absent) continue
-    attributes.push({
-      name: a.name,
-      required: a.required,
-      ...(a.value !== undefined ? {value: a.value} : a.template !== undefined ? {template: a.template} : {}),
-    })
-  }
-  if (entry.schemaUrl && !attributes.some((a) => a.name === 'dataschema'))
-    attributes.push({name: 'dataschema', required: false, value: entry.schemaUrl})
-  return attributes
-}

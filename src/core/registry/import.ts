@@ -5,10 +5,11 @@
 // inside the document, and a caller writes nothing while there is one.
 import {kubernetesNameProblem} from '../resources/names.js'
 import {parseYamlDocument} from '../resources/yaml.js'
-import {toKubernetesName, type EventTypeManifest, type EventTypeVersion} from './export.js'
+import {eventTypeManifest, eventTypeNames, REQUIRED_EVENT_TYPE_ATTRIBUTES, type EventTypeManifest, type EventTypeVersion} from './export.js'
+import {isTemplate} from './patterns.js'
 import {cloudEventsHeader} from './asyncapi.js'
 import {XREGISTRY_LABELS} from './xregistry.js'
-import type {RegistryReference} from './types.js'
+import type {AttributeFact, RegistryEntry, RegistryReference} from './types.js'
 
 export type DocumentFormat = 'xregistry' | 'asyncapi'
 
@@ -58,9 +59,8 @@ interface DescribedType {
   apiVersion?: string
 }
 
-const REQUIRED_ATTRIBUTES = ['type', 'source', 'specversion', 'id']
 /** What a v1beta2 EventType holds of the attributes (dataschema is its `schema`). */
-const V1BETA2_ATTRIBUTES = [...REQUIRED_ATTRIBUTES, 'dataschema']
+const V1BETA2_ATTRIBUTES: readonly string[] = [...REQUIRED_EVENT_TYPE_ATTRIBUTES, 'dataschema']
 const ATTRIBUTE_NAME = /^[a-z0-9]+$/
 
 /** The EventTypes an xRegistry or AsyncAPI 3 document describes (text as JSON or YAML, or the parsed document). */
@@ -96,11 +96,7 @@ function readDocument(input: unknown, options: ImportOptions): DocumentEventType
     })
     return result
   }
-  const taken = new Set<string>()
-  for (const described of types) {
-    const imported = toEventType(described, options, taken, result)
-    if (imported) result.eventTypes.push(imported)
-  }
+  result.eventTypes = toEventTypes(types, options, result)
   if (result.eventTypes.length === 0 && result.problems.length === 0)
     result.unmapped.push({path: '', message: 'the document describes no CloudEvents event type'})
   return result
@@ -539,91 +535,73 @@ function resolveRef(
 // ---------------------------------------------------------------------------------------------------
 // To manifests
 
-function toEventType(
-  described: DescribedType,
-  options: ImportOptions,
-  taken: Set<string>,
-  result: DocumentEventTypes,
-): ImportedEventType | undefined {
+/** The described types as registry entries, named and written as kne registry export writes EventTypes. */
+function toEventTypes(types: readonly DescribedType[], options: ImportOptions, result: DocumentEventTypes): ImportedEventType[] {
+  const entries = new Map<RegistryEntry, DescribedType>()
+  for (const described of types) {
+    const entry = toEntry(described, options, result)
+    if (entry) entries.set(entry, described)
+  }
+  const names = eventTypeNames([...entries.keys()])
+  return [...entries].map(([entry, described]) => {
+    const extra = described.attributes.filter((a) => !V1BETA2_ATTRIBUTES.includes(a.name))
+    const declared = described.apiVersion
+    const version: EventTypeVersion = declared?.endsWith('/v1beta2')
+      ? 'v1beta2'
+      : declared?.endsWith('/v1beta3') || extra.length > 0
+        ? 'v1beta3'
+        : 'v1beta2'
+    const name = names.get(entry)!
+    const manifest = eventTypeManifest(entry, name, {version, defaultNamespace: options.namespace, ownDescriptionOnly: true}, [])
+    if (version === 'v1beta2')
+      for (const a of extra)
+        result.unmapped.push({path: described.path, message: `attribute ${a.name}: a v1beta2 EventType has no field for it`})
+    else if (entry.schema || entry.schemaText !== undefined)
+      result.unmapped.push({path: described.path, message: 'its data schema: a v1beta3 EventType has no field for it'})
+    return {name, namespace: entry.namespace, type: entry.type, path: described.path, manifest}
+  })
+}
+
+/** A described type as the registry would hold it had an EventType declared it; undefined (a problem) for a namespace that is not a name. */
+function toEntry(described: DescribedType, options: ImportOptions, result: DocumentEventTypes): RegistryEntry | undefined {
   const namespace = described.namespace ?? options.namespace
   const namespaceProblem = kubernetesNameProblem(namespace, 'namespace', 'label')
   if (namespaceProblem) {
     result.problems.push({path: described.path, message: namespaceProblem})
     return undefined
   }
-  const extra = described.attributes.filter((a) => !V1BETA2_ATTRIBUTES.includes(a.name))
-  const version: EventTypeVersion =
-    described.apiVersion?.endsWith('/v1beta2') === true
-      ? 'v1beta2'
-      : described.apiVersion?.endsWith('/v1beta3') === true || extra.length > 0
-        ? 'v1beta3'
-        : 'v1beta2'
-  let name =
-    described.name !== undefined && kubernetesNameProblem(described.name) === undefined ? described.name : toKubernetesName(described.type)
-  const base = name
-  for (let n = 2; taken.has(`${namespace}/${name}`); n++) name = toKubernetesName(`${base.slice(0, 240)}-${n}`)
-  taken.add(`${namespace}/${name}`)
-  const metadata: EventTypeManifest['metadata'] = {name}
-  if (namespace !== options.namespace) metadata.namespace = namespace
-  const spec: Record<string, unknown> = {}
-  const reference = described.reference
-    ? {
-        apiVersion: described.reference.apiVersion,
-        kind: described.reference.kind,
-        name: described.reference.name,
-        ...(described.reference.namespace && described.reference.namespace !== namespace ? {namespace: described.reference.namespace} : {}),
-      }
-    : undefined
-  const attribute = (n: string) => described.attributes.find((a) => a.name === n)
-  const schemaUrl = attribute('dataschema')?.value ?? described.schemaUrl
-  if (version === 'v1beta2') {
-    spec.type = described.type
-    const source = attribute('source')?.value
-    if (source) spec.source = source
-    if (schemaUrl) spec.schema = schemaUrl
-    if (described.schema) spec.schemaData = `${JSON.stringify(described.schema, null, 2)}\n`
-    else if (described.schemaText !== undefined) spec.schemaData = described.schemaText
-    if (reference) spec.reference = reference
-    if (described.description) spec.description = described.description
-    for (const a of extra)
-      result.unmapped.push({path: described.path, message: `attribute ${a.name}: a v1beta2 EventType has no field for it`})
-    return {
-      name,
-      namespace,
-      type: described.type,
-      path: described.path,
-      manifest: {apiVersion: 'eventing.knative.dev/v1beta2', kind: 'EventType', metadata, spec},
-    }
-  }
-  if (reference) spec.reference = reference
-  if (described.description) spec.description = described.description
-  const attributes: {name: string; required: boolean; value?: string}[] = []
-  for (const n of REQUIRED_ATTRIBUTES) {
-    const a = attribute(n)
-    const value = n === 'type' ? described.type : n === 'specversion' ? (a?.value ?? '1.0') : a?.value
-    attributes.push({name: n, required: true, ...(value !== undefined ? {value} : {})})
-  }
-  for (const a of described.attributes) {
-    if (REQUIRED_ATTRIBUTES.includes(a.name)) continue
-    // Knative's v1beta3 EventTypes call the dataschema attribute `schemadata`
-    attributes.push({
-      name: a.name === 'dataschema' ? 'schemadata' : a.name,
-      required: a.required,
-      ...(a.value !== undefined ? {value: a.value} : {}),
-    })
-  }
-  if (described.schemaUrl && !attributes.some((a) => a.name === 'schemadata'))
-    attributes.push({name: 'schemadata', required: false, value: described.schemaUrl})
-  spec.attributes = attributes
-  if (described.schema || described.schemaText !== undefined)
-    result.unmapped.push({path: described.path, message: 'its data schema: a v1beta3 EventType has no field for it'})
-  return {
-    name,
-    namespace,
+  const attributes: AttributeFact[] = described.attributes.map((a) => ({
+    name: a.name,
+    required: a.required,
+    ...(a.value === undefined ? {} : isTemplate(a.value) && a.name !== 'type' ? {template: a.value} : {value: a.value}),
+  }))
+  const source = described.attributes.find((a) => a.name === 'source')?.value
+  const entry: RegistryEntry = {
+    key: described.path,
     type: described.type,
-    path: described.path,
-    manifest: {apiVersion: 'eventing.knative.dev/v1beta3', kind: 'EventType', metadata, spec},
+    namespace,
+    sources: [],
+    origins: [],
+    attributes,
+    producers: [],
+    consumers: [],
+    declaredBy:
+      described.name !== undefined && kubernetesNameProblem(described.name) === undefined
+        ? [{name: described.name, namespace, apiVersion: described.apiVersion ?? '', file: described.path}]
+        : [],
+    notes: [],
   }
+  if (source !== undefined) {
+    if (isTemplate(source)) entry.sourcePattern = source
+    else entry.source = source
+  }
+  if (described.reference) entry.reference = {...described.reference, namespace: described.reference.namespace || namespace}
+  if (described.description) entry.description = described.description
+  if (described.schema) entry.schema = described.schema
+  if (described.schemaText !== undefined) entry.schemaText = described.schemaText
+  const schemaUrl = described.attributes.find((a) => a.name === 'dataschema')?.value ?? described.schemaUrl
+  if (schemaUrl) entry.schemaUrl = schemaUrl
+  return entry
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 // an HTTP endpoint per broker or channel that references its message group. What only Knative has (the
 // EventType's name, namespace and apiVersion, the reference) travels in labels, so that import gives back the
 // same EventTypes.
-import {documentGroups, envelopeAttributes, type DocumentGroup, type DocumentInput} from './documents.js'
+import {documentGroups, type DocumentGroup, type DocumentInput} from './documents.js'
+import {cloudEventAttributes} from './export.js'
 import type {JsonSchema} from './schema.js'
 import type {RegistryEntry} from './types.js'
 
@@ -171,7 +172,7 @@ function messageLabels(entry: RegistryEntry, name: string): Record<string, strin
 /** CloudEvents attributes as xRegistry declares them: `{type, value, required}`; a `{placeholder}` value is a `uritemplate`. */
 function envelopeMetadata(entry: RegistryEntry): Record<string, XRegistryObject> {
   const metadata: Record<string, XRegistryObject> = {}
-  for (const a of envelopeAttributes(entry)) {
+  for (const a of cloudEventAttributes(entry)) {
     const declaration: XRegistryObject = {}
     if (a.template !== undefined) {
       declaration.type = 'uritemplate'
