@@ -2,6 +2,7 @@
 // its ingress path, one message per event type with the CloudEvents attributes as binary-mode `ce-*` headers
 // (required as the registry knows them) and the data's JSON Schema as payload, an example from what the mesh
 // saw, and operations: `send` for each producer kne knows, `receive` for each trigger with its filter.
+import {binaryModeHeader} from '../codec/http.js'
 import type {Trigger} from '../resources/types.js'
 import {documentGroups, documentTriggers, type DocumentGroup, type DocumentInput} from './documents.js'
 import {cloudEventAttributes} from './export.js'
@@ -16,11 +17,6 @@ type AsyncApiObject = Record<string, unknown>
 /** AsyncAPI's keys for channels, operations and messages: letters, digits, `.`, `_` and `-` (its components' rule). */
 export function asyncApiKey(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 200) || '_'
-}
-
-/** A binary-mode HTTP header of a CloudEvents attribute (the binding's `ce-` prefix; datacontenttype is Content-Type). */
-export function cloudEventsHeader(attribute: string): string {
-  return attribute === 'datacontenttype' ? 'content-type' : `ce-${attribute}`
 }
 
 interface Channel {
@@ -166,7 +162,7 @@ function messageObject(entry: RegistryEntry, name: string): AsyncApiObject {
   const properties: Record<string, AsyncApiObject> = {}
   const required: string[] = []
   for (const a of cloudEventAttributes(entry)) {
-    const header = cloudEventsHeader(a.name)
+    const header = binaryModeHeader(a.name)
     const schema: AsyncApiObject = {type: 'string', description: `CloudEvents attribute ${a.name}`}
     if (a.value !== undefined) schema.const = a.value
     if (a.template !== undefined) {
@@ -205,7 +201,7 @@ function exampleOf(event: Record<string, unknown>, origin: RegistryEntry['exampl
   const headers: Record<string, string> = {}
   for (const [k, v] of Object.entries(event)) {
     if (k === 'data' || k === 'data_base64' || v === undefined || v === null) continue
-    headers[cloudEventsHeader(k)] = typeof v === 'string' ? v : JSON.stringify(v)
+    headers[binaryModeHeader(k)] = typeof v === 'string' ? v : JSON.stringify(v)
   }
   return {
     name: origin ?? 'example',

@@ -7,7 +7,8 @@ import {kubernetesNameProblem} from '../resources/names.js'
 import {parseYamlDocument} from '../resources/yaml.js'
 import {eventTypeManifest, eventTypeNames, REQUIRED_EVENT_TYPE_ATTRIBUTES, type EventTypeManifest, type EventTypeVersion} from './export.js'
 import {isTemplate} from './patterns.js'
-import {cloudEventsHeader} from './asyncapi.js'
+import {binaryModeHeader} from '../codec/http.js'
+import {isObject} from '../resources/read.js'
 import {XREGISTRY_LABELS} from './xregistry.js'
 import type {AttributeFact, RegistryEntry, RegistryReference} from './types.js'
 
@@ -438,7 +439,7 @@ function asyncApiMessage(
     const kneTemplate = stringOf(schema['x-kne-template'])
     attributes.push({
       name,
-      required: required.includes(header) || required.includes(cloudEventsHeader(name)),
+      required: required.includes(header) || required.includes(binaryModeHeader(name)),
       ...(fixed !== undefined ? {value: fixed} : kneTemplate !== undefined ? {value: kneTemplate} : {}),
     })
   }
@@ -606,10 +607,6 @@ function toEntry(described: DescribedType, options: ImportOptions, result: Docum
 
 // ---------------------------------------------------------------------------------------------------
 // JSON helpers
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
 
 function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined

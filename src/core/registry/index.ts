@@ -57,7 +57,7 @@ export {
 export {sendLine, shellQuote, triggerCreateLine, triggerNameFor, type SnippetOptions} from './snippets.js'
 export {editDistance, isTemplate, matchesTemplate, nearestNames, sourcePattern} from './patterns.js'
 export {documentGroups, type DocumentGroup, type DocumentInput} from './documents.js'
-export {ASYNCAPI_VERSION, asyncApiKey, cloudEventsHeader, filterText, toAsyncApi} from './asyncapi.js'
+export {ASYNCAPI_VERSION, asyncApiKey, filterText, toAsyncApi} from './asyncapi.js'
 export {
   CLOUDEVENTS_ENVELOPE,
   jsonSchemaFormat,
