@@ -1,4 +1,4 @@
-// The registry as an xRegistry document (the CNCF CloudEvents Registry, xregistry/spec 1.0): one message
+// The registry as an xRegistry document (the CNCF CloudEvents Registry, xregistry/spec 1.0-rc4): one message
 // group per broker or channel with a CloudEvents message definition per event type (its attributes in
 // `envelopemetadata` with `value` and `required`), a schema group beside it with the data's JSON Schemas, and
 // an HTTP endpoint per broker or channel that references its message group. What only Knative has (the
@@ -9,7 +9,7 @@ import {cloudEventAttributes} from './export.js'
 import type {JsonSchema} from './schema.js'
 import type {RegistryEntry} from './types.js'
 
-export const XREGISTRY_SPEC_VERSION = '1.0-rc2'
+export const XREGISTRY_SPEC_VERSION = '1.0-rc4'
 export const CLOUDEVENTS_ENVELOPE = 'CloudEvents/1.0'
 
 /** Labels kne writes and reads back (xRegistry label names: lower case, digits, `.`, `-`, `_`). */
