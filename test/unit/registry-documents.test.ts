@@ -88,7 +88,7 @@ describe('toXRegistry', () => {
         id: {required: true},
       },
       dataschemaformat: 'JsonSchema/draft/2020-12',
-      dataschemauri: '#/schemagroups/default.broker.default/schemas/com.example.order.created',
+      dataschemaxid: '/schemagroups/default.broker.default/schemas/com.example.order.created',
     })
     const shipped = doc.messagegroups.shipping.messages['com.example.order.shipped']
     expect(shipped.envelopemetadata).toMatchObject({

@@ -195,11 +195,11 @@ function schemaResource(entry: RegistryEntry): XRegistryObject | undefined {
   return undefined
 }
 
+/** The message's link to its schema: the xid, and where a server serves the document, the schema's self URL as `dataschemauri` (the spec requires the two to agree). */
 function dataSchema(schema: XRegistryObject, schemaPath: string, options: XRegistryOptions): XRegistryObject {
-  if (schema.format === undefined) return {dataschemaxid: schemaPath}
   return {
-    dataschemaformat: schema.format,
-    dataschemauri: options.baseUrl === undefined ? `#${schemaPath}` : `${options.baseUrl}${schemaPath}`,
+    ...(schema.format === undefined ? {} : {dataschemaformat: schema.format}),
+    ...(schema.format === undefined || options.baseUrl === undefined ? {} : {dataschemauri: `${options.baseUrl}${schemaPath}`}),
     dataschemaxid: schemaPath,
   }
 }
