@@ -2,7 +2,8 @@
 // mesh). The built CLI's round trip of the bookstore sample and the AsyncAPI parser's verdict are in
 // test/e2e/registry-standards.test.ts.
 import {describe, expect, it} from 'vitest'
-import {stringify} from 'yaml'
+import {DiagnosticSeverity, Parser} from '@asyncapi/parser'
+import {parse, stringify} from 'yaml'
 import {
   buildRegistry,
   eventTypesFromDocument,
@@ -356,6 +357,58 @@ describe('toAsyncApi', () => {
       'x-kne-filter': {filter: {attributes: {type: 'com.example.order.created'}}},
     })
     expect(operations.find((o) => o.action === 'send')).toMatchObject({title: 'Source /shop sends'})
+  })
+
+  it('gives channels and their subscriptions too; with sources, replies, templates and types without a reference, @asyncapi/parser accepts it', async () => {
+    const yaml = `${PROJECT}---
+apiVersion: messaging.knative.dev/v1
+kind: InMemoryChannel
+metadata: {name: audit}
+---
+apiVersion: messaging.knative.dev/v1
+kind: Subscription
+metadata: {name: audit-log}
+spec:
+  channel: {apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: audit}
+  subscriber: {uri: http://127.0.0.1:9/audit}
+---
+apiVersion: eventing.knative.dev/v1beta2
+kind: EventType
+metadata: {name: audited}
+spec:
+  type: com.example.audited
+  schemaData: not a JSON Schema
+  reference: {apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: audit}
+---
+apiVersion: sources.knative.dev/v1
+kind: PingSource
+metadata: {name: heartbeat}
+spec:
+  schedule: "*/5 * * * *"
+  contentType: application/json
+  data: '{"beat": 1}'
+  sink: {ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}
+`
+    const observed = new ObservedTypes()
+    observed.record(
+      {specversion: '1.0', id: '2', source: '/svc', type: 'com.example.order.confirmed', extensions: {}},
+      {broker: 'default/default', via: 'reply', replyTrigger: 'default/orders', at: '2026-01-01T00:00:00Z'},
+    )
+    const text = stringify(toAsyncApi(documentInput(yaml, observed)))
+    const doc = asJson(parse(text))
+    expect(doc.channels['default.inmemorychannel.audit'].address).toBe('/channels/default/audit')
+    expect(doc.operations['receive.default.audit-log']).toMatchObject({
+      title: 'Subscription default/audit-log receives',
+      messages: [{$ref: '#/channels/default.inmemorychannel.audit/messages/com.example.audited'}],
+    })
+    expect(doc.channels.shipping.address).toBeNull()
+    // a reply flows into the trigger's broker
+    expect(Object.keys(doc.channels['default.broker.default'].messages)).toContain('com.example.order.confirmed')
+    expect(doc.operations['send.default.broker.default.Trigger.default.orders'].title).toBe('Trigger default/orders sends')
+    const {diagnostics} = await new Parser().parse(text)
+    expect(
+      diagnostics.filter((d) => Number(d.severity) === Number(DiagnosticSeverity.Error)).map((d) => `${d.path.join('/')}: ${d.message}`),
+    ).toEqual([])
   })
 
   it('limits the document to one broker', () => {

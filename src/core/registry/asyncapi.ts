@@ -4,7 +4,7 @@
 // saw, and operations: `send` for each producer kne knows, `receive` for each trigger with its filter.
 import {binaryModeHeader} from '../codec/http.js'
 import type {Trigger} from '../resources/types.js'
-import {documentGroups, documentTriggers, type DocumentGroup, type DocumentInput} from './documents.js'
+import {documentGroups, documentSubscriptions, documentTriggers, type DocumentGroup, type DocumentInput} from './documents.js'
 import {cloudEventAttributes} from './export.js'
 import type {JsonSchema} from './schema.js'
 import type {RegistryEntry} from './types.js'
@@ -31,6 +31,7 @@ export function toAsyncApi(input: DocumentInput): AsyncApiObject {
   const channelObjects: Record<string, AsyncApiObject> = {}
   const operations: Record<string, AsyncApiObject> = {}
   const triggers = documentTriggers(input)
+  const subscriptions = documentSubscriptions(input)
   for (const channel of channels) {
     const {group} = channel
     const messages: Record<string, AsyncApiObject> = {}
@@ -93,6 +94,22 @@ export function toAsyncApi(input: DocumentInput): AsyncApiObject {
           .join(' '),
         messages: consumed.map((m) => ref(m.key)),
         'x-kne-filter': filterOf(trigger),
+      }
+    }
+    // a channel's subscriptions receive every event sent to it
+    if (group.reference && hasRole(group.reference, 'channel')) {
+      const {namespace, kind, name} = group.reference
+      for (const subscription of subscriptions.filter(
+        (s) => s.metadata.namespace === namespace && s.spec.channel.kind === kind && s.spec.channel.name === name,
+      )) {
+        const key = `${subscription.metadata.namespace}/${subscription.metadata.name}`
+        operations[uniqueKey(operations, asyncApiKey(`receive.${subscription.metadata.namespace}.${subscription.metadata.name}`))] = {
+          action: 'receive',
+          channel: {$ref: `#/channels/${channel.key}`},
+          title: `Subscription ${key} receives`,
+          description: `Subscription ${key} delivers every event sent to ${groupTitle(group)} to its subscriber.`,
+          messages: channel.messages.map((m) => ref(m.key)),
+        }
       }
     }
   }

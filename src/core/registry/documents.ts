@@ -1,11 +1,12 @@
 // What the AsyncAPI and xRegistry documents share: the registry's entries grouped by the broker or channel
 // their events come through, each with the address producers send to, and the names both formats give them.
-import type {ManifestResource, Trigger} from '../resources/types.js'
+import type {ManifestResource, Subscription, Trigger} from '../resources/types.js'
 import {eventTypeNames} from './export.js'
 import type {RegistryEntry, RegistryReference} from './types.js'
 import {meshAddressOf} from '../../kinds/addresses.js'
 import {hasRole, resourcesOf} from '../../kinds/descriptors.js'
 import {triggerKind} from '../../kinds/eventing/descriptor.js'
+import {subscriptionKind} from '../../kinds/messaging/descriptor.js'
 
 export interface DocumentInput {
   entries: readonly RegistryEntry[]
@@ -61,6 +62,11 @@ export function documentGroups(input: DocumentInput): DocumentGroup[] {
     group.entries.push({entry, name: names.get(entry)!, id})
   }
   return [...groups.values()].sort((a, b) => a.id.localeCompare(b.id))
+}
+
+/** The subscriptions to a channel of the document (none when it is limited to one broker). */
+export function documentSubscriptions(input: DocumentInput): Subscription[] {
+  return input.broker === undefined ? resourcesOf(input.resources, subscriptionKind) : []
 }
 
 /** The triggers of the document: every trigger, or the one broker's. */
