@@ -575,8 +575,12 @@ export const SCENARIOS = [
       } finally {
         await sut.stop()
       }
+      const index = await eventIndexCost()
       return {
         metrics: {
+          indexFillingUs: index.filling,
+          indexAtBoundUs: index.atBound,
+          indexRatio: index.ratio,
           memoryRps: memory.ackRate,
           batchRps: batch.ackRate,
           alwaysRps: always.ackRate,
@@ -592,7 +596,7 @@ export const SCENARIOS = [
           alwaysUs: usPerRequest(always),
           usRatio: usPerRequest(memory) / usPerRequest(batch),
         },
-        details: {memory, batch, always, disk},
+        details: {memory, batch, always, disk, index},
       }
     },
     rows: [
@@ -622,6 +626,15 @@ export const SCENARIOS = [
       {figure: 'CPU µs per request of kne dev --persist-sync always', unit: 'µs', baseline: 'memoryUs', kne: 'alwaysUs'},
       {figure: 'ack p99, --persist (batch) vs in memory', unit: 'ms', baseline: 'memoryP99', kne: 'batchP99'},
       {figure: 'ack p99, --persist-sync always', unit: 'ms', kne: 'alwaysP99'},
+      {
+        figure: 'events index: CPU µs per event once at its bound (the oldest dropped for each new one) vs while filling',
+        unit: 'µs',
+        baseline: 'indexFillingUs',
+        kne: 'indexAtBoundUs',
+        ratio: 'indexRatio',
+        ratioLabel: '× filling',
+        target: {op: '<=', value: 1.5},
+      },
       {
         figure: 'bytes on disk per 1 KiB event (event, attempt, outcome, settled)',
         unit: 'B',
@@ -744,6 +757,41 @@ export const SCENARIOS = [
     ],
   },
 ]
+
+/**
+ * CPU per event of the events index (what `kne events list` reads) fed an event's records, while it is filling
+ * and once it is at its bound and drops its oldest for every new one: a long-running kne dev lives at the bound.
+ */
+async function eventIndexCost(bound = 50_000) {
+  const {EventIndex} = await import(join(REPO, 'dist/core/event-log/index.js'))
+  const {eventRecord, attemptRecord, outcomeRecord, settledRecord} = await import(join(REPO, 'dist/core/activity.js'))
+  const index = new EventIndex({events: bound})
+  const who = {trigger: 'default/t1'}
+  let seq = 0
+  const feed = (from, to) => {
+    const started = process.cpuUsage()
+    for (let arrival = from; arrival < to; arrival++) {
+      const id = `event-${arrival}`
+      const event = {specversion: '1.0', id, source: '/bench', type: 'bench.event', extensions: {}}
+      const ref = {broker: 'default/default', arrival, id, type: event.type, source: event.source}
+      for (const record of [
+        eventRecord(ref, 'ingress', undefined, undefined, {matched: ['default/t1'], notMatched: []}, event),
+        attemptRecord(ref, who, 'subscriber', 'http://127.0.0.1/', 1, 200, undefined, 1, undefined),
+        outcomeRecord(ref, who, {outcome: 'delivered', status: 200}),
+        settledRecord(ref, {'default/t1': 'delivered'}),
+      ]) {
+        record.seq = ++seq
+        record.at = '2026-01-01T00:00:00.000Z'
+        index.add(record)
+      }
+    }
+    const used = process.cpuUsage(started)
+    return (used.user + used.system) / (to - from)
+  }
+  const filling = feed(1, bound + 1)
+  const atBound = feed(bound + 1, 3 * bound + 1)
+  return {filling, atBound, ratio: atBound / filling, dropped: index.dropped}
+}
 
 function summarizeSteps(knee) {
   return {

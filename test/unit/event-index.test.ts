@@ -11,7 +11,7 @@ import {
   type Outcome,
   type Redelivers,
 } from '../../src/core/activity.js'
-import {EventIndex, planRedelivery} from '../../src/core/event-log/index.js'
+import {ArrivalSlots, EventIndex, planRedelivery} from '../../src/core/event-log/index.js'
 
 const START = Date.parse('2026-01-01T00:00:00Z')
 
@@ -217,5 +217,40 @@ describe('the event index', () => {
     for (let arrival = 6; arrival <= 8; arrival++) for (const r of records(arrival)) fresh.add(stamp(r))
     expect(bounded.size).toBe(3)
     expect(bounded.bytes).toBe(fresh.bytes)
+  })
+})
+
+// the index's store: a value per arrival, oldest first, the oldest dropped in constant time
+describe('ArrivalSlots', () => {
+  it('keeps values in arrival order across gaps, replacements and arrivals older than the oldest', () => {
+    const slots = new ArrivalSlots<string>()
+    expect(slots.set(10, 'a')).toBeUndefined()
+    slots.set(13, 'b')
+    expect(slots.set(10, 'A')).toBe('a')
+    slots.set(7, 'c')
+    expect(slots.size).toBe(3)
+    expect(slots.values()).toEqual(['c', 'A', 'b'])
+    expect([slots.get(7), slots.get(8), slots.get(13), slots.get(14), slots.get(-1)]).toEqual(['c', undefined, 'b', undefined, undefined])
+    expect(slots.dropOldest()).toBe('c')
+    expect(slots.dropOldest()).toBe('A')
+    expect(slots.get(10)).toBeUndefined()
+    expect(slots.values()).toEqual(['b'])
+    expect(slots.dropOldest()).toBe('b')
+    expect(slots.dropOldest()).toBeUndefined()
+    // empty, it starts again wherever the next arrival is
+    slots.set(3, 'd')
+    expect([slots.size, slots.get(3), slots.values()]).toEqual([1, 'd', ['d']])
+  })
+
+  it('finds every value it holds after many more arrivals than it keeps', () => {
+    const slots = new ArrivalSlots<number>()
+    for (let arrival = 1; arrival <= 50_000; arrival++) {
+      slots.set(arrival, arrival)
+      if (slots.size > 100) expect(slots.dropOldest()).toBe(arrival - 100)
+    }
+    expect(slots.size).toBe(100)
+    expect(slots.values()).toEqual(Array.from({length: 100}, (_, i) => 49_901 + i))
+    expect(slots.get(49_900)).toBeUndefined()
+    expect(slots.get(49_901)).toBe(49_901)
   })
 })

@@ -93,8 +93,7 @@ const SUMMARY_BYTES = 320
 const DELIVERY_BYTES = 96
 
 export class EventIndex {
-  /** By arrival; arrivals only grow, so the map's order is the order of arrival. */
-  private readonly summaries = new Map<number, EventSummary>()
+  private readonly summaries = new ArrivalSlots<EventSummary>()
   private keptBytes = 0
   private droppedCount = 0
   readonly maxEvents: number
@@ -193,12 +192,8 @@ export class EventIndex {
       firstSeq: record.seq,
       lastSeq: record.seq,
     }
-    const replaced = this.summaries.get(record.arrival)
-    if (replaced !== undefined) {
-      this.summaries.delete(record.arrival)
-      this.keptBytes -= summaryBytes(replaced)
-    }
-    this.summaries.set(record.arrival, summary)
+    const replaced = this.summaries.set(record.arrival, summary)
+    if (replaced !== undefined) this.keptBytes -= summaryBytes(replaced)
     this.keptBytes += summaryBytes(summary)
     if (record.replyTo !== undefined) this.extendPath(record.replyTo.arrival, record.seq)
     if (record.from !== undefined) this.extendPath(record.from.arrival, record.seq)
@@ -223,8 +218,7 @@ export class EventIndex {
 
   private bound(): void {
     while (this.summaries.size > this.maxEvents || (this.keptBytes > this.maxBytes && this.summaries.size > 1)) {
-      const [oldest, summary] = this.summaries.entries().next().value as [number, EventSummary]
-      this.summaries.delete(oldest)
+      const summary = this.summaries.dropOldest()!
       this.keptBytes -= summaryBytes(summary)
       this.droppedCount++
     }
@@ -237,7 +231,7 @@ export class EventIndex {
     const until = query.until === undefined ? undefined : new Date(query.until).toISOString()
     const events: EventSummary[] = []
     let matched = 0
-    const all = [...this.summaries.values()]
+    const all = this.summaries.values()
     for (let i = all.length - 1; i >= 0; i--) {
       const summary = all[i]!
       // ISO times of one format compare as text
@@ -258,7 +252,10 @@ export class EventIndex {
       if (summary) return [summary]
     }
     const id = String(key)
-    return [...this.summaries.values()].filter((s) => s.id === id).reverse()
+    return this.summaries
+      .values()
+      .filter((s) => s.id === id)
+      .reverse()
   }
 }
 
@@ -287,6 +284,78 @@ export function queryOutcome(state: DeliveryState): QueryOutcome {
 /** `namespace/name` of whom a delivery is for. */
 export function subscriberKey(who: Subscriber): string {
   return who.trigger ?? who.subscription
+}
+
+/**
+ * Values by arrival number, oldest first. Arrivals only grow, so a value's slot is its arrival less the first
+ * slot's: no hashing, and the oldest goes in constant time (a Map finds its first entry after many deletes by
+ * skipping every deleted one, which made each new event past the index's bound cost a scan).
+ */
+export class ArrivalSlots<T> {
+  private slots: (T | undefined)[] = []
+  /** Slots before this one are empty (dropped). */
+  private head = 0
+  /** The arrival number of slots[0]. */
+  private firstArrival = 0
+  private count = 0
+
+  get size(): number {
+    return this.count
+  }
+
+  get(arrival: number): T | undefined {
+    const at = arrival - this.firstArrival
+    return at >= 0 ? this.slots[at] : undefined
+  }
+
+  /** Puts the value at its arrival; answers the value it replaces. */
+  set(arrival: number, value: T): T | undefined {
+    if (this.count === 0) {
+      this.slots = []
+      this.head = 0
+      this.firstArrival = arrival
+    }
+    let at = arrival - this.firstArrival
+    if (at < 0) {
+      // older than every arrival held (not in the usual order): room is made in front
+      this.slots = [...(new Array(-at).fill(undefined) as undefined[]), ...this.slots]
+      this.head -= at
+      this.firstArrival = arrival
+      at = 0
+    }
+    if (at < this.head) this.head = at
+    while (this.slots.length < at) this.slots.push(undefined)
+    const replaced = this.slots[at]
+    this.slots[at] = value
+    if (replaced === undefined) this.count++
+    return replaced
+  }
+
+  /** Removes and answers the oldest value. */
+  dropOldest(): T | undefined {
+    if (this.count === 0) return undefined
+    while (this.slots[this.head] === undefined) this.head++
+    const oldest = this.slots[this.head]
+    this.slots[this.head++] = undefined
+    this.count--
+    // the emptied front is given back once it is most of the array
+    if (this.head >= 4096 && this.head * 2 >= this.slots.length) {
+      this.slots = this.slots.slice(this.head)
+      this.firstArrival += this.head
+      this.head = 0
+    }
+    return oldest
+  }
+
+  /** Every value, oldest first. */
+  values(): T[] {
+    const values: T[] = []
+    for (let i = this.head; i < this.slots.length; i++) {
+      const value = this.slots[i]
+      if (value !== undefined) values.push(value)
+    }
+    return values
+  }
 }
 
 // every field in the literal, so that setting status and error later keeps the object's shape (and its size)
