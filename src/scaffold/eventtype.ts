@@ -280,6 +280,8 @@ export interface ImportedFile {
   /** Where it went (or, with --dry-run, would go). */
   file: string
   action: 'created' | 'replaced' | 'dry-run'
+  /** What kne dev would report about it (a reference the manifests do not define, …). */
+  warnings: string[]
 }
 
 /**
@@ -329,6 +331,7 @@ export function writeImportedEventTypes(
       apiVersion: result.manifest.apiVersion,
       file: displayPath(project, result.file),
       action: result.action,
+      warnings: result.warnings,
     }
   })
 }

@@ -39,7 +39,10 @@ reads back to the same EventTypes.`
     })
     const c = colors(process.stderr)
     const verb = (action: string) => (action === 'dry-run' ? 'Would write' : action === 'replaced' ? 'Replaced' : 'Wrote')
-    for (const w of result.written) this.log(`${verb(w.action)} ${w.file} (${w.type}, ${w.apiVersion.split('/')[1]})`)
+    for (const w of result.written) {
+      this.log(`${verb(w.action)} ${w.file} (${w.type}, ${w.apiVersion.split('/')[1]})`)
+      for (const warning of w.warnings) this.note(c.yellow(`  warning: ${warning}`))
+    }
     if (result.written.length === 0) this.note('no event types in the document: nothing written')
     if (result.unmapped.length > 0) {
       this.note(c.yellow(`not mapped (${result.unmapped.length}):`))
