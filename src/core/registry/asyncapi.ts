@@ -4,7 +4,14 @@
 // saw, and operations: `send` for each producer kne knows, `receive` for each trigger with its filter.
 import {binaryModeHeader} from '../codec/http.js'
 import type {Trigger} from '../resources/types.js'
-import {documentGroups, documentSubscriptions, documentTriggers, type DocumentGroup, type DocumentInput} from './documents.js'
+import {
+  describeGroup,
+  documentGroups,
+  documentSubscriptions,
+  documentTriggers,
+  type DocumentGroup,
+  type DocumentInput,
+} from './documents.js'
 import {cloudEventAttributes} from './export.js'
 import type {JsonSchema} from './schema.js'
 import type {RegistryEntry} from './types.js'
@@ -38,10 +45,10 @@ export function toAsyncApi(input: DocumentInput): AsyncApiObject {
     for (const m of channel.messages) messages[m.key] = messageObject(m.entry, m.name)
     channelObjects[channel.key] = {
       address: group.url === undefined ? null : new URL(group.url).pathname,
-      title: groupTitle(group),
+      title: describeGroup(group),
       description: group.url
-        ? `The HTTP ingress of ${groupTitle(group)}: POST a CloudEvent (binary or structured mode); it answers 202 when it accepts it.`
-        : `Event types declared in ${groupTitle(group)} without a broker or channel: where they are sent is not known.`,
+        ? `The HTTP ingress of ${describeGroup(group)}: POST a CloudEvent (binary or structured mode); it answers 202 when it accepts it.`
+        : `Event types declared in ${describeGroup(group)} without a broker or channel: where they are sent is not known.`,
       ...(group.url ? {servers: [{$ref: '#/servers/mesh'}]} : {}),
       messages,
       ...(group.reference ? {'x-kne-reference': group.reference} : {}),
@@ -68,7 +75,7 @@ export function toAsyncApi(input: DocumentInput): AsyncApiObject {
         action: 'send',
         channel: {$ref: `#/channels/${channel.key}`},
         title: `${p.title} sends`,
-        description: `${p.title} sends these events to ${groupTitle(group)} (known from ${[...p.via].join(' and ')}).`,
+        description: `${p.title} sends these events to ${describeGroup(group)} (known from ${[...p.via].join(' and ')}).`,
         messages: p.keys.map(ref),
       }
     }
@@ -107,7 +114,7 @@ export function toAsyncApi(input: DocumentInput): AsyncApiObject {
           action: 'receive',
           channel: {$ref: `#/channels/${channel.key}`},
           title: `Subscription ${key} receives`,
-          description: `Subscription ${key} delivers every event sent to ${groupTitle(group)} to its subscriber.`,
+          description: `Subscription ${key} delivers every event sent to ${describeGroup(group)} to its subscriber.`,
           messages: channel.messages.map((m) => ref(m.key)),
         }
       }
@@ -169,10 +176,6 @@ function referenceless(channels: Map<string, Channel>, namespace: string): Chann
     channels.set(namespace, channel)
   }
   return channel
-}
-
-function groupTitle(group: DocumentGroup): string {
-  return group.reference ? `${group.reference.kind} ${group.reference.namespace}/${group.reference.name}` : `namespace ${group.namespace}`
 }
 
 function messageObject(entry: RegistryEntry, name: string): AsyncApiObject {

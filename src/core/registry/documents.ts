@@ -82,7 +82,7 @@ export function xid(text: string): string {
   return (id || '_').slice(0, 128)
 }
 
-/** `Broker default/orders`, for descriptions. */
+/** `Broker default/orders`, or `namespace default` for types without a reference: for titles and descriptions. */
 export function describeGroup(group: DocumentGroup): string {
   return group.reference ? `${group.reference.kind} ${group.reference.namespace}/${group.reference.name}` : `namespace ${group.namespace}`
 }

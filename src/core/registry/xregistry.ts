@@ -4,7 +4,7 @@
 // an HTTP endpoint per broker or channel that references its message group. What only Knative has (the
 // EventType's name, namespace and apiVersion, the reference) travels in labels, so that import gives back the
 // same EventTypes.
-import {documentGroups, type DocumentGroup, type DocumentInput} from './documents.js'
+import {describeGroup, documentGroups, type DocumentGroup, type DocumentInput} from './documents.js'
 import {cloudEventAttributes} from './export.js'
 import type {JsonSchema} from './schema.js'
 import type {RegistryEntry} from './types.js'
@@ -90,8 +90,8 @@ export function toXRegistry(input: DocumentInput, options: XRegistryOptions = {}
       messagegroupid: group.id,
       ...self(groupPath),
       epoch: 1,
-      name: groupName(group),
-      description: `Event types that come through ${groupName(group)}`,
+      name: describeGroup(group),
+      description: `Event types that come through ${describeGroup(group)}`,
       ...(group.reference ? {labels: referenceLabels(group)} : {}),
       envelope: CLOUDEVENTS_ENVELOPE,
       ...collection(groupPath, 'messages', messages, options),
@@ -102,7 +102,7 @@ export function toXRegistry(input: DocumentInput, options: XRegistryOptions = {}
         schemagroupid: group.id,
         ...self(schemaGroupPath),
         epoch: 1,
-        name: groupName(group),
+        name: describeGroup(group),
         ...collection(schemaGroupPath, 'schemas', schemas, options),
       }
     }
@@ -111,8 +111,8 @@ export function toXRegistry(input: DocumentInput, options: XRegistryOptions = {}
         endpointid: group.id,
         ...self(`/endpoints/${group.id}`),
         epoch: 1,
-        name: groupName(group),
-        description: `The HTTP ingress of ${groupName(group)}: POST CloudEvents (binary or structured mode)`,
+        name: describeGroup(group),
+        description: `The HTTP ingress of ${describeGroup(group)}: POST CloudEvents (binary or structured mode)`,
         labels: referenceLabels(group),
         usage: ['producer'],
         envelope: CLOUDEVENTS_ENVELOPE,
@@ -143,10 +143,6 @@ function collection(parent: string, plural: string, items: Record<string, XRegis
     [`${plural}count`]: Object.keys(items).length,
     [plural]: items,
   }
-}
-
-function groupName(group: DocumentGroup): string {
-  return group.reference ? `${group.reference.kind} ${group.reference.namespace}/${group.reference.name}` : `namespace ${group.namespace}`
 }
 
 function referenceLabels(group: DocumentGroup): Record<string, string> {
