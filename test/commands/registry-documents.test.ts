@@ -190,6 +190,23 @@ describe('kne registry import', () => {
     expect(readFileSync(join(dir, 'knative/eventtype-com.example.refund.failed.yaml'), 'utf8')).toContain('eventing.knative.dev/v1beta3')
   })
 
+  it('passes on what kne eventtype create would warn about: a reference the project does not define', async () => {
+    const elsewhere = structuredClone(SHOP) as typeof SHOP & {messagegroups: {refunds: {labels?: Record<string, string>}}}
+    elsewhere.messagegroups.refunds.labels = {
+      'kne.reference.apiversion': 'eventing.knative.dev/v1',
+      'kne.reference.kind': 'Broker',
+      'kne.reference.name': 'payments',
+      'kne.reference.namespace': 'default',
+    }
+    writeFileSync(join(dir, 'elsewhere.json'), JSON.stringify(elsewhere))
+    const result = await runKne(['registry', 'import', 'elsewhere.json', '--json'], {cwd: dir, env})
+    expect(result.code, result.stderr).toBe(0)
+    expect(json(result).written[0]).toMatchObject({
+      action: 'created',
+      warnings: [expect.stringContaining('no manifest defines Broker default/payments')],
+    })
+  })
+
   it('reads AsyncAPI 3 and lists what it could not map', async () => {
     writeFileSync(
       join(dir, 'asyncapi.yaml'),

@@ -68,7 +68,9 @@ describe.skipIf(!hasConformance)("the bookstore sample's registry as AsyncAPI an
   it('exports xRegistry that kne registry import reads back to the same EventTypes', async () => {
     const exported = await runCliIn(bookstore, ['registry', 'export', '--format', 'xregistry', '-o', 'registry.json'], env)
     expect(exported.code).toBe(0)
+    // another project with the same broker: the EventTypes' reference resolves there
     const target = project()
+    copyFileSync(join(SAMPLES, 'bookstore__200-broker.yaml'), join(target, 'knative', 'broker.yaml'))
     const imported = await runCliIn(target, ['registry', 'import', join(bookstore, 'registry.json')], env)
     expect(imported.stderr).toBe('')
     expect(imported.code).toBe(0)
