@@ -356,7 +356,7 @@ describe('toAsyncApi', () => {
       messages: [{$ref: '#/channels/default.broker.default/messages/com.example.order.created'}],
       'x-kne-filter': {filter: {attributes: {type: 'com.example.order.created'}}},
     })
-    expect(operations.find((o) => o.action === 'send')).toMatchObject({title: 'Source /shop sends'})
+    expect(operations.find((o) => o.action === 'send')).toMatchObject({title: 'Source /shop sends', bindings: {http: {method: 'POST'}}})
   })
 
   it('gives channels and their subscriptions too; with sources, replies, templates and types without a reference, @asyncapi/parser accepts it', async () => {

@@ -21,6 +21,9 @@ export const ASYNCAPI_VERSION = '3.0.0'
 
 type AsyncApiObject = Record<string, unknown>
 
+/** An event goes to a broker or channel as an HTTP POST (AsyncAPI's HTTP operation binding). */
+const HTTP_POST = {http: {method: 'POST', bindingVersion: '0.3.0'}}
+
 /** AsyncAPI's keys for channels, operations and messages: letters, digits, `.`, `_` and `-` (its components' rule). */
 export function asyncApiKey(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 200) || '_'
@@ -77,6 +80,7 @@ export function toAsyncApi(input: DocumentInput): AsyncApiObject {
         title: `${p.title} sends`,
         description: `${p.title} sends these events to ${describeGroup(group)} (known from ${[...p.via].join(' and ')}).`,
         messages: p.keys.map(ref),
+        ...(group.url ? {bindings: HTTP_POST} : {}),
       }
     }
     // receive: every trigger of the broker, with the types its filter matches or may match
