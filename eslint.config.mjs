@@ -65,6 +65,12 @@ export default defineConfig(
     },
   },
   {
+    // the web console: browser code with its own tsconfig (DOM lib, Preact's JSX)
+    files: ['console/**/*.ts', 'console/**/*.tsx'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: {parserOptions: {project: './console/tsconfig.json', tsconfigRootDir: import.meta.dirname}},
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       // Tests read commands' JSON output (JSON.parse gives any) and assert its shape; the assertion is the check.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs kne as npm would publish it, installs the tarball into an empty prefix, and runs that install as a user
-# would: kne --version, a scaffold from the packaged templates, kne dev --port 0 in the background, and kne send
-# to it (found through kne dev's locator).
+# would: kne --version, a scaffold from the packaged templates, kne dev --port 0 in the background, kne send
+# to it (found through kne dev's locator), and the web console's files served by it.
 # .ci/run calls it after the tests; it needs the npm registry for kne's dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,15 @@ node -e '
   const r = JSON.parse(process.argv[1])
   if (JSON.stringify(r).indexOf("dev.kne.pack-smoke") < 0) { console.error("kne send --json does not show the event"); process.exit(1) }
 ' "$sent" || fail "unexpected kne send output: $sent"
+
+# The console's files ship in the package (dist/console): the installed kne dev serves its page and script.
+node -e '
+  (async () => {
+    for (const path of ["/_kne/ui/", "/_kne/ui/app.js"]) {
+      const answer = await fetch(process.argv[1] + path)
+      if (answer.status !== 200) { console.error(path + " answered " + answer.status); process.exit(1) }
+    }
+  })()' "$url" || fail "the packed install does not serve the console"
 
 kill -TERM "$dev_pid"
 code=0

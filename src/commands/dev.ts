@@ -7,6 +7,7 @@ import {ActivityPrinter} from '../client/activity-printer.js'
 import {removeLocator, takeStopRequest, writeLocator} from '../client/locator.js'
 import {LOG_FILE_ENV, startDetached, type DetachedMesh} from '../client/detach.js'
 import {colors, describeDelivery, formatMs, unfinishedFate} from '../client/render.js'
+import {consoleUrl} from '../core/api.js'
 import {EXIT} from '../core/errors.js'
 import {exposedWarning} from '../core/hosts.js'
 import {describeResource, manifestErrorFormatter} from '../core/resources/types.js'
@@ -237,6 +238,7 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
       for (const line of renderTopology(mesh.status(), session.paths, c)) out(line)
       for (const line of describeSources(mesh.sources.status(), mesh.sources.localServiceStatus())) out(line)
       if (session.persist) out(describePersist(session.persist, mesh.restored))
+      out(`  Console    ${consoleUrl(mesh.url)}`)
       out(c.green(`Ready on ${mesh.url}`))
     }
     printer.flush()

@@ -10,12 +10,19 @@ import {
   type RedeliveryChoice,
 } from './event-log/index.js'
 import type {FilterExplanation} from './filters/index.js'
-import type {DeliverySpec, KneResource} from './resources/types.js'
+import type {DeliverySpec, KneResource, ManifestError} from './resources/types.js'
 import type {ReadyStatus} from './topology.js'
 
 /** kne's own paths; a Kubernetes name cannot start with `_`, so they never collide with a broker's. */
 export const CONTROL_PREFIX = '/_kne/'
 export const API_PREFIX = '/_kne/v1'
+
+/** Where the mesh serves its web console. */
+export const CONSOLE_PATH = '/_kne/ui/'
+
+export function consoleUrl(meshUrl: string): string {
+  return `${meshUrl.replace(/\/+$/, '')}${CONSOLE_PATH}`
+}
 
 /** The read-only endpoints (GET). */
 export const API_PATHS = {
@@ -24,6 +31,8 @@ export const API_PATHS = {
   resources: `${API_PREFIX}/resources`,
   activity: `${API_PREFIX}/activity`,
   registry: `${API_PREFIX}/registry`,
+  /** The registry as `kne registry list` builds it: the mesh's resources (EventTypes, sources, triggers) and its observations. */
+  registryEntries: `${API_PREFIX}/registry/entries`,
   /** The registry in xRegistry's shape, read-only: `/`, `/model`, `/messagegroups[/G[/messages[/M]]]`, the same for `schemagroups` and `endpoints`; `?inline` nests every collection. */
   xregistry: `${API_PREFIX}/xregistry`,
   explain: `${API_PREFIX}/explain`,
@@ -405,4 +414,118 @@ export interface MeshStatus {
 /** What `GET /_kne/v1/resources` answers: the resources the mesh runs, as read from their manifests. */
 export interface MeshResources {
   resources: readonly KneResource[]
+}
+
+/** `POST /_kne/v1/send` (a JSON SendRequest): builds a CloudEvent and posts it to one of the mesh's brokers, channels or flows. */
+export const SEND_PATH = `${API_PREFIX}/send`
+
+/** The event a SendRequest builds: kne send's flags, as JSON. */
+export interface SendEventInput {
+  type: string
+  source?: string
+  id?: string
+  subject?: string
+  datacontenttype?: string
+  /** A string is sent as it is; any other JSON value as its JSON text. */
+  data?: unknown
+  /** Extension attributes (lower-case names, string values). */
+  extensions?: Record<string, string>
+}
+
+export interface SendRequest {
+  /** kn's sink grammar for the mesh's own addresses: `broker:NAME[:NAMESPACE]`, `channel:…`, `sequence:…`, `parallel:…`. */
+  to: string
+  /** The namespace `to` means when it names none (default `default`). */
+  namespace?: string
+  mode?: 'binary' | 'structured'
+  event: SendEventInput
+}
+
+/** What the send did: the ingress's answer, the arrival it made, and its path as far as it went by the time of the answer. */
+export interface SendAnswer {
+  url: string
+  /** The ingress's HTTP status (202 from an asynchronous broker, the fan-out's from a synchronous one). */
+  status: number
+  error?: string
+  id: string
+  event: Record<string, unknown>
+  /** The arrival number the mesh gave the event; absent when ingress refused it. */
+  arrival?: number
+  detail?: EventDetail
+}
+
+/** The request a `POST /_kne/v1/send` body makes, or what is wrong with it. */
+export function parseSendRequest(body: unknown): SendRequest | {error: string} {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return {error: 'the body must be a JSON object'}
+  const input = body as Record<string, unknown>
+  const extra = Object.keys(input).find((k) => !['to', 'namespace', 'mode', 'event'].includes(k))
+  if (extra !== undefined) return {error: `unknown field ${JSON.stringify(extra)} (known: to, namespace, mode, event)`}
+  const {to, namespace, mode, event} = input
+  if (typeof to !== 'string' || to === '') return {error: 'to must name a broker, channel or flow, e.g. "broker:default"'}
+  if (namespace !== undefined && typeof namespace !== 'string') return {error: 'namespace must be a string'}
+  if (mode !== undefined && mode !== 'binary' && mode !== 'structured') return {error: 'mode must be "binary" or "structured"'}
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return {error: 'event must be a JSON object'}
+  const fields = event as Record<string, unknown>
+  const known = ['type', 'source', 'id', 'subject', 'datacontenttype', 'data', 'extensions']
+  const unknownField = Object.keys(fields).find((k) => !known.includes(k))
+  if (unknownField !== undefined) return {error: `unknown event field ${JSON.stringify(unknownField)} (known: ${known.join(', ')})`}
+  if (typeof fields.type !== 'string' || fields.type === '') return {error: 'event.type is required (a non-empty string)'}
+  for (const name of ['source', 'id', 'subject', 'datacontenttype'] as const)
+    if (fields[name] !== undefined && typeof fields[name] !== 'string') return {error: `event.${name} must be a string`}
+  const {extensions} = fields
+  if (
+    extensions !== undefined &&
+    (extensions === null ||
+      typeof extensions !== 'object' ||
+      Array.isArray(extensions) ||
+      !Object.values(extensions).every((v) => typeof v === 'string'))
+  )
+    return {error: 'event.extensions must be an object of string values'}
+  const badName = Object.keys(extensions ?? {}).find((name) => name.includes('='))
+  if (badName !== undefined) return {error: `event.extensions: ${JSON.stringify(badName)} is not an attribute name`}
+  return {
+    to,
+    namespace: namespace,
+    mode: mode,
+    event: fields as unknown as SendEventInput,
+  }
+}
+
+/** `GET /_kne/v1/reloads`: how often kne dev reloaded the manifests, and what the last reload did. */
+export const RELOADS_PATH = `${API_PREFIX}/reloads`
+
+export interface ReloadsAnswer {
+  /** Reloads since the mesh started (0 when it does not watch its manifests, or nothing changed yet). */
+  count: number
+  last?: ReloadEvent
+  /** What is wrong with every file whose latest version was refused (its last good version stays in force), until a reload takes it. */
+  problems: ManifestError[]
+}
+
+export type FileChange = 'added' | 'changed' | 'removed'
+
+/** One reload: what changed on disk, what changed in the mesh, and what was refused. */
+export interface ReloadEvent {
+  kind: 'reload'
+  at: string
+  /** Each file of the batch: taken, or refused (keeping its last good version when it had one). */
+  files: {file: string; change: FileChange; taken: boolean; keptLastGood: boolean}[]
+  /** `Kind namespace/name` of resources that appeared, changed or went away. */
+  added: string[]
+  changed: string[]
+  removed: string[]
+  /** Brokers and triggers whose readiness the reload changed (a service mapped, a broker added): `Kind namespace/name`. */
+  becameReady: string[]
+  /** The same, with the reason, e.g. `Trigger default/t (BrokerDoesNotExist)`. */
+  becameNotReady: string[]
+  /** What the mesh serves after the reload. */
+  brokers: number
+  triggers: number
+  /** Resources loaded but not run by the mesh (kinds it does not emulate yet). */
+  notEmulated: string[]
+  /** Problems of the new versions; each file's last good version stays in force. */
+  problems: ManifestError[]
+  warnings: ManifestError[]
+  /** Settings in kne.yaml that take effect only when kne dev restarts. */
+  notes: string[]
 }

@@ -1,6 +1,6 @@
 // What the server, the status, explain and control endpoints and the kind plugins see of a running mesh:
 // read-only, so that only the Mesh itself swaps its topology, starts draining or ends its streams.
-import type {MeshStatus} from '../core/api.js'
+import type {MeshStatus, ReloadsAnswer} from '../core/api.js'
 import type {KneResource} from '../core/resources/types.js'
 import type {Topology} from '../core/topology.js'
 import type {MeshEvents} from './events.js'
@@ -31,6 +31,8 @@ export interface MeshContext {
   readonly sources: SourceRuntime
   /** The folder the processes the mesh runs start in, relative working folders included (kne.yaml's). */
   readonly projectDir: string
+  /** How often the manifests were reloaded, what the last reload did, and the problems of the files still refused. */
+  readonly reloads: ReloadsAnswer
   status(): MeshStatus
   log(line: string): void
   /** Where a line of a process the mesh runs goes (kne dev prints it under `[name]`). */

@@ -3,11 +3,11 @@
 import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import type {Activity} from '../core/activity.js'
-import type {InFlightDelivery, MeshStatus, RedeliverAnswer, RedeliverRequest} from '../core/api.js'
+import type {InFlightDelivery, MeshStatus, RedeliverAnswer, RedeliverRequest, ReloadEvent, ReloadsAnswer} from '../core/api.js'
 import {acceptedHostNames} from '../core/hosts.js'
 import type {DeliverySpec} from '../core/resources/types.js'
 import type {PersistConfig} from '../core/project.js'
-import type {KneResource} from '../core/resources/types.js'
+import type {KneResource, ManifestError} from '../core/resources/types.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {compileTopology, type Topology} from '../core/topology.js'
 import {PLUGINS} from '../kinds/plugins.js'
@@ -106,6 +106,10 @@ export class Mesh implements MeshContext {
   readonly startedAt = new Date()
   private currentTopology: Topology
   private closing = false
+  private reloadCount = 0
+  private lastReload: ReloadEvent | undefined
+  /** Per file, the problems of its latest version while its last good version stays in force. */
+  private readonly refused = new Map<string, ManifestError[]>()
   private hosts: ReadonlySet<string> | undefined
   private applied: readonly KneResource[]
   /** The kind families' runtimes (src/kinds/plugins.ts). */
@@ -227,6 +231,25 @@ export class Mesh implements MeshContext {
   /** What the mesh runs, as last applied, each with its file and manifest (GET /_kne/v1/resources). */
   get resources(): readonly KneResource[] {
     return this.applied
+  }
+
+  /** How often kne dev reloaded the manifests, and the last reload (GET /_kne/v1/reloads; the console shows its problems). */
+  get reloads(): ReloadsAnswer {
+    const problems = [...this.refused.values()].flat()
+    return this.lastReload === undefined ? {count: 0, problems} : {count: this.reloadCount, last: this.lastReload, problems}
+  }
+
+  recordReload(event: ReloadEvent): void {
+    this.reloadCount++
+    this.lastReload = event
+    for (const {file, taken} of event.files) {
+      if (taken) this.refused.delete(file)
+      else
+        this.refused.set(
+          file,
+          event.problems.filter((p) => p.file === file),
+        )
+    }
   }
 
   keepStream(stream: {end(): void}): () => void {

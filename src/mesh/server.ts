@@ -2,17 +2,29 @@
 // it starts with (brokers at /<namespace>/<broker>, channels at /channels/…, flows at /sequences/… and
 // /parallels/…; see src/kinds/plugins.ts).
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
-import {API_PATHS, CONTROL_PREFIX, EVENT_PATH, parseEventQuery, parseRedeliverRequest, REDELIVER_PATH} from '../core/api.js'
+import {
+  API_PATHS,
+  CONTROL_PREFIX,
+  EVENT_PATH,
+  parseEventQuery,
+  parseRedeliverRequest,
+  parseSendRequest,
+  REDELIVER_PATH,
+  RELOADS_PATH,
+  SEND_PATH,
+} from '../core/api.js'
 import {activityJsonLine, type Activity} from '../core/activity.js'
 import {isJsonMediaType} from '../core/cloudevent.js'
 import {foreignHostMessage, hostNameOf} from '../core/hosts.js'
 import {rememberLast} from '../core/memo.js'
+import {serveConsole} from './console.js'
 import type {MeshContext} from './context.js'
 import {explainArrival} from './explain.js'
 import {ALLOW, internalError, percentDecoded, readBody, sendJson} from './ingress.js'
 import {routeTable, type MeshPlugin} from './plugin.js'
+import {sendToMesh} from './send.js'
 import {meshResources} from './status.js'
-import {xregistryAnswer} from './xregistry.js'
+import {meshRegistry, xregistryAnswer} from './xregistry.js'
 
 /** How long a client may take to send a request, and how many connections the mesh keeps open. */
 export interface ConnectionLimits {
@@ -101,6 +113,7 @@ async function handleControl(
   const {pathname, searchParams} = new URL(url, 'http://kne.local')
   if (percentDecoded(pathname) === undefined)
     return sendJson(res, 400, {error: `malformed percent-encoding in ${JSON.stringify(pathname)}`})
+  if (pathname === '/_kne/ui' || pathname.startsWith('/_kne/ui/')) return serveConsole(req, res, pathname)
   // a plugin's endpoints first (firing a PingSource is the one POST); the rest of the control API is read-only
   for (const plugin of plugins) {
     const answer = await plugin.control?.(mesh, req, pathname, searchParams)
@@ -111,7 +124,21 @@ async function handleControl(
     if (req.method !== 'POST') return sendJson(res, 405, {error: `${REDELIVER_PATH} takes a POST with a JSON body`}, {Allow: 'POST'})
     return readBody(mesh, req, res, url, (body) => redeliver(mesh, res, body))
   }
-  if (req.method !== 'GET') return sendJson(res, 405, {error: 'the control API is read-only: use GET'})
+  if (pathname === SEND_PATH) {
+    if (req.method !== 'POST') return sendJson(res, 405, {error: `${SEND_PATH} takes a POST with a JSON body`}, {Allow: 'POST'})
+    return readBody(mesh, req, res, url, (body) => {
+      const parsed = parseJson(body)
+      if (parsed instanceof Error) return sendJson(res, 400, {error: parsed.message})
+      const request = parseSendRequest(parsed)
+      if ('error' in request) return sendJson(res, 400, request)
+      sendToMesh(mesh, request).then(
+        (answer) => sendJson(res, answer.status, answer.body),
+        (error: unknown) => internalError(mesh, req, res, url, error),
+      )
+    })
+  }
+  if (req.method !== 'GET')
+    return sendJson(res, 405, {error: 'the control API is read-only: use GET (POST only to send, redeliver and fire)'})
   const eventKey = EVENT_PATH.exec(pathname)?.[1]
   if (eventKey !== undefined) {
     const key = percentDecoded(eventKey)!
@@ -129,6 +156,8 @@ async function handleControl(
       return sendJson(res, 200, {status: mesh.draining ? 'draining' : 'ok'})
     case API_PATHS.status:
       return sendJson(res, 200, mesh.status())
+    case RELOADS_PATH:
+      return sendJson(res, 200, mesh.reloads)
     case API_PATHS.resources:
       return sendJson(res, 200, meshResources(mesh))
     case API_PATHS.activity:
@@ -137,6 +166,8 @@ async function handleControl(
       return mesh.eventTypes
         ? sendJson(res, 200, mesh.eventTypes.snapshot())
         : sendJson(res, 404, {error: 'this mesh does not observe event types (observeEventTypes: false)'})
+    case API_PATHS.registryEntries:
+      return sendJson(res, 200, meshRegistry(mesh))
     case API_PATHS.events: {
       const query = parseEventQuery(searchParams)
       return 'error' in query ? sendJson(res, 400, query) : sendJson(res, 200, mesh.events.query(query))
@@ -154,15 +185,20 @@ async function handleControl(
 
 /** `POST /_kne/v1/redeliver`: the body's request, sent, and what became of each delivery. */
 function redeliver(mesh: MeshContext, res: ServerResponse, body: Buffer): void {
-  let parsed: unknown
-  try {
-    parsed = body.length === 0 ? {} : JSON.parse(body.toString('utf8'))
-  } catch (error) {
-    return sendJson(res, 400, {error: `the body is not JSON: ${(error as Error).message}`})
-  }
+  const parsed = parseJson(body)
+  if (parsed instanceof Error) return sendJson(res, 400, {error: parsed.message})
   const request = parseRedeliverRequest(parsed)
   if ('error' in request) return sendJson(res, 400, request)
   sendJson(res, 200, mesh.events.redeliver(request))
+}
+
+/** A control request's body: `{}` when empty, or why it is not JSON. */
+function parseJson(body: Buffer): unknown {
+  try {
+    return body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as unknown)
+  } catch (error) {
+    return new Error(`the body is not JSON: ${(error as Error).message}`)
+  }
 }
 
 /** How long a follower's records wait to leave together: a busy mesh appends thousands a second, one write each cost a syscall. */
@@ -177,7 +213,9 @@ const REPLAY_CHUNK_CHARS = 64 * 1024
  * subscription is live from the start, so a client that waits for that line misses nothing.
  */
 function streamActivity(mesh: MeshContext, req: IncomingMessage, res: ServerResponse, params: URLSearchParams): void {
-  const since = Number(params.get('since') ?? '0') || 0
+  // `last=N`: the latest N records of the history rather than all of it (the console starts there)
+  const last = Number(params.get('last') ?? '0') || 0
+  const since = last > 0 ? Math.max(1, mesh.journal.next - last) : Number(params.get('since') ?? '0') || 0
   const follow = params.get('follow') === 'true'
   res.writeHead(200, {'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store'})
   const until = mesh.journal.next

@@ -13,35 +13,9 @@ import {LastGoodManifests, type FileUpdate} from './last-good.js'
 import {displayPath, isManifestFile, readManifestFile, readManifestText} from '../project/manifests.js'
 import {isEmulated} from '../kinds/descriptors.js'
 import type {Mesh} from './mesh.js'
-import type {MeshStatus} from '../core/api.js'
+import type {FileChange, MeshStatus, ReloadEvent} from '../core/api.js'
 
-export type FileChange = 'added' | 'changed' | 'removed'
-
-/** One reload: what changed on disk, what changed in the mesh, and what was refused. */
-export interface ReloadEvent {
-  kind: 'reload'
-  at: string
-  /** Each file of the batch: taken, or refused (keeping its last good version when it had one). */
-  files: {file: string; change: FileChange; taken: boolean; keptLastGood: boolean}[]
-  /** `Kind namespace/name` of resources that appeared, changed or went away. */
-  added: string[]
-  changed: string[]
-  removed: string[]
-  /** Brokers and triggers whose readiness the reload changed (a service mapped, a broker added): `Kind namespace/name`. */
-  becameReady: string[]
-  /** The same, with the reason, e.g. `Trigger default/t (BrokerDoesNotExist)`. */
-  becameNotReady: string[]
-  /** What the mesh serves after the reload. */
-  brokers: number
-  triggers: number
-  /** Resources loaded but not run by the mesh (kinds it does not emulate yet). */
-  notEmulated: string[]
-  /** Problems of the new versions; each file's last good version stays in force. */
-  problems: ManifestError[]
-  warnings: ManifestError[]
-  /** Settings in kne.yaml that take effect only when kne dev restarts. */
-  notes: string[]
-}
+export type {FileChange, ReloadEvent} from '../core/api.js'
 
 export interface WatchOptions {
   mesh: Mesh
@@ -203,7 +177,7 @@ class Reloader {
       if (now.ready) becameReady.push(label)
       else becameNotReady.push(`${label}${now.reason ? ` (${now.reason})` : ''}`)
     }
-    this.options.onReload({
+    const event: ReloadEvent = {
       kind: 'reload',
       at: new Date().toISOString(),
       files: [
@@ -224,7 +198,9 @@ class Reloader {
       problems,
       warnings: updates.flatMap((u) => u.update.warnings),
       notes,
-    })
+    }
+    this.options.mesh.recordReload(event)
+    this.options.onReload(event)
   }
 
   private reloadConfig(file: string, change: FileChange): {problems: ManifestError[]; notes: string[]; namespaceChanged: boolean} {

@@ -64,6 +64,7 @@ const ARGS: Record<string, string[]> = {
   'trigger:delete': ['retired'],
   'trigger:describe': ['event-display'],
   'trigger:list': [],
+  ui: [],
   validate: [],
 }
 

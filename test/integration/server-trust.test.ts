@@ -8,6 +8,7 @@ import type {ActivityJson} from '../../src/core/activity.js'
 import {createMesh, parseManifests, type Mesh} from '../../src/index.js'
 import {VirtualClock} from '../../src/mesh/clock.js'
 import {useMesh} from '../helpers/mesh.js'
+import {trigger} from '../helpers/flows.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
 
 const kit = useMesh()
@@ -172,6 +173,9 @@ describe('requests from web pages', () => {
       ['POST', '/default/default'],
       ['GET', '/_kne/v1/activity'],
       ['GET', '/_kne/v1/status'],
+      ['GET', '/_kne/ui/'],
+      ['GET', '/_kne/ui/app.js'],
+      ['POST', '/_kne/v1/send'],
     ]) {
       const refused = await send(mesh, method!, path!, {...EVENT, host: `rebound.example:${mesh.port}`})
       expect(refused.status, path).toBe(403)
@@ -209,6 +213,25 @@ describe('requests from web pages', () => {
     expect((await fire({host: self})).status).toBe(200)
     expect((await fire({host: self, origin: `http://${self}`, 'content-type': 'application/json'}, '{}')).status).toBe(200)
     expect(sink.received).toHaveLength(2)
+  })
+
+  it('does not send an event for a page of another origin or a body that is not JSON', async () => {
+    const sink = await kit.subscriber()
+    const mesh = await meshFrom(`${BROKER}---\n${trigger('all', sink.url)}`)
+    const self = `127.0.0.1:${mesh.port}`
+    const body = JSON.stringify({to: 'broker:default', event: {type: 'com.example.page'}})
+    const sendEvent = (headers: Record<string, string>) => send(mesh, 'POST', '/_kne/v1/send', {host: self, ...headers}, body)
+    const foreign = await sendEvent({origin: 'http://attacker.example', 'content-type': 'application/json'})
+    expect(foreign.status).toBe(403)
+    expect(JSON.parse(foreign.text).error).toMatch(/another origin \(http:\/\/attacker\.example\)/)
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      expect((await sendEvent({origin: `http://${self}`, 'content-type': type})).status, type).toBe(415)
+    }
+    expect(mesh.journal.since().filter((r) => r.kind === 'event')).toHaveLength(0)
+    // the console itself: same origin, JSON
+    expect((await sendEvent({origin: `http://${self}`, 'content-type': 'application/json'})).status).toBe(200)
+    await mesh.idle()
+    expect(sink.received.map((r) => r.headers['ce-type'])).toEqual(['com.example.page'])
   })
 })
 
