@@ -6,8 +6,11 @@ import {request} from './http.js'
 import {EXIT, KneError} from '../core/errors.js'
 import {
   buildRegistry,
+  eventTypesFromDocument,
   exportEventTypes,
   formatReference,
+  toAsyncApi,
+  toXRegistry,
   lintRegistry,
   nearestNames,
   sendLine,
@@ -22,21 +25,26 @@ import {
   type ExportedEventType,
   type LintReport,
   type ObservedRegistry,
+  type DocumentFormat,
+  type DocumentProblem,
   type Registry,
   type RegistryEntry,
   type RegistryReference,
 } from '../core/registry/index.js'
+import {DEFAULT_PORT} from '../core/project.js'
+import {formatBytes} from '../core/quantity.js'
+import {toYaml} from '../scaffold/templates.js'
 import {manifestErrorFormatter, type KReference, type ManifestError, type ManifestResource} from '../core/resources/types.js'
-import {hasRole} from '../kinds/descriptors.js'
 import {loadManifests, loadProjectConfig, loadProjectManifests, type LoadedProject} from '../project/manifests.js'
 import type {MeshResources} from '../core/api.js'
-import {writeEventTypes, type WrittenEventType} from '../scaffold/eventtype.js'
+import {writeEventTypes, writeImportedEventTypes, type ImportedFile, type WrittenEventType} from '../scaffold/eventtype.js'
 import {EXAMPLE_SINK_URL} from '../scaffold/init.js'
-import {openProject} from '../scaffold/project.js'
+import {displayPath, openProject} from '../scaffold/project.js'
 import {rewriteFile} from '../scaffold/write-file.js'
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {findMesh} from './locator.js'
+import {hasRole, roleOf} from '../kinds/descriptors.js'
 
 export interface RegistryOptions {
   /** Manifest files or folders (-f); default: kne.yaml's manifests folder. */
@@ -552,4 +560,144 @@ export async function lintProject(options: RegistryOptions): Promise<RegistryLin
     readSchemaFile,
   })
   return {...report, mesh: loaded.mesh ? {url: loaded.mesh.url} : null, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {})}
+}
+
+// ---------------------------------------------------------------------------------------------------
+// AsyncAPI and xRegistry documents
+
+export type RegistryDocumentFormat = DocumentFormat
+
+export interface RegistryDocumentOptions extends RegistryOptions {
+  format: RegistryDocumentFormat
+  namespace?: string
+  /** Only this broker: `NAMESPACE/NAME`, or `NAME` in the project's namespace. */
+  broker?: string
+  /** Write the document to this file (JSON for xRegistry; AsyncAPI as YAML unless the name ends in .json). */
+  output?: string
+}
+
+export interface RegistryDocumentResult {
+  format: RegistryDocumentFormat
+  document: Record<string, unknown>
+  /** The document as text (what is printed or written). */
+  text: string
+  /** Where it was written, with -o. */
+  file?: string
+  /** The address its servers and endpoints give: the running mesh's, else kne.yaml's port on 127.0.0.1. */
+  meshUrl: string
+  /** Event types in the document. */
+  types: number
+  mesh: {url: string} | null
+  readFrom: 'mesh' | 'manifests'
+  meshProblem?: string
+}
+
+export async function exportRegistryDocument(options: RegistryDocumentOptions): Promise<RegistryDocumentResult> {
+  const loaded = await loadRegistry(options)
+  const entries = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const resources = loaded.resources.filter((r) => options.namespace === undefined || r.metadata.namespace === options.namespace)
+  const broker = options.broker === undefined ? undefined : brokerKey(options.broker, options.namespace ?? loaded.namespace, loaded)
+  const meshUrl = loaded.mesh?.url ?? `http://127.0.0.1:${loaded.project.config.port || DEFAULT_PORT}`
+  const input = {entries, resources, meshUrl, ...(broker ? {broker} : {})}
+  const document = options.format === 'asyncapi' ? toAsyncApi(input) : toXRegistry(input)
+  const asYaml = options.format === 'asyncapi' && !(options.output ?? '').toLowerCase().endsWith('.json')
+  const text = asYaml ? toYaml(document) : `${JSON.stringify(document, null, 2)}\n`
+  let file: string | undefined
+  if (options.output !== undefined) {
+    const path = resolve(options.cwd ?? process.cwd(), options.output)
+    try {
+      writeFileSync(path, text)
+    } catch (error) {
+      throw new KneError(`cannot write ${options.output}: ${(error as Error).message}`, 'DOCUMENT_FILE')
+    }
+    file = options.output
+  }
+  return {
+    format: options.format,
+    document,
+    text,
+    ...(file ? {file} : {}),
+    meshUrl,
+    types: entries.filter((e) => broker === undefined || e.broker === broker).length,
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    readFrom: loaded.readFrom,
+    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+  }
+}
+
+/** `NAMESPACE/NAME` of a broker the registry's resources define; exit 2 naming the known ones otherwise. */
+function brokerKey(broker: string, namespace: string, loaded: LoadedRegistry): string {
+  const key = broker.includes('/') ? broker : `${namespace}/${broker}`
+  const known = loaded.resources
+    .filter((r) => !('supported' in r) && roleOf(r.kind) === 'broker')
+    .map((r) => `${r.metadata.namespace}/${r.metadata.name}`)
+  if (!known.includes(key))
+    throw new KneError(`no Broker ${key} in ${loaded.readFrom === 'mesh' ? 'the running mesh' : 'the manifests'}`, 'NOT_FOUND', {
+      suggestions: [known.length > 0 ? `known brokers: ${known.join(', ')}` : 'create one with kne broker create'],
+    })
+  return key
+}
+
+/** Problems listed one per line; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 100
+
+/** The largest document kne registry import reads. */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+export interface RegistryImportOptions {
+  file: string
+  config?: string
+  /** The manifests folder to write to [default: kne.yaml's]. */
+  dir?: string
+  cwd?: string
+  force?: boolean
+  dryRun?: boolean
+}
+
+export interface RegistryImportResult {
+  format: RegistryDocumentFormat
+  file: string
+  dryRun: boolean
+  /** What was (or, with dryRun, would be) written. */
+  written: ImportedFile[]
+  /** Parts of the document no EventType holds. */
+  unmapped: DocumentProblem[]
+}
+
+/** Reads an xRegistry or AsyncAPI 3 document and writes its event types as EventTypes; nothing when any part is wrong. */
+export function importRegistryDocument(options: RegistryImportOptions): RegistryImportResult {
+  const cwd = options.cwd ?? process.cwd()
+  const path = resolve(cwd, options.file)
+  let text: string
+  try {
+    const size = statSync(path).size
+    if (size > MAX_DOCUMENT_BYTES)
+      throw new KneError(
+        `${options.file}: ${formatBytes(size)}, more than the ${formatBytes(MAX_DOCUMENT_BYTES)} kne reads`,
+        'DOCUMENT_FILE',
+      )
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    if (error instanceof KneError) throw error
+    const err = error as NodeJS.ErrnoException
+    if (err.code === 'ENOENT') throw new KneError(`no such file: ${options.file}`, 'NO_SUCH_PATH')
+    throw new KneError(`cannot read ${options.file}: ${err.message}`, 'DOCUMENT_FILE')
+  }
+  const project = openProject({config: options.config, dir: options.dir, cwd})
+  const mapped = eventTypesFromDocument(text, {namespace: project.config.namespace})
+  if (mapped.problems.length > 0 || mapped.format === undefined) {
+    throw new KneError(
+      `${displayPath(project, path)}: ${mapped.format === undefined ? 'not an xRegistry or AsyncAPI 3 document' : `${mapped.problems.length} problem(s) in the ${mapped.format === 'asyncapi' ? 'AsyncAPI' : 'xRegistry'} document`}; nothing written`,
+      'INVALID_DOCUMENT',
+    ).withDetails([
+      ...mapped.problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${p.path || '/'}: ${p.message}`),
+      ...(mapped.problems.length > MAX_LISTED_PROBLEMS ? [`… and ${mapped.problems.length - MAX_LISTED_PROBLEMS} more`] : []),
+    ])
+  }
+  const written = writeImportedEventTypes(
+    project,
+    mapped.eventTypes.map((e) => e.manifest),
+    {force: options.force, dryRun: options.dryRun},
+  )
+  return {format: mapped.format, file: options.file, dryRun: options.dryRun === true, written, unmapped: mapped.unmapped}
 }

@@ -45,6 +45,7 @@ const ARGS: Record<string, string[]> = {
   'registry:diff': ['current', 'current'],
   'registry:example': ['com.example.order.created'],
   'registry:export': [],
+  'registry:import': ['exported.json', '--dry-run', '--force'],
   'registry:lint': [],
   'registry:list': [],
   redeliver: ['--dry-run'],
@@ -75,6 +76,7 @@ const SETUP: Record<string, string[]> = {
   'broker:delete': ['broker', 'create', 'retired'],
   'eventtype:delete': ['eventtype', 'create', 'chargeback', '--type', 'com.example.chargeback'],
   'eventtransform:delete': ['eventtransform', 'create', 'retired', '--jsonata', '$'],
+  'registry:import': ['registry', 'export', '--format', 'xregistry', '-o', 'exported.json'],
   'events:show': ['send', '--type', 'com.example.order.created', '--id', 'json-show-1', '--async'],
   // an event seen is an example
   'registry:example': ['send', '--type', 'com.example.order.created', '--id', 'json-example-1', '--data', '{"id": 1}', '--async'],

@@ -75,3 +75,24 @@ export {
 } from './export.js'
 export {sendLine, shellQuote, triggerCreateLine, triggerNameFor, type SnippetOptions} from './snippets.js'
 export {editDistance, isTemplate, matchesTemplate, nearestNames, sourcePattern} from './patterns.js'
+export {documentGroups, type DocumentGroup, type DocumentInput} from './documents.js'
+export {ASYNCAPI_VERSION, asyncApiKey, filterText, toAsyncApi} from './asyncapi.js'
+export {
+  CLOUDEVENTS_ENVELOPE,
+  jsonSchemaFormat,
+  toXRegistry,
+  XREGISTRY_LABELS,
+  XREGISTRY_MODEL,
+  XREGISTRY_SPEC_VERSION,
+  xregistryPath,
+  type XRegistryObject,
+  type XRegistryOptions,
+} from './xregistry.js'
+export {
+  eventTypesFromDocument,
+  type DocumentEventTypes,
+  type DocumentFormat,
+  type DocumentProblem,
+  type ImportedEventType,
+  type ImportOptions,
+} from './import.js'
