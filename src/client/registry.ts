@@ -35,6 +35,7 @@ import {DEFAULT_PORT} from '../core/project.js'
 import {formatBytes} from '../core/quantity.js'
 import {toYaml} from '../scaffold/templates.js'
 import {manifestErrorFormatter, type KReference, type ManifestError, type ManifestResource} from '../core/resources/types.js'
+import {parseManifests} from '../core/resources/parse.js'
 import {loadManifests, loadProjectConfig, loadProjectManifests, type LoadedProject} from '../project/manifests.js'
 import type {MeshResources} from '../core/api.js'
 import {writeEventTypes, writeImportedEventTypes, type ImportedFile, type WrittenEventType} from '../scaffold/eventtype.js'
@@ -434,7 +435,8 @@ export interface RegistryDocument {
   entries: RegistryEntry[]
   /** The resources it was built from (its triggers are consumers). */
   resources: ManifestResource[]
-  readFrom: 'mesh' | 'manifests' | 'file'
+  /** The running mesh, the project's manifests, a file or folder of EventType manifests, or a standard document. */
+  readFrom: 'mesh' | 'manifests' | 'file' | DocumentFormat
 }
 
 /**
@@ -450,6 +452,24 @@ export async function loadRegistryDocument(spec: string, options: RegistryOption
   if (!existsSync(resolve(cwd, spec)))
     throw new KneError(`${spec}: no such file or folder (give a registry export, or ${CURRENT_REGISTRY})`, 'NO_SUCH_PATH', EXIT.usage)
   const project = loadProjectConfig(options.config, [], cwd)
+  if (statSync(resolve(cwd, spec)).isFile()) {
+    // an xRegistry or AsyncAPI 3 document (kne registry export --format), read as kne registry import reads it
+    const mapped = eventTypesFromDocument(readDocumentText(spec, cwd), {namespace: project.config.namespace})
+    if (mapped.format !== undefined) {
+      if (mapped.problems.length > 0)
+        throw new KneError(
+          `${spec}: ${mapped.problems.length} problem(s) in the ${mapped.format === 'asyncapi' ? 'AsyncAPI' : 'xRegistry'} document`,
+          'INVALID_DOCUMENT',
+        ).withDetails(mapped.problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${p.path || '/'}: ${p.message}`))
+      const parsed = parseManifests(
+        mapped.eventTypes.map((e) => toYaml(e.manifest)).join('---\n'),
+        resolve(cwd, spec),
+        project.config.namespace,
+      )
+      const resources = [...parsed.resources, ...parsed.others]
+      return {label: spec, entries: buildRegistry({resources}).entries, resources, readFrom: mapped.format}
+    }
+  }
   const manifests = loadManifests([resolve(cwd, spec)], project.config.namespace)
   if (manifests.errors.length > 0)
     throw new KneError(
@@ -664,25 +684,26 @@ export interface RegistryImportResult {
   unmapped: DocumentProblem[]
 }
 
+/** A document's text, at most MAX_DOCUMENT_BYTES; a KneError when it cannot be read. */
+function readDocumentText(file: string, cwd: string): string {
+  try {
+    const size = statSync(resolve(cwd, file)).size
+    if (size > MAX_DOCUMENT_BYTES)
+      throw new KneError(`${file}: ${formatBytes(size)}, more than the ${formatBytes(MAX_DOCUMENT_BYTES)} kne reads`, 'DOCUMENT_FILE')
+    return readFileSync(resolve(cwd, file), 'utf8')
+  } catch (error) {
+    if (error instanceof KneError) throw error
+    const err = error as NodeJS.ErrnoException
+    if (err.code === 'ENOENT') throw new KneError(`no such file: ${file}`, 'NO_SUCH_PATH')
+    throw new KneError(`cannot read ${file}: ${err.message}`, 'DOCUMENT_FILE')
+  }
+}
+
 /** Reads an xRegistry or AsyncAPI 3 document and writes its event types as EventTypes; nothing when any part is wrong. */
 export function importRegistryDocument(options: RegistryImportOptions): RegistryImportResult {
   const cwd = options.cwd ?? process.cwd()
   const path = resolve(cwd, options.file)
-  let text: string
-  try {
-    const size = statSync(path).size
-    if (size > MAX_DOCUMENT_BYTES)
-      throw new KneError(
-        `${options.file}: ${formatBytes(size)}, more than the ${formatBytes(MAX_DOCUMENT_BYTES)} kne reads`,
-        'DOCUMENT_FILE',
-      )
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    if (error instanceof KneError) throw error
-    const err = error as NodeJS.ErrnoException
-    if (err.code === 'ENOENT') throw new KneError(`no such file: ${options.file}`, 'NO_SUCH_PATH')
-    throw new KneError(`cannot read ${options.file}: ${err.message}`, 'DOCUMENT_FILE')
-  }
+  const text = readDocumentText(options.file, cwd)
   const project = openProject({config: options.config, dir: options.dir, cwd})
   const mapped = eventTypesFromDocument(text, {namespace: project.config.namespace})
   if (mapped.problems.length > 0 || mapped.format === undefined) {

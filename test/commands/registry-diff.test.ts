@@ -114,6 +114,19 @@ describe('kne registry diff', () => {
     ])
   })
 
+  it('reads AsyncAPI and xRegistry exports too: an export of the same registry changes nothing', async () => {
+    for (const format of ['asyncapi', 'xregistry']) {
+      const file = `v1-${format}.${format === 'asyncapi' ? 'yaml' : 'json'}`
+      const exported = await runKne(['registry', 'export', '--format', format, '-f', 'v1.yaml', '--offline', '-o', file], {
+        cwd: project,
+        env,
+      })
+      expect(exported.code, exported.stderr).toBe(0)
+      const result = jsonOf(await diff('v1.yaml', file, '--json'))
+      expect(result).toMatchObject({new: {readFrom: format}, added: [], removed: [], changed: [], breaking: 0})
+    }
+  })
+
   it('a missing input exits 2; one that is not a registry export exits 3 naming the problem', async () => {
     const missing = await diff('nothing.yaml', 'current')
     expect(missing.code).toBe(2)

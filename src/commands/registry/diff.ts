@@ -12,7 +12,7 @@ export default class RegistryDiff extends KneCommand<typeof RegistryDiff> {
   static override exitCodeMeanings = {[BREAKING_EXIT]: 'a change breaks consumers (as for every command, also a bug in kne)'}
   static override summary = 'Compare two registries: the event types added, removed and changed, and which changes break consumers.'
   static override description = prose`OLD and NEW are registry exports (what kne registry export writes: EventType manifests, a file or a
-folder) or current: the running kne dev's registry, else the project's. Types are compared by namespace and
+folder, or an AsyncAPI 3 or xRegistry document) or current: the running kne dev's registry, else the project's. Types are compared by namespace and
 type. A change breaks consumers when a required field is added to the data schema, a field's type changes, a
 required field is removed, a required attribute is added or a fixed attribute value changes, or a type that a
 trigger consumes is removed (consumers come from both sides and from the current registry). Exits 1 when a
@@ -21,6 +21,7 @@ change breaks consumers, 0 otherwise: a CI step fails on a breaking change.`
     '<%= config.bin %> <%= command.id %> contracts/eventtypes.yaml current',
     'git show main:knative/eventtypes.yaml > /tmp/old.yaml && <%= config.bin %> <%= command.id %> /tmp/old.yaml knative/',
     '<%= config.bin %> <%= command.id %> old-export/ new-export/ --json',
+    '<%= config.bin %> <%= command.id %> registry.json current   # an xRegistry export (kne registry export --format xregistry)',
   ]
   static override args = {
     old: Args.string({required: true, description: `the registry before: a registry export (file or folder), or ${CURRENT_REGISTRY}`}),
