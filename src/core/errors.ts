@@ -59,6 +59,7 @@ export const ERRORS = {
   AMBIGUOUS: {exit: EXIT.usage, means: 'the name matches several resources'},
   NOT_FOUND: {exit: EXIT.usage, means: 'no resource of that name'},
   UNKNOWN_TYPE: {exit: EXIT.usage, means: 'an event type the registry does not know'},
+  NO_EXAMPLE: {exit: EXIT.usage, means: 'the registry has no example of the event type (no schema, no event seen)'},
   IN_LIST: {exit: EXIT.usage, means: 'the resource is an item of a List, which kne does not rewrite'},
   DATA_FILE: {exit: EXIT.usage, means: 'the data file cannot be read'},
   DATA_TOO_LARGE: {exit: EXIT.usage, means: 'the event data is larger than kne sends'},
