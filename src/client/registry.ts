@@ -1,30 +1,51 @@
 // The event registry as the commands see it: when a mesh runs, the resources it runs (EventTypes, sources,
 // triggers) and what it observed; with -f, or without a mesh, the manifests on disk (merged with a running
 // mesh's observations). list, describe, export, browse and lint are built on it.
+import {readSchemaFile} from '../project/schema-files.js'
 import {request} from './http.js'
-import {KneError} from '../core/errors.js'
+import {EXIT, KneError} from '../core/errors.js'
 import {
   buildRegistry,
+  eventTypesFromDocument,
   exportEventTypes,
+  formatReference,
+  toAsyncApi,
+  toXRegistry,
   lintRegistry,
   nearestNames,
   sendLine,
+  shellQuote,
   triggerCreateLine,
+  typescriptTypes,
+  diffRegistries,
+  withLocalSchemas,
+  type GeneratedType,
+  type RegistryDiff,
   type EventTypeVersion,
   type ExportedEventType,
   type LintReport,
   type ObservedRegistry,
+  type DocumentFormat,
+  type DocumentProblem,
   type Registry,
   type RegistryEntry,
   type RegistryReference,
 } from '../core/registry/index.js'
-import type {ManifestError, ManifestResource} from '../core/resources/types.js'
-import {loadProjectConfig, loadProjectManifests, type LoadedProject} from '../project/manifests.js'
+import {DEFAULT_PORT} from '../core/project.js'
+import {formatBytes} from '../core/quantity.js'
+import {toYaml} from '../scaffold/templates.js'
+import {manifestErrorFormatter, type KReference, type ManifestError, type ManifestResource} from '../core/resources/types.js'
+import {parseManifests} from '../core/resources/parse.js'
+import {loadManifests, loadProjectConfig, loadProjectManifests, type LoadedProject} from '../project/manifests.js'
 import type {MeshResources} from '../core/api.js'
-import {writeEventTypes, type WrittenEventType} from '../scaffold/eventtype.js'
+import {writeEventTypes, writeImportedEventTypes, type ImportedFile, type WrittenEventType} from '../scaffold/eventtype.js'
 import {EXAMPLE_SINK_URL} from '../scaffold/init.js'
-import {openProject} from '../scaffold/project.js'
+import {displayPath, openProject} from '../scaffold/project.js'
+import {rewriteFile} from '../scaffold/write-file.js'
+import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {findMesh} from './locator.js'
+import {hasRole, roleOf} from '../kinds/descriptors.js'
 
 export interface RegistryOptions {
   /** Manifest files or folders (-f); default: kne.yaml's manifests folder. */
@@ -117,7 +138,7 @@ export async function loadRegistry(options: RegistryOptions): Promise<LoadedRegi
   const problem = live.problem ? {meshProblem: live.problem} : {}
   if (live.resources) {
     const project = loadProjectConfig(options.config, [], options.cwd)
-    const registry = buildRegistry({resources: live.resources, observed: live.observed?.types})
+    const registry = buildRegistry({resources: withLocalSchemas(live.resources, readSchemaFile), observed: live.observed?.types})
     return {
       registry,
       resources: live.resources,
@@ -132,7 +153,8 @@ export async function loadRegistry(options: RegistryOptions): Promise<LoadedRegi
   }
   const {project, paths, namespace, manifests} = loadProjectManifests({files, config: options.config, cwd: options.cwd})
   const resources = [...manifests.resources, ...manifests.others]
-  const registry = buildRegistry({resources, observed: live.observed?.types})
+  // an EventType's schema file is its schema: described, exported, made into examples and types
+  const registry = buildRegistry({resources: withLocalSchemas(resources, readSchemaFile), observed: live.observed?.types})
   return {registry, resources, project, namespace, paths, readFrom: 'manifests', manifestErrors: manifests.errors, mesh, ...problem}
 }
 
@@ -271,6 +293,234 @@ function unknownType(type: string, known: string[], loaded: LoadedRegistry): Kne
 }
 
 // ---------------------------------------------------------------------------------------------------
+// example
+
+export type ExampleOrigin = NonNullable<RegistryEntry['exampleOrigin']>
+
+/** Which example kne used, in words. */
+export const EXAMPLE_ORIGINS: Record<ExampleOrigin, string> = {
+  declared: "the example in the EventType's schema",
+  observed: 'the latest event kne dev saw',
+  source: 'the event its source sends',
+  schema: "made from the EventType's schema, with every required field",
+}
+
+export interface RegistryExampleResult {
+  type: string
+  namespace: string
+  /** `Kind/name` the type comes through, or `-`. */
+  reference: string
+  /** `namespace/name` of the broker its events flow into, when known. */
+  broker?: string
+  origin: ExampleOrigin
+  /** The origin in words. */
+  from: string
+  /** The example event, in the CloudEvents JSON format. */
+  event: Record<string, unknown>
+  mesh: {url: string} | null
+  readFrom: 'mesh' | 'manifests'
+  meshProblem?: string
+}
+
+export interface ExampleOptions extends DescribeOptions {
+  /** Prefer the type as it flows into this broker (in `namespace`, else the project's). */
+  broker?: string
+  /** Or where the example is going (kne send --example's --to): when it is a broker, prefer that broker. */
+  to?: KReference
+}
+
+const EXAMPLE_RANK: Record<ExampleOrigin, number> = {declared: 0, observed: 1, source: 2, schema: 3}
+
+/**
+ * The registry's example of a type: the declared schema's own example, else the latest observed event,
+ * else a source's, else one made from the schema. Exit 2 when the type is unknown or has none.
+ */
+export async function registryExample(type: string, options: ExampleOptions): Promise<RegistryExampleResult> {
+  const loaded = await loadRegistry(options)
+  const inScope = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const entries = inScope.filter((e) => e.type === type)
+  if (entries.length === 0)
+    throw unknownType(
+      type,
+      inScope.map((e) => e.type),
+      loaded,
+    )
+  const to = options.to && hasRole({apiVersion: options.to.apiVersion ?? '', kind: options.to.kind}, 'broker') ? options.to.name : undefined
+  const brokerName = options.broker ?? to
+  const broker = brokerName === undefined ? undefined : `${options.namespace ?? loaded.namespace}/${brokerName}`
+  const withExample = entries
+    .filter((e) => e.example !== undefined && e.exampleOrigin !== undefined)
+    .sort(
+      (a, b) =>
+        Number(b.broker === broker) - Number(a.broker === broker) || EXAMPLE_RANK[a.exampleOrigin!] - EXAMPLE_RANK[b.exampleOrigin!],
+    )
+  const entry = withExample[0]
+  if (entry === undefined)
+    throw new KneError(
+      `no example of ${type}: no EventType declares a JSON Schema of its data, and no event of it was seen`,
+      'NO_EXAMPLE',
+      {
+        suggestions: [
+          `add schemaData to its EventType, or send one event of it through kne dev (kne send --type ${shellQuote(type)} --data …)`,
+        ],
+      },
+    )
+  return {
+    type,
+    namespace: entry.namespace,
+    reference: formatReference(entry.reference),
+    ...(entry.broker ? {broker: entry.broker} : {}),
+    origin: entry.exampleOrigin!,
+    from: EXAMPLE_ORIGINS[entry.exampleOrigin!],
+    event: entry.example!,
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    readFrom: loaded.readFrom,
+    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// codegen
+
+export const CODEGEN_LANGUAGES = ['typescript'] as const
+export type CodegenLanguage = (typeof CODEGEN_LANGUAGES)[number]
+
+export interface CodegenOptions extends RegistryOptions {
+  lang: CodegenLanguage
+  namespace?: string
+  /** Write the code to this file (replaced whole) instead of returning it to print. */
+  out?: string
+}
+
+export interface RegistryCodegenResult {
+  lang: CodegenLanguage
+  /** The file written, absolute. */
+  file?: string
+  /** The code, when no file was written. */
+  code?: string
+  types: GeneratedType[]
+  skipped: string[]
+  mesh: {url: string} | null
+  readFrom: 'mesh' | 'manifests'
+  meshProblem?: string
+}
+
+/** Types for code from the registry: one per event type, and the union of them all. */
+export async function registryCodegen(options: CodegenOptions): Promise<RegistryCodegenResult> {
+  const loaded = await loadRegistry(options)
+  const entries = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const {code, types, skipped} = typescriptTypes(entries)
+  const file = options.out === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.out)
+  if (file !== undefined) rewriteFile(file, code)
+  return {
+    lang: options.lang,
+    ...(file === undefined ? {code} : {file}),
+    types,
+    skipped,
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    readFrom: loaded.readFrom,
+    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// diff
+
+/** What `kne registry diff` compares: `current`, or a registry export (a file or folder of EventType manifests). */
+export const CURRENT_REGISTRY = 'current'
+
+export interface RegistryDocument {
+  /** As given: `current`, or the path. */
+  label: string
+  entries: RegistryEntry[]
+  /** The resources it was built from (its triggers are consumers). */
+  resources: ManifestResource[]
+  /** The running mesh, the project's manifests, a file or folder of EventType manifests, or a standard document. */
+  readFrom: 'mesh' | 'manifests' | 'file' | DocumentFormat
+}
+
+/**
+ * Reads one side of a diff: `current` (the running mesh's registry, else the project's), or a registry
+ * export. Every input format is read here (EventType manifests today).
+ */
+export async function loadRegistryDocument(spec: string, options: RegistryOptions): Promise<RegistryDocument> {
+  if (spec === CURRENT_REGISTRY) {
+    const loaded = await loadRegistry(options)
+    return {label: spec, entries: loaded.registry.entries, resources: loaded.resources, readFrom: loaded.readFrom}
+  }
+  const cwd = options.cwd ?? process.cwd()
+  if (!existsSync(resolve(cwd, spec)))
+    throw new KneError(`${spec}: no such file or folder (give a registry export, or ${CURRENT_REGISTRY})`, 'NO_SUCH_PATH', EXIT.usage)
+  const project = loadProjectConfig(options.config, [], cwd)
+  if (statSync(resolve(cwd, spec)).isFile()) {
+    // an xRegistry or AsyncAPI 3 document (kne registry export --format), read as kne registry import reads it
+    const mapped = eventTypesFromDocument(readDocumentText(spec, cwd), {namespace: project.config.namespace})
+    if (mapped.format !== undefined) {
+      if (mapped.problems.length > 0)
+        throw new KneError(
+          `${spec}: ${mapped.problems.length} problem(s) in the ${mapped.format === 'asyncapi' ? 'AsyncAPI' : 'xRegistry'} document`,
+          'INVALID_DOCUMENT',
+        ).withDetails(mapped.problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${p.path || '/'}: ${p.message}`))
+      const parsed = parseManifests(
+        mapped.eventTypes.map((e) => toYaml(e.manifest)).join('---\n'),
+        resolve(cwd, spec),
+        project.config.namespace,
+      )
+      const resources = [...parsed.resources, ...parsed.others]
+      return {label: spec, entries: buildRegistry({resources}).entries, resources, readFrom: mapped.format}
+    }
+  }
+  const manifests = loadManifests([resolve(cwd, spec)], project.config.namespace)
+  if (manifests.errors.length > 0)
+    throw new KneError(
+      `${manifests.errors.length} problem(s) in ${spec}: it is not a registry export kne can read`,
+      'INVALID_MANIFEST',
+      EXIT.invalid,
+    ).withDetails(manifests.errors.map(manifestErrorFormatter(cwd)))
+  const resources = [...manifests.resources, ...manifests.others]
+  return {
+    label: spec,
+    entries: buildRegistry({resources: withLocalSchemas(resources, readSchemaFile)}).entries,
+    resources,
+    readFrom: 'file',
+  }
+}
+
+export interface RegistryDiffResult extends RegistryDiff {
+  old: {label: string; readFrom: RegistryDocument['readFrom']}
+  new: {label: string; readFrom: RegistryDocument['readFrom']}
+}
+
+/** Compares two registries; consumers are the triggers of both and of the current registry (exports hold none), matched against both sides' types. */
+export async function diffRegistry(
+  oldSpec: string,
+  newSpec: string,
+  options: RegistryOptions & {namespace?: string},
+): Promise<RegistryDiffResult> {
+  const before = await loadRegistryDocument(oldSpec, options)
+  const after = await loadRegistryDocument(newSpec, options)
+  const current =
+    oldSpec === CURRENT_REGISTRY
+      ? before
+      : newSpec === CURRENT_REGISTRY
+        ? after
+        : await loadRegistryDocument(CURRENT_REGISTRY, options).catch(() => undefined)
+  // both sides' types with every trigger known: which triggers consume each type, wherever they are declared
+  const everything = buildRegistry({resources: [...before.resources, ...after.resources, ...(current?.resources ?? [])]})
+  const consumers = new Map<string, string[]>()
+  for (const e of everything.entries)
+    consumers.set(`${e.namespace}/${e.type}`, [...(consumers.get(`${e.namespace}/${e.type}`) ?? []), ...e.consumers.map((c) => c.trigger)])
+  const inScope = (entries: RegistryEntry[]): RegistryEntry[] =>
+    entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const diff = diffRegistries(
+    inScope(before.entries),
+    inScope(after.entries),
+    (namespace, type) => consumers.get(`${namespace}/${type}`) ?? [],
+  )
+  return {old: {label: before.label, readFrom: before.readFrom}, new: {label: after.label, readFrom: after.readFrom}, ...diff}
+}
+
+// ---------------------------------------------------------------------------------------------------
 // export and lint
 
 export interface RegistryExportOptions extends RegistryOptions {
@@ -327,6 +577,148 @@ export async function lintProject(options: RegistryOptions): Promise<RegistryLin
     services: loaded.project.config.services,
     brokerDelivery: loaded.project.config.brokerDelivery,
     manifestErrors: loaded.manifestErrors,
+    readSchemaFile,
   })
   return {...report, mesh: loaded.mesh ? {url: loaded.mesh.url} : null, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {})}
+}
+
+// ---------------------------------------------------------------------------------------------------
+// AsyncAPI and xRegistry documents
+
+export type RegistryDocumentFormat = DocumentFormat
+
+export interface RegistryDocumentOptions extends RegistryOptions {
+  format: RegistryDocumentFormat
+  namespace?: string
+  /** Only this broker: `NAMESPACE/NAME`, or `NAME` in the project's namespace. */
+  broker?: string
+  /** Write the document to this file (JSON for xRegistry; AsyncAPI as YAML unless the name ends in .json). */
+  output?: string
+}
+
+export interface RegistryDocumentResult {
+  format: RegistryDocumentFormat
+  document: Record<string, unknown>
+  /** The document as text (what is printed or written). */
+  text: string
+  /** Where it was written, with -o. */
+  file?: string
+  /** The address its servers and endpoints give: the running mesh's, else kne.yaml's port on 127.0.0.1. */
+  meshUrl: string
+  /** Event types in the document. */
+  types: number
+  mesh: {url: string} | null
+  readFrom: 'mesh' | 'manifests'
+  meshProblem?: string
+}
+
+export async function exportRegistryDocument(options: RegistryDocumentOptions): Promise<RegistryDocumentResult> {
+  const loaded = await loadRegistry(options)
+  const entries = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const resources = loaded.resources.filter((r) => options.namespace === undefined || r.metadata.namespace === options.namespace)
+  const broker = options.broker === undefined ? undefined : brokerKey(options.broker, options.namespace ?? loaded.namespace, loaded)
+  const meshUrl = loaded.mesh?.url ?? `http://127.0.0.1:${loaded.project.config.port || DEFAULT_PORT}`
+  const input = {entries, resources, meshUrl, ...(broker ? {broker} : {})}
+  const document = options.format === 'asyncapi' ? toAsyncApi(input) : toXRegistry(input)
+  const asYaml = options.format === 'asyncapi' && !(options.output ?? '').toLowerCase().endsWith('.json')
+  const text = asYaml ? toYaml(document) : `${JSON.stringify(document, null, 2)}\n`
+  let file: string | undefined
+  if (options.output !== undefined) {
+    const path = resolve(options.cwd ?? process.cwd(), options.output)
+    try {
+      writeFileSync(path, text)
+    } catch (error) {
+      throw new KneError(`cannot write ${options.output}: ${(error as Error).message}`, 'DOCUMENT_FILE')
+    }
+    file = options.output
+  }
+  return {
+    format: options.format,
+    document,
+    text,
+    ...(file ? {file} : {}),
+    meshUrl,
+    types: entries.filter((e) => broker === undefined || e.broker === broker).length,
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    readFrom: loaded.readFrom,
+    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+  }
+}
+
+/** `NAMESPACE/NAME` of a broker the registry's resources define; exit 2 naming the known ones otherwise. */
+function brokerKey(broker: string, namespace: string, loaded: LoadedRegistry): string {
+  const key = broker.includes('/') ? broker : `${namespace}/${broker}`
+  const known = loaded.resources
+    .filter((r) => !('supported' in r) && roleOf(r.kind) === 'broker')
+    .map((r) => `${r.metadata.namespace}/${r.metadata.name}`)
+  if (!known.includes(key))
+    throw new KneError(`no Broker ${key} in ${loaded.readFrom === 'mesh' ? 'the running mesh' : 'the manifests'}`, 'NOT_FOUND', {
+      suggestions: [known.length > 0 ? `known brokers: ${known.join(', ')}` : 'create one with kne broker create'],
+    })
+  return key
+}
+
+/** Problems listed one per line; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 100
+
+/** The largest document kne registry import reads. */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+export interface RegistryImportOptions {
+  file: string
+  config?: string
+  /** The manifests folder to write to [default: kne.yaml's]. */
+  dir?: string
+  cwd?: string
+  force?: boolean
+  dryRun?: boolean
+}
+
+export interface RegistryImportResult {
+  format: RegistryDocumentFormat
+  file: string
+  dryRun: boolean
+  /** What was (or, with dryRun, would be) written. */
+  written: ImportedFile[]
+  /** Parts of the document no EventType holds. */
+  unmapped: DocumentProblem[]
+}
+
+/** A document's text, at most MAX_DOCUMENT_BYTES; a KneError when it cannot be read. */
+function readDocumentText(file: string, cwd: string): string {
+  try {
+    const size = statSync(resolve(cwd, file)).size
+    if (size > MAX_DOCUMENT_BYTES)
+      throw new KneError(`${file}: ${formatBytes(size)}, more than the ${formatBytes(MAX_DOCUMENT_BYTES)} kne reads`, 'DOCUMENT_FILE')
+    return readFileSync(resolve(cwd, file), 'utf8')
+  } catch (error) {
+    if (error instanceof KneError) throw error
+    const err = error as NodeJS.ErrnoException
+    if (err.code === 'ENOENT') throw new KneError(`no such file: ${file}`, 'NO_SUCH_PATH')
+    throw new KneError(`cannot read ${file}: ${err.message}`, 'DOCUMENT_FILE')
+  }
+}
+
+/** Reads an xRegistry or AsyncAPI 3 document and writes its event types as EventTypes; nothing when any part is wrong. */
+export function importRegistryDocument(options: RegistryImportOptions): RegistryImportResult {
+  const cwd = options.cwd ?? process.cwd()
+  const path = resolve(cwd, options.file)
+  const text = readDocumentText(options.file, cwd)
+  const project = openProject({config: options.config, dir: options.dir, cwd})
+  const mapped = eventTypesFromDocument(text, {namespace: project.config.namespace})
+  if (mapped.problems.length > 0 || mapped.format === undefined) {
+    throw new KneError(
+      `${displayPath(project, path)}: ${mapped.format === undefined ? 'not an xRegistry or AsyncAPI 3 document' : `${mapped.problems.length} problem(s) in the ${mapped.format === 'asyncapi' ? 'AsyncAPI' : 'xRegistry'} document`}; nothing written`,
+      'INVALID_DOCUMENT',
+    ).withDetails([
+      ...mapped.problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${p.path || '/'}: ${p.message}`),
+      ...(mapped.problems.length > MAX_LISTED_PROBLEMS ? [`… and ${mapped.problems.length - MAX_LISTED_PROBLEMS} more`] : []),
+    ])
+  }
+  const written = writeImportedEventTypes(
+    project,
+    mapped.eventTypes.map((e) => e.manifest),
+    {force: options.force, dryRun: options.dryRun},
+  )
+  return {format: mapped.format, file: options.file, dryRun: options.dryRun === true, written, unmapped: mapped.unmapped}
 }

@@ -5,6 +5,7 @@ import {Chalk, type ChalkInstance} from 'chalk'
 import {MAX_RETAINED_DATA_BYTES, notFoundMessage, type ActivityJson, type Subscriber} from '../core/activity.js'
 import {eventToJsonObject} from '../core/codec/json.js'
 import {formatBytes} from '../core/quantity.js'
+import {formatViolation} from '../core/registry/violations.js'
 import type {SinkRequest} from '../mesh/sink.js'
 
 export function colors(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): ChalkInstance {
@@ -77,6 +78,11 @@ export function renderActivity(record: ActivityJson, c: ChalkInstance): string {
     }
     case 'rejected':
       return `${t} ${c.bold(arrivedAt(record) ?? '-')} ${c.red(`✗ rejected ${record.status}`)}: ${record.error}`
+    case 'invalid-data': {
+      const more = record.total > record.violations.length ? c.dim(` (and ${record.total - record.violations.length} more)`) : ''
+      const lines = record.violations.map((v) => `${t}   ${c.yellow('!')} ${formatViolation(v)}`).join('\n')
+      return `${t} ${c.bold(arrivedAt(record) ?? '-')} ${c.yellow('⚠ data does not match the schema of')} ${c.bold(record.type)} id=${record.id}${more}\n${lines}`
+    }
     case 'not-found':
       return `${t} ${c.bold(record.path)} ${c.red('✗ not found 404')}: ${notFoundMessage(record)}${record.type === undefined ? '' : c.dim(` (${record.type} id=${record.id})`)}`
     case 'attempt': {

@@ -3,7 +3,7 @@
 // it can follow the event's deliveries while a synchronous broker holds its answer, or not wait for them.
 import {readFileSync} from 'node:fs'
 import type {ActivityJson, DeliveryTarget} from '../core/activity.js'
-import type {CloudEvent} from '../core/cloudevent.js'
+import {isJsonMediaType, RESERVED_NAMES, type CloudEvent} from '../core/cloudevent.js'
 import {buildEvent, type EventInput} from '../core/event-builder.js'
 import {eventToJsonObject} from '../core/codec/json.js'
 import {KneError} from '../core/errors.js'
@@ -13,6 +13,7 @@ import {textOf} from '../core/resources/read.js'
 import {MAX_BODY_BYTES} from '../mesh/bodies.js'
 import type {MeshStatus} from '../core/api.js'
 import {findMesh} from './locator.js'
+import type {ExampleOrigin} from './registry.js'
 import {followActivity, getStatus, postEvent, type SendResult} from './mesh-client.js'
 
 export interface SendOptions extends Omit<EventInput, 'data'> {
@@ -153,6 +154,69 @@ export async function send(options: SendOptions, onProgress?: (progress: Deliver
   const built = buildEvent({...options, data: await readEventData(options)})
   if (!built.ok) throw new KneError(`invalid event: ${built.error}`, 'INVALID_EVENT')
   return sendEvent(target, built.event, options, onProgress)
+}
+
+export interface ExampleSendOptions extends Omit<SendOptions, 'type' | 'data' | 'dataFile' | 'contentType' | 'source'> {
+  /** Replaces the example's source. */
+  source?: string
+  /** kne.yaml, for the registry without a running mesh. */
+  config?: string
+  cwd?: string
+}
+
+export interface ExampleSendReport extends SendReport {
+  /** Which example was sent. */
+  example: {type: string; reference: string; origin: ExampleOrigin; from: string}
+}
+
+/**
+ * `kne send --example TYPE`: the registry's example of the type (kne registry example), with a fresh id and
+ * time and what the flags replace, built and sent as kne send builds and sends an event.
+ */
+export async function sendExample(
+  type: string,
+  options: ExampleSendOptions,
+  onProgress?: (progress: DeliveryProgress) => void,
+): Promise<ExampleSendReport> {
+  const target = resolveTarget(options.to, options.namespace, options.dataDir, options.env)
+  const sink = parseSink(options.to, options.namespace)
+  const ref = sink.ok ? sink.destination.ref : undefined
+  // loaded only here: the registry reads YAML and every kind, which kne send's start-up does without
+  const {registryExample} = await import('./registry.js')
+  const example = await registryExample(type, {
+    dataDir: options.dataDir,
+    env: options.env,
+    config: options.config,
+    cwd: options.cwd,
+    namespace: ref?.namespace ?? options.namespace,
+    to: ref,
+  })
+  const given = example.event
+  const text = (key: string): string | undefined => (typeof given[key] === 'string' ? given[key] : undefined)
+  const extensions = Object.entries(given)
+    .filter(([name, value]) => !RESERVED_NAMES.has(name) && value !== null && typeof value !== 'object')
+    .map(([name, value]) => `${name}=${String(value)}`)
+  const data =
+    'data_base64' in given && typeof given.data_base64 === 'string'
+      ? Buffer.from(given.data_base64, 'base64')
+      : 'data' in given
+        ? typeof given.data === 'string' && !isJsonMediaType(text('datacontenttype'))
+          ? given.data
+          : JSON.stringify(given.data)
+        : undefined
+  const built = buildEvent({
+    type,
+    source: options.source ?? text('source'),
+    id: options.id,
+    subject: options.subject ?? text('subject'),
+    dataschema: text('dataschema'),
+    data,
+    contentType: text('datacontenttype') ?? (data === undefined ? undefined : 'application/json'),
+    extensions: [...extensions, ...(options.extensions ?? [])],
+  })
+  if (!built.ok) throw new KneError(`the example of ${type} is not a valid event: ${built.error}`, 'INVALID_EVENT')
+  const report = await sendEvent(target, built.event, options, onProgress)
+  return {...report, example: {type, reference: example.reference, origin: example.origin, from: example.from}}
 }
 
 export interface SendEventOptions {

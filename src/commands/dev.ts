@@ -2,6 +2,7 @@ import {join, resolve} from 'node:path'
 import {Errors, Flags} from '@oclif/core'
 import {byteSizeFlag, durationFlag, KneCommand, logBoundFlag, prose, serviceFlag, stateDirFlag} from '../cli/index.js'
 import {PERSIST_SYNC_MODES, type PersistConfig, type PersistSync} from '../core/project.js'
+import {VALIDATION_MODES, type ValidationMode} from '../core/registry/violations.js'
 import type {RestoreReport} from '../mesh/event-log/restore.js'
 import {ActivityPrinter} from '../client/activity-printer.js'
 import {removeLocator, takeStopRequest, writeLocator} from '../client/locator.js'
@@ -50,6 +51,7 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
     '<%= config.bin %> <%= command.id %> -f knative/ --no-watch   # load once, ignore later edits',
     '<%= config.bin %> <%= command.id %> --host 0.0.0.0   # reachable from containers and other machines: nothing is authenticated',
     '<%= config.bin %> <%= command.id %> --history-bytes 256Mi --max-pending-bytes 16Mi',
+    "<%= config.bin %> <%= command.id %> --validate-events reject   # answer 400 to events whose data breaks their EventType's schema",
     '<%= config.bin %> <%= command.id %> --persist   # keep events in .kne/ and resume unfinished deliveries after a restart',
     '<%= config.bin %> <%= command.id %> --persist /tmp/shop-log --persist-sync always --persist-max 1Gi --persist-max 7d',
     '<%= config.bin %> <%= command.id %> --otel-endpoint http://localhost:4318   # spans to Jaeger or an OpenTelemetry collector (OTLP/HTTP)',
@@ -125,6 +127,11 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
       description: 'with --detach, how long to wait for the mesh to be Ready before stopping it (exit 6)',
     }),
     'state-dir': stateDirFlag,
+    'validate-events': Flags.string({
+      options: [...VALIDATION_MODES],
+      description:
+        "check events at ingress against their type's declared JSON Schema: warn records violations, reject answers 400 [default: kne.yaml's registry.validate, else off]",
+    }),
     quiet: Flags.boolean({char: 'q', description: 'do not print activity, only start-up and shutdown'}),
     watch: Flags.boolean({
       default: true,
@@ -173,6 +180,7 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
       maxPendingBytes,
       persist: {dir: this.flags.persist, sync: this.flags['persist-sync'] as PersistSync | undefined, bounds: this.flags['persist-max']},
       otelEndpoint: this.flags['otel-endpoint'],
+      validateEvents: this.flags['validate-events'] as ValidationMode | undefined,
       log: err,
       output: json
         ? (record) => out(JSON.stringify({kind: 'output', ...record}))

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {destinationFlag, durationFlag, KneCommand, keyValueFlag, prose} from '../cli/index.js'
 import type {ReplayReport} from '../client/replay.js'
-import {accepted, describeProgress, refusalMessage, send, type SendReport} from '../client/send.js'
+import {colors} from '../client/render.js'
+import {accepted, describeProgress, refusalMessage, send, sendExample, type ExampleSendReport, type SendReport} from '../client/send.js'
 import {EXIT, KneError} from '../core/errors.js'
 
 export default class Send extends KneCommand<typeof Send> {
@@ -27,6 +28,7 @@ arriving unless --to is given (kne replay has the same, with pacing).`
     'id=$(<%= config.bin %> <%= command.id %> --type com.example.ping --json | jq -r .id) && <%= config.bin %> tail --history --id "$id" --count 1',
     '<%= config.bin %> <%= command.id %> --type com.example.test --to http://127.0.0.1:3000 --json',
     '<%= config.bin %> <%= command.id %> --file orders.yaml   # the events kne record wrote',
+    "<%= config.bin %> <%= command.id %> --example com.example.order.created   # the registry's example (kne registry example)",
   ]
   static override flags = {
     type: Flags.string({char: 't', description: 'event type (ce-type); required unless --file'}),
@@ -36,7 +38,16 @@ arriving unless --to is given (kne replay has the same, with pacing).`
       exclusive: ['type', 'source', 'id', 'subject', 'data', 'data-file', 'content-type', 'extension', 'mode'],
       helpValue: '<file>',
     }),
-    source: Flags.string({char: 's', default: 'kne', description: 'event source (ce-source), a URI-reference'}),
+    example: Flags.string({
+      description:
+        "send the registry's example of this type (as kne registry example prints it) with a fresh id and time; --source, --id, --subject and --extension replace its attributes",
+      exclusive: ['type', 'file', 'data', 'data-file', 'content-type'],
+      helpValue: '<type>',
+    }),
+    source: Flags.string({
+      char: 's',
+      description: "event source (ce-source), a URI-reference [default: kne; with --example, the example's]",
+    }),
     id: Flags.string({description: 'event id [default: a fresh UUID]'}),
     subject: Flags.string({description: 'event subject'}),
     data: Flags.string({char: 'd', description: 'event data (JSON or text; - reads it from stdin)'}),
@@ -53,17 +64,22 @@ arriving unless --to is given (kne replay has the same, with pacing).`
     timeout: durationFlag({description: 'give up waiting for the answer after this long (30s, 500ms, 2m): exit 6'}),
   }
 
-  async run(): Promise<SendReport | ReplayReport> {
+  async run(): Promise<SendReport | ReplayReport | ExampleSendReport> {
     const {flags} = this
     if (flags.file !== undefined) return this.sendFile(flags.file)
-    if (flags.type === undefined) throw new KneError('--type is required (or --file to send the events of a file)', 'MISSING_FLAG')
+    if (flags.example !== undefined) return this.sendExample(flags.example)
+    if (flags.type === undefined)
+      throw new KneError(
+        '--type is required (or --file to send the events of a file, or --example TYPE to send an example)',
+        'MISSING_FLAG',
+      )
     const progress = progressLine()
     let report: SendReport
     try {
       report = await send(
         {
           type: flags.type,
-          source: flags.source,
+          source: flags.source ?? 'kne',
           id: flags.id,
           subject: flags.subject,
           data: flags.data,
@@ -86,6 +102,39 @@ arriving unless --to is given (kne replay has the same, with pacing).`
     if (!accepted(report.response)) throw new KneError(refusalMessage(report.response), 'EVENT_REJECTED')
     if (report.awaited === false) this.log(`Event ${report.id} (${flags.type}) accepted by ${url}; its deliveries go on in the mesh`)
     else this.log(`Event ${report.id} (${flags.type}) accepted by ${url}: ${status}`)
+    return report
+  }
+
+  /** --example: the registry's example of a type, sent as an event built from flags is. */
+  private async sendExample(type: string): Promise<ExampleSendReport> {
+    const {flags} = this
+    const progress = progressLine()
+    let report: ExampleSendReport
+    try {
+      report = await sendExample(
+        type,
+        {
+          source: flags.source,
+          id: flags.id,
+          subject: flags.subject,
+          extensions: flags.extension,
+          mode: flags.mode as 'binary' | 'structured',
+          to: flags.to ?? 'broker:default',
+          namespace: flags.namespace,
+          dataDir: this.config.dataDir,
+          async: flags.async,
+          timeoutMs: flags.timeout,
+        },
+        (p) => progress.show(describeProgress(p)),
+      )
+    } finally {
+      progress.end()
+    }
+    const {status, url} = report.response
+    this.note(colors(process.stderr).dim(`the example of ${type} at ${report.example.reference}: ${report.example.from}`))
+    if (!accepted(report.response)) throw new KneError(refusalMessage(report.response), 'EVENT_REJECTED')
+    if (report.awaited === false) this.log(`Event ${report.id} (${type}) accepted by ${url}; its deliveries go on in the mesh`)
+    else this.log(`Event ${report.id} (${type}) accepted by ${url}: ${status}`)
     return report
   }
 

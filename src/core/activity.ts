@@ -5,6 +5,7 @@
 // name the delivery they came from, so the records of one event's journey can be followed.
 import {eventBytes, type CloudEvent} from './cloudevent.js'
 import {encodeJsonEvent, eventToJsonObject} from './codec/json.js'
+import type {DataCheck, DataViolation} from './registry/violations.js'
 
 /** Fields every record about an accepted event carries, so streams can be filtered without lookups. */
 export interface EventRef {
@@ -52,6 +53,20 @@ export type ActivityBody =
       dataBytes?: number
     })
   | {kind: 'rejected'; broker?: string; channel?: string; status: number; error: string; via: 'ingress' | 'reply'}
+  /**
+   * An event whose data breaks its type's declared schema, accepted all the same (registry.validate: warn):
+   * the first violations and how many there were. The event's own record follows.
+   */
+  | {
+      kind: 'invalid-data'
+      broker?: string
+      channel?: string
+      id: string
+      type: string
+      source: string
+      violations: DataViolation[]
+      total: number
+    }
   /** A request to a broker, channel or flow the mesh does not serve (404), with the ones of that kind it does; the event's id, type and source when it was one. */
   | {kind: 'not-found'; status: 404; path: string; error: string; serves: readonly string[]; id?: string; type?: string; source?: string}
   | (EventRef &
@@ -178,6 +193,21 @@ export function rejectedRecord(
   via: 'ingress' | 'reply',
 ): Activity {
   return {kind: 'rejected', broker: where.broker, channel: where.channel, status, error, via, seq: 0, at: ''}
+}
+
+export function invalidDataRecord(where: {broker?: string; channel?: string}, event: CloudEvent, check: DataCheck): Activity {
+  return {
+    kind: 'invalid-data',
+    broker: where.broker,
+    channel: where.channel,
+    id: event.id,
+    type: event.type,
+    source: event.source,
+    violations: check.violations,
+    total: check.total,
+    seq: 0,
+    at: '',
+  }
 }
 
 export function notFoundRecord(path: string, error: string, serves: readonly string[], event: CloudEvent | undefined): Activity {
@@ -384,6 +414,8 @@ const RECORD_BYTES = 128
 export function recordBytes(record: Activity): number {
   if (record.kind === 'event') return EVENT_RECORD_BYTES + eventBytes(record.event)
   if (record.kind === 'handled') return RECORD_BYTES + record.summary.length + (record.error?.length ?? 0)
+  if (record.kind === 'invalid-data')
+    return RECORD_BYTES + record.id.length + record.violations.reduce((n, v) => n + 32 + v.path.length + v.message.length, 0)
   return RECORD_BYTES + (record.kind === 'settled' || record.kind === 'resumed' ? 0 : (record.error?.length ?? 0))
 }
 
@@ -438,6 +470,13 @@ export function selectsActivity(selector: ActivitySelector, record: ActivityBody
   if (selector.channel !== undefined && record.channel !== selector.channel) return false
   if (record.kind === 'rejected')
     return selector.type === undefined && selector.source === undefined && selector.id === undefined && selector.trigger === undefined
+  if (record.kind === 'invalid-data')
+    return (
+      selector.trigger === undefined &&
+      (selector.type === undefined || record.type === selector.type) &&
+      (selector.source === undefined || record.source === selector.source) &&
+      (selector.id === undefined || record.id === selector.id)
+    )
   if (selector.type !== undefined && record.type !== selector.type) return false
   if (selector.source !== undefined && record.source !== selector.source) return false
   if (selector.id !== undefined && record.id !== selector.id) return false
@@ -445,7 +484,7 @@ export function selectsActivity(selector: ActivitySelector, record: ActivityBody
 }
 
 function concernsTrigger(
-  record: Exclude<ActivityBody | ActivityJson, {kind: 'rejected'} | {kind: 'not-found'} | {kind: 'handled'}>,
+  record: Exclude<ActivityBody | ActivityJson, {kind: 'rejected'} | {kind: 'not-found'} | {kind: 'handled'} | {kind: 'invalid-data'}>,
   trigger: string,
 ): boolean {
   switch (record.kind) {

@@ -33,6 +33,8 @@ export const API_PATHS = {
   registry: `${API_PREFIX}/registry`,
   /** The registry as `kne registry list` builds it: the mesh's resources (EventTypes, sources, triggers) and its observations. */
   registryEntries: `${API_PREFIX}/registry/entries`,
+  /** The registry in xRegistry's shape, read-only: `/`, `/model`, `/messagegroups[/G[/messages[/M]]]`, the same for `schemagroups` and `endpoints`; `?inline` nests every collection. */
+  xregistry: `${API_PREFIX}/xregistry`,
   explain: `${API_PREFIX}/explain`,
   /** `?type=&source=&id=&broker=&channel=&trigger=&subscription=&outcome=(repeatable)&since=&until=&limit=` (times in epoch ms). */
   events: `${API_PREFIX}/events`,

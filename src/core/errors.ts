@@ -59,6 +59,7 @@ export const ERRORS = {
   AMBIGUOUS: {exit: EXIT.usage, means: 'the name matches several resources'},
   NOT_FOUND: {exit: EXIT.usage, means: 'no resource of that name'},
   UNKNOWN_TYPE: {exit: EXIT.usage, means: 'an event type the registry does not know'},
+  NO_EXAMPLE: {exit: EXIT.usage, means: 'the registry has no example of the event type (no schema, no event seen)'},
   IN_LIST: {exit: EXIT.usage, means: 'the resource is an item of a List, which kne does not rewrite'},
   DATA_FILE: {exit: EXIT.usage, means: 'the data file cannot be read'},
   DATA_TOO_LARGE: {exit: EXIT.usage, means: 'the event data is larger than kne sends'},
@@ -67,6 +68,10 @@ export const ERRORS = {
   NO_SUCH_PATH: {exit: EXIT.usage, means: 'a file or folder that does not exist'},
   NO_TESTS: {exit: EXIT.usage, means: 'kne test found no *.kne.yaml file where it looked'},
   REPORT_FILE: {exit: EXIT.usage, means: 'kne test --output: the report file cannot be written (the message says why)'},
+  DOCUMENT_FILE: {
+    exit: EXIT.usage,
+    means: 'kne registry export -o / import: the AsyncAPI or xRegistry file cannot be read or written (the message says why)',
+  },
   NOT_A_FOLDER: {exit: EXIT.usage, means: 'a path that should be a folder is not one'},
   NOT_A_TTY: {exit: EXIT.usage, means: 'an interactive command without a terminal'},
   PORT_IN_USE: {exit: EXIT.usage, means: 'the port is taken (--port 0 picks a free one)'},
@@ -87,6 +92,11 @@ export const ERRORS = {
   INVALID_TEST_FILE: {
     exit: EXIT.invalid,
     means: 'a kne test file, or the manifests a test runs, does not validate (the message names the file, step and field)',
+  },
+  INVALID_DOCUMENT: {
+    exit: EXIT.invalid,
+    means:
+      'kne registry import: the document is not AsyncAPI 3 or xRegistry, or parts of it cannot be mapped (each with its path in the document)',
   },
   NOT_READY: {exit: EXIT.invalid, means: 'the resource is not Ready (its references do not resolve)'},
   BINDING_SINK_UNRESOLVED: {exit: EXIT.invalid, means: "a SinkBinding's sink does not resolve"},

@@ -12,6 +12,7 @@ import {textOf} from './resources/read.js'
 import {parseAge} from './delivery/duration.js'
 import {nearestNames} from './registry/patterns.js'
 import {otlpUrlProblem} from './trace-context.js'
+import {VALIDATION_MODES, type ValidationMode} from './registry/violations.js'
 
 export const PROJECT_FILE = 'kne.yaml'
 /** kne test's files: event-flow tests, never read as manifests. */
@@ -34,6 +35,8 @@ export interface ProjectConfig {
   brokerDelivery?: DeliverySpec
   /** The event log kne dev keeps (`persist:`); undefined: events live in memory only. */
   persist?: PersistConfig
+  /** `registry.validate`: whether ingress checks events against their type's declared schema (off unless set). */
+  validateEvents?: ValidationMode
   /** Where kne dev exports traces (`otel:`), unless --otel-endpoint or the OTEL_EXPORTER_OTLP_* variables say. */
   otel?: OtelConfig
 }
@@ -90,7 +93,7 @@ export function referenceableServices(config: Pick<ProjectConfig, 'services' | '
 }
 
 /** Every field kne.yaml has; anything else is a typo (namespcae:) that would otherwise be ignored. */
-const PROJECT_FIELDS = ['namespace', 'manifests', 'port', 'services', 'containerSources', 'brokerDefaults', 'persist', 'otel']
+const PROJECT_FIELDS = ['namespace', 'manifests', 'port', 'services', 'containerSources', 'brokerDefaults', 'persist', 'registry', 'otel']
 
 export function parseProjectConfig(text: string, file: string): {config: ProjectConfig; errors: ManifestError[]} {
   const config = defaultProjectConfig()
@@ -174,6 +177,15 @@ export function parseProjectConfig(text: string, file: string): {config: Project
     }
   }
   if (doc.persist !== undefined) config.persist = readPersist(doc.persist, fail)
+  if (doc.registry !== undefined) {
+    if (!isMapping(doc.registry)) fail('registry', 'must be a mapping: registry: {validate: off|warn|reject}')
+    else {
+      for (const key of Object.keys(doc.registry)) if (key !== 'validate') fail(`registry.${key}`, 'unknown field: registry has validate')
+      const mode = doc.registry.validate
+      if ((VALIDATION_MODES as readonly unknown[]).includes(mode)) config.validateEvents = mode as ValidationMode
+      else if (mode !== undefined) fail('registry.validate', `must be ${VALIDATION_MODES.join(', ')}, got ${JSON.stringify(mode)}`)
+    }
+  }
   if (doc.otel !== undefined) config.otel = readOtel(doc.otel, fail)
   return {config, errors}
 }

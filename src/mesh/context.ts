@@ -2,6 +2,7 @@
 // read-only, so that only the Mesh itself swaps its topology, starts draining or ends its streams.
 import type {MeshStatus, ReloadsAnswer} from '../core/api.js'
 import type {KneResource} from '../core/resources/types.js'
+import type {EventSchemas} from '../core/registry/validation.js'
 import type {Topology} from '../core/topology.js'
 import type {MeshEvents} from './events.js'
 import type {Journal} from './journal.js'
@@ -26,6 +27,8 @@ export interface MeshContext {
   readonly journal: Journal
   readonly runtime: MeshRuntime
   readonly eventTypes: EventTypeObserver | undefined
+  /** Declared schemas ingress checks events against (kne.yaml registry.validate); undefined when off or none. */
+  readonly eventSchemas: {mode: 'warn' | 'reject'; schemas: EventSchemas} | undefined
   /** Find, show and redeliver the events the mesh accepted. */
   readonly events: MeshEvents
   readonly sources: SourceRuntime

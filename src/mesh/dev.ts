@@ -5,6 +5,7 @@ import {dirname} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {parseServiceFlags} from '../core/service-flags.js'
 import {resolvePersist, type OtelConfig, type PersistConfig, type PersistFlags} from '../core/project.js'
+import type {ValidationMode} from '../core/registry/violations.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {isOtelDisabled, otlpTracesUrl, otlpUrlProblem, type OtelEnvironment} from '../core/trace-context.js'
 import {emptyManifests} from '../core/resources/parse.js'
@@ -35,6 +36,8 @@ export interface DevOptions {
   cwd?: string
   /** --persist [DIR], --persist-sync, --persist-max: with kne.yaml's `persist:`, the event log to keep. */
   persist?: PersistFlags
+  /** --validate-events: wins over kne.yaml's registry.validate. */
+  validateEvents?: ValidationMode
   /** How long the services kne starts get to listen on their ports before the mesh is reported Ready anyway. */
   serviceStartTimeoutMs?: number
   /** --otel-endpoint: the OTLP/HTTP collector's base URL; without it the OTEL_EXPORTER_OTLP_* variables of `env` apply. */
@@ -56,6 +59,8 @@ export interface DevSession {
   manifests: LoadedManifests
   /** --service mappings (they win over kne.yaml's services, also after a reload). */
   flagServices: ServiceMap
+  /** --validate-events, when given (it wins over kne.yaml's registry.validate, also after a reload). */
+  flagValidateEvents?: ValidationMode
   /** Resources that loaded but that the mesh does not run (kinds it does not emulate yet). */
   notEmulated: ManifestResource[]
   /** The event log kept (its folder absolute), when there is one. */
@@ -101,6 +106,7 @@ export function loadDevConfiguration(options: DevOptions): Omit<DevSession, 'mes
     watchPaths: paths,
     manifests: served,
     flagServices: flagServices.services,
+    flagValidateEvents: options.validateEvents,
     notEmulated: notEmulated(served),
     persist,
   }
@@ -126,6 +132,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       maxPendingBytes: options.maxPendingBytes,
       persist: loaded.persist,
       otel: otelOptions(options, config.otel),
+      validateEvents: options.validateEvents ?? config.validateEvents,
       log: options.log,
       sources: {
         localServices,
@@ -183,6 +190,7 @@ export async function watchDev(session: DevSession, onReload: (event: ReloadEven
     config: session.project.config,
     initial: {files: session.manifests.files, manifests: session.manifests},
     flagServices: session.flagServices,
+    flagValidateEvents: session.flagValidateEvents,
     onReload,
     // ApiServerSources see the resources kne runs change as the manifests are edited
     onResourceChanges: (changes) => session.mesh.sources.observeChanges(changes),

@@ -3,7 +3,8 @@
 // serves, and a 500 that keeps the mesh serving.
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import {CONTROL_PREFIX} from '../core/api.js'
-import {notFoundMessage, notFoundRecord} from '../core/activity.js'
+import {invalidDataRecord, notFoundMessage, notFoundRecord, rejectedRecord} from '../core/activity.js'
+import {describeViolations} from '../core/registry/violations.js'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {perObject} from '../core/memo.js'
 import type {Topology} from '../core/topology.js'
@@ -63,6 +64,36 @@ function writeIngressAnswer(res: ServerResponse, answer: IngressAnswer): void {
     {error: answer.error, ...(answer.failed ? {failed: answer.failed} : {})},
     answer.retryAfter === undefined ? {} : {'Retry-After': answer.retryAfter},
   )
+}
+
+/**
+ * Checks an event's data against its type's declared schema (registry.validate): `warn` records the
+ * violations and lets the event in, `reject` answers 400 with them (a kne extension). True when it answered.
+ */
+export function refusedBySchema(
+  ctx: MeshContext,
+  res: ServerResponse,
+  where: {broker: string; channel?: undefined} | {channel: string; broker?: undefined},
+  namespace: string,
+  reference: string,
+  event: CloudEvent,
+): boolean {
+  const check = ctx.eventSchemas!.schemas.check(namespace, reference, event)
+  if (check === undefined) return false
+  if (ctx.eventSchemas!.mode === 'warn') {
+    ctx.journal.append(invalidDataRecord(where, event, check))
+    return false
+  }
+  const error = `the data does not match the schema of ${event.type}: ${describeViolations(check)}`
+  if (where.broker !== undefined) ctx.runtime.recordRejection(where.broker)
+  else ctx.runtime.recordChannelRejection(where.channel)
+  ctx.journal.append(rejectedRecord(where, 400, error, 'ingress'))
+  ingressJson(res, 400, {
+    error,
+    violations: check.violations,
+    ...(check.total > check.violations.length ? {moreViolations: check.total - check.violations.length} : {}),
+  })
+  return true
 }
 
 /** The brokers, channels, sequences and parallels a topology serves, by `namespace/name`, for 404 answers and records. */

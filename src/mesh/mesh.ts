@@ -7,7 +7,9 @@ import type {InFlightDelivery, MeshStatus, RedeliverAnswer, RedeliverRequest, Re
 import {acceptedHostNames} from '../core/hosts.js'
 import type {DeliverySpec} from '../core/resources/types.js'
 import type {PersistConfig} from '../core/project.js'
-import type {KneResource, ManifestError} from '../core/resources/types.js'
+import {formatManifestError, type KneResource, type ManifestError} from '../core/resources/types.js'
+import {compileEventSchemas, declaredSchemas, type ValidationMode} from '../core/registry/validation.js'
+import {readSchemaFile} from '../project/schema-files.js'
 import type {ServiceMap} from '../core/resources/destination.js'
 import {compileTopology, type Topology} from '../core/topology.js'
 import {PLUGINS} from '../kinds/plugins.js'
@@ -80,6 +82,12 @@ export interface MeshOptions {
    * propagated all the same. The environment variables are read by `kne dev`, not here.
    */
   otel?: {endpoint?: string; tracesEndpoint?: string; serviceName?: string}
+  /**
+   * Check events at broker and channel ingress against their type's declared JSON Schema (EventType
+   * schemaData, or a schema URI naming a local file): `warn` records the violations, `reject` answers 400.
+   * Off unless set.
+   */
+  validateEvents?: ValidationMode
 }
 
 export interface CloseReport {
@@ -99,6 +107,7 @@ export interface ApplyOptions {
   services?: ServiceMap
   /** Delivery for Brokers without spec.delivery (kne.yaml brokerDefaults); undefined for Knative's stock default. */
   brokerDelivery?: DeliverySpec
+  validateEvents?: ValidationMode
 }
 
 export class Mesh implements MeshContext {
@@ -133,6 +142,8 @@ export class Mesh implements MeshContext {
   restored: RestoreReport | undefined
   /** The event log every record goes to (options.persist). */
   readonly eventLog: EventLogStore | undefined
+  private schemaCheck: MeshContext['eventSchemas']
+  private unusableSchemas: ManifestError[] = []
 
   /** Trace context of every event, and the span exporter when one is configured (options.otel). */
   readonly tracing: MeshTracing
@@ -251,6 +262,16 @@ export class Mesh implements MeshContext {
     return undefined
   }
 
+  /** The declared schemas ingress checks events against; undefined when validation is off or no type has one. */
+  get eventSchemas(): MeshContext['eventSchemas'] {
+    return this.schemaCheck
+  }
+
+  /** Schemas of the configuration last applied that could not be read or compiled (their types are not checked). */
+  get schemaProblems(): readonly ManifestError[] {
+    return this.unusableSchemas
+  }
+
   /** The names requests may carry in their Host header; undefined when bound to every interface (any name). */
   get acceptedHosts(): ReadonlySet<string> | undefined {
     return this.hosts
@@ -299,14 +320,29 @@ export class Mesh implements MeshContext {
     this.applied = resources
     if ('services' in options) this.options.services = options.services
     if ('brokerDelivery' in options) this.options.brokerDelivery = options.brokerDelivery
+    if ('validateEvents' in options) this.options.validateEvents = options.validateEvents
     const {services, brokerDelivery} = this.options
     this.currentTopology = compileTopology(resources, {
       meshUrl: this.baseUrl,
       services: {...this.sources.serviceUrls(), ...services},
       brokerDelivery,
     })
+    this.compileSchemas(resources)
     for (const plugin of this.plugins) plugin.apply?.(this)
     return this.currentTopology
+  }
+
+  /** Compiles the declared schemas when validation is on; one that does not compile is logged, and its type not checked. */
+  private compileSchemas(resources: readonly KneResource[]): void {
+    const mode = this.options.validateEvents ?? 'off'
+    this.schemaCheck = undefined
+    this.unusableSchemas = []
+    if (mode === 'off') return
+    const declared = declaredSchemas(resources, readSchemaFile)
+    const compiled = compileEventSchemas(declared.schemas)
+    this.unusableSchemas = [...declared.problems, ...compiled.problems]
+    for (const problem of this.unusableSchemas) this.log(formatManifestError(problem))
+    if (compiled.schemas.size > 0) this.schemaCheck = {mode, schemas: compiled.schemas}
   }
 
   status(): MeshStatus {

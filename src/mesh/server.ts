@@ -15,7 +15,6 @@ import {
 } from '../core/api.js'
 import {activityJsonLine, type Activity} from '../core/activity.js'
 import {isJsonMediaType} from '../core/cloudevent.js'
-import {buildRegistry} from '../core/registry/index.js'
 import {foreignHostMessage, hostNameOf} from '../core/hosts.js'
 import {rememberLast} from '../core/memo.js'
 import {serveConsole} from './console.js'
@@ -26,6 +25,7 @@ import {ALLOW, internalError, percentDecoded, readBody, sendJson} from './ingres
 import {routeTable, type MeshPlugin} from './plugin.js'
 import {sendToMesh} from './send.js'
 import {meshResources} from './status.js'
+import {meshRegistry, xregistryAnswer} from './xregistry.js'
 
 /** How long a client may take to send a request, and how many connections the mesh keeps open. */
 export interface ConnectionLimits {
@@ -148,6 +148,10 @@ async function handleControl(
       ? sendJson(res, 200, answer)
       : sendJson(res, 404, {error: `no event with arrival number or id ${JSON.stringify(key)} in the mesh's ${answer.from}`})
   }
+  if (pathname === API_PATHS.xregistry || pathname.startsWith(`${API_PATHS.xregistry}/`)) {
+    const answer = xregistryAnswer(mesh, pathname.slice(API_PATHS.xregistry.length), searchParams.has('inline'))
+    return sendJson(res, answer.status, answer.body)
+  }
   switch (pathname) {
     case API_PATHS.health:
       return sendJson(res, 200, {status: mesh.draining ? 'draining' : 'ok'})
@@ -164,7 +168,7 @@ async function handleControl(
         ? sendJson(res, 200, mesh.eventTypes.snapshot())
         : sendJson(res, 404, {error: 'this mesh does not observe event types (observeEventTypes: false)'})
     case API_PATHS.registryEntries:
-      return sendJson(res, 200, buildRegistry({resources: mesh.resources, observed: mesh.eventTypes?.snapshot().types}))
+      return sendJson(res, 200, meshRegistry(mesh))
     case API_PATHS.events: {
       const query = parseEventQuery(searchParams)
       return 'error' in query ? sendJson(res, 400, query) : sendJson(res, 200, mesh.events.query(query))

@@ -2,6 +2,7 @@
 // file is read again and the whole routing table is replaced in one mesh.apply() (deliveries under way keep
 // the routes they started with). A file that does not parse or validate is reported and its last good
 // version stays in force: an edit never stops the mesh.
+import type {ValidationMode} from '../core/registry/violations.js'
 import {existsSync} from 'node:fs'
 import {resolve, sep} from 'node:path'
 import {watch, type FSWatcher} from 'chokidar'
@@ -28,6 +29,8 @@ export interface WatchOptions {
   config: ProjectConfig
   /** --service mappings: they win over kne.yaml's services. */
   flagServices?: ServiceMap
+  /** --validate-events: wins over kne.yaml's registry.validate. */
+  flagValidateEvents?: ValidationMode
   /** --namespace given on the command line (wins over kne.yaml's namespace). */
   namespaceOverride?: string
   onReload(event: ReloadEvent): void
@@ -163,7 +166,11 @@ class Reloader {
     const services = {...this.config.services, ...this.options.flagServices}
     const readyBefore = readiness(this.options.mesh.status())
     if (diff.added.length + diff.changed.length + diff.removed.length > 0 || batch.some(([f]) => f === projectFile)) {
-      this.options.mesh.apply(this.cache.resources, {services, brokerDelivery: this.config.brokerDelivery})
+      this.options.mesh.apply(this.cache.resources, {
+        services,
+        brokerDelivery: this.config.brokerDelivery,
+        validateEvents: this.options.flagValidateEvents ?? this.config.validateEvents,
+      })
     }
     if (changes.length > 0) this.options.onResourceChanges?.(changes)
     const status = this.options.mesh.status()

@@ -9,7 +9,7 @@ import {createResource, type CreateOptions, type CreateResult} from './create.js
 import {deleteResource, type DeleteResult} from './delete.js'
 import {inspectWorkspace, resourceViews, type InspectOptions, type ResourceView, type Table} from './inspect.js'
 import {displayPath, type ProjectContext} from './project.js'
-import {findOne, kindIs, type Workspace} from './workspace.js'
+import {findEntry, findOne, kindIs, readWorkspace, type Workspace} from './workspace.js'
 import {roleOf} from '../kinds/descriptors.js'
 import {channelKind} from '../kinds/messaging/descriptor.js'
 
@@ -267,4 +267,76 @@ export function writeEventTypes(
 
 function asManifest(manifest: EventTypeManifest): Manifest {
   return manifest as unknown as Manifest
+}
+
+// ---------------------------------------------------------------------------------------------------
+// kne registry import
+
+export interface ImportedFile {
+  name: string
+  namespace: string
+  type: string
+  apiVersion: string
+  /** Where it went (or, with --dry-run, would go). */
+  file: string
+  action: 'created' | 'replaced' | 'dry-run'
+  /** What kne dev would report about it (a reference the manifests do not define, …). */
+  warnings: string[]
+}
+
+/**
+ * Writes imported EventTypes, one file each, as `kne eventtype create` does; every one is checked first (a valid
+ * manifest, no EventType of its name without `force`), so that nothing is written unless all can be.
+ */
+export function writeImportedEventTypes(
+  project: ProjectContext,
+  manifests: readonly EventTypeManifest[],
+  options: {force?: boolean; dryRun?: boolean} = {},
+): ImportedFile[] {
+  const problems: string[] = []
+  const checked = manifests.map((manifest) => {
+    try {
+      return createResource(project, EVENT_TYPE_KIND, asManifest(manifest), {dryRun: true})
+    } catch (error) {
+      if (!(error instanceof KneError)) throw error
+      problems.push(...[error.message, ...(error.details ?? []).map((d) => `  ${d}`)])
+      return undefined
+    }
+  })
+  if (!options.force) {
+    const workspace = readWorkspace(project)
+    for (const result of checked) {
+      if (!result) continue
+      const {name} = result.manifest.metadata
+      const existing = findEntry(workspace, 'EventType', result.namespace, name)
+      if (existing)
+        problems.push(`EventType '${name}' already exists in namespace '${result.namespace}' (${displayPath(project, existing.file)})`)
+    }
+  }
+  if (problems.length > 0) {
+    const exists = problems.some((p) => p.includes('already exists'))
+    throw new KneError(
+      `nothing imported: ${problems.filter((p) => !p.startsWith('  ')).length} EventType(s) cannot be written`,
+      exists && problems.every((p) => p.includes('already exists')) ? 'ALREADY_EXISTS' : 'INVALID_MANIFEST',
+      exists ? {suggestions: ['pass --force to replace them']} : {},
+    ).withDetails(problems)
+  }
+  return checked.map((dry) => {
+    const result = options.dryRun ? dry! : createResource(project, EVENT_TYPE_KIND, dry!.manifest, {force: options.force})
+    const {name} = result.manifest.metadata
+    return {
+      name,
+      namespace: result.namespace,
+      type: typeof result.manifest.spec?.type === 'string' ? result.manifest.spec.type : attributeType(result.manifest),
+      apiVersion: result.manifest.apiVersion,
+      file: displayPath(project, result.file),
+      action: result.action,
+      warnings: result.warnings,
+    }
+  })
+}
+
+function attributeType(manifest: Manifest): string {
+  const attributes = (manifest.spec as {attributes?: {name?: string; value?: string}[]} | undefined)?.attributes ?? []
+  return attributes.find((a) => a.name === 'type')?.value ?? ''
 }

@@ -154,6 +154,38 @@ describe('kne registry lint checks', () => {
     )
     expect(checks(report)).toEqual(['warning declared-mismatch EventType default/com.example.created (Broker/default)'])
   })
+
+  it('reports a declared schema that does not compile, and an observed event whose data breaks the declared schema', () => {
+    const observed = new ObservedTypes()
+    observed.record(
+      {
+        specversion: '1.0',
+        id: 'o-1',
+        source: '/shop',
+        type: 'com.example.created',
+        datacontenttype: 'application/json',
+        data: new TextEncoder().encode('{"total": "twelve"}'),
+        extensions: {},
+      },
+      {broker: 'default/default', via: 'ingress', at: '2024-01-01T00:00:00Z'},
+    )
+    const typed = (name: string, type: string, schemaData: string): string =>
+      eventType(name, type).replace('\n---\n', `\n  schemaData: '${schemaData}'\n---\n`)
+    const report = lint(
+      broker('default', DLS) +
+        typed('created', 'com.example.created', '{"type": "object", "required": ["total"], "properties": {"total": {"type": "number"}}}') +
+        typed('broken', 'com.example.broken', '{"type": "objekt"}') +
+        trigger('t', '  subscriber: {uri: http://127.0.0.1:9001}\n'),
+      observed,
+    )
+    expect(checks(report)).toEqual([
+      'error invalid-schema EventType default/broken',
+      'warning schema-violation EventType default/com.example.created (Broker/default)',
+    ])
+    expect(report.problems[1]!.message).toBe(
+      'the latest observed event (id o-1) does not match the declared schema: data/total: must be number',
+    )
+  })
 })
 
 describe('exporting the registry as EventType manifests', () => {

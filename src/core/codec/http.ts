@@ -150,6 +150,11 @@ export function encodeBinary(event: CloudEvent): EncodedMessage {
 /** `ce-<name>`, built once per extension name (the same few names go out on every event). */
 const ceHeaderName = memoize((name: string) => `ce-${name}`, 10_000)
 
+/** The header an attribute travels in, in binary mode: `ce-<name>`, and datacontenttype as Content-Type. */
+export function binaryModeHeader(attribute: string): string {
+  return attribute === 'datacontenttype' ? 'content-type' : ceHeaderName(attribute)
+}
+
 /** Structured mode: the whole event as an application/cloudevents+json body. */
 export function encodeStructured(event: CloudEvent): EncodedMessage {
   return {headers: {'content-type': `${STRUCTURED_CONTENT_TYPE}; charset=utf-8`}, body: encodeJsonEvent(event)}

@@ -24,6 +24,7 @@ export interface RecordHead {
 const RECORD_KINDS: Record<ActivityBody['kind'], true> = {
   event: true,
   rejected: true,
+  'invalid-data': true,
   'not-found': true,
   attempt: true,
   outcome: true,

@@ -31,6 +31,8 @@ export interface ExportOptions {
   version?: EventTypeVersion
   /** Leave metadata.namespace out for this namespace (the project's), as kne's scaffolding does. */
   defaultNamespace?: string
+  /** Write the entry's own description only, none made up from where it was seen (an imported type's). */
+  ownDescriptionOnly?: boolean
 }
 
 /** A DNS-1123 subdomain from any text: lower-case, other characters turned into `-`, at most `max` long. */
@@ -73,6 +75,42 @@ export function eventTypeNames(entries: readonly RegistryEntry[]): Map<RegistryE
   return names
 }
 
+/** The attributes v1beta3 requires an EventType to list (semantics §6.1). */
+export const REQUIRED_EVENT_TYPE_ATTRIBUTES = ['type', 'source', 'specversion', 'id'] as const
+
+/** A CloudEvents attribute of a type's events: whether every event has it, and its value or `{placeholder}` template. */
+export interface CloudEventAttribute {
+  name: string
+  required: boolean
+  value?: string
+  template?: string
+}
+
+/**
+ * The attributes the events of an entry carry, as an EventType, an AsyncAPI message and an xRegistry message
+ * definition list them: the four v1beta3 requires first, then every other one known (not those known to be
+ * unset), the schema URI as `dataschema`.
+ */
+export function cloudEventAttributes(entry: RegistryEntry): CloudEventAttribute[] {
+  const fact = (name: string) => entry.attributes.find((a) => a.name === name)
+  const source = entry.source ?? entry.sourcePattern
+  const sourceIsTemplate = entry.source === undefined && entry.sourcePattern !== undefined
+  const attributes: CloudEventAttribute[] = [
+    {name: 'type', required: true, value: entry.type},
+    {name: 'source', required: true, ...(source === undefined ? {} : sourceIsTemplate ? {template: source} : {value: source})},
+    {name: 'specversion', required: true, value: fact('specversion')?.value ?? '1.0'},
+    {name: 'id', required: true},
+  ]
+  for (const a of entry.attributes) {
+    if ((REQUIRED_EVENT_TYPE_ATTRIBUTES as readonly string[]).includes(a.name) || a.absent) continue
+    const value = a.value !== undefined ? {value: a.value} : a.template !== undefined ? {template: a.template} : {}
+    attributes.push({name: a.name, required: a.required, ...value})
+  }
+  if (entry.schemaUrl && !attributes.some((a) => a.name === 'dataschema'))
+    attributes.push({name: 'dataschema', required: false, value: entry.schemaUrl})
+  return attributes
+}
+
 export function exportEventTypes(entries: readonly RegistryEntry[], options: ExportOptions = {}): ExportedEventType[] {
   const names = eventTypeNames(entries)
   return entries.map((entry) => {
@@ -90,7 +128,8 @@ function description(entry: RegistryEntry): string {
   return `Event type of ${entry.producers.map((p) => `${p.kind} ${p.name}`).join(', ') || 'this project'}`
 }
 
-function eventTypeManifest(entry: RegistryEntry, name: string, options: ExportOptions, notes: string[]): EventTypeManifest {
+/** One entry as an EventType manifest of `options.version`; what that version cannot carry goes to `notes`. */
+export function eventTypeManifest(entry: RegistryEntry, name: string, options: ExportOptions, notes: string[]): EventTypeManifest {
   const version = options.version ?? 'v1beta2'
   const metadata: EventTypeManifest['metadata'] = {name}
   if (entry.namespace !== options.defaultNamespace) metadata.namespace = entry.namespace
@@ -111,28 +150,16 @@ function eventTypeManifest(entry: RegistryEntry, name: string, options: ExportOp
     if (entry.schema) spec.schemaData = `${JSON.stringify(entry.schema, null, 2)}\n`
     else if (entry.schemaText) spec.schemaData = entry.schemaText
     if (reference) spec.reference = reference
-    spec.description = description(entry)
+    if (!options.ownDescriptionOnly || entry.description) spec.description = description(entry)
     return {apiVersion: 'eventing.knative.dev/v1beta2', kind: 'EventType', metadata, spec}
   }
   if (reference) spec.reference = reference
-  spec.description = description(entry)
-  const attributes: {name: string; required: boolean; value?: string}[] = []
-  const add = (attrName: string, required: boolean, value?: string): void => {
-    attributes.push({name: attrName, required, ...(value !== undefined ? {value} : {})})
-  }
-  const fact = (attrName: string) => entry.attributes.find((a) => a.name === attrName)
-  // the four attributes v1beta3 requires (semantics §6.1), then what else is known
-  add('type', true, entry.type)
-  add('source', true, source)
-  add('specversion', true, fact('specversion')?.value ?? '1.0')
-  add('id', true)
-  for (const a of entry.attributes) {
-    if (['type', 'source', 'specversion', 'id'].includes(a.name) || a.absent) continue
+  if (!options.ownDescriptionOnly || entry.description) spec.description = description(entry)
+  // Knative's v1beta3 EventTypes call the dataschema attribute `schemadata` (semantics §6.3)
+  const attributes = cloudEventAttributes(entry).map((a) => {
     const value = a.value ?? a.template
-    // Knative's v1beta3 EventTypes call the dataschema attribute `schemadata` (semantics §6.3)
-    add(a.name === 'dataschema' ? 'schemadata' : a.name, a.required, value)
-  }
-  if (entry.schemaUrl && !attributes.some((a) => a.name === 'schemadata')) add('schemadata', false, entry.schemaUrl)
+    return {name: a.name === 'dataschema' ? 'schemadata' : a.name, required: a.required, ...(value !== undefined ? {value} : {})}
+  })
   spec.attributes = attributes
   if (entry.schema || entry.schemaText) notes.push(`${entry.type}: v1beta3 has no field for the data schema; export v1beta2 to keep it`)
   return {apiVersion: 'eventing.knative.dev/v1beta3', kind: 'EventType', metadata, spec}

@@ -20,7 +20,6 @@ export type {
 export {ORIGINS} from './types.js'
 export {
   DEFAULT_INFERENCE_LIMITS,
-  exampleFromSchema,
   inferSchema,
   JSON_SCHEMA_DIALECT,
   SchemaInference,
@@ -30,6 +29,26 @@ export {
   type JsonSchema,
   type StringFormat,
 } from './schema.js'
+export {diffRegistries, type ChangedType, type RegistryDiff, type TypeChange, type TypeSummary} from './diff.js'
+export {pascalCase, schemaType, typescriptTypes, type GeneratedType, type TypeScriptCode} from './codegen.js'
+export {declaredExample, exampleFromSchema, MAX_EXAMPLE_DEPTH} from './example.js'
+export {
+  compileEventSchemas,
+  declaredSchemas,
+  describeViolations,
+  EventSchemas,
+  formatViolation,
+  localSchemaPath,
+  MAX_REPORTED_VIOLATIONS,
+  VALIDATION_MODES,
+  violationsOf,
+  withLocalSchemas,
+  type DataCheck,
+  type DataViolation,
+  type DeclaredSchema,
+  type ReadSchemaFile,
+  type ValidationMode,
+} from './validation.js'
 export {DEFAULT_OBSERVATION_LIMITS, ObservedTypes, type ObservationContext, type ObservationLimits} from './observe.js'
 export {matchTrigger, type TypeFacts} from './consumers.js'
 export {API_SERVER_OPERATIONS, apiServerDescription, PING_SOURCE_DESCRIPTION, PING_SOURCE_TYPE, pingSourceSource} from './source-types.js'
@@ -56,3 +75,24 @@ export {
 } from './export.js'
 export {sendLine, shellQuote, triggerCreateLine, triggerNameFor, type SnippetOptions} from './snippets.js'
 export {editDistance, isTemplate, matchesTemplate, nearestNames, sourcePattern} from './patterns.js'
+export {documentGroups, type DocumentGroup, type DocumentInput} from './documents.js'
+export {ASYNCAPI_VERSION, asyncApiKey, filterText, toAsyncApi} from './asyncapi.js'
+export {
+  CLOUDEVENTS_ENVELOPE,
+  jsonSchemaFormat,
+  toXRegistry,
+  XREGISTRY_LABELS,
+  XREGISTRY_MODEL,
+  XREGISTRY_SPEC_VERSION,
+  xregistryPath,
+  type XRegistryObject,
+  type XRegistryOptions,
+} from './xregistry.js'
+export {
+  eventTypesFromDocument,
+  type DocumentEventTypes,
+  type DocumentFormat,
+  type DocumentProblem,
+  type ImportedEventType,
+  type ImportOptions,
+} from './import.js'

@@ -7,8 +7,10 @@ import type {ServiceMap} from '../resources/destination.js'
 import type {DeliverySpec, KneResource, ManifestError, ManifestResource} from '../resources/types.js'
 import {formatManifestError, resourceKey} from '../resources/types.js'
 import {compileTopology, type TriggerRoute} from '../topology.js'
-import {formatReference, type Registry} from './registry.js'
+import {formatReference, referenceKey, type Registry} from './registry.js'
 import type {RegistryEntry} from './types.js'
+import {compileEventSchemas, declaredSchemas, describeViolations, type ReadSchemaFile} from './validation.js'
+import {isJsonMediaType} from '../cloudevent.js'
 import {isSourceKind, resourcesOf, roleOf} from '../../kinds/descriptors.js'
 import {triggerKind} from '../../kinds/eventing/descriptor.js'
 
@@ -23,6 +25,8 @@ export type LintCheck =
   | 'unconsumed-type'
   | 'reply-loop'
   | 'declared-mismatch'
+  | 'invalid-schema'
+  | 'schema-violation'
 
 export interface LintProblem {
   severity: LintSeverity
@@ -56,6 +60,8 @@ export interface LintInput {
    * `kne validate --lint` passes false: validate has reported them already.
    */
   references?: boolean
+  /** Reads the local schema files EventTypes name (without it only schemaData is checked). */
+  readSchemaFile?: ReadSchemaFile
 }
 
 /** The topology's base URL: only which deliveries have a dead-letter sink matters here. */
@@ -181,6 +187,7 @@ export function lintRegistry(input: LintInput): LintReport {
     }
     for (const note of entry.notes) problems.push({severity: 'warning', check: 'declared-mismatch', resource, file, message: note})
   }
+  problems.push(...schemaProblems(input))
   problems.push(...replyLoops(input.registry))
 
   const order: Record<LintSeverity, number> = {error: 0, warning: 1}
@@ -191,6 +198,37 @@ export function lintRegistry(input: LintInput): LintReport {
     warnings: problems.filter((p) => p.severity === 'warning').length,
     checked: {brokers: topology.brokers.size, triggers: triggers.length, sources, types: input.registry.entries.length},
   }
+}
+
+/** Declared schemas that cannot be read or compiled, and observed events whose data breaks its type's schema. */
+function schemaProblems(input: LintInput): LintProblem[] {
+  const problems: LintProblem[] = []
+  const declared = declaredSchemas(input.resources, input.readSchemaFile)
+  const compiled = compileEventSchemas(declared.schemas)
+  for (const p of [...declared.problems, ...compiled.problems])
+    problems.push({
+      severity: 'error',
+      check: 'invalid-schema',
+      resource: p.resource ?? p.file,
+      file: p.file,
+      message: formatManifestError(p),
+    })
+  for (const entry of input.registry.entries) {
+    const example = entry.example
+    if (entry.exampleOrigin !== 'observed' || example === undefined || !('data' in example)) continue
+    if (!isJsonMediaType(typeof example.datacontenttype === 'string' ? example.datacontenttype : undefined)) continue
+    const check = compiled.schemas.checkData(entry.namespace, referenceKey(entry.reference), entry.type, example.data)
+    if (check === undefined) continue
+    problems.push({
+      severity: 'warning',
+      check: 'schema-violation',
+      resource: `EventType ${entry.namespace}/${entry.type} (${formatReference(entry.reference)})`,
+      file: entry.declaredBy[0]?.file,
+      message: `the latest observed event (id ${String(example.id)}) does not match the declared schema: ${describeViolations(check)}`,
+      hint: 'fix the producer, or the schema (kne dev --validate-events reject refuses such events at ingress)',
+    })
+  }
+  return problems
 }
 
 /**

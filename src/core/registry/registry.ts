@@ -13,7 +13,7 @@ import type {ManifestResource, Trigger} from '../resources/types.js'
 import {observedContribution, type Contribution} from './contributions.js'
 import {matchTrigger, type TypeFacts} from './consumers.js'
 import {isTemplate, sourcePattern} from './patterns.js'
-import {exampleFromSchema} from './schema.js'
+import {declaredExample, exampleFromSchema} from './example.js'
 import type {AttributeFact, ConsumerMatch, ObservedType, Origin, Producer, RegistryEntry, RegistryReference} from './types.js'
 import {ORIGINS} from './types.js'
 import {descriptorFor, hasRole, resourcesOf, roleOf} from '../../kinds/descriptors.js'
@@ -202,17 +202,21 @@ function mergeEntry(key: string, group: Contribution[], emittedSources: Readonly
   const schemaText = ordered.find((c) => c.schemaText)?.schemaText
   if (schemaText) entry.schemaText = schemaText
 
-  // an example: one the mesh saw, else one a source would send, else one made from the schema
+  // an example: the declared schema's own, else one the mesh saw, else one a source would send, else one made from the schema
   const observedExample = ordered.find((c) => c.origin === 'observed' && c.example)?.example
   const sourceExample = ordered.find((c) => c.origin === 'source' && c.example)?.example
-  if (observedExample) {
+  const declared = entry.schemaOrigin === 'declared' ? declaredExample(entry.schema) : undefined
+  if (declared) {
+    entry.example = schemaExample(entry, declared.value)
+    entry.exampleOrigin = 'declared'
+  } else if (observedExample) {
     entry.example = observedExample
     entry.exampleOrigin = 'observed'
   } else if (sourceExample) {
     entry.example = sourceExample
     entry.exampleOrigin = 'source'
   } else if (entry.schema) {
-    entry.example = schemaExample(entry)
+    entry.example = schemaExample(entry, exampleFromSchema(entry.schema))
     entry.exampleOrigin = 'schema'
   }
 
@@ -270,8 +274,8 @@ function rank(order: readonly string[], name: string): number {
   return i < 0 ? order.length : i
 }
 
-/** A JSON-format event made from what is known: attribute values, the source, data from the schema. */
-function schemaExample(entry: RegistryEntry): Record<string, unknown> {
+/** A JSON-format event made from what is known: attribute values, the source, and the data given. */
+function schemaExample(entry: RegistryEntry, data: unknown): Record<string, unknown> {
   const event: Record<string, unknown> = {
     specversion: '1.0',
     id: 'example-id',
@@ -286,6 +290,6 @@ function schemaExample(entry: RegistryEntry): Record<string, unknown> {
     }
   }
   event.datacontenttype ??= 'application/json'
-  event.data = exampleFromSchema(entry.schema)
+  event.data = data
   return event
 }

@@ -63,6 +63,11 @@ const FORMAT_TESTS: Record<StringFormat, (value: string) => boolean> = {
   ipv4: (value) => IPV4.test(value),
 }
 
+/** Whether a string has one of the formats kne knows (the same test inference uses). */
+export function hasFormat(format: StringFormat, value: string): boolean {
+  return FORMAT_TESTS[format](value)
+}
+
 /** The formats a string satisfies, in STRING_FORMATS order (only among `candidates` when given). */
 export function stringFormats(value: string, candidates: readonly StringFormat[] = STRING_FORMATS): StringFormat[] {
   return candidates.filter((format) => FORMAT_TESTS[format](value))
@@ -256,54 +261,3 @@ export function inferSchema(samples: readonly unknown[], limits?: InferenceLimit
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Example values from a schema (for `kne send` lines when no event was seen)
-
-const FORMAT_EXAMPLES: Record<string, string> = {
-  'date-time': '2024-01-01T12:00:00Z',
-  date: '2024-01-01',
-  uuid: '3f1c2a9e-8b4d-4c6e-9f7a-1b2c3d4e5f60',
-  email: 'someone@example.com',
-  uri: 'https://example.com/resource',
-  ipv4: '192.0.2.1',
-}
-
-/**
- * A value that fits `schema`, from its examples, const, enum or types; properties listed as required are
- * filled (all properties when none are). Unknown or unsupported keywords give null. Depth-bounded.
- */
-export function exampleFromSchema(schema: unknown, depth = 0): unknown {
-  if (!isObject(schema) || depth > 8) return null
-  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0]
-  if (Object.hasOwn(schema, 'const')) return schema.const
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0]
-  if (Object.hasOwn(schema, 'default')) return schema.default
-  const types: unknown[] = Array.isArray(schema.type) ? schema.type : schema.type === undefined ? [] : [schema.type]
-  const type = types.find((t) => t !== 'null') ?? types[0] ?? (isObject(schema.properties) ? 'object' : undefined)
-  switch (type) {
-    case 'object': {
-      const out: Record<string, unknown> = {}
-      const properties = isObject(schema.properties) ? schema.properties : {}
-      const required = Array.isArray(schema.required)
-        ? schema.required.filter((r): r is string => typeof r === 'string')
-        : Object.keys(properties)
-      for (const key of required) out[key] = exampleFromSchema(properties[key], depth + 1)
-      return out
-    }
-    case 'array':
-      return schema.items === undefined ? [] : [exampleFromSchema(schema.items, depth + 1)]
-    case 'string':
-      return typeof schema.format === 'string' && FORMAT_EXAMPLES[schema.format] ? FORMAT_EXAMPLES[schema.format] : 'string'
-    case 'integer':
-      return 1
-    case 'number':
-      return 1.5
-    case 'boolean':
-      return true
-    default:
-      return null
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}

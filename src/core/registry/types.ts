@@ -115,8 +115,8 @@ export interface RegistryEntry {
   attributes: AttributeFact[]
   /** One event of the type, in the CloudEvents JSON format. */
   example?: Record<string, unknown>
-  /** Where the example comes from. */
-  exampleOrigin?: 'observed' | 'source' | 'schema'
+  /** Where the example comes from: the declared schema's `examples`, the latest observed event, a source's event, or made from the schema. */
+  exampleOrigin?: 'declared' | 'observed' | 'source' | 'schema'
   observed?: ObservedStats
   producers: Producer[]
   consumers: Consumer[]

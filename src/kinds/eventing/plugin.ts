@@ -15,6 +15,7 @@ import {
   decodeURIComponentSafe,
   ingressJson,
   readBody,
+  refusedBySchema,
   servedBy,
 } from '../../mesh/ingress.js'
 import type {MeshPlugin} from '../../mesh/plugin.js'
@@ -40,6 +41,12 @@ function handleIngress(ctx: MeshContext, req: IncomingMessage, res: ServerRespon
       return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
     }
     if (!broker) return answerNotFound(ctx, res, url, `broker ${brokerKey} not found`, servedBy(ctx.topology).broker, decoded.event)
+    const {kind, metadata} = broker.broker
+    if (
+      ctx.eventSchemas !== undefined &&
+      refusedBySchema(ctx, res, {broker: broker.key}, metadata.namespace, `${kind}/${metadata.name}`, decoded.event)
+    )
+      return
     answerIngress(
       ctx,
       req,

@@ -12,6 +12,7 @@ import {
   decodeURIComponentSafe,
   ingressJson,
   readBody,
+  refusedBySchema,
   servedBy,
 } from '../../mesh/ingress.js'
 import type {IngressRoute, MeshPlugin} from '../../mesh/plugin.js'
@@ -46,6 +47,12 @@ export function channelIngress(kind: 'channel' | 'sequence' | 'parallel'): Ingre
         ctx.journal.append(rejectedRecord({channel: channel.key}, 400, decoded.error, 'ingress'))
         return ingressJson(res, 400, {error: `invalid CloudEvent: ${decoded.error}`})
       }
+      const where = {channel: channel.key}
+      if (
+        ctx.eventSchemas !== undefined &&
+        refusedBySchema(ctx, res, where, channel.namespace, `${channel.kind}/${channel.name}`, decoded.event)
+      )
+        return
       answerIngress(
         ctx,
         req,
