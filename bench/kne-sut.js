@@ -1,7 +1,8 @@
 // kne as the system under test: one broker `default/default` and its triggers, served by the library API
 // (`createMesh` with manifests from `parseManifests`) in a process of its own — the same request path as
 // `kne dev --quiet`, without the CLI's start-up. Configured by a JSON argument:
-//   {sinkUrl, triggers, match, filter: 'exact'|'cesql', async, delivery, historyLimit, persist: 'batch'|'always', dist}
+//   {sinkUrl, triggers, match, filter: 'exact'|'cesql', async, delivery, historyLimit, persist: 'batch'|'always', dist,
+//    otelEndpoint (spans exported over OTLP/HTTP to this base URL)}
 // IPC: answers {kind: 'ready', port, pid}; {kind: 'memory'} → {kind: 'memory', ...} after two full GCs;
 // {kind: 'stop'} closes the mesh and exits (so that --cpu-prof writes its profile).
 import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
@@ -26,6 +27,7 @@ const mesh = await createMesh({
   resources: parsed.resources,
   historyLimit: config.historyLimit,
   persist: logDir ? {dir: logDir, sync: config.persist} : undefined,
+  otel: config.otelEndpoint ? {endpoint: config.otelEndpoint} : undefined,
   log: () => {},
 })
 

@@ -10,7 +10,7 @@ import {wrap} from './lib/procs.js'
 import {median, round2} from './lib/stats.js'
 import {machineCpu, peakRss, processCpu} from './lib/sys.js'
 import {crashTest} from './crash.js'
-import {KNE_NODE_FLAGS, startSystem, startTailReaders} from './lib/systems.js'
+import {KNE_NODE_FLAGS, startOtlpReceiver, startSystem, startTailReaders} from './lib/systems.js'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const MiB = 1024 * 1024
@@ -469,6 +469,56 @@ export const SCENARIOS = [
     rows: [
       {figure: '1 tail stream vs none', unit: 'req/s', baseline: 'rps0', kne: 'rps1', ratio: 'ratio1'},
       {figure: '5 tail streams vs none', unit: 'req/s', baseline: 'rps0', kne: 'rps5', ratio: 'ratio5'},
+    ],
+  },
+  {
+    id: 'tracing',
+    title: 'Synchronous broker with spans exported over OTLP/HTTP vs no exporter (closed loop)',
+    what:
+      'Requests/s of the sync broker (1 trigger) recording an ingress, a filter and a delivery span per event and sending them ' +
+      'in batches over OTLP/HTTP JSON to a local collector that answers 200, against the same broker without an exporter ' +
+      '(trace context is propagated in both).',
+    async run(ctx) {
+      const receiver = await startOtlpReceiver(ctx.placement)
+      try {
+        const spec = {kind: 'kne', async: false}
+        const [off, on] = await inTurn(
+          ctx,
+          () => closedRps(ctx, 'kne sync, no exporter', spec),
+          () => closedRps(ctx, 'kne sync, spans to OTLP/HTTP', {...spec, otelEndpoint: receiver.url}),
+        )
+        const received = await receiver.report()
+        if (received.requests === 0) ctx.problem('tracing: the collector received no export request')
+        return {
+          metrics: {
+            offRps: off.ackRate,
+            onRps: on.ackRate,
+            ratio: on.ackRate / off.ackRate,
+            offUs: usPerRequest(off),
+            onUs: usPerRequest(on),
+            offAckP99: off.ackMs?.p99,
+            onAckP99: on.ackMs?.p99,
+            exports: received.requests,
+            exportedMiB: round2(received.bytes / MiB),
+          },
+          details: {off, on, received},
+        }
+      } finally {
+        await receiver.stop()
+      }
+    },
+    rows: [
+      {
+        figure: 'requests/s, tracing on vs off',
+        unit: 'req/s',
+        baseline: 'offRps',
+        kne: 'onRps',
+        ratio: 'ratio',
+        target: {op: '>=', value: 0.8},
+      },
+      {figure: 'CPU µs per request of kne', unit: 'µs', baseline: 'offUs', kne: 'onUs'},
+      {figure: 'ack p99', unit: 'ms', baseline: 'offAckP99', kne: 'onAckP99'},
+      {figure: 'export requests / MiB the collector received', unit: '', kne: 'exports', extra: 'exportedMiB'},
     ],
   },
   {

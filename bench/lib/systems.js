@@ -37,7 +37,7 @@ export async function startDriver(placement) {
 
 /**
  * A system under test. spec.kind 'relay': {mode, triggers, match}; 'kne': {async, triggers, match, filter,
- * delivery, historyLimit, output}. `options.sut` picks how kne runs: 'lib' (library API) or 'dev' (the built
+ * delivery, historyLimit, output, otelEndpoint}. `options.sut` picks how kne runs: 'lib' (library API) or 'dev' (the built
  * `kne dev`); with 'dev', spec.output picks what it prints to its stdout pipe: 'quiet' (`--quiet --json`,
  * the default: only start-up and shutdown), 'lines' (its default output for people) or 'json' (every record).
  */
@@ -66,6 +66,7 @@ async function startKneDev(placement, spec, sinkUrl, nodeFlags) {
   const args = ['dev', ...{quiet: ['--quiet', '--json'], lines: [], json: ['--json']}[output], '-f', file, '--port', '0']
   if (spec.historyLimit !== undefined) args.push('--history', String(spec.historyLimit))
   if (spec.persist) args.push('--persist', join(dir, 'log'), '--persist-sync', spec.persist)
+  if (spec.otelEndpoint) args.push('--otel-endpoint', spec.otelEndpoint)
   const child = startNode(placement, 'sut', join(REPO, 'bin', 'run.js'), args, {
     nodeFlags,
     stdout: 'pipe',
@@ -138,6 +139,21 @@ function system(child, url) {
       if (!child.send) throw new Error('disk figures need the library host (--sut lib)')
       child.send({kind: 'disk'})
       return nextMessage(child, 'disk')
+    },
+    stop: () => stopChild(child),
+  }
+}
+
+/** A local OTLP/HTTP collector answering 200 (bench/otlp-receiver.js), on the driver's core. */
+export async function startOtlpReceiver(placement) {
+  const child = startNode(placement, 'driver', join(BENCH, 'otlp-receiver.js'))
+  const {port} = await nextMessage(child, 'ready')
+  return {
+    pid: child.pid,
+    url: `http://127.0.0.1:${port}`,
+    async report() {
+      child.send({kind: 'report'})
+      return nextMessage(child, 'report')
     },
     stop: () => stopChild(child),
   }

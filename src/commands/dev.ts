@@ -54,6 +54,8 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
     "<%= config.bin %> <%= command.id %> --validate-events reject   # answer 400 to events whose data breaks their EventType's schema",
     '<%= config.bin %> <%= command.id %> --persist   # keep events in .kne/ and resume unfinished deliveries after a restart',
     '<%= config.bin %> <%= command.id %> --persist /tmp/shop-log --persist-sync always --persist-max 1Gi --persist-max 7d',
+    '<%= config.bin %> <%= command.id %> --otel-endpoint http://localhost:4318   # spans to Jaeger or an OpenTelemetry collector (OTLP/HTTP)',
+    'OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 <%= config.bin %> <%= command.id %>   # the same, from the standard variable',
     'KNE_URL=$(<%= config.bin %> <%= command.id %> --detach -f knative/ --port 0)   # in a script: returns once Ready',
     '<%= config.bin %> <%= command.id %> --detach --port 0 --state-dir .kne-ci --json   # {url, pid, logFile, stateDir}',
   ]
@@ -110,6 +112,11 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
     'persist-max': logBoundFlag({
       multiple: true,
       description: 'bound of the log, a size (256Mi) or an age (7d); the oldest segments go first [default: 256Mi]',
+    }),
+    'otel-endpoint': Flags.string({
+      helpValue: 'URL',
+      description:
+        'export traces over OTLP/HTTP to this collector (its base URL: /v1/traces is appended) [default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else kne.yaml otel.endpoint; none: no export, trace context still propagated]',
     }),
     detach: Flags.boolean({
       description: 'run in the background, output to a log file, and return once the mesh is Ready (kne stop stops it)',
@@ -172,6 +179,7 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
       maxPendingEvents: this.flags['max-pending'],
       maxPendingBytes,
       persist: {dir: this.flags.persist, sync: this.flags['persist-sync'] as PersistSync | undefined, bounds: this.flags['persist-max']},
+      otelEndpoint: this.flags['otel-endpoint'],
       validateEvents: this.flags['validate-events'] as ValidationMode | undefined,
       log: err,
       output: json
@@ -240,12 +248,14 @@ find it there. Give each mesh of a machine its own --state-dir (or KNE_STATE_DIR
           services: mesh.sources.localServiceStatus(),
           notEmulated: session.notEmulated.map(describeResource),
           persist: session.persist && {dir: session.persist.dir, restored: mesh.restored},
+          ...(mesh.tracing.exportUrl === undefined ? {} : {traces: mesh.tracing.exportUrl}),
         }),
       )
     else {
       for (const line of renderTopology(mesh.status(), session.paths, c)) out(line)
       for (const line of describeSources(mesh.sources.status(), mesh.sources.localServiceStatus())) out(line)
       if (session.persist) out(describePersist(session.persist, mesh.restored))
+      if (mesh.tracing.exportUrl !== undefined) out(`  Traces     ${mesh.tracing.exportUrl}  (OTLP/HTTP; docs/observability.md)`)
       out(`  Console    ${consoleUrl(mesh.url)}`)
       out(c.green(`Ready on ${mesh.url}`))
     }

@@ -38,6 +38,8 @@ export const API_PATHS = {
   explain: `${API_PREFIX}/explain`,
   /** `?type=&source=&id=&broker=&channel=&trigger=&subscription=&outcome=(repeatable)&since=&until=&limit=` (times in epoch ms). */
   events: `${API_PREFIX}/events`,
+  /** Prometheus text exposition (version 0.0.4): counters per broker, trigger, channel and subscription, delivery latency, history size. */
+  metrics: `${API_PREFIX}/metrics`,
 } as const
 
 /** `GET /_kne/v1/events/<arrival or id>`. */

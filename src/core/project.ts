@@ -11,6 +11,7 @@ import {parseByteQuantity} from './quantity.js'
 import {textOf} from './resources/read.js'
 import {parseAge} from './delivery/duration.js'
 import {nearestNames} from './registry/patterns.js'
+import {otlpUrlProblem} from './trace-context.js'
 import {VALIDATION_MODES, type ValidationMode} from './registry/violations.js'
 
 export const PROJECT_FILE = 'kne.yaml'
@@ -36,6 +37,14 @@ export interface ProjectConfig {
   persist?: PersistConfig
   /** `registry.validate`: whether ingress checks events against their type's declared schema (off unless set). */
   validateEvents?: ValidationMode
+  /** Where kne dev exports traces (`otel:`), unless --otel-endpoint or the OTEL_EXPORTER_OTLP_* variables say. */
+  otel?: OtelConfig
+}
+
+/** kne.yaml's `otel:`: the OTLP/HTTP collector's base URL (`/v1/traces` is appended) and the service name. */
+export interface OtelConfig {
+  endpoint: string
+  serviceName?: string
 }
 
 /** How appended records reach the disk: each synced before the mesh goes on, or synced in batches. */
@@ -84,7 +93,7 @@ export function referenceableServices(config: Pick<ProjectConfig, 'services' | '
 }
 
 /** Every field kne.yaml has; anything else is a typo (namespcae:) that would otherwise be ignored. */
-const PROJECT_FIELDS = ['namespace', 'manifests', 'port', 'services', 'containerSources', 'brokerDefaults', 'persist', 'registry']
+const PROJECT_FIELDS = ['namespace', 'manifests', 'port', 'services', 'containerSources', 'brokerDefaults', 'persist', 'registry', 'otel']
 
 export function parseProjectConfig(text: string, file: string): {config: ProjectConfig; errors: ManifestError[]} {
   const config = defaultProjectConfig()
@@ -177,7 +186,31 @@ export function parseProjectConfig(text: string, file: string): {config: Project
       else if (mode !== undefined) fail('registry.validate', `must be ${VALIDATION_MODES.join(', ')}, got ${JSON.stringify(mode)}`)
     }
   }
+  if (doc.otel !== undefined) config.otel = readOtel(doc.otel, fail)
   return {config, errors}
+}
+
+const OTEL_FIELDS = ['endpoint', 'serviceName']
+
+/** `otel: {endpoint: http://localhost:4318, serviceName: shop}`. */
+function readOtel(value: unknown, fail: Fail): OtelConfig | undefined {
+  if (!isMapping(value)) {
+    fail('otel', `must be {endpoint, serviceName}, got ${JSON.stringify(value)}`)
+    return undefined
+  }
+  for (const key of Object.keys(value))
+    if (!OTEL_FIELDS.includes(key)) fail(`otel.${key}`, `unknown field: otel has ${OTEL_FIELDS.join(', ')}`)
+  const problem = typeof value.endpoint === 'string' ? otlpUrlProblem(value.endpoint) : 'it is missing'
+  if (problem !== undefined) {
+    fail('otel.endpoint', `must be the collector's http or https base URL (http://localhost:4318): ${problem}`)
+    return undefined
+  }
+  const otel: OtelConfig = {endpoint: value.endpoint as string}
+  if (value.serviceName !== undefined) {
+    if (typeof value.serviceName === 'string' && value.serviceName !== '') otel.serviceName = value.serviceName
+    else fail('otel.serviceName', `must be a name, got ${JSON.stringify(value.serviceName)}`)
+  }
+  return otel
 }
 
 const PERSIST_FIELDS = ['dir', 'sync', 'maxSize', 'maxAge']

@@ -4,9 +4,10 @@
 import {dirname} from 'node:path'
 import {EXIT, KneError} from '../core/errors.js'
 import {parseServiceFlags} from '../core/service-flags.js'
-import {resolvePersist, type PersistConfig, type PersistFlags} from '../core/project.js'
+import {resolvePersist, type OtelConfig, type PersistConfig, type PersistFlags} from '../core/project.js'
 import type {ValidationMode} from '../core/registry/violations.js'
 import type {ServiceMap} from '../core/resources/destination.js'
+import {isOtelDisabled, otlpTracesUrl, otlpUrlProblem, type OtelEnvironment} from '../core/trace-context.js'
 import {emptyManifests} from '../core/resources/parse.js'
 import {manifestErrorFormatter, type Broker, type ManifestResource} from '../core/resources/types.js'
 import {loadProjectManifests, problemsIn, type LoadedManifests, type LoadedProject} from '../project/manifests.js'
@@ -39,6 +40,10 @@ export interface DevOptions {
   validateEvents?: ValidationMode
   /** How long the services kne starts get to listen on their ports before the mesh is reported Ready anyway. */
   serviceStartTimeoutMs?: number
+  /** --otel-endpoint: the OTLP/HTTP collector's base URL; without it the OTEL_EXPORTER_OTLP_* variables of `env` apply. */
+  otelEndpoint?: string
+  /** Where the OTEL_* variables are read (process.env by default). */
+  env?: OtelEnvironment
 }
 
 /** A service's `npm start` may compile first; past this, kne dev says it is Ready and which services do not listen. */
@@ -126,6 +131,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       maxPendingEvents: options.maxPendingEvents,
       maxPendingBytes: options.maxPendingBytes,
       persist: loaded.persist,
+      otel: otelOptions(options, config.otel),
       validateEvents: options.validateEvents ?? config.validateEvents,
       log: options.log,
       sources: {
@@ -147,6 +153,28 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   // Ready means an event sent now reaches the services kne started, not that their processes were spawned
   const servicesNotListening = await mesh.sources.untilServicesListen(options.serviceStartTimeoutMs ?? SERVICE_START_TIMEOUT_MS)
   return {...loaded, mesh, servicesNotListening}
+}
+
+/** The span export kne dev asks of the mesh: --otel-endpoint, else the standard variables, else kne.yaml's `otel:`. */
+function otelOptions(options: DevOptions, config: OtelConfig | undefined): MeshOptions['otel'] {
+  const env: OtelEnvironment = options.env ?? process.env
+  const given: [string, string | undefined][] = [
+    ['--otel-endpoint', options.otelEndpoint],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT],
+  ]
+  for (const [name, value] of given) {
+    const problem = value?.trim() ? otlpUrlProblem(value.trim()) : undefined
+    if (problem !== undefined)
+      throw new KneError(`${name}: ${problem}`, 'INVALID_FLAG', {
+        suggestions: ["give the collector's base URL, e.g. http://localhost:4318"],
+      })
+  }
+  // OTEL_SDK_DISABLED=true turns kne.yaml's export off as well; only the flag is stronger
+  const fromConfig = config === undefined || isOtelDisabled(env) ? undefined : otlpTracesUrl(config.endpoint, {})
+  const tracesEndpoint = otlpTracesUrl(options.otelEndpoint, env) ?? fromConfig
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || config?.serviceName
+  return tracesEndpoint === undefined ? undefined : {tracesEndpoint, serviceName}
 }
 
 /**

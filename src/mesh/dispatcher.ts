@@ -35,6 +35,8 @@ import {MAX_TIMER_MS, type Clock} from './clock.js'
 import {passThroughHeaders} from './headers.js'
 import type {HttpSender, PostResult} from './http-client.js'
 import type {Journal} from './journal.js'
+import type {SpanParent} from '../core/trace-context.js'
+import type {EventTrace, MeshTracing, RequestTrace} from './tracing.js'
 
 /** What a broker's or channel's ingress answered (for hops that stay in the mesh: replies, deliveries to its addresses). */
 export interface PublishAnswer {
@@ -60,13 +62,16 @@ export interface DispatchContext {
   clock: Clock
   journal: Journal
   sender: HttpSender
-  /** Accepts an event into one of the mesh's brokers or channels, as its ingress would over HTTP. */
+  /** Trace context for every request, and spans when the mesh exports them. */
+  tracing: MeshTracing
+  /** Accepts an event into one of the mesh's brokers or channels, as its ingress would over HTTP; `parent`: the request that carried it. */
   publish(
     target: MeshAddressable,
     event: CloudEvent,
     headers: Record<string, string>,
     via: 'ingress' | 'reply',
     origin: ArrivalOrigin,
+    parent: SpanParent,
   ): Promise<PublishAnswer>
 }
 
@@ -86,6 +91,8 @@ interface RequestBase {
   signal: AbortLike
   /** Set when the delivery goes on from where a previous run of the mesh left it (a restart). */
   resume?: ResumeStep
+  /** The event's trace: each request of the delivery sends a traceparent of its own within it. */
+  trace: EventTrace
 }
 
 /** A trigger's delivery: its reply goes back into its broker, inheriting the TTL the event carried at ingress. */
@@ -125,7 +132,8 @@ interface Failure {
   loop?: string
 }
 
-type SendResult = PostResult & {retryAfter?: string; arrival?: number; loop?: string}
+/** What one request of a delivery came back with; `trace` is the request's, ended when its attempt is recorded. */
+type SendResult = PostResult & {retryAfter?: string; arrival?: number; loop?: string; trace?: RequestTrace}
 
 /** Who a delivery is for, as activity records name it (one object per route: every record of every delivery spreads it). */
 export const subscriberOf = perObject((route: TriggerRoute | SubscriptionRoute): Subscriber =>
@@ -159,17 +167,24 @@ export function deliver(req: DeliveryRequest, ctx: DispatchContext, done: Delive
   }
   const policy = policyFor(route.delivery)
   const {subscriber} = requestHeaders(req.headers, route.namespace)
-  ctx.sender.send(url, encoded(req.event, encodingFor(route)), subscriber, policy.timeoutMs, req.signal, (first) => {
-    if (!isSuccess(first.status) || !carriesNoEvent(first)) return inFull(req, ctx, first, done)
+  const trace = ctx.tracing.request(req.trace, subscriberOf(route), 'subscriber', url)
+  const fastPath = (first: SendResult): void => {
+    if (!isSuccess(first.status) || !carriesNoEvent(first)) {
+      first.trace = trace
+      return inFull(req, ctx, first, done)
+    }
     let result: DeliveryResult
     try {
+      ctx.tracing.responded(trace, 1, first.status, first.error)
       recordAttempt(ctx, req, 'subscriber', url, 1, first)
       result = finish(ctx, req, {outcome: 'delivered', status: first.status})
     } catch (error) {
       return done(error as Error)
     }
     done(undefined, result)
-  })
+  }
+  const {state} = req.trace
+  ctx.sender.send(url, encoded(req.event, encodingFor(route)), subscriber, policy.timeoutMs, req.signal, fastPath, trace.traceparent, state)
 }
 
 function inFull(req: DeliveryRequest, ctx: DispatchContext, first: SendResult | undefined, done: DeliveryCallback): void {
@@ -282,6 +297,7 @@ async function attempt<R extends SendResult>(
     const wait = retry
       ? policy.delayBeforeRetry(n, response.status, response.retryAfter ?? headerValue(response.headers, 'retry-after'), ctx.clock.now())
       : undefined
+    if (response.trace !== undefined) ctx.tracing.responded(response.trace, n, response.status, cut ?? response.error, wait)
     recordAttempt(ctx, req, target, url, n, cut ? {...response, error: cut} : response, wait)
     if (ok) return {response}
     const error = cut ?? attemptError(response.status, response.error)
@@ -311,8 +327,14 @@ function stopReason(ctx: DispatchContext, req: DeliveryRequest, deadline: number
 
 /** One POST: into the mesh in memory when one of its brokers or channels serves the URL, else over HTTP. */
 function send({ctx, req, policy}: Delivery, {url, local, event, headers, target, mode}: Post): Promise<SendResult> {
+  const trace = ctx.tracing.request(req.trace, subscriberOf(req.route), target, url)
   if (local === undefined) {
-    return ctx.sender.post(url, encoded(event, mode), headers, policy.timeoutMs, req.signal)
+    return ctx.sender
+      .post(url, encoded(event, mode), headers, policy.timeoutMs, req.signal, trace.traceparent, req.trace.state)
+      .then((result: SendResult) => {
+        result.trace = trace
+        return result
+      })
   }
   const sender: Sender = {arrival: req.ref.arrival, ...subscriberOf(req.route)}
   const hops = req.hops + 1
@@ -320,7 +342,14 @@ function send({ctx, req, policy}: Delivery, {url, local, event, headers, target,
   const started = performance.now()
   // an ingress keeps only the pass-through headers (semantics §1.4); a rejection is answered, never thrown
   const accepted = ctx
-    .publish(local, event, passThroughHeaders(headers), target === 'reply' ? 'reply' : 'ingress', origin)
+    .publish(
+      local,
+      event,
+      passThroughHeaders(headers),
+      target === 'reply' ? 'reply' : 'ingress',
+      origin,
+      ctx.tracing.parentOf(req.trace, trace),
+    )
     .catch((error: unknown): PublishAnswer => ({status: 500, error: `internal error: ${(error as Error).message}`}))
   return waitForAnswer(accepted, policy.timeoutMs, req.signal).then((answer): SendResult => {
     const durationMs = performance.now() - started
@@ -336,6 +365,7 @@ function send({ctx, req, policy}: Delivery, {url, local, event, headers, target,
       retryAfter: answer.retryAfter,
       arrival: answer.arrival,
       loop: answer.loop,
+      trace,
     }
   })
 }

@@ -55,14 +55,19 @@ export class HttpSender {
     extraHeaders: Record<string, string>,
     timeoutMs?: number,
     signal?: AbortLike,
+    traceparent?: string,
+    tracestate?: string,
   ): Promise<PostResult> {
-    return new Promise((resolve) => this.send(url, message, extraHeaders, timeoutMs, signal, resolve))
+    return new Promise((resolve) => this.send(url, message, extraHeaders, timeoutMs, signal, resolve, traceparent, tracestate))
   }
 
   /** Requests sent and not answered yet (nor given up on): kne test moves virtual time only while none is under way. */
   inFlight = 0
 
-  /** `post` for the delivery hot path: `done` is called exactly once with the result, and must not throw. */
+  /**
+   * `post` for the delivery hot path: `done` is called exactly once with the result, and must not throw.
+   * `traceparent` and `tracestate` are the request's own (W3C Trace Context), never the producer's.
+   */
   send(
     url: string,
     message: EncodedMessage,
@@ -70,6 +75,8 @@ export class HttpSender {
     timeoutMs: number | undefined,
     signal: AbortLike | undefined,
     done: (result: PostResult) => void,
+    traceparent?: string,
+    tracestate?: string,
   ): void {
     this.inFlight++
     const exchange = new Exchange(done, timeoutMs, signal, this)
@@ -81,7 +88,8 @@ export class HttpSender {
       exchange.onError(error as Error)
       return
     }
-    const headers = this.headerList(extraHeaders, message)
+    const shared = this.headerList(extraHeaders, message)
+    const headers = traceparent === undefined ? shared : withTraceContext(shared, traceparent, tracestate)
     const body =
       message.body === undefined || typeof message.body === 'string'
         ? message.body
@@ -103,6 +111,14 @@ export class HttpSender {
     await Promise.all([...this.pools.values()].map((pool) => pool.destroy()))
     this.pools.clear()
   }
+}
+
+/** A request's own header list: the fan-out's shared one and its trace context. */
+function withTraceContext(shared: string[], traceparent: string, tracestate: string | undefined): string[] {
+  const list = shared.slice()
+  list.push('traceparent', traceparent)
+  if (tracestate !== undefined) list.push('tracestate', tracestate)
+  return list
 }
 
 /** One request and its answer, as undici's (classic) dispatch handler: reports its result exactly once. */

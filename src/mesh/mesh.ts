@@ -28,6 +28,9 @@ import {SourceRuntime, type SourceOptions} from '../kinds/sources/runtime/runtim
 import type {MeshPlugin} from './plugin.js'
 import {writePrefixed, type ProcessOutput} from './processes.js'
 import {meshStatus} from './status.js'
+import {MeshTracing} from './tracing.js'
+import {otlpTracesUrl, otlpUrlProblem} from '../core/trace-context.js'
+import {KneError} from '../core/errors.js'
 
 export interface MeshOptions {
   /** Interface to bind; loopback unless told otherwise. */
@@ -72,6 +75,13 @@ export interface MeshOptions {
    * must subscribe to it before then.
    */
   restore?: Iterable<Activity>
+  /**
+   * Export spans over OTLP/HTTP (docs/observability.md): `endpoint` is the collector's base URL (`/v1/traces`
+   * is appended, as with OTEL_EXPORTER_OTLP_ENDPOINT), `tracesEndpoint` the full URL (as with
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, and it wins). Without either nothing is exported; trace context is
+   * propagated all the same. The environment variables are read by `kne dev`, not here.
+   */
+  otel?: {endpoint?: string; tracesEndpoint?: string; serviceName?: string}
   /**
    * Check events at broker and channel ingress against their type's declared JSON Schema (EventType
    * schemaData, or a schema URI naming a local file): `warn` records the violations, `reject` answers 400.
@@ -135,16 +145,21 @@ export class Mesh implements MeshContext {
   private schemaCheck: MeshContext['eventSchemas']
   private unusableSchemas: ManifestError[] = []
 
+  /** Trace context of every event, and the span exporter when one is configured (options.otel). */
+  readonly tracing: MeshTracing
+
   private constructor(
     private readonly options: MeshOptions,
     eventLog: EventLogStore | undefined,
+    tracing: MeshTracing,
   ) {
     this.eventLog = eventLog
+    this.tracing = tracing
     const clock = (this.clock = options.clock ?? realClock)
     this.journal = new Journal(clock, {records: options.historyLimit, bytes: options.historyBytes})
     this.runtime = new MeshRuntime({
       journal: this.journal,
-      dispatch: {clock, journal: this.journal, sender: this.sender},
+      dispatch: {clock, journal: this.journal, sender: this.sender, tracing},
       maxPendingEvents: options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS,
       maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       now: () => clock.now(),
@@ -161,12 +176,24 @@ export class Mesh implements MeshContext {
   /** Starts a mesh and resolves once it is listening. */
   static async start(options: MeshOptions = {}): Promise<Mesh> {
     const log = (line: string): void => (options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line)
+    const tracesUrl = options.otel?.tracesEndpoint || (options.otel?.endpoint ? otlpTracesUrl(options.otel.endpoint, {}) : undefined)
+    const urlProblem = tracesUrl === undefined ? undefined : otlpUrlProblem(tracesUrl)
+    if (urlProblem !== undefined) throw new KneError(`cannot export traces: ${urlProblem}`, 'INVALID_FLAG')
     // the log's lock is taken before anything else: a folder another kne uses stops the start here
     const eventLog: EventLogStore | undefined =
       options.persist === undefined
         ? undefined
         : openPersistedLog(options.persist, options.clock ?? realClock, log, () => mesh.runtime.oldestUnsettledSeq())
-    const mesh = new Mesh(options, eventLog)
+    let mesh: Mesh
+    let tracing = MeshTracing.off
+    try {
+      if (tracesUrl !== undefined) tracing = await MeshTracing.exporting({url: tracesUrl, serviceName: options.otel?.serviceName, log})
+      mesh = new Mesh(options, eventLog, tracing)
+    } catch (error) {
+      eventLog?.close()
+      await tracing.close()
+      throw error
+    }
     try {
       // before anything can be appended: the records go on from the previous run's numbers
       // the restore's one pass over the log builds the events index too
@@ -179,6 +206,7 @@ export class Mesh implements MeshContext {
       if (restored) mesh.restored = resumeDeliveries(mesh, restored)
     } catch (error) {
       eventLog?.close()
+      await mesh.tracing.close()
       throw error
     }
     return mesh
@@ -371,6 +399,8 @@ export class Mesh implements MeshContext {
     })
     await this.sender.close()
     for (const plugin of this.plugins) await plugin.close?.()
+    // the spans of the last deliveries go out before close resolves
+    await this.tracing.close()
     return {unfinished, resumable: this.eventLog !== undefined}
   }
 

@@ -44,6 +44,9 @@ import {
   type PublishAnswer,
 } from './dispatcher.js'
 import type {Journal} from './journal.js'
+import {latencyOf} from './latency.js'
+import type {EventTrace} from './tracing.js'
+import type {SpanParent} from '../core/trace-context.js'
 
 export const FAILED_HISTORY_LIMIT = 100
 
@@ -137,7 +140,7 @@ export class MeshRuntime {
   constructor(private readonly options: MeshRuntimeOptions) {
     this.dispatch = {
       ...options.dispatch,
-      publish: (target, event, headers, via, origin) => this.accept(target, event, headers, via, origin),
+      publish: (target, event, headers, via, origin, parent) => this.accept(target, event, headers, via, origin, parent),
     }
   }
 
@@ -157,16 +160,18 @@ export class MeshRuntime {
     headers: Record<string, string>,
     via: Via = 'ingress',
     origin: ArrivalOrigin = FROM_OUTSIDE,
+    parent?: SpanParent,
   ): Promise<IngressAnswer> {
     if (origin.hops !== undefined && origin.hops % HOPS_PER_STACK === 0) await new Promise<void>((resolve) => setImmediate(resolve))
     return target.kind === 'broker'
-      ? this.publish(target.route, incoming, headers, via, origin)
-      : this.publishToChannel(target.route, incoming, headers, via, origin)
+      ? this.publish(target.route, incoming, headers, via, origin, parent)
+      : this.publishToChannel(target.route, incoming, headers, via, origin, parent)
   }
 
   /**
    * Accepts an already decoded and validated event into a broker: what ingress answers, at once when it is
-   * known (a refusal, an asynchronous broker), else once every delivery has ended.
+   * known (a refusal, an asynchronous broker), else once every delivery has ended. `parent`: the trace
+   * context it arrived with (traceparent), which its deliveries continue; without one it starts a trace.
    */
   publish(
     broker: BrokerRoute,
@@ -174,6 +179,7 @@ export class MeshRuntime {
     headers: Record<string, string>,
     via: Via = 'ingress',
     origin: ArrivalOrigin = FROM_OUTSIDE,
+    parent?: SpanParent,
   ): IngressAnswer | Promise<IngressAnswer> {
     const counters = this.brokerCountersFor(broker.key)
     const ingress = brokerIngress(incoming, this.options.now())
@@ -182,13 +188,28 @@ export class MeshRuntime {
     const refused = this.refuse(counters, 'broker', broker.key, broker.async, via, origin, bytes)
     if (refused) return refused
     const {delivered, ttl} = ingress
+    const {tracing} = this.dispatch
+    const arrived = tracing.ingress(parent, 'broker', broker.key, ingress.event)
     const {matched, notMatched} = matchTriggers(broker, delivered)
+    const trace = tracing.filtered(arrived, broker.triggers, matched)
     const ref = this.arrive('broker', broker.key, ingress.event, via, origin, {matched: matchedKeys(matched), notMatched})
-    if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
+    if (!this.options.journal.lastKept) return this.traced(trace, this.refuseUnkept(counters, ref))
     const hops = origin.hops ?? 0
-    return this.settle(counters, broker.async, origin === FROM_OUTSIDE, ref, bytes, matched, (trigger, signal, deadline, done) =>
+    return this.settle(counters, broker.async, origin === FROM_OUTSIDE, ref, bytes, matched, trace, (trigger, signal, deadline, done) =>
       deliver(
-        {ref, route: trigger, broker, ttl, event: delivered, headers, deadline, addresses: broker.addresses, hops, signal},
+        {
+          ref,
+          route: trigger,
+          broker,
+          ttl,
+          event: delivered,
+          headers,
+          deadline,
+          addresses: broker.addresses,
+          hops,
+          signal,
+          trace: tracing.forTrigger(trace, trigger.key),
+        },
         this.dispatch,
         done,
       ),
@@ -205,6 +226,7 @@ export class MeshRuntime {
     headers: Record<string, string>,
     via: Via = 'ingress',
     origin: ArrivalOrigin = FROM_OUTSIDE,
+    parent?: SpanParent,
   ): IngressAnswer | Promise<IngressAnswer> {
     const counters = this.channelCountersFor(channel.key)
     const bytes = eventBytes(incoming)
@@ -212,8 +234,9 @@ export class MeshRuntime {
     if (refused) return refused
     // the channel dispatcher sends binary mode, so subscribers see every extension as a string
     const event = afterBinaryHop(incoming)
+    const trace = this.dispatch.tracing.ingress(parent, 'channel', channel.key, event)
     const ref = this.arrive('channel', channel.key, event, via, origin, undefined)
-    if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
+    if (!this.options.journal.lastKept) return this.traced(trace, this.refuseUnkept(counters, ref))
     const hops = origin.hops ?? 0
     return this.settle(
       counters,
@@ -222,8 +245,13 @@ export class MeshRuntime {
       ref,
       bytes,
       channel.subscriptions,
+      trace,
       (subscription, signal, deadline, done) =>
-        deliver({ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal}, this.dispatch, done),
+        deliver(
+          {ref, route: subscription, event, headers, deadline, addresses: channel.addresses, hops, signal, trace},
+          this.dispatch,
+          done,
+        ),
     )
   }
 
@@ -252,10 +280,12 @@ export class MeshRuntime {
         {matched: matchedKeys([trigger]), notMatched: NO_TRIGGERS},
         redelivers,
       )
-      if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
-      return this.settle(counters, true, true, ref, bytes, [trigger], (route, signal, deadline, done) =>
+      // a redelivery starts a trace of its own
+      const trace = this.dispatch.tracing.ingress(undefined, 'broker', broker.key, event)
+      if (!this.options.journal.lastKept) return this.traced(trace, this.refuseUnkept(counters, ref))
+      return this.settle(counters, true, true, ref, bytes, [trigger], trace, (route, signal, deadline, done) =>
         deliver(
-          {ref, route, broker, ttl, event: delivered, headers: {}, deadline, addresses: broker.addresses, hops: 0, signal},
+          {ref, route, broker, ttl, event: delivered, headers: {}, deadline, addresses: broker.addresses, hops: 0, signal, trace},
           this.dispatch,
           done,
         ),
@@ -266,9 +296,10 @@ export class MeshRuntime {
     const refused = this.refuse(counters, 'channel', channel.key, true, 'ingress', FROM_OUTSIDE, bytes)
     if (refused) return refused
     const ref = this.arrive('channel', channel.key, event, 'ingress', FROM_OUTSIDE, undefined, redelivers)
-    if (!this.options.journal.lastKept) return this.refuseUnkept(counters, ref)
-    return this.settle(counters, true, true, ref, bytes, [subscription], (route, signal, deadline, done) =>
-      deliver({ref, route, event, headers: {}, deadline, addresses: channel.addresses, hops: 0, signal}, this.dispatch, done),
+    const trace = this.dispatch.tracing.ingress(undefined, 'channel', channel.key, event)
+    if (!this.options.journal.lastKept) return this.traced(trace, this.refuseUnkept(counters, ref))
+    return this.settle(counters, true, true, ref, bytes, [subscription], trace, (route, signal, deadline, done) =>
+      deliver({ref, route, event, headers: {}, deadline, addresses: channel.addresses, hops: 0, signal, trace}, this.dispatch, done),
     ) as IngressAnswer
   }
 
@@ -373,10 +404,11 @@ export class MeshRuntime {
     ref: EventRef,
     bytes: number,
     routes: readonly R[],
+    trace: EventTrace,
     deliverOne: DeliverOne<R>,
   ): IngressAnswer | Promise<IngressAnswer> {
     // a producer outside the mesh is told its event was accepted only once the event log holds its record
-    if (async && outside && !this.options.journal.commit(ref.seq)) return this.refuseUnkept(counters, ref)
+    if (async && outside && !this.options.journal.commit(ref.seq)) return this.traced(trace, this.refuseUnkept(counters, ref))
     counters.accepted++
     counters.pending++
     counters.pendingBytes += bytes
@@ -384,16 +416,24 @@ export class MeshRuntime {
     // an error here is a bug: it still ends the fan-out, and a synchronous ingress's caller sees it
     if (async) {
       this.fanOut(ref, routes, deliverOne, () => this.settled(counters, bytes))
-      return {status: 202, arrival: ref.arrival}
+      return this.traced(trace, {status: 202, arrival: ref.arrival})
     }
     return new Promise((resolve, reject) =>
       this.fanOut(ref, routes, deliverOne, (error, results) => {
         this.settled(counters, bytes)
-        if (error !== undefined) reject(error)
-        else if (outside && !this.options.journal.commit(ref.seq)) resolve(this.unkept(counters, ref))
-        else resolve(answerAfterDeliveries(ref, results!))
+        if (error !== undefined) {
+          this.traced(trace, {status: 500, error: error.message})
+          reject(error)
+        } else if (outside && !this.options.journal.commit(ref.seq)) resolve(this.traced(trace, this.unkept(counters, ref)))
+        else resolve(this.traced(trace, answerAfterDeliveries(ref, results!)))
       }),
     )
+  }
+
+  /** What ingress answers, with the event's ingress span ended on it. */
+  private traced(trace: EventTrace, answer: IngressAnswer): IngressAnswer {
+    this.dispatch.tracing.answered(trace, answer.status, answer.error)
+    return answer
   }
 
   private settled(counters: IngressCounters, bytes: number): void {
@@ -454,6 +494,7 @@ export class MeshRuntime {
     counters.matched++
     counters.inFlight++
     const flight = flightOf(ref, route.kind, route.key)
+    const started = this.options.now()
     const cancellation = new Cancellation(deadline)
     if (this.stopReason) cancellation.abort(this.stopReason)
     this.running.set(flight, cancellation)
@@ -462,6 +503,7 @@ export class MeshRuntime {
       if (!this.running.delete(flight)) return // reported already
       counters.inFlight--
       if (error !== undefined) return done(error)
+      latencyOf(counters).observe(this.options.now() - started)
       countOutcome(counters, result!.outcome)
       if (result!.outcome === 'failed') this.recordFailure(flight, ref, result!)
       done(undefined, {route, result: result!})
@@ -592,6 +634,7 @@ export class MeshRuntime {
       this.fanOut(ref, [], () => undefined, settled, resumed)
     } else if (target.kind === 'broker') {
       const broker = target.route
+      const trace = this.resumedTrace('broker', broker.key, arrival.event)
       const {delivered, ttl} = acceptedForDelivery(arrival.event)
       const triggers = routes.filter((route): route is TriggerRoute => route.kind === 'trigger')
       this.fanOut(
@@ -611,6 +654,7 @@ export class MeshRuntime {
               hops: 0,
               signal,
               resume: started(trigger),
+              trace,
             },
             this.dispatch,
             done,
@@ -620,6 +664,7 @@ export class MeshRuntime {
       )
     } else {
       const channel = target.route
+      const trace = this.resumedTrace('channel', channel.key, arrival.event)
       const subscriptions = routes.filter((route): route is SubscriptionRoute => route.kind === 'subscription')
       this.fanOut(
         ref,
@@ -636,6 +681,7 @@ export class MeshRuntime {
               hops: 0,
               signal,
               resume: started(subscription),
+              trace,
             },
             this.dispatch,
             done,
@@ -644,6 +690,14 @@ export class MeshRuntime {
         resumed,
       )
     }
+  }
+
+  /** A resumed arrival's trace: a new one (the producer's context was not kept), its ingress span ended at once. */
+  private resumedTrace(kind: 'broker' | 'channel', key: string, event: CloudEvent): EventTrace {
+    const {tracing} = this.dispatch
+    const trace = tracing.ingress(undefined, kind, key, event)
+    tracing.answered(trace, 202, undefined)
+    return trace
   }
 
   /**

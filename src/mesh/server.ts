@@ -20,6 +20,7 @@ import {rememberLast} from '../core/memo.js'
 import {serveConsole} from './console.js'
 import type {MeshContext} from './context.js'
 import {explainArrival} from './explain.js'
+import {METRICS_CONTENT_TYPE, renderMetrics} from './metrics.js'
 import {ALLOW, internalError, percentDecoded, readBody, sendJson} from './ingress.js'
 import {routeTable, type MeshPlugin} from './plugin.js'
 import {sendToMesh} from './send.js'
@@ -177,6 +178,11 @@ async function handleControl(
       return explanation
         ? sendJson(res, 200, explanation)
         : sendJson(res, 404, {error: `arrival ${searchParams.get('arrival')} is not in the history any more`})
+    }
+    case API_PATHS.metrics: {
+      const text = renderMetrics(mesh)
+      res.writeHead(200, {'Content-Type': METRICS_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(text)}).end(text)
+      return
     }
     default:
       return sendJson(res, 404, {error: `unknown control endpoint ${pathname}`})

@@ -224,7 +224,7 @@ class Reloader {
     if (errors.length > 0) return {problems: errors, notes: [], namespaceChanged: false}
     const notes: string[] = []
     // services, namespace and brokerDefaults apply with the reload; these shape the process itself
-    for (const key of ['port', 'manifests', 'persist'] as const) {
+    for (const key of ['port', 'manifests', 'persist', 'otel'] as const) {
       if (JSON.stringify(config[key]) !== JSON.stringify(this.config[key])) {
         notes.push(`kne.yaml: ${key} changed; it takes effect when kne dev restarts`)
       }

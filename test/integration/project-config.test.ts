@@ -32,7 +32,7 @@ describe('kne.yaml', () => {
         file: 'kne.yaml',
         field: 'namespcae',
         message:
-          'unknown field (did you mean namespace?): kne.yaml has namespace, manifests, port, services, containerSources, brokerDefaults, persist, registry',
+          'unknown field (did you mean namespace?): kne.yaml has namespace, manifests, port, services, containerSources, brokerDefaults, persist, registry, otel',
       },
       {file: 'kne.yaml', field: 'brokerDefaults.retry', message: 'unknown field: brokerDefaults has delivery'},
       expect.objectContaining({field: 'brokerDefaults.delivery'}),

@@ -9,19 +9,13 @@ import {addressOf, resolveDestination, type AddressableKind} from '../../core/re
 import {describeResource, resourceKey} from '../../core/resources/types.js'
 import type {ReadyStatus} from '../../core/topology.js'
 import type {MeshContext} from '../../mesh/context.js'
+import {traceParentOf} from '../../mesh/headers.js'
 import {HttpSender} from '../../mesh/http-client.js'
 import {answeredWithoutEvent, answerNotFound, decodeURIComponentSafe, ingressJson, readBody} from '../../mesh/ingress.js'
 import type {MeshPlugin} from '../../mesh/plugin.js'
 import type {AnyResource} from '../descriptor.js'
 import {eventTransformKind, type EventTransform} from './descriptor.js'
-import {
-  compileEventTransform,
-  runEventTransform,
-  sendWith,
-  type SendToSink,
-  type TransformResponse,
-  type TransformTarget,
-} from './transform.js'
+import {compileEventTransform, runEventTransform, sendWith, type TransformResponse, type TransformTarget} from './transform.js'
 
 /** How long the sink may take to answer before the event counts as failed (the sender then sees a 500). */
 export const SINK_TIMEOUT_MS = 30_000
@@ -42,7 +36,6 @@ const PREFIX = `/${eventTransformKind.ingressPath}/`
 export function createEventTransformPlugin(): MeshPlugin {
   let served = new Map<string, ServedTransform>()
   const sender = new HttpSender()
-  const send: SendToSink = sendWith(sender, SINK_TIMEOUT_MS)
 
   function apply(ctx: MeshContext): void {
     const next = new Map<string, ServedTransform>()
@@ -104,6 +97,7 @@ export function createEventTransformPlugin(): MeshPlugin {
         record(503, 'failed', 'HTTP 503: not transformed', error)
         return ingressJson(res, 503, {error})
       }
+      const send = sendWith(sender, SINK_TIMEOUT_MS, traceParentOf(req.headers, decoded.event))
       runEventTransform(decoded.event, entry.target, send).then(
         (answer) => {
           const {outcome, summary} = accountOf(answer, entry)

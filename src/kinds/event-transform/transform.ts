@@ -8,6 +8,8 @@ import type {CloudEvent} from '../../core/cloudevent.js'
 import {decodeHttpMessage, encodeStructured, headerValue, type HeaderMap} from '../../core/codec/http.js'
 import {MAX_JSON_DEPTH, eventToJsonObject, nestedDeeperThan} from '../../core/codec/json.js'
 import type {HttpSender} from '../../mesh/http-client.js'
+import {onwardTraceContext} from '../../mesh/tracing.js'
+import type {SpanParent} from '../../core/trace-context.js'
 import {
   applyToInput,
   compileTransform,
@@ -37,10 +39,14 @@ export interface SinkReply {
 /** POSTs a message to the sink; rejects when the sink cannot be reached. */
 export type SendToSink = (uri: string, message: OutgoingMessage) => Promise<SinkReply>
 
-/** SendToSink over the mesh's HTTP client (bodies bounded by it), giving up after `timeoutMs` when given. */
-export function sendWith(sender: HttpSender, timeoutMs?: number): SendToSink {
+/**
+ * SendToSink over the mesh's HTTP client (bodies bounded by it), giving up after `timeoutMs` when given;
+ * the request continues `trace` (the trace the transformed event arrived in) with a span id of its own.
+ */
+export function sendWith(sender: HttpSender, timeoutMs?: number, trace?: SpanParent): SendToSink {
   return async (uri, message) => {
-    const result = await sender.post(uri, message, {}, timeoutMs)
+    const {traceparent, tracestate} = onwardTraceContext(trace)
+    const result = await sender.post(uri, message, {}, timeoutMs, undefined, traceparent, tracestate)
     if (result.status === undefined) throw new Error(result.error ?? 'no response')
     return {status: result.status, headers: result.headers, body: result.body}
   }

@@ -7,7 +7,7 @@ import {decodeHttpMessage} from '../../core/codec/http.js'
 import {memoize} from '../../core/memo.js'
 import type {TriggerRoute} from '../../core/topology.js'
 import type {MeshContext} from '../../mesh/context.js'
-import {passThroughHeaders} from '../../mesh/headers.js'
+import {passThroughHeaders, traceParentOf} from '../../mesh/headers.js'
 import {
   answeredWithoutEvent,
   answerIngress,
@@ -47,7 +47,20 @@ function handleIngress(ctx: MeshContext, req: IncomingMessage, res: ServerRespon
       refusedBySchema(ctx, res, {broker: broker.key}, metadata.namespace, `${kind}/${metadata.name}`, decoded.event)
     )
       return
-    answerIngress(ctx, req, res, url, ctx.runtime.publish(broker, decoded.event, passThroughHeaders(req.headers), 'ingress'))
+    answerIngress(
+      ctx,
+      req,
+      res,
+      url,
+      ctx.runtime.publish(
+        broker,
+        decoded.event,
+        passThroughHeaders(req.headers),
+        'ingress',
+        undefined,
+        traceParentOf(req.headers, decoded.event),
+      ),
+    )
   })
 }
 

@@ -4,7 +4,7 @@ import type {ChannelStatus, SubscriptionStatus} from '../../core/api.js'
 import {notFoundMessage, rejectedRecord} from '../../core/activity.js'
 import {decodeHttpMessage} from '../../core/codec/http.js'
 import type {ChannelRoute, SubscriptionRoute} from '../../core/topology.js'
-import {passThroughHeaders} from '../../mesh/headers.js'
+import {passThroughHeaders, traceParentOf} from '../../mesh/headers.js'
 import {
   answeredWithoutEvent,
   answerIngress,
@@ -53,7 +53,20 @@ export function channelIngress(kind: 'channel' | 'sequence' | 'parallel'): Ingre
         refusedBySchema(ctx, res, where, channel.namespace, `${channel.kind}/${channel.name}`, decoded.event)
       )
         return
-      answerIngress(ctx, req, res, url, ctx.runtime.publishToChannel(channel, decoded.event, passThroughHeaders(req.headers), 'ingress'))
+      answerIngress(
+        ctx,
+        req,
+        res,
+        url,
+        ctx.runtime.publishToChannel(
+          channel,
+          decoded.event,
+          passThroughHeaders(req.headers),
+          'ingress',
+          undefined,
+          traceParentOf(req.headers, decoded.event),
+        ),
+      )
     })
   }
 }
