@@ -254,10 +254,9 @@ export interface DescribeOptions extends RegistryOptions {
   namespace?: string
 }
 
-/** Everything about one type; exit 2 with the nearest known names when the registry does not know it. */
-export async function describeRegistryType(type: string, options: DescribeOptions): Promise<RegistryDescribeResult> {
-  const loaded = await loadRegistry(options)
-  const inScope = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+/** The registry's entries of a type (in one namespace when given); exit 2 with the nearest known names when there is none. */
+function entriesOfType(loaded: Awaited<ReturnType<typeof loadRegistry>>, type: string, namespace: string | undefined): RegistryEntry[] {
+  const inScope = loaded.registry.entries.filter((e) => namespace === undefined || e.namespace === namespace)
   const entries = inScope.filter((e) => e.type === type)
   if (entries.length === 0)
     throw unknownType(
@@ -265,6 +264,13 @@ export async function describeRegistryType(type: string, options: DescribeOption
       inScope.map((e) => e.type),
       loaded,
     )
+  return entries
+}
+
+/** Everything about one type; exit 2 with the nearest known names when the registry does not know it. */
+export async function describeRegistryType(type: string, options: DescribeOptions): Promise<RegistryDescribeResult> {
+  const loaded = await loadRegistry(options)
+  const entries = entriesOfType(loaded, type, options.namespace)
   return {
     type,
     entries: entries.map((e) => ({...e, commands: commandsFor(e, loaded.namespace)})),
@@ -337,14 +343,7 @@ const EXAMPLE_RANK: Record<ExampleOrigin, number> = {declared: 0, observed: 1, s
  */
 export async function registryExample(type: string, options: ExampleOptions): Promise<RegistryExampleResult> {
   const loaded = await loadRegistry(options)
-  const inScope = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
-  const entries = inScope.filter((e) => e.type === type)
-  if (entries.length === 0)
-    throw unknownType(
-      type,
-      inScope.map((e) => e.type),
-      loaded,
-    )
+  const entries = entriesOfType(loaded, type, options.namespace)
   const to = options.to && hasRole({apiVersion: options.to.apiVersion ?? '', kind: options.to.kind}, 'broker') ? options.to.name : undefined
   const brokerName = options.broker ?? to
   const broker = brokerName === undefined ? undefined : `${options.namespace ?? loaded.namespace}/${brokerName}`

@@ -68,17 +68,16 @@ arriving unless --to is given (kne replay has the same, with pacing).`
     const {flags} = this
     if (flags.file !== undefined) return this.sendFile(flags.file)
     if (flags.example !== undefined) return this.sendExample(flags.example)
-    if (flags.type === undefined)
+    const {type} = flags
+    if (type === undefined)
       throw new KneError(
         '--type is required (or --file to send the events of a file, or --example TYPE to send an example)',
         'MISSING_FLAG',
       )
-    const progress = progressLine()
-    let report: SendReport
-    try {
-      report = await send(
+    const report = await withProgress((onProgress) =>
+      send(
         {
-          type: flags.type,
+          type,
           source: flags.source ?? 'kne',
           id: flags.id,
           subject: flags.subject,
@@ -93,25 +92,18 @@ arriving unless --to is given (kne replay has the same, with pacing).`
           async: flags.async,
           timeoutMs: flags.timeout,
         },
-        (p) => progress.show(describeProgress(p)),
-      )
-    } finally {
-      progress.end()
-    }
-    const {status, url} = report.response
-    if (!accepted(report.response)) throw new KneError(refusalMessage(report.response), 'EVENT_REJECTED')
-    if (report.awaited === false) this.log(`Event ${report.id} (${flags.type}) accepted by ${url}; its deliveries go on in the mesh`)
-    else this.log(`Event ${report.id} (${flags.type}) accepted by ${url}: ${status}`)
+        onProgress,
+      ),
+    )
+    this.logAccepted(report, type)
     return report
   }
 
   /** --example: the registry's example of a type, sent as an event built from flags is. */
   private async sendExample(type: string): Promise<ExampleSendReport> {
     const {flags} = this
-    const progress = progressLine()
-    let report: ExampleSendReport
-    try {
-      report = await sendExample(
+    const report = await withProgress((onProgress) =>
+      sendExample(
         type,
         {
           source: flags.source,
@@ -125,17 +117,20 @@ arriving unless --to is given (kne replay has the same, with pacing).`
           async: flags.async,
           timeoutMs: flags.timeout,
         },
-        (p) => progress.show(describeProgress(p)),
-      )
-    } finally {
-      progress.end()
-    }
-    const {status, url} = report.response
+        onProgress,
+      ),
+    )
     this.note(colors(process.stderr).dim(`the example of ${type} at ${report.example.reference}: ${report.example.from}`))
+    this.logAccepted(report, type)
+    return report
+  }
+
+  /** The broker's answer: exit 5 with its explanation unless it accepted the event. */
+  private logAccepted(report: SendReport, type: string): void {
+    const {status, url} = report.response
     if (!accepted(report.response)) throw new KneError(refusalMessage(report.response), 'EVENT_REJECTED')
     if (report.awaited === false) this.log(`Event ${report.id} (${type}) accepted by ${url}; its deliveries go on in the mesh`)
     else this.log(`Event ${report.id} (${type}) accepted by ${url}: ${status}`)
-    return report
   }
 
   /** --file: the file's events in order, as kne replay sends them (loaded only then: it reads YAML). */
@@ -150,6 +145,16 @@ arriving unless --to is given (kne replay has the same, with pacing).`
     this.note(replaySummary(report))
     this.setExitCode(replayExitCode(report))
     return report
+  }
+}
+
+/** Runs a send with its progress shown on stderr, the progress line ended however the send ends. */
+async function withProgress<R>(sending: (onProgress: (p: Parameters<typeof describeProgress>[0]) => void) => Promise<R>): Promise<R> {
+  const progress = progressLine()
+  try {
+    return await sending((p) => progress.show(describeProgress(p)))
+  } finally {
+    progress.end()
   }
 }
 
