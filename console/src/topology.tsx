@@ -147,7 +147,7 @@ export function buildGraph(
       details: [filter, `subscriber ${t.subscriberUri ?? '(does not resolve)'}`],
     })
     // spec.broker names a broker of the trigger's own namespace; a missing one leaves the trigger not Ready, which it says
-    edges.push({from: `Broker:${t.namespace}/${t.broker}`, to: id, label: filter.length > 34 ? `${filter.slice(0, 33)}…` : filter})
+    edges.push({from: `Broker:${t.namespace}/${t.broker}`, to: id, label: clip(filter, 34)})
     link(id, t.subscriberUri)
     if (t.deadLetterSinkUri) link(id, t.deadLetterSinkUri, 'dead letter', true)
   }

@@ -65,7 +65,7 @@ function loadAssets(): Map<string, Asset> {
 export function serveConsole(req: IncomingMessage, res: ServerResponse, pathname: string): void {
   if (req.method !== 'GET' && req.method !== 'HEAD')
     return sendJson(res, 405, {error: 'the console is read with GET'}, {Allow: 'GET, HEAD'})
-  if (pathname === '/_kne/ui') {
+  if (`${pathname}/` === CONSOLE_PATH) {
     res.writeHead(308, {Location: CONSOLE_PATH, 'Content-Length': '0'}).end()
     return
   }

@@ -4,6 +4,7 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {
   API_PATHS,
+  CONSOLE_PATH,
   CONTROL_PREFIX,
   EVENT_PATH,
   parseEventQuery,
@@ -114,7 +115,7 @@ async function handleControl(
   const {pathname, searchParams} = new URL(url, 'http://kne.local')
   if (percentDecoded(pathname) === undefined)
     return sendJson(res, 400, {error: `malformed percent-encoding in ${JSON.stringify(pathname)}`})
-  if (pathname === '/_kne/ui' || pathname.startsWith('/_kne/ui/')) return serveConsole(req, res, pathname)
+  if (`${pathname}/` === CONSOLE_PATH || pathname.startsWith(CONSOLE_PATH)) return serveConsole(req, res, pathname)
   // a plugin's endpoints first (firing a PingSource is the one POST); the rest of the control API is read-only
   for (const plugin of plugins) {
     const answer = await plugin.control?.(mesh, req, pathname, searchParams)
