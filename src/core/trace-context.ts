@@ -1,6 +1,7 @@
 // W3C Trace Context (https://www.w3.org/TR/trace-context/): the traceparent an event arrives with, as an HTTP
 // header or as the CloudEvents distributed-tracing extension, and the one each delivery sends on; plus where
 // OTLP/HTTP traces go, as the OpenTelemetry exporter variables say.
+import {keyParts} from './resources/types.js'
 
 /** The span a hop continues: its trace, its parent span and the trace flags, with the vendors' tracestate. */
 export interface SpanParent {
@@ -131,6 +132,6 @@ export const SPAN_ATTRIBUTES = {
 
 /** `broker:name.namespace`, `trigger:name.namespace`: Knative's span names and messaging destinations (eventing pkg/tracing). */
 export function messagingDestination(kind: 'broker' | 'trigger' | 'channel' | 'subscription', key: string): string {
-  const slash = key.indexOf('/')
-  return `${kind}:${key.slice(slash + 1)}.${key.slice(0, slash)}`
+  const {namespace, name} = keyParts(key)
+  return `${kind}:${name}.${namespace}`
 }

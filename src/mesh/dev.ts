@@ -158,18 +158,19 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 /** The span export kne dev asks of the mesh: --otel-endpoint, else the standard variables, else kne.yaml's `otel:`. */
 function otelOptions(options: DevOptions, config: OtelConfig | undefined): MeshOptions['otel'] {
   const env: OtelEnvironment = options.env ?? process.env
-  const given: [string, string | undefined][] = [
-    ['--otel-endpoint', options.otelEndpoint],
-    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT],
-    ['OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT],
-  ]
-  for (const [name, value] of given) {
-    const problem = value?.trim() ? otlpUrlProblem(value.trim()) : undefined
-    if (problem !== undefined)
-      throw new KneError(`${name}: ${problem}`, 'INVALID_FLAG', {
-        suggestions: ["give the collector's base URL, e.g. http://localhost:4318"],
-      })
-  }
+  const given: [string, string | undefined][] = [['--otel-endpoint', options.otelEndpoint]]
+  if (!isOtelDisabled(env))
+    given.push(
+      ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT],
+    )
+  // only the setting that is used is checked: one the flag or OTEL_SDK_DISABLED overrides cannot stop kne dev
+  const used = given.find(([, value]) => value?.trim())
+  const problem = used === undefined ? undefined : otlpUrlProblem(used[1]!.trim())
+  if (problem !== undefined)
+    throw new KneError(`${used![0]}: ${problem}`, 'INVALID_FLAG', {
+      suggestions: ["give the collector's base URL, e.g. http://localhost:4318"],
+    })
   // OTEL_SDK_DISABLED=true turns kne.yaml's export off as well; only the flag is stronger
   const fromConfig = config === undefined || isOtelDisabled(env) ? undefined : otlpTracesUrl(config.endpoint, {})
   const tracesEndpoint = otlpTracesUrl(options.otelEndpoint, env) ?? fromConfig

@@ -1,6 +1,7 @@
 // GET /_kne/v1/metrics: the mesh's counters in Prometheus's text exposition format (version 0.0.4), read from
 // the counters the runtime keeps for status, plus a delivery latency histogram per trigger and subscription.
 import type {DeliveryCounters, IngressCounters} from '../core/api.js'
+import {keyParts} from '../core/resources/types.js'
 import type {MeshContext} from './context.js'
 import {LATENCY_BUCKETS_S, latencyOf} from './latency.js'
 
@@ -47,7 +48,8 @@ export function renderMetrics(mesh: MeshContext): string {
     const pending = family(`kne_${kind}_events_pending`, 'gauge', `Events accepted by the ${kind} whose deliveries have not all ended.`)
     const pendingBytes = family(`kne_${kind}_events_pending_bytes`, 'gauge', `Bytes of the ${kind}'s pending events.`)
     for (const [key, c] of sorted(counters)) {
-      const labels = {namespace: namespaceOf(key), [kind]: nameOf(key)}
+      const {namespace, name} = keyParts(key)
+      const labels = {namespace, [kind]: name}
       accepted.sample(labels, c.accepted)
       rejected.sample(labels, c.rejected)
       pending.sample(labels, c.pending)
@@ -84,7 +86,8 @@ export function renderMetrics(mesh: MeshContext): string {
       "Time from a delivery's first attempt to its outcome, retry waits included (on the mesh's clock).",
     )
     for (const [key, c] of sorted(counters)) {
-      const labels: Labels = {namespace: namespaceOf(key), [parent]: parentOf.get(key) ?? '', [kind]: nameOf(key)}
+      const {namespace, name} = keyParts(key)
+      const labels: Labels = {namespace, [parent]: parentOf.get(key) ?? '', [kind]: name}
       matched.sample(labels, c.matched)
       for (const [field, f] of outcomeFamilies) f.sample(labels, c[field])
       inFlight.sample(labels, c.inFlight)
@@ -113,15 +116,6 @@ export function renderMetrics(mesh: MeshContext): string {
 
 function sorted<V>(map: Map<string, V>): [string, V][] {
   return [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-}
-
-function namespaceOf(key: string): string {
-  const slash = key.indexOf('/')
-  return slash < 0 ? '' : key.slice(0, slash)
-}
-
-function nameOf(key: string): string {
-  return key.slice(key.indexOf('/') + 1)
 }
 
 function labelText(labels: Labels): string {

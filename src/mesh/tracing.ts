@@ -12,6 +12,7 @@ import {formatTraceparent, isSampled, messagingDestination, SPAN_ATTRIBUTES as A
 import type {DeliveryTarget} from '../core/activity.js'
 import type {TriggerRoute} from '../core/topology.js'
 import {memoize, perObject} from '../core/memo.js'
+import {keyParts} from '../core/resources/types.js'
 
 /** An accepted event's place in its trace: what its deliveries' requests name as their parent's trace. */
 export interface EventTrace {
@@ -310,10 +311,7 @@ type Named = 'broker' | 'channel' | 'trigger'
 const namesBy = Object.fromEntries(
   (['broker', 'channel', 'trigger'] as const).map((kind) => [
     kind,
-    memoize((key: string) => {
-      const slash = key.indexOf('/')
-      return {destination: messagingDestination(kind, key), namespace: key.slice(0, slash), name: key.slice(slash + 1)}
-    }, 10_000),
+    memoize((key: string) => ({destination: messagingDestination(kind, key), ...keyParts(key)}), 10_000),
   ]),
 ) as Record<Named, (key: string) => {destination: string; namespace: string; name: string}>
 

@@ -349,6 +349,13 @@ describe('spans exported over OTLP/HTTP', () => {
     await expect(dev({env: {OTEL_EXPORTER_OTLP_ENDPOINT: 'collector'}})).rejects.toThrow(
       /^OTEL_EXPORTER_OTLP_ENDPOINT: "collector" is not a URL/,
     )
+    // …but only the one that is used: a variable the flag or OTEL_SDK_DISABLED overrides does not stop kne dev
+    const overridden = await dev({otelEndpoint: collector.url, env: {OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317'}})
+    expect(overridden.mesh.tracing.exportUrl).toBe(`${collector.url}/v1/traces`)
+    await overridden.mesh.close()
+    const off = await dev({env: {OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317', OTEL_SDK_DISABLED: 'true'}})
+    expect(off.mesh.tracing.exportUrl).toBeUndefined()
+    await off.mesh.close()
   })
 
   it('samples as OTEL_TRACES_SAMPLER says: a trace left out records nothing and is propagated unsampled', async () => {

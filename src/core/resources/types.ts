@@ -274,6 +274,12 @@ export function resourceKey(namespace: string, name: string): string {
   return `${namespace}/${name}`
 }
 
+/** A `namespace/name` key's parts (resourceKey's inverse); a key without a slash is a name with no namespace. */
+export function keyParts(key: string): {namespace: string; name: string} {
+  const slash = key.indexOf('/')
+  return {namespace: slash < 0 ? '' : key.slice(0, slash), name: key.slice(slash + 1)}
+}
+
 export function describeResource(r: {kind: string; metadata: {namespace: string; name: string}}): string {
   return `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`
 }
