@@ -296,7 +296,7 @@ export function writeImportedEventTypes(
   const problems: string[] = []
   const checked = manifests.map((manifest) => {
     try {
-      return createResource(project, EVENT_TYPE_KIND, asManifest(manifest), {dryRun: true})
+      return createResource(project, EVENT_TYPE_KIND, asManifest(manifest), {dryRun: true, force: options.force})
     } catch (error) {
       if (!(error instanceof KneError)) throw error
       problems.push(...[error.message, ...(error.details ?? []).map((d) => `  ${d}`)])
