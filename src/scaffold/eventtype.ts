@@ -5,11 +5,11 @@ import {EXIT, KneError} from '../core/errors.js'
 import type {Manifest} from '../core/manifests/index.js'
 import type {EventTypeManifest, ExportedEventType} from '../core/registry/index.js'
 import {parseSink} from '../core/sink.js'
-import {createResource, type CreateOptions, type CreateResult} from './create.js'
+import {assertCreatable, createResource, type CreateOptions, type CreateResult} from './create.js'
 import {deleteResource, type DeleteResult} from './delete.js'
 import {inspectWorkspace, resourceViews, type InspectOptions, type ResourceView, type Table} from './inspect.js'
 import {displayPath, type ProjectContext} from './project.js'
-import {findEntry, findOne, kindIs, readWorkspace, type Workspace} from './workspace.js'
+import {findOne, kindIs, readWorkspace, type Workspace} from './workspace.js'
 import {roleOf} from '../kinds/descriptors.js'
 import {channelKind} from '../kinds/messaging/descriptor.js'
 
@@ -293,33 +293,26 @@ export function writeImportedEventTypes(
   manifests: readonly EventTypeManifest[],
   options: {force?: boolean; dryRun?: boolean} = {},
 ): ImportedFile[] {
-  const problems: string[] = []
+  const refused: {code: string; message: string; details?: readonly string[]}[] = []
+  const workspace = options.force ? undefined : readWorkspace(project)
   const checked = manifests.map((manifest) => {
     try {
-      return createResource(project, EVENT_TYPE_KIND, asManifest(manifest), {dryRun: true})
+      const result = createResource(project, EVENT_TYPE_KIND, asManifest(manifest), {dryRun: true, force: options.force})
+      if (workspace) assertCreatable(workspace, EVENT_TYPE_KIND, result.namespace, result.manifest.metadata.name, {})
+      return result
     } catch (error) {
       if (!(error instanceof KneError)) throw error
-      problems.push(...[error.message, ...(error.details ?? []).map((d) => `  ${d}`)])
+      refused.push(error)
       return undefined
     }
   })
-  if (!options.force) {
-    const workspace = readWorkspace(project)
-    for (const result of checked) {
-      if (!result) continue
-      const {name} = result.manifest.metadata
-      const existing = findEntry(workspace, 'EventType', result.namespace, name)
-      if (existing)
-        problems.push(`EventType '${name}' already exists in namespace '${result.namespace}' (${displayPath(project, existing.file)})`)
-    }
-  }
-  if (problems.length > 0) {
-    const exists = problems.some((p) => p.includes('already exists'))
+  if (refused.length > 0) {
+    const exists = refused.filter((e) => e.code === 'ALREADY_EXISTS').length
     throw new KneError(
-      `nothing imported: ${problems.filter((p) => !p.startsWith('  ')).length} EventType(s) cannot be written`,
-      exists && problems.every((p) => p.includes('already exists')) ? 'ALREADY_EXISTS' : 'INVALID_MANIFEST',
-      exists ? {suggestions: ['pass --force to replace them']} : {},
-    ).withDetails(problems)
+      `nothing imported: ${refused.length} EventType(s) cannot be written`,
+      exists === refused.length ? 'ALREADY_EXISTS' : 'INVALID_MANIFEST',
+      exists > 0 ? {suggestions: ['pass --force to replace them']} : {},
+    ).withDetails(refused.flatMap((e) => [e.message, ...(e.details ?? []).map((d) => `  ${d}`)]))
   }
   return checked.map((dry) => {
     const result = options.dryRun ? dry! : createResource(project, EVENT_TYPE_KIND, dry!.manifest, {force: options.force})

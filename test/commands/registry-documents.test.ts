@@ -190,6 +190,20 @@ describe('kne registry import', () => {
     expect(readFileSync(join(dir, 'knative/eventtype-com.example.refund.failed.yaml'), 'utf8')).toContain('eventing.knative.dev/v1beta3')
   })
 
+  it('--force over an EventType kne cannot replace (an item of a List) writes nothing, not even the other types', async () => {
+    writeFileSync(join(dir, 'shop.json'), JSON.stringify(SHOP))
+    writeFileSync(
+      join(dir, 'knative/list.yaml'),
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: eventing.knative.dev/v1beta2\n  kind: EventType\n' +
+        '  metadata: {name: com.example.refund.failed}\n  spec: {type: old}\n',
+    )
+    const before = manifests()
+    const forced = await runKne(['registry', 'import', 'shop.json', '--force', '--json'], {cwd: dir, env})
+    expect(forced.code).toBe(3)
+    expect(manifests()).toEqual(before)
+    expect(json(forced)).toMatchObject({error: {code: 'INVALID_MANIFEST', details: [expect.stringContaining('is an item of a List')]}})
+  })
+
   it('passes on what kne eventtype create would warn about: a reference the project does not define', async () => {
     const elsewhere = structuredClone(SHOP) as typeof SHOP & {messagegroups: {refunds: {labels?: Record<string, string>}}}
     elsewhere.messagegroups.refunds.labels = {

@@ -25,7 +25,7 @@ type AsyncApiObject = Record<string, unknown>
 const HTTP_POST = {http: {method: 'POST', bindingVersion: '0.3.0'}}
 
 /** AsyncAPI's keys for channels, operations and messages: letters, digits, `.`, `_` and `-` (its components' rule). */
-export function asyncApiKey(text: string): string {
+function asyncApiKey(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 200) || '_'
 }
 
@@ -255,7 +255,7 @@ function filterOf(trigger: Trigger): unknown {
 }
 
 /** A trigger's filter in one line: `type=a, source=b` (attributes), the SubscriptionsAPI filters as JSON, or none. */
-export function filterText(trigger: Trigger): string {
+function filterText(trigger: Trigger): string {
   if (trigger.spec.filters && trigger.spec.filters.length > 0) return `filters ${JSON.stringify(trigger.spec.filters)}`
   const attributes = trigger.spec.filter?.attributes
   if (attributes && Object.keys(attributes).length > 0)

@@ -76,7 +76,7 @@ export {
 export {sendLine, shellQuote, triggerCreateLine, triggerNameFor, type SnippetOptions} from './snippets.js'
 export {editDistance, isTemplate, matchesTemplate, nearestNames, sourcePattern} from './patterns.js'
 export {documentGroups, type DocumentGroup, type DocumentInput} from './documents.js'
-export {ASYNCAPI_VERSION, asyncApiKey, filterText, toAsyncApi} from './asyncapi.js'
+export {ASYNCAPI_VERSION, toAsyncApi} from './asyncapi.js'
 export {
   CLOUDEVENTS_ENVELOPE,
   jsonSchemaFormat,
