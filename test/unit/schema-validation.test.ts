@@ -3,7 +3,7 @@ import {parseProjectConfig} from '../../src/core/project.js'
 import {compileEventSchemas, declaredSchemas, localSchemaPath, violationsOf} from '../../src/core/registry/validation.js'
 import {exampleFromSchema} from '../../src/core/registry/example.js'
 import {parseManifests} from '../../src/index.js'
-import {buildRegistry, diffRegistries} from '../../src/core/registry/index.js'
+import {buildRegistry, diffRegistries, schemaType} from '../../src/core/registry/index.js'
 
 describe('kne.yaml registry.validate', () => {
   it('reads off, warn and reject', () => {
@@ -166,6 +166,19 @@ describe('registry diff', () => {
       {breaking: true, at: 'data/lines/*/sku', message: 'type changed from string to number'},
     ])
     expect(diffRegistries(after, after)).toEqual({added: [], removed: [], changed: [], breaking: 0})
+  })
+
+  it('does not follow a malformed local $ref', () => {
+    const schema = (type: string) => ({type: 'object', properties: {a: {$ref: '#/$defs/100%'}}, $defs: {'100%': {type}}})
+    expect(diffRegistries(registry(v1beta3('', schema('string'))), registry(v1beta3('', schema('integer')))).changed).toEqual([])
+  })
+})
+
+describe('local $refs', () => {
+  it('that are malformed (a bad percent-escape) are not followed in examples and types', () => {
+    const schema = {type: 'object', required: ['a'], properties: {a: {$ref: '#/$defs/100%'}}, $defs: {'100%': {type: 'string'}}}
+    expect(exampleFromSchema(schema)).toEqual({a: null})
+    expect(schemaType(schema, schema, 0, [])).toContain('unknown')
   })
 })
 
