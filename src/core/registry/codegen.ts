@@ -3,6 +3,7 @@
 // attributes plus `type` as a literal and typed `data`, and the union of them all, discriminated by `type`,
 // so that a subscriber narrowing on `event.type` gets the right data.
 import {isTemplate} from './patterns.js'
+import {isObject} from '../resources/read.js'
 import {jsonPointer, type JsonSchema} from './schema.js'
 import type {RegistryEntry} from './types.js'
 
@@ -218,8 +219,4 @@ function uniqueName(base: string, taken: Set<string>): string {
   taken.add(name)
   taken.add(`${name}Data`)
   return name
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

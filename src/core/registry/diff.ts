@@ -2,6 +2,7 @@
 // and which changes break consumers: a required field added to the data schema, a field's type changed, a
 // required field removed, a required attribute added or a fixed attribute value changed, and a type removed
 // that a trigger consumes. Types are compared by namespace and type, whatever reference they come through.
+import {isObject} from '../resources/read.js'
 import {jsonPointer, type JsonSchema} from './schema.js'
 import type {RegistryEntry} from './types.js'
 
@@ -194,8 +195,4 @@ function typesOf(schema: Record<string, unknown>): string[] | undefined {
 
 function requiredOf(schema: Record<string, unknown>): Set<string> {
   return new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [])
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

@@ -2,6 +2,7 @@
 // event when no event was seen): the schema's own examples, const, enum or default where it gives one,
 // else a value of its type that keeps its bounds and formats, with every required property. Local $refs
 // are followed; depth is bounded, so a recursive schema ends in null.
+import {isObject} from '../resources/read.js'
 import {jsonPointer} from './schema.js'
 
 /** Nesting below this depth is left out (null, or an object without its properties). */
@@ -172,8 +173,4 @@ function mergeSchemas(a: Record<string, unknown>, b: Record<string, unknown>): R
 function resolveLocalRef(root: unknown, ref: string): Record<string, unknown> | undefined {
   const node = ref.startsWith('#') ? jsonPointer(root, ref.slice(1)) : undefined
   return isObject(node) ? node : undefined
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
