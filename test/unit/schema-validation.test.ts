@@ -1,9 +1,9 @@
 import {describe, expect, it} from 'vitest'
 import {parseProjectConfig} from '../../src/core/project.js'
-import {compileEventSchemas, declaredSchemas, localSchemaPath, violationsOf} from '../../src/core/registry/validation.js'
+import {compileEventSchemas, declaredSchemas, localSchemaPath, violationsOf, withLocalSchemas} from '../../src/core/registry/validation.js'
 import {exampleFromSchema} from '../../src/core/registry/example.js'
 import {parseManifests} from '../../src/index.js'
-import {buildRegistry, diffRegistries} from '../../src/core/registry/index.js'
+import {buildRegistry, diffRegistries, schemaType} from '../../src/core/registry/index.js'
 
 describe('kne.yaml registry.validate', () => {
   it('reads off, warn and reject', () => {
@@ -30,6 +30,28 @@ describe('declared schemas', () => {
     expect(localSchemaPath('file:///abs/order.json', '/p/knative/et.yaml')).toBe('/abs/order.json')
     expect(localSchemaPath('https://example.com/order.json', '/p/et.yaml')).toBeUndefined()
     expect(localSchemaPath('urn:example:order', '/p/et.yaml')).toBeUndefined()
+  })
+
+  it('a readable local schema file becomes the schemaData the registry describes; others are left as they are', () => {
+    const {resources} = parseManifests(
+      [
+        '{type: a, schema: ./a.json}',
+        '{type: b, schema: ./b.json}',
+        '{type: c, schema: ./missing.json}',
+        '{type: d, schema: https://x/d.json}',
+      ]
+        .map((spec, i) => `apiVersion: eventing.knative.dev/v1beta2\nkind: EventType\nmetadata: {name: e${i}}\nspec: ${spec}\n`)
+        .join('---\n'),
+      '/p/et.yaml',
+    )
+    const files: Record<string, string> = {'/p/a.json': '{"type": "object"}', '/p/b.json': '[1]'}
+    const read = (path: string): string => {
+      const text = files[path]
+      if (text === undefined) throw new Error('ENOENT')
+      return text
+    }
+    const given = withLocalSchemas(resources, read).map((r) => (r.spec as {schemaData?: string}).schemaData)
+    expect(given).toEqual(['{"type": "object"}', undefined, undefined, undefined])
   })
 
   it('reports a schema file that cannot be read, schemaData that is broken JSON, and an unknown dialect, each with file, resource and field', () => {
@@ -166,6 +188,19 @@ describe('registry diff', () => {
       {breaking: true, at: 'data/lines/*/sku', message: 'type changed from string to number'},
     ])
     expect(diffRegistries(after, after)).toEqual({added: [], removed: [], changed: [], breaking: 0})
+  })
+
+  it('does not follow a malformed local $ref', () => {
+    const schema = (type: string) => ({type: 'object', properties: {a: {$ref: '#/$defs/100%'}}, $defs: {'100%': {type}}})
+    expect(diffRegistries(registry(v1beta3('', schema('string'))), registry(v1beta3('', schema('integer')))).changed).toEqual([])
+  })
+})
+
+describe('local $refs', () => {
+  it('that are malformed (a bad percent-escape) are not followed in examples and types', () => {
+    const schema = {type: 'object', required: ['a'], properties: {a: {$ref: '#/$defs/100%'}}, $defs: {'100%': {type: 'string'}}}
+    expect(exampleFromSchema(schema)).toEqual({a: null})
+    expect(schemaType(schema, schema, 0, [])).toContain('unknown')
   })
 })
 

@@ -3,7 +3,8 @@
 // attributes plus `type` as a literal and typed `data`, and the union of them all, discriminated by `type`,
 // so that a subscriber narrowing on `event.type` gets the right data.
 import {isTemplate} from './patterns.js'
-import type {JsonSchema} from './schema.js'
+import {isObject} from '../resources/read.js'
+import {jsonPointer, type JsonSchema} from './schema.js'
 import type {RegistryEntry} from './types.js'
 
 /** Nesting past this depth (or a $ref cycle) is typed `unknown`. */
@@ -97,7 +98,7 @@ export function schemaType(schema: unknown, root: JsonSchema, depth: number, ref
   if (!isObject(schema) || depth > MAX_TYPE_DEPTH) return 'unknown'
   const next = (s: unknown): string => schemaType(s, root, depth + 1, refs)
   if (typeof schema.$ref === 'string') {
-    const target = schema.$ref.startsWith('#') ? pointer(root, schema.$ref) : undefined
+    const target = schema.$ref.startsWith('#') ? jsonPointer(root, schema.$ref.slice(1)) : undefined
     if (target === undefined || refs.includes(schema.$ref)) return 'unknown'
     return schemaType(target, root, depth + 1, [...refs, schema.$ref])
   }
@@ -218,18 +219,4 @@ function uniqueName(base: string, taken: Set<string>): string {
   taken.add(name)
   taken.add(`${name}Data`)
   return name
-}
-
-function pointer(root: unknown, ref: string): unknown {
-  let node: unknown = root
-  for (const token of ref.slice(1).split('/').slice(1)) {
-    const key = decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~')
-    if (!isObject(node) || !Object.hasOwn(node, key)) return undefined
-    node = node[key]
-  }
-  return node
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

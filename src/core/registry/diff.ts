@@ -2,7 +2,8 @@
 // and which changes break consumers: a required field added to the data schema, a field's type changed, a
 // required field removed, a required attribute added or a fixed attribute value changed, and a type removed
 // that a trigger consumes. Types are compared by namespace and type, whatever reference they come through.
-import type {JsonSchema} from './schema.js'
+import {isObject} from '../resources/read.js'
+import {jsonPointer, type JsonSchema} from './schema.js'
 import type {RegistryEntry} from './types.js'
 
 export interface TypeChange {
@@ -181,11 +182,7 @@ function compareSchemas(
 function resolved(schema: unknown, root: JsonSchema): Record<string, unknown> {
   if (!isObject(schema)) return {}
   if (typeof schema.$ref !== 'string' || !schema.$ref.startsWith('#')) return schema
-  let node: unknown = root
-  for (const token of schema.$ref.slice(1).split('/').slice(1)) {
-    const key = decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~')
-    node = isObject(node) && Object.hasOwn(node, key) ? node[key] : undefined
-  }
+  const node = jsonPointer(root, schema.$ref.slice(1))
   return isObject(node) ? {...node, ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$ref'))} : schema
 }
 
@@ -198,8 +195,4 @@ function typesOf(schema: Record<string, unknown>): string[] | undefined {
 
 function requiredOf(schema: Record<string, unknown>): Set<string> {
   return new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [])
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

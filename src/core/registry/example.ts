@@ -2,6 +2,8 @@
 // event when no event was seen): the schema's own examples, const, enum or default where it gives one,
 // else a value of its type that keeps its bounds and formats, with every required property. Local $refs
 // are followed; depth is bounded, so a recursive schema ends in null.
+import {isObject} from '../resources/read.js'
+import {jsonPointer} from './schema.js'
 
 /** Nesting below this depth is left out (null, or an object without its properties). */
 export const MAX_EXAMPLE_DEPTH = 12
@@ -169,16 +171,6 @@ function mergeSchemas(a: Record<string, unknown>, b: Record<string, unknown>): R
 
 /** `#/$defs/name` (a JSON Pointer into the same document); other references are not followed. */
 function resolveLocalRef(root: unknown, ref: string): Record<string, unknown> | undefined {
-  if (!ref.startsWith('#')) return undefined
-  let node: unknown = root
-  for (const token of ref.slice(1).split('/').slice(1)) {
-    const key = decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~')
-    if (!isObject(node) || !Object.hasOwn(node, key)) return undefined
-    node = node[key]
-  }
+  const node = ref.startsWith('#') ? jsonPointer(root, ref.slice(1)) : undefined
   return isObject(node) ? node : undefined
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

@@ -7,6 +7,7 @@ import {kubernetesNameProblem} from '../resources/names.js'
 import {parseYamlDocument} from '../resources/yaml.js'
 import {eventTypeManifest, eventTypeNames, REQUIRED_EVENT_TYPE_ATTRIBUTES, type EventTypeManifest, type EventTypeVersion} from './export.js'
 import {isTemplate} from './patterns.js'
+import {jsonPointer} from './schema.js'
 import {binaryModeHeader} from '../codec/http.js'
 import {isObject} from '../resources/read.js'
 import {XREGISTRY_LABELS} from './xregistry.js'
@@ -262,7 +263,7 @@ function withBase(
     })
     return undefined
   }
-  const target = pointer(document, base)
+  const target = jsonPointer(document, base)
   if (target === undefined) {
     result.problems.push({path: `${path}/basemessage`, message: `references ${base}, which the document does not have`})
     return undefined
@@ -296,7 +297,7 @@ function readMessageSchema(
   const local = xid ?? (uri?.startsWith('#/') ? uri.slice(1) : uri?.startsWith('/') ? uri : undefined)
   if (local !== undefined) {
     const where = `${path}/${xid !== undefined ? 'dataschemaxid' : 'dataschemauri'}`
-    const resource = pointer(document, local.split('#')[0]!)
+    const resource = jsonPointer(document, local.split('#')[0]!)
     if (!isObject(resource)) {
       result.problems.push({path: where, message: `references ${local}, which the document does not have`})
       return false
@@ -522,7 +523,7 @@ function resolveRef(
       result.problems.push({path: `${where}/$ref`, message: `${ref} is outside the document: kne cannot resolve it`})
       return undefined
     }
-    const target = pointer(document, ref.slice(1))
+    const target = jsonPointer(document, ref.slice(1))
     if (target === undefined) {
       result.problems.push({path: `${where}/$ref`, message: `references ${ref}, which the document does not have`})
       return undefined
@@ -622,24 +623,6 @@ function mapAt(object: Record<string, unknown>, key: string, path: string, resul
     message: `must be an object keyed by id, not ${Array.isArray(value) ? 'an array' : typeof value}`,
   })
   return {}
-}
-
-/** A JSON pointer's target (RFC 6901), undefined when there is none. */
-function pointer(document: unknown, path: string): unknown {
-  if (path === '' || path === '/') return path === '' ? document : undefined
-  let current = document
-  for (const raw of path.slice(1).split('/')) {
-    let key: string
-    try {
-      key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~')
-    } catch {
-      return undefined
-    }
-    if (Array.isArray(current) && /^\d+$/.test(key)) current = current[Number(key)]
-    else if (isObject(current) && Object.hasOwn(current, key)) current = current[key]
-    else return undefined
-  }
-  return current
 }
 
 /** A key as a JSON pointer segment. */

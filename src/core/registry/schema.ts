@@ -260,4 +260,24 @@ export function inferSchema(samples: readonly unknown[], limits?: InferenceLimit
   return inference.schema()
 }
 
-// ---------------------------------------------------------------------------------------------------
+/**
+ * What a JSON Pointer (RFC 6901, as in a `#/$defs/name` reference without its `#`) points at in a document,
+ * undefined when nothing is there or the pointer is malformed.
+ */
+export function jsonPointer(document: unknown, path: string): unknown {
+  if (path === '' || path === '/') return path === '' ? document : undefined
+  let current = document
+  for (const raw of path.slice(1).split('/')) {
+    let key: string
+    try {
+      key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~')
+    } catch {
+      return undefined
+    }
+    if (Array.isArray(current) && /^\d+$/.test(key)) current = current[Number(key)]
+    else if (current !== null && typeof current === 'object' && !Array.isArray(current) && Object.hasOwn(current, key))
+      current = (current as Record<string, unknown>)[key]
+    else return undefined
+  }
+  return current
+}

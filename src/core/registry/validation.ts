@@ -92,27 +92,30 @@ export function declaredSchemas(
     const field = schemaUriField(eventType)
     const path = localSchemaPath(contribution.schemaUrl, eventType.origin.file)
     if (path === undefined) continue
-    let text: string
-    try {
-      text = readFile(path)
-    } catch (error) {
-      problems.push({...at(field), message: `cannot read the schema file ${path}: ${(error as Error).message}; its events are not checked`})
-      continue
-    }
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(text)
-    } catch (error) {
-      problems.push({...at(field), message: `${path} is not JSON: ${(error as Error).message}; its events are not checked`})
-      continue
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      problems.push({...at(field), message: `${path} is not a JSON Schema (a JSON object); its events are not checked`})
-      continue
-    }
-    schemas.push({...base, schema: parsed as JsonSchema, where: at(field)})
+    const read = readLocalSchema(path, readFile)
+    if ('problem' in read) problems.push({...at(field), message: `${read.problem}; its events are not checked`})
+    else schemas.push({...base, schema: read.schema, where: at(field)})
   }
   return {schemas, problems}
+}
+
+/** A local schema file read and parsed, or why it cannot be: unreadable, not JSON, or not a JSON object. */
+function readLocalSchema(path: string, readFile: ReadSchemaFile): {schema: JsonSchema; text: string} | {problem: string} {
+  let text: string
+  try {
+    text = readFile(path)
+  } catch (error) {
+    return {problem: `cannot read the schema file ${path}: ${(error as Error).message}`}
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    return {problem: `${path} is not JSON: ${(error as Error).message}`}
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    return {problem: `${path} is not a JSON Schema (a JSON object)`}
+  return {schema: parsed as JsonSchema, text}
 }
 
 /**
@@ -128,15 +131,8 @@ export function withLocalSchemas(resources: readonly ManifestResource[], readFil
     if (eventType.spec.schemaData !== undefined) return r
     const {contribution} = declaredContribution(eventType, () => undefined)
     const path = contribution?.schemaUrl === undefined ? undefined : localSchemaPath(contribution.schemaUrl, eventType.origin.file)
-    if (path === undefined) return r
-    try {
-      const text = readFile(path)
-      const parsed: unknown = JSON.parse(text)
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return r
-      return {...eventType, spec: {...eventType.spec, schemaData: text}}
-    } catch {
-      return r
-    }
+    const read = path === undefined ? undefined : readLocalSchema(path, readFile)
+    return read === undefined || 'problem' in read ? r : {...eventType, spec: {...eventType.spec, schemaData: read.text}}
   })
 }
 
