@@ -1,9 +1,11 @@
-// Spans as OTLP/JSON text (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding, with
+// Spans as OTLP/JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding, with
 // opentelemetry-proto's trace.proto): ids as lower-case hex, 64-bit times as decimal strings, enums as
-// numbers, lowerCamelCase fields, empty fields left out. kne writes its spans as text as they end, with the
-// parts that repeat (attribute keys, a broker's names, a URL) quoted once, because building the SDK's span
-// objects and turning them into OTLP cost more than the rest of a synchronous broker's work together
-// (bench/notes.md, "Trace context and span export").
+// numbers, lowerCamelCase fields, empty fields left out. kne writes each span's bytes straight into the body
+// of the export request it goes in when the span ends: the parts that repeat (attribute keys, a broker's
+// names, a URL) are encoded once and copied, ids and times are written digit by digit, and no string is
+// built per span. Building the SDK's span objects and serialising them, or building each span's text and
+// then encoding it, cost more than the rest of a synchronous broker's work (bench/notes.md, "Trace context
+// and span export").
 import {memoize} from './memo.js'
 
 /** OTLP's SpanKind numbers (trace.proto), which are the OpenTelemetry API's plus one. */
@@ -29,26 +31,13 @@ const keyPrefix = {
   bool: memoize((key: string) => `{"key":${JSON.stringify(key)},"value":{"boolValue":`),
 }
 
-/** A string value as JSON, remembered: for values that come back on every event (a broker's name, a type, a URL). */
-export const quotedValue = memoize((value: string) => JSON.stringify(cut(value)), 4096)
-
-/** A string value as JSON, for values new with every event (an event id). */
-export function freshValue(value: string): string {
-  return JSON.stringify(cut(value))
-}
-
 function cut(value: string): string {
   return value.length > MAX_ATTRIBUTE_CHARS ? value.slice(0, MAX_ATTRIBUTE_CHARS) : value
 }
 
-/** One attribute, `{"key":…,"value":{…}}`; a string value is given as its JSON (quotedValue's or freshValue's). */
-export function stringAttribute(key: string, quoted: string): string {
-  return `${keyPrefix.string(key)}${quoted}}}`
-}
-
 /** One attribute of any value: numbers that are integers are `intValue`, others `doubleValue`. */
 export function attribute(key: string, value: AttributeValue): string {
-  if (typeof value === 'string') return stringAttribute(key, freshValue(value))
+  if (typeof value === 'string') return `${keyPrefix.string(key)}${JSON.stringify(cut(value))}}}`
   if (typeof value === 'boolean') return `${keyPrefix.bool(key)}${value}}}`
   if (Number.isSafeInteger(value)) return `${keyPrefix.int(key)}${value}}}`
   // JSON has no NaN or Infinity; OTLP/JSON writes them as strings
@@ -65,40 +54,15 @@ export function attributes(values: Readonly<Record<string, AttributeValue | unde
   return text
 }
 
-/** What a span's OTLP/JSON needs. */
-export interface SpanText {
-  traceId: string
-  spanId: string
-  /** Undefined for a root span. */
-  parentSpanId: string | undefined
-  /** Whether the parent came from another process (a traceparent header or extension). */
-  remoteParent: boolean
-  /** The trace's W3C flags (`01`: sampled). */
-  flags: string
-  traceState: string | undefined
-  /** The span's name as JSON. */
-  name: string
-  kind: number
-  /** Unix nanoseconds, as decimal text. */
-  start: string
-  end: string
-  /** attributes()'s text. */
-  attributes: string
-  /** An error's message, when the span's status is an error. */
-  error?: string | undefined
+/** Attributes encoded once (attributes()'s text as UTF-8): what a span copies for the attributes that repeat. */
+export function attributeBytes(values: Readonly<Record<string, AttributeValue | undefined>>): Buffer {
+  return Buffer.from(attributes(values))
 }
 
-/** One span as OTLP/JSON. */
-export function spanJson(span: SpanText): string {
-  const flags =
-    Number.parseInt(span.flags, 16) | (span.parentSpanId === undefined ? 0 : HAS_IS_REMOTE | (span.remoteParent ? IS_REMOTE : 0))
-  let text = `{"traceId":"${span.traceId}","spanId":"${span.spanId}"`
-  if (span.parentSpanId !== undefined) text += `,"parentSpanId":"${span.parentSpanId}"`
-  if (span.traceState !== undefined) text += `,"traceState":${JSON.stringify(span.traceState)}`
-  text += `,"flags":${flags},"name":${span.name},"kind":${span.kind},"startTimeUnixNano":"${span.start}","endTimeUnixNano":"${span.end}","attributes":[${span.attributes}]`
-  if (span.error !== undefined) text += `,"status":{"code":${OTLP_STATUS_ERROR},"message":${JSON.stringify(span.error)}}`
-  return `${text}}`
-}
+/** `{"key":…,"value":{"stringValue":` of a key, encoded once: what WritingSpan.string() takes. */
+export const stringPrefix = memoize((key: string) => Buffer.from(keyPrefix.string(key)))
+/** `{"key":…,"value":{"intValue":` of a key, encoded once: what WritingSpan.int() takes. */
+export const intPrefix = memoize((key: string) => Buffer.from(keyPrefix.int(key)))
 
 /** An export request's body: the OTLP/JSON of its spans, and how many. */
 export interface TracesRequest {
@@ -106,23 +70,57 @@ export interface TracesRequest {
   spans: number
 }
 
+/**
+ * The most a span takes: ids and times, at most 16 attributes whose strings are cut to MAX_ATTRIBUTE_CHARS (6
+ * bytes a character at worst, escaped), a trace state and an error message as long.
+ */
+const MAX_SPAN_BYTES = 20 * (MAX_ATTRIBUTE_CHARS * 6 + 256)
+
+const QUOTE = 0x22
 const COMMA = 0x2c
+const BACKSLASH = 0x5c
+const ZERO = 0x30
+const END_SPAN = 0x7d // }
+const REQUEST_END = ']}]}]}'
+const ascii = (text: string): Buffer => Buffer.from(text, 'latin1')
+const PART = {
+  traceId: ascii('{"traceId":"'),
+  spanId: ascii('","spanId":"'),
+  parentSpanId: ascii('","parentSpanId":"'),
+  traceState: ascii('","traceState":'),
+  flagsAfterId: ascii('","flags":'),
+  flags: ascii(',"flags":'),
+  end: ascii('","endTimeUnixNano":"'),
+  attributes: ascii('","attributes":['),
+  attributesEnd: ascii(']'),
+  valueEnd: ascii('}}'),
+  status: ascii(`,"status":{"code":${OTLP_STATUS_ERROR},"message":`),
+}
+
+/** A span's name and kind, and what comes between them and its start time, encoded once: what TracesRequests.begin() takes. */
+export function spanHead(name: string, kind: number): Buffer {
+  return Buffer.from(`,"name":${JSON.stringify(cut(name))},"kind":${kind},"startTimeUnixNano":"`)
+}
+
 /** Buffer's UTF-8 writer without the encoding lookup of write() (Node has it on every Buffer; its types do not say so). */
 type Utf8Writable = Buffer & {utf8Write(text: string, offset: number): number}
-const REQUEST_END = ']}]}]}'
 
 /**
- * Export requests filled as spans end: each span's text is written into the body of the request it goes in
- * at once, so that no batch-sized string is ever built (joining and encoding one cost more than the spans).
- * At most `maxRequests` bodies wait, full or filling; a span past them is dropped.
+ * Export requests filled as spans end: each span is written into the body of the request it goes in at once
+ * (begin(), then its attributes, then end()). At most `maxRequests` bodies wait, full or filling; a span past
+ * them is dropped.
  */
 export class TracesRequests {
   private readonly ready: TracesRequest[] = []
   /** Bodies sent and given back: reused, since a fresh one costs its pages' first touch. */
   private readonly spare: Buffer[] = []
-  private body: Buffer | undefined
+  private body: Buffer = Buffer.alloc(0)
   private used = 0
   private spans = 0
+  /** Attributes written in the span under way: each after the first takes a comma. */
+  private attributeCount = 0
+  private lastWholeMs = Number.NaN
+  private lastMsDigits = Buffer.alloc(0)
   private readonly start: Buffer
 
   constructor(
@@ -132,28 +130,99 @@ export class TracesRequests {
     private readonly maxSpans = 512,
     private readonly maxRequests = 8,
     private readonly bodyBytes = 512 * 1024,
+    /** The Unix time, in whole milliseconds, that span times count from (small numbers keep a double's precision to the nanosecond). */
+    private readonly epochMs = 0,
   ) {
     this.start = Buffer.from(
       `{"resourceSpans":[{"resource":{"attributes":[${resourceAttributes}]},"scopeSpans":[{"scope":{"name":${JSON.stringify(scope)}},"spans":[`,
     )
   }
 
-  /** Adds a span (spanJson's text); false when it was dropped, `maxRequests` bodies waiting already. */
-  add(span: string): boolean {
-    // a UTF-16 code unit takes at most 3 bytes in UTF-8
-    const room = span.length * 3 + 1 + REQUEST_END.length
-    if (this.body === undefined || this.used + room > this.body.byteLength) {
-      if (this.body !== undefined) this.seal()
+  /**
+   * Starts a span and writes all but its attributes; false when it is dropped (then nothing else of it may
+   * be written). Times are milliseconds after epochMs, with their fraction.
+   */
+  begin(
+    traceId: string,
+    spanId: string,
+    parentSpanId: string | undefined,
+    remoteParent: boolean,
+    traceFlags: number,
+    traceState: string | undefined,
+    head: Uint8Array,
+    start: number,
+    end: number,
+  ): boolean {
+    if (this.used + MAX_SPAN_BYTES > this.body.byteLength) {
+      if (this.spans > 0) this.seal()
       if (this.ready.length >= this.maxRequests) return false
-      const size = this.start.byteLength + room
-      this.body = size <= this.bodyBytes ? (this.spare.pop() ?? Buffer.allocUnsafe(this.bodyBytes)) : Buffer.allocUnsafe(size)
+      this.body = this.spare.pop() ?? Buffer.allocUnsafe(this.bodyBytes)
       this.used = this.start.copy(this.body)
     }
-    const body = this.body
-    if (this.spans > 0) body[this.used++] = COMMA
-    this.used += (body as Utf8Writable).utf8Write(span, this.used)
-    if (++this.spans >= this.maxSpans) this.seal()
+    if (this.spans > 0) this.body[this.used++] = COMMA
+    this.attributeCount = 0
+    this.part(PART.traceId)
+    this.ascii(traceId)
+    this.part(PART.spanId)
+    this.ascii(spanId)
+    if (parentSpanId !== undefined) {
+      this.part(PART.parentSpanId)
+      this.ascii(parentSpanId)
+    }
+    if (traceState !== undefined) {
+      this.part(PART.traceState)
+      this.string(traceState)
+      this.part(PART.flags)
+    } else this.part(PART.flagsAfterId)
+    this.digits(traceFlags | (parentSpanId === undefined ? 0 : HAS_IS_REMOTE | (remoteParent ? IS_REMOTE : 0)))
+    this.part(head)
+    this.nanos(start)
+    this.part(PART.end)
+    this.nanos(end)
+    this.part(PART.attributes)
     return true
+  }
+
+  /** Attributes encoded once (attributeBytes()), copied in. */
+  attributes(encoded: Uint8Array): void {
+    if (encoded.byteLength === 0) return
+    if (this.attributeCount++ > 0) this.body[this.used++] = COMMA
+    this.part(encoded)
+  }
+
+  /** An attribute with a string value: its key's stringPrefix() and the value, cut to MAX_ATTRIBUTE_CHARS. */
+  stringAttribute(prefix: Uint8Array, value: string): void {
+    if (this.attributeCount++ > 0) this.body[this.used++] = COMMA
+    this.part(prefix)
+    this.string(value)
+    this.part(PART.valueEnd)
+  }
+
+  /** An attribute with a whole number ≥ 0 as its value: its key's intPrefix() and the number. */
+  intAttribute(prefix: Uint8Array, value: number): void {
+    if (this.attributeCount++ > 0) this.body[this.used++] = COMMA
+    this.part(prefix)
+    this.digits(value)
+    this.part(PART.valueEnd)
+  }
+
+  /** Attributes given as attributes()'s text: for those a span seldom has. */
+  attributeText(text: string): void {
+    if (text === '') return
+    if (this.attributeCount++ > 0) this.body[this.used++] = COMMA
+    this.used += (this.body as Utf8Writable).utf8Write(text, this.used)
+  }
+
+  /** Ends the span, with an error status when `error` is given. */
+  end(error?: string): void {
+    this.part(PART.attributesEnd)
+    if (error !== undefined) {
+      this.part(PART.status)
+      this.string(error)
+      this.body[this.used++] = END_SPAN
+    }
+    this.body[this.used++] = END_SPAN
+    if (++this.spans >= this.maxSpans) this.seal()
   }
 
   /** Whether a body has all the spans it takes. */
@@ -168,32 +237,87 @@ export class TracesRequests {
 
   /** Every request waiting, the one being filled too; the queue is then empty. */
   take(): TracesRequest[] {
-    if (this.body !== undefined) this.seal()
+    if (this.spans > 0) this.seal()
     return this.ready.splice(0)
   }
 
   /** Gives back a request's body once it is sent. */
   release(request: TracesRequest): void {
-    const {buffer, byteOffset} = request.bytes
-    // only the bodies of bodyBytes this made (a span larger than them got one of its own)
-    if (byteOffset === 0 && buffer.byteLength === this.bodyBytes && this.spare.length < 2)
-      this.spare.push(Buffer.from(buffer, 0, this.bodyBytes))
+    const {buffer} = request.bytes
+    if (buffer.byteLength === this.bodyBytes && this.spare.length < 2) this.spare.push(Buffer.from(buffer, 0, this.bodyBytes))
   }
 
   private seal(): void {
-    const body = this.body!
-    if (this.spans > 0) {
-      this.used += body.write(REQUEST_END, this.used, 'latin1')
-      this.ready.push({bytes: body.subarray(0, this.used), spans: this.spans})
-    }
-    this.body = undefined
+    this.used += this.body.write(REQUEST_END, this.used, 'latin1')
+    this.ready.push({bytes: this.body.subarray(0, this.used), spans: this.spans})
+    this.body = Buffer.alloc(0)
     this.used = 0
     this.spans = 0
   }
-}
 
-/** Unix nanoseconds as decimal text, of a time given as its whole milliseconds (as text) and a fraction of one (0 ≤ fraction < 1). */
-export function unixNanos(wholeMs: string, fractionMs: number): string {
-  // 1e6 + nanos has seven digits: the last six are the nanoseconds with their leading zeros
-  return wholeMs + String(Math.floor(fractionMs * 1e6) + 1_000_000).slice(1)
+  private part(bytes: Uint8Array): void {
+    this.body.set(bytes, this.used)
+    this.used += bytes.byteLength
+  }
+
+  /** Text known to be ASCII (hex ids). */
+  private ascii(text: string): void {
+    const body = this.body
+    let at = this.used
+    for (let i = 0; i < text.length; i++) body[at++] = text.charCodeAt(i)
+    this.used = at
+  }
+
+  /** A string as JSON, cut to MAX_ATTRIBUTE_CHARS: copied as it is while it is printable ASCII, else through JSON.stringify. */
+  private string(value: string): void {
+    const text = cut(value)
+    const body = this.body
+    let at = this.used
+    body[at++] = QUOTE
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) {
+        this.used += (body as Utf8Writable).utf8Write(JSON.stringify(text), this.used)
+        return
+      }
+      body[at++] = c
+    }
+    body[at++] = QUOTE
+    this.used = at
+  }
+
+  /** A whole number ≥ 0 below 2^31 in decimal. */
+  private digits(value: number): void {
+    let n = value | 0
+    let length = 1
+    for (let rest = n; rest >= 10; rest = (rest / 10) | 0) length++
+    const body = this.body
+    for (let at = this.used + length - 1; at >= this.used; at--) {
+      body[at] = ZERO + (n % 10)
+      n = (n / 10) | 0
+    }
+    this.used += length
+  }
+
+  /** A time (milliseconds after epochMs) as Unix nanoseconds in decimal: the whole milliseconds, then six digits. */
+  private nanos(ms: number): void {
+    let whole = Math.floor(ms)
+    let nanos = Math.round((ms - whole) * 1e6)
+    if (nanos === 1e6) {
+      whole++
+      nanos = 0
+    }
+    // the milliseconds' digits are encoded once per millisecond
+    if (whole !== this.lastWholeMs) {
+      this.lastWholeMs = whole
+      this.lastMsDigits = Buffer.from(String(this.epochMs + whole), 'latin1')
+    }
+    this.part(this.lastMsDigits)
+    const body = this.body
+    for (let at = this.used + 5; at >= this.used; at--) {
+      body[at] = ZERO + (nanos % 10)
+      nanos = (nanos / 10) | 0
+    }
+    this.used += 6
+  }
 }

@@ -9,16 +9,13 @@ import type {IOtlpExportDelegate} from '@opentelemetry/otlp-exporter-base'
 import type {CloudEvent} from '../core/cloudevent.js'
 import {formatTraceparent, isSampled, messagingDestination, SPAN_ATTRIBUTES as A, type SpanParent} from '../core/trace-context.js'
 import {
-  attribute,
+  attributeBytes,
   attributes,
-  freshValue,
+  intPrefix,
   OTLP_SPAN_KIND,
-  quotedValue,
-  spanJson,
-  stringAttribute,
+  spanHead,
+  stringPrefix,
   TracesRequests,
-  unixNanos,
-  type SpanText,
   type TracesRequest,
 } from '../core/otlp-json.js'
 import type {DeliveryTarget} from '../core/activity.js'
@@ -164,12 +161,12 @@ export class MeshTracing {
   responded(request: RequestTrace, attempt: number, status: number | undefined, error: string | undefined, nextDelayMs?: number): void {
     const span = request.span
     if (span === undefined) return
-    span.attributes += `,${attribute(A.attempt, attempt)}`
-    if (attempt > 1) span.attributes += `,${attribute(A.resendCount, attempt - 1)}`
-    if (status !== undefined) span.attributes += `,${attribute(A.httpStatus, status)}`
-    if (nextDelayMs !== undefined) span.attributes += `,${attribute(A.nextDelay, nextDelayMs)}`
+    span.attempt = attempt
+    span.status = status
+    if (attempt > 1) span.more = attributes({[A.resendCount]: attempt - 1})
+    if (nextDelayMs !== undefined) span.more = joined(span.more, attributes({[A.nextDelay]: nextDelayMs}))
     if (status === undefined || status < 200 || status >= 300) {
-      span.attributes += `,${stringAttribute(A.errorType, status === undefined ? '"transport"' : `"${status}"`)}`
+      span.more = joined(span.more, attributes({[A.errorType]: status === undefined ? 'transport' : String(status)}))
       span.error = error ?? `HTTP ${status}`
     }
     this.recorder!.end(span)
@@ -195,25 +192,39 @@ export type Who = {trigger: string; subscription?: undefined} | {subscription: s
 type Sampler = (traceId: string, parent: SpanParent | undefined) => boolean
 
 /**
- * A span begun and not yet ended (an ingress, a request): what its OTLP/JSON needs, the attributes known at
- * its start already as text.
+ * A span begun and not yet ended (an ingress, a request): its ids and start, the attributes known at its start
+ * (encoded once, shared by every span of its broker or route), and what its end adds.
  */
-export class OpenSpan implements SpanText {
+export class OpenSpan implements RecordedSpan {
   constructor(
     readonly traceId: string,
     readonly spanId: string,
     readonly parentSpanId: string | undefined,
     readonly remoteParent: boolean,
-    readonly flags: string,
+    readonly flags: number,
     readonly traceState: string | undefined,
-    readonly name: string,
-    readonly kind: number,
-    readonly start: string,
-    public attributes: string,
+    /** spanHead()'s bytes: the span's name and kind. */
+    readonly head: Uint8Array,
+    /** now()'s time. */
+    readonly start: number,
+    readonly attributes: Uint8Array,
+    /** An ingress span's event: its attributes are written as the span ends. */
+    readonly event: CloudEvent | undefined,
+    /** A request span's url.full attribute, encoded once per URL. */
+    readonly url: Uint8Array | undefined,
   ) {}
 
-  end = ''
+  /** A request's attempt number, 0 for none. */
+  attempt = 0
+  /** http.response.status_code, when there is one. */
+  status: number | undefined = undefined
+  /** Attributes a span seldom has, as attributes()'s text. */
+  more = ''
   error: string | undefined = undefined
+}
+
+function joined(text: string, more: string): string {
+  return text === '' ? more : `${text},${more}`
 }
 
 /**
@@ -260,6 +271,8 @@ class SpanRecorder {
       'kne',
       BATCH_SPANS,
       MAX_QUEUED_SPANS / BATCH_SPANS,
+      BODY_BYTES,
+      EPOCH_MS,
     )
     return new SpanRecorder(delegate, requests, sampler, log, options.scheduledDelayMs ?? 1000, options.url)
   }
@@ -268,21 +281,20 @@ class SpanRecorder {
   ingress(parent: SpanParent | undefined, kind: 'broker' | 'channel', key: string, event: CloudEvent): EventTrace {
     const traceId = parent?.traceId ?? newTraceId()
     if (this.sampler !== undefined && !this.sampler(traceId, parent)) return {traceId, flags: '00', state: parent?.state, span: undefined}
-    const names = namesOf(kind, key)
-    let text = `${ingressAttributes[kind](key)},${stringAttribute(A.eventId, freshValue(event.id))},${stringAttribute(A.eventSource, quotedValue(event.source))},${stringAttribute(A.eventSpecVersion, quotedValue(event.specversion))},${stringAttribute(A.eventType, quotedValue(event.type))}`
-    if (event.subject !== undefined) text += `,${stringAttribute(A.eventSubject, freshValue(event.subject))}`
     const flags = parent?.flags ?? '01'
+    const {head, attributes} = ingressParts[kind](key)
     const span = new OpenSpan(
       traceId,
       newSpanId(),
       parent?.spanId,
       parent !== undefined && !parent.local,
-      flags,
+      Number.parseInt(flags, 16),
       parent?.state,
-      names.quoted,
-      OTLP_SPAN_KIND.server,
+      head,
       now(),
-      text,
+      attributes,
+      event,
+      undefined,
     )
     return {traceId, flags, state: parent?.state, span}
   }
@@ -292,65 +304,87 @@ class SpanRecorder {
     const triggers = new Map<string, EventTrace>()
     const many = matched.length > 8 ? new Set(matched) : undefined
     let unmatchedLeft = MAX_UNMATCHED_FILTER_SPANS
-    // the filters ran as the event arrived: their spans take the ingress span's start
-    const at = parent.start
     for (const route of routes) {
       const passed = many === undefined ? matched.includes(route) : many.has(route)
       if (!passed && unmatchedLeft-- <= 0) continue
       const spanId = newSpanId()
-      // a filter decision is made and over at once: its span is written whole here
-      this.push(
-        spanJson({
-          traceId: trace.traceId,
-          spanId,
-          parentSpanId: parent.spanId,
-          remoteParent: false,
-          flags: trace.flags,
-          traceState: trace.state,
-          name: namesOf('trigger', route.key).quoted,
-          kind: OTLP_SPAN_KIND.internal,
-          start: at,
-          end: at,
-          attributes: filterAttributes(route, passed),
-        }),
-      )
+      // a filter decision is made as the event arrives and is over at once: its span is written whole here
+      const {head, matched: matchedAttributes, notMatched} = filterParts(route)
+      const {requests} = this
+      if (
+        !this.closed &&
+        requests.begin(trace.traceId, spanId, parent.spanId, false, parent.flags, trace.state, head, parent.start, parent.start)
+      ) {
+        requests.attributes(passed ? matchedAttributes : notMatched)
+        requests.end()
+        this.ended()
+      }
       if (passed) triggers.set(route.key, {traceId: trace.traceId, flags: trace.flags, state: trace.state, span: {spanId}})
     }
-    if (unmatchedLeft < 0) parent.attributes += `,${attribute(A.unmatchedNotRecorded, -unmatchedLeft)}`
+    if (unmatchedLeft < 0) parent.more = joined(parent.more, attributes({[A.unmatchedNotRecorded]: -unmatchedLeft}))
     return {traceId: trace.traceId, flags: trace.flags, state: trace.state, span: parent, triggers}
   }
 
   endIngress(trace: EventTrace, status: number, error: string | undefined): void {
     const span = trace.span as OpenSpan
-    span.attributes += `,${attribute(A.httpStatus, status)}`
+    span.status = status
     if (status >= 400) span.error = error ?? `HTTP ${status}`
     this.end(span)
   }
 
   request(trace: EventTrace, who: Who, target: DeliveryTarget, url: string): OpenSpan {
     // the trigger's name and namespace are on the filter span above it: a request names its destination only
-    const text = `${requestAttributes(who)[target]},${stringAttribute(A.url, quotedValue(url))}`
     return new OpenSpan(
       trace.traceId,
       newSpanId(),
       trace.span!.spanId,
       false,
-      trace.flags,
+      Number.parseInt(trace.flags, 16),
       trace.state,
-      requestNames[target],
-      OTLP_SPAN_KIND.client,
+      requestHeads[target],
       now(),
-      text,
+      requestAttributes(who)[target],
+      undefined,
+      urlAttribute(url),
     )
   }
 
+  /** Writes an open span as it ends. */
   end(span: OpenSpan): void {
-    span.end = now()
-    this.push(spanJson(span))
+    const {requests} = this
+    if (
+      this.closed ||
+      !requests.begin(
+        span.traceId,
+        span.spanId,
+        span.parentSpanId,
+        span.remoteParent,
+        span.flags,
+        span.traceState,
+        span.head,
+        span.start,
+        now(),
+      )
+    )
+      return
+    requests.attributes(span.attributes)
+    const {event} = span
+    if (event !== undefined) {
+      requests.stringAttribute(EVENT_ID, event.id)
+      requests.attributes(eventAttributes(event))
+      if (event.subject !== undefined) requests.stringAttribute(EVENT_SUBJECT, event.subject)
+    }
+    if (span.url !== undefined) requests.attributes(span.url)
+    if (span.attempt > 0) requests.intAttribute(ATTEMPT, span.attempt)
+    if (span.status !== undefined) requests.intAttribute(HTTP_STATUS, span.status)
+    requests.attributeText(span.more)
+    requests.end(span.error)
+    this.ended()
   }
 
-  private push(span: string): void {
-    if (this.closed || !this.requests.add(span) || this.exporting !== undefined) return // the export under way schedules the next one
+  /** After a span is written: its request is sent when full, else within the delay. */
+  private ended(): void {
+    if (this.exporting !== undefined) return // the export under way schedules the next one
     if (this.requests.full) this.flushIn(0)
     else if (this.timer === undefined) this.flushIn(this.delayMs)
   }
@@ -415,23 +449,17 @@ class SpanRecorder {
 }
 
 const BATCH_SPANS = 512
+/** An export request's body: 512 spans of about 700 bytes, and room for the largest span. */
+const BODY_BYTES = 512 * 1024
 
-// Unix time in nanoseconds from the monotonic clock, anchored at the process's start as the SDK's spans are
-const ORIGIN_MS = Math.floor(performance.timeOrigin)
-const ORIGIN_FRACTION_MS = performance.timeOrigin - ORIGIN_MS
+// Span times come from the monotonic clock anchored at the process's start, as the SDK's do, counted from
+// a whole Unix millisecond so that a double keeps them to the nanosecond
+const EPOCH_MS = Math.floor(performance.timeOrigin)
+const EPOCH_FRACTION_MS = performance.timeOrigin - EPOCH_MS
 
-let lastWholeMs = -1
-let lastMsText = ''
-
-function now(): string {
-  const t = performance.now() + ORIGIN_FRACTION_MS
-  const whole = Math.floor(t)
-  // the milliseconds' digits are formatted once per millisecond
-  if (whole !== lastWholeMs) {
-    lastWholeMs = whole
-    lastMsText = String(ORIGIN_MS + whole)
-  }
-  return unixNanos(lastMsText, t - whole)
+/** Milliseconds after EPOCH_MS, with their fraction. */
+function now(): number {
+  return performance.now() + EPOCH_FRACTION_MS
 }
 
 /** The sampler OTEL_TRACES_SAMPLER names, undefined for the default (parentbased_always_on: every trace kne records already). */
@@ -475,16 +503,11 @@ interface Names {
   destination: string
   namespace: string
   name: string
-  /** The destination as JSON: the span's name. */
-  quoted: string
 }
 const namesBy = Object.fromEntries(
   (['broker', 'channel', 'trigger'] as const).map((kind) => [
     kind,
-    memoize((key: string): Names => {
-      const destination = messagingDestination(kind, key)
-      return {destination, ...keyParts(key), quoted: JSON.stringify(destination)}
-    }, 10_000),
+    memoize((key: string): Names => ({destination: messagingDestination(kind, key), ...keyParts(key)}), 10_000),
   ]),
 ) as Record<Named, (key: string) => Names>
 
@@ -493,48 +516,66 @@ function namesOf(kind: Named, key: string): Names {
   return namesBy[kind](key)
 }
 
-/** The attributes of a broker's or channel's ingress span that do not depend on the event, as text, once per key. */
-const ingressAttributes = Object.fromEntries(
+/** A broker's or channel's ingress span name and the attributes that do not depend on the event, encoded once per key. */
+const ingressParts = Object.fromEntries(
   (['broker', 'channel'] as const).map((kind) => [
     kind,
     memoize((key: string) => {
       const {destination, namespace, name} = namesOf(kind, key)
-      return attributes({
-        [A.messagingSystem]: 'knative',
-        [A.messagingOperation]: 'receive',
-        [A.messagingDestination]: destination,
-        [kind === 'broker' ? A.brokerName : A.channelName]: name,
-        [kind === 'broker' ? A.brokerNamespace : A.channelNamespace]: namespace,
-      })
+      return {
+        head: spanHead(destination, OTLP_SPAN_KIND.server),
+        attributes: attributeBytes({
+          [A.messagingSystem]: 'knative',
+          [A.messagingOperation]: 'receive',
+          [A.messagingDestination]: destination,
+          [kind === 'broker' ? A.brokerName : A.channelName]: name,
+          [kind === 'broker' ? A.brokerNamespace : A.channelNamespace]: namespace,
+        }),
+      }
     }, 10_000),
   ]),
-) as Record<'broker' | 'channel', (key: string) => string>
+) as Record<'broker' | 'channel', (key: string) => {head: Buffer; attributes: Buffer}>
 
-/** A trigger's filter span attributes as text, matched and not, once per route. */
-const filterAttributesOf = perObject((route: TriggerRoute) => {
-  const {namespace, name} = namesOf('trigger', route.key)
-  const of = (matched: boolean): string =>
-    attributes({[A.triggerName]: name, [A.triggerNamespace]: namespace, [A.matched]: matched, [A.filterApplied]: route.filter.applied})
-  return {matched: of(true), notMatched: of(false)}
+/** A trigger's filter span name and attributes, matched and not, encoded once per route. */
+const filterParts = perObject((route: TriggerRoute) => {
+  const {destination, namespace, name} = namesOf('trigger', route.key)
+  const of = (matched: boolean): Uint8Array =>
+    attributeBytes({[A.triggerName]: name, [A.triggerNamespace]: namespace, [A.matched]: matched, [A.filterApplied]: route.filter.applied})
+  return {head: spanHead(destination, OTLP_SPAN_KIND.internal), matched: of(true), notMatched: of(false)}
 })
 
-function filterAttributes(route: TriggerRoute, matched: boolean): string {
-  const text = filterAttributesOf(route)
-  return matched ? text.matched : text.notMatched
-}
-
-/** A request span's attributes besides its URL, as text, once per trigger or subscription (who is one object per route) and target. */
+/** A request span's attributes besides its URL, encoded once per trigger or subscription (who is one object per route) and target. */
 const requestAttributes = perObject((who: Who) => {
   const destination =
     who.trigger !== undefined ? messagingDestination('trigger', who.trigger) : messagingDestination('subscription', who.subscription)
-  const byTarget = {} as Record<DeliveryTarget, string>
+  const byTarget = {} as Record<DeliveryTarget, Uint8Array>
   for (const target of DELIVERY_TARGETS)
-    byTarget[target] = attributes({[A.messagingDestination]: destination, [A.target]: target, [A.httpMethod]: 'POST'})
+    byTarget[target] = attributeBytes({[A.messagingDestination]: destination, [A.target]: target, [A.httpMethod]: 'POST'})
   return byTarget
 })
 
-/** `send subscriber`, `send reply`, …: a request span's name, as JSON. */
-const requestNames = Object.fromEntries(DELIVERY_TARGETS.map((target) => [target, JSON.stringify(`send ${target}`)])) as Record<
-  DeliveryTarget,
-  string
->
+/** `send subscriber`, `send reply`, …: a request span's name and kind, encoded. */
+const requestHeads = Object.fromEntries(
+  DELIVERY_TARGETS.map((target) => [target, spanHead(`send ${target}`, OTLP_SPAN_KIND.client)]),
+) as Record<DeliveryTarget, Buffer>
+
+/** url.full, encoded once per URL. */
+const urlAttribute = memoize((url: string) => attributeBytes({[A.url]: url}), 4096)
+
+const EVENT_ID = stringPrefix(A.eventId)
+const EVENT_SUBJECT = stringPrefix(A.eventSubject)
+const ATTEMPT = intPrefix(A.attempt)
+const HTTP_STATUS = intPrefix(A.httpStatus)
+
+/** An event's source, spec version and type attributes, encoded once per type and source (of events whose spec version is 1.0). */
+const eventTypeAttributes = memoize((type: string) => memoize((source: string) => eventAttributeBytes(source, '1.0', type), 1000), 1000)
+
+function eventAttributes(event: CloudEvent): Uint8Array {
+  return event.specversion === '1.0'
+    ? eventTypeAttributes(event.type)(event.source)
+    : eventAttributeBytes(event.source, event.specversion, event.type)
+}
+
+function eventAttributeBytes(source: string, specversion: string, type: string): Uint8Array {
+  return attributeBytes({[A.eventSource]: source, [A.eventSpecVersion]: specversion, [A.eventType]: type})
+}

@@ -5,14 +5,14 @@ import {BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor} from '@o
 import {describe, expect, it} from 'vitest'
 import {
   attribute,
+  attributeBytes,
   attributes,
-  freshValue,
+  intPrefix,
   MAX_ATTRIBUTE_CHARS,
   OTLP_SPAN_KIND,
-  spanJson,
+  spanHead,
+  stringPrefix,
   TracesRequests,
-  unixNanos,
-  type SpanText,
 } from '../../src/core/otlp-json.js'
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
@@ -40,37 +40,40 @@ function sdkRequest(error: boolean): Body {
     isRemote: true,
     traceState: api.createTraceState('congo=t61rcWkgMzE'),
   })
-  const span = provider
-    .getTracer('kne')
-    .startSpan(
-      'broker:default.default',
-      {
-        kind: api.SpanKind.SERVER,
-        startTime: [1_796_000_000, 5_000],
-        attributes: {'cloudevents.event_id': 'é-1', 'kne.arrival': 7, 'kne.filter.matched': true, 'kne.ratio': 0.5},
-      },
-      parent,
-    )
+  const span = provider.getTracer('kne').startSpan(
+    'broker:default.default',
+    {
+      kind: api.SpanKind.SERVER,
+      startTime: [1_796_000_000, 5_000],
+      attributes: {'cloudevents.event_id': 'é-1', 'kne.arrival': 7, 'kne.filter.matched': true, 'kne.ratio': 0.5},
+    },
+    parent,
+  )
   if (error) span.setStatus({code: api.SpanStatusCode.ERROR, message: 'HTTP 503'})
   span.end([1_796_000_000, 250_000_123])
   return parse(JsonTraceSerializer.serializeRequest(exporter.getFinishedSpans())!)
 }
 
-function kneSpan(error: boolean): SpanText {
-  return {
-    traceId: TRACE,
-    spanId: SPAN,
-    parentSpanId: PARENT,
-    remoteParent: true,
-    flags: '01',
-    traceState: 'congo=t61rcWkgMzE',
-    name: JSON.stringify('broker:default.default'),
-    kind: OTLP_SPAN_KIND.server,
-    start: unixNanos('1796000000000', 0.005),
-    end: unixNanos('1796000000250', 0.000123),
-    attributes: attributes({'cloudevents.event_id': 'é-1', 'kne.arrival': 7, 'kne.filter.matched': true, 'kne.ratio': 0.5}),
-    error: error ? 'HTTP 503' : undefined,
-  }
+/** The same span through kne's writer: a constant attribute, a string, an integer and the rest as text. */
+function writeKneSpan(requests: TracesRequests, error: boolean, name = 'broker:default.default'): boolean {
+  const written = requests.begin(
+    TRACE,
+    SPAN,
+    PARENT,
+    true,
+    1,
+    'congo=t61rcWkgMzE',
+    spanHead(name, OTLP_SPAN_KIND.server),
+    0.005,
+    250.000123,
+  )
+  if (!written) return false
+  requests.stringAttribute(stringPrefix('cloudevents.event_id'), 'é-1')
+  requests.intAttribute(intPrefix('kne.arrival'), 7)
+  requests.attributes(attributeBytes({'kne.filter.matched': true}))
+  requests.attributeText(attributes({'kne.ratio': 0.5}))
+  requests.end(error ? 'HTTP 503' : undefined)
+  return true
 }
 
 /** The SDK writes fields kne leaves out because they hold their default value (proto3 JSON allows either). */
@@ -83,8 +86,8 @@ function withoutDefaults(span: Record<string, unknown>): Record<string, unknown>
 
 describe('spans as OTLP/JSON', () => {
   it.each([false, true])('writes a span as the official JSON serializer does (error status: %s)', (error) => {
-    const requests = new TracesRequests(attributes({'service.name': 'kne'}), 'kne')
-    expect(requests.add(spanJson(kneSpan(error)))).toBe(true)
+    const requests = new TracesRequests(attributes({'service.name': 'kne'}), 'kne', 512, 8, 512 * 1024, 1_796_000_000_000)
+    expect(writeKneSpan(requests, error)).toBe(true)
     const [request] = requests.take()
     const kne = parse(request!.bytes)
     const sdk = sdkRequest(error)
@@ -104,59 +107,75 @@ describe('spans as OTLP/JSON', () => {
       {key: 'b', value: {boolValue: false}},
       {key: 'n', value: {doubleValue: 'NaN'}},
     ])
-    expect(JSON.parse(freshValue('x'.repeat(MAX_ATTRIBUTE_CHARS + 100)))).toHaveLength(MAX_ATTRIBUTE_CHARS)
+    expect(
+      (JSON.parse(attribute('s', 'x'.repeat(MAX_ATTRIBUTE_CHARS + 100))) as {value: {stringValue: string}}).value.stringValue,
+    ).toHaveLength(MAX_ATTRIBUTE_CHARS)
     expect(attributes({a: 'x', b: undefined, c: 1})).toBe(`${attribute('a', 'x')},${attribute('c', 1)}`)
   })
 
-  it('writes nanoseconds with their leading zeros', () => {
-    expect(unixNanos('1796000000000', 0.000001)).toBe('1796000000000000001')
-    expect(unixNanos('1796000000000', 0.999999)).toBe('1796000000000999999')
+  it('writes strings that need escaping or are not ASCII as JSON.stringify does, cut to the limit', () => {
+    const values = ['plain', 'quote " and \\ backslash', 'line\nbreak\u0001', 'ünïcödé ✓ 😀', 'y'.repeat(MAX_ATTRIBUTE_CHARS + 10)]
+    const requests = new TracesRequests('', 'kne')
+    requests.begin(TRACE, SPAN, undefined, false, 1, undefined, spanHead('s', OTLP_SPAN_KIND.internal), 1, 2)
+    for (const value of values) requests.stringAttribute(stringPrefix('k'), value)
+    requests.end()
+    const [span] = parse(requests.take()[0]!.bytes).resourceSpans[0]!.scopeSpans[0]!.spans
+    expect((span!.attributes as {value: {stringValue: string}}[]).map((a) => a.value.stringValue)).toEqual(
+      values.map((v) => v.slice(0, MAX_ATTRIBUTE_CHARS)),
+    )
+  })
+
+  it('writes times as Unix nanoseconds with the leading zeros of their fraction', () => {
+    const requests = new TracesRequests('', 'kne', 512, 8, 512 * 1024, 1_796_000_000_000)
+    requests.begin(TRACE, SPAN, undefined, false, 1, undefined, spanHead('s', OTLP_SPAN_KIND.internal), 0.0000004, 7.9999996)
+    requests.end()
+    const [span] = parse(requests.take()[0]!.bytes).resourceSpans[0]!.scopeSpans[0]!.spans
+    expect([span!.startTimeUnixNano, span!.endTimeUnixNano]).toEqual(['1796000000000000000', '1796000000008000000'])
+    // a root span carries its trace flags only
+    expect(span!.flags).toBe(1)
+    expect(span).not.toHaveProperty('parentSpanId')
   })
 })
 
 describe('export requests filled as spans end', () => {
-  const span = (i: number, name = `span ${i}`): string => spanJson({...kneSpan(false), name: JSON.stringify(name)})
+  const write = (requests: TracesRequests, name: string): boolean => writeKneSpan(requests, false, name)
+  const names = (request: {bytes: Uint8Array}): unknown[] => parse(request.bytes).resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => s.name)
 
   it('puts at most maxSpans spans in a request, and every span in exactly one', () => {
     const requests = new TracesRequests('', 'kne', 3, 10)
-    for (let i = 0; i < 7; i++) requests.add(span(i))
+    for (let i = 0; i < 7; i++) write(requests, `span ${i}`)
     expect(requests.full).toBe(true)
     const taken = requests.take()
     expect(taken.map((r) => r.spans)).toEqual([3, 3, 1])
-    const names = taken.flatMap((r) => parse(r.bytes).resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => s.name))
-    expect(names).toEqual(Array.from({length: 7}, (_, i) => `span ${i}`))
+    expect(taken.flatMap(names)).toEqual(Array.from({length: 7}, (_, i) => `span ${i}`))
     expect(requests.waiting).toBe(false)
   })
 
   it('drops spans past maxRequests waiting, and takes them again once those are taken', () => {
     const requests = new TracesRequests('', 'kne', 2, 2)
-    const added = Array.from({length: 6}, (_, i) => requests.add(span(i)))
+    const added = Array.from({length: 6}, (_, i) => write(requests, `span ${i}`))
     expect(added).toEqual([true, true, true, true, false, false])
     expect(requests.take().map((r) => r.spans)).toEqual([2, 2])
-    expect(requests.add(span(9))).toBe(true)
+    expect(write(requests, 'again')).toBe(true)
   })
 
-  it('starts a new body when a span does not fit, one large enough for a span larger than a body', () => {
-    const requests = new TracesRequests('', 'kne', 512, 8, 4096)
-    const large = span(0, 'é'.repeat(3000))
-    requests.add(span(1))
-    requests.add(large)
-    requests.add(span(2))
+  it('starts a new body when one has no room left for the largest span', () => {
+    const requests = new TracesRequests('', 'kne', 512, 8, 128 * 1024)
+    for (let i = 0; i < 200; i++) write(requests, `span ${i} ${'é'.repeat(400)}`)
     const taken = requests.take()
-    const lengths = taken.map((r) => parse(r.bytes).resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => (s.name as string).length))
-    expect(lengths.flat()).toEqual([6, 3000, 6])
-    expect(lengths[0]).toEqual([6])
-    expect(taken[0]!.bytes.byteLength).toBeLessThanOrEqual(4096)
+    expect(taken.length).toBeGreaterThan(1)
+    expect(taken.every((r) => r.bytes.byteLength <= 128 * 1024)).toBe(true)
+    expect(taken.flatMap(names)).toHaveLength(200)
   })
 
   it('reuses a body given back, without mixing old bytes into the next request', () => {
-    const requests = new TracesRequests('', 'kne', 512, 8, 64 * 1024)
-    for (let i = 0; i < 20; i++) requests.add(span(i, `a long name to fill the body ${i}`))
+    const requests = new TracesRequests('', 'kne', 512, 8, 128 * 1024)
+    for (let i = 0; i < 20; i++) write(requests, `a long name to fill the body ${i}`)
     const [first] = requests.take()
     requests.release(first!)
-    requests.add(span(0, 'short'))
+    write(requests, 'short')
     const [second] = requests.take()
     expect(second!.bytes.buffer).toBe(first!.bytes.buffer)
-    expect(parse(second!.bytes).resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => s.name)).toEqual(['short'])
+    expect(names(second!)).toEqual(['short'])
   })
 })
