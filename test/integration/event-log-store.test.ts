@@ -26,6 +26,7 @@ import {scanSegment} from '../../src/mesh/event-log/segment-file.js'
 import type {EventLogOptions, EventLogStore, LogDamage} from '../../src/mesh/event-log/store.js'
 import {thrown, thrownIfAny} from '../helpers/errors.js'
 import {tempDir} from '../helpers/temp.js'
+import {writeV1Folder} from '../helpers/event-log-v1.js'
 
 const START = Date.UTC(2026, 11, 4, 12, 0, 0)
 
@@ -91,7 +92,7 @@ describe('event log store', () => {
     log.append(eventAt(2, new TextEncoder().encode('{"city":"東京"}\n'), 'application/json'))
     log.append(settled(3))
     log.close()
-    expect(readFileSync(join(dir, MARKER_FILE), 'utf8')).toBe('{"format":"kne-event-log","version":1}\n')
+    expect(readFileSync(join(dir, MARKER_FILE), 'utf8')).toBe('{"format":"kne-event-log","version":2}\n')
     expect(existsSync(join(dir, 'lock'))).toBe(false)
 
     const again = logIn(dir)
@@ -356,13 +357,58 @@ describe('event log store', () => {
 
   it('refuses a log from a newer kne, naming the folder', () => {
     const dir = tempDir()
-    writeFileSync(join(dir, MARKER_FILE), '{"format":"kne-event-log","version":2}\n')
+    writeFileSync(join(dir, MARKER_FILE), '{"format":"kne-event-log","version":3}\n')
     for (const open of [() => openEventLog({dir}), () => openEventLogReadOnly(dir)]) {
       const error = thrown(open)
       expect(error.code).toBe('EVENT_LOG_TOO_NEW')
       expect(error.message).toContain(dir)
       expect(error.message).toContain('newer kne')
     }
+  })
+
+  it('reads a log of version 1 as it is, and goes on with it in version 2 once a writer opens it, raising its marker', () => {
+    const dir = tempDir()
+    const v1Data = new TextEncoder().encode('{"order":1}')
+    const segment = writeV1Folder(dir, [eventAt(1, v1Data, 'application/json'), settled(2)])
+    const v1Bytes = readFileSync(segment)
+    const marker = (): string => readFileSync(join(dir, MARKER_FILE), 'utf8')
+
+    // a reader (kne events list --from) reads it and changes nothing
+    const reader = openEventLogReadOnly(dir)
+    expect(seqs(reader.read())).toEqual([1, 2])
+    expect(marker()).toBe('{"format":"kne-event-log","version":1}\n')
+
+    const log = openEventLog({dir})
+    expect(log.opened).toMatchObject({first: 1, next: 3, damaged: []})
+    expect(marker()).toBe('{"format":"kne-event-log","version":2}\n')
+    log.append(eventAt(3, v1Data, 'application/json'))
+    log.append(settled(4))
+    log.close()
+    // the version 1 lines stay as they were; the new event's data follows its JSON raw
+    const bytes = readFileSync(segment)
+    expect(bytes.subarray(0, v1Bytes.byteLength).equals(v1Bytes)).toBe(true)
+    expect(bytes.subarray(v1Bytes.byteLength).toString()).toContain('}\t{"order":1}\n')
+
+    const again = logIn(dir)
+    const records = [...again.read()]
+    expect(records.map((r) => [r.kind, r.seq])).toEqual([
+      ['event', 1],
+      ['settled', 2],
+      ['event', 3],
+      ['settled', 4],
+    ])
+    for (const record of [records[0]!, records[2]!])
+      expect(record.kind === 'event' && Buffer.from(record.event.data!).toString()).toBe('{"order":1}')
+    expect(again.opened.damaged).toEqual([])
+  })
+
+  it('leaves the marker of a version 1 log as it is while another kne dev writes it', () => {
+    const dir = tempDir()
+    writeV1Folder(dir, [settled(1)])
+    // the parent process stands for a kne dev of version 1 holding the lock
+    writeFileSync(join(dir, 'lock'), `${process.ppid}\n`)
+    expect(thrown(() => openEventLog({dir})).code).toBe('EVENT_LOG_IN_USE')
+    expect(readFileSync(join(dir, MARKER_FILE), 'utf8')).toBe('{"format":"kne-event-log","version":1}\n')
   })
 
   it('refuses a second writer while the lock holds a live pid, naming it; a reader needs no lock', () => {

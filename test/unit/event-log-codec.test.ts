@@ -1,5 +1,6 @@
 // The event log's line format: every record kind reads back as it was written, an event with its data
-// byte for byte, and a line that is damaged or cut off is reported where it starts and skipped.
+// byte for byte (raw after a tab, or as data_base64 when it holds a newline byte), lines of version 1 read as
+// before, and a line that is damaged or cut off is reported where it starts and skipped.
 import {crc32} from 'node:zlib'
 import {describe, expect, it} from 'vitest'
 import {
@@ -15,6 +16,7 @@ import {
 } from '../../src/core/activity.js'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {decodeLogLines, encodeLogRecord} from '../../src/core/event-log/codec.js'
+import {v1LogLine} from '../helpers/event-log-v1.js'
 
 const ref = {broker: 'shop/default', arrival: 7, id: 'e-7', type: 'com.example.order', source: '/shop'}
 const text = new TextEncoder()
@@ -103,26 +105,64 @@ describe('event log records', () => {
     expect(dataOf(back)!.equals(Buffer.from(data))).toBe(true)
   })
 
-  it('keeps an event without data without data', () => {
-    const [back] = roundTrip([eventWith(undefined)])
-    expect(dataOf(back!)).toBeUndefined()
+  it('keeps an event without data without data, and empty data empty', () => {
+    const [none, empty] = roundTrip([eventWith(undefined), eventWith(new Uint8Array(0), {datacontenttype: 'text/plain'})])
+    expect(dataOf(none!)).toBeUndefined()
+    expect(dataOf(empty!)).toEqual(Buffer.alloc(0))
+    expect(encodeLogRecord(eventWith(undefined)).includes(0x09)).toBe(false)
+    expect(
+      encodeLogRecord(eventWith(new Uint8Array(0)))
+        .subarray(-2)
+        .toString(),
+    ).toBe('\t\n')
   })
 
-  it('writes `<crc32 8 hex> <JSON>` lines, the JSON being the record as the control API gives it, data as data_base64', () => {
+  it('writes `<crc32 8 hex> <JSON>\\t<data>` lines: the record as the control API gives it, its data raw after the tab', () => {
     const line = encodeLogRecord(eventWith(text.encode('{"order":1}'), {datacontenttype: 'application/json'})).toString()
-    expect(line).toMatch(/^[0-9a-f]{8} \{.*\}\n$/)
+    expect(line).toMatch(/^[0-9a-f]{8} \{[^\t]*\}\t\{"order":1\}\n$/)
     expect(crc32(line.slice(9, -1)).toString(16).padStart(8, '0')).toBe(line.slice(0, 8))
-    expect(JSON.parse(line.slice(9))).toMatchObject({
+    const json = JSON.parse(line.slice(9, line.indexOf('\t'))) as {event: Record<string, unknown>}
+    expect(json).toMatchObject({
       kind: 'event',
       seq: 1,
       matched: ['shop/t1'],
-      event: {
-        specversion: '1.0',
-        id: 'e-7',
-        datacontenttype: 'application/json',
-        data_base64: Buffer.from('{"order":1}').toString('base64'),
-      },
+      event: {specversion: '1.0', id: 'e-7', datacontenttype: 'application/json'},
     })
+    expect(json.event).not.toHaveProperty('data_base64')
+  })
+
+  it('carries data holding every byte value but the newline raw, and reads it back exactly', () => {
+    const data = Buffer.from(Array.from({length: 256}, (_, i) => i).filter((b) => b !== 0x0a))
+    const line = encodeLogRecord(eventWith(data, {datacontenttype: 'application/octet-stream'}))
+    // the data's bytes end the line as they are: a tab, the 255 bytes, the newline
+    expect(line.subarray(-data.byteLength - 2).equals(Buffer.concat([Buffer.from('\t'), data, Buffer.from('\n')]))).toBe(true)
+    expect(line.indexOf(0x09)).toBe(line.byteLength - data.byteLength - 2)
+    expect(dataOf(roundTrip([eventWith(data)])[0]!)!.equals(data)).toBe(true)
+  })
+
+  it('writes data holding a newline byte as data_base64, which a line cannot hold raw', () => {
+    const data = Buffer.from('line one\nline two\t\x00')
+    const line = encodeLogRecord(eventWith(data, {datacontenttype: 'text/plain'}))
+    expect(line.includes(0x09)).toBe(false)
+    expect(JSON.parse(line.subarray(9).toString()).event.data_base64).toBe(data.toString('base64'))
+    expect(dataOf(roundTrip([eventWith(data)])[0]!)!.equals(data)).toBe(true)
+  })
+
+  it("reads lines of version 1 (every event's data as data_base64) beside version 2 lines", () => {
+    const records = [
+      eventWith(text.encode('{"order":1}'), {datacontenttype: 'application/json'}),
+      stamped(settledRecord(ref, {'shop/t1': 'delivered'}), 2),
+      eventWith(undefined),
+    ]
+    const v1 = Buffer.concat(records.map(v1LogLine))
+    expect(v1.includes(0x09)).toBe(false)
+    const bytes = Buffer.concat([v1, encodeLogRecord(records[0]!)])
+    const {entries} = decodeLogLines(bytes, 0, true)
+    expect(entries.filter((e) => e.problem)).toEqual([])
+    const back = entries.map((e) => e.record!)
+    expect(back.slice(1, 3)).toEqual(records.slice(1))
+    for (const event of [back[0]!, back[3]!]) expect(dataOf(event)!.toString()).toBe('{"order":1}')
+    expect(dataOf(back[2]!)).toBeUndefined()
   })
 })
 
@@ -159,6 +199,37 @@ describe('damaged event log lines', () => {
       'not a record: no checksum',
       expect.stringMatching(/^not JSON/),
       'not an activity record (kind "meteor")',
+    ])
+  })
+
+  it('catches a byte damaged inside raw data by the checksum, and reports the line where it starts', () => {
+    const event = encodeLogRecord(eventWith(Buffer.alloc(512, 0x41), {datacontenttype: 'text/plain'}))
+    const bytes = Buffer.concat([lines[0]!, event, lines[1]!])
+    const damagedAt = lines[0]!.byteLength
+    bytes[damagedAt + event.byteLength - 100] = 0x42
+    const {entries} = decodeLogLines(bytes, 500, true)
+    expect(entries.map((e) => e.record?.seq ?? e.problem)).toEqual([1, 'checksum mismatch: the record was damaged', 2])
+    expect(entries[1]!.offset).toBe(500 + damagedAt)
+  })
+
+  it('reports a line with data after a tab whose JSON is not an event record, or is not JSON, or has data of its own', () => {
+    const withCrc = (body: Buffer): Buffer =>
+      Buffer.concat([Buffer.from(`${crc32(body).toString(16).padStart(8, '0')} `), body, Buffer.from('\n')])
+    const settledJson = encodeLogRecord(three[0]!).subarray(9, -1)
+    const eventJson = JSON.parse(encodeLogRecord(eventWith(undefined)).subarray(9, -1).toString()) as {event: Record<string, unknown>}
+    eventJson.event.data_base64 = 'AAEC'
+    const bytes = Buffer.concat([
+      withCrc(Buffer.concat([settledJson, Buffer.from('\tdata')])),
+      withCrc(Buffer.from('{"kind":"event",\t"seq":1}')),
+      withCrc(Buffer.from(`${JSON.stringify(eventJson)}\tdata`)),
+      lines[2]!,
+    ])
+    const {entries} = decodeLogLines(bytes, 0, true)
+    expect(entries.map((e) => e.record?.seq ?? e.problem)).toEqual([
+      'not an event record (kind "settled"), yet data after a tab',
+      expect.stringMatching(/^not JSON/),
+      'an event with data both after a tab and in its JSON',
+      3,
     ])
   })
 

@@ -1,13 +1,17 @@
-// The event log's records on disk: one line each, `<crc32 of the JSON, 8 hex> <JSON>\n`, the JSON being
-// activityToJson's (the event in the CloudEvents JSON format, its data as data_base64). A line is whole or
-// it is not read: a checksum that does not match, text that is not a record, or a last line without its
-// newline (a write cut off by a crash) is reported with its offset and skipped.
+// The event log's records on disk: one line each, `<crc32, 8 hex> <JSON>\n`, the JSON being activityToJson's
+// (the event in the CloudEvents JSON format), or for an event whose data holds no newline byte
+// `<crc32> <JSON>\t<the data's bytes>\n` (format version 2), the JSON then without the data. The JSON has no
+// raw tab (JSON escapes control characters in strings, and this codec writes no whitespace), so the line's
+// first tab ends it; the checksum covers the JSON, the tab and the data. Data with a newline byte goes in the
+// JSON as data_base64, as every event's did in version 1, whose lines read the same. A line is whole or it is
+// not read: a checksum that does not match, text that is not a record, or a last line without its newline (a
+// write cut off by a crash) is reported with its offset and skipped.
 import {crc32} from 'node:zlib'
 import type {Activity, ActivityBody} from '../activity.js'
 import {decodeJsonEvent} from '../codec/json.js'
-import {logRecordJson} from './record-json.js'
+import {logRecordJson, rawLogData} from './record-json.js'
 
-export {logRecordJson} from './record-json.js'
+export {logRecordJson, rawLogData} from './record-json.js'
 
 /** A record read back, or a line that could not be: `offset` is where the line starts in its file. */
 export type LogEntry = {offset: number; record: Activity; problem?: undefined} | {offset: number; problem: string; record?: undefined}
@@ -35,39 +39,57 @@ const RECORD_KINDS: Record<ActivityBody['kind'], true> = {
 const KINDS: ReadonlySet<string> = new Set(Object.keys(RECORD_KINDS))
 const NEWLINE = 0x0a
 const SPACE = 0x20
+const TAB = 0x09
 const textDecoder = new TextDecoder('utf-8', {fatal: true})
 
 /** The record as one line of the log (UTF-8), newline included. */
 export function encodeLogRecord(record: Activity): Buffer {
-  const text = logRecordJson(record)
-  return frameLogLines([text], [Buffer.byteLength(text)])
+  const data = rawLogData(record)
+  const text = logRecordJson(record, data !== undefined)
+  return frameLogLines([text], [Buffer.byteLength(text)], [data])
 }
 
-/** The bytes a record's line takes besides its JSON: the checksum, a space and the newline. */
-export const LINE_FRAME_BYTES = 10
+/** The bytes a record's line takes besides its JSON and raw data: the checksum, a space and the newline. */
+const LINE_FRAME_BYTES = 10
+
+/** The bytes of a record's line: its JSON's UTF-8 size, the frame, and the tab and bytes of its raw data. */
+export function logLineBytes(textBytes: number, data: Uint8Array | undefined): number {
+  return textBytes + LINE_FRAME_BYTES + (data === undefined ? 0 : data.byteLength + 1)
+}
 
 /**
- * The lines of records given as their JSON texts (logRecordJson's) and the UTF-8 size of each, in one buffer
- * (`scratch`'s start when it is large enough): each text is encoded once, straight into its line, and its
- * checksum is taken of those bytes.
+ * The lines of records given as their JSON texts (logRecordJson's), the UTF-8 size of each and the raw data
+ * of each (rawLogData's), in one buffer (`scratch`'s start when it is large enough): each text is encoded
+ * once and each data copied once, straight into its line, and its checksum is taken of those bytes.
  */
-export function frameLogLines(texts: readonly string[], textBytes: readonly number[], scratch?: Buffer): Buffer {
+export function frameLogLines(
+  texts: readonly string[],
+  textBytes: readonly number[],
+  data: readonly (Uint8Array | undefined)[],
+  scratch?: Buffer,
+): Buffer {
   let total = 0
-  for (const n of textBytes) total += n + LINE_FRAME_BYTES
+  for (let i = 0; i < texts.length; i++) total += logLineBytes(textBytes[i]!, data[i])
   // a writer that writes the lines at once can lend a buffer to frame them in, instead of one new buffer a write
   const lines = scratch !== undefined && scratch.byteLength >= total ? scratch.subarray(0, total) : Buffer.allocUnsafe(total)
   let at = 0
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i]!
-    const n = textBytes[i]!
     const start = at + 9
+    let end = start + textBytes[i]!
     // text that is all ASCII (its UTF-8 size is its length) is copied as it is
-    lines.write(text, start, n, n === text.length ? 'latin1' : 'utf8')
-    const checksum = crc32(lines.subarray(start, start + n))
+    lines.write(text, start, textBytes[i]!, end - start === text.length ? 'latin1' : 'utf8')
+    const raw = data[i]
+    if (raw !== undefined) {
+      lines[end] = TAB
+      lines.set(raw, end + 1)
+      end += 1 + raw.byteLength
+    }
+    const checksum = crc32(lines.subarray(start, end))
     for (let digit = 0; digit < 8; digit++) lines[at + digit] = HEX_DIGITS[(checksum >>> (28 - 4 * digit)) & 0xf]!
     lines[at + 8] = SPACE
-    lines[start + n] = NEWLINE
-    at = start + n + 1
+    lines[end] = NEWLINE
+    at = end + 1
   }
   return lines
 }
@@ -108,8 +130,11 @@ export function decodeLogLine(line: Uint8Array, offset: number, accept?: (head: 
   if (line.byteLength < 10 || line[8] !== SPACE) return problem('not a record: no checksum')
   const checksum = hexChecksum(line)
   if (checksum === undefined) return problem('not a record: no checksum')
-  const json = line.subarray(9)
-  if (crc32(json) !== checksum) return problem('checksum mismatch: the record was damaged')
+  const body = line.subarray(9)
+  if (crc32(body) !== checksum) return problem('checksum mismatch: the record was damaged')
+  // the first tab ends the JSON: what follows it is an event's data
+  const tab = body.indexOf(TAB)
+  const json = tab < 0 ? body : body.subarray(0, tab)
   let parsed: unknown
   try {
     parsed = JSON.parse(textDecoder.decode(json))
@@ -127,13 +152,18 @@ export function decodeLogLine(line: Uint8Array, offset: number, accept?: (head: 
     typeof head.at !== 'string'
   )
     return problem(`not an activity record (kind ${JSON.stringify(head?.kind)})`)
+  if (tab >= 0 && head.kind !== 'event') return problem(`not an event record (kind ${JSON.stringify(head.kind)}), yet data after a tab`)
   if (accept && !accept(head as RecordHead)) return undefined
   if (head.kind !== 'event') return {offset, record: head as unknown as Activity}
   // the checksum vouches for data_base64, which this codec wrote: it is decoded without the format's checks
   const {data_base64: base64, ...attributes} = (head.event ?? {}) as Record<string, unknown>
+  if (tab >= 0 && (base64 !== undefined || attributes.data !== undefined))
+    return problem('an event with data both after a tab and in its JSON')
   const decoded = decodeJsonEvent(attributes)
   if (!decoded.ok) return problem(`the event cannot be read: ${decoded.error}`)
-  if (typeof base64 === 'string') decoded.event.data = Buffer.from(base64, 'base64')
+  // a copy: the line is a view of a read buffer that is used again
+  if (tab >= 0) decoded.event.data = Buffer.from(body.subarray(tab + 1))
+  else if (typeof base64 === 'string') decoded.event.data = Buffer.from(base64, 'base64')
   return {offset, record: {...head, event: decoded.event} as unknown as Activity}
 }
 

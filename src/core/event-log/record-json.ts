@@ -16,11 +16,29 @@ const quoted = memoize((text: string) => JSON.stringify(text), 4096)
 /** A string as JSON, for strings that are new with every event (ids, times). */
 const fresh = JSON.stringify as (text: string) => string
 
-/** The record's JSON, with the event in the JSON format and its data as data_base64 (what codec.ts writes). */
-export function logRecordJson(record: Activity): string {
+const NEWLINE = 0x0a
+
+/**
+ * The bytes an event record's line carries raw after its JSON (codec.ts): the event's data when it holds no
+ * newline byte (which ends a line). Other data goes in the JSON as data_base64; an event without data has none.
+ */
+export function rawLogData(record: Activity): Buffer | undefined {
+  if (record.kind !== 'event') return undefined
+  const data = record.event.data
+  if (data === undefined) return undefined
+  // Buffer's indexOf is native (memchr); Uint8Array's walks the bytes in JavaScript
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  return bytes.indexOf(NEWLINE) < 0 ? bytes : undefined
+}
+
+/**
+ * The record's JSON, with the event in the JSON format: its data left out when the line carries it raw
+ * (`rawData`, rawLogData's answer), else as data_base64.
+ */
+export function logRecordJson(record: Activity, rawData = rawLogData(record) !== undefined): string {
   switch (record.kind) {
     case 'event':
-      return eventRecordJson(record)
+      return eventRecordJson(record, rawData)
     case 'attempt':
       return isUsualAttempt(record) ? attemptJson(record) : JSON.stringify(record)
     case 'outcome':
@@ -32,7 +50,7 @@ export function logRecordJson(record: Activity): string {
   }
 }
 
-function eventRecordJson(record: Of<'event'>): string {
+function eventRecordJson(record: Of<'event'>, rawData: boolean): string {
   const {event} = record
   if (
     record.channel !== undefined ||
@@ -45,13 +63,13 @@ function eventRecordJson(record: Of<'event'>): string {
     record.notMatched === undefined
   ) {
     const {event: _event, ...rest} = record
-    return `${JSON.stringify(rest).slice(0, -1)},"event":${eventJson(event)}}`
+    return `${JSON.stringify(rest).slice(0, -1)},"event":${eventJson(event, rawData)}}`
   }
   return (
     `{"kind":"event","broker":${quoted(record.broker)},"arrival":${record.arrival},"id":${fresh(record.id)},` +
     `"type":${quoted(record.type)},"source":${quoted(record.source)},"via":"${record.via}",` +
     `"matched":${triggerList(record.matched)},"notMatched":${triggerList(record.notMatched)},` +
-    `"seq":${record.seq},"at":${fresh(record.at)},"event":${eventJson(event)}}`
+    `"seq":${record.seq},"at":${fresh(record.at)},"event":${eventJson(event, rawData)}}`
   )
 }
 
@@ -63,17 +81,16 @@ function triggerList(keys: readonly string[]): string {
 }
 
 /**
- * The event in the JSON format with its data as data_base64, whatever its type: the bytes come back exactly
- * (JSON data embedded would be trimmed, lose its line breaks, or be read as a string), and base64 costs a
- * fraction of checking that data is JSON, to write and to read.
+ * The event in the JSON format, its data left out (`rawData`: the line carries it) or as data_base64,
+ * whatever its type: the bytes come back exactly (JSON data embedded would be trimmed, lose its line breaks,
+ * or be read as a string), and neither costs the check that data is JSON, to write or to read.
  */
-function eventJson(event: CloudEvent): string {
-  const data = event.data
+function eventJson(event: CloudEvent, rawData: boolean): string {
+  const data = rawData ? undefined : event.data
   const base64 = data === undefined ? undefined : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')
   if (event.specversion !== '1.0' || event.datacontentencoding !== undefined) {
-    if (base64 === undefined) return encodeJsonEvent(event)
-    const attributes = encodeJsonEvent({...event, data: undefined})
-    return `${attributes.slice(0, -1)},"data_base64":"${base64}"}`
+    const attributes = encodeJsonEvent(event.data === undefined ? event : {...event, data: undefined})
+    return base64 === undefined ? attributes : `${attributes.slice(0, -1)},"data_base64":"${base64}"}`
   }
   let text = `{"specversion":"1.0","id":${fresh(event.id)},"source":${quoted(event.source)},"type":${quoted(event.type)}`
   if (event.datacontenttype !== undefined) text += `,"datacontenttype":${quoted(event.datacontenttype)}`

@@ -20,7 +20,7 @@ import {
 import {join, resolve} from 'node:path'
 import type {Activity} from '../../core/activity.js'
 import {KneError} from '../../core/errors.js'
-import {frameLogLines, LINE_FRAME_BYTES, logRecordJson} from '../../core/event-log/codec.js'
+import {frameLogLines, logLineBytes, logRecordJson, rawLogData} from '../../core/event-log/codec.js'
 import {
   checkMarker,
   closeQuietly,
@@ -32,6 +32,8 @@ import {
   syncFolder,
   takeLock,
   writeFailure,
+  writeMarker,
+  LOG_VERSION,
 } from './log-folder.js'
 import type {PersistSync} from '../../core/project.js'
 import {countLines, lastRecord, MAX_RECORD_LINE_BYTES, scanSegment, type Accept} from './segment-file.js'
@@ -291,9 +293,10 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   private syncFailure: NodeJS.ErrnoException | undefined
   private closed = false
   /** batch: records appended and not yet written, written together (commit, a timer, a read, a new segment, close). */
-  /** Their JSON texts, and the UTF-8 size of each. */
+  /** Their JSON texts, the UTF-8 size of each, and the data each line carries raw (an event's, or none). */
   private pending: string[] = []
   private pendingTextBytes: number[] = []
+  private pendingData: (Uint8Array | undefined)[] = []
   /** Where the waiting records are framed to be written (writeSync is done with it when it returns). */
   private readonly scratch = Buffer.allocUnsafe(MAX_PENDING_BYTES + 64 * 1024)
   /** The seq of the oldest record waiting (while any does). */
@@ -304,10 +307,12 @@ class FileEventLog extends FileLogReader implements EventLogStore {
 
   static open(options: EventLogOptions): FileEventLog {
     const dir = resolve(options.dir)
-    prepareFolder(dir)
+    const version = prepareFolder(dir)
     const log = new FileEventLog(dir, options)
     takeLock(dir)
     try {
+      // an older version's log goes on in this version's lines: its marker says so before the first is written
+      if (version < LOG_VERSION) writeMarker(dir)
       mkdirSync(log.segmentsDir, {recursive: true, mode: PRIVATE_FOLDER})
       log.scanOnOpen()
       log.totalBytes = log.segments.reduce((sum, s) => sum + s.bytes, 0)
@@ -351,9 +356,10 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       this.syncFailure = undefined
       throw writeFailure(this.activeSegment()?.file ?? this.segmentsDir, failure)
     }
-    const text = logRecordJson(record)
+    const data = rawLogData(record)
+    const text = logRecordJson(record, data !== undefined)
     const textBytes = Buffer.byteLength(text)
-    const lineBytes = textBytes + LINE_FRAME_BYTES
+    const lineBytes = logLineBytes(textBytes, data)
     if (lineBytes > MAX_RECORD_LINE_BYTES)
       throw new EventLogWriteError(
         this.segmentsDir,
@@ -371,6 +377,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       if (this.pending.length === 0) this.firstPendingSeq = record.seq
       this.pending.push(text)
       this.pendingTextBytes.push(textBytes)
+      this.pendingData.push(data)
       this.pendingBytes += lineBytes
       if (this.pendingBytes > MAX_PENDING_BYTES) this.writePendingOrDrop()
       this.pendingNewestAt = record.at
@@ -382,7 +389,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       return
     }
     // always: the record is written and synced before append returns; one that cannot be synced is taken back, as its event is refused
-    const bytes = frameLogLines([text], [textBytes])
+    const bytes = frameLogLines([text], [textBytes], [data])
     const before = segment.bytes
     this.write(segment, bytes)
     this.syncNow(segment, before)
@@ -402,6 +409,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     this.totalBytes += bytes
     this.pending = []
     this.pendingTextBytes = []
+    this.pendingData = []
     this.pendingBytes = 0
     this.pendingNewestAt = undefined
   }
@@ -417,7 +425,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     const segment = this.activeSegment()
     if (this.pending.length === 0 || segment === undefined) return
     if (this.fd === undefined) this.reopen(segment)
-    const bytes = frameLogLines(this.pending, this.pendingTextBytes, this.scratch)
+    const bytes = frameLogLines(this.pending, this.pendingTextBytes, this.pendingData, this.scratch)
     this.write(segment, bytes)
     this.syncSoon()
     this.written(segment, bytes.byteLength, this.pending.length, this.pendingNewestAt!)
@@ -433,7 +441,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     try {
       this.writePending()
     } catch (error) {
-      this.pendingBytes -= this.pendingTextBytes.pop()! + LINE_FRAME_BYTES
+      this.pendingBytes -= logLineBytes(this.pendingTextBytes.pop()!, this.pendingData.pop())
       this.pending.pop()
       throw error
     }

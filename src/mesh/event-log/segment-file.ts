@@ -9,8 +9,9 @@ export type Accept = (head: RecordHead) => boolean
 
 const READ_CHUNK_BYTES = 1024 * 1024
 /**
- * The longest line a record can take: the largest body ingress accepts, its data as base64, plus the
- * record's own fields. A longer line is damage, and reading never holds more than this of one line.
+ * The longest line a record can take: the largest body ingress accepts, its data as base64 (the longer of the
+ * two ways a line holds it, raw being the other), plus the record's own fields. A longer line is damage, and
+ * reading never holds more than this of one line.
  */
 export const MAX_RECORD_LINE_BYTES = Math.ceil(MAX_BODY_BYTES / 3) * 4 + 1024 * 1024
 
