@@ -17,12 +17,12 @@ import {
 } from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
-import {eventRecord, settledRecord, type Activity} from '../../src/core/activity.js'
+import {attemptRecord, eventRecord, outcomeRecord, settledRecord, type Activity} from '../../src/core/activity.js'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {KneError} from '../../src/core/errors.js'
 import {encodeLogRecord} from '../../src/core/event-log/codec.js'
 import {EventLogWriteError, MARKER_FILE, openEventLog, openEventLogReadOnly} from '../../src/mesh/event-log/file-store.js'
-import {scanSegment} from '../../src/mesh/event-log/segment-file.js'
+import {countRecords, lastRecord, scanSegment} from '../../src/mesh/event-log/segment-file.js'
 import type {EventLogOptions, EventLogStore, LogDamage} from '../../src/mesh/event-log/store.js'
 import {thrown, thrownIfAny} from '../helpers/errors.js'
 import {tempDir} from '../helpers/temp.js'
@@ -62,6 +62,23 @@ function eventAt(seq: number, data: Uint8Array, datacontenttype: string): Activi
   record.seq = seq
   record.at = new Date(START + seq * 1000).toISOString()
   return record
+}
+
+/** A broker's usual delivered event from seq `first` on: its event record, the attempt, the outcome and the settled record. */
+function deliveredPath(first: number, arrival: number, data: Uint8Array = new TextEncoder().encode('{"order":1}')): Activity[] {
+  const ref = {broker: 'shop/default', arrival, id: `e-${first}`, type: 'com.example.order', source: '/shop'}
+  const who = {trigger: 'shop/t1'}
+  const event = eventAt(first, data, 'application/json')
+  Object.assign(event, {arrival, id: ref.id})
+  if (event.kind === 'event') event.event.id = ref.id
+  const at = new Date(START + first * 1000).toISOString()
+  const path = [
+    attemptRecord(ref, who, 'subscriber', 'http://127.0.0.1:8080/orders', 1, 202, undefined, 1.5, undefined),
+    outcomeRecord(ref, who, {outcome: 'delivered', status: 202}),
+    settledRecord(ref, {'shop/t1': 'delivered'}),
+  ]
+  path.forEach((record, i) => Object.assign(record, {seq: first + 1 + i, at}))
+  return [event, ...path]
 }
 
 /** A log in a new temporary folder, closed when the test ends. */
@@ -524,6 +541,67 @@ describe('event log store', () => {
     expect(thrown(() => openEventLogReadOnly(join(dir, 'missing'))).code).toBe('NO_SUCH_PATH')
     mkdirSync(join(dir, 'empty'))
     expect(thrown(() => openEventLogReadOnly(join(dir, 'empty'))).message).toContain(join(dir, 'empty'))
+  })
+
+  it("writes a broker's usual delivery (attempt, outcome, settled) in one line in batch, and counts and reads its records", () => {
+    const dir = tempDir()
+    const records = [...deliveredPath(1, 1), ...deliveredPath(5, 2)]
+    const log = openEventLog({dir})
+    for (const record of records) log.append(record)
+    expect(log.stats()).toMatchObject({records: 8})
+    log.close()
+    const [segment] = segmentFiles(dir)
+    const file = join(dir, 'segments', segment!)
+    const lines = readFileSync(file, 'latin1').split('\n').slice(0, -1)
+    expect(lines.map((line) => /"kind":"([^"]+)"/.exec(line)![1])).toEqual([
+      'event',
+      'attempt+outcome+settled',
+      'event',
+      'attempt+outcome+settled',
+    ])
+    expect(countRecords(file)).toBe(8)
+    expect(lastRecord(file)).toEqual(records[7])
+
+    const again = logIn(dir)
+    expect(again.opened).toMatchObject({first: 1, next: 9, damaged: []})
+    expect(again.stats()).toMatchObject({records: 8})
+    const back = [...again.read()]
+    expect(back.slice(1, 4)).toEqual(records.slice(1, 4))
+    expect(back.map((r) => [r.kind, r.seq])).toEqual(records.map((r) => [r.kind, r.seq]))
+    expect(seqs(again.read(3))).toEqual(range(3, 8))
+    expect(seqs(again.query({kinds: ['settled']}))).toEqual([4, 8])
+    expect(openEventLogReadOnly(dir).stats()).toMatchObject({records: 8})
+  })
+
+  it('gives every record a line of its own with --persist-sync always', () => {
+    const dir = tempDir()
+    const log = openEventLog({dir, sync: 'always'})
+    for (const record of deliveredPath(1, 1)) log.append(record)
+    log.close()
+    const [segment] = segmentFiles(dir)
+    expect(
+      readFileSync(join(dir, 'segments', segment!), 'latin1')
+        .split('\n')
+        .slice(0, -1),
+    ).toHaveLength(4)
+    expect(seqs(logIn(dir).read())).toEqual([1, 2, 3, 4])
+  })
+
+  it('counts the records of a joined line whose first bytes straddle two reads of the segment', () => {
+    // a segment is read a MiB at a time: the joined line after a large event starts a few bytes before a MiB
+    const dir = tempDir()
+    const overhead = encodeLogRecord(deliveredPath(1, 1, new Uint8Array(0))[0]!).byteLength
+    for (const before of [1, 12, 30]) {
+      const sub = join(dir, String(before))
+      const log = openEventLog({dir: sub, segmentBytes: 4 * 1024 * 1024})
+      const data = Buffer.alloc(1024 * 1024 - before - overhead, 0x41)
+      for (const record of [...deliveredPath(1, 1, data), ...deliveredPath(5, 2)]) log.append(record)
+      log.close()
+      const file = join(sub, 'segments', readdirSync(join(sub, 'segments'))[0]!)
+      expect(readFileSync(file).indexOf('\n')).toBe(1024 * 1024 - before - 1)
+      expect(countRecords(file)).toBe(8)
+      expect(openEventLogReadOnly(sub).stats().records).toBe(8)
+    }
   })
 })
 

@@ -1,6 +1,7 @@
 // The event log's line format: every record kind reads back as it was written, an event with its data
 // byte for byte (raw after a tab, or as data_base64 when it holds a newline byte), lines of version 1 read as
-// before, and a line that is damaged or cut off is reported where it starts and skipped.
+// before, a broker's usual delivery (attempt, outcome, settled) reads back from one line as the same three
+// records, and a line that is damaged or cut off is reported where it starts and skipped.
 import {crc32} from 'node:zlib'
 import {describe, expect, it} from 'vitest'
 import {
@@ -15,7 +16,14 @@ import {
   type Activity,
 } from '../../src/core/activity.js'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
-import {decodeLogLines, encodeLogRecord} from '../../src/core/event-log/codec.js'
+import {
+  decodeLogLines,
+  encodeLogRecord,
+  frameLogLines,
+  joinLogRecord,
+  logRecordJson,
+  recordsInLine,
+} from '../../src/core/event-log/codec.js'
 import {v1LogLine} from '../helpers/event-log-v1.js'
 
 const ref = {broker: 'shop/default', arrival: 7, id: 'e-7', type: 'com.example.order', source: '/shop'}
@@ -237,5 +245,135 @@ describe('damaged event log lines', () => {
     const bytes = Buffer.concat([...lines, encodeLogRecord(eventWith(text.encode('x'), {datacontenttype: 'text/plain'}))])
     const {entries} = decodeLogLines(bytes, 0, true, (head) => head.kind === 'settled' && head.seq >= 2)
     expect(entries.map((e) => e.record?.seq)).toEqual([2, 3])
+  })
+})
+
+/** The records as the file store writes them in batch: each joins the line before it when joinLogRecord says so. */
+function joinedLines(records: Activity[]): {bytes: Buffer; lines: number} {
+  const texts: string[] = []
+  let last: Activity | undefined
+  for (const record of records) {
+    const joined = last === undefined ? undefined : joinLogRecord(texts.at(-1)!, last, record)
+    if (joined === undefined) texts.push(logRecordJson(record))
+    else texts[texts.length - 1] = joined
+    last = record
+  }
+  const bytes = frameLogLines(
+    texts,
+    texts.map((t) => Buffer.byteLength(t)),
+    texts.map(() => undefined),
+  )
+  return {bytes, lines: texts.length}
+}
+
+describe("a broker's usual delivery in one line", () => {
+  const who = {trigger: 'shop/t1'}
+  const at = '2026-12-04T12:00:09.000Z'
+  const at2 = '2026-12-04T12:00:09.001Z'
+  function path(
+    first: number,
+    options: {status?: number; outcome?: 'delivered' | 'replied'; outcomes?: Record<string, 'delivered'>} = {},
+  ): Activity[] {
+    const status = 'status' in options ? options.status : 202
+    const records = [
+      attemptRecord(ref, who, 'subscriber', 'http://127.0.0.1:8080/orders', 1, status, undefined, 1.25, undefined),
+      outcomeRecord(ref, who, {outcome: options.outcome ?? 'delivered', status}),
+      settledRecord(ref, options.outcomes ?? {'shop/t1': options.outcome ?? 'delivered'}),
+    ]
+    records.forEach((record, i) => Object.assign(record, {seq: first + i, at}))
+    return records
+  }
+
+  it('writes the attempt, its outcome and the settled record as one line, and reads back the same three records', () => {
+    for (const records of [path(10), path(10, {status: undefined}), path(10, {outcome: 'replied'})]) {
+      const {bytes, lines} = joinedLines(records)
+      expect(lines).toBe(1)
+      expect(bytes.toString()).toMatch(/^[0-9a-f]{8} \{"kind":"attempt\+outcome\+settled",.*"seq":10,.*\}\n$/)
+      const {entries, records: counted} = decodeLogLines(bytes, 0, true)
+      expect(entries.map((e) => e.record)).toEqual(records)
+      expect(entries.map((e) => e.offset)).toEqual([0, 0, 0])
+      expect(counted).toBe(3)
+      expect(recordsInLine(bytes)).toBe(3)
+    }
+  })
+
+  it('joins the attempt and outcome alone when the event went to more than that trigger, or settles later', () => {
+    const twoTriggers = path(10, {outcomes: {'shop/t1': 'delivered', 'shop/t2': 'delivered'}})
+    const later = path(10)
+    later[2]!.at = at2
+    for (const records of [twoTriggers, later]) {
+      const {bytes, lines} = joinedLines(records)
+      expect(lines).toBe(2)
+      expect(bytes.toString()).toContain('{"kind":"attempt+outcome",')
+      const {entries, records: counted} = decodeLogLines(bytes, 0, true)
+      expect(entries.map((e) => e.record)).toEqual(records)
+      expect(counted).toBe(3)
+    }
+  })
+
+  it('gives each record a line of its own when they do not follow each other as one delivery', () => {
+    const otherTime = path(10)
+    otherTime[1]!.at = at2
+    otherTime[2]!.at = at2
+    const gap = path(10)
+    gap[1]!.seq = 12
+    gap[2]!.seq = 13
+    const otherStatus = path(10)
+    ;(otherStatus[1] as {status?: number}).status = 200
+    const retried = path(10)
+    retried[0] = Object.assign(attemptRecord(ref, who, 'subscriber', 'http://x/', 1, 503, 'Service Unavailable', 3, 100), {seq: 10, at})
+    const otherArrival = path(10)
+    Object.assign(otherArrival[1]!, {arrival: 8})
+    Object.assign(otherArrival[2]!, {arrival: 8})
+    const channel = [
+      attemptRecord(
+        {...ref, broker: undefined, channel: 'shop/c'},
+        {subscription: 'shop/s'},
+        'subscriber',
+        'http://x/',
+        1,
+        200,
+        undefined,
+        1,
+        undefined,
+      ),
+      outcomeRecord({...ref, broker: undefined, channel: 'shop/c'}, {subscription: 'shop/s'}, {outcome: 'delivered', status: 200}),
+    ]
+    channel.forEach((record, i) => Object.assign(record, {seq: 10 + i, at}))
+    for (const records of [otherTime, gap, otherStatus, retried, otherArrival, channel]) {
+      const {bytes, lines} = joinedLines(records)
+      expect(lines).toBe(records.length)
+      const {entries, records: counted} = decodeLogLines(bytes, 0, true)
+      expect(entries.map((e) => e.record)).toEqual(JSON.parse(JSON.stringify(records)))
+      expect(counted).toBe(records.length)
+    }
+  })
+
+  it('passes a reader the records of a joined line it accepts, each judged alone', () => {
+    const {bytes} = joinedLines(path(10))
+    expect(decodeLogLines(bytes, 0, true, (head) => head.seq >= 11).entries.map((e) => e.record!.kind)).toEqual(['outcome', 'settled'])
+    expect(decodeLogLines(bytes, 0, true, (head) => head.kind === 'attempt').entries.map((e) => e.record!.seq)).toEqual([10])
+  })
+
+  it('reports a joined line without the fields of its records, or with data after a tab', () => {
+    const withCrc = (body: string): Buffer => Buffer.from(`${crc32(body).toString(16).padStart(8, '0')} ${body}\n`)
+    const {bytes} = joinedLines(path(10))
+    const json = bytes.subarray(9, -1).toString()
+    const lines = Buffer.concat([
+      withCrc(json.replace('"outcome":"delivered"', '"outcome":"lost"')),
+      withCrc(json.replace(/"url":"[^"]*",/, '')),
+      withCrc(`${json}\tdata`),
+      bytes,
+    ])
+    const {entries, records} = decodeLogLines(lines, 0, true)
+    expect(entries.map((e) => e.record?.seq ?? e.problem)).toEqual([
+      'not an activity record (kind "attempt+outcome+settled" without its fields)',
+      'not an activity record (kind "attempt+outcome+settled" without its fields)',
+      'not an activity record (kind "attempt+outcome+settled" without its fields)',
+      10,
+      11,
+      12,
+    ])
+    expect(records).toBe(12)
   })
 })

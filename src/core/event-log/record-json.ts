@@ -152,3 +152,53 @@ function settledJson(r: Of<'settled'>, broker: string): string {
     `"source":${quoted(r.source)},"outcomes":{${outcomes}},"seq":${r.seq},"at":${fresh(r.at)}}`
   )
 }
+
+/**
+ * The kinds of the lines that hold a broker's usual delivery to one trigger in one line (format version 2):
+ * its attempt's JSON under the first kind and with `"outcome"` added (the outcome record follows the attempt,
+ * at the next seq), and under the second kind the event's settled record too (at the seq after that).
+ * codec.ts reads such a line back as those two or three records.
+ */
+export const ATTEMPT_OUTCOME = 'attempt+outcome'
+export const ATTEMPT_OUTCOME_SETTLED = 'attempt+outcome+settled'
+const ATTEMPT_HEAD = '{"kind":"attempt"'
+const ATTEMPT_OUTCOME_HEAD = `{"kind":"${ATTEMPT_OUTCOME}"`
+
+/**
+ * The JSON of one line holding `record` after the records already in `text` (logRecordJson's, or this
+ * function's), whose last record is `last`; undefined when `record` takes a line of its own. A line holds a
+ * usual attempt, then its outcome when that has the attempt's status, and then the event's settled record
+ * when the event went to that trigger alone: at consecutive seqs and at the same time, as a synchronous
+ * delivery appends them. Each costs a record's JSON, checksum and frame less than a line of its own, and
+ * repeats none of the event's attributes.
+ */
+export function joinLogRecord(text: string, last: Activity, record: Activity): string | undefined {
+  if (record.seq !== last.seq + 1 || record.at !== last.at) return undefined
+  if (record.kind === 'outcome' && last.kind === 'attempt') {
+    if (
+      !isUsualAttempt(last) ||
+      !isUsualOutcome(record) ||
+      !sameRef(last, record) ||
+      record.trigger !== last.trigger ||
+      record.status !== last.status ||
+      !text.startsWith(ATTEMPT_HEAD)
+    )
+      return undefined
+    return `${ATTEMPT_OUTCOME_HEAD}${text.slice(ATTEMPT_HEAD.length, -1)},"outcome":"${record.outcome}"}`
+  }
+  if (record.kind === 'settled' && last.kind === 'outcome') {
+    if (record.channel !== undefined || !sameRef(last, record) || !text.startsWith(ATTEMPT_OUTCOME_HEAD)) return undefined
+    const triggers = Object.keys(record.outcomes)
+    const trigger = last.trigger
+    if (trigger === undefined || triggers.length !== 1 || triggers[0] !== trigger || record.outcomes[trigger] !== last.outcome)
+      return undefined
+    return `{"kind":"${ATTEMPT_OUTCOME_SETTLED}"${text.slice(ATTEMPT_OUTCOME_HEAD.length)}`
+  }
+  return undefined
+}
+
+type Ref = {broker?: string; arrival: number; id: string; type: string; source: string}
+
+function sameRef(a: Ref, b: Ref): boolean {
+  return a.arrival === b.arrival && a.broker === b.broker && a.id === b.id && a.type === b.type && a.source === b.source
+}
