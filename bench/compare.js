@@ -5,12 +5,12 @@
 //   npx tsc -p tsconfig.build.json --outDir bench/results/kne-b      # after
 //   node bench/compare.js bench/results/kne-a bench/results/kne-b [relay] [--triggers N] [--match K] [--tail STREAMS] [--samples 3] [--max-background 12]
 // --match K: K of the N triggers match (fan-out to K); --rate R: an async broker offered R events/s (open loop);
-// --history N: the history bound (records); --node-flag F (repeatable): a node flag for the system under test; --profile DIR: a CPU profile of every such process into DIR/<build>/.
+// --history N: the history bound (records); --otel: spans exported to a local OTLP/HTTP collector (DIST+otel: for that build only); --node-flag F (repeatable): a node flag for the system under test; --profile DIR: a CPU profile of every such process into DIR/<build>/.
 import {basename, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 import {detectPlacement} from './lib/procs.js'
 import {median} from './lib/stats.js'
-import {startDriver, startSystem, startTailReaders} from './lib/systems.js'
+import {startDriver, startOtlpReceiver, startSystem, startTailReaders} from './lib/systems.js'
 
 const {values, positionals} = parseArgs({
   allowPositionals: true,
@@ -23,21 +23,23 @@ const {values, positionals} = parseArgs({
     profile: {type: 'string'},
     rate: {type: 'string'},
     history: {type: 'string'},
+    otel: {type: 'boolean', default: false},
     'node-flag': {type: 'string', multiple: true},
     tail: {type: 'string', default: '0'},
   },
 })
 if (positionals.length < 1) {
   process.stderr.write(
-    'usage: node bench/compare.js <dist A | relay> [<dist B | relay> ...] [--samples N] [--max-background PCT] [--triggers N] [--match K] [--rate R] [--history N] [--node-flag F] [--profile DIR] [--tail STREAMS]\n',
+    'usage: node bench/compare.js <dist A | relay> [<dist B | relay> ...] [--samples N] [--max-background PCT] [--triggers N] [--match K] [--rate R] [--history N] [--otel] [--node-flag F] [--profile DIR] [--tail STREAMS]\n',
   )
   process.exit(2)
 }
-const builds = positionals.map((p) => resolve(p))
+const builds = positionals.map((p) => (p.endsWith('+otel') ? `${resolve(p.slice(0, -5))}+otel` : resolve(p)))
 const wanted = Number(values.samples)
 const maxBackground = Number(values['max-background'])
 const placement = detectPlacement({pin: true})
 const samples = new Map(builds.map((b) => [b, []]))
+const receiver = values.otel || builds.some((b) => b.endsWith('+otel')) ? await startOtlpReceiver(placement) : undefined
 
 for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.values()].some((s) => s.length < wanted); attempt++) {
   for (const dist of builds) {
@@ -54,8 +56,9 @@ for (let attempt = 0; attempt < Number(values['max-attempts']) && [...samples.va
         : {
             kind: 'kne',
             async: rate !== undefined,
-            dist,
+            dist: dist.replace(/\+otel$/, ''),
             historyLimit: values.history === undefined ? undefined : Number(values.history),
+            otelEndpoint: values.otel || dist.endsWith('+otel') ? receiver?.url : undefined,
             ...shared,
           }
     const sut = await startSystem(placement, spec, driver.sinkUrl, {profileDir})
@@ -90,3 +93,4 @@ for (const [dist, list] of samples) {
   const us = median(list.map((s) => s.usPerRequest))
   process.stdout.write(`${dist}: ${list.length} clean window(s); median ${rps ?? '–'} req/s, ${us?.toFixed(1) ?? '–'} CPU µs/request\n`)
 }
+await receiver?.stop()

@@ -12,6 +12,8 @@ export interface SpanParent {
   /** Two hex digits; `01` is sampled. */
   flags: string
   state?: string
+  /** The parent is a request of this mesh's own (a reply, a hop to another channel), not a span of another process. */
+  local?: boolean
 }
 
 /** tracestate longer than this is dropped rather than passed on (the specification's limit is 32 members of at most 256 characters). */

@@ -13,6 +13,9 @@ export interface ReceivedSpan {
   attributes: Record<string, string | number | boolean>
   /** 2 is ERROR. */
   statusCode: number | undefined
+  /** Start and end as Unix milliseconds (from OTLP's nanoseconds). */
+  startMs: number
+  endMs: number
   serviceName: string | undefined
 }
 
@@ -36,6 +39,8 @@ interface OtlpSpan {
   kind: number
   attributes?: {key: string; value: OtlpValue}[]
   status?: {code?: number}
+  startTimeUnixNano: string
+  endTimeUnixNano: string
 }
 interface OtlpBody {
   resourceSpans: {resource?: {attributes?: {key: string; value: OtlpValue}[]}; scopeSpans: {spans: OtlpSpan[]}[]}[]
@@ -75,6 +80,8 @@ export async function startCollector(status = 200): Promise<Collector> {
                 kind: s.kind,
                 attributes: attributesOf(s.attributes),
                 statusCode: s.status?.code,
+                startMs: Number(BigInt(s.startTimeUnixNano) / 1000n) / 1000,
+                endMs: Number(BigInt(s.endTimeUnixNano) / 1000n) / 1000,
                 serviceName,
               })
         }

@@ -172,13 +172,21 @@ describe('spans exported over OTLP/HTTP', () => {
       ]),
       {clock},
     )
+    const before = Date.now()
     const sent = post(`${mesh.url}/default/default`, {
       ...binaryHeaders('order.created', {'ce-id': 'order-1', 'ce-subject': 'o/1'}),
       traceparent: INCOMING,
     })
     expect((await clock.runUntil(sent)).status).toBe(202)
     await mesh.close()
+    const after = Date.now()
     const spans = collector.spans
+    // span times are the real clock's (Unix nanoseconds), each span ending after it starts
+    for (const span of spans) {
+      expect(span.startMs).toBeGreaterThanOrEqual(before - 1)
+      expect(span.endMs).toBeLessThanOrEqual(after + 1)
+      expect(span.endMs).toBeGreaterThanOrEqual(span.startMs)
+    }
     expect(collector.paths.every((p) => p === '/v1/traces')).toBe(true)
     expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([TRACE_ID]))
     expect(spans[0]!.serviceName).toBe('kne')
