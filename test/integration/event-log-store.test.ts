@@ -163,6 +163,27 @@ describe('event log store', () => {
     expect(damage).toHaveLength(1)
   })
 
+  it("catches a byte damaged in an event's raw data, reports its file and offset, and reads the records after it", () => {
+    const dir = tempDir()
+    const log = openEventLog({dir})
+    log.append(settled(1))
+    log.append(eventAt(2, Buffer.alloc(2000, 0x61), 'text/plain'))
+    log.append(settled(3))
+    log.close()
+    const file = join(dir, 'segments', segmentFiles(dir)[0]!)
+    const bytes = readFileSync(file)
+    const eventStart = bytes.indexOf('\n') + 1
+    const dataAt = bytes.indexOf('\t', eventStart) + 1
+    bytes[dataAt + 1000] = 0x62 // one byte inside the data, which no JSON parse would notice
+    writeFileSync(file, bytes)
+
+    const damage: LogDamage[] = []
+    expect(seqs(openEventLogReadOnly(dir, {onDamage: (d) => damage.push(d)}).read())).toEqual([1, 3])
+    // (once as the reader opens the log, once as it reads it)
+    expect(damage).toContainEqual({file, offset: eventStart, problem: 'checksum mismatch: the record was damaged'})
+    expect(damage.every((d) => d.offset === eventStart)).toBe(true)
+  })
+
   it('skips a damaged record in the middle, reports its file and offset, and reads the records after it', () => {
     const dir = tempDir()
     const log = openEventLog({dir})
