@@ -5,11 +5,13 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {writeLocator} from '../../src/client/locator.js'
+import {attemptRecord, eventRecord, outcomeRecord, settledRecord, type Activity} from '../../src/core/activity.js'
 import {openEventLog} from '../../src/mesh/event-log/file-store.js'
 import {parseManifests, VirtualClock, type Mesh} from '../../src/index.js'
 import {freshDataDir, jsonOf, runKne} from '../helpers/command.js'
 import {useMesh} from '../helpers/mesh.js'
 import {binaryHeaders, post} from '../helpers/subscriber.js'
+import {writeV1Folder} from '../helpers/event-log-v1.js'
 
 const kit = useMesh()
 
@@ -148,6 +150,50 @@ describe('kne events list|show --from DIR: a log folder read without a running m
     const missing = await runKne(['events', 'show', 'nothing', '--from', dir, '--json'])
     expect(missing.code).toBe(2)
     expect(jsonOf(missing)).toMatchObject({error: {code: 'EVENT_NOT_FOUND'}})
+  })
+
+  it('lists and shows the events of a version 1 log, and of the version 2 lines a kne dev added to it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kne-events-v1-'))
+    const at = '2026-12-04T12:00:00.000Z'
+    const pathOf = (arrival: number, id: string, data: string, first: number): Activity[] => {
+      const ref = {broker: 'default/default', arrival, id, type: 'com.example.order', source: '/shop'}
+      const event = {
+        specversion: '1.0' as const,
+        id,
+        source: '/shop',
+        type: 'com.example.order',
+        datacontenttype: 'text/plain',
+        extensions: {},
+        data: Buffer.from(data),
+      }
+      const records = [
+        eventRecord(ref, 'ingress', undefined, undefined, {matched: ['default/orders'], notMatched: []}, event),
+        attemptRecord(ref, {trigger: 'default/orders'}, 'subscriber', 'http://127.0.0.1:1/', 1, 503, 'Service Unavailable', 2, undefined),
+        outcomeRecord(ref, {trigger: 'default/orders'}, {outcome: 'dead-lettered', status: 503, error: 'Service Unavailable'}),
+        settledRecord(ref, {'default/orders': 'dead-lettered'}),
+      ]
+      records.forEach((record, i) => Object.assign(record, {seq: first + i, at}))
+      return records
+    }
+    writeV1Folder(dir, pathOf(1, 'old-1', 'from version 1\nwith a line break', 1))
+    const store = openEventLog({dir})
+    for (const record of pathOf(2, 'new-1', 'from version 2', 5)) store.append(record)
+    store.close()
+
+    const listed = await runKne(['events', 'list', '--from', dir, '--outcome', 'dead-lettered', '--json'])
+    expect(listed.code).toBe(0)
+    expect(listed.stderr).toBe('')
+    expect(jsonOf(listed).events.map((e: {id: string}) => e.id)).toEqual(['new-1', 'old-1'])
+    for (const [id, data] of [
+      ['old-1', 'from version 1\nwith a line break'],
+      ['new-1', 'from version 2'],
+    ]) {
+      const shown = await runKne(['events', 'show', id!, '--from', dir, '--json'])
+      expect(shown.code).toBe(0)
+      const [detail] = jsonOf(shown).events
+      expect(detail.event.data).toBe(data)
+      expect(detail.path.map((r: {kind: string}) => r.kind)).toEqual(['event', 'attempt', 'outcome', 'settled'])
+    }
   })
 
   it("refuses a folder that is not kne's log, and one that does not exist", async () => {

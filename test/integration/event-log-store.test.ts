@@ -17,15 +17,16 @@ import {
 } from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
-import {eventRecord, settledRecord, type Activity} from '../../src/core/activity.js'
+import {attemptRecord, eventRecord, outcomeRecord, settledRecord, type Activity} from '../../src/core/activity.js'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
 import {KneError} from '../../src/core/errors.js'
 import {encodeLogRecord} from '../../src/core/event-log/codec.js'
 import {EventLogWriteError, MARKER_FILE, openEventLog, openEventLogReadOnly} from '../../src/mesh/event-log/file-store.js'
-import {scanSegment} from '../../src/mesh/event-log/segment-file.js'
+import {countRecords, lastRecord, scanSegment} from '../../src/mesh/event-log/segment-file.js'
 import type {EventLogOptions, EventLogStore, LogDamage} from '../../src/mesh/event-log/store.js'
 import {thrown, thrownIfAny} from '../helpers/errors.js'
 import {tempDir} from '../helpers/temp.js'
+import {writeV1Folder} from '../helpers/event-log-v1.js'
 
 const START = Date.UTC(2026, 11, 4, 12, 0, 0)
 
@@ -63,6 +64,23 @@ function eventAt(seq: number, data: Uint8Array, datacontenttype: string): Activi
   return record
 }
 
+/** A broker's usual delivered event from seq `first` on: its event record, the attempt, the outcome and the settled record. */
+function deliveredPath(first: number, arrival: number, data: Uint8Array = new TextEncoder().encode('{"order":1}')): Activity[] {
+  const ref = {broker: 'shop/default', arrival, id: `e-${first}`, type: 'com.example.order', source: '/shop'}
+  const who = {trigger: 'shop/t1'}
+  const event = eventAt(first, data, 'application/json')
+  Object.assign(event, {arrival, id: ref.id})
+  if (event.kind === 'event') event.event.id = ref.id
+  const at = new Date(START + first * 1000).toISOString()
+  const path = [
+    attemptRecord(ref, who, 'subscriber', 'http://127.0.0.1:8080/orders', 1, 202, undefined, 1.5, undefined),
+    outcomeRecord(ref, who, {outcome: 'delivered', status: 202}),
+    settledRecord(ref, {'shop/t1': 'delivered'}),
+  ]
+  path.forEach((record, i) => Object.assign(record, {seq: first + 1 + i, at}))
+  return [event, ...path]
+}
+
 /** A log in a new temporary folder, closed when the test ends. */
 function logIn(dir: string, options: Omit<EventLogOptions, 'dir'> = {}): EventLogStore {
   const log = openEventLog({dir, ...options})
@@ -91,7 +109,7 @@ describe('event log store', () => {
     log.append(eventAt(2, new TextEncoder().encode('{"city":"東京"}\n'), 'application/json'))
     log.append(settled(3))
     log.close()
-    expect(readFileSync(join(dir, MARKER_FILE), 'utf8')).toBe('{"format":"kne-event-log","version":1}\n')
+    expect(readFileSync(join(dir, MARKER_FILE), 'utf8')).toBe('{"format":"kne-event-log","version":2}\n')
     expect(existsSync(join(dir, 'lock'))).toBe(false)
 
     const again = logIn(dir)
@@ -143,6 +161,27 @@ describe('event log store', () => {
     reopened.append(settled(3))
     expect(seqs(reopened.read())).toEqual([1, 2, 3])
     expect(damage).toHaveLength(1)
+  })
+
+  it("catches a byte damaged in an event's raw data, reports its file and offset, and reads the records after it", () => {
+    const dir = tempDir()
+    const log = openEventLog({dir})
+    log.append(settled(1))
+    log.append(eventAt(2, Buffer.alloc(2000, 0x61), 'text/plain'))
+    log.append(settled(3))
+    log.close()
+    const file = join(dir, 'segments', segmentFiles(dir)[0]!)
+    const bytes = readFileSync(file)
+    const eventStart = bytes.indexOf('\n') + 1
+    const dataAt = bytes.indexOf('\t', eventStart) + 1
+    bytes[dataAt + 1000] = 0x62 // one byte inside the data, which no JSON parse would notice
+    writeFileSync(file, bytes)
+
+    const damage: LogDamage[] = []
+    expect(seqs(openEventLogReadOnly(dir, {onDamage: (d) => damage.push(d)}).read())).toEqual([1, 3])
+    // (once as the reader opens the log, once as it reads it)
+    expect(damage).toContainEqual({file, offset: eventStart, problem: 'checksum mismatch: the record was damaged'})
+    expect(damage.every((d) => d.offset === eventStart)).toBe(true)
   })
 
   it('skips a damaged record in the middle, reports its file and offset, and reads the records after it', () => {
@@ -356,13 +395,58 @@ describe('event log store', () => {
 
   it('refuses a log from a newer kne, naming the folder', () => {
     const dir = tempDir()
-    writeFileSync(join(dir, MARKER_FILE), '{"format":"kne-event-log","version":2}\n')
+    writeFileSync(join(dir, MARKER_FILE), '{"format":"kne-event-log","version":3}\n')
     for (const open of [() => openEventLog({dir}), () => openEventLogReadOnly(dir)]) {
       const error = thrown(open)
       expect(error.code).toBe('EVENT_LOG_TOO_NEW')
       expect(error.message).toContain(dir)
       expect(error.message).toContain('newer kne')
     }
+  })
+
+  it('reads a log of version 1 as it is, and goes on with it in version 2 once a writer opens it, raising its marker', () => {
+    const dir = tempDir()
+    const v1Data = new TextEncoder().encode('{"order":1}')
+    const segment = writeV1Folder(dir, [eventAt(1, v1Data, 'application/json'), settled(2)])
+    const v1Bytes = readFileSync(segment)
+    const marker = (): string => readFileSync(join(dir, MARKER_FILE), 'utf8')
+
+    // a reader (kne events list --from) reads it and changes nothing
+    const reader = openEventLogReadOnly(dir)
+    expect(seqs(reader.read())).toEqual([1, 2])
+    expect(marker()).toBe('{"format":"kne-event-log","version":1}\n')
+
+    const log = openEventLog({dir})
+    expect(log.opened).toMatchObject({first: 1, next: 3, damaged: []})
+    expect(marker()).toBe('{"format":"kne-event-log","version":2}\n')
+    log.append(eventAt(3, v1Data, 'application/json'))
+    log.append(settled(4))
+    log.close()
+    // the version 1 lines stay as they were; the new event's data follows its JSON raw
+    const bytes = readFileSync(segment)
+    expect(bytes.subarray(0, v1Bytes.byteLength).equals(v1Bytes)).toBe(true)
+    expect(bytes.subarray(v1Bytes.byteLength).toString()).toContain('}\t{"order":1}\n')
+
+    const again = logIn(dir)
+    const records = [...again.read()]
+    expect(records.map((r) => [r.kind, r.seq])).toEqual([
+      ['event', 1],
+      ['settled', 2],
+      ['event', 3],
+      ['settled', 4],
+    ])
+    for (const record of [records[0]!, records[2]!])
+      expect(record.kind === 'event' && Buffer.from(record.event.data!).toString()).toBe('{"order":1}')
+    expect(again.opened.damaged).toEqual([])
+  })
+
+  it('leaves the marker of a version 1 log as it is while another kne dev writes it', () => {
+    const dir = tempDir()
+    writeV1Folder(dir, [settled(1)])
+    // the parent process stands for a kne dev of version 1 holding the lock
+    writeFileSync(join(dir, 'lock'), `${process.ppid}\n`)
+    expect(thrown(() => openEventLog({dir})).code).toBe('EVENT_LOG_IN_USE')
+    expect(readFileSync(join(dir, MARKER_FILE), 'utf8')).toBe('{"format":"kne-event-log","version":1}\n')
   })
 
   it('refuses a second writer while the lock holds a live pid, naming it; a reader needs no lock', () => {
@@ -478,6 +562,67 @@ describe('event log store', () => {
     expect(thrown(() => openEventLogReadOnly(join(dir, 'missing'))).code).toBe('NO_SUCH_PATH')
     mkdirSync(join(dir, 'empty'))
     expect(thrown(() => openEventLogReadOnly(join(dir, 'empty'))).message).toContain(join(dir, 'empty'))
+  })
+
+  it("writes a broker's usual delivery (attempt, outcome, settled) in one line in batch, and counts and reads its records", () => {
+    const dir = tempDir()
+    const records = [...deliveredPath(1, 1), ...deliveredPath(5, 2)]
+    const log = openEventLog({dir})
+    for (const record of records) log.append(record)
+    expect(log.stats()).toMatchObject({records: 8})
+    log.close()
+    const [segment] = segmentFiles(dir)
+    const file = join(dir, 'segments', segment!)
+    const lines = readFileSync(file, 'latin1').split('\n').slice(0, -1)
+    expect(lines.map((line) => /"kind":"([^"]+)"/.exec(line)![1])).toEqual([
+      'event',
+      'attempt+outcome+settled',
+      'event',
+      'attempt+outcome+settled',
+    ])
+    expect(countRecords(file)).toBe(8)
+    expect(lastRecord(file)).toEqual(records[7])
+
+    const again = logIn(dir)
+    expect(again.opened).toMatchObject({first: 1, next: 9, damaged: []})
+    expect(again.stats()).toMatchObject({records: 8})
+    const back = [...again.read()]
+    expect(back.slice(1, 4)).toEqual(records.slice(1, 4))
+    expect(back.map((r) => [r.kind, r.seq])).toEqual(records.map((r) => [r.kind, r.seq]))
+    expect(seqs(again.read(3))).toEqual(range(3, 8))
+    expect(seqs(again.query({kinds: ['settled']}))).toEqual([4, 8])
+    expect(openEventLogReadOnly(dir).stats()).toMatchObject({records: 8})
+  })
+
+  it('gives every record a line of its own with --persist-sync always', () => {
+    const dir = tempDir()
+    const log = openEventLog({dir, sync: 'always'})
+    for (const record of deliveredPath(1, 1)) log.append(record)
+    log.close()
+    const [segment] = segmentFiles(dir)
+    expect(
+      readFileSync(join(dir, 'segments', segment!), 'latin1')
+        .split('\n')
+        .slice(0, -1),
+    ).toHaveLength(4)
+    expect(seqs(logIn(dir).read())).toEqual([1, 2, 3, 4])
+  })
+
+  it('counts the records of a joined line whose first bytes straddle two reads of the segment', () => {
+    // a segment is read a MiB at a time: the joined line after a large event starts a few bytes before a MiB
+    const dir = tempDir()
+    const overhead = encodeLogRecord(deliveredPath(1, 1, new Uint8Array(0))[0]!).byteLength
+    for (const before of [1, 12, 30]) {
+      const sub = join(dir, String(before))
+      const log = openEventLog({dir: sub, segmentBytes: 4 * 1024 * 1024})
+      const data = Buffer.alloc(1024 * 1024 - before - overhead, 0x41)
+      for (const record of [...deliveredPath(1, 1, data), ...deliveredPath(5, 2)]) log.append(record)
+      log.close()
+      const file = join(sub, 'segments', readdirSync(join(sub, 'segments'))[0]!)
+      expect(readFileSync(file).indexOf('\n')).toBe(1024 * 1024 - before - 1)
+      expect(countRecords(file)).toBe(8)
+      expect(openEventLogReadOnly(sub).stats().records).toBe(8)
+    }
   })
 })
 

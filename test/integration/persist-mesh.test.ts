@@ -26,10 +26,14 @@ describe('createMesh({persist})', () => {
     const first = await kit.mesh(shop(subscriber.url), {persist: dir})
     for (const id of ['a', 'b']) expect((await send(first.url, id)).status).toBe(202)
     const lastSeq = first.journal.next - 1
+    const history = first.journal.since(0)
     await first.close()
     const second = await kit.mesh(shop(subscriber.url), {persist: {dir}})
     expect(second.restored).toMatchObject({records: lastSeq, deliveries: 0})
     expect(second.journal.since(0).map((r) => r.seq)).toEqual([...Array(lastSeq).keys()].map((i) => i + 1))
+    // every record as it was, those of a delivery the log wrote in one line too
+    expect(second.journal.since(0)).toEqual(history)
+    expect(history.map((r) => r.kind)).toEqual(['event', 'attempt', 'outcome', 'settled', 'event', 'attempt', 'outcome', 'settled'])
     expect(second.runtime.triggerCountersFor('default/orders')).toMatchObject({matched: 2, delivered: 2})
     expect((await send(second.url, 'c')).status).toBe(202)
     const c = second.journal.since(lastSeq + 1).find((r) => r.kind === 'event')

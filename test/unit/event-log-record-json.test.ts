@@ -1,6 +1,7 @@
 // The event log writes the records of a broker's usual event field by field (core/event-log/record-json.ts):
 // for every record the builders make, in their usual and their general shapes, the JSON must say exactly what
-// JSON.stringify of the record says (the event in the JSON format, its data as data_base64).
+// JSON.stringify of the record says (the event in the JSON format), less the event's data when the line
+// carries it raw (data without a newline byte), else with it as data_base64.
 import {describe, expect, it} from 'vitest'
 import {
   attemptRecord,
@@ -14,16 +15,15 @@ import {
   type EventRef,
 } from '../../src/core/activity.js'
 import type {CloudEvent} from '../../src/core/cloudevent.js'
-import {encodeJsonEvent} from '../../src/core/codec/json.js'
-import {logRecordJson} from '../../src/core/event-log/record-json.js'
+import {logRecordJson, rawLogData} from '../../src/core/event-log/record-json.js'
+import {v1RecordJson} from '../helpers/event-log-v1.js'
 
-/** What JSON.stringify says of the record, its event in the JSON format with data_base64. */
+/** What JSON.stringify says of the record, its event in the JSON format: data_base64 unless the line carries the data raw. */
 function expected(record: Activity): unknown {
-  if (record.kind !== 'event') return JSON.parse(JSON.stringify(record))
-  const {event, ...rest} = record
-  const attributes = JSON.parse(encodeJsonEvent({...event, data: undefined})) as Record<string, unknown>
-  if (event.data !== undefined) attributes.data_base64 = Buffer.from(event.data).toString('base64')
-  return {...JSON.parse(JSON.stringify(rest)), event: attributes}
+  const json = v1RecordJson(record)
+  if (record.kind === 'event' && record.event.data !== undefined && !record.event.data.includes(0x0a))
+    delete (json.event as Record<string, unknown>).data_base64
+  return json
 }
 
 function stamped(record: Activity, seq: number): Activity {
@@ -64,6 +64,15 @@ const events: Record<string, CloudEvent> = {
     data: new Uint8Array([0, 1, 2, 255, 10, 13]),
   },
   noData: {specversion: '1.0', id: 'e-1', source: '/s', type: 't', extensions: {}},
+  emptyData: {
+    specversion: '1.0',
+    id: 'e-2',
+    source: '/s',
+    type: 't',
+    datacontenttype: 'text/plain',
+    extensions: {},
+    data: new Uint8Array(0),
+  },
   v03: {
     specversion: '0.3',
     id: 'e-3',
@@ -115,5 +124,10 @@ describe('the event log writes records as JSON.stringify would', () => {
   it.each(cases)('%s', (_name, record) => {
     const json = logRecordJson(stamped(record, 42))
     expect(JSON.parse(json)).toEqual(expected(record))
+    // the bytes the line carries after the JSON: the event's data, exactly, when it has no newline byte
+    const raw = rawLogData(record)
+    const data = record.kind === 'event' ? record.event.data : undefined
+    if (data === undefined || data.includes(0x0a)) expect(raw).toBeUndefined()
+    else expect(Buffer.from(raw!).equals(Buffer.from(data))).toBe(true)
   })
 })

@@ -20,7 +20,7 @@ import {
 import {join, resolve} from 'node:path'
 import type {Activity} from '../../core/activity.js'
 import {KneError} from '../../core/errors.js'
-import {frameLogLines, LINE_FRAME_BYTES, logRecordJson} from '../../core/event-log/codec.js'
+import {frameLogLines, joinLogRecord, logLineBytes, logRecordJson, rawLogData} from '../../core/event-log/codec.js'
 import {
   checkMarker,
   closeQuietly,
@@ -32,9 +32,11 @@ import {
   syncFolder,
   takeLock,
   writeFailure,
+  writeMarker,
+  LOG_VERSION,
 } from './log-folder.js'
 import type {PersistSync} from '../../core/project.js'
-import {countLines, lastRecord, MAX_RECORD_LINE_BYTES, scanSegment, type Accept} from './segment-file.js'
+import {countRecords, lastRecord, MAX_RECORD_LINE_BYTES, scanSegment, type Accept} from './segment-file.js'
 import {
   EventLogWriteError,
   type EventLogOptions,
@@ -144,7 +146,7 @@ class FileLogReader implements EventLogReader {
       for (let step = scan.next(); ; step = scan.next()) {
         if (step.done) {
           const end = step.value
-          records = end?.lines ?? 0
+          records = end?.records ?? 0
           if (end?.tornAt !== undefined && this.writable) {
             const torn = {file: last.file, offset: end.tornAt, problem: `${end.tornProblem}; cut off`}
             damaged.push(torn)
@@ -222,7 +224,7 @@ class FileLogReader implements EventLogReader {
     if (segment.records === undefined) {
       // a reader lists the folder afresh each time: a segment of the same size was counted already
       const counted = this.lineCounts.get(segment.file)
-      segment.records = counted?.bytes === segment.bytes ? counted.records : countLines(segment.file)
+      segment.records = counted?.bytes === segment.bytes ? counted.records : countRecords(segment.file)
       if (!this.writable) this.lineCounts.set(segment.file, {bytes: segment.bytes, records: segment.records})
     }
     return segment.records
@@ -291,9 +293,13 @@ class FileEventLog extends FileLogReader implements EventLogStore {
   private syncFailure: NodeJS.ErrnoException | undefined
   private closed = false
   /** batch: records appended and not yet written, written together (commit, a timer, a read, a new segment, close). */
-  /** Their JSON texts, and the UTF-8 size of each. */
+  /** Their JSON texts, the UTF-8 size of each, and the data each line carries raw (an event's, or none). */
   private pending: string[] = []
   private pendingTextBytes: number[] = []
+  private pendingData: (Uint8Array | undefined)[] = []
+  /** The records in those lines (a joined line holds two or three), and the last of them. */
+  private pendingRecords = 0
+  private pendingLast: Activity | undefined
   /** Where the waiting records are framed to be written (writeSync is done with it when it returns). */
   private readonly scratch = Buffer.allocUnsafe(MAX_PENDING_BYTES + 64 * 1024)
   /** The seq of the oldest record waiting (while any does). */
@@ -304,10 +310,12 @@ class FileEventLog extends FileLogReader implements EventLogStore {
 
   static open(options: EventLogOptions): FileEventLog {
     const dir = resolve(options.dir)
-    prepareFolder(dir)
+    const version = prepareFolder(dir)
     const log = new FileEventLog(dir, options)
     takeLock(dir)
     try {
+      // an older version's log goes on in this version's lines: its marker says so before the first is written
+      if (version < LOG_VERSION) writeMarker(dir)
       mkdirSync(log.segmentsDir, {recursive: true, mode: PRIVATE_FOLDER})
       log.scanOnOpen()
       log.totalBytes = log.segments.reduce((sum, s) => sum + s.bytes, 0)
@@ -351,9 +359,11 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       this.syncFailure = undefined
       throw writeFailure(this.activeSegment()?.file ?? this.segmentsDir, failure)
     }
-    const text = logRecordJson(record)
+    if (this.pendingLast !== undefined && this.joinPending(record)) return
+    const data = rawLogData(record)
+    const text = logRecordJson(record, data !== undefined)
     const textBytes = Buffer.byteLength(text)
-    const lineBytes = textBytes + LINE_FRAME_BYTES
+    const lineBytes = logLineBytes(textBytes, data)
     if (lineBytes > MAX_RECORD_LINE_BYTES)
       throw new EventLogWriteError(
         this.segmentsDir,
@@ -371,6 +381,9 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       if (this.pending.length === 0) this.firstPendingSeq = record.seq
       this.pending.push(text)
       this.pendingTextBytes.push(textBytes)
+      this.pendingData.push(data)
+      this.pendingRecords++
+      this.pendingLast = record
       this.pendingBytes += lineBytes
       if (this.pendingBytes > MAX_PENDING_BYTES) this.writePendingOrDrop()
       this.pendingNewestAt = record.at
@@ -382,7 +395,7 @@ class FileEventLog extends FileLogReader implements EventLogStore {
       return
     }
     // always: the record is written and synced before append returns; one that cannot be synced is taken back, as its event is refused
-    const bytes = frameLogLines([text], [textBytes])
+    const bytes = frameLogLines([text], [textBytes], [data])
     const before = segment.bytes
     this.write(segment, bytes)
     this.syncNow(segment, before)
@@ -395,6 +408,24 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     }
   }
 
+  /** batch: the record joins the last line waiting to be written, when they make one (joinLogRecord). */
+  private joinPending(record: Activity): boolean {
+    const last = this.pending.length - 1
+    const text = this.pending[last]!
+    const joined = joinLogRecord(text, this.pendingLast!, record)
+    if (joined === undefined) return false
+    // what a join adds or takes away is ASCII: as many bytes as characters
+    const added = joined.length - text.length
+    this.pending[last] = joined
+    this.pendingTextBytes[last]! += added
+    this.pendingBytes += added
+    this.pendingRecords++
+    this.pendingLast = record
+    this.pendingNewestAt = record.at
+    this.nextSeq = record.seq + 1
+    return true
+  }
+
   private written(segment: Segment, bytes: number, records: number, newestAt: string): void {
     segment.bytes += bytes
     if (segment.records !== undefined) segment.records += records
@@ -402,6 +433,9 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     this.totalBytes += bytes
     this.pending = []
     this.pendingTextBytes = []
+    this.pendingData = []
+    this.pendingRecords = 0
+    this.pendingLast = undefined
     this.pendingBytes = 0
     this.pendingNewestAt = undefined
   }
@@ -417,10 +451,10 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     const segment = this.activeSegment()
     if (this.pending.length === 0 || segment === undefined) return
     if (this.fd === undefined) this.reopen(segment)
-    const bytes = frameLogLines(this.pending, this.pendingTextBytes, this.scratch)
+    const bytes = frameLogLines(this.pending, this.pendingTextBytes, this.pendingData, this.scratch)
     this.write(segment, bytes)
     this.syncSoon()
-    this.written(segment, bytes.byteLength, this.pending.length, this.pendingNewestAt!)
+    this.written(segment, bytes.byteLength, this.pendingRecords, this.pendingNewestAt!)
     try {
       this.applyBounds()
     } catch {
@@ -433,8 +467,11 @@ class FileEventLog extends FileLogReader implements EventLogStore {
     try {
       this.writePending()
     } catch (error) {
-      this.pendingBytes -= this.pendingTextBytes.pop()! + LINE_FRAME_BYTES
+      // the newest record has a line of its own: a join never writes
+      this.pendingBytes -= logLineBytes(this.pendingTextBytes.pop()!, this.pendingData.pop())
       this.pending.pop()
+      this.pendingRecords--
+      this.pendingLast = undefined
       throw error
     }
   }

@@ -18,7 +18,12 @@ import {EventLogWriteError} from './store.js'
 import {isProcessAlive} from '../pid.js'
 
 export const LOG_FORMAT = 'kne-event-log'
-export const LOG_VERSION = 1
+/**
+ * 2: an event's data after a tab, raw, when it holds no newline byte (core/event-log/codec.ts). A folder of
+ * version 1 is read as it is, and raised to 2 when a kne dev opens it to write: a kne of version 1 then
+ * refuses it rather than reporting every line with raw data as damaged.
+ */
+export const LOG_VERSION = 2
 export const MARKER_FILE = 'kne-event-log.json'
 const LOCK_FILE = 'lock'
 /** The folders whose lock this process holds: a lock with this pid and not in here is an earlier process's that had the same pid (a container restarted). */
@@ -28,8 +33,11 @@ const lockedHere = new Set<string>()
 export const PRIVATE_FOLDER = 0o700
 export const PRIVATE_FILE = 0o600
 
-/** Creates the folder, or checks that it is kne's log (or empty); writes the marker. */
-export function prepareFolder(dir: string): void {
+/**
+ * Creates the folder, or checks that it is kne's log (or empty); writes the marker of a new one. Answers the
+ * marker's version: an older one is raised (writeMarker) once the writer holds the lock.
+ */
+export function prepareFolder(dir: string): number {
   try {
     // the log holds every event's data: only its user reads it
     mkdirSync(dir, {recursive: true, mode: PRIVATE_FOLDER})
@@ -46,6 +54,15 @@ export function prepareFolder(dir: string): void {
       `${dir} is not kne's event log: it holds other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}) and no ${MARKER_FILE}; choose an empty or new folder with --persist DIR`,
       'NOT_AN_EVENT_LOG',
     )
+  writeMarker(dir)
+  return LOG_VERSION
+}
+
+/**
+ * The marker of this version, written whole or not at all (a temporary file renamed over it): in a new
+ * folder, and in an older version's before the first line of this version goes into it.
+ */
+export function writeMarker(dir: string): void {
   const marker = join(dir, MARKER_FILE)
   const temporary = `${marker}.${process.pid}.tmp`
   try {
@@ -57,7 +74,8 @@ export function prepareFolder(dir: string): void {
   }
 }
 
-export function checkMarker(dir: string): void {
+/** Checks that the folder's marker is kne's, of this version or an older one (which it answers). */
+export function checkMarker(dir: string): number {
   const marker = join(dir, MARKER_FILE)
   let parsed: {format?: unknown; version?: unknown}
   try {
@@ -72,6 +90,7 @@ export function checkMarker(dir: string): void {
       `${dir} holds an event log from a newer kne (format version ${String(parsed.version)}; this kne reads version ${LOG_VERSION}): upgrade kne, or choose another folder with --persist DIR`,
       'EVENT_LOG_TOO_NEW',
     )
+  return parsed.version as number
 }
 
 function readPid(file: string): number | undefined {

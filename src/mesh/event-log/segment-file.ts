@@ -1,24 +1,25 @@
 // Reading a segment of the event log: its lines a chunk at a time (never a whole segment in memory), its
-// last record from the end, its count of lines.
+// last record from the end, its count of records (a line's, or two or three for a joined line).
 import {closeSync, fstatSync, openSync, readSync} from 'node:fs'
 import type {Activity} from '../../core/activity.js'
-import {decodeLogLines, type LogEntry, type RecordHead} from '../../core/event-log/codec.js'
+import {decodeLogLines, LINE_HEAD_BYTES, recordsInLine, type LogEntry, type RecordHead} from '../../core/event-log/codec.js'
 import {MAX_BODY_BYTES} from '../bodies.js'
 
 export type Accept = (head: RecordHead) => boolean
 
 const READ_CHUNK_BYTES = 1024 * 1024
 /**
- * The longest line a record can take: the largest body ingress accepts, its data as base64, plus the
- * record's own fields. A longer line is damage, and reading never holds more than this of one line.
+ * The longest line a record can take: the largest body ingress accepts, its data as base64 (the longer of the
+ * two ways a line holds it, raw being the other), plus the record's own fields. A longer line is damage, and
+ * reading never holds more than this of one line.
  */
 export const MAX_RECORD_LINE_BYTES = Math.ceil(MAX_BODY_BYTES / 3) * 4 + 1024 * 1024
 
 export interface ScanEnd {
   /** The file's size when the scan began (what it read). */
   size: number
-  /** Whole lines read (damaged ones too). */
-  lines: number
+  /** Records in the whole lines read (a damaged line counts as one). */
+  records: number
   /** Where a last line without its newline starts. */
   tornAt?: number
   tornProblem?: string
@@ -48,7 +49,7 @@ export function* scanSegment(
     let pendingOffset = 0
     /** Where an over-long line started, while its bytes are skipped. */
     let skippingFrom: number | undefined
-    let lines = 0
+    let records = 0
     let position = 0
     while (position < size) {
       const read = readSync(fd, chunk, 0, Math.min(chunk.byteLength, size - position), position)
@@ -60,7 +61,7 @@ export function* scanSegment(
         const newline = data.indexOf(0x0a)
         if (newline < 0) continue
         skippingFrom = undefined
-        lines++
+        records++
         data = data.subarray(newline + 1)
         dataOffset += newline + 1
       }
@@ -80,7 +81,7 @@ export function* scanSegment(
       const whole = pending.length ? Buffer.concat([...pending, data.subarray(0, lastNewline + 1)]) : data.subarray(0, lastNewline + 1)
       const wholeOffset = pending.length ? pendingOffset : dataOffset
       const decoded = decodeLogLines(whole, wholeOffset, false, accept)
-      lines += decoded.lines
+      records += decoded.records
       const rest = data.subarray(lastNewline + 1)
       pending = rest.byteLength ? [Buffer.from(rest)] : []
       pendingBytes = rest.byteLength
@@ -88,10 +89,10 @@ export function* scanSegment(
       yield* decoded.entries
     }
     if (skippingFrom !== undefined)
-      return {size, lines, tornAt: skippingFrom, tornProblem: 'a line longer than any record, without a newline'}
+      return {size, records, tornAt: skippingFrom, tornProblem: 'a line longer than any record, without a newline'}
     if (pendingBytes > 0)
-      return {size, lines, tornAt: pendingOffset, tornProblem: `a record cut off by a crash (${pendingBytes} bytes without a newline)`}
-    return {size, lines}
+      return {size, records, tornAt: pendingOffset, tornProblem: `a record cut off by a crash (${pendingBytes} bytes without a newline)`}
+    return {size, records}
   } finally {
     closeSync(fd)
   }
@@ -116,7 +117,8 @@ export function lastRecord(file: string): Activity | undefined {
       const lineStart = end <= 0 ? -1 : tail.lastIndexOf(0x0a, end - 1)
       if (start > 0 && lineStart < 0) continue
       if (end < 0) break
-      const record = decodeLogLines(tail.subarray(lineStart + 1, end + 1), start + lineStart + 1, false).entries[0]?.record
+      // a joined line's last record is its last
+      const record = decodeLogLines(tail.subarray(lineStart + 1, end + 1), start + lineStart + 1, false).entries.at(-1)?.record
       if (record) return record
       break
     }
@@ -128,7 +130,8 @@ export function lastRecord(file: string): Activity | undefined {
   return last
 }
 
-export function countLines(file: string): number {
+/** The records in a segment's whole lines, told by each line's first bytes (nothing is decoded). */
+export function countRecords(file: string): number {
   let fd: number
   try {
     fd = openSync(file, 'r')
@@ -138,14 +141,30 @@ export function countLines(file: string): number {
   try {
     const size = fstatSync(fd).size
     const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, Math.max(size, 1)))
-    let lines = 0
+    /** The first bytes of a line that began in an earlier chunk. */
+    const head = Buffer.allocUnsafe(LINE_HEAD_BYTES)
+    let headBytes = 0
+    let records = 0
     for (let position = 0; position < size;) {
       const read = readSync(fd, chunk, 0, Math.min(chunk.byteLength, size - position), position)
       if (read === 0) break
-      for (let i = chunk.indexOf(0x0a); i >= 0 && i < read; i = chunk.indexOf(0x0a, i + 1)) lines++
+      const bytes = chunk.subarray(0, read)
+      let start = 0
+      for (let end = bytes.indexOf(0x0a); end >= 0; end = bytes.indexOf(0x0a, start)) {
+        if (headBytes === 0) records += recordsInLine(bytes.subarray(start, Math.min(end, start + LINE_HEAD_BYTES)))
+        else {
+          const more = bytes.copy(head, headBytes, 0, Math.min(end, LINE_HEAD_BYTES - headBytes))
+          records += recordsInLine(head.subarray(0, headBytes + more))
+          headBytes = 0
+        }
+        start = end + 1
+      }
+      // a line that goes on in the next chunk: its first bytes are kept
+      if (start < read && headBytes < LINE_HEAD_BYTES)
+        headBytes += bytes.copy(head, headBytes, start, Math.min(read, start + LINE_HEAD_BYTES - headBytes))
       position += read
     }
-    return lines
+    return records
   } finally {
     closeSync(fd)
   }
