@@ -450,7 +450,7 @@ class SpanRecorder {
 
 /** Spans per export request: fewer, larger requests cost less per span (2,048 against 512: about 3 µs less per event at 15,000 events/s). */
 const BATCH_SPANS = 2048
-/** An export request's body: BATCH_SPANS spans of about 700 bytes (1.4 MB; collectors take 4 MiB and more), and room for the largest span. */
+/** An export request's body: BATCH_SPANS spans of about 700 bytes (about 1.4 MB; the OpenTelemetry Collector takes bodies up to 20 MiB by default), and room for the largest span. */
 const BODY_BYTES = 2 * 1024 * 1024
 
 // Span times come from the monotonic clock anchored at the process's start, as the SDK's do, counted from
