@@ -80,7 +80,8 @@ const QUOTE = 0x22
 const COMMA = 0x2c
 const BACKSLASH = 0x5c
 const ZERO = 0x30
-const END_SPAN = 0x7d // }
+const CLOSE_BRACE = 0x7d // }
+const CLOSE_ARRAY = 0x5d // ]
 const REQUEST_END = ']}]}]}'
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1')
 const PART = {
@@ -92,8 +93,6 @@ const PART = {
   flags: ascii(',"flags":'),
   end: ascii('","endTimeUnixNano":"'),
   attributes: ascii('","attributes":['),
-  attributesEnd: ascii(']'),
-  valueEnd: ascii('}}'),
   status: ascii(`,"status":{"code":${OTLP_STATUS_ERROR},"message":`),
 }
 
@@ -195,7 +194,7 @@ export class TracesRequests {
     if (this.attributeCount++ > 0) this.body[this.used++] = COMMA
     this.part(prefix)
     this.string(value)
-    this.part(PART.valueEnd)
+    this.valueEnd()
   }
 
   /** An attribute with a whole number ≥ 0 as its value: its key's intPrefix() and the number. */
@@ -203,7 +202,7 @@ export class TracesRequests {
     if (this.attributeCount++ > 0) this.body[this.used++] = COMMA
     this.part(prefix)
     this.digits(value)
-    this.part(PART.valueEnd)
+    this.valueEnd()
   }
 
   /** Attributes given as attributes()'s text: for those a span seldom has. */
@@ -215,13 +214,13 @@ export class TracesRequests {
 
   /** Ends the span, with an error status when `error` is given. */
   end(error?: string): void {
-    this.part(PART.attributesEnd)
+    this.body[this.used++] = CLOSE_ARRAY
     if (error !== undefined) {
       this.part(PART.status)
       this.string(error)
-      this.body[this.used++] = END_SPAN
+      this.body[this.used++] = CLOSE_BRACE
     }
-    this.body[this.used++] = END_SPAN
+    this.body[this.used++] = CLOSE_BRACE
     if (++this.spans >= this.maxSpans) this.seal()
   }
 
@@ -253,6 +252,12 @@ export class TracesRequests {
     this.body = Buffer.alloc(0)
     this.used = 0
     this.spans = 0
+  }
+
+  /** The `}}` that closes an attribute's value and the attribute. */
+  private valueEnd(): void {
+    this.body[this.used++] = CLOSE_BRACE
+    this.body[this.used++] = CLOSE_BRACE
   }
 
   private part(bytes: Uint8Array): void {

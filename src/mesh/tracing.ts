@@ -45,18 +45,22 @@ export interface RequestTrace {
   readonly span: OpenSpan | undefined
 }
 
-// Ids come from a buffer of random bytes refilled when used up: one crypto call per 512 span ids
+// Ids are cut from the hex of a buffer of random bytes refilled when used up: one crypto call and one hex
+// string per 512 span ids, each id a slice of it
 const POOL = Buffer.alloc(4096)
-let offset = POOL.length
+let poolHex = ''
+let offset = POOL.length * 2
 
 const ZEROS: Record<number, string> = {8: '0'.repeat(16), 16: '0'.repeat(32)}
 
 function randomHex(bytes: number): string {
-  if (offset + bytes > POOL.length) {
+  const chars = bytes * 2
+  if (offset + chars > poolHex.length) {
     randomFillSync(POOL)
+    poolHex = POOL.toString('hex')
     offset = 0
   }
-  const hex = POOL.toString('hex', offset, (offset += bytes))
+  const hex = poolHex.slice(offset, (offset += chars))
   // all zeros is invalid (1 in 2^64 at worst): take the next ones
   return hex !== ZEROS[bytes] ? hex : randomHex(bytes)
 }
