@@ -10,14 +10,13 @@ import type {CloudEvent} from '../core/cloudevent.js'
 import {formatTraceparent, isSampled, messagingDestination, SPAN_ATTRIBUTES as A, type SpanParent} from '../core/trace-context.js'
 import {
   attributeBytes,
-  attributes,
-  intPrefix,
+  attributeKey,
   OTLP_SPAN_KIND,
   spanHead,
-  stringPrefix,
   TracesRequests,
+  type AttributeValue,
   type TracesRequest,
-} from '../core/otlp-json.js'
+} from '../core/otlp-protobuf.js'
 import type {DeliveryTarget} from '../core/activity.js'
 import type {TriggerRoute} from '../core/topology.js'
 import {memoize, perObject} from '../core/memo.js'
@@ -167,10 +166,10 @@ export class MeshTracing {
     if (span === undefined) return
     span.attempt = attempt
     span.status = status
-    if (attempt > 1) span.more = attributes({[A.resendCount]: attempt - 1})
-    if (nextDelayMs !== undefined) span.more = joined(span.more, attributes({[A.nextDelay]: nextDelayMs}))
+    if (attempt > 1) span.more = {...span.more, [A.resendCount]: attempt - 1}
+    if (nextDelayMs !== undefined) span.more = {...span.more, [A.nextDelay]: nextDelayMs}
     if (status === undefined || status < 200 || status >= 300) {
-      span.more = joined(span.more, attributes({[A.errorType]: status === undefined ? 'transport' : String(status)}))
+      span.more = {...span.more, [A.errorType]: status === undefined ? 'transport' : String(status)}
       span.error = error ?? `HTTP ${status}`
     }
     this.recorder!.end(span)
@@ -222,17 +221,13 @@ export class OpenSpan implements RecordedSpan {
   attempt = 0
   /** http.response.status_code, when there is one. */
   status: number | undefined = undefined
-  /** Attributes a span seldom has, as attributes()'s text. */
-  more = ''
+  /** Attributes a span seldom has. */
+  more: Record<string, AttributeValue> | undefined = undefined
   error: string | undefined = undefined
 }
 
-function joined(text: string, more: string): string {
-  return text === '' ? more : `${text},${more}`
-}
-
 /**
- * Spans written as OTLP/JSON as they end (core/otlp-json.ts), batched, and sent by the official OTLP/HTTP
+ * Spans written as OTLP protobuf as they end (core/otlp-protobuf.ts), batched, and sent by the official OTLP/HTTP
  * transport (@opentelemetry/otlp-exporter-base: its retries, timeouts and OTEL_EXPORTER_OTLP_* variables).
  */
 class SpanRecorder {
@@ -263,7 +258,7 @@ class SpanRecorder {
     }
     const delegate = createOtlpHttpExportDelegate(
       convertLegacyHttpOptions({url: options.url, timeoutMillis: EXPORT_TIMEOUT_MS}, 'TRACES', 'v1/traces', {
-        'Content-Type': 'application/json',
+        'Content-Type': 'application/x-protobuf',
       }),
       serializer,
       'otlp_http_span_exporter',
@@ -271,7 +266,7 @@ class SpanRecorder {
       undefined,
     )
     const requests = new TracesRequests(
-      attributes({'service.name': options.serviceName ?? 'kne'}),
+      {'service.name': options.serviceName ?? 'kne'},
       'kne',
       BATCH_SPANS,
       MAX_QUEUED_SPANS / BATCH_SPANS,
@@ -325,7 +320,7 @@ class SpanRecorder {
       }
       if (passed) triggers.set(route.key, {traceId: trace.traceId, flags: trace.flags, state: trace.state, span: {spanId}})
     }
-    if (unmatchedLeft < 0) parent.more = joined(parent.more, attributes({[A.unmatchedNotRecorded]: -unmatchedLeft}))
+    if (unmatchedLeft < 0) parent.more = {...parent.more, [A.unmatchedNotRecorded]: -unmatchedLeft}
     return {traceId: trace.traceId, flags: trace.flags, state: trace.state, span: parent, triggers}
   }
 
@@ -381,7 +376,7 @@ class SpanRecorder {
     if (span.url !== undefined) requests.attributes(span.url)
     if (span.attempt > 0) requests.intAttribute(ATTEMPT, span.attempt)
     if (span.status !== undefined) requests.intAttribute(HTTP_STATUS, span.status)
-    requests.attributeText(span.more)
+    if (span.more !== undefined) requests.attributeValues(span.more)
     requests.end(span.error)
     this.ended()
   }
@@ -567,10 +562,10 @@ const requestHeads = Object.fromEntries(
 /** url.full, encoded once per URL. */
 const urlAttribute = memoize((url: string) => attributeBytes({[A.url]: url}), 4096)
 
-const EVENT_ID = stringPrefix(A.eventId)
-const EVENT_SUBJECT = stringPrefix(A.eventSubject)
-const ATTEMPT = intPrefix(A.attempt)
-const HTTP_STATUS = intPrefix(A.httpStatus)
+const EVENT_ID = attributeKey(A.eventId)
+const EVENT_SUBJECT = attributeKey(A.eventSubject)
+const ATTEMPT = attributeKey(A.attempt)
+const HTTP_STATUS = attributeKey(A.httpStatus)
 
 /** An event's source, spec version and type attributes, encoded once per type and source (of events whose spec version is 1.0). */
 const eventTypeAttributes = memoize((type: string) => memoize((source: string) => eventAttributeBytes(source, '1.0', type), 1000), 1000)

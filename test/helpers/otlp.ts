@@ -1,7 +1,8 @@
-// A local OTLP/HTTP collector: a node:http server that takes POST /v1/traces with OTLP JSON and keeps each
-// span with its attributes read into plain values, as a tracing backend would show them.
+// A local OTLP/HTTP collector: a node:http server that takes POST /v1/traces with OTLP protobuf bodies and
+// keeps each span with its attributes read into plain values, as a tracing backend would show them.
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {decodeTracesRequest} from './otlp-protobuf.js'
 
 export interface ReceivedSpan {
   traceId: string
@@ -30,33 +31,6 @@ export interface Collector {
   close(): Promise<void>
 }
 
-type OtlpValue = {stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number}
-interface OtlpSpan {
-  traceId: string
-  spanId: string
-  parentSpanId?: string
-  name: string
-  kind: number
-  attributes?: {key: string; value: OtlpValue}[]
-  status?: {code?: number}
-  startTimeUnixNano: string
-  endTimeUnixNano: string
-}
-interface OtlpBody {
-  resourceSpans: {resource?: {attributes?: {key: string; value: OtlpValue}[]}; scopeSpans: {spans: OtlpSpan[]}[]}[]
-}
-
-function valueOf(value: OtlpValue): string | number | boolean {
-  if (value.stringValue !== undefined) return value.stringValue
-  if (value.intValue !== undefined) return Number(value.intValue)
-  if (value.boolValue !== undefined) return value.boolValue
-  return value.doubleValue ?? NaN
-}
-
-function attributesOf(list: {key: string; value: OtlpValue}[] | undefined): Record<string, string | number | boolean> {
-  return Object.fromEntries((list ?? []).map(({key, value}) => [key, valueOf(value)]))
-}
-
 /** A collector answering every export with `status` (200: taken). */
 export async function startCollector(status = 200): Promise<Collector> {
   const spans: ReceivedSpan[] = []
@@ -67,18 +41,19 @@ export async function startCollector(status = 200): Promise<Collector> {
     req.on('end', () => {
       paths.push(req.url ?? '')
       if (status === 200) {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpBody
-        for (const {resource, scopeSpans} of body.resourceSpans) {
-          const serviceName = attributesOf(resource?.attributes)['service.name'] as string | undefined
-          for (const {spans: list} of scopeSpans)
+        // OTLP/HTTP protobuf, as kne sends it (a body that is not one fails the test that sent it)
+        if (req.headers['content-type'] !== 'application/x-protobuf') throw new Error(`content-type ${req.headers['content-type']}`)
+        for (const {attributes, scopes} of decodeTracesRequest(Buffer.concat(chunks)).resources) {
+          const serviceName = attributes['service.name'] as string | undefined
+          for (const {spans: list} of scopes)
             for (const s of list)
               spans.push({
                 traceId: s.traceId,
                 spanId: s.spanId,
-                parentSpanId: s.parentSpanId || undefined,
+                parentSpanId: s.parentSpanId,
                 name: s.name,
                 kind: s.kind,
-                attributes: attributesOf(s.attributes),
+                attributes: s.attributes,
                 statusCode: s.status?.code,
                 startMs: Number(BigInt(s.startTimeUnixNano) / 1000n) / 1000,
                 endMs: Number(BigInt(s.endTimeUnixNano) / 1000n) / 1000,
@@ -86,7 +61,8 @@ export async function startCollector(status = 200): Promise<Collector> {
               })
         }
       }
-      res.writeHead(status, {'Content-Type': 'application/json'}).end('{}')
+      // an empty ExportTraceServiceResponse: all taken
+      res.writeHead(status, {'Content-Type': 'application/x-protobuf'}).end()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
