@@ -1,5 +1,5 @@
 // A local OTLP/HTTP collector for the tracing scenario: takes POST /v1/traces, reads the body to the end
-// without parsing it, and answers 200 `{}`, as a collector that keeps up would.
+// without parsing it, and answers 200 with an empty ExportTraceServiceResponse, as a collector that keeps up would.
 // IPC: sends {kind: 'ready', port}; {kind: 'report'} → {kind: 'report', requests, bytes}.
 import {createServer} from 'node:http'
 
@@ -9,7 +9,7 @@ const server = createServer((req, res) => {
   req.on('data', (chunk) => (bytes += chunk.length))
   req.on('end', () => {
     requests++
-    res.writeHead(200, {'Content-Type': 'application/json', 'Content-Length': '2'}).end('{}')
+    res.writeHead(200, {'Content-Type': 'application/x-protobuf', 'Content-Length': '0'}).end()
   })
 })
 server.listen(0, '127.0.0.1', () => process.send({kind: 'ready', port: server.address().port}))

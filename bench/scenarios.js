@@ -476,7 +476,7 @@ export const SCENARIOS = [
     title: 'Synchronous broker with spans exported over OTLP/HTTP vs no exporter (closed loop)',
     what:
       'Requests/s of the sync broker (1 trigger) recording an ingress, a filter and a delivery span per event and sending them ' +
-      'in batches over OTLP/HTTP JSON to a local collector that answers 200, against the same broker without an exporter ' +
+      'in batches over OTLP/HTTP (protobuf) to a local collector that answers 200, against the same broker without an exporter ' +
       '(trace context is propagated in both).',
     async run(ctx) {
       const receiver = await startOtlpReceiver(ctx.placement)
