@@ -384,6 +384,30 @@ describe('spans exported over OTLP/HTTP', () => {
     expect(traceparentOf(sub.received[0]!).flags).toBe('00')
   })
 
+  it('samples parentbased_traceidratio at 0: a trace kne starts is left out, one with a sampled parent is recorded', async () => {
+    const sub = await kit.subscriber()
+    const previous = {sampler: process.env.OTEL_TRACES_SAMPLER, argument: process.env.OTEL_TRACES_SAMPLER_ARG}
+    process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio'
+    process.env.OTEL_TRACES_SAMPLER_ARG = '0'
+    let traced: Awaited<ReturnType<typeof tracedMesh>>
+    try {
+      traced = await tracedMesh(brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url}]))
+    } finally {
+      for (const [name, value] of [
+        ['OTEL_TRACES_SAMPLER', previous.sampler],
+        ['OTEL_TRACES_SAMPLER_ARG', previous.argument],
+      ] as const)
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+    }
+    const {mesh, collector} = traced
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('order.created'))).status).toBe(202)
+    expect((await post(`${mesh.url}/default/default`, {...binaryHeaders('order.created'), traceparent: INCOMING})).status).toBe(202)
+    await mesh.close()
+    expect(new Set(collector.spans.map((s) => s.traceId))).toEqual(new Set([TRACE_ID]))
+    expect(sub.received.map((r) => traceparentOf(r).flags)).toEqual(['00', '01'])
+  })
+
   it('refuses an endpoint that is not an http or https URL', async () => {
     await expect(kit.mesh(brokerAndTriggers([]), {otel: {endpoint: 'localhost:4318'}})).rejects.toThrow(
       /cannot export traces: .* is not an http or https URL/,
