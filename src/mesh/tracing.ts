@@ -2,7 +2,7 @@
 // continues the trace it came with (or starts one) and every request kne sends carries a traceparent naming
 // a span id of its own: a trace id per event, a span id and a string per request, no span objects. With one,
 // kne records an ingress span (SERVER), a span per trigger's filter decision (INTERNAL) and a span per request
-// (CLIENT: each attempt to the subscriber, each reply and dead-letter attempt), written as OTLP/JSON as they
+// (CLIENT: each attempt to the subscriber, each reply and dead-letter attempt), written as OTLP protobuf as they
 // end and sent in batches by the official OTLP/HTTP exporter transport, which is loaded only then.
 import {randomFillSync} from 'node:crypto'
 import type {IOtlpExportDelegate} from '@opentelemetry/otlp-exporter-base'
