@@ -2,7 +2,7 @@
 // continues the trace it came with (or starts one) and every request kne sends carries a traceparent naming
 // a span id of its own: a trace id per event, a span id and a string per request, no span objects. With one,
 // kne records an ingress span (SERVER), a span per trigger's filter decision (INTERNAL) and a span per request
-// (CLIENT: each attempt to the subscriber, each reply and dead-letter attempt), written as OTLP/JSON as they
+// (CLIENT: each attempt to the subscriber, each reply and dead-letter attempt), written as OTLP protobuf as they
 // end and sent in batches by the official OTLP/HTTP exporter transport, which is loaded only then.
 import {randomFillSync} from 'node:crypto'
 import type {IOtlpExportDelegate} from '@opentelemetry/otlp-exporter-base'
@@ -235,6 +235,8 @@ class SpanRecorder {
   private exporting: Promise<void> | undefined
   private failing = false
   private closed = false
+  /** close() has given up waiting: nothing more is sent. */
+  private stopped = false
 
   private constructor(
     private readonly delegate: IOtlpExportDelegate<TracesRequest>,
@@ -398,16 +400,18 @@ class SpanRecorder {
       this.timer = undefined
       this.exporting = this.exportWaiting().finally(() => {
         this.exporting = undefined
+        if (this.closed) return // close() sends what waits
         if (this.requests.full) this.flushIn(0)
-        else if (this.requests.waiting && !this.closed) this.flushIn(this.delayMs)
+        else if (this.requests.waiting) this.flushIn(this.delayMs)
       })
     }, delayMs)
     this.timer.unref()
   }
 
-  /** Sends the spans waiting now, a request at a time. */
+  /** Sends the spans waiting now, a request at a time (none once close() has given up). */
   private async exportWaiting(): Promise<void> {
-    for (const request of this.requests.take())
+    for (const request of this.requests.take()) {
+      if (this.stopped) return
       await new Promise<void>((resolve) =>
         this.delegate.export(request, (result) => {
           // a request that failed may have been cut off mid-write: its body is not reused
@@ -415,6 +419,7 @@ class SpanRecorder {
           resolve()
         }),
       )
+    }
   }
 
   /** Tells the first failure of a run of them, and the recovery; whether the export succeeded. */
@@ -436,14 +441,17 @@ class SpanRecorder {
     this.closed = true
     clearTimeout(this.timer)
     this.timer = undefined
+    // what waits is sent and answered within EXPORT_TIMEOUT_MS (the delegate's shutdown waits for the answers);
+    // past it close() returns, and no request is sent after that
     const sent = (async () => {
       await this.exporting
       await this.exportWaiting()
+      await this.delegate.shutdown().catch(() => undefined)
     })()
     let timeout: NodeJS.Timeout | undefined
     await Promise.race([sent, new Promise((resolve) => (timeout = setTimeout(resolve, EXPORT_TIMEOUT_MS)))])
     clearTimeout(timeout)
-    await this.delegate.shutdown().catch(() => undefined)
+    this.stopped = true
   }
 }
 

@@ -12,6 +12,8 @@ function fields(bytes: Uint8Array): Field[] {
       if (at >= bytes.length) throw new Error('a varint runs past the end')
       const byte = bytes[at++]!
       value |= BigInt(byte & 0x7f) << shift
+      // valid protobuf, but neither kne nor the SDK writes one: a length written in more bytes than it takes
+      if (byte === 0 && shift > 0n) throw new Error('a varint in more bytes than it takes')
       if (byte < 0x80) return value
     }
   }

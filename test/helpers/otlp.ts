@@ -31,8 +31,8 @@ export interface Collector {
   close(): Promise<void>
 }
 
-/** A collector answering every export with `status` (200: taken). */
-export async function startCollector(status = 200): Promise<Collector> {
+/** A collector answering every export with `status` (200: taken), or never answering (`'never'`: it only counts the requests). */
+export async function startCollector(status: number | 'never' = 200): Promise<Collector> {
   const spans: ReceivedSpan[] = []
   const paths: string[] = []
   const server = createServer((req, res) => {
@@ -40,6 +40,7 @@ export async function startCollector(status = 200): Promise<Collector> {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       paths.push(req.url ?? '')
+      if (status === 'never') return
       if (status === 200) {
         // OTLP/HTTP protobuf, as kne sends it (a body that is not one fails the test that sent it)
         if (req.headers['content-type'] !== 'application/x-protobuf') throw new Error(`content-type ${req.headers['content-type']}`)

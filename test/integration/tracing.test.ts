@@ -1,6 +1,6 @@
 // W3C Trace Context through the mesh, and the spans it exports over OTLP/HTTP to a collector in the test:
 // real producers' requests, real subscribers, retries on a virtual clock.
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {VirtualClock, type Mesh, type MeshOptions} from '../../src/index.js'
@@ -314,6 +314,24 @@ describe('spans exported over OTLP/HTTP', () => {
     expect(sub.received).toHaveLength(3)
     expect(refusing.paths.length).toBeGreaterThan(0)
     expect(lines.filter((l) => l.includes('traces are not reaching'))).toHaveLength(1)
+  })
+
+  it('stops within 3 seconds when a collector does not answer, an export under way and another request waiting', async () => {
+    const silent = await startCollector('never')
+    kit.defer(() => silent.close())
+    const sub = await kit.subscriber()
+    const mesh = await kit.mesh(brokerAndTriggers([{name: 'orders', type: 'order.created', uri: sub.url}]), {
+      otel: {endpoint: silent.url},
+    })
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('order.created'))).status).toBe(202)
+    // the batch delay (1 s) sends the first spans; the collector takes the request and never answers
+    await vi.waitFor(() => expect(silent.paths).toHaveLength(1), {timeout: 5000})
+    expect((await post(`${mesh.url}/default/default`, binaryHeaders('order.created'))).status).toBe(202)
+    const started = performance.now()
+    await mesh.close()
+    // 3 s for what waits (the export under way times out, then the second request is sent), not 3 s more for that one's answer
+    expect(performance.now() - started).toBeLessThan(4500)
+    expect(sub.received).toHaveLength(2)
   })
 
   it('kne dev exports to OTEL_EXPORTER_OTLP_ENDPOINT (with /v1/traces appended) under OTEL_SERVICE_NAME; the flag wins over it, and it over kne.yaml', async () => {

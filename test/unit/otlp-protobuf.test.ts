@@ -120,8 +120,15 @@ describe('spans as OTLP protobuf', () => {
       requests.stringAttribute(attributeKey('v'), 'v'.repeat(n))
       requests.end()
     }
-    const spans = spansOf(decodeTracesRequest(requests.take()[0]!.bytes))
-    expect(spans.map((s) => (s.attributes.v as string).length)).toEqual(lengths)
+    // a span of more than 16 KiB, whose length takes all three bytes kept for it
+    requests.begin(TRACE, SPAN, PARENT, false, 1, undefined, spanHead('s', OTLP_SPAN_KIND.client), 1, 2)
+    for (let i = 0; i < 12; i++) requests.stringAttribute(attributeKey(`w${i}`), '✓'.repeat(MAX_ATTRIBUTE_CHARS))
+    requests.end()
+    const [request] = requests.take()
+    expect(request!.bytes.byteLength).toBeGreaterThan(16_384)
+    const spans = spansOf(decodeTracesRequest(request!.bytes))
+    expect(spans.slice(0, -1).map((s) => (s.attributes.v as string).length)).toEqual(lengths)
+    expect(Object.values(spans.at(-1)!.attributes)).toEqual(Array.from({length: 12}, () => '✓'.repeat(MAX_ATTRIBUTE_CHARS)))
   })
 })
 
