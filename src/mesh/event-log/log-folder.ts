@@ -59,14 +59,21 @@ export function prepareFolder(dir: string): number {
 }
 
 /**
- * The marker of this version, written whole or not at all (a temporary file renamed over it): in a new
- * folder, and in an older version's before the first line of this version goes into it.
+ * The marker of this version, written whole or not at all (a temporary file, synced, renamed over it): in a
+ * new folder, and in an older version's before the first line of this version goes into it. Without the sync
+ * a crash of the machine could keep the rename and not the bytes, leaving an empty marker that refuses the log.
  */
 export function writeMarker(dir: string): void {
   const marker = join(dir, MARKER_FILE)
   const temporary = `${marker}.${process.pid}.tmp`
   try {
-    writeFileSync(temporary, `${JSON.stringify({format: LOG_FORMAT, version: LOG_VERSION})}\n`)
+    const fd = openSync(temporary, 'w')
+    try {
+      writeFileSync(fd, `${JSON.stringify({format: LOG_FORMAT, version: LOG_VERSION})}\n`)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
     renameSync(temporary, marker)
     syncFolder(dir)
   } catch (error) {
