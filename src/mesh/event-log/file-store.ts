@@ -310,12 +310,13 @@ class FileEventLog extends FileLogReader implements EventLogStore {
 
   static open(options: EventLogOptions): FileEventLog {
     const dir = resolve(options.dir)
-    const version = prepareFolder(dir)
+    prepareFolder(dir)
     const log = new FileEventLog(dir, options)
     takeLock(dir)
     try {
-      // an older version's log goes on in this version's lines: its marker says so before the first is written
-      if (version < LOG_VERSION) writeMarker(dir)
+      // an older version's log goes on in this version's lines: its marker says so before the first is written.
+      // It is read again with the lock held: a kne dev that held it until now may have raised it
+      if (checkMarker(dir) < LOG_VERSION) writeMarker(dir)
       mkdirSync(log.segmentsDir, {recursive: true, mode: PRIVATE_FOLDER})
       log.scanOnOpen()
       log.totalBytes = log.segments.reduce((sum, s) => sum + s.bytes, 0)
