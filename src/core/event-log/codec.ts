@@ -138,7 +138,7 @@ export function decodeLogLines(
 const JOINED_HEAD = Buffer.from(`{"kind":"${ATTEMPT_OUTCOME}`, 'latin1')
 const JOINED_HEAD_AT = 9
 /**
- * How many records a line holds, judged by its first bytes (a damaged line counts as one): three for an
+ * How many records a line holds, judged by its first bytes alone (a damaged line's too): three for an
  * attempt+outcome+settled line, two for an attempt+outcome line, else one. `line` may be the line's start alone.
  */
 export function recordsInLine(line: Uint8Array): number {

@@ -1,7 +1,7 @@
 // The event log in plain files: `<dir>/kne-event-log.json` (the marker: format and version), `<dir>/lock`
-// (the pid of the kne dev writing it) and `<dir>/segments/<first seq, 20 digits>.log`, one record a line
-// (core/event-log/codec.ts). Appends go to the newest segment; past segmentBytes a new one starts, and the
-// bounds drop the oldest whole segments. A segment's name is a lower bound of its records' seqs, and every
+// (the pid of the kne dev writing it) and `<dir>/segments/<first seq, 20 digits>.log`, one record a line, a
+// broker's usual delivery's in one (core/event-log/codec.ts). Appends go to the newest segment; past
+// segmentBytes a new one starts, and the bounds drop the oldest whole segments. A segment's name is a lower bound of its records' seqs, and every
 // record in it is below the next segment's name, so a read from a seq starts at one segment found by its name.
 // The folder's marker and lock are log-folder.ts's; reading a segment's lines is segment-file.ts's.
 import {
