@@ -608,6 +608,32 @@ describe('event log store', () => {
     expect(seqs(logIn(dir).read())).toEqual([1, 2, 3, 4])
   })
 
+  it('skips a damaged joined line with its records, cuts a torn one off, and counts each by its first bytes', () => {
+    const dir = tempDir()
+    const log = openEventLog({dir})
+    for (const record of [...deliveredPath(1, 1), ...deliveredPath(5, 2)]) log.append(record)
+    log.close()
+    const file = join(dir, 'segments', segmentFiles(dir)[0]!)
+    const bytes = readFileSync(file)
+    const firstJoined = bytes.indexOf('\n') + 1
+    const lastJoined = bytes.lastIndexOf('\n', bytes.byteLength - 2) + 1
+    bytes[bytes.indexOf('"url"', firstJoined) + 10]! ^= 0x01 // inside the first delivery's line
+    // the second delivery's line cut short, as a crash in the middle of its write leaves it
+    writeFileSync(file, bytes.subarray(0, bytes.byteLength - 5))
+
+    const damage: LogDamage[] = []
+    const again = logIn(dir, {onDamage: (d) => damage.push(d)})
+    expect(damage).toEqual([
+      {file, offset: firstJoined, problem: 'checksum mismatch: the record was damaged'},
+      {file, offset: lastJoined, problem: expect.stringMatching(/^a record cut off by a crash .*; cut off$/)},
+    ])
+    // the torn delivery's records are numbered again from its attempt; the damaged one's still count
+    expect(again.opened).toMatchObject({first: 1, next: 6, bytes: lastJoined})
+    expect(statSync(file).size).toBe(lastJoined)
+    expect(again.stats()).toMatchObject({records: 5})
+    expect(seqs(again.read())).toEqual([1, 5])
+  })
+
   it('counts the records of a joined line whose first bytes straddle two reads of the segment', () => {
     // a segment is read a MiB at a time: the joined line after a large event starts a few bytes before a MiB
     const dir = tempDir()

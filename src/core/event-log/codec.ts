@@ -9,7 +9,15 @@
 // not match, text that is not a record, or a last line without its newline (a write cut off by a crash) is
 // reported with its offset and skipped.
 import {crc32} from 'node:zlib'
-import type {Activity, ActivityBody, DeliveryTarget, Outcome} from '../activity.js'
+import {
+  attemptRecord,
+  outcomeRecord,
+  settledRecord,
+  type Activity,
+  type ActivityBody,
+  type DeliveryTarget,
+  type Outcome,
+} from '../activity.js'
 import {decodeJsonEvent} from '../codec/json.js'
 import {ATTEMPT_OUTCOME, ATTEMPT_OUTCOME_SETTLED, logRecordJson, rawLogData} from './record-json.js'
 
@@ -130,7 +138,7 @@ export function decodeLogLines(
 const JOINED_HEAD = Buffer.from(`{"kind":"${ATTEMPT_OUTCOME}`, 'latin1')
 const JOINED_HEAD_AT = 9
 /**
- * How many records a line holds, judged by its first bytes (a damaged line counts as one): three for an
+ * How many records a line holds, judged by its first bytes alone (a damaged line's too): three for an
  * attempt+outcome+settled line, two for an attempt+outcome line, else one. `line` may be the line's start alone.
  */
 export function recordsInLine(line: Uint8Array): number {
@@ -230,41 +238,28 @@ function joinedRecords(line: Record<string, unknown>): Activity[] | undefined {
     typeof at !== 'string'
   )
     return undefined
-  const first = seq as number
-  const n = arrival as number
-  const records: Activity[] = [
-    {
-      kind: 'attempt',
-      broker,
-      arrival: n,
-      id,
-      type,
-      source,
-      trigger,
-      target: target as DeliveryTarget,
+  // the records as the mesh builds them, stamped with their seq and time
+  const ref = {broker, arrival: arrival as number, id, type, source}
+  const who = {trigger}
+  const records = [
+    attemptRecord(
+      ref,
+      who,
+      target as DeliveryTarget,
       url,
-      attempt: attempt as number,
-      status: status as number | undefined,
+      attempt as number,
+      status as number | undefined,
+      undefined,
       durationMs,
-      seq: first,
-      at,
-    },
-    {
-      kind: 'outcome',
-      broker,
-      arrival: n,
-      id,
-      type,
-      source,
-      trigger,
-      outcome: outcome as Outcome,
-      status: status as number | undefined,
-      seq: first + 1,
-      at,
-    },
+      undefined,
+    ),
+    outcomeRecord(ref, who, {outcome: outcome as Outcome, status: status as number | undefined}),
   ]
-  if (line.kind === ATTEMPT_OUTCOME_SETTLED)
-    records.push({kind: 'settled', broker, arrival: n, id, type, source, outcomes: {[trigger]: outcome as Outcome}, seq: first + 2, at})
+  if (line.kind === ATTEMPT_OUTCOME_SETTLED) records.push(settledRecord(ref, {[trigger]: outcome as Outcome}))
+  for (let i = 0; i < records.length; i++) {
+    records[i]!.seq = (seq as number) + i
+    records[i]!.at = at
+  }
   return records
 }
 

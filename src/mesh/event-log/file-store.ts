@@ -1,7 +1,7 @@
 // The event log in plain files: `<dir>/kne-event-log.json` (the marker: format and version), `<dir>/lock`
-// (the pid of the kne dev writing it) and `<dir>/segments/<first seq, 20 digits>.log`, one record a line
-// (core/event-log/codec.ts). Appends go to the newest segment; past segmentBytes a new one starts, and the
-// bounds drop the oldest whole segments. A segment's name is a lower bound of its records' seqs, and every
+// (the pid of the kne dev writing it) and `<dir>/segments/<first seq, 20 digits>.log`, one record a line, a
+// broker's usual delivery's in one (core/event-log/codec.ts). Appends go to the newest segment; past
+// segmentBytes a new one starts, and the bounds drop the oldest whole segments. A segment's name is a lower bound of its records' seqs, and every
 // record in it is below the next segment's name, so a read from a seq starts at one segment found by its name.
 // The folder's marker and lock are log-folder.ts's; reading a segment's lines is segment-file.ts's.
 import {
@@ -310,12 +310,13 @@ class FileEventLog extends FileLogReader implements EventLogStore {
 
   static open(options: EventLogOptions): FileEventLog {
     const dir = resolve(options.dir)
-    const version = prepareFolder(dir)
+    prepareFolder(dir)
     const log = new FileEventLog(dir, options)
     takeLock(dir)
     try {
-      // an older version's log goes on in this version's lines: its marker says so before the first is written
-      if (version < LOG_VERSION) writeMarker(dir)
+      // an older version's log goes on in this version's lines: its marker says so before the first is written.
+      // It is read again with the lock held: a kne dev that held it until now may have raised it
+      if (checkMarker(dir) < LOG_VERSION) writeMarker(dir)
       mkdirSync(log.segmentsDir, {recursive: true, mode: PRIVATE_FOLDER})
       log.scanOnOpen()
       log.totalBytes = log.segments.reduce((sum, s) => sum + s.bytes, 0)

@@ -34,10 +34,10 @@ export const PRIVATE_FOLDER = 0o700
 export const PRIVATE_FILE = 0o600
 
 /**
- * Creates the folder, or checks that it is kne's log (or empty); writes the marker of a new one. Answers the
- * marker's version: an older one is raised (writeMarker) once the writer holds the lock.
+ * Creates the folder, or checks that it is kne's log (or empty); writes the marker of a new one. An older
+ * version's marker is raised (writeMarker) by the writer once it holds the lock.
  */
-export function prepareFolder(dir: string): number {
+export function prepareFolder(dir: string): void {
   try {
     // the log holds every event's data: only its user reads it
     mkdirSync(dir, {recursive: true, mode: PRIVATE_FOLDER})
@@ -48,25 +48,34 @@ export function prepareFolder(dir: string): number {
   }
   // a marker being written when a crash came leaves its temporary file: the folder is still new
   const entries = readdirSync(dir).filter((name) => !(name.startsWith(`${MARKER_FILE}.`) && name.endsWith('.tmp')))
-  if (entries.includes(MARKER_FILE)) return checkMarker(dir)
+  if (entries.includes(MARKER_FILE)) {
+    checkMarker(dir)
+    return
+  }
   if (entries.length > 0)
     throw new KneError(
       `${dir} is not kne's event log: it holds other files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}) and no ${MARKER_FILE}; choose an empty or new folder with --persist DIR`,
       'NOT_AN_EVENT_LOG',
     )
   writeMarker(dir)
-  return LOG_VERSION
 }
 
 /**
- * The marker of this version, written whole or not at all (a temporary file renamed over it): in a new
- * folder, and in an older version's before the first line of this version goes into it.
+ * The marker of this version, written whole or not at all (a temporary file, synced, renamed over it): in a
+ * new folder, and in an older version's before the first line of this version goes into it. Without the sync
+ * a crash of the machine could keep the rename and not the bytes, leaving an empty marker that refuses the log.
  */
 export function writeMarker(dir: string): void {
   const marker = join(dir, MARKER_FILE)
   const temporary = `${marker}.${process.pid}.tmp`
   try {
-    writeFileSync(temporary, `${JSON.stringify({format: LOG_FORMAT, version: LOG_VERSION})}\n`)
+    const fd = openSync(temporary, 'w')
+    try {
+      writeFileSync(fd, `${JSON.stringify({format: LOG_FORMAT, version: LOG_VERSION})}\n`)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
     renameSync(temporary, marker)
     syncFolder(dir)
   } catch (error) {

@@ -18,7 +18,7 @@ export const MAX_RECORD_LINE_BYTES = Math.ceil(MAX_BODY_BYTES / 3) * 4 + 1024 * 
 export interface ScanEnd {
   /** The file's size when the scan began (what it read). */
   size: number
-  /** Records in the whole lines read (a damaged line counts as one). */
+  /** Records in the whole lines read, a damaged line's told by its first bytes as any line's (recordsInLine). */
   records: number
   /** Where a last line without its newline starts. */
   tornAt?: number
