@@ -96,7 +96,7 @@ export function checkMarker(dir: string): number {
     throw new KneError(`${dir} is not kne's event log: ${marker} does not say format "${LOG_FORMAT}" and a version`, 'NOT_AN_EVENT_LOG')
   if ((parsed.version as number) > LOG_VERSION)
     throw new KneError(
-      `${dir} holds an event log from a newer kne (format version ${String(parsed.version)}; this kne reads version ${LOG_VERSION}): upgrade kne, or choose another folder with --persist DIR`,
+      `${dir} holds an event log from a newer kne (format version ${String(parsed.version)}; this kne reads versions up to ${LOG_VERSION}): upgrade kne, or choose another folder with --persist DIR`,
       'EVENT_LOG_TOO_NEW',
     )
   return parsed.version as number
