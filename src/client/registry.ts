@@ -79,6 +79,29 @@ export interface LoadedRegistry {
   meshProblem?: string
 }
 
+/** Where a registry answer came from, as each result says it. */
+export interface RegistrySource {
+  /** The mesh the observations came from, or null. */
+  mesh: {url: string} | null
+  /** What the registry was built from: the running mesh, or manifests on disk. */
+  readFrom: 'mesh' | 'manifests'
+  /** Why there are no observations, when there are none. */
+  meshProblem?: string
+}
+
+function sourceOf(loaded: LoadedRegistry): RegistrySource {
+  return {
+    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
+    readFrom: loaded.readFrom,
+    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+  }
+}
+
+/** The entries of one namespace, or all of them. */
+function inNamespace(entries: readonly RegistryEntry[], namespace: string | undefined): RegistryEntry[] {
+  return entries.filter((e) => namespace === undefined || e.namespace === namespace)
+}
+
 interface MeshRegistry {
   url?: string
   observed?: ObservedRegistry
@@ -178,12 +201,8 @@ export interface RegistryRow {
   lastSeen?: string
 }
 
-export interface RegistryListResult {
+export interface RegistryListResult extends RegistrySource {
   types: RegistryRow[]
-  mesh: {url: string} | null
-  /** What the registry was built from: the running mesh, or manifests on disk. */
-  readFrom: 'mesh' | 'manifests'
-  meshProblem?: string
   /** Problems in the manifests (the registry shows what did load). */
   manifestErrors: number
   /** EventTypes that could not be used. */
@@ -199,15 +218,12 @@ export interface ListOptions extends RegistryOptions {
 export async function listRegistry(options: ListOptions): Promise<RegistryListResult> {
   const loaded = await loadRegistry(options)
   const brokerKey = options.broker === undefined ? undefined : `${options.namespace ?? loaded.namespace}/${options.broker}`
-  const types = loaded.registry.entries
-    .filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const types = inNamespace(loaded.registry.entries, options.namespace)
     .filter((e) => brokerKey === undefined || e.broker === brokerKey)
     .map(toRow)
   return {
     types,
-    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
-    readFrom: loaded.readFrom,
-    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+    ...sourceOf(loaded),
     manifestErrors: loaded.manifestErrors.length,
     problems: loaded.registry.problems,
   }
@@ -241,13 +257,10 @@ export interface DescribedEntry extends RegistryEntry {
   commands: {triggerCreate: string; send: string}
 }
 
-export interface RegistryDescribeResult {
+export interface RegistryDescribeResult extends RegistrySource {
   type: string
   /** One entry per reference the type comes through. */
   entries: DescribedEntry[]
-  mesh: {url: string} | null
-  readFrom: 'mesh' | 'manifests'
-  meshProblem?: string
 }
 
 export interface DescribeOptions extends RegistryOptions {
@@ -274,9 +287,7 @@ export async function describeRegistryType(type: string, options: DescribeOption
   return {
     type,
     entries: entries.map((e) => ({...e, commands: commandsFor(e, loaded.namespace)})),
-    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
-    readFrom: loaded.readFrom,
-    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+    ...sourceOf(loaded),
   }
 }
 
@@ -311,7 +322,7 @@ export const EXAMPLE_ORIGINS: Record<ExampleOrigin, string> = {
   schema: "made from the EventType's schema, with every required field",
 }
 
-export interface RegistryExampleResult {
+export interface RegistryExampleResult extends RegistrySource {
   type: string
   namespace: string
   /** `Kind/name` the type comes through, or `-`. */
@@ -323,9 +334,6 @@ export interface RegistryExampleResult {
   from: string
   /** The example event, in the CloudEvents JSON format. */
   event: Record<string, unknown>
-  mesh: {url: string} | null
-  readFrom: 'mesh' | 'manifests'
-  meshProblem?: string
 }
 
 export interface ExampleOptions extends DescribeOptions {
@@ -372,9 +380,7 @@ export async function registryExample(type: string, options: ExampleOptions): Pr
     origin: entry.exampleOrigin!,
     from: EXAMPLE_ORIGINS[entry.exampleOrigin!],
     event: entry.example!,
-    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
-    readFrom: loaded.readFrom,
-    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+    ...sourceOf(loaded),
   }
 }
 
@@ -391,7 +397,7 @@ export interface CodegenOptions extends RegistryOptions {
   out?: string
 }
 
-export interface RegistryCodegenResult {
+export interface RegistryCodegenResult extends RegistrySource {
   lang: CodegenLanguage
   /** The file written, absolute. */
   file?: string
@@ -399,15 +405,12 @@ export interface RegistryCodegenResult {
   code?: string
   types: GeneratedType[]
   skipped: string[]
-  mesh: {url: string} | null
-  readFrom: 'mesh' | 'manifests'
-  meshProblem?: string
 }
 
 /** Types for code from the registry: one per event type, and the union of them all. */
 export async function registryCodegen(options: CodegenOptions): Promise<RegistryCodegenResult> {
   const loaded = await loadRegistry(options)
-  const entries = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const entries = inNamespace(loaded.registry.entries, options.namespace)
   const {code, types, skipped} = typescriptTypes(entries)
   const file = options.out === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.out)
   if (file !== undefined) rewriteFile(file, code)
@@ -416,9 +419,7 @@ export async function registryCodegen(options: CodegenOptions): Promise<Registry
     ...(file === undefined ? {code} : {file}),
     types,
     skipped,
-    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
-    readFrom: loaded.readFrom,
-    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+    ...sourceOf(loaded),
   }
 }
 
@@ -509,11 +510,9 @@ export async function diffRegistry(
   const consumers = new Map<string, string[]>()
   for (const e of everything.entries)
     consumers.set(`${e.namespace}/${e.type}`, [...(consumers.get(`${e.namespace}/${e.type}`) ?? []), ...e.consumers.map((c) => c.trigger)])
-  const inScope = (entries: RegistryEntry[]): RegistryEntry[] =>
-    entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
   const diff = diffRegistries(
-    inScope(before.entries),
-    inScope(after.entries),
+    inNamespace(before.entries, options.namespace),
+    inNamespace(after.entries, options.namespace),
     (namespace, type) => consumers.get(`${namespace}/${type}`) ?? [],
   )
   return {old: {label: before.label, readFrom: before.readFrom}, new: {label: after.label, readFrom: after.readFrom}, ...diff}
@@ -532,21 +531,18 @@ export interface RegistryExportOptions extends RegistryOptions {
 /** An exported EventType and where its facts came from. */
 export type ExportItem = Omit<ExportedEventType, 'entry'> & {origins: string[]}
 
-export interface RegistryExportResult {
+export interface RegistryExportResult extends RegistrySource {
   version: EventTypeVersion
   items: ExportItem[]
   /** The project's namespace: manifests in it leave metadata.namespace out. */
   namespace: string
   /** With `write`: what happened to each type. */
   written?: WrittenEventType[]
-  mesh: {url: string} | null
-  readFrom: 'mesh' | 'manifests'
-  meshProblem?: string
 }
 
 export async function exportRegistry(options: RegistryExportOptions): Promise<RegistryExportResult> {
   const loaded = await loadRegistry(options)
-  const entries = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const entries = inNamespace(loaded.registry.entries, options.namespace)
   const version = options.version ?? 'v1beta2'
   const items = exportEventTypes(entries, {version, defaultNamespace: loaded.namespace})
   const written = options.write
@@ -557,16 +553,11 @@ export async function exportRegistry(options: RegistryExportOptions): Promise<Re
     namespace: loaded.namespace,
     items: items.map(({entry, ...item}) => ({...item, origins: entry.origins})),
     ...(written ? {written} : {}),
-    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
-    readFrom: loaded.readFrom,
-    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+    ...sourceOf(loaded),
   }
 }
 
-export interface RegistryLintResult extends LintReport {
-  mesh: {url: string} | null
-  meshProblem?: string
-}
+export interface RegistryLintResult extends LintReport, Omit<RegistrySource, 'readFrom'> {}
 
 export async function lintProject(options: RegistryOptions): Promise<RegistryLintResult> {
   const loaded = await loadRegistry({...options, manifestsOnly: true})
@@ -578,7 +569,9 @@ export async function lintProject(options: RegistryOptions): Promise<RegistryLin
     manifestErrors: loaded.manifestErrors,
     readSchemaFile,
   })
-  return {...report, mesh: loaded.mesh ? {url: loaded.mesh.url} : null, ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {})}
+  // lint reads manifests only: its answer does not say what it read from
+  const {readFrom: _readFrom, ...source} = sourceOf(loaded)
+  return {...report, ...source}
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -595,7 +588,7 @@ export interface RegistryDocumentOptions extends RegistryOptions {
   output?: string
 }
 
-export interface RegistryDocumentResult {
+export interface RegistryDocumentResult extends RegistrySource {
   format: RegistryDocumentFormat
   document: Record<string, unknown>
   /** The document as text (what is printed or written). */
@@ -606,14 +599,11 @@ export interface RegistryDocumentResult {
   meshUrl: string
   /** Event types in the document. */
   types: number
-  mesh: {url: string} | null
-  readFrom: 'mesh' | 'manifests'
-  meshProblem?: string
 }
 
 export async function exportRegistryDocument(options: RegistryDocumentOptions): Promise<RegistryDocumentResult> {
   const loaded = await loadRegistry(options)
-  const entries = loaded.registry.entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+  const entries = inNamespace(loaded.registry.entries, options.namespace)
   const resources = loaded.resources.filter((r) => options.namespace === undefined || r.metadata.namespace === options.namespace)
   const broker = options.broker === undefined ? undefined : brokerKey(options.broker, options.namespace ?? loaded.namespace, loaded)
   const meshUrl = loaded.mesh?.url ?? `http://127.0.0.1:${loaded.project.config.port || DEFAULT_PORT}`
@@ -638,9 +628,7 @@ export async function exportRegistryDocument(options: RegistryDocumentOptions): 
     ...(file ? {file} : {}),
     meshUrl,
     types: entries.filter((e) => broker === undefined || e.broker === broker).length,
-    mesh: loaded.mesh ? {url: loaded.mesh.url} : null,
-    readFrom: loaded.readFrom,
-    ...(loaded.meshProblem ? {meshProblem: loaded.meshProblem} : {}),
+    ...sourceOf(loaded),
   }
 }
 
