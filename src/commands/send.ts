@@ -2,7 +2,16 @@ import {Flags} from '@oclif/core'
 import {destinationFlag, durationFlag, KneCommand, keyValueFlag, prose} from '../cli/index.js'
 import type {ReplayReport} from '../client/replay.js'
 import {colors} from '../client/render.js'
-import {accepted, describeProgress, refusalMessage, send, sendExample, type ExampleSendReport, type SendReport} from '../client/send.js'
+import {
+  accepted,
+  describeProgress,
+  refusalMessage,
+  send,
+  sendExample,
+  type ExampleSendReport,
+  type SendOptions,
+  type SendReport,
+} from '../client/send.js'
 import {EXIT, KneError} from '../core/errors.js'
 
 export default class Send extends KneCommand<typeof Send> {
@@ -79,18 +88,10 @@ arriving unless --to is given (kne replay has the same, with pacing).`
         {
           type,
           source: flags.source ?? 'kne',
-          id: flags.id,
-          subject: flags.subject,
           data: flags.data,
           dataFile: flags['data-file'],
           contentType: flags['content-type'],
-          extensions: flags.extension,
-          mode: flags.mode as 'binary' | 'structured',
-          to: flags.to ?? 'broker:default',
-          namespace: flags.namespace,
-          dataDir: this.config.dataDir,
-          async: flags.async,
-          timeoutMs: flags.timeout,
+          ...this.sending(),
         },
         onProgress,
       ),
@@ -102,27 +103,26 @@ arriving unless --to is given (kne replay has the same, with pacing).`
   /** --example: the registry's example of a type, sent as an event built from flags is. */
   private async sendExample(type: string): Promise<ExampleSendReport> {
     const {flags} = this
-    const report = await withProgress((onProgress) =>
-      sendExample(
-        type,
-        {
-          source: flags.source,
-          id: flags.id,
-          subject: flags.subject,
-          extensions: flags.extension,
-          mode: flags.mode as 'binary' | 'structured',
-          to: flags.to ?? 'broker:default',
-          namespace: flags.namespace,
-          dataDir: this.config.dataDir,
-          async: flags.async,
-          timeoutMs: flags.timeout,
-        },
-        onProgress,
-      ),
-    )
+    const report = await withProgress((onProgress) => sendExample(type, {source: flags.source, ...this.sending()}, onProgress))
     this.note(colors(process.stderr).dim(`the example of ${type} at ${report.example.reference}: ${report.example.from}`))
     this.logAccepted(report, type)
     return report
+  }
+
+  /** What a built event and an example share: the attributes the flags give, and where and how it is sent. */
+  private sending(): Pick<SendOptions, 'id' | 'subject' | 'extensions' | 'mode' | 'to' | 'namespace' | 'dataDir' | 'async' | 'timeoutMs'> {
+    const {flags} = this
+    return {
+      id: flags.id,
+      subject: flags.subject,
+      extensions: flags.extension,
+      mode: flags.mode as 'binary' | 'structured',
+      to: flags.to ?? 'broker:default',
+      namespace: flags.namespace,
+      dataDir: this.config.dataDir,
+      async: flags.async,
+      timeoutMs: flags.timeout,
+    }
   }
 
   /** The broker's answer: exit 5 with its explanation unless it accepted the event. */
