@@ -12,7 +12,7 @@ import {memoize} from './memo.js'
 export const OTLP_SPAN_KIND = {internal: 1, server: 2, client: 3} as const
 
 /** OTLP's Status.code: 2 is an error. */
-export const OTLP_STATUS_ERROR = 2
+const OTLP_STATUS_ERROR = 2
 
 /** Attribute values, a trace state and an error message are cut to this many characters (a value from an event could be as long as its body). */
 export const MAX_ATTRIBUTE_CHARS = 512
@@ -37,6 +37,7 @@ const TAG = {
   start: 0x39, // fixed64
   end: 0x41, // fixed64
   attribute: 0x4a,
+  droppedAttributes: 0x50,
   status: 0x7a,
   statusCode: 0x18,
   boolValue: 0x10,
@@ -124,10 +125,13 @@ export interface TracesRequest {
 }
 
 /**
- * The most a span takes: ids, times and flags, at most 16 attributes whose strings are cut to
- * MAX_ATTRIBUTE_CHARS (3 bytes a character at worst), a trace state and an error message as long.
+ * The most a span takes: ids, times and flags, its attributes (about 16 whose strings are cut to
+ * MAX_ATTRIBUTE_CHARS, 3 bytes a character at worst), a trace state and an error message as long. Attributes
+ * past it are dropped and counted, so that a body's room holds whatever a caller writes.
  */
 const MAX_SPAN_BYTES = 20 * (MAX_ATTRIBUTE_CHARS * 3 + 128)
+/** Kept at a span's end for its status (an error message cut to MAX_ATTRIBUTE_CHARS) and the count of attributes dropped. */
+const SPAN_END_ROOM = MAX_ATTRIBUTE_CHARS * 3 + 32
 /** A span's length is written in this many bytes' room, then moved up to the varint's own length. */
 const SPAN_LENGTH_ROOM = 3
 
@@ -151,6 +155,9 @@ export class TracesRequests {
   private spans = 0
   /** Where the span under way starts (after its tag and its length's room). */
   private spanStart = 0
+  /** Where its attributes must end, and how many of them did not fit. */
+  private attributesEnd = 0
+  private droppedAttributes = 0
   /** Room kept at a body's start for the request's own fields, written once its spans are known. */
   private readonly headerRoom: number
   private readonly resource: Buffer
@@ -196,6 +203,8 @@ export class TracesRequests {
     body[this.used] = TAG.field2 // ScopeSpans.spans
     this.used += 1 + SPAN_LENGTH_ROOM
     this.spanStart = this.used
+    this.attributesEnd = this.spanStart + MAX_SPAN_BYTES - SPAN_END_ROOM
+    this.droppedAttributes = 0
     this.id(TAG.field1, traceId)
     this.id(TAG.field2, spanId)
     if (parentSpanId !== undefined) this.id(TAG.parentSpanId, parentSpanId)
@@ -212,12 +221,12 @@ export class TracesRequests {
 
   /** Attributes encoded once (attributeBytes()), copied in. */
   attributes(encoded: Uint8Array): void {
-    this.part(encoded)
+    if (this.fits(encoded.byteLength, encoded)) this.part(encoded)
   }
 
   /** Attributes a span seldom has, encoded here. */
   attributeValues(values: Readonly<Record<string, AttributeValue | undefined>>): void {
-    this.part(attributeBytes(values))
+    this.attributes(attributeBytes(values))
   }
 
   /** An attribute with a string value, cut to MAX_ATTRIBUTE_CHARS: its key's attributeKey() and the value. */
@@ -225,8 +234,10 @@ export class TracesRequests {
     const text = cut(value)
     const length = utf8Length(text)
     const anyLength = 1 + varintLength(length) + length
+    const kvLength = key.byteLength + 1 + varintLength(anyLength) + anyLength
+    if (!this.fits(1 + varintLength(kvLength) + kvLength)) return
     this.body[this.used++] = TAG.attribute
-    this.varint(key.byteLength + 1 + varintLength(anyLength) + anyLength)
+    this.varint(kvLength)
     this.part(key)
     this.body[this.used++] = TAG.field2
     this.varint(anyLength)
@@ -238,6 +249,7 @@ export class TracesRequests {
   /** An attribute with a whole number ≥ 0 below 2^31 as its value: its key's attributeKey() and the number. */
   intAttribute(key: Uint8Array, value: number): void {
     const anyLength = 1 + varintLength(value)
+    if (!this.fits(key.byteLength + 8 + anyLength)) return
     this.body[this.used++] = TAG.attribute
     this.varint(key.byteLength + 2 + anyLength)
     this.part(key)
@@ -250,6 +262,10 @@ export class TracesRequests {
   /** Ends the span, with an error status when `error` is given. */
   end(error?: string): void {
     const body = this.body
+    if (this.droppedAttributes > 0) {
+      body[this.used++] = TAG.droppedAttributes
+      this.varint(this.droppedAttributes)
+    }
     if (error !== undefined) {
       const text = cut(error)
       const length = utf8Length(text)
@@ -317,6 +333,13 @@ export class TracesRequests {
     this.body = Buffer.alloc(0)
     this.used = 0
     this.spans = 0
+  }
+
+  /** Whether `bytes` more of attributes fit the span's room; when not, they are counted as dropped (`encoded`: several at once). */
+  private fits(bytes: number, encoded?: Uint8Array): boolean {
+    if (this.used + bytes <= this.attributesEnd) return true
+    this.droppedAttributes += encoded === undefined ? 1 : countFields(encoded)
+    return false
   }
 
   private part(bytes: Uint8Array): void {
@@ -388,6 +411,22 @@ export class TracesRequests {
 
 /** Buffer's UTF-8 writer without the encoding lookup of write() (Node has it on every Buffer; its types do not say so). */
 type Utf8Writable = Buffer & {utf8Write(text: string, offset: number): number}
+
+/** The length-delimited fields one after the other in `encoded` (attributeBytes()'s attributes). */
+function countFields(encoded: Uint8Array): number {
+  let count = 0
+  for (let at = 0; at < encoded.byteLength; count++) {
+    let length = 0
+    let shift = 1
+    at++ // the tag
+    for (let byte = 0x80; byte >= 0x80; shift *= 0x80) {
+      byte = encoded[at++]!
+      length += (byte & 0x7f) * shift
+    }
+    at += length
+  }
+  return count
+}
 
 /** UTF-8 bytes of a string: its length while it is ASCII, else Buffer.byteLength's count. */
 function utf8Length(text: string): number {

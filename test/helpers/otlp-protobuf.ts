@@ -92,6 +92,7 @@ export interface DecodedSpan {
   startTimeUnixNano: string
   endTimeUnixNano: string
   attributes: Record<string, AttributeValue>
+  droppedAttributesCount?: number
   status?: {code: number; message?: string}
 }
 
@@ -114,6 +115,8 @@ function span(bytes: Uint8Array): DecodedSpan {
   if (parent !== undefined && parent.length > 0) decoded.parentSpanId = hex(parent)
   const state = one(s, 3)?.bytes
   if (state !== undefined && state.length > 0) decoded.traceState = text(state)
+  const dropped = one(s, 10)?.varint
+  if (dropped !== undefined) decoded.droppedAttributesCount = Number(dropped)
   const flags = one(s, 16)?.fixed
   if (flags !== undefined) decoded.flags = Number(flags)
   const status = one(s, 15)?.bytes

@@ -74,8 +74,11 @@ describe('spans as OTLP protobuf', () => {
     expect(kne.resources.map((r) => r.attributes)).toEqual(sdk.resources.map((r) => r.attributes))
     expect(kne.resources[0]!.scopes.map((s) => s.name)).toEqual(['kne'])
     const [sdkSpan] = spansOf(sdk)
-    // the SDK writes an OK status as an empty Status; kne leaves it out, which reads the same (code 0)
-    expect(spansOf(kne)).toEqual([error ? sdkSpan : {...sdkSpan, status: undefined}])
+    // the SDK writes an OK status as an empty Status and no dropped attributes as 0; kne leaves both out, which
+    // reads the same
+    expect(sdkSpan!.droppedAttributesCount).toBe(0)
+    const expected = {...sdkSpan, droppedAttributesCount: undefined}
+    expect(spansOf(kne)).toEqual([error ? expected : {...expected, status: undefined}])
     if (!error) expect(sdkSpan!.status).toEqual({code: 0})
     expect(sdkSpan).toMatchObject({flags: 0x301, startTimeUnixNano: '1796000000000005000', endTimeUnixNano: '1796000000250000123'})
   })
@@ -129,6 +132,25 @@ describe('spans as OTLP protobuf', () => {
     const spans = spansOf(decodeTracesRequest(request!.bytes))
     expect(spans.slice(0, -1).map((s) => (s.attributes.v as string).length)).toEqual(lengths)
     expect(Object.values(spans.at(-1)!.attributes)).toEqual(Array.from({length: 12}, () => '✓'.repeat(MAX_ATTRIBUTE_CHARS)))
+  })
+  it("drops the attributes past a span's room and counts them, so that a body holds whatever is written", () => {
+    const requests = new TracesRequests({}, 'kne', 512, 8, 128 * 1024, EPOCH_MS)
+    requests.begin(TRACE, SPAN, undefined, false, 1, undefined, spanHead('many', OTLP_SPAN_KIND.internal), 1, 2)
+    const long = 'é'.repeat(MAX_ATTRIBUTE_CHARS)
+    for (let i = 0; i < 100; i++) requests.stringAttribute(attributeKey(`s${i}`), long)
+    for (let i = 0; i < 10; i++) requests.intAttribute(attributeKey(`i${i}`), i)
+    requests.attributes(attributeBytes({a: long, b: long, c: 1}))
+    requests.end('x'.repeat(2000))
+    requests.begin(TRACE, SPAN, undefined, false, 1, undefined, spanHead('next', OTLP_SPAN_KIND.internal), 1, 2)
+    requests.end()
+    const taken = requests.take()
+    expect(taken.every((r) => r.bytes.byteLength <= 128 * 1024)).toBe(true)
+    const [many, next] = taken.flatMap((r) => spansOf(decodeTracesRequest(r.bytes)))
+    const written = Object.keys(many!.attributes).length
+    expect(written).toBeGreaterThan(10)
+    expect(written + many!.droppedAttributesCount!).toBe(113)
+    expect(many!.status).toEqual({code: 2, message: 'x'.repeat(MAX_ATTRIBUTE_CHARS)})
+    expect(next!.name).toBe('next')
   })
 })
 
